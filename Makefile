@@ -1,0 +1,28 @@
+# faxgate — the two commands: `make run` and `make test`.
+SHELL := /bin/bash
+NODE_BIN := $(shell scripts/ensure-node.sh)
+export PATH := $(if $(NODE_BIN),$(NODE_BIN):)$(CURDIR)/node_modules/.bin:$(PATH)
+
+TEST_FILES := 'libs/*/src/**/*.test.ts' 'libs/*/test/**/*.test.ts' 'services/*/src/**/*.test.ts' 'services/*/test/**/*.test.ts'
+# Most integration tests wait on real time (fax calls, retries), not on the CPU.
+TEST_CONCURRENCY ?= 4
+
+.PHONY: run test typecheck unit bench setup-run setup-test
+
+run: setup-run
+	node services/cli/src/main.ts run all
+
+test: setup-test typecheck
+	node --test --test-concurrency=$(TEST_CONCURRENCY) --test-timeout=600000 $(TEST_FILES)
+
+typecheck:
+	tsc -p tsconfig.json
+
+bench: setup-test
+	node bench/run.ts
+
+setup-run:
+	@scripts/setup.sh run
+
+setup-test:
+	@scripts/setup.sh test
