@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import { duration, optionalString, port, url } from './env-types.ts';
+
+/** What every role needs: Redis, where to keep files, the HTTP port for health and metrics. */
+export const baseSchema = z.object({
+  FAXGATE_REDIS_URL: url('redis://127.0.0.1:6379', ['redis', 'rediss']).describe(
+    'Redis holding the queues and the fax records. Use AOF persistence and `maxmemory-policy noeviction`.',
+  ),
+  FAXGATE_QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only')
+    .default('faxgate')
+    .describe('Prefix of every Redis key faxgate writes; separate installations on one Redis use different prefixes.'),
+  FAXGATE_DATA_DIR: z.string().default('./var').describe(
+    'Directory for stored messages, rendered faxes and the outbox. Roles on different machines must share it (a ReadWriteMany volume).',
+  ),
+  FAXGATE_HTTP_HOST: z.string().default('0.0.0.0').describe('Address the HTTP server (health, metrics, console) listens on.'),
+  FAXGATE_HTTP_PORT: port(8080).describe('Port of the HTTP server: /healthz, /readyz, /metrics, and the console API when the console role runs.'),
+  FAXGATE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level (logs are JSON lines on stdout).'),
+  FAXGATE_SHUTDOWN_TIMEOUT: duration('25s').describe(
+    'How long a graceful shutdown may take before the process exits anyway; keep it below the Kubernetes grace period.',
+  ),
+  FAXGATE_NODE_ID: optionalString().describe('Name of this process in logs and line status; defaults to the host name.'),
+});
+export type BaseConfig = z.output<typeof baseSchema>;

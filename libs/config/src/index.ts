@@ -1,0 +1,4 @@
+export { z } from 'zod';
+export * from './env-types.ts';
+export * from './load-config.ts';
+export * from './base-config.ts';

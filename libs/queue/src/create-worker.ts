@@ -1,0 +1,57 @@
+import { Worker, UnrecoverableError, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { JOBS, jobNamesOf, parseJobData, type JobData, type JobNamesOf, type QueueFamily } from './job-types.ts';
+import { resolveQueueName } from './queue-set.ts';
+
+export type JobHandler<N extends keyof typeof JOBS> = (data: JobData<N>, job: Job) => Promise<unknown>;
+export type HandlerMap<Q extends QueueFamily> = { [N in JobNamesOf<Q>]: JobHandler<N> };
+
+export interface WorkerOptions {
+  connection: Redis;
+  prefix: string;
+  concurrency?: number;
+  pool?: string;
+  /** How long a job may run without renewing its lock before it counts as stalled. */
+  lockDuration?: number;
+}
+
+/**
+ * A BullMQ worker for one queue family with a handler for each of its job names. It refuses to
+ * start when a job name has no handler or an unknown one, and it validates every payload before
+ * the handler sees it: a job from an incompatible version fails for good with a clear reason.
+ * The worker is created paused (autorun off); the runtime starts it once Redis is ready.
+ */
+export function createWorker<Q extends QueueFamily>(family: Q, handlers: HandlerMap<Q>, opts: WorkerOptions): Worker {
+  const expected = new Set<string>(jobNamesOf(family));
+  const given = new Set(Object.keys(handlers));
+  const missing = [...expected].filter((n) => !given.has(n));
+  const unknown = [...given].filter((n) => !expected.has(n));
+  if (missing.length || unknown.length) {
+    throw new Error(`worker for "${family}": ${missing.length ? `no handler for ${missing.join(', ')}` : ''}${unknown.length ? ` unknown job names ${unknown.join(', ')}` : ''}`.trim());
+  }
+  const name = resolveQueueName(family, opts.pool);
+  const worker = new Worker(
+    name,
+    async (job: Job) => {
+      const handler = (handlers as Record<string, JobHandler<never>>)[job.name];
+      if (!handler) throw new UnrecoverableError(`no handler for job "${job.name}" on queue "${name}"`);
+      let data: unknown;
+      try {
+        data = parseJobData(job.name as keyof typeof JOBS, job.data);
+      } catch (err) {
+        throw new UnrecoverableError((err as Error).message);
+      }
+      return handler(data as never, job);
+    },
+    {
+      connection: opts.connection,
+      prefix: opts.prefix,
+      concurrency: opts.concurrency ?? 1,
+      autorun: false,
+      lockDuration: opts.lockDuration ?? 60_000,
+      maxStalledCount: 2,
+    },
+  );
+  worker.on('error', () => {});
+  return worker;
+}

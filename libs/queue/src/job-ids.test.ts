@@ -1,0 +1,35 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { jobId, newFaxId, parseJobData, JOBS, type JobName } from './index.ts';
+
+test('job ids are deterministic, contain no colon and are never digits only', () => {
+  const faxId = newFaxId(1_700_000_000_000);
+  const samples: Array<[JobName, object]> = [
+    ['render-fax', { faxId }],
+    ['schedule-recipient', { faxId, recipient: 2 }],
+    ['call-outcome', { faxId, recipient: 2, attempt: 3 }],
+    ['place-call', { faxId, recipient: 2, attempt: 3, fromPage: 1 }],
+    ['result-mail', { faxId, recipient: 2 }],
+  ];
+  const ids = new Set<string>();
+  for (const [name, data] of samples) {
+    const id = jobId(name, data as never);
+    assert.equal(id, jobId(name, structuredClone(data) as never));
+    assert.ok(!id.includes(':'), id);
+    assert.ok(!/^\d+$/.test(id), id);
+    ids.add(id);
+  }
+  assert.equal(ids.size, samples.length);
+  assert.equal(Object.keys(JOBS).length, samples.length, 'every job name has a sample here');
+});
+
+test('fax ids sort by time and match the payload schema', () => {
+  const a = newFaxId(1_000), b = newFaxId(2_000_000_000_000);
+  assert.ok(a < b);
+  assert.deepEqual(parseJobData('render-fax', { faxId: a }), { faxId: a });
+});
+
+test('payloads from another version fail with a clear reason', () => {
+  assert.throws(() => parseJobData('place-call', { faxId: newFaxId(), recipient: 0 }), /place-call.*attempt/);
+  assert.throws(() => parseJobData('render-fax', { messageId: 'x' }), /render-fax.*faxId/);
+});

@@ -1,0 +1,30 @@
+import type { JobData, JobName } from './job-types.ts';
+import { randomBytes } from 'node:crypto';
+
+/**
+ * Job ids are deterministic, so that a producer retrying an add (or a restarted worker
+ * re-running a step) cannot create a second fax; they never contain ':' and are never digits
+ * only (BullMQ's rules for custom ids).
+ */
+export function jobId<N extends JobName>(name: N, data: JobData<N>): string {
+  const d = data as Record<string, unknown>;
+  switch (name) {
+    case 'render-fax':
+      return `render-${d.faxId}`;
+    case 'schedule-recipient':
+      return `schedule-${d.faxId}-r${d.recipient}`;
+    case 'call-outcome':
+      return `outcome-${d.faxId}-r${d.recipient}-a${d.attempt}`;
+    case 'place-call':
+      return `call-${d.faxId}-r${d.recipient}-a${d.attempt}`;
+    case 'result-mail':
+      return `result-${d.faxId}-r${d.recipient}`;
+    default:
+      throw new Error(`no job id rule for "${name}"`);
+  }
+}
+
+/** A new fax id: time-ordered, lower-case, safe in file names, Redis keys and job ids. */
+export function newFaxId(now = Date.now()): string {
+  return `fx${now.toString(36).padStart(9, '0')}${randomBytes(5).toString('hex')}`;
+}
