@@ -20,6 +20,9 @@ export const baseSchema = z.object({
   FAXGATE_SHUTDOWN_TIMEOUT: duration('25s').describe(
     'How long a graceful shutdown may take before the process exits anyway; keep it below the Kubernetes grace period.',
   ),
+  FAXGATE_JOB_BACKOFF: duration('5s').describe(
+    'Base delay of the exponential backoff (with jitter) between tries of a failed job: rendering, scheduling, mail delivery.',
+  ),
   FAXGATE_NODE_ID: optionalString().describe('Name of this process in logs and line status; defaults to the host name.'),
 });
 export type BaseConfig = z.output<typeof baseSchema>;

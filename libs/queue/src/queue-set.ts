@@ -37,7 +37,11 @@ export class QueueSet {
 
   /** The BullMQ queue of a family (`calls` needs the pool). */
   queue(family: QueueFamily, pool?: string): Queue {
-    const name = resolveQueueName(family, pool);
+    return this.byName(resolveQueueName(family, pool));
+  }
+
+  /** A queue by its concrete name (for the console and metrics, which list every queue). */
+  byName(name: string): Queue {
     let q = this.queues.get(name);
     if (!q) {
       q = new Queue(name, { connection: this.opts.connection, prefix: this.opts.prefix });

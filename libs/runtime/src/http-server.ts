@@ -1,0 +1,29 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
+
+export interface HealthState {
+  shuttingDown: boolean;
+  /** Returns the reasons the process is not ready; empty when it is. */
+  check(): Promise<string[]>;
+}
+
+/**
+ * Every role's HTTP server: /healthz (the process is alive), /readyz (Redis and the roles are
+ * ready; 503 with reasons otherwise, and during shutdown) and /metrics. The console role adds
+ * its API and Bull Board to the same server.
+ */
+export function createHttpServer(registry: Registry, health: HealthState): FastifyInstance {
+  const app = Fastify({ logger: false, forceCloseConnections: true });
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_req, reply) => {
+    if (health.shuttingDown) return reply.code(503).send({ status: 'shutting down' });
+    const problems = await health.check();
+    if (problems.length) return reply.code(503).send({ status: 'not ready', problems });
+    return { status: 'ready' };
+  });
+  app.get('/metrics', async (_req, reply) => {
+    reply.header('content-type', registry.contentType);
+    return registry.metrics();
+  });
+  return app;
+}

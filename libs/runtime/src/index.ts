@@ -1,0 +1,5 @@
+export * from './role.ts';
+export * from './metrics.ts';
+export * from './http-server.ts';
+export * from './run-roles.ts';
+export * from './worker-lifecycle.ts';

@@ -1,0 +1,52 @@
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Redis } from 'ioredis';
+import type { Registry } from 'prom-client';
+import type { BaseConfig, EnvSchema } from '@faxgate/config';
+import type { QueueSet } from '@faxgate/queue';
+import type { BlobStore, FaxRecords } from '@faxgate/store';
+import type { GatewayMetrics } from './metrics.ts';
+
+/** What the runtime hands every role: shared connections, stores, metrics and the HTTP server. */
+export interface RoleContext {
+  base: BaseConfig;
+  nodeId: string;
+  log: Logger;
+  /** A new Redis connection for a BullMQ worker (blocking commands need their own). */
+  workerConnection(): Redis;
+  /** Fail-fast connection for work done inside an SMTP or HTTP request. */
+  requestRedis: Redis;
+  /** Connection for background work (workers' side effects, records). */
+  redis: Redis;
+  /** Producers on the background connection. */
+  queues: QueueSet;
+  /** Producers on the fail-fast connection: use inside SMTP/HTTP requests. */
+  requestQueues: QueueSet;
+  records: FaxRecords;
+  blobs: BlobStore;
+  registry: Registry;
+  metrics: GatewayMetrics;
+  http: FastifyInstance;
+}
+
+/** A running role. start() begins accepting work; stop() stops accepting and finishes what runs. */
+export interface RoleInstance {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** A sentence when the role is not ready (for /readyz), undefined when it is. */
+  notReady?(): Promise<string | undefined>;
+  /** Lines printed at start: where the role listens or what it serves. */
+  describe?(): string[];
+}
+
+export interface RoleDefinition<S extends EnvSchema = EnvSchema> {
+  name: string;
+  /** The role's own configuration schema (variables beyond the base ones). */
+  schema: S;
+  build(ctx: RoleContext, config: import('zod').output<S>): Promise<RoleInstance>;
+}
+
+/** Helps TypeScript infer the config type from the schema. */
+export function defineRole<S extends EnvSchema>(def: RoleDefinition<S>): RoleDefinition<S> {
+  return def;
+}

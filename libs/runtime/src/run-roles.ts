@@ -1,0 +1,163 @@
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { pino } from 'pino';
+import { baseSchema, collectConfigs, loadConfig, type BaseConfig } from '@faxgate/config';
+import { QueueSet, createRedis } from '@faxgate/queue';
+import { BlobStore, FaxRecords } from '@faxgate/store';
+import type { Redis } from 'ioredis';
+import { createHttpServer, type HealthState } from './http-server.ts';
+import { createMetrics } from './metrics.ts';
+import type { RoleContext, RoleDefinition, RoleInstance } from './role.ts';
+
+export interface RunningGateway {
+  ctx: RoleContext;
+  roles: Array<{ name: string; instance: RoleInstance }>;
+  httpUrl: string;
+  /** Graceful shutdown: stop accepting, finish running jobs, close connections. */
+  stop(): Promise<void>;
+}
+
+export interface RunOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Install SIGTERM/SIGINT handlers that stop and exit (the CLI does; tests do not). */
+  handleSignals?: boolean;
+  /** Print the start banner (where it listens). */
+  announce?: boolean;
+}
+
+/**
+ * Builds and starts a set of roles in one process. Configuration is validated first, for every
+ * role at once, so a bad variable stops the start with all problems named.
+ */
+export async function runRoles(defs: RoleDefinition[], opts: RunOptions = {}): Promise<RunningGateway> {
+  const env = opts.env ?? process.env;
+  const [base, ...roleConfigs] = collectConfigs<unknown>([() => loadConfig('base', baseSchema, env), ...defs.map((d) => () => loadConfig(d.name, d.schema, env))]) as [BaseConfig, ...unknown[]];
+  const nodeId = base.FAXGATE_NODE_ID ?? hostname();
+  const log = pino({ level: base.FAXGATE_LOG_LEVEL, base: { node: nodeId } });
+
+  const redis = createRedis(base.FAXGATE_REDIS_URL, 'background');
+  const requestRedis = createRedis(base.FAXGATE_REDIS_URL, 'request');
+  const workerConnections: Redis[] = [];
+  const queues = new QueueSet({ connection: redis, prefix: base.FAXGATE_QUEUE_PREFIX, backoffMs: base.FAXGATE_JOB_BACKOFF });
+  const requestQueues = new QueueSet({ connection: requestRedis, prefix: base.FAXGATE_QUEUE_PREFIX, backoffMs: base.FAXGATE_JOB_BACKOFF });
+  const roles: Array<{ name: string; instance: RoleInstance }> = [];
+  const health: HealthState = {
+    shuttingDown: false,
+    async check() {
+      const problems: string[] = [];
+      try {
+        await Promise.race([redis.ping(), new Promise((_, rej) => setTimeout(() => rej(new Error('timeout')), 2000))]);
+      } catch (err) {
+        problems.push(`redis unreachable at ${redactUrl(base.FAXGATE_REDIS_URL)}: ${(err as Error).message}`);
+      }
+      for (const r of roles) {
+        const p = await r.instance.notReady?.();
+        if (p) problems.push(`${r.name}: ${p}`);
+      }
+      return problems;
+    },
+  };
+  const { registry, metrics } = createMetrics(queues, () => queues.all().map((q) => q.name));
+  const http = createHttpServer(registry, health);
+  const ctx: RoleContext = {
+    base,
+    nodeId,
+    log,
+    redis,
+    requestRedis,
+    workerConnection() {
+      const c = createRedis(base.FAXGATE_REDIS_URL, 'worker');
+      workerConnections.push(c);
+      return c;
+    },
+    queues,
+    requestQueues,
+    records: new FaxRecords(redis, base.FAXGATE_QUEUE_PREFIX),
+    blobs: new BlobStore(resolve(base.FAXGATE_DATA_DIR)),
+    registry,
+    metrics,
+    http,
+  };
+
+  for (let i = 0; i < defs.length; i++) {
+    const def = defs[i];
+    const instance = await def.build({ ...ctx, log: log.child({ role: def.name }) }, roleConfigs[i] as never);
+    roles.push({ name: def.name, instance });
+  }
+
+  await http.listen({ host: base.FAXGATE_HTTP_HOST, port: base.FAXGATE_HTTP_PORT });
+  const addr = http.server.address();
+  const httpUrl = typeof addr === 'object' && addr ? `http://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}` : String(addr);
+
+  // Workers stay paused until Redis answers: a worker started against a dead Redis would spin.
+  await waitForRedis(redis, log);
+  for (const r of roles) await r.instance.start();
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      health.shuttingDown = true;
+      const deadline = setTimeout(() => {
+        log.error({ timeoutMs: base.FAXGATE_SHUTDOWN_TIMEOUT }, 'shutdown deadline passed; exiting with work unfinished (it will be retried)');
+        process.exit(1);
+      }, base.FAXGATE_SHUTDOWN_TIMEOUT);
+      deadline.unref();
+      // Fixed order: roles that accept work from outside (SMTP) stop first, then workers finish
+      // their running jobs, then queues and Redis close, then the HTTP server.
+      for (const r of [...roles].reverse()) {
+        try {
+          await r.instance.stop();
+        } catch (err) {
+          log.error({ err, role: r.name }, 'role did not stop cleanly');
+        }
+      }
+      await queues.close();
+      await requestQueues.close();
+      await Promise.allSettled([redis.quit(), requestRedis.quit(), ...workerConnections.map((c) => c.quit())]);
+      await http.close();
+      clearTimeout(deadline);
+      log.info('stopped');
+    })();
+    return stopping;
+  };
+
+  if (opts.handleSignals) {
+    const onSignal = (sig: string) => {
+      log.info({ signal: sig }, 'shutting down');
+      void stop().then(() => process.exit(0));
+    };
+    process.once('SIGTERM', () => onSignal('SIGTERM'));
+    process.once('SIGINT', () => onSignal('SIGINT'));
+  }
+
+  if (opts.announce) {
+    const lines = [`faxgate ${defs.map((d) => d.name).join(', ')} running (node ${nodeId})`, `  http      ${httpUrl}  (/healthz /readyz /metrics)`];
+    for (const r of roles) for (const l of r.instance.describe?.() ?? []) lines.push(`  ${l}`);
+    lines.push(`  redis     ${redactUrl(base.FAXGATE_REDIS_URL)} (prefix ${base.FAXGATE_QUEUE_PREFIX})`, `  data      ${resolve(base.FAXGATE_DATA_DIR)}`);
+    process.stdout.write(`${lines.join('\n')}\n`);
+  }
+  log.info({ roles: defs.map((d) => d.name), http: httpUrl }, 'started');
+  return { ctx, roles, httpUrl, stop };
+}
+
+async function waitForRedis(redis: Redis, log: import('pino').Logger): Promise<void> {
+  for (let i = 0; ; i++) {
+    try {
+      await redis.ping();
+      return;
+    } catch (err) {
+      if (i % 10 === 0) log.warn({ err: (err as Error).message }, 'waiting for Redis before starting workers');
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return url;
+  }
+}

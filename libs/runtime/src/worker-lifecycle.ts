@@ -1,0 +1,32 @@
+import type { Worker } from 'bullmq';
+import type { Logger } from 'pino';
+import type { GatewayMetrics } from './metrics.ts';
+
+/**
+ * Starts BullMQ workers and wires their events to logs and metrics; stop() waits for running
+ * jobs to finish (a job interrupted by the shutdown deadline is retried by another worker).
+ */
+export function workerLifecycle(workers: Worker[], log: Logger, metrics: GatewayMetrics) {
+  for (const w of workers) {
+    w.on('completed', (job) => metrics.jobs.inc({ queue: w.name, name: job.name, outcome: 'completed' }));
+    w.on('failed', (job, err) => {
+      metrics.jobs.inc({ queue: w.name, name: job?.name ?? 'unknown', outcome: 'failed' });
+      const final = !job || job.attemptsMade >= (job.opts.attempts ?? 1) || err.name === 'UnrecoverableError';
+      log[final ? 'error' : 'warn']({ queue: w.name, job: job?.id, attempt: job?.attemptsMade, err: err.message }, final ? 'job failed for good' : 'job failed; will retry');
+    });
+    w.on('error', (err) => log.warn({ queue: w.name, err: err.message }, 'worker error'));
+  }
+  return {
+    async start() {
+      for (const w of workers) void w.run();
+      await Promise.all(workers.map((w) => w.waitUntilReady()));
+    },
+    async stop() {
+      await Promise.all(workers.map((w) => w.close()));
+    },
+    async notReady() {
+      const down = workers.filter((w) => !w.isRunning());
+      return down.length ? `workers not running: ${down.map((w) => w.name).join(', ')}` : undefined;
+    },
+  };
+}

@@ -1,0 +1,79 @@
+/** The state of a whole fax (one message, any number of recipients). */
+export type FaxState = 'queued' | 'rendering' | 'rendered' | 'done' | 'failed';
+/** The state of one recipient's transmission. */
+export type RecipientState = 'waiting' | 'calling' | 'retry-wait' | 'sent' | 'failed';
+/** What one call attempt ended with (the line layer's verdict). */
+export type CallResult = 'success' | 'busy' | 'no-answer' | 'no-carrier' | 'failed' | 'rejected';
+
+export interface FaxRecord {
+  id: string;
+  state: FaxState;
+  createdAt: string;
+  /** Envelope sender (MAIL FROM); result mails go there. */
+  sender: string;
+  fromHeader?: string;
+  subject?: string;
+  clientAddress?: string;
+  authUser?: string;
+  messageKey: string;
+  messageBytes: number;
+  recipientCount: number;
+  /** Pages of the document without the cover page. */
+  documentPages?: number;
+  /** Sentences about parts that could not be faxed (each is also a notice page). */
+  notices?: string[];
+  error?: { code: string; text: string };
+  renderedAt?: string;
+  finishedAt?: string;
+}
+
+export interface RecipientRecord {
+  index: number;
+  address: string;
+  name?: string;
+  number: string;
+  dialString: string;
+  state: RecipientState;
+  pool?: string;
+  documentKey?: string;
+  pagesTotal?: number;
+  pagesSent: number;
+  attempts: number;
+  /** Calls that reached a fax machine (HylaFAX's "tries"), as opposed to dials. */
+  connectedAttempts: number;
+  nextAttemptAt?: string;
+  result?: CallResult;
+  errorCode?: string;
+  reason?: string;
+  remoteId?: string;
+  durationMs: number;
+  finishedAt?: string;
+  resultMailSentAt?: string;
+}
+
+export interface AttemptRecord {
+  attempt: number;
+  startedAt: string;
+  endedAt?: string;
+  result?: CallResult;
+  fromPage: number;
+  pagesSent?: number;
+  remoteId?: string;
+  line?: string;
+  durationMs?: number;
+  reason?: string;
+  /** Set once dispatch has acted on this attempt's outcome. */
+  handledAt?: string;
+}
+
+export interface TimelineEvent {
+  at: string;
+  event: string;
+  recipient?: number;
+  detail?: string;
+}
+
+export interface FaxView extends FaxRecord {
+  recipients: Array<RecipientRecord & { attemptsDetail: AttemptRecord[] }>;
+  timeline: TimelineEvent[];
+}

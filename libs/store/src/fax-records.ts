@@ -1,0 +1,130 @@
+import type { Redis } from 'ioredis';
+import type { AttemptRecord, FaxRecord, FaxView, RecipientRecord, TimelineEvent } from './fax-record.ts';
+
+/**
+ * Fax records in Redis, next to the queues (the same Redis, so with AOF they survive any
+ * restart). Each record is a hash with one JSON value per field, so concurrent workers updating
+ * different fields or different recipients never overwrite each other.
+ */
+export class FaxRecords {
+  private readonly redis: Redis;
+  private readonly prefix: string;
+
+  constructor(redis: Redis, queuePrefix: string) {
+    this.redis = redis;
+    this.prefix = `${queuePrefix}:rec`;
+  }
+
+  private faxKey(id: string) {
+    return `${this.prefix}:fax:${id}`;
+  }
+  private rcptKey(id: string, i: number) {
+    return `${this.prefix}:fax:${id}:r:${i}`;
+  }
+  private attemptKey(id: string, i: number, n: number) {
+    return `${this.prefix}:fax:${id}:r:${i}:a:${n}`;
+  }
+  private timelineKey(id: string) {
+    return `${this.prefix}:fax:${id}:timeline`;
+  }
+
+  /** Creates the fax and its recipients in one transaction. */
+  async create(fax: FaxRecord, recipients: RecipientRecord[]): Promise<void> {
+    const m = this.redis.multi();
+    m.hset(this.faxKey(fax.id), encode(fax));
+    for (const r of recipients) m.hset(this.rcptKey(fax.id, r.index), encode(r));
+    m.rpush(this.timelineKey(fax.id), JSON.stringify({ at: fax.createdAt, event: 'accepted', detail: `${recipients.length} recipient(s)` }));
+    m.zadd(`${this.prefix}:faxes`, Date.parse(fax.createdAt), fax.id);
+    const res = await m.exec();
+    for (const [err] of res ?? []) if (err) throw err;
+  }
+
+  /** Removes a fax whose job could not be queued, so nothing half-written stays behind. */
+  async remove(id: string, recipientCount: number): Promise<void> {
+    const keys = [this.faxKey(id), this.timelineKey(id)];
+    for (let i = 0; i < recipientCount; i++) keys.push(this.rcptKey(id, i));
+    await this.redis.multi().del(...keys).zrem(`${this.prefix}:faxes`, id).exec();
+  }
+
+  async getFax(id: string): Promise<FaxRecord | undefined> {
+    const h = await this.redis.hgetall(this.faxKey(id));
+    return Object.keys(h).length ? (decode(h) as FaxRecord) : undefined;
+  }
+
+  async getRecipient(id: string, i: number): Promise<RecipientRecord | undefined> {
+    const h = await this.redis.hgetall(this.rcptKey(id, i));
+    return Object.keys(h).length ? (decode(h) as RecipientRecord) : undefined;
+  }
+
+  async getAttempt(id: string, i: number, n: number): Promise<AttemptRecord | undefined> {
+    const h = await this.redis.hgetall(this.attemptKey(id, i, n));
+    return Object.keys(h).length ? (decode(h) as AttemptRecord) : undefined;
+  }
+
+  async updateFax(id: string, fields: Partial<FaxRecord>): Promise<void> {
+    await this.redis.hset(this.faxKey(id), encode(fields));
+  }
+
+  async updateRecipient(id: string, i: number, fields: Partial<RecipientRecord>): Promise<void> {
+    await this.redis.hset(this.rcptKey(id, i), encode(fields));
+  }
+
+  /** Adds to numeric recipient counters atomically and returns the new values. */
+  async incrementRecipient(id: string, i: number, field: 'attempts' | 'connectedAttempts', by = 1): Promise<number> {
+    // Counters are JSON numbers, so HINCRBY works on them directly.
+    return this.redis.hincrby(this.rcptKey(id, i), field, by);
+  }
+
+  async updateAttempt(id: string, i: number, n: number, fields: Partial<AttemptRecord>): Promise<void> {
+    await this.redis.hset(this.attemptKey(id, i, n), encode(fields));
+  }
+
+  /**
+   * Claims the right to act on an attempt's outcome exactly once: true for the first caller,
+   * false for any retry of the same step.
+   */
+  async claimAttemptHandling(id: string, i: number, n: number, at: string): Promise<boolean> {
+    return (await this.redis.hsetnx(this.attemptKey(id, i, n), 'handledAt', JSON.stringify(at))) === 1;
+  }
+
+  async event(id: string, event: string, detail?: string, recipient?: number): Promise<void> {
+    const e: TimelineEvent = { at: new Date().toISOString(), event, ...(recipient !== undefined ? { recipient } : {}), ...(detail ? { detail } : {}) };
+    await this.redis.rpush(this.timelineKey(id), JSON.stringify(e));
+  }
+
+  /** The whole fax: record, recipients with their attempts, and the timeline. */
+  async view(id: string): Promise<FaxView | undefined> {
+    const fax = await this.getFax(id);
+    if (!fax) return undefined;
+    const recipients: FaxView['recipients'] = [];
+    for (let i = 0; i < fax.recipientCount; i++) {
+      const r = await this.getRecipient(id, i);
+      if (!r) continue;
+      const attemptsDetail: AttemptRecord[] = [];
+      for (let n = 1; n <= r.attempts; n++) {
+        const a = await this.getAttempt(id, i, n);
+        if (a) attemptsDetail.push(a);
+      }
+      recipients.push({ ...r, attemptsDetail });
+    }
+    const timeline = (await this.redis.lrange(this.timelineKey(id), 0, -1)).map((s) => JSON.parse(s) as TimelineEvent);
+    return { ...fax, recipients, timeline };
+  }
+
+  /** The most recent fax ids, newest first. */
+  async recent(limit = 50): Promise<string[]> {
+    return this.redis.zrevrange(`${this.prefix}:faxes`, 0, limit - 1);
+  }
+}
+
+function encode(obj: object): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(obj)) if (v !== undefined) out[k] = JSON.stringify(v);
+  return out;
+}
+
+function decode<T = any>(h: Record<string, string>): T {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(h)) out[k] = JSON.parse(v);
+  return out as T;
+}

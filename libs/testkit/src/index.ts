@@ -1,0 +1,5 @@
+export * from './free-port.ts';
+export * from './temp-dir.ts';
+export * from './redis-server.ts';
+export * from './smtp-sink.ts';
+export * from './wait-until.ts';
