@@ -10,7 +10,7 @@ TEST_CONCURRENCY ?= 4
 .PHONY: run test typecheck unit bench setup-run setup-test
 
 run: setup-run
-	node services/cli/src/main.ts run all
+	./faxgate run all
 
 test: setup-test typecheck
 	node --test --test-concurrency=$(TEST_CONCURRENCY) --test-timeout=600000 $(TEST_FILES)

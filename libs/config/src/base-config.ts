@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { duration, optionalString, port, url } from './env-types.ts';
+import { csv, duration, optionalString, port, url } from './env-types.ts';
 
 /** What every role needs: Redis, where to keep files, the HTTP port for health and metrics. */
 export const baseSchema = z.object({
@@ -26,3 +26,17 @@ export const baseSchema = z.object({
   FAXGATE_NODE_ID: optionalString().describe('Name of this process in logs and line status; defaults to the host name.'),
 });
 export type BaseConfig = z.output<typeof baseSchema>;
+
+/**
+ * Variables read by more than one role. Each role's schema spreads the ones it needs, so every
+ * variable has one definition (and one line in docs/configuration.md).
+ */
+export const sharedFields = {
+  FAXGATE_FAX_DOMAINS: csv('fax.localhost').describe('Mail domains whose recipients are fax numbers (`15551234567@fax.example.com`). Comma list.'),
+  FAXGATE_DEFAULT_COUNTRY: z
+    .string()
+    .regex(/^[A-Za-z]{2}$/, 'an ISO 3166 two-letter country code')
+    .default('US')
+    .transform((c) => c.toUpperCase())
+    .describe('Country of national-form numbers and of the lines (dial rules); also picks Letter or A4 paper.'),
+};

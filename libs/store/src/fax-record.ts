@@ -13,6 +13,8 @@ export interface FaxRecord {
   sender: string;
   fromHeader?: string;
   subject?: string;
+  /** Message-ID of the submitted mail, so result mails thread under it. */
+  messageId?: string;
   clientAddress?: string;
   authUser?: string;
   messageKey: string;

@@ -87,6 +87,13 @@ export class FaxRecords {
     return (await this.redis.hsetnx(this.attemptKey(id, i, n), 'handledAt', JSON.stringify(at))) === 1;
   }
 
+  /** Marks a recipient finished (idempotent) and returns how many recipients of the fax are. */
+  async markRecipientFinished(id: string, i: number): Promise<number> {
+    const key = `${this.faxKey(id)}:finished`;
+    const res = await this.redis.multi().sadd(key, String(i)).scard(key).exec();
+    return Number(res?.[1]?.[1] ?? 0);
+  }
+
   async event(id: string, event: string, detail?: string, recipient?: number): Promise<void> {
     const e: TimelineEvent = { at: new Date().toISOString(), event, ...(recipient !== undefined ? { recipient } : {}), ...(detail ? { detail } : {}) };
     await this.redis.rpush(this.timelineKey(id), JSON.stringify(e));

@@ -1,0 +1,2 @@
+export { consoleRole } from './console-role.ts';
+export { consoleSchema } from './config.ts';

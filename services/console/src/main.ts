@@ -1,0 +1,4 @@
+import { runMain } from '@faxgate/runtime';
+import { consoleRole } from './console-role.ts';
+
+await runMain([consoleRole]);

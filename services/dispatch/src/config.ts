@@ -1,0 +1,13 @@
+import { z, bool, duration, int } from '@faxgate/config';
+
+export const dispatchSchema = z.object({
+  FAXGATE_DISPATCH_POOL: z.string().regex(/^[a-z0-9][a-z0-9-]{0,40}$/).default('sim').describe('Line pool that transmissions go to (the node daemons serving it share its calls queue).'),
+  FAXGATE_RETRY_BUSY_DELAY: duration('3m').describe('Wait before redialling a busy number (HylaFAX: 3 min).'),
+  FAXGATE_RETRY_NO_ANSWER_DELAY: duration('5m').describe('Wait before redialling a number that did not answer (HylaFAX: 5 min).'),
+  FAXGATE_RETRY_FAILED_DELAY: duration('5m').describe('Wait before retrying a call that reached a fax machine but failed.'),
+  FAXGATE_RETRY_MAX_DIALS: int(12, 1, 1000).describe('Most calls placed for one recipient, whatever their outcome (HylaFAX MaxDials: 12).'),
+  FAXGATE_RETRY_MAX_TRIES: int(3, 1, 1000).describe('Most calls that reached a fax machine and failed (HylaFAX MaxTries: 3).'),
+  FAXGATE_RETRY_RESUME: bool(true).describe('After a call fails mid-fax, send only the pages the receiver has not confirmed.'),
+  FAXGATE_DISPATCH_CONCURRENCY: int(10, 1, 1000).describe('Scheduling decisions one dispatch process makes at once.'),
+});
+export type DispatchConfig = z.output<typeof dispatchSchema>;

@@ -1,0 +1,2 @@
+export { dispatchRole } from './dispatch-role.ts';
+export { dispatchSchema } from './config.ts';

@@ -1,0 +1,4 @@
+import { runMain } from '@faxgate/runtime';
+import { dispatchRole } from './dispatch-role.ts';
+
+await runMain([dispatchRole]);

@@ -1,0 +1,2 @@
+export { ingestRole } from './ingest-role.ts';
+export { ingestSchema, type IngestConfig } from './config.ts';

@@ -1,0 +1,41 @@
+import { defineRole } from '@faxgate/runtime';
+import { FaxRecords } from '@faxgate/store';
+import { ingestSchema } from './config.ts';
+import { createSmtpListener } from './smtp-listener.ts';
+import { takeInMessage } from './message-intake.ts';
+
+/** ingest: the SMTP server that turns mail to fax addresses into queued faxes. */
+export const ingestRole = defineRole({
+  name: 'ingest',
+  schema: ingestSchema,
+  async build(ctx, config) {
+    // Inside an SMTP transaction every Redis call must fail fast (451), never hang the client.
+    const records = new FaxRecords(ctx.requestRedis, ctx.base.FAXGATE_QUEUE_PREFIX);
+    const server = createSmtpListener({
+      config,
+      log: ctx.log,
+      metrics: ctx.metrics,
+      intake: (input) => takeInMessage(input, { blobs: ctx.blobs, records, queues: ctx.requestQueues }),
+    });
+    let port = config.FAXGATE_SMTP_PORT;
+    return {
+      async start() {
+        await new Promise<void>((resolve, reject) => {
+          server.once('error', reject);
+          server.listen(config.FAXGATE_SMTP_PORT, config.FAXGATE_SMTP_HOST, () => {
+            server.off('error', reject);
+            port = (server.server.address() as { port: number }).port;
+            resolve();
+          });
+        });
+        server.on('error', (err) => ctx.log.warn({ err: err.message }, 'smtp error'));
+      },
+      async stop() {
+        // close() stops accepting and waits for open sessions to end.
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      },
+      describe: () => [`smtp      ${config.FAXGATE_SMTP_HOST}:${port}  (fax domains: ${config.FAXGATE_FAX_DOMAINS.join(', ')})`],
+      smtpPort: () => port,
+    } as import('@faxgate/runtime').RoleInstance & { smtpPort(): number };
+  },
+});

@@ -1,0 +1,51 @@
+import { UnrecoverableError, createWorker } from '@faxgate/queue';
+import { describeError } from '@faxgate/errors';
+import type { RoleContext } from '@faxgate/runtime';
+import type { LineDriver } from './line-driver.ts';
+import type { LinePool } from './line-pool.ts';
+
+/**
+ * place-call: takes a free line, runs the call through the line driver, records the outcome,
+ * and hands the decision back to dispatch. An outcome already recorded is never dialled again:
+ * a worker that crashed after the call but before reporting only reports on its re-run, so a
+ * fax is not sent twice.
+ */
+export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool, driver: LineDriver) {
+  const aborts = new Set<AbortController>();
+  const worker = createWorker(
+    'calls',
+    {
+      'place-call': async ({ faxId, recipient, attempt, fromPage }) => {
+        const previous = await ctx.records.getAttempt(faxId, recipient, attempt);
+        if (!previous?.result) {
+          const r = await ctx.records.getRecipient(faxId, recipient);
+          if (!r?.documentKey) throw new UnrecoverableError(describeError('RECORD_MISSING'));
+          if (r.state === 'sent' || r.state === 'failed') return;
+          const callId = `${faxId}-r${recipient}-a${attempt}`;
+          const document = await ctx.blobs.get(r.documentKey);
+          const line = lines.take(callId);
+          const ac = new AbortController();
+          aborts.add(ac);
+          ctx.metrics.callsActive.inc({ pool });
+          try {
+            const startedAt = new Date().toISOString();
+            await ctx.records.updateAttempt(faxId, recipient, attempt, { attempt, startedAt, fromPage, line });
+            await ctx.records.updateRecipient(faxId, recipient, { state: 'calling', attempts: attempt });
+            await ctx.records.event(faxId, 'dialing', `${r.dialString} on ${line}${fromPage > 1 ? `, from page ${fromPage}` : ''}`, recipient);
+            const outcome = await driver.send({ callId, number: r.number, dialString: r.dialString, document, fromPage, line }, ac.signal);
+            await ctx.records.updateAttempt(faxId, recipient, attempt, { ...outcome, endedAt: new Date().toISOString() });
+            await ctx.records.event(faxId, `call ${outcome.result}`, `${outcome.pagesSent} page(s)${outcome.reason ? `; ${outcome.reason}` : ''}`, recipient);
+            ctx.log.info({ faxId, recipient, attempt, line, result: outcome.result, pages: outcome.pagesSent }, 'call finished');
+          } finally {
+            aborts.delete(ac);
+            ctx.metrics.callsActive.dec({ pool });
+            lines.release(line);
+          }
+        }
+        await ctx.queues.add('call-outcome', { faxId, recipient, attempt });
+      },
+    },
+    { connection: ctx.workerConnection(), prefix: ctx.base.FAXGATE_QUEUE_PREFIX, pool, concurrency: lines.size, lockDuration: 120_000 },
+  );
+  return { worker, abortAll: () => aborts.forEach((a) => a.abort()) };
+}

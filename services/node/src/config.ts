@@ -1,0 +1,15 @@
+import { z, duration, int } from '@faxgate/config';
+
+export const nodeSchema = z.object({
+  FAXGATE_NODE_POOL: z.string().regex(/^[a-z0-9][a-z0-9-]{0,40}$/).default('sim').describe('Line pool this node daemon serves (it takes calls from that pool\'s queue).'),
+  FAXGATE_NODE_DRIVER: z.enum(['sim']).default('sim').describe('Line driver: `sim` is the simulated line (no telephony).'),
+  FAXGATE_NODE_LINES: int(4, 1, 1024).describe('Lines in this node\'s pool: at most this many calls at once, one per line.'),
+  FAXGATE_SIM_BITRATE: int(14400, 2400, 33600).describe('Simulated line: modem bit rate used to compute the time a page takes.'),
+  FAXGATE_SIM_TIME_SCALE: z.coerce.number().min(0).max(100).default(1).describe('Simulated line: real time taken per simulated second (0.01 makes a 60 s call take 0.6 s).'),
+  FAXGATE_SIM_OUTCOMES: z.string().default('').describe(
+    'Simulated line: outcome rules `pattern=outcome[@page][:times]` separated by `;`. Pattern: E.164 with `*` or /regex/. Outcome: success, busy, no-answer, no-carrier (after @page pages), failed, rejected. `:times` applies the outcome to the first N calls to that number, then success.',
+  ),
+  FAXGATE_SIM_REMOTE_ID: z.string().max(20).default('+1 555 0100 SIMFAX').describe('Simulated line: the remote station id (CSID) the simulated receiver reports.'),
+  FAXGATE_SIM_RING_TIME: duration('8s').describe('Simulated line: time from dialling to answer.'),
+});
+export type NodeConfig = z.output<typeof nodeSchema>;

@@ -1,0 +1,99 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Redis } from 'ioredis';
+import { readTiff, sliceTiff } from '@faxgate/fax-image';
+import { describeError } from '@faxgate/errors';
+import type { CallOutcome, LineDriver, OutgoingCall } from './line-driver.ts';
+import { simOutcomeFor, type SimRule } from './sim-outcome-rules.ts';
+
+export interface SimOptions {
+  bitRate: number;
+  timeScale: number;
+  ringTimeMs: number;
+  remoteId: string;
+  rules: SimRule[];
+  /** Where the simulated remote machine writes what it received (one TIFF per call). */
+  receivedDir: string;
+  redis: Redis;
+  counterPrefix: string;
+}
+
+/** T.30 phase B (DIS, DCS, TCF, CFR) and phase E take a few seconds on a real line. */
+const PHASE_B_MS = 6000;
+const POST_PAGE_MS = 1500;
+const PHASE_E_MS = 1500;
+const NO_ANSWER_MS = 45_000;
+const BUSY_MS = 4000;
+
+/**
+ * The simulated line: no telephony, but a call takes the time a real one would (page data at
+ * the configured bit rate plus T.30 overhead, scaled for tests), its outcome follows the
+ * configured number patterns, and the simulated remote fax machine keeps what it received.
+ */
+export class SimLineDriver implements LineDriver {
+  readonly name = 'sim';
+  private readonly o: SimOptions;
+  constructor(o: SimOptions) {
+    this.o = o;
+  }
+
+  async send(call: OutgoingCall, signal: AbortSignal): Promise<CallOutcome> {
+    // Counted in Redis so that several node replicas agree on "the first N calls to a number".
+    const n = await this.o.redis.incr(`${this.o.counterPrefix}:sim:calls:${call.number}`);
+    const outcome = simOutcomeFor(this.o.rules, call.number, n);
+    const pages = readTiff(call.document);
+    const remaining = pages.length - (call.fromPage - 1);
+    let elapsed = 0;
+    const wait = async (ms: number) => {
+      elapsed += ms;
+      await sleep(ms * this.o.timeScale, signal);
+    };
+    switch (outcome.result) {
+      case 'busy':
+        await wait(BUSY_MS);
+        return { result: 'busy', pagesSent: 0, durationMs: elapsed, reason: describeError('LINE_BUSY') };
+      case 'no-answer':
+        await wait(NO_ANSWER_MS);
+        return { result: 'no-answer', pagesSent: 0, durationMs: elapsed, reason: describeError('NO_ANSWER') };
+      case 'rejected':
+        await wait(2000);
+        return { result: 'rejected', pagesSent: 0, durationMs: elapsed, reason: describeError('NUMBER_REJECTED') };
+      default:
+        break;
+    }
+    await wait(this.o.ringTimeMs + PHASE_B_MS);
+    const limit = outcome.result === 'no-carrier' || outcome.result === 'failed' ? Math.min(outcome.afterPages, remaining) : remaining;
+    let sent = 0;
+    for (let i = 0; i < limit; i++) {
+      const page = pages[call.fromPage - 1 + i];
+      await wait((codedBytes(page) * 8 * 1000) / this.o.bitRate + POST_PAGE_MS);
+      sent++;
+    }
+    if (sent > 0) {
+      await mkdir(this.o.receivedDir, { recursive: true });
+      await writeFile(join(this.o.receivedDir, `${call.callId}.tif`), sliceTiff(call.document, call.fromPage - 1, call.fromPage - 1 + sent));
+    }
+    if (outcome.result === 'no-carrier' || outcome.result === 'failed') {
+      return { result: outcome.result, pagesSent: sent, remoteId: this.o.remoteId, durationMs: elapsed, reason: `${describeError(outcome.result === 'no-carrier' ? 'NO_CARRIER' : 'CALL_FAILED')} after page ${call.fromPage - 1 + sent}` };
+    }
+    await wait(PHASE_E_MS);
+    return { result: 'success', pagesSent: sent, remoteId: this.o.remoteId, durationMs: elapsed };
+  }
+}
+
+/** Coded size of a page: what crosses the line (MMR as stored; a real line may send MH, larger). */
+function codedBytes(page: object): number {
+  const strips = (page as { strips?: Uint8Array[] }).strips;
+  return strips ? strips.reduce((n, s) => n + s.length, 0) : 30_000;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(new Error('call aborted'));
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(t);
+      reject(new Error('call aborted'));
+    }, { once: true });
+  });
+}

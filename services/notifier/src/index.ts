@@ -1,0 +1,2 @@
+export { notifierRole } from './notifier-role.ts';
+export { notifierSchema } from './config.ts';

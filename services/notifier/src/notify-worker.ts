@@ -1,0 +1,38 @@
+import { UnrecoverableError, createWorker } from '@faxgate/queue';
+import { tiffToPdf } from '@faxgate/fax-image';
+import { describeError } from '@faxgate/errors';
+import type { Mailer } from '@faxgate/mail';
+import type { RoleContext } from '@faxgate/runtime';
+import type { NotifierConfig } from './config.ts';
+import { composeResultMail } from './result-mail.ts';
+
+/**
+ * result-mail: one mail per recipient to the sender. A failed delivery throws, so BullMQ retries
+ * it with backoff; a mail already delivered is not sent again when the job re-runs.
+ */
+export function createNotifyWorker(ctx: RoleContext, config: NotifierConfig, mailer: Mailer) {
+  const from = config.FAXGATE_MAIL_FROM ?? `"faxgate" <faxgate@${config.FAXGATE_FAX_DOMAINS[0] ?? 'localhost'}>`;
+  return createWorker(
+    'notify',
+    {
+      'result-mail': async ({ faxId, recipient }) => {
+        const fax = await ctx.records.view(faxId);
+        if (!fax) throw new UnrecoverableError(describeError('RECORD_MISSING'));
+        const r = fax.recipients.find((x) => x.index === recipient);
+        if (!r) throw new UnrecoverableError(describeError('RECORD_MISSING'));
+        if (r.resultMailSentAt) return { skipped: 'already sent' };
+        if (r.state === 'sent' && !config.FAXGATE_RESULT_MAIL_ON_SUCCESS) return { skipped: 'success mails are off' };
+        if (!fax.sender) return { skipped: 'null sender' };
+        let pdf: Uint8Array | undefined;
+        if (config.FAXGATE_RESULT_ATTACH_PDF && r.documentKey && (await ctx.blobs.exists(r.documentKey))) {
+          pdf = tiffToPdf(await ctx.blobs.get(r.documentKey));
+        }
+        const sent = await mailer.send(composeResultMail({ fax, recipient, from, pdf }));
+        await ctx.records.updateRecipient(faxId, recipient, { resultMailSentAt: new Date().toISOString() });
+        await ctx.records.event(faxId, 'result mail sent', `to ${fax.sender} via ${sent.via}`, recipient);
+        return { messageId: sent.messageId, via: sent.via };
+      },
+    },
+    { connection: ctx.workerConnection(), prefix: ctx.base.FAXGATE_QUEUE_PREFIX, concurrency: config.FAXGATE_NOTIFY_CONCURRENCY },
+  );
+}

@@ -1,0 +1,69 @@
+import type { FaxView } from '@faxgate/store';
+import type { MailMessage } from '@faxgate/mail';
+
+export interface ResultMailInput {
+  fax: FaxView;
+  recipient: number;
+  from: string;
+  pdf?: Uint8Array;
+}
+
+/**
+ * The result mail for one recipient of a fax: success or failure in plain words, with the
+ * numbers a sender asks about (pages, duration, attempts, remote station) and, for a failure,
+ * the sentence saying why.
+ */
+export function composeResultMail({ fax, recipient, from, pdf }: ResultMailInput): MailMessage {
+  const r = fax.recipients.find((x) => x.index === recipient);
+  if (!r) throw new Error(`fax ${fax.id} has no recipient ${recipient}`);
+  const ok = r.state === 'sent';
+  const who = r.name ? `${r.name} (${r.number})` : r.number;
+  const total = r.pagesTotal ?? 0;
+  const subject = ok ? `Fax to ${who} sent: ${total} page${total === 1 ? '' : 's'}` : `Fax to ${who} FAILED: ${firstSentence(r.reason ?? fax.error?.text ?? 'unknown reason')}`;
+  const lines: string[] = [];
+  lines.push(ok ? `Your fax to ${who} was sent.` : `Your fax to ${who} could not be sent.`);
+  if (!ok) lines.push('', `Reason: ${r.reason ?? fax.error?.text ?? 'unknown'}`);
+  lines.push('');
+  const row = (k: string, v: string | number | undefined) => v !== undefined && v !== '' && lines.push(`  ${`${k}:`.padEnd(12)} ${v}`);
+  row('Recipient', r.name ? `${r.name} <${r.address}>` : r.address);
+  row('Fax number', r.dialString !== r.number.replace(/^\+/, '') ? `${r.number} (dialled ${r.dialString})` : r.number);
+  row('Subject', fax.subject);
+  row('Pages', `${r.pagesSent} of ${total} sent`);
+  row('Duration', formatDuration(r.durationMs));
+  row('Attempts', `${r.attempts}${r.connectedAttempts ? ` (${r.connectedAttempts} reached the fax machine)` : ''}`);
+  row('Remote id', r.remoteId);
+  row('Submitted', fax.createdAt);
+  row('Finished', r.finishedAt);
+  row('Fax id', fax.id);
+  if (fax.notices?.length) {
+    lines.push('', 'Not faxed (a notice page stands in for each):');
+    for (const n of fax.notices) lines.push(`  - ${n}`);
+  }
+  if (r.attemptsDetail.length) {
+    lines.push('', 'Calls:');
+    for (const a of r.attemptsDetail) {
+      const pages = a.pagesSent ? `, ${a.pagesSent} page(s) from page ${a.fromPage}` : '';
+      lines.push(`  ${a.attempt}. ${a.startedAt} ${a.result ?? 'unfinished'}${pages}${a.durationMs ? `, ${formatDuration(a.durationMs)}` : ''}`);
+    }
+  }
+  if (pdf) lines.push('', 'A copy of what was faxed is attached as a PDF.');
+  return {
+    from,
+    to: fax.sender,
+    subject,
+    text: `${lines.join('\n')}\n`,
+    ...(fax.messageId ? { inReplyTo: fax.messageId, references: fax.messageId } : {}),
+    headers: { 'X-Faxgate-Fax-Id': fax.id, 'X-Faxgate-Result': ok ? 'sent' : 'failed', 'Auto-Submitted': 'auto-replied' },
+    attachments: pdf ? [{ filename: `fax-${fax.id}-r${recipient}.pdf`, content: Buffer.from(pdf), contentType: 'application/pdf' }] : [],
+  };
+}
+
+function firstSentence(s: string): string {
+  return s.length > 120 ? `${s.slice(0, 117)}...` : s;
+}
+
+export function formatDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s} s`;
+  return `${Math.floor(s / 60)} min ${s % 60} s`;
+}

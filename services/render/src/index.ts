@@ -1,0 +1,2 @@
+export { renderRole } from './render-role.ts';
+export { renderSchema } from './config.ts';

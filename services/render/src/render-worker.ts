@@ -1,0 +1,83 @@
+import { UnrecoverableError, createWorker, type Job } from '@faxgate/queue';
+import { writeTiff } from '@faxgate/fax-image';
+import { readMailContent, renderCover, renderDocuments, defaultPaperFor, Y_DPI, FAX_X_DPI, type RenderOptions } from '@faxgate/render';
+import { blobKeys } from '@faxgate/store';
+import { FaxgateError, describeError } from '@faxgate/errors';
+import type { RoleContext } from '@faxgate/runtime';
+import type { RenderConfig } from './config.ts';
+
+/**
+ * render-fax: one render per message, N transmissions. The documents are rendered once; each
+ * recipient gets its own cover page in front of them and its own TIFF, then one dispatch job.
+ */
+export function createRenderWorker(ctx: RoleContext, config: RenderConfig) {
+  const opts: RenderOptions = {
+    resolution: config.FAXGATE_RESOLUTION,
+    paper: config.FAXGATE_PAPER === 'auto' ? defaultPaperFor(config.FAXGATE_DEFAULT_COUNTRY) : config.FAXGATE_PAPER,
+  };
+  return createWorker(
+    'render',
+    {
+      'render-fax': async ({ faxId }, job: Job) => {
+        const fax = await ctx.records.getFax(faxId);
+        if (!fax) throw new UnrecoverableError(describeError('RECORD_MISSING'));
+        if (fax.state === 'queued' || fax.state === 'rendering') {
+          try {
+            await renderFax(faxId);
+          } catch (err) {
+            const final = err instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+            if (final) await failFax(faxId, err as Error);
+            throw err;
+          }
+        }
+        // Reached again after a crash between rendering and queueing: the ids make this a no-op
+        // for jobs already queued.
+        const current = await ctx.records.getFax(faxId);
+        if (current?.state !== 'rendered') return;
+        await ctx.queues.addBulk(Array.from({ length: current.recipientCount }, (_, recipient) => ({ name: 'schedule-recipient' as const, data: { faxId, recipient } })));
+      },
+    },
+    { connection: ctx.workerConnection(), prefix: ctx.base.FAXGATE_QUEUE_PREFIX, concurrency: config.FAXGATE_RENDER_CONCURRENCY, lockDuration: 120_000 },
+  );
+
+  async function renderFax(faxId: string) {
+    const fax = (await ctx.records.getFax(faxId))!;
+    await ctx.records.updateFax(faxId, { state: 'rendering' });
+    const raw = await ctx.blobs.get(fax.messageKey);
+    const content = await readMailContent(raw);
+    const documents = renderDocuments(content, opts);
+    if (!config.FAXGATE_COVER_PAGE && documents.pages.length === 0) throw new UnrecoverableError(describeError('RENDER_NO_CONTENT'));
+    const yDpi = Y_DPI[opts.resolution];
+    for (let i = 0; i < fax.recipientCount; i++) {
+      const r = await ctx.records.getRecipient(faxId, i);
+      if (!r) continue;
+      const cover = config.FAXGATE_COVER_PAGE
+        ? renderCover(
+            { recipientName: r.name, recipientNumber: r.number, senderName: content.parsed.from?.value[0]?.name || undefined, senderAddress: fax.sender, subject: fax.subject, date: new Date(fax.createdAt), message: content.bodyText, timeZone: config.FAXGATE_COVER_TIMEZONE },
+            documents.pages.length,
+            opts,
+          )
+        : [];
+      const pages = [...cover, ...documents.pages].map((bitmap) => ({ bitmap, xDpi: FAX_X_DPI, yDpi }));
+      const key = blobKeys.recipientDocument(faxId, i);
+      await ctx.blobs.put(key, writeTiff(pages, { compression: 'mmr' }));
+      await ctx.records.updateRecipient(faxId, i, { documentKey: key, pagesTotal: pages.length });
+    }
+    await ctx.records.updateFax(faxId, { state: 'rendered', documentPages: documents.pages.length, notices: documents.notices, renderedAt: new Date().toISOString() });
+    await ctx.records.event(faxId, 'rendered', `${documents.pages.length} document page(s)${documents.notices.length ? `; ${documents.notices.length} attachment(s) not faxed` : ''}`);
+    ctx.log.info({ faxId, pages: documents.pages.length, notices: documents.notices.length }, 'rendered');
+  }
+
+  /** A message that cannot be rendered fails every recipient, and each sender gets a failure mail. */
+  async function failFax(faxId: string, err: Error) {
+    const text = err instanceof FaxgateError ? err.message : `${describeError('RENDER_FAILED')}: ${err.message}`;
+    const fax = await ctx.records.getFax(faxId);
+    if (!fax) return;
+    await ctx.records.updateFax(faxId, { state: 'failed', error: { code: 'RENDER_FAILED', text }, finishedAt: new Date().toISOString() });
+    for (let i = 0; i < fax.recipientCount; i++) {
+      await ctx.records.updateRecipient(faxId, i, { state: 'failed', errorCode: 'RENDER_FAILED', reason: text, finishedAt: new Date().toISOString() });
+      await ctx.queues.add('result-mail', { faxId, recipient: i });
+    }
+    await ctx.records.event(faxId, 'render-failed', text);
+  }
+}
