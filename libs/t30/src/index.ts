@@ -1,0 +1,11 @@
+export { createT30Engine, type T30Engine } from './engine.ts';
+export { T30Sender } from './sender.ts';
+export { T30Receiver } from './receiver.ts';
+export * from './types.ts';
+export * from './dis.ts';
+export * from './modulation.ts';
+export { COMPLETION, type CompletionCode } from './completion.ts';
+export { FCF, fcfName, fcfBase } from './fcf.ts';
+export { buildFrame, parseFrame } from './hdlc-frame.ts';
+export { encodeIdent, decodeIdent } from './ident.ts';
+export { reverseBits } from './ecm.ts';

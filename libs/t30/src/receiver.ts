@@ -1,0 +1,369 @@
+// T.30 §5 (Figure 5-2): the called station that receives a document, phases B–E, with
+// T.30 Annex A error correction.
+import { EngineCore } from './engine-core.ts';
+import { buildDis, parseDcs, rateOf, type Capabilities, type SessionParams } from './dis.ts';
+import { FCF, FCF2_NULL, fcfBase, fcfName } from './fcf.ts';
+import type { T30Frame } from './hdlc-frame.ts';
+import { decodeIdent, encodeIdent } from './ident.ts';
+import { modulationName } from './modulation.ts';
+import { buildPprMap, reverseBits } from './ecm.ts';
+import type { PageStats, T30Config, TimerName } from './types.ts';
+
+type State = 'wait-dcs' | 'wait-tcf' | 'wait-page' | 'rx-page' | 'wait-post-page' | 'wait-dcn';
+
+/** Receiving half of the engine: call `handle()` with events, perform the returned actions. */
+export class T30Receiver extends EngineCore {
+  private state: State = 'wait-dcs';
+  private tcf: Uint8Array[] = [];
+  private pageChunks: Uint8Array[] = [];
+  private pageIndex = 0;
+  private lastResponse: Array<[number, Uint8Array | number[]]> | undefined;
+  private allDone = false;
+  private retransmissions = 0;
+  // ECM: frames of the current partial page, and the page assembled so far
+  private blockFrames = new Map<number, Uint8Array>();
+  private ecmPage: Uint8Array[] = [];
+  private committed = new Set<string>();
+  private ecmFrameErrors = 0;
+
+  constructor(config: T30Config) {
+    super(config);
+    this.xBit = 0;
+  }
+
+  private get capabilities(): Capabilities {
+    const c = this.config;
+    return {
+      readyToReceive: true,
+      modems: c.modems,
+      resolutions: c.resolutions ?? ['standard', 'fine', 'superfine'],
+      encodings: c.ecm ? c.encodings : c.encodings.filter((e) => e !== 'mmr'),
+      widths: ['A4'],
+      lengths: ['A4', 'B4', 'unlimited'],
+      minScanLineMs: 0,
+      ecm: c.ecm,
+      prefers64: false,
+      t38: true,
+    };
+  }
+
+  protected onStart(): void {
+    this.startTimer('T1');
+    this.sendDis();
+  }
+
+  /** T.30 §5.3.2.1: CSI and DIS, repeated every T4 until a command arrives or T1 expires. */
+  private sendDis(): void {
+    this.state = 'wait-dcs';
+    this.sendFrames(
+      [
+        [FCF.CSI, encodeIdent(this.config.localId)],
+        [FCF.DIS, buildDis(this.capabilities)],
+      ],
+      'T4',
+    );
+  }
+
+  private respond(frames: Array<[number, Uint8Array | number[]]>, timer?: TimerName): void {
+    this.lastResponse = frames;
+    this.sendFrames(frames, timer);
+  }
+
+  protected override onBadFrame(f: T30Frame): void {
+    // T.30 §5.3.6.1.8: CRP asks for a command received with errors
+    if (f.final && this.state !== 'rx-page') this.sendFrames([[FCF.CRP, []]]);
+  }
+
+  protected onFrames(frames: T30Frame[]): void {
+    const last = frames[frames.length - 1];
+    const fcf = fcfBase(last.fcf);
+    for (const f of frames) if (fcfBase(f.fcf) === FCF.TSI) this.remoteId = decodeIdent(f.fif);
+    if (fcf === FCF.DCN) {
+      this.end(this.allDone ? 'ok' : 'remote-dcn', false);
+      return;
+    }
+    if (fcf === FCF.DCS) {
+      this.onDcs(last.fif);
+      return;
+    }
+    if (fcf === FCF.CRP && this.lastResponse) {
+      this.sendFrames(this.lastResponse);
+      return;
+    }
+    const p = this.params;
+    if (!p) return;
+    if (fcf === FCF.PPS && p.ecm) {
+      this.onPps(last.fif);
+      return;
+    }
+    if (fcf === FCF.CTC && p.ecm) {
+      const m = rateOf(last.fif);
+      if (m) p.modulation = m;
+      this.log(`CTC: continuing at ${modulationName(p.modulation)}`);
+      this.respond([[FCF.CTR, []]]);
+      return;
+    }
+    if (fcf === FCF.EOR && p.ecm) {
+      // T.30 §A.4.3: keep what arrived of the partial page, answer ERR
+      this.stopTimer('T2');
+      this.commitBlock(`eor:${this.pageIndex}`);
+      const fcf2 = fcfBase(last.fif[0] ?? 0);
+      this.respond([[FCF.ERR, []]], undefined);
+      if (fcf2 !== FCF2_NULL) this.pageComplete(fcf2, true);
+      else this.waitPage();
+      return;
+    }
+    if (fcf === FCF.RR && this.lastResponse) {
+      this.sendFrames(this.lastResponse);
+      return;
+    }
+    if (fcf === FCF.MPS || fcf === FCF.EOP || fcf === FCF.EOM || fcf === FCF.PRI_MPS || fcf === FCF.PRI_EOP || fcf === FCF.PRI_EOM) {
+      if (this.state === 'wait-post-page' || this.state === 'rx-page') {
+        this.stopTimer('T2');
+        this.onNonEcmPostPage(fcf);
+      } else if (this.lastResponse) {
+        // The transmitter missed our response and repeats its command (T.30 §5.3.2.6).
+        this.sendFrames(this.lastResponse);
+      }
+      return;
+    }
+    this.log(`ignored ${fcfName(fcf)} in ${this.state}`);
+  }
+
+  private onDcs(fif: Uint8Array): void {
+    const params = parseDcs(fif);
+    if (!params) {
+      this.log('DCS with a reserved rate code');
+      return;
+    }
+    this.stopTimer('T1');
+    this.stopTimer('T4');
+    this.stopTimer('T2');
+    this.params = params;
+    this.log(`DCS: ${modulationName(params.modulation)}, ${params.encoding}, ${params.resolution}, ecm ${params.ecm}`);
+    this.state = 'wait-tcf';
+    this.tcf = [];
+    this.startTimer('T2');
+  }
+
+  protected override onImageData(data: Uint8Array): void {
+    if (this.state === 'wait-tcf') {
+      this.tcf.push(data);
+    } else if (this.state === 'wait-page' || this.state === 'rx-page') {
+      if (!this.params || this.params.ecm) return;
+      if (this.state === 'wait-page') this.log(`rx page ${this.pageIndex + 1} starts`);
+      this.state = 'rx-page';
+      this.pageChunks.push(data);
+      // A page that stops arriving means the far end is gone (T.30 §5.4.3.2 T2)
+      this.stopTimer('T2');
+      this.startTimer('T2');
+    }
+  }
+
+  protected override onImageEnd(): void {
+    if (this.state === 'wait-tcf' && this.tcf.length > 0) {
+      this.stopTimer('T2');
+      this.judgeTcf();
+    } else if (this.state === 'rx-page') {
+      this.stopTimer('T2');
+      this.state = 'wait-post-page';
+      this.startTimer('T2');
+    }
+  }
+
+  /** T.30 §5.3.6.2.2: TCF is 1.5 s of zeros; accept when at least 1 s of it arrived clean. */
+  private judgeTcf(): void {
+    const p = this.params as SessionParams;
+    let run = 0, best = 0, total = 0;
+    for (const chunk of this.tcf) {
+      for (const b of chunk) {
+        total++;
+        run = b === 0 ? run + 1 : 0;
+        if (run > best) best = run;
+      }
+    }
+    this.tcf = [];
+    const needed = p.modulation.bps / 8;
+    const good = best >= needed && !this.config.refuseTraining;
+    this.log(`TCF: ${total} octets, longest zero run ${best}, need ${needed}: ${good ? 'CFR' : 'FTT'}`);
+    if (good) {
+      this.respond([[FCF.CFR, []]]);
+      this.waitPage();
+    } else {
+      this.respond([[FCF.FTT, []]]);
+      this.state = 'wait-dcs';
+      this.startTimer('T1');
+    }
+  }
+
+  private waitPage(): void {
+    this.state = 'wait-page';
+    this.pageChunks = [];
+    this.blockFrames.clear();
+    this.afterSent('T2');
+  }
+
+  protected override onFastFrame(f: T30Frame, ok: boolean): void {
+    const p = this.params;
+    if (!p || !p.ecm || (this.state !== 'wait-page' && this.state !== 'rx-page')) return;
+    if (this.state === 'wait-page') this.stopTimer('T2');
+    this.state = 'rx-page';
+    if (fcfBase(f.fcf) === FCF.FCD && f.fif.length >= 1) {
+      if (ok) this.blockFrames.set(f.fif[0], f.fif.slice(1));
+      else this.ecmFrameErrors++;
+    }
+  }
+
+  private onPps(fif: Uint8Array): void {
+    if (fif.length < 4) return;
+    this.stopTimer('T2');
+    const fcf2 = fcfBase(fif[0]);
+    const key = `${this.pageIndex}:${fif[1]}:${fif[2]}`;
+    const count = fif[3] + 1;
+    if (this.committed.has(key)) {
+      this.respond([[FCF.MCF, []]]);
+      if (fcf2 === FCF2_NULL) this.waitPage();
+      return;
+    }
+    const missing: number[] = [];
+    for (let n = 0; n < count; n++) if (!this.blockFrames.has(n)) missing.push(n);
+    if (missing.length > 0) {
+      // T.30 §A.4.2.3: PPR lists the frames to send again
+      this.retransmissions += missing.length;
+      this.log(`PPS: ${missing.length} of ${count} frames missing, PPR`);
+      this.respond([[FCF.PPR, buildPprMap(missing)]]);
+      this.state = 'rx-page';
+      this.afterSent('T2');
+      return;
+    }
+    for (const k of [...this.blockFrames.keys()]) if (k >= count) this.blockFrames.delete(k);
+    this.commitBlock(key);
+    this.respond([[FCF.MCF, []]]);
+    if (fcf2 === FCF2_NULL) this.waitPage();
+    else this.pageComplete(fcf2, false);
+  }
+
+  private commitBlock(key: string): void {
+    const numbers = [...this.blockFrames.keys()].sort((a, b) => a - b);
+    for (const n of numbers) this.ecmPage.push(this.blockFrames.get(n) as Uint8Array);
+    this.blockFrames.clear();
+    this.committed.add(key);
+  }
+
+  private onNonEcmPostPage(fcf: number): void {
+    const p = this.params as SessionParams;
+    const data = concat(this.pageChunks);
+    this.pageChunks = [];
+    let rows: number | undefined, badRows: number | undefined;
+    let good = data.length > 0;
+    if (good && this.config.judgePage) {
+      const v = this.config.judgePage(data, p);
+      rows = v.rows;
+      badRows = v.badRows;
+      good = v.rows > 0 && v.badRows <= v.rows * (this.config.maxBadRowShare ?? 0.05);
+    }
+    this.log(`page ${this.pageIndex + 1}: ${data.length} octets, rows ${rows ?? '?'}, bad ${badRows ?? '?'}`);
+    if (!good) {
+      // T.30 §5.3.6.1.6: RTN, the transmitter retrains and may send the page again
+      this.retransmissions++;
+      this.respond([[FCF.RTN, []]]);
+      this.state = 'wait-dcs';
+      this.startTimer('T1');
+      return;
+    }
+    this.emitPage(data, rows, badRows);
+    this.respond([[FCF.MCF, []]]);
+    this.afterPage(fcf);
+  }
+
+  private pageComplete(fcf2: number, withErrors: boolean): void {
+    const p = this.params as SessionParams;
+    const data = reverseBits(concat(this.ecmPage));
+    this.ecmPage = [];
+    this.committed.clear();
+    this.emitPage(data, undefined, withErrors ? 1 : 0);
+    void p;
+    this.afterPage(fcf2);
+  }
+
+  private emitPage(data: Uint8Array, rows: number | undefined, badRows: number | undefined): void {
+    const p = this.params as SessionParams;
+    const stats: PageStats = {
+      index: this.pageIndex,
+      encoding: p.encoding,
+      resolution: p.resolution,
+      width: p.width,
+      length: p.length,
+      rate: modulationName(p.modulation),
+      bps: p.modulation.bps,
+      ecm: p.ecm,
+      bytes: data.length,
+      rows,
+      badRows,
+      retransmissions: this.retransmissions,
+    };
+    this.retransmissions = 0;
+    this.pages.push(stats);
+    this.out.push({ type: 'page-received', index: this.pageIndex, params: { ...p }, data });
+    this.pageIndex++;
+  }
+
+  private afterPage(fcf: number): void {
+    if (fcf === FCF.MPS || fcf === FCF.PRI_MPS) {
+      this.waitPage();
+    } else if (fcf === FCF.EOP || fcf === FCF.PRI_EOP) {
+      this.allDone = true;
+      this.state = 'wait-dcn';
+      this.afterSent('T2');
+    } else {
+      // EOM: back to phase B (T.30 §5.3.2.5)
+      this.state = 'wait-dcs';
+      this.startTimer('T1');
+    }
+  }
+
+  protected onTimer(name: TimerName): void {
+    if (name === 'T1') {
+      this.end(this.pageIndex > 0 ? 'training-failed' : 'no-dcs', true);
+      return;
+    }
+    if (name === 'T4' && this.state === 'wait-dcs' && !this.params) {
+      this.sendDis();
+      return;
+    }
+    if (name !== 'T2') return;
+    switch (this.state) {
+      case 'wait-dcn':
+        // Every page confirmed; a missing DCN does not undo the fax.
+        this.end('ok', false);
+        break;
+      case 'wait-tcf':
+        this.state = 'wait-dcs';
+        this.startTimer('T1');
+        break;
+      case 'wait-page':
+        this.end('no-page', true);
+        break;
+      case 'rx-page':
+        this.end('no-response', true);
+        break;
+      case 'wait-post-page':
+        this.end('no-post-page', true);
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+function concat(chunks: Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const c of chunks) n += c.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const c of chunks) {
+    out.set(c, o);
+    o += c.length;
+  }
+  return out;
+}

@@ -1,0 +1,105 @@
+import type { CompletionCode } from './completion.ts';
+import type { Encoding, PageLength, PageWidth, Resolution, SessionParams } from './dis.ts';
+import type { Modulation } from './modulation.ts';
+
+/** T.30 timers (§5.4.3, Annex A for T5), in ms. */
+export type TimerName = 'T1' | 'T2' | 'T4' | 'T5';
+export const TIMER_MS: Record<TimerName, number> = { T1: 35_000, T2: 6_000, T4: 3_000, T5: 60_000 };
+
+/** Page data the sender asks the driver's codec for. */
+export interface PageRequest {
+  index: number;
+  encoding: Encoding;
+  resolution: Resolution;
+  width: PageWidth;
+  /** Each coded row must last at least this long at `bps` (T.4 §4.1.3 fill); 0 with ECM. */
+  minRowBits: number;
+  /** T.4 end form: RTC after MH/MR pages, EOFB after MMR (T.6 §2.4). */
+  ecm: boolean;
+}
+
+/** The document a sending engine transmits; the codec lives behind it, in the driver. */
+export interface SendDocument {
+  pageCount: number;
+  /** The resolution all pages were scanned at. */
+  resolution: Resolution;
+  /** Coded page data, first transmitted bit in the most significant bit of each octet. */
+  encodePage(req: PageRequest): Uint8Array;
+}
+
+/** What the receiver learned about a page, for its quality verdict. */
+export interface PageVerdict {
+  rows: number;
+  badRows: number;
+}
+
+export interface T30Config {
+  /** 'send': the calling station sends a document; 'receive': the called station receives. */
+  role: 'send' | 'receive';
+  localId: string;
+  ecm: boolean;
+  modems: Array<Modulation['modem']>;
+  encodings: Encoding[];
+  resolutions?: Resolution[];
+  document?: SendDocument;
+  /**
+   * Receiver only: decodes a non-ECM page to decide MCF, RTP or RTN (T.30 §5.3.6.1.6 leaves
+   * the threshold to the receiver).
+   */
+  judgePage?: (data: Uint8Array, params: SessionParams) => PageVerdict;
+  /** Bad rows above this share of a page earn RTN; default 5 %. */
+  maxBadRowShare?: number;
+  /** Test hook for the failure path: answer FTT to every TCF. */
+  refuseTraining?: boolean;
+}
+
+export type T30Event =
+  | { type: 'start' }
+  /** An HDLC frame without its FCS; `ok` is false when the FCS was wrong. */
+  | { type: 'hdlc'; frame: Uint8Array; ok: boolean; fast: boolean }
+  /** Non-ECM data on the image modem: TCF or a page. */
+  | { type: 'image-data'; data: Uint8Array }
+  /** The image modem's carrier ended (T.38 t4-non-ecm-sig-end or no-signal). */
+  | { type: 'image-end' }
+  /** The driver finished transmitting everything asked so far. */
+  | { type: 'sent' }
+  | { type: 'timer'; name: TimerName };
+
+export type T30Action =
+  /** HDLC frames in one transmission; `modulation` absent means V.21 300 bit/s. */
+  | { type: 'send-hdlc'; frames: Uint8Array[]; modulation?: Modulation }
+  /** T.30 §5.3.6.2.2 TCF: zeros for `ms` at the modulation. */
+  | { type: 'send-tcf'; modulation: Modulation; ms: number }
+  | { type: 'send-image'; modulation: Modulation; data: Uint8Array }
+  | { type: 'start-timer'; name: TimerName; ms: number }
+  | { type: 'stop-timer'; name: TimerName }
+  /** Receiver: a complete page, data MSB-first as for SendDocument. */
+  | { type: 'page-received'; index: number; params: SessionParams; data: Uint8Array }
+  | { type: 'log'; text: string }
+  | { type: 'call-ended'; result: CallResult };
+
+export interface PageStats {
+  index: number;
+  encoding: Encoding;
+  resolution: Resolution;
+  width: PageWidth;
+  length: PageLength;
+  rate: string;
+  bps: number;
+  ecm: boolean;
+  bytes: number;
+  rows?: number;
+  badRows?: number;
+  /** ECM frames sent again after PPR, or non-ECM resends after RTN. */
+  retransmissions: number;
+}
+
+export interface CallResult {
+  code: CompletionCode;
+  sentence: string;
+  success: boolean;
+  pages: PageStats[];
+  remoteId: string;
+  /** The last negotiated rate, if training ever completed. */
+  rate?: string;
+}
