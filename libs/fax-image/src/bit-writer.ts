@@ -1,0 +1,79 @@
+/** Appends code words MSB first into a growable byte buffer. */
+export class BitWriter {
+  buf: Uint8Array;
+  /** Whole bytes written. */
+  length = 0;
+  /** Pending bits (fewer than 8) in the low bits of acc. */
+  private acc = 0;
+  private nbits = 0;
+
+  constructor(initialBytes = 4096) {
+    this.buf = new Uint8Array(Math.max(16, initialBytes));
+  }
+
+  /** Bits written so far. */
+  get bitLength(): number {
+    return this.length * 8 + this.nbits;
+  }
+
+  /** Writes the low `len` bits of `code` (len <= 24). */
+  put(code: number, len: number): void {
+    let acc = (this.acc << len) | code;
+    let n = this.nbits + len;
+    if (n >= 8) {
+      if (this.length + 4 > this.buf.length) this.grow();
+      const buf = this.buf;
+      while (n >= 8) {
+        n -= 8;
+        buf[this.length++] = acc >>> n;
+      }
+      acc &= (1 << n) - 1;
+    }
+    this.acc = acc;
+    this.nbits = n;
+  }
+
+  /** Writes `count` zero bits (fill). */
+  zeros(count: number): void {
+    while (count > 16) {
+      this.put(0, 16);
+      count -= 16;
+    }
+    if (count > 0) this.put(0, count);
+  }
+
+  /** Pads with zero bits up to the next byte boundary. */
+  alignByte(): void {
+    if (this.nbits) this.put(0, 8 - this.nbits);
+  }
+
+  /** The bytes written, the last one zero-padded. */
+  finish(): Uint8Array {
+    this.alignByte();
+    return this.buf.slice(0, this.length);
+  }
+
+  private grow(): void {
+    const next = new Uint8Array(this.buf.length * 2);
+    next.set(this.buf.subarray(0, this.length));
+    this.buf = next;
+  }
+}
+
+/** Byte values with their bit order reversed: converts between TIFF FillOrder 1 and 2. */
+export const REVERSED_BITS: Uint8Array = (() => {
+  const t = new Uint8Array(256);
+  for (let i = 0; i < 256; i++) {
+    let r = 0;
+    for (let b = 0; b < 8; b++) if (i & (1 << b)) r |= 0x80 >> b;
+    t[i] = r;
+  }
+  return t;
+})();
+
+/** A copy of `data` with each byte's bit order reversed. */
+export function reverseBits(data: Uint8Array): Uint8Array {
+  const out = new Uint8Array(data.length);
+  for (let i = 0; i < data.length; i++) out[i] = REVERSED_BITS[data[i]];
+  return out;
+}

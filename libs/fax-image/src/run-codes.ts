@@ -1,0 +1,83 @@
+// Lookup tables derived once from the transcribed code words in code-tables.ts.
+import { BLACK_MAKEUP, BLACK_TERMINATING, EXTENDED_MAKEUP, MODE_CODES, WHITE_MAKEUP, WHITE_TERMINATING } from './code-tables.ts';
+
+/** Longest run code word (black make-up, T.4 Table 2) is 13 bits: decoders peek this many. */
+export const RUN_PEEK_BITS = 13;
+/** Longest mode code word (T.4 Table 4 extension prefix) is 7 bits. */
+export const MODE_PEEK_BITS = 7;
+
+/** Largest make-up value (T.4 Table 3); longer runs repeat it. */
+export const MAX_MAKEUP = 2560;
+
+// Encode tables, index colour * 64 + run for terminating, colour * 41 + run / 64 for make-up.
+export const TERM_CODE = new Uint16Array(128);
+export const TERM_LEN = new Uint8Array(128);
+export const MAKEUP_CODE = new Uint16Array(82);
+export const MAKEUP_LEN = new Uint8Array(82);
+
+// Decode entries: bit 24 set = terminating code, bits 16..23 = code length, bits 0..15 = run; 0 = invalid.
+export const TERMINATING_FLAG = 1 << 24;
+export const WHITE_DECODE = new Int32Array(1 << RUN_PEEK_BITS);
+export const BLACK_DECODE = new Int32Array(1 << RUN_PEEK_BITS);
+
+export const MODE_PASS = 1;
+export const MODE_HORIZONTAL = 2;
+/** Vertical modes are MODE_V0 + d for d in -3..3. */
+export const MODE_V0 = 6;
+export const MODE_EXTENSION = 10;
+/** Mode decode entries: (length << 8) | mode; 0 = invalid (zeros: an EOL or garbage). */
+export const MODE_DECODE = new Uint16Array(1 << MODE_PEEK_BITS);
+export const MODE_CODE = new Uint8Array(11);
+export const MODE_LEN = new Uint8Array(11);
+
+function fillDecode(table: Int32Array, code: string, peek: number, value: number): void {
+  const len = code.length;
+  const base = parseInt(code, 2) << (peek - len);
+  const span = 1 << (peek - len);
+  for (let i = 0; i < span; i++) {
+    if (table[base + i] !== 0) throw new Error(`code table not prefix-free at ${code}`);
+    table[base + i] = value;
+  }
+}
+
+function build(): void {
+  const colours: [readonly string[], readonly string[], Int32Array][] = [
+    [WHITE_TERMINATING, WHITE_MAKEUP, WHITE_DECODE],
+    [BLACK_TERMINATING, BLACK_MAKEUP, BLACK_DECODE],
+  ];
+  colours.forEach(([term, makeup, decode], c) => {
+    term.forEach((code, run) => {
+      TERM_CODE[c * 64 + run] = parseInt(code, 2);
+      TERM_LEN[c * 64 + run] = code.length;
+      fillDecode(decode, code, RUN_PEEK_BITS, TERMINATING_FLAG | (code.length << 16) | run);
+    });
+    const allMakeup = [...makeup, ...EXTENDED_MAKEUP];
+    allMakeup.forEach((code, i) => {
+      const run = (i + 1) * 64;
+      MAKEUP_CODE[c * 41 + i + 1] = parseInt(code, 2);
+      MAKEUP_LEN[c * 41 + i + 1] = code.length;
+      fillDecode(decode, code, RUN_PEEK_BITS, (code.length << 16) | run);
+    });
+  });
+  const modes: [string, number][] = [
+    [MODE_CODES.pass, MODE_PASS],
+    [MODE_CODES.horizontal, MODE_HORIZONTAL],
+    [MODE_CODES.vl3, MODE_V0 - 3],
+    [MODE_CODES.vl2, MODE_V0 - 2],
+    [MODE_CODES.vl1, MODE_V0 - 1],
+    [MODE_CODES.v0, MODE_V0],
+    [MODE_CODES.vr1, MODE_V0 + 1],
+    [MODE_CODES.vr2, MODE_V0 + 2],
+    [MODE_CODES.vr3, MODE_V0 + 3],
+    [MODE_CODES.extension, MODE_EXTENSION],
+  ];
+  const modeTable = new Int32Array(1 << MODE_PEEK_BITS);
+  for (const [code, mode] of modes) {
+    MODE_CODE[mode] = parseInt(code, 2);
+    MODE_LEN[mode] = code.length;
+    fillDecode(modeTable, code, MODE_PEEK_BITS, (code.length << 8) | mode);
+  }
+  MODE_DECODE.set(modeTable);
+}
+
+build();

@@ -1,0 +1,188 @@
+// T.4 (MH, MR) and T.6 (MMR) encoders working from changing-element lists.
+import type { Bitmap } from './bitmap.ts';
+import { BitWriter, REVERSED_BITS } from './bit-writer.ts';
+import { rowChanges } from './changes.ts';
+import {
+  MAKEUP_CODE, MAKEUP_LEN, MODE_CODE, MODE_HORIZONTAL, MODE_LEN, MODE_PASS, MODE_V0, TERM_CODE, TERM_LEN,
+} from './run-codes.ts';
+
+export type FaxCompression = 'mh' | 'mr' | 'mmr';
+/** Order of bits in each byte: 'msb-first' = TIFF FillOrder 1, 'lsb-first' = FillOrder 2 (as sent on a fax line). */
+export type BitOrder = 'msb-first' | 'lsb-first';
+
+export interface FaxEncodeOptions {
+  compression: FaxCompression;
+  /** MR: one 1-D row then K − 1 2-D rows (T.4 §4.2.1.1: 2 at standard, 4 at fine resolution). Default 4. */
+  k?: number;
+  /** MH/MR: an EOL before each row (T.4 §4.1.2). Default true. Without it rows follow each other directly. */
+  eol?: boolean;
+  /** MH/MR: fill before each EOL so that it ends on a byte boundary (TIFF T4Options bit 2). Default false. */
+  alignEol?: boolean;
+  /** MH without EOL: each row starts on a byte boundary (TIFF compression 2). Default false. */
+  alignRows?: boolean;
+  /**
+   * MH/MR: minimum bits per coded row, data + fill + EOL (T.4 §4.1.3, from the minimum scan-line
+   * time negotiated in T.30 DIS/DCS times the bit rate). Default 0.
+   */
+  minRowBits?: number;
+  /** MH/MR: end with RTC, six EOLs (T.4 §4.1.4). Default true. */
+  rtc?: boolean;
+  /** MMR: end with EOFB (T.6 §2.4.1.1). Default true. */
+  eofb?: boolean;
+  /** Default 'msb-first'. */
+  bitOrder?: BitOrder;
+}
+
+/**
+ * Supplies row y as changing elements: writes them into `out` (room for width + 4) and returns
+ * their count. Lets the transcoder feed decoded rows without painting a bitmap.
+ */
+export type RowSource = (y: number, out: Int32Array) => number;
+
+const EOL_CODE = 1;
+const EOL_LEN = 12;
+
+function putRun(w: BitWriter, colour: number, run: number): void {
+  while (run >= 2624) {
+    w.put(MAKEUP_CODE[colour * 41 + 40], MAKEUP_LEN[colour * 41 + 40]);
+    run -= 2560;
+  }
+  if (run >= 64) {
+    const m = colour * 41 + (run >> 6);
+    w.put(MAKEUP_CODE[m], MAKEUP_LEN[m]);
+    run &= 63;
+  }
+  w.put(TERM_CODE[colour * 64 + run], TERM_LEN[colour * 64 + run]);
+}
+
+/** T.4 §4.1.1: a row as alternating white and black runs, starting with white. */
+function encode1D(w: BitWriter, cur: Int32Array, n: number, width: number): void {
+  let prev = 0;
+  let colour = 0;
+  for (let i = 0; i < n; i++) {
+    const x = cur[i];
+    putRun(w, colour, x - prev);
+    prev = x;
+    colour ^= 1;
+  }
+  putRun(w, colour, width - prev);
+}
+
+/**
+ * T.4 §4.2.1.3 / T.6 §2.2: the row coded against the reference row. Both lists need sentinels
+ * (width) after their last entry: two for cur, three for ref.
+ */
+function encode2D(w: BitWriter, cur: Int32Array, ref: Int32Array, width: number): void {
+  let a0 = -1;
+  let colour = 0;
+  let ci = 0;
+  let bi = 0;
+  while (a0 < width) {
+    // b1: first change on the reference line right of a0 with the colour opposite to a0's,
+    // which is an entry whose index parity equals a0's colour.
+    if (bi > 0) bi--;
+    while (ref[bi] <= a0) bi++;
+    if ((bi & 1) !== colour) bi++;
+    const b1 = ref[bi];
+    const b2 = ref[bi + 1];
+    const a1 = cur[ci];
+    if (b2 < a1) {
+      w.put(MODE_CODE[MODE_PASS], MODE_LEN[MODE_PASS]);
+      a0 = b2;
+      continue;
+    }
+    const d = a1 - b1;
+    if (d >= -3 && d <= 3) {
+      w.put(MODE_CODE[MODE_V0 + d], MODE_LEN[MODE_V0 + d]);
+      a0 = a1;
+      colour ^= 1;
+      ci++;
+      continue;
+    }
+    const a2 = cur[ci + 1];
+    w.put(MODE_CODE[MODE_HORIZONTAL], MODE_LEN[MODE_HORIZONTAL]);
+    putRun(w, colour, a1 - (a0 < 0 ? 0 : a0));
+    putRun(w, colour ^ 1, a2 - a1);
+    a0 = a2;
+    ci += 2;
+  }
+}
+
+/**
+ * Encodes `height` rows of `width` pixels supplied as changing elements.
+ * @returns the coded data, in the requested bit order, last byte zero-padded.
+ */
+export function encodeFaxRows(width: number, height: number, source: RowSource, opts: FaxEncodeOptions): Uint8Array {
+  const mode = opts.compression;
+  const k = Math.max(1, opts.k ?? 4);
+  const eol = mode !== 'mmr' && (opts.eol ?? true);
+  const alignEol = eol && (opts.alignEol ?? false);
+  const alignRows = !eol && mode === 'mh' && (opts.alignRows ?? false);
+  const minRowBits = eol ? (opts.minRowBits ?? 0) : 0;
+  if (mode === 'mr' && !eol) throw new Error('MR needs EOLs: the 1-D/2-D tag bit follows each EOL (T.4 §4.2.1.3.4)');
+  const w = new BitWriter(Math.max(1024, (width * height) >> 5));
+  let cur = new Int32Array(width + 8);
+  let ref = new Int32Array(width + 8);
+  ref.fill(width);
+  const putEol = (tag: number) => {
+    if (alignEol) {
+      const end = (w.bitLength + EOL_LEN) & 7;
+      if (end) w.zeros(8 - end);
+    }
+    if (mode === 'mr') w.put((EOL_CODE << 1) | tag, EOL_LEN + 1);
+    else w.put(EOL_CODE, EOL_LEN);
+  };
+  for (let y = 0; y < height; y++) {
+    const n = source(y, cur);
+    cur[n] = width;
+    cur[n + 1] = width;
+    cur[n + 2] = width;
+    if (mode === 'mmr') {
+      encode2D(w, cur, ref, width);
+    } else {
+      const oneD = mode === 'mh' || y % k === 0;
+      if (eol) putEol(oneD ? 1 : 0);
+      else if (alignRows) w.alignByte();
+      const start = w.bitLength;
+      if (oneD) encode1D(w, cur, n, width);
+      else encode2D(w, cur, ref, width);
+      if (minRowBits > 0) {
+        // T.4 §4.1.3: fill goes between the row data and the next EOL.
+        const used = w.bitLength - start + EOL_LEN;
+        if (used < minRowBits) w.zeros(minRowBits - used);
+      }
+    }
+    const t = ref;
+    ref = cur;
+    cur = t;
+  }
+  if (mode === 'mmr') {
+    // T.6 §2.4.1.1: EOFB = EOL EOL.
+    if (opts.eofb ?? true) {
+      w.put(EOL_CODE, EOL_LEN);
+      w.put(EOL_CODE, EOL_LEN);
+    }
+  } else if (opts.rtc ?? true) {
+    // T.4 §4.1.4 / §4.2.1.3.3: RTC = six EOLs (each followed by tag 1 in MR), no fill between them.
+    if (eol) putEol(1);
+    else w.put(mode === 'mr' ? (EOL_CODE << 1) | 1 : EOL_CODE, mode === 'mr' ? 13 : 12);
+    for (let i = 0; i < 5; i++) {
+      if (mode === 'mr') w.put((EOL_CODE << 1) | 1, EOL_LEN + 1);
+      else w.put(EOL_CODE, EOL_LEN);
+    }
+  }
+  const out = w.finish();
+  if ((opts.bitOrder ?? 'msb-first') === 'lsb-first') {
+    for (let i = 0; i < out.length; i++) out[i] = REVERSED_BITS[out[i]];
+  }
+  return out;
+}
+
+/**
+ * Encodes a bitmap as MH, MR or MMR in the line or file form chosen by `opts`.
+ * @example encodeFax(page, { compression: 'mr', k: 4, minRowBits: 96, bitOrder: 'lsb-first' })
+ */
+export function encodeFax(bitmap: Bitmap, opts: FaxEncodeOptions): Uint8Array {
+  const { data, stride, width } = bitmap;
+  return encodeFaxRows(width, bitmap.height, (y, out) => rowChanges(data, y * stride, width, out), opts);
+}

@@ -1,0 +1,110 @@
+// The tolerant decoder on damaged and unusual data, as real senders and lines produce it.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createBitmap, firstDifference, type Bitmap } from './bitmap.ts';
+import { BitWriter } from './bit-writer.ts';
+import { decodeFax } from './t4-decode.ts';
+import { encodeFax } from './t4-encode.ts';
+import { textPage } from './test-rasters.ts';
+
+function rowBytes(b: Bitmap, y: number): Uint8Array {
+  return b.data.subarray(y * b.stride, (y + 1) * b.stride);
+}
+
+/** Bit offsets just after each EOL (and tag bit for MR) in MSB-first data. */
+function rowStarts(data: Uint8Array, tag: boolean): number[] {
+  const bits = [...data].map((b) => b.toString(2).padStart(8, '0')).join('');
+  return [...bits.matchAll(/0{11,}1/g)].map((m) => m.index + m[0].length + (tag ? 1 : 0));
+}
+
+function flipBits(data: Uint8Array, from: number, count: number): Uint8Array {
+  const out = data.slice();
+  for (let i = from; i < from + count; i++) out[i >> 3] ^= 0x80 >> (i & 7);
+  return out;
+}
+
+// Rows 176..204 hold the first line of text.
+const page = textPage(1728, 600, 5);
+
+describe('tolerant T.4 decoding', () => {
+  it('MH: a damaged row is counted, replaced by the previous row, and the next EOL resynchronises', () => {
+    const data = encodeFax(page, { compression: 'mh' });
+    const starts = rowStarts(data, false);
+    // Row 200 is text, so damage in its middle breaks its codes (damage in a white row would hit the next EOL).
+    const y = 200;
+    const damaged = flipBits(data, starts[y] + 5, 3);
+    const r = decodeFax(damaged, { compression: 'mh', width: 1728 });
+    assert.equal(r.bitmap.height, page.height);
+    assert.equal(r.badRows, 1);
+    assert.equal(r.consecutiveBadRows, 1);
+    assert.equal(r.endOfPage, true);
+    for (let row = 0; row < page.height; row++) {
+      const expected = row === y ? rowBytes(page, y - 1) : rowBytes(page, row);
+      assert.deepEqual(rowBytes(r.bitmap, row), expected, `row ${row}`);
+    }
+  });
+
+  it('MR: 2-D rows after a damaged row are replaced until the next 1-D row', () => {
+    const data = encodeFax(page, { compression: 'mr', k: 4 });
+    const starts = rowStarts(data, true);
+    const y = 201; // a 2-D row; rows 202, 203 are 2-D too, row 204 is 1-D
+    const damaged = flipBits(data, starts[y] + 2, 4);
+    const r = decodeFax(damaged, { compression: 'mr', width: 1728 });
+    assert.equal(r.bitmap.height, page.height);
+    assert.equal(r.badRows, 3);
+    assert.equal(r.consecutiveBadRows, 3);
+    for (let row = 0; row < page.height; row++) {
+      const expected = row >= y && row < 204 ? rowBytes(page, y - 1) : rowBytes(page, row);
+      assert.deepEqual(rowBytes(r.bitmap, row), expected, `row ${row}`);
+    }
+  });
+
+  it('a row cut short by an early EOL is bad', () => {
+    const w = new BitWriter();
+    w.put(1, 12);
+    w.put(0b11011, 5); // white 64 make-up, then no terminating code
+    w.put(1, 12);
+    w.put(0b010011011, 9); // white 1728
+    w.put(0b00110101, 8); // white 0
+    const r = decodeFax(w.finish(), { compression: 'mh', width: 1728 });
+    assert.equal(r.badRows, 1);
+    assert.equal(r.bitmap.height, 2);
+  });
+
+  it('missing RTC, extra fill and extra EOLs are accepted without bad rows', () => {
+    const w = new BitWriter();
+    w.zeros(40);
+    w.put(1, 12);
+    w.zeros(100);
+    w.put(1, 12);
+    const body = encodeFax(page, { compression: 'mh', rtc: false, minRowBits: 3000 });
+    const head = w.finish();
+    const data = new Uint8Array(head.length + body.length + 20);
+    data.set(head);
+    data.set(body, head.length);
+    const r = decodeFax(data, { compression: 'mh', width: 1728 });
+    assert.equal(r.badRows, 0);
+    assert.equal(r.endOfPage, false);
+    assert.equal(firstDifference(r.bitmap, page), null);
+  });
+
+  it('truncated data: with a known height the missing rows are white and bad', () => {
+    const data = encodeFax(page, { compression: 'mmr' });
+    const r = decodeFax(data.subarray(0, data.length >> 1), { compression: 'mmr', width: 1728, height: page.height });
+    assert.equal(r.bitmap.height, page.height);
+    assert.ok(r.badRows > 10 && r.badRows < page.height, `bad rows ${r.badRows}`);
+    const good = page.height - r.badRows;
+    for (let row = 0; row < good - 1; row++) assert.deepEqual(rowBytes(r.bitmap, row), rowBytes(page, row), `row ${row}`);
+    assert.ok(rowBytes(r.bitmap, page.height - 1).every((b) => b === 0));
+  });
+
+  it('garbage that never forms a row yields no rows, not an exception', () => {
+    const junk = new Uint8Array(500).map((_, i) => (i * 37 + 11) & 0xff);
+    for (const compression of ['mh', 'mr', 'mmr'] as const) {
+      const r = decodeFax(junk, { compression, width: 1728 });
+      assert.ok(r.bitmap.height <= 500);
+    }
+    assert.equal(decodeFax(new Uint8Array(0), { compression: 'mh', width: 1728 }).bitmap.height, 0);
+    assert.equal(decodeFax(createBitmap(0, 0).data, { compression: 'mmr', width: 8, height: 3 }).badRows, 3);
+  });
+});

@@ -1,0 +1,125 @@
+// libtiff (tiffinfo, tiffcp) and Ghostscript judge our TIFF writer and reader.
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { readFileSync } from 'node:fs';
+import { firstDifference, readTiff, writeTiff, writeTiffRaw, type Bitmap, type FaxCompression } from '../src/index.ts';
+import { adversarialRasters, ditheredPhoto, noise, textPage } from '../src/test-rasters.ts';
+import { gs, libtiffRasters, Scratch, tiffcp, tiffinfoStrict } from './judges.ts';
+
+const scratch = new Scratch();
+after(() => scratch.dispose());
+
+function assertSame(actual: Bitmap, expected: Bitmap, what: string): void {
+  const d = firstDifference(actual, expected);
+  assert.equal(d, null, `${what}: first difference at ${JSON.stringify(d)} (${actual.width}x${actual.height} vs ${expected.width}x${expected.height})`);
+}
+
+function uncompressedTiff(pages: Bitmap[], yDpi = 196): Uint8Array {
+  return writeTiffRaw(pages.map((b) => ({
+    width: b.width, height: b.height, xDpi: 204, yDpi, compression: 1, fillOrder: 1 as const,
+    rowsPerStrip: b.height, strips: [b.data],
+  })));
+}
+
+const corpus: [string, Bitmap][] = [
+  ['text A4', textPage(1728, 600, 1)],
+  ['text B4', textPage(2048, 300, 2)],
+  ['text A3', textPage(2432, 300, 3)],
+  ['photo odd width', ditheredPhoto(1731, 200)],
+  ['noise width 13', noise(13, 40, 4)],
+  ['sparse noise 5000 wide', noise(5000, 20, 5, 0.01)],
+  ...Object.entries(adversarialRasters(1729)).map(([k, v]): [string, Bitmap] => [`${k} 1729`, v]),
+  ...Object.entries(adversarialRasters(2560 * 2 + 3, 6)).map(([k, v]): [string, Bitmap] => [`${k} 5123`, v]),
+  ...Object.entries(adversarialRasters(1, 4)).map(([k, v]): [string, Bitmap] => [`${k} 1`, v]),
+];
+
+describe('our Class F files, judged by libtiff', () => {
+  for (const compression of ['mh', 'mr', 'mmr'] as FaxCompression[]) {
+    it(`${compression}: tiffinfo -D is silent and tiffcp -c none gives our raster`, () => {
+      const pages = corpus.map(([, bitmap], i) => ({ bitmap, xDpi: 204, yDpi: i % 2 ? 98 : 196 }));
+      const file = scratch.write(`ours-${compression}.tif`, writeTiff(pages, { compression }));
+      const info = tiffinfoStrict(file);
+      assert.equal(info.match(/TIFF Directory at/g)?.length, corpus.length);
+      assert.match(info, compression === 'mmr' ? /CCITT Group 4/ : /CCITT Group 3/);
+      assert.match(info, /min-is-white/);
+      const theirs = libtiffRasters(scratch, file);
+      assert.equal(theirs.length, corpus.length);
+      corpus.forEach(([name, bitmap], i) => assertSame(theirs[i], bitmap, `${compression} ${name}`));
+      // And our own reader agrees on what we wrote.
+      const ours = readTiff(readFileSync(file));
+      ours.forEach((p, i) => {
+        assert.equal(p.compression, compression);
+        assert.equal(p.yDpi, i % 2 ? 98 : 196);
+        assertSame(p.decode(), corpus[i][1], `reread ${corpus[i][0]}`);
+      });
+    });
+  }
+});
+
+describe('files written by libtiff decode to libtiff\'s raster', () => {
+  const pages = corpus.map(([, b]) => b);
+  const source = scratch.write('source.tif', uncompressedTiff(pages));
+  const variants: [string, string[]][] = [
+    ['g3', ['-c', 'g3']],
+    ['g3 fill', ['-c', 'g3:fill']],
+    ['g3:2d', ['-c', 'g3:2d']],
+    ['g3:2d fill', ['-c', 'g3:2d:fill']],
+    ['g4', ['-c', 'g4']],
+    ['g4 FillOrder 2', ['-c', 'g4', '-f', 'lsb2msb']],
+    ['g3:2d FillOrder 2, 7 rows per strip', ['-c', 'g3:2d', '-f', 'lsb2msb', '-r', '7']],
+    ['g4, 16 rows per strip', ['-c', 'g4', '-r', '16']],
+    ['packbits, 5 rows per strip', ['-c', 'packbits', '-r', '5']],
+    ['uncompressed FillOrder 2, 3 rows per strip', ['-c', 'none', '-f', 'lsb2msb', '-r', '3']],
+  ];
+  for (const [name, args] of variants) {
+    it(name, () => {
+      const file = scratch.path(`libtiff-${name.replace(/\W+/g, '-')}.tif`);
+      tiffcp([...args, source, file]);
+      const theirs = libtiffRasters(scratch, file);
+      const ours = readTiff(readFileSync(file));
+      assert.equal(ours.length, pages.length);
+      ours.forEach((p, i) => {
+        assertSame(p.decode(), theirs[i], `${name} page ${i} (${corpus[i][0]})`);
+        assertSame(theirs[i], pages[i], `libtiff round trip of ${corpus[i][0]}`);
+      });
+    });
+  }
+});
+
+describe('files written by Ghostscript decode to libtiff\'s raster', () => {
+  // A two-page letter with text in several sizes, rules, a filled box and a grey ramp (halftoned by gs).
+  const ps = `%!PS
+/Times-Roman findfont 11 scalefont setfont
+1 1 2 { /p exch def
+  72 770 moveto (Ghostscript fax reference page ) show p 3 string cvs show
+  72 760 moveto 450 0 rlineto 0.5 setlinewidth stroke
+  0 1 40 { /i exch def 72 740 i 14 mul sub moveto
+    (The quick brown fox jumps over the lazy dog 0123456789 ,.;:!? ) show i 3 string cvs show } for
+  /Helvetica-Bold findfont 30 scalefont setfont 72 120 moveto (FAXGATE) show
+  0 1 19 { /i exch def i 20 div setgray 300 i 12 mul add 80 12 60 rectfill } for
+  0 setgray 80 40 20 20 rectfill 560 30 moveto 10 800 lineto stroke
+  /Times-Roman findfont 11 scalefont setfont
+  showpage } for
+`;
+  const psFile = scratch.write('letter.ps', new TextEncoder().encode(ps));
+  for (const device of ['tiffg3', 'tiffg32d', 'tiffg4', 'tiffcrle', 'tiffpack']) {
+    it(device, () => {
+      const file = scratch.path(`gs-${device}.tif`);
+      gs(device, psFile, file, ['-r204x196', '-sPAPERSIZE=a4']);
+      tiffinfoStrict(file);
+      const theirs = libtiffRasters(scratch, file);
+      const ours = readTiff(readFileSync(file));
+      assert.equal(ours.length, 2);
+      ours.forEach((p, i) => {
+        // The fax devices force the T.4 width; the others keep A4's 210 mm.
+        assert.equal(p.width, device === 'tiffpack' ? 1686 : 1728);
+        assert.ok(p.height > 2000, `A4 at 196 dpi is about 2290 rows, got ${p.height}`);
+        const b = p.decode();
+        let black = 0;
+        for (const v of b.data) black += v ? 1 : 0;
+        assert.ok(black > 1000, 'page has content');
+        assertSame(b, theirs[i], `${device} page ${i}`);
+      });
+    });
+  }
+});
