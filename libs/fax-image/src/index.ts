@@ -10,3 +10,8 @@ export { type FaxPage, writeTiff, sliceTiff, defaultK } from './tiff-fax.ts';
 export { type TiffPageInfo, type TiffPage, readTiff } from './tiff-read.ts';
 export { type RawTiffPage, writeTiffRaw } from './tiff-write.ts';
 export { tiffToPdf } from './tiff-to-pdf.ts';
+export {
+  VERTICAL_DPI, FAX_WIDTHS, type VerticalResolution, type FaxWidth, resolutionName, changeVerticalResolution, changeWidth, transcodeFax,
+} from './convert.ts';
+export { type ConvertOptions, convertTiff } from './tiff-convert.ts';
+export { type CliIo, tiffCli } from './cli.ts';
