@@ -1,0 +1,117 @@
+import { connect, type Socket } from 'node:net';
+import { HylafaxConnectionError, HylafaxTimeoutError } from './errors.ts';
+import { ReplyParser, type Reply } from './reply-parser.ts';
+
+interface Waiter {
+  resolve(reply: Reply): void;
+  reject(err: Error): void;
+}
+
+/**
+ * The control connection of the HylaFAX client protocol (an RFC 959 dialogue on TCP 4559): one
+ * command line out, one reply back. Every wait has a deadline; once one expires or the socket
+ * fails, the channel is dead, because the dialogue is no longer in a known state.
+ */
+export class ControlChannel {
+  readonly host: string;
+  readonly port: number;
+  #socket: Socket;
+  #parser = new ReplyParser();
+  #waiters: Waiter[] = [];
+  #failure: Error | undefined;
+
+  private constructor(socket: Socket, host: string, port: number) {
+    this.#socket = socket;
+    this.host = host;
+    this.port = port;
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        this.#parser.push(chunk);
+      } catch (err) {
+        this.#fail(new HylafaxConnectionError(`HylaFAX server at ${host}:${port} sent a malformed reply: ${(err as Error).message}`));
+        return;
+      }
+      for (let r = this.#parser.shift(); r; r = this.#parser.shift()) {
+        const w = this.#waiters.shift();
+        // A reply nobody asked for means client and server disagree on the dialogue.
+        if (!w) return this.#fail(new HylafaxConnectionError(`HylaFAX server at ${host}:${port} sent an unsolicited reply: ${r.code} ${r.text}`));
+        w.resolve(r);
+      }
+    });
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      this.#fail(new HylafaxConnectionError(`connection to HylaFAX server at ${host}:${port} failed: ${err.message}`, err.code, err));
+    });
+    socket.on('close', () => {
+      this.#fail(new HylafaxConnectionError(`HylaFAX server at ${host}:${port} closed the connection`));
+    });
+  }
+
+  /** Opens the TCP connection; fails with a connection error (refused, unreachable) or a timeout. */
+  static open(host: string, port: number, timeoutMs: number): Promise<ControlChannel> {
+    return new Promise((resolve, reject) => {
+      const socket = connect({ host, port });
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new HylafaxTimeoutError(`a connection to ${host}:${port}`, timeoutMs));
+      }, timeoutMs);
+      const onError = (err: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
+        socket.destroy();
+        reject(new HylafaxConnectionError(`cannot connect to HylaFAX server at ${host}:${port}: ${err.code ?? err.message}`, err.code, err));
+      };
+      socket.once('error', onError);
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        socket.off('error', onError);
+        socket.setNoDelay(true);
+        resolve(new ControlChannel(socket, host, port));
+      });
+    });
+  }
+
+  /** True until the connection failed, timed out or was closed. */
+  get alive(): boolean {
+    return this.#failure === undefined;
+  }
+
+  /** The address the control connection reached, for the passive data connection. */
+  get remoteAddress(): string {
+    return this.#socket.remoteAddress ?? this.host;
+  }
+
+  /** Waits for the next reply (the greeting, or the second reply of a data transfer). */
+  readReply(step: string, timeoutMs: number): Promise<Reply> {
+    if (this.#failure) return Promise.reject(this.#failure);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const err = new HylafaxTimeoutError(step, timeoutMs);
+        this.#fail(err);
+      }, timeoutMs);
+      this.#waiters.push({
+        resolve: (r) => { clearTimeout(timer); resolve(r); },
+        reject: (e) => { clearTimeout(timer); reject(e); },
+      });
+    });
+  }
+
+  /** Sends one command line and waits for its reply. `shown` names it in errors (secrets masked). */
+  command(line: string, timeoutMs: number, shown: string = line): Promise<Reply> {
+    if (this.#failure) return Promise.reject(this.#failure);
+    if (/[\r\n]/.test(line)) return Promise.reject(new TypeError(`a command line cannot contain CR or LF: ${shown}`));
+    const reply = this.readReply(`"${shown}"`, timeoutMs);
+    this.#socket.write(`${line}\r\n`, 'latin1');
+    return reply;
+  }
+
+  /** Closes the socket at once; pending waits fail with a connection error. */
+  destroy(): void {
+    this.#fail(new HylafaxConnectionError(`connection to HylaFAX server at ${this.host}:${this.port} was closed by the client`));
+  }
+
+  #fail(err: Error): void {
+    if (this.#failure) return;
+    this.#failure = err;
+    this.#socket.destroy();
+    for (const w of this.#waiters.splice(0)) w.reject(err);
+  }
+}

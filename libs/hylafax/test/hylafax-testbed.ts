@@ -1,0 +1,311 @@
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { chmod, chown, mkdir, open, readFile, readdir, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { freePort, tempDir, type TempDir, waitUntil } from '@faxgate/testkit';
+
+const run = promisify(execFile);
+
+/** One iaxmodem software modem with its faxgetty. */
+export interface TestModem {
+  /** The pty symlink iaxmodem creates, e.g. /tmp/hylafax-x/ttyA. */
+  device: string;
+  /** HylaFAX's name for it (the path with `/` turned into `_`), for JPARM MODEM and config.<id>. */
+  deviceId: string;
+  /** Its TSI/CSI (LocalIdentifier). */
+  localId: string;
+  /** The Caller ID number its iaxmodem presents when it calls. */
+  callerNumber: string;
+  callerName: string;
+  iaxPort: number;
+}
+
+export interface HylafaxTestbed {
+  host: '127.0.0.1';
+  /** hfaxd's client-protocol port. */
+  port: number;
+  user: string;
+  password: string;
+  adminPassword: string;
+  spool: string;
+  /** Modem A calls modem B and the other way round; absent when started with `modems: false`. */
+  modemA: TestModem | undefined;
+  modemB: TestModem | undefined;
+  /** Stops hfaxd (and its per-client processes), as a server outage. */
+  stopHfaxd(): Promise<void>;
+  startHfaxd(): Promise<void>;
+  /** Freezes hfaxd (SIGSTOP): the kernel still accepts connections, nobody answers. */
+  freezeHfaxd(): void;
+  thawHfaxd(): void;
+  /** The tails of every log, to attach to a failing assertion. */
+  diagnostics(): Promise<string>;
+  /** Ends every process by its process group and removes the directory. */
+  stop(): Promise<void>;
+}
+
+export interface TestbedOptions {
+  /** Start two iaxmodems with a faxgetty each; false for tests that only need hfaxd. */
+  modems?: boolean;
+}
+
+const SPOOL_TEMPLATE = '/var/spool/hylafax';
+const CONFIG_TEMPLATE = '/etc/hylafax';
+const running = new Set<ChildProcess>();
+
+// A test that dies mid-way must not leave daemons behind: kill what is still ours on exit.
+process.once('exit', () => {
+  for (const child of running) killGroup(child, 'SIGKILL');
+});
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // Already gone.
+  }
+}
+
+/** Ends a process group we started: SIGTERM, then SIGKILL if it has not exited in time. */
+async function stopChild(child: ChildProcess | undefined, graceMs = 5_000): Promise<void> {
+  if (!child) return;
+  if (child.exitCode === null && child.signalCode === null) {
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    killGroup(child, 'SIGTERM');
+    const timer = setTimeout(() => killGroup(child, 'SIGKILL'), graceMs);
+    await exited;
+    clearTimeout(timer);
+  }
+  // Children of the group (faxsend, hfaxd sessions) may outlive the leader briefly.
+  killGroup(child, 'SIGKILL');
+  running.delete(child);
+}
+
+async function freeUdpPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createSocket('udp4');
+    s.once('error', reject);
+    s.bind(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function cryptPassword(password: string): string {
+  // hosts.hfaxd(5) holds crypt(3) hashes; MD5-crypt is understood by glibc's crypt.
+  return execFileSync('openssl', ['passwd', '-1', '-stdin'], { input: password }).toString().trim();
+}
+
+async function tcpAnswers(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ host: '127.0.0.1', port });
+    const done = (ok: boolean) => {
+      s.destroy();
+      resolve(ok);
+    };
+    s.setTimeout(1_000, () => done(false));
+    s.once('data', (d) => done(d.toString().startsWith('220')));
+    s.once('error', () => done(false));
+  });
+}
+
+/** The uid/gid HylaFAX runs as on Debian (uucp), which owns the spool. */
+function faxIds(): { uid: number; gid: number } {
+  return {
+    uid: Number(execFileSync('id', ['-u', 'uucp']).toString().trim()),
+    gid: Number(execFileSync('id', ['-g', 'uucp']).toString().trim()),
+  };
+}
+
+function modemConfig(m: TestModem, lockDir: string): string {
+  // Class 1 settings from Debian's config/iaxmodem template; no TagLineFormat, so the pages
+  // arrive exactly as sent and can be compared pixel for pixel.
+  return [
+    'CountryCode:\t\t1',
+    'AreaCode:\t\t555',
+    `FAXNumber:\t\t${m.callerNumber}`,
+    'LongDistancePrefix:\t1',
+    'InternationalPrefix:\t011',
+    'ServerTracing:\t\t0x4FF',
+    'SessionTracing:\t\t0x4FF',
+    'RecvFileMode:\t\t0644',
+    'LogFileMode:\t\t0644',
+    'DeviceMode:\t\t0600',
+    'RingsBeforeAnswer:\t1',
+    'SpeakerVolume:\t\toff',
+    'GettyArgs:\t\t"-h %l dx_%s"',
+    `LocalIdentifier:\t"${m.localId}"`,
+    'MaxRecvPages:\t\t50',
+    `UUCPLockDir:\t\t${lockDir}`,
+    'ModemType:\t\tClass1',
+    'ModemResetCmds:\t\t"ATH1\\nAT+VCID=1"',
+    'ModemReadyCmds:\t\tATH0',
+    'Class1AdaptRecvCmd:\tAT+FAR=1',
+    'Class1TMConnectDelay:\t400',
+    'CallIDPattern:\t\t"NMBR="',
+    'CallIDPattern:\t\t"NAME="',
+    'CallIDPattern:\t\t"ANID="',
+    'CallIDPattern:\t\t"NDID="',
+    '',
+  ].join('\n');
+}
+
+function iaxmodemConfig(m: TestModem, peerPort: number): string {
+  // No Asterisk: refresh 0 (no registration) and the other modem as the "server".
+  return [
+    `device\t\t${m.device}`,
+    'owner\t\tuucp:uucp',
+    'mode\t\t660',
+    `port\t\t${m.iaxPort}`,
+    'refresh\t\t0',
+    `server\t\t127.0.0.1:${peerPort}`,
+    `peername\tfaxgate${m.localId.slice(-1)}`,
+    'secret\t\tfaxgate',
+    `cidname\t\t${m.callerName}`,
+    `cidnumber\t${m.callerNumber}`,
+    'codec\t\tslinear',
+    '',
+  ].join('\n');
+}
+
+/**
+ * Brings up a real HylaFAX under a private spool in a temp dir, on loopback only: faxq, hfaxd on
+ * a free port with a user, password and admin password in hosts.hfaxd, and (unless
+ * `modems: false`) two iaxmodems that call each other directly over IAX2, each with a faxgetty
+ * and a Class 1 modem config. Every process runs in its own process group and is ended by its
+ * pid in `stop()`, or on process exit if a test dies first.
+ */
+export async function startHylafaxTestbed(options: TestbedOptions = {}): Promise<HylafaxTestbed> {
+  if (process.getuid?.() !== 0) throw new Error('the HylaFAX test bed needs root: faxq, hfaxd and faxgetty switch to the uucp user themselves');
+  for (const p of [SPOOL_TEMPLATE, CONFIG_TEMPLATE, '/usr/sbin/faxq', '/usr/sbin/hfaxd', '/usr/sbin/faxgetty', '/usr/bin/iaxmodem']) {
+    if (!existsSync(p)) throw new Error(`${p} is missing: install hylafax-server, hylafax-client and iaxmodem (scripts/setup.sh test)`);
+  }
+  const withModems = options.modems ?? true;
+  const dir: TempDir = await tempDir('faxgate-hylafax');
+  const children: ChildProcess[] = [];
+  let hfaxd: ChildProcess | undefined;
+  const logs = join(dir.path, 'logs');
+
+  const spawnLogged = async (name: string, cmd: string, args: string[]): Promise<ChildProcess> => {
+    const out = await open(join(logs, `${name}.log`), 'a');
+    const child = spawn(cmd, args, { detached: true, stdio: ['ignore', out.fd, out.fd] });
+    await out.close();
+    running.add(child);
+    child.once('exit', () => running.delete(child));
+    return child;
+  };
+
+  const stopAll = async () => {
+    // faxgetty first: iaxmodem will not exit while a fax server holds its pty.
+    for (const c of [...children].reverse()) await stopChild(c);
+    await stopChild(hfaxd);
+    children.length = 0;
+    hfaxd = undefined;
+  };
+
+  try {
+    // hfaxd, faxq and faxgetty run as uucp and must reach the spool through the temp dir.
+    await chmod(dir.path, 0o755);
+    await mkdir(logs);
+    const spool = join(dir.path, 'spool');
+    await run('cp', ['-a', SPOOL_TEMPLATE, spool]);
+    await run('cp', ['-a', `${CONFIG_TEMPLATE}/.`, join(spool, 'etc')]);
+    const ids = faxIds();
+    const lockDir = join(spool, 'lock');
+    await mkdir(lockDir);
+    await chown(lockDir, ids.uid, ids.gid);
+
+    const port = await freePort();
+    const user = 'faxgate';
+    const password = `pw-${process.pid}-${port}`;
+    const adminPassword = `admin-${process.pid}-${port}`;
+    const hosts = join(spool, 'etc', 'hosts.hfaxd');
+    // hosts.hfaxd(5): client:uid:passwd:adminwd; only this user, only from loopback.
+    await writeFile(hosts, `^${user}@127\\.0\\.0\\.1$:2001:${cryptPassword(password)}:${cryptPassword(adminPassword)}\n`);
+    await chown(hosts, ids.uid, ids.gid);
+    await chmod(hosts, 0o600);
+    const config = join(spool, 'etc', 'config');
+    const base = await readFile(config, 'utf8');
+    await writeFile(config, `${base}\nCountryCode:\t\t1\nAreaCode:\t\t555\nLongDistancePrefix:\t1\nServerTracing:\t\t0x4FF\nLogFileMode:\t\t0644\n`);
+
+    let modemA: TestModem | undefined;
+    let modemB: TestModem | undefined;
+    if (withModems) {
+      const [portA, portB] = [await freeUdpPort(), await freeUdpPort()];
+      const make = (letter: 'A' | 'B', iaxPort: number): TestModem => {
+        const device = join(dir.path, `tty${letter}`);
+        return { device, deviceId: device.replaceAll('/', '_'), localId: `FAXGATE TEST ${letter}`, callerNumber: `55501${letter === 'A' ? '10' : '20'}`, callerName: `Modem ${letter}`, iaxPort };
+      };
+      modemA = make('A', portA);
+      modemB = make('B', portB);
+      for (const [m, peer] of [[modemA, portB], [modemB, portA]] as const) {
+        const conf = join(dir.path, `iaxmodem-${m.localId.slice(-1)}.conf`);
+        await writeFile(conf, iaxmodemConfig(m, peer));
+        await writeFile(join(spool, 'etc', `config.${m.deviceId}`), modemConfig(m, lockDir));
+        // iaxmodem reads its config relative to /etc/iaxmodem/.
+        children.push(await spawnLogged(`iaxmodem-${m.localId.slice(-1)}`, 'iaxmodem', [`../..${conf}`]));
+      }
+      for (const m of [modemA, modemB]) await waitUntil(`iaxmodem to create ${m.device}`, () => existsSync(m.device), 15_000);
+    }
+
+    children.push(await spawnLogged('faxq', 'faxq', ['-D', '-q', spool]));
+    await waitUntil('faxq to open its FIFO', () => existsSync(join(spool, 'FIFO')), 15_000);
+    const startHfaxd = async () => {
+      hfaxd = await spawnLogged('hfaxd', 'hfaxd', ['-d', '-q', spool, '-l', '127.0.0.1', '-i', String(port)]);
+      await waitUntil(`hfaxd to greet on port ${port}`, () => tcpAnswers(port), 15_000, 200);
+    };
+    await startHfaxd();
+    for (const m of [modemA, modemB]) {
+      if (!m) continue;
+      children.push(await spawnLogged(`faxgetty-${m.localId.slice(-1)}`, 'faxgetty', ['-q', spool, m.device]));
+    }
+    for (const m of [modemA, modemB]) {
+      if (!m) continue;
+      const status = join(spool, 'status', m.deviceId);
+      await waitUntil(`modem ${m.deviceId} to be idle`, async () => existsSync(status) && /Running and idle/.test(await readFile(status, 'utf8')), 60_000, 250);
+    }
+
+    const diagnostics = async () => {
+      const parts: string[] = [];
+      for (const d of [logs, join(spool, 'log')]) {
+        for (const f of await readdir(d).catch(() => [] as string[])) {
+          const text = await readFile(join(d, f), 'latin1').catch(() => '');
+          parts.push(`--- ${f}\n${text.split('\n').slice(-40).join('\n')}`);
+        }
+      }
+      return parts.join('\n');
+    };
+
+    return {
+      host: '127.0.0.1',
+      port,
+      user,
+      password,
+      adminPassword,
+      spool,
+      modemA,
+      modemB,
+      stopHfaxd: async () => {
+        await stopChild(hfaxd);
+        hfaxd = undefined;
+      },
+      startHfaxd,
+      freezeHfaxd: () => { if (hfaxd) killGroup(hfaxd, 'SIGSTOP'); },
+      thawHfaxd: () => { if (hfaxd) killGroup(hfaxd, 'SIGCONT'); },
+      diagnostics,
+      stop: async () => {
+        if (hfaxd) killGroup(hfaxd, 'SIGCONT');
+        await stopAll();
+        await dir.remove();
+      },
+    };
+  } catch (err) {
+    await stopAll();
+    await dir.remove();
+    throw err;
+  }
+}
