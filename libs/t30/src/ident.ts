@@ -1,5 +1,5 @@
 // T.30 §5.3.6.2.4–§5.3.6.2.6: TSI, CSI and CIG carry 20 digits, '+' and space, sent last
-// character first, padded with spaces.
+// character first; the number is right-aligned, so the padding spaces go out last.
 
 const ALLOWED = /^[0-9+ ]*$/;
 
@@ -7,7 +7,7 @@ const ALLOWED = /^[0-9+ ]*$/;
 export function encodeIdent(id: string): Uint8Array {
   const clean = id.slice(0, 20);
   if (!ALLOWED.test(clean)) throw new RangeError(`station id "${id}" may hold only digits, + and space`);
-  const padded = clean.padEnd(20, ' ');
+  const padded = clean.padStart(20, ' ');
   const out = new Uint8Array(20);
   for (let i = 0; i < 20; i++) out[i] = padded.charCodeAt(19 - i);
   return out;

@@ -1,0 +1,178 @@
+// `faxgate t38 …`: a sendfax-style debug front end for one T.38 call over raw UDPTL.
+import { createSocket, type Socket } from 'node:dgram';
+import { readFile, writeFile } from 'node:fs/promises';
+import { createT30Engine, type CallResult, type Encoding, type SessionParams, type T30Config } from '@faxgate/t30';
+import { T38Terminal } from './t38-terminal.ts';
+import { decodeReceivedPage, receivedTiff, tiffDocument } from './fax-document.ts';
+
+const USAGE = `usage:
+  t38 send <host:port> <file.tif> [--local-port N] [--ecm on|off] [--id "+1 555 0100"]
+           [--encodings mh,mr,mmr] [--redundancy N] [--verbose]
+  t38 receive --listen <port> --peer <host:port> -o <out.tif> [--ecm on|off] [--id ID]
+           [--encodings mh,mr,mmr] [--redundancy N] [--verbose]
+  (--peer host:0 learns the peer's port from its first datagram)`;
+
+class UsageError extends Error {}
+
+interface Parsed {
+  positional: string[];
+  flags: Map<string, string>;
+}
+
+function parseArgs(argv: string[], booleans: string[]): Parsed {
+  const positional: string[] = [];
+  const flags = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a.startsWith('-')) {
+      if (booleans.includes(a)) {
+        flags.set(a, 'true');
+        continue;
+      }
+      const v = argv[i + 1];
+      if (v === undefined) throw new UsageError(`${a} needs a value`);
+      flags.set(a, v);
+      i++;
+    } else {
+      positional.push(a);
+    }
+  }
+  return { positional, flags };
+}
+
+function hostPort(s: string): { host: string; port: number } {
+  const m = /^(.+):(\d+)$/.exec(s);
+  if (!m) throw new UsageError(`expected host:port, got "${s}"`);
+  return { host: m[1], port: Number(m[2]) };
+}
+
+function intFlag(p: Parsed, name: string, dflt: number): number {
+  const v = p.flags.get(name);
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${name} needs a non-negative integer`);
+  return n;
+}
+
+function onOff(p: Parsed, name: string, dflt: boolean): boolean {
+  const v = p.flags.get(name);
+  if (v === undefined) return dflt;
+  if (v !== 'on' && v !== 'off') throw new UsageError(`${name} takes on or off`);
+  return v === 'on';
+}
+
+function encodingsFlag(p: Parsed): Encoding[] {
+  const list = (p.flags.get('--encodings') ?? 'mh,mr,mmr').split(',');
+  for (const e of list) if (e !== 'mh' && e !== 'mr' && e !== 'mmr') throw new UsageError(`unknown encoding ${e}`);
+  return list as Encoding[];
+}
+
+function bind(port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const s = createSocket('udp4');
+    s.once('error', reject);
+    s.bind(port, '127.0.0.1', () => resolve(s));
+  });
+}
+
+function report(result: CallResult, elapsedMs: number, t: T38Terminal): void {
+  console.log(`${result.success ? 'OK' : 'FAILED'}: ${result.sentence}`);
+  console.log(`remote station: "${result.remoteId}"`);
+  console.log(`pages: ${result.pages.length}${result.rate ? `, last rate ${result.rate}` : ''}, time ${(elapsedMs / 1000).toFixed(1)} s`);
+  for (const p of result.pages) {
+    const rows = p.rows !== undefined ? `, rows ${p.rows}, bad rows ${p.badRows}` : p.badRows ? ', with errors' : '';
+    console.log(`  page ${p.index + 1}: ${p.encoding.toUpperCase()} ${p.resolution} ${p.width}, ${p.rate}, ECM ${p.ecm ? 'on' : 'off'}, ${p.bytes} octets${rows}, resent ${p.retransmissions}`);
+  }
+  const u = t.udptlStats;
+  console.log(`udptl: sent ${t.stats.datagramsSent}, received ${u.received}, recovered ${u.recovered}, lost ${u.lost}, duplicates ${u.duplicates}`);
+}
+
+async function runCall(socket: Socket, config: T30Config, peer: { host: string; port: number } | undefined, p: Parsed,
+  onPage?: (data: Uint8Array, params: SessionParams) => void): Promise<{ result: CallResult; terminal: T38Terminal; ms: number }> {
+  const verbose = p.flags.has('--verbose');
+  const engine = createT30Engine(config);
+  const started = performance.now();
+  const terminal = new T38Terminal({
+    socket,
+    peer: peer && peer.port !== 0 ? peer : undefined,
+    engine,
+    calling: config.role === 'send',
+    redundancy: intFlag(p, '--redundancy', 3),
+    dropEvery: intFlag(p, '--drop-every', 0) || undefined,
+    log: verbose ? (line) => console.error(`[${((performance.now() - started) / 1000).toFixed(3)}] ${line}`) : undefined,
+    onAction: (a) => {
+      if (a.type === 'page-received') onPage?.(a.data, a.params);
+    },
+  });
+  const result = await terminal.run();
+  return { result, terminal, ms: performance.now() - started };
+}
+
+async function send(p: Parsed): Promise<number> {
+  if (p.positional.length !== 2) throw new UsageError('send needs <host:port> <file.tif>');
+  const peer = hostPort(p.positional[0]);
+  const document = tiffDocument(new Uint8Array(await readFile(p.positional[1])));
+  const socket = await bind(intFlag(p, '--local-port', 0));
+  try {
+    const { result, terminal, ms } = await runCall(socket, {
+      role: 'send',
+      localId: p.flags.get('--id') ?? '',
+      ecm: onOff(p, '--ecm', true),
+      modems: ['v27ter', 'v29', 'v17'],
+      encodings: encodingsFlag(p),
+      document,
+    }, peer, p);
+    report(result, ms, terminal);
+    return result.success ? 0 : 1;
+  } finally {
+    socket.close();
+  }
+}
+
+async function receive(p: Parsed): Promise<number> {
+  const listen = p.flags.get('--listen');
+  const peerArg = p.flags.get('--peer');
+  const outPath = p.flags.get('-o');
+  if (listen === undefined || peerArg === undefined || outPath === undefined) throw new UsageError('receive needs --listen, --peer and -o');
+  const peer = hostPort(peerArg);
+  const socket = await bind(intFlag(p, '--listen', 0));
+  console.error(`listening on 127.0.0.1:${socket.address().port}`);
+  const pages: Array<{ data: Uint8Array; params: SessionParams }> = [];
+  try {
+    const { result, terminal, ms } = await runCall(socket, {
+      role: 'receive',
+      localId: p.flags.get('--id') ?? '',
+      ecm: onOff(p, '--ecm', true),
+      modems: ['v27ter', 'v29', 'v17'],
+      encodings: encodingsFlag(p),
+      judgePage: (data, params) => decodeReceivedPage(data, params),
+    }, peer, p, (data, params) => pages.push({ data, params }));
+    if (pages.length > 0) await writeFile(outPath, receivedTiff(pages));
+    report(result, ms, terminal);
+    return result.success ? 0 : 1;
+  } finally {
+    socket.close();
+  }
+}
+
+/**
+ * Entry point for `faxgate t38 …`; `argv` starts after the word `t38`.
+ * Resolves to the exit status: 0 only when the call completed.
+ */
+export async function t38Cli(argv: string[]): Promise<number> {
+  try {
+    const [cmd, ...rest] = argv;
+    const p = parseArgs(rest, ['--verbose']);
+    if (cmd === 'send') return await send(p);
+    if (cmd === 'receive') return await receive(p);
+    throw new UsageError(cmd ? `unknown command ${cmd}` : 'missing command');
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`t38: ${e.message}\n${USAGE}`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+if (import.meta.main) process.exitCode = await t38Cli(process.argv.slice(2));

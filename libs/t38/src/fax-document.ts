@@ -1,0 +1,83 @@
+// The codec seam: TIFF pages become the engine's SendDocument, and received page data
+// becomes TIFF again, through @faxgate/fax-image.
+import {
+  createBitmap, decodeFax, defaultK, encodeFax, readTiff, writeTiff, type Bitmap, type FaxPage,
+} from '@faxgate/fax-image';
+import type { PageRequest, PageVerdict, Resolution, SendDocument, SessionParams } from '@faxgate/t30';
+
+/** T.4 §2.2: lines per inch for each vertical resolution. */
+const Y_DPI: Record<Resolution, number> = { standard: 98, fine: 196, superfine: 391 };
+/** T.4 §2.2: 1728 pels on the 215 mm A4 line. */
+export const A4_WIDTH = 1728;
+
+export function resolutionOfDpi(yDpi: number): Resolution {
+  return yDpi > 300 ? 'superfine' : yDpi > 150 ? 'fine' : 'standard';
+}
+
+/**
+ * Fits a page to the line: crops or pads to A4 width, and keeps every n-th row when the
+ * receiver takes a lower vertical resolution than the page was scanned at (T.30 §5.3.6.2.1).
+ */
+export function fitBitmap(src: Bitmap, rowStep: number): Bitmap {
+  const height = Math.ceil(src.height / rowStep);
+  const out = createBitmap(A4_WIDTH, height);
+  const bytes = Math.min(out.stride, Math.ceil(Math.min(src.width, A4_WIDTH) / 8));
+  for (let y = 0; y < height; y++) {
+    const from = y * rowStep * src.stride;
+    out.data.set(src.data.subarray(from, from + bytes), y * out.stride);
+    if (src.width < A4_WIDTH && src.width % 8 !== 0) {
+      // clear the bits past the source's last pel in its final octet
+      const last = y * out.stride + bytes - 1;
+      out.data[last] &= (0xff00 >> (src.width % 8)) & 0xff;
+    }
+  }
+  return out;
+}
+
+/** Reads a TIFF file's pages as a document the sending engine can code at any setting. */
+export function tiffDocument(tiff: Uint8Array): SendDocument & { bitmaps: () => Bitmap[] } {
+  const pages = readTiff(tiff);
+  if (pages.length === 0) throw new Error('the TIFF has no pages');
+  const resolution = resolutionOfDpi(pages[0].yDpi);
+  const cache = new Map<number, Bitmap>();
+  const bitmapOf = (i: number): Bitmap => {
+    let b = cache.get(i);
+    if (!b) {
+      b = pages[i].decode();
+      cache.set(i, b);
+    }
+    return b;
+  };
+  return {
+    pageCount: pages.length,
+    resolution,
+    encodePage(req: PageRequest): Uint8Array {
+      const step = Math.max(1, Math.round(Y_DPI[resolution] / Y_DPI[req.resolution]));
+      const bitmap = fitBitmap(bitmapOf(req.index), step);
+      return encodeFax(bitmap, {
+        compression: req.encoding,
+        k: defaultK(Y_DPI[req.resolution]),
+        minRowBits: req.minRowBits,
+        rtc: true,
+        eofb: true,
+        bitOrder: 'msb-first',
+      });
+    },
+    bitmaps: () => pages.map((_, i) => bitmapOf(i)),
+  };
+}
+
+/** Decodes received page data tolerantly, as the receiver's quality check. */
+export function decodeReceivedPage(data: Uint8Array, params: SessionParams): { bitmap: Bitmap } & PageVerdict {
+  const r = decodeFax(data, { compression: params.encoding, width: A4_WIDTH });
+  return { bitmap: r.bitmap, rows: r.rows, badRows: r.badRows };
+}
+
+/** Builds the received document as TIFF Class F (MMR). */
+export function receivedTiff(pages: Array<{ data: Uint8Array; params: SessionParams }>): Uint8Array {
+  const faxPages: FaxPage[] = pages.map(({ data, params }) => {
+    const d = decodeReceivedPage(data, params);
+    return { bitmap: d.bitmap, xDpi: 204, yDpi: Y_DPI[params.resolution], badFaxLines: d.badRows };
+  });
+  return writeTiff(faxPages, { compression: 'mmr' });
+}

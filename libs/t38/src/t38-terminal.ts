@@ -1,0 +1,314 @@
+// The T.38 line driver: runs a sans-IO T.30 engine over UDPTL, pacing every signal as the
+// modem it stands for would take on a PSTN line (T.38 §6, data rate management method 2:
+// TCF is transferred, not generated locally).
+import type { Socket, RemoteInfo } from 'node:dgram';
+import { reverseBits, type CallResult, type Modulation, type T30Action, type T30Engine, type T30Event, type TimerName } from '@faxgate/t30';
+import { encodeIfp, decodeIfp, type IfpField, type IfpPacket, type T38Version } from './ifp.ts';
+import { UdptlReceiver } from './udptl-receiver.ts';
+import { UdptlSender } from './udptl-sender.ts';
+import {
+  CED_MS, INTER_SIGNAL_GAP_MS, V21_PREAMBLE_MS, dataTypeOf, modulationOfDataType, trainingIndicatorOf, trainingMs,
+} from './modem-signals.ts';
+
+export interface T38TerminalOptions {
+  socket: Socket;
+  /** Far end; undefined to learn it from the first datagram (the answering side). */
+  peer?: { host: string; port: number };
+  engine: T30Engine;
+  /** Calling stations announce themselves with CNG, called ones with CED (T.30 §4.4). */
+  calling: boolean;
+  /** Earlier IFPs carried in each datagram (T.38 §9.1 redundancy). Default 3. */
+  redundancy?: number;
+  version?: T38Version;
+  /** Every n-th outgoing datagram is not sent: the failure-path tests' lossy line. */
+  dropEvery?: number;
+  log?: (line: string) => void;
+  onAction?: (action: T30Action) => void;
+}
+
+/** Image data per IFP: 40 ms worth keeps datagrams small and the pacing smooth. */
+const CHUNK_MS = 40;
+
+type Step = { kind: 'ifp'; packet: IfpPacket } | { kind: 'wait'; ms: number };
+
+/** Drives one call; `run()` resolves with the engine's result once the last frame is out. */
+export class T38Terminal {
+  private readonly o: T38TerminalOptions;
+  private readonly udptlTx: UdptlSender;
+  private readonly udptlRx = new UdptlReceiver(0);
+  private readonly version: T38Version;
+  private peer: { host: string; port: number } | undefined;
+  private readonly timers = new Map<TimerName, NodeJS.Timeout>();
+  private readonly queue: Step[] = [];
+  private pumping = false;
+  private lastTxEnd = 0;
+  private result: CallResult | undefined;
+  private resolveRun: ((r: CallResult) => void) | undefined;
+  private datagramsSent = 0;
+  // receive side
+  private hdlcBuf: number[] = [];
+  private hdlcCorrupt = false;
+  private rxModulation: Modulation | undefined;
+  private inImage = false;
+  private started = false;
+  readonly stats = { datagramsSent: 0, datagramsDropped: 0 };
+
+  constructor(o: T38TerminalOptions) {
+    this.o = o;
+    this.udptlTx = new UdptlSender(o.redundancy ?? 3);
+    this.version = o.version ?? 0;
+    this.peer = o.peer;
+  }
+
+  get udptlStats(): UdptlReceiver['stats'] {
+    return this.udptlRx.stats;
+  }
+
+  run(): Promise<CallResult> {
+    return new Promise((resolve) => {
+      this.resolveRun = resolve;
+      this.o.socket.on('message', (msg: Buffer, rinfo: RemoteInfo) => this.onDatagram(msg, rinfo));
+      if (this.peer) this.begin();
+    });
+  }
+
+  private begin(): void {
+    if (this.started) return;
+    this.started = true;
+    if (this.o.calling) {
+      this.queue.push({ kind: 'ifp', packet: { type: 'indicator', indicator: 'cng' } });
+    } else {
+      this.queue.push({ kind: 'ifp', packet: { type: 'indicator', indicator: 'ced' } }, { kind: 'wait', ms: CED_MS });
+      this.queue.push({ kind: 'ifp', packet: { type: 'indicator', indicator: 'no-signal' } }, { kind: 'wait', ms: INTER_SIGNAL_GAP_MS });
+    }
+    this.pump();
+    this.feed({ type: 'start' });
+  }
+
+  private feed(event: T30Event): void {
+    if (this.result) return;
+    for (const action of this.o.engine.handle(event)) this.perform(action);
+  }
+
+  private perform(a: T30Action): void {
+    this.o.onAction?.(a);
+    switch (a.type) {
+      case 'log':
+        this.o.log?.(a.text);
+        break;
+      case 'start-timer': {
+        this.clearTimer(a.name);
+        this.timers.set(a.name, setTimeout(() => {
+          this.timers.delete(a.name);
+          this.feed({ type: 'timer', name: a.name });
+        }, a.ms));
+        break;
+      }
+      case 'stop-timer':
+        this.clearTimer(a.name);
+        break;
+      case 'send-hdlc':
+        this.queueHdlc(a.frames, a.modulation);
+        break;
+      case 'send-tcf':
+        this.queueImage(a.modulation, new Uint8Array(Math.round((a.modulation.bps * a.ms) / 8000)), true);
+        break;
+      case 'send-image':
+        this.queueImage(a.modulation, a.data, false);
+        break;
+      case 'page-received':
+        break;
+      case 'call-ended':
+        this.result = a.result;
+        for (const name of [...this.timers.keys()]) this.clearTimer(name);
+        this.maybeFinish();
+        break;
+    }
+  }
+
+  private clearTimer(name: TimerName): void {
+    const t = this.timers.get(name);
+    if (t) clearTimeout(t);
+    this.timers.delete(name);
+  }
+
+  private gap(): void {
+    this.queue.push({ kind: 'wait', ms: INTER_SIGNAL_GAP_MS });
+  }
+
+  private queueHdlc(frames: Uint8Array[], modulation: Modulation | undefined): void {
+    this.gap();
+    const bps = modulation ? modulation.bps : 300;
+    const dataType = modulation ? dataTypeOf(modulation) : 'v21';
+    if (modulation) {
+      this.queue.push({ kind: 'ifp', packet: { type: 'indicator', indicator: trainingIndicatorOf(modulation, false) } });
+      this.queue.push({ kind: 'wait', ms: trainingMs(modulation, false) });
+    } else {
+      this.queue.push({ kind: 'ifp', packet: { type: 'indicator', indicator: 'v21-preamble' } });
+      this.queue.push({ kind: 'wait', ms: V21_PREAMBLE_MS });
+    }
+    frames.forEach((frame, i) => {
+      const last = i === frames.length - 1;
+      // T.38 §7.4: the FCS is not carried; hdlc-fcs-OK stands for a good one. T.38 puts
+      // the first bit on the line in the most significant bit, HDLC octets hold it in the least.
+      const fields: IfpField[] = [
+        { fieldType: 'hdlc-data', data: reverseBits(frame) },
+        { fieldType: last ? 'hdlc-fcs-OK-sig-end' : 'hdlc-fcs-OK' },
+      ];
+      this.queue.push({ kind: 'ifp', packet: { type: 'data', dataType, fields } });
+      // flag, frame, FCS at the line rate
+      this.queue.push({ kind: 'wait', ms: ((frame.length + 3) * 8 * 1000) / bps });
+    });
+    this.queue.push({ kind: 'ifp', packet: { type: 'indicator', indicator: 'no-signal' } });
+    this.pump();
+  }
+
+  private queueImage(m: Modulation, data: Uint8Array, tcf: boolean): void {
+    this.gap();
+    this.queue.push({ kind: 'ifp', packet: { type: 'indicator', indicator: trainingIndicatorOf(m, tcf) } });
+    this.queue.push({ kind: 'wait', ms: trainingMs(m, tcf) });
+    const dataType = dataTypeOf(m);
+    const chunk = Math.max(1, Math.round((m.bps * CHUNK_MS) / 8000));
+    for (let off = 0; off < data.length; off += chunk) {
+      const part = data.subarray(off, off + chunk);
+      const last = off + chunk >= data.length;
+      this.queue.push({
+        kind: 'ifp',
+        packet: { type: 'data', dataType, fields: [{ fieldType: last ? 't4-non-ecm-sig-end' : 't4-non-ecm-data', data: part }] },
+      });
+      this.queue.push({ kind: 'wait', ms: (part.length * 8000) / m.bps });
+    }
+    if (data.length === 0) {
+      this.queue.push({ kind: 'ifp', packet: { type: 'data', dataType, fields: [{ fieldType: 't4-non-ecm-sig-end' }] } });
+    }
+    this.queue.push({ kind: 'ifp', packet: { type: 'indicator', indicator: 'no-signal' } });
+    this.pump();
+  }
+
+  /**
+   * Sends queued IFPs, sleeping for the waits; times are kept against the clock so that
+   * timer jitter does not add up over a long page.
+   */
+  private pump(): void {
+    if (this.pumping) return;
+    this.pumping = true;
+    let due = Math.max(performance.now(), this.lastTxEnd);
+    const step = (): void => {
+      while (this.queue.length > 0) {
+        const s = this.queue.shift() as Step;
+        if (s.kind === 'ifp') {
+          this.sendIfp(s.packet);
+          continue;
+        }
+        due += s.ms;
+        const delay = due - performance.now();
+        if (delay > 1) {
+          setTimeout(step, delay);
+          return;
+        }
+      }
+      this.pumping = false;
+      this.lastTxEnd = due;
+      if (this.result) this.maybeFinish();
+      else this.feed({ type: 'sent' });
+    };
+    step();
+  }
+
+  private sendIfp(packet: IfpPacket): void {
+    const datagram = this.udptlTx.frame(encodeIfp(packet, this.version));
+    this.datagramsSent++;
+    this.stats.datagramsSent++;
+    if (this.o.dropEvery && this.datagramsSent % this.o.dropEvery === 0) {
+      this.stats.datagramsDropped++;
+      return;
+    }
+    if (this.peer) this.o.socket.send(datagram, this.peer.port, this.peer.host);
+  }
+
+  private maybeFinish(): void {
+    if (!this.result || this.pumping || this.queue.length > 0) return;
+    const r = this.resolveRun;
+    this.resolveRun = undefined;
+    r?.(this.result);
+  }
+
+  private onDatagram(msg: Buffer, rinfo: RemoteInfo): void {
+    if (!this.peer) {
+      this.peer = { host: rinfo.address, port: rinfo.port };
+      this.begin();
+    }
+    for (const d of this.udptlRx.push(new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength))) {
+      if (d.kind === 'lost') {
+        // A lost IFP inside a frame spoils that frame; inside page data it costs rows.
+        this.hdlcCorrupt = true;
+        continue;
+      }
+      let packet: IfpPacket;
+      try {
+        packet = decodeIfp(d.ifp, this.version);
+      } catch {
+        this.hdlcCorrupt = true;
+        continue;
+      }
+      this.onIfp(packet);
+    }
+  }
+
+  private onIfp(p: IfpPacket): void {
+    if (p.type === 'indicator') {
+      // A new signal starts; whatever image data was flowing has ended.
+      this.endImage();
+      this.hdlcBuf = [];
+      this.hdlcCorrupt = false;
+      return;
+    }
+    const fast = p.dataType !== 'v21';
+    if (fast) this.rxModulation = modulationOfDataType(p.dataType);
+    for (const f of p.fields) {
+      switch (f.fieldType) {
+        case 'hdlc-data':
+          if (f.data) for (const b of reverseBits(f.data)) this.hdlcBuf.push(b);
+          break;
+        case 'hdlc-fcs-OK':
+        case 'hdlc-fcs-BAD':
+        case 'hdlc-fcs-OK-sig-end':
+        case 'hdlc-fcs-BAD-sig-end': {
+          if (f.data) for (const b of reverseBits(f.data)) this.hdlcBuf.push(b);
+          const ok = !this.hdlcCorrupt && f.fieldType.startsWith('hdlc-fcs-OK');
+          const frame = Uint8Array.from(this.hdlcBuf);
+          this.hdlcBuf = [];
+          this.hdlcCorrupt = false;
+          if (frame.length > 0) this.feed({ type: 'hdlc', frame, ok, fast });
+          break;
+        }
+        case 'hdlc-sig-end':
+          this.hdlcBuf = [];
+          this.hdlcCorrupt = false;
+          break;
+        case 't4-non-ecm-data':
+          this.inImage = true;
+          if (f.data) this.feed({ type: 'image-data', data: f.data });
+          break;
+        case 't4-non-ecm-sig-end':
+          if (f.data) this.feed({ type: 'image-data', data: f.data });
+          this.inImage = true;
+          this.endImage();
+          break;
+        default:
+          break;
+      }
+    }
+  }
+
+  private endImage(): void {
+    if (!this.inImage) return;
+    this.inImage = false;
+    this.feed({ type: 'image-end' });
+  }
+
+  /** The modulation of the last high-speed data received, for statistics. */
+  get lastRxModulation(): Modulation | undefined {
+    return this.rxModulation;
+  }
+}
