@@ -23,7 +23,8 @@ export class T30Receiver extends EngineCore {
   // ECM: frames of the current partial page, and the page assembled so far
   private blockFrames = new Map<number, Uint8Array>();
   private ecmPage: Uint8Array[] = [];
-  private committed = new Set<string>();
+  /** Page and block counters of the partial page last confirmed, to spot a repeated PPS. */
+  private lastCommitted: string | undefined;
   private ecmFrameErrors = 0;
 
   constructor(config: T30Config) {
@@ -218,9 +219,9 @@ export class T30Receiver extends EngineCore {
     if (fif.length < 4) return;
     this.stopTimer('T2');
     const fcf2 = fcfBase(fif[0]);
-    const key = `${this.pageIndex}:${fif[1]}:${fif[2]}`;
+    const key = `${fif[1]}:${fif[2]}`;
     const count = fif[3] + 1;
-    if (this.committed.has(key)) {
+    if (this.lastCommitted === key && this.blockFrames.size === 0) {
       this.respond([[FCF.MCF, []]]);
       if (fcf2 === FCF2_NULL) this.waitPage();
       return;
@@ -247,7 +248,7 @@ export class T30Receiver extends EngineCore {
     const numbers = [...this.blockFrames.keys()].sort((a, b) => a - b);
     for (const n of numbers) this.ecmPage.push(this.blockFrames.get(n) as Uint8Array);
     this.blockFrames.clear();
-    this.committed.add(key);
+    this.lastCommitted = key;
   }
 
   private onNonEcmPostPage(fcf: number): void {
@@ -280,7 +281,6 @@ export class T30Receiver extends EngineCore {
     const p = this.params as SessionParams;
     const data = reverseBits(concat(this.ecmPage));
     this.ecmPage = [];
-    this.committed.clear();
     this.emitPage(data, undefined, withErrors ? 1 : 0);
     void p;
     this.afterPage(fcf2);

@@ -1,0 +1,144 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { T30Receiver } from './receiver.ts';
+import { FCF } from './fcf.ts';
+import { buildDcs, parseDis, type SessionParams } from './dis.ts';
+import { encodeIdent } from './ident.ts';
+import { fast, feedAll, names, rx, sentFrames } from './script-helpers.ts';
+import { parsePprMap, reverseBits } from './ecm.ts';
+import type { T30Action, T30Config } from './types.ts';
+
+const X = 1; // frames from the calling transmitter carry X = 1
+
+function receiver(over: Partial<T30Config> = {}) {
+  return new T30Receiver({
+    role: 'receive', localId: '+44 20 7946', ecm: true, modems: ['v27ter', 'v29', 'v17'], encodings: ['mh', 'mr', 'mmr'],
+    judgePage: (data) => ({ rows: data.length, badRows: data.filter((b) => b === 0xee).length }),
+    ...over,
+  });
+}
+
+const PARAMS: SessionParams = {
+  modulation: { modem: 'v17', bps: 9600 }, resolution: 'fine', encoding: 'mr', width: 'A4', length: 'A4',
+  minScanLineMs: 0, ecm: false, ecmFrameSize: 256,
+};
+const ended = (a: T30Action[]) => a.find((x) => x.type === 'call-ended');
+const pages = (a: T30Action[]) => a.flatMap((x) => (x.type === 'page-received' ? [x] : []));
+
+function dcs(p: SessionParams) {
+  return [rx(FCF.TSI, encodeIdent('+1 555 0100'), false, X), rx(FCF.DCS, buildDcs(p), true, X)];
+}
+const tcf = (octets: number, value = 0) => [{ type: 'image-data' as const, data: new Uint8Array(octets).fill(value) }, { type: 'image-end' as const }];
+
+test('answers with CSI+DIS, repeats DIS on T4, and ends when T1 expires', () => {
+  const r = receiver();
+  let a = r.handle({ type: 'start' });
+  assert.deepEqual(names(a), ['CSI', 'DIS']);
+  const dis = parseDis(sentFrames(a)[1].fif);
+  assert.ok(dis.ecm && dis.encodings.includes('mmr') && dis.modems.includes('v17'));
+  assert.equal(sentFrames(a)[1].x, 0);
+  r.handle({ type: 'sent' });
+  a = r.handle({ type: 'timer', name: 'T4' });
+  assert.deepEqual(names(a), ['CSI', 'DIS']);
+  a = r.handle({ type: 'timer', name: 'T1' });
+  assert.equal(ended(a)?.type === 'call-ended' && ended(a)?.result.code, 'no-dcs');
+});
+
+test('non-ECM: TCF judged, FTT for a noisy one, CFR, pages confirmed, DCN ends well', () => {
+  const r = receiver();
+  r.handle({ type: 'start' });
+  r.handle({ type: 'sent' });
+  let a = feedAll(r, [...dcs(PARAMS), ...tcf(1800, 0x55)]);
+  assert.deepEqual(names(a), ['FTT']);
+  a = feedAll(r, [...dcs(PARAMS), ...tcf(1800)]);
+  assert.deepEqual(names(a), ['CFR']);
+  r.handle({ type: 'sent' });
+  a = feedAll(r, [
+    { type: 'image-data', data: Uint8Array.of(1, 2, 3) }, { type: 'image-data', data: Uint8Array.of(4) }, { type: 'image-end' },
+    rx(FCF.MPS, [], true, X),
+  ]);
+  assert.deepEqual(names(a), ['MCF']);
+  assert.deepEqual([...pages(a)[0].data], [1, 2, 3, 4]);
+  assert.equal(pages(a)[0].params.encoding, 'mr');
+  // the transmitter missed MCF and repeats MPS: MCF again, no second page
+  a = r.handle(rx(FCF.MPS, [], true, X));
+  assert.deepEqual(names(a), ['MCF']);
+  assert.equal(pages(a).length, 0);
+  a = feedAll(r, [{ type: 'image-data', data: Uint8Array.of(9) }, { type: 'image-end' }, rx(FCF.EOP, [], true, X)]);
+  assert.deepEqual(names(a), ['MCF']);
+  a = r.handle(rx(FCF.DCN, [], true, X));
+  const end = ended(a);
+  assert.ok(end?.type === 'call-ended');
+  assert.equal(end.result.code, 'ok');
+  assert.equal(end.result.pages.length, 2);
+  assert.equal(end.result.remoteId, '+1 555 0100');
+});
+
+test('a page with too many bad rows earns RTN, then the resent page MCF', () => {
+  const r = receiver();
+  r.handle({ type: 'start' });
+  feedAll(r, [...dcs(PARAMS), ...tcf(1200)]);
+  let a = feedAll(r, [{ type: 'image-data', data: Uint8Array.of(0xee, 1, 2) }, { type: 'image-end' }, rx(FCF.EOP, [], true, X)]);
+  assert.deepEqual(names(a), ['RTN']);
+  assert.equal(pages(a).length, 0);
+  a = feedAll(r, [...dcs(PARAMS), ...tcf(1200)]);
+  assert.deepEqual(names(a), ['CFR']);
+  a = feedAll(r, [{ type: 'image-data', data: Uint8Array.of(1, 2, 3) }, { type: 'image-end' }, rx(FCF.EOP, [], true, X)]);
+  assert.deepEqual(names(a), ['MCF']);
+  assert.equal(pages(a).length, 1);
+});
+
+test('the far end vanishing mid-page ends the call when T2 expires', () => {
+  const r = receiver();
+  r.handle({ type: 'start' });
+  feedAll(r, [...dcs(PARAMS), ...tcf(1200)]);
+  r.handle({ type: 'sent' });
+  const a = feedAll(r, [{ type: 'image-data', data: Uint8Array.of(1) }, { type: 'timer', name: 'T2' }]);
+  assert.equal(ended(a)?.type === 'call-ended' && ended(a)?.result.sentence, 'Remote station stopped responding before T2 expired');
+});
+
+test('ECM: missing frame asked again with PPR, block committed once, page bits restored', () => {
+  const r = receiver();
+  r.handle({ type: 'start' });
+  const ecm: SessionParams = { ...PARAMS, encoding: 'mmr', ecm: true };
+  feedAll(r, [...dcs(ecm), ...tcf(1200)]);
+  r.handle({ type: 'sent' });
+  const frame = (n: number, v: number) => fast(FCF.FCD, [n, v, v]);
+  let a = feedAll(r, [frame(0, 0x01), frame(1, 0x02), frame(2, 0x03), fast(FCF.RCP, []),
+    rx(FCF.PPS, [FCF.MPS | X, 0, 0, 3], true, X)]);
+  assert.deepEqual(names(a), ['PPR']);
+  assert.deepEqual(parsePprMap(sentFrames(a)[0].fif, 4), [3]);
+  r.handle({ type: 'sent' });
+  a = feedAll(r, [frame(3, 0x04), fast(FCF.RCP, []), rx(FCF.PPS, [FCF.MPS | X, 0, 0, 3], true, X)]);
+  assert.deepEqual(names(a), ['MCF']);
+  const page = pages(a)[0];
+  assert.deepEqual([...page.data], [...reverseBits(Uint8Array.of(1, 1, 2, 2, 3, 3, 4, 4))]);
+  // a repeated PPS for the block already taken is confirmed without a second copy
+  a = r.handle(rx(FCF.PPS, [FCF.MPS | X, 0, 0, 3], true, X));
+  assert.deepEqual(names(a), ['MCF']);
+  assert.equal(pages(a).length, 0);
+  // CTC changes the rate, CTR answers; EOR ends page 2 with what arrived, ERR answers
+  a = r.handle(rx(FCF.CTC, [0, 0x0c], true, X)); // bits 11-12 set: V.29 7200
+  assert.deepEqual(names(a), ['CTR']);
+  a = feedAll(r, [fast(FCF.FCD, [0, 0x80]), fast(FCF.FCD, [1, 0x80], false), rx(FCF.EOR, [FCF.EOP | X], true, X)]);
+  assert.deepEqual(names(a), ['ERR']);
+  assert.equal(pages(a)[0].params.modulation.bps, 7200);
+  assert.deepEqual([...pages(a)[0].data], [0x01]);
+  a = r.handle(rx(FCF.DCN, [], true, X));
+  assert.equal(ended(a)?.type === 'call-ended' && ended(a)?.result.code, 'ok');
+});
+
+test('refuseTraining answers FTT to a perfect TCF', () => {
+  const r = receiver({ refuseTraining: true });
+  r.handle({ type: 'start' });
+  const a = feedAll(r, [...dcs(PARAMS), ...tcf(1800)]);
+  assert.deepEqual(names(a), ['FTT']);
+});
+
+test('a command with a bad FCS is answered with CRP', () => {
+  const r = receiver();
+  r.handle({ type: 'start' });
+  const ev = rx(FCF.DCS, buildDcs(PARAMS), true, X);
+  const a = r.handle(ev.type === 'hdlc' ? { ...ev, ok: false } : ev);
+  assert.deepEqual(names(a), ['CRP']);
+});
