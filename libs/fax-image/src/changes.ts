@@ -28,22 +28,40 @@ export function rowChanges(data: Uint8Array, off: number, width: number, out: In
   }
 }
 
-/** Paints black the runs described by `changes[0..n)` into the (white) row at `off`. */
-export function paintRow(data: Uint8Array, off: number, width: number, changes: Int32Array, n: number): void {
-  for (let k = 0; k < n; k += 2) {
-    const a = changes[k];
-    const b = k + 1 < n ? changes[k + 1] : width;
-    if (a >= b) continue;
-    let i = off + (a >> 3);
-    const j = off + ((b - 1) >> 3);
-    const first = 0xff >> (a & 7);
-    const last = (0xff00 >> (((b - 1) & 7) + 1)) & 0xff;
-    if (i === j) {
-      data[i] |= first & last;
-    } else {
-      data[i] |= first;
-      for (i++; i < j; i++) data[i] = 0xff;
-      data[j] |= last;
+/** Within-byte prefix XOR (MSB first): bit i of the result is the XOR of bits 0..i of the input. */
+const PREFIX_XOR: Uint8Array = (() => {
+  const t = new Uint8Array(256);
+  for (let v = 0; v < 256; v++) {
+    let acc = 0;
+    let out = 0;
+    for (let b = 7; b >= 0; b--) {
+      acc ^= (v >> b) & 1;
+      out |= acc << b;
     }
+    t[v] = out;
   }
+  return t;
+})();
+
+/**
+ * Paints black the runs described by `changes[0..n)` into the (white) row at `off`.
+ * Marks each change with one bit, then a prefix XOR along the row turns marks into runs:
+ * cost is one store per change plus one table lookup per byte, however short the runs.
+ */
+export function paintRow(data: Uint8Array, off: number, width: number, changes: Int32Array, n: number): void {
+  if (n === 0) return;
+  for (let k = 0; k < n; k++) {
+    const x = changes[k];
+    if (x < width) data[off + (x >> 3)] ^= 0x80 >> (x & 7);
+  }
+  const first = off + (changes[0] >> 3);
+  const end = off + ((width + 7) >> 3);
+  let carry = 0;
+  for (let i = first; i < end; i++) {
+    const v = PREFIX_XOR[data[i]] ^ carry;
+    data[i] = v;
+    carry = -(v & 1) & 0xff;
+  }
+  // Keep the padding bits after the last pixel white.
+  if (width & 7) data[end - 1] &= (0xff00 >> (width & 7)) & 0xff;
 }

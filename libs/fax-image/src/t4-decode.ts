@@ -37,92 +37,154 @@ export interface FaxDecodeResult extends FaxDecodeStats {
 /** Receives each row as changing elements; `bad` marks a substituted (repeated or missing) row. */
 export type RowSink = (changes: Int32Array, count: number, bad: boolean) => void;
 
-/** Reads one run (make-up codes then a terminating code) of the given colour; -1 when invalid. */
-function readRun(r: BitReader, table: Int32Array, max: number): number {
-  let run = 0;
-  for (;;) {
-    const e = table[r.peek(RUN_PEEK_BITS)];
-    if (e === 0) return -1;
-    r.pos += (e >>> 16) & 0xff;
-    run += e & 0xffff;
-    if (e & TERMINATING_FLAG) return run;
-    if (run > max) return -1;
-  }
+/** 32 bits from bit position pos, MSB first; at least 25 of them are real (the buffer is padded). */
+function load(d: Uint8Array, pos: number): number {
+  const i = pos >>> 3;
+  return ((d[i] << 24) | (d[i + 1] << 16) | (d[i + 2] << 8) | d[i + 3]) << (pos & 7);
 }
+
+// The row decoders keep a window `w` of the next bits (`avail` of them valid) in locals and
+// reload it from the byte buffer only when a code might not fit: one load per 2-3 codes.
 
 /** T.4 §4.1.1: one MH row into cur; returns the change count or -1. */
 function decode1D(r: BitReader, width: number, cur: Int32Array): number {
+  const d = r.d;
+  const white = WHITE_DECODE;
+  const black = BLACK_DECODE;
+  let pos = r.pos;
+  let w = load(d, pos);
+  let avail = 32 - (pos & 7);
   let a = 0;
   let colour = 0;
   let n = 0;
   for (;;) {
-    const run = readRun(r, colour ? BLACK_DECODE : WHITE_DECODE, width);
-    if (run < 0 || r.pos > r.end) return -1;
+    const table = colour ? black : white;
+    let run = 0;
+    for (;;) {
+      if (avail < RUN_PEEK_BITS) {
+        w = load(d, pos);
+        avail = 32 - (pos & 7);
+      }
+      const e = table[w >>> (32 - RUN_PEEK_BITS)];
+      if (e === 0) {
+        r.pos = pos;
+        return -1;
+      }
+      const len = (e >>> 16) & 0xff;
+      w <<= len;
+      avail -= len;
+      pos += len;
+      run += e & 0xffff;
+      if (e & TERMINATING_FLAG) break;
+      if (run > width) {
+        r.pos = pos;
+        return -1;
+      }
+    }
     a += run;
-    if (a >= width) return a === width ? n : -1;
+    if (a >= width || pos > r.end) {
+      r.pos = pos;
+      return a === width && pos <= r.end ? n : -1;
+    }
     // A zero-length run cancels the previous change, so lists stay strictly increasing.
-    if (n > 0 && cur[n - 1] === a) n--;
+    if (run === 0 && n > 0) n--;
     else cur[n++] = a;
     colour ^= 1;
   }
 }
 
-/** T.4 §4.2.1.3 / T.6 §2.2: one 2-D row against ref (which has three width sentinels); change count or -1. */
+/** T.4 §4.2.1.3 / T.6 §2.2: one 2-D row against ref (which has six width sentinels); change count or -1. */
 function decode2D(r: BitReader, width: number, ref: Int32Array, cur: Int32Array): number {
+  const d = r.d;
+  const modes = MODE_DECODE;
+  const white = WHITE_DECODE;
+  const black = BLACK_DECODE;
+  const end = r.end;
+  let pos = r.pos;
+  let w = load(d, pos);
+  let avail = 32 - (pos & 7);
   let a0 = -1;
   let colour = 0;
   let n = 0;
   let bi = 0;
+  // bi always indexes a reference change of the parity b1 needs (its index parity equals a0's
+  // colour); stepping by 2 keeps that parity.
   while (a0 < width) {
-    if (bi > 0) bi--;
-    while (ref[bi] <= a0) bi++;
-    if ((bi & 1) !== colour) bi++;
-    const e = MODE_DECODE[r.peek(MODE_PEEK_BITS)];
+    while (ref[bi] <= a0) bi += 2;
+    if (avail < MODE_PEEK_BITS) {
+      w = load(d, pos);
+      avail = 32 - (pos & 7);
+    }
+    const e = modes[w >>> (32 - MODE_PEEK_BITS)];
     const mode = e & 0xff;
-    r.pos += e >> 8;
-    if (mode === MODE_PASS) {
-      a0 = ref[bi + 1];
-    } else if (mode === MODE_HORIZONTAL) {
-      const start = a0 < 0 ? 0 : a0;
-      const r1 = readRun(r, colour ? BLACK_DECODE : WHITE_DECODE, width);
-      if (r1 < 0) return -1;
-      const r2 = readRun(r, colour ? WHITE_DECODE : BLACK_DECODE, width);
-      if (r2 < 0) return -1;
-      const a1 = start + r1;
-      const a2 = a1 + r2;
-      if (a2 > width) return -1;
-      if (a1 < width) {
-        if (n > 0 && cur[n - 1] === a1) n--;
-        else cur[n++] = a1;
-      }
-      if (a2 < width) {
-        if (n > 0 && cur[n - 1] === a2) n--;
-        else cur[n++] = a2;
-      }
-      a0 = a2;
-    } else if (mode !== 0 && mode <= MODE_V0 + 3) {
+    const len = e >> 8;
+    w <<= len;
+    avail -= len;
+    pos += len;
+    if (mode >= MODE_V0 - 3 && mode <= MODE_V0 + 3) {
       const a1 = ref[bi] + mode - MODE_V0;
-      if (a1 < a0 || a1 < 0 || a1 > width) return -1;
-      if (a1 < width) {
-        if (n > 0 && cur[n - 1] === a1) n--;
-        else cur[n++] = a1;
-      }
+      if (a1 < a0 || a1 < 0 || a1 > width) break;
+      // A zero-length run (a1 = a0) cancels the previous change, so lists stay strictly increasing.
+      if (a1 === a0 && n > 0 && cur[n - 1] === a1) n--;
+      else if (a1 < width) cur[n++] = a1;
+      // The next b1 has the other parity: the change just before b1 if a1 went left of it.
+      bi = mode < MODE_V0 && bi > 0 && ref[bi - 1] > a1 ? bi - 1 : bi + 1;
       a0 = a1;
       colour ^= 1;
+    } else if (mode === MODE_PASS) {
+      a0 = ref[bi + 1];
+      bi += 2;
+    } else if (mode === MODE_HORIZONTAL) {
+      let a = a0 < 0 ? 0 : a0;
+      let c = colour;
+      // Two runs: a0a1 in a0's colour, then a1a2 in the other.
+      for (let k = 0; k < 2; k++) {
+        const table = c ? black : white;
+        let run = 0;
+        for (;;) {
+          if (avail < RUN_PEEK_BITS) {
+            w = load(d, pos);
+            avail = 32 - (pos & 7);
+          }
+          const t = table[w >>> (32 - RUN_PEEK_BITS)];
+          if (t === 0) {
+            r.pos = pos;
+            return -1;
+          }
+          const l = (t >>> 16) & 0xff;
+          w <<= l;
+          avail -= l;
+          pos += l;
+          run += t & 0xffff;
+          if (t & TERMINATING_FLAG) break;
+          if (run > width) {
+            r.pos = pos;
+            return -1;
+          }
+        }
+        a += run;
+        if (a > width) {
+          r.pos = pos;
+          return -1;
+        }
+        if (run === 0 && n > 0 && cur[n - 1] === a) n--;
+        else if (a < width) cur[n++] = a;
+        c ^= 1;
+      }
+      a0 = a;
     } else {
       // EOL, uncompressed-mode extension (not supported) or garbage.
+      r.pos = pos;
       return -1;
     }
-    if (r.pos > r.end) return -1;
+    if (pos > end) break;
   }
-  return n;
+  r.pos = pos;
+  return a0 === width && pos <= end ? n : -1;
 }
 
 function sentinels(list: Int32Array, n: number, width: number): void {
-  list[n] = width;
-  list[n + 1] = width;
-  list[n + 2] = width;
-  list[n + 3] = width;
+  list.fill(width, n, n + 6);
 }
 
 /**
@@ -234,7 +296,7 @@ export function decodeFaxRows(data: Uint8Array, opts: FaxDecodeOptions, sink: Ro
   }
   while (stats.rows < maxRows && Number.isFinite(maxRows)) {
     // Rows the data never delivered: white, and counted as bad.
-    sink(cur.fill(width, 0, 4), 0, true);
+    sink(cur.fill(width, 0, 6), 0, true);
     stats.rows++;
     stats.badRows++;
     consecutive++;

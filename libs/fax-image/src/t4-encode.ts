@@ -69,8 +69,8 @@ function encode1D(w: BitWriter, cur: Int32Array, n: number, width: number): void
 }
 
 /**
- * T.4 §4.2.1.3 / T.6 §2.2: the row coded against the reference row. Both lists need sentinels
- * (width) after their last entry: two for cur, three for ref.
+ * T.4 §4.2.1.3 / T.6 §2.2: the row coded against the reference row. Both lists need six sentinels
+ * (width) after their last entry.
  */
 function encode2D(w: BitWriter, cur: Int32Array, ref: Int32Array, width: number): void {
   let a0 = -1;
@@ -79,21 +79,21 @@ function encode2D(w: BitWriter, cur: Int32Array, ref: Int32Array, width: number)
   let bi = 0;
   while (a0 < width) {
     // b1: first change on the reference line right of a0 with the colour opposite to a0's,
-    // which is an entry whose index parity equals a0's colour.
-    if (bi > 0) bi--;
-    while (ref[bi] <= a0) bi++;
-    if ((bi & 1) !== colour) bi++;
+    // which is an entry whose index parity equals a0's colour; bi keeps that parity.
+    while (ref[bi] <= a0) bi += 2;
     const b1 = ref[bi];
     const b2 = ref[bi + 1];
     const a1 = cur[ci];
     if (b2 < a1) {
       w.put(MODE_CODE[MODE_PASS], MODE_LEN[MODE_PASS]);
       a0 = b2;
+      bi += 2;
       continue;
     }
     const d = a1 - b1;
     if (d >= -3 && d <= 3) {
       w.put(MODE_CODE[MODE_V0 + d], MODE_LEN[MODE_V0 + d]);
+      bi = d < 0 && bi > 0 && ref[bi - 1] > a1 ? bi - 1 : bi + 1;
       a0 = a1;
       colour ^= 1;
       ci++;
@@ -134,9 +134,7 @@ export function encodeFaxRows(width: number, height: number, source: RowSource, 
   };
   for (let y = 0; y < height; y++) {
     const n = source(y, cur);
-    cur[n] = width;
-    cur[n + 1] = width;
-    cur[n + 2] = width;
+    cur.fill(width, n, n + 6);
     if (mode === 'mmr') {
       encode2D(w, cur, ref, width);
     } else {
