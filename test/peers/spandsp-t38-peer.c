@@ -5,7 +5,7 @@
  *
  *   spandsp-t38-peer send|receive --file F [--local-port N] [--peer-port N] [--ecm 0|1]
  *       [--compress mh,mr,mmr] [--caller 0|1] [--id ID] [--redundancy N] [--drop-every K]
- *       [--timeout S] [--no-pacing] [--verbose]
+ *       [--timeout S] [--no-pacing] [--corrupt-non-ecm] [--verbose]
  *
  * Prints "LISTENING <port>" once bound. With --peer-port 0 (the default for the answering
  * side) the peer address is learned from the first datagram, and spandsp's clock starts then,
@@ -42,6 +42,37 @@ static int done = 0;
 static int completion = -1;
 static int expected_seq = -1;
 static int sending = 0;
+static int corrupt_non_ecm = 0;
+
+/*
+ * --corrupt-non-ecm: spoil the t4-non-ecm-data of every received IFP (version 0 encoding,
+ * T.38 Annex A), so that spandsp judges every TCF bad and answers FTT: the failure path
+ * "the receiver answers FTT until the lowest rate".
+ */
+static void corrupt_ifp(uint8_t *ifp, int len)
+{
+    int pos, fields, i;
+
+    if (len < 2 || (ifp[0] & 0xC0) != 0xC0 || (ifp[0] & 0x20)) return;
+    fields = ifp[1];
+    pos = 2;
+    for (i = 0; i < fields && pos < len; i++) {
+        int has_data = ifp[pos] & 0x80;
+        int type = (ifp[pos] >> 4) & 0x07;
+        int n;
+        pos++;
+        if (!has_data) continue;
+        if (pos + 2 > len) return;
+        n = ((ifp[pos] << 8) | ifp[pos + 1]) + 1;
+        pos += 2;
+        if (pos + n > len) return;
+        if (type == 6 || type == 7) {
+            int k;
+            for (k = 0; k < n; k++) ifp[pos + k] ^= 0x5A;
+        }
+        pos += n;
+    }
+}
 
 /* X.691 §10.9: unconstrained length determinant, short and two-octet forms. */
 static int put_length(uint8_t *buf, int len)
@@ -100,11 +131,11 @@ static int tx_packet_handler(t38_core_state_t *s, void *user_data, const uint8_t
     return 0;
 }
 
-static void rx_udptl(t38_core_state_t *core, const uint8_t *buf, int len)
+static void rx_udptl(t38_core_state_t *core, uint8_t *buf, int len)
 {
     int pos = 2, plen, count, i, seq;
-    const uint8_t *primary;
-    const uint8_t *sec[16];
+    uint8_t *primary;
+    uint8_t *sec[16];
     int sec_len[16];
 
     if (len < 4) return;
@@ -127,6 +158,10 @@ static void rx_udptl(t38_core_state_t *core, const uint8_t *buf, int len)
         }
     }
     rx_count++;
+    if (corrupt_non_ecm) {
+        corrupt_ifp(primary, plen);
+        for (i = 0; i < count; i++) corrupt_ifp(sec[i], sec_len[i]);
+    }
     if (expected_seq >= 0) {
         int gap = (uint16_t) (seq - expected_seq);
         if (gap >= 0x8000) return; /* late or duplicate */
@@ -184,7 +219,7 @@ static void usage(void)
 {
     fprintf(stderr, "usage: spandsp-t38-peer send|receive --file F [--local-port N] [--peer-port N] [--ecm 0|1]\n"
                     "       [--compress mh,mr,mmr] [--caller 0|1] [--id ID] [--redundancy N] [--drop-every K]\n"
-                    "       [--timeout S] [--no-pacing] [--verbose]\n");
+                    "       [--timeout S] [--no-pacing] [--corrupt-non-ecm] [--verbose]\n");
     exit(2);
 }
 
@@ -208,6 +243,7 @@ int main(int argc, char *argv[])
         const char *v = (i + 1 < argc) ? argv[i + 1] : NULL;
         if (strcmp(a, "--verbose") == 0) { verbose = 1; continue; }
         if (strcmp(a, "--no-pacing") == 0) { no_pacing = 1; continue; }
+        if (strcmp(a, "--corrupt-non-ecm") == 0) { corrupt_non_ecm = 1; continue; }
         if (v == NULL) usage();
         i++;
         if (strcmp(a, "--file") == 0) file = v;

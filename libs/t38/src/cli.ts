@@ -10,7 +10,8 @@ const USAGE = `usage:
            [--encodings mh,mr,mmr] [--redundancy N] [--verbose]
   t38 receive --listen <port> --peer <host:port> -o <out.tif> [--ecm on|off] [--id ID]
            [--encodings mh,mr,mmr] [--redundancy N] [--verbose]
-  (--peer host:0 learns the peer's port from its first datagram)`;
+  (--peer host:0 learns the peer's port from its first datagram;
+   --drop-every K withholds every K-th outgoing datagram, to try redundancy on a lossy line)`;
 
 class UsageError extends Error {}
 

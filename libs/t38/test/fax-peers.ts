@@ -1,0 +1,111 @@
+// Test support for the interop suite: the spandsp peer, the faxgate CLI as child processes,
+// reference pages from Ghostscript, and page comparison through libtiff.
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { bitmapsEqual, firstDifference, readTiff } from '@faxgate/fax-image';
+
+const repo = resolve(import.meta.dirname, '../../..');
+export const CLI = join(repo, 'libs/t38/src/cli.ts');
+
+/** Builds the spandsp peer (test/peers/build.sh) and returns its path. */
+export function buildSpandspPeer(): string {
+  return execFileSync(join(repo, 'test/peers/build.sh'), { encoding: 'utf8' }).trim().split('\n').pop() as string;
+}
+
+export function tempDir(): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'faxgate-t38-'));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** A reference document from PostScript through Ghostscript's tiffg4 device. */
+export function makeTiff(dir: string, name: string, pages: number, yDpi: 98 | 196): string {
+  const ps = join(dir, `${name}.ps`);
+  const lines: string[] = ['%!PS', '/Helvetica findfont 26 scalefont setfont'];
+  for (let p = 1; p <= pages; p++) {
+    for (let i = 0; i < 6; i++) lines.push(`72 ${740 - i * 44} moveto (faxgate T.38 page ${p} of ${pages}, line ${i + 1}) show`);
+    lines.push(`${60 + p * 40} 120 moveto 480 ${300 + p * 30} lineto 5 setlinewidth stroke showpage`);
+  }
+  writeFileSync(ps, lines.join('\n') + '\n');
+  const out = join(dir, `${name}.tif`);
+  execFileSync('gs', ['-q', '-dNOPAUSE', '-dBATCH', '-dSAFER', '-sDEVICE=tiffg4', `-r204x${yDpi}`, '-sPAPERSIZE=a4', `-sOutputFile=${out}`, ps]);
+  return out;
+}
+
+/**
+ * Compares two TIFFs page by page after libtiff (tiffcp -c none) decoded both; returns a
+ * description of the first difference, or null when every pixel matches.
+ */
+export function comparePages(dir: string, expected: string, actual: string): string | null {
+  const a = join(dir, `cmp-a-${Math.random().toString(36).slice(2)}.tif`);
+  const b = join(dir, `cmp-b-${Math.random().toString(36).slice(2)}.tif`);
+  execFileSync('tiffcp', ['-c', 'none', expected, a]);
+  execFileSync('tiffcp', ['-c', 'none', actual, b]);
+  const pa = readTiff(new Uint8Array(readFileSync(a)));
+  const pb = readTiff(new Uint8Array(readFileSync(b)));
+  if (pa.length !== pb.length) return `page count ${pb.length}, expected ${pa.length}`;
+  for (let i = 0; i < pa.length; i++) {
+    if (pa[i].compression !== 'none' || pb[i].compression !== 'none') return 'tiffcp did not decode';
+    const x = pa[i].decode(), y = pb[i].decode();
+    if (x.width !== y.width || x.height !== y.height) return `page ${i + 1}: ${y.width}x${y.height}, expected ${x.width}x${x.height}`;
+    if (!bitmapsEqual(x, y)) return `page ${i + 1} differs at ${JSON.stringify(firstDifference(x, y))}`;
+  }
+  return null;
+}
+
+export interface Proc {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  /** Resolves with the first match of `re` on stdout or stderr. */
+  waitFor: (re: RegExp, ms?: number) => Promise<RegExpMatchArray>;
+  exit: Promise<number>;
+  kill: () => void;
+}
+
+const live = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const c of live) if (c.exitCode === null && c.pid) process.kill(c.pid, 'SIGKILL');
+});
+
+export function start(cmd: string, args: string[]): Proc {
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  live.add(child);
+  let out = '', err = '';
+  const waiters: Array<{ re: RegExp; resolve: (m: RegExpMatchArray) => void }> = [];
+  const check = () => {
+    for (const w of [...waiters]) {
+      const m = out.match(w.re) ?? err.match(w.re);
+      if (m) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(m);
+      }
+    }
+  };
+  child.stdout?.on('data', (d: Buffer) => { out += d.toString(); check(); });
+  child.stderr?.on('data', (d: Buffer) => { err += d.toString(); check(); });
+  const exit = new Promise<number>((res) => child.on('close', (code, signal) => {
+    live.delete(child);
+    res(code ?? (signal ? 128 : -1));
+  }));
+  return {
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    waitFor: (re, ms = 60_000) => new Promise((res, rej) => {
+      const t = setTimeout(() => rej(new Error(`timed out waiting for ${re} in\n${out}\n${err}`)), ms);
+      waiters.push({ re, resolve: (m) => { clearTimeout(t); res(m); } });
+      check();
+    }),
+    exit,
+    kill: () => {
+      if (child.exitCode === null && child.pid) process.kill(child.pid, 'SIGKILL');
+    },
+  };
+}
+
+/** Node running the faxgate t38 CLI. */
+export function faxgate(args: string[]): Proc {
+  return start(process.execPath, [CLI, ...args]);
+}
