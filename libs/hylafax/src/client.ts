@@ -258,20 +258,37 @@ export class HylafaxClient {
    */
   async getJob(jobId: number): Promise<JobStatus | undefined> {
     const id = integerArg(jobId, 'job id');
-    // faxq moves the file from sendq to doneq when the job ends: look in sendq again after doneq
-    // so a move between the two reads is not taken for a vanished job.
-    for (const path of [`/sendq/q${id}`, `/doneq/q${id}`, `/sendq/q${id}`, `/doneq/q${id}`]) {
-      const text = await this.#retrieveIfExists(path);
-      if (text) return parseJobDescription(text.toString('latin1'));
+    // faxq moves the file from sendq to doneq when the job ends, and for a moment the new file
+    // is not yet readable (550 Operation not permitted). A job counts as gone only when two
+    // rounds over both queues found no file at all.
+    let lastRefusal: HylafaxProtocolError | undefined;
+    let absentRounds = 0;
+    for (let round = 0; round < 10 && absentRounds < 2; round++) {
+      let refused = false;
+      for (const path of [`/sendq/q${id}`, `/doneq/q${id}`]) {
+        const got = await this.#retrieveJobFile(path);
+        if (got instanceof Buffer) return parseJobDescription(got.toString('latin1'));
+        if (got instanceof HylafaxProtocolError) {
+          lastRefusal = got;
+          refused = true;
+        }
+      }
+      absentRounds = refused ? 0 : absentRounds + 1;
+      if (refused) await new Promise((r) => setTimeout(r, 100 * (round + 1)));
     }
-    return undefined;
+    if (absentRounds >= 2) return undefined;
+    throw lastRefusal;
   }
 
-  async #retrieveIfExists(path: string): Promise<Buffer | undefined> {
+  /** The job file's bytes, undefined when there is none, or the refusal when it is unreadable. */
+  async #retrieveJobFile(path: string): Promise<Buffer | HylafaxProtocolError | undefined> {
     try {
       return await this.retrieve(path);
     } catch (err) {
-      if (err instanceof HylafaxProtocolError && err.replyCode === 550 && /No such file/i.test(err.replyText)) return undefined;
+      if (err instanceof HylafaxProtocolError && err.replyCode === 550) {
+        if (/No such file/i.test(err.replyText)) return undefined;
+        if (/not permitted/i.test(err.replyText)) return err;
+      }
       throw err;
     }
   }

@@ -41,6 +41,9 @@ export function openDataSocket(host: string, port: number, timeoutMs: number): P
  * end of file is the close). `idleMs` bounds the silence between chunks, not the whole transfer.
  */
 export function readAll(socket: Socket, what: string, idleMs: number): Promise<Buffer> {
+  // An empty transfer (an empty listing) can end before anyone listens: Node emits 'end' for a
+  // stream that closed with nothing buffered, and would never emit it again.
+  if (socket.readableEnded) return Promise.resolve(Buffer.alloc(0));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let timer = setTimeout(onIdle, idleMs);
