@@ -1,15 +1,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { jobId, newFaxId, parseJobData, JOBS, type JobName } from './index.ts';
+import { jobId, newFaxId, newInboundId, parseJobData, JOBS, type JobName } from './index.ts';
 
 test('job ids are deterministic, contain no colon and are never digits only', () => {
   const faxId = newFaxId(1_700_000_000_000);
+  const inboundId = newInboundId(1_700_000_000_000);
   const samples: Array<[JobName, object]> = [
     ['render-fax', { faxId }],
     ['schedule-recipient', { faxId, recipient: 2 }],
     ['call-outcome', { faxId, recipient: 2, attempt: 3 }],
     ['place-call', { faxId, recipient: 2, attempt: 3, fromPage: 1 }],
     ['result-mail', { faxId, recipient: 2 }],
+    ['receive-call', { inboundId, did: '+12125550100', callingNumber: '4155550123', documentKey: `inbound/${inboundId}-offer.tif`, pool: 'sim' }],
+    ['route-inbound', { inboundId }],
+    ['inbound-mail', { inboundId, delivery: 1 }],
   ];
   const ids = new Set<string>();
   for (const [name, data] of samples) {
@@ -32,4 +36,11 @@ test('fax ids sort by time and match the payload schema', () => {
 test('payloads from another version fail with a clear reason', () => {
   assert.throws(() => parseJobData('place-call', { faxId: newFaxId(), recipient: 0 }), /place-call.*attempt/);
   assert.throws(() => parseJobData('render-fax', { messageId: 'x' }), /render-fax.*faxId/);
+});
+
+test('inbound ids match their payload schema and other ids do not', () => {
+  const id = newInboundId();
+  assert.deepEqual(parseJobData('route-inbound', { inboundId: id }), { inboundId: id });
+  assert.throws(() => parseJobData('route-inbound', { inboundId: newFaxId() }), /route-inbound.*inboundId/);
+  assert.throws(() => parseJobData('receive-call', { inboundId: id, did: 'abc', callingNumber: '1', documentKey: 'k', pool: 'sim' }), /did/);
 });

@@ -19,6 +19,12 @@ export function jobId<N extends JobName>(name: N, data: JobData<N>): string {
       return `call-${d.faxId}-r${d.recipient}-a${d.attempt}`;
     case 'result-mail':
       return `result-${d.faxId}-r${d.recipient}`;
+    case 'receive-call':
+      return `receive-${d.inboundId}`;
+    case 'route-inbound':
+      return `route-${d.inboundId}`;
+    case 'inbound-mail':
+      return `inmail-${d.inboundId}-d${d.delivery}`;
     default:
       throw new Error(`no job id rule for "${name}"`);
   }
@@ -27,4 +33,9 @@ export function jobId<N extends JobName>(name: N, data: JobData<N>): string {
 /** A new fax id: time-ordered, lower-case, safe in file names, Redis keys and job ids. */
 export function newFaxId(now = Date.now()): string {
   return `fx${now.toString(36).padStart(9, '0')}${randomBytes(5).toString('hex')}`;
+}
+
+/** A new id for a received fax: like fax ids, time-ordered and safe everywhere, prefixed `in`. */
+export function newInboundId(now = Date.now()): string {
+  return `in${now.toString(36).padStart(9, '0')}${randomBytes(5).toString('hex')}`;
 }

@@ -3,6 +3,11 @@ import { z } from 'zod';
 const faxId = z.string().regex(/^fx[0-9a-z]{10,40}$/, 'not a fax id');
 const recipient = z.number().int().min(0).max(999);
 const attempt = z.number().int().min(1).max(1000);
+const inboundId = z.string().regex(/^in[0-9a-z]{10,40}$/, 'not an inbound fax id');
+const delivery = z.number().int().min(0).max(999);
+const poolName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,40}$/);
+/** Caller and callee as the line reports them: digits with an optional leading +. */
+const lineNumber = z.string().regex(/^\+?[0-9]{1,20}$/, 'not a phone number');
 
 /**
  * Every job faxgate queues: its queue, name and payload schema. Payloads are pointers (ids),
@@ -14,6 +19,24 @@ export const JOBS = {
   'call-outcome': { queue: 'dispatch', data: z.object({ faxId, recipient, attempt }) },
   'place-call': { queue: 'calls', data: z.object({ faxId, recipient, attempt, fromPage: z.number().int().min(1) }) },
   'result-mail': { queue: 'notify', data: z.object({ faxId, recipient }) },
+  /** A simulated incoming call offered to a pool (faxgate sim receive); the remote's TIFF is a blob. */
+  'receive-call': {
+    queue: 'calls',
+    data: z.object({
+      inboundId,
+      did: lineNumber,
+      callingNumber: lineNumber,
+      documentKey: z.string().min(1),
+      csid: z.string().max(20).optional(),
+      subAddress: z.string().max(20).optional(),
+      failAfterPage: z.number().int().min(0).optional(),
+      pool: poolName,
+    }),
+  },
+  /** A received fax to route to its owners through the directory. */
+  'route-inbound': { queue: 'inbound', data: z.object({ inboundId }) },
+  /** One delivery (a user's mailbox, or the unaddressed one) of a received fax. */
+  'inbound-mail': { queue: 'notify', data: z.object({ inboundId, delivery }) },
 } as const;
 
 export type JobName = keyof typeof JOBS;

@@ -18,6 +18,9 @@ const ATTEMPTS: Record<JobName, number> = {
   'call-outcome': 10,
   'place-call': 5,
   'result-mail': 12,
+  'receive-call': 3,
+  'route-inbound': 10,
+  'inbound-mail': 12,
 };
 
 /**
@@ -52,23 +55,23 @@ export class QueueSet {
   }
 
   /** Adds one job; resolves once Redis has it. A job with the same id already queued is kept, not doubled. */
-  async add<N extends JobName>(name: N, data: JobData<N>, extra: { delay?: number; pool?: string } = {}): Promise<string> {
+  async add<N extends JobName>(name: N, data: JobData<N>, extra: { delay?: number; pool?: string; attempts?: number } = {}): Promise<string> {
     parseJobData(name, data);
     const id = jobId(name, data);
     const q = this.queue(JOBS[name].queue, extra.pool);
-    await q.add(name, data, { ...this.jobOptions(name), jobId: id, delay: extra.delay });
+    await q.add(name, data, { ...this.jobOptions(name), jobId: id, delay: extra.delay, ...(extra.attempts ? { attempts: extra.attempts } : {}) });
     return id;
   }
 
   /** Adds several jobs of one queue atomically (a MULTI in Redis). */
-  async addBulk(jobs: AnyJob[], pool?: string): Promise<string[]> {
+  async addBulk(jobs: AnyJob[], pool?: string, attempts?: number): Promise<string[]> {
     if (jobs.length === 0) return [];
     const family = JOBS[jobs[0].name].queue;
     const q = this.queue(family, pool);
     const bulk = jobs.map((j) => {
       if (JOBS[j.name].queue !== family) throw new Error('addBulk takes jobs of one queue only');
       parseJobData(j.name, j.data);
-      return { name: j.name, data: j.data, opts: { ...this.jobOptions(j.name), jobId: jobId(j.name, j.data as never) } };
+      return { name: j.name, data: j.data, opts: { ...this.jobOptions(j.name), ...(attempts ? { attempts } : {}), jobId: jobId(j.name, j.data as never) } };
     });
     await q.addBulk(bulk);
     return bulk.map((b) => b.opts.jobId);

@@ -1,8 +1,9 @@
 import { UnrecoverableError, createWorker } from '@faxgate/queue';
 import { describeError } from '@faxgate/errors';
 import type { RoleContext } from '@faxgate/runtime';
-import type { LineDriver } from './line-driver.ts';
+import type { LineDriver, ReceivingLineDriver } from './line-driver.ts';
 import type { LinePool } from './line-pool.ts';
+import { createReceiveCallHandler } from './receive-call.ts';
 
 /**
  * place-call: takes a free line, runs the call through the line driver, records the outcome,
@@ -10,8 +11,9 @@ import type { LinePool } from './line-pool.ts';
  * a worker that crashed after the call but before reporting only reports on its re-run, so a
  * fax is not sent twice.
  */
-export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool, driver: LineDriver) {
+export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool, driver: LineDriver & Partial<ReceivingLineDriver>) {
   const aborts = new Set<AbortController>();
+  const receiveCall = createReceiveCallHandler(ctx, pool, lines, driver, aborts);
   const worker = createWorker(
     'calls',
     {
@@ -44,6 +46,8 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
         }
         await ctx.queues.add('call-outcome', { faxId, recipient, attempt });
       },
+      // Incoming calls offered by `faxgate sim receive` share the pool's lines with outgoing ones.
+      'receive-call': receiveCall,
     },
     { connection: ctx.workerConnection(), prefix: ctx.base.FAXGATE_QUEUE_PREFIX, pool, concurrency: lines.size, lockDuration: 120_000 },
   );

@@ -26,3 +26,45 @@ export interface LineDriver {
   readonly name: string;
   send(call: OutgoingCall, signal: AbortSignal): Promise<CallOutcome>;
 }
+
+/** An incoming call a line driver answers: who called whom on which line. */
+export interface IncomingCall {
+  callId: string;
+  line: string;
+  /** Called number (DID) as the network delivered it. */
+  did: string;
+  callingNumber: string;
+  /**
+   * The simulated remote machine's side of the call (faxgate sim receive): what it sends and
+   * how it identifies itself. Real drivers learn these from T.30 (TSI, SUB) and leave it unset.
+   */
+  simRemote?: { document: Uint8Array; csid?: string; subAddress?: string; failAfterPage?: number };
+}
+
+/** What a receiving driver got: the pages as TIFF Class F and what T.30 told it. */
+export interface ReceiveOutcome {
+  /** Pages received in full (possibly none), as TIFF Class F; undefined when no page arrived. */
+  document?: Uint8Array;
+  pages: number;
+  badRows: number;
+  /** Remote station id from the TSI frame (T.30 §5.3.6.2.4). */
+  csid?: string;
+  /** Sub-address from the SUB frame (T.30 §5.3.6.2.11). */
+  subAddress?: string;
+  /** The call ended before the sender's EOP: what arrived is kept and marked partial. */
+  partial: boolean;
+  durationMs: number;
+  reason?: string;
+}
+
+/**
+ * The receiving side of a line technology. `receive` runs one answered call to its end; drivers
+ * that answer by themselves (T.38 listening for a UDPTL peer) hand each call to the node through
+ * the `ReceivedFaxSink` given to `listen`.
+ */
+export interface ReceivingLineDriver {
+  receive(call: IncomingCall, signal: AbortSignal): Promise<ReceiveOutcome>;
+  listen?(sink: ReceivedFaxSink): Promise<() => Promise<void>>;
+}
+
+export type ReceivedFaxSink = (call: Omit<IncomingCall, 'simRemote'>, outcome: ReceiveOutcome) => Promise<string>;

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { readTiff, sliceTiff } from '@faxgate/fax-image';
 import { describeError } from '@faxgate/errors';
-import type { CallOutcome, LineDriver, OutgoingCall } from './line-driver.ts';
+import type { CallOutcome, IncomingCall, LineDriver, OutgoingCall, ReceiveOutcome, ReceivingLineDriver } from './line-driver.ts';
+import { simReceive } from './sim-receive.ts';
 import { simOutcomeFor, type SimRule } from './sim-outcome-rules.ts';
 
 export interface SimOptions {
@@ -30,11 +31,16 @@ const BUSY_MS = 4000;
  * the configured bit rate plus T.30 overhead, scaled for tests), its outcome follows the
  * configured number patterns, and the simulated remote fax machine keeps what it received.
  */
-export class SimLineDriver implements LineDriver {
+export class SimLineDriver implements LineDriver, ReceivingLineDriver {
   readonly name = 'sim';
   private readonly o: SimOptions;
   constructor(o: SimOptions) {
     this.o = o;
+  }
+
+  /** A call from the simulated remote machine (faxgate sim receive). */
+  receive(call: IncomingCall, signal: AbortSignal): Promise<ReceiveOutcome> {
+    return simReceive({ bitRate: this.o.bitRate, timeScale: this.o.timeScale, ringTimeMs: this.o.ringTimeMs }, call, signal);
   }
 
   async send(call: OutgoingCall, signal: AbortSignal): Promise<CallOutcome> {

@@ -4,7 +4,7 @@ import { defineRole, workerLifecycle, redactUrl } from '@faxgate/runtime';
 import { notifierSchema } from './config.ts';
 import { createNotifyWorker } from './notify-worker.ts';
 
-/** notifier: result mails (and, later, received faxes) through the smarthost or the outbox. */
+/** notifier: result mails and received faxes, through the smarthost or the outbox. */
 export const notifierRole = defineRole({
   name: 'notifier',
   schema: notifierSchema,

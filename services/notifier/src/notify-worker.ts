@@ -5,6 +5,7 @@ import type { Mailer } from '@faxgate/mail';
 import type { RoleContext } from '@faxgate/runtime';
 import type { NotifierConfig } from './config.ts';
 import { composeResultMail } from './result-mail.ts';
+import { createInboundMailHandler } from './inbound-delivery.ts';
 
 /**
  * result-mail: one mail per recipient to the sender. A failed delivery throws, so BullMQ retries
@@ -12,9 +13,11 @@ import { composeResultMail } from './result-mail.ts';
  */
 export function createNotifyWorker(ctx: RoleContext, config: NotifierConfig, mailer: Mailer) {
   const from = config.FAXGATE_MAIL_FROM ?? `"faxgate" <faxgate@${config.FAXGATE_FAX_DOMAINS[0] ?? 'localhost'}>`;
+  const inboundMail = createInboundMailHandler(ctx, from, mailer);
   return createWorker(
     'notify',
     {
+      'inbound-mail': inboundMail,
       'result-mail': async ({ faxId, recipient }) => {
         const fax = await ctx.records.view(faxId);
         if (!fax) throw new UnrecoverableError(describeError('RECORD_MISSING'));

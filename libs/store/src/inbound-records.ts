@@ -1,0 +1,126 @@
+import type { Redis } from 'ioredis';
+import type { DeliveryRecord, InboundRecord, InboundTimelineEvent, InboundView } from './inbound-record.ts';
+
+/**
+ * Records of received faxes in Redis, beside the fax records and with the same layout: one hash
+ * per record with a JSON value per field, so the node, the router and the notifier each update
+ * their own fields without overwriting each other's.
+ */
+export class InboundRecords {
+  private readonly redis: Redis;
+  private readonly prefix: string;
+
+  constructor(redis: Redis, queuePrefix: string) {
+    this.redis = redis;
+    this.prefix = `${queuePrefix}:rec:in`;
+  }
+
+  private key(id: string) {
+    return `${this.prefix}:${id}`;
+  }
+  private deliveryKey(id: string, i: number) {
+    return `${this.prefix}:${id}:d:${i}`;
+  }
+  private timelineKey(id: string) {
+    return `${this.prefix}:${id}:timeline`;
+  }
+
+  /** Creates the record unless it exists (a re-run of the step that creates it changes nothing). */
+  async create(rec: InboundRecord, event = 'offered'): Promise<boolean> {
+    const created = (await this.redis.hsetnx(this.key(rec.id), 'id', JSON.stringify(rec.id))) === 1;
+    if (!created) return false;
+    const m = this.redis.multi();
+    m.hset(this.key(rec.id), encode(rec));
+    m.rpush(this.timelineKey(rec.id), JSON.stringify({ at: rec.createdAt, event, detail: `call from ${rec.callingNumber || 'unknown'} to ${rec.did || 'unknown'}` }));
+    m.zadd(`${this.prefix}:list`, Date.parse(rec.createdAt), rec.id);
+    await exec(m);
+    return true;
+  }
+
+  async get(id: string): Promise<InboundRecord | undefined> {
+    const h = await this.redis.hgetall(this.key(id));
+    return Object.keys(h).length ? (decode(h) as InboundRecord) : undefined;
+  }
+
+  async update(id: string, fields: Partial<InboundRecord>): Promise<void> {
+    await this.redis.hset(this.key(id), encode(fields));
+  }
+
+  async getDelivery(id: string, i: number): Promise<DeliveryRecord | undefined> {
+    const h = await this.redis.hgetall(this.deliveryKey(id, i));
+    return Object.keys(h).length ? (decode(h) as DeliveryRecord) : undefined;
+  }
+
+  async updateDelivery(id: string, i: number, fields: Partial<DeliveryRecord>): Promise<void> {
+    await this.redis.hset(this.deliveryKey(id, i), encode(fields));
+  }
+
+  /**
+   * Stores the route and its deliveries once: the first caller wins and gets true; a re-run of
+   * the routing job (after a crash between this and the enqueue) gets false and reuses them.
+   */
+  async setRoute(id: string, route: NonNullable<InboundRecord['route']>, deliveries: DeliveryRecord[], at: string): Promise<boolean> {
+    const claimed = (await this.redis.hsetnx(this.key(id), 'routedAt', JSON.stringify(at))) === 1;
+    if (!claimed) return false;
+    const m = this.redis.multi();
+    m.hset(this.key(id), encode({ route, state: 'routed', deliveryCount: deliveries.length }));
+    for (const d of deliveries) m.hset(this.deliveryKey(id, d.index), encode(d));
+    await exec(m);
+    return true;
+  }
+
+  /**
+   * Adds the unaddressed delivery that stands in for a delivery that failed for good; once per
+   * failed delivery, however often the failing job's last try runs. Returns its index.
+   */
+  async addFallbackDelivery(id: string, failed: number, make: (index: number) => DeliveryRecord): Promise<number> {
+    const claimKey = `${this.key(id)}:fallback`;
+    const existing = await this.redis.hget(claimKey, String(failed));
+    if (existing !== null) return Number(existing);
+    const index = (await this.redis.hincrby(this.key(id), 'deliveryCount', 1)) - 1;
+    const won = (await this.redis.hsetnx(claimKey, String(failed), String(index))) === 1;
+    if (!won) return Number(await this.redis.hget(claimKey, String(failed)));
+    await this.redis.hset(this.deliveryKey(id, index), encode(make(index)));
+    return index;
+  }
+
+  async event(id: string, event: string, detail?: string): Promise<void> {
+    const e: InboundTimelineEvent = { at: new Date().toISOString(), event, ...(detail ? { detail } : {}) };
+    await this.redis.rpush(this.timelineKey(id), JSON.stringify(e));
+  }
+
+  /** The record with its deliveries and timeline (GET /api/v1/inbound/:id). */
+  async view(id: string): Promise<InboundView | undefined> {
+    const rec = await this.get(id);
+    if (!rec) return undefined;
+    const deliveries: DeliveryRecord[] = [];
+    for (let i = 0; i < (rec.deliveryCount ?? 0); i++) {
+      const d = await this.getDelivery(id, i);
+      if (d) deliveries.push(d);
+    }
+    const timeline = (await this.redis.lrange(this.timelineKey(id), 0, -1)).map((s) => JSON.parse(s) as InboundTimelineEvent);
+    return { ...rec, deliveries, timeline };
+  }
+
+  /** The most recent received faxes, newest first. */
+  async recent(limit = 50): Promise<string[]> {
+    return this.redis.zrevrange(`${this.prefix}:list`, 0, limit - 1);
+  }
+}
+
+async function exec(m: ReturnType<Redis['multi']>): Promise<void> {
+  const res = await m.exec();
+  for (const [err] of res ?? []) if (err) throw err;
+}
+
+function encode(obj: object): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(obj)) if (v !== undefined) out[k] = JSON.stringify(v);
+  return out;
+}
+
+function decode<T = unknown>(h: Record<string, string>): T {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(h)) out[k] = JSON.parse(v);
+  return out as T;
+}

@@ -1,0 +1,44 @@
+import { newInboundId } from '@faxgate/queue';
+import { InboundRecords, inboundBlobKeys } from '@faxgate/store';
+import type { RoleContext } from '@faxgate/runtime';
+import type { IncomingCall, ReceiveOutcome } from './line-driver.ts';
+
+/**
+ * Where every received call ends on the node, whatever the driver: the TIFF is stored first,
+ * then the record says what arrived, then the routing job is queued. Each step is idempotent, so
+ * a node that dies between two of them repeats them on the job's retry without a second fax.
+ */
+export function createReceivedFaxSink(ctx: RoleContext, pool: string) {
+  const inbound = new InboundRecords(ctx.redis, ctx.base.FAXGATE_QUEUE_PREFIX);
+  return async (call: Omit<IncomingCall, 'simRemote'>, outcome: ReceiveOutcome, inboundId = newInboundId()): Promise<string> => {
+    const now = new Date().toISOString();
+    // A call answered by a real driver has no record yet; one offered by `sim receive` has.
+    await inbound.create({ id: inboundId, state: 'receiving', createdAt: now, did: call.did, callingNumber: call.callingNumber, pool, line: call.line, pages: 0, badRows: 0, partial: false, durationMs: 0, deliveryCount: 0 }, 'answered');
+    let documentKey: string | undefined;
+    if (outcome.document && outcome.pages > 0) {
+      documentKey = inboundBlobKeys.document(inboundId);
+      await ctx.blobs.put(documentKey, outcome.document);
+    }
+    const received = outcome.pages > 0;
+    await inbound.update(inboundId, {
+      state: received ? 'received' : 'failed',
+      receivedAt: now,
+      line: call.line,
+      pages: outcome.pages,
+      badRows: outcome.badRows,
+      partial: outcome.partial,
+      durationMs: outcome.durationMs,
+      ...(outcome.csid ? { csid: outcome.csid } : {}),
+      ...(outcome.subAddress ? { subAddress: outcome.subAddress } : {}),
+      ...(outcome.reason ? { reason: outcome.reason } : {}),
+      ...(documentKey ? { documentKey } : {}),
+      ...(received ? {} : { finishedAt: now }),
+    });
+    const detail = `${outcome.pages} page(s)${outcome.partial ? ', partial' : ''}${outcome.badRows ? `, ${outcome.badRows} bad row(s)` : ''} on ${call.line}${outcome.reason ? `; ${outcome.reason}` : ''}`;
+    await inbound.event(inboundId, received ? 'received' : 'nothing received', detail);
+    ctx.log.info({ inboundId, did: call.did, from: call.callingNumber, csid: outcome.csid, line: call.line, pages: outcome.pages, partial: outcome.partial }, received ? 'fax received' : 'call ended before any page arrived');
+    // A call that delivered no page has nothing to route; the record keeps the attempt.
+    if (received) await ctx.queues.add('route-inbound', { inboundId });
+    return inboundId;
+  };
+}
