@@ -7,3 +7,4 @@ export * from './job-list.ts';
 export * from './recv-list.ts';
 export * from './received-tiff.ts';
 export type { Reply } from './reply-parser.ts';
+export * from './received.ts';

@@ -7,11 +7,13 @@ import { promisify } from 'node:util';
 import { tempDir, type TempDir, waitUntil } from '@faxgate/testkit';
 import {
   commitFax,
+  fetchReceivedFax,
   findJob,
   HylafaxClient,
   HylafaxProtocolError,
+  markReceivedProcessed,
   prepareFax,
-  readReceivedFaxIdentity,
+  receivedFaxKey,
   submitFax,
   waitForJob,
   type FaxRequest,
@@ -140,9 +142,11 @@ test('the fax arrives in recvq with its metadata, and libtiff finds the pages th
   assert.equal(received.error, '');
   assert.ok(Math.abs(received.receivedAt.getTime() - Date.now()) < 10 * 60_000, 'received just now');
 
-  receivedBytes = await c.retrieve(`/recvq/${received.file}`);
+  assert.equal(receivedFaxKey(received), `hylafax-${received.file.replace('.tif', '')}-${received.receivedAt.getTime() / 1000}`);
+  const fetched = await fetchReceivedFax(c, received);
+  receivedBytes = fetched.data;
   assert.equal(receivedBytes.length, received.sizeBytes);
-  const identity = readReceivedFaxIdentity(receivedBytes);
+  const identity = fetched.identity;
   assert.equal(identity?.senderTsi, modemA.localId);
   assert.equal(identity?.callIds[0], modemA.callerNumber);
   assert.equal(identity?.callIds[3], DIALED, 'NDID: the number modem A dialled');
@@ -166,9 +170,8 @@ test('the fax arrives in recvq with its metadata, and libtiff finds the pages th
 
 test('deleting a received fax needs admin rights; with them it can be moved out of recvq and deleted', async () => {
   assert.ok(received && receivedBytes, 'needs the fax of the previous test');
-  const path = `/recvq/${received.file}`;
   const plain = await HylafaxClient.connect(login);
-  const refused = await plain.deleteFile(path).then(() => undefined, (e: unknown) => e);
+  const refused = await markReceivedProcessed(plain, received, { action: 'delete' }).then(() => undefined, (e: unknown) => e);
   assert.ok(refused instanceof HylafaxProtocolError, String(refused));
   assert.equal(refused.replyCode, 550);
   assert.match(refused.replyText, /not permitted/);
@@ -176,7 +179,7 @@ test('deleting a received fax needs admin rights; with them it can be moved out 
 
   const admin = await HylafaxClient.connect({ ...login, adminPassword: bed.adminPassword });
   const archived = `/archive/${received.file}`;
-  await admin.moveFile(path, archived);
+  await markReceivedProcessed(admin, received, { action: 'move', directory: '/archive/' });
   assert.equal((await admin.listReceived()).some((f) => f.file === received!.file), false, 'gone from recvq');
   assert.deepEqual(await admin.retrieve(archived), receivedBytes, 'moved intact');
   await admin.deleteFile(archived);

@@ -96,8 +96,9 @@ async function freeUdpPort(): Promise<number> {
 }
 
 function cryptPassword(password: string): string {
-  // hosts.hfaxd(5) holds crypt(3) hashes; MD5-crypt is understood by glibc's crypt.
-  return execFileSync('openssl', ['passwd', '-1', '-stdin'], { input: password }).toString().trim();
+  // hosts.hfaxd(5) holds crypt(3) hashes; hfaxd checks them with glibc's crypt, which takes
+  // SHA-512 crypt, the kind docs/hylafax.md tells operators to use.
+  return execFileSync('openssl', ['passwd', '-6', '-stdin'], { input: password }).toString().trim();
 }
 
 async function tcpAnswers(port: number): Promise<boolean> {
