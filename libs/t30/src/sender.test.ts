@@ -221,3 +221,20 @@ test('minimum scan line time becomes minimum row bits without ECM', () => {
   engine.handle(rx(FCF.CFR));
   assert.equal(document.requests[0].minRowBits, 144); // 10 ms at 14400 bit/s
 });
+
+test('DIS instead of a post-page response: retrain, then the same partial page again', () => {
+  const { engine } = sender({ ecm: true }, 1, 300);
+  engine.handle({ type: 'start' });
+  feedAll(engine, disEvents());
+  engine.handle({ type: 'sent' });
+  engine.handle(rx(FCF.CFR));
+  engine.handle({ type: 'sent' });
+  let a = feedAll(engine, disEvents());
+  assert.deepEqual(names(a), ['TSI', 'DCS']);
+  engine.handle({ type: 'sent' });
+  a = engine.handle(rx(FCF.CFR));
+  assert.deepEqual(names(a), ['FCD', 'FCD', 'RCP', 'RCP', 'RCP', 'PPS']);
+  engine.handle({ type: 'sent' });
+  a = engine.handle(rx(FCF.MCF));
+  assert.equal(ended(a)?.type === 'call-ended' && ended(a)?.result.code, 'ok');
+});

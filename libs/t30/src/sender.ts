@@ -75,7 +75,13 @@ export class T30Sender extends EngineCore {
         if (fcf === FCF.CFR) {
           this.stopTimer('T4');
           this.log(`training accepted at ${modulationName(this.rate)}`);
-          this.sendPage();
+          if (this.params?.ecm && this.pageData && this.blocks.length > 0) {
+            // back from a phase B restart mid-page: the current partial page again
+            this.pprCount = 0;
+            this.sendBlock(this.blocks[this.blockIndex].map((_, i) => i));
+          } else {
+            this.sendPage();
+          }
         } else if (fcf === FCF.FTT) {
           this.stopTimer('T4');
           this.fallBack('all-rates-refused');
@@ -86,10 +92,19 @@ export class T30Sender extends EngineCore {
         }
         break;
       case 'wait-post-page-response':
-        this.onPostPageResponse(fcf);
-        break;
       case 'wait-ecm-response':
-        this.onEcmResponse(fcf, last.fif);
+        if (fcf === FCF.DIS) {
+          // T.30 §5.3.2.2: DIS here means the receiver went back to phase B without our
+          // post-page command; retrain and send the page (or partial page) again.
+          this.stopTimer('T4');
+          this.log('DIS after the page: retraining');
+          this.tries = 0;
+          this.sendDcs();
+        } else if (this.state === 'wait-post-page-response') {
+          this.onPostPageResponse(fcf);
+        } else {
+          this.onEcmResponse(fcf, last.fif);
+        }
         break;
       case 'wait-ctr':
         if (fcf === FCF.CTR) {

@@ -11,7 +11,8 @@ const USAGE = `usage:
   t38 receive --listen <port> --peer <host:port> -o <out.tif> [--ecm on|off] [--id ID]
            [--encodings mh,mr,mmr] [--redundancy N] [--verbose]
   (--peer host:0 learns the peer's port from its first datagram;
-   --drop-every K withholds every K-th outgoing datagram, to try redundancy on a lossy line)`;
+   --drop-every K withholds every K-th outgoing datagram, to try redundancy on a lossy line;
+   --drop-image-only counts only datagrams of high-speed data)`;
 
 class UsageError extends Error {}
 
@@ -100,6 +101,7 @@ async function runCall(socket: Socket, config: T30Config, peer: { host: string; 
     calling: config.role === 'send',
     redundancy: intFlag(p, '--redundancy', 3),
     dropEvery: intFlag(p, '--drop-every', 0) || undefined,
+    dropImageOnly: p.flags.has('--drop-image-only'),
     log: verbose ? (line) => console.error(`[${((performance.now() - started) / 1000).toFixed(3)}] ${line}`) : undefined,
     onAction: (a) => {
       if (a.type === 'page-received') onPage?.(a.data, a.params);
@@ -163,7 +165,7 @@ async function receive(p: Parsed): Promise<number> {
 export async function t38Cli(argv: string[]): Promise<number> {
   try {
     const [cmd, ...rest] = argv;
-    const p = parseArgs(rest, ['--verbose']);
+    const p = parseArgs(rest, ['--verbose', '--drop-image-only']);
     if (cmd === 'send') return await send(p);
     if (cmd === 'receive') return await receive(p);
     throw new UsageError(cmd ? `unknown command ${cmd}` : 'missing command');

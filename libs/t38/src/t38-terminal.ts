@@ -22,6 +22,8 @@ export interface T38TerminalOptions {
   version?: T38Version;
   /** Every n-th outgoing datagram is not sent: the failure-path tests' lossy line. */
   dropEvery?: number;
+  /** Count and drop only datagrams carrying high-speed data, leaving V.21 control intact. */
+  dropImageOnly?: boolean;
   log?: (line: string) => void;
   onAction?: (action: T30Action) => void;
 }
@@ -44,7 +46,7 @@ export class T38Terminal {
   private lastTxEnd = 0;
   private result: CallResult | undefined;
   private resolveRun: ((r: CallResult) => void) | undefined;
-  private datagramsSent = 0;
+  private datagramsCounted = 0;
   // receive side
   private hdlcBuf: number[] = [];
   private hdlcCorrupt = false;
@@ -217,9 +219,10 @@ export class T38Terminal {
 
   private sendIfp(packet: IfpPacket): void {
     const datagram = this.udptlTx.frame(encodeIfp(packet, this.version));
-    this.datagramsSent++;
     this.stats.datagramsSent++;
-    if (this.o.dropEvery && this.datagramsSent % this.o.dropEvery === 0) {
+    const counted = !this.o.dropImageOnly || (packet.type === 'data' && packet.dataType !== 'v21');
+    if (counted) this.datagramsCounted++;
+    if (counted && this.o.dropEvery && this.datagramsCounted % this.o.dropEvery === 0) {
       this.stats.datagramsDropped++;
       return;
     }

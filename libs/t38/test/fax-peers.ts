@@ -65,8 +65,16 @@ export interface Proc {
 }
 
 const live = new Set<ChildProcess>();
+function killChild(c: ChildProcess): void {
+  if (c.exitCode !== null || c.signalCode !== null || !c.pid) return;
+  try {
+    process.kill(c.pid, 'SIGKILL');
+  } catch {
+    // already gone between the check and the signal
+  }
+}
 process.on('exit', () => {
-  for (const c of live) if (c.exitCode === null && c.pid) process.kill(c.pid, 'SIGKILL');
+  for (const c of live) killChild(c);
 });
 
 export function start(cmd: string, args: string[]): Proc {
@@ -99,9 +107,7 @@ export function start(cmd: string, args: string[]): Proc {
       check();
     }),
     exit,
-    kill: () => {
-      if (child.exitCode === null && child.pid) process.kill(child.pid, 'SIGKILL');
-    },
+    kill: () => killChild(child),
   };
 }
 
