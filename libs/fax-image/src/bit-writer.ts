@@ -3,9 +3,9 @@ export class BitWriter {
   buf: Uint8Array;
   /** Whole bytes written. */
   length = 0;
-  /** Pending bits (fewer than 8) in the low bits of acc. */
-  private acc = 0;
-  private nbits = 0;
+  /** Pending bits (fewer than 16) in the low bits of acc; hot loops copy these to locals. */
+  acc = 0;
+  nbits = 0;
 
   constructor(initialBytes = 4096) {
     this.buf = new Uint8Array(Math.max(16, initialBytes));
@@ -16,20 +16,22 @@ export class BitWriter {
     return this.length * 8 + this.nbits;
   }
 
-  /** Writes the low `len` bits of `code` (len <= 24). */
+  /** Writes the low `len` bits of `code` (len <= 16). */
   put(code: number, len: number): void {
-    let acc = (this.acc << len) | code;
+    // Up to 15 pending bits plus 16 new ones fit in 31 bits; flush two bytes at a time.
+    const acc = (this.acc << len) | code;
     let n = this.nbits + len;
-    if (n >= 8) {
+    if (n >= 16) {
       if (this.length + 4 > this.buf.length) this.grow();
-      const buf = this.buf;
-      while (n >= 8) {
-        n -= 8;
-        buf[this.length++] = acc >>> n;
-      }
-      acc &= (1 << n) - 1;
+      n -= 16;
+      const v = acc >>> n;
+      this.buf[this.length] = v >>> 8;
+      this.buf[this.length + 1] = v;
+      this.length += 2;
+      this.acc = acc & ((1 << n) - 1);
+    } else {
+      this.acc = acc;
     }
-    this.acc = acc;
     this.nbits = n;
   }
 
@@ -44,13 +46,24 @@ export class BitWriter {
 
   /** Pads with zero bits up to the next byte boundary. */
   alignByte(): void {
-    if (this.nbits) this.put(0, 8 - this.nbits);
+    if (this.nbits & 7) this.put(0, 8 - (this.nbits & 7));
   }
 
   /** The bytes written, the last one zero-padded. */
   finish(): Uint8Array {
     this.alignByte();
+    if (this.nbits === 8) {
+      if (this.length + 4 > this.buf.length) this.grow();
+      this.buf[this.length++] = this.acc;
+      this.acc = 0;
+      this.nbits = 0;
+    }
     return this.buf.slice(0, this.length);
+  }
+
+  /** Guarantees room for `bytes` more bytes, for loops that write `buf` directly. */
+  reserve(bytes: number): void {
+    while (this.length + bytes + 4 > this.buf.length) this.grow();
   }
 
   private grow(): void {

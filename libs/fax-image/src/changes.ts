@@ -2,30 +2,46 @@
 // pixel to the left, starting from an imaginary white pixel before the row. Both codecs and the
 // transcoder work on these lists, so a row is scanned or painted once.
 
+/** For each byte of transition bits: how many are set, and their positions (8 slots each, MSB = 0). */
+const TRANSITION_COUNT = new Uint8Array(256);
+const TRANSITION_POS = new Uint8Array(256 * 8);
+for (let t = 0; t < 256; t++) {
+  let n = 0;
+  for (let b = 0; b < 8; b++) if (t & (0x80 >> b)) TRANSITION_POS[t * 8 + n++] = b;
+  TRANSITION_COUNT[t] = n;
+}
+
 /**
  * Writes the changing elements of the row at `off` into `out` and returns how many there are.
- * `out` must hold width + 4 entries; the caller adds sentinels.
+ * `out` must hold width + 8 entries; the caller adds sentinels. Works a byte at a time: a pixel
+ * changes where it differs from its left neighbour, so `b ^ (b >> 1 | previous bit << 7)` marks
+ * every change in the byte, and a table lists them — no per-pixel loop, however short the runs.
  */
 export function rowChanges(data: Uint8Array, off: number, width: number, out: Int32Array): number {
-  const end = off + ((width + 7) >> 3);
+  const bytes = (width + 7) >> 3;
   let n = 0;
-  let flip = 0;
-  let i = off;
-  let b = data[i];
-  for (;;) {
-    // Skip whole bytes of the current colour.
-    while ((b ^ flip) === 0) {
-      if (++i >= end) return n;
-      b = data[i];
-    }
-    const x = ((i - off) << 3) + Math.clz32((b ^ flip) & 0xff) - 24;
-    if (x >= width) return n;
-    out[n++] = x;
-    flip ^= 0xff;
-    // Hide the bits left of x so the next search starts at x + 1 in the new colour.
-    const keep = 0xff >> (x & 7);
-    b = (b & keep) | ((flip & ~keep) & 0xff);
+  let prev = 0;
+  for (let i = 0; i < bytes; i++) {
+    const b = data[off + i];
+    const t = b ^ ((b >> 1) | prev);
+    prev = (b & 1) << 7;
+    if (t === 0) continue;
+    const base = i << 3;
+    const p = t << 3;
+    // Write all eight slots and keep as many as there are changes: no data-dependent loop.
+    out[n] = base + TRANSITION_POS[p];
+    out[n + 1] = base + TRANSITION_POS[p + 1];
+    out[n + 2] = base + TRANSITION_POS[p + 2];
+    out[n + 3] = base + TRANSITION_POS[p + 3];
+    out[n + 4] = base + TRANSITION_POS[p + 4];
+    out[n + 5] = base + TRANSITION_POS[p + 5];
+    out[n + 6] = base + TRANSITION_POS[p + 6];
+    out[n + 7] = base + TRANSITION_POS[p + 7];
+    n += TRANSITION_COUNT[t];
   }
+  // Changes inside the padding bits of the last byte are not pixels.
+  while (n > 0 && out[n - 1] >= width) n--;
+  return n;
 }
 
 /** Within-byte prefix XOR (MSB first): bit i of the result is the XOR of bits 0..i of the input. */

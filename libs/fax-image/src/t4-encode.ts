@@ -34,7 +34,7 @@ export interface FaxEncodeOptions {
 }
 
 /**
- * Supplies row y as changing elements: writes them into `out` (room for width + 4) and returns
+ * Supplies row y as changing elements: writes them into `out` (room for width + 8) and returns
  * their count. Lets the transcoder feed decoded rows without painting a bitmap.
  */
 export type RowSource = (y: number, out: Int32Array) => number;
@@ -43,6 +43,10 @@ const EOL_CODE = 1;
 const EOL_LEN = 12;
 
 function putRun(w: BitWriter, colour: number, run: number): void {
+  if (run < 64) {
+    w.put(TERM_CODE[colour * 64 + run], TERM_LEN[colour * 64 + run]);
+    return;
+  }
   while (run >= 2624) {
     w.put(MAKEUP_CODE[colour * 41 + 40], MAKEUP_LEN[colour * 41 + 40]);
     run -= 2560;
@@ -55,24 +59,70 @@ function putRun(w: BitWriter, colour: number, run: number): void {
   w.put(TERM_CODE[colour * 64 + run], TERM_LEN[colour * 64 + run]);
 }
 
+// The row encoders below keep the writer's pending bits in locals and store bytes directly:
+// code words are written millions of times per page, and going through object fields for each
+// one costs more than the table lookups. PUT is spelled out inline each time:
+//   acc = (acc << l) | c; nb += l;
+//   if (nb >= 16) { nb -= 16; const v = acc >>> nb; buf[len++] = v >>> 8; buf[len++] = v; acc &= (1 << nb) - 1; }
+
+/** Bytes a row can need at most: two code words per run, 26 bits, plus repeated 2560 make-ups. */
+function rowReserve(changes: number, width: number): number {
+  return 8 * (changes + 2) + 4 * (width / 2560 + 2);
+}
+
 /** T.4 §4.1.1: a row as alternating white and black runs, starting with white. */
 function encode1D(w: BitWriter, cur: Int32Array, n: number, width: number): void {
+  w.reserve(rowReserve(n, width));
+  const buf = w.buf;
+  const termCode = TERM_CODE;
+  const termLen = TERM_LEN;
+  let len = w.length;
+  let acc = w.acc;
+  let nb = w.nbits;
   let prev = 0;
   let colour = 0;
-  for (let i = 0; i < n; i++) {
-    const x = cur[i];
-    putRun(w, colour, x - prev);
+  for (let i = 0; i <= n; i++) {
+    const x = i < n ? cur[i] : width;
+    let run = x - prev;
     prev = x;
+    if (run >= 64) {
+      while (run >= 2624) {
+        const m = colour * 41 + 40;
+        acc = (acc << MAKEUP_LEN[m]) | MAKEUP_CODE[m];
+        nb += MAKEUP_LEN[m];
+        if (nb >= 16) { nb -= 16; const v = acc >>> nb; buf[len++] = v >>> 8; buf[len++] = v; acc &= (1 << nb) - 1; }
+        run -= 2560;
+      }
+      if (run >= 64) {
+        const m = colour * 41 + (run >> 6);
+        acc = (acc << MAKEUP_LEN[m]) | MAKEUP_CODE[m];
+        nb += MAKEUP_LEN[m];
+        if (nb >= 16) { nb -= 16; const v = acc >>> nb; buf[len++] = v >>> 8; buf[len++] = v; acc &= (1 << nb) - 1; }
+        run &= 63;
+      }
+    }
+    const t = colour * 64 + run;
+    const l = termLen[t];
+    acc = (acc << l) | termCode[t];
+    nb += l;
+    if (nb >= 16) { nb -= 16; const v = acc >>> nb; buf[len++] = v >>> 8; buf[len++] = v; acc &= (1 << nb) - 1; }
     colour ^= 1;
   }
-  putRun(w, colour, width - prev);
+  w.length = len;
+  w.acc = acc;
+  w.nbits = nb;
 }
 
 /**
  * T.4 §4.2.1.3 / T.6 §2.2: the row coded against the reference row. Both lists need six sentinels
  * (width) after their last entry.
  */
-function encode2D(w: BitWriter, cur: Int32Array, ref: Int32Array, width: number): void {
+function encode2D(w: BitWriter, cur: Int32Array, n: number, ref: Int32Array, width: number): void {
+  w.reserve(rowReserve(n, width));
+  const buf = w.buf;
+  let len = w.length;
+  let acc = w.acc;
+  let nb = w.nbits;
   let a0 = -1;
   let colour = 0;
   let ci = 0;
@@ -85,14 +135,19 @@ function encode2D(w: BitWriter, cur: Int32Array, ref: Int32Array, width: number)
     const b2 = ref[bi + 1];
     const a1 = cur[ci];
     if (b2 < a1) {
-      w.put(MODE_CODE[MODE_PASS], MODE_LEN[MODE_PASS]);
+      acc = (acc << 4) | MODE_CODE[MODE_PASS];
+      nb += 4;
+      if (nb >= 16) { nb -= 16; const v = acc >>> nb; buf[len++] = v >>> 8; buf[len++] = v; acc &= (1 << nb) - 1; }
       a0 = b2;
       bi += 2;
       continue;
     }
     const d = a1 - b1;
     if (d >= -3 && d <= 3) {
-      w.put(MODE_CODE[MODE_V0 + d], MODE_LEN[MODE_V0 + d]);
+      const l = MODE_LEN[MODE_V0 + d];
+      acc = (acc << l) | MODE_CODE[MODE_V0 + d];
+      nb += l;
+      if (nb >= 16) { nb -= 16; const v = acc >>> nb; buf[len++] = v >>> 8; buf[len++] = v; acc &= (1 << nb) - 1; }
       bi = d < 0 && bi > 0 && ref[bi - 1] > a1 ? bi - 1 : bi + 1;
       a0 = a1;
       colour ^= 1;
@@ -100,12 +155,38 @@ function encode2D(w: BitWriter, cur: Int32Array, ref: Int32Array, width: number)
       continue;
     }
     const a2 = cur[ci + 1];
-    w.put(MODE_CODE[MODE_HORIZONTAL], MODE_LEN[MODE_HORIZONTAL]);
-    putRun(w, colour, a1 - (a0 < 0 ? 0 : a0));
-    putRun(w, colour ^ 1, a2 - a1);
+    acc = (acc << 3) | MODE_CODE[MODE_HORIZONTAL];
+    nb += 3;
+    if (nb >= 16) { nb -= 16; const v = acc >>> nb; buf[len++] = v >>> 8; buf[len++] = v; acc &= (1 << nb) - 1; }
+    const r1 = a1 - (a0 < 0 ? 0 : a0);
+    const r2 = a2 - a1;
+    if (r1 < 64 && r2 < 64) {
+      const t1 = colour * 64 + r1;
+      let l = TERM_LEN[t1];
+      acc = (acc << l) | TERM_CODE[t1];
+      nb += l;
+      if (nb >= 16) { nb -= 16; const v = acc >>> nb; buf[len++] = v >>> 8; buf[len++] = v; acc &= (1 << nb) - 1; }
+      const t2 = (colour ^ 1) * 64 + r2;
+      l = TERM_LEN[t2];
+      acc = (acc << l) | TERM_CODE[t2];
+      nb += l;
+      if (nb >= 16) { nb -= 16; const v = acc >>> nb; buf[len++] = v >>> 8; buf[len++] = v; acc &= (1 << nb) - 1; }
+    } else {
+      w.length = len;
+      w.acc = acc;
+      w.nbits = nb;
+      putRun(w, colour, r1);
+      putRun(w, colour ^ 1, r2);
+      len = w.length;
+      acc = w.acc;
+      nb = w.nbits;
+    }
     a0 = a2;
     ci += 2;
   }
+  w.length = len;
+  w.acc = acc;
+  w.nbits = nb;
 }
 
 /**
@@ -136,14 +217,14 @@ export function encodeFaxRows(width: number, height: number, source: RowSource, 
     const n = source(y, cur);
     cur.fill(width, n, n + 6);
     if (mode === 'mmr') {
-      encode2D(w, cur, ref, width);
+      encode2D(w, cur, n, ref, width);
     } else {
       const oneD = mode === 'mh' || y % k === 0;
       if (eol) putEol(oneD ? 1 : 0);
       else if (alignRows) w.alignByte();
       const start = w.bitLength;
       if (oneD) encode1D(w, cur, n, width);
-      else encode2D(w, cur, ref, width);
+      else encode2D(w, cur, n, ref, width);
       if (minRowBits > 0) {
         // T.4 §4.1.3: fill goes between the row data and the next EOL.
         const used = w.bitLength - start + EOL_LEN;
