@@ -128,7 +128,9 @@ function decode2D(r: BitReader, width: number, ref: Int32Array, cur: Int32Array)
       if (a1 === a0 && n > 0 && cur[n - 1] === a1) n--;
       else if (a1 < width) cur[n++] = a1;
       // The next b1 has the other parity: the change just before b1 if a1 went left of it.
-      bi = mode < MODE_V0 && bi > 0 && ref[bi - 1] > a1 ? bi - 1 : bi + 1;
+      // (Only a left shift can put a1 before ref[bi - 1]; computed without a branch on the mode.)
+      const back = bi > 0 ? (a1 - ref[bi - 1]) >>> 31 : 0;
+      bi += 1 - (back << 1);
       a0 = a1;
       colour ^= 1;
     } else if (mode === MODE_PASS) {
