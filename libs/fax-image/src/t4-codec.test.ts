@@ -6,6 +6,7 @@ import { BLACK_MAKEUP, BLACK_TERMINATING, EXTENDED_MAKEUP, WHITE_MAKEUP, WHITE_T
 import { decodeFax } from './t4-decode.ts';
 import { encodeFax, type FaxEncodeOptions } from './t4-encode.ts';
 import { adversarialRasters, ditheredPhoto, textPage } from './test-rasters.ts';
+import { transcodeFax } from './convert.ts';
 
 const forms: FaxEncodeOptions[] = [
   { compression: 'mh' },
@@ -94,6 +95,16 @@ describe('codecs round-trip', () => {
     fc.assert(fc.property(rasterArb, fc.constantFrom(...forms), (b, form) => {
       roundTrip(b, form, true);
     }), { numRuns: 400, seed: 20261129 });
+  });
+
+  it('transcoding between any two forms gives the bytes of direct encoding (property)', () => {
+    fc.assert(fc.property(rasterArb, fc.constantFrom(...forms), fc.constantFrom(...forms), (b, from, to) => {
+      const { data, stats } = transcodeFax(encodeFax(b, from), {
+        compression: from.compression, width: b.width, height: b.height, bitOrder: from.bitOrder, alignedRows: from.alignRows,
+      }, to);
+      assert.equal(stats.badRows, 0);
+      assert.deepEqual(data, encodeFax(b, to));
+    }), { numRuns: 300, seed: 11 });
   });
 
   it('random pixel rasters (property)', () => {
