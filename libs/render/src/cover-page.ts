@@ -1,10 +1,19 @@
+import { readFileSync } from 'node:fs';
 import { escapeHtml } from './html-escape.ts';
 
+/** What a cover page can show. Every value is escaped before it goes into the template. */
 export interface CoverFields {
   recipientName?: string;
+  recipientCompany?: string;
   recipientNumber: string;
   senderName?: string;
+  /** The sender's mail address. */
   senderAddress: string;
+  senderCompany?: string;
+  /** Postal address from the sender directory. */
+  senderPostal?: string;
+  senderPhone?: string;
+  senderFax?: string;
   subject?: string;
   date: Date;
   /** Pages including the cover. */
@@ -13,28 +22,42 @@ export interface CoverFields {
   timeZone?: string;
 }
 
-/** The default cover page: who to, who from, what about, how many pages, and the message. */
-export function coverPageHtml(f: CoverFields): string {
-  const date = f.date.toLocaleString('en-GB', { dateStyle: 'long', timeStyle: 'short', timeZone: f.timeZone ?? 'UTC' });
-  const row = (label: string, value: string | undefined) => (value ? `<tr><td class="l">${label}</td><td>${escapeHtml(value)}</td></tr>` : '');
-  const message = f.message?.trim() ? `<div class="msg">${escapeHtml(f.message.trim())}</div>` : '';
-  return `<!DOCTYPE html><html><head><meta charset="utf-8"><style>
-body { margin: 0.6in 0.6in; font-family: sans-serif; font-size: 12pt; }
-h1 { font-size: 34pt; margin: 0 0 10pt 0; border-bottom: 3pt solid black; padding-bottom: 6pt; }
-table { border-collapse: collapse; width: 100%; margin-bottom: 14pt; }
-td { padding: 5pt 4pt; vertical-align: top; border-bottom: 1.5pt solid black; font-size: 13pt; }
-td.l { width: 1.4in; font-weight: bold; }
-.msg { white-space: pre-wrap; font-size: 12pt; margin-top: 10pt; }
-</style></head><body>
-<h1>FAX</h1>
-<table>
-${row('To', f.recipientName)}
-${row('Fax number', f.recipientNumber)}
-${row('From', f.senderName ? `${f.senderName} <${f.senderAddress}>` : f.senderAddress)}
-${row('Subject', f.subject)}
-${row('Date', date)}
-${row('Pages', `${f.pageCount} including this page`)}
-</table>
-${message}
-</body></html>`;
+/** The built-in cover template (templates/cover-default.html). */
+export const DEFAULT_COVER_TEMPLATE = readFileSync(new URL('../templates/cover-default.html', import.meta.url), 'utf8');
+
+/** The template variables, by the names templates use: {{to_name}}, {{#subject}}…{{/subject}}. */
+export function coverVariables(f: CoverFields): Record<string, string> {
+  return {
+    to_name: f.recipientName ?? '',
+    to_company: f.recipientCompany ?? '',
+    to_number: f.recipientNumber,
+    from_name: f.senderName || f.senderAddress,
+    from_email: f.senderAddress,
+    from_company: f.senderCompany ?? '',
+    from_address: f.senderPostal ?? '',
+    from_phone: f.senderPhone ?? '',
+    from_fax: f.senderFax ?? '',
+    subject: f.subject ?? '',
+    message: f.message?.trim() ?? '',
+    date: f.date.toLocaleString('en-GB', { dateStyle: 'long', timeStyle: 'short', timeZone: f.timeZone ?? 'UTC' }),
+    pages: String(f.pageCount),
+  };
+}
+
+/**
+ * Fills a cover template: `{{name}}` is the escaped value, `{{#name}}…{{/name}}` keeps its
+ * content only when the value is not empty, `{{^name}}…{{/name}}` only when it is. Unknown
+ * names are empty, so a template written for a newer version still renders.
+ */
+export function fillTemplate(template: string, vars: Record<string, string>): string {
+  const sections = template.replace(/\{\{([#^])([a-z_]+)\}\}([\s\S]*?)\{\{\/\2\}\}/g, (_m, kind: string, name: string, inner: string) => {
+    const present = (vars[name] ?? '') !== '';
+    return (kind === '#') === present ? inner : '';
+  });
+  return sections.replace(/\{\{([a-z_]+)\}\}/g, (_m, name: string) => escapeHtml(vars[name] ?? ''));
+}
+
+/** The cover page as HTML, from a template (the built-in one by default). */
+export function coverPageHtml(f: CoverFields, template: string = DEFAULT_COVER_TEMPLATE): string {
+  return fillTemplate(template, coverVariables(f));
 }

@@ -1,35 +1,68 @@
+import { existsSync, readFileSync } from 'node:fs';
 import * as mupdf from 'mupdf';
 import { FAX_WIDTH_PT, FAX_WIDTH_PX, FAX_X_DPI } from './page-geometry.ts';
+import { installFonts } from './fonts.ts';
 import type { GrayPage } from './gray-page.ts';
 
-/**
- * The rendering engine behind a small interface: documents in, grey pages at fax resolution out.
- * MuPDF (WebAssembly) rasterises PDF, XPS, EPUB, SVG and images and lays out HTML.
- */
-export interface RenderEngine {
-  /** Renders every page of a document, each scaled to the fax width (never cropped). */
-  renderDocument(data: Uint8Array, mimeType: string, yDpi: number, opts?: { pageHeightPt?: number }): GrayPage[];
+/** How a document is put on fax pages. */
+export interface EngineOptions {
+  /** Paper the HTML is laid out on and long pages are measured against, in points. */
+  pageHeightPt?: number;
+  /** Pages taller than the paper: scaled down to fit it, or cut into paper-high pieces. */
+  longPages?: 'scale' | 'split';
+  /** A document with more pages fails instead of filling the fax. */
+  maxPages?: number;
 }
 
+/**
+ * The rendering engine behind a small interface: documents in, grey pages at fax resolution out
+ * (1728 pels wide at 204 dpi, `yDpi` lines per inch), every page scaled to fit, never cropped.
+ */
+export interface RenderEngine {
+  renderDocument(data: Uint8Array, mimeType: string, yDpi: number, opts?: EngineOptions): GrayPage[];
+  /**
+   * One line of text fields on a white band of fax width (a page header line): the first field
+   * flush left, the last flush right, the others spread between. `sizePt` is the type size.
+   */
+  renderTextLine(fields: string[], sizePt: number, yDpi: number): GrayPage;
+}
+
+/** Documents more than this much taller than the paper count as long (legal, receipts, web pages). */
+const LONG_SLACK = 1.06;
+
+/** MuPDF (WebAssembly): PDF, XPS, EPUB, SVG, CBZ and images rasterised; HTML laid out. */
 export class MuPdfEngine implements RenderEngine {
-  renderDocument(data: Uint8Array, mimeType: string, yDpi: number, opts: { pageHeightPt?: number } = {}): GrayPage[] {
+  constructor() {
+    installFonts();
+  }
+
+  renderDocument(data: Uint8Array, mimeType: string, yDpi: number, opts: EngineOptions = {}): GrayPage[] {
     const doc = mupdf.Document.openDocument(data, mimeType);
     try {
+      // Encrypted PDFs that open with the empty user password (print/copy restrictions only).
       if (doc.needsPassword() && !doc.authenticatePassword('')) {
         throw new Error('the document is protected by a password');
       }
-      if (mimeType === 'text/html' || mimeType === 'application/xhtml+xml') {
+      const heightPt = opts.pageHeightPt ?? 792;
+      const flowing = mimeType === 'text/html' || mimeType === 'application/xhtml+xml';
+      if (flowing) {
         // HTML is laid out straight onto the fax width, so text is never scaled.
-        doc.layout(FAX_WIDTH_PT, opts.pageHeightPt ?? 792, 11);
+        doc.layout(FAX_WIDTH_PT, heightPt, 11);
+      }
+      const n = doc.countPages();
+      if (opts.maxPages !== undefined && n > opts.maxPages) {
+        throw new Error(`it has ${n} pages, more than the limit of ${opts.maxPages}`);
       }
       const pages: GrayPage[] = [];
-      const n = doc.countPages();
       for (let i = 0; i < n; i++) {
         const page = doc.loadPage(i);
         try {
-          pages.push(renderPage(page, yDpi));
+          pages.push(...renderPage(page, yDpi, heightPt, opts.longPages ?? 'scale', !flowing));
         } finally {
           page.destroy();
+        }
+        if (opts.maxPages !== undefined && pages.length > opts.maxPages) {
+          throw new Error(`it makes more than ${opts.maxPages} fax pages`);
         }
       }
       return pages;
@@ -37,34 +70,104 @@ export class MuPdfEngine implements RenderEngine {
       doc.destroy();
     }
   }
+
+  renderTextLine(fields: string[], sizePt: number, yDpi: number): GrayPage {
+    return drawTextLine(fields, sizePt, yDpi);
+  }
 }
 
-function renderPage(page: mupdf.Page, yDpi: number): GrayPage {
-  const [x0, y0, x1, y1] = page.getBounds();
-  let w = x1 - x0;
-  let h = y1 - y0;
-  // Landscape pages are turned to portrait: a fax is always read top to bottom.
-  const rotate = w > h * 1.05;
-  if (rotate) [w, h] = [h, w];
-  const sx0 = FAX_X_DPI / 72;
-  const fit = Math.min(1, FAX_WIDTH_PX / (w * sx0));
-  const sx = sx0 * fit;
-  const sy = (yDpi / 72) * fit;
-  let m: mupdf.Matrix = mupdf.Matrix.scale(sx, sy);
-  if (rotate) m = mupdf.Matrix.concat(mupdf.Matrix.rotate(90), m);
-  const pix = page.toPixmap(m, mupdf.ColorSpace.DeviceGray, false);
+let lineFont: mupdf.Font | undefined;
+
+/** A heavy sans face for header lines: thin strokes at 8 pt break up when thresholded. */
+function headerFont(): mupdf.Font {
+  if (!lineFont) {
+    const file = ['/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf'].find((f) => existsSync(f));
+    lineFont = file ? new mupdf.Font('DejaVuSans-Bold', readFileSync(file)) : new mupdf.Font('Helvetica-Bold');
+  }
+  return lineFont;
+}
+
+function drawTextLine(fields: string[], sizePt: number, yDpi: number): GrayPage {
+  const sx = FAX_X_DPI / 72;
+  const sy = yDpi / 72;
+  const height = Math.max(1, Math.round(sizePt * 1.5 * sy));
+  const pix = new mupdf.Pixmap(mupdf.ColorSpace.DeviceGray, [0, 0, FAX_WIDTH_PX, height], false);
   try {
-    const pw = pix.getWidth();
-    const ph = pix.getHeight();
-    const stride = pix.getStride();
-    const src = pix.getPixels();
-    // Centre narrower pages (A4 on a 1728-pel line) on a white line of full fax width.
-    const out = new Uint8Array(FAX_WIDTH_PX * ph).fill(255);
-    const dx = Math.max(0, Math.floor((FAX_WIDTH_PX - pw) / 2));
-    const copyW = Math.min(pw, FAX_WIDTH_PX);
-    for (let y = 0; y < ph; y++) out.set(src.subarray(y * stride, y * stride + copyW), y * FAX_WIDTH_PX + dx);
-    return { width: FAX_WIDTH_PX, height: ph, stride: FAX_WIDTH_PX, pixels: out };
+    pix.clear(255);
+    const font = headerFont();
+    const widthPt = (s: string) => [...s].reduce((w, ch) => w + font.advanceGlyph(font.encodeCharacter(ch)) * sizePt, 0);
+    const marginPt = 14;
+    const usable = FAX_WIDTH_PT - 2 * marginPt;
+    const text = new mupdf.Text();
+    fields.forEach((f, i) => {
+      const w = widthPt(f);
+      const x = fields.length === 1 ? marginPt : marginPt + ((usable - w) * i) / (fields.length - 1);
+      // Text space is y-up; the trm flips it into the page's y-down space.
+      text.showString(font, [sizePt, 0, 0, -sizePt, x, sizePt * 1.15], f);
+    });
+    const dev = new mupdf.DrawDevice(mupdf.Matrix.scale(sx, sy), pix);
+    try {
+      dev.fillText(text, mupdf.Matrix.identity, mupdf.ColorSpace.DeviceGray, [0], 1);
+      dev.close();
+    } finally {
+      dev.destroy();
+      text.destroy();
+    }
+    return centreOnFaxWidth(pix);
   } finally {
     pix.destroy();
   }
+}
+
+function renderPage(page: mupdf.Page, yDpi: number, paperHeightPt: number, longPages: 'scale' | 'split', mayRotate: boolean): GrayPage[] {
+  // Bounds include the page's /Rotate, so a rotated page arrives upright here.
+  const [x0, y0, x1, y1] = page.getBounds();
+  let w = x1 - x0;
+  let h = y1 - y0;
+  if (!(w > 0 && h > 0)) throw new Error('a page has no area');
+  // Landscape pages are turned to portrait: a fax is read top to bottom, and a landscape page
+  // scaled onto the portrait width would be unreadably small. HTML is laid out to the page.
+  const rotate = mayRotate && w > h * 1.05;
+  if (rotate) [w, h] = [h, w];
+  let fit = Math.min(1, FAX_WIDTH_PT / w);
+  const long = h * fit > paperHeightPt * LONG_SLACK;
+  if (long && longPages === 'scale') fit = Math.min(fit, paperHeightPt / h);
+  const sx = (FAX_X_DPI / 72) * fit;
+  const sy = (yDpi / 72) * fit;
+  // toPixmap places the pixmap at the transformed bounds, so no translation is needed.
+  // Counter-clockwise, as printers put landscape on portrait paper (top edge to the left); it
+  // also turns a portrait page stored with /Rotate 90 back upright.
+  const m: mupdf.Matrix = rotate ? mupdf.Matrix.concat(mupdf.Matrix.rotate(-90), mupdf.Matrix.scale(sx, sy)) : mupdf.Matrix.scale(sx, sy);
+  const pix = page.toPixmap(m, mupdf.ColorSpace.DeviceGray, false);
+  let gray: GrayPage;
+  try {
+    gray = centreOnFaxWidth(pix);
+  } finally {
+    pix.destroy();
+  }
+  if (long && longPages === 'split') return splitRows(gray, Math.round((paperHeightPt / 72) * yDpi));
+  return [gray];
+}
+
+/** Narrower pages (A4 is 1686 pels at 204 dpi) sit centred on a white line of full fax width. */
+function centreOnFaxWidth(pix: mupdf.Pixmap): GrayPage {
+  const pw = pix.getWidth();
+  const ph = pix.getHeight();
+  const stride = pix.getStride();
+  const src = pix.getPixels();
+  const out = new Uint8Array(FAX_WIDTH_PX * ph).fill(255);
+  const dx = Math.max(0, Math.floor((FAX_WIDTH_PX - pw) / 2));
+  const copyW = Math.min(pw, FAX_WIDTH_PX);
+  for (let y = 0; y < ph; y++) out.set(src.subarray(y * stride, y * stride + copyW), y * FAX_WIDTH_PX + dx);
+  return { width: FAX_WIDTH_PX, height: ph, stride: FAX_WIDTH_PX, pixels: out };
+}
+
+/** Cuts a tall page into pieces of at most `rows` lines (the last one shorter). */
+export function splitRows(g: GrayPage, rows: number): GrayPage[] {
+  const out: GrayPage[] = [];
+  for (let top = 0; top < g.height; top += rows) {
+    const h = Math.min(rows, g.height - top);
+    out.push({ width: g.width, height: h, stride: g.stride, pixels: g.pixels.slice(top * g.stride, (top + h) * g.stride) });
+  }
+  return out;
 }

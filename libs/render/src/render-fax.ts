@@ -1,78 +1,113 @@
-import { bitmapFromGray, type Bitmap } from '@faxgate/fax-image';
+import type { FaxPage } from '@faxgate/fax-image';
 import { coverPageHtml, type CoverFields } from './cover-page.ts';
 import { MuPdfEngine, type RenderEngine } from './mupdf-engine.ts';
 import { noticePageHtml } from './notice-page.ts';
-import { PAPER_PT, Y_DPI, type PaperSize, type VerticalResolution } from './page-geometry.ts';
-import { textToHtml } from './text-document.ts';
+import { FAX_X_DPI, PAPER_PT, Y_DPI, type PaperSize, type VerticalResolution } from './page-geometry.ts';
+import { renderPart, type PartRenderOptions } from './render-part.ts';
+import { toBilevel } from './bilevel.ts';
+import { formatTagline, stampTagline, type TaglineFields } from './tagline.ts';
 import type { MailContent } from './mail-parts.ts';
-import type { GrayPage } from './gray-page.ts';
+import type { RenderSandbox } from './render-sandbox.ts';
+
+/** Limits one document (attachment) must stay within. */
+export interface DocumentLimits {
+  /** Pages per fax, all documents together. */
+  maxPages: number;
+  /** Pixels of one image before decoding. */
+  maxPixels: number;
+}
 
 export interface RenderOptions {
   resolution: VerticalResolution;
   paper: PaperSize;
+  /** Pages longer than the paper: scaled to fit (default) or split. */
+  longPages?: 'scale' | 'split';
+  limits?: Partial<DocumentLimits>;
+  /** Convert Office documents with LibreOffice. */
+  office?: boolean;
+  officeTimeoutMs?: number;
+  /** Where untrusted documents are opened; without one they render in this process. */
+  sandbox?: RenderSandbox;
+  /** Trusted HTML (cover, notices, header lines) is laid out here. */
   engine?: RenderEngine;
 }
 
 export interface RenderedDocument {
-  pages: Bitmap[];
+  pages: FaxPage[];
   /** One sentence per part that could not be faxed (each also has a notice page). */
   notices: string[];
 }
 
-const defaultEngine = new MuPdfEngine();
+export const DEFAULT_LIMITS: DocumentLimits = { maxPages: 200, maxPixels: 100_000_000 };
+
+let sharedEngine: RenderEngine | undefined;
+const engineOf = (opts: RenderOptions) => opts.engine ?? (sharedEngine ??= new MuPdfEngine());
 const utf8 = new TextEncoder();
 
-/** Renders the documents of a mail (attachments) into fax pages, notices for what cannot be faxed. */
-export function renderDocuments(content: MailContent, opts: RenderOptions): RenderedDocument {
-  const engine = opts.engine ?? defaultEngine;
+/** Lays out trusted HTML (our own templates) as fax pages. */
+export function renderHtmlPages(html: string, opts: RenderOptions): FaxPage[] {
   const yDpi = Y_DPI[opts.resolution];
-  const heightPt = PAPER_PT[opts.paper].height;
-  const pages: Bitmap[] = [];
+  return engineOf(opts)
+    .renderDocument(utf8.encode(html), 'text/html', yDpi, { pageHeightPt: PAPER_PT[opts.paper].height })
+    .map((g) => ({ bitmap: toBilevel(g), xDpi: FAX_X_DPI, yDpi }));
+}
+
+/**
+ * Renders the documents of a mail (HTML or long text body, attachments, forwarded messages)
+ * into fax pages, in mail order. A part that cannot be faxed, or breaks a limit, becomes a
+ * notice page and a sentence; the others are still faxed.
+ */
+export async function renderDocuments(content: MailContent, opts: RenderOptions): Promise<RenderedDocument> {
+  const limits = { ...DEFAULT_LIMITS, ...opts.limits };
+  const pages: FaxPage[] = [];
   const notices: string[] = [];
   const addNotice = (label: string, reason: string) => {
     notices.push(reason);
-    pages.push(...engine.renderDocument(utf8.encode(noticePageHtml(label, reason)), 'text/html', yDpi, { pageHeightPt: heightPt }).map(toBitmap));
+    pages.push(...renderHtmlPages(noticePageHtml(label, reason), opts));
   };
   for (const part of content.parts) {
     if (part.kind === 'notice') {
       addNotice(part.label, part.reason);
       continue;
     }
+    const partOpts: PartRenderOptions = {
+      yDpi: Y_DPI[opts.resolution],
+      pageHeightPt: PAPER_PT[opts.paper].height,
+      longPages: opts.longPages ?? 'scale',
+      maxPages: Math.max(1, limits.maxPages - pages.length),
+      maxPixels: limits.maxPixels,
+      office: opts.office ?? false,
+      officeTimeoutMs: opts.officeTimeoutMs ?? 60_000,
+    };
     try {
-      const gray =
-        part.mimeType === 'text/plain'
-          ? engine.renderDocument(utf8.encode(textToHtml(new TextDecoder().decode(part.data))), 'text/html', yDpi, { pageHeightPt: heightPt })
-          : engine.renderDocument(part.data, part.mimeType, yDpi, { pageHeightPt: heightPt });
-      if (gray.length === 0) addNotice(part.label, `${part.label} has no pages`);
-      pages.push(...gray.map(toBitmap));
+      const doc = { label: part.label, mimeType: part.mimeType, data: part.data };
+      const rendered = opts.sandbox ? await opts.sandbox.render(doc, partOpts) : await renderPart(doc, partOpts, opts.engine);
+      if (rendered.length === 0) addNotice(part.label, `${capitalise(part.label)} was not faxed: it has no pages.`);
+      pages.push(...rendered);
     } catch (err) {
-      addNotice(part.label, `${part.label} could not be read: ${(err as Error).message}`);
+      addNotice(part.label, `${capitalise(part.label)} was not faxed: ${(err as Error).message}.`);
     }
   }
   return { pages, notices };
 }
 
 /**
- * The cover page(s) for one recipient. The page count printed on it includes the cover itself,
- * so a long message that spills onto a second cover page is counted.
+ * The cover page(s) for one recipient from a template. The page count printed on it includes
+ * the cover itself, so a long message that spills onto a second cover page is counted.
  */
-export function renderCover(fields: Omit<CoverFields, 'pageCount'>, documentPages: number, opts: RenderOptions): Bitmap[] {
-  const engine = opts.engine ?? defaultEngine;
-  const yDpi = Y_DPI[opts.resolution];
-  const heightPt = PAPER_PT[opts.paper].height;
-  const render = (coverPages: number) => engine.renderDocument(utf8.encode(coverPageHtml({ ...fields, pageCount: documentPages + coverPages })), 'text/html', yDpi, { pageHeightPt: heightPt });
-  let gray = render(1);
-  if (gray.length !== 1) gray = render(gray.length);
-  return gray.map(toBitmap);
+export function renderCover(fields: Omit<CoverFields, 'pageCount'>, documentPages: number, opts: RenderOptions, template?: string): FaxPage[] {
+  const render = (coverPages: number) => renderHtmlPages(coverPageHtml({ ...fields, pageCount: documentPages + coverPages }, template), opts);
+  let pages = render(1);
+  if (pages.length !== 1) pages = render(pages.length);
+  return pages;
 }
 
-function toBitmap(g: GrayPage): Bitmap {
-  const packed = g.stride === g.width ? g.pixels : compact(g);
-  return bitmapFromGray(packed, g.width, g.height);
+/** Puts a header line on every page ("page n of m" counts all of them). */
+export function addTaglines(pages: FaxPage[], format: string, fields: Omit<TaglineFields, 'page' | 'pages'>, opts: RenderOptions): FaxPage[] {
+  const engine = engineOf(opts);
+  return pages.map((p, i) => stampTagline(p, formatTagline(format, { ...fields, page: i + 1, pages: pages.length }), engine));
 }
 
-function compact(g: GrayPage): Uint8Array {
-  const out = new Uint8Array(g.width * g.height);
-  for (let y = 0; y < g.height; y++) out.set(g.pixels.subarray(y * g.stride, y * g.stride + g.width), y * g.width);
-  return out;
+function capitalise(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
 }

@@ -8,6 +8,7 @@ const USAGE = `usage: faxgate <command>
   run <role...>|all        start roles in this process (${Object.keys(ROLES).join(', ')})
   tiff info|convert|topdf  inspect and convert fax TIFFs (faxgate tiff --help)
   t38 send|receive         fax over T.38/UDPTL to or from a peer (faxgate t38 --help)
+  render <file|.eml>... -o out.tif   preview mails and documents as a fax (faxgate render --help)
   config docs [--check]    regenerate (or check) the variable table in docs/configuration.md
 `;
 
@@ -39,6 +40,10 @@ async function main(argv: string[]): Promise<number> {
         return 1;
       }
       return mod.tiffCli(rest);
+    }
+    case 'render': {
+      const { renderCli } = await import('@faxgate/render');
+      return renderCli(rest);
     }
     case 't38': {
       const mod = (await import('@faxgate/t38')) as { t38Cli?: (argv: string[]) => Promise<number> };

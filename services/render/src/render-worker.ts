@@ -1,20 +1,39 @@
 import { UnrecoverableError, createWorker, type Job } from '@faxgate/queue';
 import { writeTiff } from '@faxgate/fax-image';
-import { readMailContent, renderCover, renderDocuments, defaultPaperFor, Y_DPI, FAX_X_DPI, type RenderOptions } from '@faxgate/render';
+import { prepareFax, recipientPages, defaultPaperFor, type ComposeSettings, type RenderSandbox } from '@faxgate/render';
 import { blobKeys } from '@faxgate/store';
 import { FaxgateError, describeError } from '@faxgate/errors';
 import type { RoleContext } from '@faxgate/runtime';
 import type { RenderConfig } from './config.ts';
 
-/**
- * render-fax: one render per message, N transmissions. The documents are rendered once; each
- * recipient gets its own cover page in front of them and its own TIFF, then one dispatch job.
- */
-export function createRenderWorker(ctx: RoleContext, config: RenderConfig) {
-  const opts: RenderOptions = {
+/** What the render settings are, from the role's configuration. */
+export function composeSettings(config: RenderConfig, sandbox?: RenderSandbox): ComposeSettings {
+  return {
     resolution: config.FAXGATE_RESOLUTION,
     paper: config.FAXGATE_PAPER === 'auto' ? defaultPaperFor(config.FAXGATE_DEFAULT_COUNTRY) : config.FAXGATE_PAPER,
+    longPages: config.FAXGATE_LONG_PAGES,
+    limits: { maxPages: config.FAXGATE_RENDER_MAX_PAGES, maxPixels: config.FAXGATE_RENDER_MAX_PIXELS },
+    office: config.FAXGATE_RENDER_OFFICE,
+    officeTimeoutMs: config.FAXGATE_RENDER_TIMEOUT,
+    sandbox,
+    preferHtml: config.FAXGATE_RENDER_PREFER === 'html',
+    cover: config.FAXGATE_COVER_PAGE,
+    coverKeyword: config.FAXGATE_COVER_KEYWORD,
+    coverTemplateDir: config.FAXGATE_COVER_TEMPLATE_DIR,
+    senderDirectory: config.FAXGATE_SENDER_DIRECTORY,
+    tagline: config.FAXGATE_TAGLINE,
+    stationId: config.FAXGATE_STATION_ID,
+    timeZone: config.FAXGATE_COVER_TIMEZONE,
   };
+}
+
+/**
+ * render-fax: one render per message, N transmissions. The documents are rendered once (in the
+ * sandbox); each recipient gets its own cover page and header lines and its own TIFF, then one
+ * dispatch job.
+ */
+export function createRenderWorker(ctx: RoleContext, config: RenderConfig, sandbox: RenderSandbox) {
+  const settings = composeSettings(config, sandbox);
   return createWorker(
     'render',
     {
@@ -44,28 +63,20 @@ export function createRenderWorker(ctx: RoleContext, config: RenderConfig) {
     const fax = (await ctx.records.getFax(faxId))!;
     await ctx.records.updateFax(faxId, { state: 'rendering' });
     const raw = await ctx.blobs.get(fax.messageKey);
-    const content = await readMailContent(raw);
-    const documents = renderDocuments(content, opts);
-    if (!config.FAXGATE_COVER_PAGE && documents.pages.length === 0) throw new UnrecoverableError(describeError('RENDER_NO_CONTENT'));
-    const yDpi = Y_DPI[opts.resolution];
+    const prep = await prepareFax(raw, { faxId, sender: fax.sender, subject: fax.subject, date: new Date(fax.createdAt) }, settings);
+    const documentPages = prep.documents.pages.length;
+    if (prep.cover.skip && documentPages === 0) throw new UnrecoverableError(describeError('RENDER_NO_CONTENT'));
     for (let i = 0; i < fax.recipientCount; i++) {
       const r = await ctx.records.getRecipient(faxId, i);
       if (!r) continue;
-      const cover = config.FAXGATE_COVER_PAGE
-        ? renderCover(
-            { recipientName: r.name, recipientNumber: r.number, senderName: content.parsed.from?.value[0]?.name || undefined, senderAddress: fax.sender, subject: fax.subject, date: new Date(fax.createdAt), message: content.bodyText, timeZone: config.FAXGATE_COVER_TIMEZONE },
-            documents.pages.length,
-            opts,
-          )
-        : [];
-      const pages = [...cover, ...documents.pages].map((bitmap) => ({ bitmap, xDpi: FAX_X_DPI, yDpi }));
+      const pages = recipientPages(prep, { name: r.name, number: r.number }, settings);
       const key = blobKeys.recipientDocument(faxId, i);
       await ctx.blobs.put(key, writeTiff(pages, { compression: 'mmr' }));
       await ctx.records.updateRecipient(faxId, i, { documentKey: key, pagesTotal: pages.length });
     }
-    await ctx.records.updateFax(faxId, { state: 'rendered', documentPages: documents.pages.length, notices: documents.notices, renderedAt: new Date().toISOString() });
-    await ctx.records.event(faxId, 'rendered', `${documents.pages.length} document page(s)${documents.notices.length ? `; ${documents.notices.length} attachment(s) not faxed` : ''}`);
-    ctx.log.info({ faxId, pages: documents.pages.length, notices: documents.notices.length }, 'rendered');
+    await ctx.records.updateFax(faxId, { state: 'rendered', documentPages, notices: prep.notices, renderedAt: new Date().toISOString() });
+    await ctx.records.event(faxId, 'rendered', `${documentPages} document page(s)${prep.documents.notices.length ? `; ${prep.documents.notices.length} attachment(s) not faxed` : ''}`);
+    ctx.log.info({ faxId, pages: documentPages, notices: prep.notices.length }, 'rendered');
   }
 
   /** A message that cannot be rendered fails every recipient, and each sender gets a failure mail. */

@@ -1,0 +1,60 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { bitmapFromGray, getPixel } from '@faxgate/fax-image';
+import { classifyBlocks, toBilevel } from './bilevel.ts';
+import type { GrayPage } from './gray-page.ts';
+
+function page(w: number, h: number, f: (x: number, y: number) => number): GrayPage {
+  const pixels = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) pixels[y * w + x] = f(x, y);
+  return { width: w, height: h, stride: w, pixels };
+}
+
+/** Text-like: black strokes with one anti-aliased edge pel on white paper. */
+const textLike = (x: number, y: number) => (y % 20 < 3 && x % 9 < 5 ? 0 : y % 20 === 3 && x % 9 < 5 ? 160 : 255);
+
+test('text and line art are thresholded exactly like a plain threshold', () => {
+  const g = page(320, 200, textLike);
+  const got = toBilevel(g);
+  const want = bitmapFromGray(g.pixels, g.width, g.height, 128);
+  assert.deepEqual(got.data, want.data);
+  assert.equal(classifyBlocks(g).photo.includes(1), false);
+});
+
+test('a grey photo is dithered: black density follows the grey level, never solid', () => {
+  // A horizontal ramp from dark grey to light grey.
+  const g = page(512, 256, (x) => 40 + Math.floor((x / 512) * 180));
+  const b = toBilevel(g);
+  assert.ok(classifyBlocks(g).photo.every((v) => v === 1));
+  for (const [x0, grey] of [[0, 40], [256, 130], [448, 197]] as const) {
+    let black = 0;
+    for (let y = 0; y < 256; y++) for (let x = x0; x < x0 + 64; x++) black += getPixel(b, x, y);
+    const density = black / (64 * 256);
+    // The lightening curve makes dots a little sparser than the linear level.
+    const linear = 1 - grey / 255;
+    assert.ok(density < linear + 0.02 && density > linear - 0.2, `grey ${grey}: density ${density.toFixed(3)} vs ${linear.toFixed(3)}`);
+  }
+});
+
+test('no blobs: a flat mid-grey never makes a long black run, also at a photo edge next to paper', () => {
+  // Mid-grey photo from x = 7 and y = 17 on, white paper above and left of it.
+  const g = page(256, 256, (x, y) => (x < 7 || y < 17 ? 255 : 124));
+  const b = toBilevel(g);
+  let longest = 0;
+  for (let y = 0; y < 256; y++) {
+    let run = 0;
+    for (let x = 0; x < 256; x++) {
+      run = getPixel(b, x, y) ? run + 1 : 0;
+      longest = Math.max(longest, run);
+    }
+  }
+  assert.ok(longest <= 4, `longest black run ${longest}`);
+});
+
+test('text next to a photo stays black and white', () => {
+  const g = page(256, 128, (x, y) => (x < 128 ? 90 + ((x + y) % 60) : textLike(x, y)));
+  const b = toBilevel(g);
+  const want = bitmapFromGray(g.pixels, g.width, g.height, 128);
+  // Far from the photo (beyond one block) text pels are as thresholded.
+  for (let y = 0; y < 128; y++) for (let x = 200; x < 256; x++) if (g.pixels[y * 256 + x] !== 160) assert.equal(getPixel(b, x, y), getPixel(want, x, y), `${x},${y}`);
+});

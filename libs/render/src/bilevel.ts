@@ -1,0 +1,122 @@
+import { createBitmap, type Bitmap } from '@faxgate/fax-image';
+import type { GrayPage } from './gray-page.ts';
+
+/** Square blocks the page is classified in: text/line art or photo. */
+const BLOCK = 32;
+/** Grey levels counted as "mid-tone": anti-aliased glyph edges are few, photos are mostly these. */
+const MID_LO = 40;
+const MID_HI = 215;
+/** A block with at least this share of mid-tones is a photo region. */
+const PHOTO_SHARE = 0.4;
+/** Paper white: a block with this share of such pels is blank (or text on paper). */
+const PAPER = 248;
+const BLANK_SHARE = 0.5;
+/** A neighbour of a photo block with this share of mid-tones holds the photo's edge. */
+const EDGE_SHARE = 0.08;
+
+/**
+ * Marks photo blocks (1) and text/line-art blocks (0), `cols` × `rows` blocks of BLOCK pels.
+ */
+export function classifyBlocks(g: GrayPage): { cols: number; rows: number; photo: Uint8Array } {
+  const cols = Math.ceil(g.width / BLOCK);
+  const rows = Math.ceil(g.height / BLOCK);
+  const mid = new Uint32Array(cols * rows);
+  const total = new Uint32Array(cols * rows);
+  const paper = new Uint32Array(cols * rows);
+  for (let y = 0; y < g.height; y++) {
+    const rowBase = ((y / BLOCK) | 0) * cols;
+    const o = y * g.stride;
+    for (let x = 0; x < g.width; x++) {
+      const v = g.pixels[o + x];
+      const b = rowBase + ((x / BLOCK) | 0);
+      total[b]++;
+      if (v >= MID_LO && v <= MID_HI) mid[b]++;
+      else if (v >= PAPER) paper[b]++;
+    }
+  }
+  const photo = new Uint8Array(cols * rows);
+  const stack: number[] = [];
+  for (let i = 0; i < photo.length; i++) {
+    if (mid[i] >= total[i] * PHOTO_SHARE) {
+      photo[i] = 1;
+      stack.push(i);
+    }
+  }
+  // A photo's light and dark areas are not mid-tones but belong to it: grow each photo region
+  // through neighbouring blocks that are not blank paper or hold a photo's edge, so the dither
+  // covers the whole photo. Taking in too much costs little: dithering black-and-white text
+  // leaves it black and white.
+  while (stack.length) {
+    const i = stack.pop()!;
+    const bx = i % cols;
+    const by = (i / cols) | 0;
+    for (const [nx, ny] of [[bx - 1, by], [bx + 1, by], [bx, by - 1], [bx, by + 1]]) {
+      if (nx < 0 || ny < 0 || nx >= cols || ny >= rows) continue;
+      const n = ny * cols + nx;
+      if (photo[n] || (paper[n] >= total[n] * BLANK_SHARE && mid[n] < total[n] * EDGE_SHARE)) continue;
+      photo[n] = 1;
+      stack.push(n);
+    }
+  }
+  return { cols, rows, photo };
+}
+
+/**
+ * Grey page to fax bitmap, chosen by content: a sharp threshold keeps text and line art crisp;
+ * regions that are mostly mid-tones (photos, grey fills) get Floyd–Steinberg error diffusion
+ * (serpentine), after a lightening curve because fax printers and toner spread dots into
+ * blobs. Error never crosses into text regions.
+ */
+export function toBilevel(g: GrayPage, threshold = 128): Bitmap {
+  const { cols, photo } = classifyBlocks(g);
+  const out = createBitmap(g.width, g.height);
+  const d = out.data;
+  const anyPhoto = photo.includes(1);
+  if (!anyPhoto) {
+    for (let y = 0; y < g.height; y++) {
+      const o = y * g.stride;
+      const r = y * out.stride;
+      for (let x = 0; x < g.width; x++) if (g.pixels[o + x] < threshold) d[r + (x >> 3)] |= 0x80 >> (x & 7);
+    }
+    return out;
+  }
+  const w = g.width;
+  // Error carried to this row and the next, with a pel of slack at both ends.
+  let cur = new Float32Array(w + 2);
+  let next = new Float32Array(w + 2);
+  for (let y = 0; y < g.height; y++) {
+    const o = y * g.stride;
+    const r = y * out.stride;
+    const blockRow = ((y / BLOCK) | 0) * cols;
+    const ltr = (y & 1) === 0;
+    for (let i = 0; i < w; i++) {
+      const x = ltr ? i : w - 1 - i;
+      const v = g.pixels[o + x];
+      if (!photo[blockRow + ((x / BLOCK) | 0)]) {
+        if (v < threshold) d[r + (x >> 3)] |= 0x80 >> (x & 7);
+        continue;
+      }
+      const want = TONE[v] + cur[x + 1];
+      const black = want < 128;
+      if (black) d[r + (x >> 3)] |= 0x80 >> (x & 7);
+      const err = want - (black ? 0 : 255);
+      // Floyd–Steinberg weights 7/16 ahead, 3/16 behind-below, 5/16 below, 1/16 ahead-below.
+      const ahead = ltr ? x + 2 : x;
+      const behind = ltr ? x : x + 2;
+      cur[ahead] += (err * 7) / 16;
+      next[behind] += (err * 3) / 16;
+      next[x + 1] += (err * 5) / 16;
+      next[ahead] += err / 16;
+    }
+    [cur, next] = [next, cur];
+    next.fill(0);
+  }
+  return out;
+}
+
+/** Lightening curve for dithered regions: mid-greys a little lighter, ends untouched. */
+const TONE = (() => {
+  const t = new Float32Array(256);
+  for (let v = 0; v < 256; v++) t[v] = 255 * Math.pow(v / 255, 0.8);
+  return t;
+})();

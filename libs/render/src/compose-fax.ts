@@ -1,0 +1,101 @@
+import type { FaxPage } from '@faxgate/fax-image';
+import { chooseCover, resolveCoverTemplate, type CoverChoice } from './cover-select.ts';
+import { loadDirectory, lookupRecipient, lookupSender, type DirectoryEntry, type SenderDirectory } from './sender-directory.ts';
+import { readMailContent, parseMail, type MailContent } from './mail-parts.ts';
+import { addTaglines, renderCover, renderDocuments, type RenderOptions, type RenderedDocument } from './render-fax.ts';
+
+/** Everything that decides how a mail becomes a fax. */
+export interface ComposeSettings extends RenderOptions {
+  /** multipart/alternative: fax the HTML side (true) or the text side. */
+  preferHtml: boolean;
+  /** Cover page unless the sender asks for none. */
+  cover: boolean;
+  coverKeyword: string;
+  coverTemplateDir?: string;
+  senderDirectory?: string;
+  /** TagLineFormat-style header line, or 'off'. */
+  tagline: string;
+  /** This gateway's fax number for header lines. */
+  stationId: string;
+  timeZone: string;
+}
+
+export interface FaxEnvelope {
+  faxId: string;
+  /** Envelope sender (the mail address). */
+  sender: string;
+  subject?: string;
+  date: Date;
+}
+
+/** A message rendered once, ready to be put together for each recipient. */
+export interface PreparedFax {
+  envelope: FaxEnvelope;
+  content: MailContent;
+  documents: RenderedDocument;
+  cover: CoverChoice & { template?: string };
+  sender: DirectoryEntry & { name?: string };
+  directory: SenderDirectory;
+  /** Sentences for the result mail: documents not faxed, a cover template not found. */
+  notices: string[];
+}
+
+/**
+ * Renders a mail's documents once (the expensive part) and settles the cover: what the sender
+ * asked for (`X-Fax-Cover`, subject keyword), which template, what the directory knows about
+ * the sender. When there is no cover, a text body becomes document pages instead.
+ */
+export async function prepareFax(raw: Uint8Array, envelope: FaxEnvelope, s: ComposeSettings): Promise<PreparedFax> {
+  const parsed = await parseMail(raw);
+  const header = parsed.headers.get('x-fax-cover');
+  const choice = chooseCover(typeof header === 'string' ? header : undefined, envelope.subject ?? parsed.subject, s.coverKeyword, s.cover);
+  const content = await readMailContent(parsed, { preferHtml: s.preferHtml, coverMessage: !choice.skip });
+  const documents = await renderDocuments(content, s);
+  const notices = [...documents.notices];
+  let template: string | undefined;
+  if (!choice.skip) {
+    const t = await resolveCoverTemplate(s.coverTemplateDir, choice.name, envelope.sender);
+    template = t.template;
+    if (t.notice) notices.push(t.notice);
+  }
+  const directory = await loadDirectory(s.senderDirectory);
+  const fromName = parsed.from?.value[0]?.name || undefined;
+  const sender = { ...lookupSender(directory, envelope.sender) };
+  sender.name ??= fromName;
+  return { envelope, content, documents, cover: { ...choice, template }, sender, directory, notices };
+}
+
+/** One recipient's pages: their cover, the documents, and the header line on each page. */
+export function recipientPages(prep: PreparedFax, recipient: { name?: string; number: string }, s: ComposeSettings): FaxPage[] {
+  const known = lookupRecipient(prep.directory, recipient.number);
+  const cover = prep.cover.skip
+    ? []
+    : renderCover(
+        {
+          recipientName: recipient.name || known.name,
+          recipientCompany: known.company,
+          recipientNumber: recipient.number,
+          senderName: prep.sender.name,
+          senderAddress: prep.envelope.sender,
+          senderCompany: prep.sender.company,
+          senderPostal: prep.sender.address,
+          senderPhone: prep.sender.phone,
+          senderFax: prep.sender.fax,
+          subject: prep.cover.subject,
+          date: prep.envelope.date,
+          message: prep.content.bodyText,
+          timeZone: s.timeZone,
+        },
+        prep.documents.pages.length,
+        s,
+        prep.cover.template,
+      );
+  const pages = [...cover, ...prep.documents.pages];
+  if (s.tagline.trim() === '' || s.tagline.trim().toLowerCase() === 'off') return pages;
+  return addTaglines(
+    pages,
+    s.tagline,
+    { date: prep.envelope.date, timeZone: s.timeZone, senderName: prep.sender.name ?? prep.envelope.sender, senderFax: prep.sender.fax ?? s.stationId, recipientNumber: recipient.number, faxId: prep.envelope.faxId },
+    s,
+  );
+}

@@ -1,0 +1,59 @@
+import sharp from 'sharp';
+import { FAX_WIDTH_PX, FAX_X_DPI } from './page-geometry.ts';
+import type { GrayPage } from './gray-page.ts';
+
+export interface ImageOptions {
+  yDpi: number;
+  /** Paper height in points: an image is one page, scaled to fit it. */
+  pageHeightPt: number;
+  /** Larger images fail before they are decoded (decompression bombs, 50 000 × 50 000 PNGs). */
+  maxPixels: number;
+}
+
+/** Image formats sharp (libvips) decodes; BMP and the rest go to MuPDF. */
+export const SHARP_IMAGE_TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'image/avif', 'image/heic', 'image/heif', 'image/tiff']);
+
+/** Headroom at the top and bottom of an image page (points), where a fax header line may go. */
+const MARGIN_PT = 18;
+
+/**
+ * A photo, scan or screenshot as one fax page: EXIF orientation applied, transparency on white,
+ * landscape turned to portrait when it would otherwise be shrunk, then scaled to the printable
+ * area with the aspect ratio kept (fax pels are not square at standard resolution), never
+ * enlarged more than twice, placed at the top of a paper-high page.
+ */
+export async function renderImage(data: Uint8Array, opts: ImageOptions): Promise<GrayPage> {
+  const meta = await sharp(data, { limitInputPixels: false }).metadata();
+  const w0 = meta.width ?? 0;
+  const h0 = meta.height ?? 0;
+  if (!(w0 > 0 && h0 > 0)) throw new Error('the image has no size');
+  if (w0 * h0 > opts.maxPixels) {
+    throw new Error(`the image is ${w0} × ${h0} pixels, more than the limit of ${(opts.maxPixels / 1e6).toFixed(0)} megapixels`);
+  }
+  // EXIF orientations 5–8 swap width and height.
+  const turned = (meta.orientation ?? 1) >= 5;
+  let w = turned ? h0 : w0;
+  let h = turned ? w0 : h0;
+  const pageRows = Math.round(((opts.pageHeightPt - 2 * MARGIN_PT) / 72) * opts.yDpi);
+  const yScale = opts.yDpi / FAX_X_DPI;
+  const landscape = w > h * 1.05 && w > FAX_WIDTH_PX;
+  if (landscape) [w, h] = [h, w];
+  const s = Math.min(FAX_WIDTH_PX / w, pageRows / (h * yScale), 2);
+  const tw = Math.max(1, Math.round(w * s));
+  const th = Math.max(1, Math.round(h * s * yScale));
+  let img = sharp(data, { limitInputPixels: opts.maxPixels, failOn: 'error', animated: false }).rotate();
+  if (landscape) img = sharp(await img.toBuffer(), { limitInputPixels: opts.maxPixels }).rotate(90);
+  const { data: raw, info } = await img
+    .flatten({ background: '#ffffff' })
+    .resize(tw, th, { fit: 'fill', kernel: 'lanczos3' })
+    .toColourspace('b-w')
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  if (info.channels !== 1) throw new Error(`unexpected ${info.channels} channels from the image decoder`);
+  const top = Math.round((MARGIN_PT / 72) * opts.yDpi);
+  const height = Math.max(pageRows + 2 * top, th + top);
+  const out = new Uint8Array(FAX_WIDTH_PX * height).fill(255);
+  const dx = Math.floor((FAX_WIDTH_PX - info.width) / 2);
+  for (let y = 0; y < info.height; y++) out.set(raw.subarray(y * info.width, (y + 1) * info.width), (top + y) * FAX_WIDTH_PX + dx);
+  return { width: FAX_WIDTH_PX, height, stride: FAX_WIDTH_PX, pixels: out };
+}

@@ -1,0 +1,171 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import type { FaxPage } from '@faxgate/fax-image';
+import type { DocumentInput, PartRenderOptions } from './render-part.ts';
+
+export interface SandboxLimits {
+  /** Wall-clock time one document may take. */
+  timeoutMs: number;
+  /** Resident memory of the sandbox process while it renders (MiB). */
+  memoryMb: number;
+}
+
+/** A document that broke a limit or crashed its renderer: the sentence says which. */
+export class DocumentRenderError extends Error {}
+
+interface Pending {
+  resolve: (pages: FaxPage[]) => void;
+  reject: (err: Error) => void;
+}
+
+const CHILD = new URL('./sandbox-child.ts', import.meta.url);
+
+/**
+ * Renders untrusted documents in a child process, one document at a time per child, `size`
+ * children. The parent enforces the limits: a document over its time, or a child whose
+ * resident memory passes the limit (sampled from /proc), is killed with SIGKILL and the
+ * document fails with a reason; the next document gets a fresh child. The render worker
+ * itself never opens a document, so it stays healthy whatever a mail contains.
+ */
+export class RenderSandbox {
+  private readonly idle: SandboxProcess[] = [];
+  private readonly all = new Set<SandboxProcess>();
+  private readonly waiting: Array<(p: SandboxProcess) => void> = [];
+  private closed = false;
+  private readonly limits: SandboxLimits;
+  private readonly size: number;
+
+  constructor(limits: SandboxLimits, size = 1) {
+    this.limits = limits;
+    this.size = size;
+  }
+
+  /** Renders one document in a sandbox process; rejects with a DocumentRenderError sentence. */
+  async render(doc: DocumentInput, opts: PartRenderOptions): Promise<FaxPage[]> {
+    const proc = await this.acquire();
+    try {
+      return await proc.run(doc, opts, this.limits);
+    } finally {
+      this.release(proc);
+    }
+  }
+
+  /** Processes started so far (a killed one is replaced): for tests and metrics. */
+  get started(): number {
+    return SandboxProcess.startedCount;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const p of this.all) p.kill();
+    this.all.clear();
+    this.idle.length = 0;
+  }
+
+  private async acquire(): Promise<SandboxProcess> {
+    if (this.closed) throw new Error('the render sandbox is closed');
+    const ready = this.idle.pop();
+    if (ready) return ready;
+    if (this.all.size < this.size) {
+      const p = new SandboxProcess(this.limits.memoryMb);
+      this.all.add(p);
+      return p;
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private release(p: SandboxProcess): void {
+    let proc = p;
+    if (!p.alive) {
+      this.all.delete(p);
+      if (this.closed) return;
+      proc = new SandboxProcess(this.limits.memoryMb);
+      this.all.add(proc);
+    }
+    const next = this.waiting.shift();
+    if (next) next(proc);
+    else this.idle.push(proc);
+  }
+}
+
+class SandboxProcess {
+  static startedCount = 0;
+  private readonly child: ChildProcess;
+  private pending: (Pending & { id: number }) | undefined;
+  private nextId = 1;
+  alive = true;
+  private exitReason: string | undefined;
+
+  constructor(memoryMb: number) {
+    SandboxProcess.startedCount++;
+    this.child = fork(CHILD, [], {
+      serialization: 'advanced',
+      // The JS heap limit backs the RSS watch for allocations V8 makes itself.
+      execArgv: [`--max-old-space-size=${Math.max(64, Math.floor(memoryMb / 2))}`, '--no-warnings'],
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    });
+    let stderr = '';
+    this.child.stderr?.on('data', (d: Buffer) => {
+      stderr = (stderr + d.toString()).slice(-2000);
+    });
+    this.child.on('message', (msg: { id: number; ok: boolean; pages?: FaxPage[]; error?: string }) => {
+      const p = this.pending;
+      if (!p || p.id !== msg.id) return;
+      this.pending = undefined;
+      if (msg.ok) p.resolve(msg.pages!);
+      else p.reject(new DocumentRenderError(msg.error ?? 'it could not be rendered'));
+    });
+    this.child.on('exit', (code, signal) => {
+      this.alive = false;
+      const p = this.pending;
+      this.pending = undefined;
+      const why = this.exitReason ?? (/heap out of memory|Allocation failed/i.test(stderr) ? 'it needs more memory than a document may use' : `the renderer stopped (${signal ?? `exit ${code}`})`);
+      p?.reject(new DocumentRenderError(why));
+    });
+  }
+
+  run(doc: DocumentInput, opts: PartRenderOptions, limits: SandboxLimits): Promise<FaxPage[]> {
+    if (!this.alive) return Promise.reject(new DocumentRenderError('the renderer stopped'));
+    return new Promise<FaxPage[]>((resolve, reject) => {
+      const id = this.nextId++;
+      const timer = setTimeout(() => this.kill(`it took longer than ${Math.round(limits.timeoutMs / 1000)} s to render`), limits.timeoutMs);
+      const watch = setInterval(() => {
+        const rss = residentMb(this.child.pid);
+        if (rss !== undefined && rss > limits.memoryMb) this.kill(`it needs more than ${limits.memoryMb} MB of memory to render`);
+      }, 50);
+      const done = () => {
+        clearTimeout(timer);
+        clearInterval(watch);
+      };
+      this.pending = {
+        id,
+        resolve: (pages) => {
+          done();
+          resolve(pages);
+        },
+        reject: (err) => {
+          done();
+          reject(err);
+        },
+      };
+      this.child.send({ id, doc, opts });
+    });
+  }
+
+  kill(reason?: string): void {
+    if (!this.alive) return;
+    this.exitReason = reason;
+    this.child.kill('SIGKILL');
+  }
+}
+
+/** VmRSS of a process in MiB, from /proc (Linux); undefined elsewhere or once it has gone. */
+function residentMb(pid: number | undefined): number | undefined {
+  if (!pid) return undefined;
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
