@@ -69,6 +69,8 @@ describe('files written by libtiff decode to libtiff\'s raster', () => {
     ['g4 FillOrder 2', ['-c', 'g4', '-f', 'lsb2msb']],
     ['g3:2d FillOrder 2, 7 rows per strip', ['-c', 'g3:2d', '-f', 'lsb2msb', '-r', '7']],
     ['g4, 16 rows per strip', ['-c', 'g4', '-r', '16']],
+    ['g3:2d big-endian (MM)', ['-c', 'g3:2d', '-B']],
+    ['g3 big-endian FillOrder 2', ['-c', 'g3', '-B', '-f', 'lsb2msb']],
     ['packbits, 5 rows per strip', ['-c', 'packbits', '-r', '5']],
     ['uncompressed FillOrder 2, 3 rows per strip', ['-c', 'none', '-f', 'lsb2msb', '-r', '3']],
   ];
