@@ -10,6 +10,8 @@ const USAGE = `usage: faxgate <command>
   t38 send|receive         fax over T.38/UDPTL to or from a peer (faxgate t38 --help)
   render <file|.eml>... -o out.tif   preview mails and documents as a fax (faxgate render --help)
   config docs [--check]    regenerate (or check) the variable table in docs/configuration.md
+  users|routes|directory   edit the received-fax directory through the console API (faxgate users --help)
+  sim receive              offer a simulated incoming fax call to a running gateway (faxgate sim --help)
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -33,6 +35,12 @@ async function main(argv: string[]): Promise<number> {
     case 'config':
       if (rest[0] === 'docs') return configDocs(resolve(import.meta.dirname, '../../../docs/configuration.md'), rest.includes('--check'));
       break;
+    case 'users':
+    case 'routes':
+    case 'directory':
+      return (await import('@faxgate/inbound')).directoryCli(command, rest);
+    case 'sim':
+      return (await import('@faxgate/inbound')).simCli(rest);
     case 'tiff': {
       const mod = (await import('@faxgate/fax-image')) as { tiffCli?: (argv: string[]) => Promise<number> };
       if (!mod.tiffCli) {

@@ -5,11 +5,13 @@ import { dispatchRole } from '@faxgate/dispatch';
 import { nodeRole } from '@faxgate/node';
 import { notifierRole } from '@faxgate/notifier';
 import { consoleRole } from '@faxgate/console';
+import { inboundRole } from '@faxgate/inbound';
 
 /** Every role by name, in start order: consumers before the SMTP front door opens. */
 export const ROLES: Record<string, RoleDefinition> = {
   console: consoleRole as unknown as RoleDefinition,
   notifier: notifierRole as unknown as RoleDefinition,
+  inbound: inboundRole as unknown as RoleDefinition,
   node: nodeRole as unknown as RoleDefinition,
   dispatch: dispatchRole as unknown as RoleDefinition,
   render: renderRole as unknown as RoleDefinition,

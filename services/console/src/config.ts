@@ -1,6 +1,8 @@
 import { z, optionalString } from '@faxgate/config';
+import { directoryFields } from '@faxgate/inbound';
 
 export const consoleSchema = z.object({
+  ...directoryFields,
   FAXGATE_CONSOLE_USER: z.string().default('admin').describe('User name for basic auth on the console (Bull Board and the REST API).'),
   FAXGATE_CONSOLE_PASSWORD: optionalString().describe('Password for basic auth on the console. Unset (and no token): a random one is generated and printed at start.'),
   FAXGATE_CONSOLE_TOKEN: optionalString().describe('Bearer token accepted by the console (for scripts and the CLI), in addition to basic auth.'),

@@ -5,6 +5,7 @@ import { consoleSchema } from './config.ts';
 import { consoleAuth } from './console-auth.ts';
 import { registerFaxRoutes } from './fax-routes.ts';
 import { registerBullBoard } from './bull-board.ts';
+import { registerInboundApi } from '@faxgate/inbound';
 
 /** console: the REST API and Bull Board on the process's HTTP server, behind auth. */
 export const consoleRole = defineRole({
@@ -27,6 +28,7 @@ export const consoleRole = defineRole({
     await ctx.http.register(async (scope) => {
       scope.addHook('onRequest', auth);
       registerFaxRoutes(scope, ctx.records);
+      await registerInboundApi(scope, ctx, { directoryPath: config.FAXGATE_DIRECTORY });
       await registerBullBoard(scope, names.map((n) => ctx.queues.byName(n)));
     });
     return {

@@ -1,0 +1,18 @@
+import { z, duration, int, optionalString, sharedFields } from '@faxgate/config';
+
+/** Read by inbound (routing) and console (editing through the API): one definition for both. */
+export const directoryFields = {
+  FAXGATE_DIRECTORY: z.string().default('./directory.yaml').describe(
+    'YAML file of users, DIDs, mailboxes, routes and the unaddressed mailbox for received faxes (docs/inbound.md). The console API writes it atomically; every inbound process reloads it on change. Roles on several machines must share it.',
+  ),
+};
+
+export const inboundSchema = z.object({
+  ...directoryFields,
+  FAXGATE_FAX_DOMAINS: sharedFields.FAXGATE_FAX_DOMAINS,
+  FAXGATE_DIRECTORY_POLL: duration('5s').describe('How often the inbound role also checks the directory file for changes, for file systems where change notification does not work.'),
+  FAXGATE_INBOUND_UNADDRESSED: optionalString().describe('Unaddressed mailbox while no directory file exists; defaults to postmaster@<first fax domain>.'),
+  FAXGATE_INBOUND_MAIL_ATTEMPTS: int(12, 1, 100).describe('Tries to mail a received fax to its owner (with exponential backoff from FAXGATE_JOB_BACKOFF) before it goes to the unaddressed mailbox.'),
+  FAXGATE_INBOUND_CONCURRENCY: int(4, 1, 100).describe('Received faxes one inbound process routes at once.'),
+});
+export type InboundConfig = z.output<typeof inboundSchema>;

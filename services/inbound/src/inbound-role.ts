@@ -1,0 +1,39 @@
+import { resolve } from 'node:path';
+import { defineRole, workerLifecycle } from '@faxgate/runtime';
+import { inboundSchema } from './config.ts';
+import { DirectorySource } from './directory-source.ts';
+import { createRouteWorker } from './route-worker.ts';
+
+/** inbound: routes received faxes to their owners through the directory file. */
+export const inboundRole = defineRole({
+  name: 'inbound',
+  schema: inboundSchema,
+  async build(ctx, config) {
+    const directory = new DirectorySource({
+      path: resolve(config.FAXGATE_DIRECTORY),
+      log: ctx.log,
+      pollMs: config.FAXGATE_DIRECTORY_POLL,
+      fallbackUnaddressed: config.FAXGATE_INBOUND_UNADDRESSED ?? `postmaster@${config.FAXGATE_FAX_DOMAINS[0] ?? 'localhost'}`,
+    });
+    // A bad file at start stops the start, with its line and reason: better than routing every
+    // fax to the unaddressed mailbox until someone notices.
+    await directory.load();
+    const life = workerLifecycle([createRouteWorker(ctx, config, directory)], ctx.log, ctx.metrics);
+    return {
+      async start() {
+        directory.start();
+        await life.start();
+      },
+      async stop() {
+        directory.stop();
+        await life.stop();
+      },
+      notReady: life.notReady,
+      describe: () => {
+        const s = directory.status();
+        return [`directory ${s.path}${s.active.builtIn ? ' (missing: all faxes go to the unaddressed mailbox)' : ` (${s.active.users} users, ${s.active.routes} routes)`}`];
+      },
+      directory,
+    } as import('@faxgate/runtime').RoleInstance & { directory: DirectorySource };
+  },
+});
