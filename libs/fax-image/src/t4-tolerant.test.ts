@@ -1,6 +1,7 @@
 // The tolerant decoder on damaged and unusual data, as real senders and lines produce it.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { createBitmap, firstDifference, type Bitmap } from './bitmap.ts';
 import { BitWriter } from './bit-writer.ts';
 import { decodeFax } from './t4-decode.ts';
@@ -106,5 +107,30 @@ describe('tolerant T.4 decoding', () => {
     }
     assert.equal(decodeFax(new Uint8Array(0), { compression: 'mh', width: 1728 }).bitmap.height, 0);
     assert.equal(decodeFax(createBitmap(0, 0).data, { compression: 'mmr', width: 8, height: 3 }).badRows, 3);
+  });
+
+  it('arbitrary bytes never throw or hang, and rows stay bounded by the data (property)', () => {
+    fc.assert(fc.property(
+      fc.uint8Array({ maxLength: 3000 }), fc.constantFrom('mh', 'mr', 'mmr'), fc.integer({ min: 1, max: 2500 }),
+      fc.option(fc.integer({ min: 0, max: 50 })), fc.boolean(),
+      (data, compression, width, height, lsb) => {
+        const r = decodeFax(data, { compression, width, height: height ?? undefined, bitOrder: lsb ? 'lsb-first' : 'msb-first' });
+        assert.equal(r.bitmap.height, r.rows);
+        if (height !== null) assert.equal(r.rows, height);
+        else assert.ok(r.rows <= data.length * 8, `${r.rows} rows from ${data.length} bytes`);
+        assert.ok(r.badRows <= r.rows && r.consecutiveBadRows <= r.badRows);
+      },
+    ), { numRuns: 2000, seed: 99 });
+  });
+
+  it('damaged real pages never throw (property)', () => {
+    const pages = (['mh', 'mr', 'mmr'] as const).map((c) => [c, encodeFax(page, { compression: c, k: 4 })] as const);
+    fc.assert(fc.property(fc.integer({ min: 0, max: 2 }), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 20 }), (which, hits) => {
+      const [compression, clean] = pages[which];
+      const data = clean.slice();
+      for (const [at, x] of hits) data[at % data.length] ^= x;
+      const r = decodeFax(data, { compression, width: 1728, height: page.height });
+      assert.equal(r.bitmap.height, page.height);
+    }), { numRuns: 300, seed: 5 });
   });
 });
