@@ -1,0 +1,111 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { SMTPServer } from 'smtp-server';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { runRoles, type RunningGateway, type RoleDefinition } from '@faxgate/runtime';
+import { startRedis, tempDir, waitUntil, type TempDir, type TestRedis } from '@faxgate/testkit';
+import { consoleRole } from '@faxgate/console';
+import { notifierRole } from '@faxgate/notifier';
+import { nodeRole } from '@faxgate/node';
+import { inboundRole } from '../src/index.ts';
+import { TOKEN, finished, makeFaxTiff, offerCall } from './helpers.ts';
+
+/**
+ * A smarthost that refuses every recipient at bounce.example (as a mail server does for a
+ * mailbox that is full or gone) and accepts the rest: a real SMTP conversation, so the
+ * notifier's retries and its fallback meet the replies they would meet in production.
+ */
+async function startRefusingSmarthost() {
+  const mails: Array<{ to: string[]; parsed: ParsedMail }> = [];
+  let refusals = 0;
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['AUTH', 'STARTTLS'],
+    logger: false,
+    onRcptTo(address, _session, cb) {
+      if (address.address.endsWith('@bounce.example')) {
+        refusals++;
+        const err = new Error('5.2.2 mailbox full') as Error & { responseCode: number };
+        err.responseCode = 552;
+        return cb(err);
+      }
+      cb();
+    },
+    onData(stream, session, cb) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', async () => {
+        mails.push({ to: session.envelope.rcptTo.map((r) => r.address), parsed: await simpleParser(Buffer.concat(chunks)) });
+        cb();
+      });
+    },
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.server.address() as { port: number }).port;
+  return { url: `smtp://127.0.0.1:${port}`, mails, refusals: () => refusals, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+let redis: TestRedis;
+let smtp: Awaited<ReturnType<typeof startRefusingSmarthost>>;
+let dir: TempDir;
+let gw: RunningGateway;
+
+before(async () => {
+  redis = await startRedis();
+  smtp = await startRefusingSmarthost();
+  dir = await tempDir('faxgate-inbound-fallback');
+  await writeFile(join(dir.path, 'directory.yaml'), `unaddressed: [faxadmin@example.com, backup-admin@example.com]
+users:
+  - id: gone
+    emails: [gone@bounce.example]
+    format: tiff
+    dids: ["+12125550123"]
+`);
+  gw = await runRoles([consoleRole, notifierRole, inboundRole, nodeRole] as unknown as RoleDefinition[], {
+    env: {
+      FAXGATE_REDIS_URL: redis.url,
+      FAXGATE_QUEUE_PREFIX: `test-${randomUUID()}`,
+      FAXGATE_HTTP_HOST: '127.0.0.1',
+      FAXGATE_HTTP_PORT: '0',
+      FAXGATE_DATA_DIR: join(dir.path, 'data'),
+      FAXGATE_LOG_LEVEL: 'silent',
+      FAXGATE_SIM_TIME_SCALE: '0.001',
+      FAXGATE_SMARTHOST: smtp.url,
+      FAXGATE_DIRECTORY: join(dir.path, 'directory.yaml'),
+      FAXGATE_CONSOLE_TOKEN: TOKEN,
+      FAXGATE_CONSOLE_PASSWORD: 'unused',
+      FAXGATE_JOB_BACKOFF: '20ms',
+      FAXGATE_INBOUND_MAIL_ATTEMPTS: '3',
+    },
+  });
+});
+
+after(async () => {
+  await gw?.stop();
+  await smtp?.close();
+  await redis?.dispose();
+  await dir?.remove();
+});
+
+test('a fax its owner\'s mail server keeps refusing goes to the unaddressed mailbox after the last try, never dropped', async () => {
+  const tiff = await makeFaxTiff(dir.path, 1, 'Bounced');
+  const id = await offerCall(gw, tiff, { did: '+12125550123', from: '+16175550000', csid: 'SENDER' });
+  const rec = await finished(gw, id);
+  assert.equal(rec.state, 'delivered', 'delivered, through the fallback');
+  assert.deepEqual(rec.deliveries.map((d) => [d.index, d.to.join(','), d.state, d.attempts, d.fallbackFor]), [
+    [0, 'gone@bounce.example', 'failed', 3, undefined],
+    [1, 'faxadmin@example.com,backup-admin@example.com', 'sent', 1, 0],
+  ]);
+  assert.match(rec.deliveries[0].error ?? '', /552|mailbox full/);
+  assert.equal(smtp.refusals(), 3, 'each try reached the smarthost');
+  assert.ok(rec.timeline.some((e) => e.event === 'delivery failed' && /sent to the unaddressed mailbox as delivery 1/.test(e.detail ?? '')));
+
+  const mail = await waitUntil('the fallback mail', () => smtp.mails.find((m) => m.parsed.headers.get('x-faxgate-inbound-id') === id), 10_000);
+  assert.deepEqual(mail.to.sort(), ['backup-admin@example.com', 'faxadmin@example.com']);
+  assert.equal(mail.parsed.subject, 'Fax from SENDER, 1 page');
+  assert.match(mail.parsed.text ?? '', /could not be delivered there: .*(552|mailbox full)/);
+  assert.deepEqual(mail.parsed.attachments.map((a) => a.contentType).sort(), ['image/png', 'image/tiff'], 'in the owner\'s format');
+});
