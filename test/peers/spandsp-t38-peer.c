@@ -5,7 +5,8 @@
  *
  *   spandsp-t38-peer send|receive --file F [--local-port N] [--peer-port N] [--ecm 0|1]
  *       [--compress mh,mr,mmr] [--caller 0|1] [--id ID] [--redundancy N] [--drop-every K]
- *       [--timeout S] [--no-pacing] [--corrupt-non-ecm] [--verbose]
+ *       [--timeout S] [--no-pacing] [--corrupt-non-ecm] [--t38-version 0|2|3]
+ *       [--rate-method 1|2] [--verbose]
  *
  * Prints "LISTENING <port>" once bound. With --peer-port 0 (the default for the answering
  * side) the peer address is learned from the first datagram, and spandsp's clock starts then,
@@ -219,7 +220,8 @@ static void usage(void)
 {
     fprintf(stderr, "usage: spandsp-t38-peer send|receive --file F [--local-port N] [--peer-port N] [--ecm 0|1]\n"
                     "       [--compress mh,mr,mmr] [--caller 0|1] [--id ID] [--redundancy N] [--drop-every K]\n"
-                    "       [--timeout S] [--no-pacing] [--corrupt-non-ecm] [--verbose]\n");
+                    "       [--timeout S] [--no-pacing] [--corrupt-non-ecm] [--t38-version 0|2|3]\n"
+                    "       [--rate-method 1|2] [--verbose]\n");
     exit(2);
 }
 
@@ -227,6 +229,7 @@ int main(int argc, char *argv[])
 {
     const char *file = NULL, *ident = "spandsp peer", *compress = "mh,mr,mmr";
     int local_port = 0, peer_port = 0, ecm = 1, caller = -1, timeout_s = 180, verbose = 0, no_pacing = 0;
+    int t38_version = 0, rate_method = 2;
     int i, compressions = 0;
     struct sockaddr_in local;
     socklen_t alen = sizeof(local);
@@ -256,6 +259,8 @@ int main(int argc, char *argv[])
         else if (strcmp(a, "--redundancy") == 0) redundancy = atoi(v);
         else if (strcmp(a, "--drop-every") == 0) drop_every = atoi(v);
         else if (strcmp(a, "--timeout") == 0) timeout_s = atoi(v);
+        else if (strcmp(a, "--t38-version") == 0) t38_version = atoi(v);
+        else if (strcmp(a, "--rate-method") == 0) rate_method = atoi(v);
         else usage();
     }
     if (file == NULL || redundancy < 0 || redundancy > MAX_REDUNDANCY) usage();
@@ -287,6 +292,8 @@ int main(int argc, char *argv[])
     t30 = t38_terminal_get_t30_state(t38);
     core = t38_terminal_get_t38_core_state(t38);
     if (no_pacing) t38_terminal_set_config(t38, T38_TERMINAL_OPTION_NO_PACING);
+    t38_set_t38_version(core, t38_version);
+    t38_set_data_rate_management_method(core, rate_method);
     t30_set_tx_ident(t30, ident);
     t30_set_ecm_capability(t30, ecm);
     t30_set_supported_compressions(t30, compressions);

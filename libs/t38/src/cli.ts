@@ -3,6 +3,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { readFile, writeFile } from 'node:fs/promises';
 import { createT30Engine, type CallResult, type Encoding, type SessionParams, type T30Config } from '@faxgate/t30';
 import { T38Terminal } from './t38-terminal.ts';
+import type { T38Version } from './ifp.ts';
 import { decodeReceivedPage, receivedTiff, tiffDocument } from './fax-document.ts';
 
 const USAGE = `usage:
@@ -12,7 +13,8 @@ const USAGE = `usage:
            [--encodings mh,mr,mmr] [--redundancy N] [--verbose]
   (--peer host:0 learns the peer's port from its first datagram;
    --drop-every K withholds every K-th outgoing datagram, to try redundancy on a lossy line;
-   --drop-image-only counts only datagrams of high-speed data)`;
+   --drop-image-only counts only datagrams of high-speed data)
+  common options: [--t38-version 0-3] [--rate-method 1|2] [--indicator-repeats N]`;
 
 class UsageError extends Error {}
 
@@ -63,6 +65,12 @@ function onOff(p: Parsed, name: string, dflt: boolean): boolean {
   return v === 'on';
 }
 
+function versionFlag(p: Parsed): T38Version {
+  const v = intFlag(p, '--t38-version', 0);
+  if (v > 3) throw new UsageError('--t38-version takes 0 to 3');
+  return v as T38Version;
+}
+
 function encodingsFlag(p: Parsed): Encoding[] {
   const list = (p.flags.get('--encodings') ?? 'mh,mr,mmr').split(',');
   for (const e of list) if (e !== 'mh' && e !== 'mr' && e !== 'mmr') throw new UsageError(`unknown encoding ${e}`);
@@ -102,6 +110,9 @@ async function runCall(socket: Socket, config: T30Config, peer: { host: string; 
     redundancy: intFlag(p, '--redundancy', 3),
     dropEvery: intFlag(p, '--drop-every', 0) || undefined,
     dropImageOnly: p.flags.has('--drop-image-only'),
+    version: versionFlag(p),
+    rateManagement: intFlag(p, '--rate-method', 2) === 1 ? 1 : 2,
+    indicatorRepeats: intFlag(p, '--indicator-repeats', 1),
     log: verbose ? (line) => console.error(`[${((performance.now() - started) / 1000).toFixed(3)}] ${line}`) : undefined,
     onAction: (a) => {
       if (a.type === 'page-received') onPage?.(a.data, a.params);

@@ -38,6 +38,13 @@ export function modulationOfDataType(t: DataType): Modulation | undefined {
   return BY_DATA_TYPE[t];
 }
 
+/** The modulation a training indicator announces (T.38 Annex A), if it is an image modem's. */
+export function modulationOfTraining(ind: Indicator): Modulation | undefined {
+  const m = /^(v27|v29|v17)-(\d+)-/.exec(ind);
+  if (!m) return undefined;
+  return BY_DATA_TYPE[`${m[1]}-${m[2]}`];
+}
+
 /** T.30 §5.3.1: V.21 frames start after 1 s of flags. */
 export const V21_PREAMBLE_MS = 1000;
 /** T.30 §5.3.2.? note: 75 ms of silence separates consecutive signals. */

@@ -7,7 +7,8 @@ import { encodeIfp, decodeIfp, type IfpField, type IfpPacket, type T38Version } 
 import { UdptlReceiver } from './udptl-receiver.ts';
 import { UdptlSender } from './udptl-sender.ts';
 import {
-  CED_MS, INTER_SIGNAL_GAP_MS, V21_PREAMBLE_MS, dataTypeOf, modulationOfDataType, trainingIndicatorOf, trainingMs,
+  CED_MS, INTER_SIGNAL_GAP_MS, V21_PREAMBLE_MS, dataTypeOf, modulationOfDataType, modulationOfTraining, trainingIndicatorOf,
+  trainingMs,
 } from './modem-signals.ts';
 
 export interface T38TerminalOptions {
@@ -20,6 +21,13 @@ export interface T38TerminalOptions {
   /** Earlier IFPs carried in each datagram (T.38 §9.1 redundancy). Default 3. */
   redundancy?: number;
   version?: T38Version;
+  /**
+   * T.38 §6.2 data rate management: 2 (default) transfers TCF over IP; 1 sends only the
+   * training indicator and has the receiving side generate the TCF it would have heard.
+   */
+  rateManagement?: 1 | 2;
+  /** Copies of each indicator IFP, for lines without redundancy (T.38 §9.1 note). Default 1. */
+  indicatorRepeats?: number;
   /** Every n-th outgoing datagram is not sent: the failure-path tests' lossy line. */
   dropEvery?: number;
   /** Count and drop only datagrams carrying high-speed data, leaving V.21 control intact. */
@@ -52,6 +60,10 @@ export class T38Terminal {
   private hdlcCorrupt = false;
   private rxModulation: Modulation | undefined;
   private inImage = false;
+  private lastRxIndicator: string | undefined;
+  /** Method 1: a DCS was heard, so the next training stands for TCF. */
+  private expectTcf = false;
+  private pendingTraining: { modulation: Modulation; at: number; gotData: boolean } | undefined;
   private started = false;
   readonly stats = { datagramsSent: 0, datagramsDropped: 0 };
 
@@ -113,7 +125,8 @@ export class T38Terminal {
         this.queueHdlc(a.frames, a.modulation);
         break;
       case 'send-tcf':
-        this.queueImage(a.modulation, new Uint8Array(Math.round((a.modulation.bps * a.ms) / 8000)), true);
+        if (this.o.rateManagement === 1) this.queueLocalTcf(a.modulation, a.ms);
+        else this.queueImage(a.modulation, new Uint8Array(Math.round((a.modulation.bps * a.ms) / 8000)), true);
         break;
       case 'send-image':
         this.queueImage(a.modulation, a.data, false);
@@ -187,6 +200,15 @@ export class T38Terminal {
     this.pump();
   }
 
+  /** T.38 §6.2 method 1: the training indicator, then the time TCF takes, without its data. */
+  private queueLocalTcf(m: Modulation, ms: number): void {
+    this.gap();
+    this.queue.push({ kind: 'ifp', packet: { type: 'indicator', indicator: trainingIndicatorOf(m, true) } });
+    this.queue.push({ kind: 'wait', ms: trainingMs(m, true) + ms });
+    this.queue.push({ kind: 'ifp', packet: { type: 'indicator', indicator: 'no-signal' } });
+    this.pump();
+  }
+
   /**
    * Sends queued IFPs, sleeping for the waits; times are kept against the clock so that
    * timer jitter does not add up over a long page.
@@ -218,6 +240,11 @@ export class T38Terminal {
   }
 
   private sendIfp(packet: IfpPacket): void {
+    const copies = packet.type === 'indicator' ? Math.max(1, this.o.indicatorRepeats ?? 1) : 1;
+    for (let i = 0; i < copies; i++) this.sendOne(packet);
+  }
+
+  private sendOne(packet: IfpPacket): void {
     const datagram = this.udptlTx.frame(encodeIfp(packet, this.version));
     this.stats.datagramsSent++;
     const counted = !this.o.dropImageOnly || (packet.type === 'data' && packet.dataType !== 'v21');
@@ -260,12 +287,20 @@ export class T38Terminal {
 
   private onIfp(p: IfpPacket): void {
     if (p.type === 'indicator') {
+      // Repeated copies of an indicator (T.38 §9.1 note) announce nothing new.
+      if (p.indicator === this.lastRxIndicator) return;
+      this.lastRxIndicator = p.indicator;
+      this.localTcf();
       // A new signal starts; whatever image data was flowing has ended.
       this.endImage();
       this.hdlcBuf = [];
       this.hdlcCorrupt = false;
+      const m = modulationOfTraining(p.indicator);
+      if (m && this.expectTcf && this.o.rateManagement === 1) this.pendingTraining = { modulation: m, at: performance.now(), gotData: false };
       return;
     }
+    this.lastRxIndicator = undefined;
+    if (this.pendingTraining) this.pendingTraining.gotData = true;
     const fast = p.dataType !== 'v21';
     if (fast) this.rxModulation = modulationOfDataType(p.dataType);
     for (const f of p.fields) {
@@ -282,7 +317,10 @@ export class T38Terminal {
           const frame = Uint8Array.from(this.hdlcBuf);
           this.hdlcBuf = [];
           this.hdlcCorrupt = false;
-          if (frame.length > 0) this.feed({ type: 'hdlc', frame, ok, fast });
+          if (frame.length > 0) {
+            if (!fast) this.expectTcf = frame.length >= 3 && (frame[2] & 0xfe) === 0x82; // DCS (T.30 §5.3.6.1)
+            this.feed({ type: 'hdlc', frame, ok, fast });
+          }
           break;
         }
         case 'hdlc-sig-end':
@@ -302,6 +340,17 @@ export class T38Terminal {
           break;
       }
     }
+  }
+
+  /** T.38 §6.2 method 1: stand in for the TCF the far end's modem sent but did not transfer. */
+  private localTcf(): void {
+    const t = this.pendingTraining;
+    this.pendingTraining = undefined;
+    if (!t || t.gotData) return;
+    this.expectTcf = false;
+    const ms = Math.max(0, performance.now() - t.at - trainingMs(t.modulation, true));
+    this.feed({ type: 'image-data', data: new Uint8Array(Math.round((t.modulation.bps * ms) / 8000)) });
+    this.feed({ type: 'image-end' });
   }
 
   private endImage(): void {

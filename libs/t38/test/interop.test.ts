@@ -93,6 +93,10 @@ suite('T.38 interop with spandsp', { concurrency: true }, () => {
         name: 'tx-ecm-lossy-redundancy', doc: 'fine1', ecm: true, encodings: 'mh,mr,mmr', expect: { encoding: 'mmr', resolution: 'fine' },
         faxgateArgs: ['--drop-every', '4', '--redundancy', '3'], expectRecovered: true,
       },
+      {
+        name: 'tx-t38v3-indicator-repeats', doc: 'fine1', ecm: true, encodings: 'mh,mr,mmr', expect: { encoding: 'mmr', resolution: 'fine' },
+        faxgateArgs: ['--t38-version', '3', '--indicator-repeats', '3'], peerArgs: ['--t38-version', '3'],
+      },
     ];
     for (const c of cases) test(c.name, { timeout: CALL_TIMEOUT }, () => faxgateToSpandsp(c));
   });
@@ -106,6 +110,10 @@ suite('T.38 interop with spandsp', { concurrency: true }, () => {
       {
         name: 'rx-mr-lossy-redundancy', doc: 'fine1', ecm: false, encodings: 'mh,mr', expect: { encoding: 'mr', resolution: 'fine' },
         peerArgs: ['--drop-every', '4', '--redundancy', '3'], expectRecovered: true,
+      },
+      {
+        name: 'rx-t38v3-ecm', doc: 'fine1', ecm: true, encodings: 'mh,mr,mmr', expect: { encoding: 'mmr', resolution: 'fine' },
+        faxgateArgs: ['--t38-version', '3', '--indicator-repeats', '2'], peerArgs: ['--t38-version', '3'],
       },
     ];
     for (const c of cases) test(c.name, { timeout: CALL_TIMEOUT }, () => spandspToFaxgate(c));
