@@ -3,3 +3,4 @@ export * from './metrics.ts';
 export * from './http-server.ts';
 export * from './run-roles.ts';
 export * from './worker-lifecycle.ts';
+export * from './run-main.ts';

@@ -113,7 +113,7 @@ export async function runRoles(defs: RoleDefinition[], opts: RunOptions = {}): P
       }
       await queues.close();
       await requestQueues.close();
-      await Promise.allSettled([redis.quit(), requestRedis.quit(), ...workerConnections.map((c) => c.quit())]);
+      await closeConnections([redis, requestRedis, ...workerConnections]);
       await http.close();
       clearTimeout(deadline);
       log.info('stopped');
@@ -138,6 +138,15 @@ export async function runRoles(defs: RoleDefinition[], opts: RunOptions = {}): P
   }
   log.info({ roles: defs.map((d) => d.name), http: httpUrl }, 'started');
   return { ctx, roles, httpUrl, stop };
+}
+
+/**
+ * QUIT where Redis answers, then disconnect regardless: a client left reconnecting to a Redis
+ * that is gone would keep the process alive after shutdown.
+ */
+async function closeConnections(conns: Redis[]): Promise<void> {
+  await Promise.allSettled(conns.map((c) => Promise.race([c.quit(), new Promise((r) => setTimeout(r, 1000))])));
+  for (const c of conns) c.disconnect(false);
 }
 
 async function waitForRedis(redis: Redis, log: import('pino').Logger): Promise<void> {

@@ -3,3 +3,5 @@ export * from './temp-dir.ts';
 export * from './redis-server.ts';
 export * from './smtp-sink.ts';
 export * from './wait-until.ts';
+export * from './smtp-dialogue.ts';
+export * from './fax-judges.ts';

@@ -54,7 +54,6 @@ export function createSmtpListener(deps: SmtpListenerDeps): SMTPServer {
     name: config.FAXGATE_SMTP_HOSTNAME ?? hostname(),
     banner: 'faxgate ESMTP email-to-fax gateway',
     size: config.FAXGATE_SMTP_MAX_SIZE,
-    rejectOversized: true,
     ...(tls ?? {}),
     hideSTARTTLS: !tls,
     disabledCommands: disabled,
