@@ -108,6 +108,7 @@ export function addTaglines(pages: FaxPage[], format: string, fields: Omit<Tagli
   return pages.map((p, i) => stampTagline(p, formatTagline(format, { ...fields, page: i + 1, pages: pages.length }), engine));
 }
 
+/** Our own labels ("the message text") start a sentence capitalised; file names stay as they are. */
 function capitalise(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1);
+  return /^(the|an?) /.test(s) ? s.charAt(0).toUpperCase() + s.slice(1) : s;
 }

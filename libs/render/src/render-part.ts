@@ -40,7 +40,7 @@ export async function renderPart(doc: DocumentInput, opts: PartRenderOptions, en
   const type = doc.mimeType;
   if (type === 'text/plain') return gray(new TextEncoder().encode(textToHtml(new TextDecoder().decode(doc.data))), 'text/html');
   if (type === 'image/tiff') {
-    const fax = renderBilevelTiff(doc.data, opts.maxPages);
+    const fax = renderBilevelTiff(doc.data, opts.maxPages, opts.maxPixels);
     if (fax) return fax;
   }
   if (SHARP_IMAGE_TYPES.has(type)) {

@@ -8,7 +8,7 @@ import { toBilevel } from './bilevel.ts';
  * averaging and thresholded. Returns null when the TIFF is not bilevel (colour or grey scans
  * go through the image path).
  */
-export function renderBilevelTiff(data: Uint8Array, maxPages: number): FaxPage[] | null {
+export function renderBilevelTiff(data: Uint8Array, maxPages: number, maxPixels: number): FaxPage[] | null {
   let pages;
   try {
     pages = readTiff(data);
@@ -16,6 +16,9 @@ export function renderBilevelTiff(data: Uint8Array, maxPages: number): FaxPage[]
     return null;
   }
   if (pages.length > maxPages) throw new Error(`it has ${pages.length} pages, more than the limit of ${maxPages}`);
+  for (const p of pages) {
+    if (p.width * p.height > maxPixels) throw new Error(`a page is ${p.width} × ${p.height} pixels, more than the limit of ${(maxPixels / 1e6).toFixed(0)} megapixels`);
+  }
   return pages.map((p) => {
     const bitmap = p.decode();
     const xDpi = p.xDpi > 0 ? p.xDpi : FAX_X_DPI;

@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { createBitmap, setPixel, writeTiff, type Bitmap } from '@faxgate/fax-image';
 
@@ -349,3 +350,26 @@ export function unsupportedAttachment(): CorpusMail {
 export function contractPdf(): Uint8Array {
   return psToPdf(letterPs([{ ...A4, title: 'Page one (A4)' }, { ...LETTER, title: 'Page two (Letter)' }, { ...A4, title: 'Page three (rotated)', rotate: 90 }, { w: 842, h: 595, title: 'Page four (landscape A4)' }]));
 }
+
+/** A greyscale PNG of any size whose pixel data is all zeros (so it compresses to almost nothing). */
+export function zeroPng(width: number, height: number, bitDepth = 8): Uint8Array {
+  const chunk = (type: string, data: Buffer) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const td = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(td));
+    return Buffer.concat([len, td, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = bitDepth;
+  ihdr[9] = 0;
+  // Rows: filter byte + bytes; a real bomb's data is all there, deflated.
+  const rowBytes = 1 + Math.ceil((width * bitDepth) / 8);
+  const rows = height * rowBytes <= 200_000_000 ? height : 1;
+  const idat = deflateSync(Buffer.alloc(rows * rowBytes), { level: 9 });
+  return new Uint8Array(Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IDAT', idat), chunk('IEND', Buffer.alloc(0))]));
+}
+

@@ -1,0 +1,90 @@
+// Formats and page rules one by one, rendered in-process (the sandbox is tested on its own).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import sharp from 'sharp';
+import { getPixel, type Bitmap } from '@faxgate/fax-image';
+import { renderPart, type PartRenderOptions } from '../src/index.ts';
+import * as C from './corpus.ts';
+
+const base: PartRenderOptions = { yDpi: 196, pageHeightPt: 842, longPages: 'scale', maxPages: 50, maxPixels: 1e8, office: false, officeTimeoutMs: 10_000 };
+const A4_ROWS = Math.round((841.89 / 72) * 196);
+
+function ink(b: Bitmap): number {
+  let n = 0;
+  for (let y = 0; y < b.height; y++) for (let x = 0; x < b.width; x++) n += getPixel(b, x, y);
+  return n / (b.width * b.height);
+}
+
+test('images in every format a mail brings: PNG, GIF, BMP (MuPDF), WebP, TIFF colour scan (sharp)', async () => {
+  const logo = await C.logoPng(800, 200);
+  const formats: Array<[string, Uint8Array]> = [
+    ['image/png', logo],
+    ['image/gif', new Uint8Array(await sharp(logo).gif().toBuffer())],
+    ['image/webp', new Uint8Array(await sharp(logo).webp().toBuffer())],
+    ['image/tiff', new Uint8Array(await sharp(logo).tiff({ compression: 'lzw' }).toBuffer())],
+    ['image/bmp', bmp24(200, 100)],
+  ];
+  for (const [type, data] of formats) {
+    const pages = await renderPart({ label: `x.${type}`, mimeType: type, data }, base);
+    assert.equal(pages.length, 1, type);
+    assert.equal(pages[0].bitmap.width, 1728, type);
+    const share = ink(pages[0].bitmap);
+    assert.ok(share > 0.005 && share < 0.5, `${type}: ink ${share}`);
+  }
+});
+
+/** A 24-bit BMP, black left half, white right half. */
+function bmp24(w: number, h: number): Uint8Array {
+  const row = Math.ceil((w * 3) / 4) * 4;
+  const buf = Buffer.alloc(54 + row * h, 0xff);
+  buf.write('BM', 0, 'latin1');
+  buf.writeUInt32LE(buf.length, 2);
+  buf.writeUInt32LE(54, 10);
+  buf.writeUInt32LE(40, 14);
+  buf.writeInt32LE(w, 18);
+  buf.writeInt32LE(h, 22);
+  buf.writeUInt16LE(1, 26);
+  buf.writeUInt16LE(24, 28);
+  buf.writeUInt32LE(0, 30);
+  buf.writeUInt32LE(row * h, 34);
+  for (let y = 0; y < h; y++) buf.fill(0, 54 + y * row, 54 + y * row + (w / 2) * 3);
+  return new Uint8Array(buf);
+}
+
+test('an encrypted PDF that opens without a password renders; one that needs a password is refused with the reason', async () => {
+  const ps = C.letterPs([{ ...C.A4, title: 'Encrypted' }]);
+  const restricted = C.psToPdf(ps, ['-sOwnerPassword=owner', '-dEncryptionR=3', '-dKeyLength=128', '-dPermissions=-3904']);
+  assert.match(Buffer.from(restricted).toString('latin1'), /\/Encrypt/);
+  assert.equal((await renderPart({ label: 'r.pdf', mimeType: 'application/pdf', data: restricted }, base)).length, 1);
+  const locked = C.psToPdf(ps, ['-sOwnerPassword=owner', '-sUserPassword=user', '-dEncryptionR=3', '-dKeyLength=128']);
+  await assert.rejects(renderPart({ label: 'l.pdf', mimeType: 'application/pdf', data: locked }, base), /protected by a password/);
+});
+
+test('a legal page is scaled onto A4 by default, split into pages when configured; never cropped', async () => {
+  const pdf = C.psToPdf(C.letterPs([{ ...C.LEGAL, title: 'Legal' }]));
+  const scaled = await renderPart({ label: 'l.pdf', mimeType: 'application/pdf', data: pdf }, base);
+  assert.equal(scaled.length, 1);
+  assert.ok(Math.abs(scaled[0].bitmap.height - A4_ROWS) <= 1, `${scaled[0].bitmap.height}`);
+  const split = await renderPart({ label: 'l.pdf', mimeType: 'application/pdf', data: pdf }, { ...base, longPages: 'split' });
+  assert.equal(split.length, 2);
+  assert.equal(split[0].bitmap.height, A4_ROWS);
+  // Width-fitted legal page: 1008 pt tall at 609.9/612 scale and 196 lpi, split without loss.
+  const full = Math.round(1008 * (1728 * 72 / 204 / 612) * (196 / 72));
+  assert.ok(Math.abs(split[0].bitmap.height + split[1].bitmap.height - full) <= 2, `${split.map((p) => p.bitmap.height)} vs ${full}`);
+});
+
+test('Letter paper lays out text and HTML on Letter; standard resolution halves the lines', async () => {
+  const text = new TextEncoder().encode('hello\n');
+  const letter = await renderPart({ label: 't', mimeType: 'text/plain', data: text }, { ...base, pageHeightPt: 792 });
+  assert.equal(letter[0].bitmap.height, Math.round((792 / 72) * 196));
+  const std = await renderPart({ label: 't', mimeType: 'text/plain', data: text }, { ...base, yDpi: 98 });
+  assert.equal(std[0].yDpi, 98);
+  assert.ok(Math.abs(std[0].bitmap.height - Math.round((841.89 / 72) * 98)) <= 1);
+});
+
+test('Office documents: a clear reason when conversion is off; the page limit holds', async () => {
+  const docx = new Uint8Array([0x50, 0x4b, 0x03, 0x04]);
+  await assert.rejects(renderPart({ label: 'a.docx', mimeType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', data: docx }, base), /Office documents are not converted on this gateway/);
+  const many = C.psToPdf(C.letterPs(Array.from({ length: 6 }, (_, i) => ({ ...C.A4, title: `p${i}` }))));
+  await assert.rejects(renderPart({ label: 'm.pdf', mimeType: 'application/pdf', data: many }, { ...base, maxPages: 5 }), /it has 6 pages, more than the limit of 5/);
+});

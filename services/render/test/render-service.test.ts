@@ -1,0 +1,126 @@
+// The render role in the gateway: mail in over SMTP (the ingest role), one TIFF per recipient
+// out, judged by libtiff; notices recorded for the result mail; the worker survives a bomb.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { startRedis, tempDir, smtpDialogue, waitUntil, type TestRedis, type TempDir } from '@faxgate/testkit';
+import { runRoles } from '@faxgate/runtime';
+import { ingestRole } from '@faxgate/ingest';
+import { renderRole } from '../src/index.ts';
+import * as C from '../../../libs/render/test/corpus.ts';
+
+let redis: TestRedis;
+let dir: TempDir;
+before(async () => {
+  redis = await startRedis();
+  dir = await tempDir('faxgate-render');
+});
+after(async () => {
+  await redis.dispose();
+  await dir.remove();
+});
+
+async function startGateway(extra: Record<string, string> = {}) {
+  const prefix = `test-${randomUUID()}`;
+  const gw = await runRoles([ingestRole as never, renderRole as never], {
+    env: {
+      FAXGATE_REDIS_URL: redis.url,
+      FAXGATE_QUEUE_PREFIX: prefix,
+      FAXGATE_DATA_DIR: join(dir.path, prefix),
+      FAXGATE_HTTP_PORT: '0',
+      FAXGATE_HTTP_HOST: '127.0.0.1',
+      FAXGATE_SMTP_PORT: '0',
+      FAXGATE_SMTP_HOST: '127.0.0.1',
+      FAXGATE_LOG_LEVEL: 'silent',
+      FAXGATE_FAX_DOMAINS: 'fax.test',
+      ...extra,
+    },
+  });
+  const port = (gw.roles.find((r) => r.name === 'ingest')!.instance as unknown as { smtpPort(): number }).smtpPort();
+  return { gw, port };
+}
+
+async function submit(port: number, rcpts: string[], mail: Uint8Array): Promise<string> {
+  const text = Buffer.from(mail).toString('latin1').replace(/\r?\n/g, '\r\n').replace(/^\./gm, '..');
+  const r = await smtpDialogue(port, ['EHLO c', 'MAIL FROM:<alice@example.com>', ...rcpts.map((t) => `RCPT TO:<${t}>`), 'DATA', `${text}\r\n.`]);
+  const last = r[r.length - 1];
+  const id = /queued as (fx[0-9a-z]+)/.exec(last.text)?.[1];
+  assert.ok(id, last.text);
+  return id;
+}
+
+/** libtiff's page list of a TIFF: [width, length] per page. */
+function judge(path: string): Array<[number, number]> {
+  const out = execFileSync('tiffinfo', [path], { encoding: 'utf8' });
+  return [...out.matchAll(/Image Width: (\d+) Image Length: (\d+)/g)].map((m) => [Number(m[1]), Number(m[2])]);
+}
+
+test('a mail with a PDF and a zip to two recipients: one TIFF each, their own cover from the template and directory, a notice for the zip', async () => {
+  const covers = join(dir.path, 'covers');
+  await mkdir(join(covers, 'domains'), { recursive: true });
+  await writeFile(join(covers, 'domains', 'example.com.html'), '<html><body><h1>EXAMPLE COVER</h1><p>{{to_name}} {{to_company}} {{from_company}} {{from_phone}} pages {{pages}}</p><pre>{{message}}</pre></body></html>');
+  const directory = join(dir.path, 'directory.json');
+  await writeFile(directory, JSON.stringify({ senders: { '@example.com': { company: 'Example Ltd', phone: '+1 212 555 0000', fax: '+1 212 555 0001' } }, recipients: { '+12125550100': { company: 'Receiver Inc' } } }));
+  const { gw, port } = await startGateway({ FAXGATE_COVER_TEMPLATE_DIR: covers, FAXGATE_SENDER_DIRECTORY: directory, FAXGATE_PAPER: 'a4' });
+  try {
+    const pdf = C.contractPdf();
+    const apple = new TextDecoder('latin1').decode(C.appleMailPdf(pdf).raw);
+    const zip = new TextDecoder('latin1').decode(C.unsupportedAttachment().raw);
+    // The PDF mail with the zip part of the other fixture spliced in before the end.
+    const zipPart = zip.slice(zip.indexOf('--ZZ\r\nContent-Type: application/zip')).replace(/--ZZ--\r\n$/, '').replace(/--ZZ/g, '--Apple-Mail=_1A2B');
+    const mail = apple.replace('--Apple-Mail=_1A2B--', `${zipPart}--Apple-Mail=_1A2B--`);
+    const faxId = await submit(port, ['12125550100@fax.test', '442079460018@fax.test'], new Uint8Array(Buffer.from(mail, 'latin1')));
+    const fax = await waitUntil('rendered', async () => {
+      const f = await gw.ctx.records.getFax(faxId);
+      return f?.state === 'rendered' || f?.state === 'failed' ? f : undefined;
+    }, 60_000);
+    assert.equal(fax.state, 'rendered', JSON.stringify(fax.error));
+    // 4 PDF pages and a notice page for the zip.
+    assert.equal(fax.documentPages, 5);
+    assert.equal(fax.notices?.length, 1);
+    assert.match(fax.notices![0], /files\.zip \(application\/zip\) was not faxed/);
+    for (const i of [0, 1]) {
+      const r = (await gw.ctx.records.getRecipient(faxId, i))!;
+      assert.equal(r.pagesTotal, 6);
+      const path = join(dir.path, 'r.tif');
+      await writeFile(path, await gw.ctx.blobs.get(r.documentKey!));
+      const pages = judge(path);
+      assert.equal(pages.length, 6);
+      assert.ok(pages.every(([w]) => w === 1728));
+      execFileSync('tiffcp', ['-c', 'none', path, join(dir.path, 'r-raw.tif')]);
+    }
+    // Rendered: one schedule-recipient job per recipient goes to dispatch.
+    const jobs = await gw.ctx.queues.queue('dispatch').getJobs(['waiting', 'delayed', 'prioritized']);
+    assert.deepEqual(jobs.filter((j) => j.data.faxId === faxId).map((j) => j.data.recipient).sort(), [0, 1]);
+  } finally {
+    await gw.stop();
+  }
+});
+
+test('a bomb attachment fails only itself: notice and sentence, and the next mail renders in the same worker', async () => {
+  const { gw, port } = await startGateway({ FAXGATE_RENDER_TIMEOUT: '3s', FAXGATE_COVER_PAGE: 'false' });
+  try {
+    const huge = Buffer.from(C.zeroPng(50_000, 50_000)).toString('base64').replace(/.{76}/g, '$&\r\n');
+    const mail = `From: a@example.com\r\nTo: 1@fax.test\r\nSubject: bomb\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\nPlease see the picture.\r\n--B\r\nContent-Type: image/png; name=huge.png\r\nContent-Disposition: attachment; filename=huge.png\r\nContent-Transfer-Encoding: base64\r\n\r\n${huge}\r\n--B--\r\n`;
+    const first = await submit(port, ['12125550100@fax.test'], new TextEncoder().encode(mail));
+    const done = (id: string) => waitUntil('rendered', async () => {
+      const f = await gw.ctx.records.getFax(id);
+      return f?.state === 'rendered' || f?.state === 'failed' ? f : undefined;
+    }, 60_000);
+    const f1 = await done(first);
+    assert.equal(f1.state, 'rendered');
+    // No cover: the text body is a page, then the notice page.
+    assert.equal(f1.documentPages, 2);
+    assert.deepEqual(f1.notices, ['huge.png was not faxed: the image is 50000 × 50000 pixels, more than the limit of 100 megapixels.']);
+    const second = await submit(port, ['12125550100@fax.test'], C.gmailAlternative().raw);
+    const f2 = await done(second);
+    assert.equal(f2.state, 'rendered');
+    assert.equal(f2.documentPages, 1);
+    assert.deepEqual(f2.notices, []);
+  } finally {
+    await gw.stop();
+  }
+});
