@@ -10,7 +10,7 @@ TEST_CONCURRENCY ?= 4
 .PHONY: run test typecheck unit bench setup-run setup-test
 
 run: setup-run
-	./faxgate run all
+	scripts/run-single-machine.sh
 
 test: setup-test typecheck
 	node --test --test-concurrency=$(TEST_CONCURRENCY) --test-timeout=600000 $(TEST_FILES)
