@@ -6,7 +6,7 @@
  *   spandsp-t38-peer send|receive --file F [--local-port N] [--peer-port N] [--ecm 0|1]
  *       [--compress mh,mr,mmr] [--caller 0|1] [--id ID] [--redundancy N] [--drop-every K]
  *       [--timeout S] [--no-pacing] [--corrupt-non-ecm] [--t38-version 0|2|3]
- *       [--rate-method 1|2] [--verbose]
+ *       [--rate-method 1|2] [--resolutions standard,fine,superfine] [--verbose]
  *
  * Prints "LISTENING <port>" once bound. With --peer-port 0 (the default for the answering
  * side) the peer address is learned from the first datagram, and spandsp's clock starts then,
@@ -209,6 +209,21 @@ static int phase_d_handler(t30_state_t *s, void *user_data, int result)
     return T30_ERR_OK;
 }
 
+/* True when `word` is one of the comma-separated items of `list`. */
+static int has_word(const char *list, const char *word)
+{
+    size_t n = strlen(word);
+    const char *p = list;
+
+    for (;;) {
+        const char *e = strchr(p, ',');
+        size_t len = e ? (size_t) (e - p) : strlen(p);
+        if (len == n && strncmp(p, word, n) == 0) return 1;
+        if (e == NULL) return 0;
+        p = e + 1;
+    }
+}
+
 static double now_ms(void)
 {
     struct timespec ts;
@@ -221,13 +236,13 @@ static void usage(void)
     fprintf(stderr, "usage: spandsp-t38-peer send|receive --file F [--local-port N] [--peer-port N] [--ecm 0|1]\n"
                     "       [--compress mh,mr,mmr] [--caller 0|1] [--id ID] [--redundancy N] [--drop-every K]\n"
                     "       [--timeout S] [--no-pacing] [--corrupt-non-ecm] [--t38-version 0|2|3]\n"
-                    "       [--rate-method 1|2] [--verbose]\n");
+                    "       [--rate-method 1|2] [--resolutions standard,fine,superfine] [--verbose]\n");
     exit(2);
 }
 
 int main(int argc, char *argv[])
 {
-    const char *file = NULL, *ident = "spandsp peer", *compress = "mh,mr,mmr";
+    const char *file = NULL, *ident = "spandsp peer", *compress = "mh,mr,mmr", *resolutions = "standard,fine,superfine";
     int local_port = 0, peer_port = 0, ecm = 1, caller = -1, timeout_s = 180, verbose = 0, no_pacing = 0;
     int t38_version = 0, rate_method = 2;
     int i, compressions = 0;
@@ -254,6 +269,7 @@ int main(int argc, char *argv[])
         else if (strcmp(a, "--peer-port") == 0) peer_port = atoi(v);
         else if (strcmp(a, "--ecm") == 0) ecm = atoi(v);
         else if (strcmp(a, "--compress") == 0) compress = v;
+        else if (strcmp(a, "--resolutions") == 0) resolutions = v;
         else if (strcmp(a, "--caller") == 0) caller = atoi(v);
         else if (strcmp(a, "--id") == 0) ident = v;
         else if (strcmp(a, "--redundancy") == 0) redundancy = atoi(v);
@@ -265,9 +281,9 @@ int main(int argc, char *argv[])
     }
     if (file == NULL || redundancy < 0 || redundancy > MAX_REDUNDANCY) usage();
     if (caller < 0) caller = sending;
-    if (strstr(compress, "mh")) compressions |= T30_SUPPORT_T4_1D_COMPRESSION;
-    if (strstr(compress, "mr")) compressions |= T30_SUPPORT_T4_2D_COMPRESSION;
-    if (strstr(compress, "mmr")) compressions |= T30_SUPPORT_T6_COMPRESSION;
+    if (has_word(compress, "mh")) compressions |= T30_SUPPORT_T4_1D_COMPRESSION;
+    if (has_word(compress, "mr")) compressions |= T30_SUPPORT_T4_2D_COMPRESSION;
+    if (has_word(compress, "mmr")) compressions |= T30_SUPPORT_T6_COMPRESSION;
     if (compressions == 0) usage();
 
     sock = socket(AF_INET, SOCK_DGRAM, 0);
@@ -297,6 +313,13 @@ int main(int argc, char *argv[])
     t30_set_tx_ident(t30, ident);
     t30_set_ecm_capability(t30, ecm);
     t30_set_supported_compressions(t30, compressions);
+    {
+        int res = 0;
+        if (has_word(resolutions, "standard")) res |= T30_SUPPORT_STANDARD_RESOLUTION;
+        if (has_word(resolutions, "fine")) res |= T30_SUPPORT_FINE_RESOLUTION;
+        if (has_word(resolutions, "superfine")) res |= T30_SUPPORT_SUPERFINE_RESOLUTION;
+        t30_set_supported_resolutions(t30, res);
+    }
     if (sending) t30_set_tx_file(t30, file, -1, -1);
     else t30_set_rx_file(t30, file, -1);
     t30_set_phase_d_handler(t30, phase_d_handler, NULL);

@@ -1,7 +1,7 @@
 // The codec seam: TIFF pages become the engine's SendDocument, and received page data
 // becomes TIFF again, through @faxgate/fax-image.
 import {
-  createBitmap, decodeFax, defaultK, encodeFax, readTiff, writeTiff, type Bitmap, type FaxPage,
+  changeVerticalResolution, changeWidth, decodeFax, defaultK, encodeFax, readTiff, writeTiff, type Bitmap, type FaxPage,
 } from '@faxgate/fax-image';
 import type { PageRequest, PageVerdict, Resolution, SendDocument, SessionParams } from '@faxgate/t30';
 
@@ -15,23 +15,13 @@ export function resolutionOfDpi(yDpi: number): Resolution {
 }
 
 /**
- * Fits a page to the line: crops or pads to A4 width, and keeps every n-th row when the
- * receiver takes a lower vertical resolution than the page was scanned at (T.30 §5.3.6.2.1).
+ * Fits a page to what the receiver takes (T.30 §5.3.6.2.1): wider pages are scaled down to
+ * the A4 line, narrower ones centred on it, and a finer page is reduced to the negotiated
+ * vertical resolution.
  */
-export function fitBitmap(src: Bitmap, rowStep: number): Bitmap {
-  const height = Math.ceil(src.height / rowStep);
-  const out = createBitmap(A4_WIDTH, height);
-  const bytes = Math.min(out.stride, Math.ceil(Math.min(src.width, A4_WIDTH) / 8));
-  for (let y = 0; y < height; y++) {
-    const from = y * rowStep * src.stride;
-    out.data.set(src.data.subarray(from, from + bytes), y * out.stride);
-    if (src.width < A4_WIDTH && src.width % 8 !== 0) {
-      // clear the bits past the source's last pel in its final octet
-      const last = y * out.stride + bytes - 1;
-      out.data[last] &= (0xff00 >> (src.width % 8)) & 0xff;
-    }
-  }
-  return out;
+export function fitBitmap(src: Bitmap, fromYDpi: number, toYDpi: number): Bitmap {
+  const vertical = changeVerticalResolution(src, fromYDpi, toYDpi);
+  return changeWidth(vertical, A4_WIDTH, vertical.width > A4_WIDTH ? 'scale' : 'centre');
 }
 
 /** Reads a TIFF file's pages as a document the sending engine can code at any setting. */
@@ -52,8 +42,8 @@ export function tiffDocument(tiff: Uint8Array): SendDocument & { bitmaps: () => 
     pageCount: pages.length,
     resolution,
     encodePage(req: PageRequest): Uint8Array {
-      const step = Math.max(1, Math.round(Y_DPI[resolution] / Y_DPI[req.resolution]));
-      const bitmap = fitBitmap(bitmapOf(req.index), step);
+      const pageDpi = Y_DPI[resolutionOfDpi(pages[req.index].yDpi)];
+      const bitmap = fitBitmap(bitmapOf(req.index), pageDpi, Y_DPI[req.resolution]);
       return encodeFax(bitmap, {
         compression: req.encoding,
         k: defaultK(Y_DPI[req.resolution]),

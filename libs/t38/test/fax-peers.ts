@@ -20,7 +20,7 @@ export function tempDir(): { dir: string; cleanup: () => void } {
 }
 
 /** A reference document from PostScript through Ghostscript's tiffg4 device. */
-export function makeTiff(dir: string, name: string, pages: number, yDpi: 98 | 196): string {
+export function makeTiff(dir: string, name: string, pages: number, yDpi: 98 | 196, paper: 'a4' | 'b4' = 'a4'): string {
   const ps = join(dir, `${name}.ps`);
   const lines: string[] = ['%!PS', '/Helvetica findfont 26 scalefont setfont'];
   for (let p = 1; p <= pages; p++) {
@@ -29,7 +29,7 @@ export function makeTiff(dir: string, name: string, pages: number, yDpi: 98 | 19
   }
   writeFileSync(ps, lines.join('\n') + '\n');
   const out = join(dir, `${name}.tif`);
-  execFileSync('gs', ['-q', '-dNOPAUSE', '-dBATCH', '-dSAFER', '-sDEVICE=tiffg4', `-r204x${yDpi}`, '-sPAPERSIZE=a4', `-sOutputFile=${out}`, ps]);
+  execFileSync('gs', ['-q', '-dNOPAUSE', '-dBATCH', '-dSAFER', '-sDEVICE=tiffg4', `-r204x${yDpi}`, `-sPAPERSIZE=${paper}`, `-sOutputFile=${out}`, ps]);
   return out;
 }
 

@@ -4,13 +4,14 @@
 // at once.
 import { after, before, suite, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { buildSpandspPeer, comparePages, faxgate, makeTiff, start, tempDir } from './fax-peers.ts';
 
 let peer = '';
 let dir = '';
 let cleanup = () => {};
-const docs = { fine2: '', std1: '', fine1: '' };
+const docs = { fine2: '', std1: '', fine1: '', b4fine1: '' };
 
 before(() => {
   peer = buildSpandspPeer();
@@ -18,6 +19,7 @@ before(() => {
   docs.fine2 = makeTiff(dir, 'fine2', 2, 196);
   docs.std1 = makeTiff(dir, 'std1', 1, 98);
   docs.fine1 = makeTiff(dir, 'fine1', 1, 196);
+  docs.b4fine1 = makeTiff(dir, 'b4fine1', 1, 196, 'b4');
 });
 after(() => cleanup());
 
@@ -99,6 +101,30 @@ suite('T.38 interop with spandsp', { concurrency: true }, () => {
       },
     ];
     for (const c of cases) test(c.name, { timeout: CALL_TIMEOUT }, () => faxgateToSpandsp(c));
+
+    test('tx-b4-fine-to-a4-standard-receiver', { timeout: CALL_TIMEOUT }, async () => {
+      // T.30 §5.3.6.2.1: the page is fitted to what the DIS offers; libtiff reads the result
+      const out = join(dir, 'b4.rx.tif');
+      const sp = start(peer, ['receive', '--file', out, '--resolutions', 'standard', '--timeout', '150']);
+      try {
+        const port = (await sp.waitFor(/LISTENING (\d+)/))[1];
+        const fg = faxgate(['send', `127.0.0.1:${port}`, docs.b4fine1]);
+        const [fgCode, spCode] = await Promise.all([fg.exit, sp.exit]);
+        const log = fg.stdout() + sp.stdout();
+        assert.equal(spCode, 0, log);
+        assert.equal(fgCode, 0, log);
+        assert.match(sp.stdout(), /y_res=3850 width=1728 /, log);
+        const info = execFileSync('tiffinfo', [docs.b4fine1], { encoding: 'utf8' });
+        const srcRows = Number(/Image Length: (\d+)/.exec(info)?.[1]);
+        const got = execFileSync('tiffinfo', [out], { encoding: 'utf8' });
+        assert.match(got, /Image Width: 1728 /);
+        // scaled by 1728/2048, then every two fine rows ORed into one standard row
+        assert.equal(Number(/Image Length: (\d+)/.exec(got)?.[1]), Math.round(Math.ceil(srcRows / 2) * 1728 / 2048));
+        execFileSync('tiffcp', ['-c', 'none', out, join(dir, 'b4.none.tif')]);
+      } finally {
+        sp.kill();
+      }
+    });
   });
 
   suite('spandsp → faxgate', { concurrency: true }, () => {
