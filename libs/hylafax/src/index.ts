@@ -8,3 +8,4 @@ export * from './recv-list.ts';
 export * from './received-tiff.ts';
 export type { Reply } from './reply-parser.ts';
 export * from './received.ts';
+export * from './hylafax-line-driver.ts';

@@ -21,6 +21,13 @@ test('a done job description gives pages, tries and the remote CSI', () => {
   assert.equal(j.remoteCsi, 'FAXGATE MODEM B');
   assert.equal(j.tag, 'fg-1');
   assert.equal(j.signalRate, '14400 bit/s');
+  assert.equal(j.pagesSkipped, 0);
+});
+
+test('pages left out by a page range are counted apart', () => {
+  // doneq/q11 of a 2-page job sent with PAGERANGE 2-: one page went over the line.
+  const j = parseJobDescription('jobid:11\nstate:7\nnpages:2\ntotpages:2\nnskip:1\nskippages:1\npagerange:2-\n');
+  assert.equal(j.pagesSent - j.pagesSkipped, 1);
 });
 
 test('a status text with colons is kept whole', () => {

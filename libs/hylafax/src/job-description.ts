@@ -9,9 +9,14 @@ export interface JobStatus {
   tag: string;
   owner: string;
   dialString: string;
-  /** Pages transmitted so far (sendq(5) npages) and the total to transmit (totpages). */
+  /**
+   * Pages done so far (sendq(5) npages) and the total (totpages). hfaxd 6.0.7 counts pages left
+   * out by a PAGERANGE as done: pages actually transmitted are pagesSent - pagesSkipped.
+   */
   pagesSent: number;
   totalPages: number;
+  /** Pages left out by JPARM PAGERANGE (skippages). */
+  pagesSkipped: number;
   /** Calls that got past T.30 phase A (tottries), and the limit. */
   tries: number;
   maxTries: number;
@@ -59,6 +64,7 @@ export function parseJobDescription(text: string): JobStatus {
     dialString: str('number'),
     pagesSent: num('npages'),
     totalPages: num('totpages'),
+    pagesSkipped: num('skippages'),
     tries: num('tottries'),
     maxTries: num('maxtries'),
     dials: num('totdials'),

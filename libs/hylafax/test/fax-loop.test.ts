@@ -21,6 +21,7 @@ import {
   type ReceivedFax,
 } from '../src/index.ts';
 import { startHylafaxTestbed, type HylafaxTestbed, type TestModem } from './hylafax-testbed.ts';
+import { makeTwoPageFax } from './test-fax.ts';
 import { blackPixels, decodePages, differingRows } from './tiff-pages.ts';
 
 const run = promisify(execFile);
@@ -37,17 +38,6 @@ let received: ReceivedFax | undefined;
 let receivedBytes: Buffer | undefined;
 const DIALED = '5550120';
 
-const PAGES_PS = `%!PS
-/Helvetica findfont 40 scalefont setfont
-72 720 moveto (faxgate HylaFAX loop, page 1) show
-72 640 moveto (to modem B over IAX2) show
-8 setlinewidth 72 200 moveto 520 560 lineto stroke
-showpage
-/Helvetica findfont 40 scalefont setfont
-72 720 moveto (page 2 of 2) show
-newpath 300 400 150 0 360 arc 6 setlinewidth stroke
-showpage
-`;
 
 function request(tag: string, extra: Partial<FaxRequest> = {}): FaxRequest {
   return { tag, dialString: DIALED, toUser: 'Loop Test', modem: modemA.deviceId, documents: [{ data: sentBytes }], maxTries: 1, ...extra };
@@ -68,11 +58,7 @@ before(async () => {
   modemA = bed.modemA!;
   modemB = bed.modemB!;
   login = { host: bed.host, port: bed.port, user: bed.user, password: bed.password };
-  // A 2-page TIFF Class F from Ghostscript's own G4 encoder, fine resolution, A4.
-  const ps = join(work.path, 'pages.ps');
-  await writeFile(ps, PAGES_PS);
-  sentTiff = join(work.path, 'sent.tif');
-  await run('gs', ['-q', '-dNOPAUSE', '-dBATCH', '-dSAFER', '-sDEVICE=tiffg4', '-r204x196', '-sPAPERSIZE=a4', `-sOutputFile=${sentTiff}`, ps]);
+  sentTiff = await makeTwoPageFax(work.path);
   sentBytes = await readFile(sentTiff);
 });
 

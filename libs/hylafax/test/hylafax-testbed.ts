@@ -40,6 +40,11 @@ export interface HylafaxTestbed {
   /** Freezes hfaxd (SIGSTOP): the kernel still accepts connections, nobody answers. */
   freezeHfaxd(): void;
   thawHfaxd(): void;
+  /**
+   * Waits until both modems are idle again after a call, plus the few seconds iaxmodem refuses
+   * new calls after a hang-up (a dial in that window fails with "No local dialtone").
+   */
+  settleModems(): Promise<void>;
   /** The tails of every log, to attach to a failing assertion. */
   diagnostics(): Promise<string>;
   /** Ends every process by its process group and removes the directory. */
@@ -264,11 +269,14 @@ export async function startHylafaxTestbed(options: TestbedOptions = {}): Promise
       if (!m) continue;
       children.push(await spawnLogged(`faxgetty-${m.localId.slice(-1)}`, 'faxgetty', ['-q', spool, m.device]));
     }
-    for (const m of [modemA, modemB]) {
-      if (!m) continue;
-      const status = join(spool, 'status', m.deviceId);
-      await waitUntil(`modem ${m.deviceId} to be idle`, async () => existsSync(status) && /Running and idle/.test(await readFile(status, 'utf8')), 60_000, 250);
-    }
+    const modemsIdle = async () => {
+      for (const m of [modemA, modemB]) {
+        if (!m) continue;
+        const status = join(spool, 'status', m.deviceId);
+        await waitUntil(`modem ${m.deviceId} to be idle`, async () => existsSync(status) && /Running and idle/.test(await readFile(status, 'utf8')), 60_000, 250);
+      }
+    };
+    await modemsIdle();
 
     const diagnostics = async () => {
       const parts: string[] = [];
@@ -297,6 +305,10 @@ export async function startHylafaxTestbed(options: TestbedOptions = {}): Promise
       startHfaxd,
       freezeHfaxd: () => { if (hfaxd) killGroup(hfaxd, 'SIGSTOP'); },
       thawHfaxd: () => { if (hfaxd) killGroup(hfaxd, 'SIGCONT'); },
+      settleModems: async () => {
+        await modemsIdle();
+        await new Promise((r) => setTimeout(r, 6_000));
+      },
       diagnostics,
       stop: async () => {
         if (hfaxd) killGroup(hfaxd, 'SIGCONT');

@@ -1,0 +1,89 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { tempDir, type TempDir, waitUntil } from '@faxgate/testkit';
+import { fetchReceivedFax, findJob, HylafaxClient, HylafaxLineDriver, type HylafaxConnectOptions, type HylafaxOutgoingCall, type ReceivedFax } from '../src/index.ts';
+import { startHylafaxTestbed, type HylafaxTestbed } from './hylafax-testbed.ts';
+import { makeTwoPageFax } from './test-fax.ts';
+import { decodePages, differingRows } from './tiff-pages.ts';
+
+// The node daemon's view of HylaFAX: a line driver whose calls are HylaFAX jobs, on a real
+// HylaFAX with two iaxmodems (A sends, B receives).
+let bed: HylafaxTestbed;
+let work: TempDir;
+let server: HylafaxConnectOptions;
+let sentTiff: string;
+let document: Buffer;
+const seen = new Set<string>();
+
+function call(callId: string, fromPage = 1): HylafaxOutgoingCall {
+  return { callId, number: '+15550120', dialString: '5550120', document, fromPage, line: 'hylafax-1' };
+}
+
+/** Waits for the next fax from modem A that no earlier test has taken. */
+async function nextReceived(c: HylafaxClient): Promise<ReceivedFax> {
+  const fax = await waitUntil('a new fax in recvq', async () => (await c.listReceived()).find((f) => !seen.has(f.file) && !f.inProgress && f.senderTsi === bed.modemA!.localId), 60_000, 500);
+  seen.add(fax.file);
+  return fax;
+}
+
+before(async () => {
+  work = await tempDir('faxgate-hylafax-driver');
+  bed = await startHylafaxTestbed();
+  server = { host: bed.host, port: bed.port, user: bed.user, password: bed.password };
+  sentTiff = await makeTwoPageFax(work.path);
+  document = await readFile(sentTiff);
+});
+
+after(async () => {
+  await bed?.stop();
+  await work?.remove();
+});
+
+test('a call from page 2 sends only page 2, and the outcome says so', async () => {
+  const driver = new HylafaxLineDriver({ server, modem: bed.modemA!.deviceId, pollIntervalMs: 1_000 });
+  const outcome = await driver.send(call(`fax1-r1-a2-${process.pid}`, 2), new AbortController().signal).catch(async (err: Error) => {
+    err.message += `\n${await bed.diagnostics()}`;
+    throw err;
+  });
+  assert.equal(outcome.result, 'success', outcome.reason);
+  assert.equal(outcome.pagesSent, 1);
+  assert.equal(outcome.remoteId, bed.modemB!.localId);
+  assert.equal(outcome.reason, undefined);
+  assert.ok(outcome.hylafaxJobId > 0);
+
+  const c = await HylafaxClient.connect(server);
+  const fax = await nextReceived(c);
+  assert.equal(fax.pages, 1);
+  const got = join(work.path, 'page2.tif');
+  await writeFile(got, (await fetchReceivedFax(c, fax)).data);
+  await c.quit();
+  const [sentPage2] = (await decodePages(sentTiff, work.path, 'sent')).slice(1);
+  const [receivedPage] = await decodePages(got, work.path, 'page2');
+  assert.equal(differingRows(sentPage2, receivedPage), 0, 'the received page is page 2');
+});
+
+test('a call re-run after its worker stopped follows the job already submitted, and the fax goes out once', async () => {
+  await bed.settleModems();
+  const callId = `fax2-r1-a1-${process.pid}`;
+  const driver = new HylafaxLineDriver({ server, modem: bed.modemA!.deviceId, pollIntervalMs: 1_000 });
+  const watcher = await HylafaxClient.connect(server);
+  const stop = new AbortController();
+  const first = driver.send(call(callId), stop.signal);
+  // The worker is stopped (shutdown) once its job is on the server, while HylaFAX is sending it.
+  const submitted = await waitUntil('the job to be submitted', () => findJob(watcher, callId), 30_000, 100);
+  stop.abort(new Error('worker shutting down'));
+  await assert.rejects(first, /worker shutting down/);
+
+  const outcome = await driver.send(call(callId), new AbortController().signal);
+  assert.equal(outcome.hylafaxJobId, submitted.jobId, 'the re-run followed the same HylaFAX job');
+  assert.equal(outcome.result, 'success', outcome.reason);
+  assert.equal(outcome.pagesSent, 2);
+  assert.equal(outcome.remoteId, bed.modemB!.localId);
+  const tagged = [...(await watcher.listJobs('sendq')), ...(await watcher.listJobs('doneq'))].filter((j) => j.tag === callId);
+  assert.equal(tagged.length, 1, 'one HylaFAX job for the call');
+  const fax = await nextReceived(watcher);
+  assert.equal(fax.pages, 2);
+  await watcher.quit();
+});
