@@ -9,3 +9,4 @@ export * from './received-tiff.ts';
 export type { Reply } from './reply-parser.ts';
 export * from './received.ts';
 export * from './hylafax-line-driver.ts';
+export * from './poll-received.ts';

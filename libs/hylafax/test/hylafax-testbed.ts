@@ -1,6 +1,6 @@
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { chmod, chown, mkdir, open, readFile, readdir, writeFile } from 'node:fs/promises';
+import { chmod, chown, copyFile, mkdir, open, readFile, readdir, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
@@ -45,6 +45,12 @@ export interface HylafaxTestbed {
    * new calls after a hang-up (a dial in that window fails with "No local dialtone").
    */
   settleModems(): Promise<void>;
+  /**
+   * Puts a fax TIFF into recvq as faxgetty would leave a finished reception (owner uucp, mode
+   * 0644), for poller tests that need received faxes without a minute-long call each.
+   * Returns its file name.
+   */
+  seedReceivedFax(tiffPath: string): Promise<string>;
   /** The tails of every log, to attach to a failing assertion. */
   diagnostics(): Promise<string>;
   /** Ends every process by its process group and removes the directory. */
@@ -64,6 +70,12 @@ const running = new Set<ChildProcess>();
 process.once('exit', () => {
   for (const child of running) killGroup(child, 'SIGKILL');
 });
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    for (const child of running) killGroup(child, 'SIGKILL');
+    process.exit(128 + (signal === 'SIGINT' ? 2 : 15));
+  });
+}
 
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
@@ -225,6 +237,7 @@ export async function startHylafaxTestbed(options: TestbedOptions = {}): Promise
     await mkdir(lockDir);
     await chown(lockDir, ids.uid, ids.gid);
 
+    let seeded = 0;
     const port = await freePort();
     const user = 'faxgate';
     const password = `pw-${process.pid}-${port}`;
@@ -305,6 +318,14 @@ export async function startHylafaxTestbed(options: TestbedOptions = {}): Promise
       startHfaxd,
       freezeHfaxd: () => { if (hfaxd) killGroup(hfaxd, 'SIGSTOP'); },
       thawHfaxd: () => { if (hfaxd) killGroup(hfaxd, 'SIGCONT'); },
+      seedReceivedFax: async (tiffPath: string) => {
+        const file = `fax${String(900_000_000 + ++seeded).padStart(9, '0')}.tif`;
+        const target = join(spool, 'recvq', file);
+        await copyFile(tiffPath, target);
+        await chown(target, ids.uid, ids.gid);
+        await chmod(target, 0o644);
+        return file;
+      },
       settleModems: async () => {
         await modemsIdle();
         await new Promise((r) => setTimeout(r, 6_000));
