@@ -1,4 +1,4 @@
-import { z, duration, int } from '@faxgate/config';
+import { z, duration, int, optionalString } from '@faxgate/config';
 
 export const nodeSchema = z.object({
   FAXGATE_NODE_POOL: z.string().regex(/^[a-z0-9][a-z0-9-]{0,40}$/).default('sim').describe('Line pool this node daemon serves (it takes calls from that pool\'s queue).'),
@@ -10,6 +10,12 @@ export const nodeSchema = z.object({
     'Simulated line: outcome rules `pattern=outcome[@page][:times]` separated by `;`. Pattern: E.164 with `*` or /regex/. Outcome: success, busy, no-answer, no-carrier (after @page pages), failed, rejected. `:times` applies the outcome to the first N calls to that number, then success.',
   ),
   FAXGATE_SIM_REMOTE_ID: z.string().max(20).default('+1 555 0100 SIMFAX').describe('Simulated line: the remote station id (CSID) the simulated receiver reports.'),
+  FAXGATE_T38_RECEIVE_PORT: optionalString()
+    .refine((v) => v === undefined || /^\d{1,5}$/.test(v), 'a UDP port number')
+    .describe('Receive faxes over T.38: the UDPTL port this node answers on (0 picks a free one; unset: no T.38 receiving).'),
+  FAXGATE_T38_RECEIVE_HOST: z.string().default('127.0.0.1').describe('Address the T.38 receive port binds to.'),
+  FAXGATE_T38_RECEIVE_DID: z.string().regex(/^\+?[0-9]{1,20}$/).default('0').describe('Called number (DID) recorded for faxes received on the T.38 port, for routing.'),
+  FAXGATE_T38_LOCAL_ID: z.string().regex(/^[0-9+ ]{0,20}$/, 'T.30 §5.3.6.2.2: up to 20 digits, + and spaces').default('').describe('Station id (CSI) this node sends when it answers a T.38 call, e.g. `+1 212 555 0188`.'),
   FAXGATE_SIM_RING_TIME: duration('8s').describe('Simulated line: time from dialling to answer.'),
 });
 export type NodeConfig = z.output<typeof nodeSchema>;

@@ -5,6 +5,8 @@ import { LinePool } from './line-pool.ts';
 import { SimLineDriver } from './sim-line-driver.ts';
 import { parseSimRules } from './sim-outcome-rules.ts';
 import { createCallWorker } from './call-worker.ts';
+import { createReceivedFaxSink } from './received-fax.ts';
+import { T38ReceiveListener } from './t38-receive-listener.ts';
 
 /** node: the daemon next to the lines; takes calls of its pool and runs them on its line driver. */
 export const nodeRole = defineRole({
@@ -25,9 +27,27 @@ export const nodeRole = defineRole({
     });
     const calls = createCallWorker(ctx, pool, lines, driver);
     const life = workerLifecycle([calls.worker], ctx.log, ctx.metrics);
+    const t38 = config.FAXGATE_T38_RECEIVE_PORT === undefined ? undefined : new T38ReceiveListener({
+      host: config.FAXGATE_T38_RECEIVE_HOST,
+      port: Number(config.FAXGATE_T38_RECEIVE_PORT),
+      did: config.FAXGATE_T38_RECEIVE_DID,
+      localId: config.FAXGATE_T38_LOCAL_ID,
+      line: `${pool}/${ctx.nodeId}/t38-rx`,
+      log: ctx.log,
+      sink: createReceivedFaxSink(ctx, pool),
+    });
     return {
       ...life,
-      describe: () => [`lines     pool ${pool}: ${lines.size} ${driver.name} line(s)`],
-    };
+      async start() {
+        await life.start();
+        await t38?.start();
+      },
+      async stop() {
+        await t38?.stop();
+        await life.stop();
+      },
+      t38,
+      describe: () => [`lines     pool ${pool}: ${lines.size} ${driver.name} line(s)`, ...(t38 ? [`t38 rx    udptl ${config.FAXGATE_T38_RECEIVE_HOST}:${t38.port} (DID ${config.FAXGATE_T38_RECEIVE_DID})`] : [])],
+    } as import('@faxgate/runtime').RoleInstance & { t38?: T38ReceiveListener };
   },
 });

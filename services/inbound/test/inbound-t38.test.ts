@@ -1,0 +1,90 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { execFileSync, spawn } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { runRoles, type RunningGateway, type RoleDefinition } from '@faxgate/runtime';
+import { startRedis, startSmtpSink, tempDir, type SmtpSink, type TempDir, type TestRedis } from '@faxgate/testkit';
+import { consoleRole } from '@faxgate/console';
+import { notifierRole } from '@faxgate/notifier';
+import { nodeRole } from '@faxgate/node';
+import { inboundRole } from '../src/index.ts';
+import { TOKEN, decodeTiffWithLibtiff, differingPixels, finished, makeFaxTiff, renderPdfPages } from './helpers.ts';
+
+let redis: TestRedis;
+let sink: SmtpSink;
+let dir: TempDir;
+let gw: RunningGateway;
+
+before(async () => {
+  redis = await startRedis();
+  sink = await startSmtpSink();
+  dir = await tempDir('faxgate-inbound-t38');
+  await writeFile(join(dir.path, 'directory.yaml'), `unaddressed: faxadmin@example.com
+users:
+  - id: acme
+    emails: [acme-desk@example.com]
+routes:
+  - match: { csid: "^ACME" }
+    user: acme
+`);
+  gw = await runRoles([consoleRole, notifierRole, inboundRole, nodeRole] as unknown as RoleDefinition[], {
+    env: {
+      FAXGATE_REDIS_URL: redis.url,
+      FAXGATE_QUEUE_PREFIX: `test-${randomUUID()}`,
+      FAXGATE_HTTP_HOST: '127.0.0.1',
+      FAXGATE_HTTP_PORT: '0',
+      FAXGATE_DATA_DIR: join(dir.path, 'data'),
+      FAXGATE_LOG_LEVEL: 'silent',
+      FAXGATE_SMARTHOST: sink.url,
+      FAXGATE_DIRECTORY: join(dir.path, 'directory.yaml'),
+      FAXGATE_CONSOLE_TOKEN: TOKEN,
+      FAXGATE_CONSOLE_PASSWORD: 'unused',
+      FAXGATE_T38_RECEIVE_PORT: '0',
+      FAXGATE_T38_RECEIVE_DID: '+12125550188',
+    },
+  });
+});
+
+after(async () => {
+  await gw?.stop();
+  await sink?.close();
+  await redis?.dispose();
+  await dir?.remove();
+});
+
+test('spandsp sends over T.38 to the node; the fax is routed by its TSI and mailed, pages equal to what spandsp sent', { timeout: 240_000 }, async () => {
+  const repo = resolve(import.meta.dirname, '../../..');
+  const peer = execFileSync(join(repo, 'test/peers/build.sh'), { encoding: 'utf8' }).trim().split('\n').pop() as string;
+  const node = gw.roles.find((r) => r.name === 'node')!.instance as unknown as { t38: { port: number } };
+  const doc = join(dir.path, 'sent.tif');
+  const tiff = await makeFaxTiff(dir.path, 1, 'Over T38');
+  await writeFile(doc, tiff);
+
+  const child = spawn(peer, ['send', '--file', doc, '--peer-port', String(node.t38.port), '--ecm', '1', '--id', 'ACME T38 DESK', '--timeout', '150'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const code = await new Promise<number>((res) => child.on('close', (c) => res(c ?? -1)));
+  try {
+    assert.equal(code, 0, out);
+    assert.match(out, /COMPLETION 0 OK/);
+
+    const mail = await sink.waitFor((m) => m.parsed.headers.get('x-faxgate-did') === '+12125550188', 60_000);
+    assert.deepEqual(mail.to, ['acme-desk@example.com']);
+    assert.equal(mail.parsed.subject, 'Fax from ACME T38 DESK, 1 page');
+    const id = String(mail.parsed.headers.get('x-faxgate-inbound-id'));
+    const rec = await finished(gw, id);
+    assert.deepEqual([rec.state, rec.route?.rule, rec.pages, rec.partial, rec.badRows], ['delivered', 'csid', 1, false, 0]);
+    assert.ok(rec.durationMs > 1000, 'a real-time call');
+
+    const pdf = mail.parsed.attachments.find((a) => a.contentType === 'application/pdf')!;
+    const got = await renderPdfPages(pdf.content, dir.path, 't38-pdf');
+    const sent = await decodeTiffWithLibtiff(tiff, dir.path, 't38-sent');
+    assert.equal(got.length, 1);
+    assert.equal(differingPixels(got[0], sent[0]), 0, 'the page spandsp sent arrives in the PDF pixel for pixel');
+  } finally {
+    if (child.exitCode === null && child.pid) process.kill(child.pid, 'SIGKILL');
+  }
+});
