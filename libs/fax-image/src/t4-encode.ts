@@ -243,8 +243,9 @@ export function encodeFaxRows(width: number, height: number, source: RowSource, 
     }
   } else if (opts.rtc ?? true) {
     // T.4 §4.1.4 / §4.2.1.3.3: RTC = six EOLs (each followed by tag 1 in MR), no fill between them.
+    // (Without EOLs the mode is MH, which has no tag bit.)
     if (eol) putEol(1);
-    else w.put(mode === 'mr' ? (EOL_CODE << 1) | 1 : EOL_CODE, mode === 'mr' ? 13 : 12);
+    else w.put(EOL_CODE, EOL_LEN);
     for (let i = 0; i < 5; i++) {
       if (mode === 'mr') w.put((EOL_CODE << 1) | 1, EOL_LEN + 1);
       else w.put(EOL_CODE, EOL_LEN);
