@@ -1,0 +1,244 @@
+{{/* Chart name, truncated to the 63 characters a DNS label allows. */}}
+{{- define "faxgate.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "faxgate.fullname" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- $name := default .Chart.Name .Values.nameOverride -}}
+{{- if contains $name .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "faxgate.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "faxgate.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{- define "faxgate.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
+{{ include "faxgate.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end -}}
+
+{{/* Labels of one component: call with (dict "root" $ "component" "render"). */}}
+{{- define "faxgate.componentLabels" -}}
+{{ include "faxgate.labels" .root }}
+app.kubernetes.io/component: {{ .component }}
+{{- if not (has .component (list "redis" "metrics")) }}
+faxgate.io/metrics: "true"
+{{- end }}
+{{- end -}}
+
+{{- define "faxgate.componentSelector" -}}
+{{ include "faxgate.selectorLabels" .root }}
+app.kubernetes.io/component: {{ .component }}
+{{- end -}}
+
+{{- define "faxgate.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- default (include "faxgate.fullname" .) .Values.serviceAccount.name -}}
+{{- else -}}
+{{- default "default" .Values.serviceAccount.name -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "faxgate.secretName" -}}
+{{- default (printf "%s-secrets" (include "faxgate.fullname" .)) .Values.existingSecret -}}
+{{- end -}}
+
+{{- define "faxgate.image" -}}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
+{{- end -}}
+
+{{- define "faxgate.renderImage" -}}
+{{- printf "%s:%s" .Values.renderImage.repository (default (printf "%s-render" .Chart.AppVersion) .Values.renderImage.tag) -}}
+{{- end -}}
+
+{{- define "faxgate.redisHost" -}}
+{{- printf "%s-redis" (include "faxgate.fullname" .) -}}
+{{- end -}}
+
+{{/* host:port of Redis for KEDA's scaler. */}}
+{{- define "faxgate.redisAddress" -}}
+{{- if .Values.redis.enabled -}}
+{{- printf "%s.%s.svc:6379" (include "faxgate.redisHost" .) .Release.Namespace -}}
+{{- else if .Values.redis.external.address -}}
+{{- .Values.redis.external.address -}}
+{{- else -}}
+{{- $u := urlParse .Values.redis.external.url -}}
+{{- if contains ":" $u.host -}}{{ $u.host }}{{- else -}}{{ printf "%s:6379" $u.host }}{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* True (non-empty) when a Redis password is in the Secret. */}}
+{{- define "faxgate.hasRedisPassword" -}}
+{{- if or .Values.existingSecret .Values.secrets.redisPassword -}}true{{- end -}}
+{{- end -}}
+
+{{/*
+Environment of every faxgate container. Redis comes first so FAXGATE_REDIS_URL can expand
+$(REDIS_PASSWORD); secrets come from the Secret, optional keys stay optional.
+*/}}
+{{- define "faxgate.env" -}}
+{{- $root := .root -}}
+{{- $secret := include "faxgate.secretName" $root -}}
+- name: POD_NAME
+  valueFrom: { fieldRef: { fieldPath: metadata.name } }
+- name: POD_NAMESPACE
+  valueFrom: { fieldRef: { fieldPath: metadata.namespace } }
+- name: FAXGATE_NODE_ID
+  value: "$(POD_NAME)"
+{{- if $root.Values.redis.enabled }}
+{{- if include "faxgate.hasRedisPassword" $root }}
+- name: REDIS_PASSWORD
+  valueFrom: { secretKeyRef: { name: {{ $secret }}, key: redis-password, optional: {{ ternary "true" "false" (not (empty $root.Values.existingSecret)) }} } }
+- name: FAXGATE_REDIS_URL
+  value: "redis://:$(REDIS_PASSWORD)@{{ include "faxgate.redisHost" $root }}:6379"
+{{- else }}
+- name: FAXGATE_REDIS_URL
+  value: "redis://{{ include "faxgate.redisHost" $root }}:6379"
+{{- end }}
+{{- else if $root.Values.redis.external.url }}
+- name: FAXGATE_REDIS_URL
+  value: {{ $root.Values.redis.external.url | quote }}
+{{- else }}
+- name: FAXGATE_REDIS_URL
+  valueFrom: { secretKeyRef: { name: {{ $secret }}, key: redis-url } }
+{{- end }}
+- name: FAXGATE_QUEUE_PREFIX
+  value: {{ $root.Values.config.queuePrefix | quote }}
+- name: FAXGATE_DATA_DIR
+  value: /data
+- name: FAXGATE_HTTP_PORT
+  value: "8080"
+- name: FAXGATE_LOG_LEVEL
+  value: {{ $root.Values.config.logLevel | quote }}
+- name: FAXGATE_SHUTDOWN_TIMEOUT
+  value: {{ $root.Values.config.shutdownTimeout | quote }}
+- name: FAXGATE_FAX_DOMAINS
+  value: {{ $root.Values.config.faxDomains | quote }}
+- name: FAXGATE_DEFAULT_COUNTRY
+  value: {{ $root.Values.config.defaultCountry | quote }}
+- name: FAXGATE_SMTP_PORT
+  value: "2525"
+- name: FAXGATE_CONSOLE_PASSWORD
+  valueFrom: { secretKeyRef: { name: {{ $secret }}, key: console-password, optional: true } }
+- name: FAXGATE_CONSOLE_TOKEN
+  valueFrom: { secretKeyRef: { name: {{ $secret }}, key: console-token, optional: true } }
+- name: FAXGATE_SMARTHOST
+  valueFrom: { secretKeyRef: { name: {{ $secret }}, key: smarthost, optional: true } }
+{{- if $root.Values.directory.enabled }}
+- name: FAXGATE_DIRECTORY
+  value: /etc/faxgate/directory/directory.yaml
+{{- end }}
+{{- range $k, $v := $root.Values.config.env }}
+- name: {{ $k }}
+  value: {{ $v | toString | quote }}
+{{- end }}
+{{- range $k, $v := .env }}
+- name: {{ $k }}
+  value: {{ $v | toString | quote }}
+{{- end }}
+{{- end -}}
+
+{{/* Volumes every faxgate pod mounts: the shared data dir, /tmp, the directory ConfigMap. */}}
+{{- define "faxgate.volumes" -}}
+- name: data
+{{- if .Values.persistence.enabled }}
+  persistentVolumeClaim:
+    claimName: {{ default (printf "%s-data" (include "faxgate.fullname" .)) .Values.persistence.existingClaim }}
+{{- else }}
+  emptyDir: {}
+{{- end }}
+- name: tmp
+  emptyDir: {}
+{{- if .Values.directory.enabled }}
+- name: directory
+  configMap:
+    name: {{ include "faxgate.fullname" . }}-directory
+{{- end }}
+{{- end -}}
+
+{{- define "faxgate.volumeMounts" -}}
+- name: data
+  mountPath: /data
+- name: tmp
+  mountPath: /tmp
+{{- if .Values.directory.enabled }}
+- name: directory
+  mountPath: /etc/faxgate/directory
+  readOnly: true
+{{- end }}
+{{- end -}}
+
+{{/* Liveness on /healthz, readiness on /readyz (Redis and the role's workers). */}}
+{{- define "faxgate.probes" -}}
+startupProbe:
+  httpGet: { path: /healthz, port: http }
+  periodSeconds: 2
+  failureThreshold: 30
+livenessProbe:
+  httpGet: { path: /healthz, port: http }
+  periodSeconds: 10
+  timeoutSeconds: 3
+  failureThreshold: 3
+readinessProbe:
+  httpGet: { path: /readyz, port: http }
+  periodSeconds: 5
+  timeoutSeconds: 3
+  failureThreshold: 2
+{{- end -}}
+
+{{/*
+One faxgate container. Call with (dict "root" $ "roles" (list "render") "env" $values.env
+"resources" $values.resources "image" "..." "ports" (list ...)).
+*/}}
+{{- define "faxgate.container" -}}
+- name: faxgate
+  image: {{ .image | default (include "faxgate.image" .root) | quote }}
+  imagePullPolicy: {{ .root.Values.image.pullPolicy }}
+  args: [{{ printf "%q" "run" }}{{ range .roles }}, {{ . | quote }}{{ end }}]
+  env:
+    {{- include "faxgate.env" . | nindent 4 }}
+  ports:
+    - { name: http, containerPort: 8080, protocol: TCP }
+    {{- range .ports }}
+    - {{ toJson . }}
+    {{- end }}
+  {{- include "faxgate.probes" . | nindent 2 }}
+  resources:
+    {{- toYaml .resources | nindent 4 }}
+  securityContext:
+    {{- toYaml (mergeOverwrite (deepCopy .root.Values.securityContext) (.securityContext | default dict)) | nindent 4 }}
+  volumeMounts:
+    {{- include "faxgate.volumeMounts" .root | nindent 4 }}
+    {{- range .extraMounts }}
+    - {{ toJson . }}
+    {{- end }}
+{{- end -}}
+
+{{/* Pod-level settings every faxgate pod shares. */}}
+{{- define "faxgate.podSpecCommon" -}}
+serviceAccountName: {{ include "faxgate.serviceAccountName" . }}
+automountServiceAccountToken: {{ .Values.rbac.create }}
+terminationGracePeriodSeconds: {{ .Values.terminationGracePeriodSeconds }}
+{{- with .Values.image.pullSecrets }}
+imagePullSecrets:
+{{- range . }}
+  - name: {{ . }}
+{{- end }}
+{{- end }}
+{{- end -}}
+
+{{/* The roles a split install runs as Deployments, with their queue for KEDA. */}}
+{{- define "faxgate.roleQueues" -}}
+{"ingest": "", "render": "render", "dispatch": "dispatch", "notifier": "notify", "inbound": "inbound", "console": ""}
+{{- end -}}
