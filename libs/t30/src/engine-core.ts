@@ -1,5 +1,5 @@
 import { COMPLETION, type CompletionCode } from './completion.ts';
-import { FCF, fcfName } from './fcf.ts';
+import { FCF, fcfBase, fcfName } from './fcf.ts';
 import { buildFrame, parseFrame, type T30Frame } from './hdlc-frame.ts';
 import type { SessionParams } from './dis.ts';
 import { modulationName } from './modulation.ts';
@@ -21,6 +21,8 @@ export abstract class EngineCore {
   private timerAfterSent: TimerName | undefined;
   private readonly running = new Set<TimerName>();
   private pendingFrames: T30Frame[] = [];
+  /** Between asking the driver to transmit and its 'sent' report. */
+  private transmitting = false;
 
   constructor(config: T30Config) {
     this.config = config;
@@ -35,6 +37,7 @@ export abstract class EngineCore {
         this.onStart();
         break;
       case 'sent':
+        this.transmitting = false;
         if (this.timerAfterSent) {
           this.startTimer(this.timerAfterSent);
           this.timerAfterSent = undefined;
@@ -50,6 +53,12 @@ export abstract class EngineCore {
         const f = parseFrame(event.frame);
         if (!event.fast) {
           if (!f) break;
+          if (this.transmitting && fcfBase(f.fcf) !== FCF.DCN) {
+            // T.30 is half duplex: what arrives while we talk answers nothing we said
+            // (e.g. a late response to a command we have since repeated). DCN still ends the call.
+            this.log(`ignored ${fcfName(f.fcf)} heard while transmitting`);
+            break;
+          }
           if (!event.ok) {
             this.log(`bad FCS on ${fcfName(f.fcf)}`);
             this.onBadFrame(f);
@@ -94,7 +103,14 @@ export abstract class EngineCore {
     const built = frames.map(([fcf, fif], i) => buildFrame(fcf | this.xBit, fif, i === frames.length - 1));
     this.log(`tx ${frames.map(([fcf]) => fcfName(fcf)).join('+')}`);
     this.out.push({ type: 'send-hdlc', frames: built });
+    this.transmitting = true;
     this.timerAfterSent = timerAfter;
+  }
+
+  /** Records that the driver was asked to transmit something other than V.21 frames. */
+  protected transmit(action: T30Action): void {
+    this.out.push(action);
+    this.transmitting = true;
   }
 
   /** Arms a timer to start when the driver reports the transmission done. */

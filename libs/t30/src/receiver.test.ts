@@ -4,18 +4,18 @@ import { T30Receiver } from './receiver.ts';
 import { FCF } from './fcf.ts';
 import { buildDcs, parseDis, type SessionParams } from './dis.ts';
 import { encodeIdent } from './ident.ts';
-import { fast, feedAll, names, rx, sentFrames } from './script-helpers.ts';
+import { fast, feedAll, instantLine, names, rx, sentFrames } from './script-helpers.ts';
 import { parsePprMap, reverseBits } from './ecm.ts';
 import type { T30Action, T30Config } from './types.ts';
 
 const X = 1; // frames from the calling transmitter carry X = 1
 
 function receiver(over: Partial<T30Config> = {}) {
-  return new T30Receiver({
+  return instantLine(new T30Receiver({
     role: 'receive', localId: '+44 20 7946', ecm: true, modems: ['v27ter', 'v29', 'v17'], encodings: ['mh', 'mr', 'mmr'],
     judgePage: (data) => ({ rows: data.length, badRows: data.filter((b) => b === 0xee).length }),
     ...over,
-  });
+  }));
 }
 
 const PARAMS: SessionParams = {

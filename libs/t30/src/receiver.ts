@@ -207,7 +207,9 @@ export class T30Receiver extends EngineCore {
   protected override onFastFrame(f: T30Frame, ok: boolean): void {
     const p = this.params;
     if (!p || !p.ecm || (this.state !== 'wait-page' && this.state !== 'rx-page')) return;
-    if (this.state === 'wait-page') this.stopTimer('T2');
+    // T2 bounds the wait for the next frame or the PPS after it (T.30 §5.4.3.2 and §A.4)
+    this.stopTimer('T2');
+    this.startTimer('T2');
     this.state = 'rx-page';
     if (fcfBase(f.fcf) === FCF.FCD && f.fif.length >= 1) {
       if (ok) this.blockFrames.set(f.fif[0], f.fif.slice(1));
@@ -222,8 +224,11 @@ export class T30Receiver extends EngineCore {
     const key = `${fif[1]}:${fif[2]}`;
     const count = fif[3] + 1;
     if (this.lastCommitted === key && this.blockFrames.size === 0) {
+      // The transmitter missed our MCF: confirm again and wait as we did after the first one.
       this.respond([[FCF.MCF, []]]);
-      if (fcf2 === FCF2_NULL) this.waitPage();
+      if (fcf2 === FCF2_NULL || fcf2 === FCF.MPS || fcf2 === FCF.PRI_MPS) this.waitPage();
+      else if (this.state === 'wait-dcn') this.afterSent('T2');
+      else this.startTimer('T1');
       return;
     }
     const missing: number[] = [];
@@ -342,7 +347,7 @@ export class T30Receiver extends EngineCore {
         this.startTimer('T1');
         break;
       case 'wait-page':
-        this.end('no-page', true);
+        this.end(this.pageIndex > 0 ? 'no-response' : 'no-page', true);
         break;
       case 'rx-page':
         this.end('no-response', true);

@@ -69,3 +69,17 @@ export function testDocument(pages: number, size: number): SendDocument & { requ
 export function feedAll(engine: { handle(e: T30Event): T30Action[] }, events: T30Event[]): T30Action[] {
   return events.flatMap((e) => engine.handle(e));
 }
+
+/**
+ * Wraps an engine so each transmission it asks for is reported done at once, as if the
+ * line took no time: for scripts that only care about the order of frames.
+ */
+export function instantLine<E extends { handle(e: T30Event): T30Action[] }>(engine: E): E {
+  const handle = engine.handle.bind(engine);
+  engine.handle = (e: T30Event) => {
+    const actions = handle(e);
+    if (actions.some((a) => a.type.startsWith('send-'))) actions.push(...handle({ type: 'sent' }));
+    return actions;
+  };
+  return engine;
+}

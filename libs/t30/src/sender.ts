@@ -220,7 +220,7 @@ export class T30Sender extends EngineCore {
       [FCF.TSI, encodeIdent(this.config.localId)],
       [FCF.DCS, buildDcs(p)],
     ]);
-    this.out.push({ type: 'send-tcf', modulation: this.rate, ms: TCF_MS });
+    this.transmit({ type: 'send-tcf', modulation: this.rate, ms: TCF_MS });
     this.afterSent('T4');
   }
 
@@ -279,7 +279,7 @@ export class T30Sender extends EngineCore {
       return;
     }
     this.log(`tx page ${this.pageIndex + 1} (${this.pageData.length} octets) at ${modulationName(p.modulation)}`);
-    this.out.push({ type: 'send-image', modulation: p.modulation, data: this.pageData });
+    this.transmit({ type: 'send-image', modulation: p.modulation, data: this.pageData });
     this.tries = 1;
     this.sendPostPage();
   }
@@ -363,7 +363,7 @@ export class T30Sender extends EngineCore {
     // T.30 §A.3.2: three RCP frames end the partial page
     for (let i = 0; i < 3; i++) frames.push(buildFrame(FCF.RCP, [], false));
     this.log(`tx ECM block ${this.blockIndex} of page ${this.pageIndex + 1}: ${frameNumbers.length} frames at ${modulationName(p.modulation)}`);
-    this.out.push({ type: 'send-hdlc', frames, modulation: p.modulation });
+    this.transmit({ type: 'send-hdlc', frames, modulation: p.modulation });
     this.tries = 1;
     this.rnrStarted = false;
     this.sendPps();
