@@ -44,7 +44,10 @@ export class DirectorySource {
   private reloading: Promise<void> | undefined;
   private listeners: Array<(d: LoadedDirectory) => void> = [];
 
-  constructor(o: { path: string; log: Logger; pollMs: number; fallbackUnaddressed: string }) {
+  private readonly watchFolder: boolean;
+
+  constructor(o: { path: string; log: Logger; pollMs: number; fallbackUnaddressed: string; watch?: boolean }) {
+    this.watchFolder = o.watch ?? true;
     this.path = o.path;
     this.log = o.log;
     this.pollMs = o.pollMs;
@@ -65,7 +68,7 @@ export class DirectorySource {
   }
 
   start(): void {
-    try {
+    if (this.watchFolder) try {
       // The folder, not the file: an atomic rename replaces the file's inode, which a watch on
       // the file itself would stop seeing.
       this.watcher = watch(dirname(this.path), { persistent: false }, (_event, name) => {

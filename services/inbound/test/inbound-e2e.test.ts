@@ -176,7 +176,13 @@ test('users and routes edited through the CLI and the API apply to the next fax 
   const text = await readFile(directoryPath, 'utf8');
   assert.match(text, /^# test directory/);
 
-  const byDid = await offerCall(gw, onePage, { did: '+13125550199', from: '+16175550000' });
+  // The admin's way to try the new rule: faxgate sim receive, waiting for the outcome.
+  const onePagePath = join(dir.path, 'one-page.tif');
+  await writeFile(onePagePath, onePage);
+  const simmed = await cli('sim', 'receive', '--did', '+13125550199', '--from', '+16175550000', '--wait', onePagePath);
+  const byDid = /incoming call (in[0-9a-z]+): 1 page\(s\) offered to pool sim/.exec(simmed.stdout)?.[1];
+  assert.ok(byDid, simmed.stdout);
+  assert.match(simmed.stdout, /^delivered: 1 page\(s\), routed by did to newbie; newbie@example.com, newbie-copy@example.com sent$/m);
   assert.deepEqual((await mailFor(byDid)).to.sort(), ['newbie-copy@example.com', 'newbie@example.com']);
   const byCsid = await offerCall(gw, onePage, { did: '+19995550002', from: '+16175550000', csid: 'NIGHT DESK' });
   assert.equal((await finished(gw, byCsid)).route?.detail, 'routes[0]: csid ^NIGHT');
