@@ -28,6 +28,13 @@ export const MODE_EXTENSION = 10;
 /** Mode decode entries: (length << 8) | mode; 0 = invalid (zeros: an EOL or garbage). */
 export const MODE_DECODE = new Uint16Array(1 << MODE_PEEK_BITS);
 export const MODE_CODE = new Uint8Array(11);
+/**
+ * Two consecutive vertical-mode codes read with one 8-bit lookup (they are most of the codes on
+ * dithered pages): (1 << 15) | (len1 << 9) | ((d1 + 3) << 6) | (len2 << 3) | (d2 + 3); 0 = not
+ * two vertical codes within 8 bits.
+ */
+export const PAIR_PEEK_BITS = 8;
+export const V_PAIR_DECODE = new Uint16Array(1 << PAIR_PEEK_BITS);
 export const MODE_LEN = new Uint8Array(11);
 
 function fillDecode(table: Int32Array, code: string, peek: number, value: number): void {
@@ -78,6 +85,19 @@ function build(): void {
     fillDecode(modeTable, code, MODE_PEEK_BITS, (code.length << 8) | mode);
   }
   MODE_DECODE.set(modeTable);
+  for (let i = 0; i < 1 << PAIR_PEEK_BITS; i++) {
+    const e1 = modeTable[i >>> (PAIR_PEEK_BITS - MODE_PEEK_BITS)];
+    const m1 = e1 & 0xff;
+    const l1 = e1 >> 8;
+    if (m1 < MODE_V0 - 3 || m1 > MODE_V0 + 3) continue;
+    // The bits after the first code, padded with zeros to 7 bits; a match must fit in the 8 bits.
+    const rest = (i << l1) & ((1 << PAIR_PEEK_BITS) - 1);
+    const e2 = modeTable[rest >>> (PAIR_PEEK_BITS - MODE_PEEK_BITS)];
+    const m2 = e2 & 0xff;
+    const l2 = e2 >> 8;
+    if (m2 < MODE_V0 - 3 || m2 > MODE_V0 + 3 || l1 + l2 > PAIR_PEEK_BITS) continue;
+    V_PAIR_DECODE[i] = (1 << 15) | (l1 << 9) | ((m1 - MODE_V0 + 3) << 6) | (l2 << 3) | (m2 - MODE_V0 + 3);
+  }
 }
 
 build();
