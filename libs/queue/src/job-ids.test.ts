@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { jobId, newFaxId, newInboundId, parseJobData, JOBS, type JobName } from './index.ts';
+import { inboundIdForKey, jobId, newFaxId, newInboundId, parseJobData, JOBS, type JobName } from './index.ts';
 
 test('job ids are deterministic, contain no colon and are never digits only', () => {
   const faxId = newFaxId(1_700_000_000_000);
@@ -43,4 +43,11 @@ test('inbound ids match their payload schema and other ids do not', () => {
   assert.deepEqual(parseJobData('route-inbound', { inboundId: id }), { inboundId: id });
   assert.throws(() => parseJobData('route-inbound', { inboundId: newFaxId() }), /route-inbound.*inboundId/);
   assert.throws(() => parseJobData('receive-call', { inboundId: id, did: 'abc', callingNumber: '1', documentKey: 'k', pool: 'sim' }), /did/);
+});
+
+test('an inbound id from a stable key is the same for the same key and valid as a payload', () => {
+  const a = inboundIdForKey('hylafax:recvq/fax000000012.tif@2026-11-29T10:00:00Z');
+  assert.equal(a, inboundIdForKey('hylafax:recvq/fax000000012.tif@2026-11-29T10:00:00Z'));
+  assert.notEqual(a, inboundIdForKey('hylafax:recvq/fax000000013.tif@2026-11-29T10:00:00Z'));
+  assert.deepEqual(parseJobData('route-inbound', { inboundId: a }), { inboundId: a });
 });

@@ -1,5 +1,5 @@
 import type { JobData, JobName } from './job-types.ts';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 /**
  * Job ids are deterministic, so that a producer retrying an add (or a restarted worker
@@ -38,4 +38,13 @@ export function newFaxId(now = Date.now()): string {
 /** A new id for a received fax: like fax ids, time-ordered and safe everywhere, prefixed `in`. */
 export function newInboundId(now = Date.now()): string {
   return `in${now.toString(36).padStart(9, '0')}${randomBytes(5).toString('hex')}`;
+}
+
+/**
+ * The id of a received fax that comes from somewhere with its own stable name (a HylaFAX recvq
+ * file, a call id): the same source always gives the same id, so a fax handed over twice is
+ * recorded, routed and mailed once.
+ */
+export function inboundIdForKey(key: string): string {
+  return `in${createHash('sha256').update(key).digest('hex').slice(0, 30)}`;
 }

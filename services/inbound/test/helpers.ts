@@ -105,3 +105,14 @@ export function blackPixels(b: Bitmap): number {
   for (const byte of b.data) for (let v = byte; v; v >>= 1) n += v & 1;
   return n;
 }
+
+/** Rows that differ anywhere between two bitmaps of the same size. */
+export function differingRows(a: Bitmap, b: Bitmap): number {
+  let n = 0;
+  for (let y = 0; y < a.height; y++) {
+    const ra = a.data.subarray(y * a.stride, (y + 1) * a.stride);
+    const rb = b.data.subarray(y * b.stride, (y + 1) * b.stride);
+    if (ra.some((v, i) => v !== rb[i])) n++;
+  }
+  return n;
+}

@@ -2,6 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { writeFile, readFile } from 'node:fs/promises';
+import { readTiff } from '@faxgate/fax-image';
 import { join, resolve } from 'node:path';
 import * as mupdf from 'mupdf';
 import { runRoles, type RunningGateway, type RoleDefinition } from '@faxgate/runtime';
@@ -11,7 +12,7 @@ import { notifierRole } from '@faxgate/notifier';
 import { nodeRole } from '@faxgate/node';
 import { inboundRole } from '../src/index.ts';
 import type { DirectorySource } from '../src/directory-source.ts';
-import { TOKEN, api, blackPixels, decodeTiffWithLibtiff, differingPixels, finished, makeFaxTiff, offerCall, renderPdfPages, run } from './helpers.ts';
+import { TOKEN, api, blackPixels, decodeTiffWithLibtiff, differingPixels, differingRows, finished, makeFaxTiff, offerCall, renderPdfPages, run } from './helpers.ts';
 
 const DIRECTORY = `# test directory
 unaddressed: faxadmin@example.com
@@ -159,6 +160,47 @@ test('a call that drops mid-way still delivers the pages received, marked partia
   const rec = await finished(gw, id);
   assert.deepEqual([rec.state, rec.partial, rec.pages], ['delivered', true, 1]);
   assert.match(rec.reason ?? '', /after page 1 of 2/);
+});
+
+test('damaged rows are counted, warned about in the mail, and the repaired page still reaches the PDF; a call with no page is recorded, not mailed', async () => {
+  // MH with EOLs (gs tiffg3) resynchronises at the next EOL: damage costs rows, not the page.
+  const src = join(dir.path, 'damaged-src.tif');
+  const mh = join(dir.path, 'damaged-mh.tif');
+  await writeFile(src, onePage);
+  await run('tiffcp', ['-c', 'g3', '-r', '10000', src, mh]);
+  const data = new Uint8Array(await readFile(mh));
+  const strip = readTiff(data)[0].strips[0];
+  const at = strip.byteOffset + Math.floor(strip.length * 0.4);
+  for (let i = 0; i < 40; i++) data[at + i] ^= 0x5a;
+  const damaged = join(dir.path, 'damaged.tif');
+  await writeFile(damaged, data);
+  const libtiff = await run('tiffcp', ['-c', 'none', damaged, join(dir.path, 'damaged-none.tif')]).catch((e: { stderr: string }) => e);
+  assert.notEqual(libtiff.stderr.trim(), '', 'libtiff sees the damage too');
+
+  const id = await offerCall(gw, data, { did: '+12125550100', from: '+16175550123' });
+  const mail = await mailFor(id);
+  const rec = await finished(gw, id);
+  assert.ok(rec.badRows > 0, `bad rows counted: ${rec.badRows}`);
+  assert.match(mail.parsed.text ?? '', new RegExp(`${rec.badRows} rows were damaged on the line`));
+  const pdf = mail.parsed.attachments.find((a) => a.contentType === 'application/pdf')!;
+  const pages = await renderPdfPages(pdf.content, dir.path, `${id}-pdf`);
+  const clean = await decodeTiffWithLibtiff(onePage, dir.path, `${id}-clean`);
+  assert.equal(pages.length, 1);
+  assert.deepEqual([pages[0].width, pages[0].height], [clean[0].width, clean[0].height]);
+  // The damage sits 40 % into the coded data: the rows above it arrive intact, and the repair
+  // keeps most of the page.
+  const top = { ...clean[0], height: Math.floor(clean[0].height / 4), data: clean[0].data.subarray(0, Math.floor(clean[0].height / 4) * clean[0].stride) };
+  const gotTop = { ...pages[0], height: top.height, data: pages[0].data.subarray(0, top.data.length) };
+  assert.equal(differingPixels(gotTop, top), 0, 'the first quarter of the page is untouched');
+  assert.ok(differingRows(pages[0], clean[0]) < clean[0].height / 2, 'most rows survive');
+
+  const none = await offerCall(gw, twoPages, { did: '+12125550100', from: '+16175550123', failAfter: '0' });
+  const nothing = await waitUntil('the empty call to end', async () => {
+    const r = await api(gw, 'GET', `/api/v1/inbound/${none}`);
+    return r.json.state === 'failed' ? r.json : undefined;
+  }, 30_000, 50);
+  assert.deepEqual([nothing.pages, nothing.deliveries.length, nothing.route], [0, 0, undefined]);
+  assert.ok(nothing.timeline.some((e: { event: string }) => e.event === 'nothing received'));
 });
 
 test('users and routes edited through the CLI and the API apply to the next fax without a restart', async () => {

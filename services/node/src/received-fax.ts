@@ -14,6 +14,12 @@ export function createReceivedFaxSink(ctx: RoleContext, pool: string) {
     const now = new Date().toISOString();
     // A call answered by a real driver has no record yet; one offered by `sim receive` has.
     await inbound.create({ id: inboundId, state: 'receiving', createdAt: now, did: call.did, callingNumber: call.callingNumber, pool, line: call.line, pages: 0, badRows: 0, partial: false, durationMs: 0, deliveryCount: 0 }, 'answered');
+    const existing = await inbound.get(inboundId);
+    if (existing && existing.state !== 'offered' && existing.state !== 'receiving') {
+      // Handed over again (a source that retries with the same id): only the routing job may be missing.
+      if (existing.state === 'received') await ctx.queues.add('route-inbound', { inboundId });
+      return inboundId;
+    }
     let documentKey: string | undefined;
     if (outcome.document && outcome.pages > 0) {
       documentKey = inboundBlobKeys.document(inboundId);
