@@ -126,6 +126,25 @@ test('a call lost after page 1 is retried from page 2 only', async () => {
   assert.equal(second.pages.length, 2);
 });
 
+test('a result mail the smarthost refuses is retried with backoff until it is delivered', async () => {
+  g.sink.failWith = { code: 451, message: '4.3.2 try again later' };
+  const refusedBefore = g.sink.mails.length;
+  try {
+    const info = await nodemailer.createTransport({ host: '127.0.0.1', port: g.smtpPort, ignoreTLS: true }).sendMail({ from: 'hank@example.com', to: '12125550150@fax.test', subject: 'retry the mail', text: 'x' });
+    const faxId = faxIdOf(info.response);
+    await waitUntil('the notify job to fail at least twice', async () => {
+      const job = await g.gw.ctx.queues.queue('notify').getJob(`result-${faxId}-r0`);
+      return (job?.attemptsMade ?? 0) >= 2;
+    }, 30_000);
+    assert.equal(g.sink.mails.length, refusedBefore);
+    g.sink.failWith = undefined;
+    const mail = await g.sink.waitFor((m) => m.parsed.headers.get('x-faxgate-fax-id') === faxId, 30_000);
+    assert.match(mail.parsed.subject ?? '', /sent/);
+  } finally {
+    g.sink.failWith = undefined;
+  }
+});
+
 test('the console: /readyz, /metrics with queue depths and outcomes, auth on the API and Bull Board', async () => {
   assert.equal((await fetch(`${g.gw.httpUrl}/readyz`)).status, 200);
   const metrics = await (await fetch(`${g.gw.httpUrl}/metrics`)).text();
