@@ -58,3 +58,13 @@ test('text next to a photo stays black and white', () => {
   // Far from the photo (beyond one block) text pels are as thresholded.
   for (let y = 0; y < 128; y++) for (let x = 200; x < 256; x++) if (g.pixels[y * 256 + x] !== 160) assert.equal(getPixel(b, x, y), getPixel(want, x, y), `${x},${y}`);
 });
+
+test('the word-at-a-time threshold equals a pel-by-pel one at every level outside the mid-tones, any width', () => {
+  // Levels 0–39 and 216–255 only, so the classifier keeps the page on the threshold path.
+  const level = (x: number, y: number) => (((x >> 3) + y * 31) % 3 ? 216 + ((x * 37 + y) % 40) : (x * 37 + y) % 40);
+  for (const width of [1728, 2048, 64, 37]) {
+    const g = page(width, 64, level);
+    assert.equal(classifyBlocks(g).photo.includes(1), false);
+    assert.deepEqual(toBilevel(g).data, bitmapFromGray(g.pixels, width, 64, 128).data, `width ${width}`);
+  }
+});

@@ -47,9 +47,7 @@ const utf8 = new TextEncoder();
 /** Lays out trusted HTML (our own templates) as fax pages. */
 export function renderHtmlPages(html: string, opts: RenderOptions): FaxPage[] {
   const yDpi = Y_DPI[opts.resolution];
-  return engineOf(opts)
-    .renderDocument(utf8.encode(html), 'text/html', yDpi, { pageHeightPt: PAPER_PT[opts.paper].height })
-    .map((g) => ({ bitmap: toBilevel(g), xDpi: FAX_X_DPI, yDpi }));
+  return engineOf(opts).renderDocument(utf8.encode(html), 'text/html', yDpi, { pageHeightPt: PAPER_PT[opts.paper].height }, (g): FaxPage => ({ bitmap: toBilevel(g), xDpi: FAX_X_DPI, yDpi }));
 }
 
 /**

@@ -36,7 +36,7 @@ let defaultEngine: RenderEngine | undefined;
 export async function renderPart(doc: DocumentInput, opts: PartRenderOptions, engine?: RenderEngine): Promise<FaxPage[]> {
   const eng = engine ?? (defaultEngine ??= new MuPdfEngine());
   const engineOpts = { pageHeightPt: opts.pageHeightPt, longPages: opts.longPages, maxPages: opts.maxPages };
-  const gray = (data: Uint8Array, type: string) => eng.renderDocument(data, type, opts.yDpi, engineOpts).map((g) => ({ bitmap: toBilevel(g), xDpi: FAX_X_DPI, yDpi: opts.yDpi }));
+  const gray = (data: Uint8Array, type: string): FaxPage[] => eng.renderDocument(data, type, opts.yDpi, engineOpts, (g) => ({ bitmap: toBilevel(g), xDpi: FAX_X_DPI, yDpi: opts.yDpi }));
   const type = doc.mimeType;
   if (type === 'text/plain') return gray(new TextEncoder().encode(textToHtml(new TextDecoder().decode(doc.data))), 'text/html');
   if (type === 'image/tiff') {
