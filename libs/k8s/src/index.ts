@@ -4,3 +4,4 @@ export * from './redis-leader-elector.ts';
 export * from './create-leader-elector.ts';
 export * from './kube-config.ts';
 export * from './pod-discovery.ts';
+export * from './line-status.ts';

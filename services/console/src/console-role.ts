@@ -5,6 +5,7 @@ import { consoleSchema } from './config.ts';
 import { consoleAuth } from './console-auth.ts';
 import { registerFaxRoutes } from './fax-routes.ts';
 import { registerBullBoard } from './bull-board.ts';
+import { registerLineStatusRoutes } from './line-status-routes.ts';
 import { registerInboundApi } from '@faxgate/inbound';
 
 /** console: the REST API and Bull Board on the process's HTTP server, behind auth. */
@@ -28,6 +29,7 @@ export const consoleRole = defineRole({
     await ctx.http.register(async (scope) => {
       scope.addHook('onRequest', auth);
       registerFaxRoutes(scope, ctx.records);
+      registerLineStatusRoutes(scope, ctx);
       await registerInboundApi(scope, ctx, { directoryPath: config.FAXGATE_DIRECTORY });
       await registerBullBoard(scope, names.map((n) => ctx.queues.byName(n)));
     });

@@ -7,6 +7,7 @@ import { parseSimRules } from './sim-outcome-rules.ts';
 import { createCallWorker } from './call-worker.ts';
 import { createReceivedFaxSink } from './received-fax.ts';
 import { T38ReceiveListener } from './t38-receive-listener.ts';
+import { LineStatusPublisher } from './line-status-publisher.ts';
 
 /** node: the daemon next to the lines; takes calls of its pool and runs them on its line driver. */
 export const nodeRole = defineRole({
@@ -27,6 +28,11 @@ export const nodeRole = defineRole({
     });
     const calls = createCallWorker(ctx, pool, lines, driver);
     const life = workerLifecycle([calls.worker], ctx.log, ctx.metrics);
+    const status = new LineStatusPublisher({
+      redis: ctx.redis, prefix: ctx.base.FAXGATE_QUEUE_PREFIX, nodeId: ctx.nodeId, pool, lines, log: ctx.log,
+      onDrain: async (drain) => (drain ? calls.worker.pause(true) : calls.worker.resume()),
+      drainSettleMs: (calls.worker.opts.drainDelay ?? 5) * 1000 + 1500,
+    });
     const t38 = config.FAXGATE_T38_RECEIVE_PORT === undefined ? undefined : new T38ReceiveListener({
       host: config.FAXGATE_T38_RECEIVE_HOST,
       port: Number(config.FAXGATE_T38_RECEIVE_PORT),
@@ -41,10 +47,12 @@ export const nodeRole = defineRole({
       async start() {
         await life.start();
         await t38?.start();
+        await status.start();
       },
       async stop() {
         await t38?.stop();
         await life.stop();
+        await status.stop();
       },
       t38,
       describe: () => [`lines     pool ${pool}: ${lines.size} ${driver.name} line(s)`, ...(t38 ? [`t38 rx    udptl ${config.FAXGATE_T38_RECEIVE_HOST}:${t38.port} (DID ${config.FAXGATE_T38_RECEIVE_DID})`] : [])],

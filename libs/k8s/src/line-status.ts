@@ -1,0 +1,52 @@
+import type { Redis } from 'ioredis';
+
+/** One line of a node daemon as the console shows it. */
+export interface LineState {
+  line: string;
+  state: 'idle' | 'calling';
+  callId?: string;
+  /** ISO time the line entered this state. */
+  since: string;
+}
+
+/** What a node daemon publishes about itself, refreshed by its heartbeat. */
+export interface NodeLineStatus {
+  nodeId: string;
+  pool: string;
+  /** The node was asked to drain: it takes no new calls and lets running ones finish. */
+  draining: boolean;
+  lines: LineState[];
+  updatedAt: string;
+}
+
+/**
+ * The Redis keys of line status, shared by the node daemon (writer) and the console (reader):
+ * one expiring key per node, so a node that died disappears on its own, an index of node ids,
+ * and a drain flag per node that outlives restarts until it is lifted.
+ */
+export const lineStatusKeys = {
+  node: (prefix: string, nodeId: string) => `${prefix}:lines:node:${nodeId}`,
+  index: (prefix: string) => `${prefix}:lines:nodes`,
+  drain: (prefix: string, nodeId: string) => `${prefix}:lines:drain:${nodeId}`,
+};
+
+/** Every node whose heartbeat has not expired; ids whose key expired are dropped from the index. */
+export async function readLineStatus(redis: Redis, prefix: string): Promise<NodeLineStatus[]> {
+  const ids = await redis.zrange(lineStatusKeys.index(prefix), 0, -1);
+  if (ids.length === 0) return [];
+  const values = await redis.mget(ids.map((id) => lineStatusKeys.node(prefix, id)));
+  const out: NodeLineStatus[] = [];
+  const gone: string[] = [];
+  values.forEach((v, i) => {
+    if (v) out.push(JSON.parse(v) as NodeLineStatus);
+    else gone.push(ids[i]);
+  });
+  if (gone.length) await redis.zrem(lineStatusKeys.index(prefix), ...gone);
+  return out.sort((a, b) => a.pool.localeCompare(b.pool) || a.nodeId.localeCompare(b.nodeId));
+}
+
+/** Asks a node to drain (true) or to take calls again (false). */
+export async function setNodeDrain(redis: Redis, prefix: string, nodeId: string, drain: boolean): Promise<void> {
+  if (drain) await redis.set(lineStatusKeys.drain(prefix, nodeId), new Date().toISOString());
+  else await redis.del(lineStatusKeys.drain(prefix, nodeId));
+}
