@@ -6,7 +6,7 @@
  *   spandsp-t38-peer send|receive --file F [--local-port N] [--peer-port N] [--ecm 0|1]
  *       [--compress mh,mr,mmr] [--caller 0|1] [--id ID] [--redundancy N] [--drop-every K]
  *       [--timeout S] [--no-pacing] [--corrupt-non-ecm] [--t38-version 0|2|3]
- *       [--rate-method 1|2] [--resolutions standard,fine,superfine] [--verbose]
+ *       [--rate-method 1|2] [--resolutions standard,fine,superfine] [--sub DIGITS] [--verbose]
  *
  * Prints "LISTENING <port>" once bound. With --peer-port 0 (the default for the answering
  * side) the peer address is learned from the first datagram, and spandsp's clock starts then,
@@ -194,6 +194,10 @@ static void phase_e_handler(t30_state_t *s, void *user_data, int result)
     printf("STATS pages_tx=%d pages_rx=%d bit_rate=%d ecm=%d x_res=%d y_res=%d width=%d length=%d encoding=%d bad_rows=%d ecm_retries=%d remote_id=\"%s\"\n",
            t.pages_tx, t.pages_rx, t.bit_rate, t.error_correcting_mode, t.x_resolution, t.y_resolution,
            t.width, t.length, t.encoding, t.bad_rows, t.error_correcting_mode_retries, ident ? ident : "");
+    {
+        const char *rx_sub = t30_get_rx_sub_address(s);
+        printf("SUB \"%s\"\n", rx_sub ? rx_sub : "");
+    }
     printf("UDPTL tx=%ld dropped=%ld rx=%ld recovered=%ld lost=%ld\n", tx_count, tx_dropped, rx_count, rx_recovered, rx_lost);
     fflush(stdout);
 }
@@ -236,12 +240,13 @@ static void usage(void)
     fprintf(stderr, "usage: spandsp-t38-peer send|receive --file F [--local-port N] [--peer-port N] [--ecm 0|1]\n"
                     "       [--compress mh,mr,mmr] [--caller 0|1] [--id ID] [--redundancy N] [--drop-every K]\n"
                     "       [--timeout S] [--no-pacing] [--corrupt-non-ecm] [--t38-version 0|2|3]\n"
-                    "       [--rate-method 1|2] [--resolutions standard,fine,superfine] [--verbose]\n");
+                    "       [--rate-method 1|2] [--resolutions standard,fine,superfine] [--sub DIGITS] [--verbose]\n");
     exit(2);
 }
 
 int main(int argc, char *argv[])
 {
+    const char *sub = NULL;
     const char *file = NULL, *ident = "spandsp peer", *compress = "mh,mr,mmr", *resolutions = "standard,fine,superfine";
     int local_port = 0, peer_port = 0, ecm = 1, caller = -1, timeout_s = 180, verbose = 0, no_pacing = 0;
     int t38_version = 0, rate_method = 2;
@@ -270,6 +275,7 @@ int main(int argc, char *argv[])
         else if (strcmp(a, "--ecm") == 0) ecm = atoi(v);
         else if (strcmp(a, "--compress") == 0) compress = v;
         else if (strcmp(a, "--resolutions") == 0) resolutions = v;
+        else if (strcmp(a, "--sub") == 0) sub = v;
         else if (strcmp(a, "--caller") == 0) caller = atoi(v);
         else if (strcmp(a, "--id") == 0) ident = v;
         else if (strcmp(a, "--redundancy") == 0) redundancy = atoi(v);
@@ -311,6 +317,7 @@ int main(int argc, char *argv[])
     t38_set_t38_version(core, t38_version);
     t38_set_data_rate_management_method(core, rate_method);
     t30_set_tx_ident(t30, ident);
+    if (sub) t30_set_tx_sub_address(t30, sub);
     t30_set_ecm_capability(t30, ecm);
     t30_set_supported_compressions(t30, compressions);
     {

@@ -20,7 +20,7 @@ test('FCF octets are T.30 bit strings read backwards', () => {
 test('DCS for V.17 14400, fine, MMR, ECM 256, bit by bit', () => {
   const p: SessionParams = {
     modulation: { modem: 'v17', bps: 14400 }, resolution: 'fine', encoding: 'mmr', width: 'A4',
-    length: 'unlimited', minScanLineMs: 0, ecm: true, ecmFrameSize: 256,
+    length: 'unlimited', minScanLineMs: 0, ecm: true, ecmFrameSize: 256, withSubaddress: false, withSenderId: false,
   };
   const fif = buildDcs(p);
   // octet 1 (bits 1-8): none. octet 2 (bits 9-16): bit 10 (0x02), bit 14 (0x20), bit 15 (0x40)
@@ -43,7 +43,7 @@ test('DIS offering V.17, fine, MR, MMR with ECM, unlimited length', () => {
   const caps: Capabilities = {
     readyToReceive: true, modems: ['v27ter', 'v29', 'v17'], resolutions: ['standard', 'fine'],
     encodings: ['mh', 'mr', 'mmr'], widths: ['A4'], lengths: ['A4', 'B4', 'unlimited'], minScanLineMs: 0,
-    ecm: true, prefers64: false, t38: true,
+    ecm: true, prefers64: false, t38: true, subaddressing: false, password: false,
   };
   const fif = buildDis(caps);
   // bit 3 (0x04); bits 10, 11, 12, 14, 15, 16 -> 0x02+0x04+0x08+0x20+0x40+0x80 = 0xee; bit 20, 21-23, ext
@@ -74,4 +74,19 @@ test('station ids go out last character first, right-aligned', () => {
   assert.equal(fif[19], 0x20);
   assert.equal(decodeIdent(fif), '+1 555 0100');
   assert.throws(() => encodeIdent('call me'), RangeError);
+});
+
+test('DIS bits 49 and 50 offer SUB and SID; DCS bits 49 and 50 announce them', () => {
+  const caps = parseDis(buildDis({ ...parseDis(Uint8Array.of(0, 0x0a, 0)), subaddressing: true, password: true }));
+  assert.equal(caps.subaddressing, true);
+  assert.equal(caps.password, true);
+  const fif = buildDcs({
+    modulation: { modem: 'v29', bps: 9600 }, resolution: 'standard', encoding: 'mh', width: 'A4', length: 'A4',
+    minScanLineMs: 20, ecm: false, ecmFrameSize: 256, withSubaddress: true, withSenderId: false,
+  });
+  // octet 7 holds bits 49-56: bit 49 is its least significant bit
+  assert.equal(fif.length, 7);
+  assert.equal(fif[6], 0x01);
+  assert.equal(fif[5] & 0x80, 0x80, 'extend bit 48 set before it');
+  assert.equal(parseDcs(fif)?.withSubaddress, true);
 });

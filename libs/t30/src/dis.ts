@@ -23,6 +23,10 @@ export interface Capabilities {
   /** Bit 7 in DIS: 64-octet ECM frames preferred. */
   prefers64: boolean;
   t38: boolean;
+  /** Bit 49: accepts SUB (T.30 §5.3.6.2.6), the subaddress a gateway routes on. */
+  subaddressing?: boolean;
+  /** Bit 50: accepts a password / sender id frame (SID). */
+  password?: boolean;
 }
 
 /** What a DCS commands. */
@@ -35,6 +39,9 @@ export interface SessionParams {
   minScanLineMs: number;
   ecm: boolean;
   ecmFrameSize: 64 | 256;
+  /** Bits 49 and 50 in DCS: SUB and SID frames precede this DCS. */
+  withSubaddress?: boolean;
+  withSenderId?: boolean;
 }
 
 function bit(fif: Uint8Array, n: number): boolean {
@@ -118,6 +125,8 @@ export function parseDis(fif: Uint8Array): Capabilities {
     ecm,
     prefers64: bit(fif, 7),
     t38: bit(fif, 3),
+    subaddressing: bit(fif, 49),
+    password: bit(fif, 50),
   };
 }
 
@@ -148,6 +157,8 @@ export function buildDis(caps: Capabilities): Uint8Array {
   b.set(41, caps.resolutions.includes('superfine'));
   // Bit 45: metric resolutions preferred, the only kind faxgate writes
   b.set(45);
+  b.set(49, caps.subaddressing ?? false);
+  b.set(50, caps.password ?? false);
   return b.finish();
 }
 
@@ -198,6 +209,8 @@ export function buildDcs(p: SessionParams): Uint8Array {
   b.set(31, p.encoding === 'mmr');
   b.set(41, p.resolution === 'superfine');
   b.set(45);
+  b.set(49, p.withSubaddress ?? false);
+  b.set(50, p.withSenderId ?? false);
   const fif = b.finish();
   setRateBits(fif, p.modulation);
   return fif;
@@ -221,5 +234,7 @@ export function parseDcs(fif: Uint8Array): SessionParams | undefined {
     minScanLineMs: scanTimeOf(fif),
     ecm,
     ecmFrameSize: bit(fif, 28) ? 64 : 256,
+    withSubaddress: bit(fif, 49),
+    withSenderId: bit(fif, 50),
   };
 }

@@ -14,6 +14,8 @@ export abstract class EngineCore {
   protected out: T30Action[] = [];
   protected ended = false;
   protected remoteId = '';
+  protected subaddress: string | undefined;
+  protected senderId: string | undefined;
   protected readonly pages: PageStats[] = [];
   protected params: SessionParams | undefined;
   /** X bit of our frames (T.30 §5.3.6.1): 1 at the station that received DIS. */
@@ -145,6 +147,8 @@ export abstract class EngineCore {
       success: code === 'ok',
       pages: this.pages,
       remoteId: this.remoteId,
+      subaddress: this.subaddress,
+      senderId: this.senderId,
       rate: this.params ? modulationName(this.params.modulation) : undefined,
     };
     this.log(`call ended: ${result.sentence}`);

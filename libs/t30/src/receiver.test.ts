@@ -142,3 +142,16 @@ test('a command with a bad FCS is answered with CRP', () => {
   const a = r.handle(ev.type === 'hdlc' ? { ...ev, ok: false } : ev);
   assert.deepEqual(names(a), ['CRP']);
 });
+
+test('SUB and SID from the caller end up in the result', () => {
+  const r = receiver();
+  r.handle({ type: 'start' });
+  feedAll(r, [rx(FCF.TSI, encodeIdent('+1 555 0100'), false, X), rx(FCF.SUB, encodeIdent('4711'), false, X),
+    rx(FCF.SID, encodeIdent('1234'), false, X), rx(FCF.DCS, buildDcs({ ...PARAMS, withSubaddress: true, withSenderId: true }), true, X), ...tcf(1200)]);
+  feedAll(r, [{ type: 'image-data', data: Uint8Array.of(1) }, { type: 'image-end' }, rx(FCF.EOP, [], true, X)]);
+  const a = r.handle(rx(FCF.DCN, [], true, X));
+  const end = ended(a);
+  assert.ok(end?.type === 'call-ended');
+  assert.equal(end.result.subaddress, '4711');
+  assert.equal(end.result.senderId, '1234');
+});

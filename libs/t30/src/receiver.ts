@@ -45,6 +45,8 @@ export class T30Receiver extends EngineCore {
       ecm: c.ecm,
       prefers64: false,
       t38: true,
+      subaddressing: true,
+      password: true,
     };
   }
 
@@ -78,7 +80,13 @@ export class T30Receiver extends EngineCore {
   protected onFrames(frames: T30Frame[]): void {
     const last = frames[frames.length - 1];
     const fcf = fcfBase(last.fcf);
-    for (const f of frames) if (fcfBase(f.fcf) === FCF.TSI) this.remoteId = decodeIdent(f.fif);
+    for (const f of frames) {
+      const code = fcfBase(f.fcf);
+      if (code === FCF.TSI) this.remoteId = decodeIdent(f.fif);
+      // T.30 §5.3.6.2.6–7: SUB and SID share TSI's digit format
+      if (code === FCF.SUB) this.subaddress = decodeIdent(f.fif);
+      if (code === FCF.SID) this.senderId = decodeIdent(f.fif);
+    }
     if (fcf === FCF.DCN) {
       this.end(this.allDone ? 'ok' : 'remote-dcn', false);
       return;

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { T30Sender } from './sender.ts';
 import { FCF } from './fcf.ts';
 import { parseDcs, rateOf } from './dis.ts';
+import { decodeIdent } from './ident.ts';
 import { disEvents, feedAll, FULL_CAPS, names, rx, sentFrames, testDocument } from './script-helpers.ts';
 import { buildPprMap, reverseBits } from './ecm.ts';
 import type { T30Action, T30Config } from './types.ts';
@@ -237,4 +238,19 @@ test('DIS instead of a post-page response: retrain, then the same partial page a
   engine.handle({ type: 'sent' });
   a = engine.handle(rx(FCF.MCF));
   assert.equal(ended(a)?.type === 'call-ended' && ended(a)?.result.code, 'ok');
+});
+
+test('SUB and SID go before DCS when the receiver offers them; NSF before DIS is ignored', () => {
+  const { engine } = sender({ subaddress: '4711', senderId: '1234' }, 1);
+  engine.handle({ type: 'start' });
+  const [csi, dis] = disEvents({ ...FULL_CAPS, subaddressing: true, password: true });
+  const a = feedAll(engine, [rx(FCF.NSF, [0x00, 0x00, 0x0e, 0x55, 0xaa], false), csi, dis]);
+  const frames = sentFrames(a);
+  assert.deepEqual(frames.map((f) => f.name), ['TSI', 'SUB', 'SID', 'DCS']);
+  assert.equal(decodeIdent(frames[1].fif), '4711');
+  assert.equal(parseDcs(frames[3].fif)?.withSubaddress, true);
+  // without the DIS offer, no SUB
+  const other = sender({ subaddress: '4711' }, 1).engine;
+  other.handle({ type: 'start' });
+  assert.deepEqual(names(feedAll(other, disEvents())), ['TSI', 'DCS']);
 });

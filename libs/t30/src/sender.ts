@@ -69,7 +69,7 @@ export class T30Sender extends EngineCore {
     for (const f of frames) if (fcfBase(f.fcf) === FCF.CSI) this.remoteId = decodeIdent(f.fif);
     switch (this.state) {
       case 'wait-dis':
-        if (fcf === FCF.DIS) this.onDis(parseDis(last.fif));
+        if (fcf === FCF.DIS) this.onDis(parseDis(last.fif), last.fif);
         break;
       case 'wait-training-response':
         if (fcf === FCF.CFR) {
@@ -174,8 +174,9 @@ export class T30Sender extends EngineCore {
     return this.rates[this.rateIndex];
   }
 
-  private onDis(caps: Capabilities): void {
+  private onDis(caps: Capabilities, fif: Uint8Array): void {
     this.stopTimer('T1');
+    this.log(`DIS FIF ${Buffer.from(fif).toString('hex')}`);
     this.log(`DIS: modems ${caps.modems.join(',')}, ${caps.encodings.join(',')}, ecm ${caps.ecm}, ${caps.resolutions.join(',')}`);
     if (!caps.readyToReceive) {
       this.end('not-ready', true);
@@ -205,6 +206,8 @@ export class T30Sender extends EngineCore {
       minScanLineMs: ecm ? 0 : caps.minScanLineMs,
       ecm,
       ecmFrameSize: caps.prefers64 ? 64 : 256,
+      withSubaddress: !!this.config.subaddress && !!caps.subaddressing,
+      withSenderId: !!this.config.senderId && !!caps.password,
     };
     this.params = params;
     this.sendDcs();
@@ -216,10 +219,11 @@ export class T30Sender extends EngineCore {
     p.modulation = this.rate;
     this.tries++;
     this.state = 'wait-training-response';
-    this.sendFrames([
-      [FCF.TSI, encodeIdent(this.config.localId)],
-      [FCF.DCS, buildDcs(p)],
-    ]);
+    const frames: Array<[number, Uint8Array]> = [[FCF.TSI, encodeIdent(this.config.localId)]];
+    if (p.withSubaddress) frames.push([FCF.SUB, encodeIdent(this.config.subaddress as string)]);
+    if (p.withSenderId) frames.push([FCF.SID, encodeIdent(this.config.senderId as string)]);
+    frames.push([FCF.DCS, buildDcs(p)]);
+    this.sendFrames(frames);
     this.transmit({ type: 'send-tcf', modulation: this.rate, ms: TCF_MS });
     this.afterSent('T4');
   }

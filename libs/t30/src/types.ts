@@ -42,6 +42,10 @@ export interface T30Config {
   encodings: Encoding[];
   resolutions?: Resolution[];
   document?: SendDocument;
+  /** Sender: SUB to send when the receiver offers subaddressing (T.30 §5.3.6.2.6). */
+  subaddress?: string;
+  /** Sender: SID (password / sender identification) when the receiver offers it. */
+  senderId?: string;
   /**
    * Receiver only: decodes a non-ECM page to decide MCF, RTP or RTN (T.30 §5.3.6.1.6 leaves
    * the threshold to the receiver).
@@ -100,6 +104,9 @@ export interface CallResult {
   success: boolean;
   pages: PageStats[];
   remoteId: string;
+  /** Receiver: the SUB and SID the caller sent, if any. */
+  subaddress?: string;
+  senderId?: string;
   /** The last negotiated rate, if training ever completed. */
   rate?: string;
 }

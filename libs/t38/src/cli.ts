@@ -8,7 +8,7 @@ import { decodeReceivedPage, receivedTiff, tiffDocument } from './fax-document.t
 
 const USAGE = `usage:
   t38 send <host:port> <file.tif> [--local-port N] [--ecm on|off] [--id "+1 555 0100"]
-           [--encodings mh,mr,mmr] [--redundancy N] [--verbose]
+           [--sub DIGITS] [--sid DIGITS] [--encodings mh,mr,mmr] [--redundancy N] [--verbose]
   t38 receive --listen <port> --peer <host:port> -o <out.tif> [--ecm on|off] [--id ID]
            [--encodings mh,mr,mmr] [--redundancy N] [--verbose]
   (--peer host:0 learns the peer's port from its first datagram;
@@ -88,6 +88,8 @@ function bind(port: number): Promise<Socket> {
 function report(result: CallResult, elapsedMs: number, t: T38Terminal): void {
   console.log(`${result.success ? 'OK' : 'FAILED'}: ${result.sentence}`);
   console.log(`remote station: "${result.remoteId}"`);
+  if (result.subaddress !== undefined) console.log(`subaddress: "${result.subaddress}"`);
+  if (result.senderId !== undefined) console.log(`sender id: "${result.senderId}"`);
   console.log(`pages: ${result.pages.length}${result.rate ? `, last rate ${result.rate}` : ''}, time ${(elapsedMs / 1000).toFixed(1)} s`);
   for (const p of result.pages) {
     const rows = p.rows !== undefined ? `, rows ${p.rows}, bad rows ${p.badRows}` : p.badRows ? ', with errors' : '';
@@ -135,6 +137,8 @@ async function send(p: Parsed): Promise<number> {
       modems: ['v27ter', 'v29', 'v17'],
       encodings: encodingsFlag(p),
       document,
+      subaddress: p.flags.get('--sub'),
+      senderId: p.flags.get('--sid'),
     }, peer, p);
     report(result, ms, terminal);
     return result.success ? 0 : 1;

@@ -34,6 +34,8 @@ interface Case {
   peerArgs?: string[];
   /** The lossy cases: the receiving side must have rebuilt datagrams from redundancy. */
   expectRecovered?: boolean;
+  /** SUB the sender passes; a receiver that offered subaddressing must report it. */
+  sub?: string;
 }
 
 const ENCODING_CODE: Record<string, string> = { mh: '1', mr: '2', mmr: '3' }; // spandsp T4_COMPRESSION_ITU_*
@@ -44,7 +46,7 @@ async function faxgateToSpandsp(c: Case): Promise<void> {
   try {
     const port = (await sp.waitFor(/LISTENING (\d+)/))[1];
     const fg = faxgate(['send', `127.0.0.1:${port}`, docs[c.doc], '--ecm', c.ecm ? 'on' : 'off', '--id', '+1 555 0100',
-      '--encodings', c.encodings, ...(c.faxgateArgs ?? [])]);
+      '--encodings', c.encodings, ...(c.sub ? ['--sub', c.sub] : []), ...(c.faxgateArgs ?? [])]);
     const [fgCode, spCode] = await Promise.all([fg.exit, sp.exit]);
     const log = `faxgate:\n${fg.stdout()}${fg.stderr()}\nspandsp:\n${sp.stdout()}`;
     assert.equal(spCode, 0, log);
@@ -54,6 +56,8 @@ async function faxgateToSpandsp(c: Case): Promise<void> {
     assert.match(sp.stdout(), /remote_id="\+1 555 0100"/);
     assert.match(fg.stdout(), new RegExp(`${c.expect.encoding.toUpperCase()} ${c.expect.resolution} A4`), log);
     if (c.expectRecovered) assert.ok(Number(/recovered=(\d+)/.exec(sp.stdout())?.[1]) > 0, log);
+    // spandsp 0.0.6's DIS leaves bit 49 (subaddressing) clear, so T.30 lets no SUB be sent
+    if (c.sub) assert.match(sp.stdout(), /SUB ""/, log);
     assert.equal(comparePages(dir, docs[c.doc], out), null);
   } finally {
     sp.kill();
@@ -67,7 +71,7 @@ async function spandspToFaxgate(c: Case): Promise<void> {
   try {
     const port = (await fg.waitFor(/listening on 127\.0\.0\.1:(\d+)/))[1];
     const sp = start(peer, ['send', '--file', docs[c.doc], '--peer-port', port, '--ecm', c.ecm ? '1' : '0', '--compress', c.encodings,
-      '--timeout', '150', ...(c.peerArgs ?? [])]);
+      '--timeout', '150', ...(c.sub ? ['--sub', c.sub] : []), ...(c.peerArgs ?? [])]);
     const [fgCode, spCode] = await Promise.all([fg.exit, sp.exit]);
     const log = `faxgate:\n${fg.stdout()}${fg.stderr()}\nspandsp:\n${sp.stdout()}`;
     assert.equal(spCode, 0, log);
@@ -76,6 +80,7 @@ async function spandspToFaxgate(c: Case): Promise<void> {
     assert.match(fg.stdout(), /OK: Fax completed/);
     assert.match(fg.stdout(), new RegExp(`${c.expect.encoding.toUpperCase()} ${c.expect.resolution} A4`), log);
     if (c.expectRecovered) assert.ok(Number(/recovered (\d+)/.exec(fg.stdout())?.[1]) > 0, log);
+    if (c.sub) assert.match(fg.stdout(), new RegExp(`subaddress: "${c.sub}"`), log);
     assert.equal(comparePages(dir, docs[c.doc], out), null);
   } finally {
     fg.kill();
@@ -89,7 +94,7 @@ suite('T.38 interop with spandsp', { concurrency: true }, () => {
     const cases: Case[] = [
       { name: 'tx-ecm-mmr-fine-2p', doc: 'fine2', ecm: true, encodings: 'mh,mr,mmr', expect: { encoding: 'mmr', resolution: 'fine' } },
       { name: 'tx-mr-fine-2p', doc: 'fine2', ecm: false, encodings: 'mh,mr,mmr', expect: { encoding: 'mr', resolution: 'fine' } },
-      { name: 'tx-mh-std-1p', doc: 'std1', ecm: false, encodings: 'mh', expect: { encoding: 'mh', resolution: 'standard' } },
+      { name: 'tx-mh-std-1p', doc: 'std1', ecm: false, encodings: 'mh', expect: { encoding: 'mh', resolution: 'standard' }, sub: '4711' },
       { name: 'tx-ecm-mh-std-1p', doc: 'std1', ecm: true, encodings: 'mh', expect: { encoding: 'mh', resolution: 'standard' } },
       {
         name: 'tx-ecm-lossy-redundancy', doc: 'fine1', ecm: true, encodings: 'mh,mr,mmr', expect: { encoding: 'mmr', resolution: 'fine' },
@@ -131,7 +136,7 @@ suite('T.38 interop with spandsp', { concurrency: true }, () => {
     const cases: Case[] = [
       { name: 'rx-ecm-mmr-fine-2p', doc: 'fine2', ecm: true, encodings: 'mh,mr,mmr', expect: { encoding: 'mmr', resolution: 'fine' } },
       { name: 'rx-mr-fine-2p', doc: 'fine2', ecm: false, encodings: 'mh,mr', expect: { encoding: 'mr', resolution: 'fine' } },
-      { name: 'rx-mh-std-1p', doc: 'std1', ecm: false, encodings: 'mh', expect: { encoding: 'mh', resolution: 'standard' } },
+      { name: 'rx-mh-std-1p', doc: 'std1', ecm: false, encodings: 'mh', expect: { encoding: 'mh', resolution: 'standard' }, sub: '0815' },
       { name: 'rx-ecm-mr-std-1p', doc: 'std1', ecm: true, encodings: 'mh,mr', expect: { encoding: 'mr', resolution: 'standard' } },
       {
         name: 'rx-mr-lossy-redundancy', doc: 'fine1', ecm: false, encodings: 'mh,mr', expect: { encoding: 'mr', resolution: 'fine' },
