@@ -155,3 +155,11 @@ test('SUB and SID from the caller end up in the result', () => {
   assert.equal(end.result.subaddress, '4711');
   assert.equal(end.result.senderId, '1234');
 });
+
+test('a caller that hangs up after FTT gave up on training', () => {
+  const r = receiver({ refuseTraining: true });
+  r.handle({ type: 'start' });
+  feedAll(r, [...dcs(PARAMS), ...tcf(1800)]);
+  const a = r.handle(rx(FCF.DCN, [], true, X));
+  assert.equal(ended(a)?.type === 'call-ended' && ended(a)?.result.code, 'training-failed');
+});

@@ -19,6 +19,8 @@ export class T30Receiver extends EngineCore {
   private pageIndex = 0;
   private lastResponse: Array<[number, Uint8Array | number[]]> | undefined;
   private allDone = false;
+  /** Our last answer to training was FTT: a caller that gives up now gave up on training. */
+  private lastTrainingFailed = false;
   private retransmissions = 0;
   // ECM: frames of the current partial page, and the page assembled so far
   private blockFrames = new Map<number, Uint8Array>();
@@ -88,7 +90,7 @@ export class T30Receiver extends EngineCore {
       if (code === FCF.SID) this.senderId = decodeIdent(f.fif);
     }
     if (fcf === FCF.DCN) {
-      this.end(this.allDone ? 'ok' : 'remote-dcn', false);
+      this.end(this.allDone ? 'ok' : this.lastTrainingFailed && this.state === 'wait-dcs' ? 'training-failed' : 'remote-dcn', false);
       return;
     }
     if (fcf === FCF.DCS) {
@@ -195,6 +197,7 @@ export class T30Receiver extends EngineCore {
     const needed = p.modulation.bps / 8;
     const good = best >= needed && !this.config.refuseTraining;
     this.log(`TCF: ${total} octets, longest zero run ${best}, need ${needed}: ${good ? 'CFR' : 'FTT'}`);
+    this.lastTrainingFailed = !good;
     if (good) {
       this.respond([[FCF.CFR, []]]);
       this.waitPage();
@@ -294,8 +297,9 @@ export class T30Receiver extends EngineCore {
     const p = this.params as SessionParams;
     const data = reverseBits(concat(this.ecmPage));
     this.ecmPage = [];
-    this.emitPage(data, undefined, withErrors ? 1 : 0);
-    void p;
+    // ECM already guaranteed the octets; decoding here only fills in the statistics.
+    const v = this.config.judgePage?.(data, p);
+    this.emitPage(data, v?.rows, withErrors ? Math.max(1, v?.badRows ?? 0) : v?.badRows);
     this.afterPage(fcf2);
   }
 
@@ -337,7 +341,7 @@ export class T30Receiver extends EngineCore {
 
   protected onTimer(name: TimerName): void {
     if (name === 'T1') {
-      this.end(this.pageIndex > 0 ? 'training-failed' : 'no-dcs', true);
+      this.end(this.lastTrainingFailed ? 'training-failed' : 'no-dcs', true);
       return;
     }
     if (name === 'T4' && this.state === 'wait-dcs' && !this.params) {
