@@ -1,7 +1,7 @@
 import { open, readFile, rename, rm, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
-import { parseDocument, isSeq, type Document } from 'yaml';
+import { parseDocument, isMap, isScalar, isSeq, type Document } from 'yaml';
 import { DirectoryError, parseDirectory } from './directory-parse.ts';
 import { userSchema, routeSchema, type Directory, type DirectoryUserInput, type RouteRuleInput } from './directory-schema.ts';
 
@@ -44,7 +44,7 @@ export class DirectoryEditor {
       const user = check(userSchema, input, 'user');
       const i = dir.users.findIndex((u) => u.id === user.id);
       if (i >= 0 && !replace) throw new DirectoryEditError(409, `user "${user.id}" exists (use PUT /api/v1/users/${user.id} to replace it)`);
-      const node = doc.createNode(compactUser(input as DirectoryUserInput));
+      const node = compactFlow(doc.createNode(compactUser(input as DirectoryUserInput)));
       if (i >= 0) doc.setIn(['users', i], node);
       else seq(doc, 'users').items.push(node);
     });
@@ -67,7 +67,7 @@ export class DirectoryEditor {
       const items = seq(doc, 'routes').items;
       const at = position === undefined ? items.length : position;
       if (!Number.isInteger(at) || at < 0 || at > dir.routes.length) throw new DirectoryEditError(400, `position must be 0..${dir.routes.length}`);
-      items.splice(at, 0, doc.createNode(input as RouteRuleInput));
+      items.splice(at, 0, compactFlow(doc.createNode(input as RouteRuleInput)));
     });
   }
 
@@ -163,6 +163,17 @@ function compactUser(u: DirectoryUserInput): Record<string, unknown> {
   if (u.dids?.length) out.dids = u.dids.map(String);
   if (u.mailbox !== undefined) out.mailbox = String(u.mailbox);
   return out;
+}
+
+/** Lists of addresses and numbers, and a route's match, on one line as people write them. */
+function compactFlow<T>(node: T): T {
+  if (isMap(node)) {
+    for (const pair of node.items) {
+      const v = pair.value;
+      if ((isSeq(v) && v.items.every((i) => isScalar(i))) || (isMap(v) && v.items.every((i) => isScalar(i.value)))) v.flow = true;
+    }
+  }
+  return node;
 }
 
 function seq(doc: Document, key: string) {

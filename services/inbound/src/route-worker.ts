@@ -1,3 +1,4 @@
+import { Counter } from 'prom-client';
 import { UnrecoverableError, createWorker } from '@faxgate/queue';
 import type { RoleContext } from '@faxgate/runtime';
 import { InboundRecords, type DeliveryRecord } from '@faxgate/store';
@@ -13,6 +14,7 @@ import type { InboundConfig } from './config.ts';
 export function createRouteWorker(ctx: RoleContext, config: InboundConfig, source: DirectorySource) {
   const inbound = new InboundRecords(ctx.redis, ctx.base.FAXGATE_QUEUE_PREFIX);
   const attempts = config.FAXGATE_INBOUND_MAIL_ATTEMPTS;
+  const routed = new Counter({ name: 'faxgate_inbound_routed_total', help: 'Received faxes routed, by the rule that matched (did, sub-address, csid, calling-number, line, unaddressed)', labelNames: ['rule'], registers: [ctx.registry] });
   return createWorker(
     'inbound',
     {
@@ -27,6 +29,7 @@ export function createRouteWorker(ctx: RoleContext, config: InboundConfig, sourc
           const route = { rule: decision.rule, detail: decision.detail, ...(decision.user ? { user: decision.user.id } : {}) };
           if (await inbound.setRoute(inboundId, route, deliveries, new Date().toISOString())) {
             await inbound.event(inboundId, 'routed', `${decision.rule}: ${decision.detail} → ${decision.user ? `user ${decision.user.id} ` : ''}${decision.to.join(', ')} (directory ${version.slice(0, 12)})`);
+            routed.inc({ rule: decision.rule });
             ctx.log.info({ inboundId, rule: decision.rule, user: decision.user?.id, to: decision.to }, 'received fax routed');
           }
         }

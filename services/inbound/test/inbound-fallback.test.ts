@@ -108,4 +108,10 @@ test('a fax its owner\'s mail server keeps refusing goes to the unaddressed mail
   assert.equal(mail.parsed.subject, 'Fax from SENDER, 1 page');
   assert.match(mail.parsed.text ?? '', /could not be delivered there: .*(552|mailbox full)/);
   assert.deepEqual(mail.parsed.attachments.map((a) => a.contentType).sort(), ['image/png', 'image/tiff'], 'in the owner\'s format');
+
+  const metrics = await (await fetch(`${gw.httpUrl}/metrics`)).text();
+  assert.match(metrics, /^faxgate_inbound_mails_total\{outcome="retry"\} 2$/m);
+  assert.match(metrics, /^faxgate_inbound_mails_total\{outcome="failed"\} 1$/m);
+  assert.match(metrics, /^faxgate_inbound_mails_total\{outcome="sent"\} 1$/m);
+  assert.match(metrics, /^faxgate_inbound_routed_total\{rule="did"\} 1$/m);
 });

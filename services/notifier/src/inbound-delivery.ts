@@ -1,3 +1,4 @@
+import { Counter } from 'prom-client';
 import { UnrecoverableError, type Job, type JobData } from '@faxgate/queue';
 import { readTiff, tiffToPdf } from '@faxgate/fax-image';
 import type { Mailer } from '@faxgate/mail';
@@ -14,6 +15,7 @@ import { previewPng } from './preview-png.ts';
  */
 export function createInboundMailHandler(ctx: RoleContext, from: string, mailer: Mailer) {
   const inbound = new InboundRecords(ctx.redis, ctx.base.FAXGATE_QUEUE_PREFIX);
+  const mails = new Counter({ name: 'faxgate_inbound_mails_total', help: 'Tries to mail a received fax, by outcome: sent, retry (a try failed, another follows), failed (the last try failed)', labelNames: ['outcome'], registers: [ctx.registry] });
   return async ({ inboundId, delivery }: JobData<'inbound-mail'>, job: Job) => {
     const fax = await inbound.get(inboundId);
     const d = await inbound.getDelivery(inboundId, delivery);
@@ -26,6 +28,7 @@ export function createInboundMailHandler(ctx: RoleContext, from: string, mailer:
     try {
       const message = await buildMessage(ctx, fax, d, from, fallbackReason);
       const sent = await mailer.send(message);
+      mails.inc({ outcome: 'sent' });
       await inbound.updateDelivery(inboundId, delivery, { state: 'sent', attempts: attempt, sentAt: new Date().toISOString(), messageId: sent.messageId });
       await inbound.event(inboundId, 'mail sent', `delivery ${delivery} to ${d.to.join(', ')} via ${sent.via}`);
       ctx.log.info({ inboundId, delivery, to: d.to, via: sent.via }, 'received fax delivered');
@@ -35,6 +38,7 @@ export function createInboundMailHandler(ctx: RoleContext, from: string, mailer:
       const error = (err as Error).message;
       await inbound.updateDelivery(inboundId, delivery, { attempts: attempt, error });
       const last = attempt >= (job.opts.attempts ?? 1) || err instanceof UnrecoverableError;
+      mails.inc({ outcome: last ? 'failed' : 'retry' });
       if (last) await giveUp(ctx, inbound, fax, d, error, job.opts.attempts);
       throw err;
     }
