@@ -57,6 +57,24 @@ describe('our Class F files, judged by libtiff', () => {
   }
 });
 
+describe('Class F fax-quality tags', () => {
+  it('BadFaxLines, ConsecutiveBadFaxLines and CleanFaxData reach libtiff and come back', () => {
+    const bitmap = textPage(1728, 300, 6);
+    const file = scratch.write('bad-lines.tif', writeTiff([
+      { bitmap, xDpi: 204, yDpi: 196, badFaxLines: 17, consecutiveBadFaxLines: 5 },
+      { bitmap, xDpi: 204, yDpi: 98 },
+    ], { compression: 'mr' }));
+    const info = tiffinfoStrict(file);
+    assert.match(info, /Bad Fax Lines: 17/);
+    assert.match(info, /Consecutive Bad Fax Lines: 5/);
+    assert.match(info, /Fax Data: receiver regenerated \(1 = 0x1\)/);
+    assert.match(info, /Fax Data: clean \(0 = 0x0\)/);
+    const pages = readTiff(readFileSync(file));
+    assert.equal(pages[0].badFaxLines, 17);
+    assert.equal(pages[1].badFaxLines, undefined);
+  });
+});
+
 describe('files written by libtiff decode to libtiff\'s raster', () => {
   const pages = corpus.map(([, b]) => b);
   const source = scratch.write('source.tif', uncompressedTiff(pages));
