@@ -35,7 +35,7 @@ case "$mode" in
     # client, spandsp is the reference T.30/T.38 engine, HylaFAX and iaxmodem a real fax server.
     apt_install redis-server libtiff-tools ghostscript swaks gcc libc6-dev libspandsp-dev libtiff-dev \
       iaxmodem hylafax-server hylafax-client openssl socat sip-tester efax fonts-dejavu-core \
-      libnet-ssleay-perl libio-socket-ssl-perl fonts-noto-cjk
+      libnet-ssleay-perl libio-socket-ssl-perl fonts-noto-cjk libreoffice-writer-nogui
     ;;
   *) echo "usage: setup.sh run|test" >&2; exit 2 ;;
 esac

@@ -6,9 +6,7 @@ import * as mupdf from 'mupdf';
  * other scripts it asks the host through `installLoadFontFunction`; we answer from fonts
  * installed by apt (fonts-noto-cjk, fonts-dejavu-core), so CJK, Hebrew and Arabic text renders.
  */
-const FONT_DIRS = (process.env.FAXGATE_FONT_DIRS ?? '/usr/share/fonts/opentype/noto:/usr/share/fonts/truetype/dejavu:/usr/share/fonts/truetype/noto:/usr/share/fonts/opentype/noto-cjk')
-  .split(':')
-  .filter(Boolean);
+const FONT_DIRS = ['/usr/share/fonts/opentype/noto', '/usr/share/fonts/truetype/dejavu', '/usr/share/fonts/truetype/noto', '/usr/share/fonts/opentype/noto-cjk'];
 
 /** Subfont index per MuPDF script name in NotoSansCJK-*.ttc (JP, KR, SC, TC, HK order). */
 const CJK_INDEX: Record<string, number> = { JP: 0, KR: 1, SC: 2, TC: 3, HK: 4 };

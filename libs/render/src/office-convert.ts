@@ -44,8 +44,9 @@ export async function officeToPdf(data: Uint8Array, filename: string, timeoutMs:
         (err) => (err ? reject(new Error(err.killed ? `LibreOffice took longer than ${timeoutMs / 1000} s` : `LibreOffice failed: ${err.message.split('\n')[0]}`)) : resolve()),
       );
     });
-    const out = (await readdir(join(dir, 'out'))).find((f) => f.endsWith('.pdf'));
-    if (!out) throw new Error('LibreOffice produced no PDF');
+    // soffice exits 0 without output for files it cannot read.
+    const out = (await readdir(join(dir, 'out')).catch(() => [] as string[])).find((f) => f.endsWith('.pdf'));
+    if (!out) throw new Error('LibreOffice could not read it (damaged, or not the Office format its name says)');
     return new Uint8Array(await readFile(join(dir, 'out', out)));
   } finally {
     await rm(dir, { recursive: true, force: true });
