@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { firstDifference, readTiff, tiffToPdf, writeTiff, writeTiffRaw, type Bitmap, type FaxCompression } from '../src/index.ts';
 import { adversarialRasters, ditheredPhoto, textPage } from '../src/test-rasters.ts';
 import { gs, readPbm, Scratch, tiffcp } from './judges.ts';
@@ -18,6 +19,10 @@ after(() => scratch.dispose());
 function assertPdfMatches(tiff: Uint8Array, name: string): Uint8Array {
   const pdf = tiffToPdf(tiff);
   const pdfFile = scratch.write(`${name}.pdf`, pdf);
+  // Ghostscript reports (and silently repairs) malformed xref tables, objects or streams.
+  const check = spawnSync('gs', ['-dNOPAUSE', '-dBATCH', '-dSAFER', '-dPDFSTOPONERROR', '-sDEVICE=nullpage', pdfFile], { encoding: 'utf8' });
+  assert.equal(check.status, 0, check.stderr);
+  assert.doesNotMatch(check.stdout + check.stderr, /error|warning|repair/i);
   const pages = readTiff(tiff);
   pages.forEach((p, i) => {
     const out = scratch.path(`${name}-${i}.pbm`);
