@@ -334,7 +334,9 @@ export async function startHylafaxTestbed(options: TestbedOptions = {}): Promise
       stop: async () => {
         if (hfaxd) killGroup(hfaxd, 'SIGCONT');
         await stopAll();
-        await dir.remove();
+        // FAXGATE_KEEP_TESTBED=1 keeps the spool and its logs for a post-mortem.
+        if (process.env.FAXGATE_KEEP_TESTBED === '1') process.stderr.write(`HylaFAX test bed kept in ${dir.path}\n`);
+        else await dir.remove();
       },
     };
   } catch (err) {

@@ -41,12 +41,13 @@ after(async () => {
   await work?.remove();
 });
 
-test('a call from page 2 sends only page 2, and the outcome says so', async () => {
+test('a call from page 2 sends only page 2, and the outcome says so', async (t) => {
   const driver = new HylafaxLineDriver({ server, modem: bed.modemA!.deviceId, pollIntervalMs: 1_000 });
   const outcome = await driver.send(call(`fax1-r1-a2-${process.pid}`, 2), new AbortController().signal).catch(async (err: Error) => {
     err.message += `\n${await bed.diagnostics()}`;
     throw err;
   });
+  t.diagnostic(`page 2 sent in ${(outcome.durationMs / 1000).toFixed(1)} s as HylaFAX job ${outcome.hylafaxJobId}`);
   assert.equal(outcome.result, 'success', outcome.reason);
   assert.equal(outcome.pagesSent, 1);
   assert.equal(outcome.remoteId, bed.modemB!.localId);
