@@ -43,7 +43,7 @@ export function prepareMailHtml(html: string, images: InlineImage[]): { html: st
     return placeholder(attr(tag, 'alt'), host ? `image from ${host} not loaded` : 'image not loaded');
   });
   // Outlook sets pixel widths on tables and images wider than the page; the layout shrinks them.
-  const style = '<style>body{margin:36pt 40pt}img{max-width:100%;height:auto} table{max-width:100%} .faxgate-remote{border:1pt dashed black;padding:1pt 3pt;font-size:8pt}</style>';
+  const style = '<style>body{margin:36pt 40pt}img{max-width:100%;height:auto} table{max-width:100%} table[border] td,table[border] th{border:0.75pt solid black;padding:1pt 3pt} .faxgate-remote{border:1pt dashed black;padding:1pt 3pt;font-size:8pt}</style>';
   out = /<head\b[^>]*>/i.test(out) ? out.replace(/<head\b[^>]*>/i, (h) => `${h}<meta charset="utf-8">${style}`) : `<!DOCTYPE html><html><head><meta charset="utf-8">${style}</head><body>${out}</body></html>`;
   return { html: out, usedCids };
 }

@@ -193,3 +193,21 @@ test('header lines: page n of m on every page of a recipient fax, standard resol
     assert.ok(black(p.bitmap, 1500, 0, 228, 14) > 0.02, 'page number ink at the top right');
   }
 });
+
+test('cover from the sender domain template, filled from the sender directory and the recipient book', async () => {
+  const covers = join(work, 'covers');
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(join(covers, 'domains'), { recursive: true });
+  writeFileSync(join(covers, 'domains', 'example.com.html'), 'DOMAIN {{to_company}}|{{from_company}}|{{from_phone}}|{{from_fax}}|{{from_address}}');
+  const directory = join(work, 'directory.json');
+  writeFileSync(directory, JSON.stringify({ senders: { '@example.com': { company: 'Example Ltd', fax: '+1 212 555 0001', address: '1 Main St' }, 'alice@example.com': { phone: '+1 212 555 0100' } }, recipients: { '+1 212 555 0100': { company: 'Receiver Inc' } } }));
+  const { prep } = await fax(C.gmailAlternative(), { coverTemplateDir: covers, senderDirectory: directory });
+  assert.match(prep.cover.template!, /^DOMAIN /);
+  assert.deepEqual({ ...prep.sender }, { company: 'Example Ltd', fax: '+1 212 555 0001', address: '1 Main St', phone: '+1 212 555 0100', name: 'Alice Sender' });
+  const { fillTemplate, coverVariables, lookupRecipient } = await import('../src/index.ts');
+  const known = lookupRecipient(prep.directory, '+12125550100');
+  assert.equal(
+    fillTemplate(prep.cover.template!, coverVariables({ recipientNumber: '+12125550100', recipientCompany: known.company, senderAddress: 'alice@example.com', senderCompany: prep.sender.company, senderPhone: prep.sender.phone, senderFax: prep.sender.fax, senderPostal: prep.sender.address, date: new Date(), pageCount: 2 })),
+    'DOMAIN Receiver Inc|Example Ltd|+1 212 555 0100|+1 212 555 0001|1 Main St',
+  );
+});

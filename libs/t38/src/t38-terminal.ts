@@ -82,6 +82,8 @@ export class T38Terminal {
     return new Promise((resolve) => {
       this.resolveRun = resolve;
       this.o.socket.on('message', (msg: Buffer, rinfo: RemoteInfo) => this.onDatagram(msg, rinfo));
+      // A far end that is not (yet) listening is the T.30 timers' business, not a crash.
+      this.o.socket.on('error', (e: Error) => this.o.log?.(`udp: ${e.message}`));
       if (this.peer) this.begin();
     });
   }
