@@ -175,3 +175,24 @@ test('values.schema.json refuses bad values with a reason', () => {
   assert.throws(() => renderChart([], ['node.pools[0].kind=vm']), /kind/);
   assert.throws(() => renderChart([], ['ingest.service.externalTrafficPolicy=Anywhere']), /externalTrafficPolicy/);
 });
+
+test('values.yaml: every value is documented with a ## @param, and every @param names a real value', async () => {
+  const { parse } = await import('yaml');
+  const text = readFileSync(join(CHART, 'values.yaml'), 'utf8');
+  const values = parse(text) as Record<string, unknown>;
+  const params = [...text.matchAll(/^## @param (\S+) \S/gm)].map((m) => m[1]);
+  const leaves: string[] = [];
+  const walk = (v: unknown, path: string) => {
+    if (v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length > 0 && !params.includes(path)) {
+      for (const [k, x] of Object.entries(v)) walk(x, path ? `${path}.${k}` : k);
+    } else leaves.push(path);
+  };
+  walk(values, '');
+  const documented = (p: string) => params.some((d) => p === d || p.startsWith(`${d}.`));
+  assert.deepEqual(leaves.filter((p) => !documented(p)), [], 'values without a @param');
+  const has = (p: string) => p.split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), values) !== undefined;
+  assert.deepEqual(params.filter((p) => !has(p)), [], '@param naming no value');
+  // The schema knows every top-level value (it refuses unknown ones).
+  const schema = JSON.parse(readFileSync(join(CHART, 'values.schema.json'), 'utf8'));
+  assert.deepEqual(Object.keys(values).filter((k) => !schema.properties[k]), []);
+});
