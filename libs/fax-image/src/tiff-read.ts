@@ -1,7 +1,10 @@
 // TIFF reader for bilevel pages: Class F as we write it, and what other programs write
-// (several strips, FillOrder 2, uncompressed, PackBits, CCITT RLE, G3 with or without aligned EOLs).
+// (several strips, FillOrder 2, uncompressed, PackBits, LZW, Deflate, CCITT RLE, G3 with or without
+// aligned EOLs).
 import { createBitmap, type Bitmap } from './bitmap.ts';
 import { REVERSED_BITS } from './bit-writer.ts';
+import { inflateSync } from 'node:zlib';
+import { unLzw } from './lzw.ts';
 import { unpackBits } from './packbits.ts';
 import { decodeFax } from './t4-decode.ts';
 import type { FaxCompression } from './t4-encode.ts';
@@ -12,7 +15,7 @@ export interface TiffPageInfo {
   height: number;
   xDpi: number;
   yDpi: number;
-  /** 'mh', 'mr', 'mmr', 'none', 'packbits', 'ccittrle' or 'unknown(N)'. */
+  /** 'mh', 'mr', 'mmr', 'none', 'packbits', 'lzw', 'deflate', 'ccittrle' or 'unknown(N)'. */
   compression: string;
   fillOrder: 1 | 2;
   badFaxLines?: number;
@@ -79,6 +82,8 @@ function compressionName(code: number, t4Options: number): string {
     case COMPRESSION.t4: return t4Options & T4_2D ? 'mr' : 'mh';
     case COMPRESSION.t6: return 'mmr';
     case COMPRESSION.packbits: return 'packbits';
+    case COMPRESSION.lzw: return 'lzw';
+    case COMPRESSION.deflate: case COMPRESSION.adobeDeflate: return 'deflate';
     default: return `unknown(${code})`;
   }
 }
@@ -95,8 +100,13 @@ function decodePage(p: TiffPageRaw): { bitmap: Bitmap; badRows: number; consecut
     if (rows <= 0) return;
     let raster: Uint8Array;
     const code = p.compressionCode;
-    if (code === COMPRESSION.none || code === COMPRESSION.packbits) {
-      raster = code === COMPRESSION.none ? strip.subarray(0, rows * stride) : unpackBits(strip, rows * stride);
+    if (code === COMPRESSION.none || code === COMPRESSION.packbits || code === COMPRESSION.lzw ||
+      code === COMPRESSION.deflate || code === COMPRESSION.adobeDeflate) {
+      const size = rows * stride;
+      if (code === COMPRESSION.none) raster = strip.subarray(0, size);
+      else if (code === COMPRESSION.packbits) raster = unpackBits(strip, size);
+      else if (code === COMPRESSION.lzw) raster = unLzw(strip, size);
+      else raster = new Uint8Array(inflateSync(strip)).subarray(0, size);
       if (p.fillOrder === 2) raster = raster.map((b) => REVERSED_BITS[b]);
     } else if (code === COMPRESSION.t4 || code === COMPRESSION.t6 || code === COMPRESSION.ccittrle) {
       const compression: FaxCompression = code === COMPRESSION.t6 ? 'mmr' : p.t4Options & T4_2D ? 'mr' : 'mh';
@@ -147,6 +157,8 @@ export function readTiff(data: Uint8Array): TiffPageRaw[] {
     const spp = one(TAG.SamplesPerPixel, 1);
     if (bps !== 1 || spp !== 1) throw new Error(`TIFF page ${pages.length} is not bilevel (${spp} × ${bps} bits)`);
     const compressionCode = one(TAG.Compression, 1);
+    // TIFF 6.0 §14: a predictor only makes sense for multi-bit samples; refuse rather than misread.
+    if (one(TAG.Predictor, 1) !== 1) throw new Error(`TIFF page ${pages.length} uses a predictor on bilevel data`);
     const t4Options = one(TAG.T4Options, 0);
     const offsets = tags.get(TAG.StripOffsets) ?? [];
     const counts = tags.get(TAG.StripByteCounts) ?? [];

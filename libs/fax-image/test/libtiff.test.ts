@@ -90,6 +90,9 @@ describe('files written by libtiff decode to libtiff\'s raster', () => {
     ['g3:2d big-endian (MM)', ['-c', 'g3:2d', '-B']],
     ['g3 big-endian FillOrder 2', ['-c', 'g3', '-B', '-f', 'lsb2msb']],
     ['packbits, 5 rows per strip', ['-c', 'packbits', '-r', '5']],
+    ['lzw, 9 rows per strip', ['-c', 'lzw', '-r', '9']],
+    ['lzw one strip per page', ['-c', 'lzw']],
+    ['deflate', ['-c', 'zip']],
     ['uncompressed FillOrder 2, 3 rows per strip', ['-c', 'none', '-f', 'lsb2msb', '-r', '3']],
   ];
   for (const [name, args] of variants) {
