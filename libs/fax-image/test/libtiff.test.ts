@@ -75,6 +75,28 @@ describe('Class F fax-quality tags', () => {
   });
 });
 
+describe('BlackIsZero pages', () => {
+  it('are inverted into our 1 = black bitmaps, uncompressed and after tiffcp -c g4', () => {
+    const page = textPage(1728, 200, 8);
+    const samples = page.data.map((v) => v ^ 0xff);
+    const raw = writeTiffRaw([{ width: 1728, height: 200, xDpi: 204, yDpi: 196, compression: 1, fillOrder: 1, rowsPerStrip: 200, strips: [samples] }]);
+    // Our writer always says WhiteIsZero; patch the Photometric entry's value to BlackIsZero (1).
+    const dv = new DataView(raw.buffer);
+    const ifd = dv.getUint32(4, true);
+    for (let i = 0; i < dv.getUint16(ifd, true); i++) {
+      const e = ifd + 2 + i * 12;
+      if (dv.getUint16(e, true) === 262) dv.setUint16(e + 8, 1, true);
+    }
+    const file = scratch.write('min-is-black.tif', raw);
+    assert.match(tiffinfoStrict(file), /min-is-black/);
+    assertSame(readTiff(raw)[0].decode(), page, 'uncompressed');
+    const g4 = scratch.path('min-is-black-g4.tif');
+    tiffcp(['-c', 'g4', file, g4]);
+    assert.match(tiffinfoStrict(g4), /min-is-black/);
+    assertSame(readTiff(readFileSync(g4))[0].decode(), page, 'G4');
+  });
+});
+
 describe('files written by libtiff decode to libtiff\'s raster', () => {
   const pages = corpus.map(([, b]) => b);
   const source = scratch.write('source.tif', uncompressedTiff(pages));
