@@ -5,3 +5,4 @@ export * from './create-leader-elector.ts';
 export * from './kube-config.ts';
 export * from './pod-discovery.ts';
 export * from './line-status.ts';
+export * from './leader-schedule.ts';
