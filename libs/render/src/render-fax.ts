@@ -7,7 +7,7 @@ import { renderPart, type PartRenderOptions } from './render-part.ts';
 import { toBilevel } from './bilevel.ts';
 import { formatTagline, stampTagline, type TaglineFields } from './tagline.ts';
 import type { MailContent } from './mail-parts.ts';
-import type { RenderSandbox } from './render-sandbox.ts';
+import { SandboxUnavailableError, type RenderSandbox } from './render-sandbox.ts';
 
 /** Limits one document (attachment) must stay within. */
 export interface DocumentLimits {
@@ -83,6 +83,8 @@ export async function renderDocuments(content: MailContent, opts: RenderOptions)
       if (rendered.length === 0) addNotice(part.label, `${capitalise(part.label)} was not faxed: it has no pages.`);
       pages.push(...rendered);
     } catch (err) {
+      // A renderer that cannot run at all fails the job (it is retried), not the document.
+      if (err instanceof SandboxUnavailableError) throw err;
       addNotice(part.label, `${capitalise(part.label)} was not faxed: ${(err as Error).message}.`);
     }
   }

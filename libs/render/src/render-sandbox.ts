@@ -13,12 +13,17 @@ export interface SandboxLimits {
 /** A document that broke a limit or crashed its renderer: the sentence says which. */
 export class DocumentRenderError extends Error {}
 
+/** The sandbox process itself cannot start (broken install): no document is to blame. */
+export class SandboxUnavailableError extends Error {}
+
 interface Pending {
   resolve: (pages: FaxPage[]) => void;
   reject: (err: Error) => void;
 }
 
 const CHILD = new URL('./sandbox-child.ts', import.meta.url);
+/** Time a fresh sandbox process may take to load MuPDF and say it is ready. */
+const STARTUP_MS = 30_000;
 
 /**
  * Renders untrusted documents in a child process, one document at a time per child, `size`
@@ -35,9 +40,13 @@ export class RenderSandbox {
   private readonly limits: SandboxLimits;
   private readonly size: number;
 
-  constructor(limits: SandboxLimits, size = 1) {
+  private readonly entry: URL;
+
+  /** `entry` is the child module; only tests point it elsewhere. */
+  constructor(limits: SandboxLimits, size = 1, entry: URL = CHILD) {
     this.limits = limits;
     this.size = size;
+    this.entry = entry;
   }
 
   /** Renders one document in a sandbox process; rejects with a DocumentRenderError sentence. */
@@ -67,7 +76,7 @@ export class RenderSandbox {
     const ready = this.idle.pop();
     if (ready) return ready;
     if (this.all.size < this.size) {
-      const p = new SandboxProcess(this.limits.memoryMb);
+      const p = new SandboxProcess(this.limits.memoryMb, this.entry);
       this.all.add(p);
       return p;
     }
@@ -79,7 +88,7 @@ export class RenderSandbox {
     if (!p.alive) {
       this.all.delete(p);
       if (this.closed) return;
-      proc = new SandboxProcess(this.limits.memoryMb);
+      proc = new SandboxProcess(this.limits.memoryMb, this.entry);
       this.all.add(proc);
     }
     const next = this.waiting.shift();
@@ -94,21 +103,32 @@ class SandboxProcess {
   private pending: (Pending & { id: number }) | undefined;
   private nextId = 1;
   alive = true;
+  private ready = false;
+  private onReady: Array<() => void> = [];
   private exitReason: string | undefined;
 
-  constructor(memoryMb: number) {
+  constructor(memoryMb: number, entry: URL = CHILD) {
     SandboxProcess.startedCount++;
-    this.child = fork(CHILD, [], {
+    this.child = fork(entry, [], {
       serialization: 'advanced',
       // The JS heap limit backs the RSS watch for allocations V8 makes itself.
       execArgv: [`--max-old-space-size=${Math.max(64, Math.floor(memoryMb / 2))}`, '--no-warnings'],
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
+    // A renderer that does not come up at all is the gateway's problem, reported as such.
+    const startup = setTimeout(() => this.child.kill('SIGKILL'), STARTUP_MS);
+    this.onReady.push(() => clearTimeout(startup));
+    this.child.on('exit', () => clearTimeout(startup));
     let stderr = '';
     this.child.stderr?.on('data', (d: Buffer) => {
       stderr = (stderr + d.toString()).slice(-2000);
     });
-    this.child.on('message', (msg: { id: number; ok: boolean; pages?: FaxPage[]; error?: string }) => {
+    this.child.on('message', (msg: { id: number; ok: boolean; pages?: FaxPage[]; error?: string; ready?: boolean }) => {
+      if (msg.ready) {
+        this.ready = true;
+        for (const f of this.onReady.splice(0)) f();
+        return;
+      }
       const p = this.pending;
       if (!p || p.id !== msg.id) return;
       this.pending = undefined;
@@ -119,6 +139,11 @@ class SandboxProcess {
       this.alive = false;
       const p = this.pending;
       this.pending = undefined;
+      if (!this.ready && !this.exitReason) {
+        const cause = /^\w*Error: .*$/m.exec(stderr)?.[0] ?? stderr.trim().split('\n').pop() ?? '';
+        p?.reject(new SandboxUnavailableError(`the render sandbox did not start (${signal ?? `exit ${code}`}): ${cause}`));
+        return;
+      }
       const why = this.exitReason ?? (/heap out of memory|Allocation failed/i.test(stderr) ? 'it needs more memory than a document may use' : `the renderer stopped (${signal ?? `exit ${code}`})`);
       p?.reject(new DocumentRenderError(why));
     });
@@ -128,13 +153,20 @@ class SandboxProcess {
     if (!this.alive) return Promise.reject(new DocumentRenderError('the renderer stopped'));
     return new Promise<FaxPage[]>((resolve, reject) => {
       const id = this.nextId++;
-      const timer = setTimeout(() => this.kill(`it took longer than ${Math.round(limits.timeoutMs / 1000)} s to render`), limits.timeoutMs);
+      // The document's time starts when the renderer is up, not while a fresh process loads.
+      let timer: NodeJS.Timeout | undefined;
+      const startClock = () => {
+        timer = setTimeout(() => this.kill(`it took longer than ${Math.round(limits.timeoutMs / 1000)} s to render`), limits.timeoutMs);
+      };
+      if (this.ready) startClock();
+      else this.onReady.push(startClock);
       const watch = setInterval(() => {
         const rss = residentMb(this.child.pid);
         if (rss !== undefined && rss > limits.memoryMb) this.kill(`it needs more than ${limits.memoryMb} MB of memory to render`);
       }, 50);
       const done = () => {
-        clearTimeout(timer);
+        if (timer) clearTimeout(timer);
+        this.onReady = this.onReady.filter((f) => f !== startClock);
         clearInterval(watch);
       };
       this.pending = {

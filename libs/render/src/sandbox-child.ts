@@ -20,6 +20,9 @@ process.on('message', (msg: Request) => {
   })();
 });
 
+// Tells the parent the renderer loaded: an exit before this is the gateway's fault, not the document's.
+process.send!({ ready: true });
+
 function describe(err: unknown): string {
   const m = err instanceof Error ? err.message : String(err);
   // Out of WebAssembly memory inside MuPDF or libvips' pixel limit: say it plainly.

