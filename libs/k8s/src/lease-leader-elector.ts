@@ -1,4 +1,4 @@
-import { ApiException, type CoordinationV1Api, type V1Lease } from '@kubernetes/client-node';
+import { ApiException, V1MicroTime, type CoordinationV1Api, type V1Lease } from '@kubernetes/client-node';
 import { ElectorBase, type ElectionTiming } from './leader-elector.ts';
 
 export interface LeaseElectorOptions {
@@ -34,7 +34,9 @@ export class LeaseLeaderElector extends ElectorBase {
   }
 
   protected async tryAcquireOrRenew(): Promise<boolean> {
-    const now = new Date();
+    // The API server parses Lease times as MicroTime (six fractional digits); a plain Date
+    // serializes with three and the write is refused with 400.
+    const now = new V1MicroTime();
     let lease: V1Lease;
     try {
       lease = await this.api.readNamespacedLease({ name: this.name, namespace: this.namespace });
@@ -81,7 +83,7 @@ export class LeaseLeaderElector extends ElectorBase {
     const lease = await this.api.readNamespacedLease({ name: this.name, namespace: this.namespace });
     if (lease.spec?.holderIdentity !== this.identity) return;
     // An empty holder tells the other candidates the role is free now (no expiry wait).
-    const body: V1Lease = { ...lease, spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: new Date() } };
+    const body: V1Lease = { ...lease, spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: new V1MicroTime() } };
     try {
       await this.api.replaceNamespacedLease({ name: this.name, namespace: this.namespace, body });
     } catch (err) {

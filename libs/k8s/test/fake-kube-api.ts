@@ -109,6 +109,13 @@ export class FakeKubeApi {
   }
 
   private leaseRoute(method: string, ns: string, name: string | undefined, body: Obj | undefined, res: ServerResponse): void {
+    // The API server decodes Lease times as MicroTime (RFC 3339 with exactly six fractional digits).
+    const spec = (body?.spec ?? {}) as Record<string, unknown>;
+    for (const f of ['renewTime', 'acquireTime']) {
+      if (spec[f] !== undefined && !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}(Z|[+-]\d\d:\d\d)$/.test(String(spec[f]))) {
+        return send(res, 400, status(400, 'BadRequest', `Lease in version "v1" cannot be handled as a Lease: parsing time "${String(spec[f])}" as "2006-01-02T15:04:05.000000Z07:00"`));
+      }
+    }
     if (method === 'GET' && name) {
       const l = this.leases.get(`${ns}/${name}`);
       return l ? send(res, 200, l) : send(res, 404, status(404, 'NotFound', `leases.coordination.k8s.io "${name}" not found`));
