@@ -228,7 +228,9 @@ One faxgate container. Call with (dict "root" $ "roles" (list "render") "env" $v
 {{/* Pod-level settings every faxgate pod shares. */}}
 {{- define "faxgate.podSpecCommon" -}}
 serviceAccountName: {{ include "faxgate.serviceAccountName" . }}
-automountServiceAccountToken: {{ .Values.rbac.create }}
+{{- /* The API token is needed for Leases and pod discovery: with the chart's Role, or with a
+ServiceAccount the operator brings (and grants). */}}
+automountServiceAccountToken: {{ or .Values.rbac.create (not .Values.serviceAccount.create) }}
 terminationGracePeriodSeconds: {{ .Values.terminationGracePeriodSeconds }}
 {{- with .Values.image.pullSecrets }}
 imagePullSecrets:

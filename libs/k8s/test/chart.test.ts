@@ -196,3 +196,9 @@ test('values.yaml: every value is documented with a ## @param, and every @param 
   const schema = JSON.parse(readFileSync(join(CHART, 'values.schema.json'), 'utf8'));
   assert.deepEqual(Object.keys(values).filter((k) => !schema.properties[k]), []);
 });
+
+test('charts/faxgate/README.md has the current parameter tables', async () => {
+  const { renderReadme } = await import('./chart-readme.ts');
+  const current = readFileSync(join(CHART, 'README.md'), 'utf8');
+  assert.equal(current, renderReadme(current), 'run: node libs/k8s/test/chart-readme.ts --write');
+});
