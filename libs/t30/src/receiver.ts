@@ -45,7 +45,7 @@ export class T30Receiver extends EngineCore {
       lengths: ['A4', 'B4', 'unlimited'],
       minScanLineMs: 0,
       ecm: c.ecm,
-      prefers64: false,
+      prefers64: c.ecmFrameSize === 64,
       t38: true,
       subaddressing: true,
       password: true,

@@ -205,7 +205,7 @@ export class T30Sender extends EngineCore {
       length: caps.lengths.includes('unlimited') ? 'unlimited' : caps.lengths.includes('B4') ? 'B4' : 'A4',
       minScanLineMs: ecm ? 0 : caps.minScanLineMs,
       ecm,
-      ecmFrameSize: caps.prefers64 ? 64 : 256,
+      ecmFrameSize: caps.prefers64 || this.config.ecmFrameSize === 64 ? 64 : 256,
       withSubaddress: !!this.config.subaddress && !!caps.subaddressing,
       withSenderId: !!this.config.senderId && !!caps.password,
     };

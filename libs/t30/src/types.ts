@@ -51,6 +51,8 @@ export interface T30Config {
    * the threshold to the receiver).
    */
   judgePage?: (data: Uint8Array, params: SessionParams) => PageVerdict;
+  /** ECM frame size to ask for (receiver, DIS bit 7) or to use (sender); default 256. */
+  ecmFrameSize?: 64 | 256;
   /** Bad rows above this share of a page earn RTN; default 5 %. */
   maxBadRowShare?: number;
   /** Test hook for the failure path: answer FTT to every TCF. */

@@ -14,7 +14,7 @@ const USAGE = `usage:
   (--peer host:0 learns the peer's port from its first datagram;
    --drop-every K withholds every K-th outgoing datagram, to try redundancy on a lossy line;
    --drop-image-only counts only datagrams of high-speed data)
-  common options: [--t38-version 0-3] [--rate-method 1|2] [--indicator-repeats N]`;
+  common options: [--t38-version 0-3] [--rate-method 1|2] [--indicator-repeats N] [--ecm-frame 64|256]`;
 
 class UsageError extends Error {}
 
@@ -63,6 +63,12 @@ function onOff(p: Parsed, name: string, dflt: boolean): boolean {
   if (v === undefined) return dflt;
   if (v !== 'on' && v !== 'off') throw new UsageError(`${name} takes on or off`);
   return v === 'on';
+}
+
+function ecmFrameFlag(p: Parsed): 64 | 256 {
+  const v = intFlag(p, '--ecm-frame', 256);
+  if (v !== 64 && v !== 256) throw new UsageError('--ecm-frame takes 64 or 256');
+  return v;
 }
 
 function versionFlag(p: Parsed): T38Version {
@@ -137,6 +143,7 @@ async function send(p: Parsed): Promise<number> {
       modems: ['v27ter', 'v29', 'v17'],
       encodings: encodingsFlag(p),
       document,
+      ecmFrameSize: ecmFrameFlag(p),
       subaddress: p.flags.get('--sub'),
       senderId: p.flags.get('--sid'),
     }, peer, p);
@@ -164,6 +171,7 @@ async function receive(p: Parsed): Promise<number> {
       modems: ['v27ter', 'v29', 'v17'],
       encodings: encodingsFlag(p),
       judgePage: (data, params) => decodeReceivedPage(data, params),
+      ecmFrameSize: ecmFrameFlag(p),
     }, peer, p, (data, params) => pages.push({ data, params }));
     if (pages.length > 0) await writeFile(outPath, receivedTiff(pages));
     report(result, ms, terminal);

@@ -20,17 +20,17 @@ export function tempDir(): { dir: string; cleanup: () => void } {
 }
 
 /** A reference document from PostScript through Ghostscript's tiffg4 device. */
-export function makeTiff(dir: string, name: string, pages: number, yDpi: 98 | 196, paper: 'a4' | 'b4' = 'a4'): string {
+export function makeTiff(dir: string, name: string, pages: number, yDpi: 98 | 196, paper: 'a4' | 'b4' = 'a4', lines = 6): string {
   const ps = join(dir, `${name}.ps`);
-  const lines: string[] = ['%!PS', '/Helvetica findfont 26 scalefont setfont'];
+  const out: string[] = ['%!PS', '/Helvetica findfont 26 scalefont setfont'];
   for (let p = 1; p <= pages; p++) {
-    for (let i = 0; i < 6; i++) lines.push(`72 ${740 - i * 44} moveto (faxgate T.38 page ${p} of ${pages}, line ${i + 1}) show`);
-    lines.push(`${60 + p * 40} 120 moveto 480 ${300 + p * 30} lineto 5 setlinewidth stroke showpage`);
+    for (let i = 0; i < lines; i++) out.push(`72 ${760 - i * (lines > 6 ? 22 : 44)} moveto (faxgate T.38 page ${p} of ${pages}, line ${i + 1}) show`);
+    out.push(`${60 + p * 40} 120 moveto 480 ${300 + p * 30} lineto 5 setlinewidth stroke showpage`);
   }
-  writeFileSync(ps, lines.join('\n') + '\n');
-  const out = join(dir, `${name}.tif`);
-  execFileSync('gs', ['-q', '-dNOPAUSE', '-dBATCH', '-dSAFER', '-sDEVICE=tiffg4', `-r204x${yDpi}`, `-sPAPERSIZE=${paper}`, `-sOutputFile=${out}`, ps]);
-  return out;
+  writeFileSync(ps, out.join('\n') + '\n');
+  const tif = join(dir, `${name}.tif`);
+  execFileSync('gs', ['-q', '-dNOPAUSE', '-dBATCH', '-dSAFER', '-sDEVICE=tiffg4', `-r204x${yDpi}`, `-sPAPERSIZE=${paper}`, `-sOutputFile=${tif}`, ps]);
+  return tif;
 }
 
 /**

@@ -11,7 +11,7 @@ import { buildSpandspPeer, comparePages, faxgate, makeTiff, start, tempDir } fro
 let peer = '';
 let dir = '';
 let cleanup = () => {};
-const docs = { fine2: '', std1: '', fine1: '', b4fine1: '' };
+const docs = { fine2: '', std1: '', fine1: '', b4fine1: '', dense1: '' };
 
 before(() => {
   peer = buildSpandspPeer();
@@ -20,6 +20,8 @@ before(() => {
   docs.std1 = makeTiff(dir, 'std1', 1, 98);
   docs.fine1 = makeTiff(dir, 'fine1', 1, 196);
   docs.b4fine1 = makeTiff(dir, 'b4fine1', 1, 196, 'b4');
+  // a page whose MH coding outgrows one partial page (256 frames of 256 octets)
+  docs.dense1 = makeTiff(dir, 'dense1', 1, 196, 'a4', 32);
 });
 after(() => cleanup());
 
@@ -34,6 +36,8 @@ interface Case {
   peerArgs?: string[];
   /** The lossy cases: the receiving side must have rebuilt datagrams from redundancy. */
   expectRecovered?: boolean;
+  /** The first page's coded size must exceed this (to be sure it spans partial pages). */
+  minOctets?: number;
   /** SUB the sender passes; a receiver that offered subaddressing must report it. */
   sub?: string;
 }
@@ -56,6 +60,7 @@ async function faxgateToSpandsp(c: Case): Promise<void> {
     assert.match(sp.stdout(), /remote_id="\+1 555 0100"/);
     assert.match(fg.stdout(), new RegExp(`${c.expect.encoding.toUpperCase()} ${c.expect.resolution} A4`), log);
     if (c.expectRecovered) assert.ok(Number(/recovered=(\d+)/.exec(sp.stdout())?.[1]) > 0, log);
+    if (c.minOctets) assert.ok(Number(/page 1: .*?, (\d+) octets/.exec(fg.stdout())?.[1]) > c.minOctets, log);
     // spandsp 0.0.6's DIS leaves bit 49 (subaddressing) clear, so T.30 lets no SUB be sent
     if (c.sub) assert.match(sp.stdout(), /SUB ""/, log);
     assert.equal(comparePages(dir, docs[c.doc], out), null);
@@ -81,6 +86,7 @@ async function spandspToFaxgate(c: Case): Promise<void> {
     assert.match(fg.stdout(), new RegExp(`${c.expect.encoding.toUpperCase()} ${c.expect.resolution} A4`), log);
     if (c.expectRecovered) assert.ok(Number(/recovered (\d+)/.exec(fg.stdout())?.[1]) > 0, log);
     if (c.sub) assert.match(fg.stdout(), new RegExp(`subaddress: "${c.sub}"`), log);
+    if (c.minOctets) assert.ok(Number(/page 1: .*?, (\d+) octets/.exec(fg.stdout())?.[1]) > c.minOctets, log);
     assert.equal(comparePages(dir, docs[c.doc], out), null);
   } finally {
     fg.kill();
@@ -99,6 +105,11 @@ suite('T.38 interop with spandsp', { concurrency: true }, () => {
       {
         name: 'tx-ecm-lossy-redundancy', doc: 'fine1', ecm: true, encodings: 'mh,mr,mmr', expect: { encoding: 'mmr', resolution: 'fine' },
         faxgateArgs: ['--drop-every', '4', '--redundancy', '3'], expectRecovered: true,
+      },
+      {
+        // 64-octet frames (DCS bit 28): the dense MH page fills several partial pages
+        name: 'tx-ecm-64-octet-frames-multi-block', doc: 'dense1', ecm: true, encodings: 'mh', expect: { encoding: 'mh', resolution: 'fine' },
+        faxgateArgs: ['--ecm-frame', '64'], minOctets: 2 * 256 * 64,
       },
       {
         name: 'tx-t38v3-indicator-repeats', doc: 'fine1', ecm: true, encodings: 'mh,mr,mmr', expect: { encoding: 'mmr', resolution: 'fine' },
@@ -141,6 +152,10 @@ suite('T.38 interop with spandsp', { concurrency: true }, () => {
       {
         name: 'rx-mr-lossy-redundancy', doc: 'fine1', ecm: false, encodings: 'mh,mr', expect: { encoding: 'mr', resolution: 'fine' },
         peerArgs: ['--drop-every', '4', '--redundancy', '3'], expectRecovered: true,
+      },
+      {
+        name: 'rx-ecm-mh-two-partial-pages', doc: 'dense1', ecm: true, encodings: 'mh', expect: { encoding: 'mh', resolution: 'fine' },
+        minOctets: 256 * 256,
       },
       {
         name: 'rx-t38v3-ecm', doc: 'fine1', ecm: true, encodings: 'mh,mr,mmr', expect: { encoding: 'mmr', resolution: 'fine' },
