@@ -163,3 +163,20 @@ test('a caller that hangs up after FTT gave up on training', () => {
   const a = r.handle(rx(FCF.DCN, [], true, X));
   assert.equal(ended(a)?.type === 'call-ended' && ended(a)?.result.code, 'training-failed');
 });
+
+test('a page with a few bad rows is kept and answered RTP; the caller retrains for the next', () => {
+  const r = receiver();
+  r.handle({ type: 'start' });
+  feedAll(r, [...dcs(PARAMS), ...tcf(1200)]);
+  // judge: 1 bad row (0xee) in 40 is within the 5 % allowance
+  const page = new Uint8Array(40).fill(1);
+  page[7] = 0xee;
+  let a = feedAll(r, [{ type: 'image-data', data: page }, { type: 'image-end' }, rx(FCF.MPS, [], true, X)]);
+  assert.deepEqual(names(a), ['RTP']);
+  assert.equal(pages(a).length, 1);
+  a = feedAll(r, [...dcs(PARAMS), ...tcf(1200)]);
+  assert.deepEqual(names(a), ['CFR']);
+  a = feedAll(r, [{ type: 'image-data', data: Uint8Array.of(1, 2) }, { type: 'image-end' }, rx(FCF.EOP, [], true, X)]);
+  assert.deepEqual(names(a), ['MCF']);
+  assert.equal(pages(a)[0].index, 1);
+});

@@ -289,7 +289,8 @@ export class T30Receiver extends EngineCore {
       return;
     }
     this.emitPage(data, rows, badRows);
-    this.respond([[FCF.MCF, []]]);
+    // T.30 §5.3.6.1.6: a usable page with some damage is kept, but RTP asks for retraining
+    this.respond([[badRows ? FCF.RTP : FCF.MCF, []]]);
     this.afterPage(fcf);
   }
 
