@@ -54,10 +54,7 @@ export class MuPdfEngine implements RenderEngine {
       }
       const heightPt = opts.pageHeightPt ?? 792;
       const flowing = mimeType === 'text/html' || mimeType === 'application/xhtml+xml';
-      if (flowing) {
-        // HTML is laid out straight onto the fax width, so text is never scaled.
-        doc.layout(FAX_WIDTH_PT, heightPt, 11);
-      }
+      if (flowing) layoutToFit(doc, heightPt);
       const n = doc.countPages();
       if (opts.maxPages !== undefined && n > opts.maxPages) {
         throw new Error(`it has ${n} pages, more than the limit of ${opts.maxPages}`);
@@ -83,6 +80,60 @@ export class MuPdfEngine implements RenderEngine {
   renderTextLine(fields: string[], sizePt: number, yDpi: number): GrayPage {
     return drawTextLine(fields, sizePt, yDpi);
   }
+}
+
+/** Widest layout tried for HTML that does not fit the fax width: four times the page. */
+const MAX_LAYOUT_WIDENING = 4;
+
+/**
+ * HTML is laid out straight onto the fax width, so text is not scaled. Content with a fixed
+ * width beyond it (a 1200-pixel newsletter table) would be cut off at the page edge, so the
+ * document is laid out again as wide as its content, on a page as much taller, and every page
+ * is later scaled down onto the fax width: smaller, never cropped.
+ */
+function layoutToFit(doc: mupdf.Document, heightPt: number): void {
+  let width = FAX_WIDTH_PT;
+  doc.layout(width, heightPt, 11);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const right = widestContent(doc);
+    if (right <= width + 1) return;
+    const factor = Math.min(MAX_LAYOUT_WIDENING, (right + 36) / FAX_WIDTH_PT);
+    if (factor * FAX_WIDTH_PT <= width) return;
+    width = factor * FAX_WIDTH_PT;
+    doc.layout(width, heightPt * factor, 11);
+  }
+}
+
+/** The right edge of everything drawn on any page (text, paths, images), in points. */
+function widestContent(doc: mupdf.Document): number {
+  let right = 0;
+  const grow = (r: mupdf.Rect) => {
+    if (Number.isFinite(r[2]) && r[2] > right) right = r[2];
+  };
+  const noStroke = null as unknown as mupdf.StrokeState;
+  const dev = new mupdf.Device({
+    fillPath: (path, _evenOdd, ctm) => grow(path.getBounds(noStroke, ctm)),
+    strokePath: (path, stroke, ctm) => grow(path.getBounds(stroke, ctm)),
+    fillText: (text, ctm) => grow(text.getBounds(noStroke, ctm)),
+    strokeText: (text, stroke, ctm) => grow(text.getBounds(stroke, ctm)),
+    fillImage: (_image, ctm) => grow(mupdf.Rect.transform([0, 0, 1, 1], ctm)),
+    fillImageMask: (_image, ctm) => grow(mupdf.Rect.transform([0, 0, 1, 1], ctm)),
+  });
+  try {
+    const n = doc.countPages();
+    for (let i = 0; i < n; i++) {
+      const page = doc.loadPage(i);
+      try {
+        page.run(dev, mupdf.Matrix.identity);
+      } finally {
+        page.destroy();
+      }
+    }
+    dev.close();
+  } finally {
+    dev.destroy();
+  }
+  return right;
 }
 
 let lineFont: mupdf.Font | undefined;

@@ -88,3 +88,20 @@ test('Office documents: a clear reason when conversion is off; the page limit ho
   const many = C.psToPdf(C.letterPs(Array.from({ length: 6 }, (_, i) => ({ ...C.A4, title: `p${i}` }))));
   await assert.rejects(renderPart({ label: 'm.pdf', mimeType: 'application/pdf', data: many }, { ...base, maxPages: 5 }), /it has 6 pages, more than the limit of 5/);
 });
+
+test('HTML wider than the page (a 1200-pixel table) is laid out wide and scaled down, not cut off at the edge', async () => {
+  const { prepareMailHtml } = await import('../src/html-mail.ts');
+  const cells = Array.from({ length: 8 }, (_, i) => `<td style="border:1px solid black">Column ${i + 1} with some words</td>`).join('');
+  const html = prepareMailHtml(`<table width="1200" style="width:1200px"><tr>${cells}</tr></table><p>after</p>`, []).html;
+  const pages = await renderPart({ label: 'wide.html', mimeType: 'text/html', data: new TextEncoder().encode(html) }, base);
+  assert.equal(pages.length, 1);
+  const b = pages[0].bitmap;
+  let edge = 0;
+  let right = 0;
+  for (let y = 0; y < 600; y++) {
+    for (let x = 1716; x < 1728; x++) edge += getPixel(b, x, y);
+    for (let x = 1400; x < 1716; x++) right += getPixel(b, x, y);
+  }
+  assert.equal(edge, 0, 'nothing runs into the right edge');
+  assert.ok(right > 200, `the last columns are on the page (${right} black pels)`);
+});
