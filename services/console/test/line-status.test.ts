@@ -58,8 +58,8 @@ test('the console lists every node\'s lines and calls; a drained node takes no n
     FAXGATE_CONSOLE_PASSWORD: 'pw',
     FAXGATE_CONSOLE_TOKEN: TOKEN,
     FAXGATE_JOB_BACKOFF: '100ms',
-    // Calls last long enough (about a second) to be seen in progress.
-    FAXGATE_SIM_TIME_SCALE: '0.05',
+    // Calls last long enough (about two seconds) to be seen in progress.
+    FAXGATE_SIM_TIME_SCALE: '0.1',
   };
   const front = await runRoles([consoleRole, notifierRole, nodeRole, dispatchRole, renderRole, ingestRole] as unknown as RoleDefinition[], { env: { ...base, FAXGATE_NODE_ID: 'node-a', FAXGATE_NODE_LINES: '2' } });
   let second: RunningGateway | undefined = await runRoles([nodeRole] as unknown as RoleDefinition[], { env: { ...base, FAXGATE_NODE_ID: 'node-b', FAXGATE_NODE_LINES: '3' } });
