@@ -29,6 +29,14 @@ export const MODE_EXTENSION = 10;
 export const MODE_DECODE = new Uint16Array(1 << MODE_PEEK_BITS);
 export const MODE_CODE = new Uint8Array(11);
 /**
+ * Two consecutive terminating run codes (this colour, then the other) read with one 13-bit
+ * lookup, index (colour << 13) | bits: bit 21 set, total length in bits 16..20, first length in
+ * bits 12..15, second run in bits 6..11, first run in bits 0..5; 0 = not two short runs.
+ * Dithered MH pages are almost all such pairs.
+ */
+export const RUN_PAIR_DECODE = new Int32Array(2 << RUN_PEEK_BITS);
+
+/**
  * Two consecutive vertical-mode codes read with one 8-bit lookup (they are most of the codes on
  * dithered pages): (1 << 15) | (len1 << 9) | ((d1 + 3) << 6) | (len2 << 3) | (d2 + 3); 0 = not
  * two vertical codes within 8 bits.
@@ -85,6 +93,20 @@ function build(): void {
     fillDecode(modeTable, code, MODE_PEEK_BITS, (code.length << 8) | mode);
   }
   MODE_DECODE.set(modeTable);
+  const size = 1 << RUN_PEEK_BITS;
+  [WHITE_DECODE, BLACK_DECODE].forEach((firstTable, c) => {
+    const secondTable = c ? WHITE_DECODE : BLACK_DECODE;
+    for (let i = 0; i < size; i++) {
+      const e1 = firstTable[i];
+      if (!(e1 & TERMINATING_FLAG)) continue;
+      const l1 = (e1 >>> 16) & 0xff;
+      const e2 = secondTable[(i << l1) & (size - 1)];
+      if (!(e2 & TERMINATING_FLAG)) continue;
+      const l2 = (e2 >>> 16) & 0xff;
+      if (l1 + l2 > RUN_PEEK_BITS) continue;
+      RUN_PAIR_DECODE[(c << RUN_PEEK_BITS) | i] = (1 << 21) | ((l1 + l2) << 16) | (l1 << 12) | ((e2 & 0xffff) << 6) | (e1 & 0xffff);
+    }
+  });
   for (let i = 0; i < 1 << PAIR_PEEK_BITS; i++) {
     const e1 = modeTable[i >>> (PAIR_PEEK_BITS - MODE_PEEK_BITS)];
     const m1 = e1 & 0xff;

@@ -5,7 +5,7 @@ import { paintRow } from './changes.ts';
 import type { BitOrder, FaxCompression } from './t4-encode.ts';
 import {
   BLACK_DECODE, MODE_DECODE, MODE_HORIZONTAL, MODE_PASS, MODE_PEEK_BITS, MODE_V0, RUN_PEEK_BITS,
-  PAIR_PEEK_BITS, TERMINATING_FLAG, V_PAIR_DECODE, WHITE_DECODE,
+  PAIR_PEEK_BITS, RUN_PAIR_DECODE, TERMINATING_FLAG, V_PAIR_DECODE, WHITE_DECODE,
 } from './run-codes.ts';
 
 export interface FaxDecodeOptions {
@@ -54,10 +54,42 @@ function decode1D(r: BitReader, width: number, cur: Int32Array): number {
   let pos = r.pos;
   let w = load(d, pos);
   let avail = 32 - (pos & 7);
+  const pairs = RUN_PAIR_DECODE;
+  const end = r.end;
   let a = 0;
   let colour = 0;
   let n = 0;
   for (;;) {
+    if (avail < RUN_PEEK_BITS) {
+      w = load(d, pos);
+      avail = 32 - (pos & 7);
+    }
+    const pe = pairs[(colour << RUN_PEEK_BITS) | (w >>> (32 - RUN_PEEK_BITS))];
+    if (pe !== 0) {
+      // Two short runs from one lookup, each handled as in the general path below.
+      const r1 = pe & 63;
+      a += r1;
+      if (a >= width) {
+        pos += (pe >>> 12) & 15;
+        r.pos = pos;
+        return a === width && pos <= end ? n : -1;
+      }
+      if (r1 === 0 && n > 0 && cur[n - 1] === a) n--;
+      else cur[n++] = a;
+      const r2 = (pe >>> 6) & 63;
+      const l = (pe >>> 16) & 31;
+      w <<= l;
+      avail -= l;
+      pos += l;
+      a += r2;
+      if (a >= width || pos > end) {
+        r.pos = pos;
+        return a === width && pos <= end ? n : -1;
+      }
+      if (r2 === 0 && n > 0 && cur[n - 1] === a) n--;
+      else cur[n++] = a;
+      continue;
+    }
     const table = colour ? black : white;
     let run = 0;
     for (;;) {
@@ -87,7 +119,7 @@ function decode1D(r: BitReader, width: number, cur: Int32Array): number {
       return a === width && pos <= r.end ? n : -1;
     }
     // A zero-length run cancels the previous change, so lists stay strictly increasing.
-    if (run === 0 && n > 0) n--;
+    if (run === 0 && n > 0 && cur[n - 1] === a) n--;
     else cur[n++] = a;
     colour ^= 1;
   }

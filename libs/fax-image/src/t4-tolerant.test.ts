@@ -72,6 +72,19 @@ describe('tolerant T.4 decoding', () => {
     assert.equal(r.bitmap.height, 2);
   });
 
+  it('zero-length runs in the middle of a row cancel out, however many follow each other', () => {
+    const w = new BitWriter();
+    w.put(1, 12);
+    // T.4 Tables 1-2: W3, B2, W5, B0, W0, B5, then white 1664 + 49 to the end of a 1728 row.
+    for (const code of ['1000', '11', '1100', '0000110111', '00110101', '0011', '011000', '01010010']) w.put(parseInt(code, 2), code.length);
+    const r = decodeFax(w.finish(), { compression: 'mh', width: 1728 });
+    assert.equal(r.badRows, 0);
+    assert.equal(r.bitmap.height, 1);
+    const black = [];
+    for (let x = 0; x < 1728; x++) if (r.bitmap.data[x >> 3] & (0x80 >> (x & 7))) black.push(x);
+    assert.deepEqual(black, [3, 4, 10, 11, 12, 13, 14]);
+  });
+
   it('missing RTC, extra fill and extra EOLs are accepted without bad rows', () => {
     const w = new BitWriter();
     w.zeros(40);
