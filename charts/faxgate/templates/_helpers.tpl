@@ -215,7 +215,7 @@ One faxgate container. Call with (dict "root" $ "roles" (list "render") "env" $v
     {{- end }}
   {{- include "faxgate.probes" . | nindent 2 }}
   resources:
-    {{- toYaml .resources | nindent 4 }}
+    {{- toYaml (.resources | default dict) | nindent 4 }}
   securityContext:
     {{- toYaml (mergeOverwrite (deepCopy .root.Values.securityContext) (.securityContext | default dict)) | nindent 4 }}
   volumeMounts:

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { resolve } from 'node:path';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { helmBinary } from './helm-binary.ts';
 
@@ -65,4 +66,48 @@ export function find(ms: Manifest[], kind: string, name: string): Manifest {
 /** The pod templates of every workload (Deployment, StatefulSet, DaemonSet). */
 export function workloads(ms: Manifest[]): Manifest[] {
   return ms.filter((m) => ['Deployment', 'StatefulSet', 'DaemonSet'].includes(m.kind));
+}
+
+/**
+ * Unknown fields: the OpenAPI validators accept them (as the API server does by default, with a
+ * warning), so a misspelt field would pass silently. TypeScript's excess-property check against
+ * the kubernetes-models interfaces catches them: each manifest becomes a typed object literal and
+ * tsc reports every field its kind does not have. Returns tsc's messages (empty when all fit).
+ */
+export function unknownFieldErrors(ms: Manifest[]): string[] {
+  mkdirSync(resolve(CHART, '../../.test-tmp'), { recursive: true });
+  const dir = mkdtempSync(join(resolve(CHART, '../../.test-tmp'), 'chart-types-'));
+  try {
+    const lines: string[] = [];
+    const imports = new Map<string, string>();
+    ms.forEach((m, i) => {
+      const mod = modelModule(m.apiVersion);
+      const alias = `T${imports.size}`;
+      if (!imports.has(`${mod}#${m.kind}`)) imports.set(`${mod}#${m.kind}`, alias);
+      const a = imports.get(`${mod}#${m.kind}`)!;
+      lines.push(`// ${m.kind} ${m.metadata.name}\nexport const m${i}: ${a} = ${JSON.stringify(m, null, 2)};`);
+    });
+    const head = [...imports].map(([key, alias]) => {
+      const [mod, kind] = key.split('#');
+      return `import type { I${kind} as ${alias} } from '${mod}';`;
+    });
+    writeFileSync(join(dir, 'check.ts'), `${head.join('\n')}\n${lines.join('\n')}\n`);
+    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true, noEmit: true, module: 'nodenext', moduleResolution: 'nodenext', skipLibCheck: true, types: [] }, files: ['check.ts'] }));
+    try {
+      execFileSync(join(resolve(CHART, '../..'), 'node_modules/.bin/tsc'), ['-p', join(dir, 'tsconfig.json')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      return [];
+    } catch (err) {
+      const out = `${(err as { stdout?: string }).stdout ?? ''}${(err as { stderr?: string }).stderr ?? ''}`;
+      const src = readFileSync(join(dir, 'check.ts'), 'utf8').split('\n');
+      // Name the manifest each error is in (the comment line above its literal).
+      return out.split('\n').filter((l) => /error TS/.test(l)).map((l) => {
+        const line = Number(/check\.ts\((\d+),/.exec(l)?.[1] ?? 0);
+        let j = line - 1;
+        while (j > 0 && !src[j].startsWith('// ')) j--;
+        return `${src[j]?.slice(3) ?? '?'}: ${l.replace(/^.*error TS\d+: /, '')}`;
+      });
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { CHART, find, helm, renderChart, validateManifest, workloads, type Manifest } from './chart-render.ts';
+import { CHART, find, helm, renderChart, unknownFieldErrors, validateManifest, workloads, type Manifest } from './chart-render.ts';
 
 const CI = join(CHART, 'ci');
 const VALUES = readdirSync(CI).filter((f) => f.endsWith('-values.yaml')).map((f) => join(CI, f));
@@ -49,6 +49,20 @@ test('every rendered manifest is valid against the Kubernetes OpenAPI schemas (d
     for (const m of ms) await validateManifest(m);
     checkFaxgatePods(ms);
   }
+});
+
+test('no rendered manifest has a field its kind does not know (checked against the kubernetes-models types)', () => {
+  const all = [[], ...VALUES.map((f) => [f])].flatMap((files) => renderChart(files));
+  assert.deepEqual(unknownFieldErrors(all), []);
+  // The check can fail: a misspelt field and a null where an object belongs are reported.
+  const d = structuredClone(find(all, 'Deployment', 'fg-faxgate-ingest'));
+  d.spec.template.spec.containers[0].imagePulPolicy = 'Always';
+  const s = structuredClone(find(all, 'Service', 'fg-faxgate-smtp'));
+  s.spec.externalTraficPolicy = 'Local';
+  const errors = unknownFieldErrors([d, s]);
+  assert.equal(errors.length, 2, errors.join('\n'));
+  assert.match(errors[0], /^Deployment fg-faxgate-ingest: .*imagePulPolicy/);
+  assert.match(errors[1], /^Service fg-faxgate-smtp: .*externalTraficPolicy/);
 });
 
 test('the schema validation can fail: a wrong type is refused', async () => {
