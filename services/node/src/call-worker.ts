@@ -1,7 +1,7 @@
 import { UnrecoverableError, createWorker } from '@faxgate/queue';
 import { describeError } from '@faxgate/errors';
 import type { RoleContext } from '@faxgate/runtime';
-import type { LineDriver, ReceivingLineDriver } from './line-driver.ts';
+import type { LineDriver } from './line-driver.ts';
 import type { LinePool } from './line-pool.ts';
 import { createReceiveCallHandler } from './receive-call.ts';
 
@@ -11,7 +11,7 @@ import { createReceiveCallHandler } from './receive-call.ts';
  * a worker that crashed after the call but before reporting only reports on its re-run, so a
  * fax is not sent twice.
  */
-export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool, driver: LineDriver & Partial<ReceivingLineDriver>) {
+export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool, driver: LineDriver) {
   const aborts = new Set<AbortController>();
   const receiveCall = createReceiveCallHandler(ctx, pool, lines, driver, aborts);
   const worker = createWorker(

@@ -21,10 +21,17 @@ export interface CallOutcome {
   reason?: string;
 }
 
-/** A line technology (simulated, T.38, Class 1 modem): places a call and reports its outcome. */
+/**
+ * A line technology (simulated, T.38, Class 1 modem): places a call and reports its outcome, and
+ * when it can receive, answers calls (see ReceivingLineDriver for the receive side).
+ */
 export interface LineDriver {
   readonly name: string;
   send(call: OutgoingCall, signal: AbortSignal): Promise<CallOutcome>;
+  /** Receives one answered call to its end (drivers that cannot receive leave it out). */
+  receive?(call: IncomingCall, signal: AbortSignal): Promise<ReceiveOutcome>;
+  /** Starts answering calls by itself, handing each to `sink`; resolves with a stop function. */
+  listen?(sink: ReceivedFaxSink): Promise<() => Promise<void>>;
 }
 
 /** An incoming call a line driver answers: who called whom on which line. */
@@ -62,9 +69,6 @@ export interface ReceiveOutcome {
  * that answer by themselves (T.38 listening for a UDPTL peer) hand each call to the node through
  * the `ReceivedFaxSink` given to `listen`.
  */
-export interface ReceivingLineDriver {
-  receive(call: IncomingCall, signal: AbortSignal): Promise<ReceiveOutcome>;
-  listen?(sink: ReceivedFaxSink): Promise<() => Promise<void>>;
-}
+export type ReceivingLineDriver = Required<Pick<LineDriver, 'receive'>> & Pick<LineDriver, 'listen'>;
 
 export type ReceivedFaxSink = (call: Omit<IncomingCall, 'simRemote'>, outcome: ReceiveOutcome) => Promise<string>;

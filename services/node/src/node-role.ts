@@ -3,6 +3,7 @@ import { defineRole, workerLifecycle } from '@faxgate/runtime';
 import { nodeSchema } from './config.ts';
 import { LinePool } from './line-pool.ts';
 import { SimLineDriver } from './sim-line-driver.ts';
+import type { LineDriver } from './line-driver.ts';
 import { parseSimRules } from './sim-outcome-rules.ts';
 import { createCallWorker } from './call-worker.ts';
 import { createReceivedFaxSink } from './received-fax.ts';
@@ -16,7 +17,7 @@ export const nodeRole = defineRole({
   async build(ctx, config) {
     const pool = config.FAXGATE_NODE_POOL;
     const lines = new LinePool(pool, ctx.nodeId, config.FAXGATE_NODE_LINES);
-    const driver = new SimLineDriver({
+    const driver: LineDriver = new SimLineDriver({
       bitRate: config.FAXGATE_SIM_BITRATE,
       timeScale: config.FAXGATE_SIM_TIME_SCALE,
       ringTimeMs: config.FAXGATE_SIM_RING_TIME,
@@ -33,6 +34,7 @@ export const nodeRole = defineRole({
       onDrain: async (drain) => (drain ? calls.worker.pause(true) : calls.worker.resume()),
       drainSettleMs: (calls.worker.opts.drainDelay ?? 5) * 1000 + 1500,
     });
+    let stopListening: (() => Promise<void>) | undefined;
     const t38 = config.FAXGATE_T38_RECEIVE_PORT === undefined ? undefined : new T38ReceiveListener({
       host: config.FAXGATE_T38_RECEIVE_HOST,
       port: Number(config.FAXGATE_T38_RECEIVE_PORT),
@@ -47,9 +49,12 @@ export const nodeRole = defineRole({
       async start() {
         await life.start();
         await t38?.start();
+        // Drivers that answer calls by themselves hand each received fax to the same sink.
+        stopListening = await driver.listen?.(createReceivedFaxSink(ctx, pool));
         await status.start();
       },
       async stop() {
+        await stopListening?.();
         await t38?.stop();
         await life.stop();
         await status.stop();

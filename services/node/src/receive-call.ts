@@ -1,7 +1,7 @@
 import { UnrecoverableError, type JobData } from '@faxgate/queue';
 import { InboundRecords } from '@faxgate/store';
 import type { RoleContext } from '@faxgate/runtime';
-import type { LineDriver, ReceivingLineDriver } from './line-driver.ts';
+import type { LineDriver } from './line-driver.ts';
 import type { LinePool } from './line-pool.ts';
 import { createReceivedFaxSink } from './received-fax.ts';
 
@@ -10,7 +10,7 @@ import { createReceivedFaxSink } from './received-fax.ts';
  * outgoing call does, runs through the driver's receive side, and lands in the received-fax
  * sink. A call already received is not received again when the job re-runs.
  */
-export function createReceiveCallHandler(ctx: RoleContext, pool: string, lines: LinePool, driver: LineDriver & Partial<ReceivingLineDriver>, aborts: Set<AbortController>) {
+export function createReceiveCallHandler(ctx: RoleContext, pool: string, lines: LinePool, driver: LineDriver, aborts: Set<AbortController>) {
   const inbound = new InboundRecords(ctx.redis, ctx.base.FAXGATE_QUEUE_PREFIX);
   const sink = createReceivedFaxSink(ctx, pool);
   return async (data: JobData<'receive-call'>) => {
