@@ -144,6 +144,8 @@ test('KEDA values: ScaledObjects on the BullMQ wait lists with the Redis passwor
 
 test('modem values: a DaemonSet on labelled nodes with the serial devices', () => {
   const ms = renderChart([join(CI, 'modem-daemonset-values.yaml')]);
+  const consoleEnv = find(ms, 'Deployment', 'fg-faxgate-console').spec.template.spec.containers[0].env;
+  assert.equal(consoleEnv.find((e: { name: string }) => e.name === 'FAXGATE_CONSOLE_POOLS').value, 'modems,sip', 'Bull Board shows every pool\'s call queue');
   const ds = find(ms, 'DaemonSet', 'fg-faxgate-node-modems');
   const pod = ds.spec.template.spec;
   assert.deepEqual(pod.nodeSelector, { 'faxgate.io/modems': 'true' });
