@@ -20,13 +20,29 @@ export function resolutionName(yDpi: number): VerticalResolution {
 }
 
 /**
- * Changes vertical resolution by a power of two: going up repeats rows, going down ORs each
- * group of rows so one-pixel horizontal strokes survive (as fax machines do when they reduce).
+ * Changes vertical resolution. Between fax resolutions (a power of two apart, within 3 %) going up
+ * repeats rows and going down ORs each group of rows, so one-pixel horizontal strokes survive (as
+ * fax machines do when they reduce); other ratios (a 300 dpi scan to fine) map each new row to
+ * the source rows it covers, ORed likewise.
  */
 export function changeVerticalResolution(b: Bitmap, fromYDpi: number, toYDpi: number): Bitmap {
-  const steps = Math.round(Math.log2(toYDpi / fromYDpi));
-  if (steps === 0) return b;
+  const ratio = toYDpi / fromYDpi;
+  const steps = Math.round(Math.log2(ratio));
   const { stride, data } = b;
+  if (Math.abs(ratio / 2 ** steps - 1) > 0.03) {
+    const out = createBitmap(b.width, Math.max(1, Math.round(b.height * ratio)));
+    for (let y = 0; y < out.height; y++) {
+      const first = Math.min(b.height - 1, Math.floor(y / ratio));
+      const last = Math.max(first + 1, Math.min(b.height, Math.floor((y + 1) / ratio)));
+      const dst = y * stride;
+      for (let sy = first; sy < last; sy++) {
+        const src = sy * stride;
+        for (let i = 0; i < stride; i++) out.data[dst + i] |= data[src + i];
+      }
+    }
+    return out;
+  }
+  if (steps === 0) return b;
   if (steps > 0) {
     const f = 1 << steps;
     const out = createBitmap(b.width, b.height * f);

@@ -24,6 +24,16 @@ describe('resolution', () => {
     assert.equal(standard.height, 200);
     same(changeVerticalResolution(changeVerticalResolution(standard, 98, 196), 196, 98), standard, 'standard round trip');
   });
+  it('a 300 dpi scan goes to fine by its own ratio, keeping one-row strokes', () => {
+    const scan = createBitmap(64, 300);
+    for (let x = 0; x < 64; x++) setPixel(scan, x, 150, 1);
+    const f = changeVerticalResolution(scan, 300, 196);
+    assert.equal(f.height, 196);
+    let rows = 0;
+    for (let y = 0; y < f.height; y++) if (getPixel(f, 10, y)) rows++;
+    assert.equal(rows, 1);
+    assert.equal(getPixel(f, 10, Math.floor(150 * 196 / 300)), 1);
+  });
   it('fine → standard keeps one-row strokes', () => {
     const b = createBitmap(100, 10);
     for (let x = 0; x < 100; x++) setPixel(b, x, 3, 1);
