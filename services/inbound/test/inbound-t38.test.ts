@@ -16,6 +16,7 @@ let redis: TestRedis;
 let sink: SmtpSink;
 let dir: TempDir;
 let gw: RunningGateway;
+let peer: string;
 
 before(async () => {
   redis = await startRedis();
@@ -55,8 +56,7 @@ after(async () => {
 });
 
 test('spandsp sends over T.38 to the node; the fax is routed by its TSI and mailed, pages equal to what spandsp sent', { timeout: 240_000 }, async () => {
-  const repo = resolve(import.meta.dirname, '../../..');
-  const peer = execFileSync(join(repo, 'test/peers/build.sh'), { encoding: 'utf8' }).trim().split('\n').pop() as string;
+  peer = execFileSync(join(resolve(import.meta.dirname, '../../..'), 'test/peers/build.sh'), { encoding: 'utf8' }).trim().split('\n').pop() as string;
   const node = gw.roles.find((r) => r.name === 'node')!.instance as unknown as { t38: { port: number } };
   const doc = join(dir.path, 'sent.tif');
   const tiff = await makeFaxTiff(dir.path, 1, 'Over T38');
@@ -85,6 +85,41 @@ test('spandsp sends over T.38 to the node; the fax is routed by its TSI and mail
     assert.equal(got.length, 1);
     assert.equal(differingPixels(got[0], sent[0]), 0, 'the page spandsp sent arrives in the PDF pixel for pixel');
   } finally {
-    if (child.exitCode === null && child.pid) process.kill(child.pid, 'SIGKILL');
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+});
+
+test('a T.38 call that dies after page 1 still delivers page 1, marked partial (the same listener takes the next call)', { timeout: 240_000 }, async () => {
+  const node = gw.roles.find((r) => r.name === 'node')!.instance as unknown as { t38: { port: number } };
+  const doc = join(dir.path, 'sent2.tif');
+  const tiff = await makeFaxTiff(dir.path, 2, 'Cut short');
+  await writeFile(doc, tiff);
+  const child = spawn(peer, ['send', '--file', doc, '--peer-port', String(node.t38.port), '--ecm', '1', '--id', 'ACME CUT', '--timeout', '150'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  try {
+    await new Promise<void>((res, rej) => {
+      const t = setTimeout(() => rej(new Error(`spandsp never finished page 1:\n${out}`)), 120_000);
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (/PAGE sent pages_tx=1/.test(out)) {
+          clearTimeout(t);
+          res();
+        }
+      });
+    });
+    // The sender vanishes between pages, as when a line drops.
+    child.kill('SIGKILL');
+    const mail = await sink.waitFor((m) => m.parsed.subject === 'Fax from ACME CUT, 1 page (incomplete)', 90_000);
+    assert.deepEqual(mail.to, ['acme-desk@example.com']);
+    const rec = await finished(gw, String(mail.parsed.headers.get('x-faxgate-inbound-id')));
+    assert.deepEqual([rec.pages, rec.partial], [1, true]);
+    assert.ok(rec.reason, 'the T.30 reason the call ended is kept');
+    const pdf = mail.parsed.attachments.find((a) => a.contentType === 'application/pdf')!;
+    const got = await renderPdfPages(pdf.content, dir.path, 't38-cut-pdf');
+    const sent = await decodeTiffWithLibtiff(tiff, dir.path, 't38-cut-sent');
+    assert.equal(got.length, 1);
+    assert.equal(differingPixels(got[0], sent[0]), 0);
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   }
 });
