@@ -18,6 +18,7 @@ export class ControlChannel {
   #socket: Socket;
   #parser = new ReplyParser();
   #waiters: Waiter[] = [];
+  #early: Reply[] = [];
   #failure: Error | undefined;
 
   private constructor(socket: Socket, host: string, port: number) {
@@ -33,9 +34,16 @@ export class ControlChannel {
       }
       for (let r = this.#parser.shift(); r; r = this.#parser.shift()) {
         const w = this.#waiters.shift();
-        // A reply nobody asked for means client and server disagree on the dialogue.
-        if (!w) return this.#fail(new HylafaxConnectionError(`HylaFAX server at ${host}:${port} sent an unsolicited reply: ${r.code} ${r.text}`));
-        w.resolve(r);
+        if (w) {
+          w.resolve(r);
+        } else if (r.code === 421) {
+          // RFC 959 §4.2: 421 may come at any time, when the server is about to close.
+          this.#fail(new HylafaxConnectionError(`HylaFAX server at ${host}:${port} is closing the connection: ${r.code} ${r.text}`));
+        } else {
+          // The end of a transfer (226) can overtake the end of its data connection; it is
+          // kept for the readReply that follows the data.
+          this.#early.push(r);
+        }
       }
     });
     socket.on('error', (err: NodeJS.ErrnoException) => {
@@ -81,6 +89,8 @@ export class ControlChannel {
 
   /** Waits for the next reply (the greeting, or the second reply of a data transfer). */
   readReply(step: string, timeoutMs: number): Promise<Reply> {
+    const early = this.#early.shift();
+    if (early) return Promise.resolve(early);
     if (this.#failure) return Promise.reject(this.#failure);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -98,6 +108,12 @@ export class ControlChannel {
   command(line: string, timeoutMs: number, shown: string = line): Promise<Reply> {
     if (this.#failure) return Promise.reject(this.#failure);
     if (/[\r\n]/.test(line)) return Promise.reject(new TypeError(`a command line cannot contain CR or LF: ${shown}`));
+    if (this.#early.length > 0) {
+      // A reply that nobody read would be taken for this command's: the dialogue is out of step.
+      const r = this.#early[0];
+      this.#fail(new HylafaxConnectionError(`HylaFAX server at ${this.host}:${this.port} sent an unexpected reply: ${r.code} ${r.text}`));
+      return Promise.reject(this.#failure);
+    }
     const reply = this.readReply(`"${shown}"`, timeoutMs);
     this.#socket.write(`${line}\r\n`, 'latin1');
     return reply;

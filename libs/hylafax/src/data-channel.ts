@@ -44,6 +44,7 @@ export function readAll(socket: Socket, what: string, idleMs: number): Promise<B
   // An empty transfer (an empty listing) can end before anyone listens: Node emits 'end' for a
   // stream that closed with nothing buffered, and would never emit it again.
   if (socket.readableEnded) return Promise.resolve(Buffer.alloc(0));
+  if (socket.destroyed) return Promise.reject(new HylafaxConnectionError(`data connection for ${what} was closed before its data`));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let timer = setTimeout(onIdle, idleMs);

@@ -111,6 +111,10 @@ test('a fax goes from modem A to modem B; after a restart its job is found, not 
   assert.equal(final.remoteCsi, modemB.localId);
   assert.equal(final.tag, tag);
   assert.equal(final.dialString, DIALED);
+  // The same job through hfaxd's JOB/JPARM queries.
+  assert.equal(await second.selectJob(final.jobId), true);
+  assert.equal(await second.getJobParam('STATE'), 'DONE');
+  assert.equal(await second.getJobParam('JOBINFO'), tag);
   await second.quit();
 });
 
