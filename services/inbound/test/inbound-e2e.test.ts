@@ -121,6 +121,13 @@ test('a simulated call to a DID reaches both addresses of its user; the PDF show
   const rec = await finished(gw, id);
   assert.equal(rec.state, 'delivered');
   assert.deepEqual([rec.route?.rule, rec.route?.user, rec.pages, rec.partial, rec.csid], ['did', 'jdoe', 2, false, 'WIDGETS INC']);
+  // The console serves the stored fax too, for when no mail could be delivered.
+  const stored = await fetch(`${gw.httpUrl}/api/v1/inbound/${id}/document`, { headers: { authorization: `Bearer ${TOKEN}` } });
+  assert.equal(stored.headers.get('content-type'), 'application/pdf');
+  const storedPages = await renderPdfPages(new Uint8Array(await stored.arrayBuffer()), dir.path, `${id}-stored`);
+  assert.equal(differingPixels(storedPages[1], sent[1]), 0);
+  const storedTiff = await fetch(`${gw.httpUrl}/api/v1/inbound/${id}/document?format=tiff`, { headers: { authorization: `Bearer ${TOKEN}` } });
+  assert.equal((await decodeTiffWithLibtiff(new Uint8Array(await storedTiff.arrayBuffer()), dir.path, `${id}-stored`)).length, 2);
   assert.match(rec.line ?? '', /^sim\/.+\/\d$/);
   assert.equal(rec.deliveries[0].state, 'sent');
   assert.ok(rec.receivedAt && rec.deliveries[0].sentAt);
