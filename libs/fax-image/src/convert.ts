@@ -8,6 +8,9 @@ import { encodeFaxRows, type FaxEncodeOptions } from './t4-encode.ts';
 export const VERTICAL_DPI = { standard: 98, fine: 196, superfine: 391 } as const;
 export type VerticalResolution = keyof typeof VERTICAL_DPI;
 
+/** T.4 §2.2: horizontal resolution of the fax line, 8 pels/mm. */
+export const FAX_X_DPI = 204;
+
 /** T.4 §2.2 scan-line lengths at 8 pels/mm: A4 215 mm, B4 255 mm, A3 303 mm. */
 export const FAX_WIDTHS = { a4: 1728, b4: 2048, a3: 2432 } as const;
 export type FaxWidth = keyof typeof FAX_WIDTHS;
@@ -64,12 +67,12 @@ export function changeVerticalResolution(b: Bitmap, fromYDpi: number, toYDpi: nu
 
 /**
  * Fits a page to another scan-line width. 'centre' pads with white or crops both sides equally
- * (for pages already at the right scale, e.g. A4 content on a B4 line); 'scale' resizes both
- * axes by the width ratio, keeping every black run at least one pixel wide and ORing rows that
- * merge, so thin strokes survive an A3 → A4 reduction.
+ * (for pages already at the right scale, e.g. A4 content on a B4 line); 'scale' resizes to
+ * `height` rows (default: the width ratio, keeping the aspect), keeping every black run at least
+ * one pixel wide and ORing rows that merge, so thin strokes survive an A3 → A4 reduction.
  */
-export function changeWidth(b: Bitmap, width: number, mode: 'centre' | 'scale' = 'scale'): Bitmap {
-  if (width === b.width) return b;
+export function changeWidth(b: Bitmap, width: number, mode: 'centre' | 'scale' = 'scale', height?: number): Bitmap {
+  if (width === b.width && (mode === 'centre' || height === undefined || height === b.height)) return b;
   const src = new Int32Array(b.width + 8);
   if (mode === 'centre') {
     const shift = Math.floor((width - b.width) / 2);
@@ -92,8 +95,9 @@ export function changeWidth(b: Bitmap, width: number, mode: 'centre' | 'scale' =
     return out;
   }
   const s = width / b.width;
-  const height = Math.max(1, Math.round(b.height * s));
-  const out = createBitmap(width, height);
+  const rows = height ?? Math.max(1, Math.round(b.height * s));
+  const sy = rows / b.height;
+  const out = createBitmap(width, rows);
   const dst = new Int32Array(width + 8);
   const tmp = createBitmap(width, 1);
   for (let y = 0; y < b.height; y++) {
@@ -114,9 +118,9 @@ export function changeWidth(b: Bitmap, width: number, mode: 'centre' | 'scale' =
     }
     tmp.data.fill(0);
     paintRow(tmp.data, 0, width, dst, m);
-    const first = Math.floor(y * s);
-    const last = Math.max(first, Math.floor((y + 1) * s) - 1);
-    for (let yy = first; yy <= last && yy < height; yy++) {
+    const first = Math.floor(y * sy);
+    const last = Math.max(first, Math.floor((y + 1) * sy) - 1);
+    for (let yy = first; yy <= last && yy < rows; yy++) {
       const o = yy * out.stride;
       for (let i = 0; i < out.stride; i++) out.data[o + i] |= tmp.data[i];
     }

@@ -11,7 +11,7 @@ export { type TiffPageInfo, type TiffPage, type TiffPageRaw, readTiff } from './
 export { type RawTiffPage, writeTiffRaw } from './tiff-write.ts';
 export { tiffToPdf } from './tiff-to-pdf.ts';
 export {
-  VERTICAL_DPI, FAX_WIDTHS, type VerticalResolution, type FaxWidth, resolutionName, changeVerticalResolution, changeWidth, transcodeFax,
+  VERTICAL_DPI, FAX_WIDTHS, FAX_X_DPI, type VerticalResolution, type FaxWidth, resolutionName, changeVerticalResolution, changeWidth, transcodeFax,
 } from './convert.ts';
 export { type ConvertOptions, convertTiff } from './tiff-convert.ts';
 export { type CliIo, tiffCli } from './cli.ts';

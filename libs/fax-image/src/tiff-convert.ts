@@ -1,5 +1,7 @@
 // Whole-file conversion for `faxgate tiff convert` and the services.
-import { changeVerticalResolution, changeWidth, resolutionName, transcodeFax, VERTICAL_DPI, FAX_WIDTHS, type FaxWidth, type VerticalResolution } from './convert.ts';
+import {
+  changeVerticalResolution, changeWidth, FAX_WIDTHS, FAX_X_DPI, resolutionName, transcodeFax, VERTICAL_DPI, type FaxWidth, type VerticalResolution,
+} from './convert.ts';
 import { defaultK, faxPageToRaw } from './tiff-fax.ts';
 import type { FaxCompression } from './t4-encode.ts';
 import { readTiff } from './tiff-read.ts';
@@ -44,9 +46,19 @@ export function convertTiff(data: Uint8Array, opts: ConvertOptions = {}): Uint8A
       };
     }
     let bitmap = p.decode();
-    if (opts.resolution) bitmap = changeVerticalResolution(bitmap, p.yDpi, yDpi);
-    if (targetWidth !== undefined) bitmap = changeWidth(bitmap, targetWidth, opts.widthMode ?? 'scale');
-    return faxPageToRaw({ bitmap, xDpi: p.xDpi, yDpi, badFaxLines: p.badFaxLines, consecutiveBadFaxLines: p.consecutiveBadFaxLines }, compression);
+    let xDpi = p.xDpi;
+    if (targetWidth !== undefined && (opts.widthMode ?? 'scale') === 'scale') {
+      // The page's physical width fills the fax line (8 pels/mm); its height shrinks or grows by
+      // the same physical factor, at the target vertical resolution: one resampling, any input dpi.
+      const k = (targetWidth / FAX_X_DPI) / (p.width / p.xDpi);
+      const rows = Math.max(1, Math.round((p.height / p.yDpi) * k * yDpi));
+      bitmap = changeWidth(bitmap, targetWidth, 'scale', rows);
+      xDpi = FAX_X_DPI;
+    } else {
+      if (opts.resolution) bitmap = changeVerticalResolution(bitmap, p.yDpi, yDpi);
+      if (targetWidth !== undefined) bitmap = changeWidth(bitmap, targetWidth, 'centre');
+    }
+    return faxPageToRaw({ bitmap, xDpi, yDpi, badFaxLines: p.badFaxLines, consecutiveBadFaxLines: p.consecutiveBadFaxLines }, compression);
   });
   return writeTiffRaw(out);
 }

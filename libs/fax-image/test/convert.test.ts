@@ -4,7 +4,7 @@ import { after, describe, it } from 'node:test';
 import { readFileSync } from 'node:fs';
 import {
   changeVerticalResolution, changeWidth, convertTiff, createBitmap, decodeFax, encodeFax, firstDifference, getPixel,
-  readTiff, setPixel, tiffCli, transcodeFax, writeTiff, type Bitmap, type FaxEncodeOptions,
+  readTiff, setPixel, tiffCli, transcodeFax, writeTiff, writeTiffRaw, type Bitmap, type FaxEncodeOptions,
 } from '../src/index.ts';
 import { ditheredPhoto, textPage } from '../src/test-rasters.ts';
 import { gs, libtiffRasters, readPbm, Scratch, tiffinfoStrict } from './judges.ts';
@@ -113,8 +113,25 @@ describe('convertTiff and the tiff CLI', () => {
     assert.equal(info.match(/Resolution: 204, 98 pixels\/inch/g)?.length, 3);
     const theirs = libtiffRasters(scratch, out);
     same(theirs[0], changeVerticalResolution(pages[0], 196, 98), 'page 1 halved');
-    same(theirs[2], changeWidth(changeVerticalResolution(pages[2], 196, 98), 1728, 'scale'), 'A3 page halved and scaled');
+    // A3 at fine → A4 at standard: both axes × 1728/2432, and rows halved, in one resampling.
+    assert.equal(theirs[2].height, Math.round(400 * (1728 / 2432) / 2));
+    same(theirs[2], changeWidth(pages[2], 1728, 'scale', theirs[2].height), 'A3 page scaled to A4 standard');
     assert.equal(theirs[1].width, 1728);
+    assert.equal(theirs[1].height, 50);
+  });
+
+  it('convert --width a4 fits a 300 dpi scan to the fax line at its physical size', async () => {
+    const scan = textPage(2480, 600, 33); // 210 mm × 50.8 mm at 300 × 300 dpi
+    const input = scratch.write('scan.tif', writeTiffRaw([{
+      width: 2480, height: 600, xDpi: 300, yDpi: 300, compression: 1, fillOrder: 1, rowsPerStrip: 600, strips: [scan.data],
+    }]));
+    const out = scratch.path('scan-fax.tif');
+    assert.equal(await tiffCli(['convert', input, '-o', out, '--width', 'a4', '--resolution', 'fine'], { out: () => {}, err: () => {} }), 0);
+    assert.match(tiffinfoStrict(out), /Resolution: 204, 196 pixels\/inch/);
+    const [page] = libtiffRasters(scratch, out);
+    assert.equal(page.width, 1728);
+    // 1728 pels at 204 dpi is 8.47 in = 1.0245 × the scan's 8.27 in; 2 in of height at 196 lpi, × 1.0245.
+    assert.equal(page.height, Math.round((600 / 300) * ((1728 / 204) / (2480 / 300)) * 196));
   });
 
   it('info prints one line per page; topdf renders in Ghostscript like the TIFF', async () => {
