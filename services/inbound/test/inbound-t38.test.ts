@@ -26,6 +26,9 @@ before(async () => {
 users:
   - id: acme
     emails: [acme-desk@example.com]
+  - id: boxed
+    emails: [mailbox-4711@example.com]
+    mailbox: "4711"
 routes:
   - match: { csid: "^ACME" }
     user: acme
@@ -89,12 +92,12 @@ test('spandsp sends over T.38 to the node; the fax is routed by its TSI and mail
   }
 });
 
-test('a T.38 call that dies after page 1 still delivers page 1, marked partial (the same listener takes the next call)', { timeout: 240_000 }, async () => {
+test('a T.38 call with a T.30 sub-address that dies after page 1: page 1 goes to the mailbox, marked partial (the same listener takes the next call)', { timeout: 240_000 }, async () => {
   const node = gw.roles.find((r) => r.name === 'node')!.instance as unknown as { t38: { port: number } };
   const doc = join(dir.path, 'sent2.tif');
   const tiff = await makeFaxTiff(dir.path, 2, 'Cut short');
   await writeFile(doc, tiff);
-  const child = spawn(peer, ['send', '--file', doc, '--peer-port', String(node.t38.port), '--ecm', '1', '--id', 'ACME CUT', '--timeout', '150'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(peer, ['send', '--file', doc, '--peer-port', String(node.t38.port), '--ecm', '1', '--id', 'ACME CUT', '--sub', '4711', '--timeout', '150'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   try {
     await new Promise<void>((res, rej) => {
@@ -110,9 +113,9 @@ test('a T.38 call that dies after page 1 still delivers page 1, marked partial (
     // The sender vanishes between pages, as when a line drops.
     child.kill('SIGKILL');
     const mail = await sink.waitFor((m) => m.parsed.subject === 'Fax from ACME CUT, 1 page (incomplete)', 90_000);
-    assert.deepEqual(mail.to, ['acme-desk@example.com']);
+    assert.deepEqual(mail.to, ['mailbox-4711@example.com'], 'the sub-address outranks the CSID route');
     const rec = await finished(gw, String(mail.parsed.headers.get('x-faxgate-inbound-id')));
-    assert.deepEqual([rec.pages, rec.partial], [1, true]);
+    assert.deepEqual([rec.pages, rec.partial, rec.subAddress, rec.route?.rule], [1, true, '4711', 'sub-address']);
     assert.ok(rec.reason, 'the T.30 reason the call ended is kept');
     const pdf = mail.parsed.attachments.find((a) => a.contentType === 'application/pdf')!;
     const got = await renderPdfPages(pdf.content, dir.path, 't38-cut-pdf');

@@ -100,6 +100,7 @@ export class T38ReceiveListener {
         pages: pages.length,
         badRows,
         csid: result.remoteId || undefined,
+        subAddress: result.subaddress || undefined,
         partial: !result.success,
         durationMs: answeredAt ? Date.now() - answeredAt : 0,
         ...(result.success ? {} : { reason: result.sentence }),
