@@ -6,7 +6,8 @@
  *   spandsp-t38-peer send|receive --file F [--local-port N] [--peer-port N] [--ecm 0|1]
  *       [--compress mh,mr,mmr] [--caller 0|1] [--id ID] [--redundancy N] [--drop-every K]
  *       [--timeout S] [--no-pacing] [--corrupt-non-ecm] [--t38-version 0|2|3]
- *       [--rate-method 1|2] [--resolutions standard,fine,superfine] [--sub DIGITS] [--verbose]
+ *       [--rate-method 1|2] [--resolutions standard,fine,superfine] [--sub DIGITS]
+ *       [--repeat-new-seq] [--verbose]
  *
  * Prints "LISTENING <port>" once bound. With --peer-port 0 (the default for the answering
  * side) the peer address is learned from the first datagram, and spandsp's clock starts then,
@@ -94,13 +95,26 @@ static int get_length(const uint8_t *buf, int avail, int *pos, int *len)
     return 0;
 }
 
+/*
+ * spandsp asks for `count` copies of indicators and of packets that end a signal (3 each in
+ * 0.0.6). By default the same datagram goes out `count` times, as FreeSWITCH's mod_spandsp
+ * does; with --repeat-new-seq each copy gets its own sequence number instead.
+ */
+static int repeat_new_seq = 0;
+
 static int tx_packet_handler(t38_core_state_t *s, void *user_data, const uint8_t *buf, int len, int count)
 {
     uint8_t pkt[MAX_IFP * (MAX_REDUNDANCY + 1) + 64];
-    int n = 0, i, entries = 0;
+    int n = 0, i, entries = 0, copy;
 
-    (void) s; (void) user_data; (void) count;
+    (void) s; (void) user_data;
     if (len > MAX_IFP) return -1;
+    if (count < 1) count = 1;
+    if (repeat_new_seq && count > 1) {
+        for (copy = 0; copy < count; copy++) tx_packet_handler(s, user_data, buf, len, 1);
+        return 0;
+    }
+
     pkt[n++] = (uint8_t) (tx_seq >> 8);
     pkt[n++] = (uint8_t) (tx_seq & 0xFF);
     n += put_length(pkt + n, len);
@@ -122,13 +136,15 @@ static int tx_packet_handler(t38_core_state_t *s, void *user_data, const uint8_t
     memcpy(history[0], buf, len);
     history_len[0] = len;
     tx_seq++;
-    tx_count++;
-    if (drop_every > 0 && tx_count % drop_every == 0) {
-        tx_dropped++;
-        return 0;
+    for (copy = 0; copy < count; copy++) {
+        tx_count++;
+        if (drop_every > 0 && tx_count % drop_every == 0) {
+            tx_dropped++;
+            continue;
+        }
+        if (peer_known)
+            sendto(sock, pkt, n, 0, (struct sockaddr *) &peer_addr, sizeof(peer_addr));
     }
-    if (peer_known)
-        sendto(sock, pkt, n, 0, (struct sockaddr *) &peer_addr, sizeof(peer_addr));
     return 0;
 }
 
@@ -240,7 +256,8 @@ static void usage(void)
     fprintf(stderr, "usage: spandsp-t38-peer send|receive --file F [--local-port N] [--peer-port N] [--ecm 0|1]\n"
                     "       [--compress mh,mr,mmr] [--caller 0|1] [--id ID] [--redundancy N] [--drop-every K]\n"
                     "       [--timeout S] [--no-pacing] [--corrupt-non-ecm] [--t38-version 0|2|3]\n"
-                    "       [--rate-method 1|2] [--resolutions standard,fine,superfine] [--sub DIGITS] [--verbose]\n");
+                    "       [--rate-method 1|2] [--resolutions standard,fine,superfine] [--sub DIGITS]\n"
+                    "       [--repeat-new-seq] [--verbose]\n");
     exit(2);
 }
 
@@ -267,6 +284,7 @@ int main(int argc, char *argv[])
         if (strcmp(a, "--verbose") == 0) { verbose = 1; continue; }
         if (strcmp(a, "--no-pacing") == 0) { no_pacing = 1; continue; }
         if (strcmp(a, "--corrupt-non-ecm") == 0) { corrupt_non_ecm = 1; continue; }
+        if (strcmp(a, "--repeat-new-seq") == 0) { repeat_new_seq = 1; continue; }
         if (v == NULL) usage();
         i++;
         if (strcmp(a, "--file") == 0) file = v;

@@ -61,6 +61,7 @@ export class T38Terminal {
   private rxModulation: Modulation | undefined;
   private inImage = false;
   private lastRxIndicator: string | undefined;
+  private lastRxIfp: Uint8Array | undefined;
   /** Method 1: a DCS was heard, so the next training stands for TCF. */
   private expectTcf = false;
   private pendingTraining: { modulation: Modulation; at: number; gotData: boolean } | undefined;
@@ -283,8 +284,24 @@ export class T38Terminal {
         this.hdlcCorrupt = true;
         continue;
       }
+      if (this.isRepeatedEnd(packet, d.ifp)) continue;
       this.onIfp(packet);
     }
+  }
+
+  /**
+   * Senders repeat the packets that end a signal (spandsp asks for three copies); when the
+   * copies carry new sequence numbers only their content shows they are repeats. No two
+   * different signals end with byte-identical packets back to back, so such a copy is dropped.
+   */
+  private isRepeatedEnd(packet: IfpPacket, raw: Uint8Array): boolean {
+    const prev = this.lastRxIfp;
+    this.lastRxIfp = raw;
+    if (packet.type !== 'data' || !prev || prev.length !== raw.length) return false;
+    const last = packet.fields[packet.fields.length - 1];
+    if (!last || !(last.fieldType.endsWith('sig-end') || last.fieldType.startsWith('hdlc-fcs'))) return false;
+    for (let i = 0; i < raw.length; i++) if (raw[i] !== prev[i]) return false;
+    return true;
   }
 
   private onIfp(p: IfpPacket): void {

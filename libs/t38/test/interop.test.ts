@@ -158,6 +158,11 @@ suite('T.38 interop with spandsp', { concurrency: true }, () => {
         minOctets: 256 * 256,
       },
       {
+        // end-of-signal packets repeated with fresh sequence numbers must not count twice
+        name: 'rx-mr-repeats-new-seq', doc: 'fine1', ecm: false, encodings: 'mh,mr', expect: { encoding: 'mr', resolution: 'fine' },
+        peerArgs: ['--repeat-new-seq'],
+      },
+      {
         name: 'rx-t38v3-ecm', doc: 'fine1', ecm: true, encodings: 'mh,mr,mmr', expect: { encoding: 'mmr', resolution: 'fine' },
         faxgateArgs: ['--t38-version', '3', '--indicator-repeats', '2'], peerArgs: ['--t38-version', '3'],
       },
