@@ -13,7 +13,8 @@ import { DirectoryError } from './directory-parse.ts';
  * authenticated scope; edits go to the directory file, which every inbound process reloads.
  */
 export async function registerInboundApi(app: FastifyInstance, ctx: RoleContext, opts: { directoryPath: string }) {
-  const inbound = new InboundRecords(ctx.redis, ctx.base.FAXGATE_QUEUE_PREFIX);
+  // Inside HTTP requests: the fail-fast connection, so a Redis outage is a quick 5xx, not a hang.
+  const inbound = new InboundRecords(ctx.requestRedis, ctx.base.FAXGATE_QUEUE_PREFIX);
   const editor = new DirectoryEditor(resolve(opts.directoryPath));
 
   app.get<{ Params: { id: string } }>('/api/v1/inbound/:id', async (req, reply) => {
