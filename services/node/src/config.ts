@@ -1,8 +1,8 @@
-import { z, duration, int, optionalString } from '@faxgate/config';
+import { z, duration, int, optionalString, port } from '@faxgate/config';
 
 export const nodeSchema = z.object({
   FAXGATE_NODE_POOL: z.string().regex(/^[a-z0-9][a-z0-9-]{0,40}$/).default('sim').describe('Line pool this node daemon serves (it takes calls from that pool\'s queue).'),
-  FAXGATE_NODE_DRIVER: z.enum(['sim']).default('sim').describe('Line driver: `sim` is the simulated line (no telephony).'),
+  FAXGATE_NODE_DRIVER: z.enum(['sim', 'hylafax']).default('sim').describe('Line driver: `sim` is the simulated line (no telephony); `hylafax` sends each call as a job on a HylaFAX server (docs/hylafax.md).'),
   FAXGATE_NODE_LINES: int(4, 1, 1024).describe('Lines in this node\'s pool: at most this many calls at once, one per line.'),
   FAXGATE_SIM_BITRATE: int(14400, 2400, 33600).describe('Simulated line: modem bit rate used to compute the time a page takes.'),
   FAXGATE_SIM_TIME_SCALE: z.coerce.number().min(0).max(100).default(1).describe('Simulated line: real time taken per simulated second (0.01 makes a 60 s call take 0.6 s).'),
@@ -17,5 +17,11 @@ export const nodeSchema = z.object({
   FAXGATE_T38_RECEIVE_DID: z.string().regex(/^\+?[0-9]{1,20}$/).default('0').describe('Called number (DID) recorded for faxes received on the T.38 port, for routing.'),
   FAXGATE_T38_LOCAL_ID: z.string().regex(/^[0-9+ ]{0,20}$/, 'T.30 §5.3.6.2.2: up to 20 digits, + and spaces').default('').describe('Station id (CSI) this node sends when it answers a T.38 call, e.g. `+1 212 555 0188`.'),
   FAXGATE_SIM_RING_TIME: duration('8s').describe('Simulated line: time from dialling to answer.'),
+  FAXGATE_HYLAFAX_HOST: optionalString().describe('HylaFAX driver: host of the HylaFAX server (hfaxd); required with FAXGATE_NODE_DRIVER=hylafax.'),
+  FAXGATE_HYLAFAX_PORT: port(4559).describe('HylaFAX driver: hfaxd client-protocol port.'),
+  FAXGATE_HYLAFAX_USER: z.string().min(1).default('faxgate').describe('HylaFAX driver: user name in the server\'s hosts.hfaxd.'),
+  FAXGATE_HYLAFAX_PASSWORD: optionalString().describe('HylaFAX driver: password of that user (or FAXGATE_HYLAFAX_PASSWORD_FILE).'),
+  FAXGATE_HYLAFAX_PASSWORD_FILE: optionalString().describe('HylaFAX driver: file holding the password, e.g. a mounted secret; wins over FAXGATE_HYLAFAX_PASSWORD.'),
+  FAXGATE_HYLAFAX_MODEM: optionalString().describe('HylaFAX driver: modem device or class HylaFAX sends with (JPARM MODEM); unset: any.'),
 });
 export type NodeConfig = z.output<typeof nodeSchema>;

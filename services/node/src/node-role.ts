@@ -3,6 +3,7 @@ import { defineRole, workerLifecycle } from '@faxgate/runtime';
 import { nodeSchema } from './config.ts';
 import { LinePool } from './line-pool.ts';
 import { SimLineDriver } from './sim-line-driver.ts';
+import { createHylafaxDriver } from './hylafax-driver.ts';
 import type { LineDriver } from './line-driver.ts';
 import { parseSimRules } from './sim-outcome-rules.ts';
 import { createCallWorker } from './call-worker.ts';
@@ -17,7 +18,7 @@ export const nodeRole = defineRole({
   async build(ctx, config) {
     const pool = config.FAXGATE_NODE_POOL;
     const lines = new LinePool(pool, ctx.nodeId, config.FAXGATE_NODE_LINES);
-    const driver: LineDriver = new SimLineDriver({
+    const driver: LineDriver = config.FAXGATE_NODE_DRIVER === 'hylafax' ? await createHylafaxDriver(config) : new SimLineDriver({
       bitRate: config.FAXGATE_SIM_BITRATE,
       timeScale: config.FAXGATE_SIM_TIME_SCALE,
       ringTimeMs: config.FAXGATE_SIM_RING_TIME,
