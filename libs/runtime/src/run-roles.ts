@@ -41,10 +41,22 @@ export async function runRoles(defs: RoleDefinition[], opts: RunOptions = {}): P
   const queues = new QueueSet({ connection: redis, prefix: base.FAXGATE_QUEUE_PREFIX, backoffMs: base.FAXGATE_JOB_BACKOFF });
   const requestQueues = new QueueSet({ connection: requestRedis, prefix: base.FAXGATE_QUEUE_PREFIX, backoffMs: base.FAXGATE_JOB_BACKOFF });
   const roles: Array<{ name: string; instance: RoleInstance }> = [];
+  let started = false;
+  // A signal that arrives while the roles are still starting must not kill the process the
+  // default way: it is remembered and acted on as soon as stop() exists.
+  let pendingSignal: string | undefined;
+  let onSignal: (sig: string) => void = (sig) => {
+    pendingSignal ??= sig;
+  };
+  if (opts.handleSignals) {
+    process.once('SIGTERM', () => onSignal('SIGTERM'));
+    process.once('SIGINT', () => onSignal('SIGINT'));
+  }
   const health: HealthState = {
     shuttingDown: false,
     async check() {
       const problems: string[] = [];
+      if (!started) problems.push('starting');
       try {
         await Promise.race([redis.ping(), new Promise((_, rej) => setTimeout(() => rej(new Error('timeout')), 2000))]);
       } catch (err) {
@@ -92,6 +104,7 @@ export async function runRoles(defs: RoleDefinition[], opts: RunOptions = {}): P
   // Workers stay paused until Redis answers: a worker started against a dead Redis would spin.
   await waitForRedis(redis, log);
   for (const r of roles) await r.instance.start();
+  started = true;
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
@@ -122,12 +135,11 @@ export async function runRoles(defs: RoleDefinition[], opts: RunOptions = {}): P
   };
 
   if (opts.handleSignals) {
-    const onSignal = (sig: string) => {
+    onSignal = (sig: string) => {
       log.info({ signal: sig }, 'shutting down');
       void stop().then(() => process.exit(0));
     };
-    process.once('SIGTERM', () => onSignal('SIGTERM'));
-    process.once('SIGINT', () => onSignal('SIGINT'));
+    if (pendingSignal) onSignal(pendingSignal);
   }
 
   if (opts.announce) {
