@@ -2,7 +2,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { readFile, writeFile } from 'node:fs/promises';
 import { createT30Engine, type CallResult, type Encoding, type SessionParams, type T30Config } from '@faxgate/t30';
-import { T38Terminal } from './t38-terminal.ts';
+import { T38Terminal, type T38TerminalOptions } from './t38-terminal.ts';
 import type { T38Version } from './ifp.ts';
 import { decodeReceivedPage, receivedTiff, tiffDocument } from './fax-document.ts';
 
@@ -65,9 +65,22 @@ function onOff(p: Parsed, name: string, dflt: boolean): boolean {
   return v === 'on';
 }
 
+/** T.30 §5.3.6.2.4: station ids, SUB and SID hold up to 20 digits, '+' and space. */
+function digitsFlag(p: Parsed, name: string): string | undefined {
+  const v = p.flags.get(name);
+  if (v !== undefined && !/^[0-9+ ]{0,20}$/.test(v)) throw new UsageError(`${name} takes up to 20 digits, + and space`);
+  return v;
+}
+
 function ecmFrameFlag(p: Parsed): 64 | 256 {
   const v = intFlag(p, '--ecm-frame', 256);
   if (v !== 64 && v !== 256) throw new UsageError('--ecm-frame takes 64 or 256');
+  return v;
+}
+
+function rateMethodFlag(p: Parsed): 1 | 2 {
+  const v = intFlag(p, '--rate-method', 2);
+  if (v !== 1 && v !== 2) throw new UsageError('--rate-method takes 1 or 2');
   return v;
 }
 
@@ -105,23 +118,45 @@ function report(result: CallResult, elapsedMs: number, t: T38Terminal): void {
   console.log(`udptl: sent ${t.stats.datagramsSent}, received ${u.received}, recovered ${u.recovered}, lost ${u.lost}, duplicates ${u.duplicates}`);
 }
 
-async function runCall(socket: Socket, config: T30Config, peer: { host: string; port: number } | undefined, p: Parsed,
+/** Every option both commands share, checked before anything is opened. */
+interface CallOptions {
+  engine: Pick<T30Config, 'localId' | 'ecm' | 'modems' | 'encodings' | 'ecmFrameSize'>;
+  line: Omit<T38TerminalOptions, 'socket' | 'peer' | 'engine' | 'calling' | 'log' | 'onAction'>;
+  verbose: boolean;
+}
+
+function callOptions(p: Parsed): CallOptions {
+  return {
+    engine: {
+      localId: digitsFlag(p, '--id') ?? '',
+      ecm: onOff(p, '--ecm', true),
+      modems: ['v27ter', 'v29', 'v17'],
+      encodings: encodingsFlag(p),
+      ecmFrameSize: ecmFrameFlag(p),
+    },
+    line: {
+      redundancy: intFlag(p, '--redundancy', 3),
+      dropEvery: intFlag(p, '--drop-every', 0) || undefined,
+      dropImageOnly: p.flags.has('--drop-image-only'),
+      version: versionFlag(p),
+      rateManagement: rateMethodFlag(p),
+      indicatorRepeats: intFlag(p, '--indicator-repeats', 1),
+    },
+    verbose: p.flags.has('--verbose'),
+  };
+}
+
+async function runCall(socket: Socket, config: T30Config, peer: { host: string; port: number } | undefined, o: CallOptions,
   onPage?: (data: Uint8Array, params: SessionParams) => void): Promise<{ result: CallResult; terminal: T38Terminal; ms: number }> {
-  const verbose = p.flags.has('--verbose');
   const engine = createT30Engine(config);
   const started = performance.now();
   const terminal = new T38Terminal({
+    ...o.line,
     socket,
     peer: peer && peer.port !== 0 ? peer : undefined,
     engine,
     calling: config.role === 'send',
-    redundancy: intFlag(p, '--redundancy', 3),
-    dropEvery: intFlag(p, '--drop-every', 0) || undefined,
-    dropImageOnly: p.flags.has('--drop-image-only'),
-    version: versionFlag(p),
-    rateManagement: intFlag(p, '--rate-method', 2) === 1 ? 1 : 2,
-    indicatorRepeats: intFlag(p, '--indicator-repeats', 1),
-    log: verbose ? (line) => console.error(`[${((performance.now() - started) / 1000).toFixed(3)}] ${line}`) : undefined,
+    log: o.verbose ? (line) => console.error(`[${((performance.now() - started) / 1000).toFixed(3)}] ${line}`) : undefined,
     onAction: (a) => {
       if (a.type === 'page-received') onPage?.(a.data, a.params);
     },
@@ -133,20 +168,14 @@ async function runCall(socket: Socket, config: T30Config, peer: { host: string; 
 async function send(p: Parsed): Promise<number> {
   if (p.positional.length !== 2) throw new UsageError('send needs <host:port> <file.tif>');
   const peer = hostPort(p.positional[0]);
+  const o = callOptions(p);
+  const subaddress = digitsFlag(p, '--sub');
+  const senderId = digitsFlag(p, '--sid');
+  const localPort = intFlag(p, '--local-port', 0);
   const document = tiffDocument(new Uint8Array(await readFile(p.positional[1])));
-  const socket = await bind(intFlag(p, '--local-port', 0));
+  const socket = await bind(localPort);
   try {
-    const { result, terminal, ms } = await runCall(socket, {
-      role: 'send',
-      localId: p.flags.get('--id') ?? '',
-      ecm: onOff(p, '--ecm', true),
-      modems: ['v27ter', 'v29', 'v17'],
-      encodings: encodingsFlag(p),
-      document,
-      ecmFrameSize: ecmFrameFlag(p),
-      subaddress: p.flags.get('--sub'),
-      senderId: p.flags.get('--sid'),
-    }, peer, p);
+    const { result, terminal, ms } = await runCall(socket, { ...o.engine, role: 'send', document, subaddress, senderId }, peer, o);
     report(result, ms, terminal);
     return result.success ? 0 : 1;
   } finally {
@@ -155,24 +184,20 @@ async function send(p: Parsed): Promise<number> {
 }
 
 async function receive(p: Parsed): Promise<number> {
-  const listen = p.flags.get('--listen');
   const peerArg = p.flags.get('--peer');
   const outPath = p.flags.get('-o');
-  if (listen === undefined || peerArg === undefined || outPath === undefined) throw new UsageError('receive needs --listen, --peer and -o');
+  if (!p.flags.has('--listen') || peerArg === undefined || outPath === undefined) throw new UsageError('receive needs --listen, --peer and -o');
   const peer = hostPort(peerArg);
+  const o = callOptions(p);
   const socket = await bind(intFlag(p, '--listen', 0));
   console.error(`listening on 127.0.0.1:${socket.address().port}`);
   const pages: Array<{ data: Uint8Array; params: SessionParams }> = [];
   try {
     const { result, terminal, ms } = await runCall(socket, {
+      ...o.engine,
       role: 'receive',
-      localId: p.flags.get('--id') ?? '',
-      ecm: onOff(p, '--ecm', true),
-      modems: ['v27ter', 'v29', 'v17'],
-      encodings: encodingsFlag(p),
       judgePage: (data, params) => decodeReceivedPage(data, params),
-      ecmFrameSize: ecmFrameFlag(p),
-    }, peer, p, (data, params) => pages.push({ data, params }));
+    }, peer, o, (data, params) => pages.push({ data, params }));
     if (pages.length > 0) await writeFile(outPath, receivedTiff(pages));
     report(result, ms, terminal);
     return result.success ? 0 : 1;
@@ -197,7 +222,10 @@ export async function t38Cli(argv: string[]): Promise<number> {
       console.error(`t38: ${e.message}\n${USAGE}`);
       return 2;
     }
-    throw e;
+    // Files that cannot be read or written, ports already taken, TIFFs that are not fax pages:
+    // no call took place.
+    console.error(`t38: ${e instanceof Error ? e.message : String(e)}`);
+    return 1;
   }
 }
 
