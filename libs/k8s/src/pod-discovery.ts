@@ -21,6 +21,12 @@ export interface PodDiscoveryOptions {
   labelSelector: string;
   /** Delay before listing again after a watch ended with an error. */
   retryMs?: number;
+  /**
+   * How long the API server keeps one watch open before ending it cleanly (the watch is then
+   * resumed). Below client-node's 30 s idle timeout, so a quiet namespace does not look like a
+   * failed watch.
+   */
+  watchTimeoutSeconds?: number;
   log?: (msg: string, err?: unknown) => void;
 }
 
@@ -42,9 +48,11 @@ export class PodDiscovery {
   private readonly listeners = new Set<(pods: DiscoveredPod[]) => void>();
   /** How many times the pod list was fetched (the first time and after each 410 or failure). */
   lists = 0;
+  /** How many watch requests were made. */
+  watches = 0;
 
   constructor(opts: PodDiscoveryOptions) {
-    this.opts = { retryMs: 1000, ...opts };
+    this.opts = { retryMs: 1000, watchTimeoutSeconds: 25, ...opts };
     this.api = opts.kubeConfig.makeApiClient(CoreV1Api);
     this.watcher = new Watch(opts.kubeConfig);
   }
@@ -93,11 +101,12 @@ export class PodDiscovery {
   private async watch(): Promise<void> {
     if (!this.running) return;
     let gone = false;
+    this.watches++;
     const path = `/api/v1/namespaces/${encodeURIComponent(this.opts.namespace)}/pods`;
     try {
       this.abort = await this.watcher.watch(
         path,
-        { labelSelector: this.opts.labelSelector, resourceVersion: this.resourceVersion, allowWatchBookmarks: true },
+        { labelSelector: this.opts.labelSelector, resourceVersion: this.resourceVersion, allowWatchBookmarks: true, timeoutSeconds: this.opts.watchTimeoutSeconds },
         (type, obj: V1Pod & { code?: number }) => {
           if (type === 'ERROR') {
             if (obj.code === 410) gone = true;

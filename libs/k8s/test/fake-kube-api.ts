@@ -164,7 +164,13 @@ export class FakeKubeApi {
     for (const ev of this.history) if (ev.rv > from && ev.obj.metadata.namespace === ns && matches(ev.obj, selector)) res.write(`${JSON.stringify({ type: ev.type, object: ev.obj })}\n`);
     const w: Watcher = { ns, selector, res };
     this.watchers.add(w);
-    res.on('close', () => this.watchers.delete(w));
+    // timeoutSeconds: the server ends the watch cleanly after that long, as the real one does.
+    const timeout = Number(q.get('timeoutSeconds') ?? 0);
+    const timer = timeout > 0 ? setTimeout(() => res.end(), timeout * 1000) : undefined;
+    res.on('close', () => {
+      clearTimeout(timer);
+      this.watchers.delete(w);
+    });
   }
 }
 

@@ -60,3 +60,18 @@ test('a watch closed by the server resumes from the last version; a 410 Gone rel
   assert.deepEqual(d.pods().map((p) => p.name), ['n-1', 'n-2']);
   assert.equal(d.lists, 2);
 });
+
+test('a quiet namespace: the server ends each watch after timeoutSeconds and discovery resumes it without listing again', async (t) => {
+  const api = new FakeKubeApi();
+  await api.start();
+  t.after(() => api.close());
+  api.putPod(NS, 'n-0', NODE);
+  const d = new PodDiscovery({ kubeConfig: kubeConfigFor(api.url), namespace: NS, labelSelector: 'app.kubernetes.io/component=node', retryMs: 50, watchTimeoutSeconds: 1 });
+  await d.start();
+  t.after(() => d.stop());
+  await waitUntil('three watches', () => d.watches >= 3, 10_000);
+  assert.equal(d.lists, 1, 'a watch that ended on time is resumed, not relisted');
+  api.putPod(NS, 'n-1', NODE);
+  await waitUntil('n-1', () => d.get('n-1'), 5000);
+  assert.deepEqual(d.pods().map((p) => p.name), ['n-0', 'n-1']);
+});
