@@ -130,6 +130,7 @@ function decode2D(r: BitReader, width: number, ref: Int32Array, cur: Int32Array)
   const d = r.d;
   const modes = MODE_DECODE;
   const pairs = V_PAIR_DECODE;
+  const runPairs = RUN_PAIR_DECODE;
   const white = WHITE_DECODE;
   const black = BLACK_DECODE;
   const end = r.end;
@@ -202,8 +203,37 @@ function decode2D(r: BitReader, width: number, ref: Int32Array, cur: Int32Array)
     } else if (mode === MODE_HORIZONTAL) {
       let a = a0 < 0 ? 0 : a0;
       let c = colour;
+      if (avail < RUN_PEEK_BITS) {
+        w = load(d, pos);
+        avail = 32 - (pos & 7);
+      }
+      // Both runs short: one lookup for the pair (the loop below then has nothing left to do).
+      const pe = runPairs[(colour << RUN_PEEK_BITS) | (w >>> (32 - RUN_PEEK_BITS))];
+      const runsLeft = pe === 0 ? 2 : 0;
+      if (pe !== 0) {
+        const l = (pe >>> 16) & 31;
+        w <<= l;
+        avail -= l;
+        pos += l;
+        const r1 = pe & 63;
+        a += r1;
+        if (a > width) {
+          r.pos = pos;
+          return -1;
+        }
+        if (r1 === 0 && n > 0 && cur[n - 1] === a) n--;
+        else if (a < width) cur[n++] = a;
+        const r2 = (pe >>> 6) & 63;
+        a += r2;
+        if (a > width) {
+          r.pos = pos;
+          return -1;
+        }
+        if (r2 === 0 && n > 0 && cur[n - 1] === a) n--;
+        else if (a < width) cur[n++] = a;
+      }
       // Two runs: a0a1 in a0's colour, then a1a2 in the other.
-      for (let k = 0; k < 2; k++) {
+      for (let k = 0; k < runsLeft; k++) {
         const table = c ? black : white;
         let run = 0;
         for (;;) {
