@@ -1,12 +1,12 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { baseSchema, describeSchema, type EnvDoc } from '@faxgate/config';
-import { ROLES } from './roles.ts';
+import { ROLE_NAMES, resolveRoles } from './roles.ts';
 
 const BEGIN = '<!-- BEGIN GENERATED: faxgate config docs -->';
 const END = '<!-- END GENERATED -->';
 
 /** The table of every variable (each once, with the roles that read it), from the schemas. */
-export function configTable(): string {
+export async function configTable(): Promise<string> {
   const rows = new Map<string, EnvDoc & { roles: string[] }>();
   const add = (scope: string, docs: EnvDoc[]) => {
     for (const d of docs) {
@@ -16,7 +16,8 @@ export function configTable(): string {
     }
   };
   add('all', describeSchema('all', baseSchema));
-  for (const [name, role] of Object.entries(ROLES)) add(name, describeSchema(name, role.schema));
+  const roles = await resolveRoles(ROLE_NAMES);
+  ROLE_NAMES.forEach((name, i) => add(name, describeSchema(name, roles[i].schema)));
   const esc = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
   const lines = ['| Variable | Default | Roles | Meaning |', '| --- | --- | --- | --- |'];
   for (const r of rows.values()) lines.push(`| \`${r.name}\` | ${r.default === '' ? '' : `\`${esc(r.default)}\``} | ${r.roles.join(', ')} | ${esc(r.description)} |`);
@@ -29,7 +30,7 @@ export async function configDocs(path: string, check: boolean): Promise<number> 
   const a = text.indexOf(BEGIN);
   const b = text.indexOf(END);
   if (a < 0 || b < a) throw new Error(`${path} has no generated section (${BEGIN} ... ${END})`);
-  const next = `${text.slice(0, a + BEGIN.length)}\n${configTable()}\n${text.slice(b)}`;
+  const next = `${text.slice(0, a + BEGIN.length)}\n${await configTable()}\n${text.slice(b)}`;
   if (check) {
     if (next !== text) {
       process.stderr.write(`${path} is out of date: run \`./faxgate config docs\`\n`);

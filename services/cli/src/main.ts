@@ -1,11 +1,11 @@
 import { resolve } from 'node:path';
 import { runMain } from '@faxgate/runtime';
-import { resolveRoles, ROLES } from './roles.ts';
+import { resolveRoles, ROLE_NAMES } from './roles.ts';
 import { configDocs } from './config-docs.ts';
 
 const USAGE = `usage: faxgate <command>
 
-  run <role...>|all        start roles in this process (${Object.keys(ROLES).join(', ')})
+  run <role...>|all        start roles in this process (${ROLE_NAMES.join(', ')})
   tiff info|convert|topdf  inspect and convert fax TIFFs (faxgate tiff --help)
   t38 send|receive         fax over T.38/UDPTL to or from a peer (faxgate t38 --help)
   render <file|.eml>... -o out.tif   preview mails and documents as a fax (faxgate render --help)
@@ -24,7 +24,7 @@ async function main(argv: string[]): Promise<number> {
       }
       let defs;
       try {
-        defs = resolveRoles(rest);
+        defs = await resolveRoles(rest);
       } catch (err) {
         process.stderr.write(`faxgate: ${(err as Error).message}\n`);
         return 2;

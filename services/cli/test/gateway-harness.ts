@@ -45,7 +45,7 @@ export async function startTestGateway(extra: Record<string, string> = {}, roles
     FAXGATE_CONSOLE_TOKEN: 'test-token',
     ...extra,
   };
-  let gw = await runRoles(resolveRoles(roles), { env });
+  let gw = await runRoles(await resolveRoles(roles), { env });
   const t: TestGateway = {
     gw,
     env,
@@ -56,7 +56,7 @@ export async function startTestGateway(extra: Record<string, string> = {}, roles
     dir,
     stopGateway: () => t.gw.stop(),
     async restart(r = roles) {
-      gw = await runRoles(resolveRoles(r), { env });
+      gw = await runRoles(await resolveRoles(r), { env });
       t.gw = gw;
       t.smtpPort = smtpPortOf(gw);
       return gw;
