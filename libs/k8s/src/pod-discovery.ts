@@ -45,6 +45,8 @@ export class PodDiscovery {
   private abort: AbortController | undefined;
   private timer: NodeJS.Timeout | undefined;
   private running = false;
+  /** Grows while listing keeps failing (no token, no RBAC, API server down), so the log is not flooded. */
+  private backoffMs = 0;
   private readonly listeners = new Set<(pods: DiscoveredPod[]) => void>();
   /** How many times the pod list was fetched (the first time and after each 410 or failure). */
   lists = 0;
@@ -87,6 +89,7 @@ export class PodDiscovery {
     try {
       const list = await this.api.listNamespacedPod({ namespace: this.opts.namespace, labelSelector: this.opts.labelSelector });
       this.lists++;
+      this.backoffMs = 0;
       this.known.clear();
       for (const p of list.items) this.upsert(p);
       this.resourceVersion = list.metadata?.resourceVersion;
@@ -137,7 +140,8 @@ export class PodDiscovery {
   private retry(fn: () => Promise<void>): void {
     if (!this.running) return;
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => void fn(), this.opts.retryMs);
+    this.backoffMs = this.backoffMs ? Math.min(this.backoffMs * 2, 30_000) : this.opts.retryMs;
+    this.timer = setTimeout(() => void fn(), this.backoffMs);
     this.timer.unref();
   }
 

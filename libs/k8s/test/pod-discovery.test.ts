@@ -75,3 +75,20 @@ test('a quiet namespace: the server ends each watch after timeoutSeconds and dis
   await waitUntil('n-1', () => d.get('n-1'), 5000);
   assert.deepEqual(d.pods().map((p) => p.name), ['n-0', 'n-1']);
 });
+
+test('an API server that refuses at first: discovery keeps retrying with backoff and fills in once it answers', async (t) => {
+  const api = new FakeKubeApi();
+  await api.start();
+  t.after(() => api.close());
+  api.putPod(NS, 'n-0', NODE);
+  api.refusedTokens.add('faxgate');
+  const d = new PodDiscovery({ kubeConfig: kubeConfigFor(api.url), namespace: NS, labelSelector: 'app.kubernetes.io/component=node', retryMs: 50 });
+  await d.start();
+  t.after(() => d.stop());
+  assert.deepEqual(d.pods(), []);
+  await new Promise((r) => setTimeout(r, 600));
+  assert.equal(d.lists, 0);
+  api.refusedTokens.delete('faxgate');
+  await waitUntil('the pods once the server answers', () => d.get('n-0'), 10_000);
+  assert.equal(d.lists, 1);
+});
