@@ -141,6 +141,12 @@ test('the image build steps for real: npm ci --omit=dev into a copy of the conte
     throw new Error(`${(err as Error).message}\n${output}`);
   });
   assert.equal((await fetch(`http://127.0.0.1:${httpPort}/healthz`)).status, 200);
+  // Every metric the chart's Grafana dashboard queries is one the running gateway exposes.
+  const exposed = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+  const dashboard = readFileSync(join(REPO, 'charts/faxgate/files/grafana-dashboard.json'), 'utf8');
+  const queried = [...new Set([...dashboard.matchAll(/\b((?:faxgate|process|nodejs)_[a-z0-9_]+)\{/g)].map((m) => m[1]))];
+  assert.ok(queried.length >= 6, `the dashboard queries metrics (${queried.join(', ')})`);
+  for (const name of queried) assert.match(exposed, new RegExp(`^# TYPE ${name} `, 'm'), `/metrics has ${name}`);
   child.kill('SIGTERM');
   assert.equal(await exited, 0, `graceful exit on SIGTERM:\n${output}`);
   // Read-only root: nothing under the application directory was written.
