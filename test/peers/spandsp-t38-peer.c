@@ -7,7 +7,7 @@
  *       [--compress mh,mr,mmr] [--caller 0|1] [--id ID] [--redundancy N] [--drop-every K]
  *       [--timeout S] [--no-pacing] [--corrupt-non-ecm] [--t38-version 0|2|3]
  *       [--rate-method 1|2] [--resolutions standard,fine,superfine] [--sub DIGITS]
- *       [--repeat-new-seq] [--verbose]
+ *       [--repeat-new-seq] [--reorder-every K] [--verbose]
  *
  * Prints "LISTENING <port>" once bound. With --peer-port 0 (the default for the answering
  * side) the peer address is learned from the first datagram, and spandsp's clock starts then,
@@ -101,6 +101,11 @@ static int get_length(const uint8_t *buf, int avail, int *pos, int *len)
  * does; with --repeat-new-seq each copy gets its own sequence number instead.
  */
 static int repeat_new_seq = 0;
+/* --reorder-every K: every K-th datagram overtaken by the one after it */
+static int reorder_every = 0;
+static uint8_t held[MAX_IFP * (MAX_REDUNDANCY + 1) + 64];
+static int held_len = 0;
+static long tx_reordered = 0;
 
 static int tx_packet_handler(t38_core_state_t *s, void *user_data, const uint8_t *buf, int len, int count)
 {
@@ -142,8 +147,19 @@ static int tx_packet_handler(t38_core_state_t *s, void *user_data, const uint8_t
             tx_dropped++;
             continue;
         }
-        if (peer_known)
-            sendto(sock, pkt, n, 0, (struct sockaddr *) &peer_addr, sizeof(peer_addr));
+        if (!peer_known) continue;
+        if (reorder_every > 0 && tx_count % reorder_every == 0 && held_len == 0) {
+            /* hold this datagram back and send it after the next one */
+            memcpy(held, pkt, n);
+            held_len = n;
+            continue;
+        }
+        sendto(sock, pkt, n, 0, (struct sockaddr *) &peer_addr, sizeof(peer_addr));
+        if (held_len > 0) {
+            sendto(sock, held, held_len, 0, (struct sockaddr *) &peer_addr, sizeof(peer_addr));
+            held_len = 0;
+            tx_reordered++;
+        }
     }
     return 0;
 }
@@ -214,7 +230,7 @@ static void phase_e_handler(t30_state_t *s, void *user_data, int result)
         const char *rx_sub = t30_get_rx_sub_address(s);
         printf("SUB \"%s\"\n", rx_sub ? rx_sub : "");
     }
-    printf("UDPTL tx=%ld dropped=%ld rx=%ld recovered=%ld lost=%ld\n", tx_count, tx_dropped, rx_count, rx_recovered, rx_lost);
+    printf("UDPTL tx=%ld dropped=%ld reordered=%ld rx=%ld recovered=%ld lost=%ld\n", tx_count, tx_dropped, tx_reordered, rx_count, rx_recovered, rx_lost);
     fflush(stdout);
 }
 
@@ -257,7 +273,7 @@ static void usage(void)
                     "       [--compress mh,mr,mmr] [--caller 0|1] [--id ID] [--redundancy N] [--drop-every K]\n"
                     "       [--timeout S] [--no-pacing] [--corrupt-non-ecm] [--t38-version 0|2|3]\n"
                     "       [--rate-method 1|2] [--resolutions standard,fine,superfine] [--sub DIGITS]\n"
-                    "       [--repeat-new-seq] [--verbose]\n");
+                    "       [--repeat-new-seq] [--reorder-every K] [--verbose]\n");
     exit(2);
 }
 
@@ -294,6 +310,7 @@ int main(int argc, char *argv[])
         else if (strcmp(a, "--compress") == 0) compress = v;
         else if (strcmp(a, "--resolutions") == 0) resolutions = v;
         else if (strcmp(a, "--sub") == 0) sub = v;
+        else if (strcmp(a, "--reorder-every") == 0) reorder_every = atoi(v);
         else if (strcmp(a, "--caller") == 0) caller = atoi(v);
         else if (strcmp(a, "--id") == 0) ident = v;
         else if (strcmp(a, "--redundancy") == 0) redundancy = atoi(v);

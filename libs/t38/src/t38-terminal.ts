@@ -4,7 +4,7 @@
 import type { Socket, RemoteInfo } from 'node:dgram';
 import { reverseBits, type CallResult, type Modulation, type T30Action, type T30Engine, type T30Event, type TimerName } from '@faxgate/t30';
 import { encodeIfp, decodeIfp, type IfpField, type IfpPacket, type T38Version } from './ifp.ts';
-import { UdptlReceiver } from './udptl-receiver.ts';
+import { UdptlReceiver, type UdptlDelivery } from './udptl-receiver.ts';
 import { UdptlSender } from './udptl-sender.ts';
 import {
   CED_MS, INTER_SIGNAL_GAP_MS, V21_PREAMBLE_MS, dataTypeOf, modulationOfDataType, modulationOfTraining, trainingIndicatorOf,
@@ -36,6 +36,8 @@ export interface T38TerminalOptions {
   onAction?: (action: T30Action) => void;
 }
 
+/** How long packets behind a gap wait for a reordered one before it is declared lost. */
+const REORDER_WAIT_MS = 60;
 /** Image data per IFP: 40 ms worth keeps datagrams small and the pacing smooth. */
 const CHUNK_MS = 40;
 
@@ -45,7 +47,9 @@ type Step = { kind: 'ifp'; packet: IfpPacket } | { kind: 'wait'; ms: number };
 export class T38Terminal {
   private readonly o: T38TerminalOptions;
   private readonly udptlTx: UdptlSender;
-  private readonly udptlRx = new UdptlReceiver(0);
+  /** Packets behind a gap wait for up to 3 more datagrams or REORDER_WAIT_MS (T.38 §9.1 reordering). */
+  private readonly udptlRx = new UdptlReceiver(3);
+  private flushTimer: NodeJS.Timeout | undefined;
   private readonly version: T38Version;
   private peer: { host: string; port: number } | undefined;
   private readonly timers = new Map<TimerName, NodeJS.Timeout>();
@@ -139,6 +143,8 @@ export class T38Terminal {
       case 'call-ended':
         this.result = a.result;
         for (const name of [...this.timers.keys()]) this.clearTimer(name);
+        if (this.flushTimer) clearTimeout(this.flushTimer);
+        this.flushTimer = undefined;
         this.maybeFinish();
         break;
     }
@@ -271,7 +277,21 @@ export class T38Terminal {
       this.peer = { host: rinfo.address, port: rinfo.port };
       this.begin();
     }
-    for (const d of this.udptlRx.push(new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength))) {
+    this.deliver(this.udptlRx.push(new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength)));
+    if (this.udptlRx.waiting && !this.flushTimer) {
+      this.flushTimer = setTimeout(() => {
+        this.flushTimer = undefined;
+        this.deliver(this.udptlRx.flush());
+      }, REORDER_WAIT_MS);
+    } else if (!this.udptlRx.waiting && this.flushTimer) {
+      clearTimeout(this.flushTimer);
+      this.flushTimer = undefined;
+    }
+  }
+
+  private deliver(deliveries: UdptlDelivery[]): void {
+    if (this.result) return;
+    for (const d of deliveries) {
       if (d.kind === 'lost') {
         // A lost IFP inside a frame spoils that frame; inside page data it costs rows.
         this.hdlcCorrupt = true;

@@ -56,6 +56,11 @@ export class UdptlReceiver {
     return this.drain(false);
   }
 
+  /** True while packets wait behind a missing one. */
+  get waiting(): boolean {
+    return this.held.size > 0;
+  }
+
   /** Declares every gap before the newest held packet lost and delivers what is held. */
   flush(): UdptlDelivery[] {
     return this.drain(true);

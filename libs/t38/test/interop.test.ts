@@ -36,6 +36,8 @@ interface Case {
   peerArgs?: string[];
   /** The lossy cases: the receiving side must have rebuilt datagrams from redundancy. */
   expectRecovered?: boolean;
+  /** The reordering case: nothing may have been declared lost. */
+  expectNoLoss?: boolean;
   /** The first page's coded size must exceed this (to be sure it spans partial pages). */
   minOctets?: number;
   /** SUB the sender passes; a receiver that offered subaddressing must report it. */
@@ -86,6 +88,10 @@ async function spandspToFaxgate(c: Case): Promise<void> {
     assert.match(fg.stdout(), new RegExp(`${c.expect.encoding.toUpperCase()} ${c.expect.resolution} A4`), log);
     if (c.expectRecovered) assert.ok(Number(/recovered (\d+)/.exec(fg.stdout())?.[1]) > 0, log);
     if (c.sub) assert.match(fg.stdout(), new RegExp(`subaddress: "${c.sub}"`), log);
+    if (c.expectNoLoss) {
+      assert.ok(Number(/reordered=(\d+)/.exec(sp.stdout())?.[1]) > 0, log);
+      assert.match(fg.stdout(), /recovered 0, lost 0,/, log);
+    }
     if (c.minOctets) assert.ok(Number(/page 1: .*?, (\d+) octets/.exec(fg.stdout())?.[1]) > c.minOctets, log);
     assert.equal(comparePages(dir, docs[c.doc], out), null);
   } finally {
@@ -156,6 +162,11 @@ suite('T.38 interop with spandsp', { concurrency: true }, () => {
       {
         name: 'rx-ecm-mh-two-partial-pages', doc: 'dense1', ecm: true, encodings: 'mh', expect: { encoding: 'mh', resolution: 'fine' },
         minOctets: 256 * 256,
+      },
+      {
+        // without redundancy, datagrams that overtake each other are put back in order
+        name: 'rx-mr-reordered-no-redundancy', doc: 'fine1', ecm: false, encodings: 'mh,mr', expect: { encoding: 'mr', resolution: 'fine' },
+        peerArgs: ['--reorder-every', '7', '--redundancy', '0'], expectNoLoss: true,
       },
       {
         // end-of-signal packets repeated with fresh sequence numbers must not count twice
