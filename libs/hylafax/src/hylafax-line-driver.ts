@@ -3,6 +3,8 @@ import { HylafaxError } from './errors.ts';
 import type { JobStatus } from './job-description.ts';
 import { isFinalJobState } from './job-state.ts';
 import { commitFax, findJob, prepareFax } from './submit.ts';
+import { pollReceivedFaxes, type PollReport } from './poll-received.ts';
+import type { FetchedFax, ProcessedAction } from './received.ts';
 
 /** faxgate's call results (the same union as `CallResult` in @faxgate/store). */
 export type HylafaxCallResult = 'success' | 'busy' | 'no-answer' | 'no-carrier' | 'failed' | 'rejected';
@@ -29,8 +31,55 @@ export interface HylafaxCallOutcome {
   hylafaxJobId: number;
 }
 
+/** A fax found in recvq, shaped like the node daemon's `IncomingCall`. */
+export interface HylafaxIncomingCall {
+  callId: string;
+  line: string;
+  did: string;
+  callingNumber: string;
+}
+
+/** What arrived, shaped like the node daemon's `ReceiveOutcome`. */
+export interface HylafaxReceiveOutcome {
+  document?: Uint8Array;
+  pages: number;
+  badRows: number;
+  csid?: string;
+  subAddress?: string;
+  partial: boolean;
+  durationMs: number;
+  reason?: string;
+}
+
+/**
+ * Where polled faxes go. `sourceKey` is the same for the same fax on every poll (see
+ * receivedFaxKey): the sink must record a fax handed over twice only once. It resolves once the
+ * fax is durably queued; only then is it removed from the server.
+ */
+export type HylafaxReceivedSink = (call: HylafaxIncomingCall, outcome: HylafaxReceiveOutcome, sourceKey: string) => Promise<unknown>;
+
+/** The receiving side: polling the server's recvq. */
+export interface HylafaxReceiveOptions {
+  intervalMs: number;
+  processed: ProcessedAction;
+  /** Admin password for the poll's session: stock hfaxd lets only admins delete received faxes. */
+  adminPassword?: string;
+  /**
+   * Position (0-based) of the DID among the CallID values faxgetty stored, which follows the
+   * receiving modem's CallIDPattern order; 3 for Debian's iaxmodem template (NMBR, NAME, ANID,
+   * NDID). Undefined: no DID.
+   */
+  didCallIdIndex?: number;
+  /** Asked before each poll; false skips it (another replica holds the poll this time). */
+  shouldPoll?: () => Promise<boolean>;
+  onReport?: (report: PollReport) => void;
+  onError?: (err: unknown) => void;
+}
+
 export interface HylafaxLineDriverOptions {
   server: HylafaxConnectOptions;
+  /** Poll the server's received faxes when set (see listen). */
+  receive?: HylafaxReceiveOptions;
   /** JPARM MODEM: a device id or modem class; HylaFAX picks any modem when unset. */
   modem?: string;
   /** How often the job is looked at while HylaFAX works on it; 2 s by default. */
@@ -108,6 +157,44 @@ export class HylafaxLineDriver {
     }
   }
 
+  /**
+   * Starts polling the server's recvq every `receive.intervalMs`, handing each finished fax to
+   * `sink` and removing it on the server once the sink resolved. Resolves with a stop function
+   * that waits for a poll under way. Without `receive` options nothing is polled.
+   */
+  async listen(sink: HylafaxReceivedSink): Promise<() => Promise<void>> {
+    const receive = this.#options.receive;
+    if (!receive) return async () => {};
+    let stopped = false;
+    let timer: NodeJS.Timeout | undefined;
+    let running: Promise<void> = Promise.resolve();
+    const server = receive.adminPassword === undefined ? this.#options.server : { ...this.#options.server, adminPassword: receive.adminPassword };
+    const pollOnce = async () => {
+      if (receive.shouldPoll && !(await receive.shouldPoll())) return;
+      const client = await HylafaxClient.connect(server);
+      try {
+        const report = await pollReceivedFaxes(client, {
+          deliver: (fetched, key) => sink(incomingCall(fetched, receive.didCallIdIndex), receiveOutcome(fetched), key).then(() => undefined),
+          processed: receive.processed,
+        });
+        receive.onReport?.(report);
+      } finally {
+        await client.quit();
+      }
+    };
+    const tick = () => {
+      running = pollOnce().catch((err: unknown) => receive.onError?.(err)).finally(() => {
+        if (!stopped) timer = setTimeout(tick, receive.intervalMs);
+      });
+    };
+    tick();
+    return async () => {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    };
+  }
+
   /** Polls the job to its end, reconnecting when the server drops the session. */
   async #follow(client: HylafaxClient, jobId: number, signal: AbortSignal, deadline: number): Promise<{ status: JobStatus; client: HylafaxClient }> {
     const interval = this.#options.pollIntervalMs ?? 2_000;
@@ -129,6 +216,31 @@ export class HylafaxLineDriver {
       await sleep(interval * (failures + 1), signal);
     }
   }
+}
+
+function incomingCall(fetched: FetchedFax, didIndex: number | undefined): HylafaxIncomingCall {
+  const { fax, identity } = fetched;
+  const did = didIndex === undefined ? '' : identity?.callIds[didIndex] ?? '';
+  return { callId: `hylafax-${fax.file}`, line: `hylafax/${fax.file}`, did, callingNumber: fax.callerNumber };
+}
+
+function receiveOutcome(fetched: FetchedFax): HylafaxReceiveOutcome {
+  const { fax, data } = fetched;
+  const [h, m, sec] = fax.receiveDuration.split(':').map(Number);
+  const outcome: HylafaxReceiveOutcome = {
+    document: data,
+    pages: fax.pages,
+    badRows: 0,
+    // faxgetty keeps what arrived of a call that broke off and notes why (RCVFMT %e).
+    partial: fax.error !== '',
+    durationMs: Number.isFinite(h + m + sec) ? ((h * 60 + m) * 60 + sec) * 1000 : 0,
+  };
+  // hfaxd says <unknown> for a file without faxgetty's ImageDescription.
+  const csid = fetched.identity?.senderTsi || (fax.senderTsi === '<unknown>' ? '' : fax.senderTsi);
+  if (csid) outcome.csid = csid;
+  if (fax.subAddress) outcome.subAddress = fax.subAddress;
+  if (fax.error) outcome.reason = fax.error;
+  return outcome;
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

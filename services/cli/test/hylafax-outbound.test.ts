@@ -1,18 +1,33 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { chmod, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import nodemailer from 'nodemailer';
-import { makePdf, waitUntil } from '@faxgate/testkit';
+import { makePdf, tempDir, waitUntil, type TempDir } from '@faxgate/testkit';
 import { HylafaxClient } from '@faxgate/hylafax';
 import { startHylafaxTestbed, type HylafaxTestbed } from '../../../libs/hylafax/test/hylafax-testbed.ts';
+import { makeTwoPageFax } from '../../../libs/hylafax/test/test-fax.ts';
 import { startTestGateway, getFax, type TestGateway } from './gateway-harness.ts';
 
-// Mail in, fax out through a real HylaFAX: the node daemon's line driver is `hylafax`, the
-// server's modem A calls modem B over IAX2, and the sender's result mail reports it.
+// The whole loop through a real HylaFAX: a mail goes out as a fax (the node daemon's line driver
+// is `hylafax`, the server's modem A calls modem B over IAX2), the sender's result mail reports
+// it, and the fax that arrived at modem B is polled from recvq, routed by its DID and mailed.
 let bed: HylafaxTestbed;
 let g: TestGateway;
+let dir: TempDir;
+let sentPages = 0;
+
+const DIRECTORY = `unaddressed: faxadmin@example.com
+users:
+  - id: jdoe
+    emails: [jdoe@example.com]
+    dids: ["+12125550100"]
+`;
 
 before(async () => {
   bed = await startHylafaxTestbed();
+  dir = await tempDir('faxgate-hylafax-directory');
+  await writeFile(join(dir.path, 'directory.yaml'), DIRECTORY);
   g = await startTestGateway({
     FAXGATE_NODE_DRIVER: 'hylafax',
     FAXGATE_NODE_LINES: '1',
@@ -20,13 +35,25 @@ before(async () => {
     FAXGATE_HYLAFAX_PORT: String(bed.port),
     FAXGATE_HYLAFAX_USER: bed.user,
     FAXGATE_HYLAFAX_PASSWORD: bed.password,
+    FAXGATE_HYLAFAX_ADMIN_PASSWORD: bed.adminPassword,
     FAXGATE_HYLAFAX_MODEM: bed.modemA!.deviceId,
+    FAXGATE_HYLAFAX_POLL_INTERVAL: '1s',
+    FAXGATE_DIRECTORY: join(dir.path, 'directory.yaml'),
+    FAXGATE_DIRECTORY_POLL: '200ms',
   });
 });
 after(async () => {
   await g?.dispose();
   await bed?.stop();
+  await dir?.remove();
 });
+
+async function recvq(): Promise<string[]> {
+  const c = await HylafaxClient.connect({ host: bed.host, port: bed.port, user: bed.user, password: bed.password });
+  const files = (await c.listReceived()).map((f) => f.file);
+  await c.quit();
+  return files;
+}
 
 test('a mail to a fax number goes out through HylaFAX and the result mail says so', async (t) => {
   const started = Date.now();
@@ -47,26 +74,56 @@ test('a mail to a fax number goes out through HylaFAX and the result mail says s
     throw err;
   });
   t.diagnostic(`result mail after ${((Date.now() - started) / 1000).toFixed(1)} s: ${mail.parsed.subject}`);
-  const pages = Number(/ sent: (\d+) pages?$/.exec(mail.parsed.subject ?? '')?.[1]);
-  assert.ok(pages >= 1, `subject "${mail.parsed.subject}"`);
-  assert.match(mail.parsed.text ?? '', new RegExp(`Pages: +${pages} of ${pages} sent`));
+  sentPages = Number(/ sent: (\d+) pages?$/.exec(mail.parsed.subject ?? '')?.[1]);
+  assert.ok(sentPages >= 1, `subject "${mail.parsed.subject}"`);
+  assert.deepEqual(mail.to, ['alice@example.com']);
+  assert.match(mail.parsed.text ?? '', new RegExp(`Pages: +${sentPages} of ${sentPages} sent`));
   assert.match(mail.parsed.text ?? '', new RegExp(`Remote id: +${bed.modemB!.localId}`));
 
   const view = await getFax(g.gw, faxId);
   assert.equal(view.state, 'done');
   assert.equal(view.recipients[0].state, 'sent');
   assert.equal(view.recipients[0].attempts, 1);
-  assert.equal(view.recipients[0].pagesSent, pages);
+  assert.equal(view.recipients[0].pagesSent, sentPages);
 
-  // HylaFAX's own account of it: one job tagged with the call id, and the fax at modem B.
+  // HylaFAX's own account of it: one job tagged with the call id.
   const c = await HylafaxClient.connect({ host: bed.host, port: bed.port, user: bed.user, password: bed.password });
   const jobs = (await c.listJobs('doneq')).filter((j) => j.tag.startsWith(`${faxId}-`));
   assert.equal(jobs.length, 1, JSON.stringify(jobs));
-  assert.equal(jobs[0].state, 'done');
   const job = await c.getJob(jobs[0].jobId);
-  assert.equal(job?.pagesSent, pages);
+  assert.equal(job?.state, 'done');
+  assert.equal(job?.pagesSent, sentPages);
   assert.equal(job?.remoteCsi, bed.modemB!.localId);
-  const received = await waitUntil('the fax at modem B', async () => (await c.listReceived()).find((f) => !f.inProgress && f.senderTsi === bed.modemA!.localId), 60_000, 500);
-  assert.equal(received.pages, pages);
   await c.quit();
+});
+
+test('the fax that arrived at modem B is polled, routed by its DID and mailed with a PDF, then removed from recvq', async () => {
+  assert.ok(sentPages > 0, 'needs the fax of the previous test');
+  const mail = await g.sink.waitFor((m) => m.parsed.headers.get('x-faxgate-inbound-id') !== undefined && m.to.includes('jdoe@example.com'), 120_000);
+  assert.match(mail.parsed.subject ?? '', new RegExp(`^Fax from ${bed.modemA!.localId}, ${sentPages} pages?$`));
+  const pdf = mail.parsed.attachments.find((a) => a.contentType === 'application/pdf');
+  assert.ok(pdf, 'the fax as PDF');
+  assert.match(pdf.content.subarray(0, 8).toString(), /^%PDF-/);
+  await waitUntil('recvq to be emptied', async () => (await recvq()).length === 0, 30_000, 500);
+});
+
+test('a received fax the poller cannot remove is still routed once, however often it is polled', async () => {
+  const before = g.sink.mails.length;
+  const recvqDir = join(bed.spool, 'recvq');
+  // faxgetty's directory made read-only: hfaxd's DELE fails, every poll round sees the fax again.
+  await chmod(recvqDir, 0o555);
+  let file: string;
+  try {
+    file = await bed.seedReceivedFax(await makeTwoPageFax(dir.path));
+    const first = await g.sink.waitFor((m) => m.parsed.headers.get('x-faxgate-inbound-id') !== undefined && g.sink.mails.indexOf(m) >= before, 60_000);
+    assert.match(first.parsed.subject ?? '', /, 2 pages$/);
+    // Three more poll rounds (1 s apart) find it again.
+    await new Promise((r) => setTimeout(r, 3_500));
+    assert.deepEqual(await recvq(), [file], 'still on the server');
+  } finally {
+    await chmod(recvqDir, 0o755);
+  }
+  await waitUntil('recvq to be emptied', async () => (await recvq()).length === 0, 30_000, 500);
+  const inboundMails = g.sink.mails.slice(before).filter((m) => m.parsed.headers.get('x-faxgate-inbound-id') !== undefined);
+  assert.equal(inboundMails.length, 1, inboundMails.map((m) => m.parsed.subject).join('; '));
 });

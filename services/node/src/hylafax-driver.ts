@@ -1,22 +1,58 @@
 import { readFile } from 'node:fs/promises';
-import { HylafaxLineDriver, type HylafaxConnectOptions } from '@faxgate/hylafax';
+import { inboundIdForKey } from '@faxgate/queue';
+import { HylafaxLineDriver, type HylafaxConnectOptions, type HylafaxReceiveOptions } from '@faxgate/hylafax';
+import type { RoleContext } from '@faxgate/runtime';
 import type { NodeConfig } from './config.ts';
+import type { LineDriver, ReceivedFaxSink } from './line-driver.ts';
 
-/**
- * hfaxd login for the `hylafax` line driver, from the node's configuration. A password file
- * (a mounted secret) wins over the variable; trailing newlines of such files are not part of it.
- */
-export async function hylafaxServerOptions(config: NodeConfig, read: (path: string) => Promise<string> = (p) => readFile(p, 'utf8')): Promise<HylafaxConnectOptions> {
+type ReadText = (path: string) => Promise<string>;
+const readText: ReadText = (p) => readFile(p, 'utf8');
+
+/** A secret from its file (a mounted secret wins, without its trailing newline) or its variable. */
+async function secret(file: string | undefined, value: string | undefined, read: ReadText): Promise<string | undefined> {
+  return file ? (await read(file)).replace(/\r?\n$/, '') : value;
+}
+
+/** hfaxd login for the `hylafax` line driver, from the node's configuration. */
+export async function hylafaxServerOptions(config: NodeConfig, read: ReadText = readText): Promise<HylafaxConnectOptions> {
   if (!config.FAXGATE_HYLAFAX_HOST) throw new Error('FAXGATE_HYLAFAX_HOST is required with FAXGATE_NODE_DRIVER=hylafax');
-  const file = config.FAXGATE_HYLAFAX_PASSWORD_FILE;
-  const password = file ? (await read(file)).replace(/\r?\n$/, '') : config.FAXGATE_HYLAFAX_PASSWORD;
+  const password = await secret(config.FAXGATE_HYLAFAX_PASSWORD_FILE, config.FAXGATE_HYLAFAX_PASSWORD, read);
   const options: HylafaxConnectOptions = { host: config.FAXGATE_HYLAFAX_HOST, port: config.FAXGATE_HYLAFAX_PORT, user: config.FAXGATE_HYLAFAX_USER };
   if (password !== undefined) options.password = password;
   return options;
 }
 
-/** The `hylafax` line driver: each call of the pool becomes one job on the HylaFAX server. */
-export async function createHylafaxDriver(config: NodeConfig): Promise<HylafaxLineDriver> {
-  const server = await hylafaxServerOptions(config);
-  return new HylafaxLineDriver(config.FAXGATE_HYLAFAX_MODEM ? { server, modem: config.FAXGATE_HYLAFAX_MODEM } : { server });
+/**
+ * The `hylafax` line driver: each call of the pool becomes one job on the HylaFAX server, and
+ * (unless the poll interval is 0) the server's received faxes are polled into the node's
+ * received-fax sink. Of several nodes on one server, the one that takes a short Redis lease
+ * polls; the others skip that round.
+ */
+export async function createHylafaxDriver(config: NodeConfig, ctx: Pick<RoleContext, 'redis' | 'base' | 'nodeId' | 'log'>, read: ReadText = readText): Promise<LineDriver> {
+  const server = await hylafaxServerOptions(config, read);
+  const interval = config.FAXGATE_HYLAFAX_POLL_INTERVAL;
+  let receive: HylafaxReceiveOptions | undefined;
+  if (interval > 0) {
+    const lease = `${ctx.base.FAXGATE_QUEUE_PREFIX}:hylafax-poll:${server.host}:${server.port}`;
+    const adminPassword = await secret(config.FAXGATE_HYLAFAX_ADMIN_PASSWORD_FILE, config.FAXGATE_HYLAFAX_ADMIN_PASSWORD, read);
+    receive = {
+      intervalMs: interval,
+      processed: config.FAXGATE_HYLAFAX_PROCESSED === 'move' ? { action: 'move', directory: '/archive' } : { action: 'delete' },
+      ...(adminPassword !== undefined ? { adminPassword } : {}),
+      ...(config.FAXGATE_HYLAFAX_DID_CALLID > 0 ? { didCallIdIndex: config.FAXGATE_HYLAFAX_DID_CALLID - 1 } : {}),
+      // The lease lasts a little less than one interval: one poll per round across all nodes.
+      shouldPoll: async () => (await ctx.redis.set(lease, ctx.nodeId, 'PX', Math.max(100, Math.floor(interval * 0.9)), 'NX')) === 'OK',
+      onReport: (r) => {
+        if (r.delivered.length || r.failed.length) ctx.log.info({ delivered: r.delivered, failed: r.failed.map((f) => ({ file: f.file, error: f.error.message })), receiving: r.receiving }, 'hylafax recvq polled');
+      },
+      onError: (err) => ctx.log.warn({ err: (err as Error).message }, 'hylafax recvq poll failed; trying again next round'),
+    };
+  }
+  const driver = new HylafaxLineDriver({ server, ...(config.FAXGATE_HYLAFAX_MODEM ? { modem: config.FAXGATE_HYLAFAX_MODEM } : {}), ...(receive ? { receive } : {}) });
+  return {
+    name: driver.name,
+    send: (call, signal) => driver.send(call, signal),
+    // The recvq file name and receive time make the inbound id: a fax polled twice is one fax.
+    listen: (sink: ReceivedFaxSink) => driver.listen((call, outcome, key) => sink(call, outcome, inboundIdForKey(key))),
+  };
 }

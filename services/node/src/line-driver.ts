@@ -71,4 +71,8 @@ export interface ReceiveOutcome {
  */
 export type ReceivingLineDriver = Required<Pick<LineDriver, 'receive'>> & Pick<LineDriver, 'listen'>;
 
-export type ReceivedFaxSink = (call: Omit<IncomingCall, 'simRemote'>, outcome: ReceiveOutcome) => Promise<string>;
+/**
+ * `inboundId`, when given, is derived from the source's own stable name for the fax (e.g. a
+ * HylaFAX recvq file), so a fax handed over again is recorded once.
+ */
+export type ReceivedFaxSink = (call: Omit<IncomingCall, 'simRemote'>, outcome: ReceiveOutcome, inboundId?: string) => Promise<string>;

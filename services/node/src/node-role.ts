@@ -18,7 +18,7 @@ export const nodeRole = defineRole({
   async build(ctx, config) {
     const pool = config.FAXGATE_NODE_POOL;
     const lines = new LinePool(pool, ctx.nodeId, config.FAXGATE_NODE_LINES);
-    const driver: LineDriver = config.FAXGATE_NODE_DRIVER === 'hylafax' ? await createHylafaxDriver(config) : new SimLineDriver({
+    const driver: LineDriver = config.FAXGATE_NODE_DRIVER === 'hylafax' ? await createHylafaxDriver(config, ctx) : new SimLineDriver({
       bitRate: config.FAXGATE_SIM_BITRATE,
       timeScale: config.FAXGATE_SIM_TIME_SCALE,
       ringTimeMs: config.FAXGATE_SIM_RING_TIME,
