@@ -218,3 +218,12 @@ test('charts/faxgate/README.md has the current parameter tables', async () => {
   const current = readFileSync(join(CHART, 'README.md'), 'utf8');
   assert.equal(current, renderReadme(current), 'run: node libs/k8s/test/chart-readme.ts --write');
 });
+
+test('NOTES.txt renders for every values file (helm install --dry-run=client)', () => {
+  for (const f of [undefined, ...VALUES]) {
+    const out = helm(['install', 'fg', CHART, '--namespace', 'fax', '--dry-run=client', ...(f ? ['-f', f] : [])]);
+    const notes = out.slice(out.indexOf('NOTES:'));
+    assert.match(notes, /kubectl -n fax get svc fg-faxgate-smtp/, f);
+    assert.match(notes, /\/api\/v1\/lines/);
+  }
+});
