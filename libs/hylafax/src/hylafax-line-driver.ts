@@ -1,8 +1,8 @@
 import { HylafaxClient, type HylafaxConnectOptions } from './client.ts';
-import { HylafaxError } from './errors.ts';
+import { HylafaxAuthError, HylafaxError } from './errors.ts';
 import type { JobStatus } from './job-description.ts';
 import { isFinalJobState } from './job-state.ts';
-import { commitFax, findJob, prepareFax } from './submit.ts';
+import { commitFax, findJob, prepareFax, type PreparedFax } from './submit.ts';
 import { pollReceivedFaxes, type PollReport } from './poll-received.ts';
 import type { FetchedFax, ProcessedAction } from './received.ts';
 
@@ -118,26 +118,48 @@ export class HylafaxLineDriver {
     this.#options = options;
   }
 
+  /**
+   * Places the call as a HylaFAX job and follows it to its end. A server that refuses the login,
+   * or fails while the job is being prepared (after the lookup found no job of this call, before
+   * JSUBM), gives a `failed` outcome with the server's reason: nothing was submitted, so
+   * faxgate's retry policy may try again. Errors where a job may exist (an unreachable server
+   * before the lookup, a lost connection at or after JSUBM) are thrown, so the same call is run
+   * again and finds its job.
+   */
   async send(call: HylafaxOutgoingCall, signal: AbortSignal): Promise<HylafaxCallOutcome> {
     const started = Date.now();
     const callTimeout = this.#options.callTimeoutMs ?? 15 * 60_000;
-    let client = await HylafaxClient.connect(this.#options.server);
+    const notSent = (err: HylafaxError): HylafaxCallOutcome => ({ result: 'failed', pagesSent: 0, durationMs: Date.now() - started, reason: err.message, hylafaxJobId: 0 });
+    let client: HylafaxClient;
+    try {
+      client = await HylafaxClient.connect(this.#options.server);
+    } catch (err) {
+      if (err instanceof HylafaxAuthError) return notSent(err);
+      throw err;
+    }
     try {
       let jobId = (await findJob(client, call.callId))?.jobId;
       if (jobId === undefined) {
-        signal.throwIfAborted();
-        const prepared = await prepareFax(client, {
-          tag: call.callId,
-          dialString: call.dialString,
-          documents: [{ data: call.document }],
-          modem: this.#options.modem,
-          maxDials: 1,
-          maxTries: 1,
-          lastTimeSeconds: Math.max(60, Math.floor(callTimeout / 1000)),
-        });
-        // HylaFAX page ranges are 1-based and open-ended like sendfax's.
-        if (call.fromPage > 1) await client.setJobParam('PAGERANGE', `${call.fromPage}-`);
-        signal.throwIfAborted();
+        let prepared: PreparedFax;
+        try {
+          signal.throwIfAborted();
+          prepared = await prepareFax(client, {
+            tag: call.callId,
+            dialString: call.dialString,
+            documents: [{ data: call.document }],
+            modem: this.#options.modem,
+            maxDials: 1,
+            maxTries: 1,
+            lastTimeSeconds: Math.max(60, Math.floor(callTimeout / 1000)),
+          });
+          // HylaFAX page ranges are 1-based and open-ended like sendfax's.
+          if (call.fromPage > 1) await client.setJobParam('PAGERANGE', `${call.fromPage}-`);
+          signal.throwIfAborted();
+        } catch (err) {
+          // The unsubmitted job dies with this session.
+          if (err instanceof HylafaxError) return notSent(err);
+          throw err;
+        }
         await commitFax(client, prepared);
         jobId = prepared.jobId;
       }
@@ -209,8 +231,8 @@ export class HylafaxLineDriver {
         failures = 0;
         if (isFinalJobState(status.state)) return { status, client };
       } catch (err) {
-        if (!(err instanceof HylafaxError) || !err.transient || ++failures > maxReconnects) throw err;
         client.destroy();
+        if (!(err instanceof HylafaxError) || !err.transient || ++failures > maxReconnects) throw err;
       }
       if (Date.now() + interval > deadline) throw new HylafaxError('HYLAFAX_CALL_TIMEOUT', `HylaFAX job ${jobId} did not end in time`, true);
       await sleep(interval * (failures + 1), signal);

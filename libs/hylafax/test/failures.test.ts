@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import {
   HylafaxAuthError,
   HylafaxClient,
+  HylafaxLineDriver,
   HylafaxConnectionError,
   HylafaxProtocolError,
   HylafaxTimeoutError,
@@ -109,4 +110,20 @@ test('a server that accepts but never answers times out at the greeting', async 
   }
   const c = await HylafaxClient.connect(login);
   await c.quit();
+});
+
+test('the line driver reports a refused login as a failed call with the reason, and throws when the server is down', async () => {
+  const call = { callId: `fx-driver-${process.pid}`, number: '+15550120', dialString: '5550120', document: new Uint8Array(0), fromPage: 1, line: 'hylafax-1' };
+  const refused = await new HylafaxLineDriver({ server: { ...login, password: 'wrong' } }).send(call, new AbortController().signal);
+  assert.equal(refused.result, 'failed');
+  assert.equal(refused.pagesSent, 0);
+  assert.match(refused.reason ?? '', /refused the password of faxgate: 530 Login incorrect/);
+
+  // Unreachable before the job lookup: a job of this call may exist, so the call must run again.
+  await bed.stopHfaxd();
+  try {
+    await assert.rejects(new HylafaxLineDriver({ server: login }).send(call, new AbortController().signal), HylafaxConnectionError);
+  } finally {
+    await bed.startHfaxd();
+  }
 });

@@ -40,6 +40,8 @@ before(async () => {
     FAXGATE_HYLAFAX_POLL_INTERVAL: '1s',
     FAXGATE_DIRECTORY: join(dir.path, 'directory.yaml'),
     FAXGATE_DIRECTORY_POLL: '200ms',
+    // Retries of a call whose server is down come 1, 2, 4, 8 s apart: room for an outage.
+    FAXGATE_JOB_BACKOFF: '1s',
   });
 });
 after(async () => {
@@ -126,4 +128,30 @@ test('a received fax the poller cannot remove is still routed once, however ofte
   await waitUntil('recvq to be emptied', async () => (await recvq()).length === 0, 30_000, 500);
   const inboundMails = g.sink.mails.slice(before).filter((m) => m.parsed.headers.get('x-faxgate-inbound-id') !== undefined);
   assert.equal(inboundMails.length, 1, inboundMails.map((m) => m.parsed.subject).join('; '));
+});
+
+test('a fax submitted while the HylaFAX server is down goes out once it is back, as one job', async () => {
+  await bed.settleModems();
+  await bed.stopHfaxd();
+  let faxId: string | undefined;
+  try {
+    const transport = nodemailer.createTransport({ host: '127.0.0.1', port: g.smtpPort, secure: false, ignoreTLS: true });
+    const info = await transport.sendMail({ from: 'bob@example.com', to: '12125550100@fax.test', subject: 'During an outage', text: 'Sent while HylaFAX was down.' });
+    faxId = /queued as (fx[0-9a-z]+)/.exec(info.response)?.[1];
+    assert.ok(faxId, info.response);
+    // The node takes the call and meets a closed port: the call's job fails and waits to retry.
+    await waitUntil('the call to be placed', async () => (await getFax(g.gw, faxId!)).recipients[0]?.state === 'calling', 60_000, 100);
+    await new Promise((r) => setTimeout(r, 1_500));
+  } finally {
+    await bed.startHfaxd();
+  }
+  const mail = await g.sink.waitFor((m) => m.parsed.headers.get('x-faxgate-fax-id') === faxId, 300_000);
+  assert.match(mail.parsed.subject ?? '', / sent: \d+ pages?$/);
+  const view = await getFax(g.gw, faxId!);
+  assert.equal(view.recipients[0].state, 'sent');
+  assert.equal(view.recipients[0].attempts, 1, 'the outage cost no faxgate attempt');
+  const c = await HylafaxClient.connect({ host: bed.host, port: bed.port, user: bed.user, password: bed.password });
+  const jobs = [...(await c.listJobs('sendq')), ...(await c.listJobs('doneq'))].filter((j) => j.tag.startsWith(`${faxId}-`));
+  await c.quit();
+  assert.equal(jobs.length, 1, JSON.stringify(jobs));
 });
