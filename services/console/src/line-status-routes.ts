@@ -38,13 +38,10 @@ export function registerLineStatusRoutes(app: FastifyInstance, ctx: RoleContext,
 
   app.get('/api/v1/lines', async () => {
     const published = await readLineStatus(ctx.redis, prefix);
-    const drains = new Set(
-      (await Promise.all(published.map(async (n) => ((await ctx.redis.exists(lineStatusKeys.drain(prefix, n.nodeId))) ? n.nodeId : undefined)))).filter(Boolean),
-    );
     const pods = new Map<string, DiscoveredPod>((discovery?.pods() ?? []).map((p) => [p.name, p]));
     const nodes: Array<NodeLineStatus & { drainRequested: boolean; pod?: DiscoveredPod; heartbeat: boolean }> = published.map((n) => ({
       ...n,
-      drainRequested: drains.has(n.nodeId),
+      drainRequested: false,
       heartbeat: true,
       ...(pods.has(n.nodeId) ? { pod: pods.get(n.nodeId) } : {}),
     }));
@@ -52,6 +49,9 @@ export function registerLineStatusRoutes(app: FastifyInstance, ctx: RoleContext,
       if (published.some((n) => n.nodeId === p.name)) continue;
       nodes.push({ nodeId: p.name, pool: p.pool ?? '', draining: false, drainRequested: false, lines: [], updatedAt: '', heartbeat: false, pod: p });
     }
+    // A drain asked for a pod that publishes nothing (stuck, starting) shows too.
+    const flags = nodes.length ? await ctx.redis.mget(nodes.map((n) => lineStatusKeys.drain(prefix, n.nodeId))) : [];
+    nodes.forEach((n, i) => (n.drainRequested = flags[i] !== null));
     const pools: Record<string, { nodes: number; lines: number; calling: number }> = {};
     for (const n of nodes) {
       const s = (pools[n.pool] ??= { nodes: 0, lines: 0, calling: 0 });

@@ -61,6 +61,8 @@ test('in Kubernetes the line status joins node pods found by label: a pod withou
   // Known only as a pod: it can still be drained (the flag waits for it); an unknown id cannot.
   assert.equal((await app.inject({ method: 'POST', url: '/api/v1/nodes/faxgate-node-sip-1/drain' })).statusCode, 202);
   assert.equal(await client.exists(lineStatusKeys.drain(prefix, 'faxgate-node-sip-1')), 1);
+  const after = (await app.inject({ method: 'GET', url: '/api/v1/lines' })).json();
+  assert.deepEqual(after.nodes.map((n: { nodeId: string; drainRequested: boolean }) => [n.nodeId, n.drainRequested]), [['faxgate-node-sip-0', false], ['faxgate-node-sip-1', true]]);
   assert.equal((await app.inject({ method: 'POST', url: '/api/v1/nodes/faxgate-node-sip-9/drain' })).statusCode, 404);
   assert.equal((await app.inject({ method: 'POST', url: '/api/v1/nodes/bad%20id/drain' })).statusCode, 400);
 
