@@ -109,7 +109,7 @@ test('the fax that arrived at modem B is polled, routed by its DID and mailed wi
   await waitUntil('recvq to be emptied', async () => (await recvq()).length === 0, 30_000, 500);
 });
 
-test('a received fax the poller cannot remove is still routed once, however often it is polled', async () => {
+test('a received fax the poller cannot remove is routed once, however often it is polled and across a restart', async () => {
   const before = g.sink.mails.length;
   const recvqDir = join(bed.spool, 'recvq');
   // faxgetty's directory made read-only: hfaxd's DELE fails, every poll round sees the fax again.
@@ -119,8 +119,11 @@ test('a received fax the poller cannot remove is still routed once, however ofte
     file = await bed.seedReceivedFax(await makeTwoPageFax(dir.path));
     const first = await g.sink.waitFor((m) => m.parsed.headers.get('x-faxgate-inbound-id') !== undefined && g.sink.mails.indexOf(m) >= before, 60_000);
     assert.match(first.parsed.subject ?? '', /, 2 pages$/);
-    // Three more poll rounds (1 s apart) find it again.
-    await new Promise((r) => setTimeout(r, 3_500));
+    // More poll rounds (1 s apart) find it again, before and after a restart of the gateway.
+    await new Promise((r) => setTimeout(r, 2_500));
+    await g.stopGateway();
+    await g.restart();
+    await new Promise((r) => setTimeout(r, 2_500));
     assert.deepEqual(await recvq(), [file], 'still on the server');
   } finally {
     await chmod(recvqDir, 0o755);
