@@ -8,6 +8,8 @@ export interface ImageOptions {
   pageHeightPt: number;
   /** Larger images fail before they are decoded (decompression bombs, 50 000 × 50 000 PNGs). */
   maxPixels: number;
+  /** An image taller than the page: shrunk onto it, or kept at the page width and cut into pages. */
+  longPages?: 'scale' | 'split';
 }
 
 /** Image formats sharp (libvips) decodes; BMP and the rest go to MuPDF. */
@@ -20,9 +22,10 @@ const MARGIN_PT = 18;
  * A photo, scan or screenshot as one fax page: EXIF orientation applied, transparency on white,
  * landscape turned to portrait when it would otherwise be shrunk, then scaled to the printable
  * area with the aspect ratio kept (fax pels are not square at standard resolution), never
- * enlarged more than twice, placed at the top of a paper-high page.
+ * enlarged more than twice, placed at the top of a paper-high page. In split mode an image
+ * taller than the page keeps the page width and continues on the next pages.
  */
-export async function renderImage(data: Uint8Array, opts: ImageOptions): Promise<GrayPage> {
+export async function renderImage(data: Uint8Array, opts: ImageOptions): Promise<GrayPage[]> {
   const meta = await sharp(data, { limitInputPixels: false }).metadata();
   const w0 = meta.width ?? 0;
   const h0 = meta.height ?? 0;
@@ -38,7 +41,10 @@ export async function renderImage(data: Uint8Array, opts: ImageOptions): Promise
   const yScale = opts.yDpi / FAX_X_DPI;
   const landscape = w > h * 1.05 && w > FAX_WIDTH_PX;
   if (landscape) [w, h] = [h, w];
-  const s = Math.min(FAX_WIDTH_PX / w, pageRows / (h * yScale), 2);
+  const widthFit = Math.min(FAX_WIDTH_PX / w, 2);
+  // A long screenshot or receipt in split mode keeps the page width and runs over several pages.
+  const split = opts.longPages === 'split' && h * widthFit * yScale > pageRows * 1.06;
+  const s = split ? widthFit : Math.min(widthFit, pageRows / (h * yScale));
   const tw = Math.max(1, Math.round(w * s));
   const th = Math.max(1, Math.round(h * s * yScale));
   let img = sharp(data, { limitInputPixels: opts.maxPixels, failOn: 'error', animated: false }).rotate();
@@ -51,9 +57,17 @@ export async function renderImage(data: Uint8Array, opts: ImageOptions): Promise
     .toBuffer({ resolveWithObject: true });
   if (info.channels !== 1) throw new Error(`unexpected ${info.channels} channels from the image decoder`);
   const top = Math.round((MARGIN_PT / 72) * opts.yDpi);
-  const height = Math.max(pageRows + 2 * top, th + top);
-  const out = new Uint8Array(FAX_WIDTH_PX * height).fill(255);
   const dx = Math.floor((FAX_WIDTH_PX - info.width) / 2);
-  for (let y = 0; y < info.height; y++) out.set(raw.subarray(y * info.width, (y + 1) * info.width), (top + y) * FAX_WIDTH_PX + dx);
-  return { width: FAX_WIDTH_PX, height, stride: FAX_WIDTH_PX, pixels: out };
+  const pageHeight = pageRows + 2 * top;
+  // Image rows per page: the first and last pages keep the top margin free for the header line.
+  const perPage = split ? pageRows + top : info.height;
+  const pages: GrayPage[] = [];
+  for (let first = 0; first < info.height; first += perPage) {
+    const rows = Math.min(perPage, info.height - first);
+    const height = split ? pageHeight : Math.max(pageHeight, rows + top);
+    const out = new Uint8Array(FAX_WIDTH_PX * height).fill(255);
+    for (let y = 0; y < rows; y++) out.set(raw.subarray((first + y) * info.width, (first + y + 1) * info.width), (top + y) * FAX_WIDTH_PX + dx);
+    pages.push({ width: FAX_WIDTH_PX, height, stride: FAX_WIDTH_PX, pixels: out });
+  }
+  return pages;
 }

@@ -44,8 +44,9 @@ export async function renderPart(doc: DocumentInput, opts: PartRenderOptions, en
     if (fax) return fax;
   }
   if (SHARP_IMAGE_TYPES.has(type)) {
-    const g = await renderImage(doc.data, { yDpi: opts.yDpi, pageHeightPt: opts.pageHeightPt, maxPixels: opts.maxPixels });
-    return [{ bitmap: toBilevel(g), xDpi: FAX_X_DPI, yDpi: opts.yDpi }];
+    const pages = await renderImage(doc.data, { yDpi: opts.yDpi, pageHeightPt: opts.pageHeightPt, maxPixels: opts.maxPixels, longPages: opts.longPages });
+    if (pages.length > opts.maxPages) throw new Error(`it makes more than ${opts.maxPages} fax pages`);
+    return pages.map((g) => ({ bitmap: toBilevel(g), xDpi: FAX_X_DPI, yDpi: opts.yDpi }));
   }
   if (isOffice(type)) {
     if (!opts.office) throw new Error('Office documents are not converted on this gateway (send a PDF instead)');

@@ -105,3 +105,22 @@ test('HTML wider than the page (a 1200-pixel table) is laid out wide and scaled 
   assert.equal(edge, 0, 'nothing runs into the right edge');
   assert.ok(right > 200, `the last columns are on the page (${right} black pels)`);
 });
+
+test('a long screenshot: shrunk onto one page by default, at full width over several pages in split mode', async () => {
+  // 1000 × 6000 pixels: black bands every 500 rows on white.
+  const w = 1000;
+  const h = 6000;
+  const raw = Buffer.alloc(w * h, 255);
+  for (let y = 0; y < h; y += 500) raw.fill(0, y * w, (y + 20) * w);
+  const png = new Uint8Array(await sharp(raw, { raw: { width: w, height: h, channels: 1 } }).png().toBuffer());
+  const scaled = await renderPart({ label: 's.png', mimeType: 'image/png', data: png }, base);
+  assert.equal(scaled.length, 1);
+  const split = await renderPart({ label: 's.png', mimeType: 'image/png', data: png }, { ...base, longPages: 'split' });
+  // Scaled to the 1728-pel width (×1.728) and to 196 of 204 lpi, 6000 rows become 9961 fax rows: 5 pages.
+  assert.equal(split.length, 5);
+  assert.ok(split.every((p) => p.bitmap.width === 1728 && p.bitmap.height === A4_ROWS));
+  // Every band is on some page, none lost between pages: 12 bands of 20 × 1.728 rows.
+  let bandRows = 0;
+  for (const p of split) for (let y = 0; y < p.bitmap.height; y++) bandRows += getPixel(p.bitmap, 864, y);
+  assert.ok(Math.abs(bandRows - 12 * 20 * 1.728 * (196 / 204)) < 12 * 3, `${bandRows}`);
+});
