@@ -2,6 +2,7 @@ import type { FaxPage } from '@faxgate/fax-image';
 import { chooseCover, resolveCoverTemplate, type CoverChoice } from './cover-select.ts';
 import { loadDirectory, lookupRecipient, lookupSender, type DirectoryEntry, type SenderDirectory } from './sender-directory.ts';
 import { readMailContent, parseMail, type MailContent } from './mail-parts.ts';
+import { defaultPaperFor, type PaperSize } from './page-geometry.ts';
 import { addTaglines, renderCover, renderDocuments, type RenderOptions, type RenderedDocument } from './render-fax.ts';
 
 /** Everything that decides how a mail becomes a fax. */
@@ -18,6 +19,8 @@ export interface ComposeSettings extends RenderOptions {
   /** This gateway's fax number for header lines. */
   stationId: string;
   timeZone: string;
+  /** Paper chosen by the sender's country (directory entry) when set, else `paper`. */
+  paperAuto?: boolean;
 }
 
 export interface FaxEnvelope {
@@ -38,6 +41,8 @@ export interface PreparedFax {
   directory: SenderDirectory;
   /** Sentences for the result mail: documents not faxed, a cover template not found. */
   notices: string[];
+  /** The paper this fax is laid out on. */
+  paper: PaperSize;
 }
 
 /**
@@ -50,7 +55,10 @@ export async function prepareFax(raw: Uint8Array, envelope: FaxEnvelope, s: Comp
   const header = parsed.headers.get('x-fax-cover');
   const choice = chooseCover(typeof header === 'string' ? header : undefined, envelope.subject ?? parsed.subject, s.coverKeyword, s.cover);
   const content = await readMailContent(parsed, { preferHtml: s.preferHtml, coverMessage: !choice.skip });
-  const documents = await renderDocuments(content, s);
+  const directory = await loadDirectory(s.senderDirectory);
+  const sender = { ...lookupSender(directory, envelope.sender) };
+  const paper = s.paperAuto && sender.country ? defaultPaperFor(sender.country) : s.paper;
+  const documents = await renderDocuments(content, { ...s, paper });
   const notices = [...documents.notices];
   let template: string | undefined;
   if (!choice.skip) {
@@ -58,15 +66,13 @@ export async function prepareFax(raw: Uint8Array, envelope: FaxEnvelope, s: Comp
     template = t.template;
     if (t.notice) notices.push(t.notice);
   }
-  const directory = await loadDirectory(s.senderDirectory);
-  const fromName = parsed.from?.value[0]?.name || undefined;
-  const sender = { ...lookupSender(directory, envelope.sender) };
-  sender.name ??= fromName;
-  return { envelope, content, documents, cover: { ...choice, template }, sender, directory, notices };
+  sender.name ??= parsed.from?.value[0]?.name || undefined;
+  return { envelope, content, documents, cover: { ...choice, template }, sender, directory, notices, paper };
 }
 
 /** One recipient's pages: their cover, the documents, and the header line on each page. */
-export function recipientPages(prep: PreparedFax, recipient: { name?: string; number: string }, s: ComposeSettings): FaxPage[] {
+export function recipientPages(prep: PreparedFax, recipient: { name?: string; number: string }, settings: ComposeSettings): FaxPage[] {
+  const s = { ...settings, paper: prep.paper };
   const known = lookupRecipient(prep.directory, recipient.number);
   const cover = prep.cover.skip
     ? []

@@ -7,6 +7,8 @@ const entry = z.object({
   address: z.string().optional(),
   phone: z.string().optional(),
   fax: z.string().optional(),
+  /** ISO 3166 country of the sender: picks Letter or A4 when the paper is `auto`. */
+  country: z.string().regex(/^[A-Za-z]{2}$/).optional(),
 });
 export type DirectoryEntry = z.infer<typeof entry>;
 

@@ -211,3 +211,14 @@ test('cover from the sender domain template, filled from the sender directory an
     'DOMAIN Receiver Inc|Example Ltd|+1 212 555 0100|+1 212 555 0001|1 Main St',
   );
 });
+
+test('paper by the sender\'s country: a US sender gets Letter pages, others the configured A4', async () => {
+  const directory = join(work, 'countries.json');
+  writeFileSync(directory, JSON.stringify({ senders: { 'alice@example.com': { country: 'US' } } }));
+  const us = await fax(C.longLog(100), { senderDirectory: directory, paperAuto: true });
+  assert.equal(us.prep.paper, 'letter');
+  assert.ok(us.pages.every((p) => p.bitmap.height === Math.round((792 / 72) * 196)), `${us.pages.map((p) => p.bitmap.height)}`);
+  const fixed = await fax(C.longLog(100), { senderDirectory: directory, paperAuto: false });
+  assert.equal(fixed.prep.paper, 'a4');
+  assert.ok(fixed.pages.every((p) => p.bitmap.height === A4_FINE_ROWS));
+});

@@ -4,7 +4,7 @@ import { DEFAULT_TAGLINE } from '@faxgate/render';
 export const renderSchema = z.object({
   FAXGATE_DEFAULT_COUNTRY: sharedFields.FAXGATE_DEFAULT_COUNTRY,
   FAXGATE_RESOLUTION: z.enum(['fine', 'standard']).default('fine').describe('Vertical resolution of rendered faxes: fine (196 lpi) or standard (98 lpi).'),
-  FAXGATE_PAPER: z.enum(['auto', 'a4', 'letter']).default('auto').describe('Page size documents are laid out on; auto picks Letter or A4 from FAXGATE_DEFAULT_COUNTRY.'),
+  FAXGATE_PAPER: z.enum(['auto', 'a4', 'letter']).default('auto').describe('Page size documents are laid out on; auto picks Letter or A4 by the sender\'s country (sender directory), else FAXGATE_DEFAULT_COUNTRY.'),
   FAXGATE_LONG_PAGES: z.enum(['scale', 'split']).default('scale').describe('Pages longer than the paper (legal, receipts, long web pages): scale them down to fit, or split them into paper-high pages.'),
   FAXGATE_RENDER_PREFER: z.enum(['html', 'text']).default('html').describe('Which side of a multipart/alternative mail is faxed (never both).'),
   FAXGATE_COVER_PAGE: bool(true).describe('Put a cover page in front of every fax (a sender can still ask for none or a named one).'),

@@ -11,6 +11,7 @@ export function composeSettings(config: RenderConfig, sandbox?: RenderSandbox): 
   return {
     resolution: config.FAXGATE_RESOLUTION,
     paper: config.FAXGATE_PAPER === 'auto' ? defaultPaperFor(config.FAXGATE_DEFAULT_COUNTRY) : config.FAXGATE_PAPER,
+    paperAuto: config.FAXGATE_PAPER === 'auto',
     longPages: config.FAXGATE_LONG_PAGES,
     limits: { maxPages: config.FAXGATE_RENDER_MAX_PAGES, maxPixels: config.FAXGATE_RENDER_MAX_PIXELS },
     office: config.FAXGATE_RENDER_OFFICE,
