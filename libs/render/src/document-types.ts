@@ -28,6 +28,17 @@ const BY_EXTENSION: Record<string, string> = {
   rtf: 'application/rtf',
 };
 
+/**
+ * Signatures of signed mail (S/MIME, OpenPGP) are not content: faxing a notice page for each
+ * would only puzzle the recipient.
+ */
+export const SIGNATURE_TYPES = new Set(['application/pkcs7-signature', 'application/x-pkcs7-signature', 'application/pgp-signature']);
+
+/** Other text (CSV, calendar invitations, vCards, Markdown, logs) is faxed as plain text. */
+export function isOtherText(type: string): boolean {
+  return type.startsWith('text/') && type !== 'text/plain' && type !== 'text/html' && type !== 'text/rtf';
+}
+
 /** Normalised content type of a part: declared type, or the file name's when the type is generic. */
 export function contentTypeOf(declared: string | undefined, filename: string | undefined): string {
   const type = (declared ?? 'application/octet-stream').toLowerCase().split(';')[0].trim();

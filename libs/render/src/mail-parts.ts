@@ -1,5 +1,5 @@
 import { simpleParser, type AddressObject, type Attachment, type ParsedMail } from 'mailparser';
-import { contentTypeOf, isNative, isOffice } from './document-types.ts';
+import { SIGNATURE_TYPES, contentTypeOf, isNative, isOffice, isOtherText } from './document-types.ts';
 import { escapeHtml } from './html-escape.ts';
 import { prepareMailHtml, type InlineImage } from './html-mail.ts';
 
@@ -90,8 +90,9 @@ async function attachmentParts(parsed: ParsedMail, htmlRendered: boolean, usedCi
       await attachmentParts(inner, typeof inner.html === 'string' && opts.preferHtml !== false, innerCids, parts, depth + 1, opts);
       continue;
     }
-    if (type === 'text/plain') {
-      parts.push({ kind: 'document', label, mimeType: type, data: utf8.encode(decodeText(a)) });
+    if (SIGNATURE_TYPES.has(type)) continue;
+    if (type === 'text/plain' || isOtherText(type)) {
+      parts.push({ kind: 'document', label, mimeType: 'text/plain', data: utf8.encode(decodeText(a)) });
       continue;
     }
     if (type === 'text/html') {

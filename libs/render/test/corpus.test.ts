@@ -222,3 +222,21 @@ test('paper by the sender\'s country: a US sender gets Letter pages, others the 
   assert.equal(fixed.prep.paper, 'a4');
   assert.ok(fixed.pages.every((p) => p.bitmap.height === A4_FINE_ROWS));
 });
+
+test('a signed mail with a CSV and an invitation: both printed as text, the signature not faxed and not noticed', async () => {
+  const raw = new TextEncoder().encode([
+    'From: Alice Sender <alice@example.com>', 'To: 12125550100@fax.localhost', 'Subject: Figures', 'MIME-Version: 1.0',
+    'Content-Type: multipart/signed; protocol="application/pkcs7-signature"; micalg=sha-256; boundary="SIG"', '',
+    '--SIG', 'Content-Type: multipart/mixed; boundary="MIX"', '',
+    '--MIX', 'Content-Type: text/plain', '', 'Figures attached.',
+    '--MIX', 'Content-Type: text/csv; name="q1.csv"', 'Content-Disposition: attachment; filename="q1.csv"', '', 'quarter,revenue', 'Q1,1200',
+    '--MIX', 'Content-Type: text/calendar; method=REQUEST; name="invite.ics"', 'Content-Disposition: attachment; filename="invite.ics"', '', 'BEGIN:VCALENDAR', 'SUMMARY:Review', 'END:VCALENDAR',
+    '--MIX--', '',
+    '--SIG', 'Content-Type: application/pkcs7-signature; name="smime.p7s"', 'Content-Disposition: attachment; filename="smime.p7s"', 'Content-Transfer-Encoding: base64', '', 'MIAGCSqGSIb3DQEHAqCAMIACAQExDzANBglghkgBZQMEAgEFADCABgkqhkiG9w0BBwEAAA==',
+    '--SIG--', '',
+  ].join('\r\n'));
+  const { prep, pages } = await fax({ name: 'signed', raw });
+  assert.deepEqual(prep.content.parts.map((p) => [p.label, p.kind === 'document' ? p.mimeType : p.kind]), [['q1.csv', 'text/plain'], ['invite.ics', 'text/plain']]);
+  assert.deepEqual(prep.notices, []);
+  assert.equal(pages.length, 3);
+});
