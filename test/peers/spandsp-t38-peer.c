@@ -7,7 +7,7 @@
  *       [--compress mh,mr,mmr] [--caller 0|1] [--id ID] [--redundancy N] [--drop-every K]
  *       [--timeout S] [--no-pacing] [--corrupt-non-ecm] [--t38-version 0|2|3]
  *       [--rate-method 1|2] [--resolutions standard,fine,superfine] [--sub DIGITS]
- *       [--repeat-new-seq] [--reorder-every K] [--verbose]
+ *       [--repeat-new-seq] [--reorder-every K] [--modems v27ter,v29,v17] [--verbose]
  *
  * Prints "LISTENING <port>" once bound. With --peer-port 0 (the default for the answering
  * side) the peer address is learned from the first datagram, and spandsp's clock starts then,
@@ -273,13 +273,13 @@ static void usage(void)
                     "       [--compress mh,mr,mmr] [--caller 0|1] [--id ID] [--redundancy N] [--drop-every K]\n"
                     "       [--timeout S] [--no-pacing] [--corrupt-non-ecm] [--t38-version 0|2|3]\n"
                     "       [--rate-method 1|2] [--resolutions standard,fine,superfine] [--sub DIGITS]\n"
-                    "       [--repeat-new-seq] [--reorder-every K] [--verbose]\n");
+                    "       [--repeat-new-seq] [--reorder-every K] [--modems v27ter,v29,v17] [--verbose]\n");
     exit(2);
 }
 
 int main(int argc, char *argv[])
 {
-    const char *sub = NULL;
+    const char *sub = NULL, *modems = "v27ter,v29,v17";
     const char *file = NULL, *ident = "spandsp peer", *compress = "mh,mr,mmr", *resolutions = "standard,fine,superfine";
     int local_port = 0, peer_port = 0, ecm = 1, caller = -1, timeout_s = 180, verbose = 0, no_pacing = 0;
     int t38_version = 0, rate_method = 2;
@@ -311,6 +311,7 @@ int main(int argc, char *argv[])
         else if (strcmp(a, "--resolutions") == 0) resolutions = v;
         else if (strcmp(a, "--sub") == 0) sub = v;
         else if (strcmp(a, "--reorder-every") == 0) reorder_every = atoi(v);
+        else if (strcmp(a, "--modems") == 0) modems = v;
         else if (strcmp(a, "--caller") == 0) caller = atoi(v);
         else if (strcmp(a, "--id") == 0) ident = v;
         else if (strcmp(a, "--redundancy") == 0) redundancy = atoi(v);
@@ -355,6 +356,13 @@ int main(int argc, char *argv[])
     if (sub) t30_set_tx_sub_address(t30, sub);
     t30_set_ecm_capability(t30, ecm);
     t30_set_supported_compressions(t30, compressions);
+    {
+        int m = 0;
+        if (has_word(modems, "v27ter")) m |= T30_SUPPORT_V27TER;
+        if (has_word(modems, "v29")) m |= T30_SUPPORT_V29;
+        if (has_word(modems, "v17")) m |= T30_SUPPORT_V17;
+        t30_set_supported_modems(t30, m);
+    }
     {
         int res = 0;
         if (has_word(resolutions, "standard")) res |= T30_SUPPORT_STANDARD_RESOLUTION;

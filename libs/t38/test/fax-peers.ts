@@ -20,7 +20,7 @@ export function tempDir(): { dir: string; cleanup: () => void } {
 }
 
 /** A reference document from PostScript through Ghostscript's tiffg4 device. */
-export function makeTiff(dir: string, name: string, pages: number, yDpi: 98 | 196, paper: 'a4' | 'b4' = 'a4', lines = 6): string {
+export function makeTiff(dir: string, name: string, pages: number, yDpi: 98 | 196 | 391, paper: 'a4' | 'b4' = 'a4', lines = 6): string {
   const ps = join(dir, `${name}.ps`);
   const out: string[] = ['%!PS', '/Helvetica findfont 26 scalefont setfont'];
   for (let p = 1; p <= pages; p++) {

@@ -11,7 +11,7 @@ import { buildSpandspPeer, comparePages, faxgate, makeTiff, start, tempDir } fro
 let peer = '';
 let dir = '';
 let cleanup = () => {};
-const docs = { fine2: '', std1: '', fine1: '', b4fine1: '', dense1: '' };
+const docs = { fine2: '', std1: '', fine1: '', b4fine1: '', dense1: '', superfine1: '' };
 
 before(() => {
   peer = buildSpandspPeer();
@@ -22,6 +22,7 @@ before(() => {
   docs.b4fine1 = makeTiff(dir, 'b4fine1', 1, 196, 'b4');
   // a page whose MH coding outgrows one partial page (256 frames of 256 octets)
   docs.dense1 = makeTiff(dir, 'dense1', 1, 196, 'a4', 32);
+  docs.superfine1 = makeTiff(dir, 'superfine1', 1, 391);
 });
 after(() => cleanup());
 
@@ -36,6 +37,8 @@ interface Case {
   peerArgs?: string[];
   /** The lossy cases: the receiving side must have rebuilt datagrams from redundancy. */
   expectRecovered?: boolean;
+  /** The modulation the call must have settled on, as faxgate prints it. */
+  expectRate?: string;
   /** The reordering case: nothing may have been declared lost. */
   expectNoLoss?: boolean;
   /** The first page's coded size must exceed this (to be sure it spans partial pages). */
@@ -60,7 +63,7 @@ async function faxgateToSpandsp(c: Case): Promise<void> {
     assert.match(sp.stdout(), /COMPLETION 0 OK/);
     assert.match(sp.stdout(), new RegExp(`ecm=${c.ecm ? 1 : 0} .*encoding=${ENCODING_CODE[c.expect.encoding]} `), log);
     assert.match(sp.stdout(), /remote_id="\+1 555 0100"/);
-    assert.match(fg.stdout(), new RegExp(`${c.expect.encoding.toUpperCase()} ${c.expect.resolution} A4`), log);
+    assert.match(fg.stdout(), new RegExp(`${c.expect.encoding.toUpperCase()} ${c.expect.resolution} A4, ${c.expectRate ?? 'V.17 14400 bit/s'}`), log);
     if (c.expectRecovered) assert.ok(Number(/recovered=(\d+)/.exec(sp.stdout())?.[1]) > 0, log);
     if (c.minOctets) assert.ok(Number(/page 1: .*?, (\d+) octets/.exec(fg.stdout())?.[1]) > c.minOctets, log);
     // spandsp 0.0.6's DIS leaves bit 49 (subaddressing) clear, so T.30 lets no SUB be sent
@@ -85,7 +88,7 @@ async function spandspToFaxgate(c: Case): Promise<void> {
     assert.equal(fgCode, 0, log);
     assert.match(sp.stdout(), new RegExp(`ecm=${c.ecm ? 1 : 0} .*encoding=${ENCODING_CODE[c.expect.encoding]} .*remote_id="\\+44 20 7946 0000"`), log);
     assert.match(fg.stdout(), /OK: Fax completed/);
-    assert.match(fg.stdout(), new RegExp(`${c.expect.encoding.toUpperCase()} ${c.expect.resolution} A4`), log);
+    assert.match(fg.stdout(), new RegExp(`${c.expect.encoding.toUpperCase()} ${c.expect.resolution} A4, ${c.expectRate ?? 'V.17 14400 bit/s'}`), log);
     if (c.expectRecovered) assert.ok(Number(/recovered (\d+)/.exec(fg.stdout())?.[1]) > 0, log);
     if (c.sub) assert.match(fg.stdout(), new RegExp(`subaddress: "${c.sub}"`), log);
     if (c.expectNoLoss) {
@@ -122,6 +125,11 @@ suite('T.38 interop with spandsp', { concurrency: true }, () => {
         name: 'tx-ecm-64-octet-frames-multi-block', doc: 'dense1', ecm: true, encodings: 'mh', expect: { encoding: 'mh', resolution: 'fine' },
         faxgateArgs: ['--ecm-frame', '64'], minOctets: 2 * 256 * 64,
       },
+      {
+        name: 'tx-v29-receiver', doc: 'std1', ecm: false, encodings: 'mh,mr', expect: { encoding: 'mr', resolution: 'standard' },
+        peerArgs: ['--modems', 'v27ter,v29'], expectRate: 'V.29 9600 bit/s',
+      },
+      { name: 'tx-ecm-mmr-superfine', doc: 'superfine1', ecm: true, encodings: 'mh,mr,mmr', expect: { encoding: 'mmr', resolution: 'superfine' } },
       {
         name: 'tx-t38v3-indicator-repeats', doc: 'fine1', ecm: true, encodings: 'mh,mr,mmr', expect: { encoding: 'mmr', resolution: 'fine' },
         faxgateArgs: ['--t38-version', '3', '--indicator-repeats', '3'], peerArgs: ['--t38-version', '3'],
@@ -177,6 +185,10 @@ suite('T.38 interop with spandsp', { concurrency: true }, () => {
         // end-of-signal packets repeated with fresh sequence numbers must not count twice
         name: 'rx-mr-repeats-new-seq', doc: 'fine1', ecm: false, encodings: 'mh,mr', expect: { encoding: 'mr', resolution: 'fine' },
         peerArgs: ['--repeat-new-seq'],
+      },
+      {
+        name: 'rx-v27ter-caller', doc: 'std1', ecm: false, encodings: 'mh', expect: { encoding: 'mh', resolution: 'standard' },
+        peerArgs: ['--modems', 'v27ter'], expectRate: 'V.27ter 4800 bit/s',
       },
       {
         name: 'rx-t38v3-ecm', doc: 'fine1', ecm: true, encodings: 'mh,mr,mmr', expect: { encoding: 'mmr', resolution: 'fine' },
