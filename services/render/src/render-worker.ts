@@ -1,3 +1,4 @@
+import { Counter, Gauge } from 'prom-client';
 import { UnrecoverableError, createWorker, type Job } from '@faxgate/queue';
 import { writeTiff } from '@faxgate/fax-image';
 import { prepareFax, recipientPages, defaultPaperFor, type ComposeSettings, type RenderSandbox } from '@faxgate/render';
@@ -35,6 +36,16 @@ export function composeSettings(config: RenderConfig, sandbox?: RenderSandbox): 
  */
 export function createRenderWorker(ctx: RoleContext, config: RenderConfig, sandbox: RenderSandbox) {
   const settings = composeSettings(config, sandbox);
+  const pagesRendered = new Counter({ name: 'faxgate_render_pages_total', help: 'Document pages rendered (without cover pages), once per message', registers: [ctx.registry] });
+  const notFaxed = new Counter({ name: 'faxgate_render_notices_total', help: 'Parts of messages that could not be faxed (each got a notice page and a sentence in the result mail)', registers: [ctx.registry] });
+  new Gauge({
+    name: 'faxgate_render_sandbox_started',
+    help: 'Render sandbox processes started by this process; more than the concurrency means documents were killed at a limit',
+    registers: [ctx.registry],
+    collect() {
+      this.set(sandbox.started);
+    },
+  });
   return createWorker(
     'render',
     {
@@ -66,6 +77,8 @@ export function createRenderWorker(ctx: RoleContext, config: RenderConfig, sandb
     const raw = await ctx.blobs.get(fax.messageKey);
     const prep = await prepareFax(raw, { faxId, sender: fax.sender, subject: fax.subject, date: new Date(fax.createdAt) }, settings);
     const documentPages = prep.documents.pages.length;
+    pagesRendered.inc(documentPages);
+    notFaxed.inc(prep.documents.notices.length);
     if (prep.cover.skip && documentPages === 0) throw new UnrecoverableError(describeError('RENDER_NO_CONTENT'));
     for (let i = 0; i < fax.recipientCount; i++) {
       const r = await ctx.records.getRecipient(faxId, i);

@@ -120,6 +120,11 @@ test('a bomb attachment fails only itself: notice and sentence, and the next mai
     assert.equal(f2.state, 'rendered');
     assert.equal(f2.documentPages, 1);
     assert.deepEqual(f2.notices, []);
+    // Operators see it in /metrics: 3 document pages, 1 part not faxed.
+    const metrics = await gw.ctx.registry.metrics();
+    assert.match(metrics, /^faxgate_render_pages_total 3$/m);
+    assert.match(metrics, /^faxgate_render_notices_total 1$/m);
+    assert.match(metrics, /^faxgate_render_sandbox_started \d+$/m);
   } finally {
     await gw.stop();
   }
