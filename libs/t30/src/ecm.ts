@@ -23,6 +23,7 @@ export function buildPprMap(missing: Iterable<number>): Uint8Array {
   return map;
 }
 
+/** The frame numbers, below `frameCount`, that a PPR map asks for again. */
 export function parsePprMap(map: Uint8Array, frameCount: number): number[] {
   const out: number[] = [];
   for (let n = 0; n < frameCount; n++) if (n >> 3 < map.length && map[n >> 3] & (1 << (n & 7))) out.push(n);

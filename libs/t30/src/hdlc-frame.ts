@@ -7,6 +7,7 @@ export interface T30Frame {
   final: boolean;
 }
 
+/** Builds a frame; `final` marks the last frame of a transmission (control field 0x13). */
 export function buildFrame(fcf: number, fif: Uint8Array | number[] = [], final = true): Uint8Array {
   const out = new Uint8Array(3 + fif.length);
   out[0] = 0xff;

@@ -17,11 +17,8 @@ export const FALLBACK: readonly Modulation[] = [
   { modem: 'v27ter', bps: 2400 },
 ];
 
+/** "V.17 14400 bit/s", as statistics and logs show a rate. */
 export function modulationName(m: Modulation): string {
   const name = m.modem === 'v27ter' ? 'V.27ter' : m.modem === 'v29' ? 'V.29' : 'V.17';
   return `${name} ${m.bps} bit/s`;
-}
-
-export function sameModulation(a: Modulation, b: Modulation): boolean {
-  return a.modem === b.modem && a.bps === b.bps;
 }

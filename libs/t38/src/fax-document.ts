@@ -10,6 +10,7 @@ const Y_DPI: Record<Resolution, number> = { standard: 98, fine: 196, superfine: 
 /** T.4 §2.2: 1728 pels on the 215 mm A4 line. */
 export const A4_WIDTH = 1728;
 
+/** T.4 §2.3: the vertical resolution a TIFF's YResolution stands for. */
 export function resolutionOfDpi(yDpi: number): Resolution {
   return yDpi > 300 ? 'superfine' : yDpi > 150 ? 'fine' : 'standard';
 }

@@ -3,6 +3,7 @@
 import type { Modulation } from '@faxgate/t30';
 import type { DataType, Indicator } from './ifp.ts';
 
+/** The T.38 data type that carries a modem's data (T.38 Annex A t30-data). */
 export function dataTypeOf(m: Modulation): DataType {
   if (m.modem === 'v27ter') return m.bps === 2400 ? 'v27-2400' : 'v27-4800';
   if (m.modem === 'v29') return m.bps === 7200 ? 'v29-7200' : 'v29-9600';
@@ -34,6 +35,7 @@ const BY_DATA_TYPE: Record<string, Modulation> = {
   'v17-14400': { modem: 'v17', bps: 14400 },
 };
 
+/** The image modulation a T.38 data type stands for; undefined for V.21 and V.34/V.8. */
 export function modulationOfDataType(t: DataType): Modulation | undefined {
   return BY_DATA_TYPE[t];
 }
