@@ -10,6 +10,8 @@ export interface ImageOptions {
   maxPixels: number;
   /** An image taller than the page: shrunk onto it, or kept at the page width and cut into pages. */
   longPages?: 'scale' | 'split';
+  /** A multi-page TIFF with more pages fails. */
+  maxPages?: number;
 }
 
 /** Image formats sharp (libvips) decodes; BMP and the rest go to MuPDF. */
@@ -26,7 +28,17 @@ const MARGIN_PT = 18;
  * taller than the page keeps the page width and continues on the next pages.
  */
 export async function renderImage(data: Uint8Array, opts: ImageOptions): Promise<GrayPage[]> {
-  const meta = await sharp(data, { limitInputPixels: false }).metadata();
+  // A multi-page TIFF (a scanned document) is every page; an animated GIF or WebP is its first frame.
+  const first = await sharp(data, { limitInputPixels: false }).metadata();
+  const count = first.format === 'tiff' ? (first.pages ?? 1) : 1;
+  if (count > (opts.maxPages ?? Infinity)) throw new Error(`it has ${count} pages, more than the limit of ${opts.maxPages}`);
+  const pages: GrayPage[] = [];
+  for (let page = 0; page < count; page++) pages.push(...(await renderImagePage(data, page, opts)));
+  return pages;
+}
+
+async function renderImagePage(data: Uint8Array, page: number, opts: ImageOptions): Promise<GrayPage[]> {
+  const meta = await sharp(data, { limitInputPixels: false, page }).metadata();
   const w0 = meta.width ?? 0;
   const h0 = meta.height ?? 0;
   if (!(w0 > 0 && h0 > 0)) throw new Error('the image has no size');
@@ -47,7 +59,7 @@ export async function renderImage(data: Uint8Array, opts: ImageOptions): Promise
   const s = split ? widthFit : Math.min(widthFit, pageRows / (h * yScale));
   const tw = Math.max(1, Math.round(w * s));
   const th = Math.max(1, Math.round(h * s * yScale));
-  let img = sharp(data, { limitInputPixels: opts.maxPixels, failOn: 'error', animated: false }).rotate();
+  let img = sharp(data, { limitInputPixels: opts.maxPixels, failOn: 'error', page }).rotate();
   if (landscape) img = sharp(await img.toBuffer(), { limitInputPixels: opts.maxPixels }).rotate(90);
   const { data: raw, info } = await img
     .flatten({ background: '#ffffff' })

@@ -44,7 +44,7 @@ export async function renderPart(doc: DocumentInput, opts: PartRenderOptions, en
     if (fax) return fax;
   }
   if (SHARP_IMAGE_TYPES.has(type)) {
-    const pages = await renderImage(doc.data, { yDpi: opts.yDpi, pageHeightPt: opts.pageHeightPt, maxPixels: opts.maxPixels, longPages: opts.longPages });
+    const pages = await renderImage(doc.data, { yDpi: opts.yDpi, pageHeightPt: opts.pageHeightPt, maxPixels: opts.maxPixels, longPages: opts.longPages, maxPages: opts.maxPages });
     if (pages.length > opts.maxPages) throw new Error(`it makes more than ${opts.maxPages} fax pages`);
     return pages.map((g) => ({ bitmap: toBilevel(g), xDpi: FAX_X_DPI, yDpi: opts.yDpi }));
   }

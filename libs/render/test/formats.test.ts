@@ -124,3 +124,26 @@ test('a long screenshot: shrunk onto one page by default, at full width over sev
   for (const p of split) for (let y = 0; y < p.bitmap.height; y++) bandRows += getPixel(p.bitmap, 864, y);
   assert.ok(Math.abs(bandRows - 12 * 20 * 1.728 * (196 / 204)) < 12 * 3, `${bandRows}`);
 });
+
+test('a multi-page colour TIFF scan: every page is faxed', async () => {
+  const { mkdtempSync, readFileSync, rmSync, writeFileSync } = await import('node:fs');
+  const { execFileSync } = await import('node:child_process');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = mkdtempSync(join(tmpdir(), 'faxgate-scan-'));
+  try {
+    const logo = await C.logoPng(800, 200);
+    writeFileSync(join(dir, 'a.tif'), await sharp(logo).tiff().toBuffer());
+    writeFileSync(join(dir, 'b.tif'), await sharp(await C.photo(600, 800)).tiff().toBuffer());
+    // libtiff joins them into one two-page RGB TIFF, as a scanner would write it.
+    execFileSync('tiffcp', [join(dir, 'a.tif'), join(dir, 'b.tif'), join(dir, 'scan.tif')]);
+    const scan = new Uint8Array(readFileSync(join(dir, 'scan.tif')));
+    const pages = await renderPart({ label: 'scan.tif', mimeType: 'image/tiff', data: scan }, base);
+    assert.equal(pages.length, 2);
+    assert.ok(pages.every((p) => p.bitmap.width === 1728 && p.yDpi === 196));
+    // The second page is the photo: far more ink than the logo page.
+    assert.ok(ink(pages[1].bitmap) > 2 * ink(pages[0].bitmap), `${ink(pages[0].bitmap)} ${ink(pages[1].bitmap)}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
