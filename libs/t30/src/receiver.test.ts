@@ -180,3 +180,17 @@ test('a page with a few bad rows is kept and answered RTP; the caller retrains f
   assert.deepEqual(names(a), ['MCF']);
   assert.equal(pages(a)[0].index, 1);
 });
+
+test('EOM: MCF, then phase B again with DIS, and a second document', () => {
+  const r = receiver();
+  r.handle({ type: 'start' });
+  feedAll(r, [...dcs(PARAMS), ...tcf(1200)]);
+  let a = feedAll(r, [{ type: 'image-data', data: Uint8Array.of(1) }, { type: 'image-end' }, rx(FCF.EOM, [], true, X)]);
+  assert.deepEqual(names(a), ['MCF', 'CSI', 'DIS']);
+  a = feedAll(r, [...dcs({ ...PARAMS, resolution: 'standard' }), ...tcf(1200)]);
+  assert.deepEqual(names(a), ['CFR']);
+  a = feedAll(r, [{ type: 'image-data', data: Uint8Array.of(2) }, { type: 'image-end' }, rx(FCF.EOP, [], true, X)]);
+  assert.equal(pages(a)[0].params.resolution, 'standard');
+  a = r.handle(rx(FCF.DCN, [], true, X));
+  assert.equal(ended(a)?.type === 'call-ended' && ended(a)?.result.pages.length, 2);
+});

@@ -334,9 +334,9 @@ export class T30Receiver extends EngineCore {
       this.state = 'wait-dcn';
       this.afterSent('T2');
     } else {
-      // EOM: back to phase B (T.30 §5.3.2.5)
-      this.state = 'wait-dcs';
+      // EOM: back to phase B (T.30 §5.3.2.5), which the called station opens with DIS
       this.startTimer('T1');
+      this.sendDis();
     }
   }
 
@@ -345,7 +345,7 @@ export class T30Receiver extends EngineCore {
       this.end(this.lastTrainingFailed ? 'training-failed' : 'no-dcs', true);
       return;
     }
-    if (name === 'T4' && this.state === 'wait-dcs' && !this.params) {
+    if (name === 'T4' && this.state === 'wait-dcs') {
       this.sendDis();
       return;
     }
