@@ -190,24 +190,15 @@ export class HylafaxLineDriver {
     let stopped = false;
     let timer: NodeJS.Timeout | undefined;
     let running: Promise<void> = Promise.resolve();
-    const server = receive.adminPassword === undefined ? this.#options.server : { ...this.#options.server, adminPassword: receive.adminPassword };
-    const pollOnce = async () => {
-      if (receive.shouldPoll && !(await receive.shouldPoll())) return;
-      const client = await HylafaxClient.connect(server);
-      try {
-        const report = await pollReceivedFaxes(client, {
-          deliver: (fetched, key) => sink(incomingCall(fetched, receive.didCallIdIndex), receiveOutcome(fetched), key).then(() => undefined),
-          processed: receive.processed,
-        });
-        receive.onReport?.(report);
-      } finally {
-        await client.quit();
-      }
-    };
     const tick = () => {
-      running = pollOnce().catch((err: unknown) => receive.onError?.(err)).finally(() => {
-        if (!stopped) timer = setTimeout(tick, receive.intervalMs);
-      });
+      running = (async () => {
+        if (receive.shouldPoll && !(await receive.shouldPoll())) return;
+        receive.onReport?.(await this.pollReceived(sink));
+      })()
+        .catch((err: unknown) => receive.onError?.(err))
+        .finally(() => {
+          if (!stopped) timer = setTimeout(tick, receive.intervalMs);
+        });
     };
     tick();
     return async () => {
@@ -215,6 +206,25 @@ export class HylafaxLineDriver {
       clearTimeout(timer);
       await running;
     };
+  }
+
+  /**
+   * One poll of the server's recvq (see pollReceivedFaxes), for callers that run their own
+   * schedule, such as a leader-only loop. Needs `receive` options.
+   */
+  async pollReceived(sink: HylafaxReceivedSink): Promise<PollReport> {
+    const receive = this.#options.receive;
+    if (!receive) throw new Error('the HylaFAX driver was built without receive options');
+    const server = receive.adminPassword === undefined ? this.#options.server : { ...this.#options.server, adminPassword: receive.adminPassword };
+    const client = await HylafaxClient.connect(server);
+    try {
+      return await pollReceivedFaxes(client, {
+        deliver: (fetched, key) => sink(incomingCall(fetched, receive.didCallIdIndex), receiveOutcome(fetched), key).then(() => undefined),
+        processed: receive.processed,
+      });
+    } finally {
+      await client.quit();
+    }
   }
 
   /** Polls the job to its end, reconnecting when the server drops the session. */

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { inboundIdForKey } from '@faxgate/queue';
 import { HylafaxLineDriver, type HylafaxConnectOptions, type HylafaxReceiveOptions } from '@faxgate/hylafax';
+import { createLeaderElector, scheduleWhileLeader } from '@faxgate/k8s';
 import type { RoleContext } from '@faxgate/runtime';
 import type { NodeConfig } from './config.ts';
 import type { LineDriver, ReceivedFaxSink } from './line-driver.ts';
@@ -25,34 +26,39 @@ export async function hylafaxServerOptions(config: NodeConfig, read: ReadText = 
 /**
  * The `hylafax` line driver: each call of the pool becomes one job on the HylaFAX server, and
  * (unless the poll interval is 0) the server's received faxes are polled into the node's
- * received-fax sink. Of several nodes on one server, the one that takes a short Redis lease
- * polls; the others skip that round.
+ * received-fax sink. However many nodes serve the pool, only the elected leader polls (a
+ * Kubernetes Lease in a cluster, a Redis lock elsewhere), never two polls at once.
  */
 export async function createHylafaxDriver(config: NodeConfig, ctx: Pick<RoleContext, 'redis' | 'base' | 'nodeId' | 'log'>, read: ReadText = readText): Promise<LineDriver> {
   const server = await hylafaxServerOptions(config, read);
   const interval = config.FAXGATE_HYLAFAX_POLL_INTERVAL;
-  let receive: HylafaxReceiveOptions | undefined;
-  if (interval > 0) {
-    const lease = `${ctx.base.FAXGATE_QUEUE_PREFIX}:hylafax-poll:${server.host}:${server.port}`;
-    const adminPassword = await secret(config.FAXGATE_HYLAFAX_ADMIN_PASSWORD_FILE, config.FAXGATE_HYLAFAX_ADMIN_PASSWORD, read);
-    receive = {
-      intervalMs: interval,
-      processed: config.FAXGATE_HYLAFAX_PROCESSED === 'move' ? { action: 'move', directory: '/archive' } : { action: 'delete' },
-      ...(adminPassword !== undefined ? { adminPassword } : {}),
-      ...(config.FAXGATE_HYLAFAX_DID_CALLID > 0 ? { didCallIdIndex: config.FAXGATE_HYLAFAX_DID_CALLID - 1 } : {}),
-      // The lease lasts a little less than one interval: one poll per round across all nodes.
-      shouldPoll: async () => (await ctx.redis.set(lease, ctx.nodeId, 'PX', Math.max(100, Math.floor(interval * 0.9)), 'NX')) === 'OK',
-      onReport: (r) => {
-        if (r.delivered.length || r.failed.length) ctx.log.info({ delivered: r.delivered, failed: r.failed.map((f) => ({ file: f.file, error: f.error.message })), receiving: r.receiving }, 'hylafax recvq polled');
-      },
-      onError: (err) => ctx.log.warn({ err: (err as Error).message }, 'hylafax recvq poll failed; trying again next round'),
-    };
-  }
-  const driver = new HylafaxLineDriver({ server, ...(config.FAXGATE_HYLAFAX_MODEM ? { modem: config.FAXGATE_HYLAFAX_MODEM } : {}), ...(receive ? { receive } : {}) });
+  const adminPassword = await secret(config.FAXGATE_HYLAFAX_ADMIN_PASSWORD_FILE, config.FAXGATE_HYLAFAX_ADMIN_PASSWORD, read);
+  const receive: HylafaxReceiveOptions = {
+    intervalMs: interval,
+    processed: config.FAXGATE_HYLAFAX_PROCESSED === 'move' ? { action: 'move', directory: '/archive' } : { action: 'delete' },
+    ...(adminPassword !== undefined ? { adminPassword } : {}),
+    ...(config.FAXGATE_HYLAFAX_DID_CALLID > 0 ? { didCallIdIndex: config.FAXGATE_HYLAFAX_DID_CALLID - 1 } : {}),
+  };
+  const driver = new HylafaxLineDriver({ server, ...(config.FAXGATE_HYLAFAX_MODEM ? { modem: config.FAXGATE_HYLAFAX_MODEM } : {}), receive });
+  const log = (msg: string, err?: unknown) => ctx.log.warn({ err: err instanceof Error ? err.message : err }, msg);
   return {
     name: driver.name,
     send: (call, signal) => driver.send(call, signal),
-    // The recvq file name and receive time make the inbound id: a fax polled twice is one fax.
-    listen: (sink: ReceivedFaxSink) => driver.listen((call, outcome, key) => sink(call, outcome, inboundIdForKey(key))),
+    async listen(sink: ReceivedFaxSink) {
+      if (interval <= 0) return async () => {};
+      const elector = createLeaderElector({ name: `hylafax-poller-${config.FAXGATE_NODE_POOL}`, identity: ctx.nodeId, redis: ctx.redis, redisPrefix: ctx.base.FAXGATE_QUEUE_PREFIX, log });
+      await elector.start();
+      const schedule = scheduleWhileLeader(elector, interval, async () => {
+        // The recvq file name and receive time make the inbound id: a fax polled twice is one fax.
+        const r = await driver.pollReceived((call, outcome, key) => sink(call, outcome, inboundIdForKey(key)));
+        if (r.delivered.length || r.failed.length) {
+          ctx.log.info({ delivered: r.delivered, failed: r.failed.map((f) => ({ file: f.file, error: f.error.message })), receiving: r.receiving }, 'hylafax recvq polled');
+        }
+      }, (msg, err) => log(`hylafax recvq poll: ${msg}`, err));
+      return async () => {
+        await schedule.stop();
+        await elector.stop();
+      };
+    },
   };
 }
