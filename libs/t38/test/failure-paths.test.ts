@@ -3,7 +3,7 @@
 import { after, before, suite, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { buildSpandspPeer, comparePages, faxgate, makeTiff, start, tempDir } from './fax-peers.ts';
+import { buildSpandspPeer, comparePages, bothExit, faxgate, makeTiff, start, tempDir } from './fax-peers.ts';
 
 let peer = '';
 let dir = '';
@@ -70,7 +70,7 @@ suite('T.38 failure paths against spandsp', { concurrency: true }, () => {
     try {
       const port = (await sp.waitFor(/LISTENING (\d+)/))[1];
       const fg = faxgate(['send', `127.0.0.1:${port}`, fine2, '--ecm', 'on', '--redundancy', '0', '--drop-every', '6', '--drop-image-only', '--verbose']);
-      const [fgCode, spCode] = await Promise.all([fg.exit, sp.exit]);
+      const [fgCode, spCode] = await bothExit(fg, sp);
       const log = fg.stdout() + fg.stderr() + sp.stdout();
       assert.equal(spCode, 0, log);
       assert.equal(fgCode, 0, log);

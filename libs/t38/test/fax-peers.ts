@@ -81,7 +81,8 @@ export function start(cmd: string, args: string[]): Proc {
   const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(child);
   let out = '', err = '';
-  const waiters: Array<{ re: RegExp; resolve: (m: RegExpMatchArray) => void }> = [];
+  let closed = false;
+  const waiters: Array<{ re: RegExp; resolve: (m: RegExpMatchArray) => void; reject: (e: Error) => void }> = [];
   const check = () => {
     for (const w of [...waiters]) {
       const m = out.match(w.re) ?? err.match(w.re);
@@ -95,6 +96,10 @@ export function start(cmd: string, args: string[]): Proc {
   child.stderr?.on('data', (d: Buffer) => { err += d.toString(); check(); });
   const exit = new Promise<number>((res) => child.on('close', (code, signal) => {
     live.delete(child);
+    closed = true;
+    check();
+    // whatever is still awaited will never be printed now
+    for (const w of waiters.splice(0)) w.reject(new Error(`${cmd} exited (${code ?? signal}) before printing ${w.re}:\n${out}\n${err}`));
     res(code ?? (signal ? 128 : -1));
   }));
   return {
@@ -103,12 +108,33 @@ export function start(cmd: string, args: string[]): Proc {
     stderr: () => err,
     waitFor: (re, ms = 60_000) => new Promise((res, rej) => {
       const t = setTimeout(() => rej(new Error(`timed out waiting for ${re} in\n${out}\n${err}`)), ms);
-      waiters.push({ re, resolve: (m) => { clearTimeout(t); res(m); } });
+      waiters.push({ re, resolve: (m) => { clearTimeout(t); res(m); }, reject: (e) => { clearTimeout(t); rej(e); } });
       check();
+      if (closed) {
+        for (const w of waiters.splice(0)) w.reject(new Error(`${cmd} had already exited:\n${out}\n${err}`));
+      }
     }),
     exit,
     kill: () => killChild(child),
   };
+}
+
+/**
+ * Both parties' exit statuses. A call ends for both sides within seconds, so once one has
+ * exited the other gets `ms`; a straggler is killed and reported with both outputs.
+ */
+export async function bothExit(a: Proc, b: Proc, ms = 20_000): Promise<[number, number]> {
+  await Promise.race([a.exit, b.exit]);
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((res) => { timer = setTimeout(() => res('late'), ms); });
+  const r = await Promise.race([Promise.all([a.exit, b.exit]), late]);
+  clearTimeout(timer);
+  if (r === 'late') {
+    a.kill();
+    b.kill();
+    throw new Error(`one side still ran ${ms} ms after the other exited:\n${a.stdout()}${a.stderr()}\n---\n${b.stdout()}${b.stderr()}`);
+  }
+  return r;
 }
 
 /** Node running the faxgate t38 CLI. */

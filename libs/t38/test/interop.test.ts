@@ -6,7 +6,7 @@ import { after, before, suite, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { buildSpandspPeer, comparePages, faxgate, makeTiff, start, tempDir } from './fax-peers.ts';
+import { buildSpandspPeer, comparePages, bothExit, faxgate, makeTiff, start, tempDir } from './fax-peers.ts';
 
 let peer = '';
 let dir = '';
@@ -56,7 +56,7 @@ async function faxgateToSpandsp(c: Case): Promise<void> {
     const port = (await sp.waitFor(/LISTENING (\d+)/))[1];
     const fg = faxgate(['send', `127.0.0.1:${port}`, docs[c.doc], '--ecm', c.ecm ? 'on' : 'off', '--id', '+1 555 0100',
       '--encodings', c.encodings, ...(c.sub ? ['--sub', c.sub] : []), ...(c.faxgateArgs ?? [])]);
-    const [fgCode, spCode] = await Promise.all([fg.exit, sp.exit]);
+    const [fgCode, spCode] = await bothExit(fg, sp);
     const log = `faxgate:\n${fg.stdout()}${fg.stderr()}\nspandsp:\n${sp.stdout()}`;
     assert.equal(spCode, 0, log);
     assert.equal(fgCode, 0, log);
@@ -82,7 +82,7 @@ async function spandspToFaxgate(c: Case): Promise<void> {
     const port = (await fg.waitFor(/listening on 127\.0\.0\.1:(\d+)/))[1];
     const sp = start(peer, ['send', '--file', docs[c.doc], '--peer-port', port, '--ecm', c.ecm ? '1' : '0', '--compress', c.encodings,
       '--timeout', '150', ...(c.sub ? ['--sub', c.sub] : []), ...(c.peerArgs ?? [])]);
-    const [fgCode, spCode] = await Promise.all([fg.exit, sp.exit]);
+    const [fgCode, spCode] = await bothExit(fg, sp);
     const log = `faxgate:\n${fg.stdout()}${fg.stderr()}\nspandsp:\n${sp.stdout()}`;
     assert.equal(spCode, 0, log);
     assert.equal(fgCode, 0, log);
@@ -144,7 +144,7 @@ suite('T.38 interop with spandsp', { concurrency: true }, () => {
       try {
         const port = (await sp.waitFor(/LISTENING (\d+)/))[1];
         const fg = faxgate(['send', `127.0.0.1:${port}`, docs.b4fine1]);
-        const [fgCode, spCode] = await Promise.all([fg.exit, sp.exit]);
+        const [fgCode, spCode] = await bothExit(fg, sp);
         const log = fg.stdout() + sp.stdout();
         assert.equal(spCode, 0, log);
         assert.equal(fgCode, 0, log);

@@ -4,7 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { comparePages, faxgate, makeTiff, tempDir } from './fax-peers.ts';
+import { bothExit, comparePages, faxgate, makeTiff, tempDir } from './fax-peers.ts';
 
 let dir = '';
 let cleanup = () => {};
@@ -22,7 +22,7 @@ test('method 1: no TCF on the wire, the receiver stands in for it; MH pages inta
   try {
     const port = (await rx.waitFor(/listening on 127\.0\.0\.1:(\d+)/))[1];
     const tx = faxgate(['send', `127.0.0.1:${port}`, doc, '--ecm', 'off', '--rate-method', '1', '--encodings', 'mh', '--id', '+1 555 0100']);
-    const [txCode, rxCode] = await Promise.all([tx.exit, rx.exit]);
+    const [txCode, rxCode] = await bothExit(tx, rx);
     const log = tx.stdout() + tx.stderr() + rx.stdout() + rx.stderr();
     assert.equal(txCode, 0, log);
     assert.equal(rxCode, 0, log);
