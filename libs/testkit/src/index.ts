@@ -5,3 +5,4 @@ export * from './smtp-sink.ts';
 export * from './wait-until.ts';
 export * from './smtp-dialogue.ts';
 export * from './fax-judges.ts';
+export * from './gateway-env.ts';

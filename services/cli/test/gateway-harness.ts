@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { runRoles, type RunningGateway } from '@faxgate/runtime';
-import { startRedis, startSmtpSink, tempDir, type SmtpSink, type TempDir, type TestRedis } from '@faxgate/testkit';
+import { startRedis, startSmtpSink, tempDir, testGatewayEnv, type SmtpSink, type TempDir, type TestRedis } from '@faxgate/testkit';
 import { resolveRoles } from '../src/roles.ts';
 
 export interface TestGateway {
@@ -29,21 +28,10 @@ export async function startTestGateway(extra: Record<string, string> = {}, roles
   const dir = await tempDir('faxgate-e2e');
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
-    FAXGATE_REDIS_URL: redis.url,
-    FAXGATE_QUEUE_PREFIX: `test-${randomUUID()}`,
-    FAXGATE_DATA_DIR: dir.path,
-    FAXGATE_HTTP_HOST: '127.0.0.1',
-    FAXGATE_HTTP_PORT: '0',
-    FAXGATE_SMTP_HOST: '127.0.0.1',
-    FAXGATE_SMTP_PORT: '0',
-    FAXGATE_LOG_LEVEL: 'silent',
-    FAXGATE_SMARTHOST: sink.url,
-    FAXGATE_FAX_DOMAINS: 'fax.test',
-    FAXGATE_SIM_TIME_SCALE: '0.001',
-    FAXGATE_JOB_BACKOFF: '100ms',
-    FAXGATE_CONSOLE_PASSWORD: 'console-pass',
-    FAXGATE_CONSOLE_TOKEN: 'test-token',
-    ...extra,
+    ...testGatewayEnv(
+      { redisUrl: redis.url, dataDir: dir.path, smarthost: sink.url },
+      { FAXGATE_FAX_DOMAINS: 'fax.test', FAXGATE_CONSOLE_PASSWORD: 'console-pass', FAXGATE_CONSOLE_TOKEN: 'test-token', ...extra },
+    ),
   };
   let gw = await runRoles(await resolveRoles(roles), { env });
   const t: TestGateway = {

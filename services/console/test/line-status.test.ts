@@ -1,8 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { runRoles, type RoleDefinition, type RunningGateway } from '@faxgate/runtime';
-import { smtpDialogue, startRedis, tempDir, waitUntil } from '@faxgate/testkit';
+import { smtpDialogue, startRedis, testGatewayEnv, tempDir, waitUntil } from '@faxgate/testkit';
 import { consoleRole } from '@faxgate/console';
 import { nodeRole } from '@faxgate/node';
 import { dispatchRole } from '@faxgate/dispatch';
@@ -46,18 +45,10 @@ test('the console lists every node\'s lines and calls; a drained node takes no n
   const redis = await startRedis();
   const dir = await tempDir('faxgate-lines');
   const base = {
-    FAXGATE_REDIS_URL: redis.url,
-    FAXGATE_QUEUE_PREFIX: `test-${randomUUID()}`,
-    FAXGATE_DATA_DIR: dir.path,
-    FAXGATE_HTTP_HOST: '127.0.0.1',
-    FAXGATE_HTTP_PORT: '0',
-    FAXGATE_SMTP_HOST: '127.0.0.1',
-    FAXGATE_SMTP_PORT: '0',
-    FAXGATE_LOG_LEVEL: 'silent',
+    ...testGatewayEnv({ redisUrl: redis.url, dataDir: dir.path }),
     FAXGATE_FAX_DOMAINS: 'fax.test',
     FAXGATE_CONSOLE_PASSWORD: 'pw',
     FAXGATE_CONSOLE_TOKEN: TOKEN,
-    FAXGATE_JOB_BACKOFF: '100ms',
     // Calls last long enough (about two seconds) to be seen in progress.
     FAXGATE_SIM_TIME_SCALE: '0.1',
   };

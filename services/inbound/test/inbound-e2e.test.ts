@@ -1,12 +1,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { writeFile, readFile } from 'node:fs/promises';
 import { readTiff } from '@faxgate/fax-image';
 import { join, resolve } from 'node:path';
 import * as mupdf from 'mupdf';
 import { runRoles, type RunningGateway, type RoleDefinition } from '@faxgate/runtime';
-import { startRedis, startSmtpSink, tempDir, waitUntil, type SmtpSink, type TempDir, type TestRedis } from '@faxgate/testkit';
+import { startRedis, startSmtpSink, testGatewayEnv, tempDir, waitUntil, type SmtpSink, type TempDir, type TestRedis } from '@faxgate/testkit';
 import { consoleRole } from '@faxgate/console';
 import { notifierRole } from '@faxgate/notifier';
 import { nodeRole } from '@faxgate/node';
@@ -54,13 +53,7 @@ before(async () => {
   onePage = await makeFaxTiff(dir.path, 1, 'Short one');
   gw = await runRoles([consoleRole, notifierRole, inboundRole, nodeRole] as unknown as RoleDefinition[], {
     env: {
-      FAXGATE_REDIS_URL: redis.url,
-      FAXGATE_QUEUE_PREFIX: `test-${randomUUID()}`,
-      FAXGATE_HTTP_HOST: '127.0.0.1',
-      FAXGATE_HTTP_PORT: '0',
-      FAXGATE_DATA_DIR: join(dir.path, 'data'),
-      FAXGATE_LOG_LEVEL: 'silent',
-      FAXGATE_SIM_TIME_SCALE: '0.001',
+      ...testGatewayEnv({ redisUrl: redis.url, dataDir: join(dir.path, 'data') }),
       FAXGATE_NODE_LINES: '4',
       FAXGATE_SMARTHOST: sink.url,
       FAXGATE_MAIL_FROM: 'faxgate@fax.example.com',

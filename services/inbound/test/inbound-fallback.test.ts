@@ -1,12 +1,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { runRoles, type RunningGateway, type RoleDefinition } from '@faxgate/runtime';
-import { startRedis, tempDir, waitUntil, type TempDir, type TestRedis } from '@faxgate/testkit';
+import { startRedis, testGatewayEnv, tempDir, waitUntil, type TempDir, type TestRedis } from '@faxgate/testkit';
 import { consoleRole } from '@faxgate/console';
 import { notifierRole } from '@faxgate/notifier';
 import { nodeRole } from '@faxgate/node';
@@ -66,13 +65,7 @@ users:
 `);
   gw = await runRoles([consoleRole, notifierRole, inboundRole, nodeRole] as unknown as RoleDefinition[], {
     env: {
-      FAXGATE_REDIS_URL: redis.url,
-      FAXGATE_QUEUE_PREFIX: `test-${randomUUID()}`,
-      FAXGATE_HTTP_HOST: '127.0.0.1',
-      FAXGATE_HTTP_PORT: '0',
-      FAXGATE_DATA_DIR: join(dir.path, 'data'),
-      FAXGATE_LOG_LEVEL: 'silent',
-      FAXGATE_SIM_TIME_SCALE: '0.001',
+      ...testGatewayEnv({ redisUrl: redis.url, dataDir: join(dir.path, 'data') }),
       FAXGATE_SMARTHOST: smtp.url,
       FAXGATE_DIRECTORY: join(dir.path, 'directory.yaml'),
       FAXGATE_CONSOLE_TOKEN: TOKEN,

@@ -1,11 +1,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { runRoles, type RunningGateway, type RoleDefinition } from '@faxgate/runtime';
-import { freePort, startRedis, startSmtpSink, tempDir, waitUntil, type SmtpSink, type TempDir, type TestRedis } from '@faxgate/testkit';
+import { freePort, startRedis, startSmtpSink, testGatewayEnv, tempDir, waitUntil, type SmtpSink, type TempDir, type TestRedis } from '@faxgate/testkit';
 import { consoleRole } from '@faxgate/console';
 import { notifierRole } from '@faxgate/notifier';
 import { nodeRole } from '@faxgate/node';
@@ -26,13 +25,7 @@ before(async () => {
   dir = await tempDir('faxgate-inbound-procs');
   await writeFile(join(dir.path, 'directory.yaml'), 'unaddressed: faxadmin@example.com\nusers: []\nroutes: []\n');
   env = {
-    FAXGATE_REDIS_URL: redis.url,
-    FAXGATE_QUEUE_PREFIX: `test-${randomUUID()}`,
-    FAXGATE_HTTP_HOST: '127.0.0.1',
-    FAXGATE_HTTP_PORT: '0',
-    FAXGATE_DATA_DIR: join(dir.path, 'data'),
-    FAXGATE_LOG_LEVEL: 'silent',
-    FAXGATE_SIM_TIME_SCALE: '0.001',
+    ...testGatewayEnv({ redisUrl: redis.url, dataDir: join(dir.path, 'data') }),
     FAXGATE_SMARTHOST: sink.url,
     FAXGATE_DIRECTORY: join(dir.path, 'directory.yaml'),
     // Long poll: only the watch and the check before routing can carry an edit across.

@@ -1,11 +1,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { execFileSync, spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { runRoles, type RunningGateway, type RoleDefinition } from '@faxgate/runtime';
-import { startRedis, startSmtpSink, tempDir, type SmtpSink, type TempDir, type TestRedis } from '@faxgate/testkit';
+import { startRedis, startSmtpSink, testGatewayEnv, tempDir, type SmtpSink, type TempDir, type TestRedis } from '@faxgate/testkit';
 import { consoleRole } from '@faxgate/console';
 import { notifierRole } from '@faxgate/notifier';
 import { nodeRole } from '@faxgate/node';
@@ -35,12 +34,7 @@ routes:
 `);
   gw = await runRoles([consoleRole, notifierRole, inboundRole, nodeRole] as unknown as RoleDefinition[], {
     env: {
-      FAXGATE_REDIS_URL: redis.url,
-      FAXGATE_QUEUE_PREFIX: `test-${randomUUID()}`,
-      FAXGATE_HTTP_HOST: '127.0.0.1',
-      FAXGATE_HTTP_PORT: '0',
-      FAXGATE_DATA_DIR: join(dir.path, 'data'),
-      FAXGATE_LOG_LEVEL: 'silent',
+      ...testGatewayEnv({ redisUrl: redis.url, dataDir: join(dir.path, 'data') }),
       FAXGATE_SMARTHOST: sink.url,
       FAXGATE_DIRECTORY: join(dir.path, 'directory.yaml'),
       FAXGATE_CONSOLE_TOKEN: TOKEN,

@@ -1,11 +1,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { startRedis, tempDir, smtpDialogue, type TestRedis, type TempDir } from '@faxgate/testkit';
+import { startRedis, tempDir, smtpDialogue, testGatewayEnv, type TestRedis, type TempDir } from '@faxgate/testkit';
 import { runRoles, type RunningGateway } from '@faxgate/runtime';
 import { ingestRole } from '../src/index.ts';
 
@@ -23,21 +22,10 @@ after(async () => {
 });
 
 async function startIngest(extra: Record<string, string> = {}) {
-  const prefix = `test-${randomUUID()}`;
-  const gw = await runRoles([ingestRole as never], {
-    env: {
-      FAXGATE_REDIS_URL: redis.url,
-      FAXGATE_QUEUE_PREFIX: prefix,
-      FAXGATE_DATA_DIR: join(dir.path, prefix),
-      FAXGATE_HTTP_PORT: '0',
-      FAXGATE_HTTP_HOST: '127.0.0.1',
-      FAXGATE_SMTP_PORT: '0',
-      FAXGATE_SMTP_HOST: '127.0.0.1',
-      FAXGATE_LOG_LEVEL: 'silent',
-      FAXGATE_FAX_DOMAINS: 'fax.test,fax2.test',
-      ...extra,
-    },
-  });
+  const env = testGatewayEnv({ redisUrl: redis.url, dataDir: '' }, { FAXGATE_FAX_DOMAINS: 'fax.test,fax2.test', ...extra });
+  const prefix = env.FAXGATE_QUEUE_PREFIX;
+  env.FAXGATE_DATA_DIR = join(dir.path, prefix);
+  const gw = await runRoles([ingestRole as never], { env });
   const port = (gw.roles[0].instance as unknown as { smtpPort(): number }).smtpPort();
   return { gw, port, prefix, dataDir: join(dir.path, prefix) };
 }
@@ -148,11 +136,10 @@ test('STARTTLS is offered with a certificate and works with swaks', async () => 
 
 test('with Redis down the client gets 451 and nothing is half-written', async () => {
   const own = await startRedis();
-  const prefix = `test-${randomUUID()}`;
-  const dataDir = join(dir.path, prefix);
-  const gw = await runRoles([ingestRole as never], {
-    env: { FAXGATE_REDIS_URL: own.url, FAXGATE_QUEUE_PREFIX: prefix, FAXGATE_DATA_DIR: dataDir, FAXGATE_HTTP_PORT: '0', FAXGATE_HTTP_HOST: '127.0.0.1', FAXGATE_SMTP_PORT: '0', FAXGATE_SMTP_HOST: '127.0.0.1', FAXGATE_LOG_LEVEL: 'silent', FAXGATE_FAX_DOMAINS: 'fax.test' },
-  });
+  const env = testGatewayEnv({ redisUrl: own.url, dataDir: '' }, { FAXGATE_FAX_DOMAINS: 'fax.test' });
+  const dataDir = join(dir.path, env.FAXGATE_QUEUE_PREFIX);
+  env.FAXGATE_DATA_DIR = dataDir;
+  const gw = await runRoles([ingestRole as never], { env });
   const port = (gw.roles[0].instance as unknown as { smtpPort(): number }).smtpPort();
   try {
     await own.stop();

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startRedis, tempDir, smtpDialogue, waitUntil, type TestRedis, type TempDir } from '@faxgate/testkit';
+import { startRedis, testGatewayEnv, tempDir, smtpDialogue, waitUntil, type TestRedis, type TempDir } from '@faxgate/testkit';
 import { runRoles } from '@faxgate/runtime';
 import { ingestRole } from '@faxgate/ingest';
 import { renderRole } from '../src/index.ts';
@@ -27,14 +27,8 @@ async function startGateway(extra: Record<string, string> = {}) {
   const prefix = `test-${randomUUID()}`;
   const gw = await runRoles([ingestRole as never, renderRole as never], {
     env: {
-      FAXGATE_REDIS_URL: redis.url,
+      ...testGatewayEnv({ redisUrl: redis.url, dataDir: join(dir.path, prefix) }),
       FAXGATE_QUEUE_PREFIX: prefix,
-      FAXGATE_DATA_DIR: join(dir.path, prefix),
-      FAXGATE_HTTP_PORT: '0',
-      FAXGATE_HTTP_HOST: '127.0.0.1',
-      FAXGATE_SMTP_PORT: '0',
-      FAXGATE_SMTP_HOST: '127.0.0.1',
-      FAXGATE_LOG_LEVEL: 'silent',
       FAXGATE_FAX_DOMAINS: 'fax.test',
       ...extra,
     },
