@@ -44,6 +44,40 @@ export function rowChanges(data: Uint8Array, off: number, width: number, out: In
   return n;
 }
 
+/**
+ * rowChanges for a bitmap whose rows start on 4-byte boundaries, `words` being the same memory
+ * as 32-bit words: a word at a time, white words after a white pel skipped with one read (most
+ * of a text page), and each change found with one count-leading-zeros.
+ */
+export function rowChangesWords(data: Uint8Array, words: Uint32Array, off: number, width: number, out: Int32Array): number {
+  const count = (width + 31) >> 5;
+  // Padding bits after the last pel count as white, so at most one change lies beyond the
+  // image (at width) and `out` never overflows.
+  const lastMask = width & 31 ? ~(0xffffffff >>> (width & 31)) : -1;
+  const wo = off >> 2;
+  let n = 0;
+  // The last pel of the previous word, in bit 31 of the word being scanned.
+  let prev = 0;
+  for (let j = 0; j < count; j++) {
+    const le = words[wo + j];
+    if (le === 0 && prev === 0) continue;
+    // Bytes are MSB first: byte-swap the little-endian word so pel 0 of the word is bit 31.
+    let v = (le << 24) | ((le & 0xff00) << 8) | ((le >>> 8) & 0xff00) | (le >>> 24);
+    if (j === count - 1) v &= lastMask;
+    let t = v ^ ((v >>> 1) | prev);
+    prev = v << 31;
+    const base = j << 5;
+    while (t !== 0) {
+      const z = Math.clz32(t);
+      out[n++] = base + z;
+      t ^= 0x80000000 >>> z;
+    }
+  }
+  // Changes inside the padding bits after the last pel are not pixels.
+  while (n > 0 && out[n - 1] >= width) n--;
+  return n;
+}
+
 let marks = new Int32Array(64);
 
 /**

@@ -1,10 +1,10 @@
 // @faxgate/fax-image: T.4 / T.6 codecs, TIFF Class F, TIFF → PDF.
 export { type Bitmap, createBitmap, getPixel, setPixel, bitmapFromGray, bitmapsEqual, firstDifference } from './bitmap.ts';
-export { type FaxCompression, type BitOrder, type FaxEncodeOptions, type RowSource, encodeFax, encodeFaxRows } from './t4-encode.ts';
+export { type FaxCompression, type BitOrder, type FaxEncodeOptions, type RowSource, SAME_ROW, encodeFax, encodeFaxRows } from './t4-encode.ts';
 export {
   type FaxDecodeOptions, type FaxDecodeResult, type FaxDecodeStats, type RowSink, decodeFax, decodeFaxRows,
 } from './t4-decode.ts';
-export { rowChanges, paintRow } from './changes.ts';
+export { rowChanges, rowChangesWords, paintRow } from './changes.ts';
 export { reverseBits } from './bit-writer.ts';
 export { type FaxPage, writeTiff, sliceTiff, defaultK } from './tiff-fax.ts';
 export { type TiffPageInfo, type TiffPage, type TiffPageRaw, readTiff } from './tiff-read.ts';

@@ -1,7 +1,7 @@
 // T.4 (MH, MR) and T.6 (MMR) encoders working from changing-element lists.
 import type { Bitmap } from './bitmap.ts';
 import { BitWriter, REVERSED_BITS } from './bit-writer.ts';
-import { rowChanges } from './changes.ts';
+import { rowChanges, rowChangesWords } from './changes.ts';
 import {
   MAKEUP_CODE, MAKEUP_LEN, MODE_CODE, MODE_HORIZONTAL, MODE_LEN, MODE_PASS, MODE_V0, TERM_CODE, TERM_LEN,
 } from './run-codes.ts';
@@ -35,9 +35,13 @@ export interface FaxEncodeOptions {
 
 /**
  * Supplies row y as changing elements: writes them into `out` (room for width + 8) and returns
- * their count. Lets the transcoder feed decoded rows without painting a bitmap.
+ * their count, or SAME_ROW when row y equals row y − 1 (then `out` is left alone). Lets the
+ * transcoder feed decoded rows without painting a bitmap.
  */
 export type RowSource = (y: number, out: Int32Array) => number;
+
+/** RowSource result: this row is the previous one again. */
+export const SAME_ROW = -1;
 
 const EOL_CODE = 1;
 const EOL_LEN = 12;
@@ -190,6 +194,29 @@ function encode2D(w: BitWriter, cur: Int32Array, n: number, ref: Int32Array, wid
 }
 
 /**
+ * T.4 §4.2.1.3.2 / T.6 §2.2.3.1: a row equal to its reference row is n + 1 vertical-mode V0
+ * codes (each a1 lands on b1, ending at a1 = b1 = width), a single 1 bit each, written 16 at a time.
+ */
+function encodeSameRow(w: BitWriter, n: number): void {
+  let count = n + 1;
+  w.reserve((count >> 3) + 4);
+  const buf = w.buf;
+  let len = w.length;
+  let acc = w.acc;
+  let nb = w.nbits;
+  while (count > 0) {
+    const l = count < 16 ? count : 16;
+    count -= l;
+    acc = (acc << l) | ((1 << l) - 1);
+    nb += l;
+    if (nb >= 16) { nb -= 16; const v = acc >>> nb; buf[len++] = v >>> 8; buf[len++] = v; acc &= (1 << nb) - 1; }
+  }
+  w.length = len;
+  w.acc = acc;
+  w.nbits = nb;
+}
+
+/**
  * Encodes `height` rows of `width` pixels supplied as changing elements.
  * @returns the coded data, in the requested bit order, last byte zero-padded.
  */
@@ -213,9 +240,21 @@ export function encodeFaxRows(width: number, height: number, source: RowSource, 
     if (mode === 'mr') w.put((EOL_CODE << 1) | tag, EOL_LEN + 1);
     else w.put(EOL_CODE, EOL_LEN);
   };
+  let refN = 0;
   for (let y = 0; y < height; y++) {
-    const n = source(y, cur);
+    let n = source(y, cur);
+    const same = n === SAME_ROW && y > 0;
+    if (n === SAME_ROW) {
+      n = refN;
+      if (mode === 'mmr') {
+        // The reference row stays as it is: nothing to swap.
+        encodeSameRow(w, n);
+        continue;
+      }
+      cur.set(ref.subarray(0, n + 6));
+    }
     cur.fill(width, n, n + 6);
+    refN = n;
     if (mode === 'mmr') {
       encode2D(w, cur, n, ref, width);
     } else {
@@ -224,6 +263,7 @@ export function encodeFaxRows(width: number, height: number, source: RowSource, 
       else if (alignRows) w.alignByte();
       const start = w.bitLength;
       if (oneD) encode1D(w, cur, n, width);
+      else if (same) encodeSameRow(w, n);
       else encode2D(w, cur, n, ref, width);
       if (minRowBits > 0) {
         // T.4 §4.1.3: fill goes between the row data and the next EOL.
@@ -264,5 +304,29 @@ export function encodeFaxRows(width: number, height: number, source: RowSource, 
  */
 export function encodeFax(bitmap: Bitmap, opts: FaxEncodeOptions): Uint8Array {
   const { data, stride, width } = bitmap;
-  return encodeFaxRows(width, bitmap.height, (y, out) => rowChanges(data, y * stride, width, out), opts);
+  if ((data.byteOffset & 3) !== 0 || (stride & 3) !== 0 || width === 0) {
+    return encodeFaxRows(width, bitmap.height, (y, out) => rowChanges(data, y * stride, width, out), opts);
+  }
+  // Rows on word boundaries (1728 pels is 216 bytes): compare each row with the one above a
+  // word at a time (blank space and vertical strokes repeat rows) and skip white words.
+  const words = new Uint32Array(data.buffer, data.byteOffset, (stride * bitmap.height) >> 2);
+  const rowWords = stride >> 2;
+  // Padding bits after the last pel are not compared: they are not part of the image.
+  const lastMask = width & 31 ? (0xffffffff << (32 - (width & 31))) >>> 0 : 0xffffffff;
+  const lastWord = ((width + 31) >> 5) - 1;
+  return encodeFaxRows(width, bitmap.height, (y, out) => {
+    const o = y * rowWords;
+    if (y > 0) {
+      const p = o - rowWords;
+      let i = 0;
+      while (i < lastWord && words[o + i] === words[p + i]) i++;
+      if (i === lastWord && ((bswap(words[o + i]) ^ bswap(words[p + i])) & lastMask) === 0) return SAME_ROW;
+    }
+    return rowChangesWords(data, words, o << 2, width, out);
+  }, opts);
+}
+
+/** A little-endian word read from MSB-first bytes, turned so that the first pel is bit 31. */
+function bswap(v: number): number {
+  return ((v << 24) | ((v & 0xff00) << 8) | ((v >>> 8) & 0xff00) | (v >>> 24)) >>> 0;
 }
