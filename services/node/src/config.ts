@@ -1,8 +1,8 @@
-import { z, duration, int, optionalString, port } from '@faxgate/config';
+import { z, bool, duration, int, optionalString, port } from '@faxgate/config';
 
 export const nodeSchema = z.object({
   FAXGATE_NODE_POOL: z.string().regex(/^[a-z0-9][a-z0-9-]{0,40}$/).default('sim').describe('Line pool this node daemon serves (it takes calls from that pool\'s queue).'),
-  FAXGATE_NODE_DRIVER: z.enum(['sim', 'hylafax']).default('sim').describe('Line driver: `sim` is the simulated line (no telephony); `hylafax` sends each call as a job on a HylaFAX server (docs/hylafax.md).'),
+  FAXGATE_NODE_DRIVER: z.enum(['sim', 't38', 'hylafax']).default('sim').describe('Line driver: `sim` is the simulated line (no telephony); `t38` sends over T.38/UDPTL to FAXGATE_T38_PEER (docs/t38.md); `hylafax` sends each call as a job on a HylaFAX server (docs/hylafax.md).'),
   FAXGATE_NODE_LINES: int(4, 1, 1024).describe('Lines in this node\'s pool: at most this many calls at once, one per line.'),
   FAXGATE_SIM_BITRATE: int(14400, 2400, 33600).describe('Simulated line: modem bit rate used to compute the time a page takes.'),
   FAXGATE_SIM_TIME_SCALE: z.coerce.number().min(0).max(100).default(1).describe('Simulated line: real time taken per simulated second (0.01 makes a 60 s call take 0.6 s).'),
@@ -13,9 +13,14 @@ export const nodeSchema = z.object({
   FAXGATE_T38_RECEIVE_PORT: optionalString()
     .refine((v) => v === undefined || /^\d{1,5}$/.test(v), 'a UDP port number')
     .describe('Receive faxes over T.38: the UDPTL port this node answers on (0 picks a free one; unset: no T.38 receiving).'),
+  FAXGATE_T38_PEER: optionalString()
+    .refine((v) => v === undefined || /^[^\s:]+:\d{1,5}$/.test(v), 'host:port')
+    .describe('T.38 driver: the far end of outgoing calls as host:port (raw UDPTL, e.g. a T.38 gateway); required with FAXGATE_NODE_DRIVER=t38.'),
+  FAXGATE_T38_ECM: bool(true).describe('T.38 driver: offer error correction mode (T.30 Annex A); MMR is only sent with ECM.'),
+  FAXGATE_T38_REDUNDANCY: int(3, 0, 8).describe('T.38 driver: earlier IFPs repeated in each UDPTL datagram, so lost datagrams are recovered (T.38 §9.1).'),
   FAXGATE_T38_RECEIVE_HOST: z.string().default('127.0.0.1').describe('Address the T.38 receive port binds to.'),
   FAXGATE_T38_RECEIVE_DID: z.string().regex(/^\+?[0-9]{1,20}$/).default('0').describe('Called number (DID) recorded for faxes received on the T.38 port, for routing.'),
-  FAXGATE_T38_LOCAL_ID: z.string().regex(/^[0-9+ ]{0,20}$/, 'T.30 §5.3.6.2.2: up to 20 digits, + and spaces').default('').describe('Station id (CSI) this node sends when it answers a T.38 call, e.g. `+1 212 555 0188`.'),
+  FAXGATE_T38_LOCAL_ID: z.string().regex(/^[0-9+ ]{0,20}$/, 'T.30 §5.3.6.2.2: up to 20 digits, + and spaces').default('').describe('Station id this node sends over T.38: CSI when it answers, TSI when it calls, e.g. `+1 212 555 0188`.'),
   FAXGATE_SIM_RING_TIME: duration('8s').describe('Simulated line: time from dialling to answer.'),
   FAXGATE_HYLAFAX_HOST: optionalString().describe('HylaFAX driver: host of the HylaFAX server (hfaxd); required with FAXGATE_NODE_DRIVER=hylafax.'),
   FAXGATE_HYLAFAX_PORT: port(4559).describe('HylaFAX driver: hfaxd client-protocol port.'),

@@ -1,9 +1,10 @@
 import { join } from 'node:path';
 import { defineRole, workerLifecycle } from '@faxgate/runtime';
-import { nodeSchema } from './config.ts';
+import { nodeSchema, type NodeConfig } from './config.ts';
 import { LinePool } from './line-pool.ts';
 import { SimLineDriver } from './sim-line-driver.ts';
 import { createHylafaxDriver } from './hylafax-driver.ts';
+import { T38LineDriver } from './t38-line-driver.ts';
 import type { LineDriver } from './line-driver.ts';
 import { parseSimRules } from './sim-outcome-rules.ts';
 import { createCallWorker } from './call-worker.ts';
@@ -18,7 +19,7 @@ export const nodeRole = defineRole({
   async build(ctx, config) {
     const pool = config.FAXGATE_NODE_POOL;
     const lines = new LinePool(pool, ctx.nodeId, config.FAXGATE_NODE_LINES);
-    const driver: LineDriver = config.FAXGATE_NODE_DRIVER === 'hylafax' ? await createHylafaxDriver(config, ctx) : new SimLineDriver({
+    const driver: LineDriver = config.FAXGATE_NODE_DRIVER === 'hylafax' ? await createHylafaxDriver(config, ctx) : config.FAXGATE_NODE_DRIVER === 't38' ? createT38Driver(config) : new SimLineDriver({
       bitRate: config.FAXGATE_SIM_BITRATE,
       timeScale: config.FAXGATE_SIM_TIME_SCALE,
       ringTimeMs: config.FAXGATE_SIM_RING_TIME,
@@ -65,3 +66,9 @@ export const nodeRole = defineRole({
     } as import('@faxgate/runtime').RoleInstance & { t38?: T38ReceiveListener };
   },
 });
+
+function createT38Driver(config: NodeConfig): LineDriver {
+  if (!config.FAXGATE_T38_PEER) throw new Error('FAXGATE_NODE_DRIVER=t38 needs FAXGATE_T38_PEER (host:port of the far end)');
+  const [host, port] = [config.FAXGATE_T38_PEER.slice(0, config.FAXGATE_T38_PEER.lastIndexOf(':')), Number(config.FAXGATE_T38_PEER.slice(config.FAXGATE_T38_PEER.lastIndexOf(':') + 1))];
+  return new T38LineDriver({ peer: { host, port }, bindHost: config.FAXGATE_T38_RECEIVE_HOST, localId: config.FAXGATE_T38_LOCAL_ID, ecm: config.FAXGATE_T38_ECM, redundancy: config.FAXGATE_T38_REDUNDANCY });
+}

@@ -1,0 +1,76 @@
+import { createSocket, type Socket } from 'node:dgram';
+import { sliceTiff, readTiff } from '@faxgate/fax-image';
+import { createT30Engine, type CallResult, type CompletionCode } from '@faxgate/t30';
+import { T38Terminal, tiffDocument } from '@faxgate/t38';
+import type { CallOutcome, LineDriver, OutgoingCall } from './line-driver.ts';
+
+export interface T38DriverOptions {
+  /** The far end as host:port (raw UDPTL; SIP call setup is a separate layer). */
+  peer: { host: string; port: number };
+  bindHost: string;
+  /** TSI this node sends (T.30 §5.3.6.2.2), e.g. `+1 212 555 0188`. */
+  localId: string;
+  ecm: boolean;
+  /** Earlier IFPs repeated in each datagram (T.38 §9.1). */
+  redundancy: number;
+}
+
+/** T.30 outcomes where no fax machine answered at all: a redial, not a failed transmission. */
+const NO_FAX_ANSWER: CompletionCode[] = ['no-dis'];
+
+/**
+ * Sends each call as a T.38 terminal over UDPTL with faxgate's own T.30 engine. Every call gets
+ * its own UDP socket (one per line), and sends only the pages from `fromPage` on, so a retry
+ * after a lost call resumes where the receiver stopped confirming.
+ */
+export class T38LineDriver implements LineDriver {
+  readonly name = 't38';
+  private readonly o: T38DriverOptions;
+  constructor(o: T38DriverOptions) {
+    this.o = o;
+  }
+
+  async send(call: OutgoingCall, signal: AbortSignal): Promise<CallOutcome> {
+    const total = readTiff(call.document).length;
+    const pages = call.fromPage > 1 ? sliceTiff(call.document, call.fromPage - 1, total) : call.document;
+    const socket = await bind(this.o.bindHost);
+    const started = Date.now();
+    try {
+      const terminal = new T38Terminal({
+        socket,
+        peer: this.o.peer,
+        calling: true,
+        redundancy: this.o.redundancy,
+        engine: createT30Engine({ role: 'send', localId: this.o.localId, ecm: this.o.ecm, modems: ['v27ter', 'v29', 'v17'], encodings: ['mh', 'mr', 'mmr'], document: tiffDocument(pages) }),
+      });
+      const aborted = new Promise<never>((_, reject) => {
+        if (signal.aborted) reject(new Error('call aborted'));
+        signal.addEventListener('abort', () => reject(new Error('call aborted')), { once: true });
+      });
+      const result = await Promise.race([terminal.run(), aborted]);
+      return toOutcome(result, Date.now() - started);
+    } finally {
+      socket.close();
+    }
+  }
+}
+
+/** Maps the T.30 completion onto the dispatch retry model (HylaFAX's dials and tries). */
+export function toOutcome(r: CallResult, durationMs: number): CallOutcome {
+  const base = { pagesSent: r.pages.length, remoteId: r.remoteId.trim() || undefined, durationMs };
+  if (r.success) return { ...base, result: 'success' };
+  if (NO_FAX_ANSWER.includes(r.code)) return { ...base, result: 'no-answer', reason: r.sentence };
+  if (r.code === 'incompatible') return { ...base, result: 'rejected', reason: r.sentence };
+  return { ...base, result: r.pages.length > 0 || r.code === 'remote-dcn' || r.code === 'no-response' || r.code === 'post-page-no-response' ? 'no-carrier' : 'failed', reason: r.sentence };
+}
+
+function bind(host: string): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const s = createSocket('udp4');
+    s.once('error', reject);
+    s.bind(0, host, () => {
+      s.off('error', reject);
+      resolve(s);
+    });
+  });
+}
