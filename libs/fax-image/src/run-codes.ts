@@ -37,11 +37,14 @@ export const MODE_CODE = new Uint8Array(11);
 export const RUN_PAIR_DECODE = new Int32Array(2 << RUN_PEEK_BITS);
 
 /**
- * Two consecutive vertical-mode codes read with one 8-bit lookup (they are most of the codes on
- * dithered pages): (1 << 15) | (len1 << 9) | ((d1 + 3) << 6) | (len2 << 3) | (d2 + 3); 0 = not
- * two vertical codes within 8 bits.
+ * Two consecutive vertical-mode or pass codes read with one 14-bit lookup (they are most of the
+ * codes on dithered pages; 14 bits hold two VL3/VR3): (1 << 15) | (len1 << 9) | (m1 << 6) |
+ * (len2 << 3) | m2, where m is d + 3 for a vertical code Vd and PAIR_PASS for pass; 0 = not two
+ * such codes within 14 bits.
  */
-export const PAIR_PEEK_BITS = 8;
+export const PAIR_PEEK_BITS = 14;
+/** The `m` of a pass code in V_PAIR_DECODE entries. */
+export const PAIR_PASS = 7;
 export const V_PAIR_DECODE = new Uint16Array(1 << PAIR_PEEK_BITS);
 export const MODE_LEN = new Uint8Array(11);
 
@@ -109,17 +112,23 @@ function build(): void {
   });
   for (let i = 0; i < 1 << PAIR_PEEK_BITS; i++) {
     const e1 = modeTable[i >>> (PAIR_PEEK_BITS - MODE_PEEK_BITS)];
-    const m1 = e1 & 0xff;
+    const m1 = pairMode(e1 & 0xff);
     const l1 = e1 >> 8;
-    if (m1 < MODE_V0 - 3 || m1 > MODE_V0 + 3) continue;
-    // The bits after the first code, padded with zeros to 7 bits; a match must fit in the 8 bits.
+    if (m1 < 0) continue;
+    // The bits after the first code, padded with zeros; a match must fit in the peeked bits.
     const rest = (i << l1) & ((1 << PAIR_PEEK_BITS) - 1);
     const e2 = modeTable[rest >>> (PAIR_PEEK_BITS - MODE_PEEK_BITS)];
-    const m2 = e2 & 0xff;
+    const m2 = pairMode(e2 & 0xff);
     const l2 = e2 >> 8;
-    if (m2 < MODE_V0 - 3 || m2 > MODE_V0 + 3 || l1 + l2 > PAIR_PEEK_BITS) continue;
-    V_PAIR_DECODE[i] = (1 << 15) | (l1 << 9) | ((m1 - MODE_V0 + 3) << 6) | (l2 << 3) | (m2 - MODE_V0 + 3);
+    if (m2 < 0 || l1 + l2 > PAIR_PEEK_BITS) continue;
+    V_PAIR_DECODE[i] = (1 << 15) | (l1 << 9) | (m1 << 6) | (l2 << 3) | m2;
   }
+}
+
+/** A mode as the `m` of a pair entry, or -1 for modes pairs do not hold (horizontal, EOL). */
+function pairMode(mode: number): number {
+  if (mode === MODE_PASS) return PAIR_PASS;
+  return mode >= MODE_V0 - 3 && mode <= MODE_V0 + 3 ? mode - MODE_V0 + 3 : -1;
 }
 
 build();

@@ -5,7 +5,7 @@ import { paintRow } from './changes.ts';
 import type { BitOrder, FaxCompression } from './t4-encode.ts';
 import {
   BLACK_DECODE, MODE_DECODE, MODE_HORIZONTAL, MODE_PASS, MODE_PEEK_BITS, MODE_V0, RUN_PEEK_BITS,
-  PAIR_PEEK_BITS, RUN_PAIR_DECODE, TERMINATING_FLAG, V_PAIR_DECODE, WHITE_DECODE,
+  PAIR_PASS, PAIR_PEEK_BITS, RUN_PAIR_DECODE, TERMINATING_FLAG, V_PAIR_DECODE, WHITE_DECODE,
 } from './run-codes.ts';
 
 export interface FaxDecodeOptions {
@@ -151,18 +151,24 @@ function decode2D(r: BitReader, width: number, ref: Int32Array, cur: Int32Array)
     }
     const pe = pairs[w >>> (32 - PAIR_PEEK_BITS)];
     if (pe !== 0) {
-      // Two vertical modes in a row, each handled exactly as in the single-code path below.
+      // Two vertical or pass modes in a row, each handled exactly as in the single-code path below.
       let l = (pe >> 9) & 7;
       w <<= l;
       avail -= l;
       pos += l;
-      let a1 = ref[bi] + ((pe >> 6) & 7) - 3;
-      if (a1 < a0 || a1 < 0 || a1 > width) break;
-      if (a1 === a0 && n > 0 && cur[n - 1] === a1) n--;
-      else if (a1 < width) cur[n++] = a1;
-      bi += 1 - ((bi > 0 ? (a1 - ref[bi - 1]) >>> 31 : 0) << 1);
-      a0 = a1;
-      colour ^= 1;
+      let m = (pe >> 6) & 7;
+      if (m === PAIR_PASS) {
+        a0 = ref[bi + 1];
+        bi += 2;
+      } else {
+        const a1 = ref[bi] + m - 3;
+        if (a1 < a0 || a1 < 0 || a1 > width) break;
+        if (a1 === a0 && n > 0 && cur[n - 1] === a1) n--;
+        else if (a1 < width) cur[n++] = a1;
+        bi += 1 - ((bi > 0 ? (a1 - ref[bi - 1]) >>> 31 : 0) << 1);
+        a0 = a1;
+        colour ^= 1;
+      }
       // The second code may already belong to the next row.
       if (a0 >= width) break;
       while (ref[bi] <= a0) bi += 2;
@@ -170,13 +176,20 @@ function decode2D(r: BitReader, width: number, ref: Int32Array, cur: Int32Array)
       w <<= l;
       avail -= l;
       pos += l;
-      a1 = ref[bi] + (pe & 7) - 3;
-      if (a1 < a0 || a1 > width) break;
-      if (a1 === a0 && n > 0 && cur[n - 1] === a1) n--;
-      else if (a1 < width) cur[n++] = a1;
-      bi += 1 - ((bi > 0 ? (a1 - ref[bi - 1]) >>> 31 : 0) << 1);
-      a0 = a1;
-      colour ^= 1;
+      m = pe & 7;
+      if (m === PAIR_PASS) {
+        a0 = ref[bi + 1];
+        bi += 2;
+      } else {
+        const a1 = ref[bi] + m - 3;
+        if (a1 < a0 || a1 > width) break;
+        if (a1 === a0 && n > 0 && cur[n - 1] === a1) n--;
+        else if (a1 < width) cur[n++] = a1;
+        bi += 1 - ((bi > 0 ? (a1 - ref[bi - 1]) >>> 31 : 0) << 1);
+        a0 = a1;
+        colour ^= 1;
+      }
+      if (pos > end) break;
       continue;
     }
     const e = modes[w >>> (32 - MODE_PEEK_BITS)];
