@@ -62,7 +62,7 @@ test('text next to a photo stays black and white', () => {
 test('the word-at-a-time threshold equals a pel-by-pel one at every level outside the mid-tones, any width', () => {
   // Levels 0–39 and 216–255 only, so the classifier keeps the page on the threshold path.
   const level = (x: number, y: number) => (((x >> 3) + y * 31) % 3 ? 216 + ((x * 37 + y) % 40) : (x * 37 + y) % 40);
-  for (const width of [1728, 2048, 64, 37]) {
+  for (const width of [1728, 2048, 1736, 1740, 64, 37]) {
     const g = page(width, 64, level);
     assert.equal(classifyBlocks(g).photo.includes(1), false);
     assert.deepEqual(toBilevel(g).data, bitmapFromGray(g.pixels, width, 64, 128).data, `width ${width}`);

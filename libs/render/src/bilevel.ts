@@ -33,7 +33,8 @@ export function classifyBlocks(g: GrayPage): { cols: number; rows: number; photo
   const total = new Uint32Array(cols * rows);
   const paper = new Uint32Array(cols * rows);
   const px = g.pixels;
-  const words = px.byteOffset % 4 === 0 && g.stride % 4 === 0 ? new Uint32Array(px.buffer, px.byteOffset, (g.stride * g.height) >> 2) : undefined;
+  // Int32 words: paper white is -1, which V8 keeps as a small integer (Uint32 0xffffffff is not).
+  const words = px.byteOffset % 4 === 0 && g.stride % 4 === 0 ? new Int32Array(px.buffer, px.byteOffset, (g.stride * g.height) >> 2) : undefined;
   // Block statistics from every SAMPLE-th row: shares, not exact counts, decide the class.
   for (let y = 0; y < g.height; y += SAMPLE) {
     const rowBase = ((y / BLOCK) | 0) * cols;
@@ -44,10 +45,20 @@ export function classifyBlocks(g: GrayPage): { cols: number; rows: number; photo
       let m = 0;
       let p = 0;
       let x = x0;
-      // Paper white four pels at a time (most of a text page).
+      if (words && x1 - x0 === BLOCK) {
+        // A whole block row of paper white with one test (most of a text page).
+        const wi = (o + x0) >> 2;
+        if ((words[wi] & words[wi + 1] & words[wi + 2] & words[wi + 3] & words[wi + 4] & words[wi + 5] & words[wi + 6] & words[wi + 7]) === -1) {
+          const b = rowBase + bx;
+          paper[b] += BLOCK;
+          total[b] += BLOCK;
+          continue;
+        }
+      }
+      // Paper white four pels at a time.
       if (words) {
         for (; x + 4 <= x1; x += 4) {
-          if (words[(o + x) >> 2] === 0xffffffff) {
+          if (words[(o + x) >> 2] === -1) {
             p += 4;
             continue;
           }
@@ -159,7 +170,7 @@ const TONE = (() => {
 function thresholdInto(g: GrayPage, out: Bitmap, threshold: number): void {
   const px = g.pixels;
   const aligned = px.byteOffset % 4 === 0 && g.stride % 4 === 0;
-  const words = aligned ? new Uint32Array(px.buffer, px.byteOffset, (g.stride * g.height) >> 2) : undefined;
+  const words = aligned ? new Int32Array(px.buffer, px.byteOffset, (g.stride * g.height) >> 2) : undefined;
   const d = out.data;
   const full = g.width >> 3;
   for (let y = 0; y < g.height; y++) {
@@ -169,26 +180,30 @@ function thresholdInto(g: GrayPage, out: Bitmap, threshold: number): void {
       // At 128 a pel is black exactly when its top bit is 0: the top bits of four pels in a
       // little-endian word, (w & 0x80808080) >>> 7, gather into one nibble with a single
       // multiply (the partial products land on bits 24–27 without carries).
-      const w0 = o >> 2;
-      for (let i = 0; i < full; i++) {
-        // Sixteen pels of paper at a time first.
-        if ((i & 1) === 0 && i + 1 < full && (words[w0 + 2 * i] & words[w0 + 2 * i + 1] & words[w0 + 2 * i + 2] & words[w0 + 2 * i + 3]) === -1) {
-          i++;
-          continue;
-        }
-        const a = words[w0 + 2 * i];
-        const b = words[w0 + 2 * i + 1];
-        if ((a & b) === -1) continue;
-        const hi = (Math.imul((a & 0x80808080) >>> 7, 0x08040201) >>> 24) & 0xf;
-        const lo = (Math.imul((b & 0x80808080) >>> 7, 0x08040201) >>> 24) & 0xf;
-        d[r + i] = ~((hi << 4) | lo) & 0xff;
+      let wi = o >> 2;
+      let i = 0;
+      // Sixteen pels at a time: paper is skipped with one test, anything else packed into two
+      // bytes without a branch (paper packs to 0, which the white bitmap already holds).
+      for (; i + 2 <= full; i += 2, wi += 4) {
+        const a = words[wi];
+        const b = words[wi + 1];
+        const c = words[wi + 2];
+        const e = words[wi + 3];
+        if ((a & b & c & e) === -1) continue;
+        d[r + i] = ~(((Math.imul((a & 0x80808080) >>> 7, 0x08040201) >>> 20) & 0xf0) | ((Math.imul((b & 0x80808080) >>> 7, 0x08040201) >>> 24) & 0xf));
+        d[r + i + 1] = ~(((Math.imul((c & 0x80808080) >>> 7, 0x08040201) >>> 20) & 0xf0) | ((Math.imul((e & 0x80808080) >>> 7, 0x08040201) >>> 24) & 0xf));
+      }
+      for (; i < full; i++, wi += 2) {
+        const a = words[wi];
+        const b = words[wi + 1];
+        d[r + i] = ~(((Math.imul((a & 0x80808080) >>> 7, 0x08040201) >>> 20) & 0xf0) | ((Math.imul((b & 0x80808080) >>> 7, 0x08040201) >>> 24) & 0xf));
       }
       for (let x = full * 8; x < g.width; x++) if (px[o + x] < threshold) d[r + (x >> 3)] |= 0x80 >> (x & 7);
       continue;
     }
     for (let i = 0; i < full; i++) {
       const x = o + i * 8;
-      if (words && words[x >> 2] === 0xffffffff && words[(x >> 2) + 1] === 0xffffffff) continue;
+      if (words && (words[x >> 2] & words[(x >> 2) + 1]) === -1) continue;
       let byte = 0;
       for (let k = 0; k < 8; k++) byte = (byte << 1) | (px[x + k] < threshold ? 1 : 0);
       d[r + i] = byte;
