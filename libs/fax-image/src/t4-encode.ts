@@ -117,6 +117,9 @@ function encode1D(w: BitWriter, cur: Int32Array, n: number, width: number): void
   w.nbits = nb;
 }
 
+/** Vertical-mode code words VL3..VR3 (T.4 Table 4) as (length << 8) | code: one load each. */
+const V_CODES = Int32Array.from({ length: 7 }, (_, i) => (MODE_LEN[MODE_V0 - 3 + i] << 8) | MODE_CODE[MODE_V0 - 3 + i]);
+
 /**
  * T.4 §4.2.1.3 / T.6 §2.2: the row coded against the reference row. Both lists need six sentinels
  * (width) after their last entry.
@@ -136,8 +139,19 @@ function encode2D(w: BitWriter, cur: Int32Array, n: number, ref: Int32Array, wid
     // which is an entry whose index parity equals a0's colour; bi keeps that parity.
     while (ref[bi] <= a0) bi += 2;
     const b1 = ref[bi];
-    const b2 = ref[bi + 1];
     const a1 = cur[ci];
+    if (a1 === b1) {
+      // V0, the commonest code on text (strokes continue straight down): a single 1 bit. b2
+      // lies right of b1, so this is never a pass.
+      acc = (acc << 1) | 1;
+      if (++nb >= 16) { nb -= 16; const v = acc >>> nb; buf[len++] = v >>> 8; buf[len++] = v; acc &= (1 << nb) - 1; }
+      bi++;
+      a0 = a1;
+      colour ^= 1;
+      ci++;
+      continue;
+    }
+    const b2 = ref[bi + 1];
     if (b2 < a1) {
       acc = (acc << 4) | MODE_CODE[MODE_PASS];
       nb += 4;
@@ -148,8 +162,9 @@ function encode2D(w: BitWriter, cur: Int32Array, n: number, ref: Int32Array, wid
     }
     const d = a1 - b1;
     if (d >= -3 && d <= 3) {
-      const l = MODE_LEN[MODE_V0 + d];
-      acc = (acc << l) | MODE_CODE[MODE_V0 + d];
+      const vc = V_CODES[d + 3];
+      const l = vc >> 8;
+      acc = (acc << l) | (vc & 0xff);
       nb += l;
       if (nb >= 16) { nb -= 16; const v = acc >>> nb; buf[len++] = v >>> 8; buf[len++] = v; acc &= (1 << nb) - 1; }
       bi = d < 0 && bi > 0 && ref[bi - 1] > a1 ? bi - 1 : bi + 1;
