@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { integerArg, lastTimeArg, quoteString, tokenOrQuoted } from './command-args.ts';
+import { integerArg, lastTimeArg, quoteString, retryTimeArg, tokenOrQuoted } from './command-args.ts';
 
 test('strings are quoted, and values hfaxd could not carry are refused', () => {
   assert.equal(quoteString('Dr. Who', 'TOUSER'), '"Dr. Who"');
@@ -20,4 +20,10 @@ test('LASTTIME is days, hours and minutes', () => {
   assert.throws(() => lastTimeArg(10), RangeError);
   assert.throws(() => integerArg(-1, 'MAXDIALS'), RangeError);
   assert.equal(integerArg(12, 'MAXDIALS'), '12');
+});
+
+test('RETRYTIME is minutes and seconds', () => {
+  assert.equal(retryTimeArg(30), '0030');
+  assert.equal(retryTimeArg(150), '0230');
+  assert.throws(() => retryTimeArg(6000), RangeError);
 });

@@ -33,3 +33,9 @@ export function lastTimeArg(seconds: number): string {
   const minutes = totalMinutes % 60;
   return [days, hours, minutes].map((n) => String(n).padStart(2, '0')).join('');
 }
+
+/** JPARM RETRYTIME takes MMSS: the delay before HylaFAX retries after a failed call (seen: 0030 → 30 s). */
+export function retryTimeArg(seconds: number): string {
+  if (!Number.isInteger(seconds) || seconds < 0 || seconds > 99 * 60 + 59) throw new RangeError(`retryTime must be 0..5999 seconds, not ${seconds}`);
+  return `${String(Math.floor(seconds / 60)).padStart(2, '0')}${String(seconds % 60).padStart(2, '0')}`;
+}

@@ -58,9 +58,8 @@ export interface HylafaxReceiveOutcome {
  */
 export type HylafaxReceivedSink = (call: HylafaxIncomingCall, outcome: HylafaxReceiveOutcome, sourceKey: string) => Promise<unknown>;
 
-/** The receiving side: polling the server's recvq. */
+/** The receiving side: what a poll of the server's recvq does (see pollReceived). */
 export interface HylafaxReceiveOptions {
-  intervalMs: number;
   processed: ProcessedAction;
   /** Admin password for the poll's session: stock hfaxd lets only admins delete received faxes. */
   adminPassword?: string;
@@ -70,15 +69,11 @@ export interface HylafaxReceiveOptions {
    * NDID). Undefined: no DID.
    */
   didCallIdIndex?: number;
-  /** Asked before each poll; false skips it (another replica holds the poll this time). */
-  shouldPoll?: () => Promise<boolean>;
-  onReport?: (report: PollReport) => void;
-  onError?: (err: unknown) => void;
 }
 
 export interface HylafaxLineDriverOptions {
   server: HylafaxConnectOptions;
-  /** Poll the server's received faxes when set (see listen). */
+  /** How received faxes are polled (see pollReceived). */
   receive?: HylafaxReceiveOptions;
   /** JPARM MODEM: a device id or modem class; HylaFAX picks any modem when unset. */
   modem?: string;
@@ -180,37 +175,9 @@ export class HylafaxLineDriver {
   }
 
   /**
-   * Starts polling the server's recvq every `receive.intervalMs`, handing each finished fax to
-   * `sink` and removing it on the server once the sink resolved. Resolves with a stop function
-   * that waits for a poll under way. Without `receive` options nothing is polled.
-   */
-  async listen(sink: HylafaxReceivedSink): Promise<() => Promise<void>> {
-    const receive = this.#options.receive;
-    if (!receive) return async () => {};
-    let stopped = false;
-    let timer: NodeJS.Timeout | undefined;
-    let running: Promise<void> = Promise.resolve();
-    const tick = () => {
-      running = (async () => {
-        if (receive.shouldPoll && !(await receive.shouldPoll())) return;
-        receive.onReport?.(await this.pollReceived(sink));
-      })()
-        .catch((err: unknown) => receive.onError?.(err))
-        .finally(() => {
-          if (!stopped) timer = setTimeout(tick, receive.intervalMs);
-        });
-    };
-    tick();
-    return async () => {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-    };
-  }
-
-  /**
-   * One poll of the server's recvq (see pollReceivedFaxes), for callers that run their own
-   * schedule, such as a leader-only loop. Needs `receive` options.
+   * One poll of the server's recvq (see pollReceivedFaxes): each finished fax goes to `sink`
+   * and is removed on the server once the sink resolved. The caller owns the schedule (faxgate's
+   * node runs it on the elected leader only). Needs `receive` options.
    */
   async pollReceived(sink: HylafaxReceivedSink): Promise<PollReport> {
     const receive = this.#options.receive;

@@ -1,5 +1,5 @@
 import type { DocumentForm, HylafaxClient, NewJob } from './client.ts';
-import { lastTimeArg } from './command-args.ts';
+import { lastTimeArg, retryTimeArg } from './command-args.ts';
 import type { JobStatus } from './job-description.ts';
 import type { JobSummary } from './job-list.ts';
 import { isFinalJobState } from './job-state.ts';
@@ -25,6 +25,8 @@ export interface FaxRequest {
   maxTries?: number;
   /** How long HylaFAX may keep trying, in seconds; 3 hours by default (sendfax's default). */
   lastTimeSeconds?: number;
+  /** One fixed delay before HylaFAX retries a failed call (sendfax -I); HylaFAX's own rules otherwise. */
+  retryTimeSeconds?: number;
   /** Lines per inch to send at: 196 (fine) or 98 (normal). Fine by default, like faxgate's TIFFs. */
   verticalResolution?: 98 | 196;
   pageWidthMm?: number;
@@ -60,6 +62,7 @@ export async function prepareFax(client: HylafaxClient, fax: FaxRequest): Promis
   await client.setJobParam('MAXDIALS', fax.maxDials ?? 12);
   await client.setJobParam('MAXTRIES', fax.maxTries ?? 3);
   await client.setJobParam('LASTTIME', lastTimeArg(fax.lastTimeSeconds ?? 3 * 3600));
+  if (fax.retryTimeSeconds !== undefined) await client.setJobParam('RETRYTIME', retryTimeArg(fax.retryTimeSeconds));
   await client.setJobParam('VRES', fax.verticalResolution ?? 196);
   await client.setJobParam('PAGEWIDTH', fax.pageWidthMm ?? 209);
   await client.setJobParam('PAGELENGTH', fax.pageLengthMm ?? 296);

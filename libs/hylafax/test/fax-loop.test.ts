@@ -40,7 +40,8 @@ const DIALED = '5550120';
 
 
 function request(tag: string, extra: Partial<FaxRequest> = {}): FaxRequest {
-  return { tag, dialString: DIALED, toUser: 'Loop Test', modem: modemA.deviceId, documents: [{ data: sentBytes }], maxTries: 1, ...extra };
+  // Audio over IAX2 on a busy machine can lose the carrier: HylaFAX may try again, 15 s later.
+  return { tag, dialString: DIALED, toUser: 'Loop Test', modem: modemA.deviceId, documents: [{ data: sentBytes }], maxTries: 3, retryTimeSeconds: 15, ...extra };
 }
 
 async function withDiagnostics<T>(what: Promise<T>): Promise<T> {
@@ -107,7 +108,7 @@ test('a fax goes from modem A to modem B; after a restart its job is found, not 
   assert.equal(final.state, 'done', final.statusText);
   assert.equal(final.pagesSent, 2);
   assert.equal(final.totalPages, 2);
-  assert.equal(final.tries, 1);
+  assert.ok(final.tries >= 1 && final.tries <= 3, `tries ${final.tries}`);
   assert.equal(final.remoteCsi, modemB.localId);
   assert.equal(final.tag, tag);
   assert.equal(final.dialString, DIALED);
@@ -120,7 +121,12 @@ test('a fax goes from modem A to modem B; after a restart its job is found, not 
 
 test('the fax arrives in recvq with its metadata, and libtiff finds the pages that were sent', async (t) => {
   const c = await HylafaxClient.connect(login);
-  received = await withDiagnostics(waitUntil('the fax in recvq', async () => (await c.listReceived()).find((f) => f.senderTsi === modemA.localId && !f.inProgress), 60_000, 500));
+  // The last reception is the complete one (a try that lost its carrier leaves a partial fax).
+  received = await withDiagnostics(waitUntil('the fax in recvq', async () => {
+    const fromA = (await c.listReceived()).filter((f) => f.senderTsi === modemA.localId || f.inProgress);
+    if (fromA.some((f) => f.inProgress)) return undefined;
+    return fromA.sort((a, b) => b.receivedAt.getTime() - a.receivedAt.getTime() || b.file.localeCompare(a.file))[0];
+  }, 60_000, 500));
   t.diagnostic(JSON.stringify(received));
   assert.match(received.file, /^fax\d+\.tif$/);
   assert.equal(received.pages, 2);

@@ -34,7 +34,6 @@ export async function createHylafaxDriver(config: NodeConfig, ctx: Pick<RoleCont
   const interval = config.FAXGATE_HYLAFAX_POLL_INTERVAL;
   const adminPassword = await secret(config.FAXGATE_HYLAFAX_ADMIN_PASSWORD_FILE, config.FAXGATE_HYLAFAX_ADMIN_PASSWORD, read);
   const receive: HylafaxReceiveOptions = {
-    intervalMs: interval,
     processed: config.FAXGATE_HYLAFAX_PROCESSED === 'move' ? { action: 'move', directory: '/archive' } : { action: 'delete' },
     ...(adminPassword !== undefined ? { adminPassword } : {}),
     ...(config.FAXGATE_HYLAFAX_DID_CALLID > 0 ? { didCallIdIndex: config.FAXGATE_HYLAFAX_DID_CALLID - 1 } : {}),
