@@ -12,7 +12,7 @@ let g: TestGateway;
 
 before(async () => {
   g = await startTestGateway({
-    FAXGATE_SIM_OUTCOMES: '+1212555011*=busy:1; +1212555012*=rejected; +1212555013*=no-carrier@1:1',
+    FAXGATE_SIM_OUTCOMES: '+1212555011*=busy:1; +1212555012*=rejected; +1212555013*=no-carrier@1:1; +1212555016*=error',
     FAXGATE_RETRY_BUSY_DELAY: '200ms',
     FAXGATE_RETRY_FAILED_DELAY: '200ms',
   });
@@ -112,6 +112,17 @@ test('a permanent failure is not retried and the sender gets a failure mail with
   assert.equal(view.state, 'failed');
   assert.equal(view.recipients[0].attempts, 1);
   assert.equal(view.recipients[0].errorCode, 'NUMBER_REJECTED');
+});
+
+test('a line driver that keeps failing ends in a failure mail, not a fax stuck in "calling"', async () => {
+  const info = await nodemailer.createTransport({ host: '127.0.0.1', port: g.smtpPort, ignoreTLS: true }).sendMail({ from: 'ivy@example.com', to: '12125550160@fax.test', subject: 'broken line', text: 'x' });
+  const faxId = faxIdOf(info.response);
+  const mail = await g.sink.waitFor((m) => m.parsed.headers.get('x-faxgate-fax-id') === faxId, 60_000);
+  assert.match(mail.parsed.subject ?? '', /FAILED/);
+  assert.match(mail.parsed.text ?? '', /simulated line fault/);
+  const view = await getFax(g.gw, faxId);
+  assert.equal(view.recipients[0].state, 'failed');
+  assert.equal(view.recipients[0].attempts, 3, 'dispatch retried the failed transmission up to FAXGATE_RETRY_MAX_TRIES');
 });
 
 test('a call lost after page 1 is retried from page 2 only', async () => {

@@ -17,7 +17,7 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
   const worker = createWorker(
     'calls',
     {
-      'place-call': async ({ faxId, recipient, attempt, fromPage }) => {
+      'place-call': async ({ faxId, recipient, attempt, fromPage }, job) => {
         const previous = await ctx.records.getAttempt(faxId, recipient, attempt);
         if (!previous?.result) {
           const r = await ctx.records.getRecipient(faxId, recipient);
@@ -34,7 +34,17 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
             await ctx.records.updateAttempt(faxId, recipient, attempt, { attempt, startedAt, fromPage, line });
             await ctx.records.updateRecipient(faxId, recipient, { state: 'calling', attempts: attempt });
             await ctx.records.event(faxId, 'dialing', `${r.dialString} on ${line}${fromPage > 1 ? `, from page ${fromPage}` : ''}`, recipient);
-            const outcome = await driver.send({ callId, number: r.number, dialString: r.dialString, document, fromPage, line }, ac.signal);
+            let outcome;
+            try {
+              outcome = await driver.send({ callId, number: r.number, dialString: r.dialString, document, fromPage, line }, ac.signal);
+            } catch (err) {
+              // A driver that cannot place the call (fax server down, socket error) is retried
+              // with backoff; after the last try the attempt counts as failed, so dispatch's
+              // retry policy decides and the sender hears about it instead of the fax staying
+              // "calling" for ever.
+              if (job.attemptsMade + 1 < (job.opts.attempts ?? 1)) throw err;
+              outcome = { result: 'failed' as const, pagesSent: 0, durationMs: 0, reason: `${describeError('CALL_FAILED')}: ${(err as Error).message}` };
+            }
             await ctx.records.updateAttempt(faxId, recipient, attempt, { ...outcome, endedAt: new Date().toISOString() });
             await ctx.records.event(faxId, `call ${outcome.result}`, `${outcome.pagesSent} page(s)${outcome.reason ? `; ${outcome.reason}` : ''}`, recipient);
             ctx.log.info({ faxId, recipient, attempt, line, result: outcome.result, pages: outcome.pagesSent }, 'call finished');

@@ -7,7 +7,7 @@ export const nodeSchema = z.object({
   FAXGATE_SIM_BITRATE: int(14400, 2400, 33600).describe('Simulated line: modem bit rate used to compute the time a page takes.'),
   FAXGATE_SIM_TIME_SCALE: z.coerce.number().min(0).max(100).default(1).describe('Simulated line: real time taken per simulated second (0.01 makes a 60 s call take 0.6 s).'),
   FAXGATE_SIM_OUTCOMES: z.string().default('').describe(
-    'Simulated line: outcome rules `pattern=outcome[@page][:times]` separated by `;`. Pattern: E.164 with `*` or /regex/. Outcome: success, busy, no-answer, no-carrier (after @page pages), failed, rejected. `:times` applies the outcome to the first N calls to that number, then success.',
+    'Simulated line: outcome rules `pattern=outcome[@page][:times]` separated by `;`. Pattern: E.164 with `*` or /regex/. Outcome: success, busy, no-answer, no-carrier (after @page pages), failed, rejected, or error (the driver fails, as broken line hardware would). `:times` applies the outcome to the first N calls to that number, then success.',
   ),
   FAXGATE_SIM_REMOTE_ID: z.string().max(20).default('+1 555 0100 SIMFAX').describe('Simulated line: the remote station id (CSID) the simulated receiver reports.'),
   FAXGATE_T38_RECEIVE_PORT: optionalString()

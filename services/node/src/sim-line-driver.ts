@@ -55,6 +55,8 @@ export class SimLineDriver implements LineDriver, ReceivingLineDriver {
       await sleep(ms * this.o.timeScale, signal);
     };
     switch (outcome.result) {
+      case 'error':
+        throw new Error('simulated line fault: the modem did not respond');
       case 'busy':
         await wait(BUSY_MS);
         return { result: 'busy', pagesSent: 0, durationMs: elapsed, reason: describeError('LINE_BUSY') };
