@@ -142,13 +142,22 @@ function encode2D(w: BitWriter, cur: Int32Array, n: number, ref: Int32Array, wid
     const a1 = cur[ci];
     if (a1 === b1) {
       // V0, the commonest code on text (strokes continue straight down): a single 1 bit. b2
-      // lies right of b1, so this is never a pass.
-      acc = (acc << 1) | 1;
-      if (++nb >= 16) { nb -= 16; const v = acc >>> nb; buf[len++] = v >>> 8; buf[len++] = v; acc &= (1 << nb) - 1; }
-      bi++;
-      a0 = a1;
-      colour ^= 1;
-      ci++;
+      // lies right of b1, so this is never a pass. Each V0 leaves b1 at the next reference
+      // change, so a stretch where both lists agree is that many V0s, counted without coding
+      // each (up to and including the change at width, which ends the row).
+      let k = 1;
+      while (cur[ci + k - 1] < width && cur[ci + k] === ref[bi + k]) k++;
+      ci += k;
+      bi += k;
+      a0 = cur[ci - 1];
+      colour ^= k & 1;
+      while (k > 0) {
+        const l = k < 16 ? k : 16;
+        k -= l;
+        acc = (acc << l) | ((1 << l) - 1);
+        nb += l;
+        if (nb >= 16) { nb -= 16; const v = acc >>> nb; buf[len++] = v >>> 8; buf[len++] = v; acc &= (1 << nb) - 1; }
+      }
       continue;
     }
     const b2 = ref[bi + 1];
