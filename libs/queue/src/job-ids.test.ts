@@ -12,6 +12,7 @@ test('job ids are deterministic, contain no colon and are never digits only', ()
     ['place-call', { faxId, recipient: 2, attempt: 3, fromPage: 1 }],
     ['result-mail', { faxId, recipient: 2 }],
     ['receive-call', { inboundId, did: '+12125550100', callingNumber: '4155550123', documentKey: `inbound/${inboundId}-offer.tif`, pool: 'sim' }],
+    ['poll-received', { pool: 'hylafax' }],
     ['route-inbound', { inboundId }],
     ['inbound-mail', { inboundId, delivery: 1 }],
   ];

@@ -21,6 +21,9 @@ export function jobId<N extends JobName>(name: N, data: JobData<N>): string {
       return `result-${d.faxId}-r${d.recipient}`;
     case 'receive-call':
       return `receive-${d.inboundId}`;
+    case 'poll-received':
+      // Also the id of the job scheduler that queues the polls: one scheduler per pool.
+      return `poll-received-${d.pool}`;
     case 'route-inbound':
       return `route-${d.inboundId}`;
     case 'inbound-mail':

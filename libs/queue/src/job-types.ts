@@ -33,6 +33,12 @@ export const JOBS = {
       pool: poolName,
     }),
   },
+  /**
+   * One poll of the pool's fax server for received faxes (HylaFAX's recvq). Queued by a BullMQ
+   * job scheduler that the pool's elected leader owns, so one poll runs at a time whatever the
+   * number of nodes; drivers without a server to poll ignore it.
+   */
+  'poll-received': { queue: 'calls', data: z.object({ pool: poolName }) },
   /** A received fax to route to its owners through the directory. */
   'route-inbound': { queue: 'inbound', data: z.object({ inboundId }) },
   /** One delivery (a user's mailbox, or the unaddressed one) of a received fax. */

@@ -19,6 +19,8 @@ const ATTEMPTS: Record<JobName, number> = {
   'place-call': 5,
   'result-mail': 12,
   'receive-call': 3,
+  // A failed poll is not retried: the schedule polls again at the next interval.
+  'poll-received': 1,
   'route-inbound': 10,
   'inbound-mail': 12,
 };
@@ -78,6 +80,11 @@ export class QueueSet {
   }
 
   jobOptions(name: JobName): JobsOptions {
+    if (name === 'poll-received') {
+      // Thousands of polls a day: keep the recent ones to show the schedule works, and the
+      // failures (server down, bad password) long enough to be read.
+      return { attempts: ATTEMPTS[name], removeOnComplete: { count: 100 }, removeOnFail: { age: 7 * 86400, count: 1000 } };
+    }
     return {
       attempts: ATTEMPTS[name],
       backoff: { type: 'exponential', delay: this.opts.backoffMs, jitter: 0.3 },

@@ -4,16 +4,21 @@ import type { RoleContext } from '@faxgate/runtime';
 import type { LineDriver } from './line-driver.ts';
 import type { LinePool } from './line-pool.ts';
 import { createReceiveCallHandler } from './receive-call.ts';
+import { createReceivedFaxSink } from './received-fax.ts';
+import { createPollGuard } from './poll-guard.ts';
 
 /**
- * place-call: takes a free line, runs the call through the line driver, records the outcome,
- * and hands the decision back to dispatch. An outcome already recorded is never dialled again:
- * a worker that crashed after the call but before reporting only reports on its re-run, so a
- * fax is not sent twice.
+ * The worker of the pool's calls queue. place-call: takes a free line, runs the call through the
+ * line driver, records the outcome, and hands the decision back to dispatch. An outcome already
+ * recorded is never dialled again: a worker that crashed after the call but before reporting
+ * only reports on its re-run, so a fax is not sent twice. poll-received: one poll of the pool's
+ * fax server, for drivers that have one.
  */
 export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool, driver: LineDriver) {
   const aborts = new Set<AbortController>();
   const receiveCall = createReceiveCallHandler(ctx, pool, lines, driver, aborts);
+  const received = createReceivedFaxSink(ctx, pool);
+  const pollGuard = createPollGuard(ctx.redis, ctx.base.FAXGATE_QUEUE_PREFIX, pool);
   const worker = createWorker(
     'calls',
     {
@@ -58,6 +63,14 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
       },
       // Incoming calls offered by `faxgate sim receive` share the pool's lines with outgoing ones.
       'receive-call': receiveCall,
+      // A poll of the pool's fax server, queued by the leader's job scheduler. BullMQ gives each
+      // poll job to one worker; the guard skips a poll while an earlier one still runs (a slow
+      // server outlasting the interval), here or on another node.
+      'poll-received': async () => {
+        const pollReceived = driver.pollReceived?.bind(driver);
+        if (!pollReceived) return 'this driver does not poll';
+        return (await pollGuard.run(() => pollReceived(received))) ? 'polled' : 'skipped: a poll of the pool is still running';
+      },
     },
     { connection: ctx.workerConnection(), prefix: ctx.base.FAXGATE_QUEUE_PREFIX, pool, concurrency: lines.size, lockDuration: 120_000 },
   );

@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { inboundIdForKey } from '@faxgate/queue';
 import { HylafaxLineDriver, type HylafaxConnectOptions, type HylafaxReceiveOptions } from '@faxgate/hylafax';
-import { createLeaderElector, scheduleWhileLeader } from '@faxgate/k8s';
 import type { RoleContext } from '@faxgate/runtime';
 import type { NodeConfig } from './config.ts';
 import type { LineDriver, ReceivedFaxSink } from './line-driver.ts';
@@ -25,13 +24,11 @@ export async function hylafaxServerOptions(config: NodeConfig, read: ReadText = 
 
 /**
  * The `hylafax` line driver: each call of the pool becomes one job on the HylaFAX server, and
- * (unless the poll interval is 0) the server's received faxes are polled into the node's
- * received-fax sink. However many nodes serve the pool, only the elected leader polls (a
- * Kubernetes Lease in a cluster, a Redis lock elsewhere), never two polls at once.
+ * each `poll-received` job of the pool (queued by the job scheduler the pool's elected leader
+ * owns, see poll-schedule.ts) fetches the server's new received faxes into the node's sink.
  */
-export async function createHylafaxDriver(config: NodeConfig, ctx: Pick<RoleContext, 'redis' | 'base' | 'nodeId' | 'log'>, read: ReadText = readText): Promise<LineDriver> {
+export async function createHylafaxDriver(config: NodeConfig, ctx: Pick<RoleContext, 'log'>, read: ReadText = readText): Promise<LineDriver> {
   const server = await hylafaxServerOptions(config, read);
-  const interval = config.FAXGATE_HYLAFAX_POLL_INTERVAL;
   const adminPassword = await secret(config.FAXGATE_HYLAFAX_ADMIN_PASSWORD_FILE, config.FAXGATE_HYLAFAX_ADMIN_PASSWORD, read);
   const receive: HylafaxReceiveOptions = {
     processed: config.FAXGATE_HYLAFAX_PROCESSED === 'move' ? { action: 'move', directory: '/archive' } : { action: 'delete' },
@@ -39,25 +36,16 @@ export async function createHylafaxDriver(config: NodeConfig, ctx: Pick<RoleCont
     ...(config.FAXGATE_HYLAFAX_DID_CALLID > 0 ? { didCallIdIndex: config.FAXGATE_HYLAFAX_DID_CALLID - 1 } : {}),
   };
   const driver = new HylafaxLineDriver({ server, ...(config.FAXGATE_HYLAFAX_MODEM ? { modem: config.FAXGATE_HYLAFAX_MODEM } : {}), receive });
-  const log = (msg: string, err?: unknown) => ctx.log.warn({ err: err instanceof Error ? err.message : err }, msg);
   return {
     name: driver.name,
+    pollIntervalMs: config.FAXGATE_HYLAFAX_POLL_INTERVAL,
     send: (call, signal) => driver.send(call, signal),
-    async listen(sink: ReceivedFaxSink) {
-      if (interval <= 0) return async () => {};
-      const elector = createLeaderElector({ name: `hylafax-poller-${config.FAXGATE_NODE_POOL}`, identity: ctx.nodeId, redis: ctx.redis, redisPrefix: ctx.base.FAXGATE_QUEUE_PREFIX, log });
-      await elector.start();
-      const schedule = scheduleWhileLeader(elector, interval, async () => {
-        // The recvq file name and receive time make the inbound id: a fax polled twice is one fax.
-        const r = await driver.pollReceived((call, outcome, key) => sink(call, outcome, inboundIdForKey(key)));
-        if (r.delivered.length || r.failed.length) {
-          ctx.log.info({ delivered: r.delivered, failed: r.failed.map((f) => ({ file: f.file, error: f.error.message })), receiving: r.receiving }, 'hylafax recvq polled');
-        }
-      }, (msg, err) => log(`hylafax recvq poll: ${msg}`, err));
-      return async () => {
-        await schedule.stop();
-        await elector.stop();
-      };
+    async pollReceived(sink: ReceivedFaxSink) {
+      // The recvq file name and receive time make the inbound id: a fax polled twice is one fax.
+      const r = await driver.pollReceived((call, outcome, key) => sink(call, outcome, inboundIdForKey(key)));
+      if (r.delivered.length || r.failed.length) {
+        ctx.log.info({ delivered: r.delivered, failed: r.failed.map((f) => ({ file: f.file, error: f.error.message })), receiving: r.receiving }, 'hylafax recvq polled');
+      }
     },
   };
 }

@@ -32,6 +32,13 @@ export interface LineDriver {
   receive?(call: IncomingCall, signal: AbortSignal): Promise<ReceiveOutcome>;
   /** Starts answering calls by itself, handing each to `sink`; resolves with a stop function. */
   listen?(sink: ReceivedFaxSink): Promise<() => Promise<void>>;
+  /**
+   * Drivers fed by a fax server's receive queue (HylaFAX's recvq): how often the pool's
+   * `poll-received` job runs, 0 for never. Drivers that do not poll leave it out.
+   */
+  readonly pollIntervalMs?: number;
+  /** One poll of the server: each new received fax goes to `sink`, then leaves the server. */
+  pollReceived?(sink: ReceivedFaxSink): Promise<void>;
 }
 
 /** An incoming call a line driver answers: who called whom on which line. */

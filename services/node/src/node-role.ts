@@ -11,6 +11,7 @@ import { createCallWorker } from './call-worker.ts';
 import { createReceivedFaxSink } from './received-fax.ts';
 import { T38ReceiveListener } from './t38-receive-listener.ts';
 import { LineStatusPublisher } from './line-status-publisher.ts';
+import { ownPollSchedule } from './poll-schedule.ts';
 
 /** node: the daemon next to the lines; takes calls of its pool and runs them on its line driver. */
 export const nodeRole = defineRole({
@@ -36,6 +37,8 @@ export const nodeRole = defineRole({
       onDrain: async (drain) => (drain ? calls.worker.pause(true) : calls.worker.resume()),
       drainSettleMs: (calls.worker.opts.drainDelay ?? 5) * 1000 + 1500,
     });
+    // Drivers fed by a fax server's receive queue: the elected leader owns the pool's poll schedule.
+    const polls = driver.pollIntervalMs === undefined ? undefined : ownPollSchedule({ ctx, pool, intervalMs: driver.pollIntervalMs });
     let stopListening: (() => Promise<void>) | undefined;
     const t38 = config.FAXGATE_T38_RECEIVE_PORT === undefined ? undefined : new T38ReceiveListener({
       host: config.FAXGATE_T38_RECEIVE_HOST,
@@ -53,9 +56,11 @@ export const nodeRole = defineRole({
         await t38?.start();
         // Drivers that answer calls by themselves hand each received fax to the same sink.
         stopListening = await driver.listen?.(createReceivedFaxSink(ctx, pool));
+        await polls?.start();
         await status.start();
       },
       async stop() {
+        await polls?.stop();
         await stopListening?.();
         await t38?.stop();
         await life.stop();
