@@ -245,6 +245,21 @@ function encodeSameRow(w: BitWriter, n: number): void {
  * @returns the coded data, in the requested bit order, last byte zero-padded.
  */
 export function encodeFaxRows(width: number, height: number, source: RowSource, opts: FaxEncodeOptions): Uint8Array {
+  const w = new BitWriter(Math.max(1024, (width * height) >> 5));
+  encodeRowsInto(w, width, height, source, opts);
+  const out = w.finish();
+  if ((opts.bitOrder ?? 'msb-first') === 'lsb-first') {
+    for (let i = 0; i < out.length; i++) out[i] = REVERSED_BITS[out[i]];
+  }
+  return out;
+}
+
+/**
+ * The rows and end marker of encodeFaxRows written into `w`. `ref0` is the changing-element
+ * list (with six width sentinels) of the row before the first one, for a part of a page; a
+ * page starts from an imaginary white row (T.4 §4.2.1.3.1, T.6 §2.2.1).
+ */
+function encodeRowsInto(w: BitWriter, width: number, height: number, source: RowSource, opts: FaxEncodeOptions, ref0?: { changes: Int32Array; n: number }): void {
   const mode = opts.compression;
   const k = Math.max(1, opts.k ?? 4);
   const eol = mode !== 'mmr' && (opts.eol ?? true);
@@ -252,10 +267,14 @@ export function encodeFaxRows(width: number, height: number, source: RowSource, 
   const alignRows = !eol && mode === 'mh' && (opts.alignRows ?? false);
   const minRowBits = eol ? (opts.minRowBits ?? 0) : 0;
   if (mode === 'mr' && !eol) throw new Error('MR needs EOLs: the 1-D/2-D tag bit follows each EOL (T.4 §4.2.1.3.4)');
-  const w = new BitWriter(Math.max(1024, (width * height) >> 5));
   let cur = new Int32Array(width + 8);
   let ref = new Int32Array(width + 8);
   ref.fill(width);
+  let refN = 0;
+  if (ref0) {
+    ref.set(ref0.changes.subarray(0, ref0.n + 6));
+    refN = ref0.n;
+  }
   const putEol = (tag: number) => {
     if (alignEol) {
       const end = (w.bitLength + EOL_LEN) & 7;
@@ -264,7 +283,6 @@ export function encodeFaxRows(width: number, height: number, source: RowSource, 
     if (mode === 'mr') w.put((EOL_CODE << 1) | tag, EOL_LEN + 1);
     else w.put(EOL_CODE, EOL_LEN);
   };
-  let refN = 0;
   for (let y = 0; y < height; y++) {
     let n = source(y, cur);
     const same = n === SAME_ROW && y > 0;
@@ -315,11 +333,6 @@ export function encodeFaxRows(width: number, height: number, source: RowSource, 
       else w.put(EOL_CODE, EOL_LEN);
     }
   }
-  const out = w.finish();
-  if ((opts.bitOrder ?? 'msb-first') === 'lsb-first') {
-    for (let i = 0; i < out.length; i++) out[i] = REVERSED_BITS[out[i]];
-  }
-  return out;
 }
 
 /**
@@ -327,9 +340,62 @@ export function encodeFaxRows(width: number, height: number, source: RowSource, 
  * @example encodeFax(page, { compression: 'mr', k: 4, minRowBits: 96, bitOrder: 'lsb-first' })
  */
 export function encodeFax(bitmap: Bitmap, opts: FaxEncodeOptions): Uint8Array {
+  return encodeFaxRows(bitmap.width, bitmap.height, bitmapRows(bitmap, 0), opts);
+}
+
+/** A part of an MMR page: its bits, MSB first, and how many of them there are. */
+export interface MmrBits {
+  data: Uint8Array;
+  bits: number;
+}
+
+/**
+ * Rows [from, to) of a bitmap as MMR (T.6 §2.2), coded against row from − 1 as the real
+ * encoding of the whole page does, so that parts coded separately and joined bit to bit
+ * (joinBits) equal the whole page's encoding. EOFB after them when `eofb`.
+ */
+export function encodeMmrPart(bitmap: Bitmap, from: number, to: number, eofb: boolean): MmrBits {
+  const { width } = bitmap;
+  let ref0: { changes: Int32Array; n: number } | undefined;
+  if (from > 0) {
+    const changes = new Int32Array(width + 8);
+    const n = rowChanges(bitmap.data, (from - 1) * bitmap.stride, width, changes);
+    changes.fill(width, n, n + 6);
+    ref0 = { changes, n };
+  }
+  const w = new BitWriter(Math.max(1024, (width * (to - from)) >> 5));
+  encodeRowsInto(w, width, to - from, bitmapRows(bitmap, from), { compression: 'mmr', eofb }, ref0);
+  const bits = w.bitLength;
+  return { data: w.finish(), bits };
+}
+
+/** `a` then `b`, bit to bit, zero-padded to a whole byte. */
+export function joinBits(a: MmrBits, b: MmrBits): Uint8Array {
+  const out = new Uint8Array((a.bits + b.bits + 7) >> 3);
+  const whole = a.bits >> 3;
+  const shift = a.bits & 7;
+  out.set(a.data.subarray(0, (a.bits + 7) >> 3));
+  if (shift === 0) {
+    out.set(b.data.subarray(0, out.length - whole), whole);
+    return out;
+  }
+  // a's last byte holds `shift` bits and zero padding: b's bits continue there.
+  const n = (b.bits + 7) >> 3;
+  let at = whole;
+  for (let i = 0; i < n; i++) {
+    const v = b.data[i];
+    out[at] |= v >>> shift;
+    if (at + 1 < out.length) out[at + 1] = (v << (8 - shift)) & 0xff;
+    at++;
+  }
+  return out;
+}
+
+/** Rows of a bitmap from row `from` on, as a RowSource. */
+function bitmapRows(bitmap: Bitmap, from: number): RowSource {
   const { data, stride, width } = bitmap;
   if ((data.byteOffset & 3) !== 0 || (stride & 3) !== 0 || width === 0) {
-    return encodeFaxRows(width, bitmap.height, (y, out) => rowChanges(data, y * stride, width, out), opts);
+    return (y, out) => rowChanges(data, (from + y) * stride, width, out);
   }
   // Rows on word boundaries (1728 pels is 216 bytes): compare each row with the one above a
   // word at a time (blank space and vertical strokes repeat rows) and skip white words.
@@ -338,8 +404,8 @@ export function encodeFax(bitmap: Bitmap, opts: FaxEncodeOptions): Uint8Array {
   // Padding bits after the last pel are not compared: they are not part of the image.
   const lastMask = width & 31 ? (0xffffffff << (32 - (width & 31))) >>> 0 : 0xffffffff;
   const lastWord = ((width + 31) >> 5) - 1;
-  return encodeFaxRows(width, bitmap.height, (y, out) => {
-    const o = y * rowWords;
+  return (y, out) => {
+    const o = (from + y) * rowWords;
     if (y > 0) {
       const p = o - rowWords;
       let i = 0;
@@ -347,7 +413,7 @@ export function encodeFax(bitmap: Bitmap, opts: FaxEncodeOptions): Uint8Array {
       if (i === lastWord && ((bswap(words[o + i]) ^ bswap(words[p + i])) & lastMask) === 0) return SAME_ROW;
     }
     return rowChangesWords(data, words, o << 2, width, out);
-  }, opts);
+  };
 }
 
 /** A little-endian word read from MSB-first bytes, turned so that the first pel is bit 31. */

@@ -1,6 +1,6 @@
 // Class F (RFC 2306) files from bitmaps, and page slices of existing files.
 import type { Bitmap } from './bitmap.ts';
-import { encodeFax, type FaxCompression } from './t4-encode.ts';
+import { encodeFax, encodeMmrPart, joinBits, type FaxCompression, type MmrBits } from './t4-encode.ts';
 import { readTiff } from './tiff-read.ts';
 import { COMPRESSION, T4_2D, T4_FILL } from './tiff-tags.ts';
 import { writeTiffRaw, type RawTiffPage } from './tiff-write.ts';
@@ -13,6 +13,12 @@ export interface FaxPage {
   /** Rows a receiver had to regenerate (TIFF BadFaxLines). */
   badFaxLines?: number;
   consecutiveBadFaxLines?: number;
+  /**
+   * A hint that rows `fromRow`.. of `bitmap` are those of `base.bitmap` (a header line stamped
+   * over a shared document page): the MMR coding of those rows is then made once per base
+   * and joined to each page's own top rows. Checked, so a wrong hint costs time, not pixels.
+   */
+  base?: { bitmap: Bitmap; fromRow: number };
 }
 
 /** T.4 §4.2.1.1: K = 2 at standard, 4 at fine; superfine uses 8 as T.30 receivers expect. */
@@ -20,11 +26,41 @@ export function defaultK(yDpi: number): number {
   return yDpi > 300 ? 8 : yDpi > 150 ? 4 : 2;
 }
 
+/** The MMR coding of a base page's rows from `from` on, coded after the reference row `refRow`. */
+interface CodedRows extends MmrBits {
+  from: number;
+  refRow: Uint8Array;
+}
+
+const codedBases = new WeakMap<Bitmap, CodedRows>();
+
+/**
+ * The page as one MMR strip. A page stamped over a shared base (every recipient's copy of a
+ * document page) codes only its own top rows and joins the base's coded rows below: T.6 codes
+ * each row against the one above, so the join equals coding the whole page whenever the row
+ * above the shared part is the same, which is checked along with the shared rows themselves.
+ */
+function mmrStrip(page: FaxPage): Uint8Array {
+  const { bitmap: b, base } = page;
+  const from = base?.fromRow ?? 0;
+  const shared = base !== undefined && from > 0 && from < b.height && base.bitmap.width === b.width &&
+    base.bitmap.height === b.height && base.bitmap.stride === b.stride &&
+    Buffer.compare(b.data.subarray(from * b.stride, b.height * b.stride), base.bitmap.data.subarray(from * b.stride, b.height * b.stride)) === 0;
+  if (!shared) return encodeFax(b, { compression: 'mmr', eofb: true });
+  const refRow = b.data.subarray((from - 1) * b.stride, from * b.stride);
+  let rows = codedBases.get(base.bitmap);
+  if (!rows || rows.from !== from || Buffer.compare(rows.refRow, refRow) !== 0) {
+    rows = { from, refRow: refRow.slice(), ...encodeMmrPart(b, from, b.height, true) };
+    codedBases.set(base.bitmap, rows);
+  }
+  return joinBits(encodeMmrPart(b, 0, from, false), rows);
+}
+
 /** Codes one page as a Class F strip. */
 export function faxPageToRaw(page: FaxPage, compression: FaxCompression): RawTiffPage {
   const { bitmap } = page;
   // RFC 2306 §2.2.3: MH/MR strips carry EOLs, here byte-aligned (T4Options bit 2), no RTC.
-  const data = encodeFax(bitmap, {
+  const data = compression === 'mmr' ? mmrStrip(page) : encodeFax(bitmap, {
     compression, k: defaultK(page.yDpi), alignEol: true, rtc: false, eofb: true,
   });
   return {

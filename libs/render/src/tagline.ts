@@ -60,5 +60,7 @@ export function stampTagline(page: FaxPage, fields: string[], engine: RenderEngi
     out.data.fill(0, y * out.stride, (y + 1) * out.stride);
     out.data.set(band.data.subarray(y * band.stride, y * band.stride + bytes), y * out.stride);
   }
-  return { ...page, bitmap: out };
+  // The rows below the band are the document page's own, the same for every recipient: the
+  // TIFF writer codes them once per document page.
+  return { ...page, bitmap: out, base: { bitmap: page.base?.bitmap ?? bitmap, fromRow: rows } };
 }
