@@ -4,19 +4,24 @@ import type { BitOrder } from './t4-encode.ts';
 /** Reads code words MSB first at any bit position; the copy carries zero padding so peeks never bounds-check. */
 export class BitReader {
   readonly d: Uint8Array;
+  /** The same bytes for big-endian 32-bit reads (code words are MSB first). */
+  readonly view: DataView;
   /** Bit position of the next unread bit. */
   pos = 0;
   /** Number of real data bits. */
   readonly end: number;
 
   constructor(data: Uint8Array, bitOrder: BitOrder = 'msb-first') {
-    const d = new Uint8Array(data.length + 8);
+    // Decoders read 32 bits at pos without bounds checks and stop within a few codes of the end;
+    // the zero padding keeps every such read inside the buffer (DataView reads would throw).
+    const d = new Uint8Array(data.length + 16);
     if (bitOrder === 'lsb-first') {
       for (let i = 0; i < data.length; i++) d[i] = REVERSED_BITS[data[i]];
     } else {
       d.set(data);
     }
     this.d = d;
+    this.view = new DataView(d.buffer, d.byteOffset, d.length);
     this.end = data.length * 8;
   }
 

@@ -38,9 +38,8 @@ export interface FaxDecodeResult extends FaxDecodeStats {
 export type RowSink = (changes: Int32Array, count: number, bad: boolean) => void;
 
 /** 32 bits from bit position pos, MSB first; at least 25 of them are real (the buffer is padded). */
-function load(d: Uint8Array, pos: number): number {
-  const i = pos >>> 3;
-  return ((d[i] << 24) | (d[i + 1] << 16) | (d[i + 2] << 8) | d[i + 3]) << (pos & 7);
+function load(d: DataView, pos: number): number {
+  return d.getInt32(pos >>> 3) << (pos & 7);
 }
 
 // The row decoders keep a window `w` of the next bits (`avail` of them valid) in locals and
@@ -48,7 +47,7 @@ function load(d: Uint8Array, pos: number): number {
 
 /** T.4 §4.1.1: one MH row into cur; returns the change count or -1. */
 function decode1D(r: BitReader, width: number, cur: Int32Array): number {
-  const d = r.d;
+  const d = r.view;
   const white = WHITE_DECODE;
   const black = BLACK_DECODE;
   let pos = r.pos;
@@ -127,7 +126,7 @@ function decode1D(r: BitReader, width: number, cur: Int32Array): number {
 
 /** T.4 §4.2.1.3 / T.6 §2.2: one 2-D row against ref (which has six width sentinels); change count or -1. */
 function decode2D(r: BitReader, width: number, ref: Int32Array, cur: Int32Array): number {
-  const d = r.d;
+  const d = r.view;
   const modes = MODE_DECODE;
   const pairs = V_PAIR_DECODE;
   const runPairs = RUN_PAIR_DECODE;
