@@ -34,59 +34,84 @@ const PAIR_CLASS = (() => {
 /** A neighbour of a photo block with this share of mid-tones holds the photo's edge. */
 const EDGE_SHARE = 0.08;
 
+/** Per block: sampled pels, mid-tones among them, paper white among them. */
+interface BlockStats {
+  cols: number;
+  rows: number;
+  mid: Uint32Array;
+  total: Uint32Array;
+  paper: Uint32Array;
+}
+
+function newStats(g: GrayPage): BlockStats {
+  const cols = Math.ceil(g.width / BLOCK);
+  const rows = Math.ceil(g.height / BLOCK);
+  return { cols, rows, mid: new Uint32Array(cols * rows), total: new Uint32Array(cols * rows), paper: new Uint32Array(cols * rows) };
+}
+
+/** Int32 words over the pixels when rows are word-aligned: paper white is -1, which V8 keeps as a small integer (Uint32 0xffffffff is not). */
+function wordsOf(g: GrayPage): Int32Array | undefined {
+  const px = g.pixels;
+  return px.byteOffset % 4 === 0 && g.stride % 4 === 0 ? new Int32Array(px.buffer, px.byteOffset, (g.stride * g.height) >> 2) : undefined;
+}
+
+/** Adds row y to the block statistics (every SAMPLE-th row is: shares, not exact counts, decide the class). */
+function sampleRow(g: GrayPage, words: Int32Array | undefined, y: number, s: BlockStats): void {
+  const { cols, mid, paper, total } = s;
+  const px = g.pixels;
+  const rowBase = ((y / BLOCK) | 0) * cols;
+  const o = y * g.stride;
+  for (let bx = 0; bx < cols; bx++) {
+    const x0 = bx * BLOCK;
+    const x1 = Math.min(g.width, x0 + BLOCK);
+    let m = 0;
+    let p = 0;
+    let x = x0;
+    if (words && x1 - x0 === BLOCK) {
+      // A whole block row of paper white with one test (most of a text page).
+      const wi = (o + x0) >> 2;
+      if ((words[wi] & words[wi + 1] & words[wi + 2] & words[wi + 3] & words[wi + 4] & words[wi + 5] & words[wi + 6] & words[wi + 7]) === -1) {
+        const b = rowBase + bx;
+        paper[b] += BLOCK;
+        total[b] += BLOCK;
+        continue;
+      }
+    }
+    // Four pels at a time: two lookups of pel pairs, mid-tones and paper summed in one word.
+    if (words) {
+      let both = 0;
+      for (; x + 4 <= x1; x += 4) {
+        const w = words[(o + x) >> 2];
+        both += PAIR_CLASS[w & 0xffff] + PAIR_CLASS[w >>> 16];
+      }
+      m += both & 0xff;
+      p += both >>> 8;
+    }
+    for (; x < x1; x++) {
+      const c = CLASS[px[o + x]];
+      m += c & 1;
+      p += c >> 1;
+    }
+    const b = rowBase + bx;
+    mid[b] += m;
+    paper[b] += p;
+    total[b] += x1 - x0;
+  }
+}
+
 /**
  * Marks photo blocks (1) and text/line-art blocks (0), `cols` × `rows` blocks of BLOCK pels.
  */
 export function classifyBlocks(g: GrayPage): { cols: number; rows: number; photo: Uint8Array } {
-  const cols = Math.ceil(g.width / BLOCK);
-  const rows = Math.ceil(g.height / BLOCK);
-  const mid = new Uint32Array(cols * rows);
-  const total = new Uint32Array(cols * rows);
-  const paper = new Uint32Array(cols * rows);
-  const px = g.pixels;
-  // Int32 words: paper white is -1, which V8 keeps as a small integer (Uint32 0xffffffff is not).
-  const words = px.byteOffset % 4 === 0 && g.stride % 4 === 0 ? new Int32Array(px.buffer, px.byteOffset, (g.stride * g.height) >> 2) : undefined;
-  // Block statistics from every SAMPLE-th row: shares, not exact counts, decide the class.
-  for (let y = 0; y < g.height; y += SAMPLE) {
-    const rowBase = ((y / BLOCK) | 0) * cols;
-    const o = y * g.stride;
-    for (let bx = 0; bx < cols; bx++) {
-      const x0 = bx * BLOCK;
-      const x1 = Math.min(g.width, x0 + BLOCK);
-      let m = 0;
-      let p = 0;
-      let x = x0;
-      if (words && x1 - x0 === BLOCK) {
-        // A whole block row of paper white with one test (most of a text page).
-        const wi = (o + x0) >> 2;
-        if ((words[wi] & words[wi + 1] & words[wi + 2] & words[wi + 3] & words[wi + 4] & words[wi + 5] & words[wi + 6] & words[wi + 7]) === -1) {
-          const b = rowBase + bx;
-          paper[b] += BLOCK;
-          total[b] += BLOCK;
-          continue;
-        }
-      }
-      // Four pels at a time: two lookups of pel pairs, mid-tones and paper summed in one word.
-      if (words) {
-        let both = 0;
-        for (; x + 4 <= x1; x += 4) {
-          const w = words[(o + x) >> 2];
-          both += PAIR_CLASS[w & 0xffff] + PAIR_CLASS[w >>> 16];
-        }
-        m += both & 0xff;
-        p += both >>> 8;
-      }
-      for (; x < x1; x++) {
-        const c = CLASS[px[o + x]];
-        m += c & 1;
-        p += c >> 1;
-      }
-      const b = rowBase + bx;
-      mid[b] += m;
-      paper[b] += p;
-      total[b] += x1 - x0;
-    }
-  }
+  const s = newStats(g);
+  const words = wordsOf(g);
+  for (let y = 0; y < g.height; y += SAMPLE) sampleRow(g, words, y, s);
+  return { cols: s.cols, rows: s.rows, photo: photoBlocks(s) };
+}
+
+/** Photo blocks from the statistics: mostly mid-tones, grown over the photo's light and dark areas. */
+function photoBlocks(s: BlockStats): Uint8Array {
+  const { cols, rows, mid, paper, total } = s;
   const photo = new Uint8Array(cols * rows);
   const stack: number[] = [];
   for (let i = 0; i < photo.length; i++) {
@@ -111,7 +136,7 @@ export function classifyBlocks(g: GrayPage): { cols: number; rows: number; photo
       stack.push(n);
     }
   }
-  return { cols, rows, photo };
+  return photo;
 }
 
 /**
@@ -121,14 +146,17 @@ export function classifyBlocks(g: GrayPage): { cols: number; rows: number; photo
  * blobs. Error never crosses into text regions.
  */
 export function toBilevel(g: GrayPage, threshold = 128): Bitmap {
-  const { cols, photo } = classifyBlocks(g);
+  // Text pages are the common case: threshold straight away, gathering the block statistics
+  // from each sampled row while it is in cache (a separate pass over the 4 MB of grey misses
+  // it). A page with a photo is then done again.
+  const stats = newStats(g);
   const out = createBitmap(g.width, g.height);
   const d = out.data;
-  const anyPhoto = photo.includes(1);
-  if (!anyPhoto) {
-    thresholdInto(g, out, threshold);
-    return out;
-  }
+  thresholdInto(g, out, threshold, stats);
+  const photo = photoBlocks(stats);
+  const cols = stats.cols;
+  if (!photo.includes(1)) return out;
+  d.fill(0);
   const w = g.width;
   // Error carried to this row and the next, with a pel of slack at both ends.
   let cur = new Float32Array(w + 2);
@@ -174,16 +202,16 @@ const TONE = (() => {
  * Plain threshold, eight pels to a byte; runs of paper white (four 255s make 0xffffffff) are
  * skipped a word at a time, which is most of a text page.
  */
-function thresholdInto(g: GrayPage, out: Bitmap, threshold: number): void {
+function thresholdInto(g: GrayPage, out: Bitmap, threshold: number, stats: BlockStats): void {
   const px = g.pixels;
-  const aligned = px.byteOffset % 4 === 0 && g.stride % 4 === 0;
-  const words = aligned ? new Int32Array(px.buffer, px.byteOffset, (g.stride * g.height) >> 2) : undefined;
+  const words = wordsOf(g);
   const d = out.data;
   const full = g.width >> 3;
   const out32 = d.byteOffset % 4 === 0 ? new Int32Array(d.buffer, d.byteOffset, d.length >> 2) : undefined;
   for (let y = 0; y < g.height; y++) {
     const o = y * g.stride;
     const r = y * out.stride;
+    if (y % SAMPLE === 0) sampleRow(g, words, y, stats);
     if (words && threshold === 128) {
       // At 128 a pel is black exactly when its top bit is 0: the top bits of four pels in a
       // little-endian word, (w & 0x80808080) >>> 7, gather into one nibble with a single
