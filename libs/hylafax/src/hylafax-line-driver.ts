@@ -1,3 +1,5 @@
+import type { CallOutcome, IncomingCall, OutgoingCall, ReceiveOutcome } from '@faxgate/line-driver';
+import type { CallResult } from '@faxgate/store';
 import { HylafaxClient, type HylafaxConnectOptions } from './client.ts';
 import { HylafaxAuthError, HylafaxError } from './errors.ts';
 import type { JobStatus } from './job-description.ts';
@@ -6,49 +8,9 @@ import { commitFax, findJob, prepareFax, type PreparedFax } from './submit.ts';
 import { pollReceivedFaxes, type PollReport } from './poll-received.ts';
 import type { FetchedFax, ProcessedAction } from './received.ts';
 
-/** faxgate's call results (the same union as `CallResult` in @faxgate/store). */
-export type HylafaxCallResult = 'success' | 'busy' | 'no-answer' | 'no-carrier' | 'failed' | 'rejected';
-
-/** One outgoing call, shaped like the node daemon's `OutgoingCall`. */
-export interface HylafaxOutgoingCall {
-  /** Stable for one attempt, also after a worker restart: it becomes the job's JOBINFO tag. */
-  callId: string;
-  number: string;
-  dialString: string;
-  document: Uint8Array;
-  fromPage: number;
-  line: string;
-}
-
-/** The outcome of one call, shaped like the node daemon's `CallOutcome`. */
-export interface HylafaxCallOutcome {
-  result: HylafaxCallResult;
-  pagesSent: number;
-  remoteId?: string;
-  durationMs: number;
-  reason?: string;
-  /** The HylaFAX job that carried the call, for the log and the fax record. */
+/** The outcome of one call, with the HylaFAX job that carried it (for the log and the fax record). */
+export interface HylafaxCallOutcome extends CallOutcome {
   hylafaxJobId: number;
-}
-
-/** A fax found in recvq, shaped like the node daemon's `IncomingCall`. */
-export interface HylafaxIncomingCall {
-  callId: string;
-  line: string;
-  did: string;
-  callingNumber: string;
-}
-
-/** What arrived, shaped like the node daemon's `ReceiveOutcome`. */
-export interface HylafaxReceiveOutcome {
-  document?: Uint8Array;
-  pages: number;
-  badRows: number;
-  csid?: string;
-  subAddress?: string;
-  partial: boolean;
-  durationMs: number;
-  reason?: string;
 }
 
 /**
@@ -56,7 +18,7 @@ export interface HylafaxReceiveOutcome {
  * receivedFaxKey): the sink must record a fax handed over twice only once. It resolves once the
  * fax is durably queued; only then is it removed from the server.
  */
-export type HylafaxReceivedSink = (call: HylafaxIncomingCall, outcome: HylafaxReceiveOutcome, sourceKey: string) => Promise<unknown>;
+export type HylafaxReceivedSink = (call: Omit<IncomingCall, 'simRemote'>, outcome: ReceiveOutcome, sourceKey: string) => Promise<unknown>;
 
 /** The receiving side: what a poll of the server's recvq does (see pollReceived). */
 export interface HylafaxReceiveOptions {
@@ -90,7 +52,7 @@ export interface HylafaxLineDriverOptions {
  * faxsend's (e.g. "No carrier detected; too many attempts to dial", seen from hfaxd 6.0.7);
  * anything unrecognised is a plain failure, which faxgate's retry policy treats as retryable.
  */
-export function classifyHylafaxFailure(statusText: string): HylafaxCallResult {
+export function classifyHylafaxFailure(statusText: string): CallResult {
   if (/\bbusy\b/i.test(statusText)) return 'busy';
   if (/no answer/i.test(statusText)) return 'no-answer';
   if (/no carrier|carrier lost|no response|lost connection|hangup/i.test(statusText)) return 'no-carrier';
@@ -121,7 +83,7 @@ export class HylafaxLineDriver {
    * before the lookup, a lost connection at or after JSUBM) are thrown, so the same call is run
    * again and finds its job.
    */
-  async send(call: HylafaxOutgoingCall, signal: AbortSignal): Promise<HylafaxCallOutcome> {
+  async send(call: OutgoingCall, signal: AbortSignal): Promise<HylafaxCallOutcome> {
     const started = Date.now();
     const callTimeout = this.#options.callTimeoutMs ?? 15 * 60_000;
     const notSent = (err: HylafaxError): HylafaxCallOutcome => ({ result: 'failed', pagesSent: 0, durationMs: Date.now() - started, reason: err.message, hylafaxJobId: 0 });
@@ -217,16 +179,16 @@ export class HylafaxLineDriver {
   }
 }
 
-function incomingCall(fetched: FetchedFax, didIndex: number | undefined): HylafaxIncomingCall {
+function incomingCall(fetched: FetchedFax, didIndex: number | undefined): Omit<IncomingCall, 'simRemote'> {
   const { fax, identity } = fetched;
   const did = didIndex === undefined ? '' : identity?.callIds[didIndex] ?? '';
   return { callId: `hylafax-${fax.file}`, line: `hylafax/${fax.file}`, did, callingNumber: fax.callerNumber };
 }
 
-function receiveOutcome(fetched: FetchedFax): HylafaxReceiveOutcome {
+function receiveOutcome(fetched: FetchedFax): ReceiveOutcome {
   const { fax, data } = fetched;
   const [h, m, sec] = fax.receiveDuration.split(':').map(Number);
-  const outcome: HylafaxReceiveOutcome = {
+  const outcome: ReceiveOutcome = {
     document: data,
     pages: fax.pages,
     badRows: 0,

@@ -1,9 +1,10 @@
+import type { OutgoingCall } from '@faxgate/line-driver';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tempDir, type TempDir, waitUntil } from '@faxgate/testkit';
-import { fetchReceivedFax, findJob, HylafaxClient, HylafaxLineDriver, type HylafaxConnectOptions, type HylafaxOutgoingCall, type ReceivedFax } from '../src/index.ts';
+import { fetchReceivedFax, findJob, HylafaxClient, HylafaxLineDriver, type HylafaxConnectOptions, type ReceivedFax } from '../src/index.ts';
 import { startHylafaxTestbed, type HylafaxTestbed } from './hylafax-testbed.ts';
 import { makeTwoPageFax } from './test-fax.ts';
 import { decodePages, differingRows } from './tiff-pages.ts';
@@ -17,7 +18,7 @@ let sentTiff: string;
 let document: Buffer;
 const seen = new Set<string>();
 
-function call(callId: string, fromPage = 1): HylafaxOutgoingCall {
+function call(callId: string, fromPage = 1): OutgoingCall {
   return { callId, number: '+15550120', dialString: '5550120', document, fromPage, line: 'hylafax-1' };
 }
 

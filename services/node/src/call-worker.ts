@@ -1,7 +1,7 @@
 import { UnrecoverableError, createWorker } from '@faxgate/queue';
 import { describeError } from '@faxgate/errors';
 import type { RoleContext } from '@faxgate/runtime';
-import type { LineDriver } from './line-driver.ts';
+import type { LineDriver } from '@faxgate/line-driver';
 import type { LinePool } from './line-pool.ts';
 import { createReceiveCallHandler } from './receive-call.ts';
 import { createReceivedFaxSink } from './received-fax.ts';

@@ -3,7 +3,7 @@ import { inboundIdForKey } from '@faxgate/queue';
 import { HylafaxLineDriver, type HylafaxConnectOptions, type HylafaxReceiveOptions } from '@faxgate/hylafax';
 import type { RoleContext } from '@faxgate/runtime';
 import type { NodeConfig } from './config.ts';
-import type { LineDriver, ReceivedFaxSink } from './line-driver.ts';
+import type { LineDriver, ReceivedFaxSink } from '@faxgate/line-driver';
 
 type ReadText = (path: string) => Promise<string>;
 const readText: ReadText = (p) => readFile(p, 'utf8');

@@ -1,5 +1,5 @@
 export { nodeRole } from './node-role.ts';
 export { nodeSchema } from './config.ts';
-export type { LineDriver, OutgoingCall, CallOutcome } from './line-driver.ts';
-export type { IncomingCall, ReceiveOutcome, ReceivingLineDriver, ReceivedFaxSink } from './line-driver.ts';
+export type { LineDriver, OutgoingCall, CallOutcome } from '@faxgate/line-driver';
+export type { IncomingCall, ReceiveOutcome, ReceivingLineDriver, ReceivedFaxSink } from '@faxgate/line-driver';
 export { createReceivedFaxSink } from './received-fax.ts';

@@ -5,7 +5,7 @@ import { LinePool } from './line-pool.ts';
 import { SimLineDriver } from './sim-line-driver.ts';
 import { createHylafaxDriver } from './hylafax-driver.ts';
 import { T38LineDriver } from './t38-line-driver.ts';
-import type { LineDriver } from './line-driver.ts';
+import type { LineDriver } from '@faxgate/line-driver';
 import { parseSimRules } from './sim-outcome-rules.ts';
 import { createCallWorker } from './call-worker.ts';
 import { createReceivedFaxSink } from './received-fax.ts';

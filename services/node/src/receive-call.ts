@@ -1,7 +1,7 @@
 import { UnrecoverableError, type JobData } from '@faxgate/queue';
 import { InboundRecords } from '@faxgate/store';
 import type { RoleContext } from '@faxgate/runtime';
-import type { LineDriver } from './line-driver.ts';
+import type { LineDriver } from '@faxgate/line-driver';
 import type { LinePool } from './line-pool.ts';
 import { createReceivedFaxSink } from './received-fax.ts';
 

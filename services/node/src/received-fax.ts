@@ -1,7 +1,7 @@
 import { newInboundId } from '@faxgate/queue';
 import { InboundRecords, inboundBlobKeys } from '@faxgate/store';
 import type { RoleContext } from '@faxgate/runtime';
-import type { IncomingCall, ReceiveOutcome } from './line-driver.ts';
+import type { IncomingCall, ReceiveOutcome } from '@faxgate/line-driver';
 
 /**
  * Where every received call ends on the node, whatever the driver: the TIFF is stored first,

@@ -3,9 +3,10 @@ import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { readTiff, sliceTiff } from '@faxgate/fax-image';
 import { describeError } from '@faxgate/errors';
-import type { CallOutcome, IncomingCall, LineDriver, OutgoingCall, ReceiveOutcome, ReceivingLineDriver } from './line-driver.ts';
+import type { CallOutcome, IncomingCall, LineDriver, OutgoingCall, ReceiveOutcome, ReceivingLineDriver } from '@faxgate/line-driver';
 import { simReceive } from './sim-receive.ts';
 import { simOutcomeFor, type SimRule } from './sim-outcome-rules.ts';
+import { SIM_PHASE_B_MS, SIM_POST_PAGE_MS, SIM_PHASE_E_MS, SIM_NO_ANSWER_MS, SIM_BUSY_MS } from './sim-timing.ts';
 
 export interface SimOptions {
   bitRate: number;
@@ -19,12 +20,6 @@ export interface SimOptions {
   counterPrefix: string;
 }
 
-/** T.30 phase B (DIS, DCS, TCF, CFR) and phase E take a few seconds on a real line. */
-const PHASE_B_MS = 6000;
-const POST_PAGE_MS = 1500;
-const PHASE_E_MS = 1500;
-const NO_ANSWER_MS = 45_000;
-const BUSY_MS = 4000;
 
 /**
  * The simulated line: no telephony, but a call takes the time a real one would (page data at
@@ -58,10 +53,10 @@ export class SimLineDriver implements LineDriver, ReceivingLineDriver {
       case 'error':
         throw new Error('simulated line fault: the modem did not respond');
       case 'busy':
-        await wait(BUSY_MS);
+        await wait(SIM_BUSY_MS);
         return { result: 'busy', pagesSent: 0, durationMs: elapsed, reason: describeError('LINE_BUSY') };
       case 'no-answer':
-        await wait(NO_ANSWER_MS);
+        await wait(SIM_NO_ANSWER_MS);
         return { result: 'no-answer', pagesSent: 0, durationMs: elapsed, reason: describeError('NO_ANSWER') };
       case 'rejected':
         await wait(2000);
@@ -69,12 +64,12 @@ export class SimLineDriver implements LineDriver, ReceivingLineDriver {
       default:
         break;
     }
-    await wait(this.o.ringTimeMs + PHASE_B_MS);
+    await wait(this.o.ringTimeMs + SIM_PHASE_B_MS);
     const limit = outcome.result === 'no-carrier' || outcome.result === 'failed' ? Math.min(outcome.afterPages, remaining) : remaining;
     let sent = 0;
     for (let i = 0; i < limit; i++) {
       const page = pages[call.fromPage - 1 + i];
-      await wait((codedBytes(page) * 8 * 1000) / this.o.bitRate + POST_PAGE_MS);
+      await wait((codedBytes(page) * 8 * 1000) / this.o.bitRate + SIM_POST_PAGE_MS);
       sent++;
     }
     if (sent > 0) {
@@ -84,7 +79,7 @@ export class SimLineDriver implements LineDriver, ReceivingLineDriver {
     if (outcome.result === 'no-carrier' || outcome.result === 'failed') {
       return { result: outcome.result, pagesSent: sent, remoteId: this.o.remoteId, durationMs: elapsed, reason: `${describeError(outcome.result === 'no-carrier' ? 'NO_CARRIER' : 'CALL_FAILED')} after page ${call.fromPage - 1 + sent}` };
     }
-    await wait(PHASE_E_MS);
+    await wait(SIM_PHASE_E_MS);
     return { result: 'success', pagesSent: sent, remoteId: this.o.remoteId, durationMs: elapsed };
   }
 }

@@ -1,6 +1,7 @@
 import { readTiff, sliceTiff } from '@faxgate/fax-image';
 import { describeError } from '@faxgate/errors';
-import type { IncomingCall, ReceiveOutcome } from './line-driver.ts';
+import type { IncomingCall, ReceiveOutcome } from '@faxgate/line-driver';
+import { SIM_PHASE_B_MS, SIM_POST_PAGE_MS, SIM_PHASE_E_MS } from './sim-timing.ts';
 
 export interface SimReceiveOptions {
   bitRate: number;
@@ -8,10 +9,6 @@ export interface SimReceiveOptions {
   ringTimeMs: number;
 }
 
-/** T.30 phase B (DIS, DCS, TCF, CFR), the post-page exchange and phase E on a real line. */
-const PHASE_B_MS = 6000;
-const POST_PAGE_MS = 1500;
-const PHASE_E_MS = 1500;
 
 /**
  * The simulated remote machine calls us: each page takes the time it would on a line at the
@@ -28,16 +25,16 @@ export async function simReceive(o: SimReceiveOptions, call: IncomingCall, signa
     elapsed += ms;
     await sleep(ms * o.timeScale, signal);
   };
-  await wait(o.ringTimeMs + PHASE_B_MS);
+  await wait(o.ringTimeMs + SIM_PHASE_B_MS);
   const limit = remote.failAfterPage === undefined ? pages.length : Math.min(remote.failAfterPage, pages.length);
   let badRows = 0;
   for (let i = 0; i < limit; i++) {
     const coded = pages[i].strips.reduce((n, s) => n + s.length, 0);
-    await wait((coded * 8 * 1000) / o.bitRate + POST_PAGE_MS);
+    await wait((coded * 8 * 1000) / o.bitRate + SIM_POST_PAGE_MS);
     badRows += pages[i].decodeWithStats().badRows;
   }
   const partial = limit < pages.length;
-  if (!partial) await wait(PHASE_E_MS);
+  if (!partial) await wait(SIM_PHASE_E_MS);
   return {
     document: limit > 0 ? sliceTiff(remote.document, 0, limit) : undefined,
     pages: limit,

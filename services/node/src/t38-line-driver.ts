@@ -2,7 +2,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { sliceTiff, readTiff } from '@faxgate/fax-image';
 import { createT30Engine, type CallResult, type CompletionCode } from '@faxgate/t30';
 import { T38Terminal, tiffDocument } from '@faxgate/t38';
-import type { CallOutcome, LineDriver, OutgoingCall } from './line-driver.ts';
+import type { CallOutcome, LineDriver, OutgoingCall } from '@faxgate/line-driver';
 
 export interface T38DriverOptions {
   /** The far end as host:port (raw UDPTL; SIP call setup is a separate layer). */

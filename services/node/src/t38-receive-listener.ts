@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import { createT30Engine, type SessionParams } from '@faxgate/t30';
 import { T38Terminal, decodeReceivedPage, receivedTiff } from '@faxgate/t38';
 import type { Logger } from 'pino';
-import type { ReceiveOutcome, ReceivedFaxSink } from './line-driver.ts';
+import type { ReceiveOutcome, ReceivedFaxSink } from '@faxgate/line-driver';
 
 export interface T38ReceiveOptions {
   host: string;

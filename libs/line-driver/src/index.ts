@@ -1,5 +1,9 @@
 import type { CallResult } from '@faxgate/store';
 
+// The contract between the node daemon and a line technology (simulated line, T.38, a fax
+// server such as HylaFAX). It lives in a library of its own so that drivers built in other
+// packages implement this very interface instead of a copy of it.
+
 /** One outgoing fax call as a line driver sees it. */
 export interface OutgoingCall {
   callId: string;
