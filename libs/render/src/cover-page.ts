@@ -33,6 +33,9 @@ export function coverVariables(f: CoverFields): Record<string, string> {
     to_number: f.recipientNumber,
     from_name: f.senderName || f.senderAddress,
     from_email: f.senderAddress,
+    // The address under the name only when there is a name: a sender without a display name
+    // would otherwise read "alice@example.com / alice@example.com".
+    from_email_under_name: f.senderName && f.senderName !== f.senderAddress ? f.senderAddress : '',
     from_company: f.senderCompany ?? '',
     from_address: f.senderPostal ?? '',
     from_phone: f.senderPhone ?? '',
