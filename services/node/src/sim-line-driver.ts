@@ -6,7 +6,7 @@ import { describeError } from '@faxgate/errors';
 import type { CallOutcome, IncomingCall, LineDriver, OutgoingCall, ReceiveOutcome, ReceivingLineDriver } from '@faxgate/line-driver';
 import { simReceive } from './sim-receive.ts';
 import { simOutcomeFor, type SimRule } from './sim-outcome-rules.ts';
-import { SIM_PHASE_B_MS, SIM_POST_PAGE_MS, SIM_PHASE_E_MS, SIM_NO_ANSWER_MS, SIM_BUSY_MS } from './sim-timing.ts';
+import { SIM_PHASE_B_MS, SIM_POST_PAGE_MS, SIM_PHASE_E_MS, SIM_NO_ANSWER_MS, SIM_BUSY_MS, simSleep } from './sim-timing.ts';
 
 export interface SimOptions {
   bitRate: number;
@@ -47,7 +47,7 @@ export class SimLineDriver implements LineDriver, ReceivingLineDriver {
     let elapsed = 0;
     const wait = async (ms: number) => {
       elapsed += ms;
-      await sleep(ms * this.o.timeScale, signal);
+      await simSleep(ms * this.o.timeScale, signal);
     };
     switch (outcome.result) {
       case 'error':
@@ -88,15 +88,4 @@ export class SimLineDriver implements LineDriver, ReceivingLineDriver {
 function codedBytes(page: object): number {
   const strips = (page as { strips?: Uint8Array[] }).strips;
   return strips ? strips.reduce((n, s) => n + s.length, 0) : 30_000;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(new Error('call aborted'));
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(t);
-      reject(new Error('call aborted'));
-    }, { once: true });
-  });
 }

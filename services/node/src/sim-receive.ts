@@ -1,7 +1,7 @@
 import { readTiff, sliceTiff } from '@faxgate/fax-image';
 import { describeError } from '@faxgate/errors';
 import type { IncomingCall, ReceiveOutcome } from '@faxgate/line-driver';
-import { SIM_PHASE_B_MS, SIM_POST_PAGE_MS, SIM_PHASE_E_MS } from './sim-timing.ts';
+import { SIM_PHASE_B_MS, SIM_POST_PAGE_MS, SIM_PHASE_E_MS, simSleep } from './sim-timing.ts';
 
 export interface SimReceiveOptions {
   bitRate: number;
@@ -23,7 +23,7 @@ export async function simReceive(o: SimReceiveOptions, call: IncomingCall, signa
   let elapsed = 0;
   const wait = async (ms: number) => {
     elapsed += ms;
-    await sleep(ms * o.timeScale, signal);
+    await simSleep(ms * o.timeScale, signal);
   };
   await wait(o.ringTimeMs + SIM_PHASE_B_MS);
   const limit = remote.failAfterPage === undefined ? pages.length : Math.min(remote.failAfterPage, pages.length);
@@ -45,15 +45,4 @@ export async function simReceive(o: SimReceiveOptions, call: IncomingCall, signa
     durationMs: elapsed,
     ...(partial ? { reason: `${describeError('NO_CARRIER')} after page ${limit} of ${pages.length}` } : {}),
   };
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(new Error('call aborted'));
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(t);
-      reject(new Error('call aborted'));
-    }, { once: true });
-  });
 }
