@@ -345,3 +345,16 @@ export async function startHylafaxTestbed(options: TestbedOptions = {}): Promise
     throw err;
   }
 }
+
+/** The node variables that point faxgate's `hylafax` line driver at this test bed. */
+export function hylafaxDriverEnv(bed: HylafaxTestbed): Record<string, string> {
+  return {
+    FAXGATE_NODE_DRIVER: 'hylafax',
+    FAXGATE_NODE_LINES: '1',
+    FAXGATE_HYLAFAX_HOST: bed.host,
+    FAXGATE_HYLAFAX_PORT: String(bed.port),
+    FAXGATE_HYLAFAX_USER: bed.user,
+    FAXGATE_HYLAFAX_PASSWORD: bed.password,
+    FAXGATE_HYLAFAX_ADMIN_PASSWORD: bed.adminPassword,
+  };
+}

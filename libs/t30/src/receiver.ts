@@ -1,6 +1,6 @@
 // T.30 §5 (Figure 5-2): the called station that receives a document, phases B–E, with
 // T.30 Annex A error correction.
-import { EngineCore } from './engine-core.ts';
+import { EngineCore, pageStats } from './engine-core.ts';
 import { buildDis, parseDcs, rateOf, type Capabilities, type SessionParams } from './dis.ts';
 import { FCF, FCF2_NULL, fcfBase, fcfName } from './fcf.ts';
 import type { T30Frame } from './hdlc-frame.ts';
@@ -306,20 +306,7 @@ export class T30Receiver extends EngineCore {
 
   private emitPage(data: Uint8Array, rows: number | undefined, badRows: number | undefined): void {
     const p = this.params as SessionParams;
-    const stats: PageStats = {
-      index: this.pageIndex,
-      encoding: p.encoding,
-      resolution: p.resolution,
-      width: p.width,
-      length: p.length,
-      rate: modulationName(p.modulation),
-      bps: p.modulation.bps,
-      ecm: p.ecm,
-      bytes: data.length,
-      rows,
-      badRows,
-      retransmissions: this.retransmissions,
-    };
+    const stats: PageStats = { ...pageStats(this.pageIndex, p, data.length, this.retransmissions), rows, badRows };
     this.retransmissions = 0;
     this.pages.push(stats);
     this.out.push({ type: 'page-received', index: this.pageIndex, params: { ...p }, data });

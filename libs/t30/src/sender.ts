@@ -1,6 +1,6 @@
 // T.30 §5 (Figure 5-2 a–c): the calling station that transmits a document, phases B–E,
 // with T.30 Annex A error correction.
-import { EngineCore } from './engine-core.ts';
+import { EngineCore, pageStats } from './engine-core.ts';
 import { buildDcs, parseDis, setRateBits, type Capabilities, type Encoding, type Resolution, type SessionParams } from './dis.ts';
 import { FCF, FCF2_NULL, fcfBase, fcfName } from './fcf.ts';
 import { buildFrame, type T30Frame } from './hdlc-frame.ts';
@@ -259,18 +259,7 @@ export class T30Sender extends EngineCore {
     if (!this.pageData) {
       this.pageData = this.encodeCurrentPage();
       this.pageFailed = false;
-      this.pageStats = {
-        index: this.pageIndex,
-        encoding: p.encoding,
-        resolution: p.resolution,
-        width: p.width,
-        length: p.length,
-        rate: modulationName(p.modulation),
-        bps: p.modulation.bps,
-        ecm: p.ecm,
-        bytes: this.pageData.length,
-        retransmissions: 0,
-      };
+      this.pageStats = pageStats(this.pageIndex, p, this.pageData.length, 0);
     }
     const stats = this.pageStats as PageStats;
     stats.rate = modulationName(p.modulation);

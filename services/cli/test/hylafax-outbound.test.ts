@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import { makePdf, tempDir, waitUntil, type TempDir } from '@faxgate/testkit';
 import { HylafaxClient } from '@faxgate/hylafax';
-import { startHylafaxTestbed, type HylafaxTestbed } from '../../../libs/hylafax/test/hylafax-testbed.ts';
+import { hylafaxDriverEnv, startHylafaxTestbed, type HylafaxTestbed } from '../../../libs/hylafax/test/hylafax-testbed.ts';
 import { makeTwoPageFax } from '../../../libs/hylafax/test/test-fax.ts';
 import { startTestGateway, getFax, type TestGateway } from './gateway-harness.ts';
 
@@ -29,13 +29,7 @@ before(async () => {
   dir = await tempDir('faxgate-hylafax-directory');
   await writeFile(join(dir.path, 'directory.yaml'), DIRECTORY);
   g = await startTestGateway({
-    FAXGATE_NODE_DRIVER: 'hylafax',
-    FAXGATE_NODE_LINES: '1',
-    FAXGATE_HYLAFAX_HOST: bed.host,
-    FAXGATE_HYLAFAX_PORT: String(bed.port),
-    FAXGATE_HYLAFAX_USER: bed.user,
-    FAXGATE_HYLAFAX_PASSWORD: bed.password,
-    FAXGATE_HYLAFAX_ADMIN_PASSWORD: bed.adminPassword,
+    ...hylafaxDriverEnv(bed),
     FAXGATE_HYLAFAX_MODEM: bed.modemA!.deviceId,
     FAXGATE_HYLAFAX_POLL_INTERVAL: '1s',
     FAXGATE_DIRECTORY: join(dir.path, 'directory.yaml'),

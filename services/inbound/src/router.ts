@@ -1,17 +1,10 @@
 import { matchesPattern } from '@faxgate/phone';
-import type { DeliveryFormat, RouteRuleKind } from '@faxgate/store';
+import type { DeliveryFormat, InboundRecord, RouteRuleKind } from '@faxgate/store';
 import type { Directory, DirectoryUser, RouteRule } from './directory-schema.ts';
 import { mailboxFromSubAddress } from './sub-address.ts';
 
 /** What the line told us about a received fax: the facts the rules look at. */
-export interface CallFacts {
-  did: string;
-  callingNumber: string;
-  csid?: string;
-  subAddress?: string;
-  pool: string;
-  line?: string;
-}
+export type CallFacts = Pick<InboundRecord, 'did' | 'callingNumber' | 'csid' | 'subAddress' | 'pool' | 'line'>;
 
 export interface RouteDecision {
   rule: RouteRuleKind;

@@ -7,7 +7,7 @@ import { HylafaxClient } from '@faxgate/hylafax';
 import { startRedis, tempDir, testGatewayEnv, waitUntil, type TempDir, type TestRedis } from '@faxgate/testkit';
 import type { Redis } from 'ioredis';
 import { nodeRole } from '../src/index.ts';
-import { startHylafaxTestbed, type HylafaxTestbed } from '../../../libs/hylafax/test/hylafax-testbed.ts';
+import { hylafaxDriverEnv, startHylafaxTestbed, type HylafaxTestbed } from '../../../libs/hylafax/test/hylafax-testbed.ts';
 import { makeTwoPageFax } from '../../../libs/hylafax/test/test-fax.ts';
 
 // Several node daemons serve one HylaFAX pool: the elected leader owns the pool's BullMQ job
@@ -46,13 +46,7 @@ async function startNode(id: string, interval: string): Promise<RunningGateway> 
     FAXGATE_QUEUE_PREFIX: prefix,
     FAXGATE_NODE_ID: id,
     FAXGATE_NODE_POOL: POOL,
-    FAXGATE_NODE_DRIVER: 'hylafax',
-    FAXGATE_NODE_LINES: '1',
-    FAXGATE_HYLAFAX_HOST: bed.host,
-    FAXGATE_HYLAFAX_PORT: String(bed.port),
-    FAXGATE_HYLAFAX_USER: bed.user,
-    FAXGATE_HYLAFAX_PASSWORD: bed.password,
-    FAXGATE_HYLAFAX_ADMIN_PASSWORD: bed.adminPassword,
+    ...hylafaxDriverEnv(bed),
     FAXGATE_HYLAFAX_POLL_INTERVAL: interval,
   });
   const gw = await runRoles([nodeRole], { env });
