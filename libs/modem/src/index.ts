@@ -1,0 +1,2 @@
+// Software fax modems (V.21 ch 2, V.27 ter, V.29, V.17) and G.711, written from the ITU-T texts.
+export {};
