@@ -17,6 +17,7 @@ function sender(over: Partial<T30Config> = {}, pages = 2, size = 600) {
   return { engine, document };
 }
 
+const confirmedPages = (a: T30Action[]) => a.flatMap((x) => (x.type === 'page-confirmed' ? [{ index: x.index, confirmed: x.confirmed }] : []));
 const ended = (a: T30Action[]) => a.find((x) => x.type === 'call-ended');
 const timers = (a: T30Action[]) => a.filter((x) => x.type === 'start-timer').map((x) => (x.type === 'start-timer' ? x.name : ''));
 
@@ -48,9 +49,12 @@ test('non-ECM call: DIS, DCS+TCF, FTT fallback, CFR, two pages, DCN', () => {
 
   a = engine.handle(rx(FCF.MCF));
   assert.deepEqual(names(a), ['EOP']);
+  assert.deepEqual(confirmedPages(a), [{ index: 0, confirmed: 1 }], 'page 1 is reported confirmed as its MCF arrives');
   engine.handle({ type: 'sent' });
   a = engine.handle(rx(FCF.MCF));
   assert.deepEqual(names(a), ['DCN']);
+  assert.deepEqual(confirmedPages(a), [{ index: 1, confirmed: 2 }]);
+  assert.ok(a.findIndex((x) => x.type === 'page-confirmed') < a.findIndex((x) => x.type === 'call-ended'), 'the last page is confirmed before the call ends');
   const end = ended(a);
   assert.ok(end && end.type === 'call-ended');
   assert.equal(end.result.code, 'ok');
@@ -108,6 +112,7 @@ test('RTN retrains one rate lower and resends the page; three RTN give up', () =
     engine.handle({ type: 'sent' });
     a = engine.handle(rx(FCF.RTN));
     assert.deepEqual(names(a), ['TSI', 'DCS']);
+    assert.deepEqual(confirmedPages(a), [], 'a page answered with RTN is not confirmed');
     engine.handle({ type: 'sent' });
     a = engine.handle(rx(FCF.CFR));
     assert.ok(a.some((x) => x.type === 'send-image'));

@@ -320,6 +320,7 @@ export class T30Sender extends EngineCore {
 
   private pageDone(): void {
     if (this.pageStats) this.pages.push(this.pageStats);
+    this.out.push({ type: 'page-confirmed', index: this.pageIndex, confirmed: this.pageIndex + 1 });
     if (this.pageFailed) this.anyPageFailed = true;
     this.pageData = undefined;
     this.pageStats = undefined;

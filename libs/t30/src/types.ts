@@ -81,6 +81,13 @@ export type T30Action =
   | { type: 'stop-timer'; name: TimerName }
   /** Receiver: a complete page, data MSB-first as for SendDocument. */
   | { type: 'page-received'; index: number; params: SessionParams; data: Uint8Array }
+  /**
+   * Sender: the receiver confirmed page `index` (MCF, or PIP/RTP, after the post-page command:
+   * T.30 §5.3.6.1.7; with ECM, the MCF after the page's last block, §A.4). `confirmed` counts
+   * the pages confirmed in this call. The far machine prints what it confirmed, so the driver
+   * records it at once: a call that dies after this never sends the page again.
+   */
+  | { type: 'page-confirmed'; index: number; confirmed: number }
   | { type: 'log'; text: string }
   | { type: 'call-ended'; result: CallResult };
 
