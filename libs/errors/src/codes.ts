@@ -12,6 +12,10 @@ export const ERROR_CODES = {
   CLIENT_DENIED: { smtp: [550, '5.7.1'], text: 'your network is not allowed to send faxes through this gateway' },
   AUTH_REQUIRED: { smtp: [530, '5.7.0'], text: 'authentication is required to send faxes' },
   MESSAGE_TOO_BIG: { smtp: [552, '5.3.4'], text: 'the message is larger than the gateway accepts' },
+  MESSAGE_UNPARSABLE: { smtp: [554, '5.6.0'], text: 'the message cannot be read: its header section is damaged or too large' },
+  SMTP_TOO_MANY_CONNECTIONS: { smtp: [421, '4.7.0'], text: 'too many connections from your address; try again later' },
+  SMTP_DATA_TIMEOUT: { smtp: [421, '4.4.2'], text: 'the message took too long to arrive; closing the connection' },
+  AUTH_TOO_MANY_FAILURES: { smtp: [421, '4.7.0'], text: 'too many failed authentication attempts; try again later' },
   QUEUE_UNAVAILABLE: { smtp: [451, '4.3.0'], text: 'the fax queue is unavailable; try again later' },
   STORE_FAILED: { smtp: [451, '4.3.0'], text: 'the message could not be stored; try again later' },
   // render
@@ -26,6 +30,8 @@ export const ERROR_CODES = {
   CALL_FAILED: { smtp: undefined, text: 'the fax call failed' },
   NUMBER_REJECTED: { smtp: undefined, text: 'the number does not exist or cannot be reached' },
   RETRIES_EXHAUSTED: { smtp: undefined, text: 'all attempts to deliver the fax failed' },
+  // mail
+  MAIL_REJECTED: { smtp: undefined, text: 'the mail server refused the mail permanently' },
   // jobs
   JOB_PAYLOAD_INVALID: { smtp: undefined, text: 'a queued job has a payload this version does not understand' },
   RECORD_MISSING: { smtp: undefined, text: 'the fax record this job refers to does not exist' },
