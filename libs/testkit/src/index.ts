@@ -6,3 +6,4 @@ export * from './wait-until.ts';
 export * from './smtp-dialogue.ts';
 export * from './fax-judges.ts';
 export * from './gateway-env.ts';
+export * from './raster-judge.ts';

@@ -13,3 +13,17 @@ export async function waitUntil<T>(what: string, check: () => Promise<T | undefi
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
 }
+
+/**
+ * A negative check: watches `happened` for `forMs` (a bounded, named time) and fails at once,
+ * saying what happened, if it ever returns a value other than undefined/false.
+ */
+export async function assertNothingFor(what: string, happened: () => Promise<unknown> | unknown, forMs: number, everyMs = 50): Promise<void> {
+  const deadline = Date.now() + forMs;
+  for (;;) {
+    const v = await happened();
+    if (v !== undefined && v !== false) throw new Error(`${what} happened within ${forMs} ms: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
+    if (Date.now() >= deadline) return;
+    await new Promise((r) => setTimeout(r, Math.min(everyMs, Math.max(0, deadline - Date.now()))));
+  }
+}
