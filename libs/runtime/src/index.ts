@@ -4,3 +4,4 @@ export * from './http-server.ts';
 export * from './run-roles.ts';
 export * from './worker-lifecycle.ts';
 export * from './run-main.ts';
+export * from './auth-throttle.ts';

@@ -1,4 +1,4 @@
-import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
@@ -33,6 +33,19 @@ export class BlobStore {
     return target;
   }
 
+  /**
+   * A blob written piece by piece (a message as it streams in), never held whole in memory.
+   * Nothing is visible under the key until commit(): the same temporary file, fsync and rename
+   * as put(). abort() removes what was written.
+   */
+  async writer(key: string): Promise<BlobWriter> {
+    const target = this.path(key);
+    await mkdir(dirname(target), { recursive: true });
+    const tmp = `${target}.${randomBytes(4).toString('hex')}.tmp`;
+    const fh = await open(tmp, 'w', 0o640);
+    return new BlobWriter(fh, tmp, target);
+  }
+
   async get(key: string): Promise<Buffer> {
     return readFile(this.path(key));
   }
@@ -48,6 +61,49 @@ export class BlobStore {
 
   async delete(key: string): Promise<void> {
     await rm(this.path(key), { force: true });
+  }
+}
+
+/** A blob being written; see BlobStore.writer(). */
+export class BlobWriter {
+  private fh: FileHandle | undefined;
+  private readonly tmp: string;
+  /** Where the blob is once committed. */
+  readonly path: string;
+  bytes = 0;
+
+  constructor(fh: FileHandle, tmp: string, target: string) {
+    this.fh = fh;
+    this.tmp = tmp;
+    this.path = target;
+  }
+
+  async write(chunk: Uint8Array): Promise<void> {
+    if (!this.fh) throw new Error('blob writer is closed');
+    await this.fh.write(chunk);
+    this.bytes += chunk.length;
+  }
+
+  /** Makes the blob durable and visible under its key; returns its path. */
+  async commit(): Promise<string> {
+    const fh = this.fh;
+    if (!fh) throw new Error('blob writer is closed');
+    this.fh = undefined;
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(this.tmp, this.path);
+    return this.path;
+  }
+
+  /** Removes what was written; safe to call more than once and after commit() failed. */
+  async abort(): Promise<void> {
+    const fh = this.fh;
+    this.fh = undefined;
+    await fh?.close().catch(() => {});
+    await rm(this.tmp, { force: true });
   }
 }
 
