@@ -1,3 +1,4 @@
 // Software fax modems (V.21 ch 2, V.27 ter, V.29, V.17) and G.711, written from the ITU-T texts.
 export {};
 export * from './g711.ts';
+export * from './tones.ts';
