@@ -7,3 +7,4 @@ export * from './smtp-dialogue.ts';
 export * from './fax-judges.ts';
 export * from './gateway-env.ts';
 export * from './raster-judge.ts';
+export * from './smtp-session.ts';
