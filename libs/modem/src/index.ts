@@ -2,3 +2,4 @@
 export {};
 export * from './g711.ts';
 export * from './tones.ts';
+export * from './hdlc.ts';
