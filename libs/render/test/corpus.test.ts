@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as mupdf from 'mupdf';
 import { bitmapsEqual, getPixel, writeTiff, type Bitmap, type FaxPage } from '@faxgate/fax-image';
-import { prepareFax, recipientPages, RenderSandbox, installFonts, type ComposeSettings } from '../src/index.ts';
+import { prepareFax, recipientPages, RenderSandbox, installFonts, textToHtml, toBilevel, MuPdfEngine, FAX_WIDTH_PT, PAPER_PT, type ComposeSettings } from '../src/index.ts';
+import { differingPixels } from '@faxgate/testkit';
 import * as C from './corpus.ts';
 
 const sandbox = new RenderSandbox({ timeoutMs: 60_000, memoryMb: 2048 });
@@ -39,6 +40,40 @@ function tiffinfo(pages: FaxPage[]): Array<{ width: number; length: number; res:
   // tiffcp decodes every strip: it fails on a corrupt G4 stream.
   execFileSync('tiffcp', ['-c', 'none', path, `${path}.raw.tif`]);
   return [...out.matchAll(/Image Width: (\d+) Image Length: (\d+)[\s\S]*?Resolution: ([\d.]+, [\d.]+)/g)].map((m) => ({ width: Number(m[1]), length: Number(m[2]), res: m[3] }));
+}
+
+/** Each line of MuPDF's structured text of a page, with its box in points. */
+function structuredLines(page: mupdf.Page): Array<{ text: string; bbox: { x: number; y: number; w: number; h: number } }> {
+  const st = page.toStructuredText('preserve-whitespace');
+  try {
+    const json = JSON.parse(st.asJSON()) as { blocks: Array<{ lines?: Array<{ text: string; bbox: { x: number; y: number; w: number; h: number } }> }> };
+    return json.blocks.flatMap((b) => b.lines ?? []);
+  } finally {
+    st.destroy();
+  }
+}
+
+/** A MuPDF page drawn at fax resolution, centred on the 1728-pel line and thresholded at half grey. */
+function rasterOnFaxLine(page: mupdf.Page, yDpi: number): Bitmap {
+  const pix = page.toPixmap(mupdf.Matrix.scale(204 / 72, yDpi / 72), mupdf.ColorSpace.DeviceGray, false);
+  try {
+    const w = pix.getWidth();
+    const h = pix.getHeight();
+    const src = pix.getPixels();
+    const gray = new Uint8Array(1728 * h).fill(255);
+    const dx = Math.floor((1728 - w) / 2);
+    for (let y = 0; y < h; y++) gray.set(src.subarray(y * pix.getStride(), y * pix.getStride() + w), y * 1728 + dx);
+    return toBilevel({ width: 1728, height: h, stride: 1728, pixels: gray });
+  } finally {
+    pix.destroy();
+  }
+}
+
+/** Tab stops every 8 columns, written here again so the judge does not reuse the renderer's. */
+function expandTabsTo8(line: string): string {
+  let out = '';
+  for (const ch of line) out += ch === '\t' ? ' '.repeat(8 - (out.length % 8)) : ch;
+  return out;
 }
 
 function black(b: Bitmap, x0: number, y0: number, w: number, h: number): number {
@@ -133,12 +168,35 @@ test('non-Latin text: Shift_JIS body decoded; CJK, Cyrillic, Greek, Hebrew, Arab
 });
 
 test('long plain-text log: the body becomes monospace pages, tabs expanded, nothing cut', async () => {
-  const { prep, pages } = await fax(C.longLog(400));
+  const mail = C.longLog(400);
+  const { prep, pages } = await fax(mail);
   assert.equal(prep.content.body, 'pages');
   assert.equal(prep.content.bodyText, '');
-  // About 60 lines of 10 pt on an A4 page: 400 lines need 7 pages, plus the cover.
-  assert.ok(pages.length >= 7 && pages.length <= 9, `${pages.length} pages`);
-  assert.ok(pages.every((p) => p.bitmap.width === 1728 && p.bitmap.height === A4_FINE_ROWS));
+  // The judge: MuPDF lays the body out as the renderer must, its structured text names every
+  // line on every page, and each fax page must be that page pixel for pixel.
+  const body = prep.content.parts[0] as { mimeType: string; data: Uint8Array };
+  assert.equal(body.mimeType, 'text/plain');
+  const doc = mupdf.Document.openDocument(new TextEncoder().encode(textToHtml(new TextDecoder().decode(body.data))), 'text/html');
+  try {
+    doc.layout(FAX_WIDTH_PT, PAPER_PT.a4.height, 11);
+    assert.equal(pages.length, 1 + doc.countPages(), 'the cover and one fax page per laid-out page');
+    const seen: string[] = [];
+    for (let i = 0; i < doc.countPages(); i++) {
+      const page = doc.loadPage(i);
+      const [, , pw, ph] = page.getBounds();
+      for (const line of structuredLines(page)) {
+        assert.ok(line.bbox.x >= 0 && line.bbox.x + line.bbox.w <= pw && line.bbox.y + line.bbox.h <= ph, `"${line.text}" lies inside page ${i + 1}`);
+        seen.push(line.text);
+      }
+      assert.equal(differingPixels(pages[i + 1].bitmap, rasterOnFaxLine(page, 196)), 0, `fax page ${i + 2} shows laid-out page ${i + 1}`);
+      page.destroy();
+    }
+    // Tabs expanded to 8 columns: "worker-0<TAB>INFO" puts INFO at column 32.
+    assert.deepEqual(seen, mail.lines.map((l) => expandTabsTo8(l)), 'every line of the log, whole and in order');
+    assert.match(seen[0], /^2026-03-02T10:00:00Z {2}worker-0 {2}INFO {3}job 1000 completed in 0 ms$/);
+  } finally {
+    doc.destroy();
+  }
 });
 
 test('phone photo JPEG: EXIF orientation honoured, dithered, one page', async () => {
@@ -188,10 +246,18 @@ test('X-Fax-Cover: none puts the text body on pages and no cover in front', asyn
 test('header lines: page n of m on every page of a recipient fax, standard resolution', async () => {
   const { pages } = await fax(C.appleMailPdf(C.contractPdf()), { tagline: 'TOP|Page %%P of %%T', resolution: 'standard' });
   assert.equal(pages.length, 5);
-  for (const p of pages) {
+  // The band at the top of each page must be the header line with that page's own text,
+  // rendered on its own; the band of another page number must not match.
+  const engine = new MuPdfEngine();
+  const band = (text: string) => toBilevel(engine.renderTextLine(['TOP', text], 8, 98));
+  const top = (b: Bitmap, rows: number): Bitmap => ({ width: b.width, height: rows, stride: b.stride, data: b.data.subarray(0, rows * b.stride) });
+  pages.forEach((p, i) => {
     assert.equal(p.yDpi, 98);
-    assert.ok(black(p.bitmap, 1500, 0, 228, 14) > 0.02, 'page number ink at the top right');
-  }
+    const want = band(`Page ${i + 1} of 5`);
+    assert.equal(differingPixels(top(p.bitmap, want.height), want), 0, `page ${i + 1} is headed "TOP … Page ${i + 1} of 5"`);
+    const wrong = band(`Page ${((i + 1) % 5) + 1} of 5`);
+    assert.ok(differingPixels(top(p.bitmap, wrong.height), wrong) > 20, `page ${i + 1} is not headed with another number`);
+  });
 });
 
 test('cover from the sender domain template, filled from the sender directory and the recipient book', async () => {

@@ -284,9 +284,9 @@ export function nonLatin(): CorpusMail {
 }
 
 /** A long plain-text log pasted into a mail: the body becomes pages in monospace. */
-export function longLog(lines = 400): CorpusMail {
-  const body = Array.from({ length: lines }, (_, i) => `2026-03-02T10:${String(Math.floor(i / 60) % 60).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}Z  worker-${i % 4}\tINFO   job ${1000 + i}\tcompleted in ${(i * 37) % 997} ms`).join(CRLF);
-  return { name: 'long-log', raw: enc([headers('Overnight log', ['Content-Type: text/plain; charset=utf-8']), '', body, ''].join(CRLF)) };
+export function longLog(lines = 400): CorpusMail & { lines: string[] } {
+  const text = Array.from({ length: lines }, (_, i) => `2026-03-02T10:${String(Math.floor(i / 60) % 60).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}Z  worker-${i % 4}\tINFO   job ${1000 + i}\tcompleted in ${(i * 37) % 997} ms`);
+  return { name: 'long-log', raw: enc([headers('Overnight log', ['Content-Type: text/plain; charset=utf-8']), '', text.join(CRLF), ''].join(CRLF)), lines: text };
 }
 
 /** A phone photo: 4032×3024 JPEG with EXIF orientation 6 (camera held upright). */
