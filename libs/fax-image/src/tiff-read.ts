@@ -38,6 +38,23 @@ export interface TiffPageRaw extends TiffPage {
   decodeWithStats(): { bitmap: Bitmap; badRows: number; consecutiveBadRows: number };
 }
 
+/**
+ * The largest page a fax can be, checked against what a TIFF declares before anything is
+ * allocated (a 1728 × 5,000,000 header would otherwise cost > 1 GB). Width: T.4 §2 / T.30 Table 2
+ * top out at A3 at 1200 pels/inch (14,592 pels), 16,384 leaves room. Length: T.30 allows
+ * unlimited length, but 65,536 rows are 8.5 m at 196 lines/inch and 1.4 m at 1200.
+ * Pixels: 2^28 (a 32 MiB bitmap) bounds the product of the two.
+ */
+export const FAX_PAGE_LIMITS = { maxWidth: 16_384, maxHeight: 65_536, maxPixels: 2 ** 28 } as const;
+
+/** Throws unless a declared page size is one a fax page can have. */
+export function checkFaxPageSize(width: number, height: number, page = 0): void {
+  const { maxWidth, maxHeight, maxPixels } = FAX_PAGE_LIMITS;
+  if (!(width >= 1 && height >= 1 && width <= maxWidth && height <= maxHeight && width * height <= maxPixels)) {
+    throw new Error(`TIFF page ${page} declares ${width}x${height} pixels, more than a fax page can be (at most ${maxWidth} wide, ${maxHeight} long, ${maxPixels} pixels)`);
+  }
+}
+
 type Values = number[];
 
 function parseIfd(data: Uint8Array, dv: DataView, le: boolean, off: number): { tags: Map<number, Values>; next: number } {
@@ -153,6 +170,7 @@ export function readTiff(data: Uint8Array): TiffPageRaw[] {
     };
     const width = one(TAG.ImageWidth);
     const height = one(TAG.ImageLength);
+    checkFaxPageSize(width, height, pages.length);
     const bps = one(TAG.BitsPerSample, 1);
     const spp = one(TAG.SamplesPerPixel, 1);
     if (bps !== 1 || spp !== 1) throw new Error(`TIFF page ${pages.length} is not bilevel (${spp} × ${bps} bits)`);
