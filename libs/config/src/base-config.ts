@@ -23,6 +23,9 @@ export const baseSchema = z.object({
   FAXGATE_JOB_BACKOFF: duration('5s').describe(
     'Base delay of the exponential backoff (with jitter) between tries of a failed job: rendering, scheduling, mail delivery.',
   ),
+  FAXGATE_METRICS_TOKEN: optionalString().describe(
+    'When set, /metrics answers only requests with `Authorization: Bearer <token>` (Prometheus `authorization.credentials`); unset, /metrics is open to whoever reaches the HTTP port.',
+  ),
   FAXGATE_NODE_ID: optionalString().describe('Name of this process in logs and line status; defaults to the host name.'),
 });
 export type BaseConfig = z.output<typeof baseSchema>;

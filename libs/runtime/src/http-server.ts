@@ -1,4 +1,5 @@
 import Fastify, { type FastifyInstance } from 'fastify';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Registry } from 'prom-client';
 
 export interface HealthState {
@@ -12,7 +13,7 @@ export interface HealthState {
  * ready; 503 with reasons otherwise, and during shutdown) and /metrics. The console role adds
  * its API and Bull Board to the same server.
  */
-export function createHttpServer(registry: Registry, health: HealthState): FastifyInstance {
+export function createHttpServer(registry: Registry, health: HealthState, opts: { metricsToken?: string } = {}): FastifyInstance {
   const app = Fastify({ logger: false, forceCloseConnections: true });
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {
@@ -21,7 +22,15 @@ export function createHttpServer(registry: Registry, health: HealthState): Fasti
     if (problems.length) return reply.code(503).send({ status: 'not ready', problems });
     return { status: 'ready' };
   });
-  app.get('/metrics', async (_req, reply) => {
+  const digest = (t: string) => createHash('sha256').update(t).digest();
+  const metricsToken = opts.metricsToken ? digest(opts.metricsToken) : undefined;
+  app.get('/metrics', async (req, reply) => {
+    // Queue depths and fax counts say a lot about an installation: a token keeps them private.
+    const h = req.headers.authorization ?? '';
+    if (metricsToken && !(h.startsWith('Bearer ') && timingSafeEqual(digest(h.slice(7)), metricsToken))) {
+      reply.header('www-authenticate', 'Bearer realm="faxgate metrics"');
+      return reply.code(401).send({ error: 'a bearer token is required for /metrics' });
+    }
     reply.header('content-type', registry.contentType);
     return registry.metrics();
   });

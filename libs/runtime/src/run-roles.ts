@@ -70,7 +70,7 @@ export async function runRoles(defs: RoleDefinition[], opts: RunOptions = {}): P
     },
   };
   const { registry, metrics } = createMetrics(queues, () => queues.all().map((q) => q.name));
-  const http = createHttpServer(registry, health);
+  const http = createHttpServer(registry, health, { metricsToken: base.FAXGATE_METRICS_TOKEN });
   const ctx: RoleContext = {
     base,
     nodeId,
