@@ -68,6 +68,11 @@ export function simReceived(dataDir: string, faxId: string, recipient: number, a
   return join(dataDir, 'sim-received', `${faxId}-r${recipient}-a${attempt}.tif`);
 }
 
+/** The fax the render worker wrote for a recipient (the document the line driver sends). */
+export function renderedTiff(dataDir: string, faxId: string, recipient: number): string {
+  return join(dataDir, 'faxes', faxId, `r${recipient}.tif`);
+}
+
 /** The fax API as an operator's script sees it. */
 export async function getFax(gw: RunningGateway, id: string): Promise<any> {
   const res = await fetch(`${gw.httpUrl}/api/v1/faxes/${id}`, { headers: { authorization: 'Bearer test-token' } });

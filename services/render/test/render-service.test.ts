@@ -6,7 +6,8 @@ import { randomUUID } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startRedis, testGatewayEnv, tempDir, smtpDialogue, waitUntil, type TestRedis, type TempDir } from '@faxgate/testkit';
+import { decodeTiffWithLibtiff, differingPixels, startRedis, testGatewayEnv, tempDir, smtpDialogue, waitUntil, type Raster, type TestRedis, type TempDir } from '@faxgate/testkit';
+import { renderHtmlPages } from '@faxgate/render';
 import { runRoles } from '@faxgate/runtime';
 import { ingestRole } from '@faxgate/ingest';
 import { renderRole } from '../src/index.ts';
@@ -30,6 +31,7 @@ async function startGateway(extra: Record<string, string> = {}) {
       ...testGatewayEnv({ redisUrl: redis.url, dataDir: join(dir.path, prefix) }),
       FAXGATE_QUEUE_PREFIX: prefix,
       FAXGATE_FAX_DOMAINS: 'fax.test',
+      FAXGATE_DIAL_INTERNATIONAL: 'GB',
       ...extra,
     },
   });
@@ -44,6 +46,12 @@ async function submit(port: number, rcpts: string[], mail: Uint8Array): Promise<
   const id = /queued as (fx[0-9a-z]+)/.exec(last.text)?.[1];
   assert.ok(id, last.text);
   return id;
+}
+
+/** A page without its header line (date and time of the render), which the cover test does not judge. */
+function belowHeader(b: Raster): Raster {
+  const skip = 40 * b.stride;
+  return { width: b.width, height: b.height - 40, stride: b.stride, data: b.data.subarray(skip, b.stride * b.height) };
 }
 
 /** libtiff's page list of a TIFF: [width, length] per page. */
@@ -67,6 +75,8 @@ test('a mail with a PDF and a zip to two recipients: one TIFF each, their own co
     const zipPart = zip.slice(zip.indexOf('--ZZ\r\nContent-Type: application/zip')).replace(/--ZZ--\r\n$/, '').replace(/--ZZ/g, '--Apple-Mail=_1A2B');
     const mail = apple.replace('--Apple-Mail=_1A2B--', `${zipPart}--Apple-Mail=_1A2B--`);
     const faxId = await submit(port, ['12125550100@fax.test', '442079460018@fax.test'], new Uint8Array(Buffer.from(mail, 'latin1')));
+    // No display name in the SMTP envelope: {{to_name}} is empty.
+    const expectedCover = ['Receiver Inc Example Ltd +1 212 555 0000 pages 6', 'Example Ltd +1 212 555 0000 pages 6'];
     const fax = await waitUntil('rendered', async () => {
       const f = await gw.ctx.records.getFax(faxId);
       return f?.state === 'rendered' || f?.state === 'failed' ? f : undefined;
@@ -84,7 +94,14 @@ test('a mail with a PDF and a zip to two recipients: one TIFF each, their own co
       const pages = judge(path);
       assert.equal(pages.length, 6);
       assert.ok(pages.every(([w]) => w === 1728));
-      execFileSync('tiffcp', ['-c', 'none', path, join(dir.path, 'r-raw.tif')]);
+      // The cover's text, judged against the same template filled in by hand for this
+      // recipient (directory company for the known number only), laid out on its own.
+      const cover = (await decodeTiffWithLibtiff(path, dir.path, `cover-r${i}`))[0];
+      const want = expectedCover[i];
+      const expected = renderHtmlPages(`<html><body><h1>EXAMPLE COVER</h1><p>${want}</p><pre>Here is the signed contract.</pre></body></html>`, { resolution: 'fine', paper: 'a4' })[0].bitmap;
+      assert.equal(differingPixels(belowHeader(cover), belowHeader(expected)), 0, `recipient ${i}'s cover reads "EXAMPLE COVER / ${want}"`);
+      const other = renderHtmlPages(`<html><body><h1>EXAMPLE COVER</h1><p>${expectedCover[1 - i]}</p><pre>Here is the signed contract.</pre></body></html>`, { resolution: 'fine', paper: 'a4' })[0].bitmap;
+      assert.ok(differingPixels(belowHeader(cover), belowHeader(other)) > 100, `recipient ${i}'s cover is not the other recipient's`);
     }
     // Rendered: one schedule-recipient job per recipient goes to dispatch.
     const jobs = await gw.ctx.queues.queue('dispatch').getJobs(['waiting', 'delayed', 'prioritized']);
