@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseFaxNumber, matchesPattern, type DialRules } from './index.ts';
 
-const us: DialRules = { country: 'US', outsidePrefix: '', deny: [], allow: [] };
+const us: DialRules = { country: 'US', outsidePrefix: '', international: ['GB', 'FR'], costlyAllow: [], deny: [], allow: [] };
 
 test('national and international forms normalise to E.164', () => {
   for (const local of ['2125550100', '12125550100', '+12125550100', '1-212-555-0100', '(212) 555-0100']) {
@@ -18,7 +18,7 @@ test('national and international forms normalise to E.164', () => {
 });
 
 test('dial rules add the outside-line prefix and the country trunk prefix', () => {
-  const de: DialRules = { country: 'DE', outsidePrefix: '0', deny: [], allow: [] };
+  const de: DialRules = { country: 'DE', outsidePrefix: '0', international: ['any'], costlyAllow: [], deny: [], allow: [] };
   const local = parseFaxNumber('030 1234567', 'DE', de);
   assert.ok(local.ok);
   assert.equal(local.e164, '+49301234567');

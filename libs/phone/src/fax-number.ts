@@ -1,16 +1,12 @@
 import { getCountryCallingCode, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+import { costlyRefusal, dialPolicyRefusal, type DialPolicy } from './dial-policy.ts';
 
-export interface DialRules {
-  /** Country the gateway's lines are in (ISO 3166 alpha-2). */
-  country: string;
+/** The dial policy (what may be dialled) and how the line dials it. */
+export interface DialRules extends DialPolicy {
   /** Digits dialled first to get an outside line (a PBX's "9"); empty for none. */
   outsidePrefix: string;
   /** International access code; default by country (011 in the NANP, 00 elsewhere). */
   internationalPrefix?: string;
-  /** Numbers (E.164 with `*` wildcards, or /regex/) that may never be dialled. */
-  deny: string[];
-  /** When not empty, only numbers matching one of these may be dialled. */
-  allow: string[];
 }
 
 export type NumberResult =
@@ -32,15 +28,16 @@ export function parseFaxNumber(localPart: string, defaultCountry: string, rules:
   const candidates = digits.startsWith('+') ? [digits] : [digits, `+${digits}`];
   for (const c of candidates) {
     const pn = parsePhoneNumberFromString(c, country);
+    // Costly ranges are refused before validity: libphonenumber's metadata lags the ranges
+    // carriers open (and has no plan at all for reserved codes), and "invalid" must not become
+    // "dialled" once the metadata catches up.
+    const costly = costlyRefusal(pn?.number ?? (c.startsWith('+') ? c : ''), rules);
+    if (costly) return { ok: false, reason: 'denied', detail: costly };
     if (!pn || !pn.isPossible()) continue;
     if (!pn.isValid() && !isFictionalTestNumber(pn.number)) continue;
-    const type = pn.getType();
-    if (type === 'PREMIUM_RATE' || type === 'SHARED_COST' || type === 'PAGER') {
-      return { ok: false, reason: 'denied', detail: `${pn.number} is a ${type.toLowerCase().replace('_', '-')} number` };
-    }
     const e164 = pn.number;
-    if (rules.allow.length > 0 && !rules.allow.some((p) => matchesPattern(e164, p))) return { ok: false, reason: 'denied', detail: `${e164} is not in the allowed number list` };
-    if (rules.deny.some((p) => matchesPattern(e164, p))) return { ok: false, reason: 'denied', detail: `${e164} is in the denied number list` };
+    const refusal = dialPolicyRefusal(e164, rules);
+    if (refusal) return { ok: false, reason: 'denied', detail: refusal };
     return { ok: true, e164, dialString: toDialString(e164, rules), country: pn.country };
   }
   return { ok: false, reason: 'invalid', detail: `"${localPart}" is not a valid phone number${digits.startsWith('+') ? '' : ` for ${country}`}` };
@@ -75,12 +72,4 @@ export function toDialString(e164: string, rules: DialRules): string {
 
 function countryCallingCode(country: CountryCode): string {
   return getCountryCallingCode(country);
-}
-
-/** `*` matches any digits; `/.../` is a regular expression on the E.164 form. */
-export function matchesPattern(e164: string, pattern: string): boolean {
-  const p = pattern.trim();
-  if (p.startsWith('/') && p.endsWith('/') && p.length > 2) return new RegExp(p.slice(1, -1)).test(e164);
-  const re = new RegExp(`^${p.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '\\d*')}$`);
-  return re.test(e164);
 }

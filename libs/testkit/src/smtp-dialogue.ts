@@ -6,9 +6,10 @@ export interface SmtpReply { code: number; text: string }
  * Speaks SMTP line by line and returns each reply, so a test can see exactly which command was
  * refused with which code and sentence (swaks and nodemailer hide the per-command replies).
  * `commands` are sent one at a time after the greeting; `DATA` content is sent as given.
+ * `localAddress` picks the client's address (e.g. 127.0.0.2, to look like another host).
  */
-export async function smtpDialogue(port: number, commands: string[], host = '127.0.0.1'): Promise<SmtpReply[]> {
-  const sock = createConnection({ port, host });
+export async function smtpDialogue(port: number, commands: string[], host = '127.0.0.1', localAddress?: string): Promise<SmtpReply[]> {
+  const sock = createConnection({ port, host, ...(localAddress ? { localAddress } : {}) });
   sock.setEncoding('utf8');
   let buffer = '';
   const pending: Array<(r: SmtpReply) => void> = [];

@@ -1,4 +1,5 @@
 import { z, bool, duration, int } from '@faxgate/config';
+import { dialFields } from '@faxgate/phone';
 
 export const dispatchSchema = z.object({
   FAXGATE_DISPATCH_POOL: z.string().regex(/^[a-z0-9][a-z0-9-]{0,40}$/).default('sim').describe('Line pool that transmissions go to (the node daemons serving it share its calls queue).'),
@@ -9,5 +10,7 @@ export const dispatchSchema = z.object({
   FAXGATE_RETRY_MAX_TRIES: int(3, 1, 1000).describe('Most calls that reached a fax machine and failed (HylaFAX MaxTries: 3).'),
   FAXGATE_RETRY_RESUME: bool(true).describe('After a call fails mid-fax, send only the pages the receiver has not confirmed.'),
   FAXGATE_DISPATCH_CONCURRENCY: int(10, 1, 1000).describe('Scheduling decisions one dispatch process makes at once.'),
+  // The dial policy again: a fax accepted under a looser configuration is checked before its first call.
+  ...dialFields,
 });
 export type DispatchConfig = z.output<typeof dispatchSchema>;

@@ -1,5 +1,6 @@
 import { UnrecoverableError, createWorker } from '@faxgate/queue';
 import { describeError } from '@faxgate/errors';
+import { dialPolicyRefusal, dialRulesFromConfig } from '@faxgate/phone';
 import type { AttemptRecord } from '@faxgate/store';
 import type { RoleContext } from '@faxgate/runtime';
 import type { DispatchConfig } from './config.ts';
@@ -20,7 +21,19 @@ export function createDispatchWorker(ctx: RoleContext, config: DispatchConfig) {
     resume: config.FAXGATE_RETRY_RESUME,
   };
   const pool = config.FAXGATE_DISPATCH_POOL;
+  const dialRules = dialRulesFromConfig(config);
   const { records, queues } = ctx;
+
+  /** Counts the recipient as finished and, when it was the last one, closes the fax. */
+  const finishRecipient = async (faxId: string, recipient: number) => {
+    const finished = await records.markRecipientFinished(faxId, recipient);
+    const fax = await records.getFax(faxId);
+    if (fax && finished >= fax.recipientCount) {
+      const states = await Promise.all(Array.from({ length: fax.recipientCount }, (_, i) => records.getRecipient(faxId, i)));
+      const allSent = states.every((s) => s?.state === 'sent');
+      await records.updateFax(faxId, { state: allSent ? 'done' : 'failed', finishedAt: new Date().toISOString() });
+    }
+  };
 
   return createWorker(
     'dispatch',
@@ -29,6 +42,17 @@ export function createDispatchWorker(ctx: RoleContext, config: DispatchConfig) {
         const r = await records.getRecipient(faxId, recipient);
         if (!r) throw new UnrecoverableError(describeError('RECORD_MISSING'));
         if (r.state === 'sent' || r.state === 'failed' || r.attempts > 0) return;
+        // The same dial policy as ingest's RCPT check, under this process's configuration: a
+        // number the policy no longer allows is never dialled, and the sender is told why.
+        const refusal = dialPolicyRefusal(r.number, dialRules);
+        if (refusal) {
+          await records.updateRecipient(faxId, recipient, { state: 'failed', errorCode: 'RCPT_NUMBER_DENIED', reason: `${describeError('RCPT_NUMBER_DENIED')} (${refusal})`, finishedAt: new Date().toISOString() });
+          await queues.add('result-mail', { faxId, recipient });
+          await records.event(faxId, 'failed', refusal, recipient);
+          ctx.metrics.faxResults.inc({ result: 'failed' });
+          await finishRecipient(faxId, recipient);
+          return;
+        }
         await records.updateRecipient(faxId, recipient, { pool });
         await queues.add('place-call', { faxId, recipient, attempt: 1, fromPage: 1 }, { pool });
         await records.event(faxId, 'queued for a line', `pool ${pool}`, recipient);
@@ -71,13 +95,7 @@ export function createDispatchWorker(ctx: RoleContext, config: DispatchConfig) {
           if (await records.claimAttemptHandling(faxId, recipient, attempt, new Date().toISOString())) {
             ctx.metrics.faxResults.inc({ result: next.state });
           }
-          const finished = await records.markRecipientFinished(faxId, recipient);
-          const fax = await records.getFax(faxId);
-          if (fax && finished >= fax.recipientCount) {
-            const states = await Promise.all(Array.from({ length: fax.recipientCount }, (_, i) => records.getRecipient(faxId, i)));
-            const allSent = states.every((s) => s?.state === 'sent');
-            await records.updateFax(faxId, { state: allSent ? 'done' : 'failed', finishedAt: new Date().toISOString() });
-          }
+          await finishRecipient(faxId, recipient);
           return;
         }
         await records.claimAttemptHandling(faxId, recipient, attempt, new Date().toISOString());

@@ -3,6 +3,7 @@ import { FaxRecords } from '@faxgate/store';
 import { ingestSchema } from './config.ts';
 import { createSmtpListener } from './smtp-listener.ts';
 import { takeInMessage } from './message-intake.ts';
+import { accessSummary } from './access-summary.ts';
 
 /** ingest: the SMTP server that turns mail to fax addresses into queued faxes. */
 export const ingestRole = defineRole({
@@ -17,24 +18,27 @@ export const ingestRole = defineRole({
       metrics: ctx.metrics,
       intake: (input) => takeInMessage(input, { blobs: ctx.blobs, records, queues: ctx.requestQueues }),
     });
+    const access = accessSummary(config);
     let port = config.FAXGATE_SMTP_PORT;
     return {
       async start() {
         await new Promise<void>((resolve, reject) => {
           server.once('error', reject);
-          server.listen(config.FAXGATE_SMTP_PORT, config.FAXGATE_SMTP_HOST, () => {
+          server.listen(config.FAXGATE_SMTP_PORT, access.listenHost, () => {
             server.off('error', reject);
             port = (server.server.address() as { port: number }).port;
             resolve();
           });
         });
         server.on('error', (err) => ctx.log.warn({ err: err.message }, 'smtp error'));
+        ctx.log.info({ listen: `${access.listenHost}:${port}` }, access.senders);
+        ctx.log.info(access.dial);
       },
       async stop() {
         // close() stops accepting and waits for open sessions to end.
         await new Promise<void>((resolve) => server.close(() => resolve()));
       },
-      describe: () => [`smtp      ${config.FAXGATE_SMTP_HOST}:${port}  (fax domains: ${config.FAXGATE_FAX_DOMAINS.join(', ')})`],
+      describe: () => [`smtp      ${access.listenHost}:${port}  (fax domains: ${config.FAXGATE_FAX_DOMAINS.join(', ')})`, access.senders, access.dial],
       smtpPort: () => port,
     } as import('@faxgate/runtime').RoleInstance & { smtpPort(): number };
   },

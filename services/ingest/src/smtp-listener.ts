@@ -8,6 +8,7 @@ import type { IngestConfig } from './config.ts';
 import { SenderPolicy } from './sender-policy.ts';
 import { SmtpUsers } from './smtp-users.ts';
 import { checkRecipient } from './recipient-check.ts';
+import { dialRulesFromConfig } from '@faxgate/phone';
 import type { AcceptedRecipient, IntakeInput } from './message-intake.ts';
 
 type Session = SMTPServerSession & { faxRecipients?: Map<string, AcceptedRecipient> };
@@ -32,13 +33,7 @@ export function createSmtpListener(deps: SmtpListenerDeps): SMTPServer {
   const policy = new SenderPolicy({ allow: config.FAXGATE_SENDERS_ALLOW, deny: config.FAXGATE_SENDERS_DENY, networks: config.FAXGATE_SMTP_CLIENT_NETWORKS });
   const tls = config.FAXGATE_SMTP_TLS_CERT && config.FAXGATE_SMTP_TLS_KEY ? { cert: readFileSync(config.FAXGATE_SMTP_TLS_CERT), key: readFileSync(config.FAXGATE_SMTP_TLS_KEY) } : undefined;
   if (config.FAXGATE_SMTP_REQUIRE_AUTH && !users) throw new Error('FAXGATE_SMTP_REQUIRE_AUTH needs FAXGATE_SMTP_USERS_FILE');
-  const dialRules = {
-    country: config.FAXGATE_DEFAULT_COUNTRY,
-    outsidePrefix: config.FAXGATE_DIAL_OUTSIDE_PREFIX,
-    internationalPrefix: config.FAXGATE_DIAL_INTERNATIONAL_PREFIX,
-    deny: config.FAXGATE_DIAL_DENY,
-    allow: config.FAXGATE_DIAL_ALLOW,
-  };
+  const dialRules = dialRulesFromConfig(config);
 
   const refuse = (code: ErrorCode, detail?: string) => {
     const err = smtpError(code, detail);
@@ -72,7 +67,7 @@ export function createSmtpListener(deps: SmtpListenerDeps): SMTPServer {
       cb();
     },
     onRcptTo(address, session: Session, cb) {
-      if (!session.user && !policy.clientAllowed(session.remoteAddress)) return cb(refuse('CLIENT_DENIED', session.remoteAddress));
+      if (!session.user && !policy.clientAllowed(session.remoteAddress)) return cb(refuse('CLIENT_DENIED', `${session.remoteAddress} is not in the client networks of this gateway${users ? '; authenticate (AUTH) first' : ''}`));
       const sender = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
       const senderProblem = policy.checkSender(sender);
       if (senderProblem) return cb(refuse('SENDER_DENIED', senderProblem));

@@ -22,7 +22,7 @@ after(async () => {
 });
 
 async function startIngest(extra: Record<string, string> = {}) {
-  const env = testGatewayEnv({ redisUrl: redis.url, dataDir: '' }, { FAXGATE_FAX_DOMAINS: 'fax.test,fax2.test', ...extra });
+  const env = testGatewayEnv({ redisUrl: redis.url, dataDir: '' }, { FAXGATE_FAX_DOMAINS: 'fax.test,fax2.test', FAXGATE_DIAL_INTERNATIONAL: 'GB', ...extra });
   const prefix = env.FAXGATE_QUEUE_PREFIX;
   env.FAXGATE_DATA_DIR = join(dir.path, prefix);
   const gw = await runRoles([ingestRole as never], { env });
