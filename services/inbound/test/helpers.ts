@@ -1,8 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readTiff, type Bitmap } from '@faxgate/fax-image';
 import type { RunningGateway } from '@faxgate/runtime';
 import type { InboundView } from '@faxgate/store';
 import { waitUntil } from '@faxgate/testkit';
@@ -50,69 +49,4 @@ export async function finished(gw: RunningGateway, id: string, timeoutMs = 60_00
     const r = await api(gw, 'GET', `/api/v1/inbound/${id}`);
     return r.json.state === 'delivered' || r.json.state === 'failed' ? (r.json as InboundView) : undefined;
   }, timeoutMs, 50);
-}
-
-/** Pages of a PBM (P4) stream as bitmaps (1 = black, MSB first: the layout of ours). */
-export function readPbm(data: Buffer): Bitmap {
-  const header = /^P4\s+(?:#[^\n]*\n\s*)*(\d+)\s+(\d+)\s/.exec(data.subarray(0, 100).toString('latin1'));
-  if (!header) throw new Error('not a raw PBM');
-  const width = Number(header[1]);
-  const height = Number(header[2]);
-  const stride = (width + 7) >> 3;
-  return { width, height, stride, data: new Uint8Array(data.subarray(header[0].length, header[0].length + stride * height)) };
-}
-
-/** Ghostscript renders each PDF page at fax resolution to PBM: the judge of the PDF we mail. */
-export async function renderPdfPages(pdf: Uint8Array, dir: string, tag: string): Promise<Bitmap[]> {
-  const path = join(dir, `${tag}.pdf`);
-  await writeFile(path, pdf);
-  await run('gs', ['-q', '-dNOPAUSE', '-dBATCH', '-dSAFER', '-sDEVICE=pbmraw', '-r204x196', `-sOutputFile=${join(dir, `${tag}-%d.pbm`)}`, path]);
-  const files = (await readdir(dir)).filter((f) => f.startsWith(`${tag}-`) && f.endsWith('.pbm')).sort((a, b) => Number(/-(\d+)\.pbm$/.exec(a)![1]) - Number(/-(\d+)\.pbm$/.exec(b)![1]));
-  return Promise.all(files.map(async (f) => readPbm(await readFile(join(dir, f)))));
-}
-
-/** libtiff decodes the TIFF (`tiffcp -c none`); we only split the uncompressed strips into pages. */
-export async function decodeTiffWithLibtiff(tiff: Uint8Array, dir: string, tag: string): Promise<Bitmap[]> {
-  const src = join(dir, `${tag}.tif`);
-  const out = join(dir, `${tag}-none.tif`);
-  await writeFile(src, tiff);
-  await run('tiffcp', ['-c', 'none', src, out]);
-  return readTiff(await readFile(out)).map((p) => {
-    if (p.compression !== 'none') throw new Error(`tiffcp left ${p.compression}`);
-    return p.decode();
-  });
-}
-
-/** Pixels that differ between two bitmaps of the same size. */
-export function differingPixels(a: Bitmap, b: Bitmap): number {
-  if (a.width !== b.width || a.height !== b.height) return Number.POSITIVE_INFINITY;
-  let n = 0;
-  for (let y = 0; y < a.height; y++) {
-    for (let x = 0; x < a.stride; x++) {
-      let v = a.data[y * a.stride + x] ^ b.data[y * b.stride + x];
-      if (x === a.stride - 1 && a.width % 8) v &= (0xff00 >> (a.width % 8)) & 0xff;
-      while (v) {
-        n += v & 1;
-        v >>= 1;
-      }
-    }
-  }
-  return n;
-}
-
-export function blackPixels(b: Bitmap): number {
-  let n = 0;
-  for (const byte of b.data) for (let v = byte; v; v >>= 1) n += v & 1;
-  return n;
-}
-
-/** Rows that differ anywhere between two bitmaps of the same size. */
-export function differingRows(a: Bitmap, b: Bitmap): number {
-  let n = 0;
-  for (let y = 0; y < a.height; y++) {
-    const ra = a.data.subarray(y * a.stride, (y + 1) * a.stride);
-    const rb = b.data.subarray(y * b.stride, (y + 1) * b.stride);
-    if (ra.some((v, i) => v !== rb[i])) n++;
-  }
-  return n;
 }

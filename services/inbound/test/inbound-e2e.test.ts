@@ -5,13 +5,13 @@ import { readTiff } from '@faxgate/fax-image';
 import { join, resolve } from 'node:path';
 import * as mupdf from 'mupdf';
 import { runRoles, type RunningGateway, type RoleDefinition } from '@faxgate/runtime';
-import { startRedis, startSmtpSink, testGatewayEnv, tempDir, waitUntil, type SmtpSink, type TempDir, type TestRedis } from '@faxgate/testkit';
+import { blackPixels, decodeTiffWithLibtiff, differingPixels, differingRows, renderPdfPages, startRedis, startSmtpSink, testGatewayEnv, tempDir, waitUntil, type SmtpSink, type TempDir, type TestRedis } from '@faxgate/testkit';
 import { consoleRole } from '@faxgate/console';
 import { notifierRole } from '@faxgate/notifier';
 import { nodeRole } from '@faxgate/node';
 import { inboundRole } from '../src/index.ts';
 import type { DirectorySource } from '../src/directory-source.ts';
-import { TOKEN, api, blackPixels, decodeTiffWithLibtiff, differingPixels, differingRows, finished, makeFaxTiff, offerCall, renderPdfPages, run } from './helpers.ts';
+import { TOKEN, api, finished, makeFaxTiff, offerCall, run } from './helpers.ts';
 
 const DIRECTORY = `# test directory
 unaddressed: faxadmin@example.com
