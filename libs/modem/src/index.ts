@@ -3,3 +3,4 @@ export {};
 export * from './g711.ts';
 export * from './tones.ts';
 export * from './hdlc.ts';
+export * from './v21.ts';
