@@ -8,3 +8,4 @@ export * from './fax-judges.ts';
 export * from './gateway-env.ts';
 export * from './raster-judge.ts';
 export * from './smtp-session.ts';
+export * from './test-gateway.ts';

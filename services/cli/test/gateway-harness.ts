@@ -1,60 +1,33 @@
 import { join } from 'node:path';
 import { runRoles, type RunningGateway } from '@faxgate/runtime';
-import { startRedis, startSmtpSink, tempDir, testGatewayEnv, type SmtpSink, type TempDir, type TestRedis } from '@faxgate/testkit';
+import { startTestGateway as startGateway, type TestGateway as Harness } from '@faxgate/testkit';
 import { resolveRoles } from '../src/roles.ts';
 
-export interface TestGateway {
-  gw: RunningGateway;
-  env: Record<string, string>;
+/** The testkit's gateway harness with the CLI's roles, and the SMTP port of its ingest role. */
+export interface TestGateway extends Omit<Harness<RunningGateway>, 'restart'> {
   smtpPort: number;
-  dataDir: string;
-  sink: SmtpSink;
-  redis: TestRedis;
-  dir: TempDir;
-  /** Stops the gateway only (Redis, sink and files stay for a restart). */
-  stopGateway(): Promise<void>;
-  /** Starts the roles again with the same environment. */
+  /** Starts the named roles again with the same environment. */
   restart(roles?: string[]): Promise<RunningGateway>;
-  dispose(): Promise<void>;
 }
 
 /**
- * A whole gateway in this process: a private Redis, a real SMTP server as smarthost, a temp
- * data directory, its own queue prefix, free ports, and the simulated line running 1000× fast.
+ * A whole gateway in this process (the testkit's harness: private Redis, SMTP sink as
+ * smarthost, temp data directory, own queue prefix, free ports, simulated line 1000× fast),
+ * with the roles resolved by name as `faxgate run` does.
  */
 export async function startTestGateway(extra: Record<string, string> = {}, roles = ['all']): Promise<TestGateway> {
-  const redis = await startRedis();
-  const sink = await startSmtpSink();
-  const dir = await tempDir('faxgate-e2e');
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '',
-    ...testGatewayEnv(
-      { redisUrl: redis.url, dataDir: dir.path, smarthost: sink.url },
-      { FAXGATE_FAX_DOMAINS: 'fax.test', FAXGATE_CONSOLE_PASSWORD: 'console-pass', FAXGATE_CONSOLE_TOKEN: 'test-token', ...extra },
-    ),
-  };
-  let gw = await runRoles(await resolveRoles(roles), { env });
-  const t: TestGateway = {
-    gw,
-    env,
-    smtpPort: smtpPortOf(gw),
-    dataDir: dir.path,
-    sink,
-    redis,
-    dir,
-    stopGateway: () => t.gw.stop(),
-    async restart(r = roles) {
-      gw = await runRoles(await resolveRoles(r), { env });
-      t.gw = gw;
-      t.smtpPort = smtpPortOf(gw);
-      return gw;
-    },
-    async dispose() {
-      await t.gw.stop();
-      await sink.close();
-      await redis.dispose();
-      await dir.remove();
-    },
+  const byName = (names: string[]) => async (env: Record<string, string>) => runRoles(await resolveRoles(names), { env });
+  const h = await startGateway(byName(roles), {
+    label: 'faxgate-e2e',
+    env: { FAXGATE_FAX_DOMAINS: 'fax.test', FAXGATE_CONSOLE_PASSWORD: 'console-pass', FAXGATE_CONSOLE_TOKEN: 'test-token', ...extra },
+  });
+  const restartHarness = h.restart.bind(h);
+  const t = h as unknown as TestGateway;
+  t.smtpPort = smtpPortOf(h.gw);
+  t.restart = async (names = roles) => {
+    const gw = await restartHarness(byName(names));
+    t.smtpPort = smtpPortOf(gw);
+    return gw;
   };
   return t;
 }
