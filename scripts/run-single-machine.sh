@@ -24,4 +24,7 @@ else
   for _ in $(seq 50); do redis_answers && break; sleep 0.1; done
   redis_answers || { echo "faxgate: redis-server did not start; see $dir/redis.log" >&2; exit 1; }
 fi
+if [ -z "${FAXGATE_CONSOLE_PASSWORD:-}" ]; then
+  echo "faxgate: console user ${FAXGATE_CONSOLE_USER:-admin}, password in $data/console-password (generated at the first start; set FAXGATE_CONSOLE_PASSWORD to choose one)"
+fi
 exec "$root/faxgate" run all

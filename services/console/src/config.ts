@@ -1,11 +1,13 @@
 import { z, optionalString } from '@faxgate/config';
 import { directoryFields } from '@faxgate/inbound';
+import { authThrottleFields } from '@faxgate/runtime';
 
 export const consoleSchema = z.object({
   ...directoryFields,
   FAXGATE_CONSOLE_USER: z.string().default('admin').describe('User name for basic auth on the console (Bull Board and the REST API).'),
-  FAXGATE_CONSOLE_PASSWORD: optionalString().describe('Password for basic auth on the console. Unset (and no token): a random one is generated and printed at start.'),
+  FAXGATE_CONSOLE_PASSWORD: optionalString().describe('Password for basic auth on the console. Unset (and no token): a random one is generated and written to `$FAXGATE_DATA_DIR/console-password` (mode 600, kept across restarts); the start-up lines say where.'),
   FAXGATE_CONSOLE_TOKEN: optionalString().describe('Bearer token accepted by the console (for scripts and the CLI), in addition to basic auth.'),
+  ...authThrottleFields,
   FAXGATE_CONSOLE_POOLS: z.string().default('sim').describe('Line pools whose call queues the console shows (comma list); pools found in Redis are added.'),
 });
 export type ConsoleConfig = z.output<typeof consoleSchema>;

@@ -1,15 +1,32 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { clientKey, type AuthThrottle } from '@faxgate/runtime';
 
-/** Basic auth (people in a browser) or a bearer token (scripts) for the console's routes. */
-export function consoleAuth(opts: { user: string; password: string; token?: string }) {
+/**
+ * Basic auth (people in a browser) or a bearer token (scripts) for the console's routes. Wrong
+ * credentials go through the password throttle: each failure from an address is answered later
+ * than the one before, and too many lock the address out (429 with Retry-After).
+ */
+export function consoleAuth(opts: { user: string; password: string; token?: string; throttle: AuthThrottle }) {
   const digest = (s: string) => createHash('sha256').update(s).digest();
   const wantBasic = digest(`${opts.user}:${opts.password}`);
   const wantToken = opts.token ? digest(opts.token) : undefined;
+  const { throttle } = opts;
   return async (req: FastifyRequest, reply: FastifyReply) => {
     const h = req.headers.authorization ?? '';
-    if (h.startsWith('Basic ') && timingSafeEqual(digest(Buffer.from(h.slice(6), 'base64').toString()), wantBasic)) return;
-    if (wantToken && h.startsWith('Bearer ') && timingSafeEqual(digest(h.slice(7)), wantToken)) return;
+    const client = clientKey(req.ip);
+    const presented = h.startsWith('Basic ') || h.startsWith('Bearer ');
+    if (presented) {
+      const locked = throttle.lockedFor(client);
+      if (locked > 0) {
+        reply.header('retry-after', String(Math.ceil(locked / 1000)));
+        return reply.code(429).send({ error: 'too many failed authentication attempts; try again later' });
+      }
+      if (h.startsWith('Basic ') && timingSafeEqual(digest(Buffer.from(h.slice(6), 'base64').toString()), wantBasic)) return void throttle.succeed(client);
+      if (wantToken && h.startsWith('Bearer ') && timingSafeEqual(digest(h.slice(7)), wantToken)) return void throttle.succeed(client);
+      throttle.fail(client);
+      await new Promise((r) => setTimeout(r, throttle.delayFor(client)));
+    }
     reply.header('www-authenticate', 'Basic realm="faxgate console"');
     return reply.code(401).send({ error: 'authentication required' });
   };

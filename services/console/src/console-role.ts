@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { QUEUES, callQueueName } from '@faxgate/queue';
-import { defineRole } from '@faxgate/runtime';
+import { AuthThrottle, defineRole } from '@faxgate/runtime';
 import { consoleSchema } from './config.ts';
 import { consoleAuth } from './console-auth.ts';
+import { crossSiteGuard } from './cross-site-guard.ts';
 import { registerFaxRoutes } from './fax-routes.ts';
 import { registerBullBoard } from './bull-board.ts';
 import { registerLineStatusRoutes } from './line-status-routes.ts';
@@ -13,9 +16,10 @@ export const consoleRole = defineRole({
   name: 'console',
   schema: consoleSchema,
   async build(ctx, config) {
-    const generated = !config.FAXGATE_CONSOLE_PASSWORD;
-    const password = config.FAXGATE_CONSOLE_PASSWORD ?? randomBytes(12).toString('base64url');
-    const auth = consoleAuth({ user: config.FAXGATE_CONSOLE_USER, password, token: config.FAXGATE_CONSOLE_TOKEN });
+    const passwordFile = join(resolve(ctx.base.FAXGATE_DATA_DIR), 'console-password');
+    const password = config.FAXGATE_CONSOLE_PASSWORD ?? (await generatedPassword(passwordFile));
+    const throttle = new AuthThrottle({ maxFailures: config.FAXGATE_AUTH_MAX_FAILURES, lockoutMs: config.FAXGATE_AUTH_LOCKOUT });
+    const auth = consoleAuth({ user: config.FAXGATE_CONSOLE_USER, password, token: config.FAXGATE_CONSOLE_TOKEN, throttle });
     const pools = new Set(config.FAXGATE_CONSOLE_POOLS.split(',').map((s) => s.trim()).filter(Boolean));
     // Pools that have ever had calls are found by their queue's meta key.
     const prefix = ctx.base.FAXGATE_QUEUE_PREFIX;
@@ -27,6 +31,7 @@ export const consoleRole = defineRole({
     }
     const names = [...Object.values(QUEUES), ...[...pools].map(callQueueName)];
     await ctx.http.register(async (scope) => {
+      scope.addHook('onRequest', crossSiteGuard);
       scope.addHook('onRequest', auth);
       registerFaxRoutes(scope, ctx.records);
       registerLineStatusRoutes(scope, ctx);
@@ -36,7 +41,24 @@ export const consoleRole = defineRole({
     return {
       async start() {},
       async stop() {},
-      describe: () => [`console   /queues (Bull Board), /api/v1 — user ${config.FAXGATE_CONSOLE_USER}${generated ? `, password ${password} (generated; set FAXGATE_CONSOLE_PASSWORD)` : ''}`],
+      describe: () => [`console   /queues (Bull Board), /api/v1 — user ${config.FAXGATE_CONSOLE_USER}${config.FAXGATE_CONSOLE_PASSWORD ? '' : `, password in ${passwordFile} (generated; set FAXGATE_CONSOLE_PASSWORD)`}`],
     };
   },
 });
+
+/**
+ * The generated console password: read from its file when an earlier start made one, else made
+ * and written there with mode 600. It is never printed (logs and terminals are read by others).
+ */
+async function generatedPassword(file: string): Promise<string> {
+  const existing = await readFile(file, 'utf8').then((t) => t.trim(), () => '');
+  if (existing) {
+    await chmod(file, 0o600);
+    return existing;
+  }
+  const password = randomBytes(12).toString('base64url');
+  await mkdir(resolve(file, '..'), { recursive: true });
+  await writeFile(file, `${password}\n`, { mode: 0o600 });
+  await chmod(file, 0o600);
+  return password;
+}
