@@ -4,3 +4,7 @@ export * from './g711.ts';
 export * from './tones.ts';
 export * from './hdlc.ts';
 export * from './v21.ts';
+export type { GetBit, ModemTransmitter, ModemReceiver, ModemReceiverEvents, SignalQuality } from './qam-types.ts';
+export { V29Transmitter, type V29TransmitterOptions } from './v29-tx.ts';
+export { V29Receiver, type V29ReceiverOptions } from './v29-rx.ts';
+export type { V29Rate } from './v29-constellation.ts';

@@ -1,0 +1,93 @@
+// Carrier oscillator and phase-locked loop shared by the fast modems (V.27 ter, V.29, V.17).
+
+const RATE = 8000;
+
+/** cos/sin of 2π·i/8000: a whole-hertz carrier at 8 kHz is then exact and periodic. */
+const COS = new Float64Array(RATE);
+const SIN = new Float64Array(RATE);
+for (let i = 0; i < RATE; i++) {
+  COS[i] = Math.cos((2 * Math.PI * i) / RATE);
+  SIN[i] = Math.sin((2 * Math.PI * i) / RATE);
+}
+
+/** A whole-hertz oscillator at 8000 samples/s (V.29's 1700 Hz, V.27 ter's and V.17's 1800 Hz). */
+export class CarrierOscillator {
+  private index = 0;
+  cos = 1;
+  sin = 0;
+  private readonly hz: number;
+
+  constructor(hz: number) {
+    if (!Number.isInteger(hz) || hz <= 0 || hz >= RATE / 2) throw new RangeError(`carrier ${hz} Hz is not a whole frequency below 4 kHz`);
+    this.hz = hz;
+  }
+
+  /** Moves to the next sample; `cos` and `sin` then hold the carrier's value at that sample. */
+  step(): void {
+    this.cos = COS[this.index];
+    this.sin = SIN[this.index];
+    this.index += this.hz;
+    if (this.index >= RATE) this.index -= RATE;
+  }
+
+  reset(): void {
+    this.index = 0;
+  }
+}
+
+/**
+ * Decision-directed second-order carrier phase loop, run once per symbol after the equaliser:
+ * the symbol is rotated by −phase, compared with its decision, and the angle between them
+ * drives the phase and the frequency (radians per symbol).
+ */
+export class CarrierLoop {
+  phase = 0;
+  freq = 0;
+  alpha: number;
+  beta: number;
+
+  constructor(alpha: number) {
+    this.alpha = alpha;
+    this.beta = (alpha * alpha) / 4;
+  }
+
+  setGain(alpha: number): void {
+    this.alpha = alpha;
+    this.beta = (alpha * alpha) / 4;
+  }
+
+  reset(): void {
+    this.phase = 0;
+    this.freq = 0;
+  }
+
+  /** Angle error of received (zr, zi) against decision (dr, di); updates the loop. */
+  update(zr: number, zi: number, dr: number, di: number): void {
+    const m = dr * dr + di * di;
+    if (m === 0) return;
+    // z ≈ d·e^{jε}: Im(z·conj(d))/|d|² ≈ ε for small ε.
+    let e = (zi * dr - zr * di) / m;
+    if (e > 0.5) e = 0.5;
+    else if (e < -0.5) e = -0.5;
+    this.freq += this.beta * e;
+    this.phase += this.alpha * e;
+  }
+
+  /** Advances by one symbol's worth of frequency; keeps the phase in (−π, π]. */
+  advance(): void {
+    this.phase += this.freq;
+    if (this.phase > Math.PI) this.phase -= 2 * Math.PI;
+    else if (this.phase <= -Math.PI) this.phase += 2 * Math.PI;
+  }
+}
+
+/** G.711's reference: a sine of full-scale peak (±32768 linear) is +3.14 dBm0. */
+export function rmsForDbm0(dbm0: number): number {
+  return (32768 / Math.SQRT2) * 10 ** ((dbm0 - 3.14) / 20);
+}
+
+/** Level in dBm0 of a mean-square value of 16-bit linear samples. */
+export function dbm0ForMeanSquare(meanSquare: number): number {
+  if (meanSquare <= 0) return -Infinity;
+  return 10 * Math.log10(meanSquare / ((32768 * 32768) / 2)) + 3.14;
+}

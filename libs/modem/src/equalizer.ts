@@ -1,0 +1,72 @@
+// Adaptive complex equaliser for the fast modems: fractionally spaced (T/2) transversal filter
+// adapted by normalised LMS, first on the training sequence, then decision-directed.
+
+export class ComplexEqualizer {
+  readonly taps: number;
+  private readonly cRe: Float64Array;
+  private readonly cIm: Float64Array;
+  /** Delay line written twice (at i and i + taps) so the window is always contiguous. */
+  private readonly xRe: Float64Array;
+  private readonly xIm: Float64Array;
+  private pos = 0;
+  outRe = 0;
+  outIm = 0;
+
+  constructor(taps: number) {
+    this.taps = taps;
+    this.cRe = new Float64Array(taps);
+    this.cIm = new Float64Array(taps);
+    this.xRe = new Float64Array(2 * taps);
+    this.xIm = new Float64Array(2 * taps);
+    this.reset();
+  }
+
+  /** Clears the delay line and sets the filter to a pure delay of half its length. */
+  reset(): void {
+    this.cRe.fill(0);
+    this.cIm.fill(0);
+    this.cRe[this.taps >> 1] = 1;
+    this.xRe.fill(0);
+    this.xIm.fill(0);
+    this.pos = 0;
+  }
+
+  /** Shifts one T/2 sample into the delay line. */
+  push(re: number, im: number): void {
+    this.pos = this.pos === 0 ? this.taps - 1 : this.pos - 1;
+    this.xRe[this.pos] = re;
+    this.xIm[this.pos] = im;
+    this.xRe[this.pos + this.taps] = re;
+    this.xIm[this.pos + this.taps] = im;
+  }
+
+  /** Computes the output for the current delay line into outRe/outIm. */
+  run(): void {
+    const { cRe, cIm, xRe, xIm, taps, pos } = this;
+    let re = 0;
+    let im = 0;
+    for (let i = 0; i < taps; i++) {
+      const a = xRe[pos + i];
+      const b = xIm[pos + i];
+      re += cRe[i] * a - cIm[i] * b;
+      im += cRe[i] * b + cIm[i] * a;
+    }
+    this.outRe = re;
+    this.outIm = im;
+  }
+
+  /** Normalised LMS step towards an output error (eRe, eIm) = wanted − outRe/outIm. */
+  adapt(eRe: number, eIm: number, mu: number): void {
+    const { cRe, cIm, xRe, xIm, taps, pos } = this;
+    let p = 1e-6;
+    for (let i = 0; i < taps; i++) p += xRe[pos + i] * xRe[pos + i] + xIm[pos + i] * xIm[pos + i];
+    const gr = (mu * eRe) / p;
+    const gi = (mu * eIm) / p;
+    for (let i = 0; i < taps; i++) {
+      const a = xRe[pos + i];
+      const b = -xIm[pos + i];
+      cRe[i] += gr * a - gi * b;
+      cIm[i] += gr * b + gi * a;
+    }
+  }
+}

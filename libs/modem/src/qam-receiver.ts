@@ -1,0 +1,220 @@
+// Receiver machinery shared by the fast modems (V.27 ter, V.29, V.17): energy detection,
+// demodulation with a fixed carrier, a root-raised-cosine matched filter evaluated at the
+// sampling instants chosen by Gardner timing recovery (T/2 samples), automatic gain, a
+// fractionally spaced LMS equaliser and a decision-directed carrier loop. Each modem supplies
+// the symbol stage: what the training sequence looks like and how symbols become bits.
+import { CarrierLoop, CarrierOscillator, dbm0ForMeanSquare, rmsForDbm0 } from './carrier.ts';
+import { ComplexEqualizer } from './equalizer.ts';
+import { rootRaisedCosine } from './filters.ts';
+import type { ModemReceiver, ModemReceiverEvents, SignalQuality } from './qam-types.ts';
+import { GardnerTiming } from './timing-recovery.ts';
+
+const RATE = 8000;
+const RING = 512;
+const MASK = RING - 1;
+/** Matched-filter table resolution: steps per input sample. */
+const Q = 64;
+
+export interface QamReceiverOptions {
+  baud: number;
+  carrierHz: number;
+  rolloff: number;
+  /** Matched filter length in symbols. */
+  span: number;
+  /** Equaliser length in T/2 taps. */
+  taps: number;
+  /** Mean energy of the symbols the gain is measured on (the start of the training). */
+  trainingEnergy: number;
+  /** Mean energy of the data constellation (for the SNR figure). */
+  dataEnergy: number;
+  /** Energy detector thresholds, dBm0. */
+  onDbm0?: number;
+  offDbm0?: number;
+}
+
+/** Symbols after signal detection at which the gain is measured (timing has settled). */
+const AGC_FROM = 24;
+const AGC_SYMBOLS = 16;
+
+export abstract class QamReceiverCore implements ModemReceiver {
+  protected readonly events: ModemReceiverEvents;
+  protected readonly eq: ComplexEqualizer;
+  protected readonly loop = new CarrierLoop(0.1);
+  protected readonly timing = new GardnerTiming(0.05, 0.0001);
+  private readonly sps: number;
+  private readonly osc: CarrierOscillator;
+  private readonly ringRe = new Float64Array(RING);
+  private readonly ringIm = new Float64Array(RING);
+  private readonly mf: Float64Array;
+  private readonly half: number;
+  private readonly onLevel: number;
+  private readonly offLevel: number;
+  private readonly trainingEnergy: number;
+  protected readonly dataEnergy: number;
+  private n = 0;
+  private power = 0;
+  private active = false;
+  private tNext = 0;
+  private onTime = false;
+  private havePrev = false;
+  private pr = 0;
+  private pi = 0;
+  private mr = 0;
+  private mi = 0;
+  private agc = 1;
+  private agcAcc = 0;
+  /** Symbols since the signal was detected. */
+  protected symbols = 0;
+  protected agcReady = false;
+  /** Running mean squared error of decided symbols, relative to the data energy. */
+  protected mse = 1;
+  protected reportedUp = false;
+  /** Decision for the current symbol, set by the symbol stage. */
+  protected dRe = 0;
+  protected dIm = 0;
+  /** LMS step for this symbol (0: no adaptation); whether the carrier loop follows it. */
+  protected mu = 0;
+  protected track = false;
+
+  constructor(o: QamReceiverOptions, events: ModemReceiverEvents) {
+    this.events = events;
+    this.sps = RATE / o.baud;
+    this.osc = new CarrierOscillator(o.carrierHz);
+    this.half = Math.ceil((o.span / 2) * this.sps);
+    this.mf = new Float64Array(2 * this.half * Q + 1);
+    for (let k = 0; k < this.mf.length; k++) {
+      this.mf[k] = rootRaisedCosine((k / Q - this.half) / this.sps, o.rolloff) / this.sps;
+    }
+    this.eq = new ComplexEqualizer(o.taps);
+    this.trainingEnergy = o.trainingEnergy;
+    this.dataEnergy = o.dataEnergy;
+    const on = rmsForDbm0(o.onDbm0 ?? -39);
+    const off = rmsForDbm0(o.offDbm0 ?? -44);
+    this.onLevel = on * on;
+    this.offLevel = off * off;
+  }
+
+  /** The symbol stage: (zr, zi) is the equalised, carrier-corrected symbol. */
+  protected abstract symbol(zr: number, zi: number): void;
+  /** A new signal starts: the stage goes back to waiting for its training. */
+  protected abstract restart(): void;
+
+  quality(): SignalQuality {
+    return {
+      powerDbm0: dbm0ForMeanSquare(this.power),
+      snrDb: -10 * Math.log10(Math.max(this.mse, 1e-9)),
+      mse: this.mse,
+    };
+  }
+
+  protected carrierUp(): void {
+    if (this.reportedUp) return;
+    this.reportedUp = true;
+    this.events.carrier?.(true);
+  }
+
+  private start(): void {
+    this.active = true;
+    this.tNext = this.n + this.half;
+    this.onTime = false;
+    this.havePrev = false;
+    this.agc = 1;
+    this.agcAcc = 0;
+    this.agcReady = false;
+    this.symbols = 0;
+    this.mse = 1;
+    this.eq.reset();
+    this.loop.reset();
+    this.loop.setGain(0.1);
+    this.timing.reset();
+    this.timing.setGains(0.05, 0.0001);
+    this.restart();
+  }
+
+  private stop(): void {
+    this.active = false;
+    if (this.reportedUp) {
+      this.reportedUp = false;
+      this.events.carrier?.(false);
+    }
+  }
+
+  receive(samples: Int16Array): void {
+    const { ringRe, ringIm, osc, mf, half } = this;
+    for (let j = 0; j < samples.length; j++) {
+      const x = samples[j];
+      this.power += (x * x - this.power) * (1 / 64);
+      osc.step();
+      const m = this.n & MASK;
+      ringRe[m] = 2 * x * osc.cos;
+      ringIm[m] = -2 * x * osc.sin;
+      if (!this.active) {
+        if (this.power > this.onLevel) this.start();
+      } else if (this.power < this.offLevel) {
+        this.stop();
+      }
+      if (this.active && this.n >= this.tNext + half) {
+        // Matched filter evaluated at the fractional instant tNext.
+        const t = this.tNext;
+        const first = Math.ceil(t - half);
+        let k = Math.round((t - first + half) * Q);
+        let re = 0;
+        let im = 0;
+        for (let i = first; k >= 0; i++, k -= Q) {
+          const h = mf[k];
+          re += ringRe[i & MASK] * h;
+          im += ringIm[i & MASK] * h;
+        }
+        this.tNext += (this.sps / 2) * (1 + this.timing.rate);
+        this.halfSymbol(re * this.agc, im * this.agc);
+      }
+      this.n++;
+    }
+  }
+
+  private halfSymbol(yr: number, yi: number): void {
+    this.eq.push(yr, yi);
+    if (!this.onTime) {
+      this.mr = yr;
+      this.mi = yi;
+      this.onTime = true;
+      return;
+    }
+    this.onTime = false;
+    if (this.havePrev) {
+      this.tNext += this.timing.update(this.pr, this.pi, this.mr, this.mi, yr, yi) * this.sps;
+    }
+    this.havePrev = true;
+    this.pr = yr;
+    this.pi = yi;
+    this.symbols++;
+    if (!this.agcReady && this.symbols > AGC_FROM) {
+      this.agcAcc += yr * yr + yi * yi;
+      if (this.symbols === AGC_FROM + AGC_SYMBOLS) {
+        this.agc = Math.sqrt(this.trainingEnergy / (this.agcAcc / AGC_SYMBOLS));
+        this.timing.rescale(this.agc);
+        this.pr *= this.agc;
+        this.pi *= this.agc;
+        this.agcReady = true;
+      }
+    }
+    this.eq.run();
+    const c = Math.cos(this.loop.phase);
+    const s = Math.sin(this.loop.phase);
+    const er = this.eq.outRe;
+    const ei = this.eq.outIm;
+    const zr = er * c + ei * s;
+    const zi = ei * c - er * s;
+    this.mu = 0;
+    this.track = false;
+    this.symbol(zr, zi);
+    if (this.mu > 0 || this.track) {
+      const xr = this.dRe - zr;
+      const xi = this.dIm - zi;
+      this.mse += 0.02 * ((xr * xr + xi * xi) / this.dataEnergy - this.mse);
+      if (this.track) this.loop.update(zr, zi, this.dRe, this.dIm);
+      if (this.mu > 0) this.eq.adapt(xr * c - xi * s, xi * c + xr * s, this.mu);
+    }
+    this.loop.advance();
+  }
+}

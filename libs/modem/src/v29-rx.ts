@@ -1,0 +1,190 @@
+// ITU-T V.29 receiver: acquires the training sequence of §4 (timing on the A/B alternations of
+// segment 2, carrier phase from which of A and B is which, equaliser on segments 2 and 3), then
+// decodes the differential phase and amplitude of §2.3 and descrambles (§5).
+import { QamReceiverCore } from './qam-receiver.ts';
+import type { ModemReceiverEvents } from './qam-types.ts';
+import { V29Scrambler } from './scrambler.ts';
+import { phaseOctant, V29_SEGMENTS, V29_TRIBIT_FOR_CHANGE, v29MeanEnergy, v29Point, v29TrainingPoints, type V29Rate } from './v29-constellation.ts';
+
+/** Where the receiver is in the training sequence. */
+const Stage = {
+  /** Timing and gain settle on the alternations. */
+  Settle: 0,
+  /** Phase estimated from the A/B alternations. */
+  Phase: 1,
+  /** Equaliser trained on the known A/B alternation until segment 3 starts. */
+  TrainAB: 2,
+  /** Equaliser trained on C/D decisions for the 384 symbols of segment 3. */
+  TrainCD: 3,
+  Data: 4,
+  Failed: 5,
+} as const;
+type Stage = (typeof Stage)[keyof typeof Stage];
+
+/** Symbols of alternations used for the phase estimate. */
+const PHASE_SYMBOLS = 16;
+/** Equaliser error (relative to the data energy) above which training has failed. */
+const TRAINING_MAX_MSE = 0.1;
+
+export interface V29ReceiverOptions {
+  rate: V29Rate;
+  onDbm0?: number;
+  offDbm0?: number;
+}
+
+export class V29Receiver extends QamReceiverCore {
+  private readonly rate: V29Rate;
+  private readonly descrambler = new V29Scrambler();
+  private readonly tp;
+  private readonly cRe: Float64Array;
+  private readonly cIm: Float64Array;
+  private stage: Stage = Stage.Settle;
+  private count = 0;
+  private accRe = 0;
+  private accIm = 0;
+  private lastRe = 0;
+  private lastIm = 0;
+  private lastWasB = false;
+  private prevPhase = 0;
+  private warmup = 0;
+
+  constructor(o: V29ReceiverOptions, events: ModemReceiverEvents) {
+    const tp = v29TrainingPoints(o.rate);
+    const ab = (tp.a[0] ** 2 + tp.a[1] ** 2 + tp.b[0] ** 2 + tp.b[1] ** 2) / 2;
+    super({ baud: 2400, carrierHz: 1700, rolloff: 0.25, span: 8, taps: 24, trainingEnergy: ab, dataEnergy: v29MeanEnergy(o.rate), onDbm0: o.onDbm0, offDbm0: o.offDbm0 }, events);
+    this.rate = o.rate;
+    this.tp = tp;
+    const n = o.rate === 9600 ? 16 : 8;
+    this.cRe = new Float64Array(n);
+    this.cIm = new Float64Array(n);
+    const p = new Float64Array(2);
+    for (let i = 0; i < n; i++) {
+      v29Point(i >> (o.rate === 9600 ? 1 : 0), o.rate === 9600 ? i & 1 : 0, p);
+      this.cRe[i] = p[0];
+      this.cIm[i] = p[1];
+    }
+  }
+
+  protected restart(): void {
+    this.stage = Stage.Settle;
+    this.count = 0;
+    this.accRe = 0;
+    this.accIm = 0;
+    this.descrambler.reset();
+  }
+
+  private target(isB: boolean): void {
+    const p = isB ? this.tp.b : this.tp.a;
+    this.dRe = p[0];
+    this.dIm = p[1];
+  }
+
+  protected symbol(zr: number, zi: number): void {
+    switch (this.stage) {
+      case Stage.Settle:
+        if (this.agcReady && this.symbols > 40) this.stage = Stage.Phase;
+        break;
+      case Stage.Phase: {
+        // B (315°) follows A (180°) by +135°, A follows B by −135°.
+        const cross = zi * this.lastRe - zr * this.lastIm;
+        const isB = cross > 0;
+        const t = isB ? this.tp.b : this.tp.a;
+        // Accumulate z·conj(t): its angle is the carrier phase error.
+        this.accRe += zr * t[0] + zi * t[1];
+        this.accIm += zi * t[0] - zr * t[1];
+        this.lastWasB = isB;
+        if (++this.count === PHASE_SYMBOLS) {
+          this.loop.phase += Math.atan2(this.accIm, this.accRe);
+          this.stage = Stage.TrainAB;
+          this.count = 0;
+          this.carrierUp();
+        }
+        break;
+      }
+      case Stage.TrainAB: {
+        const isB = !this.lastWasB;
+        this.lastWasB = isB;
+        const { c, d } = this.tp;
+        const t = isB ? this.tp.b : this.tp.a;
+        const dt = (zr - t[0]) ** 2 + (zi - t[1]) ** 2;
+        const dc = (zr - c[0]) ** 2 + (zi - c[1]) ** 2;
+        const dd = (zr - d[0]) ** 2 + (zi - d[1]) ** 2;
+        if (dc < dt || dd < dt) {
+          // Segment 3 has begun: this is its first element.
+          this.stage = Stage.TrainCD;
+          this.count = 0;
+          this.loop.setGain(0.05);
+          this.timing.setGains(0.01, 0.00005);
+          this.trainCD(zr, zi);
+          break;
+        }
+        this.target(isB);
+        this.mu = 0.05;
+        this.track = true;
+        break;
+      }
+      case Stage.TrainCD:
+        this.trainCD(zr, zi);
+        break;
+      case Stage.Data:
+        this.data(zr, zi);
+        break;
+      case Stage.Failed:
+        break;
+    }
+    this.lastRe = zr;
+    this.lastIm = zi;
+  }
+
+  private trainCD(zr: number, zi: number): void {
+    const { c, d } = this.tp;
+    const isD = (zr - d[0]) ** 2 + (zi - d[1]) ** 2 < (zr - c[0]) ** 2 + (zi - c[1]) ** 2;
+    const t = isD ? d : c;
+    this.dRe = t[0];
+    this.dIm = t[1];
+    this.mu = 0.05;
+    this.track = true;
+    this.prevPhase = isD ? 3 : 0;
+    if (++this.count === V29_SEGMENTS.conditioning) {
+      const ok = this.mse < TRAINING_MAX_MSE;
+      this.events.training?.(ok, this.quality());
+      this.stage = ok ? Stage.Data : Stage.Failed;
+      this.loop.setGain(0.03);
+      this.timing.setGains(0.005, 0.00002);
+      this.warmup = 0;
+    }
+  }
+
+  private data(zr: number, zi: number): void {
+    const { cRe, cIm } = this;
+    let best = 0;
+    let bestD = Infinity;
+    for (let i = 0; i < cRe.length; i++) {
+      const dr = zr - cRe[i];
+      const di = zi - cIm[i];
+      const dist = dr * dr + di * di;
+      if (dist < bestD) {
+        bestD = dist;
+        best = i;
+      }
+    }
+    this.dRe = cRe[best];
+    this.dIm = cIm[best];
+    this.mu = 0.01;
+    this.track = true;
+    const phase = phaseOctant(this.dRe, this.dIm);
+    const tribit = V29_TRIBIT_FOR_CHANGE[(phase - this.prevPhase) & 7];
+    this.prevPhase = phase;
+    if (this.rate === 9600) this.out(best & 1);
+    this.out(tribit >> 2);
+    this.out((tribit >> 1) & 1);
+    this.out(tribit & 1);
+  }
+
+  private out(line: number): void {
+    const bit = this.descrambler.descramble(line);
+    // The descrambler is in step once its 23 stages hold received bits.
+    if (this.warmup < 23) this.warmup++;
+    else this.events.bit?.(bit);
+  }
+}

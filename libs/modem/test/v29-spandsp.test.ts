@@ -1,0 +1,37 @@
+// V.29 against spandsp's V.29 (the judge), both directions, 9600 and 7200 bit/s, on a clean
+// channel, through G.711 µ-law and A-law, and with noise at 30 dB SNR, ±100 ppm clock offset,
+// ±1 Hz carrier offset and leading silence.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { V29Transmitter } from '../src/v29-tx.ts';
+import { V29Receiver } from '../src/v29-rx.ts';
+import { bitErrors, bitSource, channel, judgeReceive, judgeTransmit, prbs15, receiveAll, transmitAll } from './fast-modem-judge.ts';
+
+const N = 6000;
+const data = prbs15(N);
+const channels: [string, string[]][] = [
+  ['clean', []],
+  ['G.711 µ-law', ['--law', 'ulaw']],
+  ['G.711 A-law', ['--law', 'alaw']],
+  ['30 dB SNR, +100 ppm, +1 Hz, 300 ms silence, µ-law', ['--snr', '30', '--ppm', '100', '--freq', '1', '--silence', '300', '--law', 'ulaw', '--seed', '7']],
+  ['30 dB SNR, −100 ppm, −1 Hz, 45 ms silence, A-law', ['--snr', '30', '--ppm', '-100', '--freq', '-1', '--silence', '45', '--law', 'alaw', '--seed', '8']],
+];
+
+for (const rate of [9600, 7200] as const) {
+  for (const [name, opts] of channels) {
+    test(`V.29 ${rate}: our transmitter → spandsp's receiver, ${name}: no bit errors`, () => {
+      const audio = channel(transmitAll(new V29Transmitter({ rate, getBit: bitSource(data) })), opts);
+      const got = judgeReceive('v29', rate, audio);
+      assert.equal(bitErrors(got.bits, data, 'spandsp v29_rx'), 0);
+    });
+
+    test(`V.29 ${rate}: spandsp's transmitter → our receiver, ${name}: trains, no bit errors`, () => {
+      const audio = channel(judgeTransmit('v29', rate, N), opts);
+      const got = receiveAll((ev) => new V29Receiver({ rate }, ev), audio);
+      assert.equal(got.events[0], 'carrier-up', got.events.join(', '));
+      assert.match(got.events[1] ?? '', /^training-succeeded/, got.events.join(', '));
+      assert.equal(got.events.at(-1), 'carrier-down', got.events.join(', '));
+      assert.equal(bitErrors(got.bits, data, `our V.29 receiver (${got.events.join(', ')})`), 0);
+    });
+  }
+}
