@@ -1,2 +1,9 @@
-// A sans-IO SIP user agent for fax endpoints (RFC 3261 subset) and the SDP it needs (RFC 4566, T.38 Annex D).
-export {};
+export * from './message.ts';
+export * from './fields.ts';
+export * from './digest.ts';
+export * from './sdp.ts';
+export * from './actions.ts';
+export { TransactionLayer, type ClientTransaction, type ServerTransaction, type TransactionUser } from './transaction.ts';
+export { UserAgent, type UserAgentConfig, type UaEvent, type LocalMedia } from './user-agent.ts';
+export { resultOfStatus, type SipCallResult } from './call-result.ts';
+export { SipEndpoint, type SipEndpointOptions } from './sip-endpoint.ts';

@@ -1,0 +1,183 @@
+// The transport adapter around the sans-IO UserAgent: owns the UDP socket or TCP listener and
+// connections (RFC 3261 §18), the clock (one setTimeout per timer id), and turns the core's
+// actions into datagrams, stream writes and events.
+import { createSocket, type Socket } from 'node:dgram';
+import { createConnection, createServer, type Server, type Socket as TcpSocket } from 'node:net';
+import { EventEmitter } from 'node:events';
+import { parseMessage, serialise, StreamFramer, type SipMessage } from './message.ts';
+import { UserAgent, type UaEvent, type UserAgentConfig } from './user-agent.ts';
+import type { Action, Peer, TransportName } from './actions.ts';
+
+export interface SipEndpointOptions extends Omit<UserAgentConfig, 'advertised' | 'transport'> {
+  bindHost: string;
+  /** 0 picks a free port. */
+  bindPort: number;
+  transport?: TransportName;
+  /** Address and port put in Via, Contact and SDP when the node sits behind NAT; default: the bound ones. */
+  advertised?: { host: string; port?: number };
+  /** Sees every message in and out (for logs). */
+  trace?: (dir: 'in' | 'out', peer: Peer, msg: SipMessage | string) => void;
+}
+
+/**
+ * One SIP endpoint on one port: events come out as `'event'` (a UaEvent); commands are run
+ * through `do(ua => ua.invite(…))` so their actions are performed.
+ */
+export class SipEndpoint extends EventEmitter<{ event: [UaEvent]; error: [Error] }> {
+  private readonly o: SipEndpointOptions;
+  private udp?: Socket;
+  private tcp?: Server;
+  private readonly conns = new Map<string, { socket: TcpSocket; framer: StreamFramer }>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private agent?: UserAgent;
+  port = 0;
+
+  constructor(o: SipEndpointOptions) {
+    super();
+    this.o = o;
+  }
+
+  get transport(): TransportName {
+    return this.o.transport ?? 'UDP';
+  }
+
+  get ua(): UserAgent {
+    if (!this.agent) throw new Error('SIP endpoint not started');
+    return this.agent;
+  }
+
+  async start(): Promise<void> {
+    if (this.transport === 'UDP') {
+      const s = createSocket('udp4');
+      await new Promise<void>((resolve, reject) => {
+        s.once('error', reject);
+        s.bind(this.o.bindPort, this.o.bindHost, () => {
+          s.off('error', reject);
+          resolve();
+        });
+      });
+      s.on('error', (err) => this.emit('error', err));
+      s.on('message', (data, r) => this.input(data, { host: r.address, port: r.port, transport: 'UDP' }));
+      this.udp = s;
+      this.port = s.address().port;
+    } else {
+      const srv = createServer((sock) => this.adopt(sock));
+      await new Promise<void>((resolve, reject) => {
+        srv.once('error', reject);
+        srv.listen(this.o.bindPort, this.o.bindHost, () => resolve());
+      });
+      this.tcp = srv;
+      this.port = (srv.address() as { port: number }).port;
+    }
+    const advertised = { host: this.o.advertised?.host ?? this.o.bindHost, port: this.o.advertised?.port ?? this.port };
+    this.agent = new UserAgent({ ...this.o, advertised, transport: this.transport });
+  }
+
+  /** Runs a command on the core and performs what it returns. */
+  do<T extends Action<UaEvent>[] | { actions: Action<UaEvent>[] }>(f: (ua: UserAgent) => T): T {
+    const r = f(this.ua);
+    this.perform(Array.isArray(r) ? r : r.actions);
+    return r;
+  }
+
+  async close(): Promise<void> {
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+    for (const c of this.conns.values()) c.socket.destroy();
+    this.conns.clear();
+    if (this.udp) await new Promise<void>((r) => this.udp!.close(() => r()));
+    if (this.tcp) await new Promise<void>((r) => this.tcp!.close(() => r()));
+    this.udp = undefined;
+    this.tcp = undefined;
+  }
+
+  private input(data: Uint8Array, from: Peer): void {
+    // RFC 5626 §3.5.1 keep-alives (CRLF) and junk on a SIP port are dropped.
+    if (data.length <= 4 && Buffer.from(data).toString().trim() === '') return;
+    let msg: SipMessage;
+    try {
+      msg = parseMessage(data);
+    } catch (err) {
+      this.o.trace?.('in', from, `unparsable: ${(err as Error).message}`);
+      return;
+    }
+    this.deliver(msg, from);
+  }
+
+  private deliver(msg: SipMessage, from: Peer): void {
+    this.o.trace?.('in', from, msg);
+    if (!this.agent) return;
+    try {
+      this.perform(this.agent.receive(msg, from));
+    } catch (err) {
+      // A message the core could not handle (a missing mandatory header) must not stop the endpoint.
+      this.o.trace?.('in', from, `rejected: ${(err as Error).message}`);
+    }
+  }
+
+  private perform(actions: Action<UaEvent>[]): void {
+    for (const a of actions) {
+      switch (a.type) {
+        case 'send':
+          this.send(a.to, a.message);
+          break;
+        case 'timer': {
+          clearTimeout(this.timers.get(a.id));
+          const t = setTimeout(() => {
+            this.timers.delete(a.id);
+            if (this.agent) this.perform(this.agent.tick(a.id));
+          }, a.ms);
+          t.unref?.();
+          this.timers.set(a.id, t);
+          break;
+        }
+        case 'cancel-timer':
+          clearTimeout(this.timers.get(a.id));
+          this.timers.delete(a.id);
+          break;
+        case 'event':
+          this.emit('event', a.event);
+          break;
+      }
+    }
+  }
+
+  private send(to: Peer, msg: SipMessage): void {
+    this.o.trace?.('out', to, msg);
+    const bytes = serialise(msg);
+    if (to.transport === 'UDP') {
+      this.udp?.send(bytes, to.port, to.host);
+      return;
+    }
+    // §18.1.1 / §18.2.2: reuse the connection to that address, else open one.
+    const key = `${to.host}:${to.port}`;
+    let c = this.conns.get(key);
+    if (!c) {
+      const sock = createConnection({ host: to.host, port: to.port });
+      c = this.adopt(sock, key);
+    }
+    c.socket.write(bytes);
+  }
+
+  private adopt(socket: TcpSocket, key = `${socket.remoteAddress}:${socket.remotePort}`): { socket: TcpSocket; framer: StreamFramer } {
+    const c = { socket, framer: new StreamFramer() };
+    this.conns.set(key, c);
+    const [host, port] = [key.slice(0, key.lastIndexOf(':')), Number(key.slice(key.lastIndexOf(':') + 1))];
+    socket.on('data', (d) => {
+      let msgs: SipMessage[];
+      try {
+        msgs = c.framer.push(d);
+      } catch (err) {
+        this.o.trace?.('in', { host, port, transport: 'TCP' }, `stream error: ${(err as Error).message}`);
+        socket.destroy();
+        return;
+      }
+      for (const m of msgs) this.deliver(m, { host, port, transport: 'TCP' });
+    });
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      if (this.conns.get(key) === c) this.conns.delete(key);
+    });
+    return c;
+  }
+}

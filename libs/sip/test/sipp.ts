@@ -1,0 +1,117 @@
+// Runs SIPp (Debian's sip-tester) as the far end of a SIP test: one call of one scenario on
+// 127.0.0.1, every message traced to a file so a failing test can show the dialogue.
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { freePort } from '@faxgate/testkit';
+import { start, type Proc } from '../../t38/test/fax-peers.ts';
+import { SipEndpoint, type SipEndpointOptions, type UaEvent } from '../src/index.ts';
+
+export const SCENARIOS = resolve(import.meta.dirname, 'scenarios');
+
+export interface Sipp {
+  proc: Proc;
+  port: number;
+  /** SIPp's message trace and error log, for failure reports. */
+  logs: () => string;
+  /** Resolves with SIPp's exit status (0: the scenario ran to its end), bounded by `ms`. */
+  done: (ms?: number) => Promise<number>;
+}
+
+/** A free UDP port: freePort() checks TCP, so confirm the UDP side too. */
+export async function freeUdpPort(): Promise<number> {
+  const { createSocket } = await import('node:dgram');
+  for (;;) {
+    const p = await freePort();
+    const ok = await new Promise<boolean>((res) => {
+      const s = createSocket('udp4');
+      s.once('error', () => res(false));
+      s.bind(p, '127.0.0.1', () => s.close(() => res(true)));
+    });
+    if (ok) return p;
+  }
+}
+
+/**
+ * Starts SIPp with `scenario` (a file in scenarios/) for one call. `remote` makes it a UAC
+ * calling that address; without it SIPp waits as a UAS. `keys` fill `[name]` in the scenario.
+ */
+export async function sipp(dir: string, scenario: string, o: { remote?: string; keys?: Record<string, string | number>; transport?: 'u1' | 't1'; timeoutS?: number; service?: string } = {}): Promise<Sipp> {
+  const port = await freeUdpPort();
+  const mediaPort = await freeUdpPort();
+  const msgFile = join(dir, `${scenario}.messages.log`);
+  const errFile = join(dir, `${scenario}.errors.log`);
+  const args = [
+    '-sf', join(SCENARIOS, scenario), '-i', '127.0.0.1', '-p', String(port), '-mp', String(mediaPort), '-m', '1', '-nostdin', '-bind_local',
+    '-t', o.transport ?? 'u1', '-trace_msg', '-message_file', msgFile, '-trace_err', '-error_file', errFile,
+    '-timeout', `${o.timeoutS ?? 50}s`, '-timeout_error', '-max_retrans', '8', '-nr',
+  ];
+  for (const [k, v] of Object.entries(o.keys ?? {})) args.push('-key', k, String(v));
+  if (o.service) args.push('-s', o.service);
+  if (o.remote) args.push(o.remote);
+  const proc = start('sipp', args);
+  const logs = () => {
+    const read = (f: string) => (existsSync(f) ? readFileSync(f, 'utf8') : '(none)');
+    return `--- sipp ${scenario} messages ---\n${read(msgFile)}\n--- sipp errors ---\n${read(errFile)}\n--- sipp output ---\n${proc.stdout().slice(-3000)}${proc.stderr().slice(-3000)}`;
+  };
+  const done = async (ms = 30_000) => {
+    let t: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((r) => { t = setTimeout(() => r('late'), ms); });
+    const r = await Promise.race([proc.exit, late]);
+    clearTimeout(t);
+    if (r === 'late') {
+      proc.kill();
+      throw new Error(`sipp ${scenario} still ran after ${ms} ms\n${logs()}`);
+    }
+    return r;
+  };
+  // A UAS must be listening before we call it: wait until its port is taken.
+  if (!o.remote) await waitBound(port, proc, logs);
+  return { proc, port, logs, done };
+}
+
+async function waitBound(port: number, proc: Proc, logs: () => string): Promise<void> {
+  const { createSocket } = await import('node:dgram');
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    if (proc.child.exitCode !== null) throw new Error(`sipp exited before listening\n${logs()}`);
+    const busy = await new Promise<boolean>((res) => {
+      const s = createSocket('udp4');
+      s.once('error', () => res(true));
+      s.bind(port, '127.0.0.1', () => s.close(() => res(false)));
+    });
+    if (busy) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`sipp did not bind 127.0.0.1:${port} within 10 s\n${logs()}`);
+}
+
+/** A faxgate SIP endpoint on a free port with every event recorded and awaitable. */
+export async function endpoint(o: Partial<SipEndpointOptions> = {}) {
+  const trace: string[] = [];
+  const ep = new SipEndpoint({
+    bindHost: '127.0.0.1', bindPort: 0, user: 'fax', domain: '127.0.0.1',
+    trace: (dir, peer, m) => trace.push(`${dir} ${peer.host}:${peer.port} ${typeof m === 'string' ? m : m.kind === 'request' ? `${m.method} ${m.uri}` : `${m.status} ${m.reason}`}`),
+    ...o,
+  });
+  await ep.start();
+  const events: UaEvent[] = [];
+  const waiters: Array<{ f: (e: UaEvent) => boolean; res: (e: UaEvent) => void }> = [];
+  ep.on('event', (e) => {
+    events.push(e);
+    for (const w of [...waiters]) if (w.f(e)) {
+      waiters.splice(waiters.indexOf(w), 1);
+      w.res(e);
+    }
+  });
+  /** Waits for the first event (past or future) that `f` accepts; on expiry fails with both sides' logs. */
+  const waitEvent = <T extends UaEvent['type']>(type: T, extra: (e: Extract<UaEvent, { type: T }>) => boolean = () => true, ms = 20_000, peer?: Sipp): Promise<Extract<UaEvent, { type: T }>> => {
+    const f = (e: UaEvent) => e.type === type && extra(e as Extract<UaEvent, { type: T }>);
+    const seen = events.find(f);
+    if (seen) return Promise.resolve(seen as Extract<UaEvent, { type: T }>);
+    return new Promise((res, rej) => {
+      const t = setTimeout(() => rej(new Error(`timed out after ${ms} ms waiting for the '${type}' event; events: ${JSON.stringify(events)}\n--- faxgate trace ---\n${trace.join('\n')}\n${peer?.logs() ?? ''}`)), ms);
+      waiters.push({ f, res: (e) => { clearTimeout(t); res(e as Extract<UaEvent, { type: T }>); } });
+    });
+  };
+  return { ep, events, trace, waitEvent };
+}
