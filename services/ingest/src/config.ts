@@ -1,4 +1,5 @@
-import { z, csv, int, optionalString, port, bool, sharedFields } from '@faxgate/config';
+import { z, csv, duration, int, optionalString, port, bool, sharedFields } from '@faxgate/config';
+import { authThrottleFields } from '@faxgate/runtime';
 import { dialFields } from '@faxgate/phone';
 
 export const ingestSchema = z.object({
@@ -8,6 +9,11 @@ export const ingestSchema = z.object({
   ...sharedFields,
   ...dialFields,
   FAXGATE_SMTP_MAX_SIZE: int(26_214_400, 1024).describe('Largest message accepted, in bytes (advertised with SIZE; larger mail gets 552).'),
+  FAXGATE_SMTP_MAX_CONNECTIONS: int(100, 1, 100_000).describe('Most SMTP sessions open at once; more get 421.'),
+  FAXGATE_SMTP_MAX_CONNECTIONS_PER_CLIENT: int(10, 1, 100_000).describe('Most SMTP sessions open at once from one client address; more get 421.'),
+  FAXGATE_SMTP_DATA_TIMEOUT: duration('10m').describe('Longest time the DATA of one message may take to arrive (a client that drips bytes is cut off with 421).'),
+  FAXGATE_SMTP_AUTH_MAX_TRIES: int(3, 1, 100).describe('Failed AUTH attempts on one SMTP connection before it is closed with 421.'),
+  ...authThrottleFields,
   FAXGATE_SMTP_MAX_RECIPIENTS: int(100, 1, 10_000).describe('Most fax recipients in one message.'),
   FAXGATE_SMTP_TLS_CERT: optionalString().describe('PEM certificate file: when set with the key, STARTTLS is offered.'),
   FAXGATE_SMTP_TLS_KEY: optionalString().describe('PEM private key file for STARTTLS.'),

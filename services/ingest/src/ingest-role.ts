@@ -16,7 +16,8 @@ export const ingestRole = defineRole({
       config,
       log: ctx.log,
       metrics: ctx.metrics,
-      intake: (input) => takeInMessage(input, { blobs: ctx.blobs, records, queues: ctx.requestQueues }),
+      blobs: ctx.blobs,
+      intake: (input) => takeInMessage(input, { records, queues: ctx.requestQueues }),
     });
     const access = accessSummary(config);
     let port = config.FAXGATE_SMTP_PORT;

@@ -1,30 +1,51 @@
+import { rm } from 'node:fs/promises';
 import { simpleParser, type AddressObject } from 'mailparser';
-import { blobKeys, FaxRecords, type BlobStore, type RecipientRecord } from '@faxgate/store';
-import { newFaxId, type QueueSet } from '@faxgate/queue';
+import { FaxRecords, type BlobWriter, type RecipientRecord } from '@faxgate/store';
+import type { QueueSet } from '@faxgate/queue';
 import { FaxgateError } from '@faxgate/errors';
+import type { SenderTrust } from '@faxgate/store';
+import { MAX_HEADER_BYTES } from './message-receiver.ts';
 
 export interface AcceptedRecipient { address: string; number: string; dialString: string }
 
+/** Longest subject kept in the fax record (result mails, console); the cover page cuts it again. */
+export const MAX_SUBJECT_CHARS = 998;
+
 export interface IntakeInput {
-  raw: Buffer;
+  faxId: string;
+  /** Key the message is stored under, and its writer (already holding every byte). */
+  messageKey: string;
+  message: BlobWriter;
+  /** The header section, undefined when it had no end within the header limit. */
+  head: Buffer | undefined;
   sender: string;
   recipients: AcceptedRecipient[];
   clientAddress: string;
   authUser?: string;
+  /** How the sender was accepted: decides what result mails may carry. */
+  senderTrust: SenderTrust;
 }
 
 /**
- * Makes an accepted message durable: the raw message stored, the fax record created and the
- * render job queued, in that order. Only when all three succeeded may the SMTP server answer
- * 250; on any failure what was written is removed again and the client gets a 451.
+ * Makes an accepted message durable: the streamed message committed, the fax record created
+ * and the render job queued, in that order. Only when all three succeeded may the SMTP server
+ * answer 250; on any failure what was written is removed again. A header section that cannot
+ * be parsed is permanent (554: a sender retries a 451 for days); the others are 451.
  */
-export async function takeInMessage(input: IntakeInput, deps: { blobs: BlobStore; records: FaxRecords; queues: QueueSet }): Promise<string> {
-  const faxId = newFaxId();
-  const messageKey = blobKeys.message(faxId);
-  const headers = await parseHeaders(input.raw);
+export async function takeInMessage(input: IntakeInput, deps: { records: FaxRecords; queues: QueueSet }): Promise<string> {
+  const { faxId, messageKey } = input;
+  let headers: Awaited<ReturnType<typeof parseHeaders>>;
   try {
-    await deps.blobs.put(messageKey, input.raw);
+    if (!input.head) throw new Error(`the header section has no end within its first ${Math.round(MAX_HEADER_BYTES / 1024)} KiB`);
+    headers = await parseHeaders(input.head);
   } catch (err) {
+    await input.message.abort();
+    throw new FaxgateError('MESSAGE_UNPARSABLE', (err as Error).message);
+  }
+  try {
+    await input.message.commit();
+  } catch (err) {
+    await input.message.abort();
     throw new FaxgateError('STORE_FAILED', (err as Error).message);
   }
   const recipients: RecipientRecord[] = input.recipients.map((r, index) => ({
@@ -48,12 +69,13 @@ export async function takeInMessage(input: IntakeInput, deps: { blobs: BlobStore
         createdAt: new Date().toISOString(),
         sender: input.sender,
         fromHeader: headers.from,
-        subject: headers.subject,
+        subject: headers.subject === undefined ? undefined : truncate(headers.subject, MAX_SUBJECT_CHARS),
         messageId: headers.messageId,
         clientAddress: input.clientAddress,
         authUser: input.authUser,
+        senderTrust: input.senderTrust,
         messageKey,
-        messageBytes: input.raw.length,
+        messageBytes: input.message.bytes,
         recipientCount: recipients.length,
       },
       recipients,
@@ -64,25 +86,21 @@ export async function takeInMessage(input: IntakeInput, deps: { blobs: BlobStore
     // Best effort: with Redis down these fail too, and the record (if any) stays 'queued' with
     // no job; the blob is removed so the disk does not fill with messages nobody will fax.
     if (created) await deps.records.remove(faxId, recipients.length).catch(() => {});
-    await deps.blobs.delete(messageKey).catch(() => {});
+    await rm(input.message.path, { force: true }).catch(() => {});
     throw new FaxgateError('QUEUE_UNAVAILABLE', (err as Error).message);
   }
   return faxId;
 }
 
+function truncate(s: string, max: number): string {
+  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
+}
+
 /** Display names of the recipients (To/Cc headers), the From header and the subject. */
-async function parseHeaders(raw: Buffer): Promise<{ names: Map<string, string>; from?: string; subject?: string; messageId?: string }> {
-  const end = headerEnd(raw);
-  const parsed = await simpleParser(raw.subarray(0, end), { skipHtmlToText: true, skipTextToHtml: true, skipImageLinks: true });
+async function parseHeaders(head: Buffer): Promise<{ names: Map<string, string>; from?: string; subject?: string; messageId?: string }> {
+  const parsed = await simpleParser(head, { skipHtmlToText: true, skipTextToHtml: true, skipImageLinks: true });
   const names = new Map<string, string>();
   const lists = ([] as AddressObject[]).concat(parsed.to ?? [], parsed.cc ?? []);
   for (const list of lists) for (const a of list.value) if (a.address && a.name) names.set(a.address.toLowerCase(), a.name);
   return { names, from: parsed.from?.text, subject: parsed.subject, messageId: parsed.messageId };
-}
-
-function headerEnd(raw: Buffer): number {
-  const crlf = raw.indexOf('\r\n\r\n');
-  const lf = raw.indexOf('\n\n');
-  const candidates = [crlf >= 0 ? crlf + 4 : -1, lf >= 0 ? lf + 2 : -1].filter((x) => x >= 0);
-  return candidates.length ? Math.min(...candidates) : raw.length;
 }

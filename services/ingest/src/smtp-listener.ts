@@ -3,20 +3,26 @@ import { hostname } from 'node:os';
 import { SMTPServer, type SMTPServerSession } from 'smtp-server';
 import type { Logger } from 'pino';
 import { smtpError, FaxgateError, type ErrorCode } from '@faxgate/errors';
-import type { GatewayMetrics } from '@faxgate/runtime';
+import { AuthThrottle, clientKey, type GatewayMetrics } from '@faxgate/runtime';
+import { blobKeys, type BlobStore } from '@faxgate/store';
+import { newFaxId } from '@faxgate/queue';
 import type { IngestConfig } from './config.ts';
 import { SenderPolicy } from './sender-policy.ts';
 import { SmtpUsers } from './smtp-users.ts';
 import { checkRecipient } from './recipient-check.ts';
 import { dialRulesFromConfig } from '@faxgate/phone';
 import type { AcceptedRecipient, IntakeInput } from './message-intake.ts';
+import { receiveMessage } from './message-receiver.ts';
+import { ConnectionLimits } from './connection-limits.ts';
 
-type Session = SMTPServerSession & { faxRecipients?: Map<string, AcceptedRecipient> };
+type Session = SMTPServerSession & { faxRecipients?: Map<string, AcceptedRecipient>; authFailures?: number };
 
 export interface SmtpListenerDeps {
   config: IngestConfig;
   log: Logger;
   metrics: GatewayMetrics;
+  /** Where messages are written as they stream in. */
+  blobs: BlobStore;
   /** Makes the message durable and returns its fax id; throws FaxgateError otherwise. */
   intake(input: IntakeInput): Promise<string>;
 }
@@ -41,11 +47,19 @@ export function createSmtpListener(deps: SmtpListenerDeps): SMTPServer {
     return err;
   };
 
+  const limits = new ConnectionLimits(config.FAXGATE_SMTP_MAX_CONNECTIONS_PER_CLIENT);
+  const throttle = new AuthThrottle({ maxFailures: config.FAXGATE_AUTH_MAX_FAILURES, lockoutMs: config.FAXGATE_AUTH_LOCKOUT });
+  const closeWith = (session: SMTPServerSession, err: Error & { responseCode: number }) => {
+    // smtp-server gives handlers the session, not the connection; a 421 closes the connection.
+    const conn = [...(server as unknown as { connections: Set<{ session: SMTPServerSession; send(code: number, text: string): void }> }).connections].find((c) => c.session === session);
+    conn?.send(err.responseCode, err.message);
+  };
+
   const disabled: string[] = [];
   if (!users) disabled.push('AUTH');
   if (!tls) disabled.push('STARTTLS');
 
-  return new SMTPServer({
+  const server: SMTPServer = new SMTPServer({
     name: config.FAXGATE_SMTP_HOSTNAME ?? hostname(),
     banner: 'faxgate ESMTP email-to-fax gateway',
     size: config.FAXGATE_SMTP_MAX_SIZE,
@@ -57,10 +71,35 @@ export function createSmtpListener(deps: SmtpListenerDeps): SMTPServer {
     // AUTH over a cleartext connection only when no certificate exists to protect it.
     allowInsecureAuth: !tls,
     logger: false,
-    onAuth(auth, _session, cb) {
-      if (users && auth.username && typeof auth.password === 'string' && users.verify(auth.username, auth.password)) return cb(null, { user: auth.username });
-      metrics.smtpReplies.inc({ code: '535' });
-      cb(Object.assign(new Error('5.7.8 authentication credentials invalid'), { responseCode: 535 }));
+    maxClients: config.FAXGATE_SMTP_MAX_CONNECTIONS,
+    onConnect(session, cb) {
+      if (!limits.open(session.id, clientKey(session.remoteAddress))) return cb(refuse('SMTP_TOO_MANY_CONNECTIONS', `at most ${config.FAXGATE_SMTP_MAX_CONNECTIONS_PER_CLIENT}`));
+      cb();
+    },
+    onClose(session) {
+      limits.close(session.id);
+    },
+    onAuth(auth, session: Session, cb) {
+      const client = clientKey(session.remoteAddress);
+      // A locked-out address is refused before its password is even looked at.
+      if (throttle.lockedFor(client) > 0) return cb(refuse('AUTH_TOO_MANY_FAILURES'));
+      if (users && auth.username && typeof auth.password === 'string' && users.verify(auth.username, auth.password)) {
+        throttle.succeed(client);
+        return cb(null, { user: auth.username });
+      }
+      const locked = throttle.fail(client);
+      session.authFailures = (session.authFailures ?? 0) + 1;
+      if (locked) log.warn({ client, lockoutMs: config.FAXGATE_AUTH_LOCKOUT }, 'client locked out after failed AUTH attempts');
+      // The tarpit: each failure from this address is answered later than the one before.
+      setTimeout(() => {
+        if (locked || session.authFailures! >= config.FAXGATE_SMTP_AUTH_MAX_TRIES) {
+          // RFC 5321 §3.8: 421 and close; this connection gets no more tries.
+          const err = refuse('AUTH_TOO_MANY_FAILURES');
+          return closeWith(session, err);
+        }
+        metrics.smtpReplies.inc({ code: '535' });
+        cb(Object.assign(new Error('5.7.8 authentication credentials invalid'), { responseCode: 535 }));
+      }, throttle.delayFor(client));
     },
     onMailFrom(address, session, cb) {
       if (config.FAXGATE_SMTP_REQUIRE_AUTH && !session.user) return cb(refuse('AUTH_REQUIRED'));
@@ -79,31 +118,48 @@ export function createSmtpListener(deps: SmtpListenerDeps): SMTPServer {
       cb();
     },
     onData(stream, session: Session, cb) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('error', (err) => cb(err));
-      stream.on('end', () => {
-        if (stream.sizeExceeded) return cb(refuse('MESSAGE_TOO_BIG', `limit ${config.FAXGATE_SMTP_MAX_SIZE} bytes`));
+      const faxId = newFaxId();
+      const messageKey = blobKeys.message(faxId);
+      // A total time limit on DATA: the idle timeout alone lets a client drip one byte a minute for ever.
+      const deadline = setTimeout(() => {
+        log.warn({ client: session.remoteAddress, limitMs: config.FAXGATE_SMTP_DATA_TIMEOUT }, 'DATA took too long; connection closed');
+        closeWith(session, refuse('SMTP_DATA_TIMEOUT', `limit ${Math.round(config.FAXGATE_SMTP_DATA_TIMEOUT / 1000)} s`));
+        stream.destroy(new Error('DATA time limit passed'));
+      }, config.FAXGATE_SMTP_DATA_TIMEOUT);
+      void (async () => {
+        const writer = await deps.blobs.writer(messageKey);
+        const received = await receiveMessage(stream, writer, config.FAXGATE_SMTP_MAX_SIZE);
+        clearTimeout(deadline);
+        if (received.exceeded || stream.sizeExceeded) return cb(refuse('MESSAGE_TOO_BIG', `limit ${config.FAXGATE_SMTP_MAX_SIZE} bytes`));
         const recipients = session.envelope.rcptTo.map((r) => session.faxRecipients?.get(r.address)).filter((r): r is AcceptedRecipient => !!r);
-        deps
-          .intake({
-            raw: Buffer.concat(chunks),
+        try {
+          await deps.intake({
+            faxId,
+            messageKey,
+            message: writer,
+            head: received.head,
             sender: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
             recipients,
-            clientAddress: session.remoteAddress ?? "",
+            clientAddress: session.remoteAddress ?? '',
             authUser: typeof session.user === 'string' ? session.user : undefined,
-          })
-          .then((faxId) => {
-            metrics.smtpReplies.inc({ code: '250' });
-            log.info({ faxId, sender: session.envelope.mailFrom && session.envelope.mailFrom.address, recipients: recipients.length }, 'message accepted');
-            cb(null, `2.0.0 Ok: queued as ${faxId}`);
-          })
-          .catch((err: unknown) => {
-            const code: ErrorCode = err instanceof FaxgateError ? err.code : 'QUEUE_UNAVAILABLE';
-            log.warn({ err: (err as Error).message, code }, 'message not accepted');
-            cb(refuse(code));
+            senderTrust: session.user ? 'authenticated' : policy.clientTrusted(session.remoteAddress) ? 'client-network' : 'unverified',
           });
+        } catch (err) {
+          await writer.abort();
+          const code: ErrorCode = err instanceof FaxgateError ? err.code : 'QUEUE_UNAVAILABLE';
+          log.warn({ err: (err as Error).message, code }, 'message not accepted');
+          // Only a parse failure says more: other details are internal (Redis, disk).
+          return cb(refuse(code, code === 'MESSAGE_UNPARSABLE' && err instanceof FaxgateError ? err.detail : undefined));
+        }
+        metrics.smtpReplies.inc({ code: '250' });
+        log.info({ faxId, sender: session.envelope.mailFrom && session.envelope.mailFrom.address, recipients: recipients.length, bytes: received.bytes }, 'message accepted');
+        cb(null, `2.0.0 Ok: queued as ${faxId}`);
+      })().catch((err: unknown) => {
+        // The client went away or passed the time limit (the stream failed), or the disk failed.
+        clearTimeout(deadline);
+        cb(refuse('STORE_FAILED', (err as Error).message));
       });
     },
   });
+  return server;
 }
