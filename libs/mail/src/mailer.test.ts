@@ -4,7 +4,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { tempDir, startSmtpSink } from '@faxgate/testkit';
-import { createMailer } from './index.ts';
+import { createMailer, MailRefusedError } from './index.ts';
 
 test('without a smarthost, mails land in the outbox as .eml files', async () => {
   const dir = await tempDir();
@@ -43,6 +43,29 @@ test('a smarthost that refuses makes send throw (so the job retries)', async () 
     const mailer = createMailer({ smarthost: sink.url, outboxDir: '/nonexistent' });
     await assert.rejects(mailer.send({ from: 'f@x.y', to: 'b@example.com', subject: 'x', text: 'y' }), /451|try later/);
     mailer.close();
+  } finally {
+    await sink.close();
+  }
+});
+
+test('a 5xx refusal of the mail is a MailRefusedError; a 4xx and a refused login are not', async () => {
+  const sink = await startSmtpSink({ user: 'relay', password: 'pw' });
+  try {
+    const mailer = createMailer({ smarthost: sink.url, outboxDir: '/nonexistent' });
+    const mail = { from: 'f@x.y', to: 'b@example.com', subject: 'x', text: 'y' };
+    sink.failWith = { code: 550, message: '5.1.1 mailbox unavailable' };
+    const refused = await mailer.send(mail).catch((e: unknown) => e);
+    assert.ok(refused instanceof MailRefusedError, String(refused));
+    assert.equal(refused.responseCode, 550);
+    assert.match(refused.message, /mailbox unavailable/);
+    sink.failWith = { code: 452, message: '4.3.1 out of storage' };
+    const later = await mailer.send(mail).catch((e: unknown) => e);
+    assert.ok(later instanceof Error && !(later instanceof MailRefusedError), String(later));
+    mailer.close();
+    const wrongLogin = createMailer({ smarthost: sink.url.replace('relay:pw', 'relay:nope'), outboxDir: '/nonexistent' });
+    const login = await wrongLogin.send(mail).catch((e: unknown) => e);
+    assert.ok(login instanceof Error && !(login instanceof MailRefusedError), `a refused login stays retryable: ${String(login)}`);
+    wrongLogin.close();
   } finally {
     await sink.close();
   }

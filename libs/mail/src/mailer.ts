@@ -3,12 +3,38 @@ import type Mail from 'nodemailer/lib/mailer/index.js';
 import { BlobStore } from '@faxgate/store';
 
 export type MailMessage = Mail.Options;
+
+/**
+ * The smarthost refused the mail itself with a 5xx reply (RFC 5321 §4.2.1: a permanent negative
+ * completion; repeating the same mail gets the same answer), to the envelope (RCPT, MAIL) or to
+ * the content (DATA). Retrying it twelve times only delays the report; the caller records it and
+ * gives up, or sends it elsewhere. A refused login (535) is not one: that is the gateway's own
+ * configuration, and the mail is retried once it is fixed.
+ */
+export class MailRefusedError extends Error {
+  readonly responseCode: number;
+  constructor(responseCode: number, response: string) {
+    super(`the mail server refused the mail: ${response}`);
+    this.name = 'MailRefusedError';
+    this.responseCode = responseCode;
+  }
+}
+
+/** Nodemailer's error for a refusal: a MailRefusedError when it is permanent, else as it was. */
+function classify(err: unknown): unknown {
+  const e = err as { code?: string; responseCode?: number; response?: string; message?: string };
+  if ((e.code === 'EENVELOPE' || e.code === 'EMESSAGE') && typeof e.responseCode === 'number' && e.responseCode >= 500 && e.responseCode < 600) {
+    return new MailRefusedError(e.responseCode, (e.response ?? e.message ?? String(e.responseCode)).trim());
+  }
+  return err;
+}
 export interface SentMail { messageId: string; via: 'smarthost' | 'outbox'; location: string }
 
 /**
  * Outgoing mail: through the smarthost when one is configured, otherwise written as .eml files
  * to the outbox directory (the single-machine default, where a local MTA or a person picks them
- * up). A failure throws, so the job that sends it is retried with backoff.
+ * up). A failure throws, so the job that sends it is retried with backoff; a permanent refusal
+ * throws MailRefusedError.
  */
 export interface Mailer {
   send(message: MailMessage): Promise<SentMail>;
@@ -32,7 +58,9 @@ export function createMailer(opts: { smarthost?: string; outboxDir: string; time
     });
     return {
       async send(message) {
-        const info = await transport.sendMail(message);
+        const info = await transport.sendMail(message).catch((err: unknown) => {
+          throw classify(err);
+        });
         return { messageId: info.messageId, via: 'smarthost', location: `${url.hostname}:${url.port}` };
       },
       close: () => transport.close(),
