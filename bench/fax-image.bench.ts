@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import {
   changeWidth, createBitmap, decodeFax, encodeFax, readTiff, writeTiffRaw, type Bitmap, type FaxCompression,
 } from '../libs/fax-image/src/index.ts';
-import { ditheredPhoto, prng } from '../libs/fax-image/src/test-rasters.ts';
+import { ditheredPhoto, prng } from '@faxgate/testkit';
 
 const dir = mkdtempSync(join(tmpdir(), 'fax-image-bench-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));

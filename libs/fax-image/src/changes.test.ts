@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { createBitmap, type Bitmap } from './bitmap.ts';
 import { rowChanges, rowChangesWords } from './changes.ts';
 import { encodeFax, encodeFaxRows, type FaxEncodeOptions } from './t4-encode.ts';
-import { adversarialRasters, ditheredPhoto, noise, prng, textPage } from './test-rasters.ts';
+import { adversarialRasters, ditheredPhoto, noise, prng, textPage } from '@faxgate/testkit';
 
 /** Rows repeated in bands (as blank space and vertical strokes repeat them), random padding bits. */
 function banded(width: number, height: number, seed: number): Bitmap {

@@ -4,7 +4,7 @@ import { createBitmap, firstDifference, type Bitmap } from './bitmap.ts';
 import { decodeFax } from './t4-decode.ts';
 import { encodeFax, encodeMmrPart, joinBits } from './t4-encode.ts';
 import { writeTiff } from './tiff-fax.ts';
-import { ditheredPhoto, noise, prng, textPage } from './test-rasters.ts';
+import { ditheredPhoto, noise, prng, textPage } from '@faxgate/testkit';
 
 /** A copy of `base` whose top `rows` rows are replaced by a random header band. */
 function stamp(base: Bitmap, rows: number, seed: number, lastRowWhite: boolean): Bitmap {

@@ -5,7 +5,7 @@ import { createBitmap, firstDifference, type Bitmap } from './bitmap.ts';
 import { BLACK_MAKEUP, BLACK_TERMINATING, EXTENDED_MAKEUP, WHITE_MAKEUP, WHITE_TERMINATING } from './code-tables.ts';
 import { decodeFax } from './t4-decode.ts';
 import { encodeFax, type FaxEncodeOptions } from './t4-encode.ts';
-import { adversarialRasters, ditheredPhoto, textPage } from './test-rasters.ts';
+import { adversarialRasters, ditheredPhoto, textPage } from '@faxgate/testkit';
 import { transcodeFax } from './convert.ts';
 
 const forms: FaxEncodeOptions[] = [

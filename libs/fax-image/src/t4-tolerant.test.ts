@@ -6,7 +6,7 @@ import { createBitmap, firstDifference, type Bitmap } from './bitmap.ts';
 import { BitWriter } from './bit-writer.ts';
 import { decodeFax } from './t4-decode.ts';
 import { encodeFax } from './t4-encode.ts';
-import { textPage } from './test-rasters.ts';
+import { textPage } from '@faxgate/testkit';
 
 function rowBytes(b: Bitmap, y: number): Uint8Array {
   return b.data.subarray(y * b.stride, (y + 1) * b.stride);

@@ -6,7 +6,7 @@ import {
   changeVerticalResolution, changeWidth, convertTiff, createBitmap, decodeFax, encodeFax, firstDifference, getPixel,
   readTiff, setPixel, tiffCli, transcodeFax, writeTiff, writeTiffRaw, type Bitmap, type FaxEncodeOptions,
 } from '../src/index.ts';
-import { ditheredPhoto, textPage } from '../src/test-rasters.ts';
+import { ditheredPhoto, textPage } from '@faxgate/testkit';
 import { gs, libtiffRasters, readPbm, Scratch, tiffinfoStrict } from './judges.ts';
 
 const scratch = new Scratch();

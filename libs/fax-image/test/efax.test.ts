@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
 import { firstDifference, readTiff, writeTiff, type Bitmap } from '../src/index.ts';
-import { adversarialRasters, textPage } from '../src/test-rasters.ts';
+import { adversarialRasters, textPage } from '@faxgate/testkit';
 import { readPbmPages, Scratch } from './judges.ts';
 
 const scratch = new Scratch();

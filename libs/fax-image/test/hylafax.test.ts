@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, describe, it } from 'node:test';
 import { writeTiff, type FaxCompression } from '../src/index.ts';
-import { textPage } from '../src/test-rasters.ts';
+import { textPage } from '@faxgate/testkit';
 import { Scratch, tiffcp } from './judges.ts';
 
 const TIFFCHECK = '/usr/lib/hylafax/bin/tiffcheck';

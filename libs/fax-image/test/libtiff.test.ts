@@ -4,7 +4,7 @@ import { after, describe, it } from 'node:test';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { createBitmap, firstDifference, readTiff, rowChanges, writeTiff, writeTiffRaw, type Bitmap, type FaxCompression } from '../src/index.ts';
-import { adversarialRasters, ditheredPhoto, noise, textPage } from '../src/test-rasters.ts';
+import { adversarialRasters, ditheredPhoto, noise, textPage } from '@faxgate/testkit';
 import { gs, libtiffRasters, Scratch, tiffcp, tiffinfoStrict } from './judges.ts';
 
 const scratch = new Scratch();

@@ -4,7 +4,7 @@ import { after, describe, it } from 'node:test';
 import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { firstDifference, readTiff, tiffToPdf, writeTiff, writeTiffRaw, type Bitmap, type FaxCompression } from '../src/index.ts';
-import { adversarialRasters, ditheredPhoto, textPage } from '../src/test-rasters.ts';
+import { adversarialRasters, ditheredPhoto, textPage } from '@faxgate/testkit';
 import { gs, readPbm, Scratch, tiffcp } from './judges.ts';
 
 const scratch = new Scratch();

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { readFileSync } from 'node:fs';
 import { firstDifference, readTiff, sliceTiff, writeTiff, writeTiffRaw } from '../src/index.ts';
-import { ditheredPhoto, noise, textPage } from '../src/test-rasters.ts';
+import { ditheredPhoto, noise, textPage } from '@faxgate/testkit';
 import { libtiffRasters, Scratch, tiffcp, tiffinfoStrict } from './judges.ts';
 
 const scratch = new Scratch();

@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { decodeFax, encodeFax, firstDifference, reverseBits, type Bitmap, type FaxEncodeOptions } from '../src/index.ts';
-import { ditheredPhoto, prng, textPage } from '../src/test-rasters.ts';
+import { ditheredPhoto, prng, textPage } from '@faxgate/testkit';
 import { libtiffRasters, Scratch } from './judges.ts';
 
 const scratch = new Scratch();

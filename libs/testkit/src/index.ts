@@ -9,3 +9,4 @@ export * from './gateway-env.ts';
 export * from './raster-judge.ts';
 export * from './smtp-session.ts';
 export * from './test-gateway.ts';
+export * from './test-rasters.ts';

@@ -1,6 +1,21 @@
 // Deterministic rasters for tests and the benchmark: the adversarial cases from issue 3 and
-// page-like content. Not exported from the package index.
-import { createBitmap, setPixel, type Bitmap } from './bitmap.ts';
+// page-like content. They are made here, not with fax-image's bitmap helpers, because
+// fax-image's own tests use them and the testkit must not depend on the library it judges.
+import type { Raster } from './raster-judge.ts';
+
+type Bitmap = Raster;
+
+/** A white raster (all 0; 1 = black, most significant bit first). */
+function createBitmap(width: number, height: number): Bitmap {
+  const stride = (width + 7) >> 3;
+  return { width, height, stride, data: new Uint8Array(stride * height) };
+}
+
+function setPixel(b: Bitmap, x: number, y: number, v: 0 | 1): void {
+  const i = y * b.stride + (x >> 3);
+  const bit = 0x80 >> (x & 7);
+  b.data[i] = v ? b.data[i] | bit : b.data[i] & ~bit;
+}
 
 /** Small deterministic PRNG (mulberry32) so failures reproduce. */
 export function prng(seed: number): () => number {
