@@ -8,3 +8,7 @@ export type { GetBit, ModemTransmitter, ModemReceiver, ModemReceiverEvents, Sign
 export { V29Transmitter, type V29TransmitterOptions } from './v29-tx.ts';
 export { V29Receiver, type V29ReceiverOptions } from './v29-rx.ts';
 export type { V29Rate } from './v29-constellation.ts';
+export * from './rtp-packet.ts';
+export * from './rtp-packetiser.ts';
+export * from './rtp-pacer.ts';
+export * from './rtp-jitter-buffer.ts';
