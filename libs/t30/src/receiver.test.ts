@@ -4,7 +4,7 @@ import { T30Receiver } from './receiver.ts';
 import { FCF } from './fcf.ts';
 import { buildDcs, parseDis, type SessionParams } from './dis.ts';
 import { encodeIdent } from './ident.ts';
-import { fast, feedAll, instantLine, names, rx, sentFrames } from './script-helpers.ts';
+import { fast, feedAll, instantLine, names, rx, sentFrames } from '../test/script-helpers.ts';
 import { parsePprMap, reverseBits } from './ecm.ts';
 import type { T30Action, T30Config } from './types.ts';
 

@@ -4,7 +4,7 @@ import { T30Sender } from './sender.ts';
 import { FCF } from './fcf.ts';
 import { parseDcs, rateOf } from './dis.ts';
 import { decodeIdent } from './ident.ts';
-import { disEvents, feedAll, FULL_CAPS, names, rx, sentFrames, testDocument } from './script-helpers.ts';
+import { disEvents, feedAll, FULL_CAPS, names, rx, sentFrames, testDocument } from '../test/script-helpers.ts';
 import { buildPprMap, reverseBits } from './ecm.ts';
 import type { T30Action, T30Config } from './types.ts';
 

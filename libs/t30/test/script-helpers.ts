@@ -1,9 +1,11 @@
-// Helpers for the scripted frame-exchange tests of the engine.
-import { buildDis, type Capabilities } from './dis.ts';
-import { FCF, fcfBase, fcfName } from './fcf.ts';
-import { buildFrame, parseFrame } from './hdlc-frame.ts';
-import { encodeIdent } from './ident.ts';
-import type { PageRequest, SendDocument, T30Action, T30Event } from './types.ts';
+// Helpers for the scripted frame-exchange tests of the engine. They live beside t30's tests, not
+// in the testkit: they are built from t30's own frame code, and a testkit importing @faxgate/t30
+// would make a dependency cycle once t30's tests use the testkit (as fax-image's do).
+import { buildDis, type Capabilities } from '../src/dis.ts';
+import { FCF, fcfBase, fcfName } from '../src/fcf.ts';
+import { buildFrame, parseFrame } from '../src/hdlc-frame.ts';
+import { encodeIdent } from '../src/ident.ts';
+import type { PageRequest, SendDocument, T30Action, T30Event } from '../src/types.ts';
 
 export interface SentFrame {
   name: string;
