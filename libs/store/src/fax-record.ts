@@ -2,6 +2,8 @@
 export type FaxState = 'queued' | 'rendering' | 'rendered' | 'done' | 'failed';
 /** The state of one recipient's transmission. */
 export type RecipientState = 'waiting' | 'calling' | 'retry-wait' | 'sent' | 'failed';
+/** How the sender of a fax was accepted (see FaxRecord.senderTrust). */
+export type SenderTrust = 'authenticated' | 'client-network' | 'unverified';
 /** What one call attempt ended with (the line layer's verdict). */
 export type CallResult = 'success' | 'busy' | 'no-answer' | 'no-carrier' | 'failed' | 'rejected';
 
@@ -17,6 +19,12 @@ export interface FaxRecord {
   messageId?: string;
   clientAddress?: string;
   authUser?: string;
+  /**
+   * How ingest accepted the sender: authenticated (SMTP AUTH), from a client network the admin
+   * listed, or unverified (FAXGATE_SMTP_CLIENT_NETWORKS=any). Result mails carry the fax only
+   * to verified senders (docs/security.md).
+   */
+  senderTrust?: SenderTrust;
   messageKey: string;
   messageBytes: number;
   recipientCount: number;

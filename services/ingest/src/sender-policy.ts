@@ -62,6 +62,14 @@ export class SenderPolicy {
     return this.networks.check(addr, isIP(addr) === 6 ? 'ipv6' : 'ipv4');
   }
 
+  /**
+   * Whether the client is in a network the admin listed (or this host): its senders count as
+   * verified for result mails. Under `any` nobody is, since everybody is let in.
+   */
+  clientTrusted(remoteAddress: string): boolean {
+    return this.networks !== undefined && this.clientAllowed(remoteAddress);
+  }
+
   /** Whether only this machine may send without authenticating (the SMTP listen default follows). */
   get hostOnly(): boolean {
     return this.networks !== undefined && this.networkList.every((a) => hostAddresses().includes(a));

@@ -5,6 +5,7 @@ import type { Mailer } from '@faxgate/mail';
 import type { RoleContext } from '@faxgate/runtime';
 import type { NotifierConfig } from './config.ts';
 import { composeResultMail } from './result-mail.ts';
+import { resultMailContent } from './result-mail-policy.ts';
 import { createInboundMailHandler } from './inbound-delivery.ts';
 
 /**
@@ -26,13 +27,18 @@ export function createNotifyWorker(ctx: RoleContext, config: NotifierConfig, mai
         if (r.resultMailSentAt) return { skipped: 'already sent' };
         if (r.state === 'sent' && !config.FAXGATE_RESULT_MAIL_ON_SUCCESS) return { skipped: 'success mails are off' };
         if (!fax.sender) return { skipped: 'null sender' };
+        const { content, why } = resultMailContent(fax, { trustedDomains: config.FAXGATE_RESULT_MAIL_TRUSTED_DOMAINS, unverified: config.FAXGATE_RESULT_MAIL_UNVERIFIED });
+        if (content === 'none') {
+          await ctx.records.event(faxId, 'no result mail', why, recipient);
+          return { skipped: why };
+        }
         let pdf: Uint8Array | undefined;
-        if (config.FAXGATE_RESULT_ATTACH_PDF && r.documentKey && (await ctx.blobs.exists(r.documentKey))) {
+        if (content === 'full' && config.FAXGATE_RESULT_ATTACH_PDF && r.documentKey && (await ctx.blobs.exists(r.documentKey))) {
           pdf = tiffToPdf(await ctx.blobs.get(r.documentKey));
         }
-        const sent = await mailer.send(composeResultMail({ fax, recipient, from, pdf }));
+        const sent = await mailer.send(composeResultMail({ fax, recipient, from, pdf, plain: content === 'notice' }));
         await ctx.records.updateRecipient(faxId, recipient, { resultMailSentAt: new Date().toISOString() });
-        await ctx.records.event(faxId, 'result mail sent', `to ${fax.sender} via ${sent.via}`, recipient);
+        await ctx.records.event(faxId, 'result mail sent', `to ${fax.sender} via ${sent.via}${content === 'notice' ? ` (plain notice: ${why})` : ''}`, recipient);
         return { messageId: sent.messageId, via: sent.via };
       },
     },

@@ -1,11 +1,18 @@
 import type { FaxView } from '@faxgate/store';
 import type { MailMessage } from '@faxgate/mail';
+import { ERROR_CODES, describeError, type ErrorCode } from '@faxgate/errors';
 
 export interface ResultMailInput {
   fax: FaxView;
   recipient: number;
   from: string;
   pdf?: Uint8Array;
+  /**
+   * A plain notice for a sender ingest could not verify: the result and the number, nothing
+   * the message's author wrote (subject, display names, file names) and no copy of the fax,
+   * so a forged sender address cannot turn the gateway into a mailer of someone else's page.
+   */
+  plain?: boolean;
 }
 
 /**
@@ -13,9 +20,10 @@ export interface ResultMailInput {
  * numbers a sender asks about (pages, duration, attempts, remote station) and, for a failure,
  * the sentence saying why.
  */
-export function composeResultMail({ fax, recipient, from, pdf }: ResultMailInput): MailMessage {
+export function composeResultMail({ fax, recipient, from, pdf, plain }: ResultMailInput): MailMessage {
   const r = fax.recipients.find((x) => x.index === recipient);
   if (!r) throw new Error(`fax ${fax.id} has no recipient ${recipient}`);
+  if (plain) return composePlainNotice(fax, r, from);
   const ok = r.state === 'sent';
   const who = r.name ? `${r.name} (${r.number})` : r.number;
   const total = r.pagesTotal ?? 0;
@@ -55,6 +63,29 @@ export function composeResultMail({ fax, recipient, from, pdf }: ResultMailInput
     ...(fax.messageId ? { inReplyTo: fax.messageId, references: fax.messageId } : {}),
     headers: { 'X-Faxgate-Fax-Id': fax.id, 'X-Faxgate-Result': ok ? 'sent' : 'failed', 'Auto-Submitted': 'auto-replied' },
     attachments: pdf ? [{ filename: `fax-${fax.id}-r${recipient}.pdf`, content: Buffer.from(pdf), contentType: 'application/pdf' }] : [],
+  };
+}
+
+function composePlainNotice(fax: FaxView, r: FaxView['recipients'][number], from: string): MailMessage {
+  const ok = r.state === 'sent';
+  const lines = [
+    ok ? `A fax to ${r.number} was sent from this address.` : `A fax to ${r.number} from this address could not be sent.`,
+    '',
+    `  Result:     ${ok ? 'sent' : `failed${r.errorCode && r.errorCode in ERROR_CODES ? `: ${describeError(r.errorCode as ErrorCode)}` : ''}`}`,
+    `  Pages:      ${r.pagesSent} of ${r.pagesTotal ?? 0} sent`,
+    `  Submitted:  ${fax.createdAt}`,
+    `  Fax id:     ${fax.id}`,
+    '',
+    'This is a plain notice: the sender of the fax could not be verified, so it carries no copy',
+    'of the fax and nothing written in the message. If you did not send a fax, ignore it.',
+  ];
+  return {
+    from,
+    to: fax.sender,
+    subject: `Fax to ${r.number} ${ok ? 'sent' : 'FAILED'}`,
+    text: `${lines.join('\n')}\n`,
+    headers: { 'X-Faxgate-Fax-Id': fax.id, 'X-Faxgate-Result': ok ? 'sent' : 'failed', 'Auto-Submitted': 'auto-replied' },
+    attachments: [],
   };
 }
 
