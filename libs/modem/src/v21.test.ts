@@ -7,7 +7,7 @@ import { addNoise, drain, feed, gain, meanSquare, noise, pad, resample } from '.
 
 const constant = (bit: number, n: number) => {
   let left = n;
-  return { nextBit: () => (left-- > 0 ? bit : -1) };
+  return () => (left-- > 0 ? bit : -1);
 };
 
 function zeroCrossingHz(x: Int16Array): number {
@@ -17,8 +17,8 @@ function zeroCrossingHz(x: Int16Array): number {
 }
 
 test('V.21 ch 2 sends mark (1) at 1650 Hz and space (0) at 1850 Hz, 300 bit/s, at -13 dBm0', () => {
-  const mark = drain(new V21Transmitter(constant(1, 300)));
-  const space = drain(new V21Transmitter(constant(0, 300)));
+  const mark = drain(new V21Transmitter({ getBit: constant(1, 300) }));
+  const space = drain(new V21Transmitter({ getBit: constant(0, 300) }));
   assert.equal(mark.length, 8000, '300 bits last one second');
   assert.ok(Math.abs(zeroCrossingHz(mark) - 1650) < 3);
   assert.ok(Math.abs(zeroCrossingHz(space) - 1850) < 3);
@@ -27,7 +27,7 @@ test('V.21 ch 2 sends mark (1) at 1650 Hz and space (0) at 1850 Hz, 300 bit/s, a
 
 test('phase is continuous across bit changes (no step larger than the highest tone allows)', () => {
   let i = 0;
-  const x = drain(new V21Transmitter({ nextBit: () => (i++ < 200 ? i & 1 : -1) }));
+  const x = drain(new V21Transmitter({ getBit: () => (i++ < 200 ? i & 1 : -1) }));
   const amp = sineAmplitude(-13);
   const maxStep = amp * 2 * Math.sin((Math.PI * 1850) / 8000) + 2;
   for (let k = 1; k < x.length; k++) assert.ok(Math.abs(x[k] - x[k - 1]) <= maxStep, `jump at ${k}`);
@@ -40,8 +40,8 @@ function loop(frames: Uint8Array[], line: (x: Int16Array) => Int16Array) {
   const got: string[] = [];
   const events: string[] = [];
   const hdlc = new HdlcReceiver({ onFrame: (f, ok) => got.push(`${ok ? 'ok' : 'bad'} ${Buffer.from(f).toString('hex')}`) });
-  const rx = new V21Receiver({ onBit: (b) => hdlc.putBit(b), onCarrier: (up) => events.push(up ? 'up' : 'down') });
-  feed(rx, line(pad(drain(new V21Transmitter(tx)), 100, 100)), 97);
+  const rx = new V21Receiver({}, { bit: (b) => hdlc.putBit(b), carrier: (up) => events.push(up ? 'up' : 'down') });
+  feed(rx, line(pad(drain(new V21Transmitter({ getBit: () => tx.nextBit() })), 100, 100)), 97);
   return { got, events, rx };
 }
 
@@ -78,11 +78,11 @@ test('no carrier for CED, CNG, noise, or a V.21 signal below -48 dBm0', () => {
     CED: drain(new ToneGenerator(CED)),
     CNG: drain(new ToneGenerator({ ...CNG, totalMs: 4000 })),
     'white noise at -20 dBm0': noise(16000, 22713 ** 2 / 2 / 100, 3),
-    'V.21 at -50 dBm0': gain(drain(new V21Transmitter(constant(1, 300))), -37),
+    'V.21 at -50 dBm0': gain(drain(new V21Transmitter({ getBit: constant(1, 300) })), -37),
   };
   for (const [name, x] of Object.entries(cases)) {
     const events: string[] = [];
-    feed(new V21Receiver({ onCarrier: (up) => events.push(String(up)), onBit: () => events.push('bit') }), x);
+    feed(new V21Receiver({}, { carrier: (up) => events.push(String(up)), bit: () => events.push('bit') }), x);
     assert.deepEqual(events, [], name);
   }
 });

@@ -1,6 +1,6 @@
 // ITU-T V.21: 300 bit/s FSK. T.30 §5.3 uses channel 2 (V.21 §2: mark, binary 1, at
 // 1650 Hz; space, binary 0, at 1850 Hz) for its control frames. 8 kHz, 16-bit samples.
-import type { BitSource } from './hdlc.ts';
+import type { GetBit, ModemReceiver, ModemReceiverEvents, ModemTransmitter, SignalQuality } from './qam-types.ts';
 import { powerDbm0, sineAmplitude } from './tones.ts';
 
 const FS = 8000;
@@ -13,10 +13,12 @@ export const V21_CHANNELS = {
 } as const;
 
 export interface V21TransmitterOptions {
+  /** The data; -1 ends the transmission (e.g. `() => hdlc.nextBit()`). */
+  getBit: GetBit;
   /** Default 2, the channel of T.30. */
   channel?: 1 | 2;
   /** Transmit level in dBm0; default -13 (V.2 allows at most -9 dBm0 in most networks). */
-  level?: number;
+  levelDbm0?: number;
 }
 
 /** Sine table of FS entries: every V.21 frequency is a whole number of Hz, so phases stay exact. */
@@ -24,11 +26,11 @@ const SINE = Float64Array.from({ length: FS }, (_, i) => Math.sin((2 * Math.PI *
 
 /**
  * A V.21 FSK transmitter with continuous phase (V.21 §2 leaves the switching free; keeping
- * the phase avoids splatter). Pulls one bit per 1/300 s from `source` and ends, returning
- * fewer samples than asked, after the source returned -1.
+ * the phase avoids splatter). Pulls one bit per 1/300 s from `getBit` and ends, returning
+ * fewer samples than asked, after it returned -1.
  */
-export class V21Transmitter {
-  private readonly source: BitSource;
+export class V21Transmitter implements ModemTransmitter {
+  private readonly getBit: GetBit;
   private readonly amp: number;
   private readonly mark: number;
   private readonly space: number;
@@ -37,12 +39,12 @@ export class V21Transmitter {
   private freq = 0;
   private ended = false;
 
-  constructor(source: BitSource, opts: V21TransmitterOptions = {}) {
-    this.source = source;
+  constructor(opts: V21TransmitterOptions) {
+    this.getBit = opts.getBit;
     const ch = V21_CHANNELS[opts.channel ?? 2];
     this.mark = ch.mark;
     this.space = ch.space;
-    this.amp = sineAmplitude(opts.level ?? -13);
+    this.amp = sineAmplitude(opts.levelDbm0 ?? -13);
   }
 
   generate(out: Int16Array): number {
@@ -50,7 +52,7 @@ export class V21Transmitter {
     for (let i = 0; i < out.length; i++) {
       if (this.baudAcc >= FS) {
         this.baudAcc -= FS;
-        const bit = this.source.nextBit();
+        const bit = this.getBit();
         if (bit < 0) {
           this.ended = true;
           return i;
@@ -66,29 +68,11 @@ export class V21Transmitter {
   }
 }
 
-export interface V21ReceiverEvents {
-  /** One demodulated bit, while the carrier is up. */
-  onBit?(bit: number): void;
-  /** Carrier detected (`true`) or lost (`false`). */
-  onCarrier?(up: boolean): void;
-}
-
 export interface V21ReceiverOptions {
   channel?: 1 | 2;
   /** V.21 §6: "ON" above -43 dBm, "OFF" below -48 dBm, with hysteresis. */
-  onLevel?: number;
-  offLevel?: number;
-}
-
-/** Signal quality as the receiver sees it. */
-export interface V21Quality {
-  /** In-band power while the carrier is (or was last) up, dBm0. */
-  powerDbm0: number;
-  /**
-   * Signal-to-noise ratio in dB: the power of the decided tone fitted over each bit against
-   * what the fit leaves (noise, and the edge of the next bit: about 25 dB on a clean line).
-   */
-  snrDb: number;
+  onDbm0?: number;
+  offDbm0?: number;
 }
 
 // One bit is 26.67 samples; a window of 27 is the matched filter of a bit for both tones.
@@ -102,8 +86,8 @@ const SMOOTH = 1 / 16;
  * zero crossing; carrier detection compares the in-band power with the V.21 §6 thresholds and
  * requires most of the signal's power to be in band (so CED or CNG do not raise it).
  */
-export class V21Receiver {
-  private readonly events: V21ReceiverEvents;
+export class V21Receiver implements ModemReceiver {
+  private readonly events: ModemReceiverEvents;
   private readonly mark: number;
   private readonly space: number;
   private readonly onMs: number;
@@ -131,22 +115,28 @@ export class V21Receiver {
   private sinceCarrier = 0;
   private noise = 0;
 
-  constructor(events: V21ReceiverEvents, opts: V21ReceiverOptions = {}) {
+  constructor(opts: V21ReceiverOptions, events: ModemReceiverEvents) {
     this.events = events;
     const ch = V21_CHANNELS[opts.channel ?? 2];
     this.mark = ch.mark;
     this.space = ch.space;
     const ref = sineAmplitude(0) ** 2 / 2;
-    this.onMs = ref * 10 ** ((opts.onLevel ?? -43) / 10);
-    this.offMs = ref * 10 ** ((opts.offLevel ?? -48) / 10);
+    this.onMs = ref * 10 ** ((opts.onDbm0 ?? -43) / 10);
+    this.offMs = ref * 10 ** ((opts.offDbm0 ?? -48) / 10);
   }
 
   get carrierUp(): boolean {
     return this.carrier;
   }
 
-  quality(): V21Quality {
-    return { powerDbm0: powerDbm0(this.power), snrDb: 10 * Math.log10(this.power / Math.max(this.noise, 1e-9)) };
+  /**
+   * Power of the decided tone fitted over each bit (dBm0), and its ratio to what the fit leaves
+   * (noise, and the edge of the next bit: about 25 dB on a clean line); `mse` is that ratio's
+   * inverse. Figures of the carrier that is up, or of the last one.
+   */
+  quality(): SignalQuality {
+    const mse = Math.max(this.noise, 1e-9) / Math.max(this.power, 1e-9);
+    return { powerDbm0: powerDbm0(this.power), snrDb: -10 * Math.log10(mse), mse };
   }
 
   receive(samples: Int16Array): void {
@@ -199,7 +189,7 @@ export class V21Receiver {
       if (this.baud >= FS) {
         this.baud -= FS;
         this.measure(soft >= 0 ? this.mark : this.space, soft >= 0 ? this.pm : this.ps);
-        this.events.onBit?.(soft >= 0 ? 1 : 0);
+        this.events.bit?.(soft >= 0 ? 1 : 0);
       }
     }
   }
@@ -259,7 +249,7 @@ export class V21Receiver {
           this.bits = 0;
           this.baud = 0;
           this.lastSoft = 0;
-          this.events.onCarrier?.(true);
+          this.events.carrier?.(true);
         }
       } else this.hold = 0;
       return;
@@ -272,7 +262,7 @@ export class V21Receiver {
         const h = this.history;
         const back = Math.min(this.bits - 1, h.length / 2 - 1) * 2;
         if (back >= 0) [this.power, this.noise] = [h[back], h[back + 1]];
-        this.events.onCarrier?.(false);
+        this.events.carrier?.(false);
       }
     } else this.hold = 0;
   }

@@ -128,13 +128,13 @@ test('V.21 T.30 frames through µ-law RTP over UDP with reordering are demodulat
   const hdlcTx = new HdlcTransmitter({ preambleFlags: 12 });
   for (const f of frames) hdlcTx.sendFrame(f);
   hdlcTx.finish();
-  const audio = pad(drain(new V21Transmitter(hdlcTx)), 40, 60);
+  const audio = pad(drain(new V21Transmitter({ getBit: () => hdlcTx.nextBit() })), 40, 60);
   const n = Math.ceil(audio.length / 160);
   const r = await stream('ulaw', audio, { swapEvery: 3 });
   const { out } = playout('ulaw', r.payloadType, r.arrivals, n);
   const got: string[] = [];
   const hdlc = new HdlcReceiver({ onFrame: (f, ok) => got.push(`${ok} ${Buffer.from(f).toString('hex')}`) });
-  const v21 = new V21Receiver({ onBit: (b) => hdlc.putBit(b) });
+  const v21 = new V21Receiver({}, { bit: (b) => hdlc.putBit(b) });
   v21.receive(out);
   assert.deepEqual(got, frames.map((f) => `true ${Buffer.from(f).toString('hex')}`));
 });

@@ -91,7 +91,7 @@ test('faxgate V.21 + HDLC → spandsp fsk_rx + hdlc_rx: exactly the frames sent,
       const tx = new HdlcTransmitter({ preambleFlags: preambleFlags(300) });
       for (const f of FRAMES) tx.sendFrame(f);
       tx.finish();
-      const audio = impair(drain(new V21Transmitter(tx)), c, seed++);
+      const audio = impair(drain(new V21Transmitter({ getBit: () => tx.nextBit() })), c, seed++);
       const file = join(dir.path, `ours-${seed}.raw`);
       await writeFile(file, toFile(audio, c.law));
       const out = await runPeer(peer, ['rx', file, c.law ?? 'lin']);
@@ -113,9 +113,9 @@ test('spandsp hdlc_tx + fsk_tx → faxgate V.21 + HDLC: exactly spandsp\'s frame
       const bad: string[] = [];
       const log: string[] = [];
       const hdlc = new HdlcReceiver({ onFrame: (f, good) => (good ? ok : bad).push(hex(f)), onFramingOk: () => log.push('framing ok') });
-      const rx = new V21Receiver({
-        onBit: (b) => hdlc.putBit(b),
-        onCarrier: (up) => {
+      const rx = new V21Receiver({}, {
+        bit: (b) => hdlc.putBit(b),
+        carrier: (up) => {
           log.push(`carrier ${up ? 'up' : 'down'}`);
           if (!up) hdlc.reset();
         },
