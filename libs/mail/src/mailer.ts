@@ -23,8 +23,12 @@ export class MailRefusedError extends Error {
 /** Nodemailer's error for a refusal: a MailRefusedError when it is permanent, else as it was. */
 function classify(err: unknown): unknown {
   const e = err as { code?: string; responseCode?: number; response?: string; message?: string };
-  if ((e.code === 'EENVELOPE' || e.code === 'EMESSAGE') && typeof e.responseCode === 'number' && e.responseCode >= 500 && e.responseCode < 600) {
-    return new MailRefusedError(e.responseCode, (e.response ?? e.message ?? String(e.responseCode)).trim());
+  const code = e.responseCode;
+  if (typeof code !== 'number' || code < 500 || code >= 600) return err;
+  // RFC 5321 §4.5.3.1.10: a 552 to RCPT ("mailbox full") is to be treated as temporary.
+  if (code === 552 && e.code === 'EENVELOPE') return err;
+  if (e.code === 'EENVELOPE' || e.code === 'EMESSAGE') {
+    return new MailRefusedError(code, (e.response ?? e.message ?? String(e.responseCode)).trim());
   }
   return err;
 }

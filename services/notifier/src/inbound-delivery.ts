@@ -1,7 +1,7 @@
 import { Counter } from 'prom-client';
 import { UnrecoverableError, type Job, type JobData } from '@faxgate/queue';
 import { readTiff, tiffToPdf } from '@faxgate/fax-image';
-import type { Mailer } from '@faxgate/mail';
+import { MailRefusedError, type Mailer } from '@faxgate/mail';
 import type { RoleContext } from '@faxgate/runtime';
 import { InboundRecords, type DeliveryRecord, type InboundRecord } from '@faxgate/store';
 import { composeReceivedFaxMail } from './received-fax-mail.ts';
@@ -11,7 +11,8 @@ import { previewPng } from './preview-png.ts';
  * inbound-mail: one delivery of a received fax. A failed send throws so BullMQ retries it with
  * backoff; when the last try fails, the fax goes to the unaddressed mailbox (a new delivery) and
  * the failure is logged and recorded: a received fax is never dropped. A delivery already sent
- * is not sent again when its job re-runs.
+ * is not sent again when its job re-runs. A permanent refusal (the smarthost's 5xx) is not
+ * retried: it counts as the last try at once.
  */
 export function createInboundMailHandler(ctx: RoleContext, from: string, mailer: Mailer) {
   const inbound = new InboundRecords(ctx.redis, ctx.base.FAXGATE_QUEUE_PREFIX);
@@ -37,10 +38,11 @@ export function createInboundMailHandler(ctx: RoleContext, from: string, mailer:
     } catch (err) {
       const error = (err as Error).message;
       await inbound.updateDelivery(inboundId, delivery, { attempts: attempt, error });
-      const last = attempt >= (job.opts.attempts ?? 1) || err instanceof UnrecoverableError;
+      const refused = err instanceof MailRefusedError;
+      const last = attempt >= (job.opts.attempts ?? 1) || err instanceof UnrecoverableError || refused;
       mails.inc({ outcome: last ? 'failed' : 'retry' });
       if (last) await giveUp(ctx, inbound, fax, d, error, job.opts.attempts);
-      throw err;
+      throw refused ? new UnrecoverableError(error) : err;
     }
   };
 }
