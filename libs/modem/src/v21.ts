@@ -23,6 +23,7 @@ export interface V21TransmitterOptions {
 
 /** Sine table of FS entries: every V.21 frequency is a whole number of Hz, so phases stay exact. */
 const SINE = Float64Array.from({ length: FS }, (_, i) => Math.sin((2 * Math.PI * i) / FS));
+const COSINE = Float64Array.from({ length: FS }, (_, i) => Math.cos((2 * Math.PI * i) / FS));
 
 /**
  * A V.21 FSK transmitter with continuous phase (V.21 §2 leaves the switching free; keeping
@@ -145,9 +146,9 @@ export class V21Receiver implements ModemReceiver {
     for (let n = 0; n < samples.length; n++) {
       const x = samples[n];
       const o = this.idx * 6;
-      const mre = x * SINE[(this.pm + FS / 4) % FS];
+      const mre = x * COSINE[this.pm];
       const mim = x * SINE[this.pm];
-      const sre = x * SINE[(this.ps + FS / 4) % FS];
+      const sre = x * COSINE[this.ps];
       const sim = x * SINE[this.ps];
       const e = x * x;
       this.mr += mre - buf[o];
@@ -207,7 +208,7 @@ export class V21Receiver implements ModemReceiver {
     let ph = (((phaseNow - WIN * freq) % FS) + FS) % FS;
     for (let k = 0, j = this.idx; k < WIN; k++) {
       const x = buf[j * 6 + 5];
-      const c = SINE[(ph + FS / 4) % FS];
+      const c = COSINE[ph];
       const sn = SINE[ph];
       a += x * c;
       b += x * sn;
