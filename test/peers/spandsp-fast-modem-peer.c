@@ -3,8 +3,9 @@
  * 8 kHz 16-bit little-endian audio, plus a test channel (G.711 through spandsp's companders,
  * white noise, sample-clock offset, carrier offset, leading silence).
  *
- *   spandsp-fast-modem-peer tx <v27ter|v29|v17> <rate> <nbits> [trail_ones]  > audio.raw
- *       transmits <nbits> of the PRBS below, then <trail_ones> ones (default 64), then stops.
+ *   spandsp-fast-modem-peer tx <v27ter|v29|v17> <rate> <nbits> [trail_ones [tep]]  > audio.raw
+ *       transmits <nbits> of the PRBS below, then <trail_ones> ones (default 64), then stops;
+ *       "tep" sends the talker-echo protection tone before the training.
  *   spandsp-fast-modem-peer rx <v27ter|v29|v17> <rate>  < audio.raw
  *       prints the received bits as one line of '0'/'1' on stdout, status events on stderr.
  *   spandsp-fast-modem-peer channel [--law ulaw|alaw] [--snr dB] [--ppm x] [--freq Hz]
@@ -84,12 +85,12 @@ static int kind_of(const char *name)
     exit(2);
 }
 
-static void *tx_init(int kind, int rate, source_t *src)
+static void *tx_init(int kind, int rate, int tep, source_t *src)
 {
     switch (kind) {
-    case 0: return v27ter_tx_init(NULL, rate, FALSE, get_bit, src);
-    case 1: return v29_tx_init(NULL, rate, FALSE, get_bit, src);
-    default: return v17_tx_init(NULL, rate, FALSE, get_bit, src);
+    case 0: return v27ter_tx_init(NULL, rate, tep, get_bit, src);
+    case 1: return v29_tx_init(NULL, rate, tep, get_bit, src);
+    default: return v17_tx_init(NULL, rate, tep, get_bit, src);
     }
 }
 
@@ -135,7 +136,8 @@ static int cmd_tx(int argc, char **argv)
     if (argc < 5) return 2;
     int kind = kind_of(argv[2]);
     source_t src = { 1, atol(argv[4]), argc > 5 ? atol(argv[5]) : 64 };
-    void *s = tx_init(kind, atoi(argv[3]), &src);
+    int tep = argc > 6 && !strcmp(argv[6], "tep");
+    void *s = tx_init(kind, atoi(argv[3]), tep, &src);
     int16_t amp[160];
     for (;;) {
         int n = tx_run(kind, s, amp, 160);
@@ -275,7 +277,7 @@ static int cmd_cpu(int argc, char **argv)
     long samples = (long) (seconds * 8000);
     int16_t *audio = malloc(samples * sizeof(int16_t));
     source_t src = { 1, samples, 0 };
-    void *tx = tx_init(kind, rate, &src);
+    void *tx = tx_init(kind, rate, FALSE, &src);
     double t0 = cpu_ms();
     long n = 0;
     while (n < samples) {

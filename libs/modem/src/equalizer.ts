@@ -12,8 +12,12 @@ export class ComplexEqualizer {
   outRe = 0;
   outIm = 0;
 
-  constructor(taps: number) {
+  /** Least delay-line power the NLMS step is normalised by, so silence cannot blow it up. */
+  private readonly floor: number;
+
+  constructor(taps: number, floor = 1e-6) {
     this.taps = taps;
+    this.floor = floor;
     this.cRe = new Float64Array(taps);
     this.cIm = new Float64Array(taps);
     this.xRe = new Float64Array(2 * taps);
@@ -58,8 +62,9 @@ export class ComplexEqualizer {
   /** Normalised LMS step towards an output error (eRe, eIm) = wanted − outRe/outIm. */
   adapt(eRe: number, eIm: number, mu: number): void {
     const { cRe, cIm, xRe, xIm, taps, pos } = this;
-    let p = 1e-6;
+    let p = 0;
     for (let i = 0; i < taps; i++) p += xRe[pos + i] * xRe[pos + i] + xIm[pos + i] * xIm[pos + i];
+    if (p < this.floor) p = this.floor;
     const gr = (mu * eRe) / p;
     const gi = (mu * eIm) / p;
     for (let i = 0; i < taps; i++) {

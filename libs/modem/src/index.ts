@@ -12,3 +12,6 @@ export * from './rtp-packet.ts';
 export * from './rtp-packetiser.ts';
 export * from './rtp-pacer.ts';
 export * from './rtp-jitter-buffer.ts';
+export { V27terTransmitter, type V27terTransmitterOptions } from './v27ter-tx.ts';
+export { V27terReceiver, type V27terReceiverOptions } from './v27ter-rx.ts';
+export type { V27terRate } from './v27ter-constellation.ts';

@@ -85,7 +85,8 @@ export abstract class QamReceiverCore implements ModemReceiver {
     for (let k = 0; k < this.mf.length; k++) {
       this.mf[k] = rootRaisedCosine((k / Q - this.half) / this.sps, o.rolloff) / this.sps;
     }
-    this.eq = new ComplexEqualizer(o.taps);
+    // NLMS normalised by at least a tenth of the delay line's power at the data level.
+    this.eq = new ComplexEqualizer(o.taps, 0.1 * o.taps * o.dataEnergy);
     this.trainingEnergy = o.trainingEnergy;
     this.dataEnergy = o.dataEnergy;
     const on = rmsForDbm0(o.onDbm0 ?? -39);
@@ -113,9 +114,14 @@ export abstract class QamReceiverCore implements ModemReceiver {
     this.events.carrier?.(true);
   }
 
+  /** Starts acquisition afresh on the signal now arriving (a new segment after a gap). */
+  protected resync(): void {
+    this.start();
+  }
+
   private start(): void {
     this.active = true;
-    this.tNext = this.n + this.half;
+    this.tNext = Math.max(this.tNext, this.n + this.half);
     this.onTime = false;
     this.havePrev = false;
     this.agc = 1;

@@ -62,6 +62,15 @@ export class V27terScrambler {
     return out;
   }
 
+  /**
+   * V.27 ter Table 3 segment 4: the scrambler starts the equaliser conditioning pattern from
+   * the state 0011110, listed from the first delay stage (the most recent bit) on.
+   */
+  presetForTraining(): void {
+    this.reg = 0b0111100;
+    this.count = 0;
+  }
+
   descramble(line: number): number {
     let out = (line ^ (this.reg >>> 5) ^ (this.reg >>> 6)) & 1;
     out ^= this.guard(line);

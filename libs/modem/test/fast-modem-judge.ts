@@ -110,9 +110,9 @@ export function judgeReceive(modem: string, rate: number, audio: Int16Array): Re
   }
 }
 
-/** spandsp's transmitter sending `nbits` of PRBS15 then 64 ones. */
-export function judgeTransmit(modem: string, rate: number, nbits: number): Int16Array {
-  return toSamples(runJudge(['tx', modem, String(rate), String(nbits)]).stdout);
+/** spandsp's transmitter sending `nbits` of PRBS15 then 64 ones, with its echo protection tone if `tep`. */
+export function judgeTransmit(modem: string, rate: number, nbits: number, tep = false): Int16Array {
+  return toSamples(runJudge(['tx', modem, String(rate), String(nbits), '64', tep ? 'tep' : 'notep']).stdout);
 }
 
 /**

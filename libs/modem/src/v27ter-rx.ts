@@ -1,0 +1,164 @@
+// ITU-T V.27 ter receiver: finds the long training sequence of Table 3 (timing and gain on the
+// 180° reversals, carrier phase on the two-phase conditioning pattern, which also trains the
+// equaliser), then decodes differential eight-phase (4800) or four-phase (2400) PSK and
+// descrambles (§2.5). A talker-echo protection tone before the training is recognised by the
+// gap that follows it, and acquisition starts again after the gap.
+import { QamReceiverCore } from './qam-receiver.ts';
+import type { ModemReceiverEvents } from './qam-types.ts';
+import { V27terScrambler } from './scrambler.ts';
+import { V27TER_DIBIT_FOR_CHANGE, V27TER_TRIBIT_FOR_CHANGE, v27terBaud, type V27terRate } from './v27ter-constellation.ts';
+
+const Stage = {
+  /** Timing and gain settle. */
+  Settle: 0,
+  /** Carrier phase (modulo 180°) from the squared symbols. */
+  Phase: 1,
+  /** Equaliser trained on two-phase decisions (segments 3 and 4). */
+  Train: 2,
+  /** Energy gone within the training: the gap after the echo protection tone. */
+  Gap: 3,
+  Data: 4,
+  Failed: 5,
+} as const;
+type Stage = (typeof Stage)[keyof typeof Stage];
+
+const PHASE_SYMBOLS = 8;
+/** Two-phase symbols needed before a symbol off the 0°/180° axis may start the data. */
+const MIN_TRAIN = 32;
+const TRAINING_MAX_MSE = 0.1;
+/** Descrambler stages (with the guard's 12-bit window) to fill before bits are delivered. */
+const WARMUP_BITS = 13;
+
+const COS45 = Float64Array.from({ length: 8 }, (_, k) => Math.cos((k * Math.PI) / 4));
+const SIN45 = Float64Array.from({ length: 8 }, (_, k) => Math.sin((k * Math.PI) / 4));
+
+export interface V27terReceiverOptions {
+  rate: V27terRate;
+  onDbm0?: number;
+  offDbm0?: number;
+}
+
+export class V27terReceiver extends QamReceiverCore {
+  private readonly rate: V27terRate;
+  private readonly descrambler = new V27terScrambler();
+  private stage: Stage = Stage.Settle;
+  private count = 0;
+  private low = 0;
+  private accRe = 0;
+  private accIm = 0;
+  private prevPhase = 0;
+  private warmup = 0;
+
+  constructor(o: V27terReceiverOptions, events: ModemReceiverEvents) {
+    super({ baud: v27terBaud(o.rate), carrierHz: 1800, rolloff: 0.5, span: 8, taps: 16, trainingEnergy: 1, dataEnergy: 1, onDbm0: o.onDbm0, offDbm0: o.offDbm0 }, events);
+    this.rate = o.rate;
+  }
+
+  protected restart(): void {
+    this.stage = Stage.Settle;
+    this.count = 0;
+    this.low = 0;
+    this.accRe = 0;
+    this.accIm = 0;
+    this.descrambler.reset();
+  }
+
+  protected symbol(zr: number, zi: number): void {
+    const energy = zr * zr + zi * zi;
+    switch (this.stage) {
+      case Stage.Settle:
+        if (this.agcReady && this.symbols > 40) this.stage = Stage.Phase;
+        break;
+      case Stage.Phase:
+        // Squaring removes the 0°/180° modulation; half its angle is the carrier phase.
+        this.accRe += zr * zr - zi * zi;
+        this.accIm += 2 * zr * zi;
+        if (++this.count === PHASE_SYMBOLS) {
+          this.loop.phase += Math.atan2(this.accIm, this.accRe) / 2;
+          this.stage = Stage.Train;
+          this.count = 0;
+        }
+        break;
+      case Stage.Train:
+        if (energy < 0.1) {
+          if (++this.low >= 3) this.stage = Stage.Gap;
+          break;
+        }
+        this.low = 0;
+        this.train(zr, zi);
+        break;
+      case Stage.Gap:
+        if (energy > 0.3) this.resync();
+        break;
+      case Stage.Data:
+        this.data(zr, zi);
+        break;
+      case Stage.Failed:
+        break;
+    }
+  }
+
+  private train(zr: number, zi: number): void {
+    const p = this.decide(zr, zi);
+    const onAxis = (p & 3) === 0;
+    if (!onAxis && this.count >= MIN_TRAIN) {
+      // The first symbol off the 0°/180° axis: segment 5 (scrambled ones) has begun.
+      const ok = this.mse < TRAINING_MAX_MSE;
+      this.events.training?.(ok, this.quality());
+      if (!ok) {
+        this.stage = Stage.Failed;
+        return;
+      }
+      this.stage = Stage.Data;
+      this.warmup = 0;
+      this.loop.setGain(0.03);
+      this.timing.setGains(0.005, 0.00002);
+      this.data(zr, zi);
+      return;
+    }
+    const axis = zr >= 0 ? 0 : 4;
+    this.dRe = COS45[axis];
+    this.dIm = 0;
+    this.prevPhase = axis;
+    this.mu = 0.05;
+    this.track = true;
+    if (++this.count === MIN_TRAIN) {
+      this.carrierUp();
+      this.loop.setGain(0.05);
+      this.timing.setGains(0.01, 0.00005);
+    }
+  }
+
+  /** Nearest allowed phase (in 45° steps) for the rate; sets the decision. */
+  private decide(zr: number, zi: number): number {
+    let p = Math.round(Math.atan2(zi, zr) / (Math.PI / 4)) & 7;
+    if (this.rate === 2400) p = (Math.round(Math.atan2(zi, zr) / (Math.PI / 2)) & 3) * 2;
+    this.dRe = COS45[p];
+    this.dIm = SIN45[p];
+    return p;
+  }
+
+  private data(zr: number, zi: number): void {
+    const p = this.decide(zr, zi);
+    this.mu = 0.01;
+    this.track = true;
+    const change = (p - this.prevPhase) & 7;
+    this.prevPhase = p;
+    if (this.rate === 4800) {
+      const t = V27TER_TRIBIT_FOR_CHANGE[change];
+      this.out(t >> 2);
+      this.out((t >> 1) & 1);
+      this.out(t & 1);
+    } else {
+      const d = V27TER_DIBIT_FOR_CHANGE[change];
+      this.out(d >> 1);
+      this.out(d & 1);
+    }
+  }
+
+  private out(line: number): void {
+    const bit = this.descrambler.descramble(line);
+    if (this.warmup < WARMUP_BITS) this.warmup++;
+    else this.events.bit?.(bit);
+  }
+}
