@@ -72,6 +72,12 @@ export interface AttemptRecord {
   line?: string;
   durationMs?: number;
   reason?: string;
+  /**
+   * The node running the call stopped mid-call (crash, kill, lost lock): the outcome was
+   * written by the re-run of its job, with the pages confirmed before it stopped. Counts as a
+   * dial, not as a failed transmission.
+   */
+  interrupted?: boolean;
   /** Set once dispatch has acted on this attempt's outcome. */
   handledAt?: string;
 }

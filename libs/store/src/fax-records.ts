@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { AttemptRecord, FaxRecord, FaxView, RecipientRecord, TimelineEvent } from './fax-record.ts';
+import { execAll, queueRecordUpdate, readRecord, writeRecord } from './record-codec.ts';
 
 /**
  * Fax records in Redis, next to the queues (the same Redis, so with AOF they survive any
@@ -24,6 +25,10 @@ export class FaxRecords {
   private attemptKey(id: string, i: number, n: number) {
     return `${this.prefix}:fax:${id}:r:${i}:a:${n}`;
   }
+  /** Faxes not finished yet, by creation time: what the reconciler walks. */
+  private get openKey() {
+    return `${this.prefix}:open`;
+  }
   private timelineKey(id: string) {
     return `${this.prefix}:fax:${id}:timeline`;
   }
@@ -31,42 +36,41 @@ export class FaxRecords {
   /** Creates the fax and its recipients in one transaction. */
   async create(fax: FaxRecord, recipients: RecipientRecord[]): Promise<void> {
     const m = this.redis.multi();
-    m.hset(this.faxKey(fax.id), encode(fax));
-    for (const r of recipients) m.hset(this.rcptKey(fax.id, r.index), encode(r));
+    queueRecordUpdate(m, this.faxKey(fax.id), fax);
+    for (const r of recipients) queueRecordUpdate(m, this.rcptKey(fax.id, r.index), r);
     m.rpush(this.timelineKey(fax.id), JSON.stringify({ at: fax.createdAt, event: 'accepted', detail: `${recipients.length} recipient(s)` }));
     m.zadd(`${this.prefix}:faxes`, Date.parse(fax.createdAt), fax.id);
-    const res = await m.exec();
-    for (const [err] of res ?? []) if (err) throw err;
+    m.zadd(this.openKey, Date.parse(fax.createdAt), fax.id);
+    await execAll(m);
   }
 
   /** Removes a fax whose job could not be queued, so nothing half-written stays behind. */
   async remove(id: string, recipientCount: number): Promise<void> {
     const keys = [this.faxKey(id), this.timelineKey(id)];
     for (let i = 0; i < recipientCount; i++) keys.push(this.rcptKey(id, i));
-    await this.redis.multi().del(...keys).zrem(`${this.prefix}:faxes`, id).exec();
+    await this.redis.multi().del(...keys).zrem(`${this.prefix}:faxes`, id).zrem(this.openKey, id).exec();
   }
 
   async getFax(id: string): Promise<FaxRecord | undefined> {
-    const h = await this.redis.hgetall(this.faxKey(id));
-    return Object.keys(h).length ? (decode(h) as FaxRecord) : undefined;
+    return readRecord<FaxRecord>(this.redis, this.faxKey(id));
   }
 
   async getRecipient(id: string, i: number): Promise<RecipientRecord | undefined> {
-    const h = await this.redis.hgetall(this.rcptKey(id, i));
-    return Object.keys(h).length ? (decode(h) as RecipientRecord) : undefined;
+    return readRecord<RecipientRecord>(this.redis, this.rcptKey(id, i));
   }
 
   async getAttempt(id: string, i: number, n: number): Promise<AttemptRecord | undefined> {
-    const h = await this.redis.hgetall(this.attemptKey(id, i, n));
-    return Object.keys(h).length ? (decode(h) as AttemptRecord) : undefined;
+    return readRecord<AttemptRecord>(this.redis, this.attemptKey(id, i, n));
   }
 
+  /** Sets the fields given; a field given as `undefined` is removed from the record. */
   async updateFax(id: string, fields: Partial<FaxRecord>): Promise<void> {
-    await this.redis.hset(this.faxKey(id), encode(fields));
+    await writeRecord(this.redis, this.faxKey(id), fields);
   }
 
+  /** Sets the fields given; a field given as `undefined` (a stale retry time) is removed. */
   async updateRecipient(id: string, i: number, fields: Partial<RecipientRecord>): Promise<void> {
-    await this.redis.hset(this.rcptKey(id, i), encode(fields));
+    await writeRecord(this.redis, this.rcptKey(id, i), fields);
   }
 
   /** Adds to numeric recipient counters atomically and returns the new values. */
@@ -76,7 +80,7 @@ export class FaxRecords {
   }
 
   async updateAttempt(id: string, i: number, n: number, fields: Partial<AttemptRecord>): Promise<void> {
-    await this.redis.hset(this.attemptKey(id, i, n), encode(fields));
+    await writeRecord(this.redis, this.attemptKey(id, i, n), fields);
   }
 
   /**
@@ -118,20 +122,18 @@ export class FaxRecords {
     return { ...fax, recipients, timeline };
   }
 
+  /** Faxes created before `before` (ms) that are not closed yet, oldest first. */
+  async openFaxes(before: number, limit = 500): Promise<string[]> {
+    return this.redis.zrangebyscore(this.openKey, 0, before, 'LIMIT', 0, limit);
+  }
+
+  /** Takes a finished fax off the open list (idempotent). */
+  async closeFax(id: string): Promise<void> {
+    await this.redis.zrem(this.openKey, id);
+  }
+
   /** The most recent fax ids, newest first. */
   async recent(limit = 50): Promise<string[]> {
     return this.redis.zrevrange(`${this.prefix}:faxes`, 0, limit - 1);
   }
-}
-
-function encode(obj: object): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(obj)) if (v !== undefined) out[k] = JSON.stringify(v);
-  return out;
-}
-
-function decode<T = any>(h: Record<string, string>): T {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(h)) out[k] = JSON.parse(v);
-  return out as T;
 }

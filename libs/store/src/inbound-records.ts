@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { DeliveryRecord, InboundRecord, InboundTimelineEvent, InboundView } from './inbound-record.ts';
+import { execAll, queueRecordUpdate, readRecord, writeRecord } from './record-codec.ts';
 
 /**
  * Records of received faxes in Redis, beside the fax records and with the same layout: one hash
@@ -30,29 +31,28 @@ export class InboundRecords {
     const created = (await this.redis.hsetnx(this.key(rec.id), 'id', JSON.stringify(rec.id))) === 1;
     if (!created) return false;
     const m = this.redis.multi();
-    m.hset(this.key(rec.id), encode(rec));
+    queueRecordUpdate(m, this.key(rec.id), rec);
     m.rpush(this.timelineKey(rec.id), JSON.stringify({ at: rec.createdAt, event, detail: `call from ${rec.callingNumber || 'unknown'} to ${rec.did || 'unknown'}` }));
     m.zadd(`${this.prefix}:list`, Date.parse(rec.createdAt), rec.id);
-    await exec(m);
+    await execAll(m);
     return true;
   }
 
   async get(id: string): Promise<InboundRecord | undefined> {
-    const h = await this.redis.hgetall(this.key(id));
-    return Object.keys(h).length ? (decode(h) as InboundRecord) : undefined;
+    return readRecord<InboundRecord>(this.redis, this.key(id));
   }
 
+  /** Sets the fields given; a field given as `undefined` is removed from the record. */
   async update(id: string, fields: Partial<InboundRecord>): Promise<void> {
-    await this.redis.hset(this.key(id), encode(fields));
+    await writeRecord(this.redis, this.key(id), fields);
   }
 
   async getDelivery(id: string, i: number): Promise<DeliveryRecord | undefined> {
-    const h = await this.redis.hgetall(this.deliveryKey(id, i));
-    return Object.keys(h).length ? (decode(h) as DeliveryRecord) : undefined;
+    return readRecord<DeliveryRecord>(this.redis, this.deliveryKey(id, i));
   }
 
   async updateDelivery(id: string, i: number, fields: Partial<DeliveryRecord>): Promise<void> {
-    await this.redis.hset(this.deliveryKey(id, i), encode(fields));
+    await writeRecord(this.redis, this.deliveryKey(id, i), fields);
   }
 
   /**
@@ -63,9 +63,9 @@ export class InboundRecords {
     const claimed = (await this.redis.hsetnx(this.key(id), 'routedAt', JSON.stringify(at))) === 1;
     if (!claimed) return false;
     const m = this.redis.multi();
-    m.hset(this.key(id), encode({ route, state: 'routed', deliveryCount: deliveries.length }));
-    for (const d of deliveries) m.hset(this.deliveryKey(id, d.index), encode(d));
-    await exec(m);
+    queueRecordUpdate(m, this.key(id), { route, state: 'routed', deliveryCount: deliveries.length });
+    for (const d of deliveries) queueRecordUpdate(m, this.deliveryKey(id, d.index), d);
+    await execAll(m);
     return true;
   }
 
@@ -80,7 +80,7 @@ export class InboundRecords {
     const index = (await this.redis.hincrby(this.key(id), 'deliveryCount', 1)) - 1;
     const won = (await this.redis.hsetnx(claimKey, String(failed), String(index))) === 1;
     if (!won) return Number(await this.redis.hget(claimKey, String(failed)));
-    await this.redis.hset(this.deliveryKey(id, index), encode(make(index)));
+    await writeRecord(this.redis, this.deliveryKey(id, index), make(index));
     return index;
   }
 
@@ -106,21 +106,4 @@ export class InboundRecords {
   async recent(limit = 50): Promise<string[]> {
     return this.redis.zrevrange(`${this.prefix}:list`, 0, limit - 1);
   }
-}
-
-async function exec(m: ReturnType<Redis['multi']>): Promise<void> {
-  const res = await m.exec();
-  for (const [err] of res ?? []) if (err) throw err;
-}
-
-function encode(obj: object): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(obj)) if (v !== undefined) out[k] = JSON.stringify(v);
-  return out;
-}
-
-function decode<T = unknown>(h: Record<string, string>): T {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(h)) out[k] = JSON.parse(v);
-  return out as T;
 }

@@ -35,3 +35,25 @@ test('a fax record survives a Redis restart (AOF) and claims are once-only', asy
   assert.deepEqual(await records.recent(), [id]);
   client.disconnect();
 });
+
+test('an update that gives a field as undefined removes it; fields left out stay', async (t) => {
+  const client = createRedis(redis.url, 'background');
+  t.after(() => client.disconnect());
+  const records = new FaxRecords(client, `test-${randomUUID()}`);
+  const id = newFaxId();
+  await records.create(
+    { id, state: 'queued', createdAt: new Date().toISOString(), sender: 'a@example.com', messageKey: 'm', messageBytes: 10, recipientCount: 1 },
+    [{ index: 0, address: '0@fax.localhost', number: '+12125550100', dialString: '12125550100', state: 'waiting', pagesSent: 0, attempts: 0, connectedAttempts: 0, durationMs: 0 }],
+  );
+  await records.updateRecipient(id, 0, { state: 'retry-wait', nextAttemptAt: '2026-01-01T00:00:00.000Z', reason: 'the line was busy', result: 'busy' });
+  await records.updateRecipient(id, 0, { state: 'sent', nextAttemptAt: undefined, reason: undefined, result: 'success' });
+  const r = await records.getRecipient(id, 0);
+  assert.ok(r);
+  assert.equal(r.state, 'sent');
+  assert.equal('nextAttemptAt' in r, false, 'the stale retry time is gone');
+  assert.equal('reason' in r, false, 'the stale reason is gone');
+  assert.equal(r.number, '+12125550100', 'fields not in the update are kept');
+  assert.deepEqual(await records.openFaxes(Date.now()), [id]);
+  await records.closeFax(id);
+  assert.deepEqual(await records.openFaxes(Date.now()), []);
+});

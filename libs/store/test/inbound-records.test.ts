@@ -39,3 +39,21 @@ test('an inbound record is created once, routed once, and its fallback delivery 
     await client.quit();
   }
 });
+
+test('received-fax records share the codec: an undefined field is removed, others stay', async () => {
+  const client = createRedis(redis.url, 'background');
+  try {
+    const records = new InboundRecords(client, `test-${randomUUID()}`);
+    const id = newInboundId();
+    await records.create({ id, state: 'offered', createdAt: new Date().toISOString(), did: '+12125550100', callingNumber: '+14155550123', pool: 'sim', pages: 0, badRows: 0, partial: false, durationMs: 0, deliveryCount: 0 });
+    await records.update(id, { state: 'failed', reason: 'line dropped' });
+    await records.update(id, { state: 'received', reason: undefined, pages: 2 });
+    const rec = await records.get(id);
+    assert.equal(rec?.state, 'received');
+    assert.equal(rec?.pages, 2);
+    assert.equal(rec && 'reason' in rec, false);
+    assert.equal(rec?.did, '+12125550100');
+  } finally {
+    await client.quit();
+  }
+});
