@@ -88,8 +88,9 @@ interface Call {
   inviteTx?: ClientTransaction;
   provisional: boolean;
   cancel?: { result: SipCallResult; reason: string };
-  /** Our outstanding re-INVITE (§14.1: one at a time). */
+  /** Our outstanding re-INVITE (§14.1: one at a time) and the offer it carries. */
   reinvite?: ClientTransaction;
+  offer?: Sdp;
   /** The incoming INVITE waiting for the driver's answer. */
   pendingInvite?: ServerTransaction;
   /** A re-INVITE the far end sent that we are still answering (§14.2: 500 to an overlapping one). */
@@ -326,6 +327,7 @@ export class UserAgent {
     call.sdpVersion++;
     const body = session(call.media.address, call.sessionId, call.sdpVersion, [imageMedia(call.media.imagePort, offerT38(this.cfg.t38))]);
     const { req, to } = this.inDialog(call, 'INVITE', body);
+    call.offer = body;
     call.reinvite = this.tl.request(req, to);
     this.purposes.set(call.reinvite.id, { kind: 'reinvite', callId: call.id, t38: true });
   }
@@ -479,15 +481,16 @@ export class UserAgent {
       if (c) call.remoteTarget = parseNameAddr(c).uri;
       const t38 = res.body ? t38Stream(parseSdp(res.body)) : undefined;
       if (!t38) return this.sendBye(call, 'failed', 'the far end answered our T.38 offer without a T.38 stream', res.status);
+      // The accepted offer is our session description from now on (refreshes repeat it).
+      call.localSdp = call.offer;
       return this.mediaT38FromAnswer(call, t38);
     }
     if ((res.status === 401 || res.status === 407) && call.authTries < 4) {
       const auth = this.authHeader(tx.request, res);
       if (auth) {
         call.authTries++;
-        const { req, to } = this.inDialog(call, 'INVITE', call.localSdp);
+        const { req, to } = this.inDialog(call, 'INVITE', call.offer);
         req.headers.push(auth);
-        req.body = tx.request.body;
         call.reinvite = this.tl.request(req, to);
         this.purposes.set(call.reinvite.id, { kind: 'reinvite', callId, t38: true });
         return;

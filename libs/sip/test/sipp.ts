@@ -35,7 +35,7 @@ export async function freeUdpPort(): Promise<number> {
  * Starts SIPp with `scenario` (a file in scenarios/) for one call. `remote` makes it a UAC
  * calling that address; without it SIPp waits as a UAS. `keys` fill `[name]` in the scenario.
  */
-export async function sipp(dir: string, scenario: string, o: { remote?: string; keys?: Record<string, string | number>; transport?: 'u1' | 't1'; timeoutS?: number; service?: string } = {}): Promise<Sipp> {
+export async function sipp(dir: string, scenario: string, o: { remote?: string; keys?: Record<string, string | number>; transport?: 'u1' | 't1'; timeoutS?: number; service?: string; /** `<pause/>` without a length lasts this long (-d). */ pauseMs?: number } = {}): Promise<Sipp> {
   const port = await freeUdpPort();
   const mediaPort = await freeUdpPort();
   const msgFile = join(dir, `${scenario}.messages.log`);
@@ -47,6 +47,7 @@ export async function sipp(dir: string, scenario: string, o: { remote?: string; 
   ];
   for (const [k, v] of Object.entries(o.keys ?? {})) args.push('-key', k, String(v));
   if (o.service) args.push('-s', o.service);
+  if (o.pauseMs !== undefined) args.push('-d', String(o.pauseMs));
   if (o.remote) args.push(o.remote);
   const proc = start('sipp', args);
   const logs = () => {
