@@ -2,12 +2,37 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { RunningGateway } from '@faxgate/runtime';
+import { runRoles, type RoleDefinition, type RunningGateway } from '@faxgate/runtime';
 import type { InboundView } from '@faxgate/store';
-import { waitUntil } from '@faxgate/testkit';
+import { startTestGateway, waitUntil, type TestGateway } from '@faxgate/testkit';
+import { consoleRole } from '@faxgate/console';
+import { notifierRole } from '@faxgate/notifier';
+import { nodeRole } from '@faxgate/node';
+import { inboundRole } from '../src/index.ts';
 
 export const run = promisify(execFile);
 export const TOKEN = 'inbound-test-token';
+
+/** The roles a received fax passes: the node answers, inbound routes, notifier mails, the console is the API. */
+export const INBOUND_ROLES = [consoleRole, notifierRole, inboundRole, nodeRole] as unknown as RoleDefinition[];
+
+/**
+ * The testkit's gateway harness with the inbound roles, the console token of these tests and
+ * `directory` written to directory.yaml in the temp dir (`FAXGATE_DIRECTORY`).
+ */
+export async function startInboundGateway(label: string, directory: string, extra: Record<string, string> = {}, smarthost?: string): Promise<TestGateway<RunningGateway> & { directoryPath: string }> {
+  let directoryPath = '';
+  const g = await startTestGateway((env) => runRoles(INBOUND_ROLES, { env }), {
+    label,
+    smarthost,
+    env: async (dir) => {
+      directoryPath = join(dir, 'directory.yaml');
+      await writeFile(directoryPath, directory);
+      return { FAXGATE_DIRECTORY: directoryPath, FAXGATE_CONSOLE_TOKEN: TOKEN, FAXGATE_CONSOLE_PASSWORD: 'unused', ...extra };
+    },
+  });
+  return Object.assign(g, { directoryPath });
+}
 
 /**
  * A fax TIFF made by Ghostscript from PostScript (an independent producer): `pages` fine-mode

@@ -4,14 +4,10 @@ import { writeFile, readFile } from 'node:fs/promises';
 import { readTiff } from '@faxgate/fax-image';
 import { join, resolve } from 'node:path';
 import * as mupdf from 'mupdf';
-import { runRoles, type RunningGateway, type RoleDefinition } from '@faxgate/runtime';
-import { blackPixels, decodeTiffWithLibtiff, differingPixels, differingRows, renderPdfPages, startRedis, startSmtpSink, testGatewayEnv, tempDir, waitUntil, type SmtpSink, type TempDir, type TestRedis } from '@faxgate/testkit';
-import { consoleRole } from '@faxgate/console';
-import { notifierRole } from '@faxgate/notifier';
-import { nodeRole } from '@faxgate/node';
-import { inboundRole } from '../src/index.ts';
+import type { RunningGateway } from '@faxgate/runtime';
+import { blackPixels, decodeTiffWithLibtiff, differingPixels, differingRows, renderPdfPages, waitUntil, type SmtpSink, type TempDir } from '@faxgate/testkit';
 import type { DirectorySource } from '../src/directory-source.ts';
-import { TOKEN, api, finished, makeFaxTiff, offerCall, run } from './helpers.ts';
+import { TOKEN, api, finished, makeFaxTiff, offerCall, run, startInboundGateway } from './helpers.ts';
 
 const DIRECTORY = `# test directory
 unaddressed: faxadmin@example.com
@@ -35,7 +31,7 @@ routes:
     user: legal
 `;
 
-let redis: TestRedis;
+let g: Awaited<ReturnType<typeof startInboundGateway>>;
 let sink: SmtpSink;
 let dir: TempDir;
 let gw: RunningGateway;
@@ -44,33 +40,19 @@ let onePage: Buffer;
 let directoryPath: string;
 
 before(async () => {
-  redis = await startRedis();
-  sink = await startSmtpSink();
-  dir = await tempDir('faxgate-inbound');
-  directoryPath = join(dir.path, 'directory.yaml');
-  await writeFile(directoryPath, DIRECTORY);
+  g = await startInboundGateway('faxgate-inbound', DIRECTORY, {
+    FAXGATE_NODE_LINES: '4',
+    FAXGATE_MAIL_FROM: 'faxgate@fax.example.com',
+    FAXGATE_DIRECTORY_POLL: '200ms',
+    FAXGATE_JOB_BACKOFF: '20ms',
+  });
+  ({ gw, sink, dir, directoryPath } = g);
   twoPages = await makeFaxTiff(dir.path, 2, 'Inbound test');
   onePage = await makeFaxTiff(dir.path, 1, 'Short one');
-  gw = await runRoles([consoleRole, notifierRole, inboundRole, nodeRole] as unknown as RoleDefinition[], {
-    env: {
-      ...testGatewayEnv({ redisUrl: redis.url, dataDir: join(dir.path, 'data') }),
-      FAXGATE_NODE_LINES: '4',
-      FAXGATE_SMARTHOST: sink.url,
-      FAXGATE_MAIL_FROM: 'faxgate@fax.example.com',
-      FAXGATE_DIRECTORY: directoryPath,
-      FAXGATE_DIRECTORY_POLL: '200ms',
-      FAXGATE_CONSOLE_TOKEN: TOKEN,
-      FAXGATE_CONSOLE_PASSWORD: 'unused',
-      FAXGATE_JOB_BACKOFF: '20ms',
-    },
-  });
 });
 
 after(async () => {
-  await gw?.stop();
-  await sink?.close();
-  await redis?.dispose();
-  await dir?.remove();
+  await g?.dispose();
 });
 
 const mailFor = (id: string) => sink.waitFor((m) => m.parsed.headers.get('x-faxgate-inbound-id') === id, 30_000);
@@ -238,8 +220,13 @@ test('users and routes edited through the CLI and the API apply to the next fax 
   assert.deepEqual((await mailFor(after)).to, ['faxadmin@example.com']);
 });
 
-test('a directory rewritten while faxes arrive: every fax goes to the old or the new owner, none is lost, later ones to the new', async () => {
+test('a directory rewritten while faxes arrive: every fax goes to the old or the new owner, none is lost, later ones to the new', async (t) => {
   const before = await readFile(directoryPath, 'utf8');
+  // The next tests find the directory as it was.
+  t.after(async () => {
+    await writeFile(directoryPath, before);
+    await waitUntil('the watcher to load the directory back', () => !directorySource().current.directory.users.some((u) => u.id === 'late'), 10_000, 20);
+  });
   const ids = await Promise.all(Array.from({ length: 6 }, () => offerCall(gw, onePage, { did: '+13125550777', from: '+16175550000' })));
   // Written by hand (not through the API), as an admin's editor would: the watcher reloads it.
   await writeFile(directoryPath, before.replace('users:\n', 'users:\n  - id: late\n    emails: [late@example.com]\n    dids: ["+13125550777"]\n'));

@@ -1,16 +1,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import { simpleParser, type ParsedMail } from 'mailparser';
-import { runRoles, type RunningGateway, type RoleDefinition } from '@faxgate/runtime';
-import { startRedis, testGatewayEnv, tempDir, waitUntil, type TempDir, type TestRedis } from '@faxgate/testkit';
-import { consoleRole } from '@faxgate/console';
-import { notifierRole } from '@faxgate/notifier';
-import { nodeRole } from '@faxgate/node';
-import { inboundRole } from '../src/index.ts';
-import { TOKEN, finished, makeFaxTiff, offerCall } from './helpers.ts';
+import type { RunningGateway } from '@faxgate/runtime';
+import { waitUntil, type TempDir } from '@faxgate/testkit';
+import { finished, makeFaxTiff, offerCall, startInboundGateway } from './helpers.ts';
 
 /**
  * A smarthost that refuses every recipient at bounce.example (as a mail server does for a
@@ -47,40 +41,26 @@ async function startRefusingSmarthost() {
   return { url: `smtp://127.0.0.1:${port}`, mails, refusals: () => refusals, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
 
-let redis: TestRedis;
+let g: Awaited<ReturnType<typeof startInboundGateway>>;
 let smtp: Awaited<ReturnType<typeof startRefusingSmarthost>>;
 let dir: TempDir;
 let gw: RunningGateway;
 
 before(async () => {
-  redis = await startRedis();
   smtp = await startRefusingSmarthost();
-  dir = await tempDir('faxgate-inbound-fallback');
-  await writeFile(join(dir.path, 'directory.yaml'), `unaddressed: [faxadmin@example.com, backup-admin@example.com]
+  g = await startInboundGateway('faxgate-inbound-fallback', `unaddressed: [faxadmin@example.com, backup-admin@example.com]
 users:
   - id: gone
     emails: [gone@bounce.example]
     format: tiff
     dids: ["+12125550123"]
-`);
-  gw = await runRoles([consoleRole, notifierRole, inboundRole, nodeRole] as unknown as RoleDefinition[], {
-    env: {
-      ...testGatewayEnv({ redisUrl: redis.url, dataDir: join(dir.path, 'data') }),
-      FAXGATE_SMARTHOST: smtp.url,
-      FAXGATE_DIRECTORY: join(dir.path, 'directory.yaml'),
-      FAXGATE_CONSOLE_TOKEN: TOKEN,
-      FAXGATE_CONSOLE_PASSWORD: 'unused',
-      FAXGATE_JOB_BACKOFF: '20ms',
-      FAXGATE_INBOUND_MAIL_ATTEMPTS: '3',
-    },
-  });
+`, { FAXGATE_JOB_BACKOFF: '20ms', FAXGATE_INBOUND_MAIL_ATTEMPTS: '3' }, smtp.url);
+  ({ gw, dir } = g);
 });
 
 after(async () => {
-  await gw?.stop();
+  await g?.dispose();
   await smtp?.close();
-  await redis?.dispose();
-  await dir?.remove();
 });
 
 test('a fax its owner\'s mail server keeps refusing goes to the unaddressed mailbox after the last try, never dropped', async () => {

@@ -1,42 +1,24 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { runRoles, type RunningGateway, type RoleDefinition } from '@faxgate/runtime';
-import { freePort, startRedis, startSmtpSink, testGatewayEnv, tempDir, waitUntil, type SmtpSink, type TempDir, type TestRedis } from '@faxgate/testkit';
-import { consoleRole } from '@faxgate/console';
-import { notifierRole } from '@faxgate/notifier';
-import { nodeRole } from '@faxgate/node';
-import { inboundRole } from '../src/index.ts';
-import { TOKEN, api, finished, makeFaxTiff, offerCall } from './helpers.ts';
+import { resolve } from 'node:path';
+import type { RunningGateway } from '@faxgate/runtime';
+import { freePort, waitUntil, type TempDir } from '@faxgate/testkit';
+import { api, finished, makeFaxTiff, offerCall, startInboundGateway } from './helpers.ts';
 
-let redis: TestRedis;
-let sink: SmtpSink;
+let g: Awaited<ReturnType<typeof startInboundGateway>>;
 let dir: TempDir;
 let gw: RunningGateway;
 let child: ChildProcess;
 let childPort: number;
-let env: NodeJS.ProcessEnv;
 
 before(async () => {
-  redis = await startRedis();
-  sink = await startSmtpSink();
-  dir = await tempDir('faxgate-inbound-procs');
-  await writeFile(join(dir.path, 'directory.yaml'), 'unaddressed: faxadmin@example.com\nusers: []\nroutes: []\n');
-  env = {
-    ...testGatewayEnv({ redisUrl: redis.url, dataDir: join(dir.path, 'data') }),
-    FAXGATE_SMARTHOST: sink.url,
-    FAXGATE_DIRECTORY: join(dir.path, 'directory.yaml'),
-    // Long poll: only the watch and the check before routing can carry an edit across.
-    FAXGATE_DIRECTORY_POLL: '1h',
-    FAXGATE_CONSOLE_TOKEN: TOKEN,
-    FAXGATE_CONSOLE_PASSWORD: 'unused',
-  };
+  // Long poll: only the watch and the check before routing can carry an edit across.
+  g = await startInboundGateway('faxgate-inbound-procs', 'unaddressed: faxadmin@example.com\nusers: []\nroutes: []\n', { FAXGATE_DIRECTORY_POLL: '1h' });
+  ({ gw, dir } = g);
   // A second inbound process beside the in-process one: both take route-inbound jobs.
   childPort = await freePort();
-  child = spawn(resolve(import.meta.dirname, '../../../faxgate'), ['run', 'inbound'], { env: { ...process.env, ...env, FAXGATE_HTTP_PORT: String(childPort) }, stdio: 'ignore' });
-  gw = await runRoles([consoleRole, notifierRole, inboundRole, nodeRole] as unknown as RoleDefinition[], { env });
+  child = spawn(resolve(import.meta.dirname, '../../../faxgate'), ['run', 'inbound'], { env: { ...process.env, ...g.env, FAXGATE_HTTP_PORT: String(childPort) }, stdio: 'ignore' });
   await waitUntil('the inbound process to be ready', async () => (await fetch(`http://127.0.0.1:${childPort}/readyz`)).status === 200, 30_000, 100);
 });
 
@@ -46,10 +28,7 @@ after(async () => {
     child.kill('SIGTERM');
     await exited;
   }
-  await gw?.stop();
-  await sink?.close();
-  await redis?.dispose();
-  await dir?.remove();
+  await g?.dispose();
 });
 
 test('an edit through the console reaches every inbound process: all faxes after it are routed by it, whichever process routes them', async (t) => {

@@ -3,15 +3,11 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { runRoles, type RunningGateway, type RoleDefinition } from '@faxgate/runtime';
-import { decodeTiffWithLibtiff, differingPixels, renderPdfPages, startRedis, startSmtpSink, testGatewayEnv, tempDir, type SmtpSink, type TempDir, type TestRedis } from '@faxgate/testkit';
-import { consoleRole } from '@faxgate/console';
-import { notifierRole } from '@faxgate/notifier';
-import { nodeRole } from '@faxgate/node';
-import { inboundRole } from '../src/index.ts';
-import { TOKEN, finished, makeFaxTiff } from './helpers.ts';
+import type { RunningGateway } from '@faxgate/runtime';
+import { decodeTiffWithLibtiff, differingPixels, renderPdfPages, type SmtpSink, type TempDir } from '@faxgate/testkit';
+import { finished, makeFaxTiff, startInboundGateway } from './helpers.ts';
 
-let redis: TestRedis;
+let g: Awaited<ReturnType<typeof startInboundGateway>>;
 let sink: SmtpSink;
 let dir: TempDir;
 let gw: RunningGateway;
@@ -20,10 +16,7 @@ let peer: string;
 before(async () => {
   // Both tests call with the spandsp peer: built here so that each test also runs alone.
   peer = execFileSync(join(resolve(import.meta.dirname, '../../..'), 'test/peers/build.sh'), { encoding: 'utf8' }).trim().split('\n').pop() as string;
-  redis = await startRedis();
-  sink = await startSmtpSink();
-  dir = await tempDir('faxgate-inbound-t38');
-  await writeFile(join(dir.path, 'directory.yaml'), `unaddressed: faxadmin@example.com
+  g = await startInboundGateway('faxgate-inbound-t38', `unaddressed: faxadmin@example.com
 users:
   - id: acme
     emails: [acme-desk@example.com]
@@ -33,25 +26,12 @@ users:
 routes:
   - match: { csid: "^ACME" }
     user: acme
-`);
-  gw = await runRoles([consoleRole, notifierRole, inboundRole, nodeRole] as unknown as RoleDefinition[], {
-    env: {
-      ...testGatewayEnv({ redisUrl: redis.url, dataDir: join(dir.path, 'data') }),
-      FAXGATE_SMARTHOST: sink.url,
-      FAXGATE_DIRECTORY: join(dir.path, 'directory.yaml'),
-      FAXGATE_CONSOLE_TOKEN: TOKEN,
-      FAXGATE_CONSOLE_PASSWORD: 'unused',
-      FAXGATE_T38_RECEIVE_PORT: '0',
-      FAXGATE_T38_RECEIVE_DID: '+12125550188',
-    },
-  });
+`, { FAXGATE_T38_RECEIVE_PORT: '0', FAXGATE_T38_RECEIVE_DID: '+12125550188' });
+  ({ gw, sink, dir } = g);
 });
 
 after(async () => {
-  await gw?.stop();
-  await sink?.close();
-  await redis?.dispose();
-  await dir?.remove();
+  await g?.dispose();
 });
 
 test('spandsp sends over T.38 to the node; the fax is routed by its TSI and mailed, pages equal to what spandsp sent', { timeout: 240_000 }, async () => {
