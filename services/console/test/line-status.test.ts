@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runRoles, type RoleDefinition, type RunningGateway } from '@faxgate/runtime';
-import { smtpDialogue, startRedis, testGatewayEnv, tempDir, waitUntil } from '@faxgate/testkit';
+import { assertNothingFor, smtpDialogue, startRedis, testGatewayEnv, tempDir, waitUntil } from '@faxgate/testkit';
 import { consoleRole } from '@faxgate/console';
 import { nodeRole } from '@faxgate/node';
 import { dispatchRole } from '@faxgate/dispatch';
@@ -95,9 +95,12 @@ test('the console lists every node\'s lines and calls; a drained node takes no n
 
   // Both nodes drained: a new fax waits; lifting node-b's drain lets node-b take it.
   const fax2 = await sendFax(smtpPort, '12125550162');
-  await new Promise((r) => setTimeout(r, 1500));
-  assert.notEqual(await faxState(front, fax2), 'sent', 'no drained node took the call');
-  assert.equal((await lines(front)).pools.sim.calling, 0);
+  await waitUntil('fax 2 queued for a line', async () => (await api(front, 'GET', `/api/v1/faxes/${fax2}`)).body.timeline?.some((e: { event: string }) => e.event === 'queued for a line'), 20_000);
+  // 1.5 s is many times what a free line takes to pick up a queued call here (scale 0.1).
+  await assertNothingFor('a drained node taking fax 2', async () => {
+    const [state, calling] = [await faxState(front, fax2), (await lines(front)).pools.sim.calling];
+    return (state === 'sent' || calling > 0) && { state, calling };
+  }, 1500, 100);
   assert.equal((await api(front, 'DELETE', '/api/v1/nodes/node-b/drain')).status, 202);
   await waitUntil('fax 2 sent', async () => (await faxState(front, fax2)) === 'sent', 30_000);
   assert.deepEqual((await callLines(front, fax2)).map((l) => l.split('/')[1]), ['node-b']);
