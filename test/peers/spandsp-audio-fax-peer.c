@@ -1,0 +1,128 @@
+/*
+ * spandsp-audio-fax-peer: a spandsp fax terminal (fax_state: T.30 over its own V.21, V.27 ter,
+ * V.29, V.17 modems) on a line of 8 kHz 16-bit little-endian audio in lockstep: for every 160
+ * samples read from stdin (the far end's audio of one 20 ms block) it runs fax_rx, then writes
+ * the 160 samples of fax_tx to stdout. The far end thus drives the clock, and a whole call runs
+ * in simulated time. Text (results, spandsp's log with --verbose) goes to stderr.
+ *
+ *   spandsp-audio-fax-peer send|receive FILE [--ecm 0|1] [--modems v27ter,v29,v17]
+ *       [--caller 0|1] [--id ID] [--timeout SECONDS_OF_AUDIO] [--verbose]
+ *
+ * Prints "COMPLETION <code> <text>" and page lines to stderr; exits when stdin ends, or 0.5 s
+ * of audio after phase E. Exit status 0 only when phase E reported T30_ERR_OK; 1 for another
+ * completion code, 2 for usage errors, 3 when the call outlived --timeout.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <tiffio.h>
+#include <spandsp.h>
+
+static int done = 0, completion = -1, sending = 0;
+
+static void phase_e_handler(t30_state_t *s, void *user_data, int result)
+{
+    t30_stats_t t;
+    (void) user_data;
+    t30_get_transfer_statistics(s, &t);
+    completion = result;
+    done = 1;
+    fprintf(stderr, "COMPLETION %d %s\n", result, t30_completion_code_to_str(result));
+    fprintf(stderr, "STATS pages_tx=%d pages_rx=%d bit_rate=%d ecm=%d encoding=%d bad_rows=%d\n",
+            t.pages_tx, t.pages_rx, t.bit_rate, t.error_correcting_mode, t.encoding, t.bad_rows);
+}
+
+static int phase_d_handler(t30_state_t *s, void *user_data, int result)
+{
+    t30_stats_t t;
+    (void) user_data; (void) result;
+    t30_get_transfer_statistics(s, &t);
+    fprintf(stderr, "PAGE %s pages_tx=%d pages_rx=%d bit_rate=%d bad_rows=%d\n", sending ? "sent" : "received",
+            t.pages_tx, t.pages_rx, t.bit_rate, t.bad_rows);
+    return T30_ERR_OK;
+}
+
+static int has_word(const char *list, const char *word)
+{
+    size_t n = strlen(word);
+    const char *p = list;
+    for (;;) {
+        const char *e = strchr(p, ',');
+        size_t len = e ? (size_t) (e - p) : strlen(p);
+        if (len == n && strncmp(p, word, n) == 0) return 1;
+        if (e == NULL) return 0;
+        p = e + 1;
+    }
+}
+
+static int usage(void)
+{
+    fprintf(stderr, "usage: spandsp-audio-fax-peer send|receive FILE [--ecm 0|1] [--modems LIST] [--caller 0|1] [--id ID] [--timeout S] [--verbose]\n");
+    return 2;
+}
+
+int main(int argc, char **argv)
+{
+    const char *file, *modems = "v27ter,v29", *ident = "spandsp";
+    int ecm = 0, caller = -1, timeout_s = 300, verbose = 0, i, m = 0;
+    long blocks = 0, after_done = 0;
+    fax_state_t *fax;
+    t30_state_t *t30;
+    uint8_t raw[320];
+    int16_t amp[160];
+
+    if (argc < 3) return usage();
+    if (strcmp(argv[1], "send") == 0) sending = 1;
+    else if (strcmp(argv[1], "receive") != 0) return usage();
+    file = argv[2];
+    for (i = 3; i < argc; i++) {
+        if (strcmp(argv[i], "--ecm") == 0 && i + 1 < argc) ecm = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--modems") == 0 && i + 1 < argc) modems = argv[++i];
+        else if (strcmp(argv[i], "--caller") == 0 && i + 1 < argc) caller = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--id") == 0 && i + 1 < argc) ident = argv[++i];
+        else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc) timeout_s = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--verbose") == 0) verbose = 1;
+        else return usage();
+    }
+    if (caller < 0) caller = sending;
+
+    fax = fax_init(NULL, caller);
+    t30 = fax_get_t30_state(fax);
+    fax_set_transmit_on_idle(fax, TRUE);
+    t30_set_tx_ident(t30, ident);
+    t30_set_ecm_capability(t30, ecm);
+    t30_set_supported_compressions(t30, T30_SUPPORT_T4_1D_COMPRESSION | T30_SUPPORT_T4_2D_COMPRESSION | T30_SUPPORT_T6_COMPRESSION);
+    if (has_word(modems, "v27ter")) m |= T30_SUPPORT_V27TER;
+    if (has_word(modems, "v29")) m |= T30_SUPPORT_V29;
+    if (has_word(modems, "v17")) m |= T30_SUPPORT_V17;
+    t30_set_supported_modems(t30, m);
+    if (sending) t30_set_tx_file(t30, file, -1, -1);
+    else t30_set_rx_file(t30, file, -1);
+    t30_set_phase_d_handler(t30, phase_d_handler, NULL);
+    t30_set_phase_e_handler(t30, phase_e_handler, NULL);
+    if (verbose) {
+        int level = SPAN_LOG_SHOW_SEVERITY | SPAN_LOG_SHOW_PROTOCOL | SPAN_LOG_FLOW;
+        span_log_set_level(fax_get_logging_state(fax), level);
+        span_log_set_level(t30_get_logging_state(t30), level);
+    }
+
+    while (fread(raw, 1, sizeof(raw), stdin) == sizeof(raw)) {
+        int n;
+        for (i = 0; i < 160; i++) amp[i] = (int16_t) (raw[2 * i] | (raw[2 * i + 1] << 8));
+        fax_rx(fax, amp, 160);
+        n = fax_tx(fax, amp, 160);
+        for (i = n; i < 160; i++) amp[i] = 0;
+        for (i = 0; i < 160; i++) { raw[2 * i] = amp[i] & 0xFF; raw[2 * i + 1] = (amp[i] >> 8) & 0xFF; }
+        if (fwrite(raw, 1, sizeof(raw), stdout) != sizeof(raw)) break;
+        fflush(stdout);
+        blocks++;
+        if (done && ++after_done >= 25) break;
+        if (blocks >= timeout_s * 50L) {
+            fprintf(stderr, "COMPLETION timeout after %d s of audio\n", timeout_s);
+            return 3;
+        }
+    }
+    fprintf(stderr, "END blocks=%ld\n", blocks);
+    return done && completion == T30_ERR_OK ? 0 : 1;
+}
