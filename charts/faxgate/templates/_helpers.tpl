@@ -244,3 +244,47 @@ imagePullSecrets:
 {{- define "faxgate.roleQueues" -}}
 {"ingest": "", "render": "render", "dispatch": "dispatch", "notifier": "notify", "inbound": "inbound", "console": ""}
 {{- end -}}
+
+{{/*
+What the SMTP front door (ingest, or the all-in-one pod) gets besides the common environment:
+it listens on the pod's addresses, lets the cluster's own networks send without AUTH, and offers
+AUTH with the users from the Secret. The role's own env entries win. JSON, for fromJson.
+*/}}
+{{- define "faxgate.smtpEnv" -}}
+{{- $e := dict "FAXGATE_SMTP_HOST" "0.0.0.0" "FAXGATE_SMTP_CLIENT_NETWORKS" .Values.ingest.clientNetworks }}
+{{- if .Values.ingest.smtpAuth.enabled }}
+{{- $_ := set $e "FAXGATE_SMTP_USERS_FILE" "/etc/faxgate/smtp/users" }}
+{{- $_ := set $e "FAXGATE_SMTP_REQUIRE_AUTH" (toString .Values.ingest.smtpAuth.required) }}
+{{- end }}
+{{- toJson $e }}
+{{- end -}}
+
+{{/* The SMTP users file from the Secret, for the pod that runs ingest (a list of volumes, or none). */}}
+{{- define "faxgate.smtpVolumes" -}}
+{{- if .Values.ingest.smtpAuth.enabled }}
+- name: smtp-users
+  secret:
+    secretName: {{ include "faxgate.secretName" . }}
+    items: [{ key: smtp-users, path: users }]
+{{- end }}
+{{- end -}}
+
+{{/*
+Port 25 published outside the cluster is how toll fraud starts (issue 17): an exposed SMTP
+Service needs source ranges at the load balancer or SMTP AUTH. A NodePort has no source ranges,
+and behind externalTrafficPolicy Cluster every client looks like a node (inside clientNetworks),
+so there AUTH must be required of everyone.
+*/}}
+{{- define "faxgate.checkSmtpExposure" -}}
+{{- $svc := .Values.ingest.service }}
+{{- $auth := .Values.ingest.smtpAuth }}
+{{- if ne $svc.type "ClusterIP" }}
+{{- $ranges := and (eq $svc.type "LoadBalancer") (not (empty $svc.loadBalancerSourceRanges)) }}
+{{- if not (or $ranges $auth.enabled) }}
+{{- fail (printf "ingest.service.type=%s publishes SMTP outside the cluster, where anyone could make the gateway dial at your expense: set ingest.service.loadBalancerSourceRanges (LoadBalancer only) to the networks that may send, or enable ingest.smtpAuth (with secrets.smtpUsers or the smtp-users key of existingSecret); see docs/security.md" $svc.type) }}
+{{- end }}
+{{- if and (not $ranges) $auth.enabled (not $auth.required) (eq $svc.externalTrafficPolicy "Cluster") }}
+{{- fail "ingest.service.externalTrafficPolicy=Cluster hides the client's address (every client looks like a node, inside ingest.clientNetworks): with no loadBalancerSourceRanges, set ingest.smtpAuth.required=true or externalTrafficPolicy=Local" }}
+{{- end }}
+{{- end }}
+{{- end -}}

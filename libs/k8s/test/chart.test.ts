@@ -75,7 +75,7 @@ test('the schema validation can fail: a wrong type is refused', async () => {
   await assert.rejects(validateManifest(pdb), /selector/);
 });
 
-test('defaults: a Deployment per role, node pool as StatefulSet, SMTP on 25 with Local traffic policy, Redis with AOF and noeviction', () => {
+test('defaults: a Deployment per role, node pool as StatefulSet, SMTP on 25 inside the cluster only, Redis with AOF and noeviction', () => {
   const ms = renderChart();
   for (const role of ['ingest', 'render', 'dispatch', 'notifier', 'inbound', 'console']) {
     const d = find(ms, 'Deployment', `fg-faxgate-${role}`);
@@ -89,7 +89,9 @@ test('defaults: a Deployment per role, node pool as StatefulSet, SMTP on 25 with
   assert.equal(node.spec.template.metadata.labels['faxgate.io/pool'], 'sim');
 
   const smtp = find(ms, 'Service', 'fg-faxgate-smtp');
-  assert.equal(smtp.spec.externalTrafficPolicy, 'Local');
+  // Closed by default (issue 17): port 25 is not published outside the cluster.
+  assert.equal(smtp.spec.type, 'ClusterIP');
+  assert.equal(smtp.spec.externalTrafficPolicy, undefined);
   assert.deepEqual(smtp.spec.ports, [{ name: 'smtp', port: 25, targetPort: 'smtp', protocol: 'TCP' }]);
   assert.equal(smtp.spec.selector['app.kubernetes.io/component'], 'ingest');
 
