@@ -22,7 +22,7 @@ export class FakeKubeApi {
   readonly refusedTokens = new Set<string>();
   /** Called before a lease replace is applied: lets a test slip in a competing write. */
   beforeLeaseReplace: ((name: string) => void) | undefined;
-  readonly counts = { conflicts: 0, watches: 0, lists: 0, gone: 0 };
+  readonly counts = { conflicts: 0, watches: 0, lists: 0, gone: 0, refused: 0 };
 
   async start(): Promise<void> {
     this.server = createServer((req, res) => void this.handle(req, res));
@@ -99,7 +99,10 @@ export class FakeKubeApi {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://x');
     const token = (req.headers.authorization ?? '').replace(/^Bearer /, '');
-    if (this.refusedTokens.has(token)) return send(res, 503, status(503, 'ServiceUnavailable', 'refused by test'));
+    if (this.refusedTokens.has(token)) {
+      this.counts.refused++;
+      return send(res, 503, status(503, 'ServiceUnavailable', 'refused by test'));
+    }
     const body = req.method === 'POST' || req.method === 'PUT' ? await readJson(req) : undefined;
     let m = /^\/apis\/coordination\.k8s\.io\/v1\/namespaces\/([^/]+)\/leases(?:\/([^/]+))?$/.exec(url.pathname);
     if (m) return this.leaseRoute(req.method ?? 'GET', m[1], m[2], body as Obj | undefined, res);

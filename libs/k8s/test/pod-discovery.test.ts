@@ -86,8 +86,9 @@ test('an API server that refuses at first: discovery keeps retrying with backoff
   await d.start();
   t.after(() => d.stop());
   assert.deepEqual(d.pods(), []);
-  await new Promise((r) => setTimeout(r, 600));
+  await waitUntil('discovery to try again after refusals', () => api.counts.refused >= 3, 10_000, 10);
   assert.equal(d.lists, 0);
+  assert.deepEqual(d.pods(), []);
   api.refusedTokens.delete('faxgate');
   await waitUntil('the pods once the server answers', () => d.get('n-0'), 10_000);
   assert.equal(d.lists, 1);
