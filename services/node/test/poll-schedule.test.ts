@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { runRoles, type RunningGateway } from '@faxgate/runtime';
 import { QueueSet, createRedis } from '@faxgate/queue';
 import { HylafaxClient } from '@faxgate/hylafax';
-import { startRedis, tempDir, testGatewayEnv, waitUntil, type TempDir, type TestRedis } from '@faxgate/testkit';
+import { assertNothingFor, startRedis, tempDir, testGatewayEnv, waitUntil, type TempDir, type TestRedis } from '@faxgate/testkit';
 import type { Redis } from 'ioredis';
 import { nodeRole } from '../src/index.ts';
 import { hylafaxDriverEnv, startHylafaxTestbed, type HylafaxTestbed } from '../../../libs/hylafax/test/hylafax-testbed.ts';
@@ -84,7 +84,10 @@ test('two nodes, one poll schedule owned by the leader; the other node takes it 
   const b = await startNode('node-b', '700ms');
 
   // Both run for longer than B's election retry (2 s): B never becomes leader nor writes the schedule.
-  await new Promise((r) => setTimeout(r, 3_000));
+  await assertNothingFor('a second job scheduler, or another interval than node-a\'s', async () => {
+    const now = await schedulers();
+    return (now.length !== 1 || now[0].every !== 400) && now.map((j) => j.every);
+  }, 3_000, 200);
   const both = await schedulers();
   assert.equal(both.length, 1, 'one job scheduler for the pool');
   assert.equal(both[0].every, 400, "the leader's (node-a's) interval");
@@ -100,7 +103,8 @@ test('two nodes, one poll schedule owned by the leader; the other node takes it 
   const before = (await polls()).length;
   bed.freezeHfaxd();
   try {
-    await new Promise((r) => setTimeout(r, 3_000));
+    // Frozen until a poll queued meanwhile has been skipped: the hang spans at least one interval.
+    await waitUntil('a poll queued while hfaxd hangs to be skipped', async () => (await polls()).slice(before).some((p) => p.result.startsWith('skipped')), 30_000, 200);
   } finally {
     bed.thawHfaxd();
   }
