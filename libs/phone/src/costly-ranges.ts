@@ -23,7 +23,7 @@ const ONE_RING = 'NANP area code outside the US and Canada named in the FCC\'s "
 export const COSTLY_RANGES: readonly CostlyRange[] = [
   // ITU-T E.164 global services (the ITU's list of assigned codes, "Networks" and "Global
   // services"): none of them is a place, all are billed at special rates.
-  { prefix: '+870', name: 'Inmarsat SNAC (satellite)', why: `${GLOBAL}; a minute costs several dollars` },
+  { prefix: '+870', name: 'Inmarsat SNAC (satellite)', why: `${GLOBAL}; typically several dollars a minute` },
   { prefix: '+875', name: 'Maritime mobile service (reserved)', why: 'ITU-T E.164 code reserved for maritime mobile service: not a fax destination' },
   { prefix: '+876', name: 'Maritime mobile service (reserved)', why: 'ITU-T E.164 code reserved for maritime mobile service: not a fax destination' },
   { prefix: '+877', name: 'Maritime mobile service (reserved)', why: 'ITU-T E.164 code reserved for maritime mobile service: not a fax destination' },
@@ -36,7 +36,7 @@ export const COSTLY_RANGES: readonly CostlyRange[] = [
   { prefix: '+991', name: 'ITPCS trial', why: 'ITU-T E.164 code of a trial service: no legitimate fax traffic' },
   { prefix: '+808', name: 'International Shared Cost Service', why: 'ITU-T E.164 shared-cost service: the caller pays part of the call at a special rate' },
   // Countries and ranges named by fraud reports as IRSF destinations.
-  { prefix: '+53', name: 'Cuba', country: 'CU', why: `${IRSF}; termination rates above a dollar a minute` },
+  { prefix: '+53', name: 'Cuba', country: 'CU', why: `${IRSF}; among the highest termination rates` },
   { prefix: '+252', name: 'Somalia', country: 'SO', why: IRSF },
   { prefix: '+675', name: 'Papua New Guinea', country: 'PG', why: IRSF },
   { prefix: '+371', name: 'Latvia', country: 'LV', why: `${IRSF}; Latvian mobile and non-geographic ranges are resold as international premium-rate numbers` },

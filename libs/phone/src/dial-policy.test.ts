@@ -117,3 +117,9 @@ test('a number written without + is read nationally first, and refused when its 
   assert.equal(dr.ok, false);
   if (!dr.ok) assert.match(dr.detail, /\+1809 Dominican Republic/);
 });
+
+test('docs/security.md lists every built-in costly range with its reason', async () => {
+  const { readFile } = await import('node:fs/promises');
+  const doc = await readFile(new URL('../../../docs/security.md', import.meta.url), 'utf8');
+  for (const r of COSTLY_RANGES) assert.match(doc, new RegExp(`^\\| \`\\${r.prefix}\` \\| ${r.name.replace(/[.()]/g, '\\$&')} \\| \\S`, 'm'), `${r.prefix} ${r.name} is not in the table of docs/security.md`);
+});
