@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer, type Socket } from 'node:net';
 import { ControlChannel } from './control-channel.ts';
+import { waitUntil } from '@faxgate/testkit';
 import { HylafaxConnectionError } from './errors.ts';
 
 /** A scripted peer: answers each received line with the replies `script` gives for it. */
@@ -32,6 +33,9 @@ test('the end of a transfer that arrives before its data is done is kept for the
   const ch = await ControlChannel.open('127.0.0.1', port, 2_000);
   assert.equal((await ch.readReply('greeting', 2_000)).code, 220);
   assert.equal((await ch.command('LIST /sendq', 2_000)).code, 150);
+  // The one fixed pause left: the 226 must be in before the reader asks, and the channel has no
+  // public state that shows a reply it keeps (adding one for the test would be a test switch).
+  // 50 ms is ample for 24 bytes on loopback; too short would make the test pass vacuously, not fail.
   await new Promise((r) => setTimeout(r, 50));
   assert.equal((await ch.readReply('end of LIST', 2_000)).code, 226);
   assert.equal((await ch.command('NOOP', 2_000)).code, 200);
@@ -46,6 +50,7 @@ test('an unread reply before a new command means the dialogue is out of step', a
   const ch = await ControlChannel.open('127.0.0.1', port, 2_000);
   await ch.readReply('greeting', 2_000);
   await ch.command('NOOP', 2_000);
+  // As above: the second reply must be in before the next command; no public state shows it.
   await new Promise((r) => setTimeout(r, 50));
   await assert.rejects(ch.command('NOOP', 2_000), HylafaxConnectionError);
   assert.equal(ch.alive, false);
@@ -61,7 +66,7 @@ test('a 421 out of turn closes the channel with the server text', async () => {
   await once(server, 'listening');
   const ch = await ControlChannel.open('127.0.0.1', (server.address() as { port: number }).port, 2_000);
   await ch.readReply('greeting', 2_000);
-  await new Promise((r) => setTimeout(r, 100));
+  await waitUntil('the 421 to close the channel', () => !ch.alive, 2_000, 5);
   await assert.rejects(ch.command('NOOP', 2_000), (err: unknown) => err instanceof HylafaxConnectionError && /closing the connection: 421 Timeout/.test(err.message));
   server.close();
 });

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer, connect } from 'node:net';
 import { parsePassivePort, readAll } from './data-channel.ts';
+import { waitUntil } from '@faxgate/testkit';
 import { HylafaxProtocolError } from './errors.ts';
 
 test('an empty transfer that ended before anyone listened still reads as empty', async () => {
@@ -22,8 +23,9 @@ test('data sent before the reader attaches is kept', async () => {
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const socket = connect((server.address() as { port: number }).port, '127.0.0.1');
-  await new Promise((r) => setTimeout(r, 50));
-  assert.equal((await readAll(socket, 'LIST /doneq', 1_000)).toString(), '1\tD\tfaxgate\ttag\t555\r\n');
+  const line = '1\tD\tfaxgate\ttag\t555\r\n';
+  await waitUntil('the data to arrive before the reader attaches', () => socket.readableLength >= line.length, 2_000, 5);
+  assert.equal((await readAll(socket, 'LIST /doneq', 1_000)).toString(), line);
   socket.destroy();
   server.close();
 });
