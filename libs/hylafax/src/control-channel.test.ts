@@ -50,7 +50,8 @@ test('an unread reply before a new command means the dialogue is out of step', a
   const ch = await ControlChannel.open('127.0.0.1', port, 2_000);
   await ch.readReply('greeting', 2_000);
   await ch.command('NOOP', 2_000);
-  // As above: the second reply must be in before the next command; no public state shows it.
+  // As above: the second reply must be in before the next command (no public state shows it);
+  // 50 ms is ample for it on loopback.
   await new Promise((r) => setTimeout(r, 50));
   await assert.rejects(ch.command('NOOP', 2_000), HylafaxConnectionError);
   assert.equal(ch.alive, false);
