@@ -1,0 +1,351 @@
+// The audio line driver: runs a sans-IO T.30 engine over 8 kHz audio with faxgate's own modems
+// (V.21 channel 2 HDLC for control, V.27 ter or V.29 for TCF and pages), the audio counterpart
+// of the T.38 terminal. Itself sans-IO: time is the count of samples received, so the same
+// code runs in simulated time against a lockstep peer or paced by RTP on a real call.
+import { parseDcs, parseFrame, type CallResult, type Modulation, type T30Action, type T30Engine, type T30Event, type TimerName } from '@faxgate/t30';
+import { HdlcReceiver, HdlcTransmitter, preambleFlags } from './hdlc.ts';
+import type { GetBit, ModemReceiver, ModemReceiverEvents, ModemTransmitter } from './qam-types.ts';
+import { CED, CNG, ToneGenerator } from './tones.ts';
+import { V21Receiver, V21Transmitter } from './v21.ts';
+import { V27terReceiver } from './v27ter-rx.ts';
+import { V27terTransmitter } from './v27ter-tx.ts';
+import { V29Receiver } from './v29-rx.ts';
+import { V29Transmitter } from './v29-tx.ts';
+
+const FS = 8000;
+/** T.30 §5.3.2.4 / §5.3.6.2.2: 75 ± 20 ms of silence before TCF, and between signals. */
+const GAP_MS = 75;
+/** T.30 §4.4.2.1: the called station waits at least 0.2 s after answering before CED. */
+const ANSWER_DELAY_MS = 200;
+/** T.30 §5.3.1: flags for 1 s ± 15 % before the first V.21 frame. */
+const V21_PREAMBLE_FLAGS = preambleFlags(300);
+/** T.30 §A.3.1 (ECM on a high-speed modem): 200 ms of flags before the first frame. */
+const FAST_PREAMBLE_S = 0.2;
+/** Zero bits after page data, so the far demodulator's delay does not swallow the RTC. */
+const TAIL_BITS = 48;
+
+export interface AudioFaxTerminalOptions {
+  engine: T30Engine;
+  /** Calling stations send CNG (T.30 §4.4.1), called ones CED (T.30 §4.4.2). */
+  calling: boolean;
+  /** Transmit level, dBm0; default -13. */
+  levelDbm0?: number;
+  log?: (line: string) => void;
+  onAction?: (action: T30Action) => void;
+}
+
+/** One signal on the line: a source of samples that ends. */
+type Segment = { kind: 'silence'; samples: number } | { kind: 'modem'; make: () => ModemTransmitter; what: string };
+
+/** Bits of `data`, first transmitted bit in the most significant bit of each octet, then zeros. */
+function msbFirstBits(data: Uint8Array, tail: number): GetBit {
+  let i = 0;
+  const n = data.length * 8;
+  return () => {
+    if (i < n) {
+      const b = (data[i >> 3] >> (7 - (i & 7))) & 1;
+      i++;
+      return b;
+    }
+    return i++ < n + tail ? 0 : -1;
+  };
+}
+
+/**
+ * Drives one call over audio. Call {@link generate} and {@link receive} once per block (e.g.
+ * 160 samples every 20 ms), in either order; `result` is set when the engine ends the call,
+ * and `finished` once the last signal has been sent too.
+ */
+export class AudioFaxTerminal {
+  private readonly o: AudioFaxTerminalOptions;
+  private readonly level: number;
+  private now = 0;
+  private readonly timers = new Map<TimerName, number>();
+  private readonly queue: Segment[] = [];
+  private current: ModemTransmitter | undefined;
+  private silenceLeft = 0;
+  private busy = false;
+  private cng: ToneGenerator | undefined;
+  private started = false;
+  private callResult: CallResult | undefined;
+  // receive side
+  private readonly v21: V21Receiver;
+  private readonly v21Hdlc: HdlcReceiver;
+  private image: ModemReceiver | undefined;
+  private imageModulation: Modulation | undefined;
+  private imageEcm = false;
+  private imageHdlc: HdlcReceiver | undefined;
+  private imageTrained = false;
+  private imageSeenZero = false;
+  private imageBits = 0;
+  private imageNBits = 0;
+  private imageBytes: number[] = [];
+  private imageGotData = false;
+  private dcsHeard = false;
+
+  constructor(o: AudioFaxTerminalOptions) {
+    this.o = o;
+    this.level = o.levelDbm0 ?? -13;
+    this.v21Hdlc = new HdlcReceiver({ onFrame: (frame, ok) => this.onV21Frame(frame, ok) });
+    this.v21 = new V21Receiver({}, {
+      bit: (b) => this.v21Hdlc.putBit(b),
+      carrier: (up) => {
+        this.o.log?.(`${this.t()} V.21 carrier ${up ? 'up' : 'down'}`);
+        if (up) this.cng = undefined; // T.30 §4.4.1: CNG until the called station answers
+        else {
+          this.v21Hdlc.reset();
+          // TCF follows the far end's DCS: listen afresh once that V.21 signal has ended (not
+          // at every drop: a V.29 or V.27 ter signal can raise and drop V.21's carrier).
+          if (this.dcsHeard) {
+            this.dcsHeard = false;
+            this.armImage();
+          }
+        }
+      },
+    });
+  }
+
+  /** The call's result once the engine ended it. */
+  get result(): CallResult | undefined {
+    return this.callResult;
+  }
+
+  /** The engine ended the call and everything it asked to send has been sent. */
+  get finished(): boolean {
+    return this.callResult !== undefined && !this.busy;
+  }
+
+  /** Milliseconds of line time so far (samples received). */
+  get timeMs(): number {
+    return (this.now * 1000) / FS;
+  }
+
+  /** The next block of line audio; always fills `out` (silence or CNG when idle). */
+  generate(out: Int16Array): void {
+    if (!this.started) this.begin();
+    let i = 0;
+    while (i < out.length) {
+      if (this.silenceLeft > 0) {
+        const n = Math.min(this.silenceLeft, out.length - i);
+        out.fill(0, i, i + n);
+        this.silenceLeft -= n;
+        i += n;
+        continue;
+      }
+      if (this.current) {
+        const want = out.length - i;
+        const n = this.current.generate(out.subarray(i, out.length));
+        i += n;
+        if (n < want) this.current = undefined;
+        continue;
+      }
+      const next = this.queue.shift();
+      if (next) {
+        if (next.kind === 'silence') this.silenceLeft = next.samples;
+        else {
+          this.o.log?.(`${this.t()} tx ${next.what}`);
+          this.current = next.make();
+        }
+        continue;
+      }
+      // Idle: everything asked has gone out.
+      if (this.busy) {
+        this.busy = false;
+        // After our CFR or MCF the far end's page comes: listen afresh.
+        this.armImage();
+        this.feed({ type: 'sent' });
+        continue;
+      }
+      const rest = out.subarray(i);
+      if (this.cng) {
+        const n = this.cng.generate(rest);
+        rest.fill(0, n);
+      } else rest.fill(0);
+      i = out.length;
+    }
+  }
+
+  /** The next block of audio heard from the line; advances the terminal's clock. */
+  receive(samples: Int16Array): void {
+    if (!this.started) this.begin();
+    this.v21.receive(samples);
+    this.image?.receive(samples);
+    this.flushImageBytes();
+    this.now += samples.length;
+    for (const [name, due] of [...this.timers]) {
+      if (due <= this.now && this.timers.get(name) === due) {
+        this.timers.delete(name);
+        this.feed({ type: 'timer', name });
+      }
+    }
+  }
+
+  private t(): string {
+    return `[${(this.now / FS).toFixed(2)} s]`;
+  }
+
+  private begin(): void {
+    this.started = true;
+    if (this.o.calling) {
+      this.cng = new ToneGenerator({ ...CNG, level: this.level });
+    } else {
+      this.push({ kind: 'silence', samples: (ANSWER_DELAY_MS * FS) / 1000 });
+      this.push({ kind: 'modem', what: 'CED', make: () => new ToneGenerator({ ...CED, level: this.level }) });
+    }
+    this.feed({ type: 'start' });
+  }
+
+  private push(s: Segment): void {
+    this.queue.push(s);
+    this.busy = true;
+  }
+
+  private feed(event: T30Event): void {
+    if (this.callResult) return;
+    for (const action of this.o.engine.handle(event)) this.perform(action);
+  }
+
+  private perform(a: T30Action): void {
+    this.o.onAction?.(a);
+    switch (a.type) {
+      case 'log':
+        this.o.log?.(`${this.t()} ${a.text}`);
+        break;
+      case 'start-timer':
+        this.timers.set(a.name, this.now + Math.round((a.ms * FS) / 1000));
+        break;
+      case 'stop-timer':
+        this.timers.delete(a.name);
+        break;
+      case 'send-hdlc':
+        this.queueHdlc(a.frames, a.modulation);
+        break;
+      case 'send-tcf': {
+        const bits = Math.round((a.modulation.bps * a.ms) / 1000);
+        let i = 0;
+        this.queueImage(a.modulation, () => (i++ < bits ? 0 : -1), 'TCF', true);
+        break;
+      }
+      case 'send-image':
+        this.queueImage(a.modulation, msbFirstBits(a.data, TAIL_BITS), `page data (${a.data.length} octets)`, false);
+        break;
+      case 'page-received':
+      case 'page-confirmed':
+        break;
+      case 'call-ended':
+        this.callResult = a.result;
+        this.timers.clear();
+        break;
+    }
+  }
+
+  private queueHdlc(frames: Uint8Array[], modulation: Modulation | undefined): void {
+    this.push({ kind: 'silence', samples: (GAP_MS * FS) / 1000 });
+    const hdlc = new HdlcTransmitter({ preambleFlags: modulation ? preambleFlags(modulation.bps, FAST_PREAMBLE_S) : V21_PREAMBLE_FLAGS });
+    for (const f of frames) hdlc.sendFrame(f);
+    hdlc.finish();
+    const getBit = () => hdlc.nextBit();
+    if (!modulation) {
+      this.push({ kind: 'modem', what: `V.21 HDLC, ${frames.length} frame(s)`, make: () => new V21Transmitter({ getBit, levelDbm0: this.level }) });
+    } else {
+      this.push({ kind: 'modem', what: `${modulation.modem} HDLC, ${frames.length} frame(s)`, make: () => this.imageTransmitter(modulation, getBit) });
+    }
+  }
+
+  private queueImage(m: Modulation, getBit: GetBit, what: string, _tcf: boolean): void {
+    this.push({ kind: 'silence', samples: (GAP_MS * FS) / 1000 });
+    this.push({ kind: 'modem', what: `${m.modem} ${m.bps} ${what}`, make: () => this.imageTransmitter(m, getBit) });
+  }
+
+  private imageTransmitter(m: Modulation, getBit: GetBit): ModemTransmitter {
+    if (m.modem === 'v29') return new V29Transmitter({ rate: m.bps as 9600 | 7200, getBit, levelDbm0: this.level });
+    if (m.modem === 'v27ter') return new V27terTransmitter({ rate: m.bps as 4800 | 2400, getBit, levelDbm0: this.level });
+    throw new Error(`no ${m.modem} modem in this build`);
+  }
+
+  private onV21Frame(frame: Uint8Array, ok: boolean): void {
+    this.o.log?.(`${this.t()} rx V.21 frame ${Buffer.from(frame).toString('hex')}${ok ? '' : ' (bad FCS)'}`);
+    const f = ok ? parseFrame(frame) : undefined;
+    // T.30 §5.3.6.2.1: DCS announces the image modem that will follow; listen for it.
+    if (f && (f.fcf & 0xfe) === 0x82) {
+      const p = parseDcs(f.fif);
+      if (p) {
+        this.imageModulation = p.modulation;
+        this.imageEcm = p.ecm;
+        this.dcsHeard = true;
+      }
+    }
+    this.feed({ type: 'hdlc', frame, ok, fast: false });
+  }
+
+  /**
+   * A fresh image receiver for the modulation of the last DCS, started in the silence before
+   * the far end's signal (a receiver that heard the V.21 signal end may miss the training).
+   */
+  private armImage(): void {
+    const m = this.imageModulation;
+    if (!m || this.callResult) return;
+    const ecm = this.imageEcm;
+    this.endImage();
+    this.imageTrained = false;
+    this.imageHdlc = ecm ? new HdlcReceiver({ onFrame: (frame, ok) => this.feed({ type: 'hdlc', frame, ok, fast: true }) }) : undefined;
+    const events: ModemReceiverEvents = {
+      carrier: (up) => {
+        this.o.log?.(`${this.t()} ${m.modem} carrier ${up ? 'up' : 'down'}`);
+        if (up) return;
+        this.imageTrained = false;
+        this.imageHdlc?.reset();
+        this.endImage();
+      },
+      training: (ok, q) => {
+        this.o.log?.(`${this.t()} ${m.modem} training ${ok ? 'ok' : 'failed'}, ${q.powerDbm0.toFixed(1)} dBm0, SNR ${q.snrDb.toFixed(1)} dB`);
+        this.imageTrained = ok;
+        this.imageSeenZero = false;
+        this.imageBits = 0;
+        this.imageNBits = 0;
+      },
+      bit: (b) => this.onImageBit(b),
+    };
+    if (m.modem === 'v29') this.image = new V29Receiver({ rate: m.bps as 9600 | 7200 }, events);
+    else if (m.modem === 'v27ter') this.image = new V27terReceiver({ rate: m.bps as 4800 | 2400 }, events);
+    else {
+      this.image = undefined;
+      this.o.log?.(`${this.t()} cannot receive ${m.modem}`);
+    }
+  }
+
+  private onImageBit(b: number): void {
+    if (!this.imageTrained) return;
+    if (this.imageHdlc) {
+      this.imageHdlc.putBit(b);
+      return;
+    }
+    // The scrambled ones after the training (V.29 §4 segment 4, V.27 ter §2.5 segment 5)
+    // descramble to 1s; T.4 page data and TCF both start with a 0.
+    if (!this.imageSeenZero) {
+      if (b) return;
+      this.imageSeenZero = true;
+    }
+    this.imageBits = (this.imageBits << 1) | b;
+    if (++this.imageNBits === 8) {
+      this.imageBytes.push(this.imageBits & 0xff);
+      this.imageBits = 0;
+      this.imageNBits = 0;
+    }
+  }
+
+  private flushImageBytes(): void {
+    if (this.imageBytes.length === 0) return;
+    const data = Uint8Array.from(this.imageBytes);
+    this.imageBytes = [];
+    this.imageGotData = true;
+    this.feed({ type: 'image-data', data });
+  }
+
+  private endImage(): void {
+    this.flushImageBytes();
+    if (!this.imageGotData) return;
+    this.imageGotData = false;
+    this.feed({ type: 'image-end' });
+  }
+}
