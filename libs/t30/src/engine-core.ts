@@ -5,15 +5,15 @@ import type { SessionParams } from './dis.ts';
 import { modulationName } from './modulation.ts';
 import { TIMER_MS, type CallResult, type PageStats, type T30Action, type T30Config, type T30Event, type TimerName } from './types.ts';
 
-/**
- * What both roles share: the action queue, timers that start when a transmission ends,
- * frame assembly across a multi-frame transmission (T.30 §5.3.5), and the call's end.
- */
 /** The statistics of one page as negotiated (T.30 §5.3.6.2.8 DCS): what both directions report. */
 export function pageStats(index: number, p: SessionParams, bytes: number, retransmissions: number): PageStats {
   return { index, encoding: p.encoding, resolution: p.resolution, width: p.width, length: p.length, rate: modulationName(p.modulation), bps: p.modulation.bps, ecm: p.ecm, bytes, retransmissions };
 }
 
+/**
+ * What both roles share: the action queue, timers that start when a transmission ends,
+ * frame assembly across a multi-frame transmission (T.30 §5.3.5), and the call's end.
+ */
 export abstract class EngineCore {
   protected readonly config: T30Config;
   protected out: T30Action[] = [];

@@ -2,8 +2,23 @@ import type { CompletionCode } from './completion.ts';
 import type { Encoding, PageLength, PageWidth, Resolution, SessionParams } from './dis.ts';
 import type { Modulation } from './modulation.ts';
 
-/** T.30 timers (§5.4.3, Annex A for T5), in ms. */
+/** The T.30 timers the engine runs (§5.4.3.1; T5 in Annex A). */
 export type TimerName = 'T1' | 'T2' | 'T4' | 'T5';
+
+/**
+ * Timer values in ms. Each is the nominal value of T.30 §5.4.3.1 (T5: Annex A), the middle of
+ * the tolerance the standard allows, so that we meet a far end at either edge of its own:
+ * - T1, 35 ± 5 s: how long the stations try to identify each other (no DIS, or no valid
+ *   command, after the call is connected) before the call is given up.
+ * - T2, 6 ± 1 s: how long a station waits for a command, e.g. the receiver for the next page's
+ *   training or the post-page command. It must outlast T4: a sender whose command was lost
+ *   repeats it after T4 (3 s), and the receiver must still be listening then.
+ * - T4, 3 s ± 15 % (2.55 to 3.45 s): how long a station waits for a response before it repeats
+ *   its command (the sender three times, MAX_TRIES in sender.ts). 3 s lets a repeat reach a receiver whose
+ *   T2 runs, even at the short end of T2's tolerance (5 s), with time for the far end to answer.
+ * - T5, 60 ± 5 s: ECM, how long a sender keeps asking (RR) a receiver that answered RNR.
+ * T3 (10 ± 5 s, the operator alert after a procedure interrupt) is not run: no operator answers.
+ */
 export const TIMER_MS: Record<TimerName, number> = { T1: 35_000, T2: 6_000, T4: 3_000, T5: 60_000 };
 
 /** Page data the sender asks the driver's codec for. */
