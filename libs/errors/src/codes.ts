@@ -9,6 +9,8 @@ export const ERROR_CODES = {
   RCPT_NUMBER_DENIED: { smtp: [550, '5.7.1'], text: 'faxes to this number are not allowed by the dialling rules' },
   RCPT_TOO_MANY: { smtp: [452, '4.5.3'], text: 'too many recipients in one message' },
   SENDER_DENIED: { smtp: [550, '5.7.1'], text: 'this sender is not allowed to send faxes' },
+  // RFC 5321 §4.5.3.1.10: a 452 to RCPT makes the client send those recipients again, separately.
+  RCPT_POSTMASTER_SEPARATE: { smtp: [452, '4.5.3'], text: 'mail to postmaster and faxes go in separate transactions; send this recipient again on its own' },
   CLIENT_DENIED: { smtp: [550, '5.7.1'], text: 'your network is not allowed to send faxes through this gateway' },
   AUTH_REQUIRED: { smtp: [530, '5.7.0'], text: 'authentication is required to send faxes' },
   MESSAGE_TOO_BIG: { smtp: [552, '5.3.4'], text: 'the message is larger than the gateway accepts' },
@@ -28,6 +30,7 @@ export const ERROR_CODES = {
   NO_ANSWER: { smtp: undefined, text: 'nobody answered the call' },
   NO_CARRIER: { smtp: undefined, text: 'the call was answered but no fax machine responded, or the connection was lost' },
   CALL_FAILED: { smtp: undefined, text: 'the fax call failed' },
+  CALL_INTERRUPTED: { smtp: undefined, text: 'the gateway process running the call stopped during the call' },
   NUMBER_REJECTED: { smtp: undefined, text: 'the number does not exist or cannot be reached' },
   RETRIES_EXHAUSTED: { smtp: undefined, text: 'all attempts to deliver the fax failed' },
   // mail

@@ -13,6 +13,12 @@ export interface OutgoingCall {
   document: Uint8Array;
   fromPage: number;
   line: string;
+  /**
+   * Called as the receiver confirms each page (T.30 MCF), with the pages confirmed so far in
+   * this call. The far machine prints what it confirmed, so the node records it at once: if the
+   * call or the node dies later, the next attempt starts after the last confirmed page.
+   */
+  onPageConfirmed?(confirmed: number): void;
 }
 
 export interface CallOutcome {

@@ -6,6 +6,9 @@ import { resolveQueueName } from './queue-set.ts';
 export type JobHandler<N extends keyof typeof JOBS> = (data: JobData<N>, job: Job) => Promise<unknown>;
 export type HandlerMap<Q extends QueueFamily> = { [N in JobNamesOf<Q>]: JobHandler<N> };
 
+/** How often every worker looks for jobs whose worker stopped renewing their lock. */
+export const STALLED_CHECK_MS = 5_000;
+
 export interface WorkerOptions {
   connection: Redis;
   prefix: string;
@@ -48,8 +51,13 @@ export function createWorker<Q extends QueueFamily>(family: Q, handlers: Handler
       prefix: opts.prefix,
       concurrency: opts.concurrency ?? 1,
       autorun: false,
-      lockDuration: opts.lockDuration ?? 60_000,
-      maxStalledCount: 2,
+      // A worker renews its jobs' locks every lockDuration/2 and looks for jobs whose lock
+      // expired every stalledInterval: a process that died (kill -9, lost node) has its jobs
+      // taken over within about lockDuration + stalledInterval, seconds rather than minutes.
+      // Handlers are idempotent, so a job run again after a stall repeats nothing.
+      lockDuration: opts.lockDuration ?? 30_000,
+      stalledInterval: STALLED_CHECK_MS,
+      maxStalledCount: 5,
     },
   );
   worker.on('error', () => {});

@@ -1,4 +1,5 @@
 import type { Worker } from 'bullmq';
+import { isFinalAttempt } from '@faxgate/queue';
 import type { Logger } from 'pino';
 import type { GatewayMetrics } from './metrics.ts';
 
@@ -11,7 +12,8 @@ export function workerLifecycle(workers: Worker[], log: Logger, metrics: Gateway
     w.on('completed', (job) => metrics.jobs.inc({ queue: w.name, name: job.name, outcome: 'completed' }));
     w.on('failed', (job, err) => {
       metrics.jobs.inc({ queue: w.name, name: job?.name ?? 'unknown', outcome: 'failed' });
-      const final = !job || job.attemptsMade >= (job.opts.attempts ?? 1) || err.name === 'UnrecoverableError';
+      // In the 'failed' event BullMQ has already counted the try that failed.
+      const final = !job || err.name === 'UnrecoverableError' || isFinalAttempt({ attemptsMade: job.attemptsMade - 1, opts: job.opts });
       log[final ? 'error' : 'warn']({ queue: w.name, job: job?.id, attempt: job?.attemptsMade, err: err.message }, final ? 'job failed for good' : 'job failed; will retry');
     });
     w.on('error', (err) => log.warn({ queue: w.name, err: err.message }, 'worker error'));

@@ -32,6 +32,7 @@ export function createDispatchWorker(ctx: RoleContext, config: DispatchConfig) {
       const states = await Promise.all(Array.from({ length: fax.recipientCount }, (_, i) => records.getRecipient(faxId, i)));
       const allSent = states.every((s) => s?.state === 'sent');
       await records.updateFax(faxId, { state: allSent ? 'done' : 'failed', finishedAt: new Date().toISOString() });
+      await records.closeFax(faxId);
     }
   };
 
@@ -81,7 +82,9 @@ export function createDispatchWorker(ctx: RoleContext, config: DispatchConfig) {
           await records.updateRecipient(faxId, recipient, {
             state: next.state,
             result: current.result,
-            errorCode: next.code,
+            // undefined deletes the field: a recipient that was busy and then sent shows no
+            // stale error, reason or retry time.
+            errorCode: next.state === 'sent' ? undefined : next.code,
             reason: next.state === 'sent' ? undefined : next.code ? `${describeError(next.code)} (${next.reason})` : next.reason,
             pagesSent: next.pagesSent,
             durationMs,

@@ -34,3 +34,23 @@ test('a call lost mid-fax resumes at the first unconfirmed page', () => {
   assert.deepEqual(d, { action: 'retry', delayMs: 60_000, fromPage: 3, why: 'no-carrier' });
   assert.equal((decideNext(att([['no-carrier', 2]]), 5, { ...policy, resume: false }) as { fromPage: number }).fromPage, 1);
 });
+
+test('a call that failed after the receiver confirmed the last page is sent, not retried', () => {
+  const d = decideNext(att([['no-carrier', 3]]), 3, policy);
+  assert.equal(d.action, 'finish');
+  if (d.action === 'finish') {
+    assert.equal(d.state, 'sent');
+    assert.equal(d.pagesSent, 3);
+  }
+  const resumed = decideNext(att([['no-carrier', 1], ['failed', 2, 2]]), 3, policy);
+  assert.equal(resumed.action === 'finish' && resumed.state, 'sent', 'pages 1 and 2-3 over two calls: all confirmed');
+  assert.equal(decideNext(att([['no-carrier', 2]]), 3, policy).action, 'retry', 'one page still unconfirmed');
+});
+
+test('an attempt interrupted by our own node resumes at once after its confirmed pages and is not a failed transmission', () => {
+  const interrupted = (pagesSent: number, fromPage = 1): AttemptRecord => ({ attempt: 1, startedAt: '', result: 'no-carrier', pagesSent, fromPage, interrupted: true });
+  assert.deepEqual(decideNext([interrupted(2)], 5, policy), { action: 'retry', delayMs: 0, fromPage: 3, why: 'no-carrier' });
+  assert.equal((decideNext([interrupted(2)], 5, { ...policy, resume: false }) as { fromPage: number }).fromPage, 3, 'confirmed pages are never sent again');
+  const four = Array.from({ length: 4 }, (_, i) => ({ ...interrupted(0), attempt: i + 1 }));
+  assert.equal(decideNext(four, 5, policy).action, 'retry', 'interruptions do not use up FAXGATE_RETRY_MAX_TRIES');
+});

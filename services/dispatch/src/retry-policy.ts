@@ -33,14 +33,21 @@ export function decideNext(attempts: AttemptRecord[], pagesTotal: number, policy
   if (!last?.result) throw new Error('the last attempt has no result yet');
   const confirmed = Math.min(pagesConfirmed(attempts), pagesTotal);
   if (last.result === 'success') return { action: 'finish', state: 'sent', reason: 'sent', pagesSent: pagesTotal };
+  // The receiver confirmed the last page (T.30 MCF after EOP) and the call failed after that,
+  // in phase E: the far machine has printed everything, so another call would print pages twice.
+  if (pagesTotal > 0 && confirmed >= pagesTotal) return { action: 'finish', state: 'sent', reason: 'sent (every page confirmed before the call ended)', pagesSent: pagesTotal };
   const code = CAUSE[last.result];
   const sentence = last.reason ?? last.result;
   if (last.result === 'rejected') return { action: 'finish', state: 'failed', code, reason: sentence, pagesSent: confirmed };
   const dials = attempts.length;
-  const tries = attempts.filter((a) => a.result === 'no-carrier' || a.result === 'failed').length;
+  // A call cut short because our own node stopped is not the far machine's fault: a dial, not a try.
+  const tries = attempts.filter((a) => (a.result === 'no-carrier' || a.result === 'failed') && !a.interrupted).length;
   if (dials >= policy.maxDials) return { action: 'finish', state: 'failed', code, reason: `${sentence} (gave up after ${dials} calls)`, pagesSent: confirmed };
   if (tries >= policy.maxTries) return { action: 'finish', state: 'failed', code, reason: `${sentence} (gave up after ${tries} failed transmissions)`, pagesSent: confirmed };
-  const delayMs = last.result === 'busy' ? policy.busyDelayMs : last.result === 'no-answer' ? policy.noAnswerDelayMs : policy.failedDelayMs;
-  const fromPage = policy.resume ? Math.min(confirmed + 1, pagesTotal) : 1;
+  // An interrupted call is redialled at once: the line was fine, the gateway was not.
+  const delayMs = last.interrupted ? 0 : last.result === 'busy' ? policy.busyDelayMs : last.result === 'no-answer' ? policy.noAnswerDelayMs : policy.failedDelayMs;
+  // Without resume (FAXGATE_RETRY_RESUME=false) a retry sends the whole document again, but
+  // never pages the receiver confirmed when our own node stopped mid-call.
+  const fromPage = policy.resume || last.interrupted ? Math.min(confirmed + 1, pagesTotal) : 1;
   return { action: 'retry', delayMs, fromPage, why: sentence };
 }

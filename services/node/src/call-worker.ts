@@ -1,4 +1,4 @@
-import { UnrecoverableError, createWorker } from '@faxgate/queue';
+import { UnrecoverableError, createWorker, isFinalAttempt } from '@faxgate/queue';
 import { describeError } from '@faxgate/errors';
 import type { RoleContext } from '@faxgate/runtime';
 import type { LineDriver } from '@faxgate/line-driver';
@@ -6,6 +6,15 @@ import type { LinePool } from './line-pool.ts';
 import { createReceiveCallHandler } from './receive-call.ts';
 import { createReceivedFaxSink } from './received-fax.ts';
 import { createPollGuard } from './poll-guard.ts';
+
+/**
+ * How long a call job's lock lives without renewal. BullMQ renews it every half of this while
+ * the call runs, whatever the call's length, so a long fax keeps it; a node that dies stops
+ * renewing and its call is found stalled within this plus the stalled-check interval (seconds,
+ * so the next attempt starts soon and the record does not say "calling" for minutes). The
+ * renewal needs the event loop: nothing on a node blocks it for seconds.
+ */
+export const CALL_LOCK_MS = 10_000;
 
 /**
  * The worker of the pool's calls queue. place-call: takes a free line, runs the call through the
@@ -24,7 +33,16 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
     {
       'place-call': async ({ faxId, recipient, attempt, fromPage }, job) => {
         const previous = await ctx.records.getAttempt(faxId, recipient, attempt);
-        if (!previous?.result) {
+        if (previous && !previous.result && previous.startedAt) {
+          // This job ran before and its node stopped mid-call (kill, crash, lost lock): the far
+          // machine may have printed pages, recorded as each MCF arrived. The attempt ends here
+          // as interrupted, with those pages, and dispatch resumes after them; dialling again
+          // from `fromPage` would print them twice.
+          const pagesSent = previous.pagesSent ?? 0;
+          await ctx.records.updateAttempt(faxId, recipient, attempt, { result: 'no-carrier', interrupted: true, pagesSent, endedAt: new Date().toISOString(), reason: describeError('CALL_INTERRUPTED') });
+          await ctx.records.event(faxId, 'call interrupted', `${pagesSent} page(s) confirmed before the node stopped`, recipient);
+          ctx.log.warn({ faxId, recipient, attempt, pages: pagesSent }, 'call interrupted by a node that stopped; the outcome is recorded now');
+        } else if (!previous?.result) {
           const r = await ctx.records.getRecipient(faxId, recipient);
           if (!r?.documentKey) throw new UnrecoverableError(describeError('RECORD_MISSING'));
           if (r.state === 'sent' || r.state === 'failed') return;
@@ -34,22 +52,37 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
           const ac = new AbortController();
           aborts.add(ac);
           ctx.metrics.callsActive.inc({ pool });
+          // Confirmed pages are written in order as they arrive, and all are written before
+          // the outcome.
+          let confirmed = 0;
+          let progress: Promise<void> = Promise.resolve();
+          const onPageConfirmed = (n: number) => {
+            confirmed = Math.max(confirmed, n);
+            progress = progress.then(() => ctx.records.updateAttempt(faxId, recipient, attempt, { pagesSent: n })).catch((err) => ctx.log.error({ faxId, recipient, attempt, err: (err as Error).message }, 'could not record a confirmed page'));
+          };
           try {
             const startedAt = new Date().toISOString();
-            await ctx.records.updateAttempt(faxId, recipient, attempt, { attempt, startedAt, fromPage, line });
-            await ctx.records.updateRecipient(faxId, recipient, { state: 'calling', attempts: attempt });
+            await ctx.records.updateAttempt(faxId, recipient, attempt, { attempt, startedAt, fromPage, line, pagesSent: 0 });
+            await ctx.records.updateRecipient(faxId, recipient, { state: 'calling', attempts: attempt, nextAttemptAt: undefined });
             await ctx.records.event(faxId, 'dialing', `${r.dialString} on ${line}${fromPage > 1 ? `, from page ${fromPage}` : ''}`, recipient);
             let outcome;
             try {
-              outcome = await driver.send({ callId, number: r.number, dialString: r.dialString, document, fromPage, line }, ac.signal);
+              outcome = await driver.send({ callId, number: r.number, dialString: r.dialString, document, fromPage, line, onPageConfirmed }, ac.signal);
             } catch (err) {
+              await progress;
               // A driver that cannot place the call (fax server down, socket error) is retried
               // with backoff; after the last try the attempt counts as failed, so dispatch's
               // retry policy decides and the sender hears about it instead of the fax staying
-              // "calling" for ever.
-              if (job.attemptsMade + 1 < (job.opts.attempts ?? 1)) throw err;
-              outcome = { result: 'failed' as const, pagesSent: 0, durationMs: 0, reason: `${describeError('CALL_FAILED')}: ${(err as Error).message}` };
+              // "calling" for ever. Once a page was confirmed the call did happen: it is an
+              // outcome, never a retry of the same attempt from the same page.
+              if (confirmed === 0 && !isFinalAttempt(job)) {
+                await ctx.records.updateAttempt(faxId, recipient, attempt, { startedAt: undefined });
+                throw err;
+              }
+              outcome = { result: confirmed > 0 ? ('no-carrier' as const) : ('failed' as const), pagesSent: confirmed, durationMs: 0, reason: `${describeError('CALL_FAILED')}: ${(err as Error).message}` };
             }
+            await progress;
+            outcome = { ...outcome, pagesSent: Math.max(outcome.pagesSent, confirmed) };
             await ctx.records.updateAttempt(faxId, recipient, attempt, { ...outcome, endedAt: new Date().toISOString() });
             await ctx.records.event(faxId, `call ${outcome.result}`, `${outcome.pagesSent} page(s)${outcome.reason ? `; ${outcome.reason}` : ''}`, recipient);
             ctx.log.info({ faxId, recipient, attempt, line, result: outcome.result, pages: outcome.pagesSent }, 'call finished');
@@ -72,7 +105,7 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
         return (await pollGuard.run(() => pollReceived(received))) ? 'polled' : 'skipped: a poll of the pool is still running';
       },
     },
-    { connection: ctx.workerConnection(), prefix: ctx.base.FAXGATE_QUEUE_PREFIX, pool, concurrency: lines.size, lockDuration: 120_000 },
+    { connection: ctx.workerConnection(), prefix: ctx.base.FAXGATE_QUEUE_PREFIX, pool, concurrency: lines.size, lockDuration: CALL_LOCK_MS },
   );
   return { worker, abortAll: () => aborts.forEach((a) => a.abort()) };
 }

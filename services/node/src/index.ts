@@ -3,3 +3,4 @@ export { nodeSchema } from './config.ts';
 export type { LineDriver, OutgoingCall, CallOutcome } from '@faxgate/line-driver';
 export type { IncomingCall, ReceiveOutcome, ReceivingLineDriver, ReceivedFaxSink } from '@faxgate/line-driver';
 export { createReceivedFaxSink } from './received-fax.ts';
+export { simPrintedKey } from './sim-line-driver.ts';

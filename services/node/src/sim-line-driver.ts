@@ -70,7 +70,10 @@ export class SimLineDriver implements LineDriver, ReceivingLineDriver {
     for (let i = 0; i < limit; i++) {
       const page = pages[call.fromPage - 1 + i];
       await wait((codedBytes(page) * 8 * 1000) / this.o.bitRate + SIM_POST_PAGE_MS);
+      // MCF: the remote machine has the page on paper, and the sender learns it.
+      await this.o.redis.hincrby(simPrintedKey(this.o.counterPrefix, call.callId), String(call.fromPage + i), 1);
       sent++;
+      call.onPageConfirmed?.(sent);
     }
     if (sent > 0) {
       await mkdir(this.o.receivedDir, { recursive: true });
@@ -82,6 +85,14 @@ export class SimLineDriver implements LineDriver, ReceivingLineDriver {
     await wait(SIM_PHASE_E_MS);
     return { result: 'success', pagesSent: sent, remoteId: this.o.remoteId, durationMs: elapsed };
   }
+}
+
+/**
+ * The simulated remote machine's paper: for each fax and recipient (the call id without its
+ * attempt), how often each page was printed. Tests read it to prove no page came out twice.
+ */
+export function simPrintedKey(prefix: string, callId: string): string {
+  return `${prefix}:sim:printed:${callId.replace(/-a[0-9]+$/, '')}`;
 }
 
 /** Coded size of a page: what crosses the line (MMR as stored; a real line may send MH, larger). */

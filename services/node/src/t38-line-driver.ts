@@ -41,6 +41,9 @@ export class T38LineDriver implements LineDriver {
         peer: this.o.peer,
         calling: true,
         redundancy: this.o.redundancy,
+        onAction: (a) => {
+          if (a.type === 'page-confirmed') call.onPageConfirmed?.(a.confirmed);
+        },
         engine: createT30Engine({ role: 'send', localId: this.o.localId, ecm: this.o.ecm, modems: ['v27ter', 'v29', 'v17'], encodings: ['mh', 'mr', 'mmr'], document: tiffDocument(pages) }),
       });
       const aborted = new Promise<never>((_, reject) => {

@@ -1,5 +1,5 @@
 import { Counter } from 'prom-client';
-import { UnrecoverableError, type Job, type JobData } from '@faxgate/queue';
+import { UnrecoverableError, isFinalAttempt, type Job, type JobData } from '@faxgate/queue';
 import { readTiff, tiffToPdf } from '@faxgate/fax-image';
 import { MailRefusedError, type Mailer } from '@faxgate/mail';
 import type { RoleContext } from '@faxgate/runtime';
@@ -39,7 +39,7 @@ export function createInboundMailHandler(ctx: RoleContext, from: string, mailer:
       const error = (err as Error).message;
       await inbound.updateDelivery(inboundId, delivery, { attempts: attempt, error });
       const refused = err instanceof MailRefusedError;
-      const last = attempt >= (job.opts.attempts ?? 1) || err instanceof UnrecoverableError || refused;
+      const last = isFinalAttempt(job, err) || refused;
       mails.inc({ outcome: last ? 'failed' : 'retry' });
       if (last) await giveUp(ctx, inbound, fax, d, error, job.opts.attempts);
       throw refused ? new UnrecoverableError(error) : err;

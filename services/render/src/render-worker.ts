@@ -1,5 +1,5 @@
 import { Counter, Gauge } from 'prom-client';
-import { UnrecoverableError, createWorker, type Job } from '@faxgate/queue';
+import { UnrecoverableError, createWorker, isFinalAttempt, type Job } from '@faxgate/queue';
 import { writeTiff } from '@faxgate/fax-image';
 import { prepareFax, recipientPages, defaultPaperFor, type ComposeSettings, type RenderSandbox } from '@faxgate/render';
 import { blobKeys } from '@faxgate/store';
@@ -56,7 +56,7 @@ export function createRenderWorker(ctx: RoleContext, config: RenderConfig, sandb
           try {
             await renderFax(faxId);
           } catch (err) {
-            const final = err instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+            const final = isFinalAttempt(job, err);
             if (final) await failFax(faxId, err as Error);
             throw err;
           }
