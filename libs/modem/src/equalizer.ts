@@ -35,6 +35,14 @@ export class ComplexEqualizer {
     this.pos = 0;
   }
 
+  /** Scales the samples already in the delay line (the receiver's gain changed). */
+  scaleInput(f: number): void {
+    for (let i = 0; i < this.xRe.length; i++) {
+      this.xRe[i] *= f;
+      this.xIm[i] *= f;
+    }
+  }
+
   /** Shifts one T/2 sample into the delay line. */
   push(re: number, im: number): void {
     this.pos = this.pos === 0 ? this.taps - 1 : this.pos - 1;

@@ -33,8 +33,8 @@ export interface QamReceiverOptions {
 }
 
 /** Symbols after signal detection at which the gain is measured (timing has settled). */
-const AGC_FROM = 24;
-const AGC_SYMBOLS = 16;
+const AGC_FROM = 12;
+const AGC_SYMBOLS = 8;
 
 export abstract class QamReceiverCore implements ModemReceiver {
   protected readonly events: ModemReceiverEvents;
@@ -53,6 +53,9 @@ export abstract class QamReceiverCore implements ModemReceiver {
   protected readonly dataEnergy: number;
   private n = 0;
   private power = 0;
+  /** Input power when acquisition (re)started, and when the signal was recognised. */
+  private startPower = 0;
+  private signalPower = 0;
   private active = false;
   private tNext = 0;
   private onTime = false;
@@ -63,6 +66,8 @@ export abstract class QamReceiverCore implements ModemReceiver {
   private mi = 0;
   private agc = 1;
   private agcAcc = 0;
+  private onEnergy = 0;
+  private midEnergy = 0;
   /** Symbols since the signal was detected. */
   protected symbols = 0;
   protected agcReady = false;
@@ -111,6 +116,7 @@ export abstract class QamReceiverCore implements ModemReceiver {
   protected carrierUp(): void {
     if (this.reportedUp) return;
     this.reportedUp = true;
+    this.signalPower = this.power;
     this.events.carrier?.(true);
   }
 
@@ -121,11 +127,14 @@ export abstract class QamReceiverCore implements ModemReceiver {
 
   private start(): void {
     this.active = true;
+    this.startPower = this.power;
     this.tNext = Math.max(this.tNext, this.n + this.half);
     this.onTime = false;
     this.havePrev = false;
     this.agc = 1;
     this.agcAcc = 0;
+    this.onEnergy = 0;
+    this.midEnergy = 0;
     this.agcReady = false;
     this.symbols = 0;
     this.mse = 1;
@@ -156,8 +165,13 @@ export abstract class QamReceiverCore implements ModemReceiver {
       ringIm[m] = -2 * x * osc.sin;
       if (!this.active) {
         if (this.power > this.onLevel) this.start();
-      } else if (this.power < this.offLevel) {
+      } else if (this.power < this.offLevel || (this.reportedUp && this.power < this.signalPower / 8)) {
+        // Off below the absolute threshold, or 9 dB under the level the signal had when it was
+        // recognised (line noise may stay above the absolute threshold).
         this.stop();
+      } else if (!this.reportedUp && this.power > 4 * this.startPower) {
+        // Detection fired on noise and the signal is arriving now: acquire it afresh.
+        this.start();
       }
       if (this.active && this.n >= this.tNext + half) {
         // Matched filter evaluated at the fractional instant tNext.
@@ -187,6 +201,20 @@ export abstract class QamReceiverCore implements ModemReceiver {
       return;
     }
     this.onTime = false;
+    if (this.symbols < AGC_FROM) {
+      // Gardner's detector has an unstable balance point half a symbol from the right one;
+      // if the samples taken as mid-symbol carry more energy, take the other half instead.
+      this.onEnergy += yr * yr + yi * yi;
+      this.midEnergy += this.mr * this.mr + this.mi * this.mi;
+      if (this.symbols === AGC_FROM - 1 && this.midEnergy > this.onEnergy) {
+        this.onTime = true;
+        this.mr = yr;
+        this.mi = yi;
+        this.symbols++;
+        this.havePrev = false;
+        return;
+      }
+    }
     if (this.havePrev) {
       this.tNext += this.timing.update(this.pr, this.pi, this.mr, this.mi, yr, yi) * this.sps;
     }
@@ -199,6 +227,9 @@ export abstract class QamReceiverCore implements ModemReceiver {
       if (this.symbols === AGC_FROM + AGC_SYMBOLS) {
         this.agc = Math.sqrt(this.trainingEnergy / (this.agcAcc / AGC_SYMBOLS));
         this.timing.rescale(this.agc);
+        this.eq.scaleInput(this.agc);
+        this.mr *= this.agc;
+        this.mi *= this.agc;
         this.pr *= this.agc;
         this.pi *= this.agc;
         this.agcReady = true;

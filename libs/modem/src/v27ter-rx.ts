@@ -6,7 +6,7 @@
 import { QamReceiverCore } from './qam-receiver.ts';
 import type { ModemReceiverEvents } from './qam-types.ts';
 import { V27terScrambler } from './scrambler.ts';
-import { V27TER_DIBIT_FOR_CHANGE, V27TER_TRIBIT_FOR_CHANGE, v27terBaud, type V27terRate } from './v27ter-constellation.ts';
+import { V27TER_DIBIT_FOR_CHANGE, V27TER_TRIBIT_FOR_CHANGE, v27terBaud, v27terSegments, type V27terRate } from './v27ter-constellation.ts';
 
 const Stage = {
   /** Timing and gain settle. */
@@ -23,9 +23,14 @@ const Stage = {
 type Stage = (typeof Stage)[keyof typeof Stage];
 
 const PHASE_SYMBOLS = 8;
-/** Two-phase symbols needed before a symbol off the 0°/180° axis may start the data. */
-const MIN_TRAIN = 32;
+/** Two-phase symbols needed before symbols off the 0°/180° axis may start the data. */
+const MIN_TRAIN = 64;
+/** Reversals that must precede segment 4, and its symbols that must match the pattern. */
+const MIN_REVERSALS = 6;
+const VERIFY = 32;
 const TRAINING_MAX_MSE = 0.1;
+/** Angle off the 0°/180° axis (radians) beyond which a symbol is taken for segment 5's. */
+const OFF_AXIS = (30 * Math.PI) / 180;
 /** Descrambler stages (with the guard's 12-bit window) to fill before bits are delivered. */
 const WARMUP_BITS = 13;
 
@@ -48,16 +53,31 @@ export class V27terReceiver extends QamReceiverCore {
   private accIm = 0;
   private prevPhase = 0;
   private warmup = 0;
+  /** A first symbol off the training axis, held until the next one confirms segment 5. */
+  private pending = false;
+  private reversals = 0;
+  /** Symbols of segment 4 received (−1 until its start is found) and pattern mismatches. */
+  private seg4 = -1;
+  private seg4Misses = 0;
+  private readonly pattern = new V27terScrambler();
+  private readonly segments;
+  private pendingRe = 0;
+  private pendingIm = 0;
 
   constructor(o: V27terReceiverOptions, events: ModemReceiverEvents) {
     super({ baud: v27terBaud(o.rate), carrierHz: 1800, rolloff: 0.5, span: 8, taps: 16, trainingEnergy: 1, dataEnergy: 1, onDbm0: o.onDbm0, offDbm0: o.offDbm0 }, events);
     this.rate = o.rate;
+    this.segments = v27terSegments(o.rate);
   }
 
   protected restart(): void {
     this.stage = Stage.Settle;
     this.count = 0;
     this.low = 0;
+    this.pending = false;
+    this.reversals = 0;
+    this.seg4 = -1;
+    this.prevPhase = 0;
     this.accRe = 0;
     this.accIm = 0;
     this.descrambler.reset();
@@ -67,7 +87,7 @@ export class V27terReceiver extends QamReceiverCore {
     const energy = zr * zr + zi * zi;
     switch (this.stage) {
       case Stage.Settle:
-        if (this.agcReady && this.symbols > 40) this.stage = Stage.Phase;
+        if (this.agcReady) this.stage = Stage.Phase;
         break;
       case Stage.Phase:
         // Squaring removes the 0°/180° modulation; half its angle is the carrier phase.
@@ -99,34 +119,68 @@ export class V27terReceiver extends QamReceiverCore {
   }
 
   private train(zr: number, zi: number): void {
-    const p = this.decide(zr, zi);
-    const onAxis = (p & 3) === 0;
-    if (!onAxis && this.count >= MIN_TRAIN) {
-      // The first symbol off the 0°/180° axis: segment 5 (scrambled ones) has begun.
-      const ok = this.mse < TRAINING_MAX_MSE;
-      this.events.training?.(ok, this.quality());
-      if (!ok) {
-        this.stage = Stage.Failed;
+    const axis = zr >= 0 ? 0 : 4;
+    const change = axis ^ this.prevPhase;
+    if (this.seg4 < 0) {
+      // Segment 3 is continuous 180° reversals; segment 4's pattern starts with a 0° change.
+      if (change === 4) this.reversals++;
+      else {
+        if (this.reversals >= MIN_REVERSALS) {
+          this.seg4 = 0;
+          this.seg4Misses = 0;
+          this.pattern.presetForTraining();
+        }
+        this.reversals = 0;
+      }
+    }
+    if (this.seg4 >= 0) {
+      // Segment 4: the receiver runs the same pattern generator to know where it ends.
+      const b = this.pattern.scramble(1);
+      this.pattern.scramble(1);
+      this.pattern.scramble(1);
+      if ((b ? 4 : 0) !== change) this.seg4Misses++;
+      this.seg4++;
+      if (this.seg4 === VERIFY) {
+        if (this.seg4Misses > VERIFY / 8) this.seg4 = -1;
+        else {
+          this.carrierUp();
+          this.loop.setGain(0.05);
+          this.timing.setGains(0.01, 0.00005);
+        }
+      }
+    } else if (this.count >= MIN_TRAIN && Math.atan2(Math.abs(zi), Math.abs(zr)) > OFF_AXIS) {
+      // Segment 4's start was missed: segment 5 is recognised by two symbols in a row well
+      // off the 0°/180° axis (its symbols sit 45° or more off it; noisy training rarely 30°).
+      if (this.pending) {
+        this.carrierUp();
+        this.startData();
+        this.data(this.pendingRe, this.pendingIm);
+        this.data(zr, zi);
         return;
       }
-      this.stage = Stage.Data;
-      this.warmup = 0;
-      this.loop.setGain(0.03);
-      this.timing.setGains(0.005, 0.00002);
-      this.data(zr, zi);
+      this.pending = true;
+      this.pendingRe = zr;
+      this.pendingIm = zi;
       return;
     }
-    const axis = zr >= 0 ? 0 : 4;
+    this.pending = false;
     this.dRe = COS45[axis];
     this.dIm = 0;
     this.prevPhase = axis;
     this.mu = 0.05;
     this.track = true;
-    if (++this.count === MIN_TRAIN) {
-      this.carrierUp();
-      this.loop.setGain(0.05);
-      this.timing.setGains(0.01, 0.00005);
-    }
+    this.count++;
+    if (this.seg4 === this.segments.conditioning) this.startData();
+  }
+
+  /** Training is over: judge it and decode from the next symbol on. */
+  private startData(): void {
+    const ok = this.mse < TRAINING_MAX_MSE;
+    this.events.training?.(ok, this.quality());
+    this.stage = ok ? Stage.Data : Stage.Failed;
+    this.warmup = 0;
+    this.loop.setGain(0.03);
+    this.timing.setGains(0.005, 0.00002);
   }
 
   /** Nearest allowed phase (in 45° steps) for the rate; sets the decision. */

@@ -1,0 +1,94 @@
+// faxgate's fast modems (V.29, V.27 ter) beside spandsp's: bit-error rate against SNR for our
+// receiver and spandsp's receiver on the same signals (spandsp's transmitter, white noise from
+// the judge's channel), and CPU time per second of audio for each transmitter and receiver.
+// Run: node bench/fast-modems.bench.ts   (prints tables; asserts nothing)
+import { V29Receiver } from '../libs/modem/src/v29-rx.ts';
+import { V29Transmitter } from '../libs/modem/src/v29-tx.ts';
+import { V27terReceiver } from '../libs/modem/src/v27ter-rx.ts';
+import { V27terTransmitter } from '../libs/modem/src/v27ter-tx.ts';
+import type { ModemReceiver, ModemReceiverEvents, ModemTransmitter } from '../libs/modem/src/qam-types.ts';
+import { channel, judgeReceive, judgeTransmit, prbs15, runJudge } from '../libs/modem/test/fast-modem-judge.ts';
+
+interface Mode {
+  modem: 'v29' | 'v27ter';
+  rate: number;
+  rx: (ev: ModemReceiverEvents) => ModemReceiver;
+  tx: (getBit: () => number) => ModemTransmitter;
+}
+const modes: Mode[] = [
+  { modem: 'v29', rate: 9600, rx: (ev) => new V29Receiver({ rate: 9600 }, ev), tx: (g) => new V29Transmitter({ rate: 9600, getBit: g }) },
+  { modem: 'v29', rate: 7200, rx: (ev) => new V29Receiver({ rate: 7200 }, ev), tx: (g) => new V29Transmitter({ rate: 7200, getBit: g }) },
+  { modem: 'v27ter', rate: 4800, rx: (ev) => new V27terReceiver({ rate: 4800 }, ev), tx: (g) => new V27terTransmitter({ rate: 4800, getBit: g }) },
+  { modem: 'v27ter', rate: 2400, rx: (ev) => new V27terReceiver({ rate: 2400 }, ev), tx: (g) => new V27terTransmitter({ rate: 2400, getBit: g }) },
+];
+
+const NBITS = 20000;
+const data = prbs15(NBITS);
+const want = Array.from(data, (b) => (b ? '1' : '0')).join('');
+
+/** Bit errors over the data, aligned where the first 1000 bits match best (noise may hit the start). */
+function ber(got: string): string {
+  if (got.length < 1000) return 'no data';
+  let best = -1;
+  let bestErr = Infinity;
+  for (let off = 0; off < Math.min(400, got.length - 1000); off++) {
+    let e = 0;
+    for (let i = 0; i < 1000 && e < bestErr; i++) if (got[off + i] !== want[i]) e++;
+    if (e < bestErr) {
+      bestErr = e;
+      best = off;
+    }
+  }
+  if (bestErr > 300) return 'no sync';
+  let errors = 0;
+  for (let i = 0; i < NBITS; i++) if (got[best + i] !== want[i]) errors++;
+  return errors === 0 ? `0 (<${(1 / NBITS).toExponential(0)})` : (errors / NBITS).toExponential(1);
+}
+
+function ours(mode: Mode, audio: Int16Array): string {
+  const bits: string[] = [];
+  let trained = false;
+  const rx = mode.rx({ bit: (b) => bits.push(b ? '1' : '0'), training: (ok) => (trained ||= ok) });
+  for (let i = 0; i < audio.length; i += 160) rx.receive(audio.subarray(i, i + 160));
+  rx.receive(new Int16Array(1600));
+  return trained ? ber(bits.join('')) : 'no training';
+}
+
+const snrs = [6, 8, 10, 12, 14, 16, 18, 20, 24, 30];
+console.log(`Bit-error rate over ${NBITS} bits of PRBS15 from spandsp's transmitter, white noise (dB SNR over the signal's power)`);
+for (const mode of modes) {
+  // spandsp's V.27 ter receiver fails its training when noise precedes the signal, so the
+  // transmitter's leading silence is cut off before the noise is added (for both receivers).
+  const sent = judgeTransmit(mode.modem, mode.rate, NBITS);
+  let lead = 0;
+  while (lead < sent.length && sent[lead] === 0) lead++;
+  const clean = sent.subarray(lead);
+  const rows: string[][] = [['SNR dB', 'faxgate rx', 'spandsp rx']];
+  for (const snr of snrs) {
+    const noisy = channel(clean, ['--snr', String(snr), '--seed', String(snr)]);
+    const sp = judgeReceive(mode.modem, mode.rate, noisy).bits;
+    rows.push([String(snr), ours(mode, noisy), sp.length > 0 ? ber(sp) : 'no training']);
+  }
+  console.log(`\n${mode.modem} ${mode.rate}`);
+  for (const r of rows) console.log(r.map((c, i) => c.padEnd(i === 0 ? 8 : 16)).join(''));
+}
+
+console.log('\nCPU time per second of audio (ms), 30 s of PRBS data');
+const cpuRows: string[][] = [['modem', 'faxgate tx', 'spandsp tx', 'faxgate rx', 'spandsp rx']];
+for (const mode of modes) {
+  const seconds = 30;
+  let i = 0;
+  const tx = mode.tx(() => data[i++ % NBITS]);
+  const audio = new Int16Array(seconds * 8000);
+  const t0 = process.cpuUsage();
+  for (let o = 0; o < audio.length; o += 160) tx.generate(audio.subarray(o, o + 160));
+  const t1 = process.cpuUsage(t0);
+  const rx = mode.rx({ bit: () => {} });
+  const t2 = process.cpuUsage();
+  for (let o = 0; o < audio.length; o += 160) rx.receive(audio.subarray(o, o + 160));
+  const t3 = process.cpuUsage(t2);
+  const [spTx, spRx] = runJudge(['cpu', mode.modem, String(mode.rate), String(seconds)]).stdout.toString().trim().split(/\s+/);
+  const ms = (u: NodeJS.CpuUsage) => ((u.user + u.system) / 1000 / seconds).toFixed(2);
+  cpuRows.push([`${mode.modem} ${mode.rate}`, ms(t1), Number(spTx).toFixed(2), ms(t3), Number(spRx).toFixed(2)]);
+}
+for (const r of cpuRows) console.log(r.map((c) => c.padEnd(14)).join(''));
