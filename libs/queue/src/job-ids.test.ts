@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { inboundIdForKey, jobId, newFaxId, newInboundId, parseJobData, JOBS, type JobName } from './index.ts';
+import { inboundIdForKey, jobId, newFaxId, newInboundId, newPostmasterId, parseJobData, JOBS, type JobName } from './index.ts';
 
 test('job ids are deterministic, contain no colon and are never digits only', () => {
   const faxId = newFaxId(1_700_000_000_000);
@@ -15,6 +15,7 @@ test('job ids are deterministic, contain no colon and are never digits only', ()
     ['poll-received', { pool: 'hylafax' }],
     ['route-inbound', { inboundId }],
     ['inbound-mail', { inboundId, delivery: 1 }],
+    ['postmaster-mail', { postmasterId: newPostmasterId(1_700_000_000_000) }],
   ];
   const ids = new Set<string>();
   for (const [name, data] of samples) {
@@ -32,6 +33,9 @@ test('fax ids sort by time and match the payload schema', () => {
   const a = newFaxId(1_000), b = newFaxId(2_000_000_000_000);
   assert.ok(a < b);
   assert.deepEqual(parseJobData('render-fax', { faxId: a }), { faxId: a });
+  const pm = newPostmasterId();
+  assert.deepEqual(parseJobData('postmaster-mail', { postmasterId: pm }), { postmasterId: pm });
+  assert.throws(() => parseJobData('postmaster-mail', { postmasterId: a }), /postmaster-mail.*postmasterId/);
 });
 
 test('payloads from another version fail with a clear reason', () => {

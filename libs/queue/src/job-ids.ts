@@ -28,9 +28,16 @@ export function jobId<N extends JobName>(name: N, data: JobData<N>): string {
       return `route-${d.inboundId}`;
     case 'inbound-mail':
       return `inmail-${d.inboundId}-d${d.delivery}`;
+    case 'postmaster-mail':
+      return `postmaster-${d.postmasterId}`;
     default:
       throw new Error(`no job id rule for "${name}"`);
   }
+}
+
+/** A new id for a mail to postmaster: like a fax id, with its own prefix. */
+export function newPostmasterId(now = Date.now()): string {
+  return `pm${newFaxId(now).slice(2)}`;
 }
 
 /** A new fax id: time-ordered, lower-case, safe in file names, Redis keys and job ids. */

@@ -5,6 +5,7 @@ const recipient = z.number().int().min(0).max(999);
 const attempt = z.number().int().min(1).max(1000);
 const inboundId = z.string().regex(/^in[0-9a-z]{10,40}$/, 'not an inbound fax id');
 const delivery = z.number().int().min(0).max(999);
+const postmasterId = z.string().regex(/^pm[0-9a-z]{10,40}$/, 'not a postmaster mail id');
 const poolName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,40}$/);
 /** Caller and callee as the line reports them: digits with an optional leading +. */
 const lineNumber = z.string().regex(/^\+?[0-9]{1,20}$/, 'not a phone number');
@@ -43,6 +44,8 @@ export const JOBS = {
   'route-inbound': { queue: 'inbound', data: z.object({ inboundId }) },
   /** One delivery (a user's mailbox, or the unaddressed one) of a received fax. */
   'inbound-mail': { queue: 'notify', data: z.object({ inboundId, delivery }) },
+  /** A mail to postmaster@ a fax domain (RFC 5321 §4.5.1), stored as a blob, for the admin. */
+  'postmaster-mail': { queue: 'notify', data: z.object({ postmasterId }) },
 } as const;
 
 export type JobName = keyof typeof JOBS;

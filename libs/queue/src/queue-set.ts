@@ -23,6 +23,7 @@ const ATTEMPTS: Record<JobName, number> = {
   'poll-received': 1,
   'route-inbound': 10,
   'inbound-mail': 12,
+  'postmaster-mail': 12,
 };
 
 /**

@@ -111,4 +111,6 @@ export class BlobWriter {
 export const blobKeys = {
   message: (faxId: string) => `messages/${faxId}.eml`,
   recipientDocument: (faxId: string, recipient: number) => `faxes/${faxId}/r${recipient}.tif`,
+  /** A mail to postmaster; also where it stays when no FAXGATE_POSTMASTER is set. */
+  postmasterMail: (id: string) => `postmaster/${id}.eml`,
 };

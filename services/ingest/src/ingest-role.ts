@@ -4,6 +4,7 @@ import { ingestSchema } from './config.ts';
 import { createSmtpListener } from './smtp-listener.ts';
 import { takeInMessage } from './message-intake.ts';
 import { accessSummary } from './access-summary.ts';
+import { takeInPostmasterMail } from './postmaster-intake.ts';
 
 /** ingest: the SMTP server that turns mail to fax addresses into queued faxes. */
 export const ingestRole = defineRole({
@@ -18,6 +19,7 @@ export const ingestRole = defineRole({
       metrics: ctx.metrics,
       blobs: ctx.blobs,
       intake: (input) => takeInMessage(input, { records, queues: ctx.requestQueues }),
+      postmaster: (input) => takeInPostmasterMail(input, { queues: ctx.requestQueues }),
     });
     const access = accessSummary(config);
     let port = config.FAXGATE_SMTP_PORT;

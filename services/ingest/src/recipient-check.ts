@@ -19,3 +19,14 @@ export function checkRecipient(address: string, faxDomains: string[], defaultCou
   if (!n.ok) return { ok: false, code: n.reason === 'denied' ? 'RCPT_NUMBER_DENIED' : 'RCPT_BAD_NUMBER', detail: n.detail };
   return { ok: true, number: n.e164, dialString: n.dialString };
 }
+
+/**
+ * RFC 5321 §4.5.1: `postmaster@` every domain the server takes mail for, and the bare
+ * `Postmaster` (case-insensitive local part), must be accepted.
+ */
+export function isPostmaster(address: string, faxDomains: string[]): boolean {
+  const at = address.lastIndexOf('@');
+  if (at < 0) return address.toLowerCase() === 'postmaster';
+  const domain = address.slice(at + 1).toLowerCase();
+  return address.slice(0, at).toLowerCase() === 'postmaster' && faxDomains.some((d) => d.toLowerCase() === domain);
+}

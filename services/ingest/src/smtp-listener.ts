@@ -5,17 +5,18 @@ import type { Logger } from 'pino';
 import { smtpError, FaxgateError, type ErrorCode } from '@faxgate/errors';
 import { AuthThrottle, clientKey, type GatewayMetrics } from '@faxgate/runtime';
 import { blobKeys, type BlobStore } from '@faxgate/store';
-import { newFaxId } from '@faxgate/queue';
+import { newFaxId, newPostmasterId } from '@faxgate/queue';
 import type { IngestConfig } from './config.ts';
 import { SenderPolicy } from './sender-policy.ts';
 import { SmtpUsers } from './smtp-users.ts';
-import { checkRecipient } from './recipient-check.ts';
+import { checkRecipient, isPostmaster } from './recipient-check.ts';
 import { dialRulesFromConfig } from '@faxgate/phone';
 import type { AcceptedRecipient, IntakeInput } from './message-intake.ts';
+import type { PostmasterInput } from './postmaster-intake.ts';
 import { receiveMessage } from './message-receiver.ts';
 import { ConnectionLimits } from './connection-limits.ts';
 
-type Session = SMTPServerSession & { faxRecipients?: Map<string, AcceptedRecipient>; authFailures?: number };
+type Session = SMTPServerSession & { faxRecipients?: Map<string, AcceptedRecipient>; authFailures?: number; postmaster?: boolean };
 
 export interface SmtpListenerDeps {
   config: IngestConfig;
@@ -25,6 +26,8 @@ export interface SmtpListenerDeps {
   blobs: BlobStore;
   /** Makes the message durable and returns its fax id; throws FaxgateError otherwise. */
   intake(input: IntakeInput): Promise<string>;
+  /** Makes a mail to postmaster durable and queues its forwarding; throws FaxgateError otherwise. */
+  postmaster(input: PostmasterInput): Promise<string>;
 }
 
 /**
@@ -106,6 +109,14 @@ export function createSmtpListener(deps: SmtpListenerDeps): SMTPServer {
       cb();
     },
     onRcptTo(address, session: Session, cb) {
+      // RFC 5321 §4.5.1: postmaster is reachable by anyone, whoever may send faxes. It goes in a
+      // transaction of its own (§4.5.3.1.10: the client sends a 452'd recipient again later).
+      const toPostmaster = isPostmaster(address.address, config.FAXGATE_FAX_DOMAINS);
+      if (toPostmaster !== !!session.postmaster && session.envelope.rcptTo.length > 0) return cb(refuse('RCPT_POSTMASTER_SEPARATE'));
+      if (toPostmaster) {
+        session.postmaster = true;
+        return cb();
+      }
       if (!session.user && !policy.clientAllowed(session.remoteAddress)) return cb(refuse('CLIENT_DENIED', `${session.remoteAddress} is not in the client networks of this gateway${users ? '; authenticate (AUTH) first' : ''}`));
       const sender = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
       const senderProblem = policy.checkSender(sender);
@@ -118,8 +129,8 @@ export function createSmtpListener(deps: SmtpListenerDeps): SMTPServer {
       cb();
     },
     onData(stream, session: Session, cb) {
-      const faxId = newFaxId();
-      const messageKey = blobKeys.message(faxId);
+      const faxId = session.postmaster ? newPostmasterId() : newFaxId();
+      const messageKey = session.postmaster ? blobKeys.postmasterMail(faxId) : blobKeys.message(faxId);
       // A total time limit on DATA: the idle timeout alone lets a client drip one byte a minute for ever.
       const deadline = setTimeout(() => {
         log.warn({ client: session.remoteAddress, limitMs: config.FAXGATE_SMTP_DATA_TIMEOUT }, 'DATA took too long; connection closed');
@@ -133,7 +144,8 @@ export function createSmtpListener(deps: SmtpListenerDeps): SMTPServer {
         if (received.exceeded || stream.sizeExceeded) return cb(refuse('MESSAGE_TOO_BIG', `limit ${config.FAXGATE_SMTP_MAX_SIZE} bytes`));
         const recipients = session.envelope.rcptTo.map((r) => session.faxRecipients?.get(r.address)).filter((r): r is AcceptedRecipient => !!r);
         try {
-          await deps.intake({
+          if (session.postmaster) await deps.postmaster({ postmasterId: faxId, message: writer });
+          else await deps.intake({
             faxId,
             messageKey,
             message: writer,

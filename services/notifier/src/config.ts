@@ -10,6 +10,9 @@ export const notifierSchema = z.object({
   FAXGATE_RESULT_MAIL_ON_SUCCESS: bool(true).describe('Send a result mail when a fax was sent (failures are always reported).'),
   FAXGATE_RESULT_MAIL_TRUSTED_DOMAINS: csv('').describe('Sender domains (comma list) whose result mails carry the fax even when ingest could not verify the sender (no AUTH, not from a client network). See docs/security.md.'),
   FAXGATE_RESULT_MAIL_UNVERIFIED: z.enum(['notice', 'none']).default('notice').describe('What a sender ingest could not verify gets: `notice` (a plain result, without the fax, the subject or any text from the message) or `none` (no result mail).'),
+  FAXGATE_POSTMASTER: optionalString()
+    .refine((v) => v === undefined || /^[^@\s]+@[^@\s]+$/.test(v), 'an e-mail address')
+    .describe('Admin address: mail to postmaster@ a fax domain (RFC 5321 §4.5.1) is forwarded there. Unset: kept as .eml files in $FAXGATE_DATA_DIR/postmaster/.'),
   FAXGATE_NOTIFY_CONCURRENCY: int(4, 1, 100).describe('Mails one notifier process sends at once.'),
 });
 export type NotifierConfig = z.output<typeof notifierSchema>;

@@ -7,6 +7,7 @@ import type { NotifierConfig } from './config.ts';
 import { composeResultMail } from './result-mail.ts';
 import { resultMailContent } from './result-mail-policy.ts';
 import { createInboundMailHandler } from './inbound-delivery.ts';
+import { createPostmasterForwarder } from './postmaster-forward.ts';
 
 /**
  * result-mail: one mail per recipient to the sender. A failed delivery throws, so BullMQ retries
@@ -19,6 +20,7 @@ export function createNotifyWorker(ctx: RoleContext, config: NotifierConfig, mai
     'notify',
     {
       'inbound-mail': inboundMail,
+      'postmaster-mail': createPostmasterForwarder(ctx, from, config.FAXGATE_POSTMASTER, mailer),
       'result-mail': async ({ faxId, recipient }) => {
         const fax = await ctx.records.view(faxId);
         if (!fax) throw new UnrecoverableError(describeError('RECORD_MISSING'));
