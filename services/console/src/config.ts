@@ -1,5 +1,5 @@
 import { z, optionalString } from '@faxgate/config';
-import { directoryFields } from '@faxgate/inbound';
+import { directoryFields } from '@faxgate/directory';
 import { authThrottleFields } from '@faxgate/runtime';
 
 export const consoleSchema = z.object({

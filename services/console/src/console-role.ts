@@ -9,7 +9,7 @@ import { crossSiteGuard } from './cross-site-guard.ts';
 import { registerFaxRoutes } from './fax-routes.ts';
 import { registerBullBoard } from './bull-board.ts';
 import { registerLineStatusRoutes } from './line-status-routes.ts';
-import { registerInboundApi } from '@faxgate/inbound';
+import { registerInboundApi } from '@faxgate/directory';
 
 /** console: the REST API and Bull Board on the process's HTTP server, behind auth. */
 export const consoleRole = defineRole({

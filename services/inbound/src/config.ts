@@ -1,11 +1,6 @@
 import { z, duration, int, optionalString, sharedFields } from '@faxgate/config';
+import { directoryFields } from '@faxgate/directory';
 
-/** Read by inbound (routing) and console (editing through the API): one definition for both. */
-export const directoryFields = {
-  FAXGATE_DIRECTORY: z.string().default('./directory.yaml').describe(
-    'YAML file of users, DIDs, mailboxes, routes and the unaddressed mailbox for received faxes (docs/inbound.md). The console API writes it atomically; every inbound process reloads it on change. Roles on several machines must share it.',
-  ),
-};
 
 export const inboundSchema = z.object({
   ...directoryFields,

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { consoleClient, reportError } from './console-client.ts';
-import type { DirectoryUser, RouteRule } from './directory-schema.ts';
+import type { DirectoryUser, RouteRule } from '@faxgate/directory';
 
 const USAGE = `usage:
   faxgate users list

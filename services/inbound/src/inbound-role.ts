@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { defineRole, workerLifecycle } from '@faxgate/runtime';
 import { inboundSchema } from './config.ts';
-import { DirectorySource } from './directory-source.ts';
+import { DirectorySource } from '@faxgate/directory';
 import { createRouteWorker } from './route-worker.ts';
 
 /** inbound: routes received faxes to their owners through the directory file. */

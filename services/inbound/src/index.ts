@@ -1,11 +1,6 @@
 export { inboundRole } from './inbound-role.ts';
-export { inboundSchema, directoryFields } from './config.ts';
-export { registerInboundApi } from './inbound-api.ts';
-export { parseDirectory, DirectoryError, type DirectoryIssue } from './directory-parse.ts';
-export { DirectorySource } from './directory-source.ts';
-export { DirectoryEditor, DirectoryEditError } from './directory-editor.ts';
+export { inboundSchema } from './config.ts';
 export { routeFax, type CallFacts, type RouteDecision } from './router.ts';
 export { mailboxFromSubAddress } from './sub-address.ts';
-export type { Directory, DirectoryUser, RouteRule } from './directory-schema.ts';
 export { directoryCli } from './directory-cli.ts';
 export { simCli } from './sim-cli.ts';

@@ -2,7 +2,7 @@ import { Counter } from 'prom-client';
 import { UnrecoverableError, createWorker } from '@faxgate/queue';
 import type { RoleContext } from '@faxgate/runtime';
 import { InboundRecords, type DeliveryRecord } from '@faxgate/store';
-import type { DirectorySource } from './directory-source.ts';
+import type { DirectorySource } from '@faxgate/directory';
 import { routeFax } from './router.ts';
 import type { InboundConfig } from './config.ts';
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseDirectory } from './directory-parse.ts';
+import { parseDirectory } from '@faxgate/directory';
 import { routeFax, sameNumber, type CallFacts } from './router.ts';
 import { mailboxFromSubAddress } from './sub-address.ts';
 

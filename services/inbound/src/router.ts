@@ -1,6 +1,6 @@
 import { matchesPattern } from '@faxgate/phone';
 import type { DeliveryFormat, InboundRecord, RouteRuleKind } from '@faxgate/store';
-import type { Directory, DirectoryUser, RouteRule } from './directory-schema.ts';
+import type { Directory, DirectoryUser, RouteRule } from '@faxgate/directory';
 import { mailboxFromSubAddress } from './sub-address.ts';
 
 /** What the line told us about a received fax: the facts the rules look at. */

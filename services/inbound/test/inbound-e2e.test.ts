@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import * as mupdf from 'mupdf';
 import type { RunningGateway } from '@faxgate/runtime';
 import { blackPixels, decodeTiffWithLibtiff, differingPixels, differingRows, renderPdfPages, waitUntil, type SmtpSink, type TempDir } from '@faxgate/testkit';
-import type { DirectorySource } from '../src/directory-source.ts';
+import type { DirectorySource } from '@faxgate/directory';
 import { TOKEN, api, finished, makeFaxTiff, offerCall, run, startInboundGateway } from './helpers.ts';
 
 const DIRECTORY = `# test directory
