@@ -65,7 +65,7 @@ const corpus = await bestAsync(async () => {
   pagesTotal = 0;
   for (const m of mails) {
     const prep = await prepareFax(m.raw, { faxId: 'bench', sender: 'alice@example.com', date: new Date() }, settings);
-    const pages = recipientPages(prep, { number: '+12125550100' }, settings);
+    const pages = await recipientPages(prep, { number: '+12125550100' }, settings);
     writeTiff(pages, { compression: 'mmr' });
     pagesTotal += pages.length;
   }
@@ -81,7 +81,7 @@ const fanOut = await bestAsync(async () => {
   recipientPagesTotal = 0;
   const prep = await prepareFax(multi.raw, { faxId: 'bench', sender: 'alice@example.com', date: new Date() }, settings);
   for (let i = 0; i < recipients; i++) {
-    const pages = recipientPages(prep, { number: `+1212555010${i}` }, settings);
+    const pages = await recipientPages(prep, { number: `+1212555010${i}` }, settings);
     writeTiff(pages, { compression: 'mmr' });
     recipientPagesTotal += pages.length;
   }

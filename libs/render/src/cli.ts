@@ -92,7 +92,7 @@ export async function renderCli(argv: string[]): Promise<number> {
         // The envelope sender is the From: address here; the gateway uses MAIL FROM.
         const from = prep.content.parsed.from?.value[0]?.address;
         if (from) prep.envelope.sender = from;
-        pages.push(...recipientPages(prep, { name: first?.name || undefined, number }, settings));
+        pages.push(...(await recipientPages(prep, { name: first?.name || undefined, number }, settings)));
         for (const n of prep.notices) process.stderr.write(`faxgate render: ${name}: ${n}\n`);
       } else {
         const type = contentTypeOf(undefined, name);

@@ -3,7 +3,8 @@ import { chooseCover, resolveCoverTemplate, type CoverChoice } from './cover-sel
 import { loadDirectory, lookupRecipient, lookupSender, type DirectoryEntry, type SenderDirectory } from './sender-directory.ts';
 import { readMailContent, parseMail, type MailContent } from './mail-parts.ts';
 import { defaultPaperFor, type PaperSize } from './page-geometry.ts';
-import { addTaglines, renderCover, renderDocuments, type RenderOptions, type RenderedDocument } from './render-fax.ts';
+import { addTaglines, renderCover, renderDocuments, DEFAULT_LIMITS, type RenderOptions, type RenderedDocument } from './render-fax.ts';
+import { clipText, TEXT_LIMITS } from './layout-limits.ts';
 
 /** Everything that decides how a mail becomes a fax. */
 export interface ComposeSettings extends RenderOptions {
@@ -54,11 +55,12 @@ export async function prepareFax(raw: Uint8Array, envelope: FaxEnvelope, s: Comp
   const parsed = await parseMail(raw);
   const header = parsed.headers.get('x-fax-cover');
   const choice = chooseCover(typeof header === 'string' ? header : undefined, envelope.subject ?? parsed.subject, s.coverKeyword, s.cover);
-  const content = await readMailContent(parsed, { preferHtml: s.preferHtml, coverMessage: !choice.skip });
+  const content = await readMailContent(parsed, { preferHtml: s.preferHtml, coverMessage: !choice.skip, maxImagePixels: { ...DEFAULT_LIMITS, ...s.limits }.maxPixels });
   const directory = await loadDirectory(s.senderDirectory);
   const sender = { ...lookupSender(directory, envelope.sender) };
   const paper = s.paperAuto && sender.country ? defaultPaperFor(sender.country) : s.paper;
-  const documents = await renderDocuments(content, { ...s, paper });
+  // One page of the limit is kept for the cover.
+  const documents = await renderDocuments(content, { ...s, paper }, choice.skip ? 0 : 1);
   const notices = [...documents.notices];
   let template: string | undefined;
   if (!choice.skip) {
@@ -70,24 +72,30 @@ export async function prepareFax(raw: Uint8Array, envelope: FaxEnvelope, s: Comp
   return { envelope, content, documents, cover: { ...choice, template }, sender, directory, notices, paper };
 }
 
-/** One recipient's pages: their cover, the documents, and the header line on each page. */
-export function recipientPages(prep: PreparedFax, recipient: { name?: string; number: string }, settings: ComposeSettings): FaxPage[] {
+/**
+ * One recipient's pages: their cover, the documents, and the header line on each page. Every
+ * text from the mail or the directory is cut to a sane length before it is laid out, and the
+ * cover gets what the page limit leaves after the documents.
+ */
+export async function recipientPages(prep: PreparedFax, recipient: { name?: string; number: string }, settings: ComposeSettings): Promise<FaxPage[]> {
   const s = { ...settings, paper: prep.paper };
   const known = lookupRecipient(prep.directory, recipient.number);
+  const maxPages = { ...DEFAULT_LIMITS, ...s.limits }.maxPages;
+  const L = TEXT_LIMITS;
   const cover = prep.cover.skip
     ? []
-    : renderCover(
+    : await renderCover(
         {
-          recipientName: recipient.name || known.name,
-          recipientCompany: known.company,
-          recipientNumber: recipient.number,
-          senderName: prep.sender.name,
-          senderAddress: prep.envelope.sender,
-          senderCompany: prep.sender.company,
-          senderPostal: prep.sender.address,
-          senderPhone: prep.sender.phone,
-          senderFax: prep.sender.fax,
-          subject: prep.cover.subject,
+          recipientName: clipText(recipient.name || known.name, L.name),
+          recipientCompany: clipText(known.company, L.name),
+          recipientNumber: clipText(recipient.number, L.number),
+          senderName: clipText(prep.sender.name, L.name),
+          senderAddress: clipText(prep.envelope.sender, L.address),
+          senderCompany: clipText(prep.sender.company, L.name),
+          senderPostal: clipText(prep.sender.address, L.postal),
+          senderPhone: clipText(prep.sender.phone, L.number),
+          senderFax: clipText(prep.sender.fax, L.number),
+          subject: clipText(prep.cover.subject, L.subject),
           date: prep.envelope.date,
           message: prep.content.bodyText,
           timeZone: s.timeZone,
@@ -95,13 +103,21 @@ export function recipientPages(prep: PreparedFax, recipient: { name?: string; nu
         prep.documents.pages.length,
         s,
         prep.cover.template,
+        maxPages - prep.documents.pages.length,
       );
   const pages = [...cover, ...prep.documents.pages];
   if (s.tagline.trim() === '' || s.tagline.trim().toLowerCase() === 'off') return pages;
   return addTaglines(
     pages,
     s.tagline,
-    { date: prep.envelope.date, timeZone: s.timeZone, senderName: prep.sender.name ?? prep.envelope.sender, senderFax: prep.sender.fax ?? s.stationId, recipientNumber: recipient.number, faxId: prep.envelope.faxId },
+    {
+      date: prep.envelope.date,
+      timeZone: s.timeZone,
+      senderName: clipText(prep.sender.name ?? prep.envelope.sender, L.name),
+      senderFax: clipText(prep.sender.fax ?? s.stationId, L.number),
+      recipientNumber: clipText(recipient.number, L.number),
+      faxId: prep.envelope.faxId,
+    },
     s,
   );
 }

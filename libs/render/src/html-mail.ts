@@ -5,6 +5,8 @@ export interface InlineImage {
   cid: string;
   contentType: string;
   content: Uint8Array;
+  /** Why the image is not laid out (over the pixel limit): shown in its place. */
+  refused?: string;
 }
 
 /** Images MuPDF's HTML layout decodes from a data: URI. */
@@ -32,6 +34,10 @@ export function prepareMailHtml(html: string, images: InlineImage[]): { html: st
     const src = attr(tag, 'src');
     if (src && /^cid:/i.test(src)) {
       const img = byCid.get(normaliseCid(src.slice(4)));
+      if (img?.refused) {
+        usedCids.add(normaliseCid(img.cid));
+        return placeholder(attr(tag, 'alt'), img.refused);
+      }
       if (img && INLINE_OK.has(img.contentType.toLowerCase())) {
         usedCids.add(normaliseCid(img.cid));
         return setAttr(tag, 'src', `data:${img.contentType.toLowerCase()};base64,${Buffer.from(img.content).toString('base64')}`);

@@ -15,3 +15,4 @@ export * from './document-types.ts';
 export * from './compose-fax.ts';
 export { renderCli } from './cli.ts';
 export { installFonts } from './fonts.ts';
+export * from './layout-limits.ts';

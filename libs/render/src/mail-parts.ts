@@ -2,6 +2,8 @@ import { simpleParser, type AddressObject, type Attachment, type ParsedMail } fr
 import { SIGNATURE_TYPES, contentTypeOf, isNative, isOffice, isOtherText } from './document-types.ts';
 import { escapeHtml } from './html-escape.ts';
 import { prepareMailHtml, type InlineImage } from './html-mail.ts';
+import { clipFileName, clipText, TEXT_LIMITS } from './layout-limits.ts';
+import { imagePixels } from './image-size.ts';
 
 /** One thing in a mail that becomes fax pages. */
 export type FaxablePart =
@@ -24,6 +26,8 @@ export interface MailReadOptions {
   coverMessage?: boolean;
   /** A text body longer than this many lines is faxed as pages, not squeezed onto the cover. */
   coverMessageMaxLines?: number;
+  /** Inline (`cid:`) images with more pixels are left out, as attachments over the limit are. */
+  maxImagePixels?: number;
 }
 
 const MAX_DEPTH = 5;
@@ -52,7 +56,7 @@ export async function readMailContent(raw: Uint8Array | ParsedMail, opts: MailRe
   let body: MailContent['body'] = 'none';
   const usedCids = new Set<string>();
   if (useHtml) {
-    const prepared = prepareMailHtml(parsed.html as string, inlineImages(parsed.attachments));
+    const prepared = prepareMailHtml(parsed.html as string, await inlineImages(parsed.attachments, opts.maxImagePixels));
     prepared.usedCids.forEach((c) => usedCids.add(c));
     parts.push({ kind: 'document', label: 'the message text', mimeType: 'text/html', data: utf8.encode(prepared.html) });
     body = 'pages';
@@ -78,15 +82,15 @@ async function attachmentParts(parsed: ParsedMail, htmlRendered: boolean, usedCi
     if (cid && usedCids.has(cid)) continue;
     if (a.related && !htmlRendered) continue;
     const type = contentTypeOf(a.contentType, a.filename);
-    const label = a.filename ?? (type === 'message/rfc822' ? 'a forwarded message' : `an attachment (${type})`);
+    const label = a.filename ? clipFileName(a.filename) : type === 'message/rfc822' ? 'a forwarded message' : `an attachment (${clipText(type, TEXT_LIMITS.name)})`;
     if (type === 'message/rfc822') {
       if (depth >= MAX_DEPTH) {
         parts.push({ kind: 'notice', label, reason: `${label} is nested more than ${MAX_DEPTH} messages deep and was not faxed` });
         continue;
       }
       const inner = await parseMail(a.content);
-      const { html, usedCids: innerCids } = forwardedHtml(inner, opts.preferHtml !== false);
-      parts.push({ kind: 'document', label: `the forwarded message "${inner.subject ?? ''}"`, mimeType: 'text/html', data: utf8.encode(html) });
+      const { html, usedCids: innerCids } = await forwardedHtml(inner, opts.preferHtml !== false, opts.maxImagePixels);
+      parts.push({ kind: 'document', label: `the forwarded message "${clipText(inner.subject ?? '', TEXT_LIMITS.subject)}"`, mimeType: 'text/html', data: utf8.encode(html) });
       await attachmentParts(inner, typeof inner.html === 'string' && opts.preferHtml !== false, innerCids, parts, depth + 1, opts);
       continue;
     }
@@ -107,8 +111,24 @@ async function attachmentParts(parsed: ParsedMail, htmlRendered: boolean, usedCi
   }
 }
 
-function inlineImages(attachments: Attachment[]): InlineImage[] {
-  return attachments.filter((a) => a.cid).map((a) => ({ cid: a.cid!, contentType: contentTypeOf(a.contentType, a.filename), content: a.content }));
+/**
+ * The inline images of an HTML body. Each one's size is read from its header before MuPDF ever
+ * decodes it: one over `maxPixels` (or whose size cannot be read) is refused, as an attached
+ * image over the limit is, and shows as a placeholder saying so.
+ */
+async function inlineImages(attachments: Attachment[], maxPixels: number | undefined): Promise<InlineImage[]> {
+  const out: InlineImage[] = [];
+  for (const a of attachments) {
+    if (!a.cid) continue;
+    const image: InlineImage = { cid: a.cid, contentType: contentTypeOf(a.contentType, a.filename), content: a.content };
+    if (maxPixels !== undefined && image.contentType.startsWith('image/')) {
+      const pixels = await imagePixels(a.content, image.contentType);
+      if (pixels === undefined) image.refused = 'image not faxed: its size could not be read';
+      else if (pixels > maxPixels) image.refused = 'image not faxed: it has more pixels than the limit';
+    }
+    out.push(image);
+  }
+  return out;
 }
 
 /** A text attachment's bytes in its declared charset (Windows-1251, Shift_JIS, ...), UTF-8 by default. */
@@ -128,7 +148,7 @@ function addresses(a: AddressObject | AddressObject[] | undefined): string {
 }
 
 /** A forwarded message as one HTML document: its headers in a box, then its body. */
-export function forwardedHtml(m: ParsedMail, preferHtml: boolean): { html: string; usedCids: Set<string> } {
+export async function forwardedHtml(m: ParsedMail, preferHtml: boolean, maxImagePixels?: number): Promise<{ html: string; usedCids: Set<string> }> {
   const rows = [
     ['From', addresses(m.from)],
     ['To', addresses(m.to)],
@@ -143,7 +163,7 @@ export function forwardedHtml(m: ParsedMail, preferHtml: boolean): { html: strin
   const style = '<style>.fgfwd{border:1.5pt solid black;padding:4pt;margin-bottom:10pt;font-family:sans-serif;font-size:10pt}.fgt{font-weight:bold;font-size:12pt;margin-bottom:3pt}.fgh{font-weight:bold;padding-right:6pt;vertical-align:top}</style>';
   const text = (m.text ?? '').replace(/\s+$/, '');
   if (typeof m.html === 'string' && m.html.trim() && (preferHtml || !text.trim())) {
-    const prepared = prepareMailHtml(m.html, inlineImages(m.attachments));
+    const prepared = prepareMailHtml(m.html, await inlineImages(m.attachments, maxImagePixels));
     // MuPDF applies style sheets from the head only.
     const withStyle = prepared.html.replace(/<\/head\s*>/i, (h) => `${style}${h}`);
     const html = /<body\b[^>]*>/i.test(withStyle) ? withStyle.replace(/<body\b[^>]*>/i, (b) => `${b}${header}`) : `${header}${withStyle}`;

@@ -44,62 +44,118 @@ let sharedEngine: RenderEngine | undefined;
 const engineOf = (opts: RenderOptions) => opts.engine ?? (sharedEngine ??= new MuPdfEngine());
 const utf8 = new TextEncoder();
 
-/** Lays out trusted HTML (our own templates) as fax pages. */
+/** Lays out trusted HTML (our own templates) as fax pages, in this process. */
 export function renderHtmlPages(html: string, opts: RenderOptions): FaxPage[] {
   const yDpi = Y_DPI[opts.resolution];
   return engineOf(opts).renderDocument(utf8.encode(html), 'text/html', yDpi, { pageHeightPt: PAPER_PT[opts.paper].height }, (g): FaxPage => ({ bitmap: toBilevel(g), xDpi: FAX_X_DPI, yDpi }));
 }
 
 /**
+ * Lays out our own HTML with text from the mail in it (cover pages, notice pages): in the
+ * sandbox, under the same time and memory limits as documents, when there is one. The text is
+ * cut to sane lengths before it gets here; the sandbox is for whatever still goes wrong.
+ */
+export async function layoutHtml(html: string, label: string, opts: RenderOptions, maxPages: number): Promise<FaxPage[]> {
+  if (!opts.sandbox) {
+    const pages = renderHtmlPages(html, opts);
+    if (pages.length > maxPages) throw new Error(`it makes more than ${maxPages} fax pages`);
+    return pages;
+  }
+  return opts.sandbox.render({ label, mimeType: 'text/html', data: utf8.encode(html) }, partOptions(opts, maxPages));
+}
+
+function partOptions(opts: RenderOptions, maxPages: number): PartRenderOptions {
+  const limits = { ...DEFAULT_LIMITS, ...opts.limits };
+  return {
+    yDpi: Y_DPI[opts.resolution],
+    pageHeightPt: PAPER_PT[opts.paper].height,
+    longPages: opts.longPages ?? 'scale',
+    maxPages,
+    maxPixels: limits.maxPixels,
+    office: opts.office ?? false,
+    officeTimeoutMs: opts.officeTimeoutMs ?? 60_000,
+  };
+}
+
+/**
  * Renders the documents of a mail (HTML or long text body, attachments, forwarded messages)
  * into fax pages, in mail order. A part that cannot be faxed, or breaks a limit, becomes a
- * notice page and a sentence; the others are still faxed.
+ * notice page and a sentence; the others are still faxed. The page limit holds for the whole
+ * fax however many parts the mail has: `reserve` pages are kept for the cover, notice pages
+ * count, and once the pages run out the parts left over are named in one last notice page.
  */
-export async function renderDocuments(content: MailContent, opts: RenderOptions): Promise<RenderedDocument> {
+export async function renderDocuments(content: MailContent, opts: RenderOptions, reserve = 0): Promise<RenderedDocument> {
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
+  const limit = limits.maxPages - reserve;
   const pages: FaxPage[] = [];
   const notices: string[] = [];
-  const addNotice = (label: string, reason: string) => {
-    notices.push(reason);
-    pages.push(...renderHtmlPages(noticePageHtml(label, reason), opts));
+  const noticePage = async (label: string, reason: string) => {
+    try {
+      pages.push(...(await layoutHtml(noticePageHtml(label, reason), 'a notice page', opts, 1)));
+    } catch (err) {
+      if (err instanceof SandboxUnavailableError) throw err;
+      // The sentence still reaches the sender in the result mail.
+    }
   };
-  for (const part of content.parts) {
+  const addNotice = async (label: string, reason: string) => {
+    notices.push(reason);
+    await noticePage(label, reason);
+  };
+  const parts = content.parts;
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i];
+    // One page stays free for the notice that names the parts that did not fit.
+    const room = limit - pages.length - (i === parts.length - 1 ? 0 : 1);
+    if (room < 1) {
+      const left = parts.slice(i).map((p) => p.label);
+      const names = left.length > 5 ? `${left.slice(0, 5).join(', ')} and ${left.length - 5} more` : left.join(', ');
+      const reason = `${left.length} part${left.length === 1 ? ' was' : 's were'} not faxed: the fax reached its limit of ${limits.maxPages} pages (${names}).`;
+      notices.push(reason);
+      if (pages.length < limit) await noticePage(`${left.length} part${left.length === 1 ? '' : 's'} of the message`, reason);
+      break;
+    }
     if (part.kind === 'notice') {
-      addNotice(part.label, part.reason);
+      await addNotice(part.label, part.reason);
       continue;
     }
-    const partOpts: PartRenderOptions = {
-      yDpi: Y_DPI[opts.resolution],
-      pageHeightPt: PAPER_PT[opts.paper].height,
-      longPages: opts.longPages ?? 'scale',
-      maxPages: Math.max(1, limits.maxPages - pages.length),
-      maxPixels: limits.maxPixels,
-      office: opts.office ?? false,
-      officeTimeoutMs: opts.officeTimeoutMs ?? 60_000,
-    };
+    const partOpts = partOptions(opts, room);
     try {
       const doc = { label: part.label, mimeType: part.mimeType, data: part.data };
       const rendered = opts.sandbox ? await opts.sandbox.render(doc, partOpts) : await renderPart(doc, partOpts, opts.engine);
-      if (rendered.length === 0) addNotice(part.label, `${capitalise(part.label)} was not faxed: it has no pages.`);
+      if (rendered.length === 0) await addNotice(part.label, `${capitalise(part.label)} was not faxed: it has no pages.`);
       pages.push(...rendered);
     } catch (err) {
       // A renderer that cannot run at all fails the job (it is retried), not the document.
       if (err instanceof SandboxUnavailableError) throw err;
-      addNotice(part.label, `${capitalise(part.label)} was not faxed: ${(err as Error).message}.`);
+      await addNotice(part.label, `${capitalise(part.label)} was not faxed: ${(err as Error).message}.`);
     }
   }
   return { pages, notices };
 }
 
 /**
- * The cover page(s) for one recipient from a template. The page count printed on it includes
- * the cover itself, so a long message that spills onto a second cover page is counted.
+ * The cover page(s) for one recipient from a template, laid out like a document (in the
+ * sandbox when there is one). The page count printed on it includes the cover itself, so a
+ * long message that spills onto a second cover page is counted. The cover stays within
+ * `maxPages` (what the page limit leaves after the documents): a message too long for that is
+ * cut, and as a last resort the cover's last pages are left off.
  */
-export function renderCover(fields: Omit<CoverFields, 'pageCount'>, documentPages: number, opts: RenderOptions, template?: string): FaxPage[] {
-  const render = (coverPages: number) => renderHtmlPages(coverPageHtml({ ...fields, pageCount: documentPages + coverPages }, template), opts);
-  let pages = render(1);
-  if (pages.length !== 1) pages = render(pages.length);
-  return pages;
+export async function renderCover(fields: Omit<CoverFields, 'pageCount'>, documentPages: number, opts: RenderOptions, template?: string, maxPages = Number.MAX_SAFE_INTEGER): Promise<FaxPage[]> {
+  const allowed = Math.max(1, maxPages);
+  const cap = Math.min(allowed, 20);
+  const render = (f: Omit<CoverFields, 'pageCount'>, coverPages: number) => layoutHtml(coverPageHtml({ ...f, pageCount: documentPages + coverPages }, template), 'the cover page', opts, cap);
+  let f = fields;
+  let pages: FaxPage[];
+  try {
+    pages = await render(f, 1);
+  } catch (err) {
+    if (err instanceof SandboxUnavailableError || !f.message) throw err;
+    // Too many pages for what is left: the message is cut, the cover itself still goes.
+    f = { ...f, message: `${f.message.slice(0, 500)} […]` };
+    pages = await render(f, 1);
+  }
+  if (pages.length !== 1) pages = await render(f, pages.length);
+  return pages.slice(0, allowed);
 }
 
 /** Puts a header line on every page ("page n of m" counts all of them). */

@@ -26,7 +26,7 @@ const settings = (over: Partial<ComposeSettings> = {}): ComposeSettings => ({
 async function fax(mail: C.CorpusMail, over: Partial<ComposeSettings> = {}) {
   const s = settings(over);
   const prep = await prepareFax(mail.raw, { faxId: 'fxtest', sender: 'alice@example.com', date: new Date('2026-03-02T09:00:00Z') }, s);
-  const pages = recipientPages(prep, { name: 'Bob Receiver', number: '+12125550100' }, s);
+  const pages = await recipientPages(prep, { name: 'Bob Receiver', number: '+12125550100' }, s);
   return { prep, pages };
 }
 

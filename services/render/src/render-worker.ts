@@ -83,7 +83,7 @@ export function createRenderWorker(ctx: RoleContext, config: RenderConfig, sandb
     for (let i = 0; i < fax.recipientCount; i++) {
       const r = await ctx.records.getRecipient(faxId, i);
       if (!r) continue;
-      const pages = recipientPages(prep, { name: r.name, number: r.number }, settings);
+      const pages = await recipientPages(prep, { name: r.name, number: r.number }, settings);
       const key = blobKeys.recipientDocument(faxId, i);
       await ctx.blobs.put(key, writeTiff(pages, { compression: 'mmr' }));
       await ctx.records.updateRecipient(faxId, i, { documentKey: key, pagesTotal: pages.length });
