@@ -32,7 +32,7 @@ export interface CallOutcome {
 }
 
 /**
- * A line technology (simulated, T.38, Class 1 modem): places a call and reports its outcome, and
+ * A line technology (the simulated line, T.38, a HylaFAX server): places a call and reports its outcome, and
  * when it can receive, answers calls (see ReceivingLineDriver for the receive side).
  */
 export interface LineDriver {
