@@ -15,6 +15,8 @@ import { V29Transmitter } from './v29-tx.ts';
 const FS = 8000;
 /** T.30 §5.3.2.4 / §5.3.6.2.2: 75 ± 20 ms of silence before TCF, and between signals. */
 const GAP_MS = 75;
+/** V.29 §4 segment 1: the training starts with 48 symbol intervals (20 ms) of no energy. */
+const V29_LEADING_SILENCE_MS = 20;
 /** T.30 §4.4.2.1: the called station waits at least 0.2 s after answering before CED. */
 const ANSWER_DELAY_MS = 200;
 /** T.30 §5.3.1: flags for 1 s ± 15 % before the first V.21 frame. */
@@ -223,11 +225,11 @@ export class AudioFaxTerminal {
       case 'send-tcf': {
         const bits = Math.round((a.modulation.bps * a.ms) / 1000);
         let i = 0;
-        this.queueImage(a.modulation, () => (i++ < bits ? 0 : -1), 'TCF', true);
+        this.queueImage(a.modulation, () => (i++ < bits ? 0 : -1), 'TCF');
         break;
       }
       case 'send-image':
-        this.queueImage(a.modulation, msbFirstBits(a.data, TAIL_BITS), `page data (${a.data.length} octets)`, false);
+        this.queueImage(a.modulation, msbFirstBits(a.data, TAIL_BITS), `page data (${a.data.length} octets)`);
         break;
       case 'page-received':
       case 'page-confirmed':
@@ -252,8 +254,10 @@ export class AudioFaxTerminal {
     }
   }
 
-  private queueImage(m: Modulation, getBit: GetBit, what: string, _tcf: boolean): void {
-    this.push({ kind: 'silence', samples: (GAP_MS * FS) / 1000 });
+  private queueImage(m: Modulation, getBit: GetBit, what: string): void {
+    // The silence on the line is the gap plus whatever silence the training begins with.
+    const gap = GAP_MS - (m.modem === 'v29' ? V29_LEADING_SILENCE_MS : 0);
+    this.push({ kind: 'silence', samples: (gap * FS) / 1000 });
     this.push({ kind: 'modem', what: `${m.modem} ${m.bps} ${what}`, make: () => this.imageTransmitter(m, getBit) });
   }
 

@@ -11,6 +11,9 @@ import { createT30Engine, type SessionParams, type T30Config } from '@faxgate/t3
 import { decodeReceivedPage, receivedTiff, tiffDocument } from '@faxgate/t38';
 import { decodeTiffWithLibtiff, differingPixels, tempDir, type TempDir } from '@faxgate/testkit';
 import { AudioFaxTerminal } from '../src/audio-fax-terminal.ts';
+import { g711Decode, g711Encode, type G711Law } from '../src/g711.ts';
+import { ToneDetector, type ToneEvent } from '../src/tones.ts';
+import { concat, gaussian } from './v21-channel.ts';
 
 const repo = resolve(import.meta.dirname, '../../..');
 let peer: string;
@@ -36,10 +39,18 @@ interface CallOutcome {
   peerCode: number | null;
   peerLog: string;
   log: string[];
+  /** Everything faxgate put on the line, before the line model. */
+  sent: Int16Array;
+}
+
+/** What the line does to each direction's audio, 20 ms at a time. */
+interface Line {
+  toPeer?: (x: Int16Array) => Int16Array;
+  toUs?: (x: Int16Array) => Int16Array;
 }
 
 /** Runs the call in lockstep until both ends are done; bounded in line time and wall time. */
-function lockstep(terminal: AudioFaxTerminal, log: string[], args: string[]): Promise<CallOutcome> {
+function lockstep(terminal: AudioFaxTerminal, log: string[], args: string[], line: Line = {}): Promise<CallOutcome> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(peer, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     let peerLog = '';
@@ -55,16 +66,19 @@ function lockstep(terminal: AudioFaxTerminal, log: string[], args: string[]): Pr
       child.kill('SIGKILL');
       reject(new Error(`call still running after 100 s wall time, ${blocks / 50} s of line time\nfaxgate:\n${log.slice(-40).join('\n')}\nspandsp:\n${peerLog.slice(-3000)}`));
     }, 100_000);
+    const sent: Int16Array[] = [];
     const send = () => {
       terminal.generate(block);
-      child.stdin.write(Buffer.from(block.buffer.slice(0)));
+      sent.push(block.slice());
+      const x = line.toPeer ? line.toPeer(block) : block;
+      child.stdin.write(Buffer.from(x.buffer, x.byteOffset, x.byteLength));
     };
     child.stdout.on('data', (d: Buffer) => {
       pending = Buffer.concat([pending, d]);
       while (pending.length >= 320 && !ended) {
         for (let i = 0; i < 160; i++) rx[i] = pending.readInt16LE(2 * i);
         pending = pending.subarray(320);
-        terminal.receive(rx);
+        terminal.receive(line.toUs ? line.toUs(rx) : rx);
         blocks++;
         if (terminal.finished) afterFinish++;
         // 2 s of line time after our end lets the peer reach its phase E; then hang up.
@@ -77,7 +91,7 @@ function lockstep(terminal: AudioFaxTerminal, log: string[], args: string[]): Pr
     child.stdin.on('error', () => {});
     child.on('close', (code) => {
       clearTimeout(wall);
-      resolvePromise({ terminal, peerCode: code, peerLog, log });
+      resolvePromise({ terminal, peerCode: code, peerLog, log, sent: concat(sent) });
     });
     send();
   });
@@ -97,34 +111,103 @@ async function samePages(expected: string, actual: string | Uint8Array, tag: str
   }
 }
 
-test('faxgate sends a page over audio, spandsp receives it unchanged', async () => {
-  const log: string[] = [];
-  const engine = createT30Engine(config('send', { document: tiffDocument(new Uint8Array(await readFile(doc))) }));
-  const terminal = new AudioFaxTerminal({ engine, calling: true, log: (l) => log.push(l) });
-  const out = join(dir.path, 'spandsp-received.tif');
-  const r = await lockstep(terminal, log, ['receive', out, '--modems', 'v27ter,v29']);
-  const why = `\nfaxgate:\n${log.slice(-60).join('\n')}\nspandsp:\n${r.peerLog.slice(-2000)}`;
-  assert.equal(terminal.result?.success, true, `faxgate: ${terminal.result?.sentence}${why}`);
-  assert.equal(r.peerCode, 0, `spandsp's completion${why}`);
-  await samePages(doc, out, 'to-spandsp');
-});
+/** G.711 on both directions, and white noise `snrDb` below a -13 dBm0 signal. */
+function g711Line(law: G711Law, snrDb?: number, seed = 1): Line {
+  const sigma = snrDb === undefined ? 0 : Math.sqrt((22713 ** 2 / 2) * 10 ** (-13 / 10) / 10 ** (snrDb / 10));
+  const make = (g: () => number) => (x: Int16Array) => {
+    const noisy = sigma ? x.map((v) => Math.max(-32768, Math.min(32767, Math.round(v + sigma * g())))) : x;
+    return g711Decode(law, g711Encode(law, noisy));
+  };
+  return { toPeer: make(gaussian(seed)), toUs: make(gaussian(seed + 1)) };
+}
 
-test('spandsp sends a page over audio, faxgate receives it unchanged', async () => {
-  const log: string[] = [];
-  const pages: Array<{ data: Uint8Array; params: SessionParams }> = [];
-  const engine = createT30Engine(config('receive', { judgePage: (data, params) => decodeReceivedPage(data, params) }));
-  const terminal = new AudioFaxTerminal({
-    engine,
-    calling: false,
-    log: (l) => log.push(l),
-    onAction: (a) => {
-      if (a.type === 'page-received') pages.push({ data: a.data, params: a.params });
-    },
+interface CallCase {
+  name: string;
+  modems: Array<'v27ter' | 'v29'>;
+  line?: Line;
+  expectRate: string;
+}
+const CASES: CallCase[] = [
+  { name: 'V.29, clean line', modems: ['v27ter', 'v29'], expectRate: 'V.29 9600 bit/s' },
+  { name: 'V.29, µ-law with 40 dB SNR', modems: ['v27ter', 'v29'], line: g711Line('ulaw', 40), expectRate: 'V.29 9600 bit/s' },
+  { name: 'V.27 ter, A-law', modems: ['v27ter'], line: g711Line('alaw'), expectRate: 'V.27ter 4800 bit/s' },
+];
+
+/** Bursts of our audio separated by at least 5 ms of digital silence: [start, end) in samples. */
+function bursts(x: Int16Array): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  let start = -1;
+  let zeros = 0;
+  for (let i = 0; i < x.length; i++) {
+    if (x[i] !== 0) {
+      if (start < 0) start = i;
+      zeros = 0;
+    } else if (start >= 0 && ++zeros === 40) {
+      out.push([start, i - 39]);
+      start = -1;
+    }
+  }
+  if (start >= 0) out.push([start, x.length]);
+  return out;
+}
+
+for (const c of CASES) {
+  test(`faxgate sends a page over audio, spandsp receives it unchanged: ${c.name}`, async () => {
+    const log: string[] = [];
+    const engine = createT30Engine(config('send', { document: tiffDocument(new Uint8Array(await readFile(doc))), modems: c.modems }));
+    const terminal = new AudioFaxTerminal({ engine, calling: true, log: (l) => log.push(l) });
+    const out = join(dir.path, `spandsp-received-${c.modems.join('')}-${CASES.indexOf(c)}.tif`);
+    const r = await lockstep(terminal, log, ['receive', out, '--modems', 'v27ter,v29'], c.line);
+    const why = `\nfaxgate:\n${log.slice(-60).join('\n')}\nspandsp:\n${r.peerLog.slice(-2000)}`;
+    assert.equal(terminal.result?.success, true, `faxgate: ${terminal.result?.sentence}${why}`);
+    assert.equal(r.peerCode, 0, `spandsp's completion${why}`);
+    assert.equal(terminal.result?.rate, c.expectRate);
+    await samePages(doc, out, `to-spandsp-${CASES.indexOf(c)}`);
+
+    // T.30 §4.4.1: CNG, 1100 Hz, 0.5 s bursts, until the called station answered.
+    const tones: ToneEvent[] = [];
+    const det = new ToneDetector((e) => tones.push(e));
+    det.receive(r.sent.subarray(0, 8000 * 3));
+    const cng = tones.filter((e) => e.tone === 'cng' && !e.on);
+    assert.ok(cng.length >= 1 && cng.every((e) => Math.abs((e.durationMs ?? 0) - 500) <= 40), JSON.stringify(tones));
+    // T.30 §5.3.6.2.2 / §5.3.2.4: TCF (1.5 s of zeros after the training) follows DCS after 75 ± 20 ms.
+    const b = bursts(r.sent);
+    const logged = log.map((l) => /^\[([\d.]+) s\] tx \S+ \d+ TCF/.exec(l)).find((m) => m);
+    assert.ok(logged, 'TCF was sent');
+    const at = Number(logged[1]) * 8000;
+    const tcf = b.findIndex(([s]) => Math.abs(s - at) <= 400);
+    assert.ok(tcf > 0, `no burst at ${at / 8} ms among ${JSON.stringify(b.map(([s, e]) => [s / 8, (e - s) / 8]))}`);
+    assert.ok((b[tcf][1] - b[tcf][0]) / 8 >= 1500, 'TCF lasts 1.5 s after its training');
+    const gapMs = (b[tcf][0] - b[tcf - 1][1]) / 8;
+    assert.ok(gapMs >= 55 && gapMs <= 95, `silence before TCF ${gapMs} ms`);
   });
-  const r = await lockstep(terminal, log, ['send', doc, '--modems', 'v27ter,v29']);
-  const why = `\nfaxgate:\n${log.slice(-60).join('\n')}\nspandsp:\n${r.peerLog.slice(-2000)}`;
-  assert.equal(terminal.result?.success, true, `faxgate: ${terminal.result?.sentence}${why}`);
-  assert.equal(r.peerCode, 0, `spandsp's completion${why}`);
-  assert.equal(pages.length, 1, why);
-  await samePages(doc, receivedTiff(pages), 'from-spandsp');
-});
+
+  test(`spandsp sends a page over audio, faxgate receives it unchanged: ${c.name}`, async () => {
+    const log: string[] = [];
+    const pages: Array<{ data: Uint8Array; params: SessionParams }> = [];
+    const engine = createT30Engine(config('receive', { judgePage: (data, params) => decodeReceivedPage(data, params), modems: c.modems }));
+    const terminal = new AudioFaxTerminal({
+      engine,
+      calling: false,
+      log: (l) => log.push(l),
+      onAction: (a) => {
+        if (a.type === 'page-received') pages.push({ data: a.data, params: a.params });
+      },
+    });
+    const r = await lockstep(terminal, log, ['send', doc, '--modems', 'v27ter,v29'], c.line);
+    const why = `\nfaxgate:\n${log.slice(-60).join('\n')}\nspandsp:\n${r.peerLog.slice(-2000)}`;
+    assert.equal(terminal.result?.success, true, `faxgate: ${terminal.result?.sentence}${why}`);
+    assert.equal(r.peerCode, 0, `spandsp's completion${why}`);
+    assert.equal(terminal.result?.rate, c.expectRate);
+    assert.equal(pages.length, 1, why);
+    await samePages(doc, receivedTiff(pages), `from-spandsp-${CASES.indexOf(c)}`);
+
+    // T.30 §4.4.2: CED, 2100 Hz for 2.6–4 s, after at least 0.2 s of silence.
+    const tones: ToneEvent[] = [];
+    new ToneDetector((e) => tones.push(e)).receive(r.sent.subarray(0, 8000 * 5));
+    const ced = tones.filter((e) => e.tone === 'ced');
+    assert.equal(ced.length, 2, JSON.stringify(tones));
+    assert.ok(ced[0].at >= 0.2 * 8000 - 160, `CED starts at ${ced[0].at / 8} ms`);
+    assert.ok((ced[1].durationMs ?? 0) >= 2600 && (ced[1].durationMs ?? 0) <= 4000, `CED lasts ${ced[1].durationMs} ms`);
+  });
+}
