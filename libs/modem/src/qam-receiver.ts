@@ -56,6 +56,8 @@ export abstract class QamReceiverCore implements ModemReceiver {
   /** Input power when acquisition (re)started, and when the signal was recognised. */
   private startPower = 0;
   private signalPower = 0;
+  /** Lowest input power since the last signal ended. */
+  private quietPower = 0;
   private active = false;
   private tNext = 0;
   private onTime = false;
@@ -142,12 +144,15 @@ export abstract class QamReceiverCore implements ModemReceiver {
     this.loop.reset();
     this.loop.setGain(0.1);
     this.timing.reset();
-    this.timing.setGains(0.05, 0.0001);
+    // Proportional only while the gain is unknown: the integrator would learn a rate from the
+    // large errors of the first symbols.
+    this.timing.setGains(0.05, 0);
     this.restart();
   }
 
   private stop(): void {
     this.active = false;
+    this.quietPower = this.power;
     if (this.reportedUp) {
       this.reportedUp = false;
       this.events.carrier?.(false);
@@ -164,7 +169,10 @@ export abstract class QamReceiverCore implements ModemReceiver {
       ringRe[m] = 2 * x * osc.cos;
       ringIm[m] = -2 * x * osc.sin;
       if (!this.active) {
-        if (this.power > this.onLevel) this.start();
+        // After a signal ends, its decaying tail must not start a new acquisition: re-arm once
+        // the power is below the on threshold, or has risen 6 dB above its lowest since.
+        if (this.power < this.quietPower) this.quietPower = this.power;
+        if (this.power > this.onLevel && (this.quietPower < this.onLevel || this.power > 4 * this.quietPower)) this.start();
       } else if (this.power < this.offLevel || (this.reportedUp && this.power < this.signalPower / 8)) {
         // Off below the absolute threshold, or 9 dB under the level the signal had when it was
         // recognised (line noise may stay above the absolute threshold).
@@ -228,6 +236,7 @@ export abstract class QamReceiverCore implements ModemReceiver {
         this.agc = Math.sqrt(this.trainingEnergy / (this.agcAcc / AGC_SYMBOLS));
         this.timing.rescale(this.agc);
         this.eq.scaleInput(this.agc);
+        this.timing.setGains(0.03, 0.00005);
         this.mr *= this.agc;
         this.mi *= this.agc;
         this.pr *= this.agc;

@@ -54,7 +54,7 @@ export class V29Receiver extends QamReceiverCore {
   constructor(o: V29ReceiverOptions, events: ModemReceiverEvents) {
     const tp = v29TrainingPoints(o.rate);
     const ab = (tp.a[0] ** 2 + tp.a[1] ** 2 + tp.b[0] ** 2 + tp.b[1] ** 2) / 2;
-    super({ baud: 2400, carrierHz: 1700, rolloff: 0.25, span: 8, taps: 24, trainingEnergy: ab, dataEnergy: v29MeanEnergy(o.rate), onDbm0: o.onDbm0, offDbm0: o.offDbm0 }, events);
+    super({ baud: 2400, carrierHz: 1700, rolloff: 0.25, span: 12, taps: 24, trainingEnergy: ab, dataEnergy: v29MeanEnergy(o.rate), onDbm0: o.onDbm0, offDbm0: o.offDbm0 }, events);
     this.rate = o.rate;
     this.tp = tp;
     const n = o.rate === 9600 ? 16 : 8;
@@ -91,6 +91,12 @@ export class V29Receiver extends QamReceiverCore {
         // B (315°) follows A (180°) by +135°, A follows B by −135°.
         const cross = zi * this.lastRe - zr * this.lastIm;
         const isB = cross > 0;
+        if (this.count > 0 && isB === this.lastWasB) {
+          // Not alternating: not (yet) segment 2.
+          this.count = 0;
+          this.accRe = 0;
+          this.accIm = 0;
+        }
         const t = isB ? this.tp.b : this.tp.a;
         // Accumulate z·conj(t): its angle is the carrier phase error.
         this.accRe += zr * t[0] + zi * t[1];
