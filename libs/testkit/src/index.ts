@@ -10,3 +10,4 @@ export * from './raster-judge.ts';
 export * from './smtp-session.ts';
 export * from './test-gateway.ts';
 export * from './test-rasters.ts';
+export * from './role-process.ts';

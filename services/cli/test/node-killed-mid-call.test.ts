@@ -1,0 +1,93 @@
+// Issue 17: a node that dies mid-call (kill -9) is found within seconds, the interrupted
+// attempt stays in the record with the pages the receiver confirmed, and the next attempt starts
+// at the first page the receiver did not confirm, so the far machine prints every page once.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import nodemailer from 'nodemailer';
+import { createRedis } from '@faxgate/queue';
+import { FaxRecords } from '@faxgate/store';
+import { simPrintedKey } from '@faxgate/node';
+import { freePort, makePdf, startRedis, startRoleProcess, startSmtpSink, tempDir, waitUntil, type RoleProcess, type SmtpSink, type TempDir, type TestRedis } from '@faxgate/testkit';
+
+let redis: TestRedis;
+let sink: SmtpSink;
+let dir: TempDir;
+before(async () => {
+  redis = await startRedis();
+  sink = await startSmtpSink();
+  dir = await tempDir('faxgate-kill');
+});
+after(async () => {
+  await sink.close();
+  await redis.dispose();
+  await dir.remove();
+});
+
+test('a node killed mid-call: attempt 1 is kept as interrupted, attempt 2 starts at the first unconfirmed page, every page printed once', async () => {
+  const smtpPort = await freePort();
+  const prefix = `test-${randomUUID()}`;
+  const env = {
+    FAXGATE_REDIS_URL: redis.url,
+    FAXGATE_QUEUE_PREFIX: prefix,
+    FAXGATE_DATA_DIR: dir.path,
+    FAXGATE_HTTP_HOST: '127.0.0.1',
+    FAXGATE_SMTP_HOST: '127.0.0.1',
+    FAXGATE_SMTP_PORT: String(smtpPort),
+    FAXGATE_SMARTHOST: sink.url,
+    FAXGATE_FAX_DOMAINS: 'fax.test',
+    FAXGATE_LOG_LEVEL: 'warn',
+    FAXGATE_JOB_BACKOFF: '100ms',
+  };
+  const procs: RoleProcess[] = [];
+  const client = createRedis(redis.url, 'background');
+  const records = new FaxRecords(client, prefix);
+  try {
+    const core = await startRoleProcess(['ingest', 'render', 'dispatch', 'notifier'], env);
+    procs.push(core);
+    // Slow enough that a page takes about a second: the kill lands in the middle of the call.
+    const node1 = await startRoleProcess(['node'], { ...env, FAXGATE_SIM_TIME_SCALE: '0.25' });
+    procs.push(node1);
+    await core.ready();
+    await node1.ready();
+
+    const pdf = await makePdf(dir.path, 4, 'Killed mid-call');
+    const info = await nodemailer.createTransport({ host: '127.0.0.1', port: smtpPort, ignoreTLS: true }).sendMail({ from: 'ops@example.com', to: '12125550300@fax.test', subject: 'kill the node', text: 'x', attachments: [{ filename: 'k.pdf', content: pdf }] });
+    const faxId = /queued as (fx[0-9a-z]+)/.exec(info.response)?.[1];
+    assert.ok(faxId, info.response);
+
+    await waitUntil('attempt 1 to have 2 pages confirmed', async () => ((await records.getAttempt(faxId, 0, 1))?.pagesSent ?? 0) >= 2, 60_000, 20).catch((err) => {
+      throw new Error(`${err.message}\n${node1.output().slice(-3000)}`);
+    });
+    await node1.kill9();
+    const killedAt = Date.now();
+    const confirmedAtKill = (await records.getAttempt(faxId, 0, 1))?.pagesSent ?? 0;
+    assert.ok(confirmedAtKill >= 2 && confirmedAtKill < 5, `pages confirmed when the node was killed: ${confirmedAtKill}`);
+
+    const node2 = await startRoleProcess(['node'], { ...env, FAXGATE_SIM_TIME_SCALE: '0.01' });
+    procs.push(node2);
+    await node2.ready();
+    const mail = await sink.waitFor((m) => m.parsed.headers.get('x-faxgate-fax-id') === faxId, 90_000).catch((err) => {
+      throw new Error(`${(err as Error).message}\n--- node ---\n${node2.output().slice(-3000)}\n--- core ---\n${core.output().slice(-3000)}`);
+    });
+    assert.match(mail.parsed.subject ?? '', /sent: 5 pages/);
+    assert.match(mail.parsed.text ?? '', /Attempts: +2/);
+
+    const view = await records.view(faxId);
+    assert.ok(view);
+    const [a1, a2] = view.recipients[0].attemptsDetail;
+    assert.equal(a1.interrupted, true, 'attempt 1 is recorded as interrupted');
+    assert.equal(a1.pagesSent, confirmedAtKill);
+    assert.equal(a2.fromPage, confirmedAtKill + 1, 'attempt 2 starts at the first unconfirmed page');
+    assert.equal(a2.result, 'success');
+    // Seconds, not the 120 s lock of before: lock (10 s) + stalled check (5 s) + node start.
+    const takenOverMs = Date.parse(a2.startedAt) - killedAt;
+    assert.ok(takenOverMs < 40_000, `the next attempt started ${takenOverMs} ms after the kill`);
+
+    const printed = await client.hgetall(simPrintedKey(prefix, `${faxId}-r0-a1`));
+    assert.deepEqual(printed, { 1: '1', 2: '1', 3: '1', 4: '1', 5: '1' }, 'each page printed once');
+  } finally {
+    client.disconnect();
+    for (const p of procs.reverse()) await p.stop();
+  }
+});
