@@ -59,6 +59,8 @@ export interface RecipientRecord {
   durationMs: number;
   finishedAt?: string;
   resultMailSentAt?: string;
+  /** The smarthost refused the result mail for good (its 5xx reply): it is not tried again. */
+  resultMailError?: string;
 }
 
 export interface AttemptRecord {

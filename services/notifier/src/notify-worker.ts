@@ -1,7 +1,7 @@
 import { UnrecoverableError, createWorker } from '@faxgate/queue';
 import { tiffToPdf } from '@faxgate/fax-image';
 import { describeError } from '@faxgate/errors';
-import type { Mailer } from '@faxgate/mail';
+import { MailRefusedError, type Mailer } from '@faxgate/mail';
 import type { RoleContext } from '@faxgate/runtime';
 import type { NotifierConfig } from './config.ts';
 import { composeResultMail } from './result-mail.ts';
@@ -11,7 +11,8 @@ import { createPostmasterForwarder } from './postmaster-forward.ts';
 
 /**
  * result-mail: one mail per recipient to the sender. A failed delivery throws, so BullMQ retries
- * it with backoff; a mail already delivered is not sent again when the job re-runs.
+ * it with backoff; a mail already delivered is not sent again when the job re-runs. A mail the
+ * smarthost refuses for good (5xx) is recorded on the recipient and the timeline and not retried.
  */
 export function createNotifyWorker(ctx: RoleContext, config: NotifierConfig, mailer: Mailer) {
   const from = config.FAXGATE_MAIL_FROM ?? `"faxgate" <faxgate@${config.FAXGATE_FAX_DOMAINS[0] ?? 'localhost'}>`;
@@ -38,7 +39,16 @@ export function createNotifyWorker(ctx: RoleContext, config: NotifierConfig, mai
         if (content === 'full' && config.FAXGATE_RESULT_ATTACH_PDF && r.documentKey && (await ctx.blobs.exists(r.documentKey))) {
           pdf = tiffToPdf(await ctx.blobs.get(r.documentKey));
         }
-        const sent = await mailer.send(composeResultMail({ fax, recipient, from, pdf, plain: content === 'notice' }));
+        let sent;
+        try {
+          sent = await mailer.send(composeResultMail({ fax, recipient, from, pdf, plain: content === 'notice' }));
+        } catch (err) {
+          if (!(err instanceof MailRefusedError)) throw err;
+          await ctx.records.updateRecipient(faxId, recipient, { resultMailError: err.message });
+          await ctx.records.event(faxId, 'result mail refused', `to ${fax.sender}: ${err.message}`, recipient);
+          ctx.log.warn({ faxId, recipient, sender: fax.sender, err: err.message }, 'result mail refused by the smarthost; not retried');
+          throw new UnrecoverableError(`${describeError('MAIL_REJECTED')}: ${err.message}`);
+        }
         await ctx.records.updateRecipient(faxId, recipient, { resultMailSentAt: new Date().toISOString() });
         await ctx.records.event(faxId, 'result mail sent', `to ${fax.sender} via ${sent.via}${content === 'notice' ? ` (plain notice: ${why})` : ''}`, recipient);
         return { messageId: sent.messageId, via: sent.via };

@@ -5,7 +5,7 @@ import { simpleParser, type ParsedMail } from 'mailparser';
 import { runRoles, type RunningGateway } from '@faxgate/runtime';
 import { startRedis, tempDir, testGatewayEnv, waitUntil, type TempDir, type TestRedis } from '@faxgate/testkit';
 import { createBitmap, writeTiff } from '@faxgate/fax-image';
-import { newInboundId } from '@faxgate/queue';
+import { jobId, newFaxId, newInboundId } from '@faxgate/queue';
 import { InboundRecords, inboundBlobKeys } from '@faxgate/store';
 import { notifierRole } from '../src/index.ts';
 
@@ -16,6 +16,7 @@ import { notifierRole } from '../src/index.ts';
 async function startRefusingSmarthost() {
   const mails: Array<{ to: string[]; parsed: ParsedMail }> = [];
   const refused: string[] = [];
+  const state = { tempFailures: 0 };
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['AUTH', 'STARTTLS'],
@@ -24,6 +25,10 @@ async function startRefusingSmarthost() {
       if (address.address.endsWith('@gone.example')) {
         refused.push(address.address);
         return cb(Object.assign(new Error('5.1.1 no such mailbox'), { responseCode: 550 }));
+      }
+      if (state.tempFailures > 0) {
+        state.tempFailures--;
+        return cb(Object.assign(new Error('4.3.0 try again later'), { responseCode: 451 }));
       }
       cb();
     },
@@ -38,7 +43,7 @@ async function startRefusingSmarthost() {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const port = (server.server.address() as { port: number }).port;
-  return { url: `smtp://127.0.0.1:${port}`, mails, refused, close: () => new Promise<void>((r) => server.close(() => r())) };
+  return { url: `smtp://127.0.0.1:${port}`, mails, refused, set tempFailures(n: number) { state.tempFailures = n; }, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
 
 let redis: TestRedis;
@@ -81,4 +86,37 @@ test('a received fax whose owner\'s address is refused with 550 goes to the unad
   assert.match(view.deliveries[0].error ?? '', /550.*no such mailbox/);
   assert.deepEqual(smtp.refused.filter((a) => a === 'owner@gone.example'), ['owner@gone.example'], 'the refused address was tried once');
   assert.ok(smtp.mails.some((m) => m.to.includes('faxadmin@example.com') && m.parsed.headers.get('x-faxgate-inbound-id') === id));
+});
+
+test('a result mail the smarthost refuses with 550 is recorded on the fax and not retried; a 451 is retried', async () => {
+  const create = async (sender: string) => {
+    const faxId = newFaxId();
+    await gw.ctx.records.create(
+      { id: faxId, state: 'failed', createdAt: new Date().toISOString(), sender, subject: 'refused', clientAddress: '127.0.0.1', authUser: 'clinic', senderTrust: 'authenticated', messageKey: `messages/${faxId}.eml`, messageBytes: 10, recipientCount: 1 },
+      [{ index: 0, address: '12125550100@fax.test', number: '+12125550100', dialString: '12125550100', state: 'failed', pagesSent: 0, attempts: 1, connectedAttempts: 0, durationMs: 0, reason: 'the line was busy' }],
+    );
+    await gw.ctx.queues.add('result-mail', { faxId, recipient: 0 });
+    return faxId;
+  };
+  const job = (faxId: string) => gw.ctx.queues.queue('notify').getJob(jobId('result-mail', { faxId, recipient: 0 }));
+
+  const refused = await create('alice@gone.example');
+  const failed = await waitUntil('the refused result mail job to fail for good', async () => {
+    const j = await job(refused);
+    return j && (await j.isFailed()) ? j : undefined;
+  }, 20_000);
+  assert.equal(failed.attemptsMade, 1, 'one try, not twelve');
+  assert.ok((failed.opts.attempts ?? 1) > 1, 'the job had retries to spare');
+  const view = (await gw.ctx.records.view(refused))!;
+  assert.match(view.recipients[0].resultMailError ?? '', /550.*no such mailbox/);
+  assert.equal(view.recipients[0].resultMailSentAt, undefined);
+  assert.ok(view.timeline.some((e) => e.event === 'result mail refused' && /alice@gone\.example/.test(e.detail ?? '')), JSON.stringify(view.timeline));
+  assert.deepEqual(smtp.refused.filter((a) => a === 'alice@gone.example'), ['alice@gone.example']);
+
+  // A temporary refusal is still retried until it goes through.
+  smtp.tempFailures = 2;
+  const later = await create('bob@example.com');
+  await waitUntil('the result mail after two 451s', () => smtp.mails.find((m) => m.parsed.headers.get('x-faxgate-fax-id') === later), 20_000);
+  const done = (await job(later))!;
+  assert.equal(done.attemptsMade, 3);
 });
