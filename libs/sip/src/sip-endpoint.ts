@@ -56,7 +56,11 @@ export class SipEndpoint extends EventEmitter<{ event: [UaEvent]; error: [Error]
           resolve();
         });
       });
-      s.on('error', (err) => this.emit('error', err));
+      // ICMP unreachable from a peer that went away: reported when someone listens, never fatal.
+      s.on('error', (err) => {
+        if (this.listenerCount('error') > 0) this.emit('error', err);
+        else this.o.trace?.('in', { host: '', port: 0, transport: 'UDP' }, `socket error: ${err.message}`);
+      });
       s.on('message', (data, r) => this.input(data, { host: r.address, port: r.port, transport: 'UDP' }));
       this.udp = s;
       this.port = s.address().port;

@@ -1,8 +1,8 @@
-import { z, bool, duration, int, optionalString, port } from '@faxgate/config';
+import { z, bool, duration, int, optionalString, port, sharedFields } from '@faxgate/config';
 
 export const nodeSchema = z.object({
   FAXGATE_NODE_POOL: z.string().regex(/^[a-z0-9][a-z0-9-]{0,40}$/).default('sim').describe('Line pool this node daemon serves (it takes calls from that pool\'s queue).'),
-  FAXGATE_NODE_DRIVER: z.enum(['sim', 't38', 'hylafax']).default('sim').describe('Line driver: `sim` is the simulated line (no telephony); `t38` sends over T.38/UDPTL to FAXGATE_T38_PEER (docs/t38.md); `hylafax` sends each call as a job on a HylaFAX server (docs/hylafax.md).'),
+  FAXGATE_NODE_DRIVER: z.enum(['sim', 't38', 'hylafax', 'sip']).default('sim').describe('Line driver: `sim` is the simulated line (no telephony); `t38` sends over T.38/UDPTL to FAXGATE_T38_PEER (docs/t38.md); `hylafax` sends each call as a job on a HylaFAX server (docs/hylafax.md); `sip` makes the node a SIP fax endpoint on a trunk, T.38 over UDPTL (docs/sip.md).'),
   FAXGATE_NODE_LINES: int(4, 1, 1024).describe('Lines in this node\'s pool: at most this many calls at once, one per line.'),
   FAXGATE_SIM_BITRATE: int(14400, 2400, 33600).describe('Simulated line: modem bit rate used to compute the time a page takes.'),
   FAXGATE_SIM_TIME_SCALE: z.coerce.number().min(0).max(100).default(1).describe('Simulated line: real time taken per simulated second (0.01 makes a 60 s call take 0.6 s).'),
@@ -33,5 +33,24 @@ export const nodeSchema = z.object({
   FAXGATE_HYLAFAX_POLL_INTERVAL: duration('30s').describe('HylaFAX driver: how often the server\'s received faxes are polled (the pool\'s elected leader writes this into the pool\'s BullMQ job scheduler); 0 turns receiving off.'),
   FAXGATE_HYLAFAX_PROCESSED: z.enum(['delete', 'move']).default('delete').describe('HylaFAX driver: what happens to a received fax on the server once faxgate has queued it: `delete`, or `move` to the server\'s /archive.'),
   FAXGATE_HYLAFAX_DID_CALLID: int(4, 0, 16).describe('HylaFAX driver: which CallID value of a received fax is the called number (DID), counting from 1 in the order of the modem config\'s CallIDPattern lines (4 = NDID in Debian\'s iaxmodem template); 0: none.'),
+  FAXGATE_DEFAULT_COUNTRY: sharedFields.FAXGATE_DEFAULT_COUNTRY,
+  FAXGATE_SIP_BIND_HOST: z.string().default('127.0.0.1').describe('SIP driver: address the SIP port and the calls\' UDPTL/RTP ports bind to.'),
+  FAXGATE_SIP_PORT: port(5060).describe('SIP driver: SIP port (0 picks a free one).'),
+  FAXGATE_SIP_TRANSPORT: z.enum(['udp', 'tcp']).default('udp').describe('SIP driver: SIP transport (RFC 3261 §18).'),
+  FAXGATE_SIP_ADVERTISED_HOST: optionalString().describe('SIP driver: address put in Via, Contact and SDP when the node sits behind NAT (its public address); default FAXGATE_SIP_BIND_HOST.'),
+  FAXGATE_SIP_ADVERTISED_PORT: optionalString().refine((v) => v === undefined || /^\d{1,5}$/.test(v), 'a port number').describe('SIP driver: SIP port put in Via and Contact behind NAT; default the bound port.'),
+  FAXGATE_SIP_REGISTRAR: optionalString().refine((v) => v === undefined || /^sips?:/.test(v), 'a sip: URI').describe('SIP driver: registrar to REGISTER with, e.g. `sip:sip.carrier.example`; unset: no registration (an IP-authenticated trunk).'),
+  FAXGATE_SIP_REGISTER_EXPIRES: int(3600, 60, 86400).describe('SIP driver: registration lifetime asked for, in seconds; refreshed before it runs out.'),
+  FAXGATE_SIP_OUTBOUND_PROXY: optionalString().refine((v) => v === undefined || /^[^\s:]+:\d{1,5}$/.test(v), 'host:port').describe('SIP driver: host:port every request is sent to (the carrier\'s SBC or a PBX); unset: the host of the Request-URI.'),
+  FAXGATE_SIP_USERNAME: z.string().regex(/^[A-Za-z0-9+._~-]{1,64}$/).default('faxgate').describe('SIP driver: user of our address-of-record (From, REGISTER) and of digest authentication.'),
+  FAXGATE_SIP_PASSWORD: optionalString().describe('SIP driver: digest password (or FAXGATE_SIP_PASSWORD_FILE).'),
+  FAXGATE_SIP_PASSWORD_FILE: optionalString().describe('SIP driver: file holding the digest password, e.g. a mounted secret; wins over FAXGATE_SIP_PASSWORD.'),
+  FAXGATE_SIP_FROM_DOMAIN: optionalString().describe('SIP driver: domain of our address-of-record and `{domain}` in the dial format; default the registrar\'s or outbound proxy\'s host.'),
+  FAXGATE_SIP_DIAL_FORMAT: z.string().default('sip:{e164}@{domain}').describe('SIP driver: Request-URI of outgoing calls: `{e164}` (+ and digits), `{digits}` (without +), `{number}` (the dial string), `{domain}`; e.g. `sip:{digits}@carrier.example;user=phone`.'),
+  FAXGATE_SIP_MAX_CALLS: int(0, 0, 10000).describe('SIP driver: calls at once on the trunk, both directions; an incoming call beyond it gets 486 Busy Here. 0: FAXGATE_NODE_LINES.'),
+  FAXGATE_SIP_CALLS_PER_SECOND: z.coerce.number().min(0).max(1000).default(1).describe('SIP driver: outgoing calls started per second at most (carriers cap the call rate); 0: no cap.'),
+  FAXGATE_SIP_T38_WAIT: duration('3s').describe('SIP driver: after an outgoing call is answered, how long to wait for the far end\'s T.38 re-INVITE before sending ours.'),
+  FAXGATE_SIP_RING_TIMEOUT: duration('60s').describe('SIP driver: an outgoing call not answered in this time is cancelled and counts as no answer.'),
+  FAXGATE_SIP_KEEPALIVE: duration('0s').describe('SIP driver: send OPTIONS to the outbound proxy or registrar this often as a keep-alive (keeps NAT bindings open); 0: never.'),
 });
 export type NodeConfig = z.output<typeof nodeSchema>;

@@ -1,0 +1,55 @@
+import { readFile } from 'node:fs/promises';
+import type { RoleContext } from '@faxgate/runtime';
+import type { NodeConfig } from './config.ts';
+import { SipLineDriver, type SipDriverOptions } from './sip-line-driver.ts';
+
+type ReadText = (path: string) => Promise<string>;
+const readText: ReadText = (p) => readFile(p, 'utf8');
+
+function hostPort(v: string): { host: string; port: number } {
+  const i = v.lastIndexOf(':');
+  return { host: v.slice(0, i), port: Number(v.slice(i + 1)) };
+}
+
+/** The `sip` line driver's options from the node's FAXGATE_SIP_* variables (docs/sip.md). */
+export async function sipDriverOptions(config: NodeConfig, ctx: Pick<RoleContext, 'log' | 'nodeId'>, read: ReadText = readText): Promise<SipDriverOptions> {
+  const password = config.FAXGATE_SIP_PASSWORD_FILE ? (await read(config.FAXGATE_SIP_PASSWORD_FILE)).replace(/\r?\n$/, '') : config.FAXGATE_SIP_PASSWORD;
+  const proxy = config.FAXGATE_SIP_OUTBOUND_PROXY ? hostPort(config.FAXGATE_SIP_OUTBOUND_PROXY) : undefined;
+  const registrarHost = config.FAXGATE_SIP_REGISTRAR?.replace(/^sips?:/, '').replace(/[:;].*$/, '');
+  const domain = config.FAXGATE_SIP_FROM_DOMAIN ?? registrarHost ?? proxy?.host ?? config.FAXGATE_SIP_ADVERTISED_HOST ?? config.FAXGATE_SIP_BIND_HOST;
+  const advertised = config.FAXGATE_SIP_ADVERTISED_HOST || config.FAXGATE_SIP_ADVERTISED_PORT
+    ? { host: config.FAXGATE_SIP_ADVERTISED_HOST ?? config.FAXGATE_SIP_BIND_HOST, ...(config.FAXGATE_SIP_ADVERTISED_PORT ? { port: Number(config.FAXGATE_SIP_ADVERTISED_PORT) } : {}) }
+    : undefined;
+  return {
+    sip: {
+      bindHost: config.FAXGATE_SIP_BIND_HOST,
+      bindPort: config.FAXGATE_SIP_PORT,
+      transport: config.FAXGATE_SIP_TRANSPORT === 'tcp' ? 'TCP' : 'UDP',
+      user: config.FAXGATE_SIP_USERNAME,
+      domain,
+      userAgent: 'faxgate',
+      t38WaitMs: config.FAXGATE_SIP_T38_WAIT,
+      ringTimeoutMs: config.FAXGATE_SIP_RING_TIMEOUT,
+      registerExpires: config.FAXGATE_SIP_REGISTER_EXPIRES,
+      ...(advertised ? { advertised } : {}),
+      ...(proxy ? { outboundProxy: proxy } : {}),
+      ...(config.FAXGATE_SIP_REGISTRAR ? { registrar: config.FAXGATE_SIP_REGISTRAR } : {}),
+      ...(password !== undefined ? { credentials: { username: config.FAXGATE_SIP_USERNAME, password } } : {}),
+    },
+    dialFormat: config.FAXGATE_SIP_DIAL_FORMAT,
+    maxCalls: config.FAXGATE_SIP_MAX_CALLS || config.FAXGATE_NODE_LINES,
+    callsPerSecond: config.FAXGATE_SIP_CALLS_PER_SECOND,
+    localId: config.FAXGATE_T38_LOCAL_ID,
+    ecm: config.FAXGATE_T38_ECM,
+    redundancy: config.FAXGATE_T38_REDUNDANCY,
+    country: config.FAXGATE_DEFAULT_COUNTRY,
+    line: `${config.FAXGATE_NODE_POOL}/${ctx.nodeId}/sip`,
+    keepAliveMs: config.FAXGATE_SIP_KEEPALIVE,
+    log: ctx.log,
+  };
+}
+
+/** The `sip` line driver of a node. */
+export async function createSipDriver(config: NodeConfig, ctx: Pick<RoleContext, 'log' | 'nodeId'>, read: ReadText = readText): Promise<SipLineDriver> {
+  return new SipLineDriver(await sipDriverOptions(config, ctx, read));
+}

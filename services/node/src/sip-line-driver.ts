@@ -1,0 +1,267 @@
+import { readTiff, sliceTiff } from '@faxgate/fax-image';
+import { createT30Engine, type CallResult, type SessionParams } from '@faxgate/t30';
+import { T38Terminal, decodeReceivedPage, receivedTiff, tiffDocument } from '@faxgate/t38';
+import { SipEndpoint, type SipEndpointOptions, type UaEvent } from '@faxgate/sip';
+import type { CallOutcome, LineDriver, OutgoingCall, ReceivedFaxSink, ReceiveOutcome } from '@faxgate/line-driver';
+import type { Socket } from 'node:dgram';
+import type { Logger } from 'pino';
+import { CallMedia } from './sip-media.ts';
+import { dialUri, numberOfUri } from './sip-numbers.ts';
+import { toOutcome } from './t38-line-driver.ts';
+
+export interface SipDriverOptions {
+  /** The SIP endpoint: bind address and port, trunk, credentials, timers. */
+  sip: SipEndpointOptions;
+  /** Request-URI of outgoing calls, see dialUri(). */
+  dialFormat: string;
+  /** Calls at once on this trunk, both directions; more incoming ones are refused with 486. */
+  maxCalls: number;
+  /** Outgoing calls started per second at most (carriers cap it); 0: no cap. */
+  callsPerSecond: number;
+  /** TSI/CSI of this node (T.30 §5.3.6.2.2). */
+  localId: string;
+  ecm: boolean;
+  /** Earlier IFPs repeated in each UDPTL datagram (T.38 §9.1). */
+  redundancy: number;
+  /** For national numbers in From / P-Asserted-Identity. */
+  country: string;
+  /** Line name prefix, e.g. `<pool>/<node>/sip`. */
+  line: string;
+  /** OPTIONS to the trunk this often (RFC 3261 §11 as keep-alive); 0: never. */
+  keepAliveMs: number;
+  log: Logger;
+}
+
+type CallEvents = (e: UaEvent) => void;
+
+/**
+ * The `sip` line driver: the node is a SIP fax endpoint. Outgoing calls are INVITEs offering
+ * G.711 that switch to T.38 (the far end's re-INVITE, or ours after a few seconds); incoming
+ * calls are answered and switched to T.38 at once. Each call's fax runs through faxgate's own
+ * T.30 engine over UDPTL on the call's own port.
+ */
+export class SipLineDriver implements LineDriver {
+  readonly name = 'sip';
+  private readonly o: SipDriverOptions;
+  private readonly ep: SipEndpoint;
+  private started: Promise<void> | undefined;
+  private readonly perCall = new Map<string, CallEvents>();
+  private sink: ReceivedFaxSink | undefined;
+  private active = 0;
+  private nextStart = 0;
+  private keepAlive: NodeJS.Timeout | undefined;
+  private readonly running = new Set<Promise<unknown>>();
+
+  constructor(o: SipDriverOptions) {
+    this.o = o;
+    this.ep = new SipEndpoint(o.sip);
+    this.ep.on('event', (e) => this.onEvent(e));
+    this.ep.on('error', (err) => o.log.warn({ err: err.message }, 'sip socket error'));
+  }
+
+  /** The bound SIP port (after the first call or listen). */
+  get port(): number {
+    return this.ep.port;
+  }
+
+  private ready(): Promise<void> {
+    this.started ??= this.ep.start().then(() => {
+      this.o.log.info({ port: this.ep.port, transport: this.ep.transport }, 'sip endpoint listening');
+      if (this.o.sip.registrar) this.ep.do((ua) => ua.register());
+      const target = this.o.sip.outboundProxy ? `sip:${this.o.sip.outboundProxy.host}:${this.o.sip.outboundProxy.port}` : this.o.sip.registrar;
+      if (this.o.keepAliveMs > 0 && target) {
+        this.keepAlive = setInterval(() => this.ep.do((ua) => ua.options(target)), this.o.keepAliveMs);
+        this.keepAlive.unref();
+      }
+    });
+    return this.started;
+  }
+
+  private onEvent(e: UaEvent): void {
+    switch (e.type) {
+      case 'registered':
+        this.o.log.info({ expires: e.expires }, 'sip registered');
+        return;
+      case 'registration-failed':
+        this.o.log.warn({ status: e.status, reason: e.reason }, 'sip registration failed');
+        return;
+      case 'options-result':
+        if (e.status >= 300) this.o.log.warn({ target: e.target, status: e.status }, 'sip keep-alive OPTIONS failed');
+        return;
+      case 'incoming':
+        this.track(this.answerCall(e));
+        return;
+      default:
+        this.perCall.get(e.callId)?.(e);
+    }
+  }
+
+  private track(p: Promise<unknown>): void {
+    this.running.add(p);
+    void p.finally(() => this.running.delete(p));
+  }
+
+  /** Waits for the calls-per-second cap (a carrier refuses bursts with 503 or 403). */
+  private async pace(signal: AbortSignal): Promise<void> {
+    if (this.o.callsPerSecond <= 0) return;
+    const now = Date.now();
+    const at = Math.max(now, this.nextStart);
+    this.nextStart = at + 1000 / this.o.callsPerSecond;
+    if (at > now) await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(resolve, at - now);
+      signal.addEventListener('abort', () => { clearTimeout(t); reject(new Error('call aborted')); }, { once: true });
+    });
+  }
+
+  async send(call: OutgoingCall, signal: AbortSignal): Promise<CallOutcome> {
+    await this.ready();
+    if (this.active >= this.o.maxCalls) throw new Error(`all ${this.o.maxCalls} SIP channels of this trunk are busy`);
+    this.active++;
+    let media: CallMedia | undefined;
+    let callId = '';
+    try {
+      await this.pace(signal);
+      media = await CallMedia.open(this.o.sip.bindHost);
+      const total = readTiff(call.document).length;
+      const pages = call.fromPage > 1 ? sliceTiff(call.document, call.fromPage - 1, total) : call.document;
+      const uri = dialUri(this.o.dialFormat, call, this.o.sip.domain);
+      const started = Date.now();
+      const m = media;
+      return await new Promise<CallOutcome>((resolve, reject) => {
+        let confirmed = 0;
+        let faxing = false;
+        const finish = (o: CallOutcome | Error) => {
+          if (o instanceof Error) reject(o);
+          else resolve(o);
+        };
+        const handler: CallEvents = (e) => {
+          if (e.type === 't38' && !faxing) {
+            faxing = true;
+            const answeredAt = Date.now();
+            const terminal = new T38Terminal({
+              socket: m as unknown as Socket, peer: e.remote, calling: true, redundancy: this.o.redundancy,
+              engine: createT30Engine({ role: 'send', localId: this.o.localId, ecm: this.o.ecm, modems: ['v27ter', 'v29', 'v17'], encodings: ['mh', 'mr', 'mmr'], document: tiffDocument(pages) }),
+              onAction: (a) => { if (a.type === 'page-confirmed') confirmed = a.confirmed; },
+            });
+            terminal.run().then((r: CallResult) => {
+              // The outcome first: our own BYE below also ends the call.
+              finish(toOutcome(r, Date.now() - answeredAt));
+              this.ep.do((ua) => ua.hangup(callId));
+            });
+          } else if (e.type === 't38') {
+            this.o.log.warn({ callId }, 'the far end moved the T.38 stream during a fax; kept the first one');
+          } else if (e.type === 'ended') {
+            if (faxing) {
+              // The far end hung up during the fax: what it confirmed counts, the rest is retried.
+              finish({ result: confirmed > 0 ? 'no-carrier' : 'failed', pagesSent: confirmed, durationMs: Date.now() - started, reason: `call ended during the fax: ${e.reason}` });
+            } else if (e.result === 'congestion') {
+              // 503: the trunk is overloaded; a later try goes through (the worker retries with backoff).
+              finish(new Error(`the SIP trunk is congested (${e.reason}), try later`));
+            } else {
+              const result = e.result === 'busy' ? 'busy' : e.result === 'rejected' ? 'rejected' : e.result === 'no-answer' || e.result === 'cancelled' ? 'no-answer' : 'failed';
+              finish({ result, pagesSent: 0, durationMs: Date.now() - started, reason: `SIP: ${e.reason}` });
+            }
+          }
+        };
+        ({ callId } = this.ep.do((ua) => ua.invite(uri, m.local(this.advertisedHost), { callerId: this.o.sip.user })));
+        this.perCall.set(callId, handler);
+        this.o.log.info({ callId, uri, callRef: call.callId }, 'sip call placed');
+        const abort = () => {
+          this.ep.do((ua) => ua.hangup(callId, { result: 'cancelled', reason: 'aborted' }));
+          finish(new Error('call aborted'));
+        };
+        if (signal.aborted) abort();
+        else signal.addEventListener('abort', abort, { once: true });
+      });
+    } finally {
+      this.perCall.delete(callId);
+      media?.close();
+      this.active--;
+    }
+  }
+
+  private get advertisedHost(): string {
+    return this.o.sip.advertised?.host ?? this.o.sip.bindHost;
+  }
+
+  /** Answers calls by itself; each received fax goes to `sink`. */
+  async listen(sink: ReceivedFaxSink): Promise<() => Promise<void>> {
+    this.sink = sink;
+    await this.ready();
+    return () => this.stop();
+  }
+
+  private async answerCall(inc: Extract<UaEvent, { type: 'incoming' }>): Promise<void> {
+    const callId = inc.callId;
+    if (!this.sink || this.active >= this.o.maxCalls) {
+      this.ep.do((ua) => ua.reject(callId, 486, 'Busy Here'));
+      return;
+    }
+    const sink = this.sink;
+    this.active++;
+    let media: CallMedia | undefined;
+    const country = this.o.country;
+    // The called number: the Request-URI's user part when it is a number (a trunk sends the DID
+    // there), else To (a registered contact carries our AOR user instead).
+    const ruri = numberOfUri(inc.requestUri, country);
+    const did = /^\+?\d+$/.test(ruri) ? ruri : numberOfUri(inc.to, country);
+    const callingNumber = numberOfUri(inc.assertedIdentity ?? inc.from, country);
+    const line = `${this.o.line}/${callId.slice(0, 12)}`;
+    try {
+      media = await CallMedia.open(this.o.sip.bindHost);
+      const m = media;
+      const outcome = await new Promise<ReceiveOutcome | undefined>((resolve) => {
+        const pages: Array<{ data: Uint8Array; params: SessionParams }> = [];
+        let answeredAt = Date.now();
+        let faxing = false;
+        const outcomeOf = (success: boolean, reason: string | undefined, csid?: string, sub?: string): ReceiveOutcome => {
+          let badRows = 0;
+          for (const p of pages) badRows += decodeReceivedPage(p.data, p.params).badRows;
+          return {
+            document: pages.length ? receivedTiff(pages) : undefined, pages: pages.length, badRows, partial: !success, durationMs: Date.now() - answeredAt,
+            ...(csid ? { csid } : {}), ...(sub ? { subAddress: sub } : {}), ...(reason ? { reason } : {}),
+          };
+        };
+        this.perCall.set(callId, (e) => {
+          if (e.type === 't38' && !faxing) {
+            faxing = true;
+            answeredAt = Date.now();
+            const engine = createT30Engine({ role: 'receive', localId: this.o.localId, ecm: true, modems: ['v27ter', 'v29', 'v17'], encodings: ['mh', 'mr', 'mmr'], judgePage: (data, params) => decodeReceivedPage(data, params) });
+            const terminal = new T38Terminal({ socket: m as unknown as Socket, peer: e.remote, engine, calling: false, redundancy: this.o.redundancy, onAction: (a) => a.type === 'page-received' && pages.push({ data: a.data, params: a.params }) });
+            terminal.run().then((r) => {
+              resolve(outcomeOf(r.success, r.success ? undefined : r.sentence, r.remoteId.trim() || undefined, r.subaddress || undefined));
+              this.ep.do((ua) => ua.hangup(callId));
+            });
+          } else if (e.type === 'ended') {
+            resolve(faxing ? outcomeOf(false, `call ended during the fax: ${e.reason}`) : undefined);
+          }
+        });
+        this.ep.do((ua) => ua.answer(callId, m.local(this.advertisedHost)));
+        this.o.log.info({ callId, did, from: callingNumber }, 'sip call answered');
+      });
+      if (outcome && (outcome.pages > 0 || outcome.csid)) {
+        const id = await sink({ callId: `sip-${callId}`, line, did, callingNumber }, outcome);
+        this.o.log.info({ inboundId: id, pages: outcome.pages, partial: outcome.partial }, 'sip fax received');
+      } else this.o.log.info({ callId, did }, 'sip call ended without a fax');
+    } catch (err) {
+      this.o.log.error({ err: (err as Error).message, callId }, 'a SIP fax call could not be received');
+    } finally {
+      this.perCall.delete(callId);
+      media?.close();
+      this.active--;
+    }
+  }
+
+  /** Unregisters and closes the endpoint; calls still running get BYE. */
+  async stop(): Promise<void> {
+    if (!this.started) return;
+    await this.started;
+    clearInterval(this.keepAlive);
+    for (const id of this.perCall.keys()) this.ep.do((ua) => ua.hangup(id, { result: 'cancelled', reason: 'node stopping' }));
+    if (this.o.sip.registrar) this.ep.do((ua) => ua.unregister());
+    // Let the BYEs and the un-REGISTER leave before the socket closes.
+    await new Promise((r) => setTimeout(r, 200));
+    await this.ep.close();
+    this.started = undefined;
+  }
+}
