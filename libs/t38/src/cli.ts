@@ -11,9 +11,7 @@ const USAGE = `usage:
            [--sub DIGITS] [--sid DIGITS] [--encodings mh,mr,mmr] [--redundancy N] [--verbose]
   t38 receive --listen <port> --peer <host:port> -o <out.tif> [--ecm on|off] [--id ID]
            [--encodings mh,mr,mmr] [--redundancy N] [--verbose]
-  (--peer host:0 learns the peer's port from its first datagram;
-   --drop-every K withholds every K-th outgoing datagram, to try redundancy on a lossy line;
-   --drop-image-only counts only datagrams of high-speed data)
+  (--peer host:0 learns the peer's port from its first datagram)
   common options: [--t38-version 0-3] [--rate-method 1|2] [--indicator-repeats N] [--ecm-frame 64|256]`;
 
 class UsageError extends Error {}
@@ -136,8 +134,6 @@ function callOptions(p: Parsed): CallOptions {
     },
     line: {
       redundancy: intFlag(p, '--redundancy', 3),
-      dropEvery: intFlag(p, '--drop-every', 0) || undefined,
-      dropImageOnly: p.flags.has('--drop-image-only'),
       version: versionFlag(p),
       rateManagement: rateMethodFlag(p),
       indicatorRepeats: intFlag(p, '--indicator-repeats', 1),
@@ -165,7 +161,7 @@ async function runCall(socket: Socket, config: T30Config, peer: { host: string; 
   return { result, terminal, ms: performance.now() - started };
 }
 
-async function send(p: Parsed): Promise<number> {
+async function send(p: Parsed, io: CliIo): Promise<number> {
   if (p.positional.length !== 2) throw new UsageError('send needs <host:port> <file.tif>');
   const peer = hostPort(p.positional[0]);
   const o = callOptions(p);
@@ -173,7 +169,7 @@ async function send(p: Parsed): Promise<number> {
   const senderId = digitsFlag(p, '--sid');
   const localPort = intFlag(p, '--local-port', 0);
   const document = tiffDocument(new Uint8Array(await readFile(p.positional[1])));
-  const socket = await bind(localPort);
+  const socket = io.wrapSocket(await bind(localPort));
   try {
     const { result, terminal, ms } = await runCall(socket, { ...o.engine, role: 'send', document, subaddress, senderId }, peer, o);
     report(result, ms, terminal);
@@ -183,13 +179,13 @@ async function send(p: Parsed): Promise<number> {
   }
 }
 
-async function receive(p: Parsed): Promise<number> {
+async function receive(p: Parsed, io: CliIo): Promise<number> {
   const peerArg = p.flags.get('--peer');
   const outPath = p.flags.get('-o');
   if (!p.flags.has('--listen') || peerArg === undefined || outPath === undefined) throw new UsageError('receive needs --listen, --peer and -o');
   const peer = hostPort(peerArg);
   const o = callOptions(p);
-  const socket = await bind(intFlag(p, '--listen', 0));
+  const socket = io.wrapSocket(await bind(intFlag(p, '--listen', 0)));
   console.error(`listening on 127.0.0.1:${socket.address().port}`);
   const pages: Array<{ data: Uint8Array; params: SessionParams }> = [];
   try {
@@ -206,16 +202,22 @@ async function receive(p: Parsed): Promise<number> {
   }
 }
 
+/** What the command's call runs on, for a caller that puts something between it and the network. */
+export interface CliIo {
+  /** The UDP socket the call sends and receives on, as the terminal gets it (default: as bound). */
+  wrapSocket: (socket: Socket) => Socket;
+}
+
 /**
  * Entry point for `faxgate t38 …`; `argv` starts after the word `t38`.
  * Resolves to the exit status: 0 only when the call completed.
  */
-export async function t38Cli(argv: string[]): Promise<number> {
+export async function t38Cli(argv: string[], io: CliIo = { wrapSocket: (s) => s }): Promise<number> {
   try {
     const [cmd, ...rest] = argv;
-    const p = parseArgs(rest, ['--verbose', '--drop-image-only']);
-    if (cmd === 'send') return await send(p);
-    if (cmd === 'receive') return await receive(p);
+    const p = parseArgs(rest, ['--verbose']);
+    if (cmd === 'send') return await send(p, io);
+    if (cmd === 'receive') return await receive(p, io);
     throw new UsageError(cmd ? `unknown command ${cmd}` : 'missing command');
   } catch (e) {
     if (e instanceof UsageError) {

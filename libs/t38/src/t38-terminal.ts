@@ -1,6 +1,8 @@
-// The T.38 line driver: runs a sans-IO T.30 engine over UDPTL, pacing every signal as the
-// modem it stands for would take on a PSTN line (T.38 §6, data rate management method 2:
-// TCF is transferred, not generated locally).
+// A T.38 terminal (T.38 §3, an Internet-aware fax device): runs a sans-IO T.30 engine over
+// UDPTL on a socket it is given, pacing every signal as the modem it stands for would take on a
+// PSTN line (T.38 §6, data rate management method 2 by default: TCF is transferred, not
+// generated locally). The node's T.38 line driver (services/node/src/t38-line-driver.ts) and the
+// `faxgate t38` command place calls with it.
 import type { Socket, RemoteInfo } from 'node:dgram';
 import { reverseBits, type CallResult, type Modulation, type T30Action, type T30Engine, type T30Event, type TimerName } from '@faxgate/t30';
 import { encodeIfp, decodeIfp, type IfpField, type IfpPacket, type T38Version } from './ifp.ts';
@@ -28,10 +30,6 @@ export interface T38TerminalOptions {
   rateManagement?: 1 | 2;
   /** Copies of each indicator IFP, for lines without redundancy (T.38 §9.1 note). Default 1. */
   indicatorRepeats?: number;
-  /** Every n-th outgoing datagram is not sent: the failure-path tests' lossy line. */
-  dropEvery?: number;
-  /** Count and drop only datagrams carrying high-speed data, leaving V.21 control intact. */
-  dropImageOnly?: boolean;
   log?: (line: string) => void;
   onAction?: (action: T30Action) => void;
 }
@@ -58,7 +56,6 @@ export class T38Terminal {
   private lastTxEnd = 0;
   private result: CallResult | undefined;
   private resolveRun: ((r: CallResult) => void) | undefined;
-  private datagramsCounted = 0;
   // receive side
   private hdlcBuf: number[] = [];
   private hdlcCorrupt = false;
@@ -70,7 +67,7 @@ export class T38Terminal {
   private expectTcf = false;
   private pendingTraining: { modulation: Modulation; at: number; gotData: boolean } | undefined;
   private started = false;
-  readonly stats = { datagramsSent: 0, datagramsDropped: 0 };
+  readonly stats = { datagramsSent: 0 };
 
   constructor(o: T38TerminalOptions) {
     this.o = o;
@@ -256,12 +253,6 @@ export class T38Terminal {
   private sendOne(packet: IfpPacket): void {
     const datagram = this.udptlTx.frame(encodeIfp(packet, this.version));
     this.stats.datagramsSent++;
-    const counted = !this.o.dropImageOnly || (packet.type === 'data' && packet.dataType !== 'v21');
-    if (counted) this.datagramsCounted++;
-    if (counted && this.o.dropEvery && this.datagramsCounted % this.o.dropEvery === 0) {
-      this.stats.datagramsDropped++;
-      return;
-    }
     if (this.peer) this.o.socket.send(datagram, this.peer.port, this.peer.host);
   }
 

@@ -137,7 +137,10 @@ export async function bothExit(a: Proc, b: Proc, ms = 20_000): Promise<[number, 
   return r;
 }
 
-/** Node running the faxgate t38 CLI. */
+/** The faxgate t38 CLI with its socket on a lossy line (lossy-cli.ts), for the loss cases. */
+const LOSSY_CLI = join(import.meta.dirname, 'lossy-cli.ts');
+
+/** Node running the faxgate t38 CLI; with --drop-every, over a lossy line. */
 export function faxgate(args: string[]): Proc {
-  return start(process.execPath, [CLI, ...args]);
+  return start(process.execPath, [args.includes('--drop-every') ? LOSSY_CLI : CLI, ...args]);
 }
