@@ -38,7 +38,7 @@ function ourReception(rate: 4800 | 2400, audio: Int16Array): void {
 for (const rate of [4800, 2400] as const) {
   for (const [name, opts] of both) {
     test(`V.27 ter ${rate}: our transmitter → spandsp's receiver, ${name}: no bit errors`, () => {
-      const audio = channel(transmitAll(new V27terTransmitter({ rate, getBit: bitSource(data) })), opts);
+      const audio = channel(transmitAll(new V27terTransmitter({ rate, getBit: bitSource(data, 0) })), opts);
       assert.equal(bitErrors(judgeReceive('v27ter', rate, audio).bits, data, 'spandsp v27ter_rx'), 0);
     });
     test(`V.27 ter ${rate}: spandsp's transmitter → our receiver, ${name}: trains, no bit errors`, () => {
@@ -51,7 +51,7 @@ for (const rate of [4800, 2400] as const) {
     });
   }
   test(`V.27 ter ${rate} with the echo protection tone: our transmitter → spandsp's receiver, µ-law: no bit errors`, () => {
-    const audio = channel(transmitAll(new V27terTransmitter({ rate, echoProtection: true, getBit: bitSource(data) })), ['--law', 'ulaw']);
+    const audio = channel(transmitAll(new V27terTransmitter({ rate, echoProtection: true, getBit: bitSource(data, 0) })), ['--law', 'ulaw']);
     assert.equal(bitErrors(judgeReceive('v27ter', rate, audio).bits, data, 'spandsp v27ter_rx'), 0);
   });
   test(`V.27 ter ${rate} with the echo protection tone: spandsp's transmitter → our receiver, 30 dB SNR, A-law: trains, no bit errors`, () => {
