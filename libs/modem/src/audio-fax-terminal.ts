@@ -100,7 +100,8 @@ export class AudioFaxTerminal {
           // at every drop: a V.29 or V.27 ter signal can raise and drop V.21's carrier).
           if (this.dcsHeard) {
             this.dcsHeard = false;
-            this.armImage();
+            // T.30 §5.3.6.2.2: TCF is plain zeros, with or without ECM.
+            this.armImage(false);
           }
         }
       },
@@ -153,8 +154,8 @@ export class AudioFaxTerminal {
       // Idle: everything asked has gone out.
       if (this.busy) {
         this.busy = false;
-        // After our CFR or MCF the far end's page comes: listen afresh.
-        this.armImage();
+        // After our CFR or MCF the far end's page comes (T.30 Annex A: HDLC frames with ECM).
+        this.armImage(this.imageEcm);
         this.feed({ type: 'sent' });
         continue;
       }
@@ -284,15 +285,22 @@ export class AudioFaxTerminal {
 
   /**
    * A fresh image receiver for the modulation of the last DCS, started in the silence before
-   * the far end's signal (a receiver that heard the V.21 signal end may miss the training).
+   * the far end's signal (a receiver that heard the V.21 signal end may miss the training);
+   * `hdlc` for ECM page frames, raw bits for TCF and non-ECM pages.
    */
-  private armImage(): void {
+  private armImage(hdlc: boolean): void {
     const m = this.imageModulation;
     if (!m || this.callResult) return;
-    const ecm = this.imageEcm;
     this.endImage();
     this.imageTrained = false;
-    this.imageHdlc = ecm ? new HdlcReceiver({ onFrame: (frame, ok) => this.feed({ type: 'hdlc', frame, ok, fast: true }) }) : undefined;
+    this.imageHdlc = hdlc
+      ? new HdlcReceiver({
+          onFrame: (frame, ok) => {
+            if (!ok) this.o.log?.(`${this.t()} rx ${m.modem} frame with bad FCS`);
+            this.feed({ type: 'hdlc', frame, ok, fast: true });
+          },
+        })
+      : undefined;
     const events: ModemReceiverEvents = {
       carrier: (up) => {
         this.o.log?.(`${this.t()} ${m.modem} carrier ${up ? 'up' : 'down'}`);

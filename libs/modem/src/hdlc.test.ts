@@ -117,3 +117,17 @@ test('the transmitter sends idle flags while its queue is empty, then ends after
   assert.equal(tx.nextBit(), -1);
   assert.deepEqual(receive([...idle, ...rest]).frames, [{ hex: 'ff132f', ok: true }]);
 });
+
+test('an ECM frame of 256 data octets (262 with header and FCS) is received; a longer one is not', () => {
+  const ecm = new Uint8Array(260);
+  ecm.set([0xff, 0x03, 0x60, 0x05]);
+  for (let i = 4; i < ecm.length; i++) ecm[i] = (i * 7) & 0xff;
+  const tooLong = new Uint8Array(261).fill(0x55);
+  const tx = new HdlcTransmitter({ preambleFlags: 2 });
+  tx.sendFrame(ecm);
+  tx.sendFrame(tooLong);
+  tx.finish();
+  const { frames, rx } = receive(bitsOf(tx));
+  assert.deepEqual(frames, [{ hex: hex(ecm), ok: true }]);
+  assert.equal(rx.stats.lengthErrors, 1);
+});

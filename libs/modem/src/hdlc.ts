@@ -149,7 +149,10 @@ export interface HdlcReceiverEvents {
 export interface HdlcReceiverOptions {
   /** Contiguous flags that count as a preamble; default 5. */
   framingOk?: number;
-  /** Longest frame accepted, octets including FCS; default 260 (ECM: 256-octet frames + header). */
+  /**
+   * Longest frame accepted, octets including FCS; default 262, an ECM frame (T.30 §A.3.6.3:
+   * address, control, FCD, frame number, 256 octets of data) with its FCS.
+   */
   maxFrame?: number;
 }
 
@@ -181,7 +184,8 @@ export class HdlcReceiver implements BitSink {
   constructor(events: HdlcReceiverEvents, opts: HdlcReceiverOptions = {}) {
     this.events = events;
     this.framingThreshold = opts.framingOk ?? 5;
-    this.maxBits = ((opts.maxFrame ?? 260) + 1) * 8 + 8;
+    // The frame, plus the 7 bits of the closing flag that enter the buffer before it is seen.
+    this.maxBits = (opts.maxFrame ?? 262) * 8 + 7;
     this.bits = new Uint8Array(this.maxBits + 8);
   }
 

@@ -126,12 +126,18 @@ interface CallCase {
   modems: Array<'v27ter' | 'v29'>;
   line?: Line;
   expectRate: string;
+  /** T.30 Annex A error correction: MMR pages in HDLC frames on the image modem. */
+  ecm?: boolean;
 }
 const CASES: CallCase[] = [
   { name: 'V.29, clean line', modems: ['v27ter', 'v29'], expectRate: 'V.29 9600 bit/s' },
   { name: 'V.29, µ-law with 40 dB SNR', modems: ['v27ter', 'v29'], line: g711Line('ulaw', 40), expectRate: 'V.29 9600 bit/s' },
   { name: 'V.27 ter, A-law', modems: ['v27ter'], line: g711Line('alaw'), expectRate: 'V.27ter 4800 bit/s' },
+  { name: 'ECM, V.29, µ-law', modems: ['v27ter', 'v29'], line: g711Line('ulaw'), expectRate: 'V.29 9600 bit/s', ecm: true },
 ];
+
+const ecmArgs = (c: CallCase) => (c.ecm ? ['--ecm', '1'] : []);
+const ecmConfig = (c: CallCase): Partial<T30Config> => (c.ecm ? { ecm: true, encodings: ['mh', 'mr', 'mmr'] } : {});
 
 /** Bursts of our audio separated by at least 5 ms of digital silence: [start, end) in samples. */
 function bursts(x: Int16Array): Array<[number, number]> {
@@ -154,14 +160,15 @@ function bursts(x: Int16Array): Array<[number, number]> {
 for (const c of CASES) {
   test(`faxgate sends a page over audio, spandsp receives it unchanged: ${c.name}`, async () => {
     const log: string[] = [];
-    const engine = createT30Engine(config('send', { document: tiffDocument(new Uint8Array(await readFile(doc))), modems: c.modems }));
+    const engine = createT30Engine(config('send', { document: tiffDocument(new Uint8Array(await readFile(doc))), modems: c.modems, ...ecmConfig(c) }));
     const terminal = new AudioFaxTerminal({ engine, calling: true, log: (l) => log.push(l) });
     const out = join(dir.path, `spandsp-received-${c.modems.join('')}-${CASES.indexOf(c)}.tif`);
-    const r = await lockstep(terminal, log, ['receive', out, '--modems', 'v27ter,v29'], c.line);
+    const r = await lockstep(terminal, log, ['receive', out, '--modems', 'v27ter,v29', ...ecmArgs(c)], c.line);
     const why = `\nfaxgate:\n${log.slice(-60).join('\n')}\nspandsp:\n${r.peerLog.slice(-2000)}`;
     assert.equal(terminal.result?.success, true, `faxgate: ${terminal.result?.sentence}${why}`);
     assert.equal(r.peerCode, 0, `spandsp's completion${why}`);
     assert.equal(terminal.result?.rate, c.expectRate);
+    assert.equal(terminal.result?.pages[0]?.ecm, c.ecm ?? false);
     await samePages(doc, out, `to-spandsp-${CASES.indexOf(c)}`);
 
     // T.30 §4.4.1: CNG, 1100 Hz, 0.5 s bursts, until the called station answered.
@@ -185,7 +192,7 @@ for (const c of CASES) {
   test(`spandsp sends a page over audio, faxgate receives it unchanged: ${c.name}`, async () => {
     const log: string[] = [];
     const pages: Array<{ data: Uint8Array; params: SessionParams }> = [];
-    const engine = createT30Engine(config('receive', { judgePage: (data, params) => decodeReceivedPage(data, params), modems: c.modems }));
+    const engine = createT30Engine(config('receive', { judgePage: (data, params) => decodeReceivedPage(data, params), modems: c.modems, ...ecmConfig(c) }));
     const terminal = new AudioFaxTerminal({
       engine,
       calling: false,
@@ -194,12 +201,13 @@ for (const c of CASES) {
         if (a.type === 'page-received') pages.push({ data: a.data, params: a.params });
       },
     });
-    const r = await lockstep(terminal, log, ['send', doc, '--modems', 'v27ter,v29'], c.line);
+    const r = await lockstep(terminal, log, ['send', doc, '--modems', 'v27ter,v29', ...ecmArgs(c)], c.line);
     const why = `\nfaxgate:\n${log.slice(-60).join('\n')}\nspandsp:\n${r.peerLog.slice(-2000)}`;
     assert.equal(terminal.result?.success, true, `faxgate: ${terminal.result?.sentence}${why}`);
     assert.equal(r.peerCode, 0, `spandsp's completion${why}`);
     assert.equal(terminal.result?.rate, c.expectRate);
     assert.equal(pages.length, 1, why);
+    assert.equal(pages[0].params.ecm, c.ecm ?? false);
     await samePages(doc, receivedTiff(pages), `from-spandsp-${CASES.indexOf(c)}`);
 
     // T.30 §4.4.2: CED, 2100 Hz for 2.6–4 s, after at least 0.2 s of silence.
