@@ -208,3 +208,20 @@ async function lossyRelay(target: number, drop: (d: Buffer) => boolean) {
   });
   return state;
 }
+
+test('over TCP (RFC 3261 §18.3 framing): the same call with our T.38 re-INVITE, no retransmissions', { timeout: 60_000 }, async () => {
+  const far = await sipp(dir.path, 'uas-accept-our-t38.xml', { keys: { udptl_port: 45688 }, transport: 't1' });
+  const { ep, waitEvent, trace } = await endpoint({ t38WaitMs: 300, transport: 'TCP' });
+  try {
+    const { callId } = ep.do((ua) => ua.invite(`sip:+12125550100@127.0.0.1:${far.port};transport=tcp`, media));
+    const t38 = await waitEvent('t38', () => true, 20_000, far);
+    assert.equal(t38.remote.port, 45688);
+    ep.do((ua) => ua.hangup(callId));
+    assert.equal(await far.done(), 0, far.logs());
+    assert.match(far.logs(), /TCP message received/);
+    assert.equal(trace.filter((l) => l.startsWith('out') && l.includes('INVITE sip:+1212')).length, 1, trace.join('\n'));
+  } finally {
+    far.proc.kill();
+    await ep.close();
+  }
+});

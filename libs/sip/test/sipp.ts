@@ -66,16 +66,23 @@ export async function sipp(dir: string, scenario: string, o: { remote?: string; 
     return r;
   };
   // A UAS must be listening before we call it: wait until its port is taken.
-  if (!o.remote) await waitBound(port, proc, logs);
+  if (!o.remote) await waitBound(port, proc, logs, o.transport === 't1' ? 'tcp' : 'udp');
   return { proc, port, logs, done };
 }
 
-async function waitBound(port: number, proc: Proc, logs: () => string): Promise<void> {
+async function waitBound(port: number, proc: Proc, logs: () => string, kind: 'udp' | 'tcp'): Promise<void> {
   const { createSocket } = await import('node:dgram');
+  const { createServer } = await import('node:net');
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
     if (proc.child.exitCode !== null) throw new Error(`sipp exited before listening\n${logs()}`);
     const busy = await new Promise<boolean>((res) => {
+      if (kind === 'tcp') {
+        const s = createServer();
+        s.once('error', () => res(true));
+        s.listen(port, '127.0.0.1', () => s.close(() => res(false)));
+        return;
+      }
       const s = createSocket('udp4');
       s.once('error', () => res(true));
       s.bind(port, '127.0.0.1', () => s.close(() => res(false)));
