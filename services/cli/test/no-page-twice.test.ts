@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import nodemailer from 'nodemailer';
 import { createRedis } from '@faxgate/queue';
 import { simPrintedKey } from '@faxgate/node';
-import { makePdf } from '@faxgate/testkit';
+import { assertNothingFor, makePdf } from '@faxgate/testkit';
 import { startTestGateway, getFax, type TestGateway } from './gateway-harness.ts';
 
 let g: TestGateway;
@@ -73,4 +73,22 @@ test('a call lost after page 1 resumes at page 2: every page printed once, confi
   const view = await getFax(g.gw, faxId);
   assert.deepEqual(view.recipients[0].attemptsDetail.map((a: { fromPage: number; pagesSent: number }) => [a.fromPage, a.pagesSent]), [[1, 1], [2, 2]]);
   assert.deepEqual(await printed(faxId), { 1: 1, 2: 1, 3: 1 });
+});
+
+test('the same number written three ways (+1…, 1…, national with dashes) in one message is one recipient: one call, one result mail', async () => {
+  const info = await nodemailer.createTransport({ host: '127.0.0.1', port: g.smtpPort, ignoreTLS: true }).sendMail({
+    from: 'pat@example.com',
+    to: ['+12125550250@fax.test', '12125550250@fax.test', '212-555-0250@fax.test'],
+    subject: 'one number, three spellings',
+    text: 'x',
+  });
+  assert.match(info.response, /queued as/);
+  assert.equal(info.accepted.length, 3, `every spelling is accepted at RCPT: ${JSON.stringify(info.rejectedErrors?.map((e) => e.message))}`);
+  const faxId = /queued as (fx[0-9a-z]+)/.exec(info.response)![1];
+  await resultMail(faxId);
+  const view = await getFax(g.gw, faxId);
+  assert.equal(view.recipients.length, 1);
+  assert.equal(view.recipients[0].number, '+12125550250');
+  await assertNothingFor('a second result mail for the fax', () => g.sink.mails.filter((m) => m.parsed.headers.get('x-faxgate-fax-id') === faxId).length > 1, 1000);
+  assert.deepEqual(await printed(faxId), { 1: 1 });
 });

@@ -48,7 +48,7 @@ export async function takeInMessage(input: IntakeInput, deps: { records: FaxReco
     await input.message.abort();
     throw new FaxgateError('STORE_FAILED', (err as Error).message);
   }
-  const recipients: RecipientRecord[] = input.recipients.map((r, index) => ({
+  const recipients: RecipientRecord[] = uniqueRecipients(input.recipients).map((r, index) => ({
     index,
     address: r.address,
     name: headers.names.get(r.address.toLowerCase()),
@@ -90,6 +90,16 @@ export async function takeInMessage(input: IntakeInput, deps: { records: FaxReco
     throw new FaxgateError('QUEUE_UNAVAILABLE', (err as Error).message);
   }
   return faxId;
+}
+
+/**
+ * The same number written several ways in one message (`+1 212…`, `1212…`, `(212)…`) is one
+ * recipient: one call and one result mail, under the first address that named it. Numbers
+ * are compared in their E.164 form, which the RCPT check already made.
+ */
+export function uniqueRecipients(recipients: AcceptedRecipient[]): AcceptedRecipient[] {
+  const seen = new Set<string>();
+  return recipients.filter((r) => !seen.has(r.number) && !!seen.add(r.number));
 }
 
 function truncate(s: string, max: number): string {
