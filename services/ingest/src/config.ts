@@ -1,6 +1,7 @@
 import { z, csv, duration, int, optionalString, port, bool, sharedFields } from '@faxgate/config';
 import { authThrottleFields } from '@faxgate/runtime';
 import { dialFields } from '@faxgate/phone';
+import { isClientNetworkEntry } from './sender-policy.ts';
 
 export const ingestSchema = z.object({
   FAXGATE_SMTP_HOST: optionalString().describe('Address the SMTP server listens on. Default: 127.0.0.1 while only this host may send without AUTH (FAXGATE_SMTP_CLIENT_NETWORKS=host and no users file), else 0.0.0.0.'),
@@ -19,7 +20,9 @@ export const ingestSchema = z.object({
   FAXGATE_SMTP_TLS_KEY: optionalString().describe('PEM private key file for STARTTLS.'),
   FAXGATE_SMTP_USERS_FILE: optionalString().describe('File of `user:password` lines: when set, SMTP AUTH (PLAIN, LOGIN) is offered.'),
   FAXGATE_SMTP_REQUIRE_AUTH: bool(false).describe('Refuse senders that did not authenticate (needs FAXGATE_SMTP_USERS_FILE).'),
-  FAXGATE_SMTP_CLIENT_NETWORKS: csv('host').describe('Clients that may send faxes without authenticating: CIDR networks and addresses, `host` (this machine: 127.0.0.1, ::1 and its own interface addresses), or `any` (everyone: only behind a firewall that does the job). Comma list; empty means `host`. See docs/security.md.'),
+  FAXGATE_SMTP_CLIENT_NETWORKS: csv('host')
+    .refine((list) => list.every(isClientNetworkEntry), 'addresses or CIDR networks (10.0.0.0/8, fd00::/8), `host` or `any`, comma list')
+    .describe('Clients that may send faxes without authenticating: CIDR networks and addresses, `host` (this machine: 127.0.0.1, ::1 and its own interface addresses), or `any` (everyone: only behind a firewall that does the job). Comma list; empty means `host`. See docs/security.md.'),
   FAXGATE_SENDERS_ALLOW: csv('').describe('Senders allowed to fax (addresses or `@domain`); empty allows all not denied.'),
   FAXGATE_SENDERS_DENY: csv('').describe('Senders never allowed to fax (addresses or `@domain`).'),
 });

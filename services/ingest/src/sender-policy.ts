@@ -76,6 +76,15 @@ export class SenderPolicy {
   }
 }
 
+/** Whether one entry of FAXGATE_SMTP_CLIENT_NETWORKS is `host`, `any`, an address or a CIDR network. */
+export function isClientNetworkEntry(entry: string): boolean {
+  if (['host', 'any'].includes(entry.toLowerCase())) return true;
+  const [addr, bits, ...rest] = entry.split('/');
+  const family = isIP(addr);
+  if (!family || rest.length) return false;
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 6 ? 128 : 32));
+}
+
 /** This machine's addresses: loopback and every interface address (IPv6 link-local scope dropped). */
 function hostAddresses(): string[] {
   const found = new Set(['127.0.0.1', '::1']);

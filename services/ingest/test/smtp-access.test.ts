@@ -125,3 +125,9 @@ test('SMTP listens on loopback unless it was opened; the start-up lines say who 
   assert.throws(() => config({ FAXGATE_DIAL_COSTLY_ALLOW: '+44' }), /FAXGATE_DIAL_COSTLY_ALLOW/);
   assert.throws(() => config({ FAXGATE_DIAL_INTERNATIONAL: 'Canada' }), /FAXGATE_DIAL_INTERNATIONAL/);
 });
+
+test('FAXGATE_SMTP_CLIENT_NETWORKS is checked when the configuration is read, every bad entry named', () => {
+  const config = (v: string) => loadConfig('ingest', ingestSchema, { FAXGATE_SMTP_CLIENT_NETWORKS: v });
+  for (const bad of ['everyone', '10.0.0.0/33', '10.0.0/8', 'fd00::/129', '10.0.0.0/8/1']) assert.throws(() => config(bad), /FAXGATE_SMTP_CLIENT_NETWORKS/, bad);
+  for (const good of ['host', 'any', '10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7', '192.0.2.25', 'host,2001:db8::/32']) assert.doesNotThrow(() => accessSummary(config(good)), good);
+});
