@@ -1,7 +1,7 @@
 // Self-synchronising scramblers of the fast fax modems.
 
 /**
- * V.29 §5 and V.17 §4: scrambler and descrambler with generating polynomial 1 + x^-18 + x^-23.
+ * V.29 and V.17, scrambler clause: scrambler and descrambler with generating polynomial 1 + x^-18 + x^-23.
  * The register holds the last 23 line bits, the most recent in bit 0.
  */
 export class V29Scrambler {
@@ -27,7 +27,7 @@ export class V29Scrambler {
 }
 
 /**
- * V.27 ter §2.5: scrambler 1 + x^-6 + x^-7 with its guard against repeating patterns: each line
+ * V.27 ter, scrambler clause: scrambler 1 + x^-6 + x^-7 with its guard against repeating patterns: each line
  * bit is compared with the line bits 8, 9 and 12 before it; a counter counts the bits for which
  * at least one comparison shows equality and is cleared when none does; when it reaches 33 the
  * next bit is inverted and the counter restarts. The descrambler keeps the same counter over

@@ -4,13 +4,13 @@
 export type V27terRate = 4800 | 2400;
 
 /**
- * V.27 ter §2.3 Table 1 (4800 bit/s): phase change in multiples of 45° for the tribit (first
+ * V.27 ter Table 1 (4800 bit/s): phase change in multiples of 45° for the tribit (first
  * bit most significant): 001 → 0°, 000 → 45°, 010 → 90°, 011 → 135°, 111 → 180°, 110 → 225°,
  * 100 → 270°, 101 → 315°.
  */
 export const V27TER_TRIBIT_CHANGE = Uint8Array.of(1, 0, 2, 3, 6, 7, 5, 4);
 
-/** V.27 ter §2.3 Table 2 (2400 bit/s): dibit 00 → 0°, 01 → 90°, 11 → 180°, 10 → 270°, in 45° steps. */
+/** V.27 ter Table 2 (2400 bit/s): dibit 00 → 0°, 01 → 90°, 11 → 180°, 10 → 270°, in 45° steps. */
 export const V27TER_DIBIT_CHANGE = Uint8Array.of(0, 2, 6, 4);
 
 function inverse(table: Uint8Array): Uint8Array {

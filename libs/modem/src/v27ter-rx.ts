@@ -1,7 +1,7 @@
 // ITU-T V.27 ter receiver: finds the long training sequence of Table 3 (timing and gain on the
 // 180° reversals, carrier phase on the two-phase conditioning pattern, which also trains the
 // equaliser), then decodes differential eight-phase (4800) or four-phase (2400) PSK and
-// descrambles (§2.5). A talker-echo protection tone before the training is recognised by the
+// descrambles. A talker-echo protection tone before the training is recognised by the
 // gap that follows it, and acquisition starts again after the gap.
 import { QamReceiverCore } from './qam-receiver.ts';
 import type { ModemReceiverEvents } from './qam-types.ts';

@@ -1,6 +1,6 @@
 // ITU-T V.27 ter transmitter: 1800 Hz carrier, 4800 bit/s (1600 baud, eight-phase) or
 // 2400 bit/s (1200 baud, four-phase) differential PSK, the long training sequence of Table 3
-// and the scrambler of §2.5.
+// and the scrambler with its guard against repeated patterns.
 import { PassbandModulator, type SymbolSource } from './qam-modulator.ts';
 import type { GetBit, ModemTransmitter } from './qam-types.ts';
 import { V27terScrambler } from './scrambler.ts';

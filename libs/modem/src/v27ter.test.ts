@@ -20,7 +20,7 @@ test('V.27 ter Tables 1 and 2 are permutations and their inverses undo them', ()
   for (let b = 0; b < 4; b++) assert.equal(V27TER_DIBIT_FOR_CHANGE[V27TER_DIBIT_CHANGE[b]], b);
 });
 
-test('V.27 ter §2.5: the guard inverts a bit of a repeating line pattern and the descrambler undoes it', () => {
+test('V.27 ter scrambler: the guard inverts a bit of a repeating line pattern and the descrambler undoes it', () => {
   // All zeros in from the all-zero state would put zeros on the line for ever without the guard.
   const s = new V27terScrambler();
   const d = new V27terScrambler();
@@ -29,7 +29,7 @@ test('V.27 ter §2.5: the guard inverts a bit of a repeating line pattern and th
   assert.deepEqual(line.map((b) => d.descramble(b)), new Array(200).fill(0));
 });
 
-test('V.27 ter §2.5: the descrambler recovers random data after 13 bits from any starting state', () => {
+test('V.27 ter scrambler: the descrambler recovers random data after 13 bits from any starting state', () => {
   const data = random(2000, 5);
   const s = new V27terScrambler();
   const d = new V27terScrambler();

@@ -4,7 +4,7 @@
 export type V29Rate = 9600 | 7200;
 
 /**
- * V.29 §2.3 Table 1: phase change in multiples of 45° for the tribit Q2 Q3 Q4 (Q2 the most
+ * V.29 Table 1 (encoding of the tribits): phase change in multiples of 45° for the tribit Q2 Q3 Q4 (Q2 the most
  * significant): 001 → 0°, 000 → 45°, 010 → 90°, 011 → 135°, 111 → 180°, 110 → 225°,
  * 100 → 270°, 101 → 315°.
  */
@@ -41,7 +41,7 @@ export function v29MeanEnergy(rate: V29Rate): number {
 }
 
 /**
- * V.29 §4 Table 3: signal elements of the training segments 2 (A, B alternating) and 3 (C, D),
+ * V.29 Table 3 (training sequence): signal elements of the training segments 2 (A, B alternating) and 3 (C, D),
  * as [re, im]. A is 180° at amplitude 3 at every rate; B is 315° at the rate's outer amplitude;
  * C is 0° at amplitude 3, D is 135°.
  */
@@ -57,11 +57,11 @@ export function phaseOctant(re: number, im: number): number {
   return Math.round(a / (Math.PI / 4)) & 7;
 }
 
-/** V.29 §4: segment lengths in symbol intervals. */
+/** V.29 synchronizing signals: segment lengths in symbol intervals. */
 export const V29_SEGMENTS = { silence: 48, alternations: 128, conditioning: 384, ones: 48 } as const;
 
 /**
- * V.29 §4.3 segment 3: C or D chosen by the pseudo-random sequence 1 + x^-6 + x^-7 whose
+ * V.29 training segment 3: C or D chosen by the pseudo-random sequence 1 + x^-6 + x^-7 whose
  * register holds 0101010 at the start of the segment; a 0 sends C, a 1 sends D. The sequence
  * is the register's content shifted out: first the seven initial bits, then each new bit the
  * sum of the bits six and seven places before it.

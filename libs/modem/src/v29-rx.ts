@@ -1,6 +1,6 @@
-// ITU-T V.29 receiver: acquires the training sequence of §4 (timing on the A/B alternations of
+// ITU-T V.29 receiver: acquires the synchronizing signals (timing on the A/B alternations of
 // segment 2, carrier phase from which of A and B is which, equaliser on segments 2 and 3), then
-// decodes the differential phase and amplitude of §2.3 and descrambles (§5).
+// decodes the differential phase and amplitude (Tables 1 and 2) and descrambles.
 import { QamReceiverCore } from './qam-receiver.ts';
 import type { ModemReceiverEvents } from './qam-types.ts';
 import { V29Scrambler } from './scrambler.ts';

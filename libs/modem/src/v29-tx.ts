@@ -1,5 +1,6 @@
-// ITU-T V.29 transmitter: 2400 baud, 1700 Hz carrier, 9600 or 7200 bit/s, training sequence of
-// §4 (segments 1–4), scrambler of §5, differential phase and amplitude coding of §2.3.
+// ITU-T V.29 transmitter: 2400 baud, 1700 Hz carrier, 9600 or 7200 bit/s; the training sequence of
+// synchronizing signals (segments 1–4, Table 3), the scrambler, and the differential phase
+// and amplitude coding of Tables 1 and 2.
 import { PassbandModulator, type SymbolSource } from './qam-modulator.ts';
 import type { GetBit, ModemTransmitter } from './qam-types.ts';
 import { V29Scrambler } from './scrambler.ts';

@@ -15,7 +15,7 @@ function prbs(n: number, seed: number): Uint8Array {
   return out;
 }
 
-test('V.29 §4.3: segment 3 starts with the register 0101010 shifted out (C D C D C D C), then follows 1 + x^-6 + x^-7', () => {
+test('V.29 training segment 3 starts with the register 0101010 shifted out (C D C D C D C), then follows 1 + x^-6 + x^-7', () => {
   const t = new V29TrainingSequence();
   const bits = Array.from({ length: 30 }, () => t.next());
   assert.deepEqual(bits.slice(0, 7), [0, 1, 0, 1, 0, 1, 0]);
@@ -28,7 +28,7 @@ test('V.29 Table 1 is a permutation and its inverse undoes it', () => {
   assert.equal(V29_PHASE_CHANGE[0b111], 4);
 });
 
-test('V.29 §5: the descrambler recovers the data after 23 bits, from any starting state', () => {
+test('V.29 scrambler: the descrambler recovers the data after 23 bits, from any starting state', () => {
   const data = prbs(500, 1);
   const s = new V29Scrambler();
   const d = new V29Scrambler();
