@@ -1,0 +1,51 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import pino from 'pino';
+import { loadConfig } from '@faxgate/config';
+import { nodeSchema } from '../src/config.ts';
+import { sipDriverOptions } from '../src/sip-driver-config.ts';
+import { dialUri, numberOfUri } from '../src/sip-numbers.ts';
+
+const ctx = { log: pino({ level: 'silent' }), nodeId: 'n1' };
+
+test('FAXGATE_SIP_* become the driver options: trunk, credentials from the password file, NAT address, caps', async () => {
+  const config = loadConfig('node', nodeSchema, {
+    FAXGATE_NODE_DRIVER: 'sip', FAXGATE_NODE_POOL: 'trunk', FAXGATE_NODE_LINES: '8', FAXGATE_DEFAULT_COUNTRY: 'de',
+    FAXGATE_SIP_BIND_HOST: '10.0.0.5', FAXGATE_SIP_PORT: '5080', FAXGATE_SIP_TRANSPORT: 'tcp',
+    FAXGATE_SIP_ADVERTISED_HOST: '203.0.113.7', FAXGATE_SIP_REGISTRAR: 'sip:sip.carrier.example;transport=tcp',
+    FAXGATE_SIP_OUTBOUND_PROXY: 'sbc.carrier.example:5060', FAXGATE_SIP_USERNAME: '4930555', FAXGATE_SIP_PASSWORD: 'ignored',
+    FAXGATE_SIP_PASSWORD_FILE: '/run/secrets/sip', FAXGATE_SIP_CALLS_PER_SECOND: '2.5', FAXGATE_SIP_T38_WAIT: '2s',
+  });
+  const o = await sipDriverOptions(config, ctx, async (p) => (p === '/run/secrets/sip' ? 's3cret\n' : ''));
+  assert.deepEqual(o.sip, {
+    bindHost: '10.0.0.5', bindPort: 5080, transport: 'TCP', user: '4930555', domain: 'sip.carrier.example', userAgent: 'faxgate', t38WaitMs: 2000,
+    ringTimeoutMs: 60_000, registerExpires: 3600, advertised: { host: '203.0.113.7' }, outboundProxy: { host: 'sbc.carrier.example', port: 5060 },
+    registrar: 'sip:sip.carrier.example;transport=tcp', credentials: { username: '4930555', password: 's3cret' },
+  });
+  assert.equal(o.maxCalls, 8, 'FAXGATE_SIP_MAX_CALLS 0 means the pool\'s lines');
+  assert.equal(o.callsPerSecond, 2.5);
+  assert.equal(o.country, 'DE');
+  assert.equal(o.line, 'trunk/n1/sip');
+});
+
+test('bad SIP settings are refused at start with the variable named', () => {
+  assert.throws(() => loadConfig('node', nodeSchema, { FAXGATE_SIP_OUTBOUND_PROXY: 'no-port' }), /FAXGATE_SIP_OUTBOUND_PROXY/);
+  assert.throws(() => loadConfig('node', nodeSchema, { FAXGATE_SIP_REGISTRAR: 'carrier.example' }), /FAXGATE_SIP_REGISTRAR/);
+  assert.throws(() => loadConfig('node', nodeSchema, { FAXGATE_SIP_TRANSPORT: 'tls' }), /FAXGATE_SIP_TRANSPORT/);
+});
+
+test('dial format placeholders', () => {
+  const call = { number: '+442079460018', dialString: '011442079460018' };
+  assert.equal(dialUri('sip:{e164}@{domain}', call, 'carrier.example'), 'sip:+442079460018@carrier.example');
+  assert.equal(dialUri('sip:{digits}@{domain};user=phone', call, 'c'), 'sip:442079460018@c;user=phone');
+  assert.equal(dialUri('sip:9{number}@pbx.local', call, 'x'), 'sip:9011442079460018@pbx.local');
+});
+
+test('numbers from SIP headers as E.164: +, national in the default country, tel: URIs, visual separators; others as found', () => {
+  assert.equal(numberOfUri('<sip:+4930123456@carrier>;tag=1', 'US'), '+4930123456');
+  assert.equal(numberOfUri('sip:2125550188@10.0.0.1:5060', 'US'), '+12125550188');
+  assert.equal(numberOfUri('sip:030123456@gw', 'DE'), '+4930123456');
+  assert.equal(numberOfUri('<tel:+1-212-555-0188>', 'DE'), '+12125550188');
+  assert.equal(numberOfUri('"Anonymous" <sip:anonymous@anonymous.invalid>', 'US'), 'anonymous');
+  assert.equal(numberOfUri(undefined, 'US'), '');
+});
