@@ -232,7 +232,10 @@ test('NOTES.txt renders for every values file (helm install --dry-run=client)', 
   for (const f of [undefined, ...VALUES]) {
     const out = helm(['install', 'fg', CHART, '--namespace', 'fax', '--dry-run=client', ...(f ? ['-f', f] : [])]);
     const notes = out.slice(out.indexOf('NOTES:'));
-    assert.match(notes, /kubectl -n fax get svc fg-faxgate-smtp/, f);
+    // Published SMTP says how to find the address; ClusterIP (the default) gives the in-cluster name.
+    const published = f !== undefined && /type: LoadBalancer/.test(readFileSync(f, 'utf8'));
+    assert.match(notes, published ? /kubectl -n fax get svc fg-faxgate-smtp/ : /fg-faxgate-smtp\.fax\.svc:25, inside the cluster only/, f);
+    assert.match(notes, /Dialling: national (US|DE) numbers only, costly ranges refused/, f);
     assert.match(notes, /\/api\/v1\/lines/);
   }
 });
