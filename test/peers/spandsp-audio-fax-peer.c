@@ -7,13 +7,25 @@
  *
  *   spandsp-audio-fax-peer send|receive FILE [--ecm 0|1] [--modems v27ter,v29,v17]
  *       [--caller 0|1] [--id ID] [--timeout SECONDS_OF_AUDIO] [--verbose]
+ *       [--rtp PEER_PORT --law ulaw|alaw]
+ *
+ * With --rtp the line is instead a G.711 RTP stream (RFC 3550, 20 ms packets) on 127.0.0.1 in
+ * real time: it binds an ephemeral UDP port, prints "LISTENING <port>" on stderr, sends one
+ * packet every 20 ms of a monotonic clock to PEER_PORT, and plays received packets out in
+ * arrival order after 60 ms of buffering (loopback does not reorder).
  *
  * Prints "COMPLETION <code> <text>" and page lines to stderr; exits when stdin ends, or 0.5 s
  * of audio after phase E. Exit status 0 only when phase E reported T30_ERR_OK; 1 for another
  * completion code, 2 for usage errors, 3 when the call outlived --timeout.
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <tiffio.h>
@@ -56,16 +68,96 @@ static int has_word(const char *list, const char *word)
     }
 }
 
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+#define FIFO 16000
+static int16_t fifo[FIFO];
+static int fifo_head = 0, fifo_len = 0;
+
+/* The call over RTP in real time; returns the exit status. */
+static int run_rtp(fax_state_t *fax, int peer_port, int alaw, int timeout_s)
+{
+    int sock = socket(AF_INET, SOCK_DGRAM, 0), started = 0, i;
+    struct sockaddr_in local, peer;
+    socklen_t alen = sizeof(local);
+    uint16_t seq = 1000;
+    uint32_t ts = 160000, ssrc = 0x5350414e;
+    double next, deadline;
+    long after_done = 0;
+    uint8_t pkt[12 + 160], buf[2048];
+    int16_t amp[160];
+
+    memset(&local, 0, sizeof(local));
+    local.sin_family = AF_INET;
+    local.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (sock < 0 || bind(sock, (struct sockaddr *) &local, sizeof(local)) < 0) { perror("bind"); return 1; }
+    getsockname(sock, (struct sockaddr *) &local, &alen);
+    memset(&peer, 0, sizeof(peer));
+    peer.sin_family = AF_INET;
+    peer.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    peer.sin_port = htons((uint16_t) peer_port);
+    fprintf(stderr, "LISTENING %d\n", ntohs(local.sin_port));
+    next = now_ms();
+    deadline = next + timeout_s * 1000.0;
+    for (;;) {
+        double now = now_ms();
+        struct pollfd pfd = { sock, POLLIN, 0 };
+        int wait = (int) (next - now);
+        if (now >= deadline) { fprintf(stderr, "COMPLETION timeout after %d s\n", timeout_s); return 3; }
+        if (wait > 0 && poll(&pfd, 1, wait) > 0) {
+            ssize_t n = recv(sock, buf, sizeof(buf), 0);
+            if (n > 12 && (buf[0] >> 6) == 2) {
+                int off = 12 + 4 * (buf[0] & 0x0F);
+                for (i = off; i < n && fifo_len < FIFO; i++) {
+                    fifo[(fifo_head + fifo_len) % FIFO] = alaw ? alaw_to_linear(buf[i]) : ulaw_to_linear(buf[i]);
+                    fifo_len++;
+                }
+            }
+            continue;
+        }
+        if (now_ms() < next) continue;
+        next += 20.0;
+        /* 60 ms of buffering before playout, then one 20 ms frame per tick (zeros on underrun). */
+        if (!started && fifo_len >= 480) started = 1;
+        for (i = 0; i < 160; i++) {
+            if (started && fifo_len > 0) { amp[i] = fifo[fifo_head]; fifo_head = (fifo_head + 1) % FIFO; fifo_len--; }
+            else amp[i] = 0;
+        }
+        fax_rx(fax, amp, 160);
+        {
+            int n = fax_tx(fax, amp, 160);
+            for (i = n; i < 160; i++) amp[i] = 0;
+        }
+        pkt[0] = 0x80;
+        pkt[1] = alaw ? 8 : 0;
+        pkt[2] = seq >> 8; pkt[3] = seq & 0xFF;
+        pkt[4] = ts >> 24; pkt[5] = (ts >> 16) & 0xFF; pkt[6] = (ts >> 8) & 0xFF; pkt[7] = ts & 0xFF;
+        pkt[8] = ssrc >> 24; pkt[9] = (ssrc >> 16) & 0xFF; pkt[10] = (ssrc >> 8) & 0xFF; pkt[11] = ssrc & 0xFF;
+        for (i = 0; i < 160; i++) pkt[12 + i] = alaw ? linear_to_alaw(amp[i]) : linear_to_ulaw(amp[i]);
+        sendto(sock, pkt, sizeof(pkt), 0, (struct sockaddr *) &peer, sizeof(peer));
+        seq++;
+        ts += 160;
+        if (done && ++after_done >= 25) break;
+    }
+    close(sock);
+    return done && completion == T30_ERR_OK ? 0 : 1;
+}
+
 static int usage(void)
 {
-    fprintf(stderr, "usage: spandsp-audio-fax-peer send|receive FILE [--ecm 0|1] [--modems LIST] [--caller 0|1] [--id ID] [--timeout S] [--verbose]\n");
+    fprintf(stderr, "usage: spandsp-audio-fax-peer send|receive FILE [--ecm 0|1] [--modems LIST] [--caller 0|1] [--id ID] [--timeout S] [--verbose] [--rtp PEER_PORT --law ulaw|alaw]\n");
     return 2;
 }
 
 int main(int argc, char **argv)
 {
     const char *file, *modems = "v27ter,v29", *ident = "spandsp";
-    int ecm = 0, caller = -1, timeout_s = 300, verbose = 0, i, m = 0;
+    int ecm = 0, caller = -1, timeout_s = 300, verbose = 0, i, m = 0, rtp_peer = 0, alaw = 0;
     long blocks = 0, after_done = 0;
     fax_state_t *fax;
     t30_state_t *t30;
@@ -83,6 +175,8 @@ int main(int argc, char **argv)
         else if (strcmp(argv[i], "--id") == 0 && i + 1 < argc) ident = argv[++i];
         else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc) timeout_s = atoi(argv[++i]);
         else if (strcmp(argv[i], "--verbose") == 0) verbose = 1;
+        else if (strcmp(argv[i], "--rtp") == 0 && i + 1 < argc) rtp_peer = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--law") == 0 && i + 1 < argc) alaw = strcmp(argv[++i], "alaw") == 0;
         else return usage();
     }
     if (caller < 0) caller = sending;
@@ -107,6 +201,7 @@ int main(int argc, char **argv)
         span_log_set_level(t30_get_logging_state(t30), level);
     }
 
+    if (rtp_peer) return run_rtp(fax, rtp_peer, alaw, timeout_s);
     while (fread(raw, 1, sizeof(raw), stdin) == sizeof(raw)) {
         int n;
         for (i = 0; i < 160; i++) amp[i] = (int16_t) (raw[2 * i] | (raw[2 * i + 1] << 8));

@@ -16,3 +16,4 @@ export { V27terTransmitter, type V27terTransmitterOptions } from './v27ter-tx.ts
 export { V27terReceiver, type V27terReceiverOptions } from './v27ter-rx.ts';
 export type { V27terRate } from './v27ter-constellation.ts';
 export { AudioFaxTerminal, type AudioFaxTerminalOptions } from './audio-fax-terminal.ts';
+export { RtpAudioLine, type RtpAudioLineOptions, type AudioEndpoint } from './rtp-audio-line.ts';
