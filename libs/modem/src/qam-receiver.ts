@@ -34,6 +34,8 @@ export interface QamReceiverOptions {
 
 /** Symbols after signal detection at which the gain is measured (timing has settled). */
 const AGC_FROM = 12;
+/** Symbols of error figure kept (power of two), about 27 ms at 2400 baud. */
+const MSE_HISTORY = 64;
 const AGC_SYMBOLS = 8;
 
 export abstract class QamReceiverCore implements ModemReceiver {
@@ -75,6 +77,9 @@ export abstract class QamReceiverCore implements ModemReceiver {
   protected agcReady = false;
   /** Running mean squared error of decided symbols, relative to the data energy. */
   protected mse = 1;
+  /** The error figure over the last symbols, to undo what the signal's fading tail did to it. */
+  private readonly mseHistory = new Float64Array(MSE_HISTORY);
+  private mseAt = 0;
   protected reportedUp = false;
   /** Decision for the current symbol, set by the symbol stage. */
   protected dRe = 0;
@@ -140,6 +145,7 @@ export abstract class QamReceiverCore implements ModemReceiver {
     this.agcReady = false;
     this.symbols = 0;
     this.mse = 1;
+    this.mseAt = 0;
     this.eq.reset();
     this.loop.reset();
     this.loop.setGain(0.1);
@@ -152,6 +158,9 @@ export abstract class QamReceiverCore implements ModemReceiver {
 
   private stop(): void {
     this.active = false;
+    // The detector drops the carrier some 40 symbols into the fading tail (its power meter
+    // falls 9 dB in 18 ms); report the quality the signal had before.
+    if (this.mseAt >= MSE_HISTORY) this.mse = this.mseHistory[(this.mseAt - MSE_HISTORY + 1) & (MSE_HISTORY - 1)];
     this.quietPower = this.power;
     if (this.reportedUp) {
       this.reportedUp = false;
@@ -258,6 +267,7 @@ export abstract class QamReceiverCore implements ModemReceiver {
       const xr = this.dRe - zr;
       const xi = this.dIm - zi;
       this.mse += 0.02 * ((xr * xr + xi * xi) / this.dataEnergy - this.mse);
+      this.mseHistory[this.mseAt++ & (MSE_HISTORY - 1)] = this.mse;
       if (this.track) this.loop.update(zr, zi, this.dRe, this.dIm);
       if (this.mu > 0) this.eq.adapt(xr * c - xi * s, xi * c + xr * s, this.mu);
     }

@@ -148,9 +148,10 @@ export class V27terReceiver extends QamReceiverCore {
           this.timing.setGains(0.01, 0.00005);
         }
       }
-    } else if (this.count >= MIN_TRAIN && Math.atan2(Math.abs(zi), Math.abs(zr)) > OFF_AXIS) {
-      // Segment 4's start was missed: segment 5 is recognised by two symbols in a row well
-      // off the 0°/180° axis (its symbols sit 45° or more off it; noisy training rarely 30°).
+    } else if (this.count >= MIN_TRAIN && this.mse < TRAINING_MAX_MSE && Math.atan2(Math.abs(zi), Math.abs(zr)) > OFF_AXIS) {
+      // Segment 4's start was missed: once the equaliser has trained (noise never does),
+      // segment 5 is recognised by two symbols in a row well off the 0°/180° axis (its
+      // symbols sit 45° or more off it; noisy training rarely 30°).
       if (this.pending) {
         this.carrierUp();
         this.startData();

@@ -21,6 +21,9 @@ const Stage = {
 } as const;
 type Stage = (typeof Stage)[keyof typeof Stage];
 
+/** Angle between successive A/B elements accepted as segment 2 (135° nominal), radians. */
+const AB_MIN = (100 * Math.PI) / 180;
+const AB_MAX = (170 * Math.PI) / 180;
 /** Symbols of alternations used for the phase estimate. */
 const PHASE_SYMBOLS = 16;
 /**
@@ -90,8 +93,11 @@ export class V29Receiver extends QamReceiverCore {
       case Stage.Phase: {
         // B (315°) follows A (180°) by +135°, A follows B by −135°.
         const cross = zi * this.lastRe - zr * this.lastIm;
+        const dot = zr * this.lastRe + zi * this.lastIm;
         const isB = cross > 0;
-        if (this.count > 0 && isB === this.lastWasB) {
+        // A and B are 135° apart: anything else (noise, another signal) is not segment 2.
+        const apart = Math.abs(Math.atan2(cross, dot));
+        if (apart < AB_MIN || apart > AB_MAX || (this.count > 0 && isB === this.lastWasB)) {
           // Not alternating: not (yet) segment 2.
           this.count = 0;
           this.accRe = 0;

@@ -38,6 +38,20 @@ for (const [modem, rate, baud, make] of [
     }
   });
 
+  test(`${modem} ${rate}: after the carrier drops, the SNR figure is the signal's, not its fading tail's`, () => {
+    const sent = judgeTransmit(modem, rate, N);
+    let lead = 0;
+    while (sent[lead] === 0) lead++;
+    // The line's noise goes on after the signal: the carrier must still be seen to drop.
+    const audio = channel(Int16Array.from([...sent.subarray(lead), ...new Int16Array(4000)]), ['--snr', '25', '--seed', '3']);
+    let atTraining = 0;
+    let atDown: SignalQuality | undefined;
+    const rx: ModemReceiver = make({ training: (_ok, q) => (atTraining = q.snrDb), carrier: (up) => (atDown = up ? undefined : rx.quality()) });
+    for (let i = 0; i < audio.length; i += 160) rx.receive(audio.subarray(i, i + 160));
+    assert.ok(atDown, 'carrier dropped');
+    assert.ok(Math.abs(atDown.snrDb - (25 + inBand)) < 3, `at carrier down ${atDown.snrDb.toFixed(1)} dB, at training ${atTraining.toFixed(1)} dB, channel ${(25 + inBand).toFixed(1)} dB in band`);
+  });
+
   test(`${modem} ${rate}: one receiver takes two transmissions 75 ms apart, training on each`, () => {
     const one = judgeTransmit(modem, rate, N);
     const audio = channel(Int16Array.from([...one, ...new Int16Array(600), ...one]), ['--law', 'alaw']);
@@ -56,5 +70,36 @@ for (const [modem, rate, baud, make] of [
     assert.deepEqual(events, ['up', 'trained', 'down', 'up', 'trained', 'down']);
     assert.equal(bitErrors(bits[0].join(''), data, 'first transmission'), 0);
     assert.equal(bitErrors(bits[1].join(''), data, 'second transmission'), 0);
+  });
+}
+
+/** White Gaussian noise at `dbm0`, from a fixed seed. */
+function noise(seconds: number, dbm0: number, seed: number): Int16Array {
+  const rms = (32768 / Math.SQRT2) * 10 ** ((dbm0 - 3.14) / 20);
+  const out = new Int16Array(seconds * 8000);
+  let r = seed >>> 0;
+  const uniform = () => {
+    r = (Math.imul(r, 1664525) + 1013904223) >>> 0;
+    return (r + 1) / 4294967297;
+  };
+  for (let i = 0; i < out.length; i++) out[i] = Math.round(rms * Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform()));
+  return out;
+}
+
+for (const [name, make] of [
+  ['V.29 9600', (ev: ModemReceiverEvents) => new V29Receiver({ rate: 9600 }, ev)],
+  ['V.27 ter 4800', (ev: ModemReceiverEvents) => new V27terReceiver({ rate: 4800 }, ev)],
+  ['V.27 ter 2400', (ev: ModemReceiverEvents) => new V27terReceiver({ rate: 2400 }, ev)],
+] as const) {
+  test(`${name}: 20 s of line noise at −39 and −20 dBm0 is not taken for a signal`, () => {
+    for (const [dbm0, seed] of [[-39, 1], [-20, 2]]) {
+      const events: string[] = [];
+      let bits = 0;
+      const rx = make({ carrier: (up) => events.push(`carrier ${up}`), training: (ok) => events.push(`training ${ok}`), bit: () => bits++ });
+      const audio = noise(20, dbm0, seed);
+      for (let i = 0; i < audio.length; i += 160) rx.receive(audio.subarray(i, i + 160));
+      assert.deepEqual(events, [], `noise at ${dbm0} dBm0`);
+      assert.equal(bits, 0);
+    }
   });
 }
