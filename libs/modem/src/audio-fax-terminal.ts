@@ -23,6 +23,11 @@ const ANSWER_DELAY_MS = 200;
 const V21_PREAMBLE_FLAGS = preambleFlags(300);
 /** T.30 §A.3.1 (ECM on a high-speed modem): 200 ms of flags before the first frame. */
 const FAST_PREAMBLE_S = 0.2;
+/**
+ * T.30 is half duplex: while we send, and for 40 ms after (the line's echo path; the far end
+ * answers no sooner than 75 - 20 ms), our receivers hear silence instead of our own echo.
+ */
+const ECHO_TAIL_MS = 40;
 /** Zero bits after page data, so the far demodulator's delay does not swallow the RTC. */
 const TAIL_BITS = 48;
 
@@ -84,6 +89,8 @@ export class AudioFaxTerminal {
   private imageBytes: number[] = [];
   private imageGotData = false;
   private dcsHeard = false;
+  private muteUntil = 0;
+  private quiet = new Int16Array(160);
 
   constructor(o: AudioFaxTerminalOptions) {
     this.o = o;
@@ -139,6 +146,7 @@ export class AudioFaxTerminal {
         const want = out.length - i;
         const n = this.current.generate(out.subarray(i, out.length));
         i += n;
+        this.muteUntil = this.now + i + (ECHO_TAIL_MS * FS) / 1000;
         if (n < want) this.current = undefined;
         continue;
       }
@@ -171,8 +179,18 @@ export class AudioFaxTerminal {
   /** The next block of audio heard from the line; advances the terminal's clock. */
   receive(samples: Int16Array): void {
     if (!this.started) this.begin();
-    this.v21.receive(samples);
-    this.image?.receive(samples);
+    let heard = samples;
+    if (this.now < this.muteUntil) {
+      heard = this.quiet.length === samples.length ? this.quiet : (this.quiet = new Int16Array(samples.length));
+      const keep = Math.max(0, this.muteUntil - this.now);
+      // Only the part of the block after the mute ends is heard.
+      if (keep < samples.length) {
+        heard = samples.slice();
+        heard.fill(0, 0, keep);
+      }
+    }
+    this.v21.receive(heard);
+    this.image?.receive(heard);
     this.flushImageBytes();
     this.now += samples.length;
     for (const [name, due] of [...this.timers]) {

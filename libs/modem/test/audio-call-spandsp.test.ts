@@ -46,7 +46,8 @@ interface CallOutcome {
 /** What the line does to each direction's audio, 20 ms at a time. */
 interface Line {
   toPeer?: (x: Int16Array) => Int16Array;
-  toUs?: (x: Int16Array) => Int16Array;
+  /** `ours` is the block faxgate sent last: a line with echo returns some of it. */
+  toUs?: (x: Int16Array, ours: Int16Array) => Int16Array;
 }
 
 /** Runs the call in lockstep until both ends are done; bounded in line time and wall time. */
@@ -78,7 +79,7 @@ function lockstep(terminal: AudioFaxTerminal, log: string[], args: string[], lin
       while (pending.length >= 320 && !ended) {
         for (let i = 0; i < 160; i++) rx[i] = pending.readInt16LE(2 * i);
         pending = pending.subarray(320);
-        terminal.receive(line.toUs ? line.toUs(rx) : rx);
+        terminal.receive(line.toUs ? line.toUs(rx, sent[sent.length - 1]) : rx);
         blocks++;
         if (terminal.finished) afterFinish++;
         // 2 s of line time after our end lets the peer reach its phase E; then hang up.
@@ -121,6 +122,12 @@ function g711Line(law: G711Law, snrDb?: number, seed = 1): Line {
   return { toPeer: make(gaussian(seed)), toUs: make(gaussian(seed + 1)) };
 }
 
+/** A 2-wire line's talker echo: our own signal comes back `db` down, 20 ms late. */
+function echoLine(db: number): Line {
+  const k = 10 ** (db / 20);
+  return { toUs: (x, ours) => x.map((v, i) => Math.max(-32768, Math.min(32767, v + Math.round(k * ours[i])))) };
+}
+
 interface CallCase {
   name: string;
   modems: Array<'v27ter' | 'v29'>;
@@ -133,6 +140,7 @@ const CASES: CallCase[] = [
   { name: 'V.29, clean line', modems: ['v27ter', 'v29'], expectRate: 'V.29 9600 bit/s' },
   { name: 'V.29, µ-law with 40 dB SNR', modems: ['v27ter', 'v29'], line: g711Line('ulaw', 40), expectRate: 'V.29 9600 bit/s' },
   { name: 'V.27 ter, A-law', modems: ['v27ter'], line: g711Line('alaw'), expectRate: 'V.27ter 4800 bit/s' },
+  { name: 'V.29, echo of our signal 12 dB down', modems: ['v27ter', 'v29'], line: echoLine(-12), expectRate: 'V.29 9600 bit/s' },
   { name: 'ECM, V.29, µ-law', modems: ['v27ter', 'v29'], line: g711Line('ulaw'), expectRate: 'V.29 9600 bit/s', ecm: true },
 ];
 
