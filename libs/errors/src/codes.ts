@@ -38,6 +38,7 @@ export const ERROR_CODES = {
   // jobs
   JOB_PAYLOAD_INVALID: { smtp: undefined, text: 'a queued job has a payload this version does not understand' },
   RECORD_MISSING: { smtp: undefined, text: 'the fax record this job refers to does not exist' },
+  JOB_FAILED: { smtp: undefined, text: 'a step of sending the fax failed for good' },
 } as const satisfies Record<string, { smtp: readonly [number, string] | undefined; text: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -9,6 +9,7 @@ export const dispatchSchema = z.object({
   FAXGATE_RETRY_MAX_DIALS: int(12, 1, 1000).describe('Most calls placed for one recipient, whatever their outcome (HylaFAX MaxDials: 12).'),
   FAXGATE_RETRY_MAX_TRIES: int(3, 1, 1000).describe('Most calls that reached a fax machine and failed (HylaFAX MaxTries: 3).'),
   FAXGATE_RETRY_RESUME: bool(true).describe('After a call fails mid-fax, send only the pages the receiver has not confirmed.'),
+  FAXGATE_RECONCILE_INTERVAL: duration('1m').describe('How often dispatch looks for faxes whose next job is gone (removed in Bull Board, lost) and re-queues it, or fails the recipient with a result mail when its job failed for good.'),
   FAXGATE_DISPATCH_CONCURRENCY: int(10, 1, 1000).describe('Scheduling decisions one dispatch process makes at once.'),
   // The dial policy again: a fax accepted under a looser configuration is checked before its first call.
   ...dialFields,

@@ -5,6 +5,7 @@ import type { AttemptRecord } from '@faxgate/store';
 import type { RoleContext } from '@faxgate/runtime';
 import type { DispatchConfig } from './config.ts';
 import { decideNext, pagesConfirmed, type RetryPolicy } from './retry-policy.ts';
+import { finishRecipient as finishRecipientOf } from './recipient-finish.ts';
 
 /**
  * dispatch: hands each recipient's fax to a line pool and decides, after every call, whether to
@@ -24,17 +25,7 @@ export function createDispatchWorker(ctx: RoleContext, config: DispatchConfig) {
   const dialRules = dialRulesFromConfig(config);
   const { records, queues } = ctx;
 
-  /** Counts the recipient as finished and, when it was the last one, closes the fax. */
-  const finishRecipient = async (faxId: string, recipient: number) => {
-    const finished = await records.markRecipientFinished(faxId, recipient);
-    const fax = await records.getFax(faxId);
-    if (fax && finished >= fax.recipientCount) {
-      const states = await Promise.all(Array.from({ length: fax.recipientCount }, (_, i) => records.getRecipient(faxId, i)));
-      const allSent = states.every((s) => s?.state === 'sent');
-      await records.updateFax(faxId, { state: allSent ? 'done' : 'failed', finishedAt: new Date().toISOString() });
-      await records.closeFax(faxId);
-    }
-  };
+  const finishRecipient = (faxId: string, recipient: number) => finishRecipientOf(ctx, faxId, recipient);
 
   return createWorker(
     'dispatch',

@@ -1,0 +1,61 @@
+// Issue 17: removing a job in Bull Board (or losing it) never strands a fax. The dispatch
+// reconciler re-queues the job a record waits for, or fails the recipient with a result mail
+// when that job failed for good.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { rm } from 'node:fs/promises';
+import nodemailer from 'nodemailer';
+import { callQueueName } from '@faxgate/queue';
+import { waitUntil } from '@faxgate/testkit';
+import { startTestGateway, getFax, type TestGateway } from './gateway-harness.ts';
+
+let g: TestGateway;
+before(async () => {
+  g = await startTestGateway({
+    FAXGATE_SIM_OUTCOMES: '+1212555040*=busy:1',
+    FAXGATE_RETRY_BUSY_DELAY: '4s',
+    FAXGATE_RECONCILE_INTERVAL: '300ms',
+  });
+});
+after(async () => {
+  await g?.dispose();
+});
+
+async function send(to: string, subject: string): Promise<string> {
+  const info = await nodemailer.createTransport({ host: '127.0.0.1', port: g.smtpPort, ignoreTLS: true }).sendMail({ from: 'sam@example.com', to, subject, text: 'x' });
+  const id = /queued as (fx[0-9a-z]+)/.exec(info.response)?.[1];
+  assert.ok(id, info.response);
+  return id;
+}
+
+test('a delayed retry removed from the queue (Bull Board "remove") is re-queued and the fax is sent', async () => {
+  const faxId = await send('12125550400@fax.test', 'trashed retry');
+  const calls = g.gw.ctx.queues.byName(callQueueName('sim'));
+  const retryId = `call-${faxId}-r0-a2`;
+  await waitUntil('the retry after busy to be queued', async () => (await calls.getJobState(retryId)) === 'delayed', 30_000);
+  await calls.remove(retryId);
+  assert.equal(await calls.getJobState(retryId), 'unknown');
+  const mail = await g.sink.waitFor((m) => m.parsed.headers.get('x-faxgate-fax-id') === faxId, 30_000);
+  assert.match(mail.parsed.subject ?? '', /sent/);
+  assert.match(mail.parsed.text ?? '', /Attempts: +2/);
+  const view = await getFax(g.gw, faxId);
+  assert.ok(view.timeline.some((e: { event: string; detail?: string }) => e.event === 'job re-queued' && /place-call/.test(e.detail ?? '')), JSON.stringify(view.timeline));
+});
+
+test('a call job that failed for good fails its recipient with a result mail instead of leaving it waiting', async () => {
+  // Hold the line pool so the call cannot start before the document is gone.
+  await g.gw.ctx.queues.byName(callQueueName('sim')).pause();
+  const faxId = await send('12125550410@fax.test', 'document lost');
+  try {
+    await waitUntil('the fax to be rendered', async () => (await getFax(g.gw, faxId)).recipients[0].documentKey, 30_000);
+    await rm(`${g.dataDir}/${(await getFax(g.gw, faxId)).recipients[0].documentKey}`);
+  } finally {
+    await g.gw.ctx.queues.byName(callQueueName('sim')).resume();
+  }
+  const mail = await g.sink.waitFor((m) => m.parsed.headers.get('x-faxgate-fax-id') === faxId, 30_000);
+  assert.match(mail.parsed.subject ?? '', /FAILED/);
+  const view = await getFax(g.gw, faxId);
+  assert.equal(view.recipients[0].state, 'failed');
+  assert.equal(view.recipients[0].errorCode, 'JOB_FAILED');
+  assert.equal(view.state, 'failed');
+});
