@@ -3,7 +3,10 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readTiff, type Bitmap } from '../src/index.ts';
+import { readPbm, readUncompressedTiff } from '@faxgate/testkit';
+import type { Bitmap } from '../src/index.ts';
+
+export { readPbm };
 
 export class Scratch {
   readonly dir = mkdtempSync(join(tmpdir(), 'fax-image-'));
@@ -36,13 +39,14 @@ export function tiffcp(args: string[]): void {
   if (r.status !== 0 || r.stderr.trim() !== '') throw new Error(`tiffcp ${args.join(' ')}: status ${r.status}: ${r.stderr}`);
 }
 
-/** libtiff's own decoding of every page: `tiffcp -c none`, then the uncompressed strips. */
+/**
+ * libtiff's own decoding of every page: `tiffcp -c none`, then the uncompressed strips read by
+ * the testkit's reader, so no code of fax-image takes part in judging fax-image.
+ */
 export function libtiffRasters(scratch: Scratch, file: string): Bitmap[] {
   const out = scratch.path(`libtiff-${Math.random().toString(36).slice(2)}.tif`);
-  tiffcp(['-c', 'none', file, out]);
-  const pages = readTiff(readFileSync(out));
-  for (const p of pages) if (p.compression !== 'none') throw new Error(`tiffcp left ${p.compression}`);
-  return pages.map((p) => p.decode());
+  tiffcp(['-c', 'none', '-f', 'msb2lsb', file, out]);
+  return readUncompressedTiff(readFileSync(out));
 }
 
 /** Ghostscript on a PostScript or PDF file with the given device. */
@@ -50,30 +54,6 @@ export function gs(device: string, input: string, output: string, extra: string[
   execFileSync('gs', ['-q', '-dNOPAUSE', '-dBATCH', '-dSAFER', `-sDEVICE=${device}`, ...extra, `-sOutputFile=${output}`, input], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-}
-
-/** Reads a binary PBM (P4) as written by Ghostscript's pbmraw device: 1 = black, like our bitmaps. */
-export function readPbm(data: Uint8Array): Bitmap {
-  let pos = 0;
-  const token = (): string => {
-    for (;;) {
-      while (pos < data.length && /\s/.test(String.fromCharCode(data[pos]))) pos++;
-      if (data[pos] === 0x23) {
-        while (pos < data.length && data[pos] !== 0x0a) pos++;
-        continue;
-      }
-      break;
-    }
-    let s = '';
-    while (pos < data.length && !/\s/.test(String.fromCharCode(data[pos]))) s += String.fromCharCode(data[pos++]);
-    return s;
-  };
-  if (token() !== 'P4') throw new Error('not a raw PBM');
-  const width = Number(token());
-  const height = Number(token());
-  pos++;
-  const stride = (width + 7) >> 3;
-  return { width, height, stride, data: data.slice(pos, pos + stride * height) };
 }
 
 /** Splits a multi-image PBM stream (one image per page) into bitmaps. */
