@@ -19,6 +19,7 @@ const repo = resolve(import.meta.dirname, '../../..');
 let peer: string;
 let dir: TempDir;
 let doc: string;
+let doc2: string;
 
 before(async () => {
   peer = execFileSync(join(repo, 'test/peers/build.sh'), ['spandsp-audio-fax-peer'], { encoding: 'utf8' }).trim();
@@ -31,6 +32,13 @@ before(async () => {
   await writeFile(ps, lines.join('\n') + '\n');
   doc = join(dir.path, 'page.tif');
   execFileSync('gs', ['-q', '-dNOPAUSE', '-dBATCH', '-dSAFER', '-sDEVICE=tiffg4', '-r204x196', '-sPAPERSIZE=a4', `-sOutputFile=${doc}`, ps]);
+  // Two standard-resolution pages, for the multi-page exchange (MPS, then EOP).
+  const ps2 = join(dir.path, 'pages.ps');
+  const two = ['%!PS', '/Helvetica findfont 30 scalefont setfont'];
+  for (let p = 1; p <= 2; p++) two.push(`72 700 moveto (page ${p} of 2) show ${60 * p} 200 moveto 500 ${300 + 50 * p} lineto 4 setlinewidth stroke showpage`);
+  await writeFile(ps2, two.join('\n') + '\n');
+  doc2 = join(dir.path, 'pages.tif');
+  execFileSync('gs', ['-q', '-dNOPAUSE', '-dBATCH', '-dSAFER', '-sDEVICE=tiffg4', '-r204x98', '-sPAPERSIZE=a4', `-sOutputFile=${doc2}`, ps2]);
 });
 after(() => dir.remove());
 
@@ -135,6 +143,8 @@ interface CallCase {
   expectRate: string;
   /** T.30 Annex A error correction: MMR pages in HDLC frames on the image modem. */
   ecm?: boolean;
+  /** The two-page document instead of the one fine page. */
+  twoPages?: boolean;
 }
 const CASES: CallCase[] = [
   { name: 'V.29, clean line', modems: ['v27ter', 'v29'], expectRate: 'V.29 9600 bit/s' },
@@ -142,6 +152,8 @@ const CASES: CallCase[] = [
   { name: 'V.27 ter, A-law', modems: ['v27ter'], line: g711Line('alaw'), expectRate: 'V.27ter 4800 bit/s' },
   { name: 'V.29, echo of our signal 12 dB down', modems: ['v27ter', 'v29'], line: echoLine(-12), expectRate: 'V.29 9600 bit/s' },
   { name: 'ECM, V.29, µ-law', modems: ['v27ter', 'v29'], line: g711Line('ulaw'), expectRate: 'V.29 9600 bit/s', ecm: true },
+  { name: 'two pages, V.29', modems: ['v27ter', 'v29'], expectRate: 'V.29 9600 bit/s', twoPages: true },
+  { name: 'two pages, ECM, V.27 ter', modems: ['v27ter'], expectRate: 'V.27ter 4800 bit/s', ecm: true, twoPages: true },
 ];
 
 const ecmArgs = (c: CallCase) => (c.ecm ? ['--ecm', '1'] : []);
@@ -166,9 +178,10 @@ function bursts(x: Int16Array): Array<[number, number]> {
 }
 
 for (const c of CASES) {
-  test(`faxgate sends a page over audio, spandsp receives it unchanged: ${c.name}`, async () => {
+  test(`faxgate sends over audio, spandsp receives the pages unchanged: ${c.name}`, async () => {
     const log: string[] = [];
-    const engine = createT30Engine(config('send', { document: tiffDocument(new Uint8Array(await readFile(doc))), modems: c.modems, ...ecmConfig(c) }));
+    const file = c.twoPages ? doc2 : doc;
+    const engine = createT30Engine(config('send', { document: tiffDocument(new Uint8Array(await readFile(file))), modems: c.modems, ...ecmConfig(c) }));
     const terminal = new AudioFaxTerminal({ engine, calling: true, log: (l) => log.push(l) });
     const out = join(dir.path, `spandsp-received-${c.modems.join('')}-${CASES.indexOf(c)}.tif`);
     const r = await lockstep(terminal, log, ['receive', out, '--modems', 'v27ter,v29', ...ecmArgs(c)], c.line);
@@ -176,8 +189,9 @@ for (const c of CASES) {
     assert.equal(terminal.result?.success, true, `faxgate: ${terminal.result?.sentence}${why}`);
     assert.equal(r.peerCode, 0, `spandsp's completion${why}`);
     assert.equal(terminal.result?.rate, c.expectRate);
+    assert.equal(terminal.result?.pages.length, c.twoPages ? 2 : 1);
     assert.equal(terminal.result?.pages[0]?.ecm, c.ecm ?? false);
-    await samePages(doc, out, `to-spandsp-${CASES.indexOf(c)}`);
+    await samePages(file, out, `to-spandsp-${CASES.indexOf(c)}`);
 
     // T.30 §4.4.1: CNG, 1100 Hz, 0.5 s bursts, until the called station answered.
     const tones: ToneEvent[] = [];
@@ -197,7 +211,7 @@ for (const c of CASES) {
     assert.ok(gapMs >= 55 && gapMs <= 95, `silence before TCF ${gapMs} ms`);
   });
 
-  test(`spandsp sends a page over audio, faxgate receives it unchanged: ${c.name}`, async () => {
+  test(`spandsp sends over audio, faxgate receives the pages unchanged: ${c.name}`, async () => {
     const log: string[] = [];
     const pages: Array<{ data: Uint8Array; params: SessionParams }> = [];
     const engine = createT30Engine(config('receive', { judgePage: (data, params) => decodeReceivedPage(data, params), modems: c.modems, ...ecmConfig(c) }));
@@ -209,14 +223,15 @@ for (const c of CASES) {
         if (a.type === 'page-received') pages.push({ data: a.data, params: a.params });
       },
     });
-    const r = await lockstep(terminal, log, ['send', doc, '--modems', 'v27ter,v29', ...ecmArgs(c)], c.line);
+    const file = c.twoPages ? doc2 : doc;
+    const r = await lockstep(terminal, log, ['send', file, '--modems', 'v27ter,v29', ...ecmArgs(c)], c.line);
     const why = `\nfaxgate:\n${log.slice(-60).join('\n')}\nspandsp:\n${r.peerLog.slice(-2000)}`;
     assert.equal(terminal.result?.success, true, `faxgate: ${terminal.result?.sentence}${why}`);
     assert.equal(r.peerCode, 0, `spandsp's completion${why}`);
     assert.equal(terminal.result?.rate, c.expectRate);
-    assert.equal(pages.length, 1, why);
+    assert.equal(pages.length, c.twoPages ? 2 : 1, why);
     assert.equal(pages[0].params.ecm, c.ecm ?? false);
-    await samePages(doc, receivedTiff(pages), `from-spandsp-${CASES.indexOf(c)}`);
+    await samePages(file, receivedTiff(pages), `from-spandsp-${CASES.indexOf(c)}`);
 
     // T.30 §4.4.2: CED, 2100 Hz for 2.6–4 s, after at least 0.2 s of silence.
     const tones: ToneEvent[] = [];
