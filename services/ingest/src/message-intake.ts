@@ -10,6 +10,8 @@ export interface AcceptedRecipient { address: string; number: string; dialString
 
 /** Longest subject kept in the fax record (result mails, console); the cover page cuts it again. */
 export const MAX_SUBJECT_CHARS = 998;
+/** Longest display name or From header kept (a recipient's name goes on the cover and into the result mail's subject). */
+export const MAX_NAME_CHARS = 200;
 
 export interface IntakeInput {
   faxId: string;
@@ -51,7 +53,7 @@ export async function takeInMessage(input: IntakeInput, deps: { records: FaxReco
   const recipients: RecipientRecord[] = uniqueRecipients(input.recipients).map((r, index) => ({
     index,
     address: r.address,
-    name: headers.names.get(r.address.toLowerCase()),
+    name: optionalTruncate(headers.names.get(r.address.toLowerCase()), MAX_NAME_CHARS),
     number: r.number,
     dialString: r.dialString,
     state: 'waiting',
@@ -68,7 +70,7 @@ export async function takeInMessage(input: IntakeInput, deps: { records: FaxReco
         state: 'queued',
         createdAt: new Date().toISOString(),
         sender: input.sender,
-        fromHeader: headers.from,
+        fromHeader: optionalTruncate(headers.from, MAX_NAME_CHARS),
         subject: headers.subject === undefined ? undefined : truncate(headers.subject, MAX_SUBJECT_CHARS),
         messageId: headers.messageId,
         clientAddress: input.clientAddress,
@@ -100,6 +102,10 @@ export async function takeInMessage(input: IntakeInput, deps: { records: FaxReco
 export function uniqueRecipients(recipients: AcceptedRecipient[]): AcceptedRecipient[] {
   const seen = new Set<string>();
   return recipients.filter((r) => !seen.has(r.number) && !!seen.add(r.number));
+}
+
+function optionalTruncate(s: string | undefined, max: number): string | undefined {
+  return s === undefined ? undefined : truncate(s, max);
 }
 
 function truncate(s: string, max: number): string {

@@ -244,3 +244,25 @@ test('AUTH failures are slowed down, close the connection after a few, then lock
     await gw.stop();
   }
 });
+
+test('long display names and subjects are cut before they reach the fax record', async () => {
+  const { gw, port } = await startIngest();
+  try {
+    const session = await transaction(port);
+    assert.equal((await session.command('DATA')).code, 354);
+    const name = 'N'.repeat(50_000);
+    const subject = 'S'.repeat(50_000);
+    const fold = (s: string) => s.match(/.{1,900}/g)!.join('\r\n ');
+    await session.stream([Buffer.from(`From: "${fold(name)}" <alice@example.com>\r\nTo: "${fold(name)}" <12125550100@fax.test>\r\nSubject: ${fold(subject)}\r\n\r\nbody\r\n.\r\n`)]);
+    const r = await session.reply('the reply to a mail with long names');
+    assert.equal(r.code, 250, r.text);
+    session.close();
+    const faxId = /queued as (fx[0-9a-z]+)/.exec(r.text)![1];
+    const view = (await gw.ctx.records.view(faxId))!;
+    assert.ok(view.subject!.startsWith('SSS') && view.subject!.length <= 998, `subject of ${view.subject!.length}`);
+    assert.ok(view.recipients[0].name!.startsWith('NNN') && view.recipients[0].name!.length <= 200, `name of ${view.recipients[0].name!.length}`);
+    assert.ok((view.fromHeader ?? '').length <= 200, `From of ${view.fromHeader?.length}`);
+  } finally {
+    await gw.stop();
+  }
+});
