@@ -22,13 +22,14 @@ export async function startTestGateway(extra: Record<string, string> = {}, roles
     env: { FAXGATE_FAX_DOMAINS: 'fax.test', FAXGATE_CONSOLE_PASSWORD: 'console-pass', FAXGATE_CONSOLE_TOKEN: 'test-token', ...extra },
   });
   const restartHarness = h.restart.bind(h);
-  const t = h as unknown as TestGateway;
-  t.smtpPort = smtpPortOf(h.gw);
-  t.restart = async (names = roles) => {
-    const gw = await restartHarness(byName(names));
-    t.smtpPort = smtpPortOf(gw);
-    return gw;
-  };
+  const t: TestGateway = Object.assign(h, {
+    smtpPort: smtpPortOf(h.gw),
+    async restart(names: string[] = roles) {
+      const gw = await restartHarness(byName(names));
+      t.smtpPort = smtpPortOf(gw);
+      return gw;
+    },
+  });
   return t;
 }
 
