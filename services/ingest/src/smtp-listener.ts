@@ -70,7 +70,8 @@ export function createSmtpListener(deps: SmtpListenerDeps): SMTPServer {
     hideSTARTTLS: !tls,
     disabledCommands: disabled,
     authMethods: ['PLAIN', 'LOGIN'],
-    authOptional: !config.FAXGATE_SMTP_REQUIRE_AUTH,
+    // FAXGATE_SMTP_REQUIRE_AUTH is enforced at RCPT (below), so that postmaster stays reachable.
+    authOptional: true,
     // AUTH over a cleartext connection only when no certificate exists to protect it.
     allowInsecureAuth: !tls,
     logger: false,
@@ -104,10 +105,6 @@ export function createSmtpListener(deps: SmtpListenerDeps): SMTPServer {
         cb(Object.assign(new Error('5.7.8 authentication credentials invalid'), { responseCode: 535 }));
       }, throttle.delayFor(client));
     },
-    onMailFrom(address, session, cb) {
-      if (config.FAXGATE_SMTP_REQUIRE_AUTH && !session.user) return cb(refuse('AUTH_REQUIRED'));
-      cb();
-    },
     onRcptTo(address, session: Session, cb) {
       // RFC 5321 §4.5.1: postmaster is reachable by anyone, whoever may send faxes. It goes in a
       // transaction of its own (§4.5.3.1.10: the client sends a 452'd recipient again later).
@@ -117,6 +114,8 @@ export function createSmtpListener(deps: SmtpListenerDeps): SMTPServer {
         session.postmaster = true;
         return cb();
       }
+      // At RCPT rather than MAIL, so that postmaster stays reachable (RFC 4954 §6 allows 530 here).
+      if (config.FAXGATE_SMTP_REQUIRE_AUTH && !session.user) return cb(refuse('AUTH_REQUIRED'));
       if (!session.user && !policy.clientAllowed(session.remoteAddress)) return cb(refuse('CLIENT_DENIED', `${session.remoteAddress} is not in the client networks of this gateway${users ? '; authenticate (AUTH) first' : ''}`));
       const sender = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
       const senderProblem = policy.checkSender(sender);

@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startRedis, startSmtpSink, tempDir, smtpDialogue, testGatewayEnv, waitUntil, type SmtpSink, type TestRedis, type TempDir } from '@faxgate/testkit';
 import { runRoles } from '@faxgate/runtime';
@@ -90,6 +90,25 @@ test('without FAXGATE_POSTMASTER the mail is kept as an .eml file in the data di
     assert.deepEqual(await readdir(join(dataDir, 'postmaster')), [`${id}.eml`]);
     assert.match(await readFile(join(dataDir, 'postmaster', `${id}.eml`), 'utf8'), /Hello postmaster, kept\./);
     assert.equal(sink.mails.filter((m) => m.to.includes('admin@clinic.test')).length, 3, 'only the first test\'s three mails reached the admin');
+  } finally {
+    await gw.stop();
+  }
+});
+
+test('with FAXGATE_SMTP_REQUIRE_AUTH postmaster is still reachable; fax recipients get 530 at RCPT', async () => {
+  const users = join(dir.path, 'users');
+  await writeFile(users, 'clinic:pw\n');
+  const { gw, port } = await start({ FAXGATE_POSTMASTER: 'admin@clinic.test', FAXGATE_SMTP_USERS_FILE: users, FAXGATE_SMTP_REQUIRE_AUTH: 'true' });
+  try {
+    const pm = await smtpDialogue(port, ['EHLO c', 'MAIL FROM:<someone@outside.test>', 'RCPT TO:<postmaster@fax.test>', ...body('with auth required')]);
+    assert.equal(pm[2].code, 250, pm[2].text);
+    assert.equal(pm[3].code, 250, pm[3].text);
+    assert.equal(pm[5].code, 250, pm[5].text);
+    const fax = await smtpDialogue(port, ['EHLO c', 'MAIL FROM:<alice@example.com>', 'RCPT TO:<12125550100@fax.test>']);
+    assert.equal(fax[3].code, 530, fax[3].text);
+    assert.match(fax[3].text, /5\.7\.0 authentication is required/);
+    const authed = await smtpDialogue(port, ['EHLO c', `AUTH PLAIN ${Buffer.from('\0clinic\0pw').toString('base64')}`, 'MAIL FROM:<alice@example.com>', 'RCPT TO:<12125550100@fax.test>']);
+    assert.equal(authed[4].code, 250, authed[4].text);
   } finally {
     await gw.stop();
   }
