@@ -1,10 +1,10 @@
-import { test, before, after } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { join, resolve } from 'node:path';
 import { runRoles, type RoleDefinition, type RunningGateway } from '@faxgate/runtime';
-import { makePdf, startRedis, startSmtpSink, tempDir, testGatewayEnv, type SmtpSink, type TempDir, type TestRedis } from '@faxgate/testkit';
+import { makePdf, startTestGateway, type TestGateway } from '@faxgate/testkit';
 import { ingestRole } from '@faxgate/ingest';
 import { renderRole } from '@faxgate/render-service';
 import { dispatchRole } from '@faxgate/dispatch';
@@ -13,21 +13,10 @@ import { nodeRole } from '../src/index.ts';
 import { buildSpandspPeer, comparePages, start, type Proc } from '../../../libs/t38/test/fax-peers.ts';
 
 const run = promisify(execFile);
-let redis: TestRedis;
-let sink: SmtpSink;
-let dir: TempDir;
 let peer: string;
 
-before(async () => {
-  redis = await startRedis();
-  sink = await startSmtpSink();
-  dir = await tempDir('faxgate-t38-out');
+before(() => {
   peer = buildSpandspPeer();
-});
-after(async () => {
-  await sink.close();
-  await redis.dispose();
-  await dir.remove();
 });
 
 /**
@@ -37,17 +26,21 @@ after(async () => {
  * received must be, pixel for pixel as libtiff decodes it, the TIFF faxgate rendered.
  */
 test('mail → render → T.38 call to spandsp → result mail; spandsp received exactly the rendered pages', { timeout: 180_000 }, async () => {
-  const received = join(dir.path, 'spandsp-received.tif');
-  const sp: Proc = start(peer, ['receive', '--file', received, '--ecm', '1', '--timeout', '150']);
-  let gw: RunningGateway | undefined;
+  let sp: Proc | undefined;
+  let received = '';
+  let g: TestGateway<RunningGateway> | undefined;
   try {
-    const port = (await sp.waitFor(/LISTENING (\d+)/))[1];
-    gw = await runRoles([notifierRole, nodeRole, dispatchRole, renderRole, ingestRole] as unknown as RoleDefinition[], {
-      env: testGatewayEnv(
-        { redisUrl: redis.url, dataDir: join(dir.path, 'data'), smarthost: sink.url },
-        { FAXGATE_FAX_DOMAINS: 'fax.test', FAXGATE_NODE_DRIVER: 't38', FAXGATE_T38_PEER: `127.0.0.1:${port}`, FAXGATE_T38_LOCAL_ID: '+1 212 555 0188', FAXGATE_NODE_LINES: '1' },
-      ),
+    // spandsp listens first: the node's line driver is configured with its port.
+    g = await startTestGateway((env) => runRoles([notifierRole, nodeRole, dispatchRole, renderRole, ingestRole] as unknown as RoleDefinition[], { env }), {
+      label: 'faxgate-t38-out',
+      env: async (dir) => {
+        received = join(dir, 'spandsp-received.tif');
+        sp = start(peer, ['receive', '--file', received, '--ecm', '1', '--timeout', '150']);
+        const port = (await sp.waitFor(/LISTENING (\d+)/))[1];
+        return { FAXGATE_FAX_DOMAINS: 'fax.test', FAXGATE_NODE_DRIVER: 't38', FAXGATE_T38_PEER: `127.0.0.1:${port}`, FAXGATE_T38_LOCAL_ID: '+1 212 555 0188', FAXGATE_NODE_LINES: '1' };
+      },
     });
+    const { gw, dir, sink } = g;
     const smtpPort = (gw.roles.find((r) => r.name === 'ingest')!.instance as unknown as { smtpPort(): number }).smtpPort();
     const pdf = join(dir.path, 'letter.pdf');
     await import('node:fs/promises').then(async (fs) => fs.writeFile(pdf, await makePdf(dir.path, 1, 'Over T.38')));
@@ -56,16 +49,16 @@ test('mail → render → T.38 call to spandsp → result mail; spandsp received
     assert.ok(faxId, stdout);
 
     const mail = await sink.waitFor((m) => m.parsed.headers.get('x-faxgate-fax-id') === faxId, 150_000);
-    const spCode = await sp.exit;
-    assert.equal(spCode, 0, `spandsp did not report success:\n${sp.stdout()}${sp.stderr()}`);
+    const spCode = await sp!.exit;
+    assert.equal(spCode, 0, `spandsp did not report success:\n${sp!.stdout()}${sp!.stderr()}`);
     assert.match(mail.parsed.subject ?? '', /sent: 2 pages/);
     assert.match(mail.parsed.text ?? '', /Pages: +2 of 2 sent/);
 
-    const sent = join(dir.path, 'data', 'faxes', faxId, 'r0.tif');
+    const sent = join(g.dataDir, 'faxes', faxId, 'r0.tif');
     const diff = comparePages(dir.path, sent, received);
     assert.equal(diff, null, `spandsp's pages differ from what faxgate rendered: ${diff}`);
   } finally {
-    sp.kill();
-    await gw?.stop();
+    sp?.kill();
+    await g?.dispose();
   }
 });
