@@ -130,6 +130,8 @@ export class SipLineDriver implements LineDriver {
       return await new Promise<CallOutcome>((resolve, reject) => {
         let confirmed = 0;
         let faxing = false;
+        /** T.30's own end of the call (its DCN is queued; the far end may hang up before it is out). */
+        let t30: CallResult | undefined;
         const finish = (o: CallOutcome | Error) => {
           if (o instanceof Error) reject(o);
           else resolve(o);
@@ -141,7 +143,10 @@ export class SipLineDriver implements LineDriver {
             const terminal = new T38Terminal({
               socket: m as unknown as Socket, peer: e.remote, calling: true, redundancy: this.o.redundancy,
               engine: createT30Engine({ role: 'send', localId: this.o.localId, ecm: this.o.ecm, modems: ['v27ter', 'v29', 'v17'], encodings: ['mh', 'mr', 'mmr'], document: tiffDocument(pages) }),
-              onAction: (a) => { if (a.type === 'page-confirmed') confirmed = a.confirmed; },
+              onAction: (a) => {
+                if (a.type === 'page-confirmed') confirmed = a.confirmed;
+                else if (a.type === 'call-ended') t30 = a.result;
+              },
             });
             terminal.run().then((r: CallResult) => {
               // The outcome first: our own BYE below also ends the call.
@@ -151,7 +156,10 @@ export class SipLineDriver implements LineDriver {
           } else if (e.type === 't38') {
             this.o.log.warn({ callId }, 'the far end moved the T.38 stream during a fax; kept the first one');
           } else if (e.type === 'ended') {
-            if (faxing) {
+            if (faxing && t30) {
+              // T.30 had ended (T.30 §5.3.6.1.9: the receiver hangs up on our DCN): its result stands.
+              finish(toOutcome(t30, Date.now() - started));
+            } else if (faxing) {
               // The far end hung up during the fax: what it confirmed counts, the rest is retried.
               finish({ result: confirmed > 0 ? 'no-carrier' : 'failed', pagesSent: confirmed, durationMs: Date.now() - started, reason: `call ended during the fax: ${e.reason}` });
             } else if (e.result === 'congestion') {
@@ -214,6 +222,7 @@ export class SipLineDriver implements LineDriver {
         const pages: Array<{ data: Uint8Array; params: SessionParams }> = [];
         let answeredAt = Date.now();
         let faxing = false;
+        let t30: CallResult | undefined;
         const outcomeOf = (success: boolean, reason: string | undefined, csid?: string, sub?: string): ReceiveOutcome => {
           let badRows = 0;
           for (const p of pages) badRows += decodeReceivedPage(p.data, p.params).badRows;
@@ -227,13 +236,18 @@ export class SipLineDriver implements LineDriver {
             faxing = true;
             answeredAt = Date.now();
             const engine = createT30Engine({ role: 'receive', localId: this.o.localId, ecm: true, modems: ['v27ter', 'v29', 'v17'], encodings: ['mh', 'mr', 'mmr'], judgePage: (data, params) => decodeReceivedPage(data, params) });
-            const terminal = new T38Terminal({ socket: m as unknown as Socket, peer: e.remote, engine, calling: false, redundancy: this.o.redundancy, onAction: (a) => a.type === 'page-received' && pages.push({ data: a.data, params: a.params }) });
+            const terminal = new T38Terminal({ socket: m as unknown as Socket, peer: e.remote, engine, calling: false, redundancy: this.o.redundancy, onAction: (a) => {
+              if (a.type === 'page-received') pages.push({ data: a.data, params: a.params });
+              else if (a.type === 'call-ended') t30 = a.result;
+            } });
             terminal.run().then((r) => {
               resolve(outcomeOf(r.success, r.success ? undefined : r.sentence, r.remoteId.trim() || undefined, r.subaddress || undefined));
               this.ep.do((ua) => ua.hangup(callId));
             });
           } else if (e.type === 'ended') {
-            resolve(faxing ? outcomeOf(false, `call ended during the fax: ${e.reason}`) : undefined);
+            // A sender hangs up right after its DCN; if T.30 had ended, its result stands.
+            if (faxing && t30) resolve(outcomeOf(t30.success, t30.success ? undefined : t30.sentence, t30.remoteId.trim() || undefined, t30.subaddress || undefined));
+            else resolve(faxing ? outcomeOf(false, `call ended during the fax: ${e.reason}`) : undefined);
           }
         });
         this.ep.do((ua) => ua.answer(callId, m.local(this.advertisedHost)));
