@@ -1,12 +1,13 @@
-import type { Socket } from 'node:net';
+import { createServer, isIPv6, type AddressInfo, type Socket } from 'node:net';
 import { ControlChannel } from './control-channel.ts';
 import { openDataSocket, parsePassivePort, readAll, writeAll } from './data-channel.ts';
-import { HylafaxAuthError, HylafaxProtocolError, HylafaxUnsupportedError } from './errors.ts';
+import { HylafaxAuthError, HylafaxProtocolError, HylafaxTimeoutError, HylafaxUnsupportedError } from './errors.ts';
 import { integerArg, quoteString, tokenOrQuoted } from './command-args.ts';
 import { parseJobDescription, type JobStatus } from './job-description.ts';
 import { JOB_LIST_FORMAT, parseJobList, type JobSummary } from './job-list.ts';
 import { parseRecvList, RECV_LIST_FORMAT, type ReceivedFax } from './recv-list.ts';
 import type { Reply } from './reply-parser.ts';
+import { TriggerWatch } from './trigger-watch.ts';
 
 /** Where and as whom to connect. */
 export interface HylafaxConnectOptions {
@@ -235,6 +236,15 @@ export class HylafaxClient {
     await this.#expect(`JSUBM ${integerArg(jobId, 'job id')}`, [200]);
   }
 
+  /**
+   * Takes a queued job off the scheduler's queues (JSUSP; faxalter(1) does this before changing
+   * a job); JSUBM hands it back. A job already on the line is not touched: faxq waits for its
+   * call to end and then refuses, which arrives here as a protocol error.
+   */
+  async suspendJob(jobId: number): Promise<void> {
+    await this.#expect(`JSUSP ${integerArg(jobId, 'job id')}`, [200]);
+  }
+
   /** Stops a job that is queued or running (JKILL); it moves to doneq as failed. */
   async killJob(jobId: number): Promise<void> {
     await this.#expect(`JKILL ${integerArg(jobId, 'job id')}`, [200]);
@@ -334,6 +344,46 @@ export class HylafaxClient {
     const stored = await this.size(to);
     if (stored !== data.length) throw new HylafaxProtocolError(`SIZE ${to}`, 213, `${stored} bytes stored, ${data.length} sent; ${from} kept`);
     await this.deleteFile(from);
+  }
+
+  /**
+   * Registers for faxq's events (`SITE TRIGGER`, faxwatch(8): e.g. `M*` for every modem event,
+   * `J<12>*` for one job) and streams them on a data connection that stays open. The session
+   * belongs to the watch from then on: closing the watch closes it.
+   *
+   * The data connection is active (EPRT, RFC 2428 §2): hfaxd 6.0.7 opens a passive one for a
+   * trigger and answers 150, but never writes an event to it (seen with faxwatch's own
+   * PassiveMode as well), so we listen and hfaxd connects to us.
+   */
+  async watchTriggers(spec: string): Promise<TriggerWatch> {
+    if (!/^[JSRM](<[^<>\s]+>)?([0-9a-fA-F]{4}|\*)([JSRM](<[^<>\s]+>)?([0-9a-fA-F]{4}|\*))*$/.test(spec)) {
+      throw new Error(`not a trigger expression (faxwatch(8)): ${spec}`);
+    }
+    await this.#setType('A');
+    const address = this.#channel.localAddress;
+    const listener = createServer();
+    try {
+      await new Promise<void>((resolve, reject) => {
+        listener.once('error', reject);
+        listener.listen(0, address, () => resolve());
+      });
+      const accepted = new Promise<Socket>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new HylafaxTimeoutError(`hfaxd's data connection for SITE TRIGGER ${spec}`, this.#timeoutMs)), this.#timeoutMs);
+        listener.once('connection', (socket) => {
+          clearTimeout(timer);
+          resolve(socket);
+        });
+      });
+      accepted.catch(() => {});
+      const { port } = listener.address() as AddressInfo;
+      const family = isIPv6(address) ? 2 : 1;
+      await this.#expect(`EPRT |${family}|${address}|${port}|`, [200]);
+      await this.#expect(`SITE TRIGGER ${spec}`, [125, 150]);
+      const socket = await accepted;
+      return new TriggerWatch(socket, () => this.destroy());
+    } finally {
+      listener.close();
+    }
   }
 
   /** Says goodbye (QUIT) and closes; never throws, since the work is done either way. */

@@ -83,6 +83,11 @@ export class ControlChannel {
   }
 
   /** The address the control connection reached, for the passive data connection. */
+  /** Our end of the control connection: where the server can reach us for an active transfer. */
+  get localAddress(): string {
+    return this.#socket.localAddress ?? '127.0.0.1';
+  }
+
   get remoteAddress(): string {
     return this.#socket.remoteAddress ?? this.host;
   }

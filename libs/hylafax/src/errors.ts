@@ -59,7 +59,10 @@ export class HylafaxProtocolError extends HylafaxError {
   readonly replyCode: number;
   readonly replyText: string;
   constructor(command: string, replyCode: number, replyText: string) {
-    super('HYLAFAX_PROTOCOL', `HylaFAX server answered "${command}" with ${replyCode} ${replyText}`, replyCode >= 400 && replyCode < 500);
+    // hfaxd 6.0.7 answers 504 "Job file lock failed: Resource temporarily unavailable" while faxq
+    // still holds a job's file (it finishes a job a moment after doneq shows it): EAGAIN, so a
+    // retry will succeed, whatever the 5yz code says.
+    super('HYLAFAX_PROTOCOL', `HylaFAX server answered "${command}" with ${replyCode} ${replyText}`, (replyCode >= 400 && replyCode < 500) || /lock failed: Resource temporarily unavailable/i.test(replyText));
     this.name = 'HylafaxProtocolError';
     this.command = command;
     this.replyCode = replyCode;

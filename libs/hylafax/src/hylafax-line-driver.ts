@@ -1,7 +1,10 @@
 import type { CallOutcome, IncomingCall, OutgoingCall, ReceiveOutcome } from '@faxgate/line-driver';
 import type { CallResult } from '@faxgate/store';
 import { HylafaxClient, type HylafaxConnectOptions } from './client.ts';
-import { HylafaxAuthError, HylafaxError } from './errors.ts';
+import { HylafaxAuthError, HylafaxError, HylafaxProtocolError } from './errors.ts';
+
+/** How long a job may sit ready and undialled before faxq's scheduler is asked again. */
+const NUDGE_AFTER_MS = 15_000;
 import type { JobStatus } from './job-description.ts';
 import { isFinalJobState } from './job-state.ts';
 import { commitFax, findJob, prepareFax, type PreparedFax } from './submit.ts';
@@ -43,6 +46,13 @@ export interface HylafaxLineDriverOptions {
   pollIntervalMs?: number;
   /** Give up following a job after this long (HylaFAX's LASTTIME is set to match); 15 min by default. */
   callTimeoutMs?: number;
+  /**
+   * Give up a job HylaFAX has not started dialling after this long (10 min by default): the job
+   * is killed on the server, so it cannot go out later behind faxgate's back, and the call
+   * fails with the reason, for faxgate's retry policy. A server whose modems are all busy or
+   * that does not see them as ready would otherwise hold the fax for ever.
+   */
+  startTimeoutMs?: number;
   /** Consecutive failed reconnects tolerated while following a job; 5 by default. */
   maxReconnects?: number;
 }
@@ -120,16 +130,16 @@ export class HylafaxLineDriver {
         await commitFax(client, prepared);
         jobId = prepared.jobId;
       }
-      const { status, client: last } = await this.#follow(client, jobId, signal, started + callTimeout);
+      const { status, client: last, notStarted } = await this.#follow(client, jobId, signal, started + callTimeout);
       client = last;
       const outcome: HylafaxCallOutcome = {
-        result: status.state === 'done' ? 'success' : classifyHylafaxFailure(status.statusText),
+        result: status.state === 'done' ? 'success' : notStarted ? 'failed' : classifyHylafaxFailure(status.statusText),
         pagesSent: Math.max(0, status.pagesSent - status.pagesSkipped),
         durationMs: Date.now() - started,
         hylafaxJobId: jobId,
       };
       if (status.remoteCsi) outcome.remoteId = status.remoteCsi;
-      if (status.state !== 'done') outcome.reason = status.statusText || `HylaFAX job ${jobId} failed without a reason`;
+      if (status.state !== 'done') outcome.reason = notStarted ?? (status.statusText || `HylaFAX job ${jobId} failed without a reason`);
       return outcome;
     } finally {
       await client.quit();
@@ -156,10 +166,19 @@ export class HylafaxLineDriver {
     }
   }
 
-  /** Polls the job to its end, reconnecting when the server drops the session. */
-  async #follow(client: HylafaxClient, jobId: number, signal: AbortSignal, deadline: number): Promise<{ status: JobStatus; client: HylafaxClient }> {
+  /**
+   * Polls the job to its end, reconnecting when the server drops the session. A job never
+   * dialled within the start timeout is killed and followed to its end; `notStarted` then says
+   * why it failed.
+   */
+  async #follow(client: HylafaxClient, jobId: number, signal: AbortSignal, deadline: number): Promise<{ status: JobStatus; client: HylafaxClient; notStarted?: string }> {
     const interval = this.#options.pollIntervalMs ?? 2_000;
     const maxReconnects = this.#options.maxReconnects ?? 5;
+    const startTimeout = this.#options.startTimeoutMs ?? 10 * 60_000;
+    const followed = Date.now();
+    let nudged = followed;
+    let resubmit = false;
+    let notStarted: string | undefined;
     let failures = 0;
     for (;;) {
       signal.throwIfAborted();
@@ -168,7 +187,35 @@ export class HylafaxLineDriver {
         const status = await client.getJob(jobId);
         if (!status) throw new HylafaxError('HYLAFAX_JOB_LOST', `HylaFAX job ${jobId} is in neither sendq nor doneq`, false);
         failures = 0;
-        if (isFinalJobState(status.state)) return { status, client };
+        if (isFinalJobState(status.state)) return notStarted === undefined ? { status, client } : { status, client, notStarted };
+        if (notStarted === undefined && status.dials === 0 && status.state !== 'active' && Date.now() - followed >= startTimeout) {
+          // JKILL ends the job whatever its state by now; if a modem took it in the meantime,
+          // the call is cut and the job's final status still tells what was sent.
+          notStarted = `HylaFAX did not start job ${jobId} within ${Math.round(startTimeout / 1000)} s (it stayed ${status.state}, no modem took it); the job was killed on the server`;
+          await client.killJob(jobId);
+        } else if (status.state === 'suspended' && resubmit) {
+          await client.submitJob(jobId);
+          resubmit = false;
+        } else if (status.state === 'ready' && status.dials === 0 && Date.now() - nudged >= NUDGE_AFTER_MS) {
+          // faxq 6.0.x runs its scheduler at most once a second and can drop a request to run it
+          // that arrives in the same second as a delayed run (SchedTimeout::start leaves its
+          // `pending` flag set): a ready job then waits until some other event wakes the
+          // scheduler, which on a quiet server is never. Suspending and resubmitting the job
+          // (what faxalter does) asks for a scheduler run again; it changes nothing else.
+          nudged = Date.now();
+          // Refused: the job left 'ready' meanwhile (a modem took it); following goes on. A job
+          // left suspended by a lost session is resubmitted on the next look (`resubmit`); if
+          // the worker itself dies in between, the start timeout ends the job.
+          const suspended = await client.suspendJob(jobId).then(() => true, (err: unknown) => {
+            if (err instanceof HylafaxProtocolError) return false;
+            throw err;
+          });
+          if (suspended) {
+            resubmit = true;
+            await client.submitJob(jobId);
+            resubmit = false;
+          }
+        }
       } catch (err) {
         client.destroy();
         if (!(err instanceof HylafaxError) || !err.transient || ++failures > maxReconnects) throw err;

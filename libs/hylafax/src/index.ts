@@ -10,3 +10,4 @@ export type { Reply } from './reply-parser.ts';
 export * from './received.ts';
 export * from './hylafax-line-driver.ts';
 export * from './poll-received.ts';
+export * from './trigger-watch.ts';

@@ -7,9 +7,19 @@ import {
   HylafaxConnectionError,
   HylafaxProtocolError,
   HylafaxTimeoutError,
+  commitFax,
+  prepareFax,
   type HylafaxConnectOptions,
+  type TriggerEvent,
 } from '../src/index.ts';
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import { assertNothingFor, tempDir, waitUntil } from '@faxgate/testkit';
 import { startHylafaxTestbed, type HylafaxTestbed } from './hylafax-testbed.ts';
+import { makeTwoPageFax } from './test-fax.ts';
+
+const run = promisify(execFile);
 
 // Failure paths against a real hfaxd (no modems needed): what a dispatch worker or the inbound
 // poller sees when the server is down, frozen, or refuses them.
@@ -125,5 +135,80 @@ test('the line driver reports a refused login as a failed call with the reason, 
     await assert.rejects(new HylafaxLineDriver({ server: login }).send(call, new AbortController().signal), HylafaxConnectionError);
   } finally {
     await bed.startHfaxd();
+  }
+});
+
+/** A real two-page fax document for calls that reach the scheduler. */
+async function faxDocument(): Promise<Uint8Array> {
+  const work = await tempDir('faxgate-hylafax-failures');
+  try {
+    return await readFile(await makeTwoPageFax(work.path));
+  } finally {
+    await work.remove();
+  }
+}
+
+test('a job HylaFAX never starts (its modem stays busy) is killed after the start timeout, and the call fails saying so', async () => {
+  // A send-only modem that faxq knows (faxmodem(8)) and then holds as busy for ever.
+  const modem = `ttyBUSY${process.pid}`;
+  await run('faxmodem', ['-q', bed.spool, modem]);
+  await bed.tellQueuer(`+${modem}:B`);
+  const call = { callId: `fx-nostart-${process.pid}`, number: '+15550120', dialString: '5550120', document: await faxDocument(), fromPage: 1, line: 'hylafax-1' };
+  const driver = new HylafaxLineDriver({ server: login, modem, pollIntervalMs: 300, startTimeoutMs: 2_000 });
+  const outcome = await driver.send(call, new AbortController().signal);
+  assert.equal(outcome.result, 'failed');
+  assert.equal(outcome.pagesSent, 0);
+  assert.match(outcome.reason ?? '', new RegExp(`HylaFAX did not start job ${outcome.hylafaxJobId} within 2 s \\(it stayed ready, no modem took it\\); the job was killed on the server`));
+  // Killed on the server: it can never go out later behind faxgate's back.
+  const c = await HylafaxClient.connect(login);
+  const job = await c.getJob(outcome.hylafaxJobId);
+  await c.quit();
+  assert.equal(job?.state, 'failed');
+  assert.equal(job?.dials, 0);
+});
+
+test('a ready job that faxq 6.0.7\'s scheduler throttle forgot is handed to the scheduler again', { timeout: 60_000 }, async () => {
+  // faxq runs its scheduler at most once a second; two wake-ups within one second leave a
+  // delayed run behind them, and a wake-up in the second of that delayed run is dropped.
+  // Reproduced: a send-only modem announced ready twice in one write at the start of a second,
+  // then the job submitted early in the next second. Without help it would stay ready for ever.
+  const modem = `ttyFAKE${process.pid}`;
+  const callId = `fx-nudge-${process.pid}`;
+  const c = await HylafaxClient.connect(login);
+  const watch = await (await HylafaxClient.connect(login)).watchTriggers('J*');
+  try {
+    const prepared = await prepareFax(c, { tag: callId, dialString: '5550120', documents: [{ data: await faxDocument() }], modem, maxDials: 1, maxTries: 1 });
+    await run('faxmodem', ['-q', bed.spool, modem]);
+    const announced = Math.floor(Date.now() / 1000);
+    // faxq reads the clock with time(), which lags the real clock by up to a few ms: keep every
+    // step 100 ms or more away from a second's edge.
+    await waitUntil('100 ms into a later second', () => Math.floor(Date.now() / 1000) > announced && Date.now() % 1000 >= 100 && Date.now() % 1000 < 200, 3_000, 2);
+    const second = Math.floor(Date.now() / 1000);
+    await bed.tellQueuer(`+${modem}:R`, `+${modem}:R`);
+    await waitUntil('the delayed scheduler run, early in the next second', () => Date.now() >= (second + 1) * 1000 + 400, 2_000, 2);
+    await commitFax(c, prepared);
+    assert.ok(Date.now() < (second + 1) * 1000 + 900, 'submitted in the second of the delayed run');
+    const submitted = Date.now();
+    const id = String(prepared.jobId);
+    const isProcessed = (e: TriggerEvent) => e.kind === 'JOB' && e.id === id && /Being processed by scheduler/.test(e.text);
+    await assertNothingFor('faxq scheduling the job after the dropped wake-up', () => watch.events.find(isProcessed)?.line, 5_000);
+    // The driver follows the job it finds by its tag (as after a restart) and asks the
+    // scheduler again once the job has sat ready for 15 s.
+    const call = { callId, number: '+15550120', dialString: '5550120', document: new Uint8Array(0), fromPage: 1, line: 'hylafax-1' };
+    const driver = new HylafaxLineDriver({ server: login, modem, pollIntervalMs: 500, startTimeoutMs: 30_000 });
+    const stop = new AbortController();
+    const following = driver.send(call, stop.signal);
+    following.catch(() => {});
+    await watch.waitFor(`job ${id} processed by the scheduler`, isProcessed, 30_000);
+    const after = Date.now() - submitted;
+    assert.ok(after >= 15_000, `scheduled ${after} ms after the submission, before any nudge:\n${watch.lines.join('\n')}`);
+    assert.ok(watch.events.some((e) => e.kind === 'JOB' && e.id === id && /Suspended/.test(e.text)), 'the nudge suspended and resubmitted the job');
+    // The fake modem cannot dial; the job has shown what it had to. Stop following, end it.
+    stop.abort(new Error('test done'));
+    await assert.rejects(following, /test done/);
+    await c.killJob(prepared.jobId);
+  } finally {
+    watch.close();
+    await c.quit();
   }
 });

@@ -1,11 +1,13 @@
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { chmod, chown, copyFile, mkdir, open, readFile, readdir, writeFile } from 'node:fs/promises';
+import { appendFile, chmod, chown, copyFile, mkdir, open, readFile, readdir, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { constants } from 'node:fs';
 import { freePort, tempDir, type TempDir, waitUntil } from '@faxgate/testkit';
+import { HylafaxClient, type TriggerWatch } from '../src/index.ts';
 
 const run = promisify(execFile);
 
@@ -51,6 +53,11 @@ export interface HylafaxTestbed {
    * Returns its file name.
    */
   seedReceivedFax(tiffPath: string): Promise<string>;
+  /**
+   * Writes messages straight into faxq's FIFO, as faxgetty and faxmodem(8) do (e.g.
+   * `+ttyX:R…` a modem is ready, `+ttyX:B` busy); all in one write, so faxq reads them together.
+   */
+  tellQueuer(...messages: string[]): Promise<void>;
   /** The tails of every log, to attach to a failing assertion. */
   diagnostics(): Promise<string>;
   /** Ends every process by its process group and removes the directory. */
@@ -206,7 +213,20 @@ export async function startHylafaxTestbed(options: TestbedOptions = {}): Promise
   const dir: TempDir = await tempDir('faxgate-hylafax');
   const children: ChildProcess[] = [];
   let hfaxd: ChildProcess | undefined;
+  let eventLog: TriggerWatch | undefined;
   const logs = join(dir.path, 'logs');
+  const spool = join(dir.path, 'spool');
+  const diagnostics = async () => {
+    const parts: string[] = [];
+    // faxgetty's view (status/), the queue's (sendq/ job files), then every log's tail.
+    for (const [d, lines] of [[join(spool, 'status'), 5], [join(spool, 'sendq'), 60], [logs, 40], [join(spool, 'log'), 40]] as const) {
+      for (const f of await readdir(d).catch(() => [] as string[])) {
+        const text = await readFile(join(d, f), 'latin1').catch(() => '');
+        parts.push(`--- ${d.slice(spool.length + 1) || 'logs'}/${f}\n${text.split('\n').slice(-lines).join('\n')}`);
+      }
+    }
+    return parts.join('\n');
+  };
 
   const spawnLogged = async (name: string, cmd: string, args: string[]): Promise<ChildProcess> => {
     const out = await open(join(logs, `${name}.log`), 'a');
@@ -218,6 +238,8 @@ export async function startHylafaxTestbed(options: TestbedOptions = {}): Promise
   };
 
   const stopAll = async () => {
+    eventLog?.close();
+    eventLog = undefined;
     // faxgetty first: iaxmodem will not exit while a fax server holds its pty.
     for (const c of [...children].reverse()) await stopChild(c);
     await stopChild(hfaxd);
@@ -229,7 +251,6 @@ export async function startHylafaxTestbed(options: TestbedOptions = {}): Promise
     // hfaxd, faxq and faxgetty run as uucp and must reach the spool through the temp dir.
     await chmod(dir.path, 0o755);
     await mkdir(logs);
-    const spool = join(dir.path, 'spool');
     await run('cp', ['-a', SPOOL_TEMPLATE, spool]);
     await run('cp', ['-a', `${CONFIG_TEMPLATE}/.`, join(spool, 'etc')]);
     const ids = faxIds();
@@ -249,7 +270,12 @@ export async function startHylafaxTestbed(options: TestbedOptions = {}): Promise
     await chmod(hosts, 0o600);
     const config = join(spool, 'etc', 'config');
     const base = await readFile(config, 'utf8');
-    await writeFile(config, `${base}\nCountryCode:\t\t1\nAreaCode:\t\t555\nLongDistancePrefix:\t1\nServerTracing:\t\t0x4FF\nLogFileMode:\t\t0644\n`);
+    // UUCPLockDir: faxq locks a modem before handing it to faxsend, by default in /var/lock under
+    // the device's base name. Every test bed's modems are called ttyA and ttyB, so two beds
+    // running at once (test files run in parallel) took each other's locks, and faxq left a
+    // ready job waiting while it polled for a lock another bed held (issue 16: ten minutes
+    // with both modems idle). Each bed's faxq locks in the bed's own lock directory.
+    await writeFile(config, `${base}\nCountryCode:\t\t1\nAreaCode:\t\t555\nLongDistancePrefix:\t1\nServerTracing:\t\t0x4FF\nLogFileMode:\t\t0644\nUUCPLockDir:\t\t${lockDir}\n`);
 
     let modemA: TestModem | undefined;
     let modemB: TestModem | undefined;
@@ -276,6 +302,16 @@ export async function startHylafaxTestbed(options: TestbedOptions = {}): Promise
     const startHfaxd = async () => {
       hfaxd = await spawnLogged('hfaxd', 'hfaxd', ['-d', '-q', spool, '-l', '127.0.0.1', '-i', String(port)]);
       await waitUntil(`hfaxd to greet on port ${port}`, () => tcpAnswers(port), 15_000, 200);
+      await recordQueuerEvents();
+    };
+    // faxq logs only to syslog, which this machine does not run; its view of every job and modem
+    // is recorded from hfaxd's trigger events instead, for diagnostics().
+    const recordQueuerEvents = async () => {
+      const client = await HylafaxClient.connect({ host: '127.0.0.1', port, user, password });
+      const watch = await client.watchTriggers('J*M*');
+      eventLog?.close();
+      eventLog = watch;
+      watch.onLine((line) => void appendFile(join(logs, 'faxq-events.log'), `${new Date().toISOString()} ${line}\n`).catch(() => {}));
     };
     await startHfaxd();
     for (const m of [modemA, modemB]) {
@@ -286,21 +322,54 @@ export async function startHylafaxTestbed(options: TestbedOptions = {}): Promise
       for (const m of [modemA, modemB]) {
         if (!m) continue;
         const status = join(spool, 'status', m.deviceId);
-        await waitUntil(`modem ${m.deviceId} to be idle`, async () => existsSync(status) && /Running and idle/.test(await readFile(status, 'utf8')), 60_000, 250);
+        await waitUntil(`modem ${m.deviceId} to be idle`, async () => existsSync(status) && /Running and idle/.test(await readFile(status, 'utf8')), 60_000, 250).catch(async (err: Error) => {
+          throw new Error(`${err.message}\n${await diagnostics()}`);
+        });
       }
     };
-    await modemsIdle();
 
-    const diagnostics = async () => {
-      const parts: string[] = [];
-      for (const d of [logs, join(spool, 'log')]) {
-        for (const f of await readdir(d).catch(() => [] as string[])) {
-          const text = await readFile(join(d, f), 'latin1').catch(() => '');
-          parts.push(`--- ${f}\n${text.split('\n').slice(-40).join('\n')}`);
+
+    /**
+     * Waits until faxq itself holds both modems as ready. faxgetty's status file can say
+     * "Running and idle" while faxq's scheduler still counts the modem busy or has never heard
+     * of it; a job then sits "ready" in sendq with no modem assigned. faxq tells its view only
+     * through hfaxd's trigger events, so: watch the modem events, ask each faxgetty to announce
+     * itself again (HELLO on its FIFO, what faxq sends every faxgetty when it starts), and wait
+     * for faxq's "Marked ready" for each.
+     */
+    const queuerSeesModemsReady = async () => {
+      const modems = [modemA, modemB].filter((m): m is TestModem => m !== undefined);
+      if (modems.length === 0) return;
+      const client = await HylafaxClient.connect({ host: '127.0.0.1', port, user, password });
+      const watch = await client.watchTriggers('M*');
+      try {
+        for (const m of modems) {
+          const from = watch.events.length;
+          const isReady = (e: { kind: string; id: string; text: string }) => e.kind === 'MODEM' && e.id === m.deviceId && /Marked ready/.test(e.text);
+          // faxgetty answers HELLO only while it is running idle; a second HELLO a few seconds
+          // later covers one that arrived while it was still resetting the modem.
+          let seen = false;
+          for (let poke = 1; poke <= 6 && !seen; poke++) {
+            await sayToFifo(join(spool, `FIFO.${m.deviceId}`), 'HELLO');
+            seen = await watch.waitFor(`faxq to mark ${m.deviceId} ready`, isReady, 5_000, from).then(() => true, () => false);
+          }
+          if (!seen) throw new Error(`faxq never marked ${m.deviceId} ready in 30 s of HELLOs; faxq's modem events:\n${watch.lines.join('\n') || '(none)'}\n${await diagnostics()}`);
         }
+        // The readiness just announced woke faxq's scheduler several times within a second.
+        // faxq 6.0.7 runs its scheduler at most once a second, and a request to run it that
+        // comes in the second after such a burst is dropped (SchedTimeout::start leaves its
+        // `pending` flag set after the delayed run): a job submitted then waits for ever on a
+        // quiet server. Requests are honoured again once the clock has passed the second of
+        // that delayed run, at most two seconds after the burst; the test's job comes after.
+        const lastEventSecond = Math.floor(Date.now() / 1000);
+        await waitUntil('faxq\'s scheduler throttle to let a new request through', () => Math.floor(Date.now() / 1000) >= lastEventSecond + 2, 3_000, 50);
+      } finally {
+        watch.close();
       }
-      return parts.join('\n');
     };
+
+    await modemsIdle();
+    await queuerSeesModemsReady();
 
     return {
       host: '127.0.0.1',
@@ -328,8 +397,12 @@ export async function startHylafaxTestbed(options: TestbedOptions = {}): Promise
       },
       settleModems: async () => {
         await modemsIdle();
+        // iaxmodem refuses calls for about 5 s after a hang-up and shows it nowhere a test can
+        // read (its "No local dialtone" comes only when dialling): a bounded wait is all there is.
         await new Promise((r) => setTimeout(r, 6_000));
+        await queuerSeesModemsReady();
       },
+      tellQueuer: (...messages: string[]) => sayToFifo(join(spool, 'FIFO'), messages.join('\0')),
       diagnostics,
       stop: async () => {
         if (hfaxd) killGroup(hfaxd, 'SIGCONT');
@@ -340,9 +413,23 @@ export async function startHylafaxTestbed(options: TestbedOptions = {}): Promise
       },
     };
   } catch (err) {
+    // A bed that did not come up says why: every daemon's log and the spool's state.
+    if (err instanceof Error && !err.message.includes('--- ')) err.message += `\n${await diagnostics()}`;
     await stopAll();
-    await dir.remove();
+    if (process.env.FAXGATE_KEEP_TESTBED === '1') process.stderr.write(`HylaFAX test bed kept in ${dir.path}\n`);
+    else await dir.remove();
     throw err;
+  }
+}
+
+/** Writes one message into a HylaFAX FIFO (faxApp::FIFOInput: NUL-separated records). */
+async function sayToFifo(fifo: string, message: string): Promise<void> {
+  // Non-blocking: a FIFO with no reader (faxgetty gone) fails at once with ENXIO instead of hanging.
+  const fh = await open(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+  try {
+    await fh.write(`${message}\0`);
+  } finally {
+    await fh.close();
   }
 }
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
-import { makePdf, tempDir, waitUntil, type TempDir } from '@faxgate/testkit';
+import { assertNothingFor, makePdf, tempDir, waitUntil, type TempDir } from '@faxgate/testkit';
 import { HylafaxClient } from '@faxgate/hylafax';
 import { hylafaxDriverEnv, startHylafaxTestbed, type HylafaxTestbed } from '../../../libs/hylafax/test/hylafax-testbed.ts';
 import { makeTwoPageFax } from '../../../libs/hylafax/test/test-fax.ts';
@@ -15,7 +15,6 @@ import { startTestGateway, getFax, type TestGateway } from './gateway-harness.ts
 let bed: HylafaxTestbed;
 let g: TestGateway;
 let dir: TempDir;
-let sentPages = 0;
 
 const DIRECTORY = `unaddressed: faxadmin@example.com
 users:
@@ -24,6 +23,7 @@ users:
     dids: ["+12125550100"]
 `;
 
+// Starting the bed waits for faxq's own view of both modems; the gateway starts after it.
 before(async () => {
   bed = await startHylafaxTestbed();
   dir = await tempDir('faxgate-hylafax-directory');
@@ -43,7 +43,7 @@ before(async () => {
     FAXGATE_RETRY_BUSY_DELAY: '5s',
     FAXGATE_RETRY_RESUME: 'false',
   });
-});
+}, { timeout: 120_000 });
 after(async () => {
   await g?.dispose();
   await bed?.stop();
@@ -57,7 +57,9 @@ async function recvq(): Promise<string[]> {
   return files;
 }
 
-test('a mail to a fax number goes out through HylaFAX and the result mail says so', async (t) => {
+// A real call between two iaxmodems takes 35–90 s (slower under the suite's load), a carrier lost
+// over IAX2 costs another, and the received fax is then polled and mailed: 6 minutes at most.
+test('a mail to a fax number goes out through HylaFAX, the result mail says so, and the fax that arrived at modem B is polled, routed by its DID and mailed with a PDF, then removed from recvq', { timeout: 360_000 }, async (t) => {
   const started = Date.now();
   const pdf = await makePdf(g.dir.path, 1, 'Through HylaFAX');
   const transport = nodemailer.createTransport({ host: '127.0.0.1', port: g.smtpPort, secure: false, ignoreTLS: true });
@@ -76,7 +78,7 @@ test('a mail to a fax number goes out through HylaFAX and the result mail says s
     throw err;
   });
   t.diagnostic(`result mail after ${((Date.now() - started) / 1000).toFixed(1)} s: ${mail.parsed.subject}`);
-  sentPages = Number(/ sent: (\d+) pages?$/.exec(mail.parsed.subject ?? '')?.[1]);
+  const sentPages = Number(/ sent: (\d+) pages?$/.exec(mail.parsed.subject ?? '')?.[1]);
   assert.ok(sentPages >= 1, `subject "${mail.parsed.subject}"`);
   assert.deepEqual(mail.to, ['alice@example.com']);
   assert.match(mail.parsed.text ?? '', new RegExp(`Pages: +${sentPages} of ${sentPages} sent`));
@@ -99,20 +101,17 @@ test('a mail to a fax number goes out through HylaFAX and the result mail says s
   assert.equal(job?.pagesSent, sentPages);
   assert.equal(job?.remoteCsi, bed.modemB!.localId);
   await c.quit();
-});
 
-test('the fax that arrived at modem B is polled, routed by its DID and mailed with a PDF, then removed from recvq', async () => {
-  assert.ok(sentPages > 0, 'needs the fax of the previous test');
   // The complete reception (a try that lost its carrier was mailed as well, as a partial fax).
   const subject = new RegExp(`^Fax from ${bed.modemA!.localId}, ${sentPages} pages?$`);
-  const mail = await g.sink.waitFor((m) => m.parsed.headers.get('x-faxgate-inbound-id') !== undefined && m.to.includes('jdoe@example.com') && subject.test(m.parsed.subject ?? ''), 120_000);
-  const pdf = mail.parsed.attachments.find((a) => a.contentType === 'application/pdf');
-  assert.ok(pdf, 'the fax as PDF');
-  assert.match(pdf.content.subarray(0, 8).toString(), /^%PDF-/);
+  const received = await g.sink.waitFor((m) => m.parsed.headers.get('x-faxgate-inbound-id') !== undefined && m.to.includes('jdoe@example.com') && subject.test(m.parsed.subject ?? ''), 120_000);
+  const receivedPdf = received.parsed.attachments.find((a) => a.contentType === 'application/pdf');
+  assert.ok(receivedPdf, 'the fax as PDF');
+  assert.match(receivedPdf.content.subarray(0, 8).toString(), /^%PDF-/);
   await waitUntil('recvq to be emptied', async () => (await recvq()).length === 0, 30_000, 500);
 });
 
-test('a received fax the poller cannot remove is routed once, however often it is polled and across a restart', async () => {
+test('a received fax the poller cannot remove is routed once, however often it is polled and across a restart', { timeout: 120_000 }, async () => {
   const before = g.sink.mails.length;
   const recvqDir = join(bed.spool, 'recvq');
   // faxgetty's directory made read-only: hfaxd's DELE fails, every poll round sees the fax again.
@@ -122,11 +121,12 @@ test('a received fax the poller cannot remove is routed once, however often it i
     file = await bed.seedReceivedFax(await makeTwoPageFax(dir.path));
     const first = await g.sink.waitFor((m) => m.parsed.headers.get('x-faxgate-inbound-id') !== undefined && g.sink.mails.indexOf(m) >= before, 60_000);
     assert.match(first.parsed.subject ?? '', /, 2 pages$/);
+    const routedAgain = () => g.sink.mails.slice(g.sink.mails.indexOf(first) + 1).find((m) => m.parsed.headers.get('x-faxgate-inbound-id') !== undefined)?.parsed.subject;
     // More poll rounds (1 s apart) find it again, before and after a restart of the gateway.
-    await new Promise((r) => setTimeout(r, 2_500));
+    await assertNothingFor('a second routing of the fax while it stays in recvq (2 poll rounds)', routedAgain, 2_500);
     await g.stopGateway();
     await g.restart();
-    await new Promise((r) => setTimeout(r, 2_500));
+    await assertNothingFor('a second routing of the fax after the restart (2 poll rounds)', routedAgain, 2_500);
     assert.deepEqual(await recvq(), [file], 'still on the server');
   } finally {
     await chmod(recvqDir, 0o755);
@@ -136,7 +136,8 @@ test('a received fax the poller cannot remove is routed once, however often it i
   assert.equal(inboundMails.length, 1, inboundMails.map((m) => m.parsed.subject).join('; '));
 });
 
-test('a fax submitted while the HylaFAX server is down goes out once it is back, as one job', async () => {
+// A real call (35–90 s), perhaps twice, after the outage.
+test('a fax submitted while the HylaFAX server is down goes out once it is back, as one job', { timeout: 300_000 }, async () => {
   await bed.settleModems();
   await bed.stopHfaxd();
   let faxId: string | undefined;
@@ -147,7 +148,8 @@ test('a fax submitted while the HylaFAX server is down goes out once it is back,
     assert.ok(faxId, info.response);
     // The node takes the call and meets a closed port: the call's job fails and waits to retry.
     await waitUntil('the call to be placed', async () => (await getFax(g.gw, faxId!)).recipients[0]?.state === 'calling', 60_000, 100);
-    await new Promise((r) => setTimeout(r, 1_500));
+    const calls = g.gw.ctx.queues.queue('calls', 'sim');
+    await waitUntil('the call to meet the closed port and wait for its retry', async () => (await calls.getJobs(['delayed', 'waiting', 'active'])).some((j) => j.data.faxId === faxId && j.attemptsMade >= 1), 30_000, 100);
   } finally {
     await bed.startHfaxd();
   }

@@ -30,6 +30,7 @@ export const nodeSchema = z.object({
   FAXGATE_HYLAFAX_MODEM: optionalString().describe('HylaFAX driver: modem device or class HylaFAX sends with (JPARM MODEM); unset: any.'),
   FAXGATE_HYLAFAX_ADMIN_PASSWORD: optionalString().describe('HylaFAX driver: admin password of the user (hosts.hfaxd adminwd), needed to delete or move received faxes (or FAXGATE_HYLAFAX_ADMIN_PASSWORD_FILE).'),
   FAXGATE_HYLAFAX_ADMIN_PASSWORD_FILE: optionalString().describe('HylaFAX driver: file holding the admin password; wins over FAXGATE_HYLAFAX_ADMIN_PASSWORD.'),
+  FAXGATE_HYLAFAX_START_TIMEOUT: duration('10m').describe('HylaFAX driver: a job the server has not started dialling after this long is killed there and the call counts as failed (faxgate retries it by its own policy), instead of waiting for ever on a server whose modems are busy or not ready.'),
   FAXGATE_HYLAFAX_POLL_INTERVAL: duration('30s').describe('HylaFAX driver: how often the server\'s received faxes are polled (the pool\'s elected leader writes this into the pool\'s BullMQ job scheduler); 0 turns receiving off.'),
   FAXGATE_HYLAFAX_PROCESSED: z.enum(['delete', 'move']).default('delete').describe('HylaFAX driver: what happens to a received fax on the server once faxgate has queued it: `delete`, or `move` to the server\'s /archive.'),
   FAXGATE_HYLAFAX_DID_CALLID: int(4, 0, 16).describe('HylaFAX driver: which CallID value of a received fax is the called number (DID), counting from 1 in the order of the modem config\'s CallIDPattern lines (4 = NDID in Debian\'s iaxmodem template); 0: none.'),

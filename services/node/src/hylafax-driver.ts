@@ -35,7 +35,7 @@ export async function createHylafaxDriver(config: NodeConfig, ctx: Pick<RoleCont
     ...(adminPassword !== undefined ? { adminPassword } : {}),
     ...(config.FAXGATE_HYLAFAX_DID_CALLID > 0 ? { didCallIdIndex: config.FAXGATE_HYLAFAX_DID_CALLID - 1 } : {}),
   };
-  const driver = new HylafaxLineDriver({ server, ...(config.FAXGATE_HYLAFAX_MODEM ? { modem: config.FAXGATE_HYLAFAX_MODEM } : {}), receive });
+  const driver = new HylafaxLineDriver({ server, ...(config.FAXGATE_HYLAFAX_MODEM ? { modem: config.FAXGATE_HYLAFAX_MODEM } : {}), startTimeoutMs: config.FAXGATE_HYLAFAX_START_TIMEOUT, receive });
   return {
     name: driver.name,
     pollIntervalMs: config.FAXGATE_HYLAFAX_POLL_INTERVAL,
