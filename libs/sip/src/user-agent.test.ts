@@ -260,3 +260,44 @@ test('a BYE for an unknown dialog gets 481; a lost 200 to our INVITE is recovere
   clock.advance(1600);
   assert.equal(clock.sends('INVITE').length, 3, 'INVITE retransmitted at 0.5 s and 1.5 s while no response arrives');
 });
+
+test('a 3xx is followed once to its first Contact (§8.1.3.4), a second one ends the call', () => {
+  const { agent, clock, events } = ua();
+  const { callId, actions } = agent.invite('sip:+12125550100@trunk.test', media);
+  clock.apply(actions);
+  const moved = (r: SipRequest) => {
+    const res = reply(r, 302, { tag: 'r1' });
+    res.headers = res.headers.map(([n, v]) => [n, n === 'Contact' ? '<sip:+12125550100@other.test:5090>' : v] as Header);
+    return res;
+  };
+  clock.apply(agent.receive(moved(last(clock, 'INVITE') as SipRequest), far));
+  const second = last(clock, 'INVITE') as SipRequest;
+  assert.equal(second.uri, 'sip:+12125550100@other.test:5090');
+  assert.equal(header(second, 'CSeq'), '2 INVITE');
+  assert.equal(header(second, 'To'), '<sip:+12125550100@other.test:5090>');
+  clock.apply(agent.receive(moved(second), far));
+  assert.equal(clock.sends('INVITE').length, 2);
+  assert.deepEqual(events().at(-1), { type: 'ended', callId, result: 'failed', reason: '302 R', status: 302, by: 'remote' });
+});
+
+test('requests go to the outbound proxy; the 2xx Record-Route becomes the route set in reverse (§12.1.2), sent as Route', () => {
+  const { agent, clock } = ua({ outboundProxy: { host: '192.0.2.50', port: 5062 } });
+  const { actions } = agent.invite('sip:+12125550100@trunk.test', media);
+  clock.apply(actions);
+  assert.deepEqual(clock.sent[0].to, { host: '192.0.2.50', port: 5062, transport: 'UDP' });
+  const inv = last(clock, 'INVITE') as SipRequest;
+  const ok = reply(inv, 200, { tag: 'far1', body: AUDIO_SDP, extra: [['Record-Route', '<sip:p2.test;lr>'], ['Record-Route', '<sip:p1.test;lr>']] });
+  clock.apply(agent.receive(ok, far));
+  const ack = clock.sent.at(-1)!;
+  assert.equal(ack.message.kind === 'request' && ack.message.method, 'ACK');
+  assert.deepEqual(headers(ack.message, 'Route'), ['<sip:p1.test;lr>', '<sip:p2.test;lr>']);
+  assert.equal(ack.to.host, '192.0.2.50');
+
+  // Without an outbound proxy, an in-dialog request goes to the first route's host (§8.1.2).
+  const b = ua({ outboundProxy: undefined });
+  const call = b.agent.invite('sip:+12125550100@192.0.2.60:5070', media);
+  b.clock.apply(call.actions);
+  assert.deepEqual(b.clock.sent[0].to, { host: '192.0.2.60', port: 5070, transport: 'UDP' });
+  b.clock.apply(b.agent.receive(reply(last(b.clock, 'INVITE') as SipRequest, 200, { tag: 'x', body: AUDIO_SDP, extra: [['Record-Route', '<sip:192.0.2.61:5099;lr>']] }), far));
+  assert.deepEqual(b.clock.sent.at(-1)!.to, { host: '192.0.2.61', port: 5099, transport: 'UDP' });
+});
