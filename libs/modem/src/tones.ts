@@ -2,17 +2,18 @@
 // also takes V.8's ANSam (V.8 §5.2.1: 2100 Hz amplitude-modulated at 15 Hz) and V.25's ANS
 // with phase reversals as CED, since a fax terminal treats them alike. 8 kHz, Int16Array.
 
+import { dbm0ForMeanSquare, rmsForDbm0 } from './carrier.ts';
+
 export const SAMPLE_RATE = 8000;
 
-/** The 16-bit peak amplitude of a sine at `dbm0` (G.711: a 0 dBm0 sine peaks 3.14 dB below full scale). */
+/** The 16-bit peak amplitude of a sine at `dbm0` (the G.711 reference of carrier.ts). */
 export function sineAmplitude(dbm0: number): number {
-  return 32768 * 10 ** ((dbm0 - 3.14) / 20);
+  return rmsForDbm0(dbm0) * Math.SQRT2;
 }
 
-/** Mean-square power of 16-bit samples expressed in dBm0 (same reference as {@link sineAmplitude}). */
+/** Mean-square power of 16-bit samples expressed in dBm0. */
 export function powerDbm0(meanSquare: number): number {
-  const ref = sineAmplitude(0) ** 2 / 2;
-  return meanSquare > 0 ? 10 * Math.log10(meanSquare / ref) : -Infinity;
+  return dbm0ForMeanSquare(meanSquare);
 }
 
 export interface ToneSpec {
