@@ -25,9 +25,28 @@ type Stage = (typeof Stage)[keyof typeof Stage];
 const PHASE_SYMBOLS = 8;
 /** Two-phase symbols needed before symbols off the 0°/180° axis may start the data. */
 const MIN_TRAIN = 64;
-/** Reversals that must precede segment 4, and its symbols that must match the pattern. */
-const MIN_REVERSALS = 6;
-const VERIFY = 32;
+/** Changes (0° or 180°) of segment 4's pattern that identify its start, and errors allowed. */
+const HEAD = 24;
+const HEAD_MASK = (1 << HEAD) - 1;
+const HEAD_MISSES = 2;
+/** Symbols of segment 4 after which its start is confirmed, if no more than 1 in 8 differ. */
+const CHECK = 64;
+
+/**
+ * The first HEAD changes of segment 4 (1 = 180°), the most recent in bit 0: the scrambler from
+ * its segment-4 state, fed with ones, three bits per symbol, the first choosing the change.
+ */
+const PATTERN_HEAD = (() => {
+  const s = new V27terScrambler();
+  s.presetForTraining();
+  let h = 0;
+  for (let i = 0; i < HEAD; i++) {
+    h = (h << 1) | s.scramble(1);
+    s.scramble(1);
+    s.scramble(1);
+  }
+  return h;
+})();
 const TRAINING_MAX_MSE = 0.1;
 /** Angle off the 0°/180° axis (radians) beyond which a symbol is taken for segment 5's. */
 const OFF_AXIS = (30 * Math.PI) / 180;
@@ -55,7 +74,11 @@ export class V27terReceiver extends QamReceiverCore {
   private warmup = 0;
   /** A first symbol off the training axis, held until the next one confirms segment 5. */
   private pending = false;
-  private reversals = 0;
+  /** The last changes received (1 = 180°), the most recent in bit 0, and how many. */
+  private history = 0;
+  private seen = 0;
+  private lastRe = 0;
+  private lastIm = 0;
   /** Symbols of segment 4 received (−1 until its start is found) and pattern mismatches. */
   private seg4 = -1;
   private seg4Misses = 0;
@@ -75,7 +98,10 @@ export class V27terReceiver extends QamReceiverCore {
     this.count = 0;
     this.low = 0;
     this.pending = false;
-    this.reversals = 0;
+    this.history = 0;
+    this.seen = 0;
+    this.lastRe = 0;
+    this.lastIm = 0;
     this.seg4 = -1;
     this.prevPhase = 0;
     this.accRe = 0;
@@ -85,6 +111,32 @@ export class V27terReceiver extends QamReceiverCore {
 
   protected symbol(zr: number, zi: number): void {
     const energy = zr * zr + zi * zi;
+    // 180° or 0° from the last symbol whatever the gain and carrier phase, recorded from the
+    // first symbol on: segment 4 may begin before timing, gain and phase have settled.
+    const reversal = zr * this.lastRe + zi * this.lastIm < 0;
+    this.lastRe = zr;
+    this.lastIm = zi;
+    if (this.stage <= Stage.Train) {
+      if (this.seg4 < 0) this.findSegment4(reversal);
+      else {
+        // In segment 4: run the same pattern generator to know where it ends.
+        const b = this.pattern.scramble(1);
+        this.pattern.scramble(1);
+        this.pattern.scramble(1);
+        if (b !== (reversal ? 1 : 0)) this.seg4Misses++;
+        if (++this.seg4 === CHECK) {
+          if (this.seg4Misses > CHECK / 8) {
+            // Not the pattern after all (noise matches it by chance now and then): look again.
+            this.seg4 = -1;
+            this.seen = 0;
+          } else {
+            this.carrierUp();
+            this.loop.setGain(0.05);
+            this.timing.setGains(0.01, 0.00005);
+          }
+        }
+      }
+    }
     switch (this.stage) {
       case Stage.Settle:
         if (this.agcReady) this.stage = Stage.Phase;
@@ -94,7 +146,16 @@ export class V27terReceiver extends QamReceiverCore {
         this.accRe += zr * zr - zi * zi;
         this.accIm += 2 * zr * zi;
         if (++this.count === PHASE_SYMBOLS) {
-          this.loop.phase += Math.atan2(this.accIm, this.accRe) / 2;
+          const turn = Math.atan2(this.accIm, this.accRe) / 2;
+          this.loop.phase += turn;
+          // The last symbol as the corrected phase would have shown it, for the next reversal
+          // test and the first differential decision.
+          const c = Math.cos(turn);
+          const s = Math.sin(turn);
+          const re = this.lastRe * c + this.lastIm * s;
+          this.lastIm = this.lastIm * c - this.lastRe * s;
+          this.lastRe = re;
+          this.prevPhase = re >= 0 ? 0 : 4;
           this.stage = Stage.Train;
           this.count = 0;
         }
@@ -118,37 +179,29 @@ export class V27terReceiver extends QamReceiverCore {
     }
   }
 
+  /**
+   * Looks for segment 4 in the changes received so far: when the last HEAD changes are the
+   * pattern's first HEAD (allowing HEAD_MISSES errors), segment 4 began HEAD symbols ago.
+   */
+  private findSegment4(reversal: boolean): void {
+    this.history = ((this.history << 1) | (reversal ? 1 : 0)) >>> 0;
+    if (++this.seen < HEAD) return;
+    let diff = (this.history ^ PATTERN_HEAD) & HEAD_MASK;
+    let misses = 0;
+    while (diff !== 0 && misses <= HEAD_MISSES) {
+      diff &= diff - 1;
+      misses++;
+    }
+    if (misses > HEAD_MISSES) return;
+    this.seg4 = HEAD;
+    this.seg4Misses = 0;
+    this.pattern.presetForTraining();
+    for (let i = 0; i < 3 * HEAD; i++) this.pattern.scramble(1);
+  }
+
   private train(zr: number, zi: number): void {
     const axis = zr >= 0 ? 0 : 4;
-    const change = axis ^ this.prevPhase;
-    if (this.seg4 < 0) {
-      // Segment 3 is continuous 180° reversals; segment 4's pattern starts with a 0° change.
-      if (change === 4) this.reversals++;
-      else {
-        if (this.reversals >= MIN_REVERSALS) {
-          this.seg4 = 0;
-          this.seg4Misses = 0;
-          this.pattern.presetForTraining();
-        }
-        this.reversals = 0;
-      }
-    }
-    if (this.seg4 >= 0) {
-      // Segment 4: the receiver runs the same pattern generator to know where it ends.
-      const b = this.pattern.scramble(1);
-      this.pattern.scramble(1);
-      this.pattern.scramble(1);
-      if ((b ? 4 : 0) !== change) this.seg4Misses++;
-      this.seg4++;
-      if (this.seg4 === VERIFY) {
-        if (this.seg4Misses > VERIFY / 8) this.seg4 = -1;
-        else {
-          this.carrierUp();
-          this.loop.setGain(0.05);
-          this.timing.setGains(0.01, 0.00005);
-        }
-      }
-    } else if (this.count >= MIN_TRAIN && this.mse < TRAINING_MAX_MSE && Math.atan2(Math.abs(zi), Math.abs(zr)) > OFF_AXIS) {
+    if (this.seg4 < 0 && this.count >= MIN_TRAIN && this.mse < TRAINING_MAX_MSE && Math.atan2(Math.abs(zi), Math.abs(zr)) > OFF_AXIS) {
       // Segment 4's start was missed: once the equaliser has trained (noise never does),
       // segment 5 is recognised by two symbols in a row well off the 0°/180° axis (its
       // symbols sit 45° or more off it; noisy training rarely 30°).

@@ -50,6 +50,14 @@ for (const rate of [4800, 2400] as const) {
       ourReception(rate, channel(judgeTransmit('v27ter', rate, N), opts));
     });
   }
+  test(`V.27 ter ${rate}: spandsp's transmitter → our receiver, 16 dB SNR with noise from the first sample: trains, no bit errors`, () => {
+    // No leading silence: the receiver starts on the signal and must still find segment 4.
+    const sent = judgeTransmit('v27ter', rate, N);
+    let lead = 0;
+    while (sent[lead] === 0) lead++;
+    ourReception(rate, channel(sent.subarray(lead), ['--snr', '16', '--seed', '16']));
+  });
+
   test(`V.27 ter ${rate} with the echo protection tone: our transmitter → spandsp's receiver, µ-law: no bit errors`, () => {
     const audio = channel(transmitAll(new V27terTransmitter({ rate, echoProtection: true, getBit: bitSource(data, 0) })), ['--law', 'ulaw']);
     assert.equal(bitErrors(judgeReceive('v27ter', rate, audio).bits, data, 'spandsp v27ter_rx'), 0);

@@ -18,6 +18,15 @@ const channels: [string, string[]][] = [
 ];
 
 for (const rate of [9600, 7200] as const) {
+  test(`V.29 ${rate}: spandsp's transmitter → our receiver, 20 dB SNR with noise from the first sample: trains, no bit errors`, () => {
+    const sent = judgeTransmit('v29', rate, N);
+    let lead = 0;
+    while (sent[lead] === 0) lead++;
+    const got = receiveAll((ev) => new V29Receiver({ rate }, ev), channel(sent.subarray(lead), ['--snr', '20', '--seed', '20']));
+    assert.match(got.events[1] ?? '', /^training-succeeded/, got.events.join(', '));
+    assert.equal(bitErrors(got.bits, data, `our V.29 receiver (${got.events.join(', ')})`), 0);
+  });
+
   for (const [name, opts] of channels) {
     test(`V.29 ${rate}: our transmitter → spandsp's receiver, ${name}: no bit errors`, () => {
       const audio = channel(transmitAll(new V29Transmitter({ rate, getBit: bitSource(data, 0) })), opts);
