@@ -177,7 +177,8 @@ export class V21Receiver implements ModemReceiver {
       this.detectCarrier();
       if (!this.carrier) continue;
 
-      const soft = (m2 - s2) / (m2 + s2 + 1e-9);
+      // Only the sign of the soft decision is used: mark when the 1650 Hz filter wins.
+      const soft = m2 - s2;
       this.sinceCarrier++;
       // DPLL: a zero crossing of the soft decision should fall at baud phase FS/2, half way
       // between two sampling instants; pull the phase towards it, fast while acquiring.
