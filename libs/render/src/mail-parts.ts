@@ -33,9 +33,16 @@ export interface MailReadOptions {
 const MAX_DEPTH = 5;
 const utf8 = new TextEncoder();
 
+/** A message the parser refuses (over 1000 MIME parts, a header section over 1 MiB): retrying cannot help. */
+export class UnreadableMailError extends Error {}
+
 /** Parses a raw RFC 5322 message (any charset mailparser decodes). */
-export function parseMail(raw: Uint8Array): Promise<ParsedMail> {
-  return simpleParser(Buffer.from(raw), { skipImageLinks: true, skipTextToHtml: true, skipTextLinks: true, keepCidLinks: true });
+export async function parseMail(raw: Uint8Array): Promise<ParsedMail> {
+  try {
+    return await simpleParser(Buffer.from(raw), { skipImageLinks: true, skipTextToHtml: true, skipTextLinks: true, keepCidLinks: true });
+  } catch (err) {
+    throw new UnreadableMailError(`the message cannot be read (${(err as Error).message})`);
+  }
 }
 
 /**
@@ -88,7 +95,13 @@ async function attachmentParts(parsed: ParsedMail, htmlRendered: boolean, usedCi
         parts.push({ kind: 'notice', label, reason: `${label} is nested more than ${MAX_DEPTH} messages deep and was not faxed` });
         continue;
       }
-      const inner = await parseMail(a.content);
+      let inner: ParsedMail;
+      try {
+        inner = await parseMail(a.content);
+      } catch (err) {
+        parts.push({ kind: 'notice', label, reason: `${label} was not faxed: ${(err as Error).message}` });
+        continue;
+      }
       const { html, usedCids: innerCids } = await forwardedHtml(inner, opts.preferHtml !== false, opts.maxImagePixels);
       parts.push({ kind: 'document', label: `the forwarded message "${clipText(inner.subject ?? '', TEXT_LIMITS.subject)}"`, mimeType: 'text/html', data: utf8.encode(html) });
       await attachmentParts(inner, typeof inner.html === 'string' && opts.preferHtml !== false, innerCids, parts, depth + 1, opts);

@@ -104,3 +104,17 @@ test('400 attachments stay within the page limit, cover and notice pages include
   const mailOut = await t.sink.waitFor((m) => m.parsed.headers.get('x-faxgate-fax-id') === id, 30_000);
   assert.match(mailOut.parsed.text ?? '', /382 parts were not faxed/);
 });
+
+test('a mail the parser refuses (over 1000 MIME parts) fails at once with the reason, not after every render retry', async () => {
+  const parts = Array.from({ length: 1_100 }, (_, i) => `--B\r\nContent-Type: text/plain\r\n\r\n${i}\r\n`).join('');
+  const id = await submit(`From: alice@example.com\r\nTo: 12125550100@fax.test\r\nSubject: too many parts\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n${parts}--B--`);
+  const fax = await waitUntil('the fax to fail', async () => {
+    const f = await t.gw.ctx.records.getFax(id);
+    return f?.state === 'failed' ? f : undefined;
+  }, 30_000);
+  assert.match(fax.error?.text ?? '', /cannot be read/);
+  const job = await t.gw.ctx.queues.queue('render').getJob(`render-${id}`);
+  assert.equal(job?.attemptsMade, 1, 'rendered once, not five times');
+  const mail = await t.sink.waitFor((m) => m.parsed.headers.get('x-faxgate-fax-id') === id, 30_000);
+  assert.match(mail.parsed.text ?? '', /cannot be read/);
+});

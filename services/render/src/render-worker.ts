@@ -1,7 +1,7 @@
 import { Counter, Gauge } from 'prom-client';
 import { UnrecoverableError, createWorker, isFinalAttempt, type Job } from '@faxgate/queue';
 import { writeTiff } from '@faxgate/fax-image';
-import { prepareFax, recipientPages, defaultPaperFor, type ComposeSettings, type RenderSandbox } from '@faxgate/render';
+import { prepareFax, recipientPages, defaultPaperFor, UnreadableMailError, type ComposeSettings, type RenderSandbox } from '@faxgate/render';
 import { blobKeys } from '@faxgate/store';
 import { FaxgateError, describeError } from '@faxgate/errors';
 import type { RoleContext } from '@faxgate/runtime';
@@ -75,7 +75,10 @@ export function createRenderWorker(ctx: RoleContext, config: RenderConfig, sandb
     const fax = (await ctx.records.getFax(faxId))!;
     await ctx.records.updateFax(faxId, { state: 'rendering' });
     const raw = await ctx.blobs.get(fax.messageKey);
-    const prep = await prepareFax(raw, { faxId, sender: fax.sender, subject: fax.subject, date: new Date(fax.createdAt) }, settings);
+    const prep = await prepareFax(raw, { faxId, sender: fax.sender, subject: fax.subject, date: new Date(fax.createdAt) }, settings).catch((err: unknown) => {
+      // The same bytes are refused the same way on every try.
+      throw err instanceof UnreadableMailError ? new UnrecoverableError(err.message) : err;
+    });
     const documentPages = prep.documents.pages.length;
     pagesRendered.inc(documentPages);
     notFaxed.inc(prep.documents.notices.length);
