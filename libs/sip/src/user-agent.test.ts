@@ -301,3 +301,23 @@ test('requests go to the outbound proxy; the 2xx Record-Route becomes the route 
   b.clock.apply(b.agent.receive(reply(last(b.clock, 'INVITE') as SipRequest, 200, { tag: 'x', body: AUDIO_SDP, extra: [['Record-Route', '<sip:192.0.2.61:5099;lr>']] }), far));
   assert.deepEqual(b.clock.sent.at(-1)!.to, { host: '192.0.2.61', port: 5099, transport: 'UDP' });
 });
+
+test('an INVITE without an offer gets our T.38 offer in the 200, and the answer in the ACK starts T.38; Require: 100rel gets 420', () => {
+  const { agent, clock, events } = ua();
+  const inv: SipRequest = {
+    kind: 'request', method: 'INVITE', uri: 'sip:100@127.0.0.1:5070', body: '',
+    headers: [['Via', 'SIP/2.0/UDP 127.0.0.1:5080;branch=z9hG4bKnoofr;rport'], ['From', '<sip:200@carrier>;tag=c1'], ['To', '<sip:100@trunk.test>'], ['Call-ID', 'no-offer'], ['CSeq', '1 INVITE'], ['Contact', '<sip:c@127.0.0.1:5080>']],
+  };
+  clock.apply(agent.receive(inv, far));
+  clock.apply(agent.answer('no-offer', media));
+  const ok = last(clock, 200) as SipResponse;
+  assert.match(ok.body, /m=image 7002 udptl t38/);
+  const tag = parseNameAddr(header(ok, 'To')!).params.tag;
+  clock.apply(agent.receive({ kind: 'request', method: 'ACK', uri: 'sip:fax@127.0.0.1:5070', body: T38_SDP(43000), headers: [['Via', 'SIP/2.0/UDP 127.0.0.1:5080;branch=z9hG4bKack2'], ['From', '<sip:200@carrier>;tag=c1'], ['To', `<sip:100@trunk.test>;tag=${tag}`], ['Call-ID', 'no-offer'], ['CSeq', '1 ACK'], ['Content-Type', 'application/sdp']] }, far));
+  const t38 = events().find((e) => e.type === 't38');
+  assert.deepEqual(t38 && t38.type === 't38' && t38.remote, { host: '127.0.0.1', port: 43000 });
+
+  clock.apply(agent.receive({ ...inv, headers: [['Via', 'SIP/2.0/UDP 127.0.0.1:5080;branch=z9hG4bK100rel'], ['From', '<sip:200@carrier>;tag=c2'], ['To', '<sip:100@trunk.test>'], ['Call-ID', 'rel'], ['CSeq', '1 INVITE'], ['Require', '100rel']] }, far));
+  const bad = last(clock, 420) as SipResponse;
+  assert.equal(header(bad, 'Unsupported'), '100rel');
+});

@@ -573,6 +573,9 @@ export class UserAgent {
     if (r === 'ack') return this.onAck(req);
     const tx = r;
     const toTag = parseNameAddr(header(req, 'To') ?? '').params.tag;
+    // §8.2.2.3: an extension the request requires and we lack (100rel, …) gets 420.
+    const unsupported = req.method === 'CANCEL' ? [] : headers(req, 'Require').filter((x) => x.toLowerCase() !== 'timer');
+    if (unsupported.length) return this.respond(tx, 420, 'Bad Extension', [['Unsupported', unsupported.join(', ')]]);
     switch (req.method) {
       case 'INVITE':
         return toTag ? this.onReinvite(tx, req) : this.onInvite(tx, req);
@@ -709,6 +712,15 @@ export class UserAgent {
       this.out.cancel(T.uas2xx(call.id));
     }
     call.incomingReinvite = false;
+    if (req.body && call.mode === 'audio') {
+      // The answer to the offer we put in a 2xx (the INVITE had none, §13.2.1).
+      try {
+        const t38 = t38Stream(parseSdp(req.body));
+        if (t38) this.mediaT38FromAnswer(call, t38);
+      } catch {
+        // an unreadable answer leaves the call on audio; the driver gives up on it
+      }
+    }
     if (call.t38AtOnce) {
       call.t38AtOnce = false;
       if (call.mode === 'audio') this.sendReinviteT38(call);

@@ -35,6 +35,13 @@ export interface SipDriverOptions {
 type CallEvents = (e: UaEvent) => void;
 
 /**
+ * After answer, how long a call may stay without T.38 on top of the T.38 wait: our re-INVITE's
+ * own transaction timeout (64*T1 = 32 s, RFC 3261 §17.1.1.2) plus a margin. A far end that
+ * neither switches nor answers our offer is hung up instead of holding a line for ever.
+ */
+const NO_T38_GRACE_MS = 40_000;
+
+/**
  * The `sip` line driver: the node is a SIP fax endpoint. Outgoing calls are INVITEs offering
  * G.711 that switch to T.38 (the far end's re-INVITE, or ours after a few seconds); incoming
  * calls are answered and switched to T.38 at once. Each call's fax runs through faxgate's own
@@ -132,12 +139,18 @@ export class SipLineDriver implements LineDriver {
         let faxing = false;
         /** T.30's own end of the call (its DCN is queued; the far end may hang up before it is out). */
         let t30: CallResult | undefined;
+        let guard: NodeJS.Timeout | undefined;
         const finish = (o: CallOutcome | Error) => {
+          clearTimeout(guard);
           if (o instanceof Error) reject(o);
           else resolve(o);
         };
         const handler: CallEvents = (e) => {
-          if (e.type === 't38' && !faxing) {
+          if (e.type === 'answered') {
+            guard = setTimeout(() => {
+              if (!faxing) this.ep.do((ua) => ua.hangup(callId, { result: 'failed', reason: 'the call was answered but never switched to T.38' }));
+            }, (this.o.sip.t38WaitMs ?? 3000) + NO_T38_GRACE_MS);
+          } else if (e.type === 't38' && !faxing) {
             faxing = true;
             const answeredAt = Date.now();
             const terminal = new T38Terminal({
@@ -218,6 +231,7 @@ export class SipLineDriver implements LineDriver {
     try {
       media = await CallMedia.open(this.o.sip.bindHost);
       const m = media;
+      let guard: NodeJS.Timeout | undefined;
       const outcome = await new Promise<ReceiveOutcome | undefined>((resolve) => {
         const pages: Array<{ data: Uint8Array; params: SessionParams }> = [];
         let answeredAt = Date.now();
@@ -251,8 +265,12 @@ export class SipLineDriver implements LineDriver {
           }
         });
         this.ep.do((ua) => ua.answer(callId, m.local(this.advertisedHost)));
+        guard = setTimeout(() => {
+          if (!faxing) this.ep.do((ua) => ua.hangup(callId, { result: 'failed', reason: 'the call was answered but never switched to T.38' }));
+        }, NO_T38_GRACE_MS);
         this.o.log.info({ callId, did, from: callingNumber }, 'sip call answered');
       });
+      clearTimeout(guard);
       if (outcome && (outcome.pages > 0 || outcome.csid)) {
         const id = await sink({ callId: `sip-${callId}`, line, did, callingNumber }, outcome);
         this.o.log.info({ inboundId: id, pages: outcome.pages, partial: outcome.partial }, 'sip fax received');
