@@ -5,3 +5,4 @@ export * from './run-roles.ts';
 export * from './worker-lifecycle.ts';
 export * from './run-main.ts';
 export * from './auth-throttle.ts';
+export * from './log-throttle.ts';

@@ -35,6 +35,11 @@ export interface RoleInstance {
   stop(): Promise<void>;
   /** A sentence when the role is not ready (for /readyz), undefined when it is. */
   notReady?(): Promise<string | undefined>;
+  /**
+   * start() needs no Redis: the role opens while Redis is still away and answers requests that
+   * need it with a temporary failure (SMTP 451), instead of leaving its port closed.
+   */
+  startsWithoutRedis?: boolean;
   /** Lines printed at start: where the role listens or what it serves. */
   describe?(): string[];
 }

@@ -1,12 +1,13 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { pino } from 'pino';
-import { baseSchema, collectConfigs, loadConfig, type BaseConfig } from '@faxgate/config';
+import { KNOWN_VARIABLES, baseSchema, collectConfigs, describeUnknownVariable, loadConfig, unknownVariables, type BaseConfig } from '@faxgate/config';
 import { QueueSet, createRedis } from '@faxgate/queue';
 import { BlobStore, FaxRecords } from '@faxgate/store';
 import type { Redis } from 'ioredis';
 import { createHttpServer, type HealthState } from './http-server.ts';
 import { createMetrics } from './metrics.ts';
+import { createLogThrottle } from './log-throttle.ts';
 import type { RoleContext, RoleDefinition, RoleInstance } from './role.ts';
 
 export interface RunningGateway {
@@ -34,6 +35,9 @@ export async function runRoles(defs: RoleDefinition[], opts: RunOptions = {}): P
   const [base, ...roleConfigs] = collectConfigs<unknown>([() => loadConfig('base', baseSchema, env), ...defs.map((d) => () => loadConfig(d.name, d.schema, env))]) as [BaseConfig, ...unknown[]];
   const nodeId = base.FAXGATE_NODE_ID ?? hostname();
   const log = pino({ level: base.FAXGATE_LOG_LEVEL, base: { node: nodeId } });
+  // A misspelt variable is silently a default otherwise: say so, with the name it likely means.
+  const known = new Set([...KNOWN_VARIABLES, ...Object.keys(baseSchema.shape), ...defs.flatMap((d) => Object.keys(d.schema.shape))]);
+  for (const u of unknownVariables(env, known)) log.warn({ variable: u.name, closest: u.closest }, describeUnknownVariable(u));
 
   const redis = createRedis(base.FAXGATE_REDIS_URL, 'background');
   const requestRedis = createRedis(base.FAXGATE_REDIS_URL, 'request');
@@ -97,15 +101,8 @@ export async function runRoles(defs: RoleDefinition[], opts: RunOptions = {}): P
     roles.push({ name: def.name, instance });
   }
 
-  await http.listen({ host: base.FAXGATE_HTTP_HOST, port: base.FAXGATE_HTTP_PORT });
-  const addr = http.server.address();
-  const httpUrl = typeof addr === 'object' && addr ? `http://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}` : String(addr);
-
-  // Workers stay paused until Redis answers: a worker started against a dead Redis would spin.
-  await waitForRedis(redis, log);
-  for (const r of roles) await r.instance.start();
-  started = true;
-
+  const startedRoles: typeof roles = [];
+  const startAborted = new AbortController();
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
@@ -117,7 +114,7 @@ export async function runRoles(defs: RoleDefinition[], opts: RunOptions = {}): P
       deadline.unref();
       // Fixed order: roles that accept work from outside (SMTP) stop first, then workers finish
       // their running jobs, then queues and Redis close, then the HTTP server.
-      for (const r of [...roles].reverse()) {
+      for (const r of [...startedRoles].reverse()) {
         try {
           await r.instance.stop();
         } catch (err) {
@@ -134,12 +131,35 @@ export async function runRoles(defs: RoleDefinition[], opts: RunOptions = {}): P
     return stopping;
   };
 
+  // The first SIGTERM stops the process whatever it is doing, waiting for Redis included.
   if (opts.handleSignals) {
     onSignal = (sig: string) => {
       log.info({ signal: sig }, 'shutting down');
+      startAborted.abort();
       void stop().then(() => process.exit(0));
     };
     if (pendingSignal) onSignal(pendingSignal);
+  }
+
+  await http.listen({ host: base.FAXGATE_HTTP_HOST, port: base.FAXGATE_HTTP_PORT });
+  const addr = http.server.address();
+  const httpUrl = typeof addr === 'object' && addr ? `http://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}` : String(addr);
+
+  // Roles that work without Redis (SMTP answers 451 while it is away) open at once; workers stay
+  // paused until Redis answers: a worker started against a dead Redis would spin.
+  for (const r of roles) {
+    if (!r.instance.startsWithoutRedis || startAborted.signal.aborted) continue;
+    await r.instance.start();
+    startedRoles.push(r);
+  }
+  if (await waitForRedis(redis, log, startAborted.signal)) {
+    for (const r of roles) {
+      if (r.instance.startsWithoutRedis) continue;
+      if (startAborted.signal.aborted) break;
+      await r.instance.start();
+      startedRoles.push(r);
+    }
+    started = !startAborted.signal.aborted;
   }
 
   if (opts.announce) {
@@ -161,16 +181,25 @@ async function closeConnections(conns: Redis[]): Promise<void> {
   for (const c of conns) c.disconnect(false);
 }
 
-async function waitForRedis(redis: Redis, log: import('pino').Logger): Promise<void> {
-  for (let i = 0; ; i++) {
+/** Resolves true once Redis answers, false when the start was given up (a signal). */
+async function waitForRedis(redis: Redis, log: import('pino').Logger, signal: AbortSignal): Promise<boolean> {
+  const repeated = createLogThrottle(log);
+  while (!signal.aborted) {
     try {
       await redis.ping();
-      return;
+      return true;
     } catch (err) {
-      if (i % 10 === 0) log.warn({ err: (err as Error).message }, 'waiting for Redis before starting workers');
-      await new Promise((r) => setTimeout(r, 500));
+      repeated('warn', 'wait-for-redis', { err: (err as Error).message }, 'waiting for Redis before starting workers');
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, 500);
+        signal.addEventListener('abort', () => {
+          clearTimeout(t);
+          r();
+        }, { once: true });
+      });
     }
   }
+  return false;
 }
 
 export function redactUrl(url: string): string {

@@ -2,12 +2,14 @@ import type { Worker } from 'bullmq';
 import { isFinalAttempt } from '@faxgate/queue';
 import type { Logger } from 'pino';
 import type { GatewayMetrics } from './metrics.ts';
+import { createLogThrottle } from './log-throttle.ts';
 
 /**
  * Starts BullMQ workers and wires their events to logs and metrics; stop() waits for running
  * jobs to finish (a job interrupted by the shutdown deadline is retried by another worker).
  */
 export function workerLifecycle(workers: Worker[], log: Logger, metrics: GatewayMetrics) {
+  const repeated = createLogThrottle(log);
   for (const w of workers) {
     w.on('completed', (job) => metrics.jobs.inc({ queue: w.name, name: job.name, outcome: 'completed' }));
     w.on('failed', (job, err) => {
@@ -16,7 +18,8 @@ export function workerLifecycle(workers: Worker[], log: Logger, metrics: Gateway
       const final = !job || err.name === 'UnrecoverableError' || isFinalAttempt({ attemptsMade: job.attemptsMade - 1, opts: job.opts });
       log[final ? 'error' : 'warn']({ queue: w.name, job: job?.id, attempt: job?.attemptsMade, err: err.message }, final ? 'job failed for good' : 'job failed; will retry');
     });
-    w.on('error', (err) => log.warn({ queue: w.name, err: err.message }, 'worker error'));
+    // A worker reports every failed reconnect while Redis is away: once a minute is enough.
+    w.on('error', (err) => repeated('warn', `worker:${w.name}:${err.message}`, { queue: w.name, err: err.message }, 'worker error'));
   }
   return {
     async start() {

@@ -24,6 +24,8 @@ export const ingestRole = defineRole({
     const access = accessSummary(config);
     let port = config.FAXGATE_SMTP_PORT;
     return {
+      // Opens while Redis is away: each message then gets a 451 and the sender retries.
+      startsWithoutRedis: true,
       async start() {
         await new Promise<void>((resolve, reject) => {
           server.once('error', reject);

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { lineStatusKeys, type LineState, type NodeLineStatus } from '@faxgate/k8s';
+import { createLogThrottle, type ThrottledLog } from '@faxgate/runtime';
 import type { LinePool } from './line-pool.ts';
 
 export interface LineStatusOptions {
@@ -40,9 +41,11 @@ export class LineStatusPublisher {
   private drainRequested = false;
   private drainSettledAt = 0;
   private tick: Promise<void> = Promise.resolve();
+  private readonly repeated: ThrottledLog;
 
   constructor(opts: LineStatusOptions) {
     this.o = { heartbeatMs: 2000, checkMs: 250, drainSettleMs: 6500, ...opts };
+    this.repeated = createLogThrottle(opts.log);
     this.lineIds = enumerateLines(opts.lines);
     const now = new Date().toISOString();
     for (const l of this.lineIds) this.idleSince.set(l, now);
@@ -113,7 +116,8 @@ export class LineStatusPublisher {
       this.lastJson = json;
       this.lastWrite = Date.now();
     } catch (err) {
-      this.o.log.warn({ err: (err as Error).message }, 'line status not published');
+      // Published every few seconds: while Redis is away, once a minute is enough.
+      this.repeated('warn', 'publish', { err: (err as Error).message }, 'line status not published');
     }
   }
 }
