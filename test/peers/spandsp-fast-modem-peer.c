@@ -9,7 +9,9 @@
  *   spandsp-fast-modem-peer rx <v27ter|v29|v17> <rate>  < audio.raw
  *       prints the received bits as one line of '0'/'1' on stdout, status events on stderr.
  *   spandsp-fast-modem-peer channel [--law ulaw|alaw] [--snr dB] [--ppm x] [--freq Hz]
- *       [--silence ms] [--seed n]  < in.raw > out.raw
+ *       [--silence ms] [--seed n] [--line 1]  < in.raw > out.raw
+ *       --line 1 band-limits like a telephone line: 2nd-order Butterworth high-pass at 300 Hz
+ *       and low-pass at 3400 Hz (their phase distortion near the band edges included).
  *   spandsp-fast-modem-peer cpu <modem> <rate> <seconds>
  *       prints "tx_ms_per_audio_s rx_ms_per_audio_s" for spandsp's own modems.
  *
@@ -173,6 +175,7 @@ static int cmd_channel(int argc, char **argv)
 {
     const char *law = NULL;
     double snr = 1e9, ppm = 0, freq = 0, silence_ms = 0;
+    int line = 0;
     unsigned seed = 1;
     for (int i = 2; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "--law")) law = argv[i + 1];
@@ -181,6 +184,7 @@ static int cmd_channel(int argc, char **argv)
         else if (!strcmp(argv[i], "--freq")) freq = atof(argv[i + 1]);
         else if (!strcmp(argv[i], "--silence")) silence_ms = atof(argv[i + 1]);
         else if (!strcmp(argv[i], "--seed")) seed = (unsigned) atol(argv[i + 1]);
+        else if (!strcmp(argv[i], "--line")) line = atoi(argv[i + 1]);
         else { fprintf(stderr, "unknown option %s\n", argv[i]); return 2; }
     }
     srand(seed);
@@ -195,6 +199,22 @@ static int cmd_channel(int argc, char **argv)
     double *x = calloc(total, sizeof(double));
     for (size_t i = 0; i < len; i++) x[lead + i] = in[i];
 
+    /* Telephone line band: biquads from the bilinear transform of 2nd-order Butterworth sections. */
+    if (line) {
+        const double fc[2] = { 300.0, 3400.0 };
+        for (int f = 0; f < 2; f++) {
+            double k = tan(M_PI * fc[f] / 8000.0), q = M_SQRT2, norm = 1.0 / (1.0 + k * q + k * k);
+            double b0, b1, b2, a1 = 2.0 * (k * k - 1.0) * norm, a2 = (1.0 - k * q + k * k) * norm;
+            if (f == 0) { b0 = norm; b1 = -2.0 * norm; b2 = norm; }
+            else { b0 = k * k * norm; b1 = 2.0 * b0; b2 = b0; }
+            double x1 = 0, x2 = 0, y1 = 0, y2 = 0;
+            for (size_t n = 0; n < total; n++) {
+                double y = b0 * x[n] + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2;
+                x2 = x1; x1 = x[n]; y2 = y1; y1 = y;
+                x[n] = y;
+            }
+        }
+    }
     /* Carrier offset: shift the analytic signal (windowed FIR Hilbert transformer, 127 taps). */
     if (freq != 0) {
         enum { H = 127, C = 63 };

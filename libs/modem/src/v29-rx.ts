@@ -157,7 +157,9 @@ export class V29Receiver extends QamReceiverCore {
     const t = isD ? d : c;
     this.dRe = t[0];
     this.dIm = t[1];
-    this.mu = 0.05;
+    // A large step through the first half of segment 3 pulls the equaliser in on a distorted
+    // line, a smaller one then lets it settle with less noise.
+    this.mu = this.count < V29_SEGMENTS.conditioning / 2 ? 0.2 : 0.05;
     this.track = true;
     this.prevPhase = isD ? 3 : 0;
     if (++this.count === V29_SEGMENTS.conditioning) {

@@ -1,6 +1,7 @@
 // V.27 ter against spandsp's V.27 ter (the judge), both directions, 4800 and 2400 bit/s, on a
-// clean channel, through G.711 µ-law and A-law, with noise at 30 dB SNR, ±100 ppm clock offset,
-// ±1 Hz carrier offset and leading silence, and with the talker-echo protection tone.
+// clean channel, through G.711 µ-law and A-law, through a telephone-line band filter, with noise
+// at 30 dB SNR, ±100 ppm clock offset, ±1 Hz carrier offset and leading silence, and with the
+// talker-echo protection tone.
 //
 // spandsp's own V.27 ter receiver fails its training when noise precedes the signal (it does so
 // on spandsp's own transmitter too), so towards spandsp the noisy channels carry no leading
@@ -14,6 +15,7 @@ import { bitErrors, bitSource, channel, judgeReceive, judgeTransmit, prbs15, rec
 const N = 4000;
 const data = prbs15(N);
 const both: [string, string[]][] = [
+  ['telephone-line band 300–3400 Hz (Butterworth, phase distortion at the edges), µ-law', ['--line', '1', '--law', 'ulaw']],
   ['clean', []],
   ['G.711 µ-law', ['--law', 'ulaw']],
   ['G.711 A-law', ['--law', 'alaw']],

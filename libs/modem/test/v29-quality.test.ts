@@ -73,6 +73,13 @@ for (const [modem, rate, baud, make] of [
   });
 }
 
+for (const rate of [9600, 7200] as const) {
+  test(`V.29 ${rate}: through a telephone-line band (300–3400 Hz) the equaliser reaches 25 dB by the end of training`, () => {
+    const q = qualityAtTraining((ev) => new V29Receiver({ rate }, ev), channel(judgeTransmit('v29', rate, N), ['--line', '1', '--law', 'ulaw']));
+    assert.ok(q.snrDb > 25, `SNR ${q.snrDb.toFixed(1)} dB at the end of training`);
+  });
+}
+
 /** White Gaussian noise at `dbm0`, from a fixed seed. */
 function noise(seconds: number, dbm0: number, seed: number): Int16Array {
   const rms = (32768 / Math.SQRT2) * 10 ** ((dbm0 - 3.14) / 20);

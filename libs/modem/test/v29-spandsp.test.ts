@@ -1,6 +1,6 @@
 // V.29 against spandsp's V.29 (the judge), both directions, 9600 and 7200 bit/s, on a clean
-// channel, through G.711 µ-law and A-law, and with noise at 30 dB SNR, ±100 ppm clock offset,
-// ±1 Hz carrier offset and leading silence.
+// channel, through G.711 µ-law and A-law, through a telephone-line band filter, and with noise
+// at 30 dB SNR, ±100 ppm clock offset, ±1 Hz carrier offset and leading silence.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { V29Transmitter } from '../src/v29-tx.ts';
@@ -10,6 +10,7 @@ import { bitErrors, bitSource, channel, judgeReceive, judgeTransmit, prbs15, rec
 const N = 6000;
 const data = prbs15(N);
 const channels: [string, string[]][] = [
+  ['telephone-line band 300–3400 Hz (Butterworth, phase distortion at the edges), µ-law', ['--line', '1', '--law', 'ulaw']],
   ['clean', []],
   ['G.711 µ-law', ['--law', 'ulaw']],
   ['G.711 A-law', ['--law', 'alaw']],
