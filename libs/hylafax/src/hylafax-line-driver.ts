@@ -1,5 +1,4 @@
-import type { CallOutcome, IncomingCall, OutgoingCall, ReceiveOutcome } from '@faxgate/line-driver';
-import type { CallResult } from '@faxgate/store';
+import type { CallOutcome, CallResult, IncomingCall, OutgoingCall, ReceiveOutcome } from '@faxgate/line-driver';
 import { HylafaxClient, type HylafaxConnectOptions } from './client.ts';
 import { HylafaxAuthError, HylafaxError, HylafaxProtocolError } from './errors.ts';
 

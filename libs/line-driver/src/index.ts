@@ -1,8 +1,12 @@
-import type { CallResult } from '@faxgate/store';
-
 // The contract between the node daemon and a line technology (simulated line, T.38, a fax
 // server such as HylaFAX). It lives in a library of its own so that drivers built in other
 // packages implement this very interface instead of a copy of it.
+
+/**
+ * What one call attempt ended with: the line layer's verdict, which dispatch's retry policy
+ * reads and the fax record keeps. Defined here, in the lowest layer that uses it.
+ */
+export type CallResult = 'success' | 'busy' | 'no-answer' | 'no-carrier' | 'failed' | 'rejected';
 
 /** One outgoing fax call as a line driver sees it. */
 export interface OutgoingCall {

@@ -1,11 +1,11 @@
+import type { CallResult } from '@faxgate/line-driver';
+
 /** The state of a whole fax (one message, any number of recipients). */
 export type FaxState = 'queued' | 'rendering' | 'rendered' | 'done' | 'failed';
 /** The state of one recipient's transmission. */
 export type RecipientState = 'waiting' | 'calling' | 'retry-wait' | 'sent' | 'failed';
 /** How the sender of a fax was accepted (see FaxRecord.senderTrust). */
 export type SenderTrust = 'authenticated' | 'client-network' | 'unverified';
-/** What one call attempt ended with (the line layer's verdict). */
-export type CallResult = 'success' | 'busy' | 'no-answer' | 'no-carrier' | 'failed' | 'rejected';
 
 export interface FaxRecord {
   id: string;

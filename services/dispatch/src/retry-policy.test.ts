@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AttemptRecord, CallResult } from '@faxgate/store';
+import type { CallResult } from '@faxgate/line-driver';
+import type { AttemptRecord } from '@faxgate/store';
 import { decideNext, type RetryPolicy } from './retry-policy.ts';
 
 const policy: RetryPolicy = { busyDelayMs: 180_000, noAnswerDelayMs: 300_000, failedDelayMs: 60_000, maxDials: 12, maxTries: 3, resume: true };

@@ -1,5 +1,5 @@
 import { matchesPattern } from '@faxgate/phone';
-import type { CallResult } from '@faxgate/store';
+import type { CallResult } from '@faxgate/line-driver';
 
 /** `error` is not a call result: the driver throws, as it would when the line hardware fails. */
 export type SimResult = CallResult | 'error';
