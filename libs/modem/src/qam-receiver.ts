@@ -32,11 +32,11 @@ export interface QamReceiverOptions {
   offDbm0?: number;
 }
 
-/** Symbols after signal detection at which the gain is measured (timing has settled). */
+/** Symbols after signal detection from which the gain is measured (timing has settled), and over how many. */
 const AGC_FROM = 12;
+const AGC_SYMBOLS = 8;
 /** Symbols of error figure kept (power of two), about 27 ms at 2400 baud. */
 const MSE_HISTORY = 64;
-const AGC_SYMBOLS = 8;
 
 export abstract class QamReceiverCore implements ModemReceiver {
   protected readonly events: ModemReceiverEvents;
