@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { csv, duration, optionalString, port, url } from './env-types.ts';
+import { csv, domainList, duration, optionalString, port, url } from './env-types.ts';
 
 /** What every role needs: Redis, where to keep files, the HTTP port for health and metrics. */
 export const baseSchema = z.object({
@@ -35,7 +35,7 @@ export type BaseConfig = z.output<typeof baseSchema>;
  * variable has one definition (and one line in docs/configuration.md).
  */
 export const sharedFields = {
-  FAXGATE_FAX_DOMAINS: csv('fax.localhost').describe('Mail domains whose recipients are fax numbers (`15551234567@fax.example.com`). Comma list.'),
+  FAXGATE_FAX_DOMAINS: domainList('fax.localhost').describe('Mail domains whose recipients are fax numbers (`15551234567@fax.example.com`). Comma list.'),
   FAXGATE_DEFAULT_COUNTRY: z
     .string()
     .regex(/^[A-Za-z]{2}$/, 'an ISO 3166 two-letter country code')

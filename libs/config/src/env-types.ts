@@ -66,3 +66,49 @@ export function url(defaultValue: string, protocols: string[]) {
       }
     }, `must be a URL (${protocols.join(', ')})`);
 }
+
+/** An IANA time zone name (`Europe/Berlin`, `UTC`), checked against the zones this Node knows. */
+export function timeZone(defaultValue: string) {
+  return z
+    .string()
+    .default(defaultValue)
+    .transform((tz, ctx) => {
+      if (isTimeZone(tz)) return tz;
+      ctx.addIssue({ code: 'custom', message: `"${tz}" is not a time zone name (use an IANA name such as UTC, Europe/Berlin or America/New_York)` });
+      return z.NEVER;
+    });
+}
+
+export function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A comma list of mail domains: each a host name of letters, digits and hyphens in dot-separated
+ * labels of at most 63 octets (RFC 1035 §2.3.1, RFC 5321 §4.1.2 Domain), lower-cased. Every bad
+ * entry is named.
+ */
+export function domainList(defaultValue = '') {
+  return z
+    .string()
+    .default(defaultValue)
+    .transform((text, ctx) => {
+      const domains = text.split(',').map((x) => x.trim()).filter((x) => x.length > 0);
+      const bad = domains.filter((d) => !isMailDomain(d));
+      if (bad.length) {
+        ctx.addIssue({ code: 'custom', message: `not a mail domain: ${bad.map((d) => `"${d}"`).join(', ')}` });
+        return z.NEVER;
+      }
+      return domains.map((d) => d.toLowerCase());
+    });
+}
+
+export function isMailDomain(d: string): boolean {
+  if (d.length > 253) return false;
+  return d.split('.').every((label) => /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(label));
+}

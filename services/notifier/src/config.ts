@@ -1,4 +1,4 @@
-import { z, bool, csv, int, optionalString, sharedFields } from '@faxgate/config';
+import { z, bool, domainList, int, optionalString, sharedFields } from '@faxgate/config';
 
 export const notifierSchema = z.object({
   FAXGATE_FAX_DOMAINS: sharedFields.FAXGATE_FAX_DOMAINS,
@@ -8,7 +8,7 @@ export const notifierSchema = z.object({
   FAXGATE_MAIL_FROM: optionalString().describe('From address of result mails; defaults to faxgate@<first fax domain>.'),
   FAXGATE_RESULT_ATTACH_PDF: bool(true).describe('Attach a PDF copy of what was faxed to result mails.'),
   FAXGATE_RESULT_MAIL_ON_SUCCESS: bool(true).describe('Send a result mail when a fax was sent (failures are always reported).'),
-  FAXGATE_RESULT_MAIL_TRUSTED_DOMAINS: csv('').describe('Sender domains (comma list) whose result mails carry the fax even when ingest could not verify the sender (no AUTH, not from a client network). See docs/security.md.'),
+  FAXGATE_RESULT_MAIL_TRUSTED_DOMAINS: domainList('').describe('Sender domains (comma list) whose result mails carry the fax even when ingest could not verify the sender (no AUTH, not from a client network). See docs/security.md.'),
   FAXGATE_RESULT_MAIL_UNVERIFIED: z.enum(['notice', 'none']).default('notice').describe('What a sender ingest could not verify gets: `notice` (a plain result, without the fax, the subject or any text from the message) or `none` (no result mail).'),
   FAXGATE_POSTMASTER: optionalString()
     .refine((v) => v === undefined || /^[^@\s]+@[^@\s]+$/.test(v), 'an e-mail address')

@@ -1,4 +1,4 @@
-import { z, bool, duration, int, optionalString, sharedFields } from '@faxgate/config';
+import { z, bool, duration, int, optionalString, sharedFields, timeZone } from '@faxgate/config';
 import { DEFAULT_TAGLINE } from '@faxgate/render';
 
 export const renderSchema = z.object({
@@ -8,7 +8,7 @@ export const renderSchema = z.object({
   FAXGATE_LONG_PAGES: z.enum(['scale', 'split']).default('scale').describe('Pages longer than the paper (legal, receipts, long web pages): scale them down to fit, or split them into paper-high pages.'),
   FAXGATE_RENDER_PREFER: z.enum(['html', 'text']).default('html').describe('Which side of a multipart/alternative mail is faxed (never both).'),
   FAXGATE_COVER_PAGE: bool(true).describe('Put a cover page in front of every fax (a sender can still ask for none or a named one).'),
-  FAXGATE_COVER_TIMEZONE: z.string().default('UTC').describe('Time zone of the date on cover pages and header lines (IANA name, e.g. America/New_York).'),
+  FAXGATE_COVER_TIMEZONE: timeZone('UTC').describe('Time zone of the date on cover pages and header lines (IANA name, e.g. America/New_York).'),
   FAXGATE_COVER_TEMPLATE_DIR: optionalString().describe('Directory of cover templates: `<name>.html` (asked for by `X-Fax-Cover: <name>` or the subject keyword), `senders/<address>.html`, `domains/<domain>.html`, `default.html`. Unset: the built-in cover.'),
   FAXGATE_COVER_KEYWORD: z.string().regex(/^[A-Za-z0-9_-]*$/).default('cover').describe('Subject keyword to choose or skip the cover: `cover:none` or `cover:<name>` in the subject (empty turns the keyword off).'),
   FAXGATE_SENDER_DIRECTORY: optionalString().describe('JSON file with sender details for cover pages (name, company, address, phone, fax by mail address or @domain) and recipient names and companies by number.'),
