@@ -27,7 +27,7 @@ export interface QamReceiverOptions {
   trainingEnergy: number;
   /** Mean energy of the data constellation (for the SNR figure). */
   dataEnergy: number;
-  /** Energy detector thresholds, dBm0. */
+  /** Energy detector thresholds, dBm0 (default on above −43, off below −48: T.30's fax receivers work down to −43 dBm). */
   onDbm0?: number;
   offDbm0?: number;
 }
@@ -101,8 +101,8 @@ export abstract class QamReceiverCore implements ModemReceiver {
     this.eq = new ComplexEqualizer(o.taps, 0.1 * o.taps * o.dataEnergy);
     this.trainingEnergy = o.trainingEnergy;
     this.dataEnergy = o.dataEnergy;
-    const on = rmsForDbm0(o.onDbm0 ?? -39);
-    const off = rmsForDbm0(o.offDbm0 ?? -44);
+    const on = rmsForDbm0(o.onDbm0 ?? -43);
+    const off = rmsForDbm0(o.offDbm0 ?? -48);
     this.onLevel = on * on;
     this.offLevel = off * off;
   }

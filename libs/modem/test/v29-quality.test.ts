@@ -98,8 +98,8 @@ for (const [name, make] of [
   ['V.27 ter 4800', (ev: ModemReceiverEvents) => new V27terReceiver({ rate: 4800 }, ev)],
   ['V.27 ter 2400', (ev: ModemReceiverEvents) => new V27terReceiver({ rate: 2400 }, ev)],
 ] as const) {
-  test(`${name}: 20 s of line noise at −39 and −20 dBm0 is not taken for a signal`, () => {
-    for (const [dbm0, seed] of [[-39, 1], [-20, 2]]) {
+  test(`${name}: 20 s of line noise at −43, −39 and −20 dBm0 is not taken for a signal`, () => {
+    for (const [dbm0, seed] of [[-43, 3], [-39, 1], [-20, 2]]) {
       const events: string[] = [];
       let bits = 0;
       const rx = make({ carrier: (up) => events.push(`carrier ${up}`), training: (ok) => events.push(`training ${ok}`), bit: () => bits++ });
