@@ -27,7 +27,7 @@ export interface QamReceiverOptions {
   trainingEnergy: number;
   /** Mean energy of the data constellation (for the SNR figure). */
   dataEnergy: number;
-  /** Energy detector thresholds, dBm0 (default on above −43, off below −48: T.30's fax receivers work down to −43 dBm). */
+  /** Energy detector thresholds, dBm0 (default on above −43, off below −48; −43 dBm is the usual fax detection level). */
   onDbm0?: number;
   offDbm0?: number;
 }
