@@ -3,7 +3,7 @@ import { InboundRecords } from '@faxgate/store';
 import type { RoleContext } from '@faxgate/runtime';
 import type { LineDriver } from '@faxgate/line-driver';
 import type { LinePool } from './line-pool.ts';
-import { createReceivedFaxSink } from './received-fax.ts';
+import { alreadyReceived, createReceivedFaxSink } from './received-fax.ts';
 
 /**
  * receive-call: a simulated incoming call offered to this pool takes a free line like an
@@ -15,11 +15,7 @@ export function createReceiveCallHandler(ctx: RoleContext, pool: string, lines: 
   const sink = createReceivedFaxSink(ctx, pool);
   return async (data: JobData<'receive-call'>) => {
     const rec = await inbound.get(data.inboundId);
-    if (rec && rec.state !== 'offered' && rec.state !== 'receiving') {
-      // Received before a crash: only the routing job may be missing, and adding it is idempotent.
-      if (rec.state === 'received') await ctx.queues.add('route-inbound', { inboundId: data.inboundId });
-      return { skipped: `already ${rec.state}` };
-    }
+    if (await alreadyReceived(ctx, rec)) return { skipped: `already ${rec?.state}` };
     if (!driver.receive) throw new UnrecoverableError(`the ${driver.name} line driver does not receive calls`);
     const document = await ctx.blobs.get(data.documentKey);
     const line = lines.take(`receive-${data.inboundId}`);

@@ -1,7 +1,18 @@
 import { newInboundId } from '@faxgate/queue';
-import { InboundRecords, inboundBlobKeys } from '@faxgate/store';
+import { InboundRecords, inboundBlobKeys, type InboundRecord } from '@faxgate/store';
 import type { RoleContext } from '@faxgate/runtime';
 import type { IncomingCall, ReceiveOutcome } from '@faxgate/line-driver';
+
+/**
+ * Whether a received fax's call is over (received, routed, delivered or failed), so a re-run of
+ * the step that received it must not receive or record it again. A fax received before a crash
+ * may still lack its routing job: adding it again is idempotent (deterministic job id).
+ */
+export async function alreadyReceived(ctx: Pick<RoleContext, 'queues'>, rec: InboundRecord | undefined): Promise<boolean> {
+  if (!rec || rec.state === 'offered' || rec.state === 'receiving') return false;
+  if (rec.state === 'received') await ctx.queues.add('route-inbound', { inboundId: rec.id });
+  return true;
+}
 
 /**
  * Where every received call ends on the node, whatever the driver: the TIFF is stored first,
@@ -14,12 +25,8 @@ export function createReceivedFaxSink(ctx: RoleContext, pool: string) {
     const now = new Date().toISOString();
     // A call answered by a real driver has no record yet; one offered by `sim receive` has.
     await inbound.create({ id: inboundId, state: 'receiving', createdAt: now, did: call.did, callingNumber: call.callingNumber, pool, line: call.line, pages: 0, badRows: 0, partial: false, durationMs: 0, deliveryCount: 0 }, 'answered');
-    const existing = await inbound.get(inboundId);
-    if (existing && existing.state !== 'offered' && existing.state !== 'receiving') {
-      // Handed over again (a source that retries with the same id): only the routing job may be missing.
-      if (existing.state === 'received') await ctx.queues.add('route-inbound', { inboundId });
-      return inboundId;
-    }
+    // Handed over again (a source that retries with the same id): nothing is received twice.
+    if (await alreadyReceived(ctx, await inbound.get(inboundId))) return inboundId;
     let documentKey: string | undefined;
     if (outcome.document && outcome.pages > 0) {
       documentKey = inboundBlobKeys.document(inboundId);
