@@ -9,10 +9,11 @@
  *       [--caller 0|1] [--id ID] [--timeout SECONDS_OF_AUDIO] [--verbose]
  *       [--rtp PEER_PORT --law ulaw|alaw]
  *
- * With --rtp the line is instead a G.711 RTP stream (RFC 3550, 20 ms packets) on 127.0.0.1 in
- * real time: it binds an ephemeral UDP port, prints "LISTENING <port>" on stderr, sends one
- * packet every 20 ms of a monotonic clock to PEER_PORT, and plays received packets out in
- * arrival order after 60 ms of buffering (loopback does not reorder).
+ * With --rtp the line is instead a G.711 RTP stream (RFC 3550, 20 ms packets) on 127.0.0.1: it
+ * binds an ephemeral UDP port, prints "LISTENING <port>" on stderr, and answers every 20 ms of
+ * audio received (in arrival order, after 60 ms of buffering) with a packet to PEER_PORT, so it
+ * keeps the far end's real time. It stops 0.5 s after phase E, or when the far end has sent
+ * nothing for 100 ms after phase E (1 s before it: the far end hung up mid-call).
  *
  * Prints "COMPLETION <code> <text>" and page lines to stderr; exits when stdin ends, or 0.5 s
  * of audio after phase E. Exit status 0 only when phase E reported T30_ERR_OK; 1 for another
@@ -79,15 +80,20 @@ static double now_ms(void)
 static int16_t fifo[FIFO];
 static int fifo_head = 0, fifo_len = 0;
 
-/* The call over RTP in real time; returns the exit status. */
+/*
+ * The call over RTP; returns the exit status. spandsp's clock is the far end's: each 20 ms of
+ * audio that arrives (played in arrival order after 60 ms of buffering) is answered at once by
+ * 20 ms of spandsp's own, so a far end that keeps real time makes this side keep it too, and a
+ * stall of either process on a busy machine delays the call instead of tearing holes in it.
+ */
 static int run_rtp(fax_state_t *fax, int peer_port, int alaw, int timeout_s)
 {
-    int sock = socket(AF_INET, SOCK_DGRAM, 0), started = 0, i;
+    int sock = socket(AF_INET, SOCK_DGRAM, 0), started = 0, idle = 0, i;
     struct sockaddr_in local, peer;
     socklen_t alen = sizeof(local);
     uint16_t seq = 1000;
     uint32_t ts = 160000, ssrc = 0x5350414e;
-    double next, deadline;
+    double deadline;
     long after_done = 0;
     uint8_t pkt[12 + 160], buf[2048];
     int16_t amp[160];
@@ -102,49 +108,46 @@ static int run_rtp(fax_state_t *fax, int peer_port, int alaw, int timeout_s)
     peer.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     peer.sin_port = htons((uint16_t) peer_port);
     fprintf(stderr, "LISTENING %d\n", ntohs(local.sin_port));
-    next = now_ms();
-    deadline = next + timeout_s * 1000.0;
+    deadline = now_ms() + timeout_s * 1000.0;
     for (;;) {
-        double now = now_ms();
         struct pollfd pfd = { sock, POLLIN, 0 };
-        int wait = (int) (next - now);
-        if (now >= deadline) { fprintf(stderr, "COMPLETION timeout after %d s\n", timeout_s); return 3; }
-        if (wait > 0 && poll(&pfd, 1, wait) > 0) {
-            ssize_t n = recv(sock, buf, sizeof(buf), 0);
-            if (n > 12 && (buf[0] >> 6) == 2) {
-                int off = 12 + 4 * (buf[0] & 0x0F);
-                for (i = off; i < n && fifo_len < FIFO; i++) {
-                    fifo[(fifo_head + fifo_len) % FIFO] = alaw ? alaw_to_linear(buf[i]) : ulaw_to_linear(buf[i]);
-                    fifo_len++;
-                }
-            }
+        ssize_t n;
+        if (now_ms() >= deadline) { fprintf(stderr, "COMPLETION timeout after %d s\n", timeout_s); return 3; }
+        if (poll(&pfd, 1, 100) <= 0) {
+            /* A far end that stopped sending (100 ms after our phase E, 1 s before) hung up. */
+            if (done || (started && ++idle >= 10)) break;
             continue;
         }
-        if (now_ms() < next) continue;
-        next += 20.0;
-        /* 60 ms of buffering before playout, then one 20 ms frame per tick (zeros on underrun). */
+        idle = 0;
+        n = recv(sock, buf, sizeof(buf), 0);
+        if (n > 12 && (buf[0] >> 6) == 2) {
+            int off = 12 + 4 * (buf[0] & 0x0F);
+            for (i = off; i < n && fifo_len < FIFO; i++) {
+                fifo[(fifo_head + fifo_len) % FIFO] = alaw ? alaw_to_linear(buf[i]) : ulaw_to_linear(buf[i]);
+                fifo_len++;
+            }
+        }
         if (!started && fifo_len >= 480) started = 1;
-        for (i = 0; i < 160; i++) {
-            if (started && fifo_len > 0) { amp[i] = fifo[fifo_head]; fifo_head = (fifo_head + 1) % FIFO; fifo_len--; }
-            else amp[i] = 0;
+        while (started && fifo_len >= 160) {
+            for (i = 0; i < 160; i++) { amp[i] = fifo[fifo_head]; fifo_head = (fifo_head + 1) % FIFO; fifo_len--; }
+            fax_rx(fax, amp, 160);
+            n = fax_tx(fax, amp, 160);
+            for (i = (int) n; i < 160; i++) amp[i] = 0;
+            pkt[0] = 0x80;
+            pkt[1] = alaw ? 8 : 0;
+            pkt[2] = seq >> 8; pkt[3] = seq & 0xFF;
+            pkt[4] = ts >> 24; pkt[5] = (ts >> 16) & 0xFF; pkt[6] = (ts >> 8) & 0xFF; pkt[7] = ts & 0xFF;
+            pkt[8] = ssrc >> 24; pkt[9] = (ssrc >> 16) & 0xFF; pkt[10] = (ssrc >> 8) & 0xFF; pkt[11] = ssrc & 0xFF;
+            for (i = 0; i < 160; i++) pkt[12 + i] = alaw ? linear_to_alaw(amp[i]) : linear_to_ulaw(amp[i]);
+            sendto(sock, pkt, sizeof(pkt), 0, (struct sockaddr *) &peer, sizeof(peer));
+            seq++;
+            ts += 160;
+            if (done && ++after_done >= 25) break;
         }
-        fax_rx(fax, amp, 160);
-        {
-            int n = fax_tx(fax, amp, 160);
-            for (i = n; i < 160; i++) amp[i] = 0;
-        }
-        pkt[0] = 0x80;
-        pkt[1] = alaw ? 8 : 0;
-        pkt[2] = seq >> 8; pkt[3] = seq & 0xFF;
-        pkt[4] = ts >> 24; pkt[5] = (ts >> 16) & 0xFF; pkt[6] = (ts >> 8) & 0xFF; pkt[7] = ts & 0xFF;
-        pkt[8] = ssrc >> 24; pkt[9] = (ssrc >> 16) & 0xFF; pkt[10] = (ssrc >> 8) & 0xFF; pkt[11] = ssrc & 0xFF;
-        for (i = 0; i < 160; i++) pkt[12 + i] = alaw ? linear_to_alaw(amp[i]) : linear_to_ulaw(amp[i]);
-        sendto(sock, pkt, sizeof(pkt), 0, (struct sockaddr *) &peer, sizeof(peer));
-        seq++;
-        ts += 160;
-        if (done && ++after_done >= 25) break;
+        if (done && after_done >= 25) break;
     }
     close(sock);
+    if (!done) fprintf(stderr, "END the far end stopped sending before phase E\n");
     return done && completion == T30_ERR_OK ? 0 : 1;
 }
 

@@ -1,10 +1,11 @@
 // Whole fax calls over G.711 RTP on 127.0.0.1 in real time: faxgate's audio terminal on an
 // RtpAudioLine (paced sender, jitter buffer) against spandsp's fax_state speaking RTP
-// (test/peers/spandsp-audio-fax-peer --rtp). Received pages must equal the sent ones, as
-// libtiff decodes them. Both directions run at once: each call takes ~20 s of wall time.
+// (test/peers/spandsp-audio-fax-peer --rtp, which answers each 20 ms of our audio with 20 ms
+// of its own, so our paced sender keeps the time of both). Received pages must equal the sent
+// ones, as libtiff decodes them. The calls run at once: each takes ~20 s of wall time.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createSocket } from 'node:dgram';
+import { createSocket, type Socket } from 'node:dgram';
 import { once } from 'node:events';
 import { execFileSync, spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -34,7 +35,33 @@ before(async () => {
 });
 after(() => dir.remove());
 
-async function rtpCall(terminal: AudioFaxTerminal, law: G711Law, peerArgs: string[], log: string[]) {
+/**
+ * The network between spandsp and us: every `every`-th datagram spandsp sent arrives 30 ms
+ * late, behind the one after it. A wrapper of the socket's 'message' event, test-only.
+ */
+function reorderingSocket(socket: Socket, every: number): Socket {
+  const wrapped = new Map<Function, (...a: unknown[]) => void>();
+  let n = 0;
+  return new Proxy(socket, {
+    get(target, prop, receiver) {
+      if (prop === 'on') {
+        return (event: string, fn: (...a: unknown[]) => void) => {
+          if (event !== 'message') return target.on(event, fn);
+          const w = (...a: unknown[]) => (++n % every === 0 ? setTimeout(() => fn(...a), 30) : fn(...a));
+          wrapped.set(fn, w);
+          return target.on('message', w);
+        };
+      }
+      if (prop === 'off') {
+        return (event: string, fn: (...a: unknown[]) => void) => target.off(event, (event === 'message' && wrapped.get(fn)) || fn);
+      }
+      const v = Reflect.get(target, prop, receiver);
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  });
+}
+
+async function rtpCall(terminal: AudioFaxTerminal, law: G711Law, peerArgs: string[], log: string[], reorderEvery = 0) {
   const socket = createSocket('udp4');
   socket.bind(0, '127.0.0.1');
   await once(socket, 'listening');
@@ -56,7 +83,10 @@ async function rtpCall(terminal: AudioFaxTerminal, law: G711Law, peerArgs: strin
       child.stderr.on('data', check);
       check();
     });
-    const line = new RtpAudioLine({ socket, peer: { host: '127.0.0.1', port }, law, endpoint: terminal });
+    // 500 ms of jitter buffer: the machine running the tests is shared, and a process that
+    // misses its timers for a few hundred ms must delay the call, not tear holes in the page.
+    // 2 s of line after our end, so spandsp (half a second behind us) reaches its phase E.
+    const line = new RtpAudioLine({ socket: reorderEvery ? reorderingSocket(socket, reorderEvery) : socket, peer: { host: '127.0.0.1', port }, law, endpoint: terminal, delayFrames: 25, hangupFrames: 100 });
     line.start();
     let timer: NodeJS.Timeout | undefined;
     const bounded = new Promise<never>((_, rej) => {
@@ -87,7 +117,7 @@ async function samePages(expected: string, actual: string | Uint8Array, tag: str
   for (let i = 0; i < a.length; i++) assert.equal(differingPixels(a[i], b[i]), 0, `page ${i + 1}: differing pixels`);
 }
 
-describe('fax over G.711 RTP with spandsp, real time', { concurrency: 2 }, () => {
+describe('fax over G.711 RTP with spandsp, real time', { concurrency: 3 }, () => {
   test('faxgate sends over PCMU, spandsp receives the page unchanged', async () => {
     const log: string[] = [];
     const engine = createT30Engine(config('send', { document: tiffDocument(new Uint8Array(await readFile(doc))) }));
@@ -118,5 +148,25 @@ describe('fax over G.711 RTP with spandsp, real time', { concurrency: 2 }, () =>
     assert.equal(r.code, 0, `spandsp's completion${why}`);
     assert.equal(pages.length, 1, why);
     await samePages(doc, receivedTiff(pages), 'rtp-from-spandsp');
+  });
+
+  test('spandsp sends over PCMU with every 7th packet overtaken, faxgate receives the page unchanged', async () => {
+    const log: string[] = [];
+    const pages: Array<{ data: Uint8Array; params: SessionParams }> = [];
+    const engine = createT30Engine(config('receive', { judgePage: (data, params) => decodeReceivedPage(data, params) }));
+    const terminal = new AudioFaxTerminal({
+      engine,
+      calling: false,
+      log: (l) => log.push(l),
+      onAction: (a) => {
+        if (a.type === 'page-received') pages.push({ data: a.data, params: a.params });
+      },
+    });
+    const r = await rtpCall(terminal, 'ulaw', ['send', doc], log, 7);
+    const why = `\nfaxgate:\n${log.slice(-50).join('\n')}\nspandsp:\n${r.peerLog.slice(-1500)}\njitter buffer: ${JSON.stringify(r.stats)}`;
+    assert.equal(terminal.result?.success, true, `faxgate: ${terminal.result?.sentence}${why}`);
+    assert.equal(r.code, 0, `spandsp's completion${why}`);
+    assert.equal(pages.length, 1, why);
+    await samePages(doc, receivedTiff(pages), 'rtp-from-spandsp-reordered');
   });
 });
