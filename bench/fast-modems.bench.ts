@@ -73,7 +73,7 @@ for (const mode of modes) {
   for (const r of rows) console.log(r.map((c, i) => c.padEnd(i === 0 ? 8 : 16)).join(''));
 }
 
-console.log('\nCPU time per second of audio (ms), 30 s of PRBS data; ours: best of 3 runs (the first warms up the JIT)');
+console.log('\nCPU time per second of audio (ms), 30 s of PRBS data; ours: best of 6 runs (the first ones run before the JIT has optimised the code)');
 const cpuRows: string[][] = [['modem', 'faxgate tx', 'spandsp tx', 'faxgate rx', 'spandsp rx']];
 const ms = (u: NodeJS.CpuUsage, seconds: number) => (u.user + u.system) / 1000 / seconds;
 for (const mode of modes) {
@@ -83,7 +83,7 @@ for (const mode of modes) {
   for (let o = 0; o < audio.length; o += 160) blocks.push(audio.subarray(o, o + 160));
   let txBest = Infinity;
   let rxBest = Infinity;
-  for (let run = 0; run < 3; run++) {
+  for (let run = 0; run < 6; run++) {
     let i = 0;
     const tx = mode.tx(() => data[i++ % NBITS]);
     const t0 = process.cpuUsage();

@@ -2,11 +2,13 @@
 // demodulation with a fixed carrier, a root-raised-cosine matched filter evaluated at the
 // sampling instants chosen by Gardner timing recovery (T/2 samples), automatic gain, a
 // fractionally spaced LMS equaliser and a decision-directed carrier loop. Each modem supplies
-// the symbol stage: what the training sequence looks like and how symbols become bits.
+// the symbol stage: what the training sequence looks like and how symbols become bits. The
+// stage is a separate object rather than a subclass so that this class's hot code sees one
+// object shape whichever modems a process runs (V8 slows down on mixed shapes).
 import { CarrierLoop, CarrierOscillator, dbm0ForMeanSquare, rmsForDbm0 } from './carrier.ts';
 import { ComplexEqualizer } from './equalizer.ts';
 import { rootRaisedCosine } from './filters.ts';
-import type { ModemReceiver, ModemReceiverEvents, SignalQuality } from './qam-types.ts';
+import type { ModemReceiverEvents, SignalQuality } from './qam-types.ts';
 import { GardnerTiming } from './timing-recovery.ts';
 
 const RATE = 8000;
@@ -38,11 +40,20 @@ const AGC_SYMBOLS = 8;
 /** Symbols of error figure kept (power of two), about 27 ms at 2400 baud. */
 const MSE_HISTORY = 64;
 
-export abstract class QamReceiverCore implements ModemReceiver {
-  protected readonly events: ModemReceiverEvents;
-  protected readonly eq: ComplexEqualizer;
-  protected readonly loop = new CarrierLoop(0.1);
-  protected readonly timing = new GardnerTiming(0.05, 0.0001);
+/** What a modem adds to the core: its training sequence and its symbols-to-bits. */
+export interface SymbolStage {
+  /** (zr, zi) is the equalised, carrier-corrected symbol; set the core's decision, mu, track. */
+  symbol(zr: number, zi: number): void;
+  /** A new signal starts: the stage goes back to waiting for its training. */
+  restart(): void;
+}
+
+export class QamReceiverCore {
+  readonly events: ModemReceiverEvents;
+  readonly eq: ComplexEqualizer;
+  readonly loop = new CarrierLoop(0.1);
+  readonly timing = new GardnerTiming(0.05, 0.0001);
+  private readonly stage: SymbolStage;
   private readonly sps: number;
   private readonly osc: CarrierOscillator;
   private readonly ringRe = new Float64Array(RING);
@@ -52,7 +63,7 @@ export abstract class QamReceiverCore implements ModemReceiver {
   private readonly onLevel: number;
   private readonly offLevel: number;
   private readonly trainingEnergy: number;
-  protected readonly dataEnergy: number;
+  readonly dataEnergy: number;
   private n = 0;
   private power = 0;
   /** Input power when acquisition (re)started, and when the signal was recognised. */
@@ -73,23 +84,24 @@ export abstract class QamReceiverCore implements ModemReceiver {
   private onEnergy = 0;
   private midEnergy = 0;
   /** Symbols since the signal was detected. */
-  protected symbols = 0;
-  protected agcReady = false;
+  symbols = 0;
+  agcReady = false;
   /** Running mean squared error of decided symbols, relative to the data energy. */
-  protected mse = 1;
+  mse = 1;
   /** The error figure over the last symbols, to undo what the signal's fading tail did to it. */
   private readonly mseHistory = new Float64Array(MSE_HISTORY);
   private mseAt = 0;
-  protected reportedUp = false;
+  reportedUp = false;
   /** Decision for the current symbol, set by the symbol stage. */
-  protected dRe = 0;
-  protected dIm = 0;
+  dRe = 0;
+  dIm = 0;
   /** LMS step for this symbol (0: no adaptation); whether the carrier loop follows it. */
-  protected mu = 0;
-  protected track = false;
+  mu = 0;
+  track = false;
 
-  constructor(o: QamReceiverOptions, events: ModemReceiverEvents) {
+  constructor(o: QamReceiverOptions, events: ModemReceiverEvents, stage: SymbolStage) {
     this.events = events;
+    this.stage = stage;
     this.sps = RATE / o.baud;
     this.osc = new CarrierOscillator(o.carrierHz);
     this.half = Math.ceil((o.span / 2) * this.sps);
@@ -107,11 +119,6 @@ export abstract class QamReceiverCore implements ModemReceiver {
     this.offLevel = off * off;
   }
 
-  /** The symbol stage: (zr, zi) is the equalised, carrier-corrected symbol. */
-  protected abstract symbol(zr: number, zi: number): void;
-  /** A new signal starts: the stage goes back to waiting for its training. */
-  protected abstract restart(): void;
-
   quality(): SignalQuality {
     return {
       powerDbm0: dbm0ForMeanSquare(this.power),
@@ -120,7 +127,8 @@ export abstract class QamReceiverCore implements ModemReceiver {
     };
   }
 
-  protected carrierUp(): void {
+  /** The stage recognised its signal: report the carrier. */
+  carrierUp(): void {
     if (this.reportedUp) return;
     this.reportedUp = true;
     this.signalPower = this.power;
@@ -128,7 +136,7 @@ export abstract class QamReceiverCore implements ModemReceiver {
   }
 
   /** Starts acquisition afresh on the signal now arriving (a new segment after a gap). */
-  protected resync(): void {
+  resync(): void {
     this.start();
   }
 
@@ -153,7 +161,7 @@ export abstract class QamReceiverCore implements ModemReceiver {
     // Proportional only while the gain is unknown: the integrator would learn a rate from the
     // large errors of the first symbols.
     this.timing.setGains(0.05, 0);
-    this.restart();
+    this.stage.restart();
   }
 
   private stop(): void {
@@ -262,7 +270,7 @@ export abstract class QamReceiverCore implements ModemReceiver {
     const zi = ei * c - er * s;
     this.mu = 0;
     this.track = false;
-    this.symbol(zr, zi);
+    this.stage.symbol(zr, zi);
     if (this.mu > 0 || this.track) {
       const xr = this.dRe - zr;
       const xi = this.dIm - zi;

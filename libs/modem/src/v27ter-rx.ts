@@ -3,8 +3,8 @@
 // equaliser), then decodes differential eight-phase (4800) or four-phase (2400) PSK and
 // descrambles. A talker-echo protection tone before the training is recognised by the
 // gap that follows it, and acquisition starts again after the gap.
-import { QamReceiverCore } from './qam-receiver.ts';
-import type { ModemReceiverEvents } from './qam-types.ts';
+import { QamReceiverCore, type SymbolStage } from './qam-receiver.ts';
+import type { ModemReceiver, ModemReceiverEvents, SignalQuality } from './qam-types.ts';
 import { V27terScrambler } from './scrambler.ts';
 import { V27TER_DIBIT_FOR_CHANGE, V27TER_TRIBIT_FOR_CHANGE, v27terBaud, v27terSegments, type V27terRate } from './v27ter-constellation.ts';
 
@@ -62,7 +62,8 @@ export interface V27terReceiverOptions {
   offDbm0?: number;
 }
 
-export class V27terReceiver extends QamReceiverCore {
+export class V27terReceiver implements ModemReceiver, SymbolStage {
+  private readonly core: QamReceiverCore;
   private readonly rate: V27terRate;
   private readonly descrambler = new V27terScrambler();
   private stage: Stage = Stage.Settle;
@@ -88,12 +89,21 @@ export class V27terReceiver extends QamReceiverCore {
   private pendingIm = 0;
 
   constructor(o: V27terReceiverOptions, events: ModemReceiverEvents) {
-    super({ baud: v27terBaud(o.rate), carrierHz: 1800, rolloff: 0.5, span: 8, taps: 16, trainingEnergy: 1, dataEnergy: 1, onDbm0: o.onDbm0, offDbm0: o.offDbm0 }, events);
+    this.core = new QamReceiverCore({ baud: v27terBaud(o.rate), carrierHz: 1800, rolloff: 0.5, span: 8, taps: 16, trainingEnergy: 1, dataEnergy: 1, onDbm0: o.onDbm0, offDbm0: o.offDbm0 }, events, this);
     this.rate = o.rate;
     this.segments = v27terSegments(o.rate);
   }
 
-  protected restart(): void {
+  receive(samples: Int16Array): void {
+    this.core.receive(samples);
+  }
+
+  quality(): SignalQuality {
+    return this.core.quality();
+  }
+
+  /** For the core: a new signal starts. */
+  restart(): void {
     this.stage = Stage.Settle;
     this.count = 0;
     this.low = 0;
@@ -109,7 +119,8 @@ export class V27terReceiver extends QamReceiverCore {
     this.descrambler.reset();
   }
 
-  protected symbol(zr: number, zi: number): void {
+  /** For the core: one equalised, carrier-corrected symbol. */
+  symbol(zr: number, zi: number): void {
     const energy = zr * zr + zi * zi;
     // 180° or 0° from the last symbol whatever the gain and carrier phase, recorded from the
     // first symbol on: segment 4 may begin before timing, gain and phase have settled.
@@ -130,16 +141,16 @@ export class V27terReceiver extends QamReceiverCore {
             this.seg4 = -1;
             this.seen = 0;
           } else {
-            this.carrierUp();
-            this.loop.setGain(0.05);
-            this.timing.setGains(0.01, 0.00005);
+            this.core.carrierUp();
+            this.core.loop.setGain(0.05);
+            this.core.timing.setGains(0.01, 0.00005);
           }
         }
       }
     }
     switch (this.stage) {
       case Stage.Settle:
-        if (this.agcReady) this.stage = Stage.Phase;
+        if (this.core.agcReady) this.stage = Stage.Phase;
         break;
       case Stage.Phase:
         // Squaring removes the 0°/180° modulation; half its angle is the carrier phase.
@@ -147,7 +158,7 @@ export class V27terReceiver extends QamReceiverCore {
         this.accIm += 2 * zr * zi;
         if (++this.count === PHASE_SYMBOLS) {
           const turn = Math.atan2(this.accIm, this.accRe) / 2;
-          this.loop.phase += turn;
+          this.core.loop.phase += turn;
           // The last symbol as the corrected phase would have shown it, for the next reversal
           // test and the first differential decision.
           const c = Math.cos(turn);
@@ -169,7 +180,7 @@ export class V27terReceiver extends QamReceiverCore {
         this.train(zr, zi);
         break;
       case Stage.Gap:
-        if (energy > 0.3) this.resync();
+        if (energy > 0.3) this.core.resync();
         break;
       case Stage.Data:
         this.data(zr, zi);
@@ -201,12 +212,12 @@ export class V27terReceiver extends QamReceiverCore {
 
   private train(zr: number, zi: number): void {
     const axis = zr >= 0 ? 0 : 4;
-    if (this.seg4 < 0 && this.count >= MIN_TRAIN && this.mse < TRAINING_MAX_MSE && Math.atan2(Math.abs(zi), Math.abs(zr)) > OFF_AXIS) {
+    if (this.seg4 < 0 && this.count >= MIN_TRAIN && this.core.mse < TRAINING_MAX_MSE && Math.atan2(Math.abs(zi), Math.abs(zr)) > OFF_AXIS) {
       // Segment 4's start was missed: once the equaliser has trained (noise never does),
       // segment 5 is recognised by two symbols in a row well off the 0°/180° axis (its
       // symbols sit 45° or more off it; noisy training rarely 30°).
       if (this.pending) {
-        this.carrierUp();
+        this.core.carrierUp();
         this.startData();
         this.data(this.pendingRe, this.pendingIm);
         this.data(zr, zi);
@@ -218,38 +229,38 @@ export class V27terReceiver extends QamReceiverCore {
       return;
     }
     this.pending = false;
-    this.dRe = COS45[axis];
-    this.dIm = 0;
+    this.core.dRe = COS45[axis];
+    this.core.dIm = 0;
     this.prevPhase = axis;
-    this.mu = 0.05;
-    this.track = true;
+    this.core.mu = 0.05;
+    this.core.track = true;
     this.count++;
     if (this.seg4 === this.segments.conditioning) this.startData();
   }
 
   /** Training is over: judge it and decode from the next symbol on. */
   private startData(): void {
-    const ok = this.mse < TRAINING_MAX_MSE;
-    this.events.training?.(ok, this.quality());
+    const ok = this.core.mse < TRAINING_MAX_MSE;
+    this.core.events.training?.(ok, this.core.quality());
     this.stage = ok ? Stage.Data : Stage.Failed;
     this.warmup = 0;
-    this.loop.setGain(0.03);
-    this.timing.setGains(0.005, 0.00002);
+    this.core.loop.setGain(0.03);
+    this.core.timing.setGains(0.005, 0.00002);
   }
 
   /** Nearest allowed phase (in 45° steps) for the rate; sets the decision. */
   private decide(zr: number, zi: number): number {
     let p = Math.round(Math.atan2(zi, zr) / (Math.PI / 4)) & 7;
     if (this.rate === 2400) p = (Math.round(Math.atan2(zi, zr) / (Math.PI / 2)) & 3) * 2;
-    this.dRe = COS45[p];
-    this.dIm = SIN45[p];
+    this.core.dRe = COS45[p];
+    this.core.dIm = SIN45[p];
     return p;
   }
 
   private data(zr: number, zi: number): void {
     const p = this.decide(zr, zi);
-    this.mu = 0.01;
-    this.track = true;
+    this.core.mu = 0.01;
+    this.core.track = true;
     const change = (p - this.prevPhase) & 7;
     this.prevPhase = p;
     if (this.rate === 4800) {
@@ -267,6 +278,6 @@ export class V27terReceiver extends QamReceiverCore {
   private out(line: number): void {
     const bit = this.descrambler.descramble(line);
     if (this.warmup < WARMUP_BITS) this.warmup++;
-    else this.events.bit?.(bit);
+    else this.core.events.bit?.(bit);
   }
 }

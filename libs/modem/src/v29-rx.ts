@@ -1,8 +1,8 @@
 // ITU-T V.29 receiver: acquires the synchronizing signals (timing on the A/B alternations of
 // segment 2, carrier phase from which of A and B is which, equaliser on segments 2 and 3), then
 // decodes the differential phase and amplitude (Tables 1 and 2) and descrambles.
-import { QamReceiverCore } from './qam-receiver.ts';
-import type { ModemReceiverEvents } from './qam-types.ts';
+import { QamReceiverCore, type SymbolStage } from './qam-receiver.ts';
+import type { ModemReceiver, ModemReceiverEvents, SignalQuality } from './qam-types.ts';
 import { V29Scrambler } from './scrambler.ts';
 import { phaseOctant, V29_SEGMENTS, V29_TRIBIT_FOR_CHANGE, v29MeanEnergy, v29Point, v29TrainingPoints, type V29Rate } from './v29-constellation.ts';
 
@@ -38,7 +38,8 @@ export interface V29ReceiverOptions {
   offDbm0?: number;
 }
 
-export class V29Receiver extends QamReceiverCore {
+export class V29Receiver implements ModemReceiver, SymbolStage {
+  private readonly core: QamReceiverCore;
   private readonly rate: V29Rate;
   private readonly descrambler = new V29Scrambler();
   private readonly tp;
@@ -57,7 +58,7 @@ export class V29Receiver extends QamReceiverCore {
   constructor(o: V29ReceiverOptions, events: ModemReceiverEvents) {
     const tp = v29TrainingPoints(o.rate);
     const ab = (tp.a[0] ** 2 + tp.a[1] ** 2 + tp.b[0] ** 2 + tp.b[1] ** 2) / 2;
-    super({ baud: 2400, carrierHz: 1700, rolloff: 0.25, span: 12, taps: 24, trainingEnergy: ab, dataEnergy: v29MeanEnergy(o.rate), onDbm0: o.onDbm0, offDbm0: o.offDbm0 }, events);
+    this.core = new QamReceiverCore({ baud: 2400, carrierHz: 1700, rolloff: 0.25, span: 12, taps: 24, trainingEnergy: ab, dataEnergy: v29MeanEnergy(o.rate), onDbm0: o.onDbm0, offDbm0: o.offDbm0 }, events, this);
     this.rate = o.rate;
     this.tp = tp;
     const n = o.rate === 9600 ? 16 : 8;
@@ -71,7 +72,16 @@ export class V29Receiver extends QamReceiverCore {
     }
   }
 
-  protected restart(): void {
+  receive(samples: Int16Array): void {
+    this.core.receive(samples);
+  }
+
+  quality(): SignalQuality {
+    return this.core.quality();
+  }
+
+  /** For the core: a new signal starts. */
+  restart(): void {
     this.stage = Stage.Settle;
     this.count = 0;
     this.accRe = 0;
@@ -81,14 +91,15 @@ export class V29Receiver extends QamReceiverCore {
 
   private target(isB: boolean): void {
     const p = isB ? this.tp.b : this.tp.a;
-    this.dRe = p[0];
-    this.dIm = p[1];
+    this.core.dRe = p[0];
+    this.core.dIm = p[1];
   }
 
-  protected symbol(zr: number, zi: number): void {
+  /** For the core: one equalised, carrier-corrected symbol. */
+  symbol(zr: number, zi: number): void {
     switch (this.stage) {
       case Stage.Settle:
-        if (this.agcReady && this.symbols > 40) this.stage = Stage.Phase;
+        if (this.core.agcReady && this.core.symbols > 40) this.stage = Stage.Phase;
         break;
       case Stage.Phase: {
         // B (315°) follows A (180°) by +135°, A follows B by −135°.
@@ -109,10 +120,10 @@ export class V29Receiver extends QamReceiverCore {
         this.accIm += zi * t[0] - zr * t[1];
         this.lastWasB = isB;
         if (++this.count === PHASE_SYMBOLS) {
-          this.loop.phase += Math.atan2(this.accIm, this.accRe);
+          this.core.loop.phase += Math.atan2(this.accIm, this.accRe);
           this.stage = Stage.TrainAB;
           this.count = 0;
-          this.carrierUp();
+          this.core.carrierUp();
         }
         break;
       }
@@ -128,14 +139,14 @@ export class V29Receiver extends QamReceiverCore {
           // Segment 3 has begun: this is its first element.
           this.stage = Stage.TrainCD;
           this.count = 0;
-          this.loop.setGain(0.05);
-          this.timing.setGains(0.01, 0.00005);
+          this.core.loop.setGain(0.05);
+          this.core.timing.setGains(0.01, 0.00005);
           this.trainCD(zr, zi);
           break;
         }
         this.target(isB);
-        this.mu = 0.05;
-        this.track = true;
+        this.core.mu = 0.05;
+        this.core.track = true;
         break;
       }
       case Stage.TrainCD:
@@ -155,19 +166,19 @@ export class V29Receiver extends QamReceiverCore {
     const { c, d } = this.tp;
     const isD = (zr - d[0]) ** 2 + (zi - d[1]) ** 2 < (zr - c[0]) ** 2 + (zi - c[1]) ** 2;
     const t = isD ? d : c;
-    this.dRe = t[0];
-    this.dIm = t[1];
+    this.core.dRe = t[0];
+    this.core.dIm = t[1];
     // A large step through the first half of segment 3 pulls the equaliser in on a distorted
     // line, a smaller one then lets it settle with less noise.
-    this.mu = this.count < V29_SEGMENTS.conditioning / 2 ? 0.2 : 0.05;
-    this.track = true;
+    this.core.mu = this.count < V29_SEGMENTS.conditioning / 2 ? 0.2 : 0.05;
+    this.core.track = true;
     this.prevPhase = isD ? 3 : 0;
     if (++this.count === V29_SEGMENTS.conditioning) {
-      const ok = this.mse < TRAINING_MAX_MSE[this.rate];
-      this.events.training?.(ok, this.quality());
+      const ok = this.core.mse < TRAINING_MAX_MSE[this.rate];
+      this.core.events.training?.(ok, this.core.quality());
       this.stage = ok ? Stage.Data : Stage.Failed;
-      this.loop.setGain(0.03);
-      this.timing.setGains(0.005, 0.00002);
+      this.core.loop.setGain(0.03);
+      this.core.timing.setGains(0.005, 0.00002);
       this.warmup = 0;
     }
   }
@@ -185,11 +196,11 @@ export class V29Receiver extends QamReceiverCore {
         best = i;
       }
     }
-    this.dRe = cRe[best];
-    this.dIm = cIm[best];
-    this.mu = 0.01;
-    this.track = true;
-    const phase = phaseOctant(this.dRe, this.dIm);
+    this.core.dRe = cRe[best];
+    this.core.dIm = cIm[best];
+    this.core.mu = 0.01;
+    this.core.track = true;
+    const phase = phaseOctant(this.core.dRe, this.core.dIm);
     const tribit = V29_TRIBIT_FOR_CHANGE[(phase - this.prevPhase) & 7];
     this.prevPhase = phase;
     if (this.rate === 9600) this.out(best & 1);
@@ -202,6 +213,6 @@ export class V29Receiver extends QamReceiverCore {
     const bit = this.descrambler.descramble(line);
     // The descrambler is in step once its 23 stages hold received bits.
     if (this.warmup < 23) this.warmup++;
-    else this.events.bit?.(bit);
+    else this.core.events.bit?.(bit);
   }
 }
