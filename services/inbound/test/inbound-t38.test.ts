@@ -34,6 +34,8 @@ after(async () => {
   await g?.dispose();
 });
 
+// Real-time T.38 calls (about 25 s each here); the bound is spandsp's own --timeout 150 plus the
+// mail and record waits, so a stuck call fails with spandsp's log rather than the runner's timeout.
 test('spandsp sends over T.38 to the node; the fax is routed by its TSI and mailed, pages equal to what spandsp sent', { timeout: 240_000 }, async () => {
   const node = gw.roles.find((r) => r.name === 'node')!.instance as unknown as { t38: { port: number } };
   const doc = join(dir.path, 'sent.tif');

@@ -24,6 +24,9 @@ before(() => {
  * node whose line driver is faxgate's own T.30 engine over T.38, and spandsp (the reference
  * implementation) as the receiving fax machine. spandsp must report success, and what it
  * received must be, pixel for pixel as libtiff decodes it, the TIFF faxgate rendered.
+ *
+ * Its own timeout: a real-time T.38 call (about 25 s here), bounded by spandsp's --timeout 150 and
+ * the 150 s wait for the result mail, which fail first with spandsp's log.
  */
 test('mail → render → T.38 call to spandsp → result mail; spandsp received exactly the rendered pages', { timeout: 180_000 }, async () => {
   let sp: Proc | undefined;
