@@ -1,5 +1,5 @@
-// Receiver machinery shared by the fast modems (V.27 ter, V.29, V.17): energy detection,
-// demodulation with a fixed carrier, a root-raised-cosine matched filter evaluated at the
+// Receiver machinery shared by the fast modems (V.27 ter and V.29; V.17 is to use it too):
+// energy detection, demodulation with a fixed carrier, a root-raised-cosine matched filter at the
 // sampling instants chosen by Gardner timing recovery (T/2 samples), automatic gain, a
 // fractionally spaced LMS equaliser and a decision-directed carrier loop. Each modem supplies
 // the symbol stage: what the training sequence looks like and how symbols become bits. The
