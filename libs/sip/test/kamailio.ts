@@ -45,7 +45,7 @@ async function waitUdpBound(port: number, proc: Proc, logs: () => string): Promi
     if (proc.child.exitCode !== null) throw new Error(`kamailio exited before listening\n${logs()}`);
     const busy = await new Promise<boolean>((res) => {
       const s = createSocket('udp4');
-      s.once('error', () => res(true));
+      s.once('error', () => { s.close(); res(true); });
       s.bind(port, '127.0.0.1', () => s.close(() => res(false)));
     });
     if (busy) return;

@@ -24,7 +24,7 @@ export async function freeUdpPort(): Promise<number> {
     const p = await freePort();
     const ok = await new Promise<boolean>((res) => {
       const s = createSocket('udp4');
-      s.once('error', () => res(false));
+      s.once('error', () => { s.close(); res(false); });
       s.bind(p, '127.0.0.1', () => s.close(() => res(true)));
     });
     if (ok) return p;
@@ -84,7 +84,7 @@ async function waitBound(port: number, proc: Proc, logs: () => string, kind: 'ud
         return;
       }
       const s = createSocket('udp4');
-      s.once('error', () => res(true));
+      s.once('error', () => { s.close(); res(true); });
       s.bind(port, '127.0.0.1', () => s.close(() => res(false)));
     });
     if (busy) return;

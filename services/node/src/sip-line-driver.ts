@@ -1,5 +1,5 @@
 import { readTiff, sliceTiff } from '@faxgate/fax-image';
-import { createT30Engine, type CallResult, type SessionParams } from '@faxgate/t30';
+import { COMPLETION, createT30Engine, type CallResult, type SessionParams, type T30Engine } from '@faxgate/t30';
 import { T38Terminal, decodeReceivedPage, receivedTiff, tiffDocument } from '@faxgate/t38';
 import { SipEndpoint, type SipEndpointOptions, type UaEvent } from '@faxgate/sip';
 import type { CallOutcome, LineDriver, OutgoingCall, ReceivedFaxSink, ReceiveOutcome } from '@faxgate/line-driver';
@@ -40,6 +40,31 @@ type CallEvents = (e: UaEvent) => void;
  * neither switches nor answers our offer is hung up instead of holding a line for ever.
  */
 const NO_T38_GRACE_MS = 40_000;
+
+/**
+ * A call's T.30 engine that can be told the call is gone (BYE): its next event then ends T.30
+ * as 'aborted', so the T.38 terminal stops its timers at once instead of running them out.
+ */
+function abortable(engine: T30Engine): { engine: T30Engine; abort: () => void } {
+  let aborted = false;
+  let ended = false;
+  return {
+    engine: {
+      handle(event) {
+        if (!aborted) return engine.handle(event);
+        if (ended) return [];
+        ended = true;
+        return [{ type: 'call-ended', result: { code: 'aborted', sentence: COMPLETION.aborted, success: false, pages: [], remoteId: '' } }];
+      },
+      get finished() {
+        return aborted || engine.finished;
+      },
+    },
+    abort: () => {
+      aborted = true;
+    },
+  };
+}
 
 /**
  * The `sip` line driver: the node is a SIP fax endpoint. Outgoing calls are INVITEs offering
@@ -140,6 +165,7 @@ export class SipLineDriver implements LineDriver {
         /** T.30's own end of the call (its DCN is queued; the far end may hang up before it is out). */
         let t30: CallResult | undefined;
         let guard: NodeJS.Timeout | undefined;
+        const t30Engine = abortable(createT30Engine({ role: 'send', localId: this.o.localId, ecm: this.o.ecm, modems: ['v27ter', 'v29', 'v17'], encodings: ['mh', 'mr', 'mmr'], document: tiffDocument(pages) }));
         const finish = (o: CallOutcome | Error) => {
           clearTimeout(guard);
           if (o instanceof Error) reject(o);
@@ -155,7 +181,7 @@ export class SipLineDriver implements LineDriver {
             const answeredAt = Date.now();
             const terminal = new T38Terminal({
               socket: m as unknown as Socket, peer: e.remote, calling: true, redundancy: this.o.redundancy,
-              engine: createT30Engine({ role: 'send', localId: this.o.localId, ecm: this.o.ecm, modems: ['v27ter', 'v29', 'v17'], encodings: ['mh', 'mr', 'mmr'], document: tiffDocument(pages) }),
+              engine: t30Engine.engine,
               onAction: (a) => {
                 if (a.type === 'page-confirmed') confirmed = a.confirmed;
                 else if (a.type === 'call-ended') t30 = a.result;
@@ -169,6 +195,7 @@ export class SipLineDriver implements LineDriver {
           } else if (e.type === 't38') {
             this.o.log.warn({ callId }, 'the far end moved the T.38 stream during a fax; kept the first one');
           } else if (e.type === 'ended') {
+            t30Engine.abort();
             if (faxing && t30) {
               // T.30 had ended (T.30 §5.3.6.1.9: the receiver hangs up on our DCN): its result stands.
               finish(toOutcome(t30, Date.now() - started));
@@ -237,6 +264,7 @@ export class SipLineDriver implements LineDriver {
         let answeredAt = Date.now();
         let faxing = false;
         let t30: CallResult | undefined;
+        const rxEngine = abortable(createT30Engine({ role: 'receive', localId: this.o.localId, ecm: true, modems: ['v27ter', 'v29', 'v17'], encodings: ['mh', 'mr', 'mmr'], judgePage: (data, params) => decodeReceivedPage(data, params) }));
         const outcomeOf = (success: boolean, reason: string | undefined, csid?: string, sub?: string): ReceiveOutcome => {
           let badRows = 0;
           for (const p of pages) badRows += decodeReceivedPage(p.data, p.params).badRows;
@@ -249,8 +277,7 @@ export class SipLineDriver implements LineDriver {
           if (e.type === 't38' && !faxing) {
             faxing = true;
             answeredAt = Date.now();
-            const engine = createT30Engine({ role: 'receive', localId: this.o.localId, ecm: true, modems: ['v27ter', 'v29', 'v17'], encodings: ['mh', 'mr', 'mmr'], judgePage: (data, params) => decodeReceivedPage(data, params) });
-            const terminal = new T38Terminal({ socket: m as unknown as Socket, peer: e.remote, engine, calling: false, redundancy: this.o.redundancy, onAction: (a) => {
+            const terminal = new T38Terminal({ socket: m as unknown as Socket, peer: e.remote, engine: rxEngine.engine, calling: false, redundancy: this.o.redundancy, onAction: (a) => {
               if (a.type === 'page-received') pages.push({ data: a.data, params: a.params });
               else if (a.type === 'call-ended') t30 = a.result;
             } });
@@ -259,6 +286,7 @@ export class SipLineDriver implements LineDriver {
               this.ep.do((ua) => ua.hangup(callId));
             });
           } else if (e.type === 'ended') {
+            rxEngine.abort();
             // A sender hangs up right after its DCN; if T.30 had ended, its result stands.
             if (faxing && t30) resolve(outcomeOf(t30.success, t30.success ? undefined : t30.sentence, t30.remoteId.trim() || undefined, t30.subaddress || undefined));
             else resolve(faxing ? outcomeOf(false, `call ended during the fax: ${e.reason}`) : undefined);
