@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runRoles, type RoleDefinition, type RunningGateway } from '@faxgate/runtime';
-import { assertNothingFor, smtpDialogue, startRedis, testGatewayEnv, tempDir, waitUntil } from '@faxgate/testkit';
+import { assertNothingFor, smtpDialogue, startTestGateway, waitUntil } from '@faxgate/testkit';
 import { consoleRole } from '@faxgate/console';
 import { nodeRole } from '@faxgate/node';
 import { dispatchRole } from '@faxgate/dispatch';
@@ -42,23 +42,24 @@ async function faxState(gw: RunningGateway, faxId: string): Promise<string | und
 }
 
 test('the console lists every node\'s lines and calls; a drained node takes no new calls and finishes its running one', async (t) => {
-  const redis = await startRedis();
-  const dir = await tempDir('faxgate-lines');
-  const base = {
-    ...testGatewayEnv({ redisUrl: redis.url, dataDir: dir.path }),
-    FAXGATE_FAX_DOMAINS: 'fax.test',
-    FAXGATE_CONSOLE_PASSWORD: 'pw',
-    FAXGATE_CONSOLE_TOKEN: TOKEN,
-    // Calls last long enough (about two seconds) to be seen in progress.
-    FAXGATE_SIM_TIME_SCALE: '0.1',
-  };
-  const front = await runRoles([consoleRole, notifierRole, nodeRole, dispatchRole, renderRole, ingestRole] as unknown as RoleDefinition[], { env: { ...base, FAXGATE_NODE_ID: 'node-a', FAXGATE_NODE_LINES: '2' } });
-  let second: RunningGateway | undefined = await runRoles([nodeRole] as unknown as RoleDefinition[], { env: { ...base, FAXGATE_NODE_ID: 'node-b', FAXGATE_NODE_LINES: '3' } });
+  const g = await startTestGateway((env) => runRoles([consoleRole, notifierRole, nodeRole, dispatchRole, renderRole, ingestRole] as unknown as RoleDefinition[], { env }), {
+    label: 'faxgate-lines',
+    env: {
+      FAXGATE_FAX_DOMAINS: 'fax.test',
+      FAXGATE_CONSOLE_PASSWORD: 'pw',
+      FAXGATE_CONSOLE_TOKEN: TOKEN,
+      // Calls last long enough (about two seconds) to be seen in progress.
+      FAXGATE_SIM_TIME_SCALE: '0.1',
+      FAXGATE_NODE_ID: 'node-a',
+      FAXGATE_NODE_LINES: '2',
+    },
+  });
+  const front = g.gw;
+  // A second node daemon on the same Redis and queue prefix.
+  let second: RunningGateway | undefined = await runRoles([nodeRole] as unknown as RoleDefinition[], { env: { ...g.env, FAXGATE_NODE_ID: 'node-b', FAXGATE_NODE_LINES: '3' } });
   t.after(async () => {
     await second?.stop();
-    await front.stop();
-    await redis.dispose();
-    await dir.remove();
+    await g.dispose();
   });
   const smtpPort = (front.roles.find((r) => r.name === 'ingest')!.instance as unknown as { smtpPort(): number }).smtpPort();
 
