@@ -1,42 +1,25 @@
 // The render role in the gateway: mail in over SMTP (the ingest role), one TIFF per recipient
 // out, judged by libtiff; notices recorded for the result mail; the worker survives a bomb.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { decodeTiffWithLibtiff, differingPixels, startRedis, testGatewayEnv, tempDir, smtpDialogue, waitUntil, type Raster, type TestRedis, type TempDir } from '@faxgate/testkit';
+import { decodeTiffWithLibtiff, differingPixels, startTestGateway, smtpDialogue, waitUntil, type Raster } from '@faxgate/testkit';
 import { renderHtmlPages } from '@faxgate/render';
 import { runRoles } from '@faxgate/runtime';
 import { ingestRole } from '@faxgate/ingest';
 import { renderRole } from '../src/index.ts';
 import * as C from '../../../libs/render/test/corpus.ts';
 
-let redis: TestRedis;
-let dir: TempDir;
-before(async () => {
-  redis = await startRedis();
-  dir = await tempDir('faxgate-render');
-});
-after(async () => {
-  await redis.dispose();
-  await dir.remove();
-});
-
-async function startGateway(extra: Record<string, string> = {}) {
-  const prefix = `test-${randomUUID()}`;
-  const gw = await runRoles([ingestRole as never, renderRole as never], {
-    env: {
-      ...testGatewayEnv({ redisUrl: redis.url, dataDir: join(dir.path, prefix) }),
-      FAXGATE_QUEUE_PREFIX: prefix,
-      FAXGATE_FAX_DOMAINS: 'fax.test',
-      FAXGATE_DIAL_INTERNATIONAL: 'GB',
-      ...extra,
-    },
+/** Ingest and render in this process on the testkit harness; `files` may write what the gateway reads first. */
+async function startGateway(extra: Record<string, string> = {}, files?: (dir: string) => Promise<Record<string, string>>) {
+  const g = await startTestGateway((env) => runRoles([ingestRole as never, renderRole as never], { env }), {
+    label: 'faxgate-render',
+    env: async (dir) => ({ FAXGATE_FAX_DOMAINS: 'fax.test', FAXGATE_DIAL_INTERNATIONAL: 'GB', ...extra, ...(files ? await files(dir) : {}) }),
   });
-  const port = (gw.roles.find((r) => r.name === 'ingest')!.instance as unknown as { smtpPort(): number }).smtpPort();
-  return { gw, port };
+  const port = (g.gw.roles.find((r) => r.name === 'ingest')!.instance as unknown as { smtpPort(): number }).smtpPort();
+  return { g, gw: g.gw, port, dir: g.dir };
 }
 
 async function submit(port: number, rcpts: string[], mail: Uint8Array): Promise<string> {
@@ -61,12 +44,14 @@ function judge(path: string): Array<[number, number]> {
 }
 
 test('a mail with a PDF and a zip to two recipients: one TIFF each, their own cover from the template and directory, a notice for the zip', async () => {
-  const covers = join(dir.path, 'covers');
-  await mkdir(join(covers, 'domains'), { recursive: true });
-  await writeFile(join(covers, 'domains', 'example.com.html'), '<html><body><h1>EXAMPLE COVER</h1><p>{{to_name}} {{to_company}} {{from_company}} {{from_phone}} pages {{pages}}</p><pre>{{message}}</pre></body></html>');
-  const directory = join(dir.path, 'directory.json');
-  await writeFile(directory, JSON.stringify({ senders: { '@example.com': { company: 'Example Ltd', phone: '+1 212 555 0000', fax: '+1 212 555 0001' } }, recipients: { '+12125550100': { company: 'Receiver Inc' } } }));
-  const { gw, port } = await startGateway({ FAXGATE_COVER_TEMPLATE_DIR: covers, FAXGATE_SENDER_DIRECTORY: directory, FAXGATE_PAPER: 'a4' });
+  const { g, gw, port, dir } = await startGateway({ FAXGATE_PAPER: 'a4' }, async (d) => {
+    const covers = join(d, 'covers');
+    await mkdir(join(covers, 'domains'), { recursive: true });
+    await writeFile(join(covers, 'domains', 'example.com.html'), '<html><body><h1>EXAMPLE COVER</h1><p>{{to_name}} {{to_company}} {{from_company}} {{from_phone}} pages {{pages}}</p><pre>{{message}}</pre></body></html>');
+    const directory = join(d, 'directory.json');
+    await writeFile(directory, JSON.stringify({ senders: { '@example.com': { company: 'Example Ltd', phone: '+1 212 555 0000', fax: '+1 212 555 0001' } }, recipients: { '+12125550100': { company: 'Receiver Inc' } } }));
+    return { FAXGATE_COVER_TEMPLATE_DIR: covers, FAXGATE_SENDER_DIRECTORY: directory };
+  });
   try {
     const pdf = C.contractPdf();
     const apple = new TextDecoder('latin1').decode(C.appleMailPdf(pdf).raw);
@@ -107,12 +92,12 @@ test('a mail with a PDF and a zip to two recipients: one TIFF each, their own co
     const jobs = await gw.ctx.queues.queue('dispatch').getJobs(['waiting', 'delayed', 'prioritized']);
     assert.deepEqual(jobs.filter((j) => j.data.faxId === faxId).map((j) => j.data.recipient).sort(), [0, 1]);
   } finally {
-    await gw.stop();
+    await g.dispose();
   }
 });
 
 test('a bomb attachment fails only itself: notice and sentence, and the next mail renders in the same worker', async () => {
-  const { gw, port } = await startGateway({ FAXGATE_RENDER_TIMEOUT: '3s', FAXGATE_COVER_PAGE: 'false' });
+  const { g, gw, port } = await startGateway({ FAXGATE_RENDER_TIMEOUT: '3s', FAXGATE_COVER_PAGE: 'false' });
   try {
     const huge = Buffer.from(C.zeroPng(50_000, 50_000)).toString('base64').replace(/.{76}/g, '$&\r\n');
     const mail = `From: a@example.com\r\nTo: 1@fax.test\r\nSubject: bomb\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\nPlease see the picture.\r\n--B\r\nContent-Type: image/png; name=huge.png\r\nContent-Disposition: attachment; filename=huge.png\r\nContent-Transfer-Encoding: base64\r\n\r\n${huge}\r\n--B--\r\n`;
@@ -137,6 +122,6 @@ test('a bomb attachment fails only itself: notice and sentence, and the next mai
     assert.match(metrics, /^faxgate_render_notices_total 1$/m);
     assert.match(metrics, /^faxgate_render_sandbox_started \d+$/m);
   } finally {
-    await gw.stop();
+    await g.dispose();
   }
 });
