@@ -90,12 +90,21 @@ export class AudioFaxTerminal {
   private imageGotData = false;
   private dcsHeard = false;
   private muteUntil = 0;
+  private v21Framing = false;
   private quiet = new Int16Array(160);
 
   constructor(o: AudioFaxTerminalOptions) {
     this.o = o;
     this.level = o.levelDbm0 ?? -13;
-    this.v21Hdlc = new HdlcReceiver({ onFrame: (frame, ok) => this.onV21Frame(frame, ok) });
+    this.v21Hdlc = new HdlcReceiver({
+      onFrame: (frame, ok) => this.onV21Frame(frame, ok),
+      // Flags in a row: the far end is sending V.21 HDLC, whatever an image receiver makes of
+      // it (a V.27 ter receiver can train on V.21); its bits are not image data.
+      onFramingOk: () => {
+        this.v21Framing = true;
+        this.dropImage();
+      },
+    });
     this.v21 = new V21Receiver({}, {
       bit: (b) => this.v21Hdlc.putBit(b),
       carrier: (up) => {
@@ -103,6 +112,7 @@ export class AudioFaxTerminal {
         if (up) this.cng = undefined; // T.30 §4.4.1: CNG until the called station answers
         else {
           this.v21Hdlc.reset();
+          this.v21Framing = false;
           // TCF follows the far end's DCS: listen afresh once that V.21 signal has ended (not
           // at every drop: a V.29 or V.27 ter signal can raise and drop V.21's carrier).
           if (this.dcsHeard) {
@@ -309,8 +319,8 @@ export class AudioFaxTerminal {
   private armImage(hdlc: boolean): void {
     const m = this.imageModulation;
     if (!m || this.callResult) return;
-    this.endImage();
-    this.imageTrained = false;
+    // Whatever the previous receiver collected since its signal ended is not the signal awaited.
+    this.dropImage();
     this.imageHdlc = hdlc
       ? new HdlcReceiver({
           onFrame: (frame, ok) => {
@@ -329,7 +339,7 @@ export class AudioFaxTerminal {
       },
       training: (ok, q) => {
         this.o.log?.(`${this.t()} ${m.modem} training ${ok ? 'ok' : 'failed'}, ${q.powerDbm0.toFixed(1)} dBm0, SNR ${q.snrDb.toFixed(1)} dB`);
-        this.imageTrained = ok;
+        this.imageTrained = ok && !this.v21Framing;
         this.imageSeenZero = false;
         this.imageBits = 0;
         this.imageNBits = 0;
@@ -344,8 +354,16 @@ export class AudioFaxTerminal {
     }
   }
 
+  /** Forgets the image data being collected, without telling the engine it ended. */
+  private dropImage(): void {
+    this.imageTrained = false;
+    this.imageBytes = [];
+    this.imageGotData = false;
+    this.imageNBits = 0;
+  }
+
   private onImageBit(b: number): void {
-    if (!this.imageTrained) return;
+    if (!this.imageTrained || this.v21Framing) return;
     if (this.imageHdlc) {
       this.imageHdlc.putBit(b);
       return;

@@ -1,0 +1,79 @@
+// Two audio terminals on one simulated line (faxgate against itself): the paths the spandsp
+// judges in test/audio-call-* do not reach, such as stepping down the rates after FTT.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createT30Engine, type SendDocument, type T30Config } from '@faxgate/t30';
+import { decodeReceivedPage } from '@faxgate/t38';
+import { bitmapsEqual, createBitmap, encodeFax, setPixel, type Bitmap } from '@faxgate/fax-image';
+import { AudioFaxTerminal } from './audio-fax-terminal.ts';
+
+/** A page of 1728 × 200 pels with a diagonal and a few bars, coded on request. */
+function page(): { bitmap: Bitmap; doc: SendDocument } {
+  const bitmap = createBitmap(1728, 200);
+  for (let y = 0; y < 200; y++) {
+    setPixel(bitmap, 100 + y * 7, y, 1);
+    if (y % 40 < 8) for (let x = 300; x < 900; x++) setPixel(bitmap, x, y, 1);
+  }
+  const doc: SendDocument = {
+    pageCount: 1,
+    resolution: 'standard',
+    encodePage: (req) => encodeFax(bitmap, { compression: req.encoding, k: 2, minRowBits: req.minRowBits, rtc: true, eofb: true, bitOrder: 'msb-first' }),
+  };
+  return { bitmap, doc };
+}
+
+function call(send: Partial<T30Config>, receive: Partial<T30Config>) {
+  const base = { localId: '+1 555 0199', ecm: false, encodings: ['mh', 'mr'] as T30Config['encodings'], resolutions: ['standard', 'fine'] as T30Config['resolutions'] };
+  const log: string[] = [];
+  const received: Uint8Array[] = [];
+  const a = new AudioFaxTerminal({ engine: createT30Engine({ ...base, role: 'send', modems: ['v27ter', 'v29'], ...send }), calling: true, log: (l) => log.push(`A ${l}`) });
+  const b = new AudioFaxTerminal({
+    engine: createT30Engine({ ...base, role: 'receive', modems: ['v27ter', 'v29'], judgePage: (d, p) => decodeReceivedPage(d, p), ...receive }),
+    calling: false,
+    log: (l) => log.push(`B ${l}`),
+    onAction: (act) => {
+      if (act.type === 'page-received') received.push(act.data);
+    },
+  });
+  const x = new Int16Array(160);
+  const y = new Int16Array(160);
+  // Bounded: 5 minutes of line time.
+  for (let k = 0; k < 50 * 300 && !(a.finished && b.finished); k++) {
+    a.generate(x);
+    b.generate(y);
+    a.receive(y);
+    b.receive(x);
+  }
+  return { a, b, log, received };
+}
+
+test('a page crosses between two audio terminals at V.29 9600 and decodes to the same pixels', () => {
+  const { bitmap, doc } = page();
+  const { a, b, log, received } = call({ document: doc }, {});
+  assert.equal(a.result?.success, true, log.join('\n'));
+  assert.equal(b.result?.success, true, log.join('\n'));
+  assert.equal(a.result?.rate, 'V.29 9600 bit/s');
+  assert.equal(received.length, 1);
+  const got = decodeReceivedPage(received[0], { modulation: { modem: 'v29', bps: 9600 }, resolution: 'standard', encoding: 'mr', width: 'A4', length: 'A4', minScanLineMs: 0, ecm: false, ecmFrameSize: 256 });
+  assert.equal(got.badRows, 0);
+  const top = createBitmap(1728, 200);
+  for (let y = 0; y < 200; y++) for (let i = 0; i < top.stride; i++) top.data[y * top.stride + i] = got.bitmap.data[y * got.bitmap.stride + i];
+  assert.ok(bitmapsEqual(top, bitmap), 'the first 200 rows equal the page sent');
+});
+
+test('after FTT the sender steps down V.29 9600, 7200, V.27 ter 4800, 2400, each sent and heard at its rate', () => {
+  const { doc } = page();
+  const { a, log } = call({ document: doc }, { refuseTraining: true });
+  assert.equal(a.result?.success, false);
+  const sent = log.filter((l) => /^A .* tx \S+ \d+ TCF/.test(l)).map((l) => /tx (\S+ \d+) TCF/.exec(l)?.[1]);
+  assert.deepEqual(sent, ['v29 9600', 'v29 7200', 'v27ter 4800', 'v27ter 2400'], log.join('\n'));
+  // Each FTT answered a TCF received whole: the refusal is the receiver's choice, not a
+  // reception failure (a V.21 DCS once passed for TCF through a V.27 ter receiver trained on it).
+  const judged = log.filter((l) => /^B .* TCF: /.test(l));
+  assert.equal(judged.length, sent.length, log.join('\n'));
+  for (const j of judged) assert.match(j, /longest zero run (\d+), need (\d+): FTT/);
+  for (const j of judged) {
+    const m = /longest zero run (\d+), need (\d+)/.exec(j);
+    assert.ok(m && Number(m[1]) >= Number(m[2]), `the TCF itself was clean: ${j}`);
+  }
+});
