@@ -247,3 +247,18 @@ for (const c of CASES) {
     assert.ok((ced[1].durationMs ?? 0) >= 2600 && (ced[1].durationMs ?? 0) <= 4000, `CED lasts ${ced[1].durationMs} ms`);
   });
 }
+
+test('spandsp steps down after each FTT and faxgate receives every TCF whole, from V.29 9600 to V.27 ter 2400', async () => {
+  const log: string[] = [];
+  const engine = createT30Engine(config('receive', { refuseTraining: true }));
+  const terminal = new AudioFaxTerminal({ engine, calling: false, log: (l) => log.push(l) });
+  const r = await lockstep(terminal, log, ['send', doc, '--modems', 'v27ter,v29']);
+  const why = `\nfaxgate:\n${log.join('\n')}\nspandsp:\n${r.peerLog.slice(-2000)}`;
+  assert.equal(terminal.result?.success, false);
+  assert.notEqual(r.peerCode, 0, 'spandsp gave up as well');
+  const dcs = log.map((l) => /DCS: (\S+ \d+) bit\/s/.exec(l)?.[1]).filter((x) => x);
+  assert.deepEqual(dcs.filter((d, i) => d !== dcs[i - 1]), ['V.29 9600', 'V.29 7200', 'V.27ter 4800', 'V.27ter 2400'], why);
+  const judged = log.map((l) => /TCF: \d+ octets, longest zero run (\d+), need (\d+)/.exec(l)).filter((m) => m);
+  assert.equal(judged.length, dcs.length, why);
+  for (const m of judged) assert.ok(m && Number(m[1]) >= Number(m[2]), `a TCF arrived damaged: ${m?.[0]}${why}`);
+});
