@@ -117,6 +117,9 @@ test('a result mail the smarthost refuses with 550 is recorded on the fax and no
   smtp.tempFailures = 2;
   const later = await create('bob@example.com');
   await waitUntil('the result mail after two 451s', () => smtp.mails.find((m) => m.parsed.headers.get('x-faxgate-fax-id') === later), 20_000);
-  const done = (await job(later))!;
-  assert.equal(done.attemptsMade, 3);
+  const done = await waitUntil('the result mail job to complete', async () => {
+    const j = await job(later);
+    return j && (await j.isCompleted()) ? j : undefined;
+  }, 10_000);
+  assert.equal(done.attemptsMade, 3, 'two temporary refusals, then sent');
 });
