@@ -77,3 +77,11 @@ test('after FTT the sender steps down V.29 9600, 7200, V.27 ter 4800, 2400, each
     assert.ok(m && Number(m[1]) >= Number(m[2]), `the TCF itself was clean: ${j}`);
   }
 });
+
+test('an engine that negotiates a modem the terminal lacks (V.17) ends the call on its timers, without a throw', () => {
+  const { doc } = page();
+  const { a, b, log } = call({ document: doc, modems: ['v17', 'v29'] }, { modems: ['v17', 'v29'] });
+  assert.equal(a.result?.success, false);
+  assert.ok(log.some((l) => /cannot send v17/.test(l)), log.join('\n'));
+  assert.ok(b.result !== undefined, 'the receiver ended too');
+});

@@ -31,6 +31,9 @@ const ECHO_TAIL_MS = 40;
 /** Zero bits after page data, so the far demodulator's delay does not swallow the RTC. */
 const TAIL_BITS = 48;
 
+/** The image modems this terminal can send and receive: list only these in the T.30 config. */
+export const AUDIO_MODEMS: ReadonlyArray<Modulation['modem']> = ['v27ter', 'v29'];
+
 export interface AudioFaxTerminalOptions {
   engine: T30Engine;
   /** Calling stations send CNG (T.30 §4.4.1), called ones CED (T.30 §4.4.2). */
@@ -293,7 +296,11 @@ export class AudioFaxTerminal {
   private imageTransmitter(m: Modulation, getBit: GetBit): ModemTransmitter {
     if (m.modem === 'v29') return new V29Transmitter({ rate: m.bps as 9600 | 7200, getBit, levelDbm0: this.level });
     if (m.modem === 'v27ter') return new V27terTransmitter({ rate: m.bps as 4800 | 2400, getBit, levelDbm0: this.level });
-    throw new Error(`no ${m.modem} modem in this build`);
+    // An engine configured with a modem we lack: send nothing, so that T.30 fails the call on
+    // its timers instead of the line driver throwing mid-call. Configure the engine with
+    // AUDIO_MODEMS to avoid this.
+    this.o.log?.(`${this.t()} cannot send ${m.modem}: not one of ${AUDIO_MODEMS.join(', ')}`);
+    return { generate: () => 0 };
   }
 
   private onV21Frame(frame: Uint8Array, ok: boolean): void {

@@ -15,5 +15,5 @@ export * from './rtp-jitter-buffer.ts';
 export { V27terTransmitter, type V27terTransmitterOptions } from './v27ter-tx.ts';
 export { V27terReceiver, type V27terReceiverOptions } from './v27ter-rx.ts';
 export type { V27terRate } from './v27ter-constellation.ts';
-export { AudioFaxTerminal, type AudioFaxTerminalOptions } from './audio-fax-terminal.ts';
+export { AudioFaxTerminal, AUDIO_MODEMS, type AudioFaxTerminalOptions } from './audio-fax-terminal.ts';
 export { RtpAudioLine, type RtpAudioLineOptions, type AudioEndpoint } from './rtp-audio-line.ts';
