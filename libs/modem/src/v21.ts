@@ -71,7 +71,7 @@ export class V21Transmitter implements ModemTransmitter {
 
 export interface V21ReceiverOptions {
   channel?: 1 | 2;
-  /** V.21 §6: "ON" above -43 dBm, "OFF" below -48 dBm, with hysteresis. */
+  /** V.21, received line signal detector (circuit 109): "ON" above -43 dBm, "OFF" below -48 dBm. */
   onDbm0?: number;
   offDbm0?: number;
 }
@@ -84,7 +84,7 @@ const SMOOTH = 1 / 16;
 /**
  * A V.21 FSK receiver: two sliding-window correlators (the tones' matched filters over one bit)
  * give a soft decision; a digital PLL puts the sampling instant half a bit after each decision
- * zero crossing; carrier detection compares the in-band power with the V.21 §6 thresholds and
+ * zero crossing; carrier detection compares the in-band power with V.21's circuit 109 thresholds and
  * requires most of the signal's power to be in band (so CED or CNG do not raise it).
  */
 export class V21Receiver implements ModemReceiver {
