@@ -17,7 +17,7 @@ const FS = 8000;
 const GAP_MS = 75;
 /** V.29 §4 segment 1: the training starts with 48 symbol intervals (20 ms) of no energy. */
 const V29_LEADING_SILENCE_MS = 20;
-/** T.30 §4.4.2.1: the called station waits at least 0.2 s after answering before CED. */
+/** T.30 (answering station): at least 0.2 s of silence after answering, before CED. */
 const ANSWER_DELAY_MS = 200;
 /** T.30 §5.3.1: flags for 1 s ± 15 % before the first V.21 frame. */
 const V21_PREAMBLE_FLAGS = preambleFlags(300);
@@ -36,7 +36,7 @@ export const AUDIO_MODEMS: ReadonlyArray<Modulation['modem']> = ['v27ter', 'v29'
 
 export interface AudioFaxTerminalOptions {
   engine: T30Engine;
-  /** Calling stations send CNG (T.30 §4.4.1), called ones CED (T.30 §4.4.2). */
+  /** Calling stations send CNG, called ones CED (T.30 §5.2 tonal signals). */
   calling: boolean;
   /** Transmit level, dBm0; default -13. */
   levelDbm0?: number;
@@ -112,7 +112,7 @@ export class AudioFaxTerminal {
       bit: (b) => this.v21Hdlc.putBit(b),
       carrier: (up) => {
         this.o.log?.(`${this.t()} V.21 carrier ${up ? 'up' : 'down'}`);
-        if (up) this.cng = undefined; // T.30 §4.4.1: CNG until the called station answers
+        if (up) this.cng = undefined; // CNG (T.30 §5.2) until the called station answers
         else {
           this.v21Hdlc.reset();
           this.v21Framing = false;

@@ -198,7 +198,7 @@ for (const c of CASES) {
     assert.equal(terminal.result?.pages[0]?.ecm, c.ecm ?? false);
     await samePages(file, out, `to-spandsp-${CASES.indexOf(c)}`);
 
-    // T.30 §4.4.1: CNG, 1100 Hz, 0.5 s bursts, until the called station answered.
+    // CNG (T.30 §5.2): 1100 Hz, 0.5 s bursts, until the called station answered.
     const tones: ToneEvent[] = [];
     const det = new ToneDetector((e) => tones.push(e));
     det.receive(r.sent.subarray(0, 8000 * 3));
@@ -238,7 +238,7 @@ for (const c of CASES) {
     assert.equal(pages[0].params.ecm, c.ecm ?? false);
     await samePages(file, receivedTiff(pages), `from-spandsp-${CASES.indexOf(c)}`);
 
-    // T.30 §4.4.2: CED, 2100 Hz for 2.6–4 s, after at least 0.2 s of silence.
+    // CED (T.30 §5.2): 2100 Hz for 2.6–4 s, after at least 0.2 s of silence.
     const tones: ToneEvent[] = [];
     new ToneDetector((e) => tones.push(e)).receive(r.sent.subarray(0, 8000 * 5));
     const ced = tones.filter((e) => e.tone === 'ced');
