@@ -7,7 +7,7 @@ TEST_FILES := 'libs/*/src/**/*.test.ts' 'libs/*/test/**/*.test.ts' 'services/*/s
 # Most integration tests wait on real time (fax calls, retries), not on the CPU.
 TEST_CONCURRENCY ?= 4
 
-.PHONY: run test typecheck unit bench setup-run setup-test
+.PHONY: run test typecheck unit bench chaos setup-run setup-test
 
 run: setup-run
 	scripts/run-single-machine.sh
@@ -24,6 +24,10 @@ typecheck:
 
 bench: setup-test
 	node bench/run.ts
+
+# Issue 17's long chaos run: 1,000 faxes while every role and Redis are killed at random.
+chaos: setup-test
+	node bench/chaos.ts
 
 setup-run:
 	@scripts/setup.sh run

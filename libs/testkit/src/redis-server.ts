@@ -9,6 +9,8 @@ export interface TestRedis {
   /** Stops the server (SIGTERM, then SIGKILL); the test can start it again on the same port. */
   stop(): Promise<void>;
   start(): Promise<void>;
+  /** kill -9: no shutdown; with AOF fsync 'always' nothing acknowledged is lost. */
+  kill9(): Promise<void>;
   /** Stops it and removes its directory. */
   dispose(): Promise<void>;
 }
@@ -18,13 +20,13 @@ export interface TestRedis {
  * test can stop and restart Redis (to see 451s, or that records survive) without touching any
  * other test or the machine's own Redis.
  */
-export async function startRedis(): Promise<TestRedis> {
+export async function startRedis(opts: { extraArgs?: string[] } = {}): Promise<TestRedis> {
   const port = await freePort();
   const dir: TempDir = await tempDir('faxgate-redis');
   let child: ChildProcess | undefined;
 
   const start = async () => {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir.path, '--appendonly', 'yes', '--save', '', '--maxmemory-policy', 'noeviction'], { stdio: 'ignore' });
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir.path, '--appendonly', 'yes', '--save', '', '--maxmemory-policy', 'noeviction', ...(opts.extraArgs ?? [])], { stdio: 'ignore' });
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline) {
       if (await ping(port)) return;
@@ -43,12 +45,21 @@ export async function startRedis(): Promise<TestRedis> {
     await exited;
     clearTimeout(t);
   };
+  const kill9 = async () => {
+    const c = child;
+    child = undefined;
+    if (!c || c.exitCode !== null || c.signalCode !== null) return;
+    const exited = new Promise((r) => c.once('exit', r));
+    c.kill('SIGKILL');
+    await exited;
+  };
   await start();
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
     start,
     stop,
+    kill9,
     dispose: async () => {
       await stop();
       await dir.remove();

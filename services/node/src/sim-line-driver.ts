@@ -70,10 +70,13 @@ export class SimLineDriver implements LineDriver, ReceivingLineDriver {
     for (let i = 0; i < limit; i++) {
       const page = pages[call.fromPage - 1 + i];
       await wait((codedBytes(page) * 8 * 1000) / this.o.bitRate + SIM_POST_PAGE_MS);
-      // MCF: the remote machine has the page on paper, and the sender learns it.
-      await this.o.redis.hincrby(simPrintedKey(this.o.counterPrefix, call.callId), String(call.fromPage + i), 1);
+      // MCF: the remote machine has the page on paper and the sender learns it at the same
+      // moment. Both writes leave in the same tick, so a process killed at any moment cannot
+      // have the page printed but not recorded (which would print it again on the retry).
+      const printed = this.o.redis.hincrby(simPrintedKey(this.o.counterPrefix, call.callId), String(call.fromPage + i), 1);
       sent++;
       call.onPageConfirmed?.(sent);
+      await printed;
     }
     if (sent > 0) {
       await mkdir(this.o.receivedDir, { recursive: true });

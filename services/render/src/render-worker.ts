@@ -30,6 +30,13 @@ export function composeSettings(config: RenderConfig, sandbox?: RenderSandbox): 
 }
 
 /**
+ * Documents are laid out in sandbox processes, so this process's event loop stays free to renew
+ * the lock (every half of it) however long a render takes; a render process that dies has its
+ * job taken over within this plus the stalled check, not minutes later.
+ */
+const RENDER_LOCK_MS = 30_000;
+
+/**
  * render-fax: one render per message, N transmissions. The documents are rendered once (in the
  * sandbox); each recipient gets its own cover page and header lines and its own TIFF, then one
  * dispatch job.
@@ -68,7 +75,7 @@ export function createRenderWorker(ctx: RoleContext, config: RenderConfig, sandb
         await ctx.queues.addBulk(Array.from({ length: current.recipientCount }, (_, recipient) => ({ name: 'schedule-recipient' as const, data: { faxId, recipient } })));
       },
     },
-    { connection: ctx.workerConnection(), prefix: ctx.base.FAXGATE_QUEUE_PREFIX, concurrency: config.FAXGATE_RENDER_CONCURRENCY, lockDuration: 120_000 },
+    { connection: ctx.workerConnection(), prefix: ctx.base.FAXGATE_QUEUE_PREFIX, concurrency: config.FAXGATE_RENDER_CONCURRENCY, lockDuration: RENDER_LOCK_MS },
   );
 
   async function renderFax(faxId: string) {
