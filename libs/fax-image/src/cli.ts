@@ -16,6 +16,7 @@ const USAGE = `usage:
   faxgate tiff info <file>
   faxgate tiff convert <in> -o <out> [--compression mh|mr|mmr] [--resolution standard|fine|superfine] [--width a4|b4|a3|<pixels>] [--centre]
   faxgate tiff topdf <in> -o <out.pdf>
+  -h, --help    this text
 `;
 
 class UsageError extends Error {}
@@ -47,6 +48,11 @@ export async function tiffCli(argv: string[], io: CliIo = {
 }): Promise<number> {
   try {
     const [command, ...rest] = argv;
+    if (command === '--help' || command === '-h' || command === 'help') {
+      io.out(USAGE);
+      return 0;
+    }
+    if (command?.startsWith('-')) throw new UsageError(`unknown option ${command} (a command comes first: info, convert or topdf)`);
     const { values, positionals } = parseArgs({
       args: rest,
       allowPositionals: true,
@@ -59,9 +65,14 @@ export async function tiffCli(argv: string[], io: CliIo = {
         help: { type: 'boolean', short: 'h' },
       },
     });
-    if (values.help || command === 'help' || command === undefined) {
+    if (command === undefined) {
+      io.err(USAGE);
+      return 2;
+    }
+    if (!['info', 'convert', 'topdf'].includes(command)) throw new UsageError(`unknown command "${command}"`);
+    if (values.help) {
       io.out(USAGE);
-      return command === undefined ? 2 : 0;
+      return 0;
     }
     if (positionals.length !== 1) throw new UsageError(`${command} takes exactly one input file`);
     const input = positionals[0];

@@ -7,12 +7,21 @@ import type { T38Version } from './ifp.ts';
 import { decodeReceivedPage, receivedTiff, tiffDocument } from './fax-document.ts';
 
 const USAGE = `usage:
-  t38 send <host:port> <file.tif> [--local-port N] [--ecm on|off] [--id "+1 555 0100"]
+  faxgate t38 send <host:port> <file.tif> [--local-port N] [--ecm on|off] [--id "+1 555 0100"]
            [--sub DIGITS] [--sid DIGITS] [--encodings mh,mr,mmr] [--redundancy N] [--verbose]
-  t38 receive --listen <port> --peer <host:port> -o <out.tif> [--ecm on|off] [--id ID]
+  faxgate t38 receive --listen <port> --peer <host:port> -o <out.tif> [--ecm on|off] [--id ID]
            [--encodings mh,mr,mmr] [--redundancy N] [--verbose]
   (--peer host:0 learns the peer's port from its first datagram)
-  common options: [--t38-version 0-3] [--rate-method 1|2] [--indicator-repeats N] [--ecm-frame 64|256]`;
+  common options: [--t38-version 0-3] [--rate-method 1|2] [--indicator-repeats N] [--ecm-frame 64|256]
+  -h, --help: this text`;
+
+/** The options each command reads (callOptions() and the command's own), so a mistyped one is refused. */
+const COMMON_FLAGS = ['--ecm', '--id', '--encodings', '--redundancy', '--verbose', '--t38-version', '--rate-method', '--indicator-repeats', '--ecm-frame'];
+const FLAGS: Record<string, string[]> = {
+  send: [...COMMON_FLAGS, '--local-port', '--sub', '--sid'],
+  receive: [...COMMON_FLAGS, '--listen', '--peer', '-o'],
+};
+const HELP = ['--help', '-h'];
 
 class UsageError extends Error {}
 
@@ -21,12 +30,13 @@ interface Parsed {
   flags: Map<string, string>;
 }
 
-function parseArgs(argv: string[], booleans: string[]): Parsed {
+function parseArgs(argv: string[], known: string[], booleans: string[]): Parsed {
   const positional: string[] = [];
   const flags = new Map<string, string>();
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a.startsWith('-')) {
+      if (!known.includes(a)) throw new UsageError(`unknown option ${a}`);
       if (booleans.includes(a)) {
         flags.set(a, 'true');
         continue;
@@ -215,10 +225,16 @@ export interface CliIo {
 export async function t38Cli(argv: string[], io: CliIo = { wrapSocket: (s) => s }): Promise<number> {
   try {
     const [cmd, ...rest] = argv;
-    const p = parseArgs(rest, ['--verbose']);
+    if (cmd === undefined) throw new UsageError('missing command');
+    const known = Object.hasOwn(FLAGS, cmd) ? FLAGS[cmd] : undefined;
+    if (cmd === 'help' || HELP.includes(cmd) || (known && rest.some((a) => HELP.includes(a)))) {
+      console.log(USAGE);
+      return 0;
+    }
+    if (!known) throw new UsageError(`unknown ${cmd.startsWith('-') ? 'option' : 'command'} ${cmd}`);
+    const p = parseArgs(rest, known, ['--verbose']);
     if (cmd === 'send') return await send(p, io);
-    if (cmd === 'receive') return await receive(p, io);
-    throw new UsageError(cmd ? `unknown command ${cmd}` : 'missing command');
+    return await receive(p, io);
   } catch (e) {
     if (e instanceof UsageError) {
       console.error(`t38: ${e.message}\n${USAGE}`);

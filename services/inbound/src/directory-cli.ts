@@ -10,7 +10,9 @@ const USAGE = `usage:
   faxgate routes list
   faxgate routes add --user <id> [--csid <regex>] [--calling <pattern>] [--pool <pool>] [--line <line>] [--at <index>]
   faxgate routes rm <index>
-  faxgate directory show | unaddressed <addr>...
+  faxgate directory show
+  faxgate directory unaddressed <addr>...
+  -h, --help   this text
 The console API is reached at FAXGATE_CONSOLE_URL with FAXGATE_CONSOLE_TOKEN.
 `;
 
@@ -24,9 +26,21 @@ export async function directoryCli(kind: string, argv: string[], env: NodeJS.Pro
   }
 }
 
+/** The subcommands of each command, as the switch in run() takes them. */
+const VERBS: Record<string, readonly string[]> = { users: ['list', 'add', 'rm'], routes: ['list', 'add', 'rm'], directory: ['show', 'unaddressed'] };
+
 async function run(kind: string, argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const api = consoleClient(env);
   const [verb, ...rest] = argv;
+  if (verb === '--help' || verb === '-h' || verb === 'help') {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (!VERBS[kind]?.includes(verb)) {
+    const what = verb === undefined ? 'missing subcommand' : `unknown ${verb.startsWith('-') ? 'option' : 'subcommand'} "${verb}"`;
+    process.stderr.write(`faxgate ${kind}: ${what} (${VERBS[kind]?.join(', ')})\n${USAGE}`);
+    return 2;
+  }
   let args;
   try {
     args = parseArgs({
@@ -36,13 +50,18 @@ async function run(kind: string, argv: string[], env: NodeJS.ProcessEnv): Promis
         email: { type: 'string', multiple: true }, name: { type: 'string' }, format: { type: 'string' }, did: { type: 'string', multiple: true },
         mailbox: { type: 'string' }, replace: { type: 'boolean' }, user: { type: 'string' }, csid: { type: 'string' }, calling: { type: 'string' },
         pool: { type: 'string' }, line: { type: 'string' }, at: { type: 'string' }, json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
       },
     });
   } catch (err) {
-    process.stderr.write(`faxgate: ${(err as Error).message}\n${USAGE}`);
+    process.stderr.write(`faxgate ${kind} ${verb}: ${(err as Error).message}\n${USAGE}`);
     return 2;
   }
   const { values: o, positionals: pos } = args;
+  if (o.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
   const done = (r: { status: number; json: Record<string, unknown> }, what: string) => {
     if (r.status >= 300) return reportError(r);
     process.stdout.write(`${what} (directory version ${String(r.json.version).slice(0, 12)})\n`);
@@ -92,6 +111,6 @@ async function run(kind: string, argv: string[], env: NodeJS.ProcessEnv): Promis
       if (pos.length === 0) break;
       return done(await api.call('PUT', '/api/v1/directory/unaddressed', { unaddressed: pos }), `unaddressed mailbox set to ${pos.join(', ')}`);
   }
-  process.stderr.write(USAGE);
+  process.stderr.write(`faxgate ${kind} ${verb}: wrong arguments\n${USAGE}`);
   return 2;
 }

@@ -8,6 +8,7 @@ Offers a simulated incoming call to a running gateway (through the console API a
 FAXGATE_CONSOLE_URL, with FAXGATE_CONSOLE_TOKEN): the node of the pool answers it on a free line,
 receives the TIFF's pages, and the fax is routed and mailed like any received fax.
 --fail-after N drops the call after N pages; --wait waits until the fax is delivered.
+-h, --help prints this text.
 `;
 
 /** `faxgate sim receive ...` */
@@ -21,8 +22,13 @@ export async function simCli(argv: string[], env: NodeJS.ProcessEnv = process.en
 }
 
 async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  if (argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+    process.stdout.write(USAGE);
+    return 0;
+  }
   if (argv[0] !== 'receive') {
-    process.stderr.write(USAGE);
+    const what = argv[0] === undefined ? 'missing subcommand' : `unknown ${argv[0].startsWith('-') ? 'option' : 'subcommand'} "${argv[0]}"`;
+    process.stderr.write(`faxgate sim: ${what}\n${USAGE}`);
     return 2;
   }
   let args;
@@ -30,15 +36,19 @@ async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     args = parseArgs({
       args: argv.slice(1),
       allowPositionals: true,
-      options: { did: { type: 'string' }, from: { type: 'string' }, csid: { type: 'string' }, sub: { type: 'string' }, pool: { type: 'string' }, 'fail-after': { type: 'string' }, wait: { type: 'boolean' } },
+      options: { did: { type: 'string' }, from: { type: 'string' }, csid: { type: 'string' }, sub: { type: 'string' }, pool: { type: 'string' }, 'fail-after': { type: 'string' }, wait: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
     });
   } catch (err) {
-    process.stderr.write(`faxgate: ${(err as Error).message}\n${USAGE}`);
+    process.stderr.write(`faxgate sim receive: ${(err as Error).message}\n${USAGE}`);
     return 2;
   }
   const { values: o, positionals } = args;
+  if (o.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
   if (!o.did || !o.from || positionals.length !== 1) {
-    process.stderr.write(USAGE);
+    process.stderr.write(`faxgate sim receive: needs --did, --from and one TIFF file\n${USAGE}`);
     return 2;
   }
   const tiff = await readFile(positionals[0]);

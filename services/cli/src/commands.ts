@@ -1,0 +1,81 @@
+// Every `faxgate` command in one table: main.ts dispatches through it, `faxgate --help` lists it,
+// and services/cli/test/help.test.ts asks each command and subcommand for its --help from it.
+// Each command's code is loaded with import() only when that command runs, so `faxgate --help`
+// loads none of it.
+import { ROLE_NAMES } from './roles.ts';
+
+export interface Command {
+  /** The word after `faxgate`. */
+  name: string;
+  /** What follows the name in the overview, e.g. `info|convert|topdf`. */
+  synopsis: string;
+  summary: string;
+  /** Every subcommand the command's parser accepts; each answers `--help` too. */
+  subcommands: readonly string[];
+  /** Runs the command; argv starts after the command's name. Resolves to the exit code (-1: keeps running). */
+  run(argv: string[]): Promise<number>;
+}
+
+export const COMMANDS: readonly Command[] = [
+  {
+    name: 'run',
+    synopsis: '<role...>|all',
+    summary: `start roles in this process (${ROLE_NAMES.join(', ')})`,
+    subcommands: [],
+    run: async (argv) => (await import('./run-cli.ts')).runCli(argv),
+  },
+  {
+    name: 'tiff',
+    synopsis: 'info|convert|topdf',
+    summary: 'inspect and convert fax TIFFs',
+    subcommands: ['info', 'convert', 'topdf'],
+    run: async (argv) => (await import('@faxgate/fax-image')).tiffCli(argv),
+  },
+  {
+    name: 't38',
+    synopsis: 'send|receive',
+    summary: 'fax over T.38/UDPTL to or from a peer',
+    subcommands: ['send', 'receive'],
+    run: async (argv) => (await import('@faxgate/t38')).t38Cli(argv),
+  },
+  {
+    name: 'render',
+    synopsis: '<file|.eml>... -o out.tif',
+    summary: 'preview mails and documents as a fax',
+    subcommands: [],
+    run: async (argv) => (await import('@faxgate/render')).renderCli(argv),
+  },
+  {
+    name: 'config',
+    synopsis: 'docs [--check]',
+    summary: 'regenerate (or check) the variable table in docs/configuration.md',
+    subcommands: ['docs'],
+    run: async (argv) => (await import('./config-cli.ts')).configCli(argv),
+  },
+  ...(['users', 'routes', 'directory'] as const).map((kind): Command => ({
+    name: kind,
+    synopsis: kind === 'directory' ? 'show|unaddressed' : 'list|add|rm',
+    summary: `edit the received-fax ${kind === 'directory' ? 'directory' : kind} through the console API`,
+    subcommands: kind === 'directory' ? ['show', 'unaddressed'] : ['list', 'add', 'rm'],
+    run: async (argv) => (await import('@faxgate/inbound')).directoryCli(kind, argv),
+  })),
+  {
+    name: 'sim',
+    synopsis: 'receive',
+    summary: 'offer a simulated incoming fax call to a running gateway',
+    subcommands: ['receive'],
+    run: async (argv) => (await import('@faxgate/inbound')).simCli(argv),
+  },
+];
+
+/** The overview `faxgate --help` prints: every command of the table. */
+export function overview(): string {
+  const heads = COMMANDS.map((c) => `${c.name} ${c.synopsis}`);
+  const width = Math.max(...heads.map((h) => h.length)) + 2;
+  return `usage: faxgate <command> [--help]
+
+${COMMANDS.map((c, i) => `  ${heads[i].padEnd(width)}${c.summary}`).join('\n')}
+
+Every command and subcommand answers --help (or -h) with its usage; \`faxgate help <command>\` too.
+`;
+}

@@ -1,0 +1,34 @@
+// `faxgate config docs [--check]`: the generated variable table in docs/configuration.md.
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const USAGE = `usage: faxgate config docs [--check]
+
+  Regenerates the table of every configuration variable in docs/configuration.md from the
+  roles' schemas; with --check, only verifies it is up to date (exit 1 when it is not).
+`;
+
+export async function configCli(argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (sub === '--help' || sub === '-h' || sub === 'help') {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (sub !== 'docs') {
+    process.stderr.write(`faxgate config: ${sub === undefined ? 'missing subcommand' : `unknown subcommand "${sub}"`}\n${USAGE}`);
+    return 2;
+  }
+  let args;
+  try {
+    args = parseArgs({ args: rest, options: { check: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+  } catch (err) {
+    process.stderr.write(`faxgate config: ${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (args.values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const { configDocs } = await import('./config-docs.ts');
+  return configDocs(resolve(import.meta.dirname, '../../../docs/configuration.md'), args.values.check ?? false);
+}
