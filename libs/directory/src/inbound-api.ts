@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { readTiff, tiffToPdf } from '@faxgate/fax-image';
 import { newInboundId } from '@faxgate/queue';
 import type { RoleContext } from '@faxgate/runtime';
-import { InboundRecords, inboundBlobKeys } from '@faxgate/store';
+import { inboundBlobKeys } from '@faxgate/store';
 import { DirectoryEditError, DirectoryEditor } from './directory-editor.ts';
 import { DirectoryError } from './directory-parse.ts';
 
@@ -14,7 +14,7 @@ import { DirectoryError } from './directory-parse.ts';
  */
 export async function registerInboundApi(app: FastifyInstance, ctx: RoleContext, opts: { directoryPath: string }) {
   // Inside HTTP requests: the fail-fast connection, so a Redis outage is a quick 5xx, not a hang.
-  const inbound = new InboundRecords(ctx.requestRedis, ctx.base.FAXGATE_QUEUE_PREFIX);
+  const inbound = ctx.requestInbound;
   const editor = new DirectoryEditor(resolve(opts.directoryPath));
 
   app.get<{ Params: { id: string } }>('/api/v1/inbound/:id', async (req, reply) => {

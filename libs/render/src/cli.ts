@@ -1,14 +1,10 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { writeTiff, type FaxPage } from '@faxgate/fax-image';
-import { contentTypeOf } from './document-types.ts';
-import { prepareFax, recipientPages, type ComposeSettings } from './compose-fax.ts';
-import { renderDocuments } from './render-fax.ts';
-import { RenderSandbox } from './render-sandbox.ts';
+import type { FaxPage } from '@faxgate/fax-image';
+import type { ComposeSettings } from './compose-fax.ts';
 import { DEFAULT_TAGLINE } from './tagline.ts';
 import type { PaperSize, VerticalResolution } from './page-geometry.ts';
-import { pageToPng } from './png-preview.ts';
 
 const USAGE = `usage: faxgate render <file-or-.eml>... -o out.tif [options]
 
@@ -65,6 +61,10 @@ export async function renderCli(argv: string[]): Promise<number> {
   if (v.paper !== 'a4' && v.paper !== 'letter') return bad(`--paper must be a4 or letter, not ${v.paper}`);
   if (v['long-pages'] !== 'scale' && v['long-pages'] !== 'split') return bad('--long-pages must be scale or split');
 
+  // The renderers (MuPDF, sharp, mailparser) load only once the arguments are good: --help stays quick.
+  const [{ writeTiff }, { contentTypeOf }, { prepareFax, recipientPages }, { renderDocuments }, { RenderSandbox }, { pageToPng }] = await Promise.all([
+    import('@faxgate/fax-image'), import('./document-types.ts'), import('./compose-fax.ts'), import('./render-fax.ts'), import('./render-sandbox.ts'), import('./png-preview.ts'),
+  ]);
   const sandbox = new RenderSandbox({ timeoutMs: 120_000, memoryMb: 2048 });
   const settings: ComposeSettings = {
     resolution: v.resolution as VerticalResolution,

@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { BaseConfig, EnvSchema } from '@faxgate/config';
 import type { QueueSet } from '@faxgate/queue';
-import type { BlobStore, FaxRecords } from '@faxgate/store';
+import type { BlobStore, FaxRecords, InboundRecords } from '@faxgate/store';
 import type { GatewayMetrics } from './metrics.ts';
 
 /** What the runtime hands every role: shared connections, stores, metrics and the HTTP server. */
@@ -23,6 +23,10 @@ export interface RoleContext {
   /** Producers on the fail-fast connection: use inside SMTP/HTTP requests. */
   requestQueues: QueueSet;
   records: FaxRecords;
+  /** Received faxes' records, on the background connection. */
+  inbound: InboundRecords;
+  /** The same records on the fail-fast connection: use inside HTTP requests. */
+  requestInbound: InboundRecords;
   blobs: BlobStore;
   registry: Registry;
   metrics: GatewayMetrics;
@@ -44,14 +48,19 @@ export interface RoleInstance {
   describe?(): string[];
 }
 
-export interface RoleDefinition<S extends EnvSchema = EnvSchema> {
+/**
+ * A role: its configuration schema and how to build it. `I` is what `build` returns, so a role
+ * can offer more than RoleInstance (the SMTP port it bound, its T.38 listener) with its type
+ * known to whoever runs it (`RunningGateway.instanceOf`), instead of being cast to it.
+ */
+export interface RoleDefinition<S extends EnvSchema = EnvSchema, I extends RoleInstance = RoleInstance> {
   name: string;
   /** The role's own configuration schema (variables beyond the base ones). */
   schema: S;
-  build(ctx: RoleContext, config: import('zod').output<S>): Promise<RoleInstance>;
+  build(ctx: RoleContext, config: import('zod').output<S>): Promise<I>;
 }
 
-/** Helps TypeScript infer the config type from the schema. */
-export function defineRole<S extends EnvSchema>(def: RoleDefinition<S>): RoleDefinition<S> {
+/** Helps TypeScript infer the config type from the schema and the instance type from build(). */
+export function defineRole<S extends EnvSchema, I extends RoleInstance>(def: RoleDefinition<S, I>): RoleDefinition<S, I> {
   return def;
 }

@@ -1,9 +1,9 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { pino } from 'pino';
-import { KNOWN_VARIABLES, baseSchema, collectConfigs, describeUnknownVariable, loadConfig, unknownVariables, type BaseConfig } from '@faxgate/config';
+import { KNOWN_VARIABLES, baseSchema, collectConfigs, describeUnknownVariable, loadConfig, unknownVariables, type BaseConfig, type EnvSchema } from '@faxgate/config';
 import { QueueSet, createRedis } from '@faxgate/queue';
-import { BlobStore, FaxRecords } from '@faxgate/store';
+import { BlobStore, FaxRecords, InboundRecords } from '@faxgate/store';
 import type { Redis } from 'ioredis';
 import { createHttpServer, type HealthState } from './http-server.ts';
 import { createMetrics } from './metrics.ts';
@@ -14,6 +14,8 @@ export interface RunningGateway {
   ctx: RoleContext;
   roles: Array<{ name: string; instance: RoleInstance }>;
   httpUrl: string;
+  /** The running instance of a role, with the type its definition's build() gives it. */
+  instanceOf<I extends RoleInstance>(def: RoleDefinition<EnvSchema, I>): I;
   /** Graceful shutdown: stop accepting, finish running jobs, close connections. */
   stop(): Promise<void>;
 }
@@ -89,6 +91,8 @@ export async function runRoles(defs: RoleDefinition[], opts: RunOptions = {}): P
     queues,
     requestQueues,
     records: new FaxRecords(redis, base.FAXGATE_QUEUE_PREFIX),
+    inbound: new InboundRecords(redis, base.FAXGATE_QUEUE_PREFIX),
+    requestInbound: new InboundRecords(requestRedis, base.FAXGATE_QUEUE_PREFIX),
     blobs: new BlobStore(resolve(base.FAXGATE_DATA_DIR)),
     registry,
     metrics,
@@ -169,7 +173,13 @@ export async function runRoles(defs: RoleDefinition[], opts: RunOptions = {}): P
     process.stdout.write(`${lines.join('\n')}\n`);
   }
   log.info({ roles: defs.map((d) => d.name), http: httpUrl }, 'started');
-  return { ctx, roles, httpUrl, stop };
+  const instanceOf = <I extends RoleInstance>(def: RoleDefinition<EnvSchema, I>): I => {
+    const role = roles.find((r) => r.name === def.name);
+    if (!role) throw new Error(`role ${def.name} is not running in this gateway (running: ${roles.map((r) => r.name).join(', ')})`);
+    // Built by that very definition (roles are unique by name), so it has the type build() gave it.
+    return role.instance as I;
+  };
+  return { ctx, roles, httpUrl, instanceOf, stop };
 }
 
 /**

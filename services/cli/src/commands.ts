@@ -29,21 +29,21 @@ export const COMMANDS: readonly Command[] = [
     synopsis: 'info|convert|topdf',
     summary: 'inspect and convert fax TIFFs',
     subcommands: ['info', 'convert', 'topdf'],
-    run: async (argv) => (await import('@faxgate/fax-image')).tiffCli(argv),
+    run: async (argv) => (await import('@faxgate/fax-image/cli')).tiffCli(argv),
   },
   {
     name: 't38',
     synopsis: 'send|receive',
     summary: 'fax over T.38/UDPTL to or from a peer',
     subcommands: ['send', 'receive'],
-    run: async (argv) => (await import('@faxgate/t38')).t38Cli(argv),
+    run: async (argv) => (await import('@faxgate/t38/cli')).t38Cli(argv),
   },
   {
     name: 'render',
     synopsis: '<file|.eml>... -o out.tif',
     summary: 'preview mails and documents as a fax',
     subcommands: [],
-    run: async (argv) => (await import('@faxgate/render')).renderCli(argv),
+    run: async (argv) => (await import('@faxgate/render/cli')).renderCli(argv),
   },
   {
     name: 'config',
@@ -57,14 +57,14 @@ export const COMMANDS: readonly Command[] = [
     synopsis: kind === 'directory' ? 'show|unaddressed' : 'list|add|rm',
     summary: `edit the received-fax ${kind === 'directory' ? 'directory' : kind} through the console API`,
     subcommands: kind === 'directory' ? ['show', 'unaddressed'] : ['list', 'add', 'rm'],
-    run: async (argv) => (await import('@faxgate/inbound')).directoryCli(kind, argv),
+    run: async (argv) => (await import('@faxgate/inbound/directory-cli')).directoryCli(kind, argv),
   })),
   {
     name: 'sim',
     synopsis: 'receive',
     summary: 'offer a simulated incoming fax call to a running gateway',
     subcommands: ['receive'],
-    run: async (argv) => (await import('@faxgate/inbound')).simCli(argv),
+    run: async (argv) => (await import('@faxgate/inbound/sim-cli')).simCli(argv),
   },
 ];
 

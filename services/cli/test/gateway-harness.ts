@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { runRoles, type RunningGateway } from '@faxgate/runtime';
 import { startTestGateway as startGateway, type TestGateway as Harness } from '@faxgate/testkit';
+import { ingestRole } from '@faxgate/ingest';
 import { resolveRoles } from '../src/roles.ts';
 
 /** The testkit's gateway harness with the CLI's roles, and the SMTP port of its ingest role. */
@@ -34,8 +35,7 @@ export async function startTestGateway(extra: Record<string, string> = {}, roles
 }
 
 function smtpPortOf(gw: RunningGateway): number {
-  const ingest = gw.roles.find((r) => r.name === 'ingest');
-  return ingest ? (ingest.instance as unknown as { smtpPort(): number }).smtpPort() : 0;
+  return gw.roles.some((r) => r.name === ingestRole.name) ? gw.instanceOf(ingestRole).smtpPort() : 0;
 }
 
 export function simReceived(dataDir: string, faxId: string, recipient: number, attempt: number): string {

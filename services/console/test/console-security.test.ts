@@ -25,7 +25,7 @@ async function startConsole(extra: Record<string, string> = {}): Promise<{ gw: R
   const env = testGatewayEnv({ redisUrl: redis.url, dataDir: '' }, extra);
   const dataDir = join(dir.path, env.FAXGATE_QUEUE_PREFIX);
   env.FAXGATE_DATA_DIR = dataDir;
-  const gw = await runRoles([consoleRole as never], { env });
+  const gw = await runRoles([consoleRole], { env });
   return { gw, dataDir, prefix: env.FAXGATE_QUEUE_PREFIX };
 }
 
@@ -84,7 +84,7 @@ test('the generated password is written to a mode-600 file under the data dir (n
   }
   // A second start on the same data dir keeps the password.
   const again = testGatewayEnv({ redisUrl: redis.url, dataDir: first.dataDir }, env);
-  const gw = await runRoles([consoleRole as never], { env: again });
+  const gw = await runRoles([consoleRole], { env: again });
   try {
     assert.equal((await readFile(file, 'utf8')).trim(), password);
     const ok = await fetch(`${gw.httpUrl}/api/v1/faxes`, { headers: { authorization: basic('ops', password) } });

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify from 'fastify';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { runRoles, type RoleContext, type RoleDefinition } from '@faxgate/runtime';
+import { runRoles, type RoleContext } from '@faxgate/runtime';
 import { startRedis, tempDir, waitUntil } from '@faxgate/testkit';
 import { PodDiscovery, kubeConfigFor, lineStatusKeys } from '@faxgate/k8s';
 import { nodeRole } from '@faxgate/node';
@@ -21,7 +21,7 @@ test('in Kubernetes the line status joins node pods found by label: a pod withou
   const prefix = `test-${randomUUID()}`;
   const client = new Redis(redis.url);
   // A node daemon named like its pod, publishing its lines.
-  const node = await runRoles([nodeRole] as unknown as RoleDefinition[], {
+  const node = await runRoles([nodeRole], {
     env: { FAXGATE_REDIS_URL: redis.url, FAXGATE_QUEUE_PREFIX: prefix, FAXGATE_DATA_DIR: dir.path, FAXGATE_HTTP_HOST: '127.0.0.1', FAXGATE_HTTP_PORT: '0', FAXGATE_LOG_LEVEL: 'silent', FAXGATE_NODE_ID: 'faxgate-node-sip-0', FAXGATE_NODE_POOL: 'sip', FAXGATE_NODE_LINES: '2' },
   });
   api.putPod('fax', 'faxgate-node-sip-0', NODE_LABELS, { podIP: '10.2.0.10' });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runRoles, type RoleDefinition, type RunningGateway } from '@faxgate/runtime';
+import { runRoles, type RunningGateway } from '@faxgate/runtime';
 import { assertNothingFor, smtpDialogue, startTestGateway, waitUntil } from '@faxgate/testkit';
 import { consoleRole } from '@faxgate/console';
 import { nodeRole } from '@faxgate/node';
@@ -42,7 +42,7 @@ async function faxState(gw: RunningGateway, faxId: string): Promise<string | und
 }
 
 test('the console lists every node\'s lines and calls; a drained node takes no new calls and finishes its running one', async (t) => {
-  const g = await startTestGateway((env) => runRoles([consoleRole, notifierRole, nodeRole, dispatchRole, renderRole, ingestRole] as unknown as RoleDefinition[], { env }), {
+  const g = await startTestGateway((env) => runRoles([consoleRole, notifierRole, nodeRole, dispatchRole, renderRole, ingestRole], { env }), {
     label: 'faxgate-lines',
     env: {
       FAXGATE_FAX_DOMAINS: 'fax.test',
@@ -56,12 +56,12 @@ test('the console lists every node\'s lines and calls; a drained node takes no n
   });
   const front = g.gw;
   // A second node daemon on the same Redis and queue prefix.
-  let second: RunningGateway | undefined = await runRoles([nodeRole] as unknown as RoleDefinition[], { env: { ...g.env, FAXGATE_NODE_ID: 'node-b', FAXGATE_NODE_LINES: '3' } });
+  let second: RunningGateway | undefined = await runRoles([nodeRole], { env: { ...g.env, FAXGATE_NODE_ID: 'node-b', FAXGATE_NODE_LINES: '3' } });
   t.after(async () => {
     await second?.stop();
     await g.dispose();
   });
-  const smtpPort = (front.roles.find((r) => r.name === 'ingest')!.instance as unknown as { smtpPort(): number }).smtpPort();
+  const smtpPort = front.instanceOf(ingestRole).smtpPort();
 
   // Both nodes with all their lines idle.
   assert.equal((await api(front, 'GET', '/api/v1/lines', false)).status, 401, 'behind the console auth');

@@ -21,7 +21,7 @@ const recipient = (index: number, number: string): RecipientRecord => ({ index, 
 
 test('dispatch applies the dial policy before the first call: a number accepted under a looser configuration is not dialled, and the sender is told why', async () => {
   // Queued while ingest allowed international calls; dispatch runs with the closed default.
-  const gw = await runRoles([dispatchRole as never], { env: testGatewayEnv({ redisUrl: redis.url, dataDir: dir.path }) });
+  const gw = await runRoles([dispatchRole], { env: testGatewayEnv({ redisUrl: redis.url, dataDir: dir.path }) });
   try {
     const faxId = newFaxId();
     const numbers = ['+442079460018', '+881612345678', '+12125550100'];

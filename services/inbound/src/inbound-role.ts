@@ -1,14 +1,19 @@
 import { resolve } from 'node:path';
-import { defineRole, workerLifecycle } from '@faxgate/runtime';
+import { defineRole, workerLifecycle, type RoleInstance } from '@faxgate/runtime';
 import { inboundSchema } from './config.ts';
 import { DirectorySource } from '@faxgate/directory';
 import { createRouteWorker } from './route-worker.ts';
 
 /** inbound: routes received faxes to their owners through the directory file. */
+/** The inbound role as it runs: the directory it routes by, for tests and the banner. */
+export interface InboundRoleInstance extends RoleInstance {
+  directory: DirectorySource;
+}
+
 export const inboundRole = defineRole({
   name: 'inbound',
   schema: inboundSchema,
-  async build(ctx, config) {
+  async build(ctx, config): Promise<InboundRoleInstance> {
     const directory = new DirectorySource({
       path: resolve(config.FAXGATE_DIRECTORY),
       log: ctx.log,
@@ -34,6 +39,6 @@ export const inboundRole = defineRole({
         return [`directory ${s.path}${s.active.builtIn ? ' (missing: all faxes go to the unaddressed mailbox)' : ` (${s.active.users} users, ${s.active.routes} routes)`}`];
       },
       directory,
-    } as import('@faxgate/runtime').RoleInstance & { directory: DirectorySource };
+    };
   },
 });

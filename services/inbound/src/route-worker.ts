@@ -1,7 +1,7 @@
 import { Counter } from 'prom-client';
 import { UnrecoverableError, createWorker } from '@faxgate/queue';
 import type { RoleContext } from '@faxgate/runtime';
-import { InboundRecords, type DeliveryRecord } from '@faxgate/store';
+import { type DeliveryRecord } from '@faxgate/store';
 import type { DirectorySource } from '@faxgate/directory';
 import { routeFax } from './router.ts';
 import type { InboundConfig } from './config.ts';
@@ -12,7 +12,7 @@ import type { InboundConfig } from './config.ts';
  * that a no-op), so nobody gets the fax twice and nobody is skipped.
  */
 export function createRouteWorker(ctx: RoleContext, config: InboundConfig, source: DirectorySource) {
-  const inbound = new InboundRecords(ctx.redis, ctx.base.FAXGATE_QUEUE_PREFIX);
+  const inbound = ctx.inbound;
   const attempts = config.FAXGATE_INBOUND_MAIL_ATTEMPTS;
   const routed = new Counter({ name: 'faxgate_inbound_routed_total', help: 'Received faxes routed, by the rule that matched (did, sub-address, csid, calling-number, line, unaddressed)', labelNames: ['rule'], registers: [ctx.registry] });
   return createWorker(

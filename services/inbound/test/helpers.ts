@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { runRoles, type RoleDefinition, type RunningGateway } from '@faxgate/runtime';
+import { runRoles, type RunningGateway } from '@faxgate/runtime';
 import type { InboundView } from '@faxgate/store';
 import { startTestGateway, waitUntil, type TestGateway } from '@faxgate/testkit';
 import { consoleRole } from '@faxgate/console';
@@ -14,7 +14,7 @@ export const run = promisify(execFile);
 export const TOKEN = 'inbound-test-token';
 
 /** The roles a received fax passes: the node answers, inbound routes, notifier mails, the console is the API. */
-export const INBOUND_ROLES = [consoleRole, notifierRole, inboundRole, nodeRole] as unknown as RoleDefinition[];
+export const INBOUND_ROLES = [consoleRole, notifierRole, inboundRole, nodeRole];
 
 /**
  * The testkit's gateway harness with the inbound roles, the console token of these tests and

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import * as mupdf from 'mupdf';
 import type { RunningGateway } from '@faxgate/runtime';
 import { blackPixels, decodeTiffWithLibtiff, differingPixels, differingRows, renderPdfPages, waitUntil, type SmtpSink, type TempDir } from '@faxgate/testkit';
-import type { DirectorySource } from '@faxgate/directory';
+import { inboundRole } from '../src/index.ts';
 import { TOKEN, api, finished, makeFaxTiff, offerCall, run, startInboundGateway } from './helpers.ts';
 
 const DIRECTORY = `# test directory
@@ -56,7 +56,7 @@ after(async () => {
 });
 
 const mailFor = (id: string) => sink.waitFor((m) => m.parsed.headers.get('x-faxgate-inbound-id') === id, 30_000);
-const directorySource = () => (gw.roles.find((r) => r.name === 'inbound')!.instance as unknown as { directory: DirectorySource }).directory;
+const directorySource = () => gw.instanceOf(inboundRole).directory;
 
 test('a simulated call to a DID reaches both addresses of its user; the PDF shows the TIFF pixel for pixel (Ghostscript vs libtiff)', async () => {
   const id = await offerCall(gw, twoPages, { did: '+12125550100', from: '+16175550123', csid: 'WIDGETS INC' });

@@ -5,6 +5,7 @@ import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { RunningGateway } from '@faxgate/runtime';
 import { decodeTiffWithLibtiff, differingPixels, renderPdfPages, type SmtpSink, type TempDir } from '@faxgate/testkit';
+import { nodeRole } from '@faxgate/node';
 import { finished, makeFaxTiff, startInboundGateway } from './helpers.ts';
 
 let g: Awaited<ReturnType<typeof startInboundGateway>>;
@@ -37,12 +38,13 @@ after(async () => {
 // Real-time T.38 calls (about 25 s each here); the bound is spandsp's own --timeout 150 plus the
 // mail and record waits, so a stuck call fails with spandsp's log rather than the runner's timeout.
 test('spandsp sends over T.38 to the node; the fax is routed by its TSI and mailed, pages equal to what spandsp sent', { timeout: 240_000 }, async () => {
-  const node = gw.roles.find((r) => r.name === 'node')!.instance as unknown as { t38: { port: number } };
+  const t38 = gw.instanceOf(nodeRole).t38;
+  assert.ok(t38, 'the node answers T.38 (FAXGATE_T38_RECEIVE_PORT is set)');
   const doc = join(dir.path, 'sent.tif');
   const tiff = await makeFaxTiff(dir.path, 1, 'Over T38');
   await writeFile(doc, tiff);
 
-  const child = spawn(peer, ['send', '--file', doc, '--peer-port', String(node.t38.port), '--ecm', '1', '--id', 'ACME T38 DESK', '--timeout', '150'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(peer, ['send', '--file', doc, '--peer-port', String(t38.port), '--ecm', '1', '--id', 'ACME T38 DESK', '--timeout', '150'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -70,11 +72,12 @@ test('spandsp sends over T.38 to the node; the fax is routed by its TSI and mail
 });
 
 test('a T.38 call with a T.30 sub-address that dies after page 1: page 1 goes to the mailbox, marked partial', { timeout: 240_000 }, async () => {
-  const node = gw.roles.find((r) => r.name === 'node')!.instance as unknown as { t38: { port: number } };
+  const t38 = gw.instanceOf(nodeRole).t38;
+  assert.ok(t38, 'the node answers T.38 (FAXGATE_T38_RECEIVE_PORT is set)');
   const doc = join(dir.path, 'sent2.tif');
   const tiff = await makeFaxTiff(dir.path, 2, 'Cut short');
   await writeFile(doc, tiff);
-  const child = spawn(peer, ['send', '--file', doc, '--peer-port', String(node.t38.port), '--ecm', '1', '--id', 'ACME CUT', '--sub', '4711', '--timeout', '150'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(peer, ['send', '--file', doc, '--peer-port', String(t38.port), '--ecm', '1', '--id', 'ACME CUT', '--sub', '4711', '--timeout', '150'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   try {

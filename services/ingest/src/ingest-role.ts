@@ -1,4 +1,4 @@
-import { defineRole } from '@faxgate/runtime';
+import { defineRole, type RoleInstance } from '@faxgate/runtime';
 import { FaxRecords } from '@faxgate/store';
 import { ingestSchema } from './config.ts';
 import { createSmtpListener } from './smtp-listener.ts';
@@ -7,10 +7,15 @@ import { accessSummary } from './access-summary.ts';
 import { takeInPostmasterMail } from './postmaster-intake.ts';
 
 /** ingest: the SMTP server that turns mail to fax addresses into queued faxes. */
+/** The ingest role as it runs: the SMTP port it bound (0 in the configuration picks a free one). */
+export interface IngestRoleInstance extends RoleInstance {
+  smtpPort(): number;
+}
+
 export const ingestRole = defineRole({
   name: 'ingest',
   schema: ingestSchema,
-  async build(ctx, config) {
+  async build(ctx, config): Promise<IngestRoleInstance> {
     // Inside an SMTP transaction every Redis call must fail fast (451), never hang the client.
     const records = new FaxRecords(ctx.requestRedis, ctx.base.FAXGATE_QUEUE_PREFIX);
     const server = createSmtpListener({
@@ -45,6 +50,6 @@ export const ingestRole = defineRole({
       },
       describe: () => [`smtp      ${access.listenHost}:${port}  (fax domains: ${config.FAXGATE_FAX_DOMAINS.join(', ')})`, access.senders, access.dial],
       smtpPort: () => port,
-    } as import('@faxgate/runtime').RoleInstance & { smtpPort(): number };
+    };
   },
 });

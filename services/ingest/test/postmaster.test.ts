@@ -28,8 +28,8 @@ after(async () => {
 async function start(extra: Record<string, string>) {
   const env = testGatewayEnv({ redisUrl: redis.url, dataDir: '', smarthost: sink.url }, { FAXGATE_FAX_DOMAINS: 'fax.test,fax2.test', ...extra });
   env.FAXGATE_DATA_DIR = join(dir.path, env.FAXGATE_QUEUE_PREFIX);
-  const gw = await runRoles([ingestRole as never, notifierRole as never], { env });
-  const port = (gw.roles[0].instance as unknown as { smtpPort(): number }).smtpPort();
+  const gw = await runRoles([ingestRole, notifierRole], { env });
+  const port = gw.instanceOf(ingestRole).smtpPort();
   return { gw, port, dataDir: env.FAXGATE_DATA_DIR };
 }
 

@@ -30,8 +30,8 @@ async function startIngest(extra: Record<string, string> = {}) {
   env.FAXGATE_DATA_DIR = join(dir.path, env.FAXGATE_QUEUE_PREFIX);
   // The listen default is what is being tested: no FAXGATE_SMTP_HOST unless a test sets one.
   if (!('FAXGATE_SMTP_HOST' in extra)) delete env.FAXGATE_SMTP_HOST;
-  const gw = await runRoles([ingestRole as never], { env });
-  const port = (gw.roles[0].instance as unknown as { smtpPort(): number }).smtpPort();
+  const gw = await runRoles([ingestRole], { env });
+  const port = gw.instanceOf(ingestRole).smtpPort();
   return { gw, port };
 }
 

@@ -25,8 +25,8 @@ after(async () => {
 async function startIngest(extra: Record<string, string> = {}) {
   const env = testGatewayEnv({ redisUrl: redis.url, dataDir: '' }, { FAXGATE_FAX_DOMAINS: 'fax.test', ...extra });
   env.FAXGATE_DATA_DIR = join(dir.path, env.FAXGATE_QUEUE_PREFIX);
-  const gw = await runRoles([ingestRole as never], { env });
-  const port = (gw.roles[0].instance as unknown as { smtpPort(): number }).smtpPort();
+  const gw = await runRoles([ingestRole], { env });
+  const port = gw.instanceOf(ingestRole).smtpPort();
   return { gw, port, dataDir: env.FAXGATE_DATA_DIR };
 }
 

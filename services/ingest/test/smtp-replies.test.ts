@@ -25,8 +25,8 @@ async function startIngest(extra: Record<string, string> = {}) {
   const env = testGatewayEnv({ redisUrl: redis.url, dataDir: '' }, { FAXGATE_FAX_DOMAINS: 'fax.test,fax2.test', FAXGATE_DIAL_INTERNATIONAL: 'GB', ...extra });
   const prefix = env.FAXGATE_QUEUE_PREFIX;
   env.FAXGATE_DATA_DIR = join(dir.path, prefix);
-  const gw = await runRoles([ingestRole as never], { env });
-  const port = (gw.roles[0].instance as unknown as { smtpPort(): number }).smtpPort();
+  const gw = await runRoles([ingestRole], { env });
+  const port = gw.instanceOf(ingestRole).smtpPort();
   return { gw, port, prefix, dataDir: join(dir.path, prefix) };
 }
 
@@ -139,8 +139,8 @@ test('with Redis down the client gets 451 and nothing is half-written', async ()
   const env = testGatewayEnv({ redisUrl: own.url, dataDir: '' }, { FAXGATE_FAX_DOMAINS: 'fax.test' });
   const dataDir = join(dir.path, env.FAXGATE_QUEUE_PREFIX);
   env.FAXGATE_DATA_DIR = dataDir;
-  const gw = await runRoles([ingestRole as never], { env });
-  const port = (gw.roles[0].instance as unknown as { smtpPort(): number }).smtpPort();
+  const gw = await runRoles([ingestRole], { env });
+  const port = gw.instanceOf(ingestRole).smtpPort();
   try {
     await own.stop();
     const r = await smtpDialogue(port, ['EHLO c', 'MAIL FROM:<alice@example.com>', 'RCPT TO:<12125550100@fax.test>', ...message('12125550100@fax.test')]);

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { defineRole, workerLifecycle } from '@faxgate/runtime';
+import { defineRole, workerLifecycle, type RoleInstance } from '@faxgate/runtime';
 import { nodeSchema, type NodeConfig } from './config.ts';
 import { LinePool } from './line-pool.ts';
 import { SimLineDriver } from './sim-line-driver.ts';
@@ -15,10 +15,15 @@ import { LineStatusPublisher } from './line-status-publisher.ts';
 import { ownPollSchedule } from './poll-schedule.ts';
 
 /** node: the daemon next to the lines; takes calls of its pool and runs them on its line driver. */
+/** The node role as it runs: its T.38 receive listener, when one is configured, for tests and the banner. */
+export interface NodeRoleInstance extends RoleInstance {
+  t38: T38ReceiveListener | undefined;
+}
+
 export const nodeRole = defineRole({
   name: 'node',
   schema: nodeSchema,
-  async build(ctx, config) {
+  async build(ctx, config): Promise<NodeRoleInstance> {
     const pool = config.FAXGATE_NODE_POOL;
     const lines = new LinePool(pool, ctx.nodeId, config.FAXGATE_NODE_LINES);
     const driver: LineDriver = config.FAXGATE_NODE_DRIVER === 'hylafax' ? await createHylafaxDriver(config, ctx) : config.FAXGATE_NODE_DRIVER === 'sip' ? await createSipDriver(config, ctx) : config.FAXGATE_NODE_DRIVER === 't38' ? createT38Driver(config) : new SimLineDriver({
@@ -69,7 +74,7 @@ export const nodeRole = defineRole({
       },
       t38,
       describe: () => [`lines     pool ${pool}: ${lines.size} ${driver.name} line(s)`, ...(t38 ? [`t38 rx    udptl ${config.FAXGATE_T38_RECEIVE_HOST}:${t38.port} (DID ${config.FAXGATE_T38_RECEIVE_DID})`] : [])],
-    } as import('@faxgate/runtime').RoleInstance & { t38?: T38ReceiveListener };
+    };
   },
 });
 

@@ -1,5 +1,4 @@
 import { UnrecoverableError, type JobData } from '@faxgate/queue';
-import { InboundRecords } from '@faxgate/store';
 import type { RoleContext } from '@faxgate/runtime';
 import type { LineDriver } from '@faxgate/line-driver';
 import type { LinePool } from './line-pool.ts';
@@ -11,7 +10,7 @@ import { alreadyReceived, createReceivedFaxSink } from './received-fax.ts';
  * sink. A call already received is not received again when the job re-runs.
  */
 export function createReceiveCallHandler(ctx: RoleContext, pool: string, lines: LinePool, driver: LineDriver, aborts: Set<AbortController>) {
-  const inbound = new InboundRecords(ctx.redis, ctx.base.FAXGATE_QUEUE_PREFIX);
+  const inbound = ctx.inbound;
   const sink = createReceivedFaxSink(ctx, pool);
   return async (data: JobData<'receive-call'>) => {
     const rec = await inbound.get(data.inboundId);

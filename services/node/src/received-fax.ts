@@ -1,5 +1,5 @@
 import { newInboundId } from '@faxgate/queue';
-import { InboundRecords, inboundBlobKeys, type InboundRecord } from '@faxgate/store';
+import { inboundBlobKeys, type InboundRecord } from '@faxgate/store';
 import type { RoleContext } from '@faxgate/runtime';
 import type { IncomingCall, ReceiveOutcome } from '@faxgate/line-driver';
 
@@ -20,7 +20,7 @@ export async function alreadyReceived(ctx: Pick<RoleContext, 'queues'>, rec: Inb
  * a node that dies between two of them repeats them on the job's retry without a second fax.
  */
 export function createReceivedFaxSink(ctx: RoleContext, pool: string) {
-  const inbound = new InboundRecords(ctx.redis, ctx.base.FAXGATE_QUEUE_PREFIX);
+  const inbound = ctx.inbound;
   return async (call: Omit<IncomingCall, 'simRemote'>, outcome: ReceiveOutcome, inboundId = newInboundId()): Promise<string> => {
     const now = new Date().toISOString();
     // A call answered by a real driver has no record yet; one offered by `sim receive` has.

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { join, resolve } from 'node:path';
-import { runRoles, type RoleDefinition, type RunningGateway } from '@faxgate/runtime';
+import { runRoles, type RunningGateway } from '@faxgate/runtime';
 import { makePdf, startRedis, startSmtpSink, tempDir, testGatewayEnv, type SmtpSink, type TempDir, type TestRedis } from '@faxgate/testkit';
 import { ingestRole } from '@faxgate/ingest';
 import { renderRole } from '@faxgate/render-service';
@@ -45,7 +45,7 @@ test('mail → render → SIP call with T.38 → spandsp → result mail; spands
   try {
     const port = (await sp.waitFor(/LISTENING (\d+)/))[1];
     far = await sipp(dir.path, 'uas-accept-our-t38.xml', { keys: { udptl_port: port }, timeoutS: 150 });
-    gw = await runRoles([notifierRole, nodeRole, dispatchRole, renderRole, ingestRole] as unknown as RoleDefinition[], {
+    gw = await runRoles([notifierRole, nodeRole, dispatchRole, renderRole, ingestRole], {
       env: testGatewayEnv(
         { redisUrl: redis.url, dataDir: join(dir.path, 'data'), smarthost: sink.url },
         {
@@ -54,7 +54,7 @@ test('mail → render → SIP call with T.38 → spandsp → result mail; spands
         },
       ),
     });
-    const smtpPort = (gw.roles.find((r) => r.name === 'ingest')!.instance as unknown as { smtpPort(): number }).smtpPort();
+    const smtpPort = gw.instanceOf(ingestRole).smtpPort();
     const pdf = join(dir.path, 'letter.pdf');
     await import('node:fs/promises').then(async (fs) => fs.writeFile(pdf, await makePdf(dir.path, 1, 'Over SIP')));
     const { stdout } = await run('swaks', ['--server', `127.0.0.1:${smtpPort}`, '--from', 'alice@example.com', '--to', '12125550100@fax.test', '--header', 'To: "Lab receiver" <12125550100@fax.test>', '--header', 'Subject: SIP test', '--body', 'Sent over a SIP call with T.38 to spandsp.', '--attach', `@${pdf}`]);

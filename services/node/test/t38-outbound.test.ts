@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { join, resolve } from 'node:path';
-import { runRoles, type RoleDefinition, type RunningGateway } from '@faxgate/runtime';
+import { runRoles, type RunningGateway } from '@faxgate/runtime';
 import { makePdf, startTestGateway, type TestGateway } from '@faxgate/testkit';
 import { ingestRole } from '@faxgate/ingest';
 import { renderRole } from '@faxgate/render-service';
@@ -34,7 +34,7 @@ test('mail → render → T.38 call to spandsp → result mail; spandsp received
   let g: TestGateway<RunningGateway> | undefined;
   try {
     // spandsp listens first: the node's line driver is configured with its port.
-    g = await startTestGateway((env) => runRoles([notifierRole, nodeRole, dispatchRole, renderRole, ingestRole] as unknown as RoleDefinition[], { env }), {
+    g = await startTestGateway((env) => runRoles([notifierRole, nodeRole, dispatchRole, renderRole, ingestRole], { env }), {
       label: 'faxgate-t38-out',
       env: async (dir) => {
         received = join(dir, 'spandsp-received.tif');
@@ -44,7 +44,7 @@ test('mail → render → T.38 call to spandsp → result mail; spandsp received
       },
     });
     const { gw, dir, sink } = g;
-    const smtpPort = (gw.roles.find((r) => r.name === 'ingest')!.instance as unknown as { smtpPort(): number }).smtpPort();
+    const smtpPort = gw.instanceOf(ingestRole).smtpPort();
     const pdf = join(dir.path, 'letter.pdf');
     await import('node:fs/promises').then(async (fs) => fs.writeFile(pdf, await makePdf(dir.path, 1, 'Over T.38')));
     const { stdout } = await run('swaks', ['--server', `127.0.0.1:${smtpPort}`, '--from', 'alice@example.com', '--to', '12125550100@fax.test', '--header', 'To: "Lab receiver" <12125550100@fax.test>', '--header', 'Subject: T.38 test', '--body', 'Sent over T.38 to spandsp.', '--attach', `@${pdf}`]);

@@ -3,7 +3,7 @@ import { UnrecoverableError, isFinalAttempt, type Job, type JobData } from '@fax
 import { readTiff, tiffToPdf } from '@faxgate/fax-image';
 import { MailRefusedError, type Mailer } from '@faxgate/mail';
 import type { RoleContext } from '@faxgate/runtime';
-import { InboundRecords, type DeliveryRecord, type InboundRecord } from '@faxgate/store';
+import { type InboundRecords, type DeliveryRecord, type InboundRecord } from '@faxgate/store';
 import { composeReceivedFaxMail } from './received-fax-mail.ts';
 import { previewPng } from './preview-png.ts';
 
@@ -15,7 +15,7 @@ import { previewPng } from './preview-png.ts';
  * retried: it counts as the last try at once.
  */
 export function createInboundMailHandler(ctx: RoleContext, from: string, mailer: Mailer) {
-  const inbound = new InboundRecords(ctx.redis, ctx.base.FAXGATE_QUEUE_PREFIX);
+  const inbound = ctx.inbound;
   const mails = new Counter({ name: 'faxgate_inbound_mails_total', help: 'Tries to mail a received fax, by outcome: sent, retry (a try failed, another follows), failed (the last try failed)', labelNames: ['outcome'], registers: [ctx.registry] });
   return async ({ inboundId, delivery }: JobData<'inbound-mail'>, job: Job) => {
     const fax = await inbound.get(inboundId);

@@ -29,7 +29,7 @@ const SPAM_NAME = 'Totally Legit Pharmacy';
 async function startNotifier(extra: Record<string, string> = {}): Promise<RunningGateway> {
   const env = testGatewayEnv({ redisUrl: redis.url, dataDir: '', smarthost: sink.url }, { FAXGATE_FAX_DOMAINS: 'fax.test', FAXGATE_RESULT_MAIL_TRUSTED_DOMAINS: 'partner.test', ...extra });
   env.FAXGATE_DATA_DIR = `${dir.path}/${env.FAXGATE_QUEUE_PREFIX}`;
-  return runRoles([notifierRole as never], { env });
+  return runRoles([notifierRole], { env });
 }
 
 /** A sent fax (one page) from `sender`, accepted as `trust`, with its result mail queued. */

@@ -6,7 +6,7 @@ import { runRoles, type RunningGateway } from '@faxgate/runtime';
 import { startRedis, tempDir, testGatewayEnv, waitUntil, type TempDir, type TestRedis } from '@faxgate/testkit';
 import { createBitmap, writeTiff } from '@faxgate/fax-image';
 import { jobId, newFaxId, newInboundId } from '@faxgate/queue';
-import { InboundRecords, inboundBlobKeys } from '@faxgate/store';
+import { inboundBlobKeys } from '@faxgate/store';
 import { notifierRole } from '../src/index.ts';
 
 // Issue 17: a smarthost's 5xx for a received-fax mail or a result mail is permanent: recorded,
@@ -55,7 +55,7 @@ before(async () => {
   redis = await startRedis();
   dir = await tempDir('faxgate-smarthost-refusal');
   smtp = await startRefusingSmarthost();
-  gw = await runRoles([notifierRole as never], { env: testGatewayEnv({ redisUrl: redis.url, dataDir: dir.path, smarthost: smtp.url }, { FAXGATE_JOB_BACKOFF: '20ms' }) });
+  gw = await runRoles([notifierRole], { env: testGatewayEnv({ redisUrl: redis.url, dataDir: dir.path, smarthost: smtp.url }, { FAXGATE_JOB_BACKOFF: '20ms' }) });
 });
 after(async () => {
   await gw?.stop();
@@ -65,7 +65,7 @@ after(async () => {
 });
 
 test('a received fax whose owner\'s address is refused with 550 goes to the unaddressed mailbox after one try, not after every retry', async () => {
-  const inbound = new InboundRecords(gw.ctx.redis, gw.ctx.base.FAXGATE_QUEUE_PREFIX);
+  const inbound = gw.ctx.inbound;
   const id = newInboundId();
   const documentKey = inboundBlobKeys.document(id);
   await gw.ctx.blobs.put(documentKey, writeTiff([{ bitmap: createBitmap(1728, 100), xDpi: 204, yDpi: 196 }]));

@@ -14,11 +14,11 @@ import * as C from '../../../libs/render/test/corpus.ts';
 
 /** Ingest and render in this process on the testkit harness; `files` may write what the gateway reads first. */
 async function startGateway(extra: Record<string, string> = {}, files?: (dir: string) => Promise<Record<string, string>>) {
-  const g = await startTestGateway((env) => runRoles([ingestRole as never, renderRole as never], { env }), {
+  const g = await startTestGateway((env) => runRoles([ingestRole, renderRole], { env }), {
     label: 'faxgate-render',
     env: async (dir) => ({ FAXGATE_FAX_DOMAINS: 'fax.test', FAXGATE_DIAL_INTERNATIONAL: 'GB', ...extra, ...(files ? await files(dir) : {}) }),
   });
-  const port = (g.gw.roles.find((r) => r.name === 'ingest')!.instance as unknown as { smtpPort(): number }).smtpPort();
+  const port = g.gw.instanceOf(ingestRole).smtpPort();
   return { g, gw: g.gw, port, dir: g.dir };
 }
 
