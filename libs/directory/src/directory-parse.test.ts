@@ -80,3 +80,22 @@ routes:
   const typo = issuesOf('unaddressed: x@example.com\nusers:\n  - id: a\n    email: [a@example.com]\n');
   assert.ok(typo.some((t) => /^3: users\[0\] .*email/.test(t)), typo.join(' | '));
 });
+
+test('a file with shape errors and duplicates reports them all at once, in line order', () => {
+  const issues = issuesOf(`unaddressed: faxadmin@example.com
+users:
+  - id: a
+    emails: [a@example.com]
+  - id: a
+    emails: [b@example.com]
+  - id: c
+routes:
+  - match: { pool: sim }
+    user: nobody
+`);
+  assert.deepEqual(issues, [
+    '5: users[1].id user id "a" is already used by users[0]',
+    '7: users[2].emails Invalid input: expected array, received undefined',
+    '10: routes[0].user no user "nobody" in users',
+  ]);
+});

@@ -41,46 +41,58 @@ export function parseDirectory(text: string, source = 'directory'): Directory {
     const { line, col } = locate(doc, lineCounter, path);
     return { line, column: col, path: formatPath(path), message };
   };
-  const parsed = directorySchema.safeParse(doc.toJS() ?? {});
-  if (!parsed.success) {
-    throw new DirectoryError(source, parsed.error.issues.map((i) => at(i.path as Array<string | number>, i.message)));
-  }
-  const dir = parsed.data;
-  const issues: DirectoryIssue[] = [];
+  const raw = (doc.toJS() ?? {}) as unknown;
+  const parsed = directorySchema.safeParse(raw);
+  // Every problem at once: the checks the shape cannot express run even when the shape is
+  // wrong, on whatever entries are readable, so one fix-and-reload round is enough.
+  const issues: DirectoryIssue[] = parsed.success ? [] : parsed.error.issues.map((i) => at(i.path as Array<string | number>, i.message));
+  const loose = (parsed.success ? parsed.data : raw) as { users?: unknown; routes?: unknown };
+  const users = Array.isArray(loose.users) ? (loose.users as Array<Record<string, unknown> | null>) : [];
+  const routes = Array.isArray(loose.routes) ? (loose.routes as Array<Record<string, unknown> | null>) : [];
   const seen = { id: new Map<string, number>(), did: new Map<string, string>(), mailbox: new Map<string, string>() };
-  dir.users.forEach((u, i) => {
-    if (seen.id.has(u.id)) issues.push(at(['users', i, 'id'], `user id "${u.id}" is already used by users[${seen.id.get(u.id)}]`));
-    else seen.id.set(u.id, i);
-    u.dids.forEach((d, j) => {
-      const key = d.replace(/^\+/, '');
+  users.forEach((u, i) => {
+    if (!u || typeof u !== 'object') return;
+    const id = typeof u.id === 'string' ? u.id : undefined;
+    if (id !== undefined) {
+      if (seen.id.has(id)) issues.push(at(['users', i, 'id'], `user id "${id}" is already used by users[${seen.id.get(id)}]`));
+      else seen.id.set(id, i);
+    }
+    const dids = Array.isArray(u.dids) ? u.dids : [];
+    dids.forEach((d, j) => {
+      if (typeof d !== 'string' && typeof d !== 'number') return;
+      const key = String(d).replace(/^\+/, '');
       const owner = seen.did.get(key);
       if (owner !== undefined) issues.push(at(['users', i, 'dids', j], `DID ${d} already belongs to user "${owner}"`));
-      else seen.did.set(key, u.id);
+      else seen.did.set(key, id ?? `users[${i}]`);
     });
-    if (u.mailbox !== undefined) {
-      const owner = seen.mailbox.get(u.mailbox);
-      if (owner !== undefined) issues.push(at(['users', i, 'mailbox'], `mailbox ${u.mailbox} already belongs to user "${owner}"`));
-      else seen.mailbox.set(u.mailbox, u.id);
+    if (u.mailbox !== undefined && u.mailbox !== null) {
+      const mailbox = String(u.mailbox);
+      const owner = seen.mailbox.get(mailbox);
+      if (owner !== undefined) issues.push(at(['users', i, 'mailbox'], `mailbox ${mailbox} already belongs to user "${owner}"`));
+      else seen.mailbox.set(mailbox, id ?? `users[${i}]`);
     }
   });
-  dir.routes.forEach((r, i) => {
-    if (!seen.id.has(r.user)) issues.push(at(['routes', i, 'user'], `no user "${r.user}" in users`));
-    if (r.match.csid !== undefined) {
+  routes.forEach((r, i) => {
+    if (!r || typeof r !== 'object') return;
+    if (typeof r.user === 'string' && !seen.id.has(r.user)) issues.push(at(['routes', i, 'user'], `no user "${r.user}" in users`));
+    const match = (r.match && typeof r.match === 'object' ? r.match : {}) as Record<string, unknown>;
+    if (typeof match.csid === 'string') {
       try {
-        new RegExp(r.match.csid, 'i');
+        new RegExp(match.csid, 'i');
       } catch (err) {
         issues.push(at(['routes', i, 'match', 'csid'], `not a regular expression: ${(err as Error).message}`));
       }
     }
-    if (r.match.calling !== undefined) {
+    if (typeof match.calling === 'string') {
       try {
-        matchesPattern('+10000000000', r.match.calling);
+        matchesPattern('+10000000000', match.calling);
       } catch (err) {
         issues.push(at(['routes', i, 'match', 'calling'], `not a number pattern: ${(err as Error).message}`));
       }
     }
   });
-  if (issues.length) throw new DirectoryError(source, issues);
+  if (issues.length || !parsed.success) throw new DirectoryError(source, issues.sort((a, b) => a.line - b.line || a.column - b.column));
+  const dir = parsed.data;
   return dir;
 }
 
