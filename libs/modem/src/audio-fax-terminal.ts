@@ -2,7 +2,7 @@
 // (V.21 channel 2 HDLC for control, V.27 ter or V.29 for TCF and pages), the audio counterpart
 // of the T.38 terminal. Itself sans-IO: time is the count of samples received, so the same
 // code runs in simulated time against a lockstep peer or paced by RTP on a real call.
-import { parseDcs, parseFrame, type CallResult, type Modulation, type T30Action, type T30Engine, type T30Event, type TimerName } from '@faxgate/t30';
+import { parseDcs, parseFrame, type T30Result, type Modulation, type T30Action, type T30Engine, type T30Event, type TimerName } from '@faxgate/t30';
 import { HdlcReceiver, HdlcTransmitter, preambleFlags } from './hdlc.ts';
 import type { GetBit, ModemReceiver, ModemReceiverEvents, ModemTransmitter } from './qam-types.ts';
 import { CED, CNG, ToneGenerator } from './tones.ts';
@@ -77,7 +77,7 @@ export class AudioFaxTerminal {
   private busy = false;
   private cng: ToneGenerator | undefined;
   private started = false;
-  private callResult: CallResult | undefined;
+  private callResult: T30Result | undefined;
   // receive side
   private readonly v21: V21Receiver;
   private readonly v21Hdlc: HdlcReceiver;
@@ -129,7 +129,7 @@ export class AudioFaxTerminal {
   }
 
   /** The call's result once the engine ended it. */
-  get result(): CallResult | undefined {
+  get result(): T30Result | undefined {
     return this.callResult;
   }
 

@@ -3,7 +3,7 @@ import { FCF, fcfBase, fcfName } from './fcf.ts';
 import { buildFrame, parseFrame, type T30Frame } from './hdlc-frame.ts';
 import type { SessionParams } from './dis.ts';
 import { modulationName } from './modulation.ts';
-import { TIMER_MS, type CallResult, type PageStats, type T30Action, type T30Config, type T30Event, type TimerName } from './types.ts';
+import { TIMER_MS, type T30Result, type PageStats, type T30Action, type T30Config, type T30Event, type TimerName } from './types.ts';
 
 /** The statistics of one page as negotiated (T.30 §5.3.6.2.8 DCS): what both directions report. */
 export function pageStats(index: number, p: SessionParams, bytes: number, retransmissions: number): PageStats {
@@ -146,7 +146,7 @@ export abstract class EngineCore {
     this.stopAllTimers();
     if (sendDcn) this.sendFrames([[FCF.DCN, []]]);
     this.ended = true;
-    const result: CallResult = {
+    const result: T30Result = {
       code,
       sentence: COMPLETION[code],
       success: code === 'ok',

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createT30Engine, type T30Engine } from './engine.ts';
-import type { CallResult, T30Action, T30Event, TimerName } from './types.ts';
+import type { T30Result, T30Action, T30Event, TimerName } from './types.ts';
 
 function prng(seed: number): () => number {
   let s = seed >>> 0;
@@ -29,8 +29,8 @@ interface LineOptions {
 }
 
 interface Outcome {
-  sender?: CallResult;
-  receiver?: CallResult;
+  sender?: T30Result;
+  receiver?: T30Result;
   received: Uint8Array[];
   virtualMs: number;
   /** Both engines' logs with virtual times, for failure messages. */

@@ -104,7 +104,7 @@ export type T30Action =
    */
   | { type: 'page-confirmed'; index: number; confirmed: number }
   | { type: 'log'; text: string }
-  | { type: 'call-ended'; result: CallResult };
+  | { type: 'call-ended'; result: T30Result };
 
 export interface PageStats {
   index: number;
@@ -122,7 +122,11 @@ export interface PageStats {
   retransmissions: number;
 }
 
-export interface CallResult {
+/**
+ * What a T.30 session ended with, as the engine saw it (completion code, pages, remote id). Line
+ * drivers turn it into the line-driver contract's CallOutcome/CallResult for the node.
+ */
+export interface T30Result {
   code: CompletionCode;
   sentence: string;
   success: boolean;

@@ -1,7 +1,7 @@
 // `faxgate t38 …`: a sendfax-style debug front end for one T.38 call over raw UDPTL.
 import { createSocket, type Socket } from 'node:dgram';
 import { readFile, writeFile } from 'node:fs/promises';
-import { createT30Engine, type CallResult, type Encoding, type SessionParams, type T30Config } from '@faxgate/t30';
+import { createT30Engine, type T30Result, type Encoding, type SessionParams, type T30Config } from '@faxgate/t30';
 import { T38Terminal, type T38TerminalOptions } from './t38-terminal.ts';
 import type { T38Version } from './ifp.ts';
 import { decodeReceivedPage, receivedTiff, tiffDocument } from './fax-document.ts';
@@ -112,7 +112,7 @@ function bind(port: number): Promise<Socket> {
   });
 }
 
-function report(result: CallResult, elapsedMs: number, t: T38Terminal): void {
+function report(result: T30Result, elapsedMs: number, t: T38Terminal): void {
   console.log(`${result.success ? 'OK' : 'FAILED'}: ${result.sentence}`);
   console.log(`remote station: "${result.remoteId}"`);
   if (result.subaddress !== undefined) console.log(`subaddress: "${result.subaddress}"`);
@@ -153,7 +153,7 @@ function callOptions(p: Parsed): CallOptions {
 }
 
 async function runCall(socket: Socket, config: T30Config, peer: { host: string; port: number } | undefined, o: CallOptions,
-  onPage?: (data: Uint8Array, params: SessionParams) => void): Promise<{ result: CallResult; terminal: T38Terminal; ms: number }> {
+  onPage?: (data: Uint8Array, params: SessionParams) => void): Promise<{ result: T30Result; terminal: T38Terminal; ms: number }> {
   const engine = createT30Engine(config);
   const started = performance.now();
   const terminal = new T38Terminal({

@@ -4,7 +4,7 @@
 // generated locally). The node's T.38 line driver (services/node/src/t38-line-driver.ts) and the
 // `faxgate t38` command place calls with it.
 import type { Socket, RemoteInfo } from 'node:dgram';
-import { reverseBits, type CallResult, type Modulation, type T30Action, type T30Engine, type T30Event, type TimerName } from '@faxgate/t30';
+import { reverseBits, type T30Result, type Modulation, type T30Action, type T30Engine, type T30Event, type TimerName } from '@faxgate/t30';
 import { encodeIfp, decodeIfp, type IfpField, type IfpPacket, type T38Version } from './ifp.ts';
 import { UdptlReceiver, type UdptlDelivery } from './udptl-receiver.ts';
 import { UdptlSender } from './udptl-sender.ts';
@@ -54,8 +54,8 @@ export class T38Terminal {
   private readonly queue: Step[] = [];
   private pumping = false;
   private lastTxEnd = 0;
-  private result: CallResult | undefined;
-  private resolveRun: ((r: CallResult) => void) | undefined;
+  private result: T30Result | undefined;
+  private resolveRun: ((r: T30Result) => void) | undefined;
   // receive side
   private hdlcBuf: number[] = [];
   private hdlcCorrupt = false;
@@ -80,7 +80,7 @@ export class T38Terminal {
     return this.udptlRx.stats;
   }
 
-  run(): Promise<CallResult> {
+  run(): Promise<T30Result> {
     return new Promise((resolve) => {
       this.resolveRun = resolve;
       this.o.socket.on('message', (msg: Buffer, rinfo: RemoteInfo) => this.onDatagram(msg, rinfo));

@@ -1,5 +1,5 @@
 import { readTiff, sliceTiff } from '@faxgate/fax-image';
-import { COMPLETION, createT30Engine, type CallResult, type SessionParams, type T30Engine } from '@faxgate/t30';
+import { COMPLETION, createT30Engine, type T30Result, type SessionParams, type T30Engine } from '@faxgate/t30';
 import { T38Terminal, decodeReceivedPage, receivedTiff, tiffDocument } from '@faxgate/t38';
 import { SipEndpoint, type SipEndpointOptions, type UaEvent } from '@faxgate/sip';
 import type { CallOutcome, LineDriver, OutgoingCall, ReceivedFaxSink, ReceiveOutcome } from '@faxgate/line-driver';
@@ -163,7 +163,7 @@ export class SipLineDriver implements LineDriver {
         let confirmed = 0;
         let faxing = false;
         /** T.30's own end of the call (its DCN is queued; the far end may hang up before it is out). */
-        let t30: CallResult | undefined;
+        let t30: T30Result | undefined;
         let guard: NodeJS.Timeout | undefined;
         const t30Engine = abortable(createT30Engine({ role: 'send', localId: this.o.localId, ecm: this.o.ecm, modems: ['v27ter', 'v29', 'v17'], encodings: ['mh', 'mr', 'mmr'], document: tiffDocument(pages) }));
         const finish = (o: CallOutcome | Error) => {
@@ -187,7 +187,7 @@ export class SipLineDriver implements LineDriver {
                 else if (a.type === 'call-ended') t30 = a.result;
               },
             });
-            terminal.run().then((r: CallResult) => {
+            terminal.run().then((r: T30Result) => {
               // The outcome first: our own BYE below also ends the call.
               finish(toOutcome(r, Date.now() - answeredAt));
               this.ep.do((ua) => ua.hangup(callId));
@@ -263,7 +263,7 @@ export class SipLineDriver implements LineDriver {
         const pages: Array<{ data: Uint8Array; params: SessionParams }> = [];
         let answeredAt = Date.now();
         let faxing = false;
-        let t30: CallResult | undefined;
+        let t30: T30Result | undefined;
         const rxEngine = abortable(createT30Engine({ role: 'receive', localId: this.o.localId, ecm: true, modems: ['v27ter', 'v29', 'v17'], encodings: ['mh', 'mr', 'mmr'], judgePage: (data, params) => decodeReceivedPage(data, params) }));
         const outcomeOf = (success: boolean, reason: string | undefined, csid?: string, sub?: string): ReceiveOutcome => {
           let badRows = 0;

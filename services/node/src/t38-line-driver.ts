@@ -1,6 +1,6 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { sliceTiff, readTiff } from '@faxgate/fax-image';
-import { createT30Engine, type CallResult, type CompletionCode } from '@faxgate/t30';
+import { createT30Engine, type T30Result, type CompletionCode } from '@faxgate/t30';
 import { T38Terminal, tiffDocument } from '@faxgate/t38';
 import type { CallOutcome, LineDriver, OutgoingCall } from '@faxgate/line-driver';
 
@@ -59,7 +59,7 @@ export class T38LineDriver implements LineDriver {
 }
 
 /** Maps the T.30 completion onto the dispatch retry model (HylaFAX's dials and tries). */
-export function toOutcome(r: CallResult, durationMs: number): CallOutcome {
+export function toOutcome(r: T30Result, durationMs: number): CallOutcome {
   const base = { pagesSent: r.pages.length, remoteId: r.remoteId.trim() || undefined, durationMs };
   if (r.success) return { ...base, result: 'success' };
   if (NO_FAX_ANSWER.includes(r.code)) return { ...base, result: 'no-answer', reason: r.sentence };
