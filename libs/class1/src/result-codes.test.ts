@@ -16,6 +16,8 @@ test('RING and caller ID lines are unsolicited, with their fields', () => {
   assert.deepEqual(unsolicited('NMBR = 5550110'), { kind: 'caller-id', field: 'NMBR', value: '5550110', line: 'NMBR = 5550110' });
   assert.deepEqual(unsolicited('NAME=Modem A'), { kind: 'caller-id', field: 'NAME', value: 'Modem A', line: 'NAME=Modem A' });
   assert.equal(unsolicited('NDID = 5550120')?.kind, 'caller-id');
+  // As iaxmodem sends them before RING.
+  for (const line of ['DATE=1206', 'TIME=0350', 'ANID=<NONE>', 'USER=faxgateA', 'PASS=<NONE>', 'CDID=<NONE>']) assert.equal(unsolicited(line)?.kind, 'caller-id', line);
   assert.equal(unsolicited('OK'), undefined);
   assert.equal(unsolicited('RINGING'), undefined);
 });

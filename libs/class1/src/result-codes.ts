@@ -49,7 +49,8 @@ export type Unsolicited =
    */
   | { kind: 'caller-id'; field: string; value: string; line: string };
 
-const CALLER_ID_FIELD = /^(NMBR|NAME|NDID|DID|DATE|TIME|MESG|ANID|CALLER NUMBER|CALLER NAME)\s*[=:]\s*(.*)$/i;
+// iaxmodem also sends ANID, USER (the IAX peer), PASS and CDID, all before the first RING.
+const CALLER_ID_FIELD = /^(NMBR|NAME|NDID|DID|CDID|ANID|DATE|TIME|MESG|USER|PASS|CALLER NUMBER|CALLER NAME)\s*[=:]\s*(.*)$/i;
 
 /** Recognises RING and caller ID lines; undefined for anything else. */
 export function unsolicited(line: string): Unsolicited | undefined {

@@ -1,0 +1,146 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { FCF, buildDcs, buildDis, buildFrame, decodeIdent, encodeIdent, parseDcs, parseDis, parseFrame } from '@faxgate/t30';
+import { fcs16 } from '@faxgate/modem';
+import { AtChannel, openSerialLink, probeModem, receiveHdlcFrame, sendHdlcFrames, type ByteLink, type Unsolicited } from '../src/index.ts';
+import { startIaxmodemPair, type IaxmodemPair } from './iaxmodem-pair.ts';
+
+// Judges: two iaxmodem processes (spandsp's T.31 Class 1 modem behind each pty) wired to each
+// other over IAX2 on 127.0.0.1. Every wait is bounded; a failure carries both AT dialogues and
+// both iaxmodem logs.
+
+let pair: IaxmodemPair;
+const links: ByteLink[] = [];
+
+before(async () => {
+  pair = await startIaxmodemPair();
+});
+
+after(async () => {
+  for (const l of links) await l.close();
+  await pair?.stop();
+});
+
+async function openModem(device: string): Promise<AtChannel> {
+  const link = await openSerialLink(device);
+  links.push(link);
+  return new AtChannel(link);
+}
+
+/** Runs `body`; on failure, appends both dialogues and the iaxmodem logs to the error. */
+async function withDiagnostics(channels: Record<string, AtChannel>, body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (err) {
+    const dialogues = Object.entries(channels).map(([name, ch]) => `=== AT dialogue ${name}\n${ch.transcript()}`).join('\n');
+    (err as Error).message += `\n${dialogues}\n${await pair.logs()}`;
+    throw err;
+  } finally {
+    // serialport locks a device exclusively: the next test opens it again.
+    for (const l of links.splice(0)) await l.close();
+  }
+}
+
+test('the probe of a real iaxmodem pty reads what spandsp\'s Class 1 modem offers', async () => {
+  const a = await openModem(pair.a.device);
+  await withDiagnostics({ A: a }, async () => {
+    const caps = await probeModem(a);
+    assert.deepEqual(caps.classes.raw, ['0', '1', '1.0']);
+    assert.ok(caps.classes.class1 && caps.classes.class10 && !caps.classes.class2 && !caps.classes.class20 && !caps.classes.voice);
+    const codes = [24, 48, 72, 73, 74, 96, 97, 98, 121, 122, 145, 146];
+    assert.deepEqual(caps.transmit.map((m) => m.code), codes);
+    assert.deepEqual(caps.receive.map((m) => m.code), codes);
+    assert.deepEqual(caps.hdlcTransmit.map((m) => m.code), [3]);
+    assert.deepEqual(caps.hdlcReceive.map((m) => m.code), [3]);
+    assert.deepEqual(caps.unknownCodes, []);
+    const v17 = caps.transmit.filter((m) => m.standard === 'V.17');
+    assert.deepEqual(v17.map((m) => `${m.bitRate}/${m.training}`), ['7200/long', '7200/short', '9600/long', '9600/short', '12000/long', '12000/short', '14400/long', '14400/short']);
+    assert.deepEqual(caps.identity.ati, ['spandsp']);
+    // Quirks of iaxmodem 1.2 / spandsp 0.0.6 seen here: ATI3 answers the web site, +FMR? an old
+    // version string.
+    assert.deepEqual(caps.identity.ati3, ['www.soft-switch.org']);
+    assert.equal(caps.identity.manufacturer, 'www.soft-switch.org');
+    assert.equal(caps.identity.model, 'spandsp');
+    assert.equal(caps.identity.revision, '0.0.5');
+    // The probe leaves the modem in Class 1.
+    assert.deepEqual((await a.command('AT+FCLASS?')).lines, ['1']);
+  });
+});
+
+test('a call from pty A to pty B: RING with caller ID, ATA, and T.30 frames both ways over V.21', async (t) => {
+  const a = await openModem(pair.a.device);
+  const b = await openModem(pair.b.device);
+  await withDiagnostics({ A: a, B: b }, async () => {
+    await probeModem(a);
+    await probeModem(b);
+    assert.equal((await b.command('AT+VCID=1')).result, 'OK');
+    const heard: Unsolicited[] = [];
+    let rang: () => void = () => {};
+    const ring = new Promise<void>((resolve) => { rang = resolve; });
+    b.onUnsolicited((u) => {
+      heard.push(u);
+      if (u.kind === 'ring') rang();
+    });
+
+    // T.31 §8.2: in Class 1, ATD ends in CONNECT once the caller hears V.21 flags (it is then
+    // receiving HDLC, as after AT+FRH=3); ATA ends in CONNECT once the answerer has sent CED and
+    // started V.21 flags (it is then transmitting, as after AT+FTH=3).
+    const dialed = a.command(`ATDT${pair.b.callerNumber}`, { timeoutMs: 30_000, onConnect: 'receive' });
+    await Promise.race([ring, new Promise((_, reject) => setTimeout(() => reject(new Error('timed out after 10000 ms waiting for RING on B')), 10_000))]);
+    const answered = await b.command('ATA', { timeoutMs: 15_000 });
+    assert.equal(answered.result, 'CONNECT');
+    assert.equal((await dialed).result, 'CONNECT');
+
+    const csi = buildFrame(FCF.CSI, encodeIdent('+1 555 0120'), false);
+    const disCaps = { readyToReceive: true, modems: ['v27ter', 'v29', 'v17'] as const, resolutions: ['standard', 'fine'] as const, encodings: ['mh', 'mr'] as const, widths: ['A4'] as const, lengths: ['A4'] as const, minScanLineMs: 0, ecm: false, prefers64: false, t38: false };
+    const dis = buildFrame(FCF.DIS, buildDis({ ...disCaps, modems: [...disCaps.modems], resolutions: [...disCaps.resolutions], encodings: [...disCaps.encodings], widths: [...disCaps.widths], lengths: [...disCaps.lengths] }), true);
+    const sent = sendHdlcFrames(b, [csi, dis], { sendCommand: false });
+
+    // A is already receiving after ATD's CONNECT: the first frame needs no AT+FRH=3; the second
+    // does, sent at once after the first frame's OK (the carrier is still on).
+    const first = await receiveHdlcFrame(a, { connectTimeoutMs: 5_000, sendCommand: false });
+    const second = await receiveHdlcFrame(a, { connectTimeoutMs: 5_000 });
+    await sent;
+    for (const [got, want] of [[first, csi], [second, dis]] as const) {
+      assert.equal(got.kind, 'frame');
+      if (got.kind !== 'frame') return;
+      assert.ok(got.fcsOk, 'the DCE answered OK: FCS good');
+      assert.deepEqual([...got.frame], [...want], 'the frame arrived intact');
+      assert.deepEqual([...(got.fcs ?? [])], [...fcs16(want)], 'the two octets after the frame are its FCS');
+    }
+    if (first.kind !== 'frame' || second.kind !== 'frame') return;
+    assert.equal(decodeIdent(parseFrame(first.frame)!.fif), '+1 555 0120');
+    assert.deepEqual(parseDis(parseFrame(second.frame)!.fif).modems, ['v27ter', 'v29', 'v17']);
+
+    // The answer: A sends TSI + DCS (X bit set: A received a valid DIS, T.30 §5.3.6.1), B
+    // receives them with AT+FRH=3. A waits for the carrier of B to drop before its own turn.
+    const dcsParams = { modulation: { modem: 'v17', bps: 14400 }, resolution: 'fine', encoding: 'mr', width: 'A4', length: 'A4', minScanLineMs: 0, ecm: false, ecmFrameSize: 256 } as const;
+    const tsi = buildFrame(FCF.TSI | 1, encodeIdent('+1 555 0110'), false);
+    const dcs = buildFrame(FCF.DCS | 1, buildDcs({ ...dcsParams, modulation: { ...dcsParams.modulation } }), true);
+    const bListens = receiveHdlcFrame(b, { connectTimeoutMs: 10_000 });
+    // T.31 §8.3: AT+FRS waits for silence; T.30 §5.3.2.1 wants 75 ms ± 20 between the two stations' signals.
+    assert.equal((await a.command('AT+FRS=8', { timeoutMs: 5_000 })).result, 'OK');
+    const aSends = sendHdlcFrames(a, [tsi, dcs]);
+    const bFirst = await bListens;
+    const bSecond = await receiveHdlcFrame(b, { connectTimeoutMs: 5_000 });
+    await aSends;
+    for (const [got, want] of [[bFirst, tsi], [bSecond, dcs]] as const) {
+      assert.equal(got.kind, 'frame');
+      if (got.kind !== 'frame') return;
+      assert.ok(got.fcsOk);
+      assert.deepEqual([...got.frame], [...want]);
+    }
+    if (bSecond.kind === 'frame') assert.deepEqual(parseDcs(parseFrame(bSecond.frame)!.fif)?.modulation, { modem: 'v17', bps: 14400 });
+
+    // Caller ID came before the first RING (iaxmodem sends it then, not between rings): the
+    // caller's cidnumber and cidname, and the number it dialled as NDID.
+    const beforeRing = heard.slice(0, heard.findIndex((u) => u.kind === 'ring'));
+    const cid = Object.fromEntries(beforeRing.filter((u) => u.kind === 'caller-id').map((u) => [u.field, u.value]));
+    assert.equal(cid.NMBR, pair.a.callerNumber);
+    assert.equal(cid.NAME, pair.a.callerName);
+    assert.equal(cid.NDID, pair.b.callerNumber);
+
+    for (const ch of [a, b]) assert.equal((await ch.command('ATH0', { timeoutMs: 5_000 })).result, 'OK');
+    t.diagnostic(`AT dialogue A:\n${a.transcript()}\nAT dialogue B:\n${b.transcript()}`);
+  });
+});

@@ -1,0 +1,126 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { existsSync } from 'node:fs';
+import { open, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { tempDir, type TempDir, waitUntil } from '@faxgate/testkit';
+
+// Two iaxmodem software modems that call each other straight over IAX2 on loopback (no
+// Asterisk: `refresh 0`, each modem's `server` is the other's port), as libs/hylafax's test bed
+// starts them, without any HylaFAX part. Each gives a pty with spandsp's Class 1 modem behind it.
+
+export interface PairedModem {
+  /** The pty symlink iaxmodem creates. */
+  device: string;
+  /** Caller ID it presents when it dials. */
+  callerNumber: string;
+  callerName: string;
+  iaxPort: number;
+}
+
+export interface IaxmodemPair {
+  a: PairedModem;
+  b: PairedModem;
+  /** The tails of both iaxmodem logs, for a failing assertion. */
+  logs(): Promise<string>;
+  /** Ends both iaxmodems by their process groups and removes the temp dir. */
+  stop(): Promise<void>;
+}
+
+const running = new Set<ChildProcess>();
+// A test that dies mid-way must not leave modems behind.
+process.once('exit', () => {
+  for (const c of running) killGroup(c, 'SIGKILL');
+});
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // Already gone.
+  }
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode === null && child.signalCode === null) {
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    killGroup(child, 'SIGTERM');
+    const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 3_000);
+    await exited;
+    clearTimeout(timer);
+  }
+  running.delete(child);
+}
+
+async function freeUdpPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createSocket('udp4');
+    s.once('error', reject);
+    s.bind(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function config(m: PairedModem, peerPort: number, peername: string): string {
+  return [
+    `device\t\t${m.device}`,
+    'owner\t\troot:root',
+    'mode\t\t660',
+    `port\t\t${m.iaxPort}`,
+    'refresh\t\t0',
+    `server\t\t127.0.0.1:${peerPort}`,
+    `peername\t${peername}`,
+    'secret\t\tfaxgate',
+    `cidname\t\t${m.callerName}`,
+    `cidnumber\t${m.callerNumber}`,
+    'codec\t\tslinear',
+    '',
+  ].join('\n');
+}
+
+/** Starts two iaxmodems wired to each other; resolves once both ptys exist. */
+export async function startIaxmodemPair(): Promise<IaxmodemPair> {
+  if (!existsSync('/usr/bin/iaxmodem')) throw new Error('/usr/bin/iaxmodem is missing: install iaxmodem (scripts/setup.sh test)');
+  const dir: TempDir = await tempDir('faxgate-class1');
+  const children: ChildProcess[] = [];
+  const logPaths: string[] = [];
+  const [portA, portB] = [await freeUdpPort(), await freeUdpPort()];
+  const a: PairedModem = { device: join(dir.path, 'ttyA'), callerNumber: '5550110', callerName: 'Modem A', iaxPort: portA };
+  const b: PairedModem = { device: join(dir.path, 'ttyB'), callerNumber: '5550120', callerName: 'Modem B', iaxPort: portB };
+  const logs = async () => {
+    const parts: string[] = [];
+    for (const p of logPaths) parts.push(`--- ${p}\n${(await readFile(p, 'latin1').catch(() => '')).split('\n').slice(-40).join('\n')}`);
+    return parts.join('\n');
+  };
+  const stop = async () => {
+    await Promise.all(children.map((c) => stopChild(c)));
+    await dir.remove();
+  };
+  try {
+    for (const [m, peer, name] of [[a, portB, 'A'], [b, portA, 'B']] as const) {
+      const conf = join(dir.path, `iaxmodem-${name}.conf`);
+      await writeFile(conf, config(m, peer, `faxgate${name}`));
+      const logPath = join(dir.path, `iaxmodem-${name}.log`);
+      logPaths.push(logPath);
+      const out = await open(logPath, 'a');
+      // iaxmodem reads its config path relative to /etc/iaxmodem/.
+      const child = spawn('iaxmodem', [`../..${conf}`], { detached: true, stdio: ['ignore', out.fd, out.fd] });
+      await out.close();
+      running.add(child);
+      child.once('exit', () => running.delete(child));
+      children.push(child);
+    }
+    for (const m of [a, b]) {
+      await waitUntil(`iaxmodem to create ${m.device}`, () => existsSync(m.device), 15_000).catch(async (err: Error) => {
+        throw new Error(`${err.message}\n${await logs()}`);
+      });
+    }
+    return { a, b, logs, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
