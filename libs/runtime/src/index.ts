@@ -6,3 +6,4 @@ export * from './worker-lifecycle.ts';
 export * from './run-main.ts';
 export * from './auth-throttle.ts';
 export * from './log-throttle.ts';
+export * from './recipient-reopen.ts';

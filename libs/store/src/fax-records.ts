@@ -127,6 +127,12 @@ export class FaxRecords {
     return this.redis.zrangebyscore(this.openKey, 0, before, 'LIMIT', 0, limit);
   }
 
+  /** Puts a fax back on the open list (a failed step retried by an operator). */
+  async reopenFax(id: string): Promise<void> {
+    const fax = await this.getFax(id);
+    if (fax) await this.redis.zadd(this.openKey, Date.parse(fax.createdAt), id);
+  }
+
   /** Takes a finished fax off the open list (idempotent). */
   async closeFax(id: string): Promise<void> {
     await this.redis.zrem(this.openKey, id);

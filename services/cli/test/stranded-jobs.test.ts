@@ -3,7 +3,7 @@
 // when that job failed for good.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { rm } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import nodemailer from 'nodemailer';
 import { callQueueName } from '@faxgate/queue';
 import { waitUntil } from '@faxgate/testkit';
@@ -42,13 +42,17 @@ test('a delayed retry removed from the queue (Bull Board "remove") is re-queued 
   assert.ok(view.timeline.some((e: { event: string; detail?: string }) => e.event === 'job re-queued' && /place-call/.test(e.detail ?? '')), JSON.stringify(view.timeline));
 });
 
-test('a call job that failed for good fails its recipient with a result mail instead of leaving it waiting', async () => {
+test('a call job that failed for good fails its recipient with a result mail; Retry in Bull Board then sends it', async () => {
   // Hold the line pool so the call cannot start before the document is gone.
   await g.gw.ctx.queues.byName(callQueueName('sim')).pause();
   const faxId = await send('12125550410@fax.test', 'document lost');
+  let document: Buffer;
+  let documentPath: string;
   try {
     await waitUntil('the fax to be rendered', async () => (await getFax(g.gw, faxId)).recipients[0].documentKey, 30_000);
-    await rm(`${g.dataDir}/${(await getFax(g.gw, faxId)).recipients[0].documentKey}`);
+    documentPath = `${g.dataDir}/${(await getFax(g.gw, faxId)).recipients[0].documentKey}`;
+    document = await readFile(documentPath);
+    await rm(documentPath);
   } finally {
     await g.gw.ctx.queues.byName(callQueueName('sim')).resume();
   }
@@ -58,4 +62,16 @@ test('a call job that failed for good fails its recipient with a result mail ins
   assert.equal(view.recipients[0].state, 'failed');
   assert.equal(view.recipients[0].errorCode, 'JOB_FAILED');
   assert.equal(view.state, 'failed');
+
+  // The operator puts the document back and presses "Retry" on the failed job in Bull Board.
+  await writeFile(documentPath!, document!);
+  const job = await g.gw.ctx.queues.byName(callQueueName('sim')).getJob(`call-${faxId}-r0-a1`);
+  assert.ok(job, 'the failed call job is kept for the operator');
+  await job.retry();
+  const second = await g.sink.waitFor((m) => m.parsed.headers.get('x-faxgate-fax-id') === faxId && m !== mail, 30_000);
+  assert.match(second.parsed.subject ?? '', /sent/);
+  const after = await getFax(g.gw, faxId);
+  assert.equal(after.recipients[0].state, 'sent');
+  assert.equal(after.recipients[0].errorCode, undefined);
+  assert.equal(after.state, 'done');
 });

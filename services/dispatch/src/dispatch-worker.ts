@@ -2,7 +2,7 @@ import { UnrecoverableError, createWorker } from '@faxgate/queue';
 import { describeError } from '@faxgate/errors';
 import { dialPolicyRefusal, dialRulesFromConfig } from '@faxgate/phone';
 import type { AttemptRecord } from '@faxgate/store';
-import type { RoleContext } from '@faxgate/runtime';
+import { failedByJob, reopenRecipient, type RoleContext } from '@faxgate/runtime';
 import type { DispatchConfig } from './config.ts';
 import { decideNext, pagesConfirmed, type RetryPolicy } from './retry-policy.ts';
 import { finishRecipient as finishRecipientOf } from './recipient-finish.ts';
@@ -49,9 +49,11 @@ export function createDispatchWorker(ctx: RoleContext, config: DispatchConfig) {
         await queues.add('place-call', { faxId, recipient, attempt: 1, fromPage: 1 }, { pool });
         await records.event(faxId, 'queued for a line', `pool ${pool}`, recipient);
       },
-      'call-outcome': async ({ faxId, recipient, attempt }) => {
+      'call-outcome': async ({ faxId, recipient, attempt }, job) => {
         const r = await records.getRecipient(faxId, recipient);
         if (!r) throw new UnrecoverableError(describeError('RECORD_MISSING'));
+        // An operator's Retry of this job after the reconciler failed the recipient for it.
+        if (failedByJob(r)) await reopenRecipient(ctx, faxId, recipient, `outcome job ${job.id} retried`);
         const attempts: AttemptRecord[] = [];
         for (let n = 1; n <= attempt; n++) {
           const a = await records.getAttempt(faxId, recipient, n);

@@ -1,6 +1,6 @@
 import { UnrecoverableError, createWorker, isFinalAttempt } from '@faxgate/queue';
 import { describeError } from '@faxgate/errors';
-import type { RoleContext } from '@faxgate/runtime';
+import { failedByJob, reopenRecipient, type RoleContext } from '@faxgate/runtime';
 import type { LineDriver } from '@faxgate/line-driver';
 import type { LinePool } from './line-pool.ts';
 import { createReceiveCallHandler } from './receive-call.ts';
@@ -45,7 +45,8 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
         } else if (!previous?.result) {
           const r = await ctx.records.getRecipient(faxId, recipient);
           if (!r?.documentKey) throw new UnrecoverableError(describeError('RECORD_MISSING'));
-          if (r.state === 'sent' || r.state === 'failed') return;
+          if (failedByJob(r)) await reopenRecipient(ctx, faxId, recipient, `call job ${job.id} retried`);
+          else if (r.state === 'sent' || r.state === 'failed') return;
           const callId = `${faxId}-r${recipient}-a${attempt}`;
           const document = await ctx.blobs.get(r.documentKey);
           const line = lines.take(callId);
