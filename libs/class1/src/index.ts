@@ -7,3 +7,4 @@ export * from './capabilities.ts';
 export { probeModem, type ProbeOptions } from './probe.ts';
 export * from './hdlc-phase.ts';
 export { imageDataToModem, imageDataFromModem } from './bit-order.ts';
+export * from './data-phase.ts';

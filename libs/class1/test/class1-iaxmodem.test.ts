@@ -2,7 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FCF, buildDcs, buildDis, buildFrame, decodeIdent, encodeIdent, parseDcs, parseDis, parseFrame } from '@faxgate/t30';
 import { fcs16 } from '@faxgate/modem';
-import { AtChannel, openSerialLink, probeModem, receiveHdlcFrame, sendHdlcFrames, type ByteLink, type Unsolicited } from '../src/index.ts';
+import { AtChannel, MODULATIONS, openSerialLink, probeModem, receiveHdlcFrame, receiveImageData, sendHdlcFrames, sendImageData, silence, type ByteLink, type Unsolicited } from '../src/index.ts';
 import { startIaxmodemPair, type IaxmodemPair } from './iaxmodem-pair.ts';
 
 // Judges: two iaxmodem processes (spandsp's T.31 Class 1 modem behind each pty) wired to each
@@ -67,7 +67,7 @@ test('the probe of a real iaxmodem pty reads what spandsp\'s Class 1 modem offer
   });
 });
 
-test('a call from pty A to pty B: RING with caller ID, ATA, and T.30 frames both ways over V.21', async (t) => {
+test('a call from pty A to pty B: RING with caller ID, ATA, T.30 frames both ways over V.21, TCF and page data in V.17 14400', async (t) => {
   const a = await openModem(pair.a.device);
   const b = await openModem(pair.b.device);
   await withDiagnostics({ A: a, B: b }, async () => {
@@ -131,6 +131,44 @@ test('a call from pty A to pty B: RING with caller ID, ATA, and T.30 frames both
       assert.deepEqual([...got.frame], [...want]);
     }
     if (bSecond.kind === 'frame') assert.deepEqual(parseDcs(parseFrame(bSecond.frame)!.fif)?.modulation, { modem: 'v17', bps: 14400 });
+
+    // TCF (T.30 §5.3.6.1.4 / §5.4.2.4: 1.5 s of zeros) at V.17 14400 with long training (code
+    // 145), 75 ms after DCS (AT+FTS=8 on A's side); B listens with AT+FRM=145 at once.
+    const v17Long = MODULATIONS.get(145)!;
+    const v17Short = MODULATIONS.get(146)!;
+    const tcf = new Uint8Array((14_400 * 1.5) / 8);
+    const bTcf = receiveImageData(b, v17Long, { connectTimeoutMs: 10_000, dataTimeoutMs: 10_000 });
+    await silence(a, 'transmit', 8);
+    await sendImageData(a, v17Long, tcf);
+    const gotTcf = await bTcf;
+    assert.equal(gotTcf.kind, 'data');
+    if (gotTcf.kind !== 'data') return;
+    const zeros = gotTcf.data.filter((o) => o === 0).length;
+    t.diagnostic(`TCF: ${tcf.length} zero octets sent, ${gotTcf.data.length} received, ${zeros} of them zero, last 8: ${Buffer.from(gotTcf.data.subarray(-8)).toString('hex')}; then ${gotTcf.result}`);
+    // T.30 leaves the TCF judgement to the receiver; here every sent octet must have come through.
+    assert.ok(zeros >= tcf.length * 0.95, `${zeros} zero octets of ${tcf.length}`);
+
+    // CFR back on V.21, then page data in V.17 14400 with short training (code 146). The page
+    // is arbitrary octets, with DLE, ETX, CR and LF among them, so shielding is exercised.
+    const bCfr = sendHdlcFrames(b, [buildFrame(FCF.CFR, [], true)]);
+    const aCfr = await receiveHdlcFrame(a, { connectTimeoutMs: 10_000 });
+    await bCfr;
+    assert.equal(aCfr.kind, 'frame');
+    if (aCfr.kind === 'frame') assert.equal(parseFrame(aCfr.frame)?.fcf, FCF.CFR);
+    const page = new Uint8Array(4_000);
+    for (let i = 0, x = 12345; i < page.length; i++) {
+      x = (x * 1103515245 + 12345) >>> 0;
+      page[i] = i % 97 === 0 ? 0x10 : i % 89 === 0 ? 0x03 : x >>> 24;
+    }
+    const bPage = receiveImageData(b, v17Short, { connectTimeoutMs: 10_000, dataTimeoutMs: 15_000 });
+    await silence(a, 'transmit', 8);
+    await sendImageData(a, v17Short, page);
+    const gotPage = await bPage;
+    assert.equal(gotPage.kind, 'data');
+    if (gotPage.kind !== 'data') return;
+    const at = Buffer.from(gotPage.data).indexOf(Buffer.from(page));
+    t.diagnostic(`page: ${page.length} octets sent, ${gotPage.data.length} received, sent block found at offset ${at}, after it: ${Buffer.from(gotPage.data.subarray(at + page.length)).toString('hex')}; then ${gotPage.result}`);
+    assert.ok(at >= 0, `the page data arrived whole and in order (${gotPage.data.length} octets received; first 32: ${Buffer.from(gotPage.data.subarray(0, 32)).toString('hex')})`);
 
     // Caller ID came before the first RING (iaxmodem sends it then, not between rings): the
     // caller's cidnumber and cidname, and the number it dialled as NDID.
