@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { FCF, buildDcs, buildDis, buildFrame, decodeIdent, encodeIdent, parseDcs, parseDis, parseFrame } from '@faxgate/t30';
 import { fcs16 } from '@faxgate/modem';
 import { AtChannel, MODULATIONS, openSerialLink, probeModem, receiveHdlcFrame, receiveImageData, sendHdlcFrames, sendImageData, silence, type ByteLink, type Unsolicited } from '../src/index.ts';
+import { waitUntil } from '@faxgate/testkit';
 import { startIaxmodemPair, type IaxmodemPair } from './iaxmodem-pair.ts';
 
 // Judges: two iaxmodem processes (spandsp's T.31 Class 1 modem behind each pty) wired to each
@@ -180,5 +181,19 @@ test('a call from pty A to pty B: RING with caller ID, ATA, T.30 frames both way
 
     for (const ch of [a, b]) assert.equal((await ch.command('ATH0', { timeoutMs: 5_000 })).result, 'OK');
     t.diagnostic(`AT dialogue A:\n${a.transcript()}\nAT dialogue B:\n${b.transcript()}`);
+  });
+});
+
+// Last in this file: it kills modem A.
+test('a pty that disappears (its iaxmodem killed) closes the channel and fails the waiting command', async () => {
+  const a = await openModem(pair.a.device);
+  await withDiagnostics({ A: a }, async () => {
+    assert.equal((await a.command('AT')).result, 'OK');
+    // A command that will not be answered: the modem is killed while it waits.
+    const waiting = assert.rejects(a.command('AT+FRH=3', { timeoutMs: 20_000, onConnect: 'receive' }), /modem device closed/);
+    await pair.kill('a');
+    await waiting;
+    await waitUntil('the AT channel to see the device closed', () => a.closed, 5_000, 50);
+    await assert.rejects(a.command('AT'), /modem device closed/);
   });
 });

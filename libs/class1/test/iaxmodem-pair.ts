@@ -23,6 +23,8 @@ export interface IaxmodemPair {
   b: PairedModem;
   /** The tails of both iaxmodem logs, for a failing assertion. */
   logs(): Promise<string>;
+  /** Kills one modem's iaxmodem at once (SIGKILL): its pty goes away as a USB modem unplugged would. */
+  kill(which: 'a' | 'b'): Promise<void>;
   /** Ends both iaxmodems by their process groups and removes the temp dir. */
   stop(): Promise<void>;
 }
@@ -118,7 +120,14 @@ export async function startIaxmodemPair(): Promise<IaxmodemPair> {
         throw new Error(`${err.message}\n${await logs()}`);
       });
     }
-    return { a, b, logs, stop };
+    const kill = async (which: 'a' | 'b') => {
+      const child = children[which === 'a' ? 0 : 1];
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      killGroup(child, 'SIGKILL');
+      await exited;
+    };
+    return { a, b, logs, kill, stop };
   } catch (err) {
     await stop();
     throw err;
