@@ -13,6 +13,7 @@ const rows: Array<[string, string | number]> = [
   ['result mails: failed', f.failed],
   ['lost (no result mail)', f.lost.length],
   ['more than one result mail', f.duplicateMails.length],
+  ['same mail delivered again', f.redelivered],
   ['pages printed', f.pagesPrinted],
   ['pages printed twice', f.pagesTwice.length],
   ['wall time', `${(f.wallMs / 1000).toFixed(1)} s`],

@@ -56,6 +56,9 @@ export async function startSmtpSink(opts: { user?: string; password?: string } =
       });
     },
   });
+  // A client that dies mid-session (a notifier killed by a chaos test) resets its connection:
+  // that is the client's failure, not the sink's, and must not crash the test process.
+  server.on('error', () => {});
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const port = (server.server.address() as { port: number }).port;
   const cred = opts.user ? `${encodeURIComponent(opts.user)}:${encodeURIComponent(opts.password ?? '')}@` : '';

@@ -25,8 +25,10 @@ export interface ChaosFigures {
   kills: Record<string, number>;
   /** Accepted faxes without a result mail when the run ended. */
   lost: string[];
-  /** Faxes with more than one result mail. */
+  /** Faxes with more than one distinct result mail (different Message-IDs). */
   duplicateMails: string[];
+  /** The same result mail (same Message-ID) delivered again after a kill: SMTP is at least once. */
+  redelivered: number;
   /** `fax page` printed more than once by the simulated remote. */
   pagesTwice: string[];
   sent: number;
@@ -106,10 +108,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosFigures> {
         }
       }
     };
+    // Every role and Redis once, in random order, then random picks while faxes flow.
+    const targets = [...Object.keys(ROLES), 'redis'];
+    const plan = [...targets].sort(() => Math.random() - 0.5);
     const chaos = (async () => {
-      // Every role and Redis once, in random order, then random picks while faxes flow.
-      const targets = [...Object.keys(ROLES), 'redis'];
-      const plan = [...targets].sort(() => Math.random() - 0.5);
       while (!stopChaos) {
         await new Promise((r) => setTimeout(r, o.killEveryMs * (0.5 + Math.random())));
         if (stopChaos) break;
@@ -134,21 +136,26 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosFigures> {
       while (next < o.faxes) await submit(next++);
     }));
     log(`${accepted.size} faxes accepted at ${Date.now() - started} ms`);
+    // Distinct result mails per fax, by Message-ID: SMTP delivery is at least once, so a
+    // notifier killed between the smarthost's 250 and its record delivers the same message
+    // (same Message-ID) again; those are counted apart, as redeliveries.
     const mailsOf = () => {
-      const counts = new Map<string, number>();
+      const ids = new Map<string, Set<string>>();
       for (const m of sink.mails) {
         const id = m.parsed.headers.get('x-faxgate-fax-id') as string | undefined;
-        if (id) counts.set(id, (counts.get(id) ?? 0) + 1);
+        if (!id) continue;
+        if (!ids.has(id)) ids.set(id, new Set());
+        ids.get(id)!.add(m.parsed.messageId ?? `no-id-${Math.random()}`);
       }
-      return counts;
+      return new Map([...ids].map(([id, set]) => [id, set.size]));
     };
     // Chaos goes on until most results are in, so kills also hit retries and result mails.
     const deadline = started + o.deadlineMs;
     while (Date.now() < deadline) {
       const counts = mailsOf();
       const done = [...accepted.keys()].filter((id) => counts.has(id)).length;
-      if (done >= accepted.size * o.chaosUntilDone) stopChaos = true;
-      if (done === accepted.size) break;
+      if (done >= accepted.size * o.chaosUntilDone && plan.length === 0) stopChaos = true;
+      if (done === accepted.size && stopChaos) break;
       await new Promise((r) => setTimeout(r, 250));
     }
     stopChaos = true;
@@ -190,6 +197,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosFigures> {
       kills,
       lost: [...accepted.keys()].filter((id) => !counts.has(id)),
       duplicateMails: [...counts].filter(([id, n]) => accepted.has(id) && n > 1).map(([id, n]) => `${id} x${n}`),
+      redelivered: sink.mails.filter((m) => m.parsed.headers.get('x-faxgate-fax-id')).length - [...counts.values()].reduce((a, b) => a + b, 0),
       pagesTwice,
       sent,
       failed,

@@ -7,7 +7,7 @@ import { runChaos } from './chaos-run.ts';
 // Real processes restarting on a shared 2-core machine: the run is bounded by its own deadline.
 test('chaos: 100 faxes, random kill -9 of every role and of Redis: none lost, no page twice, one result mail each', { timeout: 200_000 }, async () => {
   const f = await runChaos({ faxes: 100, killEveryMs: 3000, chaosUntilDone: 0.8, deadlineMs: 160_000, log: (l) => process.stderr.write(`# ${l}\n`) });
-  process.stderr.write(`# accepted ${f.accepted}/${f.faxes}, kills ${JSON.stringify(f.kills)}, sent ${f.sent}, failed ${f.failed}, pages printed ${f.pagesPrinted}, ${f.wallMs} ms\n`);
+  process.stderr.write(`# accepted ${f.accepted}/${f.faxes}, kills ${JSON.stringify(f.kills)}, sent ${f.sent}, failed ${f.failed}, pages printed ${f.pagesPrinted}, same mail delivered again ${f.redelivered}, ${f.wallMs} ms\n`);
   assert.equal(f.accepted, f.faxes);
   assert.deepEqual(Object.keys(f.kills).sort(), ['dispatch', 'ingest', 'node', 'notifier', 'redis', 'render'], `every role and Redis killed at least once: ${JSON.stringify(f.kills)}`);
   assert.deepEqual(f.lost, [], `faxes without a result mail (${JSON.stringify(f.lostStates)})\n${f.logs()}`);

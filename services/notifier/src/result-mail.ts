@@ -20,7 +20,23 @@ export interface ResultMailInput {
  * numbers a sender asks about (pages, duration, attempts, remote station) and, for a failure,
  * the sentence saying why.
  */
-export function composeResultMail({ fax, recipient, from, pdf, plain }: ResultMailInput): MailMessage {
+export function composeResultMail(input: ResultMailInput): MailMessage {
+  return { ...composeResultMailBody(input), messageId: resultMessageId(input) };
+}
+
+/**
+ * One Message-ID per outcome (fax, recipient, the attempt that ended it): SMTP delivery is at
+ * least once, and a notifier killed between the smarthost's 250 and recording it sends the
+ * same mail again on its retry; with the same Message-ID it is the same message, which mail
+ * stores and clients show once. An outcome reached again after a Retry is a new message.
+ */
+export function resultMessageId({ fax, recipient, from }: ResultMailInput): string {
+  const r = fax.recipients.find((x) => x.index === recipient);
+  const domain = /@([A-Za-z0-9.-]+)>?\s*$/.exec(from)?.[1] ?? 'faxgate.invalid';
+  return `<result-${fax.id}-r${recipient}-a${r?.attempts ?? 0}@${domain}>`;
+}
+
+function composeResultMailBody({ fax, recipient, from, pdf, plain }: ResultMailInput): MailMessage {
   const r = fax.recipients.find((x) => x.index === recipient);
   if (!r) throw new Error(`fax ${fax.id} has no recipient ${recipient}`);
   if (plain) return composePlainNotice(fax, r, from);
