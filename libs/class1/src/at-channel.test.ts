@@ -105,3 +105,14 @@ test('a device that goes away fails the waiting command and every later one', as
   await assert.rejects(ch.command('AT'), /modem device closed/);
   assert.ok(ch.closed);
 });
+
+test('abort writes one CAN and the waiting command ends with the result the DCE gives it', async () => {
+  const m = replayLink();
+  const ch = new AtChannel(m.link);
+  assert.throws(() => ch.abort(), /no command is waiting/);
+  const p = ch.command('AT+FRH=3', { timeoutMs: 1_000, onConnect: 'receive' });
+  ch.abort();
+  assert.deepEqual(m.written, ['AT+FRH=3\r', '\x18']);
+  m.modemSends('\r\nOK\r\n');
+  assert.equal((await p).result, 'OK');
+});

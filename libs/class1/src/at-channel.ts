@@ -107,6 +107,19 @@ export class AtChannel {
     return this.expect(label, undefined, options);
   }
 
+  /**
+   * Aborts a pending AT+FRH/AT+FRM that is still waiting for a carrier (T.31: any character from
+   * the DTE ends the wait, the DCE answers OK to that command). The DTE's T.30 timers decide
+   * when: a DCE need not report that the far end is gone (iaxmodem does not). CAN (0x18) is
+   * sent, a character no command starts with.
+   */
+  abort(): void {
+    if (this.closedReason) throw new Error(`modem device closed: ${this.closedReason}`);
+    if (!this.waiter) throw new Error('abort: no command is waiting');
+    this.note(`> [CAN] (abort ${this.waiter.label})`);
+    this.link.write(Uint8Array.of(0x18));
+  }
+
   /** Writes data in a transmit phase, DLE-shielded, ended by <DLE><ETX> when `end` is true. */
   writeData(data: Uint8Array, end = true): void {
     if (this.closedReason) throw new Error(`modem device closed: ${this.closedReason}`);

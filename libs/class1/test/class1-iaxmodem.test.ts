@@ -1,9 +1,10 @@
 import { after, before, test } from 'node:test';
+import { existsSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { FCF, buildDcs, buildDis, buildFrame, decodeIdent, encodeIdent, parseDcs, parseDis, parseFrame } from '@faxgate/t30';
 import { fcs16 } from '@faxgate/modem';
 import { AtChannel, MODULATIONS, openSerialLink, probeModem, receiveHdlcFrame, receiveImageData, sendHdlcFrames, sendImageData, silence, type ByteLink, type Unsolicited } from '../src/index.ts';
-import { waitUntil } from '@faxgate/testkit';
+import { assertNothingFor, waitUntil } from '@faxgate/testkit';
 import { startIaxmodemPair, type IaxmodemPair } from './iaxmodem-pair.ts';
 
 // Judges: two iaxmodem processes (spandsp's T.31 Class 1 modem behind each pty) wired to each
@@ -68,7 +69,7 @@ test('the probe of a real iaxmodem pty reads what spandsp\'s Class 1 modem offer
   });
 });
 
-test('a call from pty A to pty B: RING with caller ID, ATA, T.30 frames both ways over V.21, TCF and page data in V.17 14400', async (t) => {
+test('a call from pty A to pty B: RING with caller ID, ATA, T.30 frames both ways over V.21, TCF and page data in V.17 14400, then B hangs up', async (t) => {
   const a = await openModem(pair.a.device);
   const b = await openModem(pair.b.device);
   await withDiagnostics({ A: a, B: b }, async () => {
@@ -179,21 +180,40 @@ test('a call from pty A to pty B: RING with caller ID, ATA, T.30 frames both way
     assert.equal(cid.NAME, pair.a.callerName);
     assert.equal(cid.NDID, pair.b.callerNumber);
 
-    for (const ch of [a, b]) assert.equal((await ch.command('ATH0', { timeoutMs: 5_000 })).result, 'OK');
+    // A waits for a frame that does not come (B silent): the DTE's own timer ends the wait with
+    // an abort (CAN), which the DCE answers OK (T.31).
+    let settled: string | undefined;
+    const aWaits = a.command('AT+FRH=3', { timeoutMs: 20_000, onConnect: 'receive' }).then((r) => { settled = r.result; return r; });
+    await assertNothingFor('a result code to A\'s AT+FRH=3 while B is silent', () => settled, 1_000);
+    a.abort();
+    assert.equal((await aWaits).result, 'OK');
+    // The far end hangs up while A waits for its post-page answer (as a sender waits for MCF):
+    // A's modem reports NO CARRIER.
+    const aWaitsAgain = a.command('AT+FRH=3', { timeoutMs: 15_000, onConnect: 'receive' });
+    const hungUpAt = Date.now();
+    assert.equal((await b.command('ATH0', { timeoutMs: 5_000 })).result, 'OK');
+    assert.equal((await aWaitsAgain).result, 'NO CARRIER');
+    t.diagnostic(`NO CARRIER on A ${Date.now() - hungUpAt} ms after B's ATH0`);
+    assert.equal((await a.command('ATH0', { timeoutMs: 5_000 })).result, 'OK');
     t.diagnostic(`AT dialogue A:\n${a.transcript()}\nAT dialogue B:\n${b.transcript()}`);
   });
 });
 
 // Last in this file: it kills modem A.
-test('a pty that disappears (its iaxmodem killed) closes the channel and fails the waiting command', async () => {
+test('a pty that disappears (its iaxmodem killed): the pending command ends, the next write closes the channel, the device is gone', async () => {
   const a = await openModem(pair.a.device);
   await withDiagnostics({ A: a }, async () => {
     assert.equal((await a.command('AT')).result, 'OK');
-    // A command that will not be answered: the modem is killed while it waits.
-    const waiting = assert.rejects(a.command('AT+FRH=3', { timeoutMs: 20_000, onConnect: 'receive' }), /modem device closed/);
+    // serialport 13 does not always notice a hung-up pty while only reading (seen both ways
+    // here), so the command waiting when the modem vanishes ends by its own bounded timeout or
+    // by the close, whichever comes first.
+    const waiting = assert.rejects(a.command('AT+FCLASS=1', { timeoutMs: 1_000 }), /timed out after 1000 ms|modem device closed/);
     await pair.kill('a');
     await waiting;
-    await waitUntil('the AT channel to see the device closed', () => a.closed, 5_000, 50);
-    await assert.rejects(a.command('AT'), /modem device closed/);
+    // Writing to a hung-up pty fails with EIO; the link closes and the channel says so.
+    await assert.rejects(a.command('AT', { timeoutMs: 2_000 }), /modem device closed/);
+    await waitUntil('the AT channel to see the device closed', () => a.closed, 2_000, 50);
+    assert.equal(existsSync(pair.a.device), false, 'iaxmodem\'s pty symlink now points nowhere');
+    await assert.rejects(openSerialLink(pair.a.device), /cannot open/);
   });
 });
