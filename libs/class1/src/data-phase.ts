@@ -1,5 +1,6 @@
 import type { AtChannel } from './at-channel.ts';
 import type { Modulation } from './capabilities.ts';
+import { splitFcs, type ReceivedFrame } from './hdlc-phase.ts';
 
 // T.30 phase C through a Class 1 modem (ITU-T T.31 §8, +FTM and +FRM): TCF and page data in
 // V.27ter, V.29 or V.17, DLE-shielded, ended by <DLE><ETX>. Octets cross the DTE interface in
@@ -27,6 +28,12 @@ export async function sendImageData(channel: AtChannel, modulation: Modulation, 
 
 export type ImageReception =
   | { kind: 'data'; data: Uint8Array; result: string }
+  /**
+   * T.31 adaptive reception (AT+FAR=1): the DCE heard V.21 flags instead of the asked-for
+   * modulation, said `+FRH:3` before CONNECT, and delivered one HDLC frame (e.g. the sender's
+   * EOP, or a repeated DCS) as after AT+FRH=3.
+   */
+  | ({ kind: 'hdlc-frame' } & ReceivedFrame)
   /** +FCERROR: the DCE heard another carrier (typically V.21: the far end sent a frame instead). */
   | { kind: 'wrong-carrier' }
   | { kind: 'no-carrier' }
@@ -41,7 +48,8 @@ export interface ImageReceiveOptions {
 
 /**
  * Receives TCF or page data: AT+FRM=<code>, CONNECT once the carrier trained, then the data
- * until the carrier drops (<DLE><ETX> and NO CARRIER, T.31 +FRM).
+ * until the carrier drops (<DLE><ETX> and NO CARRIER, T.31 +FRM). With AT+FAR=1 a V.21 frame
+ * may come instead (kind 'hdlc-frame'); with +FAR=0 the DCE answers +FCERROR ('wrong-carrier').
  */
 export async function receiveImageData(channel: AtChannel, modulation: Modulation, options: ImageReceiveOptions): Promise<ImageReception> {
   const r = await channel.command(`AT+FRM=${modulation.code}`, { timeoutMs: options.connectTimeoutMs, onConnect: 'receive' });
@@ -49,6 +57,7 @@ export async function receiveImageData(channel: AtChannel, modulation: Modulatio
   if (r.result === 'NO CARRIER') return { kind: 'no-carrier' };
   if (r.result !== 'CONNECT') return { kind: 'error' };
   const block = await channel.readData(options.dataTimeoutMs);
+  if (r.lines.some((l) => /^\+FRH:\s*3$/i.test(l.trim()))) return { kind: 'hdlc-frame', ...splitFcs(block.data), fcsOk: block.result === 'OK' };
   return { kind: 'data', data: block.data, result: block.result };
 }
 

@@ -69,13 +69,15 @@ test('the probe of a real iaxmodem pty reads what spandsp\'s Class 1 modem offer
   });
 });
 
-test('a call from pty A to pty B: RING with caller ID, ATA, T.30 frames both ways over V.21, TCF and page data in V.17 14400, then B hangs up', async (t) => {
+test('a call from pty A to pty B: RING with caller ID, ATA, T.30 frames both ways over V.21, TSI heard by adaptive reception, TCF and page data in V.17 14400, then B hangs up', async (t) => {
   const a = await openModem(pair.a.device);
   const b = await openModem(pair.b.device);
   await withDiagnostics({ A: a, B: b }, async () => {
     await probeModem(a);
     await probeModem(b);
     assert.equal((await b.command('AT+VCID=1')).result, 'OK');
+    // Adaptive reception (T.31 +FAR=1), used for B's first +FRM below.
+    assert.equal((await b.command('AT+FAR=1')).result, 'OK');
     const heard: Unsolicited[] = [];
     let rang: () => void = () => {};
     const ring = new Promise<void>((resolve) => { rang = resolve; });
@@ -119,7 +121,9 @@ test('a call from pty A to pty B: RING with caller ID, ATA, T.30 frames both way
     const dcsParams = { modulation: { modem: 'v17', bps: 14400 }, resolution: 'fine', encoding: 'mr', width: 'A4', length: 'A4', minScanLineMs: 0, ecm: false, ecmFrameSize: 256 } as const;
     const tsi = buildFrame(FCF.TSI | 1, encodeIdent('+1 555 0110'), false);
     const dcs = buildFrame(FCF.DCS | 1, buildDcs({ ...dcsParams, modulation: { ...dcsParams.modulation } }), true);
-    const bListens = receiveHdlcFrame(b, { connectTimeoutMs: 10_000 });
+    // B listens as a receiver expecting TCF would (AT+FRM=145) with adaptive reception on: the
+    // DCE hears V.21 instead, says +FRH:3 before CONNECT and delivers the TSI frame.
+    const bListens = receiveImageData(b, MODULATIONS.get(145)!, { connectTimeoutMs: 10_000, dataTimeoutMs: 10_000 }).then((r) => (r.kind === 'hdlc-frame' ? { ...r, kind: 'frame' as const } : r));
     // T.31 §8.3: AT+FRS waits for silence; T.30 §5.3.2.1 wants 75 ms ± 20 between the two stations' signals.
     assert.equal((await a.command('AT+FRS=8', { timeoutMs: 5_000 })).result, 'OK');
     const aSends = sendHdlcFrames(a, [tsi, dcs]);
