@@ -13,11 +13,13 @@ run: setup-run
 	scripts/run-single-machine.sh
 
 # A hung test fails after 2 minutes with its evidence; the tests that carry real-time fax calls
-# set their own, longer timeouts beside a comment saying why.
+# set their own, longer timeouts beside a comment saying why. --test-force-exit ends a test file
+# once its tests are done: a failed test that leaves a server or socket open must not keep its
+# file (and the whole run) waiting for ever.
 TEST_TIMEOUT_MS ?= 120000
 
 test: setup-test typecheck
-	node --test --test-concurrency=$(TEST_CONCURRENCY) --test-timeout=$(TEST_TIMEOUT_MS) $(TEST_FILES)
+	node --test --test-force-exit --test-concurrency=$(TEST_CONCURRENCY) --test-timeout=$(TEST_TIMEOUT_MS) $(TEST_FILES)
 
 typecheck:
 	tsc -p tsconfig.json

@@ -25,6 +25,9 @@ export const ingestRole = defineRole({
       blobs: ctx.blobs,
       intake: (input) => takeInMessage(input, { records, queues: ctx.requestQueues }),
       postmaster: (input) => takeInPostmasterMail(input, { queues: ctx.requestQueues }),
+      // Half the shutdown deadline: sessions still open then get their 421, and the workers of
+      // the other roles keep the rest to finish their jobs.
+      closeTimeoutMs: Math.max(1_000, Math.floor(ctx.base.FAXGATE_SHUTDOWN_TIMEOUT / 2)),
     });
     const access = accessSummary(config);
     let port = config.FAXGATE_SMTP_PORT;

@@ -28,6 +28,12 @@ export interface SmtpListenerDeps {
   intake(input: IntakeInput): Promise<string>;
   /** Makes a mail to postmaster durable and queues its forwarding; throws FaxgateError otherwise. */
   postmaster(input: PostmasterInput): Promise<string>;
+  /**
+   * How long close() lets open sessions finish before it answers them 421 and closes them
+   * (RFC 5321 §3.8). Must end before the process's shutdown deadline, or the clients are cut
+   * without a reply.
+   */
+  closeTimeoutMs: number;
 }
 
 /**
@@ -76,6 +82,7 @@ export function createSmtpListener(deps: SmtpListenerDeps): SMTPServer {
     allowInsecureAuth: !tls,
     logger: false,
     maxClients: config.FAXGATE_SMTP_MAX_CONNECTIONS,
+    closeTimeout: deps.closeTimeoutMs,
     onConnect(session, cb) {
       if (!limits.open(session.id, clientKey(session.remoteAddress))) return cb(refuse('SMTP_TOO_MANY_CONNECTIONS', `at most ${config.FAXGATE_SMTP_MAX_CONNECTIONS_PER_CLIENT}`));
       cb();
