@@ -7,6 +7,15 @@ import type { Unsolicited } from './result-codes.ts';
 // The modem side is replayed from byte sequences iaxmodem (spandsp's T.31) sent on its pty,
 // cut into the chunks it arrived in; the integration test in test/ runs the real thing.
 
+/** Polls a condition every few ms; fails after `ms`. */
+async function waitFor(check: () => boolean, ms = 1_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
 function replayLink() {
   const written: string[] = [];
   let onData: (d: Uint8Array) => void = () => {};
@@ -53,8 +62,31 @@ test('a command that gets no final result fails after its timeout, with the dial
   const p = ch.command('AT+FRH=3', { timeoutMs: 50 });
   m.modemSends('\r\n');
   await assert.rejects(p, /timed out after 50 ms waiting for the result of AT\+FRH=3; dialogue:\n.*> AT\+FRH=3/s);
-  // The channel is free again for the next command.
+});
+
+test('after a timeout the next command first aborts with CAN and drops the late result, so it gets its own', async () => {
+  const m = replayLink();
+  const ch = new AtChannel(m.link);
+  await assert.rejects(ch.command('AT+FRH=3', { timeoutMs: 50, onConnect: 'receive' }), /timed out/);
+  const q = ch.command('AT+FCLASS?');
+  assert.deepEqual(m.written, ['AT+FRH=3\r', '\x18'], 'CAN before the next command');
+  // The modem answers the abort (the late result of AT+FRH=3) ...
+  m.modemSends('\r\nOK\r\n');
+  await waitFor(() => m.written.length === 3);
+  assert.equal(m.written[2], 'AT+FCLASS?\r');
+  // ... and only then the new command.
+  m.modemSends('\r\n1\r\n\r\nOK\r\n');
+  assert.deepEqual(await q, { result: 'OK', lines: ['1'] });
+});
+
+test('after a timeout with no late result the resynchronisation gives up after its own bound', async () => {
+  const m = replayLink();
+  const ch = new AtChannel(m.link);
+  await assert.rejects(ch.command('AT', { timeoutMs: 20 }), /timed out/);
+  const started = Date.now();
   const q = ch.command('AT');
+  await waitFor(() => m.written.length === 3, 3_000);
+  assert.ok(Date.now() - started >= 900, 'waited about RESYNC_MS for a late result');
   m.modemSends('\r\nOK\r\n');
   assert.equal((await q).result, 'OK');
 });

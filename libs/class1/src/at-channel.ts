@@ -50,6 +50,8 @@ interface RxBlock {
 
 const DEFAULT_TIMEOUT_MS = 5_000;
 const TRANSCRIPT_LIMIT = 300;
+/** How long a resynchronisation waits for a late result after its CAN. */
+const RESYNC_MS = 1_000;
 
 /**
  * The AT command channel of one modem: one command at a time, final result codes, information
@@ -67,6 +69,8 @@ export class AtChannel {
   private readonly started = Date.now();
   private readonly listeners: ((u: Unsolicited) => void)[] = [];
   private closedReason: string | undefined;
+  /** A wait timed out: the modem may still owe that command's result (see `command`). */
+  private resync = false;
 
   private readonly link: ByteLink;
 
@@ -91,8 +95,15 @@ export class AtChannel {
     return this.closedReason !== undefined;
   }
 
-  /** Sends `text` + CR and waits for its final result code. */
-  command(text: string, options: CommandOptions = {}): Promise<AtResponse> {
+  /**
+   * Sends `text` + CR and waits for its final result code. After an earlier wait timed out, the
+   * modem may still be executing that command (a +FRH/+FRM waiting for carrier): the next
+   * command's first character would abort it and the abort's OK would pass for the new
+   * command's answer. So the channel first resynchronises: CAN, and any result within
+   * RESYNC_MS is dropped.
+   */
+  async command(text: string, options: CommandOptions = {}): Promise<AtResponse> {
+    if (this.resync) await this.resynchronise();
     const p = this.expect(text, text, options);
     this.note(`> ${text}`);
     this.link.write(new TextEncoder().encode(`${text}\r`));
@@ -142,19 +153,38 @@ export class AtChannel {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         rx.waiter = undefined;
+        this.resync = true;
         reject(new Error(`timed out after ${timeoutMs} ms waiting for ${rx.ended ? 'the result code after <DLE><ETX>' : '<DLE><ETX>'} (${concat(rx.chunks).length} octets so far); dialogue:\n${this.transcript()}`));
       }, timeoutMs);
       rx.waiter = { resolve, reject, timer };
     });
   }
 
-  private expect(label: string, echo: string | undefined, options: CommandOptions): Promise<AtResponse> {
+  private async resynchronise(): Promise<void> {
+    this.resync = false;
+    if (this.closedReason || this.waiter) return;
+    if (this.mode === 'receive') {
+      this.mode = 'command';
+      this.decoder.reset();
+      this.rx = undefined;
+    }
+    const late = this.expect('the late result of the command that timed out (resynchronising)', undefined, { timeoutMs: RESYNC_MS }, true);
+    this.note('> [CAN] (resynchronise after a timeout)');
+    this.link.write(Uint8Array.of(0x18));
+    await late.then(
+      (r) => this.note(`  (dropped the late ${r.result})`),
+      () => this.note(`  (no late result within ${RESYNC_MS} ms)`),
+    );
+  }
+
+  private expect(label: string, echo: string | undefined, options: CommandOptions, internal = false): Promise<AtResponse> {
     if (this.closedReason) return Promise.reject(new Error(`modem device closed: ${this.closedReason}`));
     if (this.waiter) return Promise.reject(new Error(`AT channel busy: "${this.waiter.label}" is still waiting for its result`));
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiter = undefined;
+        if (!internal) this.resync = true;
         reject(new Error(`timed out after ${timeoutMs} ms waiting for the result of ${label}; dialogue:\n${this.transcript()}`));
       }, timeoutMs);
       this.waiter = { label, echo: echo?.trim().toUpperCase(), lines: [], onConnect: options.onConnect, resolve, reject, timer };
@@ -237,6 +267,8 @@ export class AtChannel {
       return false;
     }
     this.note(`  (no command was waiting for ${result})`);
+    // The result a timed-out command still owed has come: nothing left to resynchronise.
+    this.resync = false;
     return false;
   }
 

@@ -191,6 +191,11 @@ test('a call from pty A to pty B: RING with caller ID, ATA, T.30 frames both way
     await assertNothingFor('a result code to A\'s AT+FRH=3 while B is silent', () => settled, 1_000);
     a.abort();
     assert.equal((await aWaits).result, 'OK');
+    // The same wait ended by the channel's own timeout instead: the modem is still in +FRH, so
+    // the next command is preceded by a CAN whose OK is dropped, and gets its own answer.
+    await assert.rejects(a.command('AT+FRH=3', { timeoutMs: 1_000, onConnect: 'receive' }), /timed out after 1000 ms/);
+    assert.deepEqual(await a.command('AT+FCLASS?'), { result: 'OK', lines: ['1'] });
+
     // The far end hangs up while A waits for its post-page answer (as a sender waits for MCF):
     // A's modem reports NO CARRIER.
     const aWaitsAgain = a.command('AT+FRH=3', { timeoutMs: 15_000, onConnect: 'receive' });
