@@ -79,18 +79,13 @@ test('a call from pty A to pty B: RING with caller ID, ATA, T.30 frames both way
     // Adaptive reception (T.31 +FAR=1), used for B's first +FRM below.
     assert.equal((await b.command('AT+FAR=1')).result, 'OK');
     const heard: Unsolicited[] = [];
-    let rang: () => void = () => {};
-    const ring = new Promise<void>((resolve) => { rang = resolve; });
-    b.onUnsolicited((u) => {
-      heard.push(u);
-      if (u.kind === 'ring') rang();
-    });
+    b.onUnsolicited((u) => heard.push(u));
 
     // T.31 §8.2: in Class 1, ATD ends in CONNECT once the caller hears V.21 flags (it is then
     // receiving HDLC, as after AT+FRH=3); ATA ends in CONNECT once the answerer has sent CED and
     // started V.21 flags (it is then transmitting, as after AT+FTH=3).
     const dialed = a.command(`ATDT${pair.b.callerNumber}`, { timeoutMs: 30_000, onConnect: 'receive' });
-    await Promise.race([ring, new Promise((_, reject) => setTimeout(() => reject(new Error('timed out after 10000 ms waiting for RING on B')), 10_000))]);
+    await waitUntil('RING on B', () => heard.some((u) => u.kind === 'ring'), 10_000, 20);
     const answered = await b.command('ATA', { timeoutMs: 15_000 });
     assert.equal(answered.result, 'CONNECT');
     assert.equal((await dialed).result, 'CONNECT');
