@@ -1,40 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AtChannel } from './at-channel.ts';
-import type { ByteLink } from './byte-link.ts';
 import type { Unsolicited } from './result-codes.ts';
+import { replayLink, waitFor } from '../test/replay-link.ts';
 
 // The modem side is replayed from byte sequences iaxmodem (spandsp's T.31) sent on its pty,
 // cut into the chunks it arrived in; the integration test in test/ runs the real thing.
-
-/** Polls a condition every few ms; fails after `ms`. */
-async function waitFor(check: () => boolean, ms = 1_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}
-
-function replayLink() {
-  const written: string[] = [];
-  let onData: (d: Uint8Array) => void = () => {};
-  let onClose: (e?: Error) => void = () => {};
-  const link: ByteLink = {
-    write: (d) => written.push(Buffer.from(d).toString('latin1')),
-    onData: (l) => { onData = l; },
-    onClose: (l) => { onClose = l; },
-    close: async () => onClose(),
-  };
-  return {
-    link,
-    written,
-    modemSends: (...chunks: (string | number[])[]) => {
-      for (const c of chunks) onData(typeof c === 'string' ? Buffer.from(c, 'latin1') : Uint8Array.from(c));
-    },
-    hangUp: (e?: Error) => onClose(e),
-  };
-}
 
 test('a command gets its information lines and final result; the echo is left out', async () => {
   const m = replayLink();
