@@ -69,7 +69,7 @@ test('the probe of a real iaxmodem pty reads what spandsp\'s Class 1 modem offer
   });
 });
 
-test('a call from pty A to pty B: RING with caller ID, ATA, T.30 frames both ways over V.21, TSI heard by adaptive reception, TCF and page data in V.17 14400, then B hangs up', async (t) => {
+test('a call from pty A to pty B: RING with caller ID, ATA, T.30 frames both ways over V.21, TSI heard by adaptive reception, TCF and page data in V.17 14400, V.29 and V.27ter data, then B hangs up', async (t) => {
   const a = await openModem(pair.a.device);
   const b = await openModem(pair.b.device);
   await withDiagnostics({ A: a, B: b }, async () => {
@@ -178,6 +178,22 @@ test('a call from pty A to pty B: RING with caller ID, ATA, T.30 frames both way
     assert.equal(cid.NMBR, pair.a.callerNumber);
     assert.equal(cid.NAME, pair.a.callerName);
     assert.equal(cid.NDID, pair.b.callerNumber);
+
+    // The lower speeds a sender falls back to after FTT (T.30 §5.3.2.4): V.29 9600 and V.27ter
+    // 4800 carry the same octets.
+    for (const code of [96, 48]) {
+      const mod = MODULATIONS.get(code)!;
+      const block = page.subarray(0, 1_000);
+      const bGets = receiveImageData(b, mod, { connectTimeoutMs: 10_000, dataTimeoutMs: 15_000 });
+      await silence(a, 'transmit', 8);
+      await sendImageData(a, mod, block);
+      const got = await bGets;
+      assert.equal(got.kind, 'data', `${mod.standard} ${mod.bitRate}`);
+      if (got.kind !== 'data') return;
+      const where = Buffer.from(got.data).indexOf(Buffer.from(block));
+      t.diagnostic(`${mod.standard} ${mod.bitRate}: ${block.length} octets sent, ${got.data.length} received, sent block at offset ${where}`);
+      assert.ok(where >= 0, `${mod.standard} ${mod.bitRate}: the data arrived whole and in order (${got.data.length} octets received)`);
+    }
 
     // A waits for a frame that does not come (B silent): the DTE's own timer ends the wait with
     // an abort (CAN), which the DCE answers OK (T.31).
