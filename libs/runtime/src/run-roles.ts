@@ -118,7 +118,8 @@ export async function runRoles(defs: RoleDefinition[], opts: RunOptions = {}): P
       deadline.unref();
       // Fixed order: roles that accept work from outside (SMTP) stop first, then workers finish
       // their running jobs, then queues and Redis close, then the HTTP server.
-      for (const r of [...startedRoles].reverse()) {
+      // (The definition order, not the start order: SMTP may have opened before Redis answered.)
+      for (const r of [...roles].reverse().filter((x) => startedRoles.includes(x))) {
         try {
           await r.instance.stop();
         } catch (err) {
