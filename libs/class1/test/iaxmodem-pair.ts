@@ -1,9 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { existsSync } from 'node:fs';
 import { open, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { tempDir, type TempDir, waitUntil } from '@faxgate/testkit';
+import { freeUdpPort, tempDir, type TempDir, waitUntil } from '@faxgate/testkit';
 
 // Two iaxmodem software modems that call each other straight over IAX2 on loopback (no
 // Asterisk: `refresh 0`, each modem's `server` is the other's port), as libs/hylafax's test bed
@@ -55,16 +54,6 @@ async function stopChild(child: ChildProcess): Promise<void> {
   running.delete(child);
 }
 
-async function freeUdpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createSocket('udp4');
-    s.once('error', reject);
-    s.bind(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function config(m: PairedModem, peerPort: number, peername: string): string {
   return [

@@ -1,12 +1,11 @@
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { appendFile, chmod, chown, copyFile, mkdir, open, readFile, readdir, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { constants } from 'node:fs';
-import { freePort, tempDir, type TempDir, waitUntil } from '@faxgate/testkit';
+import { freePort, freeUdpPort, tempDir, type TempDir, waitUntil } from '@faxgate/testkit';
 import { HylafaxClient, type TriggerWatch } from '../src/index.ts';
 
 const run = promisify(execFile);
@@ -108,16 +107,6 @@ async function stopChild(child: ChildProcess | undefined, graceMs = 5_000): Prom
   running.delete(child);
 }
 
-async function freeUdpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createSocket('udp4');
-    s.once('error', reject);
-    s.bind(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function cryptPassword(password: string): string {
   // hosts.hfaxd(5) holds crypt(3) hashes; hfaxd checks them with glibc's crypt, which takes

@@ -2,7 +2,7 @@
 // 127.0.0.1, every message traced to a file so a failing test can show the dialogue.
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { freePort } from '@faxgate/testkit';
+import { freeUdpPort } from '@faxgate/testkit';
 import { start, type Proc } from '../../t38/test/fax-peers.ts';
 import { SipEndpoint, type SipEndpointOptions, type UaEvent } from '../src/index.ts';
 
@@ -17,19 +17,7 @@ export interface Sipp {
   done: (ms?: number) => Promise<number>;
 }
 
-/** A free UDP port: freePort() checks TCP, so confirm the UDP side too. */
-export async function freeUdpPort(): Promise<number> {
-  const { createSocket } = await import('node:dgram');
-  for (;;) {
-    const p = await freePort();
-    const ok = await new Promise<boolean>((res) => {
-      const s = createSocket('udp4');
-      s.once('error', () => { s.close(); res(false); });
-      s.bind(p, '127.0.0.1', () => s.close(() => res(true)));
-    });
-    if (ok) return p;
-  }
-}
+export { freeUdpPort };
 
 /**
  * Starts SIPp with `scenario` (a file in scenarios/) for one call. `remote` makes it a UAC
