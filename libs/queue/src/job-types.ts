@@ -11,19 +11,31 @@ const poolName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,40}$/);
 const lineNumber = z.string().regex(/^\+?[0-9]{1,20}$/, 'not a phone number');
 
 /**
+ * The version of the job payloads this release writes (`v` in every job's data). A payload
+ * without `v` was written before payloads were versioned (version 0, the same fields). Readers
+ * accept every earlier version; a later version is read as long as its fields parse, so during a
+ * rolling upgrade an old consumer can take a new producer's job. A change a reader of the
+ * previous version would misread (a field whose meaning changes, a field that becomes required)
+ * is a new job name, never a new meaning under an old one.
+ */
+export const JOB_SCHEMA_VERSION = 1;
+const v = z.number().int().min(0).optional();
+const job = <S extends z.ZodRawShape>(shape: S) => z.object({ v, ...shape });
+
+/**
  * Every job faxgate queues: its queue, name and payload schema. Payloads are pointers (ids),
  * never content: BullMQ keeps job data in clear text in Redis.
  */
 export const JOBS = {
-  'render-fax': { queue: 'render', data: z.object({ faxId }) },
-  'schedule-recipient': { queue: 'dispatch', data: z.object({ faxId, recipient }) },
-  'call-outcome': { queue: 'dispatch', data: z.object({ faxId, recipient, attempt }) },
-  'place-call': { queue: 'calls', data: z.object({ faxId, recipient, attempt, fromPage: z.number().int().min(1) }) },
-  'result-mail': { queue: 'notify', data: z.object({ faxId, recipient }) },
+  'render-fax': { queue: 'render', data: job({ faxId }) },
+  'schedule-recipient': { queue: 'dispatch', data: job({ faxId, recipient }) },
+  'call-outcome': { queue: 'dispatch', data: job({ faxId, recipient, attempt }) },
+  'place-call': { queue: 'calls', data: job({ faxId, recipient, attempt, fromPage: z.number().int().min(1) }) },
+  'result-mail': { queue: 'notify', data: job({ faxId, recipient }) },
   /** A simulated incoming call offered to a pool (faxgate sim receive); the remote's TIFF is a blob. */
   'receive-call': {
     queue: 'calls',
-    data: z.object({
+    data: job({
       inboundId,
       did: lineNumber,
       callingNumber: lineNumber,
@@ -39,13 +51,13 @@ export const JOBS = {
    * job scheduler that the pool's elected leader owns, so one poll runs at a time whatever the
    * number of nodes; drivers without a server to poll ignore it.
    */
-  'poll-received': { queue: 'calls', data: z.object({ pool: poolName }) },
+  'poll-received': { queue: 'calls', data: job({ pool: poolName }) },
   /** A received fax to route to its owners through the directory. */
-  'route-inbound': { queue: 'inbound', data: z.object({ inboundId }) },
+  'route-inbound': { queue: 'inbound', data: job({ inboundId }) },
   /** One delivery (a user's mailbox, or the unaddressed one) of a received fax. */
-  'inbound-mail': { queue: 'notify', data: z.object({ inboundId, delivery }) },
+  'inbound-mail': { queue: 'notify', data: job({ inboundId, delivery }) },
   /** A mail to postmaster@ a fax domain (RFC 5321 §4.5.1), stored as a blob, for the admin. */
-  'postmaster-mail': { queue: 'notify', data: z.object({ postmasterId }) },
+  'postmaster-mail': { queue: 'notify', data: job({ postmasterId }) },
 } as const;
 
 export type JobName = keyof typeof JOBS;

@@ -1,7 +1,7 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { QUEUES, callQueueName } from './queue-names.ts';
-import { JOBS, parseJobData, type AnyJob, type JobData, type JobName, type QueueFamily } from './job-types.ts';
+import { JOBS, JOB_SCHEMA_VERSION, parseJobData, type AnyJob, type JobData, type JobName, type QueueFamily } from './job-types.ts';
 import { jobId } from './job-ids.ts';
 
 export interface QueueSetOptions {
@@ -62,7 +62,7 @@ export class QueueSet {
     parseJobData(name, data);
     const id = jobId(name, data);
     const q = this.queue(JOBS[name].queue, extra.pool);
-    await q.add(name, data, { ...this.jobOptions(name), jobId: id, delay: extra.delay, ...(extra.attempts ? { attempts: extra.attempts } : {}) });
+    await q.add(name, versioned(data), { ...this.jobOptions(name), jobId: id, delay: extra.delay, ...(extra.attempts ? { attempts: extra.attempts } : {}) });
     return id;
   }
 
@@ -74,7 +74,7 @@ export class QueueSet {
     const bulk = jobs.map((j) => {
       if (JOBS[j.name].queue !== family) throw new Error('addBulk takes jobs of one queue only');
       parseJobData(j.name, j.data);
-      return { name: j.name, data: j.data, opts: { ...this.jobOptions(j.name), ...(attempts ? { attempts } : {}), jobId: jobId(j.name, j.data as never) } };
+      return { name: j.name, data: versioned(j.data), opts: { ...this.jobOptions(j.name), ...(attempts ? { attempts } : {}), jobId: jobId(j.name, j.data as never) } };
     });
     await q.addBulk(bulk);
     return bulk.map((b) => b.opts.jobId);
@@ -104,6 +104,11 @@ export class QueueSet {
     await Promise.allSettled([...this.queues.values()].map((q) => q.close()));
     this.queues.clear();
   }
+}
+
+/** The payload as written: stamped with the version of this release (see JOB_SCHEMA_VERSION). */
+export function versioned<D extends object>(data: D): D & { v: number } {
+  return { ...data, v: JOB_SCHEMA_VERSION };
 }
 
 export function resolveQueueName(family: QueueFamily, pool?: string): string {

@@ -2,7 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startRedis, tempDir, testGatewayEnv, waitUntil, type TestRedis, type TempDir } from '@faxgate/testkit';
 import { runRoles } from '@faxgate/runtime';
-import { newFaxId } from '@faxgate/queue';
+import { JOB_SCHEMA_VERSION, newFaxId } from '@faxgate/queue';
 import type { RecipientRecord } from '@faxgate/store';
 import { dispatchRole } from '../src/index.ts';
 
@@ -32,7 +32,7 @@ test('dispatch applies the dial policy before the first call: a number accepted 
     for (let i = 0; i < numbers.length; i++) await gw.ctx.queues.add('schedule-recipient', { faxId, recipient: i });
     const calls = gw.ctx.queues.queue('calls', 'sim');
     const national = await waitUntil('the national number to get its first call queued', () => calls.getJob(`call-${faxId}-r2-a1`), 20_000);
-    assert.deepEqual(national.data, { faxId, recipient: 2, attempt: 1, fromPage: 1 });
+    assert.deepEqual(national.data, { v: JOB_SCHEMA_VERSION, faxId, recipient: 2, attempt: 1, fromPage: 1 });
     for (const [i, why] of [[0, /international call to GB/], [1, /costly range \(\+881 /]] as const) {
       const r = await waitUntil(`recipient ${i} to be refused`, async () => {
         const x = await gw.ctx.records.getRecipient(faxId, i);

@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { startRedis, tempDir, smtpDialogue, testGatewayEnv, type TestRedis, type TempDir } from '@faxgate/testkit';
 import { runRoles, type RunningGateway } from '@faxgate/runtime';
+import { JOB_SCHEMA_VERSION } from '@faxgate/queue';
 import { ingestRole } from '../src/index.ts';
 
 const run = promisify(execFile);
@@ -52,7 +53,7 @@ test('EHLO advertises the ESMTP extensions; a good mail gets 250 naming the fax 
     assert.equal(view?.recipients[1].number, '+442079460018');
     assert.equal(view?.recipients[1].dialString, '011442079460018');
     const job = await gw.ctx.queues.queue('render').getJob(`render-${faxId}`);
-    assert.deepEqual(job?.data, { faxId });
+    assert.deepEqual(job?.data, { v: JOB_SCHEMA_VERSION, faxId });
     assert.deepEqual(await readdir(join(dataDir, 'messages')), [`${faxId}.eml`]);
   } finally {
     await gw.stop();
