@@ -35,7 +35,26 @@ export interface FaxRecord {
   error?: { code: string; text: string };
   renderedAt?: string;
   finishedAt?: string;
+  /** RFC 3461 §4.3/§4.4: the RET and ENVID the client gave with MAIL FROM, echoed in result mails. */
+  dsn?: EnvelopeDsn;
+  /**
+   * The broadcast summary mail already sent, by its key (the outcome it reported): a re-run of
+   * the job, or a second last recipient racing the first, sends nothing more.
+   */
+  summaryMailKey?: string;
+  summaryMailSentAt?: string;
+  /** The RFC 3464 "delayed" notice was sent (once per fax). */
+  delayNoticeSentAt?: string;
 }
+
+/** RFC 3461 §4.3 (RET) and §4.4 (ENVID), as given with MAIL FROM. */
+export interface EnvelopeDsn {
+  ret?: 'FULL' | 'HDRS';
+  envid?: string;
+}
+
+/** RFC 3461 §4.1 NOTIFY values: NEVER alone, or any of the other three. */
+export type DsnNotify = 'NEVER' | 'SUCCESS' | 'FAILURE' | 'DELAY';
 
 export interface RecipientRecord {
   index: number;
@@ -61,6 +80,12 @@ export interface RecipientRecord {
   resultMailSentAt?: string;
   /** The smarthost refused the result mail for good (its 5xx reply): it is not tried again. */
   resultMailError?: string;
+  /** RFC 3461 §4.1: which result mails the client asked for; absent = faxgate's own defaults. */
+  notify?: DsnNotify[];
+  /** RFC 3461 §4.2: the ORCPT parameter (`addr-type;address`, xtext decoded), echoed as Original-Recipient. */
+  orcpt?: string;
+  /** This recipient's outcome was reported in the broadcast summary rather than in its own mail. */
+  reportedInSummary?: boolean;
 }
 
 export interface AttemptRecord {
