@@ -2,7 +2,7 @@ import { defineRole, type RoleInstance } from '@faxgate/runtime';
 import { FaxRecords } from '@faxgate/store';
 import { ingestSchema } from './config.ts';
 import { createSmtpListener } from './smtp-listener.ts';
-import { takeInMessage } from './message-intake.ts';
+import { takeInMessage } from '@faxgate/intake';
 import { accessSummary } from './access-summary.ts';
 import { takeInPostmasterMail } from './postmaster-intake.ts';
 

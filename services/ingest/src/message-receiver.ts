@@ -1,8 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { BlobWriter } from '@faxgate/store';
-
-/** The most header bytes kept for parsing; mailparser itself refuses a header section over 1 MiB. */
-export const MAX_HEADER_BYTES = 1024 * 1024;
+import { MAX_HEADER_BYTES } from '@faxgate/intake';
 
 export interface ReceivedMessage {
   /** Bytes the client sent in DATA (after dot-unstuffing), counted also past the limit. */

@@ -11,7 +11,7 @@ import { SenderPolicy } from './sender-policy.ts';
 import { SmtpUsers } from './smtp-users.ts';
 import { checkRecipient, isPostmaster } from './recipient-check.ts';
 import { dialRulesFromConfig } from '@faxgate/phone';
-import type { AcceptedRecipient, IntakeInput } from './message-intake.ts';
+import type { AcceptedRecipient, IntakeInput } from '@faxgate/intake';
 import type { PostmasterInput } from './postmaster-intake.ts';
 import { receiveMessage } from './message-receiver.ts';
 import { ConnectionLimits } from './connection-limits.ts';

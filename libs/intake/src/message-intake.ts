@@ -4,7 +4,9 @@ import { FaxRecords, type BlobWriter, type RecipientRecord } from '@faxgate/stor
 import type { QueueSet } from '@faxgate/queue';
 import { FaxgateError } from '@faxgate/errors';
 import type { SenderTrust } from '@faxgate/store';
-import { MAX_HEADER_BYTES } from './message-receiver.ts';
+
+/** The most header bytes kept for parsing; mailparser itself refuses a header section over 1 MiB. */
+export const MAX_HEADER_BYTES = 1024 * 1024;
 
 export interface AcceptedRecipient { address: string; number: string; dialString: string }
 
@@ -29,7 +31,7 @@ export interface IntakeInput {
 }
 
 /**
- * Makes an accepted message durable: the streamed message committed, the fax record created
+ * Makes an accepted message durable (whoever accepted it: the SMTP server, the REST API): the streamed message committed, the fax record created
  * and the render job queued, in that order. Only when all three succeeded may the SMTP server
  * answer 250; on any failure what was written is removed again. A header section that cannot
  * be parsed is permanent (554: a sender retries a 451 for days); the others are 451.
