@@ -218,10 +218,11 @@ export function t38Stream(s: Sdp): { media: SdpMedia; params: T38Params; host: s
  * Our answer to a remote offer (RFC 3264 §6: one m= line per offered one, declined streams with
  * port 0). A T.38 stream wins over audio: the image line is accepted and every other line is
  * declined; otherwise the first audio line is accepted with the first of PCMU/PCMA it lists.
- * Undefined when nothing is acceptable (the caller answers 488).
+ * `accept.t38: false` (a pool that faxes over audio only) declines the image line like any
+ * other. Undefined when nothing is acceptable (the caller answers 488).
  */
-export function answerOffer(offer: Sdp, local: { address: string; audioPort: number; imagePort: number; sessionId: string; version: number }, cap: T38Capability = FAXGATE_T38): { sdp: Sdp; t38?: T38Params } | undefined {
-  const image = offer.media.findIndex((m) => m.type === 'image' && m.port !== 0 && m.proto.toLowerCase() === 'udptl' && m.formats.some((f) => f.toLowerCase() === 't38'));
+export function answerOffer(offer: Sdp, local: { address: string; audioPort: number; imagePort: number; sessionId: string; version: number }, cap: T38Capability = FAXGATE_T38, accept: { t38: boolean } = { t38: true }): { sdp: Sdp; t38?: T38Params } | undefined {
+  const image = accept.t38 ? offer.media.findIndex((m) => m.type === 'image' && m.port !== 0 && m.proto.toLowerCase() === 'udptl' && m.formats.some((f) => f.toLowerCase() === 't38')) : -1;
   let t38: T38Params | undefined;
   if (image >= 0) t38 = answerT38(t38Params(offer.media[image]), cap);
   const audio = t38 ? -1 : offer.media.findIndex((m) => m.type === 'audio' && m.port !== 0 && m.proto.toUpperCase() === 'RTP/AVP' && m.formats.some((f) => f === '0' || f === '8'));
@@ -235,6 +236,21 @@ export function answerOffer(offer: Sdp, local: { address: string; audioPort: num
     return { type: m.type, port: 0, proto: m.proto, formats: m.formats, attributes: [] };
   });
   return { sdp: session(local.address, local.sessionId, local.version, media), t38 };
+}
+
+/** The two G.711 laws by their RTP/AVP static payload types (RFC 3551 §6: 0 PCMU, 8 PCMA). */
+export type G711Codec = 'ulaw' | 'alaw';
+
+/**
+ * The G.711 audio stream of an SDP: the first `m=audio … RTP/AVP` line with a port that lists
+ * PCMU or PCMA; the law is the first of the two it lists (RFC 3264 §6.1: an answer's first
+ * format is the one the answerer will send).
+ */
+export function audioStream(s: Sdp): { host: string; port: number; law: G711Codec } | undefined {
+  const m = s.media.find((x) => x.type === 'audio' && x.port !== 0 && x.proto.toUpperCase() === 'RTP/AVP' && x.formats.some((f) => f === '0' || f === '8'));
+  if (!m) return undefined;
+  const law: G711Codec = m.formats.find((f) => f === '0' || f === '8') === '8' ? 'alaw' : 'ulaw';
+  return { ...mediaAddress(s, m), law };
 }
 
 /** A whole SDP body for our side. */

@@ -321,3 +321,80 @@ test('an INVITE without an offer gets our T.38 offer in the 200, and the answer 
   const bad = last(clock, 420) as SipResponse;
   assert.equal(header(bad, 'Unsupported'), '100rel');
 });
+
+// ---- audio fax (issue 13): the media policy ----
+
+test('t38-then-audio, outgoing: a 488 to our T.38 re-INVITE leaves the call up and faxing over the G.711 stream of the answer', () => {
+  const u = ua({ media: 't38-then-audio', t38WaitMs: 1000 });
+  const { agent, clock, events, callId, invite } = answeredCall(u);
+  clock.advance(1000);
+  const re = last(clock, 'INVITE') as SipRequest;
+  assert.match(re.body, /m=image 7002 udptl t38/);
+  clock.apply(agent.receive(reply(re, 488, { tag: 'far1' }), far));
+  assert.equal(clock.sends('BYE').length, 0, 'no BYE: the call goes on over audio');
+  const audio = events().at(-1);
+  assert.deepEqual(audio, { type: 'audio', callId, remote: { host: '127.0.0.1', port: 9000, law: 'ulaw' }, why: 'the far end refused T.38 (488 R)' });
+  // The far end switches to T.38 after all (its own re-INVITE): T.38 wins.
+  clock.apply(agent.receive(farRequest('INVITE', invite, { cseq: 5, body: T38_SDP(41000) }), far));
+  assert.equal(events().at(-1)?.type, 't38');
+});
+
+test('t38 (the default): a 488 to our T.38 re-INVITE ends the call', () => {
+  const { agent, clock, events } = answeredCall(ua({ t38WaitMs: 1000 }));
+  clock.advance(1000);
+  clock.apply(agent.receive(reply(last(clock, 'INVITE') as SipRequest, 488, { tag: 'far1' }), far));
+  assert.equal(clock.sends('BYE').length, 1);
+  assert.equal(events().some((e) => e.type === 'audio'), false);
+});
+
+test('audio pool, outgoing: faxes over G.711 at answer, never offers T.38, and a session refresh with the same audio stream changes nothing', () => {
+  const u = ua({ media: 'audio', t38WaitMs: 1000 });
+  const { agent, clock, events, callId, invite } = answeredCall(u);
+  assert.deepEqual(events().map((e) => e.type), ['progress', 'answered', 'audio']);
+  clock.advance(5000);
+  assert.equal(clock.sends('INVITE').length, 1, 'no T.38 re-INVITE from an audio pool');
+  clock.apply(agent.receive(farRequest('INVITE', invite, { cseq: 2, body: AUDIO_SDP }), far));
+  assert.deepEqual(events().at(-1), { type: 'refreshed', callId, method: 'INVITE' });
+  clock.apply(agent.receive(farRequest('ACK', invite, { cseq: 2 }), far));
+  // A far end that re-INVITEs to T.38 is declined: the pool's T.38 is off.
+  clock.apply(agent.receive(farRequest('INVITE', invite, { cseq: 3, body: T38_SDP(41000) }), far));
+  assert.equal(clock.sends(488).length, 1);
+  assert.equal(events().some((e) => e.type === 't38'), false);
+});
+
+test('audio pool, incoming: an INVITE offering T.38 and audio is answered with audio only; a T.38-only INVITE gets 488', () => {
+  const { agent, clock, events } = ua({ media: 'audio' });
+  const both = `${AUDIO_SDP}m=image 42000 udptl t38\r\na=T38FaxVersion:0\r\na=T38FaxRateManagement:transferredTCF\r\n`;
+  const inv = (id: string, body: string): SipRequest => ({
+    kind: 'request', method: 'INVITE', uri: 'sip:100@127.0.0.1:5070', body,
+    headers: [['Via', `SIP/2.0/UDP 127.0.0.1:5080;branch=z9hG4bK${id};rport`], ['From', '<sip:200@carrier>;tag=c1'], ['To', '<sip:100@trunk.test>'], ['Call-ID', id], ['CSeq', '1 INVITE'], ['Contact', '<sip:c@127.0.0.1:5080>'], ['Content-Type', 'application/sdp']],
+  });
+  clock.apply(agent.receive(inv('a', both), far));
+  clock.apply(agent.answer('a', media));
+  const ok = last(clock, 200) as SipResponse;
+  assert.match(ok.body, /m=audio 7000 RTP\/AVP 0 101/);
+  assert.match(ok.body, /m=image 0 udptl t38/, 'the image line declined with port 0 (RFC 3264 §6)');
+  assert.deepEqual(events().map((e) => e.type), ['incoming', 'answered', 'audio']);
+  clock.apply(agent.receive(inv('b', T38_SDP(42000)), far));
+  clock.apply(agent.answer('b', media));
+  assert.equal(clock.sends(488).length, 1);
+});
+
+test('t38-then-audio, incoming audio INVITE: our at-once T.38 re-INVITE refused with 488, the call faxes over audio', () => {
+  const { agent, clock, events } = ua({ media: 't38-then-audio' });
+  const inv: SipRequest = {
+    kind: 'request', method: 'INVITE', uri: 'sip:100@127.0.0.1:5070', body: AUDIO_SDP.replace('RTP/AVP 0 101', 'RTP/AVP 8 0'),
+    headers: [['Via', 'SIP/2.0/UDP 127.0.0.1:5080;branch=z9hG4bKin9'], ['From', '<sip:200@carrier>;tag=c1'], ['To', '<sip:100@trunk.test>'], ['Call-ID', 'in-9'], ['CSeq', '1 INVITE'], ['Contact', '<sip:c@127.0.0.1:5080>'], ['Content-Type', 'application/sdp']],
+  };
+  clock.apply(agent.receive(inv, far));
+  clock.apply(agent.answer('in-9', media));
+  const ok = last(clock, 200) as SipResponse;
+  assert.match(ok.body, /m=audio 7000 RTP\/AVP 8\r\n/, 'PCMA, the first law the caller listed');
+  const tag = parseNameAddr(header(ok, 'To')!).params.tag;
+  clock.apply(agent.receive({ ...inv, method: 'ACK', body: '', headers: [['Via', 'SIP/2.0/UDP 127.0.0.1:5080;branch=z9hG4bKack9'], ['From', '<sip:200@carrier>;tag=c1'], ['To', `<sip:100@trunk.test>;tag=${tag}`], ['Call-ID', 'in-9'], ['CSeq', '1 ACK']] }, far));
+  const re = last(clock, 'INVITE') as SipRequest;
+  assert.equal(events().some((e) => e.type === 'audio'), false, 'no audio fax while T.38 is being asked for');
+  clock.apply(agent.receive(reply(re, 488), far));
+  assert.deepEqual(events().at(-1), { type: 'audio', callId: 'in-9', remote: { host: '127.0.0.1', port: 9000, law: 'alaw' }, why: 'the far end refused T.38 (488 R)' });
+  assert.equal(clock.sends('BYE').length, 0);
+});

@@ -8,7 +8,7 @@ import { header, headers, type Header, type SipRequest, type SipResponse, type S
 import { BRANCH_COOKIE, formatNameAddr, formatVia, parseCSeq, parseNameAddr, parseUri, parseVia, randomToken, type SipUri } from './fields.ts';
 import { TransactionLayer, TIMER_PREFIX, type ClientTransaction, type ServerTransaction } from './transaction.ts';
 import { authorize, parseChallenge, type Credentials } from './digest.ts';
-import { FAXGATE_T38, answerOffer, audioMedia, imageMedia, offerT38, parseSdp, serialiseSdp, session, t38Stream, type Sdp, type T38Capability, type T38Params } from './sdp.ts';
+import { FAXGATE_T38, answerOffer, audioMedia, audioStream, imageMedia, offerT38, parseSdp, serialiseSdp, session, t38Stream, type G711Codec, type Sdp, type T38Capability, type T38Params } from './sdp.ts';
 import { resultOfStatus, type SipCallResult } from './call-result.ts';
 
 export interface UserAgentConfig {
@@ -34,6 +34,23 @@ export interface UserAgentConfig {
   t38?: T38Capability;
   /** Random source in [0,1) for the §14.1 glare back-off (default Math.random). */
   random?: () => number;
+  /** How calls carry the fax (default 't38'), see {@link SipMediaMode}. */
+  media?: SipMediaMode;
+}
+
+/**
+ * How a call carries the fax. `t38`: T.38 only, a call whose far end refuses it (488) fails.
+ * `audio`: G.711 only, T.38 offers are declined (a trunk whose T.38 is broken).
+ * `t38-then-audio`: T.38 when both ends can (T.38 Annex D.2.1: the switch by re-INVITE), and
+ * the G.711 stream already negotiated when the far end refuses the switch.
+ */
+export type SipMediaMode = 't38' | 'audio' | 't38-then-audio';
+
+/** The far end's G.711 stream a call faxes over (RFC 3550 RTP, RFC 3551 PCMU/PCMA). */
+export interface RemoteAudio {
+  host: string;
+  port: number;
+  law: G711Codec;
 }
 
 /** Where our media is received: G.711 audio before the switch, UDPTL after (T.38 Annex D). */
@@ -51,6 +68,11 @@ export type UaEvent =
   | { type: 'incoming'; callId: string; requestUri: string; from: string; to: string; assertedIdentity?: string; offer?: Sdp }
   /** The call's media is now T.38 over UDPTL to `remote` (start the T.38 terminal). */
   | { type: 't38'; callId: string; remote: { host: string; port: number }; params: T38Params }
+  /**
+   * The call faxes over its G.711 stream (audio-only pool, or the far end refused T.38: `why`).
+   * A later 't38' event on the same call means the far end switched after all.
+   */
+  | { type: 'audio'; callId: string; remote: RemoteAudio; why?: string }
   /** A re-INVITE/UPDATE that left the media as it was (RFC 4028 session refresh). */
   | { type: 'refreshed'; callId: string; method: string }
   | { type: 'ended'; callId: string; result: SipCallResult; status?: number; reason: string; by: 'local' | 'remote' }
@@ -83,6 +105,9 @@ interface Call {
   localSdp?: Sdp;
   mode: 'audio' | 't38';
   t38?: { remote: { host: string; port: number }; params: T38Params };
+  /** The far end's G.711 stream as last negotiated, and whether the driver was told to fax on it. */
+  audio?: RemoteAudio;
+  audioFax?: boolean;
   /** The initial INVITE (for CANCEL and retries) and whether a provisional came back. */
   invite?: SipRequest;
   inviteTx?: ClientTransaction;
@@ -128,7 +153,7 @@ export class UserAgent {
   private reg = { callId: randomToken(12), seq: 0, tag: randomToken(6), authTries: 0, active: false };
 
   constructor(cfg: UserAgentConfig) {
-    this.cfg = { registerExpires: 3600, t38WaitMs: 3000, ringTimeoutMs: 60_000, userAgent: 'faxgate', t38: FAXGATE_T38, random: Math.random, ...cfg };
+    this.cfg = { registerExpires: 3600, t38WaitMs: 3000, ringTimeoutMs: 60_000, userAgent: 'faxgate', t38: FAXGATE_T38, random: Math.random, media: 't38', ...cfg };
     this.timers = { ...DEFAULT_TIMERS, ...cfg.timers };
     this.tl = new TransactionLayer(this.out as Outbox<unknown>, {
       response: (tx, res) => this.onResponse(tx, res),
@@ -203,24 +228,33 @@ export class UserAgent {
     const offer = tx.request.body ? parseSdp(tx.request.body) : undefined;
     let body: Sdp;
     if (offer) {
-      const a = answerOffer(offer, { ...media, sessionId: call.sessionId, version: call.sdpVersion }, this.cfg.t38);
+      const a = answerOffer(offer, { ...media, sessionId: call.sessionId, version: call.sdpVersion }, this.cfg.t38, { t38: this.cfg.media !== 'audio' });
       if (!a) {
-        this.respond(tx, 488, 'Not Acceptable Here', [['Warning', '304 faxgate "no G.711 audio or T.38 stream offered"']]);
-        this.end(call, 'failed', 'the caller offered neither G.711 nor T.38', 'local', 488);
+        const what = this.cfg.media === 'audio' ? 'G.711' : 'G.711 nor T.38';
+        this.respond(tx, 488, 'Not Acceptable Here', [['Warning', `304 faxgate "no ${what} stream offered"`]]);
+        this.end(call, 'failed', `the caller offered neither ${what === 'G.711' ? 'G.711 (this pool faxes over audio only)' : 'G.711 nor T.38'}`, 'local', 488);
         return this.out.take();
       }
       body = a.sdp;
       if (a.t38) this.mediaT38(call, offer);
-      else call.t38AtOnce = true;
+      else {
+        call.audio = audioStream(offer);
+        // T.38 preferred: switch at once (T.38 Annex D.2.1); an audio pool stays on G.711.
+        if (this.cfg.media !== 'audio') call.t38AtOnce = true;
+      }
     } else {
       // An INVITE without an offer: ours goes in the 2xx and the answer in the ACK (§13.2.1).
-      body = session(media.address, call.sessionId, call.sdpVersion, [imageMedia(media.imagePort, offerT38(this.cfg.t38))]);
+      const streams = [];
+      if (this.cfg.media !== 'audio') streams.push(imageMedia(media.imagePort, offerT38(this.cfg.t38)));
+      if (this.cfg.media !== 't38') streams.push(audioMedia(media.audioPort, ['0', '8']));
+      body = session(media.address, call.sessionId, call.sdpVersion, streams);
     }
     call.localSdp = body;
     call.state = 'confirmed';
     this.sendUas2xx(call, tx, body);
     this.out.emit({ type: 'answered', callId });
     if (call.mode === 't38' && call.t38) this.out.emit({ type: 't38', callId, remote: call.t38.remote, params: call.t38.params });
+    else if (this.cfg.media === 'audio' && call.audio) this.faxOnAudio(call);
     return this.out.take();
   }
 
@@ -439,10 +473,19 @@ export class UserAgent {
       this.sendAck(call, res);
       if (call.cancel) return this.sendBye(call, call.cancel.result, call.cancel.reason);
       this.out.emit({ type: 'answered', callId });
-      const answer = res.body ? parseSdp(res.body) : undefined;
+      let answer: Sdp | undefined;
+      try {
+        answer = res.body ? parseSdp(res.body) : undefined;
+      } catch {
+        return this.sendBye(call, 'failed', 'the far end answered with an unreadable SDP', res.status);
+      }
       const t38 = answer && t38Stream(answer);
+      call.audio = answer && audioStream(answer);
       if (t38) this.mediaT38FromAnswer(call, t38);
-      else this.out.timer(T.t38Wait(callId), this.cfg.t38WaitMs);
+      else if (this.cfg.media === 'audio') {
+        if (call.audio) this.faxOnAudio(call);
+        else this.sendBye(call, 'failed', 'the far end answered without a G.711 stream', res.status);
+      } else this.out.timer(T.t38Wait(callId), this.cfg.t38WaitMs);
       return;
     }
     if ((res.status === 401 || res.status === 407) && call.authTries < 2 && !call.cancel) {
@@ -504,9 +547,11 @@ export class UserAgent {
       this.out.timer(T.glare(callId), (owner ? 2100 : 0) + units * 10);
       return;
     }
-    // §14.1: a failed re-INVITE leaves the session as it was; a fax cannot proceed without T.38.
+    // §14.1: a failed re-INVITE leaves the session as it was: with `t38-then-audio` the fax
+    // goes over the G.711 stream already negotiated; with `t38` it cannot proceed.
     call.sdpVersion--;
     const why = res.status === 488 || res.status === 606 ? `the far end refused T.38 (${res.status} ${res.reason})` : `our T.38 re-INVITE failed (${res.status} ${res.reason})`;
+    if (this.cfg.media === 't38-then-audio' && call.audio) return this.faxOnAudio(call, why);
     this.sendBye(call, 'failed', why, res.status);
   }
 
@@ -665,11 +710,20 @@ export class UserAgent {
       // version unchanged (RFC 3264 §8) and the UDPTL stream runs on untouched.
       return this.acceptReinvite(call, tx, call.localSdp, timer, true);
     }
-    const a = answerOffer(offer, { ...call.media, sessionId: call.sessionId, version: call.sdpVersion + 1 }, this.cfg.t38);
-    if (!a) return this.respond(tx, 488, 'Not Acceptable Here', [['Warning', '304 faxgate "only G.711 audio and T.38 are supported"']]);
+    const audio = audioStream(offer);
+    if (call.mode === 'audio' && call.audio && audio && !t38Stream(offer) && audio.host === call.audio.host && audio.port === call.audio.port && audio.law === call.audio.law) {
+      // The same G.711 stream offered again (RFC 4028 refresh while faxing over audio): the
+      // answer repeats ours and the RTP stream runs on untouched.
+      return this.acceptReinvite(call, tx, call.localSdp, timer, true);
+    }
+    const a = answerOffer(offer, { ...call.media, sessionId: call.sessionId, version: call.sdpVersion + 1 }, this.cfg.t38, { t38: this.cfg.media !== 'audio' });
+    if (!a) return this.respond(tx, 488, 'Not Acceptable Here', [['Warning', `304 faxgate "only G.711 audio${this.cfg.media === 'audio' ? '' : ' and T.38'} are supported"`]]);
     call.sdpVersion++;
     if (a.t38) this.mediaT38(call, offer);
-    else call.mode = 'audio';
+    else {
+      call.mode = 'audio';
+      call.audio = audio;
+    }
     this.acceptReinvite(call, tx, a.sdp, timer, false);
     if (a.t38) this.out.emit({ type: 't38', callId: call.id, remote: call.t38!.remote, params: call.t38!.params });
   }
@@ -695,6 +749,13 @@ export class UserAgent {
     return [['Session-Expires', `${interval};refresher=${refresher}`], ['Require', 'timer']];
   }
 
+  /** The call faxes over its G.711 stream from now on (once per call). */
+  private faxOnAudio(call: Call, why?: string): void {
+    if (!call.audio || call.audioFax || call.mode !== 'audio') return;
+    call.audioFax = true;
+    this.out.emit({ type: 'audio', callId: call.id, remote: call.audio, ...(why ? { why } : {}) });
+  }
+
   /** The far end's offered T.38 stream becomes the call's media (the answer was accepted). */
   private mediaT38(call: Call, offer: Sdp): void {
     const s = t38Stream(offer)!;
@@ -715,8 +776,14 @@ export class UserAgent {
     if (req.body && call.mode === 'audio') {
       // The answer to the offer we put in a 2xx (the INVITE had none, §13.2.1).
       try {
-        const t38 = t38Stream(parseSdp(req.body));
+        const answer = parseSdp(req.body);
+        const t38 = t38Stream(answer);
+        call.audio = audioStream(answer);
         if (t38) this.mediaT38FromAnswer(call, t38);
+        else if (call.audio && this.cfg.media !== 't38') {
+          call.t38AtOnce = false;
+          this.faxOnAudio(call, this.cfg.media === 'audio' ? undefined : 'the caller chose G.711 over our T.38 offer');
+        }
       } catch {
         // an unreadable answer leaves the call on audio; the driver gives up on it
       }
