@@ -33,6 +33,11 @@ export const ERROR_CODES = {
   CALL_INTERRUPTED: { smtp: undefined, text: 'the gateway process running the call stopped during the call' },
   NUMBER_REJECTED: { smtp: undefined, text: 'the number does not exist or cannot be reached' },
   RETRIES_EXHAUSTED: { smtp: undefined, text: 'all attempts to deliver the fax failed' },
+  // scheduling and control (issue 14)
+  FAX_CANCELLED: { smtp: undefined, text: 'the fax was cancelled' },
+  FAX_EXPIRED: { smtp: undefined, text: 'the fax could not be sent before its kill time' },
+  DESTINATION_HELD: { smtp: undefined, text: 'this number is not dialled for a while after repeated failed calls' },
+  DESTINATION_BLOCKED: { smtp: undefined, text: 'an administrator has blocked faxes to this number' },
   // mail
   MAIL_REJECTED: { smtp: undefined, text: 'the mail server refused the mail permanently' },
   // jobs

@@ -33,6 +33,28 @@ export interface CallOutcome {
   durationMs: number;
   /** A sentence for the sender when the call did not succeed. */
   reason?: string;
+  /** What the call learned about the far machine, for destination memory (drivers report what they can). */
+  remote?: RemoteCapabilities;
+}
+
+/**
+ * What a call learned about the far fax machine (HylaFAX keeps the same in its `info/` files):
+ * its DIS (T.30 §5.3.6.2.1, Table 2), its CSI, the speed that trained, the speeds that failed
+ * training, ECM trouble, or that no fax machine answered at all.
+ */
+export interface RemoteCapabilities {
+  /** Called subscriber identification (T.30 §5.3.6.2.4), as received. */
+  csi?: string;
+  /** What the DIS offered. */
+  dis?: { rates?: number[]; ecm?: boolean; mmr?: boolean; mr?: boolean; widths?: number[]; fine?: boolean; superfine?: boolean };
+  /** Signalling rate of the page data in bit/s, when training succeeded. */
+  speed?: number;
+  /** Rates (bit/s) at which TCF training failed (FTT, T.30 §5.3.6.1.4) in this call. */
+  trainingFailures?: number[];
+  /** ECM was used and frames had to be repeated until the engine gave up or fell back. */
+  ecmTrouble?: boolean;
+  /** The call was answered, but by a voice or a person: no fax tone (CED / V.21 flags). */
+  noFaxTone?: boolean;
 }
 
 /**
