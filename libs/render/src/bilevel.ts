@@ -155,7 +155,10 @@ export function toBilevel(g: GrayPage, threshold = 128): Bitmap {
   thresholdInto(g, out, threshold, stats);
   const photo = photoBlocks(stats);
   const cols = stats.cols;
-  if (!photo.includes(1)) return out;
+  if (!photo.includes(1)) {
+    keepHairlines(g, out, threshold);
+    return out;
+  }
   d.fill(0);
   const w = g.width;
   // Error carried to this row and the next, with a pel of slack at both ends.
@@ -188,7 +191,64 @@ export function toBilevel(g: GrayPage, threshold = 128): Bitmap {
     [cur, next] = [next, cur];
     next.fill(0);
   }
+  keepHairlines(g, out, threshold, photo, cols);
   return out;
+}
+
+/**
+ * The lightest grey that can still be a hairline's core. A 0.25 pt rule (Word's and
+ * LibreOffice's thinnest table border) covers about 0.7 pel at 204×196 dpi and 0.35 pel across
+ * at 98 lpi; split over two rows its darker row is about 1 - 0.35/2 of white at worst, ~211.
+ */
+const HAIRLINE_LIGHTEST = 215;
+/** A hairline's core is this much darker than what lies one or two pels to either side of it. */
+const HAIRLINE_CONTRAST = 40;
+
+/**
+ * Thin-line-preserving threshold: a pel lighter than the threshold that is the darkest of a
+ * dark ridge at most two pels wide, with lighter paper on both sides (across a row or a column),
+ * is made black, so a hairline keeps one row of ink, as Ghostscript's and Poppler's mono
+ * rendering keep it (they stroke every line at least one device pixel wide; PDF 2.0 §8.5.3.2
+ * "a line width of 0 shall denote the thinnest line that can be rendered"). An anti-aliased edge
+ * of a solid stroke is never the darkest pel of its neighbourhood and a flat grey has no
+ * contrast, so text and fills stay as thresholded. Ties go to the upper (left) pel, so a rule
+ * split evenly over two rows becomes one row, not two. Photo blocks are left to the dither.
+ */
+function keepHairlines(g: GrayPage, out: Bitmap, threshold: number, photo?: Uint8Array, cols = 0): void {
+  const px = g.pixels;
+  const words = wordsOf(g);
+  const { width: w, height: h, stride } = g;
+  const d = out.data;
+  const C = HAIRLINE_CONTRAST;
+  for (let y = 0; y < h; y++) {
+    const o = y * stride;
+    const r = y * out.stride;
+    const blockRow = ((y / BLOCK) | 0) * cols;
+    for (let x = 0; x < w; x++) {
+      // Paper white four pels at a time: most of a page.
+      if (words && (x & 3) === 0 && x + 4 <= w && words[(o + x) >> 2] === -1) {
+        x += 3;
+        continue;
+      }
+      const v = px[o + x];
+      if (v < threshold || v > HAIRLINE_LIGHTEST) continue;
+      if (photo && photo[blockRow + ((x / BLOCK) | 0)]) continue;
+      const up1 = y > 0 ? px[o - stride + x] : 255;
+      const up2 = y > 1 ? px[o - 2 * stride + x] : 255;
+      const dn1 = y + 1 < h ? px[o + stride + x] : 255;
+      const dn2 = y + 2 < h ? px[o + 2 * stride + x] : 255;
+      const across = v <= up1 && v < dn1 && Math.max(up1, up2) >= v + C && Math.max(dn1, dn2) >= v + C;
+      let along = false;
+      if (!across) {
+        const l1 = x > 0 ? px[o + x - 1] : 255;
+        const l2 = x > 1 ? px[o + x - 2] : 255;
+        const r1 = x + 1 < w ? px[o + x + 1] : 255;
+        const r2 = x + 2 < w ? px[o + x + 2] : 255;
+        along = v <= l1 && v < r1 && Math.max(l1, l2) >= v + C && Math.max(r1, r2) >= v + C;
+      }
+      if (across || along) d[r + (x >> 3)] |= 0x80 >> (x & 7);
+    }
+  }
 }
 
 /** Lightening curve for dithered regions: mid-greys a little lighter, ends untouched. */
