@@ -5,4 +5,4 @@ export * from './redis-connection.ts';
 export * from './queue-set.ts';
 export * from './create-worker.ts';
 export * from './job-attempts.ts';
-export { UnrecoverableError, type Job, type Worker, type Queue } from 'bullmq';
+export { UnrecoverableError, DelayedError, type Job, type Worker, type Queue } from 'bullmq';

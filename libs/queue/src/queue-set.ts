@@ -58,11 +58,15 @@ export class QueueSet {
   }
 
   /** Adds one job; resolves once Redis has it. A job with the same id already queued is kept, not doubled. */
-  async add<N extends JobName>(name: N, data: JobData<N>, extra: { delay?: number; pool?: string; attempts?: number } = {}): Promise<string> {
+  /**
+   * `priority` is BullMQ's (1 is served first, up to 2^21; jobs without one are served before
+   * any job with one): dispatch ranks calls by it (issue 14).
+   */
+  async add<N extends JobName>(name: N, data: JobData<N>, extra: { delay?: number; pool?: string; attempts?: number; priority?: number } = {}): Promise<string> {
     parseJobData(name, data);
     const id = jobId(name, data);
     const q = this.queue(JOBS[name].queue, extra.pool);
-    await q.add(name, versioned(data), { ...this.jobOptions(name), jobId: id, delay: extra.delay, ...(extra.attempts ? { attempts: extra.attempts } : {}) });
+    await q.add(name, versioned(data), { ...this.jobOptions(name), jobId: id, delay: extra.delay, ...(extra.attempts ? { attempts: extra.attempts } : {}), ...(extra.priority ? { priority: extra.priority } : {}) });
     return id;
   }
 
