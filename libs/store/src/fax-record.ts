@@ -8,6 +8,8 @@ export type RecipientState = 'waiting' | 'calling' | 'retry-wait' | 'sent' | 'fa
 export type SenderTrust = 'authenticated' | 'client-network' | 'unverified';
 
 export interface FaxRecord {
+  /** Schema version that wrote the record (RECORD_SCHEMA_VERSION); absent: version 0. */
+  v?: number;
   id: string;
   state: FaxState;
   createdAt: string;
@@ -57,6 +59,8 @@ export interface EnvelopeDsn {
 export type DsnNotify = 'NEVER' | 'SUCCESS' | 'FAILURE' | 'DELAY';
 
 export interface RecipientRecord {
+  /** Schema version that wrote the record; absent: version 0. */
+  v?: number;
   index: number;
   address: string;
   name?: string;

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
+import { AuditLog } from '@faxgate/audit';
 import type { AttemptRecord, FaxRecord, FaxView, RecipientRecord, TimelineEvent } from './fax-record.ts';
-import { execAll, queueRecordUpdate, readRecord, writeRecord } from './record-codec.ts';
+import { RECORD_SCHEMA_VERSION, execAll, queueRecordUpdate, readRecord, writeRecord } from './record-codec.ts';
 
 /**
  * Fax records in Redis, next to the queues (the same Redis, so with AOF they survive any
@@ -10,10 +11,13 @@ import { execAll, queueRecordUpdate, readRecord, writeRecord } from './record-co
 export class FaxRecords {
   private readonly redis: Redis;
   private readonly prefix: string;
+  /** Every timeline event is also an audit line, written in the same MULTI. */
+  readonly audit: AuditLog;
 
   constructor(redis: Redis, queuePrefix: string) {
     this.redis = redis;
     this.prefix = `${queuePrefix}:rec`;
+    this.audit = new AuditLog(redis, queuePrefix);
   }
 
   private faxKey(id: string) {
@@ -36,9 +40,11 @@ export class FaxRecords {
   /** Creates the fax and its recipients in one transaction. */
   async create(fax: FaxRecord, recipients: RecipientRecord[]): Promise<void> {
     const m = this.redis.multi();
-    queueRecordUpdate(m, this.faxKey(fax.id), fax);
-    for (const r of recipients) queueRecordUpdate(m, this.rcptKey(fax.id, r.index), r);
-    m.rpush(this.timelineKey(fax.id), JSON.stringify({ at: fax.createdAt, event: 'accepted', detail: `${recipients.length} recipient(s)` }));
+    queueRecordUpdate(m, this.faxKey(fax.id), { v: RECORD_SCHEMA_VERSION, ...fax });
+    for (const r of recipients) queueRecordUpdate(m, this.rcptKey(fax.id, r.index), { v: RECORD_SCHEMA_VERSION, ...r });
+    const detail = `${recipients.length} recipient(s)`;
+    m.rpush(this.timelineKey(fax.id), JSON.stringify({ at: fax.createdAt, event: 'accepted', detail }));
+    this.audit.queue(m, { at: fax.createdAt, subject: 'fax', id: fax.id, event: 'accepted', detail: `from ${fax.sender}${fax.authUser ? ` (user ${fax.authUser})` : ''}${fax.clientAddress ? ` [${fax.clientAddress}]` : ''}, ${detail}, ${fax.messageBytes} bytes` });
     m.zadd(`${this.prefix}:faxes`, Date.parse(fax.createdAt), fax.id);
     m.zadd(this.openKey, Date.parse(fax.createdAt), fax.id);
     await execAll(m);
@@ -48,7 +54,9 @@ export class FaxRecords {
   async remove(id: string, recipientCount: number): Promise<void> {
     const keys = [this.faxKey(id), this.timelineKey(id)];
     for (let i = 0; i < recipientCount; i++) keys.push(this.rcptKey(id, i));
-    await this.redis.multi().del(...keys).zrem(`${this.prefix}:faxes`, id).zrem(this.openKey, id).exec();
+    const m = this.redis.multi().del(...keys).zrem(`${this.prefix}:faxes`, id).zrem(this.openKey, id);
+    this.audit.queue(m, { at: new Date().toISOString(), subject: 'fax', id, event: 'withdrawn', detail: 'its job could not be queued; the client was answered 451 and will send it again' });
+    await m.exec();
   }
 
   async getFax(id: string): Promise<FaxRecord | undefined> {
@@ -100,7 +108,9 @@ export class FaxRecords {
 
   async event(id: string, event: string, detail?: string, recipient?: number): Promise<void> {
     const e: TimelineEvent = { at: new Date().toISOString(), event, ...(recipient !== undefined ? { recipient } : {}), ...(detail ? { detail } : {}) };
-    await this.redis.rpush(this.timelineKey(id), JSON.stringify(e));
+    const m = this.redis.multi().rpush(this.timelineKey(id), JSON.stringify(e));
+    this.audit.queue(m, { ...e, subject: 'fax', id });
+    await execAll(m);
   }
 
   /** The whole fax: record, recipients with their attempts, and the timeline. */
@@ -141,5 +151,37 @@ export class FaxRecords {
   /** The most recent fax ids, newest first. */
   async recent(limit = 50): Promise<string[]> {
     return this.redis.zrevrange(`${this.prefix}:faxes`, 0, limit - 1);
+  }
+
+  /** Faxes created before `before` (ms), oldest first: what records retention walks. */
+  async createdBefore(before: number, limit = 500): Promise<string[]> {
+    return this.redis.zrangebyscore(`${this.prefix}:faxes`, 0, before, 'LIMIT', 0, limit);
+  }
+
+  /** Whether the fax is still on its way (on the open list, or not in a final state). */
+  async inFlight(id: string, fax?: FaxRecord): Promise<boolean> {
+    if ((await this.redis.zscore(this.openKey, id)) !== null) return true;
+    const f = fax ?? (await this.getFax(id));
+    return !!f && f.state !== 'done' && f.state !== 'failed';
+  }
+
+  /**
+   * Deletes the fax's records (fax, recipients, attempts, timeline) in one MULTI with its
+   * `purged` audit line: after a purge only the audit trail names the fax. The caller checks
+   * that the fax is not in flight.
+   */
+  async purge(id: string, detail: string, actor: string): Promise<boolean> {
+    const fax = await this.getFax(id);
+    const keys = [this.faxKey(id), `${this.faxKey(id)}:finished`, this.timelineKey(id)];
+    for (let i = 0; i < (fax?.recipientCount ?? 0); i++) {
+      keys.push(this.rcptKey(id, i));
+      const r = await this.getRecipient(id, i);
+      // An attempt record can be one ahead of the counter (written, then the counter bumped).
+      for (let n = 1; n <= (r?.attempts ?? 0) + 1; n++) keys.push(this.attemptKey(id, i, n));
+    }
+    const m = this.redis.multi().del(...keys).zrem(`${this.prefix}:faxes`, id).zrem(this.openKey, id);
+    this.audit.queue(m, { at: new Date().toISOString(), subject: 'fax', id, event: 'purged', detail, actor });
+    await execAll(m);
+    return !!fax;
   }
 }

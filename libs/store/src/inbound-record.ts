@@ -7,6 +7,8 @@ export type DeliveryState = 'pending' | 'sent' | 'failed';
 
 /** A received fax: the call as the line reported it, and where it went. */
 export interface InboundRecord {
+  /** Schema version that wrote the record (RECORD_SCHEMA_VERSION); absent: version 0. */
+  v?: number;
   id: string;
   state: InboundState;
   /** When the call was offered (sim) or answered (a real line). */
@@ -37,6 +39,8 @@ export interface InboundRecord {
   fallbackTo?: string[];
   deliveryCount: number;
   finishedAt?: string;
+  /** The received TIFF was deleted (retention or `faxgate purge`). */
+  documentPurgedAt?: string;
 }
 
 /** One mail of a received fax: to a user's addresses, or to the unaddressed mailbox. */

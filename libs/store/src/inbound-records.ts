@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
+import { AuditLog } from '@faxgate/audit';
 import type { DeliveryRecord, InboundRecord, InboundTimelineEvent, InboundView } from './inbound-record.ts';
-import { execAll, queueRecordUpdate, readRecord, writeRecord } from './record-codec.ts';
+import { RECORD_SCHEMA_VERSION, execAll, queueRecordUpdate, readRecord, writeRecord } from './record-codec.ts';
 
 /**
  * Records of received faxes in Redis, beside the fax records and with the same layout: one hash
@@ -10,10 +11,13 @@ import { execAll, queueRecordUpdate, readRecord, writeRecord } from './record-co
 export class InboundRecords {
   private readonly redis: Redis;
   private readonly prefix: string;
+  /** Every timeline event is also an audit line, written in the same MULTI. */
+  readonly audit: AuditLog;
 
   constructor(redis: Redis, queuePrefix: string) {
     this.redis = redis;
     this.prefix = `${queuePrefix}:rec:in`;
+    this.audit = new AuditLog(redis, queuePrefix);
   }
 
   private key(id: string) {
@@ -31,8 +35,10 @@ export class InboundRecords {
     const created = (await this.redis.hsetnx(this.key(rec.id), 'id', JSON.stringify(rec.id))) === 1;
     if (!created) return false;
     const m = this.redis.multi();
-    queueRecordUpdate(m, this.key(rec.id), rec);
-    m.rpush(this.timelineKey(rec.id), JSON.stringify({ at: rec.createdAt, event, detail: `call from ${rec.callingNumber || 'unknown'} to ${rec.did || 'unknown'}` }));
+    queueRecordUpdate(m, this.key(rec.id), { v: RECORD_SCHEMA_VERSION, ...rec });
+    const detail = `call from ${rec.callingNumber || 'unknown'} to ${rec.did || 'unknown'}`;
+    m.rpush(this.timelineKey(rec.id), JSON.stringify({ at: rec.createdAt, event, detail }));
+    this.audit.queue(m, { at: rec.createdAt, subject: 'inbound', id: rec.id, event, detail: `${detail} on pool ${rec.pool}` });
     m.zadd(`${this.prefix}:list`, Date.parse(rec.createdAt), rec.id);
     await execAll(m);
     return true;
@@ -86,7 +92,9 @@ export class InboundRecords {
 
   async event(id: string, event: string, detail?: string): Promise<void> {
     const e: InboundTimelineEvent = { at: new Date().toISOString(), event, ...(detail ? { detail } : {}) };
-    await this.redis.rpush(this.timelineKey(id), JSON.stringify(e));
+    const m = this.redis.multi().rpush(this.timelineKey(id), JSON.stringify(e));
+    this.audit.queue(m, { ...e, subject: 'inbound', id });
+    await execAll(m);
   }
 
   /** The record with its deliveries and timeline (GET /api/v1/inbound/:id). */
@@ -105,5 +113,27 @@ export class InboundRecords {
   /** The most recent received faxes, newest first. */
   async recent(limit = 50): Promise<string[]> {
     return this.redis.zrevrange(`${this.prefix}:list`, 0, limit - 1);
+  }
+
+  /** Received faxes created before `before` (ms), oldest first: what records retention walks. */
+  async createdBefore(before: number, limit = 500): Promise<string[]> {
+    return this.redis.zrangebyscore(`${this.prefix}:list`, 0, before, 'LIMIT', 0, limit);
+  }
+
+  /** Still being received, routed or mailed: a final state is delivered or failed. */
+  async inFlight(id: string, rec?: InboundRecord): Promise<boolean> {
+    const r = rec ?? (await this.get(id));
+    return !!r && r.state !== 'delivered' && r.state !== 'failed';
+  }
+
+  /** Deletes the received fax's records in one MULTI with its `purged` audit line. */
+  async purge(id: string, detail: string, actor: string): Promise<boolean> {
+    const rec = await this.get(id);
+    const keys = [this.key(id), this.timelineKey(id), `${this.key(id)}:fallback`];
+    for (let i = 0; i < (rec?.deliveryCount ?? 0); i++) keys.push(this.deliveryKey(id, i));
+    const m = this.redis.multi().del(...keys).zrem(`${this.prefix}:list`, id);
+    this.audit.queue(m, { at: new Date().toISOString(), subject: 'inbound', id, event: 'purged', detail, actor });
+    await execAll(m);
+    return !!rec;
   }
 }

@@ -7,6 +7,16 @@ import type { ChainableCommander, Redis } from 'ioredis';
  * an update can clear a stale value (a retry time, the reason of an earlier failed call);
  * fields left out of an update are not touched.
  */
+/**
+ * The version of the records this release writes (`v` on fax, recipient and received-fax
+ * records; attempts and deliveries belong to their record's version). A record without `v` was
+ * written before records were versioned (version 0: the same fields). A reader accepts every
+ * earlier version: a field added in a later version is optional to the code, and a new version
+ * never gives an old field a new meaning. libs/store/test/fixtures holds records written by
+ * each version, read back by the current code in schema-fixtures.test.ts.
+ */
+export const RECORD_SCHEMA_VERSION = 1;
+
 export interface EncodedUpdate {
   set: Record<string, string>;
   del: string[];
