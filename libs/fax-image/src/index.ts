@@ -10,6 +10,7 @@ export { type FaxPage, writeTiff, sliceTiff, defaultK } from './tiff-fax.ts';
 export { type TiffPageInfo, type TiffPage, type TiffPageRaw, readTiff, checkFaxPageSize, FAX_PAGE_LIMITS } from './tiff-read.ts';
 export { type RawTiffPage, writeTiffRaw } from './tiff-write.ts';
 export { tiffToPdf } from './tiff-to-pdf.ts';
+export { previewPng, PREVIEW_DPI } from './preview-png.ts';
 export {
   VERTICAL_DPI, FAX_WIDTHS, FAX_X_DPI, type VerticalResolution, type FaxWidth, resolutionName, changeVerticalResolution, changeWidth, transcodeFax,
 } from './convert.ts';

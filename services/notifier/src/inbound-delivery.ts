@@ -1,11 +1,10 @@
 import { Counter } from 'prom-client';
 import { UnrecoverableError, isFinalAttempt, type Job, type JobData } from '@faxgate/queue';
-import { readTiff, tiffToPdf } from '@faxgate/fax-image';
+import { previewPng, readTiff, tiffToPdf } from '@faxgate/fax-image';
 import { MailRefusedError, type Mailer } from '@faxgate/mail';
 import type { RoleContext } from '@faxgate/runtime';
 import { type InboundRecords, type DeliveryRecord, type InboundRecord } from '@faxgate/store';
 import { composeReceivedFaxMail } from './received-fax-mail.ts';
-import { previewPng } from './preview-png.ts';
 
 /**
  * inbound-mail: one delivery of a received fax. A failed send throws so BullMQ retries it with

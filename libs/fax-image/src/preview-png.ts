@@ -1,17 +1,18 @@
 import { crc32, deflateSync } from 'node:zlib';
-import type { Bitmap } from '@faxgate/fax-image';
+import type { Bitmap } from './bitmap.ts';
 
 /** Preview resolution: about screen density, so a fine page shows at a readable width. */
-const PREVIEW_DPI = 100;
+export const PREVIEW_DPI = 100;
 
 /**
- * Page 1 of a received fax as a PNG for the mail's inline preview: the bilevel page is reduced
- * by whole factors to about 100 dpi in each direction (which also squares the pixels of a
- * standard-resolution page), averaging each block into 8-bit grey so thin strokes stay visible.
+ * A fax page as a PNG to look at (a received fax's inline preview, the API's thumbnails): the
+ * bilevel page is reduced by whole factors to about `dpi` (100 by default) in each direction
+ * (which also squares the pixels of a standard-resolution page), averaging each block into
+ * 8-bit grey so thin strokes stay visible.
  */
-export function previewPng(page: Bitmap, xDpi: number, yDpi: number): { png: Buffer; width: number; height: number } {
-  const fx = Math.max(1, Math.round(xDpi / PREVIEW_DPI));
-  const fy = Math.max(1, Math.round(yDpi / PREVIEW_DPI));
+export function previewPng(page: Bitmap, xDpi: number, yDpi: number, dpi = PREVIEW_DPI): { png: Buffer; width: number; height: number } {
+  const fx = Math.max(1, Math.round(xDpi / dpi));
+  const fy = Math.max(1, Math.round(yDpi / dpi));
   const width = Math.ceil(page.width / fx);
   const height = Math.ceil(page.height / fy);
   const rowBytes = width + 1;

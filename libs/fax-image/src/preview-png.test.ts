@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as mupdf from 'mupdf';
-import { createBitmap, setPixel } from '@faxgate/fax-image';
+import { createBitmap, setPixel } from './bitmap.ts';
 import { previewPng } from './preview-png.ts';
 
 test('the preview PNG decodes in MuPDF with the page reduced to about 100 dpi and its marks in place', () => {
