@@ -11,6 +11,12 @@ import { createLogThrottle } from './log-throttle.ts';
 export function workerLifecycle(workers: Worker[], log: Logger, metrics: GatewayMetrics) {
   const repeated = createLogThrottle(log);
   for (const w of workers) {
+    w.on('active', (job) => {
+      // Retries wait out their backoff on purpose: only first tries say how long work queues.
+      if (job.attemptsMade > 0) return;
+      const ready = job.timestamp + (job.opts.delay ?? 0);
+      metrics.queueWait.observe({ queue: w.name }, Math.max(0, (job.processedOn ?? Date.now()) - ready) / 1000);
+    });
     w.on('completed', (job) => metrics.jobs.inc({ queue: w.name, name: job.name, outcome: 'completed' }));
     w.on('failed', (job, err) => {
       metrics.jobs.inc({ queue: w.name, name: job?.name ?? 'unknown', outcome: 'failed' });

@@ -33,6 +33,9 @@ export function createReceivedFaxSink(ctx: RoleContext, pool: string) {
       await ctx.blobs.put(documentKey, outcome.document);
     }
     const received = outcome.pages > 0;
+    ctx.metrics.calls.inc({ pool, direction: 'incoming', result: received ? 'success' : 'failed' });
+    if (outcome.durationMs > 0) ctx.metrics.callDuration.observe({ pool, direction: 'incoming' }, outcome.durationMs / 1000);
+    if (received) ctx.metrics.pagesReceived.inc({ pool }, outcome.pages);
     await inbound.update(inboundId, {
       state: received ? 'received' : 'failed',
       receivedAt: now,
