@@ -37,6 +37,7 @@ export const nodeRole = defineRole({
       counterPrefix: ctx.base.FAXGATE_QUEUE_PREFIX,
     });
     const calls = createCallWorker(ctx, pool, lines, driver);
+    const removeLines = ctx.metrics.addLineSource({ pool, total: () => lines.size, busy: () => lines.busy.size });
     const life = workerLifecycle([calls.worker], ctx.log, ctx.metrics);
     const status = new LineStatusPublisher({
       redis: ctx.redis, prefix: ctx.base.FAXGATE_QUEUE_PREFIX, nodeId: ctx.nodeId, pool, lines, log: ctx.log,
@@ -71,6 +72,7 @@ export const nodeRole = defineRole({
         await t38?.stop();
         await life.stop();
         await status.stop();
+        removeLines();
       },
       t38,
       describe: () => [`lines     pool ${pool}: ${lines.size} ${driver.name} line(s)`, ...(t38 ? [`t38 rx    udptl ${config.FAXGATE_T38_RECEIVE_HOST}:${t38.port} (DID ${config.FAXGATE_T38_RECEIVE_DID})`] : [])],
