@@ -1,9 +1,26 @@
-import type { CallResult } from '@faxgate/line-driver';
+import type { CallResult, RemoteCapabilities } from '@faxgate/line-driver';
 
 /** The state of a whole fax (one message, any number of recipients). */
-export type FaxState = 'queued' | 'rendering' | 'rendered' | 'done' | 'failed';
+export type FaxState = 'queued' | 'rendering' | 'rendered' | 'done' | 'failed' | 'cancelled';
 /** The state of one recipient's transmission. */
-export type RecipientState = 'waiting' | 'calling' | 'retry-wait' | 'sent' | 'failed';
+/**
+ * `held`: an operator held it, no call is queued until released; `cancelled`: an operator
+ * cancelled it (final, like sent and failed).
+ */
+export type RecipientState = 'waiting' | 'calling' | 'retry-wait' | 'held' | 'sent' | 'failed' | 'cancelled';
+/** Priority classes of a fax (X-Fax-Priority), highest first. */
+export type FaxPriority = 'urgent' | 'high' | 'normal' | 'low' | 'bulk';
+
+/** When and how urgently dispatch sends a fax, read once from the message's headers (issue 14). */
+export interface FaxSchedule {
+  priority: FaxPriority;
+  /** X-Fax-Send-At: no call before this time. */
+  sendAt?: string;
+  /** X-Fax-Kill-Time or FAXGATE_DISPATCH_KILL_AFTER: a recipient not sent by then is given up (HylaFAX killtime). */
+  killAt?: string;
+  /** Header values that could not be read, each as a sentence (the fax goes on with the default). */
+  notes?: string[];
+}
 /** How the sender of a fax was accepted (see FaxRecord.senderTrust). */
 export type SenderTrust = 'authenticated' | 'client-network' | 'unverified';
 
@@ -47,6 +64,13 @@ export interface FaxRecord {
   summaryMailSentAt?: string;
   /** The RFC 3464 "delayed" notice was sent (once per fax). */
   delayNoticeSentAt?: string;
+  /** Priority, send-at and kill time, once dispatch has read them. */
+  schedule?: FaxSchedule;
+  /** Every recipient was cancelled, by whom. */
+  cancelledBy?: string;
+  /** A resubmitted copy: the fax it copies, and who resubmitted it. */
+  resubmittedFrom?: string;
+  resubmittedBy?: string;
 }
 
 /** RFC 3461 §4.3 (RET) and §4.4 (ENVID), as given with MAIL FROM. */
@@ -90,6 +114,12 @@ export interface RecipientRecord {
   orcpt?: string;
   /** This recipient's outcome was reported in the broadcast summary rather than in its own mail. */
   reportedInSummary?: boolean;
+  /** Cancelled (final): who did it and when. */
+  cancelledBy?: string;
+  cancelledAt?: string;
+  /** Held by an operator: no next call until released. */
+  heldBy?: string;
+  heldAt?: string;
 }
 
 export interface AttemptRecord {
@@ -111,6 +141,8 @@ export interface AttemptRecord {
   interrupted?: boolean;
   /** Set once dispatch has acted on this attempt's outcome. */
   handledAt?: string;
+  /** What the call learned about the far machine (destination memory reads it). */
+  remote?: RemoteCapabilities;
 }
 
 export interface TimelineEvent {
