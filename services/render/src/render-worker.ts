@@ -82,12 +82,15 @@ export function createRenderWorker(ctx: RoleContext, config: RenderConfig, sandb
     const fax = (await ctx.records.getFax(faxId))!;
     await ctx.records.updateFax(faxId, { state: 'rendering' });
     const raw = await ctx.blobs.get(fax.messageKey);
+    const renderStarted = performance.now();
     const prep = await prepareFax(raw, { faxId, sender: fax.sender, subject: fax.subject, date: new Date(fax.createdAt) }, settings).catch((err: unknown) => {
       // The same bytes are refused the same way on every try.
       throw err instanceof UnreadableMailError ? new UnrecoverableError(err.message) : err;
     });
     const documentPages = prep.documents.pages.length;
     pagesRendered.inc(documentPages);
+    const perPage = (performance.now() - renderStarted) / 1000 / Math.max(1, documentPages);
+    for (let p = 0; p < documentPages; p++) ctx.metrics.renderPageSeconds.observe(perPage);
     notFaxed.inc(prep.documents.notices.length);
     if (prep.cover.skip && documentPages === 0) throw new UnrecoverableError(describeError('RENDER_NO_CONTENT'));
     for (let i = 0; i < fax.recipientCount; i++) {
