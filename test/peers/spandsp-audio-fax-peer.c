@@ -7,13 +7,15 @@
  *
  *   spandsp-audio-fax-peer send|receive FILE [--ecm 0|1] [--modems v27ter,v29,v17]
  *       [--caller 0|1] [--id ID] [--timeout SECONDS_OF_AUDIO] [--verbose]
- *       [--rtp PEER_PORT --law ulaw|alaw]
+ *       [--rtp PEER_PORT|latch --law ulaw|alaw]
  *
  * With --rtp the line is instead a G.711 RTP stream (RFC 3550, 20 ms packets) on 127.0.0.1: it
  * binds an ephemeral UDP port, prints "LISTENING <port>" on stderr, and answers every 20 ms of
  * audio received (in arrival order, after 60 ms of buffering) with a packet to PEER_PORT, so it
  * keeps the far end's real time. It stops 0.5 s after phase E, or when the far end has sent
- * nothing for 100 ms after phase E (1 s before it: the far end hung up mid-call).
+ * nothing for 100 ms after phase E (1 s before it: the far end hung up mid-call). With
+ * `--rtp latch` the far end's address is learnt from the first datagram (symmetric RTP): a SIP
+ * test names our port in its SDP before it knows the far end's.
  *
  * Prints "COMPLETION <code> <text>" and page lines to stderr; exits when stdin ends, or 0.5 s
  * of audio after phase E. Exit status 0 only when phase E reported T30_ERR_OK; 1 for another
@@ -119,7 +121,18 @@ static int run_rtp(fax_state_t *fax, int peer_port, int alaw, int timeout_s)
             continue;
         }
         idle = 0;
-        n = recv(sock, buf, sizeof(buf), 0);
+        {
+            struct sockaddr_in from;
+            socklen_t flen = sizeof(from);
+            n = recvfrom(sock, buf, sizeof(buf), 0, (struct sockaddr *) &from, &flen);
+            /* --rtp latch: the far end is whoever sent the first datagram (symmetric RTP, as a
+               SIP test names this port in its SDP before the far end's port is known). */
+            if (peer_port < 0 && n > 0) {
+                peer = from;
+                peer_port = ntohs(from.sin_port);
+                fprintf(stderr, "LATCHED %d\n", peer_port);
+            }
+        }
         if (n > 12 && (buf[0] >> 6) == 2) {
             int off = 12 + 4 * (buf[0] & 0x0F);
             for (i = off; i < n && fifo_len < FIFO; i++) {
@@ -153,7 +166,7 @@ static int run_rtp(fax_state_t *fax, int peer_port, int alaw, int timeout_s)
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: spandsp-audio-fax-peer send|receive FILE [--ecm 0|1] [--modems LIST] [--caller 0|1] [--id ID] [--timeout S] [--verbose] [--rtp PEER_PORT --law ulaw|alaw]\n");
+    fprintf(stderr, "usage: spandsp-audio-fax-peer send|receive FILE [--ecm 0|1] [--modems LIST] [--caller 0|1] [--id ID] [--timeout S] [--verbose] [--rtp PEER_PORT|latch --law ulaw|alaw]\n");
     return 2;
 }
 
@@ -178,7 +191,7 @@ int main(int argc, char **argv)
         else if (strcmp(argv[i], "--id") == 0 && i + 1 < argc) ident = argv[++i];
         else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc) timeout_s = atoi(argv[++i]);
         else if (strcmp(argv[i], "--verbose") == 0) verbose = 1;
-        else if (strcmp(argv[i], "--rtp") == 0 && i + 1 < argc) rtp_peer = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--rtp") == 0 && i + 1 < argc) { i++; rtp_peer = strcmp(argv[i], "latch") == 0 ? -1 : atoi(argv[i]); }
         else if (strcmp(argv[i], "--law") == 0 && i + 1 < argc) alaw = strcmp(argv[++i], "alaw") == 0;
         else return usage();
     }

@@ -1,10 +1,11 @@
 import { readTiff, sliceTiff } from '@faxgate/fax-image';
-import { COMPLETION, createT30Engine, type T30Result, type SessionParams, type T30Engine } from '@faxgate/t30';
-import { T38Terminal, decodeReceivedPage, receivedTiff, tiffDocument } from '@faxgate/t38';
+import { createT30Engine, type T30Result, type SessionParams } from '@faxgate/t30';
+import { decodeReceivedPage, receivedTiff, tiffDocument } from '@faxgate/t38';
+import { AUDIO_MODEMS } from '@faxgate/modem';
 import { SipEndpoint, type SipEndpointOptions, type UaEvent } from '@faxgate/sip';
 import type { CallOutcome, LineDriver, OutgoingCall, ReceivedFaxSink, ReceiveOutcome } from '@faxgate/line-driver';
-import type { Socket } from 'node:dgram';
 import type { Logger } from 'pino';
+import { FaxLegs } from './sip-fax-legs.ts';
 import { CallMedia } from './sip-media.ts';
 import { dialUri, numberOfUri } from './sip-numbers.ts';
 import { toOutcome } from './t38-line-driver.ts';
@@ -29,48 +30,33 @@ export interface SipDriverOptions {
   line: string;
   /** OPTIONS to the trunk this often (RFC 3261 §11 as keep-alive); 0: never. */
   keepAliveMs: number;
+  /**
+   * G.711 jitter buffer (RFC 3550 §6.4.1 jitter absorbed by a fixed delay), ms; default 200.
+   * T.30 tolerates far more delay than speech: a deeper buffer costs nothing but survives a
+   * loaded host's late timers.
+   */
+  jitterBufferMs?: number;
   log: Logger;
 }
 
 type CallEvents = (e: UaEvent) => void;
 
 /**
- * After answer, how long a call may stay without T.38 on top of the T.38 wait: our re-INVITE's
+ * After answer, how long a call may stay without fax media (T.38 or G.711) on top of the T.38 wait: our re-INVITE's
  * own transaction timeout (64*T1 = 32 s, RFC 3261 §17.1.1.2) plus a margin. A far end that
  * neither switches nor answers our offer is hung up instead of holding a line for ever.
  */
 const NO_T38_GRACE_MS = 40_000;
 
-/**
- * A call's T.30 engine that can be told the call is gone (BYE): its next event then ends T.30
- * as 'aborted', so the T.38 terminal stops its timers at once instead of running them out.
- */
-function abortable(engine: T30Engine): { engine: T30Engine; abort: () => void } {
-  let aborted = false;
-  let ended = false;
-  return {
-    engine: {
-      handle(event) {
-        if (!aborted) return engine.handle(event);
-        if (ended) return [];
-        ended = true;
-        return [{ type: 'call-ended', result: { code: 'aborted', sentence: COMPLETION.aborted, success: false, pages: [], remoteId: '' } }];
-      },
-      get finished() {
-        return aborted || engine.finished;
-      },
-    },
-    abort: () => {
-      aborted = true;
-    },
-  };
-}
+const DEFAULT_JITTER_MS = 200;
 
 /**
  * The `sip` line driver: the node is a SIP fax endpoint. Outgoing calls are INVITEs offering
  * G.711 that switch to T.38 (the far end's re-INVITE, or ours after a few seconds); incoming
- * calls are answered and switched to T.38 at once. Each call's fax runs through faxgate's own
- * T.30 engine over UDPTL on the call's own port.
+ * calls are answered and switched to T.38 at once. Where the far end refuses T.38 (488) or the
+ * pool is configured for audio (`sip.media`), the fax goes over the call's G.711 stream with
+ * faxgate's own modems. Each call's fax runs through faxgate's own T.30 engine on the call's
+ * own ports (see sip-fax-legs.ts).
  */
 export class SipLineDriver implements LineDriver {
   readonly name = 'sip';
@@ -86,7 +72,8 @@ export class SipLineDriver implements LineDriver {
 
   constructor(o: SipDriverOptions) {
     this.o = o;
-    this.ep = new SipEndpoint(o.sip);
+    // A node faxes over G.711 where the far end refuses T.38, unless its pool says otherwise.
+    this.ep = new SipEndpoint({ media: 't38-then-audio', ...o.sip });
     this.ep.on('event', (e) => this.onEvent(e));
     this.ep.on('error', (err) => o.log.warn({ err: err.message }, 'sip socket error'));
   }
@@ -160,48 +147,68 @@ export class SipLineDriver implements LineDriver {
       const started = Date.now();
       const m = media;
       return await new Promise<CallOutcome>((resolve, reject) => {
+        /** Pages the far end confirmed on earlier legs (audio before a switch to T.38) and on this one. */
+        let carried = 0;
         let confirmed = 0;
-        let faxing = false;
         /** T.30's own end of the call (its DCN is queued; the far end may hang up before it is out). */
         let t30: T30Result | undefined;
+        let faxStart = 0;
         let guard: NodeJS.Timeout | undefined;
-        const t30Engine = abortable(createT30Engine({ role: 'send', localId: this.o.localId, ecm: this.o.ecm, modems: ['v27ter', 'v29', 'v17'], encodings: ['mh', 'mr', 'mmr'], document: tiffDocument(pages) }));
+        let settled = false;
         const finish = (o: CallOutcome | Error) => {
           clearTimeout(guard);
+          if (settled) return;
+          settled = true;
           if (o instanceof Error) reject(o);
           else resolve(o);
+        };
+        const withCarried = (o: CallOutcome): CallOutcome => ({ ...o, pagesSent: o.pagesSent + carried });
+        const legs = new FaxLegs({
+          media: m, calling: true, redundancy: this.o.redundancy, jitterFrames: this.jitterFrames,
+          makeEngine: (kind) => {
+            // A switch to T.38 after pages went over audio sends only the pages not yet confirmed.
+            carried += confirmed;
+            confirmed = 0;
+            t30 = undefined;
+            const doc = carried > 0 ? sliceTiff(pages, carried, readTiff(pages).length) : pages;
+            return createT30Engine({ role: 'send', localId: this.o.localId, ecm: this.o.ecm, modems: kind === 'audio' ? [...AUDIO_MODEMS] : ['v27ter', 'v29', 'v17'], encodings: ['mh', 'mr', 'mmr'], document: tiffDocument(doc) });
+          },
+          onAction: (_kind, a) => {
+            if (a.type === 'page-confirmed') confirmed = a.confirmed;
+            else if (a.type === 'call-ended') t30 = a.result;
+          },
+          onDone: (_kind, r) => {
+            // The outcome first: our own BYE below also ends the call.
+            finish(withCarried(toOutcome(r, Date.now() - faxStart)));
+            this.ep.do((ua) => ua.hangup(callId));
+          },
+        });
+        const startLeg = (kind: 't38' | 'audio', start: () => void) => {
+          const before = legs.kind;
+          if (!before) faxStart = Date.now();
+          start();
+          if (legs.kind !== before) this.o.log.info({ callId, media: kind, ...(before ? { from: before } : {}) }, 'sip fax media');
         };
         const handler: CallEvents = (e) => {
           if (e.type === 'answered') {
             guard = setTimeout(() => {
-              if (!faxing) this.ep.do((ua) => ua.hangup(callId, { result: 'failed', reason: 'the call was answered but never switched to T.38' }));
+              if (!legs.kind) this.ep.do((ua) => ua.hangup(callId, { result: 'failed', reason: 'the call was answered but its media never settled on T.38 or G.711' }));
             }, (this.o.sip.t38WaitMs ?? 3000) + NO_T38_GRACE_MS);
-          } else if (e.type === 't38' && !faxing) {
-            faxing = true;
-            const answeredAt = Date.now();
-            const terminal = new T38Terminal({
-              socket: m as unknown as Socket, peer: e.remote, calling: true, redundancy: this.o.redundancy,
-              engine: t30Engine.engine,
-              onAction: (a) => {
-                if (a.type === 'page-confirmed') confirmed = a.confirmed;
-                else if (a.type === 'call-ended') t30 = a.result;
-              },
-            });
-            terminal.run().then((r: T30Result) => {
-              // The outcome first: our own BYE below also ends the call.
-              finish(toOutcome(r, Date.now() - answeredAt));
-              this.ep.do((ua) => ua.hangup(callId));
-            });
           } else if (e.type === 't38') {
-            this.o.log.warn({ callId }, 'the far end moved the T.38 stream during a fax; kept the first one');
+            if (legs.kind === 't38') this.o.log.warn({ callId }, 'the far end moved the T.38 stream during a fax; kept the first one');
+            else startLeg('t38', () => legs.startT38(e.remote));
+          } else if (e.type === 'audio') {
+            if (e.why) this.o.log.info({ callId, why: e.why }, 'sip call falls back to G.711 audio');
+            startLeg('audio', () => legs.startAudio(e.remote));
           } else if (e.type === 'ended') {
-            t30Engine.abort();
-            if (faxing && t30) {
+            legs.abort();
+            if (legs.kind && t30) {
               // T.30 had ended (T.30 §5.3.6.1.9: the receiver hangs up on our DCN): its result stands.
-              finish(toOutcome(t30, Date.now() - started));
-            } else if (faxing) {
+              finish(withCarried(toOutcome(t30, Date.now() - started)));
+            } else if (legs.kind) {
               // The far end hung up during the fax: what it confirmed counts, the rest is retried.
-              finish({ result: confirmed > 0 ? 'no-carrier' : 'failed', pagesSent: confirmed, durationMs: Date.now() - started, reason: `call ended during the fax: ${e.reason}` });
+              const sent = carried + confirmed;
+              finish({ result: sent > 0 ? 'no-carrier' : 'failed', pagesSent: sent, durationMs: Date.now() - started, reason: `call ended during the fax: ${e.reason}` });
             } else if (e.result === 'congestion') {
               // 503: the trunk is overloaded; a later try goes through (the worker retries with backoff).
               finish(new Error(`the SIP trunk is congested (${e.reason}), try later`));
@@ -215,6 +222,7 @@ export class SipLineDriver implements LineDriver {
         this.perCall.set(callId, handler);
         this.o.log.info({ callId, uri, callRef: call.callId }, 'sip call placed');
         const abort = () => {
+          legs.abort();
           this.ep.do((ua) => ua.hangup(callId, { result: 'cancelled', reason: 'aborted' }));
           finish(new Error('call aborted'));
         };
@@ -226,6 +234,11 @@ export class SipLineDriver implements LineDriver {
       media?.close();
       this.active--;
     }
+  }
+
+  /** The G.711 jitter buffer in 20 ms frames. */
+  private get jitterFrames(): number {
+    return Math.max(1, Math.round((this.o.jitterBufferMs ?? DEFAULT_JITTER_MS) / 20));
   }
 
   private get advertisedHost(): string {
@@ -262,9 +275,7 @@ export class SipLineDriver implements LineDriver {
       const outcome = await new Promise<ReceiveOutcome | undefined>((resolve) => {
         const pages: Array<{ data: Uint8Array; params: SessionParams }> = [];
         let answeredAt = Date.now();
-        let faxing = false;
         let t30: T30Result | undefined;
-        const rxEngine = abortable(createT30Engine({ role: 'receive', localId: this.o.localId, ecm: true, modems: ['v27ter', 'v29', 'v17'], encodings: ['mh', 'mr', 'mmr'], judgePage: (data, params) => decodeReceivedPage(data, params) }));
         const outcomeOf = (success: boolean, reason: string | undefined, csid?: string, sub?: string): ReceiveOutcome => {
           let badRows = 0;
           for (const p of pages) badRows += decodeReceivedPage(p.data, p.params).badRows;
@@ -273,28 +284,42 @@ export class SipLineDriver implements LineDriver {
             ...(csid ? { csid } : {}), ...(sub ? { subAddress: sub } : {}), ...(reason ? { reason } : {}),
           };
         };
+        const legs = new FaxLegs({
+          media: m, calling: false, redundancy: this.o.redundancy, jitterFrames: this.jitterFrames,
+          makeEngine: (kind) => {
+            t30 = undefined;
+            return createT30Engine({ role: 'receive', localId: this.o.localId, ecm: true, modems: kind === 'audio' ? [...AUDIO_MODEMS] : ['v27ter', 'v29', 'v17'], encodings: ['mh', 'mr', 'mmr'], judgePage: (data, params) => decodeReceivedPage(data, params) });
+          },
+          onAction: (_kind, a) => {
+            if (a.type === 'page-received') pages.push({ data: a.data, params: a.params });
+            else if (a.type === 'call-ended') t30 = a.result;
+          },
+          onDone: (_kind, r) => {
+            resolve(outcomeOf(r.success, r.success ? undefined : r.sentence, r.remoteId.trim() || undefined, r.subaddress || undefined));
+            this.ep.do((ua) => ua.hangup(callId));
+          },
+        });
+        const startLeg = (kind: 't38' | 'audio', start: () => void) => {
+          const before = legs.kind;
+          if (!before) answeredAt = Date.now();
+          start();
+          if (legs.kind !== before) this.o.log.info({ callId, media: kind, ...(before ? { from: before } : {}) }, 'sip fax media');
+        };
         this.perCall.set(callId, (e) => {
-          if (e.type === 't38' && !faxing) {
-            faxing = true;
-            answeredAt = Date.now();
-            const terminal = new T38Terminal({ socket: m as unknown as Socket, peer: e.remote, engine: rxEngine.engine, calling: false, redundancy: this.o.redundancy, onAction: (a) => {
-              if (a.type === 'page-received') pages.push({ data: a.data, params: a.params });
-              else if (a.type === 'call-ended') t30 = a.result;
-            } });
-            terminal.run().then((r) => {
-              resolve(outcomeOf(r.success, r.success ? undefined : r.sentence, r.remoteId.trim() || undefined, r.subaddress || undefined));
-              this.ep.do((ua) => ua.hangup(callId));
-            });
+          if (e.type === 't38') startLeg('t38', () => legs.startT38(e.remote));
+          else if (e.type === 'audio') {
+            if (e.why) this.o.log.info({ callId, why: e.why }, 'sip call falls back to G.711 audio');
+            startLeg('audio', () => legs.startAudio(e.remote));
           } else if (e.type === 'ended') {
-            rxEngine.abort();
+            legs.abort();
             // A sender hangs up right after its DCN; if T.30 had ended, its result stands.
-            if (faxing && t30) resolve(outcomeOf(t30.success, t30.success ? undefined : t30.sentence, t30.remoteId.trim() || undefined, t30.subaddress || undefined));
-            else resolve(faxing ? outcomeOf(false, `call ended during the fax: ${e.reason}`) : undefined);
+            if (legs.kind && t30) resolve(outcomeOf(t30.success, t30.success ? undefined : t30.sentence, t30.remoteId.trim() || undefined, t30.subaddress || undefined));
+            else resolve(legs.kind ? outcomeOf(false, `call ended during the fax: ${e.reason}`) : undefined);
           }
         });
         this.ep.do((ua) => ua.answer(callId, m.local(this.advertisedHost)));
         guard = setTimeout(() => {
-          if (!faxing) this.ep.do((ua) => ua.hangup(callId, { result: 'failed', reason: 'the call was answered but never switched to T.38' }));
+          if (!legs.kind) this.ep.do((ua) => ua.hangup(callId, { result: 'failed', reason: 'the call was answered but its media never settled on T.38 or G.711' }));
         }, NO_T38_GRACE_MS);
         this.o.log.info({ callId, did, from: callingNumber }, 'sip call answered');
       });

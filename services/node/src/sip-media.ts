@@ -3,27 +3,56 @@ import { EventEmitter } from 'node:events';
 import type { LocalMedia } from '@faxgate/sip';
 
 /**
- * The media ports of one SIP fax call: an audio port named in the G.711 offer (its RTP is read
- * and dropped: faxgate only faxes over T.38) and the UDPTL port of the T.38 stream. The UDPTL
- * side is handed to the T.38 terminal as its socket; once the call is over it drops whatever
- * the terminal still sends, so late timers never write to a closed socket.
+ * One UDP port of a call as its fax terminal sees it (dgram Socket's `on('message')` and
+ * `send(data, port, host)`): once the call is over it drops whatever the terminal still sends,
+ * so late timers never write to a closed socket, and a send error (ICMP unreachable from a far
+ * end not listening yet) never throws.
  */
-export class CallMedia extends EventEmitter {
+export class MediaPort extends EventEmitter {
   private closed = false;
-  private readonly audio: Socket;
-  private readonly udptl: Socket;
-  private constructor(audio: Socket, udptl: Socket) {
+  readonly socket: Socket;
+  constructor(socket: Socket) {
     super();
-    this.audio = audio;
-    this.udptl = udptl;
-    audio.on('message', () => undefined);
-    audio.on('error', () => undefined);
-    udptl.on('message', (m: Buffer, r: RemoteInfo) => this.emit('message', m, r));
-    // A send error (ICMP unreachable) before the terminal listens, or after the call, is dropped:
-    // an 'error' without a listener would throw.
-    udptl.on('error', (e) => {
+    this.socket = socket;
+    socket.on('message', (m: Buffer, r: RemoteInfo) => this.emit('message', m, r));
+    socket.on('error', (e) => {
       if (!this.closed && this.listenerCount('error') > 0) this.emit('error', e);
     });
+  }
+
+  get port(): number {
+    return this.socket.address().port;
+  }
+
+  send(data: Uint8Array, port: number, host: string): void {
+    if (this.closed) return;
+    try {
+      this.socket.send(data, port, host);
+    } catch {
+      // closed under a running call
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.removeAllListeners();
+    this.socket.close();
+  }
+}
+
+/**
+ * The media ports of one SIP fax call: the G.711 RTP port named in the audio offer or answer
+ * (RFC 3550; the audio fax terminal's line when the call faxes over audio) and the UDPTL port
+ * of the T.38 stream (T.38 Annex D). Both are bound for every call: which one carries the fax
+ * is only known once the far end has answered the offers.
+ */
+export class CallMedia {
+  readonly rtp: MediaPort;
+  readonly udptl: MediaPort;
+  private constructor(rtp: MediaPort, udptl: MediaPort) {
+    this.rtp = rtp;
+    this.udptl = udptl;
   }
 
   static async open(host: string): Promise<CallMedia> {
@@ -37,7 +66,7 @@ export class CallMedia extends EventEmitter {
     });
     const audio = await bind();
     try {
-      return new CallMedia(audio, await bind());
+      return new CallMedia(new MediaPort(audio), new MediaPort(await bind()));
     } catch (err) {
       audio.close();
       throw err;
@@ -46,24 +75,11 @@ export class CallMedia extends EventEmitter {
 
   /** What the SDP offers and answers name, at the address others reach us at. */
   local(advertisedHost: string): LocalMedia {
-    return { address: advertisedHost, audioPort: this.audio.address().port, imagePort: this.udptl.address().port };
-  }
-
-  /** The T.38 terminal's send (dgram Socket#send shape). */
-  send(data: Uint8Array, port: number, host: string): void {
-    if (this.closed) return;
-    try {
-      this.udptl.send(data, port, host);
-    } catch {
-      // closed under a running call
-    }
+    return { address: advertisedHost, audioPort: this.rtp.port, imagePort: this.udptl.port };
   }
 
   close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.removeAllListeners();
-    this.audio.close();
+    this.rtp.close();
     this.udptl.close();
   }
 }
