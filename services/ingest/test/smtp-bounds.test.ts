@@ -47,7 +47,9 @@ function residentMb(pid: number): number | undefined {
   }
 }
 
-test('a DATA far beyond the size limit is counted as it streams and discarded: the ingest process stays small and answers 552; a normal message is stored byte for byte', async () => {
+// Pushing 1 GiB through SMTP on loopback is CPU work for both processes: about 30 s on a quiet
+// machine of this kind, 66 s seen with the machine fully loaded; its own bound leaves room.
+test('a DATA far beyond the size limit is counted as it streams and discarded: the ingest process stays small and answers 552; a normal message is stored byte for byte', { timeout: 240_000 }, async () => {
   const port = await freePort();
   const env = testGatewayEnv({ redisUrl: redis.url, dataDir: '' }, { FAXGATE_FAX_DOMAINS: 'fax.test', FAXGATE_SMTP_PORT: String(port), FAXGATE_SMTP_MAX_SIZE: String(4 * 1024 * 1024), FAXGATE_LOG_LEVEL: 'info' });
   env.FAXGATE_DATA_DIR = join(dir.path, env.FAXGATE_QUEUE_PREFIX);
@@ -70,7 +72,8 @@ test('a DATA far beyond the size limit is counted as it streams and discarded: t
       const rss = residentMb(child.pid!);
       if (rss !== undefined && rss > peak) peak = rss;
     }, 50);
-    const total = 512 * 1024 * 1024;
+    // The issue's figure: a 1 GB DATA must not cost memory (measured before the fix: 1,744 MB for 1.5 GB).
+    const total = 1024 * 1024 * 1024;
     try {
       const session = await transaction(port);
       assert.equal((await session.command('DATA')).code, 354);
@@ -83,16 +86,16 @@ test('a DATA far beyond the size limit is counted as it streams and discarded: t
       }
       const sent = await session.stream(body());
       assert.ok(sent > total, `the whole DATA was sent (${sent} bytes)`);
-      const r = await session.reply('the reply to a 512 MiB DATA', 60_000);
+      const r = await session.reply('the reply to a 1 GiB DATA', 120_000);
       assert.equal(r.code, 552, r.text);
       session.close();
     } finally {
       clearInterval(sampler);
     }
     // Before the fix every byte was kept: RSS grew by more than the message (1,744 MB for 1.5 GB).
-    assert.ok(peak - baseline < 200, `ingest RSS grew from ${baseline.toFixed(0)} to ${peak.toFixed(0)} MB during a 512 MiB DATA`);
+    assert.ok(peak - baseline < 200, `ingest RSS grew from ${baseline.toFixed(0)} to ${peak.toFixed(0)} MB during a 1 GiB DATA`);
     assert.deepEqual((await readdir(join(env.FAXGATE_DATA_DIR, 'messages')).catch(() => [])), [], 'nothing of the refused message is kept');
-    process.stdout.write(`# ingest RSS ${baseline.toFixed(0)} MB at rest, peak ${peak.toFixed(0)} MB during a 512 MiB DATA (limit 4 MiB)\n`);
+    process.stdout.write(`# ingest RSS ${baseline.toFixed(0)} MB at rest, peak ${peak.toFixed(0)} MB during a 1 GiB DATA (limit 4 MiB)\n`);
 
     // A normal message (with a dot-stuffed line) still arrives whole.
     const message = Buffer.from(`From: Alice <alice@example.com>\r\nTo: 12125550100@fax.test\r\nSubject: round trip\r\n\r\n${Array.from({ length: 2000 }, (_, i) => `line ${i} ${'é'.repeat(i % 40)}`).join('\r\n')}\r\n.leading dot\r\n`);
