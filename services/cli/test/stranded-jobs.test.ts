@@ -75,3 +75,39 @@ test('a call job that failed for good fails its recipient with a result mail; Re
   assert.equal(after.recipients[0].errorCode, undefined);
   assert.equal(after.state, 'done');
 });
+
+test('a render job that failed for good fails the fax with a failure mail; Retry in Bull Board then renders and sends it', async () => {
+  const render = g.gw.ctx.queues.queue('render');
+  // Hold rendering so the stored message can be taken away before the render job runs.
+  await render.pause();
+  const faxId = await send('12125550420@fax.test', 'message lost before render');
+  let message: Buffer;
+  let messagePath: string;
+  try {
+    messagePath = `${g.dataDir}/${(await getFax(g.gw, faxId)).messageKey}`;
+    message = await readFile(messagePath);
+    await rm(messagePath);
+  } finally {
+    await render.resume();
+  }
+  const mail = await g.sink.waitFor((m) => m.parsed.headers.get('x-faxgate-fax-id') === faxId, 60_000);
+  assert.match(mail.parsed.subject ?? '', /FAILED/);
+  const failed = await getFax(g.gw, faxId);
+  assert.equal(failed.state, 'failed');
+  assert.equal(failed.recipients[0].state, 'failed');
+
+  // The operator puts the message back and presses "Retry" on the failed render job.
+  await writeFile(messagePath!, message!);
+  const job = await render.getJob(`render-${faxId}`);
+  assert.ok(job, 'the failed render job is kept for the operator');
+  assert.equal(await job.getState(), 'failed');
+  await job.retry();
+  const second = await g.sink.waitFor((m) => m.parsed.headers.get('x-faxgate-fax-id') === faxId && m !== mail, 60_000);
+  assert.match(second.parsed.subject ?? '', /sent/);
+  const after = await getFax(g.gw, faxId);
+  assert.equal(after.state, 'done');
+  assert.equal(after.error, undefined);
+  assert.equal(after.recipients[0].state, 'sent');
+  assert.equal(after.recipients[0].errorCode, undefined);
+  assert.ok(after.timeline.some((e: { event: string }) => e.event === 'reopened'), 'the timeline shows the retry');
+});

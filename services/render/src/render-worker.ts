@@ -4,7 +4,7 @@ import { writeTiff } from '@faxgate/fax-image';
 import { prepareFax, recipientPages, defaultPaperFor, UnreadableMailError, type ComposeSettings, type RenderSandbox } from '@faxgate/render';
 import { blobKeys } from '@faxgate/store';
 import { FaxgateError, describeError } from '@faxgate/errors';
-import type { RoleContext } from '@faxgate/runtime';
+import { reopenFaxForRender, type RoleContext } from '@faxgate/runtime';
 import type { RenderConfig } from './config.ts';
 
 /** What the render settings are, from the role's configuration. */
@@ -57,8 +57,10 @@ export function createRenderWorker(ctx: RoleContext, config: RenderConfig, sandb
     'render',
     {
       'render-fax': async ({ faxId }, job: Job) => {
-        const fax = await ctx.records.getFax(faxId);
+        let fax = await ctx.records.getFax(faxId);
         if (!fax) throw new UnrecoverableError(describeError('RECORD_MISSING'));
+        // Only an operator's Retry in Bull Board runs this job again after it failed for good.
+        if (fax.state === 'failed' && (await reopenFaxForRender(ctx, faxId, `render job ${job.id} retried`))) fax = (await ctx.records.getFax(faxId))!;
         if (fax.state === 'queued' || fax.state === 'rendering') {
           try {
             await renderFax(faxId);
