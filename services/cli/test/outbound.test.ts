@@ -170,7 +170,7 @@ test('the console: /readyz, /metrics with queue depths and outcomes, auth on the
   const metrics = await (await fetch(`${g.gw.httpUrl}/metrics`)).text();
   assert.match(metrics, /faxgate_queue_jobs\{queue="render",state="completed"\} [1-9]/);
   assert.match(metrics, /faxgate_smtp_replies_total\{code="250"\} [1-9]/);
-  assert.match(metrics, /faxgate_fax_results_total\{result="sent"\} [1-9]/);
+  assert.match(metrics, /faxgate_fax_results_total\{result="sent"[^}]*\} [1-9]/);
   assert.equal((await fetch(`${g.gw.httpUrl}/api/v1/faxes/fx0000000000000000`)).status, 401);
   assert.equal((await fetch(`${g.gw.httpUrl}/queues`)).status, 401);
   const basic = `Basic ${Buffer.from('admin:console-pass').toString('base64')}`;

@@ -1,5 +1,5 @@
 import { describeError } from '@faxgate/errors';
-import type { RoleContext } from '@faxgate/runtime';
+import { observeFaxResult, type RoleContext } from '@faxgate/runtime';
 
 /** Counts the recipient as finished and, when it was the last one, closes the fax. */
 export async function finishRecipient(ctx: Pick<RoleContext, 'records'>, faxId: string, recipient: number): Promise<void> {
@@ -21,6 +21,6 @@ export async function failRecipientForGood(ctx: Pick<RoleContext, 'records' | 'q
   await ctx.records.updateRecipient(faxId, recipient, { state: 'failed', errorCode: 'JOB_FAILED', reason: `${describeError('JOB_FAILED')} (${detail})`, nextAttemptAt: undefined, finishedAt: new Date().toISOString() });
   await ctx.queues.add('result-mail', { faxId, recipient });
   await ctx.records.event(faxId, 'failed', detail, recipient);
-  ctx.metrics.faxResults.inc({ result: 'failed' });
+  await observeFaxResult(ctx, faxId, { result: 'failed', reason: 'JOB_FAILED' });
   await finishRecipient(ctx, faxId, recipient);
 }

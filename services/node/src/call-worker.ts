@@ -84,6 +84,9 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
             }
             await progress;
             outcome = { ...outcome, pagesSent: Math.max(outcome.pagesSent, confirmed) };
+            ctx.metrics.calls.inc({ pool, direction: 'outgoing', result: outcome.result });
+            if (outcome.durationMs > 0) ctx.metrics.callDuration.observe({ pool, direction: 'outgoing' }, outcome.durationMs / 1000);
+            ctx.metrics.pagesSent.inc({ pool }, outcome.pagesSent);
             await ctx.records.updateAttempt(faxId, recipient, attempt, { ...outcome, endedAt: new Date().toISOString() });
             await ctx.records.event(faxId, `call ${outcome.result}`, `${outcome.pagesSent} page(s)${outcome.reason ? `; ${outcome.reason}` : ''}`, recipient);
             ctx.log.info({ faxId, recipient, attempt, line, result: outcome.result, pages: outcome.pagesSent }, 'call finished');
