@@ -11,6 +11,8 @@ test('job ids are deterministic, contain no colon and are never digits only', ()
     ['call-outcome', { faxId, recipient: 2, attempt: 3 }],
     ['place-call', { faxId, recipient: 2, attempt: 3, fromPage: 1 }],
     ['result-mail', { faxId, recipient: 2 }],
+    ['summary-mail', { faxId, key: 'c14' }],
+    ['delay-notice', { faxId }],
     ['receive-call', { inboundId, did: '+12125550100', callingNumber: '4155550123', documentKey: `inbound/${inboundId}-offer.tif`, pool: 'sim' }],
     ['poll-received', { pool: 'hylafax' }],
     ['route-inbound', { inboundId }],

@@ -19,6 +19,10 @@ export function jobId<N extends JobName>(name: N, data: JobData<N>): string {
       return `call-${d.faxId}-r${d.recipient}-a${d.attempt}`;
     case 'result-mail':
       return `result-${d.faxId}-r${d.recipient}`;
+    case 'summary-mail':
+      return `summary-${d.faxId}-${d.key}`;
+    case 'delay-notice':
+      return `delay-${d.faxId}`;
     case 'receive-call':
       return `receive-${d.inboundId}`;
     case 'poll-received':

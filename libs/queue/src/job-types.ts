@@ -32,6 +32,10 @@ export const JOBS = {
   'call-outcome': { queue: 'dispatch', data: job({ faxId, recipient, attempt }) },
   'place-call': { queue: 'calls', data: job({ faxId, recipient, attempt, fromPage: z.number().int().min(1) }) },
   'result-mail': { queue: 'notify', data: job({ faxId, recipient }) },
+  /** The one report of a broadcast, when its last recipient ended; `key` names that outcome. */
+  'summary-mail': { queue: 'notify', data: job({ faxId, key: z.string().regex(/^[a-z0-9]{1,20}$/) }) },
+  /** The RFC 3464 "delayed" notice, queued with FAXGATE_NOTIFY_DELAY_WARNING as its delay. */
+  'delay-notice': { queue: 'notify', data: job({ faxId }) },
   /** A simulated incoming call offered to a pool (faxgate sim receive); the remote's TIFF is a blob. */
   'receive-call': {
     queue: 'calls',

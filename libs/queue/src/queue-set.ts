@@ -18,6 +18,8 @@ const ATTEMPTS: Record<JobName, number> = {
   'call-outcome': 10,
   'place-call': 5,
   'result-mail': 12,
+  'summary-mail': 12,
+  'delay-notice': 12,
   'receive-call': 3,
   // A failed poll is not retried: the schedule polls again at the next interval.
   'poll-received': 1,

@@ -13,6 +13,8 @@ export const notifierSchema = z.object({
   FAXGATE_POSTMASTER: optionalString()
     .refine((v) => v === undefined || /^[^@\s]+@[^@\s]+$/.test(v), 'an e-mail address')
     .describe('Admin address: mail to postmaster@ a fax domain (RFC 5321 §4.5.1) is forwarded there. Unset: kept as .eml files in $FAXGATE_DATA_DIR/postmaster/.'),
+  FAXGATE_NOTIFY_BROADCAST: z.enum(['summary', 'each', 'both']).default('summary').describe('Result mails of a fax to two or more recipients: `summary` (one mail listing every outcome when the last recipient ends), `each` (one mail per recipient) or `both`. See docs/dsn.md.'),
+  FAXGATE_REPORTING_MTA: optionalString().describe('Name of this gateway in the Reporting-MTA field of result mails (RFC 3464 delivery status notifications); defaults to the host name.'),
   FAXGATE_NOTIFY_CONCURRENCY: int(4, 1, 100).describe('Mails one notifier process sends at once.'),
 });
 export type NotifierConfig = z.output<typeof notifierSchema>;

@@ -1,13 +1,28 @@
-import { UnrecoverableError, createWorker } from '@faxgate/queue';
+import { UnrecoverableError, createWorker, isFinalAttempt } from '@faxgate/queue';
 import { tiffToPdf } from '@faxgate/fax-image';
 import { describeError } from '@faxgate/errors';
-import { MailRefusedError, type Mailer } from '@faxgate/mail';
+import { hostname } from 'node:os';
+import { MailRefusedError, type MailMessage, type Mailer } from '@faxgate/mail';
+import type { FaxView } from '@faxgate/store';
 import type { RoleContext } from '@faxgate/runtime';
 import type { NotifierConfig } from './config.ts';
 import { composeResultMail } from './result-mail.ts';
 import { resultMailContent } from './result-mail-policy.ts';
+import { allEnded, composeSummaryMail, summaryKey } from './summary-mail.ts';
+import { composeDelayNotice } from './delay-notice.ts';
+import { wantsDelayNotice, wantsOutcomeMail } from './notify-wants.ts';
+import { isEnded } from './dsn-status.ts';
+import type { DeliveryReport } from './delivery-report.ts';
 import { createInboundMailHandler } from './inbound-delivery.ts';
 import { createPostmasterForwarder } from './postmaster-forward.ts';
+
+/** Where the header section of a message ends (the empty line), or its length when it has none. */
+function headerEnd(message: Buffer): number {
+  const crlf = message.indexOf('\r\n\r\n');
+  const lf = message.indexOf('\n\n');
+  const ends = [crlf >= 0 ? crlf + 4 : -1, lf >= 0 ? lf + 2 : -1].filter((n) => n >= 0);
+  return ends.length ? Math.min(...ends) : message.length;
+}
 
 /**
  * result-mail: one mail per recipient to the sender. A failed delivery throws, so BullMQ retries
@@ -17,6 +32,32 @@ import { createPostmasterForwarder } from './postmaster-forward.ts';
 export function createNotifyWorker(ctx: RoleContext, config: NotifierConfig, mailer: Mailer) {
   const from = config.FAXGATE_MAIL_FROM ?? `"faxgate" <faxgate@${config.FAXGATE_FAX_DOMAINS[0] ?? 'localhost'}>`;
   const inboundMail = createInboundMailHandler(ctx, from, mailer);
+  const policy = { trustedDomains: config.FAXGATE_RESULT_MAIL_TRUSTED_DOMAINS, unverified: config.FAXGATE_RESULT_MAIL_UNVERIFIED };
+  const reportingMta = config.FAXGATE_REPORTING_MTA ?? hostname();
+
+  /** Sends a report; a permanent refusal is recorded and ends the job without retries. */
+  const send = async (mail: MailMessage, faxId: string, recipient?: number) => {
+    try {
+      return await mailer.send(mail);
+    } catch (err) {
+      if (!(err instanceof MailRefusedError)) throw err;
+      const fax = await ctx.records.getFax(faxId);
+      if (recipient !== undefined) await ctx.records.updateRecipient(faxId, recipient, { resultMailError: err.message });
+      await ctx.records.event(faxId, 'result mail refused', `to ${fax?.sender}: ${err.message}`, recipient);
+      ctx.log.warn({ faxId, recipient, sender: fax?.sender, err: err.message }, 'result mail refused by the smarthost; not retried');
+      throw new UnrecoverableError(`${describeError('MAIL_REJECTED')}: ${err.message}`);
+    }
+  };
+
+  /** RFC 3461 §4.3: RET=FULL returns the whole message, RET=HDRS its header section only. */
+  const returnedContent = async (fax: FaxView): Promise<DeliveryReport['returned']> => {
+    const ret = fax.dsn?.ret;
+    if (!ret || !(await ctx.blobs.exists(fax.messageKey))) return undefined;
+    const message = Buffer.from(await ctx.blobs.get(fax.messageKey));
+    if (ret === 'FULL') return { kind: 'full', content: message };
+    const end = headerEnd(message);
+    return { kind: 'headers', content: message.subarray(0, end) };
+  };
   return createWorker(
     'notify',
     {
@@ -28,9 +69,23 @@ export function createNotifyWorker(ctx: RoleContext, config: NotifierConfig, mai
         const r = fax.recipients.find((x) => x.index === recipient);
         if (!r) throw new UnrecoverableError(describeError('RECORD_MISSING'));
         if (r.resultMailSentAt) return { skipped: 'already sent' };
-        if (r.state === 'sent' && !config.FAXGATE_RESULT_MAIL_ON_SUCCESS) return { skipped: 'success mails are off' };
+        // A broadcast is reported once, when its last recipient ends (FAXGATE_NOTIFY_BROADCAST).
+        const broadcast = fax.recipientCount >= 2 && config.FAXGATE_NOTIFY_BROADCAST !== 'each';
+        if (broadcast && allEnded(fax)) {
+          const key = summaryKey(fax);
+          if (fax.summaryMailKey !== key) await ctx.queues.add('summary-mail', { faxId, key });
+        }
+        if (broadcast && config.FAXGATE_NOTIFY_BROADCAST === 'summary') {
+          await ctx.records.updateRecipient(faxId, recipient, { resultMailSentAt: new Date().toISOString(), reportedInSummary: true });
+          return { skipped: 'reported in the broadcast summary' };
+        }
+        if (!wantsOutcomeMail(r, config.FAXGATE_RESULT_MAIL_ON_SUCCESS)) {
+          const why = r.notify?.length ? `the sender asked for NOTIFY=${r.notify.join(',')}` : 'success mails are off';
+          await ctx.records.event(faxId, 'no result mail', why, recipient);
+          return { skipped: why };
+        }
         if (!fax.sender) return { skipped: 'null sender' };
-        const { content, why } = resultMailContent(fax, { trustedDomains: config.FAXGATE_RESULT_MAIL_TRUSTED_DOMAINS, unverified: config.FAXGATE_RESULT_MAIL_UNVERIFIED });
+        const { content, why } = resultMailContent(fax, policy);
         if (content === 'none') {
           await ctx.records.event(faxId, 'no result mail', why, recipient);
           return { skipped: why };
@@ -39,19 +94,49 @@ export function createNotifyWorker(ctx: RoleContext, config: NotifierConfig, mai
         if (content === 'full' && config.FAXGATE_RESULT_ATTACH_PDF && r.documentKey && (await ctx.blobs.exists(r.documentKey))) {
           pdf = tiffToPdf(await ctx.blobs.get(r.documentKey));
         }
-        let sent;
-        try {
-          sent = await mailer.send(composeResultMail({ fax, recipient, from, pdf, plain: content === 'notice' }));
-        } catch (err) {
-          if (!(err instanceof MailRefusedError)) throw err;
-          await ctx.records.updateRecipient(faxId, recipient, { resultMailError: err.message });
-          await ctx.records.event(faxId, 'result mail refused', `to ${fax.sender}: ${err.message}`, recipient);
-          ctx.log.warn({ faxId, recipient, sender: fax.sender, err: err.message }, 'result mail refused by the smarthost; not retried');
-          throw new UnrecoverableError(`${describeError('MAIL_REJECTED')}: ${err.message}`);
-        }
+        const mail = await composeResultMail({ fax, recipient, from, pdf, plain: content === 'notice', reportingMta, returned: content === 'full' ? await returnedContent(fax) : undefined });
+        const sent = await send(mail, faxId, recipient);
         await ctx.records.updateRecipient(faxId, recipient, { resultMailSentAt: new Date().toISOString() });
         await ctx.records.event(faxId, 'result mail sent', `to ${fax.sender} via ${sent.via}${content === 'notice' ? ` (plain notice: ${why})` : ''}`, recipient);
-        return { messageId: sent.messageId, via: sent.via };
+        return { messageId: mail.messageId, via: sent.via };
+      },
+      'summary-mail': async ({ faxId, key }) => {
+        const fax = await ctx.records.view(faxId);
+        if (!fax) throw new UnrecoverableError(describeError('RECORD_MISSING'));
+        if (fax.summaryMailKey === key) return { skipped: 'already sent' };
+        if (summaryKey(fax) !== key || !allEnded(fax)) return { skipped: 'the broadcast has moved on since (a recipient was opened again)' };
+        const reported = fax.recipients.filter((r) => wantsOutcomeMail(r, config.FAXGATE_RESULT_MAIL_ON_SUCCESS)).map((r) => r.index);
+        const { content, why } = resultMailContent(fax, policy);
+        const skip = !fax.sender ? 'null sender' : content === 'none' ? why : reported.length === 0 ? 'no recipient asked for a report (NOTIFY, or success mails off)' : undefined;
+        if (skip) {
+          await ctx.records.event(faxId, 'no summary mail', skip);
+          return { skipped: skip };
+        }
+        const first = fax.recipients.find((r) => r.state === 'sent' && r.documentKey);
+        let pdf: { filename: string; content: Buffer } | undefined;
+        if (content === 'full' && config.FAXGATE_RESULT_ATTACH_PDF && first?.documentKey && (await ctx.blobs.exists(first.documentKey))) {
+          pdf = { filename: `fax-${fax.id}.pdf`, content: Buffer.from(tiffToPdf(await ctx.blobs.get(first.documentKey))) };
+        }
+        const mail = await composeSummaryMail({ fax, reported, from, key, plain: content === 'notice', reportingMta, pdf, returned: content === 'full' ? await returnedContent(fax) : undefined });
+        const sent = await send(mail, faxId);
+        await ctx.records.updateFax(faxId, { summaryMailKey: key, summaryMailSentAt: new Date().toISOString() });
+        await ctx.records.event(faxId, 'summary mail sent', `to ${fax.sender} via ${sent.via}: ${reported.length} of ${fax.recipients.length} recipients reported${content === 'notice' ? ` (plain notice: ${why})` : ''}`);
+        return { messageId: mail.messageId, via: sent.via };
+      },
+      'delay-notice': async ({ faxId }) => {
+        const fax = await ctx.records.view(faxId);
+        if (!fax) throw new UnrecoverableError(describeError('RECORD_MISSING'));
+        if (fax.delayNoticeSentAt) return { skipped: 'already sent' };
+        const delayed = fax.recipients.filter((r) => !isEnded(r.state) && wantsDelayNotice(r)).map((r) => r.index);
+        if (delayed.length === 0) return { skipped: 'nothing delayed that asked for NOTIFY=DELAY' };
+        const { content, why } = resultMailContent(fax, policy);
+        if (!fax.sender || content === 'none') return { skipped: fax.sender ? why : 'null sender' };
+        const afterMs = Date.now() - Date.parse(fax.createdAt);
+        const mail = await composeDelayNotice({ fax, delayed, from, plain: content === 'notice', reportingMta, afterMs });
+        const sent = await send(mail, faxId);
+        await ctx.records.updateFax(faxId, { delayNoticeSentAt: new Date().toISOString() });
+        await ctx.records.event(faxId, 'delay notice sent', `to ${fax.sender} via ${sent.via}: ${delayed.length} recipient(s) still waiting`);
+        return { messageId: mail.messageId, via: sent.via };
       },
     },
     { connection: ctx.workerConnection(), prefix: ctx.base.FAXGATE_QUEUE_PREFIX, concurrency: config.FAXGATE_NOTIFY_CONCURRENCY },

@@ -1,6 +1,8 @@
 import type { FaxView } from '@faxgate/store';
 import type { MailMessage } from '@faxgate/mail';
 import { ERROR_CODES, describeError, type ErrorCode } from '@faxgate/errors';
+import { buildDeliveryReport, type DeliveryReport } from './delivery-report.ts';
+import { perMessageFields, perRecipientFields } from './report-fields.ts';
 
 export interface ResultMailInput {
   fax: FaxView;
@@ -13,15 +15,35 @@ export interface ResultMailInput {
    * so a forged sender address cannot turn the gateway into a mailer of someone else's page.
    */
   plain?: boolean;
+  /** Reporting-MTA of the DSN (RFC 3464 §2.2.2). */
+  reportingMta?: string;
+  /** What RET asked to be returned (RFC 3461 §4.3), already read; never for a plain notice. */
+  returned?: DeliveryReport['returned'];
 }
 
 /**
- * The result mail for one recipient of a fax: success or failure in plain words, with the
- * numbers a sender asks about (pages, duration, attempts, remote station) and, for a failure,
- * the sentence saying why.
+ * The result mail for one recipient of a fax, an RFC 3464 delivery status notification: the
+ * human part says success or failure in plain words, with the numbers a sender asks about
+ * (pages, duration, attempts, remote station) and, for a failure, the sentence saying why;
+ * the machine part carries the same outcome for mail clients and MTAs.
  */
-export function composeResultMail(input: ResultMailInput): MailMessage {
-  return { ...composeResultMailBody(input), messageId: resultMessageId(input) };
+export async function composeResultMail(input: ResultMailInput): Promise<MailMessage> {
+  const body = composeResultMailBody(input);
+  const r = input.fax.recipients.find((x) => x.index === input.recipient)!;
+  const pdf = body.attachments?.[0];
+  return buildDeliveryReport({
+    from: input.from,
+    to: input.fax.sender,
+    subject: String(body.subject),
+    messageId: resultMessageId(input),
+    inReplyTo: body.inReplyTo as string | undefined,
+    headers: body.headers as Record<string, string>,
+    text: String(body.text),
+    pdf: pdf ? { filename: String(pdf.filename), content: pdf.content as Buffer } : undefined,
+    perMessage: perMessageFields(input.fax, input.reportingMta ?? 'localhost'),
+    recipients: [perRecipientFields(input.fax, r, { plain: input.plain })],
+    returned: input.plain ? undefined : input.returned,
+  });
 }
 
 /**
