@@ -1,4 +1,4 @@
-import { mkdir, open, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
@@ -62,6 +62,46 @@ export class BlobStore {
   async delete(key: string): Promise<void> {
     await rm(this.path(key), { force: true });
   }
+
+  /** Removes a key and everything under it (a fax's rendered pages); true when something was there. */
+  async deleteTree(key: string): Promise<boolean> {
+    const there = await this.exists(key);
+    await rm(this.path(key), { recursive: true, force: true });
+    return there;
+  }
+
+  /**
+   * The entries of a directory of the store with their modification time, for retention:
+   * temporary files of writes in progress are left out. An absent directory lists as empty.
+   */
+  async list(dir: string): Promise<BlobEntry[]> {
+    let names: string[];
+    try {
+      names = await readdir(this.path(dir));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+    const out: BlobEntry[] = [];
+    for (const name of names) {
+      if (name.endsWith('.tmp')) continue;
+      try {
+        const st = await stat(join(this.path(dir), name));
+        out.push({ key: `${dir}/${name}`, name, mtimeMs: st.mtimeMs, isDirectory: st.isDirectory() });
+      } catch {
+        // Removed between readdir and stat: nothing to list.
+      }
+    }
+    return out;
+  }
+}
+
+/** One entry of BlobStore.list(). */
+export interface BlobEntry {
+  key: string;
+  name: string;
+  mtimeMs: number;
+  isDirectory: boolean;
 }
 
 /** A blob being written; see BlobStore.writer(). */
@@ -111,6 +151,8 @@ export class BlobWriter {
 export const blobKeys = {
   message: (faxId: string) => `messages/${faxId}.eml`,
   recipientDocument: (faxId: string, recipient: number) => `faxes/${faxId}/r${recipient}.tif`,
+  /** Every rendered page file of a fax. */
+  renderedFax: (faxId: string) => `faxes/${faxId}`,
   /** A mail to postmaster; also where it stays when no FAXGATE_POSTMASTER is set. */
   postmasterMail: (id: string) => `postmaster/${id}.eml`,
 };

@@ -71,6 +71,8 @@ export interface FaxRecord {
   /** A resubmitted copy: the fax it copies, and who resubmitted it. */
   resubmittedFrom?: string;
   resubmittedBy?: string;
+  /** The stored message or rendered pages were deleted (retention or `faxgate purge`). */
+  documentsPurgedAt?: string;
 }
 
 /** RFC 3461 §4.3 (RET) and §4.4 (ENVID), as given with MAIL FROM. */

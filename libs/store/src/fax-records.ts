@@ -3,6 +3,9 @@ import { AuditLog } from '@faxgate/audit';
 import type { AttemptRecord, FaxRecord, FaxView, RecipientRecord, TimelineEvent } from './fax-record.ts';
 import { RECORD_SCHEMA_VERSION, execAll, queueRecordUpdate, readRecord, writeRecord } from './record-codec.ts';
 
+/** A fax in one of these states has nothing more to do (no job reads its files again). */
+const FINAL_FAX_STATES: ReadonlySet<FaxRecord['state']> = new Set(['done', 'failed', 'cancelled']);
+
 /**
  * Fax records in Redis, next to the queues (the same Redis, so with AOF they survive any
  * restart). Each record is a hash with one JSON value per field, so concurrent workers updating
@@ -154,15 +157,15 @@ export class FaxRecords {
   }
 
   /** Faxes created before `before` (ms), oldest first: what records retention walks. */
-  async createdBefore(before: number, limit = 500): Promise<string[]> {
-    return this.redis.zrangebyscore(`${this.prefix}:faxes`, 0, before, 'LIMIT', 0, limit);
+  async createdBefore(before: number, offset = 0, limit = 500): Promise<string[]> {
+    return this.redis.zrangebyscore(`${this.prefix}:faxes`, 0, `(${before}`, 'LIMIT', offset, limit);
   }
 
   /** Whether the fax is still on its way (on the open list, or not in a final state). */
   async inFlight(id: string, fax?: FaxRecord): Promise<boolean> {
     if ((await this.redis.zscore(this.openKey, id)) !== null) return true;
     const f = fax ?? (await this.getFax(id));
-    return !!f && f.state !== 'done' && f.state !== 'failed';
+    return !!f && !FINAL_FAX_STATES.has(f.state);
   }
 
   /**

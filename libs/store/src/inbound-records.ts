@@ -116,8 +116,8 @@ export class InboundRecords {
   }
 
   /** Received faxes created before `before` (ms), oldest first: what records retention walks. */
-  async createdBefore(before: number, limit = 500): Promise<string[]> {
-    return this.redis.zrangebyscore(`${this.prefix}:list`, 0, before, 'LIMIT', 0, limit);
+  async createdBefore(before: number, offset = 0, limit = 500): Promise<string[]> {
+    return this.redis.zrangebyscore(`${this.prefix}:list`, 0, `(${before}`, 'LIMIT', offset, limit);
   }
 
   /** Still being received, routed or mailed: a final state is delivered or failed. */
