@@ -199,7 +199,8 @@ readinessProbe:
 
 {{/*
 One faxgate container. Call with (dict "root" $ "roles" (list "render") "env" $values.env
-"resources" $values.resources "image" "..." "ports" (list ...)).
+"resources" $values.resources "image" "..." "ports" (list ...) "extras" $extras), $extras the
+fromYaml of faxgate.extras (extraEnv after the chart's variables, extraVolumeMounts after its mounts).
 */}}
 {{- define "faxgate.container" -}}
 - name: faxgate
@@ -208,6 +209,13 @@ One faxgate container. Call with (dict "root" $ "roles" (list "render") "env" $v
   args: [{{ printf "%q" "run" }}{{ range .roles }}, {{ . | quote }}{{ end }}]
   env:
     {{- include "faxgate.env" . | nindent 4 }}
+    {{- with (.extras | default dict).env }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
+  {{- with (.extras | default dict).envFrom }}
+  envFrom:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
   ports:
     - { name: http, containerPort: 8080, protocol: TCP }
     {{- range .ports }}
@@ -222,6 +230,9 @@ One faxgate container. Call with (dict "root" $ "roles" (list "render") "env" $v
     {{- include "faxgate.volumeMounts" .root | nindent 4 }}
     {{- range .extraMounts }}
     - {{ toJson . }}
+    {{- end }}
+    {{- with (.extras | default dict).volumeMounts }}
+    {{- toYaml . | nindent 4 }}
     {{- end }}
 {{- end -}}
 
@@ -287,4 +298,95 @@ so there AUTH must be required of everyone.
 {{- fail "ingest.service.externalTrafficPolicy=Cluster hides the client's address (every client looks like a node, inside ingest.clientNetworks): with no loadBalancerSourceRanges, set ingest.smtpAuth.required=true or externalTrafficPolicy=Local" }}
 {{- end }}
 {{- end }}
+{{- end -}}
+
+{{/*
+The extra volumes, mounts and environment of one faxgate pod: the chart-wide lists first, then
+the role's (or pool's) own. Strings may hold templates ({{ .Release.Name }}, include ...), so a
+value can name a Secret or ConfigMap that depends on the release. Call with
+(dict "root" $ "v" $roleValues); returns YAML {volumes, volumeMounts, env, envFrom} for fromYaml.
+*/}}
+{{- define "faxgate.extras" -}}
+{{- $root := .root -}}
+{{- $v := .v | default dict -}}
+{{- $out := dict
+  "volumes" (concat ($root.Values.extraVolumes | default list) ($v.extraVolumes | default list))
+  "volumeMounts" (concat ($root.Values.extraVolumeMounts | default list) ($v.extraVolumeMounts | default list))
+  "env" (concat ($root.Values.extraEnv | default list) ($v.extraEnv | default list))
+  "envFrom" (concat ($root.Values.extraEnvFrom | default list) ($v.extraEnvFrom | default list)) -}}
+{{- tpl (toYaml $out) $root -}}
+{{- end -}}
+
+{{/*
+The Secrets and ConfigMaps a pod's extras refer to (volumes, projected volumes, env valueFrom,
+envFrom), as a list of "Kind/name" strings. Call with the fromYaml of faxgate.extras.
+*/}}
+{{- define "faxgate.extraRefs" -}}
+{{- $refs := list -}}
+{{- range .volumes -}}
+{{- with .secret }}{{ $refs = append $refs (printf "Secret/%s" .secretName) }}{{ end -}}
+{{- with .configMap }}{{ $refs = append $refs (printf "ConfigMap/%s" .name) }}{{ end -}}
+{{- with .projected -}}
+{{- range .sources -}}
+{{- with .secret }}{{ $refs = append $refs (printf "Secret/%s" .name) }}{{ end -}}
+{{- with .configMap }}{{ $refs = append $refs (printf "ConfigMap/%s" .name) }}{{ end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- range .env -}}
+{{- with .valueFrom -}}
+{{- with .secretKeyRef }}{{ $refs = append $refs (printf "Secret/%s" .name) }}{{ end -}}
+{{- with .configMapKeyRef }}{{ $refs = append $refs (printf "ConfigMap/%s" .name) }}{{ end -}}
+{{- end -}}
+{{- end -}}
+{{- range .envFrom -}}
+{{- with .secretRef }}{{ $refs = append $refs (printf "Secret/%s" .name) }}{{ end -}}
+{{- with .configMapRef }}{{ $refs = append $refs (printf "ConfigMap/%s" .name) }}{{ end -}}
+{{- end -}}
+{{- toJson (dict "refs" ($refs | uniq | sortAlpha)) -}}
+{{- end -}}
+
+{{/*
+Pod annotations that roll a workload when what it reads only at start changes: environment
+variables from Secrets never change in a running container, and files such as the TLS key or
+the SMTP users file are read once. checksum/secret follows the chart's Secret (its values, or the
+existing Secret's resourceVersion as Helm sees it at upgrade); checksum/extra follows every
+Secret and ConfigMap the pod's extras refer to: the chart's extraSecrets/extraConfigMaps by
+content, others by their resourceVersion (looked up at `helm upgrade`; `helm template` cannot
+see the cluster). Versions, not the data, of Secrets the chart does not own: a digest of a short
+password in a pod annotation could be guessed offline. The directory ConfigMap is left out on
+purpose: the inbound role reloads it without a restart. Call with (dict "root" $ "extras" $x).
+*/}}
+{{- define "faxgate.checksums" -}}
+{{- $root := .root -}}
+{{- $ns := $root.Release.Namespace -}}
+{{- $secret := "" -}}
+{{- if $root.Values.existingSecret -}}
+{{- $s := lookup "v1" "Secret" $ns $root.Values.existingSecret | default dict -}}
+{{- $secret = printf "%s@%s" $root.Values.existingSecret (dig "metadata" "resourceVersion" "" $s) -}}
+{{- else -}}
+{{- $secret = toJson $root.Values.secrets -}}
+{{- end }}
+checksum/secret: {{ sha256sum $secret | quote }}
+{{- $refs := (include "faxgate.extraRefs" .extras | fromJson).refs | default list -}}
+{{- if $refs }}
+{{- $seen := dict -}}
+{{- range $refs -}}
+{{- $kind := first (splitList "/" .) -}}
+{{- $name := trimPrefix (printf "%s/" $kind) . -}}
+{{- $own := ternary ($root.Values.extraSecrets | default dict) ($root.Values.extraConfigMaps | default dict) (eq $kind "Secret") -}}
+{{- if hasKey $own $name -}}
+{{- $_ := set $seen . (toJson (get $own $name)) -}}
+{{- else if and (eq $kind "Secret") (eq $name (include "faxgate.secretName" $root)) -}}
+{{- $_ := set $seen . $secret -}}
+{{- else -}}
+{{- $o := lookup "v1" $kind $ns $name | default dict -}}
+{{- $_ := set $seen . (dig "metadata" "resourceVersion" "" $o) -}}
+{{- end -}}
+{{- end }}
+checksum/extra: {{ toJson $seen | sha256sum | quote }}
+{{- end -}}
+{{- with $root.Values.podAnnotations }}
+{{ toYaml . }}
+{{- end -}}
 {{- end -}}
