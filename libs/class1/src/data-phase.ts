@@ -11,6 +11,11 @@ export interface ImageTransmitOptions {
   connectTimeoutMs?: number;
   /** How long the data may take to go out after <DLE><ETX>: size / rate, plus margin. */
   drainTimeoutMs?: number;
+  /**
+   * A pause between CONNECT and the first data octet (HylaFAX's Class1TMConnectDelay), for
+   * modems that drop data written before their training is on the line. Default 0.
+   */
+  connectDelayMs?: number;
 }
 
 /**
@@ -20,6 +25,7 @@ export interface ImageTransmitOptions {
 export async function sendImageData(channel: AtChannel, modulation: Modulation, data: Uint8Array, options: ImageTransmitOptions = {}): Promise<void> {
   const r = await channel.command(`AT+FTM=${modulation.code}`, { timeoutMs: options.connectTimeoutMs ?? 5_000 });
   if (r.result !== 'CONNECT') throw new Error(`AT+FTM=${modulation.code} answered ${r.result}, not CONNECT; dialogue:\n${channel.transcript()}`);
+  if (options.connectDelayMs) await new Promise((resolve) => setTimeout(resolve, options.connectDelayMs));
   channel.writeData(data);
   const lineMs = Math.ceil((data.length * 8 * 1000) / modulation.bitRate);
   const done = await channel.awaitResult(`OK after ${data.length} octets of ${modulation.standard} ${modulation.bitRate} data`, { timeoutMs: options.drainTimeoutMs ?? lineMs + 5_000 });

@@ -8,3 +8,5 @@ export { probeModem, type ProbeOptions } from './probe.ts';
 export * from './hdlc-phase.ts';
 export { imageDataToModem, imageDataFromModem } from './bit-order.ts';
 export * from './data-phase.ts';
+export { hdlcToOctets, octetsToHdlc } from './ecm-hdlc.ts';
+export { Class1Terminal, DEFAULT_QUIRKS, t31Code, type Class1CallResult, type Class1Quirks, type Class1TerminalOptions } from './class1-terminal.ts';
