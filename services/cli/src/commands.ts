@@ -39,6 +39,13 @@ export const COMMANDS: readonly Command[] = [
     run: async (argv) => (await import('@faxgate/t38/cli')).t38Cli(argv),
   },
   {
+    name: 'sip',
+    synopsis: 'send|receive',
+    summary: 'one SIP fax call (T.38 or G.711) with the node\'s SIP configuration',
+    subcommands: ['send', 'receive'],
+    run: async (argv) => (await import('./sip-cli.ts')).sipCli(argv),
+  },
+  {
     name: 'render',
     synopsis: '<file|.eml>... -o out.tif',
     summary: 'preview mails and documents as a fax',
