@@ -1,0 +1,156 @@
+import type { Redis } from 'ioredis';
+import type { CallObservation, DestinationPolicy, DestinationRecord } from './destination-record.ts';
+import { MAX_FAILURE_TIMES } from './destination-record.ts';
+
+/** Why a number is not dialled now, for the sender. */
+export interface DialRefusal {
+  code: 'DESTINATION_BLOCKED' | 'DESTINATION_HELD';
+  detail: string;
+  until?: string;
+}
+
+const FAILED = new Set(['no-answer', 'no-carrier', 'failed', 'rejected']);
+
+/**
+ * Destination memory in Redis: one JSON value per number (`<prefix>:dest:<number>`), and a
+ * sorted set of numbers by last call for listing. Calls to one number are serialised by the
+ * destination gate, so read-modify-write with WATCH is enough for the rare concurrent update.
+ */
+export class Destinations {
+  private readonly redis: Redis;
+  private readonly prefix: string;
+
+  constructor(redis: Redis, queuePrefix: string) {
+    this.redis = redis;
+    this.prefix = `${queuePrefix}:dest`;
+  }
+
+  private key(number: string) {
+    return `${this.prefix}:n:${number}`;
+  }
+  private get indexKey() {
+    return `${this.prefix}:index`;
+  }
+  private learnedKey(callId: string) {
+    return `${this.prefix}:learned:${callId}`;
+  }
+
+  async get(number: string): Promise<DestinationRecord | undefined> {
+    const text = await this.redis.get(this.key(number));
+    return text ? (JSON.parse(text) as DestinationRecord) : undefined;
+  }
+
+  /** Numbers known, most recently called first. */
+  async list(limit = 100, offset = 0): Promise<DestinationRecord[]> {
+    const numbers = await this.redis.zrevrange(this.indexKey, offset, offset + limit - 1);
+    const out: DestinationRecord[] = [];
+    for (const n of numbers) {
+      const d = await this.get(n);
+      if (d) out.push(d);
+    }
+    return out;
+  }
+
+  /** Forgets everything about a number (learned capabilities, failures, hold and block). */
+  async forget(number: string): Promise<boolean> {
+    const [[, n]] = (await this.redis.multi().del(this.key(number)).zrem(this.indexKey, number).exec()) as [[unknown, number], unknown];
+    return n === 1;
+  }
+
+  /** Blocks a number: dispatch fails faxes to it with DESTINATION_BLOCKED until unblocked. */
+  async block(number: string, by: string, reason?: string): Promise<DestinationRecord> {
+    return this.update(number, (d) => ({ ...d, blocked: { by, at: new Date().toISOString(), ...(reason ? { reason } : {}) } }));
+  }
+
+  /** Lifts an admin block and a failure hold alike. */
+  async unblock(number: string): Promise<DestinationRecord> {
+    return this.update(number, (d) => {
+      const { blocked: _b, heldUntil: _h, heldWhy: _w, ...rest } = d;
+      return { ...rest, consecutiveFailures: 0, failureTimes: [] };
+    });
+  }
+
+  /** Why the number must not be dialled now, or undefined. */
+  async refusal(number: string, now = Date.now()): Promise<DialRefusal | undefined> {
+    return refusalOf(await this.get(number), now);
+  }
+
+  /**
+   * Learns from one finished call: capabilities and CSI, the speed that worked, training and
+   * ECM trouble, failures and when; holds the number after `policy.maxFailures` failed calls
+   * within the window, or a call answered without a fax tone. Returns undefined when this call
+   * was learned already.
+   */
+  async learn(number: string, obs: CallObservation, policy: DestinationPolicy): Promise<DestinationRecord | undefined> {
+    const first = await this.redis.set(this.learnedKey(obs.callId), '1', 'EX', 7 * 86400, 'NX');
+    if (first !== 'OK') return undefined;
+    return this.update(number, (d) => applyObservation(d, obs, policy));
+  }
+
+  private async update(number: string, change: (d: DestinationRecord) => DestinationRecord): Promise<DestinationRecord> {
+    const key = this.key(number);
+    for (let tries = 0; tries < 20; tries++) {
+      await this.redis.watch(key);
+      const text = await this.redis.get(key);
+      const current: DestinationRecord = text ? (JSON.parse(text) as DestinationRecord) : { number, calls: 0, consecutiveFailures: 0, failureTimes: [] };
+      const next = change(current);
+      const score = Date.parse(next.lastCallAt ?? next.blocked?.at ?? new Date().toISOString());
+      const res = await this.redis.multi().set(key, JSON.stringify(next)).zadd(this.indexKey, score, number).exec();
+      if (res) return next;
+    }
+    throw new Error(`destination ${number}: too many concurrent updates`);
+  }
+}
+
+/** The dial refusal a record implies at `now`. */
+export function refusalOf(d: DestinationRecord | undefined, now: number): DialRefusal | undefined {
+  if (!d) return undefined;
+  if (d.blocked) return { code: 'DESTINATION_BLOCKED', detail: `blocked by ${d.blocked.by} at ${d.blocked.at}${d.blocked.reason ? `: ${d.blocked.reason}` : ''}` };
+  if (d.heldUntil && Date.parse(d.heldUntil) > now) return { code: 'DESTINATION_HELD', detail: `${d.heldWhy ?? 'repeated failed calls'}; not dialled before ${d.heldUntil}`, until: d.heldUntil };
+  return undefined;
+}
+
+/** The pure learning rule, for tests and the store. */
+export function applyObservation(d: DestinationRecord, obs: CallObservation, policy: DestinationPolicy): DestinationRecord {
+  const at = obs.at;
+  const next: DestinationRecord = { ...d, calls: d.calls + 1, firstCallAt: d.firstCallAt ?? at, lastCallAt: at, lastResult: obs.result };
+  if (obs.reason) next.lastReason = obs.reason;
+  else delete next.lastReason;
+  const remote = obs.remote;
+  if (remote?.csi?.trim()) next.csi = remote.csi.trim();
+  if (remote?.dis) next.dis = remote.dis;
+  if (remote?.trainingFailures?.length) {
+    const tf = { ...(next.trainingFailures ?? {}) };
+    for (const rate of remote.trainingFailures) tf[String(rate)] = (tf[String(rate)] ?? 0) + 1;
+    next.trainingFailures = tf;
+  }
+  if (remote?.ecmTrouble) next.ecmTrouble = (next.ecmTrouble ?? 0) + 1;
+  if (remote?.speed && (obs.pagesSent ?? 0) > 0) next.lastGoodSpeed = remote.speed;
+  if (obs.result === 'success') {
+    next.lastSuccessAt = at;
+    next.consecutiveFailures = 0;
+    next.failureTimes = [];
+    delete next.heldUntil;
+    delete next.heldWhy;
+    delete next.noFaxToneAt;
+    return next;
+  }
+  if (!FAILED.has(obs.result) && !remote?.noFaxTone) return next;
+  next.consecutiveFailures = d.consecutiveFailures + 1;
+  next.failureTimes = [...d.failureTimes, at].slice(-MAX_FAILURE_TIMES);
+  const t = Date.parse(at);
+  if (remote?.noFaxTone) {
+    next.noFaxToneAt = at;
+    next.heldUntil = new Date(t + policy.holdMs).toISOString();
+    next.heldWhy = `the number answered without a fax tone at ${at} (a voice line or a person)`;
+    return next;
+  }
+  if (policy.maxFailures > 0) {
+    const recent = next.failureTimes.filter((x) => Date.parse(x) > t - policy.failureWindowMs);
+    if (recent.length >= policy.maxFailures) {
+      next.heldUntil = new Date(t + policy.holdMs).toISOString();
+      next.heldWhy = `${recent.length} failed calls to this number between ${recent[0]} and ${at}`;
+    }
+  }
+  return next;
+}

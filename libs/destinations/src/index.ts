@@ -1,0 +1,3 @@
+export * from './destination-record.ts';
+export * from './destination-store.ts';
+export * from './destination-gate.ts';

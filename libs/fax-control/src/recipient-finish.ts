@@ -1,0 +1,32 @@
+import { describeError } from '@faxgate/errors';
+import type { FaxState } from '@faxgate/store';
+import { observeFaxResult, type GatewayMetrics } from '@faxgate/runtime';
+import type { FaxControlContext } from './control-context.ts';
+
+/**
+ * Counts the recipient as finished and, when it was the last one, closes the fax: done when
+ * every recipient was sent, cancelled when every one was cancelled, failed otherwise.
+ */
+export async function finishRecipient(ctx: Pick<FaxControlContext, 'records'>, faxId: string, recipient: number): Promise<void> {
+  const { records } = ctx;
+  const finished = await records.markRecipientFinished(faxId, recipient);
+  const fax = await records.getFax(faxId);
+  if (fax && finished >= fax.recipientCount) {
+    const states = await Promise.all(Array.from({ length: fax.recipientCount }, (_, i) => records.getRecipient(faxId, i)));
+    const state: FaxState = states.every((s) => s?.state === 'sent') ? 'done' : states.every((s) => s?.state === 'cancelled') ? 'cancelled' : 'failed';
+    const by = state === 'cancelled' ? [...new Set(states.map((s) => s?.cancelledBy).filter((x): x is string => !!x))].join(', ') : undefined;
+    await records.updateFax(faxId, { state, finishedAt: new Date().toISOString(), ...(by ? { cancelledBy: by } : {}) });
+  }
+}
+
+/**
+ * Fails a recipient whose fax cannot go on (a job of it failed for good), and tells the sender:
+ * nothing stays "waiting" or "calling" with no job to move it.
+ */
+export async function failRecipientForGood(ctx: Pick<FaxControlContext, 'records' | 'queues'> & { metrics: GatewayMetrics }, faxId: string, recipient: number, detail: string): Promise<void> {
+  await ctx.records.updateRecipient(faxId, recipient, { state: 'failed', errorCode: 'JOB_FAILED', reason: `${describeError('JOB_FAILED')} (${detail})`, nextAttemptAt: undefined, finishedAt: new Date().toISOString() });
+  await ctx.queues.add('result-mail', { faxId, recipient });
+  await ctx.records.event(faxId, 'failed', detail, recipient);
+  await observeFaxResult(ctx, faxId, { result: 'failed', reason: 'JOB_FAILED' });
+  await finishRecipient(ctx, faxId, recipient);
+}
