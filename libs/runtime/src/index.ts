@@ -7,3 +7,4 @@ export * from './run-main.ts';
 export * from './auth-throttle.ts';
 export * from './log-throttle.ts';
 export * from './recipient-reopen.ts';
+export * from './redis-memory.ts';

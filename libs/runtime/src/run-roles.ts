@@ -8,6 +8,7 @@ import type { Redis } from 'ioredis';
 import { createHttpServer, type HealthState } from './http-server.ts';
 import { createMetrics } from './metrics.ts';
 import { createLogThrottle } from './log-throttle.ts';
+import { redisMemory, redisMemoryWarning, registerRedisMemoryMetrics } from './redis-memory.ts';
 import type { RoleContext, RoleDefinition, RoleInstance } from './role.ts';
 
 export interface RunningGateway {
@@ -74,8 +75,15 @@ export async function runRoles(defs: RoleDefinition[], opts: RunOptions = {}): P
       }
       return problems;
     },
+    async warnings() {
+      const w = redisMemoryWarning(await redisMemory(redis));
+      if (w) memoryLog('warn', 'redis-memory', {}, w);
+      return w ? [w] : [];
+    },
   };
+  const memoryLog = createLogThrottle(log);
   const { registry, metrics } = createMetrics(queues, () => queues.all().map((q) => q.name));
+  registerRedisMemoryMetrics(registry, redis);
   const http = createHttpServer(registry, health, { metricsToken: base.FAXGATE_METRICS_TOKEN });
   const ctx: RoleContext = {
     base,
