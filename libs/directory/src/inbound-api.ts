@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { readTiff, tiffToPdf } from '@faxgate/fax-image';
+import { readTiff } from '@faxgate/fax-image';
 import { newInboundId } from '@faxgate/queue';
 import type { RoleContext } from '@faxgate/runtime';
 import { inboundBlobKeys } from '@faxgate/store';
@@ -8,8 +8,8 @@ import { DirectoryEditError, DirectoryEditor } from './directory-editor.ts';
 import { DirectoryError } from './directory-parse.ts';
 
 /**
- * The console's API for received faxes: their records, the directory (users, routes, the
- * unaddressed mailbox) and simulated incoming calls. The console registers it inside its
+ * The console's API for the directory of received faxes (users, routes, the unaddressed
+ * mailbox) and simulated incoming calls. The console registers it inside its
  * authenticated scope; edits go to the directory file, which every inbound process reloads.
  */
 export async function registerInboundApi(app: FastifyInstance, ctx: RoleContext, opts: { directoryPath: string }) {
@@ -17,27 +17,8 @@ export async function registerInboundApi(app: FastifyInstance, ctx: RoleContext,
   const inbound = ctx.requestInbound;
   const editor = new DirectoryEditor(resolve(opts.directoryPath));
 
-  app.get<{ Params: { id: string } }>('/api/v1/inbound/:id', async (req, reply) => {
-    if (!/^in[0-9a-z]{10,40}$/.test(req.params.id)) return reply.code(400).send({ error: `"${req.params.id}" is not a received fax id` });
-    const view = await inbound.view(req.params.id);
-    if (!view) return reply.code(404).send({ error: `no received fax ${req.params.id}` });
-    return view;
-  });
-  // The fax itself, for an admin when no mail could be delivered (or to look again).
-  app.get<{ Params: { id: string }; Querystring: { format?: string } }>('/api/v1/inbound/:id/document', async (req, reply) => {
-    if (!/^in[0-9a-z]{10,40}$/.test(req.params.id)) return reply.code(400).send({ error: `"${req.params.id}" is not a received fax id` });
-    const rec = await inbound.get(req.params.id);
-    if (!rec?.documentKey || !(await ctx.blobs.exists(rec.documentKey))) return reply.code(404).send({ error: `no stored document for ${req.params.id}` });
-    const tiff = await ctx.blobs.get(rec.documentKey);
-    if (req.query.format === 'tiff') return reply.type('image/tiff').header('content-disposition', `attachment; filename="fax-${rec.id}.tif"`).send(tiff);
-    if (req.query.format !== undefined && req.query.format !== 'pdf') return reply.code(400).send({ error: 'format: pdf or tiff' });
-    return reply.type('application/pdf').header('content-disposition', `attachment; filename="fax-${rec.id}.pdf"`).send(Buffer.from(tiffToPdf(tiff)));
-  });
-  app.get<{ Querystring: { limit?: string } }>('/api/v1/inbound', async (req) => {
-    const limit = Math.min(Math.max(Number(req.query.limit ?? 50) || 50, 1), 500);
-    const ids = await inbound.recent(limit);
-    return { faxes: (await Promise.all(ids.map((id) => inbound.get(id)))).filter(Boolean) };
-  });
+  // Reading received faxes (list, record, document, thumbnails) is the console's REST API
+  // (services/console/src/api/inbound-routes.ts), with the owner's and the admin's view.
 
   const edited = async (reply: FastifyReply, code: number, edit: () => Promise<string>) => {
     try {

@@ -6,12 +6,16 @@ import { AuthThrottle, defineRole } from '@faxgate/runtime';
 import { consoleSchema } from './config.ts';
 import { consoleAuth } from './console-auth.ts';
 import { crossSiteGuard } from './cross-site-guard.ts';
-import { registerFaxRoutes } from './fax-routes.ts';
 import { registerBullBoard } from './bull-board.ts';
 import { registerLineStatusRoutes } from './line-status-routes.ts';
 import { registerInboundApi } from '@faxgate/directory';
+import { dialRulesFromConfig } from '@faxgate/phone';
+import { ApiTokens, isApiToken } from './api/api-tokens.ts';
+import { registerApi } from './api/register-api.ts';
+import { registerOpenApi, registerOpenApiDocument } from './api/openapi.ts';
+import { requireScope } from './api/principal.ts';
 
-/** console: the REST API and Bull Board on the process's HTTP server, behind auth. */
+/** console: the REST API (docs/api.md) and Bull Board on the process's HTTP server, behind auth. */
 export const consoleRole = defineRole({
   name: 'console',
   schema: consoleSchema,
@@ -19,7 +23,12 @@ export const consoleRole = defineRole({
     const passwordFile = join(resolve(ctx.base.FAXGATE_DATA_DIR), 'console-password');
     const password = config.FAXGATE_CONSOLE_PASSWORD ?? (await generatedPassword(passwordFile));
     const throttle = new AuthThrottle({ maxFailures: config.FAXGATE_AUTH_MAX_FAILURES, lockoutMs: config.FAXGATE_AUTH_LOCKOUT });
-    const auth = consoleAuth({ user: config.FAXGATE_CONSOLE_USER, password, token: config.FAXGATE_CONSOLE_TOKEN, throttle });
+    const tokens = new ApiTokens(ctx.requestRedis, ctx.base.FAXGATE_QUEUE_PREFIX);
+    const apiToken = async (bearer: string) => {
+      const t = isApiToken(bearer) ? await tokens.verify(bearer) : undefined;
+      return t && { user: t.user, scopes: t.scopes, tokenId: t.id, ...(t.email ? { email: t.email } : {}) };
+    };
+    const auth = consoleAuth({ user: config.FAXGATE_CONSOLE_USER, password, token: config.FAXGATE_CONSOLE_TOKEN, throttle, apiToken });
     const pools = new Set(config.FAXGATE_CONSOLE_POOLS.split(',').map((s) => s.trim()).filter(Boolean));
     // Pools that have ever had calls are found by their queue's meta key.
     const prefix = ctx.base.FAXGATE_QUEUE_PREFIX;
@@ -33,13 +42,21 @@ export const consoleRole = defineRole({
     // The console's address alone (the chart's Ingress routes / here) opens the start page; the
     // redirect reveals nothing, so it needs no credentials, and /queues asks for them.
     ctx.http.get('/', (_req, reply) => reply.redirect('/queues', 302));
+    // Before any route: the OpenAPI document is collected from the routes registered after it.
+    await registerOpenApi(ctx.http);
+    await ctx.http.register(registerOpenApiDocument);
     await ctx.http.register(async (scope) => {
       scope.addHook('onRequest', crossSiteGuard);
       scope.addHook('onRequest', auth);
-      registerFaxRoutes(scope, ctx.records);
-      registerLineStatusRoutes(scope, ctx);
-      await registerInboundApi(scope, ctx, { directoryPath: config.FAXGATE_DIRECTORY });
-      await registerBullBoard(scope, names.map((n) => ctx.queues.byName(n)));
+      // The REST API: each route checks the scope it needs (API tokens, issue 15).
+      await scope.register(async (api) => registerApi(api, ctx, { tokens, dialRules: dialRulesFromConfig(config), defaultCountry: config.FAXGATE_DEFAULT_COUNTRY, faxDomain: config.FAXGATE_FAX_DOMAINS[0] }));
+      // Everything else (lines, the directory, Bull Board) is the admin's.
+      await scope.register(async (admin) => {
+        admin.addHook('onRequest', requireScope('admin'));
+        registerLineStatusRoutes(admin, ctx);
+        await registerInboundApi(admin, ctx, { directoryPath: config.FAXGATE_DIRECTORY });
+        await registerBullBoard(admin, names.map((n) => ctx.queues.byName(n)));
+      });
     });
     return {
       async start() {},

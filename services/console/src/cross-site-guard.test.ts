@@ -16,3 +16,11 @@ test('cross-site requests are told apart from the console\'s own and from script
   assert.match(crossSiteProblem({ host, 'content-type': 'multipart/form-data; boundary=x' })!, /multipart\/form-data/);
   assert.match(crossSiteProblem({ host, 'content-type': 'Text/Plain;charset=UTF-8' })!, /text\/plain/);
 });
+
+test('a request carrying a bearer token passes with a form body (curl -F to the API); basic auth with one does not', () => {
+  const host = 'console.example:8080';
+  const multipart = 'multipart/form-data; boundary=x';
+  assert.equal(crossSiteProblem({ host, authorization: 'Bearer fgt_x', 'content-type': multipart }), undefined);
+  assert.match(crossSiteProblem({ host, authorization: 'Basic YWRtaW46cHc=', 'content-type': multipart })!, /multipart\/form-data/);
+  assert.match(crossSiteProblem({ host, 'content-type': multipart })!, /multipart\/form-data/);
+});

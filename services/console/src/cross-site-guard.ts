@@ -11,7 +11,7 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * header `Sec-Fetch-Site` (anything but same-origin or none), by an `Origin` that is not the
  * console's own, or — from a browser too old for either — by a body type a form can send
  * without a CORS preflight (WHATWG Fetch, "CORS-safelisted request-header"). Scripts (curl, the
- * CLI) send none of these headers and a JSON body or none, and pass.
+ * CLI) send none of these headers and a JSON body or none, or a bearer token, and pass.
  */
 export async function crossSiteGuard(req: FastifyRequest, reply: FastifyReply) {
   if (SAFE_METHODS.has(req.method)) return;
@@ -20,6 +20,10 @@ export async function crossSiteGuard(req: FastifyRequest, reply: FastifyReply) {
 }
 
 export function crossSiteProblem(h: Record<string, string | undefined>): string | undefined {
+  // A browser never adds an Authorization: Bearer header on its own, and a foreign page's script
+  // can only add one after a CORS preflight, which the console does not allow: a request with
+  // a bearer token comes from a program that holds it (curl -F, the CLI), form body or not.
+  if ((h.authorization ?? '').startsWith('Bearer ')) return undefined;
   const site = h['sec-fetch-site'];
   if (site !== undefined && site !== 'same-origin' && site !== 'none') return `Sec-Fetch-Site is ${site}`;
   const origin = h.origin;

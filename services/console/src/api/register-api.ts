@@ -1,0 +1,47 @@
+import type { FastifyInstance } from 'fastify';
+import multipart from '@fastify/multipart';
+import type { RoleContext } from '@faxgate/runtime';
+import { FaxRecords } from '@faxgate/store';
+import type { DialRules } from '@faxgate/phone';
+import type { ApiTokens } from './api-tokens.ts';
+import { registerFaxReadRoutes } from './fax-read-routes.ts';
+import { registerFaxResendRoutes } from './fax-resend-routes.ts';
+import { registerFaxSubmitRoutes } from './fax-submit-routes.ts';
+import { IdempotencyKeys } from './idempotency.ts';
+import { registerInboundRoutes } from './inbound-routes.ts';
+import { sharedSchemas } from './schemas.ts';
+import { registerTokenRoutes } from './token-routes.ts';
+
+export interface ApiOptions {
+  tokens: ApiTokens;
+  dialRules: DialRules;
+  defaultCountry: string;
+  faxDomain: string;
+}
+
+/**
+ * The REST API under /api/v1 (issue 15): faxes (send, list, view, document, thumbnails,
+ * resend), received faxes and tokens. Registered inside the console's authenticated scope:
+ * `req.principal` is set, and each route checks the scope it needs.
+ */
+export async function registerApi(app: FastifyInstance, ctx: RoleContext, opts: ApiOptions) {
+  for (const s of sharedSchemas) app.addSchema(s);
+  await app.register(multipart);
+  // Inside HTTP requests: the fail-fast connection, so a Redis outage is a quick 503, not a hang.
+  const prefix = ctx.base.FAXGATE_QUEUE_PREFIX;
+  const records = new FaxRecords(ctx.requestRedis, prefix);
+  const submitDeps = {
+    blobs: ctx.blobs,
+    records,
+    queues: ctx.requestQueues,
+    dialRules: opts.dialRules,
+    defaultCountry: opts.defaultCountry,
+    faxDomain: opts.faxDomain,
+    idempotency: new IdempotencyKeys(ctx.requestRedis, prefix),
+  };
+  registerFaxSubmitRoutes(app, submitDeps);
+  registerFaxResendRoutes(app, submitDeps);
+  registerFaxReadRoutes(app, { redis: ctx.requestRedis, queuePrefix: prefix, records, blobs: ctx.blobs });
+  registerInboundRoutes(app, { redis: ctx.requestRedis, queuePrefix: prefix, inbound: ctx.requestInbound, blobs: ctx.blobs });
+  registerTokenRoutes(app, opts.tokens);
+}
