@@ -43,3 +43,13 @@ export const sharedFields = {
     .transform((c) => c.toUpperCase())
     .describe('Country of national-form numbers and of the lines (dial rules); also picks Letter or A4 paper.'),
 };
+
+/** The pool's fax number: the node sends it as TSI/CSI and render prints it in header lines. */
+export const stationIdField = {
+  FAXGATE_STATION_ID: z
+    .string()
+    .trim()
+    .regex(/^[0-9+ ]{0,20}$/, 'T.30 §5.3.6.2.4: up to 20 digits, + and spaces')
+    .default('')
+    .describe('The line pool\'s fax number, e.g. `+1 212 555 0188`: sent as TSI/CSI on calls and printed in the header line of every page (`%%n`). Required with the t38, sip, hylafax and class1 line drivers; render and node must be given the same.'),
+};

@@ -20,6 +20,10 @@ export const userSchema = z
     format: z.enum(['pdf', 'tiff', 'both']).default('pdf'),
     dids: z.array(phone).default([]),
     mailbox: mailbox.optional(),
+    /** The user's telephone, shown on the cover of the faxes they send. */
+    phone: phone.optional(),
+    /** The user's own fax number for replies on their covers; default their first DID. */
+    fax: phone.optional(),
   })
   .strict();
 

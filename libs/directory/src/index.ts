@@ -5,6 +5,7 @@ export { directoryFields } from './directory-config.ts';
 export { registerInboundApi } from './inbound-api.ts';
 export { parseDirectory, DirectoryError, type DirectoryIssue } from './directory-parse.ts';
 export { DirectorySource } from './directory-source.ts';
+export { senderDetailsOf, directorySenderLookup, type SenderDetails } from './sender-details.ts';
 export { DirectoryEditor, DirectoryEditError } from './directory-editor.ts';
 export { directorySchema, userSchema, routeSchema } from './directory-schema.ts';
 export type { Directory, DirectoryUser, DirectoryUserInput, RouteRule, RouteRuleInput } from './directory-schema.ts';

@@ -426,6 +426,7 @@ async function sayToFifo(fifo: string, message: string): Promise<void> {
 export function hylafaxDriverEnv(bed: HylafaxTestbed): Record<string, string> {
   return {
     FAXGATE_NODE_DRIVER: 'hylafax',
+    FAXGATE_STATION_ID: '+1 555 0100',
     FAXGATE_NODE_LINES: '1',
     FAXGATE_HYLAFAX_HOST: bed.host,
     FAXGATE_HYLAFAX_PORT: String(bed.port),

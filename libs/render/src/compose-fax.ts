@@ -17,9 +17,20 @@ export interface ComposeSettings extends RenderOptions {
   senderDirectory?: string;
   /** TagLineFormat-style header line, or 'off'. */
   tagline: string;
-  /** This gateway's fax number for header lines. */
+  /**
+   * The sending station's fax number (the pool's station id, the TSI its calls send): `%%n` of
+   * the header line. Empty: the sender's own fax number from the directories, if any.
+   */
   stationId: string;
+  /** Time zone of the header line's and the cover's date (IANA name). */
   timeZone: string;
+  /** Confidentiality notice on the cover; empty or `off` for none. */
+  coverNotice?: string;
+  /**
+   * What the users directory (@faxgate/directory) knows about a sender by mail address: name,
+   * phone and fax. The sender directory file's entry (`senderDirectory`) wins field by field.
+   */
+  senderDetails?: (address: string) => Promise<DirectoryEntry | undefined>;
   /** Paper chosen by the sender's country (directory entry) when set, else `paper`. */
   paperAuto?: boolean;
 }
@@ -35,6 +46,11 @@ export interface FaxEnvelope {
 /** A message rendered once, ready to be put together for each recipient. */
 export interface PreparedFax {
   envelope: FaxEnvelope;
+  /**
+   * The sender shown on the cover: the message's From: address (a local `sendmail -t` has the
+   * web server's account as envelope sender, the person in From:), else the envelope sender.
+   */
+  from: string;
   content: MailContent;
   documents: RenderedDocument;
   cover: CoverChoice & { template?: string };
@@ -57,20 +73,31 @@ export async function prepareFax(raw: Uint8Array, envelope: FaxEnvelope, s: Comp
   const choice = chooseCover(typeof header === 'string' ? header : undefined, envelope.subject ?? parsed.subject, s.coverKeyword, s.cover);
   const content = await readMailContent(parsed, { preferHtml: s.preferHtml, coverMessage: !choice.skip, maxImagePixels: { ...DEFAULT_LIMITS, ...s.limits }.maxPixels });
   const directory = await loadDirectory(s.senderDirectory);
-  const sender = { ...lookupSender(directory, envelope.sender) };
+  const from = parsed.from?.value.find((a) => a.address)?.address || envelope.sender;
+  const fromUsers = (await s.senderDetails?.(from)) ?? {};
+  const sender: DirectoryEntry = { ...dropEmpty(fromUsers), ...dropEmpty(lookupSender(directory, from)) };
   const paper = s.paperAuto && sender.country ? defaultPaperFor(sender.country) : s.paper;
   // One page of the limit is kept for the cover.
   const documents = await renderDocuments(content, { ...s, paper }, choice.skip ? 0 : 1);
   const notices = [...documents.notices];
   let template: string | undefined;
   if (!choice.skip) {
-    const t = await resolveCoverTemplate(s.coverTemplateDir, choice.name, envelope.sender);
+    const t = await resolveCoverTemplate(s.coverTemplateDir, choice.name, from);
     template = t.template;
     if (t.notice) notices.push(t.notice);
   }
-  sender.name ??= parsed.from?.value[0]?.name || undefined;
-  return { envelope, content, documents, cover: { ...choice, template }, sender, directory, notices, paper };
+  // The name the sender gave in From: is how they sign this message; the directories' name is
+  // the fallback for a From: without one.
+  sender.name = parsed.from?.value[0]?.name || sender.name;
+  return { envelope, from, content, documents, cover: { ...choice, template }, sender, directory, notices, paper };
 }
+
+function dropEmpty(e: DirectoryEntry): DirectoryEntry {
+  return Object.fromEntries(Object.entries(e).filter(([, v]) => v !== undefined && v !== '')) as DirectoryEntry;
+}
+
+/** A notice setting that means "none". */
+const noNotice = (n: string | undefined) => n === undefined || n.trim() === '' || n.trim().toLowerCase() === 'off';
 
 /**
  * One recipient's pages: their cover, the documents, and the header line on each page. Every
@@ -90,7 +117,7 @@ export async function recipientPages(prep: PreparedFax, recipient: { name?: stri
           recipientCompany: clipText(known.company, L.name),
           recipientNumber: clipText(recipient.number, L.number),
           senderName: clipText(prep.sender.name, L.name),
-          senderAddress: clipText(prep.envelope.sender, L.address),
+          senderAddress: clipText(prep.from, L.address),
           senderCompany: clipText(prep.sender.company, L.name),
           senderPostal: clipText(prep.sender.address, L.postal),
           senderPhone: clipText(prep.sender.phone, L.number),
@@ -99,6 +126,7 @@ export async function recipientPages(prep: PreparedFax, recipient: { name?: stri
           date: prep.envelope.date,
           message: prep.content.bodyText,
           timeZone: s.timeZone,
+          notice: noNotice(s.coverNotice) ? undefined : clipText(s.coverNotice, L.notice),
         },
         prep.documents.pages.length,
         s,
@@ -113,8 +141,8 @@ export async function recipientPages(prep: PreparedFax, recipient: { name?: stri
     {
       date: prep.envelope.date,
       timeZone: s.timeZone,
-      senderName: clipText(prep.sender.name ?? prep.envelope.sender, L.name),
-      senderFax: clipText(prep.sender.fax ?? s.stationId, L.number),
+      senderName: clipText(prep.sender.name ?? prep.from, L.name),
+      senderFax: clipText(s.stationId || prep.sender.fax || '', L.number),
       recipientNumber: clipText(recipient.number, L.number),
       faxId: prep.envelope.faxId,
     },

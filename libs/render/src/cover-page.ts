@@ -20,7 +20,16 @@ export interface CoverFields {
   pageCount: number;
   message?: string;
   timeZone?: string;
+  /** Confidentiality notice at the foot of the cover (FAXGATE_COVER_NOTICE); empty for none. */
+  notice?: string;
 }
+
+/**
+ * The built-in confidentiality notice, in the words business fax covers have used for decades
+ * (RightFax's and HylaFAX's stock covers carry one like it).
+ */
+export const DEFAULT_COVER_NOTICE =
+  'CONFIDENTIALITY NOTICE: This facsimile may contain confidential or privileged information intended only for the recipient named above. If you are not the intended recipient, please notify the sender immediately by telephone and destroy the pages; any disclosure, copying or distribution of them is prohibited.';
 
 /** The built-in cover template (templates/cover-default.html). */
 export const DEFAULT_COVER_TEMPLATE = readFileSync(new URL('../templates/cover-default.html', import.meta.url), 'utf8');
@@ -44,6 +53,7 @@ export function coverVariables(f: CoverFields): Record<string, string> {
     message: f.message?.trim() ?? '',
     date: f.date.toLocaleString('en-GB', { dateStyle: 'long', timeStyle: 'short', timeZone: f.timeZone ?? 'UTC' }),
     pages: String(f.pageCount),
+    notice: f.notice?.trim() ?? '',
   };
 }
 

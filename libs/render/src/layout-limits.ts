@@ -14,6 +14,8 @@ export const TEXT_LIMITS = {
   number: 40,
   /** RFC 5321 §4.5.3.1.3: a path is at most 256 octets. */
   address: 256,
+  /** The cover's confidentiality notice (operator's text): a paragraph, not a page. */
+  notice: 1000,
 } as const;
 
 /** `s` cut to `max` characters (code points), with an ellipsis when it was longer. */

@@ -13,6 +13,7 @@ import { createReceivedFaxSink } from './received-fax.ts';
 import { T38ReceiveListener } from './t38-receive-listener.ts';
 import { LineStatusPublisher } from './line-status-publisher.ts';
 import { ownPollSchedule } from './poll-schedule.ts';
+import { withStationId } from './station-id.ts';
 
 /** node: the daemon next to the lines; takes calls of its pool and runs them on its line driver. */
 /** The node role as it runs: its T.38 receive listener, when one is configured, for tests and the banner. */
@@ -23,7 +24,8 @@ export interface NodeRoleInstance extends RoleInstance {
 export const nodeRole = defineRole({
   name: 'node',
   schema: nodeSchema,
-  async build(ctx, config): Promise<NodeRoleInstance> {
+  async build(ctx, parsed): Promise<NodeRoleInstance> {
+    const config = withStationId(parsed);
     const pool = config.FAXGATE_NODE_POOL;
     const lines = new LinePool(pool, ctx.nodeId, config.FAXGATE_NODE_LINES);
     const driver: LineDriver = config.FAXGATE_NODE_DRIVER === 'hylafax' ? await createHylafaxDriver(config, ctx) : config.FAXGATE_NODE_DRIVER === 'sip' ? await createSipDriver(config, ctx) : config.FAXGATE_NODE_DRIVER === 't38' ? createT38Driver(config) : new SimLineDriver({

@@ -1,5 +1,6 @@
-import { z, bool, duration, int, optionalString, sharedFields, timeZone } from '@faxgate/config';
-import { DEFAULT_TAGLINE } from '@faxgate/render';
+import { z, bool, duration, int, optionalString, sharedFields, stationIdField, timeZone } from '@faxgate/config';
+import { DEFAULT_COVER_NOTICE, DEFAULT_TAGLINE } from '@faxgate/render';
+import { directoryFields } from '@faxgate/directory';
 
 export const renderSchema = z.object({
   FAXGATE_DEFAULT_COUNTRY: sharedFields.FAXGATE_DEFAULT_COUNTRY,
@@ -13,7 +14,9 @@ export const renderSchema = z.object({
   FAXGATE_COVER_KEYWORD: z.string().regex(/^[A-Za-z0-9_-]*$/).default('cover').describe('Subject keyword to choose or skip the cover: `cover:none` or `cover:<name>` in the subject (empty turns the keyword off).'),
   FAXGATE_SENDER_DIRECTORY: optionalString().describe('JSON file with sender details for cover pages (name, company, address, phone, fax by mail address or @domain) and recipient names and companies by number.'),
   FAXGATE_TAGLINE: z.string().default(DEFAULT_TAGLINE).describe('Header line on every page, HylaFAX TagLineFormat style (`%%n` sender fax, `%%s` sender, `%%P`/`%%T` page and pages, strftime `%` codes, `|` between fields); `off` for none.'),
-  FAXGATE_STATION_ID: z.string().max(20).default('').describe('This gateway\'s fax number, shown in header lines when the sender directory gives the sender none.'),
+  FAXGATE_STATION_ID: stationIdField.FAXGATE_STATION_ID,
+  FAXGATE_COVER_NOTICE: z.string().max(1000).default(DEFAULT_COVER_NOTICE).describe('Confidentiality notice at the foot of the built-in cover (`{{notice}}` in cover templates); `off` for none.'),
+  FAXGATE_DIRECTORY: directoryFields.FAXGATE_DIRECTORY,
   FAXGATE_RENDER_MAX_PAGES: int(200, 1, 10_000).describe('Most pages one fax may have; a document that would pass it is replaced by a notice page.'),
   FAXGATE_RENDER_MAX_PIXELS: int(100_000_000, 1_000_000, 2_000_000_000).describe('Most pixels of one image before it is decoded (decompression bombs).'),
   FAXGATE_RENDER_TIMEOUT: duration('60s').describe('Time one document may take to render before it is given up with a notice page.'),

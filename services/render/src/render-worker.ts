@@ -6,9 +6,13 @@ import { blobKeys } from '@faxgate/store';
 import { FaxgateError, describeError } from '@faxgate/errors';
 import { reopenFaxForRender, type RoleContext } from '@faxgate/runtime';
 import type { RenderConfig } from './config.ts';
+import { directorySenderLookup } from '@faxgate/directory';
 
-/** What the render settings are, from the role's configuration. */
-export function composeSettings(config: RenderConfig, sandbox?: RenderSandbox): ComposeSettings {
+/**
+ * What the render settings are, from the role's configuration: the gateway's and the preview's
+ * (`faxgate render`) alike, so the preview is what the gateway sends.
+ */
+export function composeSettings(config: RenderConfig, sandbox?: RenderSandbox, log?: { warn(fields: object, msg: string): void }): ComposeSettings {
   return {
     resolution: config.FAXGATE_RESOLUTION,
     paper: config.FAXGATE_PAPER === 'auto' ? defaultPaperFor(config.FAXGATE_DEFAULT_COUNTRY) : config.FAXGATE_PAPER,
@@ -26,6 +30,8 @@ export function composeSettings(config: RenderConfig, sandbox?: RenderSandbox): 
     tagline: config.FAXGATE_TAGLINE,
     stationId: config.FAXGATE_STATION_ID,
     timeZone: config.FAXGATE_COVER_TIMEZONE,
+    coverNotice: config.FAXGATE_COVER_NOTICE,
+    senderDetails: directorySenderLookup(config.FAXGATE_DIRECTORY, (err) => log?.warn({ path: config.FAXGATE_DIRECTORY, err: err.message }, 'directory unreadable: covers go without the sender\'s phone and fax')),
   };
 }
 
@@ -42,7 +48,7 @@ const RENDER_LOCK_MS = 30_000;
  * dispatch job.
  */
 export function createRenderWorker(ctx: RoleContext, config: RenderConfig, sandbox: RenderSandbox) {
-  const settings = composeSettings(config, sandbox);
+  const settings = composeSettings(config, sandbox, ctx.log);
   const pagesRendered = new Counter({ name: 'faxgate_render_pages_total', help: 'Document pages rendered (without cover pages), once per message', registers: [ctx.registry] });
   const notFaxed = new Counter({ name: 'faxgate_render_notices_total', help: 'Parts of messages that could not be faxed (each got a notice page and a sentence in the result mail)', registers: [ctx.registry] });
   new Gauge({
