@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # `make run`: the whole gateway on one machine. Uses the Redis at FAXGATE_REDIS_URL when one
 # answers; otherwise starts redis-server (installed from apt by setup.sh) with AOF persistence in
-# the data directory, so queued faxes and their records survive a restart.
+# the data directory, so queued faxes and their records survive a restart, and with a maxmemory
+# (REDIS_MAXMEMORY, default a quarter of the machine's memory) and noeviction, so a full Redis
+# refuses writes (SMTP answers 451) instead of being OOM-killed.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -18,9 +20,10 @@ else
   case "$host" in 127.*|localhost) ;; *) echo "faxgate: no Redis answers at $url and it is not local; start it or set FAXGATE_REDIS_URL" >&2; exit 1 ;; esac
   mkdir -p "$data/redis"
   dir="$(cd "$data/redis" && pwd)"
-  echo "faxgate: starting redis-server on $host:$port with AOF in $dir"
+  maxmemory="${REDIS_MAXMEMORY:-$(awk '/^MemTotal:/ { printf "%dmb", $2 / 1024 / 4 }' /proc/meminfo)}"
+  echo "faxgate: starting redis-server on $host:$port with AOF in $dir, maxmemory $maxmemory"
   redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --appendonly yes --appendfsync everysec \
-    --maxmemory-policy noeviction --daemonize yes --pidfile "$dir/redis.pid" --logfile "$dir/redis.log"
+    --maxmemory "$maxmemory" --maxmemory-policy noeviction --daemonize yes --pidfile "$dir/redis.pid" --logfile "$dir/redis.log"
   for _ in $(seq 50); do redis_answers && break; sleep 0.1; done
   redis_answers || { echo "faxgate: redis-server did not start; see $dir/redis.log" >&2; exit 1; }
 fi
