@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { readdir } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import { runRoles, type RunningGateway } from '@faxgate/runtime';
 import { startTestGateway, type TestGateway } from '@faxgate/testkit';
 import { consoleRole } from '@faxgate/console';
@@ -13,10 +13,15 @@ import { inboundRole } from '@faxgate/inbound';
 export const ADMIN_TOKEN = 'api-admin-token';
 
 /** A whole gateway in this process on simulated lines, with the console's admin token set. */
-export async function startApiGateway(label: string, env: Record<string, string> = {}): Promise<TestGateway<RunningGateway>> {
+export async function startApiGateway(label: string, env: Record<string, string> = {}, directory = 'users: []\nroutes: []\n'): Promise<TestGateway<RunningGateway>> {
   return startTestGateway((e) => runRoles([consoleRole, notifierRole, nodeRole, dispatchRole, renderRole, ingestRole, inboundRole], { env: e }), {
     label,
-    env: { FAXGATE_FAX_DOMAINS: 'fax.test', FAXGATE_CONSOLE_PASSWORD: 'pw', FAXGATE_CONSOLE_TOKEN: ADMIN_TOKEN, ...env },
+    env: async (dir) => {
+      // The directory of received faxes: who owns which DID.
+      const directoryPath = join(dir, 'directory.yaml');
+      await writeFile(directoryPath, directory);
+      return { FAXGATE_FAX_DOMAINS: 'fax.test', FAXGATE_CONSOLE_PASSWORD: 'pw', FAXGATE_CONSOLE_TOKEN: ADMIN_TOKEN, FAXGATE_DIRECTORY: directoryPath, ...env };
+    },
   });
 }
 

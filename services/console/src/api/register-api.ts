@@ -4,6 +4,7 @@ import type { RoleContext } from '@faxgate/runtime';
 import { FaxRecords } from '@faxgate/store';
 import type { DialRules } from '@faxgate/phone';
 import type { ApiTokens } from './api-tokens.ts';
+import { registerFaxControlRoutes } from './fax-control-routes.ts';
 import { registerFaxReadRoutes } from './fax-read-routes.ts';
 import { registerFaxResendRoutes } from './fax-resend-routes.ts';
 import { registerFaxSubmitRoutes } from './fax-submit-routes.ts';
@@ -21,7 +22,7 @@ export interface ApiOptions {
 
 /**
  * The REST API under /api/v1 (issue 15): faxes (send, list, view, document, thumbnails,
- * resend), received faxes and tokens. Registered inside the console's authenticated scope:
+ * resend, cancel, hold, release), received faxes and tokens. Registered inside the console's authenticated scope:
  * `req.principal` is set, and each route checks the scope it needs.
  */
 export async function registerApi(app: FastifyInstance, ctx: RoleContext, opts: ApiOptions) {
@@ -43,5 +44,6 @@ export async function registerApi(app: FastifyInstance, ctx: RoleContext, opts: 
   registerFaxResendRoutes(app, submitDeps);
   registerFaxReadRoutes(app, { redis: ctx.requestRedis, queuePrefix: prefix, records, blobs: ctx.blobs });
   registerInboundRoutes(app, { redis: ctx.requestRedis, queuePrefix: prefix, inbound: ctx.requestInbound, blobs: ctx.blobs });
+  registerFaxControlRoutes(app, { records, queues: ctx.requestQueues, redis: ctx.requestRedis, base: ctx.base });
   registerTokenRoutes(app, opts.tokens);
 }
