@@ -8,6 +8,8 @@ export interface HealthState {
   check(): Promise<string[]>;
   /** What an operator must see before it becomes a problem (Redis nearly full); ready all the same. */
   warnings?(): Promise<string[]>;
+  /** Facts shown on every /readyz answer (the runtime settings version this process runs). */
+  info?(): Record<string, unknown>;
 }
 
 /**
@@ -22,10 +24,11 @@ export function createHttpServer(registry: Registry, health: HealthState, opts: 
     if (health.shuttingDown) return reply.code(503).send({ status: 'shutting down' });
     const problems = await health.check();
     const warnings = (await health.warnings?.().catch(() => [])) ?? [];
-    if (problems.length) return reply.code(503).send({ status: 'not ready', problems, ...(warnings.length ? { warnings } : {}) });
+    const info = health.info?.() ?? {};
+    if (problems.length) return reply.code(503).send({ status: 'not ready', problems, ...(warnings.length ? { warnings } : {}), ...info });
     // Warnings keep the pod ready: taking every pod out of its Service at 90 % of Redis's memory
     // would stop the workers' reads and the console as well as new mail.
-    return { status: 'ready', ...(warnings.length ? { warnings } : {}) };
+    return { status: 'ready', ...(warnings.length ? { warnings } : {}), ...info };
   });
   const digest = (t: string) => createHash('sha256').update(t).digest();
   const metricsToken = opts.metricsToken ? digest(opts.metricsToken) : undefined;

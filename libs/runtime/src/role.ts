@@ -5,11 +5,19 @@ import type { Registry } from 'prom-client';
 import type { BaseConfig, EnvSchema } from '@faxgate/config';
 import type { QueueSet } from '@faxgate/queue';
 import type { BlobStore, FaxRecords, InboundRecords } from '@faxgate/store';
+import type { LiveSettings } from '@faxgate/settings';
 import type { GatewayMetrics } from './metrics.ts';
 
 /** What the runtime hands every role: shared connections, stores, metrics and the HTTP server. */
 export interface RoleContext {
   base: BaseConfig;
+  /**
+   * The runtime settings (issue 20): new versions are written into the role configs in place;
+   * a role that derives something from a runtime setting at build time rebuilds it in onChange.
+   */
+  settings: LiveSettings;
+  /** Every schema that validates a runtime setting, for edits made through this process. */
+  settingsSchemas: EnvSchema[];
   nodeId: string;
   log: Logger;
   /** A new Redis connection for a BullMQ worker (blocking commands need their own). */

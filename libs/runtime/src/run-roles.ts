@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { pino } from 'pino';
 import { KNOWN_VARIABLES, baseSchema, collectConfigs, describeUnknownVariable, loadConfig, unknownVariables, type BaseConfig, type EnvSchema } from '@faxgate/config';
 import { QueueSet, createRedis } from '@faxgate/queue';
+import { LiveSettings } from '@faxgate/settings';
 import { BlobStore, FaxRecords, InboundRecords } from '@faxgate/store';
 import type { Redis } from 'ioredis';
 import { createHttpServer, type HealthState } from './http-server.ts';
@@ -27,6 +28,12 @@ export interface RunOptions {
   handleSignals?: boolean;
   /** Print the start banner (where it listens). */
   announce?: boolean;
+  /**
+   * Every schema that validates a runtime setting (all roles', not only those in this process),
+   * so the console validates an edit of any setting; the CLI passes them. Default: the base and
+   * this process's roles.
+   */
+  settingsSchemas?: EnvSchema[];
 }
 
 /**
@@ -85,8 +92,24 @@ export async function runRoles(defs: RoleDefinition[], opts: RunOptions = {}): P
   const { registry, metrics } = createMetrics(queues, () => queues.all().map((q) => q.name));
   registerRedisMemoryMetrics(registry, redis);
   const http = createHttpServer(registry, health, { metricsToken: base.FAXGATE_METRICS_TOKEN });
+  // Runtime settings (issue 20): the stored version is applied to the validated configs before
+  // the roles are built, and every later version while they run.
+  const settings = new LiveSettings({
+    redis,
+    prefix: base.FAXGATE_QUEUE_PREFIX,
+    env,
+    targets: [{ scope: 'base', schema: baseSchema as unknown as EnvSchema, config: base as unknown as Record<string, unknown> }, ...defs.map((d, i) => ({ scope: d.name, schema: d.schema, config: roleConfigs[i] as Record<string, unknown> }))],
+    log: log.child({ component: 'settings' }),
+    process: `${nodeId}:${process.pid}`,
+    node: nodeId,
+    roles: defs.map((d) => d.name),
+  });
+  await settings.load();
+  health.info = () => ({ settingsVersion: settings.version });
   const ctx: RoleContext = {
     base,
+    settings,
+    settingsSchemas: opts.settingsSchemas ?? [baseSchema as unknown as EnvSchema, ...defs.map((d) => d.schema)],
     nodeId,
     log,
     redis,
@@ -134,6 +157,7 @@ export async function runRoles(defs: RoleDefinition[], opts: RunOptions = {}): P
           log.error({ err, role: r.name }, 'role did not stop cleanly');
         }
       }
+      await settings.stop();
       await queues.close();
       await requestQueues.close();
       await closeConnections([redis, requestRedis, ...workerConnections]);
@@ -174,6 +198,7 @@ export async function runRoles(defs: RoleDefinition[], opts: RunOptions = {}): P
     }
     started = !startAborted.signal.aborted;
   }
+  await settings.start();
 
   if (opts.announce) {
     const lines = [`faxgate ${defs.map((d) => d.name).join(', ')} running (node ${nodeId})`, `  http      ${httpUrl}  (/healthz /readyz /metrics)`];

@@ -2,10 +2,15 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
-const USAGE = `usage: faxgate config docs [--check]
+/** The runtime-settings subcommands (settings-cli.ts); `docs` is this file's own. */
+export const SETTINGS_COMMANDS = ['get', 'set', 'unset', 'diff', 'history', 'rollback', 'export', 'import', 'status'];
 
-  Regenerates the table of every configuration variable in docs/configuration.md from the
+const USAGE = `usage: faxgate config docs [--check]
+       faxgate config get|set|unset|diff|history|rollback|export|import|status ...
+
+  docs regenerates the table of every configuration variable in docs/configuration.md from the
   roles' schemas; with --check, only verifies it is up to date (exit 1 when it is not).
+  The other subcommands read and change the runtime settings: faxgate config set --help.
 `;
 
 export async function configCli(argv: string[]): Promise<number> {
@@ -14,6 +19,7 @@ export async function configCli(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
+  if (sub !== undefined && sub !== 'docs' && SETTINGS_COMMANDS.includes(sub)) return (await import('./settings-cli.ts')).settingsCli(sub, rest);
   if (sub !== 'docs') {
     process.stderr.write(`faxgate config: ${sub === undefined ? 'missing subcommand' : `unknown subcommand "${sub}"`}\n${USAGE}`);
     return 2;

@@ -1,0 +1,5 @@
+export * from './runtime-settings.ts';
+export * from './setting-validation.ts';
+export * from './settings-store.ts';
+export * from './live-settings.ts';
+export * from './settings-yaml.ts';

@@ -1,0 +1,29 @@
+// Issue 20: the split between deployment settings (environment only: ports, Redis, data dir,
+// TLS files, roles, line drivers and their hardware) and policy settings, which admins change
+// during the working day and which the running gateway takes up without a restart. The
+// environment still gives every policy setting its initial value.
+//
+// A setting belongs here only when every role that uses it reads it at the moment of use (or
+// rebuilds what it derives from it when the settings change): listing one that a role reads
+// once at start would make the console claim a change that never happens.
+
+export interface RuntimeSettingGroup {
+  title: string;
+  names: readonly string[];
+}
+
+export const RUNTIME_SETTING_GROUPS: readonly RuntimeSettingGroup[] = [
+  { title: 'Fax domains', names: ['FAXGATE_FAX_DOMAINS'] },
+  { title: 'Who may send', names: ['FAXGATE_SMTP_CLIENT_NETWORKS', 'FAXGATE_SENDERS_ALLOW', 'FAXGATE_SENDERS_DENY', 'FAXGATE_SMTP_REQUIRE_AUTH', 'FAXGATE_SMTP_MAX_RECIPIENTS'] },
+  { title: 'Dial rules', names: ['FAXGATE_DIAL_DENY', 'FAXGATE_DIAL_ALLOW', 'FAXGATE_DIAL_INTERNATIONAL', 'FAXGATE_DIAL_COSTLY_ALLOW'] },
+  {
+    title: 'Retry policy',
+    names: ['FAXGATE_RETRY_BUSY_DELAY', 'FAXGATE_RETRY_NO_ANSWER_DELAY', 'FAXGATE_RETRY_FAILED_DELAY', 'FAXGATE_RETRY_MAX_DIALS', 'FAXGATE_RETRY_MAX_TRIES', 'FAXGATE_RETRY_RESUME'],
+  },
+];
+
+export const RUNTIME_SETTINGS: ReadonlySet<string> = new Set(RUNTIME_SETTING_GROUPS.flatMap((g) => g.names));
+
+export function isRuntimeSetting(name: string): boolean {
+  return RUNTIME_SETTINGS.has(name);
+}

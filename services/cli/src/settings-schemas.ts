@@ -1,0 +1,9 @@
+// Every schema that validates a runtime setting, loaded from the services' config modules only
+// (not their roles): the CLI and any process, the console included, checks an edit against the
+// same fields that check the environment, whichever roles it runs.
+import { baseSchema, type EnvSchema } from '@faxgate/config';
+
+export async function settingsSchemas(): Promise<EnvSchema[]> {
+  const [{ ingestSchema }, { dispatchSchema }] = await Promise.all([import('@faxgate/ingest/config'), import('@faxgate/dispatch/config')]);
+  return [baseSchema, ingestSchema, dispatchSchema] as unknown as EnvSchema[];
+}
