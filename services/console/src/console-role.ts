@@ -8,6 +8,7 @@ import { consoleAuth } from './console-auth.ts';
 import { crossSiteGuard } from './cross-site-guard.ts';
 import { registerBullBoard } from './bull-board.ts';
 import { registerLineStatusRoutes } from './line-status-routes.ts';
+import { registerAuditRoutes } from './audit-routes.ts';
 import { registerInboundApi } from '@faxgate/directory';
 import { dialRulesFromConfig } from '@faxgate/phone';
 import { ApiTokens, isApiToken } from './api/api-tokens.ts';
@@ -54,6 +55,7 @@ export const consoleRole = defineRole({
       await scope.register(async (admin) => {
         admin.addHook('onRequest', requireScope('admin'));
         registerLineStatusRoutes(admin, ctx);
+        registerAuditRoutes(admin, ctx);
         await registerInboundApi(admin, ctx, { directoryPath: config.FAXGATE_DIRECTORY });
         await registerBullBoard(admin, names.map((n) => ctx.queues.byName(n)));
       });
