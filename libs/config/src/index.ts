@@ -3,3 +3,4 @@ export * from './env-types.ts';
 export * from './load-config.ts';
 export * from './base-config.ts';
 export * from './known-variables.ts';
+export * from './derived.ts';

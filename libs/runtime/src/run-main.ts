@@ -1,11 +1,11 @@
 import { ConfigError } from '@faxgate/config';
-import { runRoles, type RunningGateway } from './run-roles.ts';
+import { runRoles, type RunOptions, type RunningGateway } from './run-roles.ts';
 import type { RoleDefinition } from './role.ts';
 
 /** The entrypoint shape every service shares: validate config, build, start, wait for a signal. */
-export async function runMain(defs: RoleDefinition[]): Promise<RunningGateway | undefined> {
+export async function runMain(defs: RoleDefinition[], opts: Pick<RunOptions, 'settingsSchemas'> = {}): Promise<RunningGateway | undefined> {
   try {
-    return await runRoles(defs, { handleSignals: true, announce: true });
+    return await runRoles(defs, { ...opts, handleSignals: true, announce: true });
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`faxgate: ${err.message}\n`);

@@ -34,6 +34,7 @@ export async function runCli(argv: string[]): Promise<number> {
     return 2;
   }
   const { runMain } = await import('@faxgate/runtime');
-  await runMain(defs);
+  const { settingsSchemas } = await import('./settings-schemas.ts');
+  await runMain(defs, { settingsSchemas: await settingsSchemas() });
   return -1;
 }

@@ -10,7 +10,8 @@ import type { IngestConfig } from './config.ts';
 import { SenderPolicy } from './sender-policy.ts';
 import { SmtpUsers } from './smtp-users.ts';
 import { checkRecipient, isPostmaster } from './recipient-check.ts';
-import { dialRulesFromConfig } from '@faxgate/phone';
+import { dialFields, dialRulesFromConfig } from '@faxgate/phone';
+import { derived, pick } from '@faxgate/config';
 import type { AcceptedRecipient, IntakeInput } from '@faxgate/intake';
 import type { PostmasterInput } from './postmaster-intake.ts';
 import { receiveMessage } from './message-receiver.ts';
@@ -45,10 +46,11 @@ export interface SmtpListenerDeps {
 export function createSmtpListener(deps: SmtpListenerDeps): SMTPServer {
   const { config, log, metrics } = deps;
   const users = config.FAXGATE_SMTP_USERS_FILE ? SmtpUsers.fromFile(config.FAXGATE_SMTP_USERS_FILE) : undefined;
-  const policy = new SenderPolicy({ allow: config.FAXGATE_SENDERS_ALLOW, deny: config.FAXGATE_SENDERS_DENY, networks: config.FAXGATE_SMTP_CLIENT_NETWORKS });
+  // Sender policy and dial rules follow the runtime settings (issue 20): rebuilt when they change.
+  const policy = derived(() => [config.FAXGATE_SENDERS_ALLOW, config.FAXGATE_SENDERS_DENY, config.FAXGATE_SMTP_CLIENT_NETWORKS], () => new SenderPolicy({ allow: config.FAXGATE_SENDERS_ALLOW, deny: config.FAXGATE_SENDERS_DENY, networks: config.FAXGATE_SMTP_CLIENT_NETWORKS }));
   const tls = config.FAXGATE_SMTP_TLS_CERT && config.FAXGATE_SMTP_TLS_KEY ? { cert: readFileSync(config.FAXGATE_SMTP_TLS_CERT), key: readFileSync(config.FAXGATE_SMTP_TLS_KEY) } : undefined;
   if (config.FAXGATE_SMTP_REQUIRE_AUTH && !users) throw new Error('FAXGATE_SMTP_REQUIRE_AUTH needs FAXGATE_SMTP_USERS_FILE');
-  const dialRules = dialRulesFromConfig(config);
+  const dialRules = derived(() => pick(config, Object.keys(dialFields)), () => dialRulesFromConfig(config));
 
   const refuse = (code: ErrorCode, detail?: string) => {
     const err = smtpError(code, detail);
@@ -123,12 +125,12 @@ export function createSmtpListener(deps: SmtpListenerDeps): SMTPServer {
       }
       // At RCPT rather than MAIL, so that postmaster stays reachable (RFC 4954 §6 allows 530 here).
       if (config.FAXGATE_SMTP_REQUIRE_AUTH && !session.user) return cb(refuse('AUTH_REQUIRED'));
-      if (!session.user && !policy.clientAllowed(session.remoteAddress)) return cb(refuse('CLIENT_DENIED', `${session.remoteAddress} is not in the client networks of this gateway${users ? '; authenticate (AUTH) first' : ''}`));
+      if (!session.user && !policy().clientAllowed(session.remoteAddress)) return cb(refuse('CLIENT_DENIED', `${session.remoteAddress} is not in the client networks of this gateway${users ? '; authenticate (AUTH) first' : ''}`));
       const sender = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
-      const senderProblem = policy.checkSender(sender);
+      const senderProblem = policy().checkSender(sender);
       if (senderProblem) return cb(refuse('SENDER_DENIED', senderProblem));
       if (session.envelope.rcptTo.length >= config.FAXGATE_SMTP_MAX_RECIPIENTS) return cb(refuse('RCPT_TOO_MANY', `at most ${config.FAXGATE_SMTP_MAX_RECIPIENTS}`));
-      const verdict = checkRecipient(address.address, config.FAXGATE_FAX_DOMAINS, config.FAXGATE_DEFAULT_COUNTRY, dialRules);
+      const verdict = checkRecipient(address.address, config.FAXGATE_FAX_DOMAINS, config.FAXGATE_DEFAULT_COUNTRY, dialRules());
       if (!verdict.ok) return cb(refuse(verdict.code, verdict.detail));
       session.faxRecipients ??= new Map();
       session.faxRecipients.set(address.address, { address: address.address, number: verdict.number, dialString: verdict.dialString });
@@ -160,7 +162,7 @@ export function createSmtpListener(deps: SmtpListenerDeps): SMTPServer {
             recipients,
             clientAddress: session.remoteAddress ?? '',
             authUser: typeof session.user === 'string' ? session.user : undefined,
-            senderTrust: session.user ? 'authenticated' : policy.clientTrusted(session.remoteAddress) ? 'client-network' : 'unverified',
+            senderTrust: session.user ? 'authenticated' : policy().clientTrusted(session.remoteAddress) ? 'client-network' : 'unverified',
           });
         } catch (err) {
           await writer.abort();
