@@ -73,6 +73,20 @@ export const COMMANDS: readonly Command[] = [
     subcommands: ['receive'],
     run: async (argv) => (await import('@faxgate/inbound/sim-cli')).simCli(argv),
   },
+  {
+    name: 'purge',
+    synopsis: '<fax-id>... [--reason TEXT]',
+    summary: 'delete everything stored about a finished fax (data-subject requests); an audit line stays',
+    subcommands: [],
+    run: async (argv) => (await import('./purge-cli.ts')).purgeCli(argv),
+  },
+  {
+    name: 'audit',
+    synopsis: 'export [--from] [--to] [--format csv|jsonl]',
+    summary: 'export the audit trail of every fax by date range',
+    subcommands: ['export'],
+    run: async (argv) => (await import('./audit-cli.ts')).auditCli(argv),
+  },
 ];
 
 /** The overview `faxgate --help` prints: every command of the table. */
