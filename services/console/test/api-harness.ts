@@ -13,7 +13,7 @@ import { inboundRole } from '@faxgate/inbound';
 export const ADMIN_TOKEN = 'api-admin-token';
 
 /** A whole gateway in this process on simulated lines, with the console's admin token set. */
-export async function startApiGateway(label: string, env: Record<string, string> = {}, directory = 'users: []\nroutes: []\n'): Promise<TestGateway<RunningGateway>> {
+export async function startApiGateway(label: string, env: Record<string, string> = {}, directory = 'unaddressed: faxadmin@example.com\nusers: []\nroutes: []\n'): Promise<TestGateway<RunningGateway>> {
   return startTestGateway((e) => runRoles([consoleRole, notifierRole, nodeRole, dispatchRole, renderRole, ingestRole, inboundRole], { env: e }), {
     label,
     env: async (dir) => {

@@ -110,20 +110,23 @@ const coverFields = {
 const submitJson = {
   type: 'object',
   required: ['numbers'],
+  // Something to fax: documents, or a message (the cover page's, or a text page without one).
+  anyOf: [{ required: ['documents'] }, { required: ['message'] }],
   additionalProperties: false,
   properties: {
-    numbers: { type: 'array', minItems: 1, maxItems: 100, items: { type: 'string', minLength: 3, maxLength: 40 }, description: 'Fax numbers (E.164 or national).' },
+    numbers: { type: 'array', minItems: 1, maxItems: 100, items: { type: 'string', minLength: 3, maxLength: 40, examples: ['+12125550100'] }, description: 'Fax numbers (E.164 or national).' },
     documents: {
       type: 'array',
       maxItems: 20,
+      minItems: 1,
       items: {
         type: 'object',
         required: ['filename', 'content_base64'],
         additionalProperties: false,
         properties: {
-          filename: { type: 'string', minLength: 1, maxLength: 255 },
+          filename: { type: 'string', minLength: 1, maxLength: 255, examples: ['hello.txt'] },
           content_type: { type: 'string', maxLength: 200 },
-          content_base64: { type: 'string', contentEncoding: 'base64', description: 'The document, base64. faxgate never fetches URLs.' },
+          content_base64: { type: 'string', contentEncoding: 'base64', description: 'The document, base64. faxgate never fetches URLs.', examples: [Buffer.from('Hello from faxgate.\n').toString('base64')] },
         },
       },
     },
