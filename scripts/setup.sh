@@ -33,10 +33,11 @@ case "$mode" in
   test)
     # Judges and peers: libtiff and Ghostscript check images, swaks is an independent SMTP
     # client, spandsp is the reference T.30/T.38 engine, HylaFAX and iaxmodem a real fax server,
-    # sipp and kamailio the SIP far end and a real registrar/proxy.
+    # sipp and kamailio the SIP far end and a real registrar/proxy, prometheus's promtool the
+    # judge of the /metrics exposition.
     apt_install redis-server libtiff-tools ghostscript swaks gcc libc6-dev libspandsp-dev libtiff-dev \
       iaxmodem hylafax-server hylafax-client openssl socat sip-tester efax fonts-dejavu-core \
-      libnet-ssleay-perl libio-socket-ssl-perl fonts-noto-cjk libreoffice-writer-nogui kamailio
+      libnet-ssleay-perl libio-socket-ssl-perl fonts-noto-cjk libreoffice-writer-nogui kamailio prometheus
     ;;
   *) echo "usage: setup.sh run|test" >&2; exit 2 ;;
 esac

@@ -50,6 +50,9 @@ const END_TO_END_BUCKETS = [5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200
 export function createMetrics(queues: QueueSet, extraQueues: () => string[]): { registry: Registry; metrics: GatewayMetrics } {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  // prom-client names three of its gauges *_total, which Prometheus reserves for counters
+  // (`promtool check metrics` refuses them); each is the sum of the per-type gauge beside it.
+  for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) registry.removeSingleMetric(name);
   const registers = [registry];
   const lineSources = new Set<LineSource>();
   const metrics: GatewayMetrics = {

@@ -2,7 +2,7 @@ import { UnrecoverableError, createWorker } from '@faxgate/queue';
 import { describeError } from '@faxgate/errors';
 import { dialPolicyRefusal, dialRulesFromConfig } from '@faxgate/phone';
 import type { AttemptRecord } from '@faxgate/store';
-import { failedByJob, reopenRecipient, type RoleContext } from '@faxgate/runtime';
+import { failedByJob, observeFaxResult, reopenRecipient, type RoleContext } from '@faxgate/runtime';
 import type { DispatchConfig } from './config.ts';
 import { decideNext, pagesConfirmed, type RetryPolicy } from './retry-policy.ts';
 import { finishRecipient as finishRecipientOf } from './recipient-finish.ts';
@@ -41,7 +41,7 @@ export function createDispatchWorker(ctx: RoleContext, config: DispatchConfig) {
           await records.updateRecipient(faxId, recipient, { state: 'failed', errorCode: 'RCPT_NUMBER_DENIED', reason: `${describeError('RCPT_NUMBER_DENIED')} (${refusal})`, finishedAt: new Date().toISOString() });
           await queues.add('result-mail', { faxId, recipient });
           await records.event(faxId, 'failed', refusal, recipient);
-          ctx.metrics.faxResults.inc({ result: 'failed' });
+          await observeFaxResult(ctx, faxId, { result: 'failed', pool, reason: 'RCPT_NUMBER_DENIED' });
           await finishRecipient(faxId, recipient);
           return;
         }
@@ -89,7 +89,7 @@ export function createDispatchWorker(ctx: RoleContext, config: DispatchConfig) {
           await queues.add('result-mail', { faxId, recipient });
           await records.event(faxId, next.state === 'sent' ? 'sent' : 'failed', next.reason, recipient);
           if (await records.claimAttemptHandling(faxId, recipient, attempt, new Date().toISOString())) {
-            ctx.metrics.faxResults.inc({ result: next.state });
+            await observeFaxResult(ctx, faxId, { result: next.state, pool: r.pool ?? pool, reason: next.code });
           }
           await finishRecipient(faxId, recipient);
           return;
