@@ -22,7 +22,7 @@ function page(): { bitmap: Bitmap; doc: SendDocument } {
   return { bitmap, doc };
 }
 
-function call(send: Partial<T30Config>, receive: Partial<T30Config>) {
+function call(send: Partial<T30Config>, receive: Partial<T30Config>, delayBlocks = 0) {
   const base = { localId: '+1 555 0199', ecm: false, encodings: ['mh', 'mr'] as T30Config['encodings'], resolutions: ['standard', 'fine'] as T30Config['resolutions'] };
   const log: string[] = [];
   const received: Uint8Array[] = [];
@@ -35,14 +35,19 @@ function call(send: Partial<T30Config>, receive: Partial<T30Config>) {
       if (act.type === 'page-received') received.push(act.data);
     },
   });
-  const x = new Int16Array(160);
-  const y = new Int16Array(160);
+  // The line delays each direction by `delayBlocks` 20 ms blocks (jitter buffers, a long path).
+  const ab: Int16Array[] = Array.from({ length: delayBlocks }, () => new Int16Array(160));
+  const ba: Int16Array[] = Array.from({ length: delayBlocks }, () => new Int16Array(160));
   // Bounded: 5 minutes of line time.
   for (let k = 0; k < 50 * 300 && !(a.finished && b.finished); k++) {
+    const x = new Int16Array(160);
+    const y = new Int16Array(160);
     a.generate(x);
     b.generate(y);
-    a.receive(y);
-    b.receive(x);
+    ab.push(x);
+    ba.push(y);
+    a.receive(ba.shift()!);
+    b.receive(ab.shift()!);
   }
   return { a, b, log, received };
 }
@@ -84,4 +89,13 @@ test('an engine that negotiates a modem the terminal lacks (V.17) ends the call 
   assert.equal(a.result?.success, false);
   assert.ok(log.some((l) => /cannot send v17/.test(l)), log.join('\n'));
   assert.ok(b.result !== undefined, 'the receiver ended too');
+});
+
+test('a line with 0.6 s of delay each way: the receiver waits for the whole TSI + DCS sequence once its flags are heard (T.30 §5.4.3), and the page crosses', () => {
+  const { doc } = page();
+  const { a, b, log, received } = call({ document: doc }, {}, 30);
+  assert.equal(b.result?.success, true, log.join('\n'));
+  assert.equal(a.result?.success, true, log.join('\n'));
+  assert.equal(received.length, 1);
+  assert.equal(log.filter((l) => /^B .*timer T4 expired/.test(l)).length, 0, log.join('\n'));
 });

@@ -207,6 +207,10 @@ export class AudioFaxTerminal {
     this.flushImageBytes();
     this.now += samples.length;
     for (const [name, due] of [...this.timers]) {
+      // T.30 §5.4.3.1-2: T2 and T4 bound the wait for a signal to begin; once its flags are
+      // being received the whole frame sequence is awaited (a line with a second of round-trip
+      // delay otherwise times out between TSI and DCS). They fire once that carrier has gone.
+      if ((name === 'T2' || name === 'T4') && this.v21Framing) continue;
       if (due <= this.now && this.timers.get(name) === due) {
         this.timers.delete(name);
         this.feed({ type: 'timer', name });
