@@ -83,6 +83,7 @@ export class FaxLegs {
     const e = abortable(this.o.makeEngine('t38'));
     const terminal = new T38Terminal({
       socket: this.o.media.udptl as unknown as Socket, peer: remote, calling: this.o.calling, redundancy: this.o.redundancy, engine: e.engine,
+      ...(this.o.log ? { log: this.o.log } : {}),
       onAction: (a) => { if (gen === this.generation) this.o.onAction('t38', a); },
     });
     this.leg = { kind: 't38', abort: e.abort };

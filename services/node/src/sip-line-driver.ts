@@ -1,11 +1,11 @@
 import { readTiff, sliceTiff } from '@faxgate/fax-image';
 import { createT30Engine, type T30Result, type SessionParams } from '@faxgate/t30';
-import { decodeReceivedPage, receivedTiff, tiffDocument } from '@faxgate/t38';
 import { AUDIO_MODEMS } from '@faxgate/modem';
 import { SipEndpoint, type SipEndpointOptions, type UaEvent } from '@faxgate/sip';
 import type { CallOutcome, LineDriver, OutgoingCall, ReceivedFaxSink, ReceiveOutcome } from '@faxgate/line-driver';
 import type { Logger } from 'pino';
 import { FaxLegs } from './sip-fax-legs.ts';
+import { prefetchingDocument, ReceivedPages, type ReceivedPage } from './sip-fax-pages.ts';
 import { CallMedia } from './sip-media.ts';
 import { dialUri, numberOfUri } from './sip-numbers.ts';
 import { toOutcome } from './t38-line-driver.ts';
@@ -165,13 +165,14 @@ export class SipLineDriver implements LineDriver {
         const withCarried = (o: CallOutcome): CallOutcome => ({ ...o, pagesSent: o.pagesSent + carried });
         const legs = new FaxLegs({
           media: m, calling: true, redundancy: this.o.redundancy, jitterFrames: this.jitterFrames,
+          log: (l) => this.o.log.debug({ callId }, l),
           makeEngine: (kind) => {
             // A switch to T.38 after pages went over audio sends only the pages not yet confirmed.
             carried += confirmed;
             confirmed = 0;
             t30 = undefined;
             const doc = carried > 0 ? sliceTiff(pages, carried, readTiff(pages).length) : pages;
-            return createT30Engine({ role: 'send', localId: this.o.localId, ecm: this.o.ecm, modems: kind === 'audio' ? [...AUDIO_MODEMS] : ['v27ter', 'v29', 'v17'], encodings: ['mh', 'mr', 'mmr'], document: tiffDocument(doc) });
+            return createT30Engine({ role: 'send', localId: this.o.localId, ecm: this.o.ecm, modems: kind === 'audio' ? [...AUDIO_MODEMS] : ['v27ter', 'v29', 'v17'], encodings: ['mh', 'mr', 'mmr'], document: prefetchingDocument(doc) });
           },
           onAction: (_kind, a) => {
             if (a.type === 'page-confirmed') confirmed = a.confirmed;
@@ -272,30 +273,26 @@ export class SipLineDriver implements LineDriver {
       media = await CallMedia.open(this.o.sip.bindHost);
       const m = media;
       let guard: NodeJS.Timeout | undefined;
-      const outcome = await new Promise<ReceiveOutcome | undefined>((resolve) => {
-        const pages: Array<{ data: Uint8Array; params: SessionParams }> = [];
-        let answeredAt = Date.now();
+      const pages: ReceivedPage[] = [];
+      const judged = new ReceivedPages();
+      let answeredAt = Date.now();
+      /** How the fax ended; undefined: the call ended before any fax media. */
+      const ending = await new Promise<{ success: boolean; reason?: string; csid?: string; sub?: string } | undefined>((resolve) => {
         let t30: T30Result | undefined;
-        const outcomeOf = (success: boolean, reason: string | undefined, csid?: string, sub?: string): ReceiveOutcome => {
-          let badRows = 0;
-          for (const p of pages) badRows += decodeReceivedPage(p.data, p.params).badRows;
-          return {
-            document: pages.length ? receivedTiff(pages) : undefined, pages: pages.length, badRows, partial: !success, durationMs: Date.now() - answeredAt,
-            ...(csid ? { csid } : {}), ...(sub ? { subAddress: sub } : {}), ...(reason ? { reason } : {}),
-          };
-        };
+        const endOf = (r: T30Result) => ({ success: r.success, ...(r.success ? {} : { reason: r.sentence }), ...(r.remoteId.trim() ? { csid: r.remoteId.trim() } : {}), ...(r.subaddress ? { sub: r.subaddress } : {}) });
         const legs = new FaxLegs({
           media: m, calling: false, redundancy: this.o.redundancy, jitterFrames: this.jitterFrames,
+          log: (l) => this.o.log.debug({ callId }, l),
           makeEngine: (kind) => {
             t30 = undefined;
-            return createT30Engine({ role: 'receive', localId: this.o.localId, ecm: true, modems: kind === 'audio' ? [...AUDIO_MODEMS] : ['v27ter', 'v29', 'v17'], encodings: ['mh', 'mr', 'mmr'], judgePage: (data, params) => decodeReceivedPage(data, params) });
+            return createT30Engine({ role: 'receive', localId: this.o.localId, ecm: true, modems: kind === 'audio' ? [...AUDIO_MODEMS] : ['v27ter', 'v29', 'v17'], encodings: ['mh', 'mr', 'mmr'], judgePage: judged.judge });
           },
           onAction: (_kind, a) => {
             if (a.type === 'page-received') pages.push({ data: a.data, params: a.params });
             else if (a.type === 'call-ended') t30 = a.result;
           },
           onDone: (_kind, r) => {
-            resolve(outcomeOf(r.success, r.success ? undefined : r.sentence, r.remoteId.trim() || undefined, r.subaddress || undefined));
+            resolve(endOf(r));
             this.ep.do((ua) => ua.hangup(callId));
           },
         });
@@ -313,8 +310,8 @@ export class SipLineDriver implements LineDriver {
           } else if (e.type === 'ended') {
             legs.abort();
             // A sender hangs up right after its DCN; if T.30 had ended, its result stands.
-            if (legs.kind && t30) resolve(outcomeOf(t30.success, t30.success ? undefined : t30.sentence, t30.remoteId.trim() || undefined, t30.subaddress || undefined));
-            else resolve(legs.kind ? outcomeOf(false, `call ended during the fax: ${e.reason}`) : undefined);
+            if (legs.kind && t30) resolve(endOf(t30));
+            else resolve(legs.kind ? { success: false, reason: `call ended during the fax: ${e.reason}` } : undefined);
           }
         });
         this.ep.do((ua) => ua.answer(callId, m.local(this.advertisedHost)));
@@ -324,6 +321,15 @@ export class SipLineDriver implements LineDriver {
         this.o.log.info({ callId, did, from: callingNumber }, 'sip call answered');
       });
       clearTimeout(guard);
+      const endedAt = Date.now();
+      let outcome: ReceiveOutcome | undefined;
+      if (ending) {
+        const tiff = pages.length ? await judged.assemble(pages) : undefined;
+        outcome = {
+          document: tiff?.document, pages: pages.length, badRows: tiff?.badRows ?? 0, partial: !ending.success, durationMs: endedAt - answeredAt,
+          ...(ending.csid ? { csid: ending.csid } : {}), ...(ending.sub ? { subAddress: ending.sub } : {}), ...(ending.reason ? { reason: ending.reason } : {}),
+        };
+      }
       if (outcome && (outcome.pages > 0 || outcome.csid)) {
         const id = await sink({ callId: `sip-${callId}`, line, did, callingNumber }, outcome);
         this.o.log.info({ inboundId: id, pages: outcome.pages, partial: outcome.partial }, 'sip fax received');
