@@ -31,7 +31,7 @@ export interface GatewayMetrics {
   queueWait: Histogram<'queue'>;
   /** From the SMTP 250 (the fax record's creation) to the recipient's final outcome. */
   endToEnd: Histogram<'result'>;
-  /** Result mails to senders: sent, retry (a try failed, another follows), failed (given up). */
+  /** Mails to senders (results, summaries, delay notices): sent, refused (5xx), error (a try failed). */
   resultMails: Counter<'outcome'>;
   /** Registers a node's lines for `faxgate_lines`; returns the function that removes them. */
   addLineSource(source: LineSource): () => void;
@@ -67,7 +67,7 @@ export function createMetrics(queues: QueueSet, extraQueues: () => string[]): { 
     renderPageSeconds: new Histogram({ name: 'faxgate_render_page_seconds', help: 'Render time per document page: a message\'s document render time divided by its pages, one observation per page', buckets: RENDER_BUCKETS, registers }),
     queueWait: new Histogram({ name: 'faxgate_queue_wait_seconds', help: 'Time a job waited in its queue for a worker (from added, or the end of its delay, to taken), first tries only, by queue', labelNames: ['queue'], buckets: WAIT_BUCKETS, registers }),
     endToEnd: new Histogram({ name: 'faxgate_fax_end_to_end_seconds', help: 'Time from the SMTP 250 to a recipient\'s final outcome, retries included, by result', labelNames: ['result'], buckets: END_TO_END_BUCKETS, registers }),
-    resultMails: new Counter({ name: 'faxgate_result_mails_total', help: 'Tries to send a result mail, by outcome: sent, retry (a try failed, another follows), failed (refused or the last try failed)', labelNames: ['outcome'], registers }),
+    resultMails: new Counter({ name: 'faxgate_result_mails_total', help: 'Tries to send a mail to a sender (result, broadcast summary, delay notice), by outcome: sent, refused (the smarthost answered 5xx: not retried), error (the try failed: retried with backoff; the last failed try also counts in faxgate_jobs_total{queue="notify",outcome="failed"})', labelNames: ['outcome'], registers }),
     addLineSource(source) {
       lineSources.add(source);
       return () => void lineSources.delete(source);

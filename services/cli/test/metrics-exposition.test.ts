@@ -114,4 +114,7 @@ test('after faxes out (sent after busy, rejected) and one in, /metrics passes pr
   assert.equal(sample(text, 'faxgate_lines{pool="sim",state="idle"}'), 3);
   assert.equal(sample(text, 'faxgate_lines{pool="sim",state="busy"}'), 0);
   assert.equal(sample(text, 'faxgate_inbound_mails_total{outcome="sent"}'), 1);
+  // Mails to the sender went out; none was refused.
+  assert.ok((sample(text, 'faxgate_result_mails_total{outcome="sent"}') ?? 0) >= 1);
+  assert.equal(sample(text, 'faxgate_result_mails_total{outcome="refused"}'), undefined);
 });

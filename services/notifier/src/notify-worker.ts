@@ -38,8 +38,11 @@ export function createNotifyWorker(ctx: RoleContext, config: NotifierConfig, mai
   /** Sends a report; a permanent refusal is recorded and ends the job without retries. */
   const send = async (mail: MailMessage, faxId: string, recipient?: number) => {
     try {
-      return await mailer.send(mail);
+      const sent = await mailer.send(mail);
+      ctx.metrics.resultMails.inc({ outcome: 'sent' });
+      return sent;
     } catch (err) {
+      ctx.metrics.resultMails.inc({ outcome: err instanceof MailRefusedError ? 'refused' : 'error' });
       if (!(err instanceof MailRefusedError)) throw err;
       const fax = await ctx.records.getFax(faxId);
       if (recipient !== undefined) await ctx.records.updateRecipient(faxId, recipient, { resultMailError: err.message });
