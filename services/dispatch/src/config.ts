@@ -11,6 +11,10 @@ export const dispatchSchema = z.object({
   FAXGATE_RETRY_RESUME: bool(true).describe('After a call fails mid-fax, send only the pages the receiver has not confirmed.'),
   FAXGATE_RECONCILE_INTERVAL: duration('1m').describe('How often dispatch looks for faxes whose next job is gone (removed in Bull Board, lost) and re-queues it, or fails the recipient with a result mail when its job failed for good.'),
   FAXGATE_DISPATCH_CONCURRENCY: int(10, 1, 1000).describe('Scheduling decisions one dispatch process makes at once.'),
+  FAXGATE_DISPATCH_KILL_AFTER: duration('3h').describe('Kill time of a fax without X-Fax-Kill-Time, counted from its send time: a recipient not sent by then is given up with a result mail saying so (HylaFAX killtime, 3 hours); 0 for none.'),
+  FAXGATE_DESTINATION_MAX_FAILURES: int(5, 0, 1000).describe('Failed calls to one number within FAXGATE_DESTINATION_FAILURE_WINDOW after which it is not dialled for FAXGATE_DESTINATION_HOLD (busy is not a failure); 0 turns this off. A number answered without a fax tone is held at once.'),
+  FAXGATE_DESTINATION_FAILURE_WINDOW: duration('2h').describe('The window in which FAXGATE_DESTINATION_MAX_FAILURES failed calls hold a number.'),
+  FAXGATE_DESTINATION_HOLD: duration('1h').describe('How long a number that kept failing (or answered without a fax tone) is not dialled; faxes to it fail with the reason meanwhile.'),
   // The dial policy again: a fax accepted under a looser configuration is checked before its first call.
   ...dialFields,
 });

@@ -1,18 +1,25 @@
 import { UnrecoverableError, createWorker } from '@faxgate/queue';
-import { describeError } from '@faxgate/errors';
+import { describeError, type ErrorCode } from '@faxgate/errors';
 import { dialPolicyRefusal, dialRulesFromConfig } from '@faxgate/phone';
-import type { AttemptRecord } from '@faxgate/store';
+import type { AttemptRecord, FaxRecord, RecipientRecord } from '@faxgate/store';
 import { failedByJob, observeFaxResult, reopenRecipient, type RoleContext } from '@faxgate/runtime';
+import { dropQueuedCall, finishRecipient, isFinished } from '@faxgate/fax-control';
+import { Destinations, type DestinationPolicy } from '@faxgate/destinations';
 import type { DispatchConfig } from './config.ts';
 import { decideNext, pagesConfirmed, type RetryPolicy } from './retry-policy.ts';
-import { finishRecipient as finishRecipientOf } from './recipient-finish.ts';
+import { bullPriority, rankAmongSender } from './call-priority.ts';
+import { loadSchedule } from './schedule-loader.ts';
+import type { KillTimer } from './kill-timer.ts';
 
 /**
  * dispatch: hands each recipient's fax to a line pool and decides, after every call, whether to
- * retry (and when) or to finish and tell the sender. Every step is idempotent: job ids are
- * derived from (fax, recipient, attempt), so a step re-run after a crash queues nothing twice.
+ * retry (and when) or to finish and tell the sender. Every call is queued through `queueCall`,
+ * which applies the fax's schedule (send-at, kill time, priority and the sender's fair share)
+ * and the destination's memory (blocked, or held after failures). Every step is idempotent: job
+ * ids are derived from (fax, recipient, attempt), so a step re-run after a crash queues nothing
+ * twice.
  */
-export function createDispatchWorker(ctx: RoleContext, config: DispatchConfig) {
+export function createDispatchWorker(ctx: RoleContext, config: DispatchConfig, killTimer: KillTimer) {
   const policy: RetryPolicy = {
     busyDelayMs: config.FAXGATE_RETRY_BUSY_DELAY,
     noAnswerDelayMs: config.FAXGATE_RETRY_NO_ANSWER_DELAY,
@@ -21,82 +28,158 @@ export function createDispatchWorker(ctx: RoleContext, config: DispatchConfig) {
     maxTries: config.FAXGATE_RETRY_MAX_TRIES,
     resume: config.FAXGATE_RETRY_RESUME,
   };
+  const destinationPolicy: DestinationPolicy = { maxFailures: config.FAXGATE_DESTINATION_MAX_FAILURES, failureWindowMs: config.FAXGATE_DESTINATION_FAILURE_WINDOW, holdMs: config.FAXGATE_DESTINATION_HOLD };
   const pool = config.FAXGATE_DISPATCH_POOL;
+  const prefix = ctx.base.FAXGATE_QUEUE_PREFIX;
   const dialRules = dialRulesFromConfig(config);
   const { records, queues } = ctx;
+  const destinations = new Destinations(ctx.redis, prefix);
 
-  const finishRecipient = (faxId: string, recipient: number) => finishRecipientOf(ctx, faxId, recipient);
+  /** Ends a recipient as failed before or between calls, and tells the sender why. */
+  async function failRecipient(faxId: string, recipient: number, code: ErrorCode, detail: string, extra: Partial<RecipientRecord> = {}): Promise<void> {
+    const reason = `${describeError(code)} (${detail})`;
+    await records.updateRecipient(faxId, recipient, { ...extra, state: 'failed', errorCode: code, reason, nextAttemptAt: undefined, finishedAt: new Date().toISOString() });
+    await queues.add('result-mail', { faxId, recipient });
+    await records.event(faxId, 'failed', reason, recipient);
+    await observeFaxResult(ctx, faxId, { result: 'failed', pool: extra.pool ?? pool, reason: code });
+    await finishRecipient(ctx, faxId, recipient);
+  }
+
+  /**
+   * Queues the recipient's call `attempt`, `delayMs` from now, unless its schedule or its
+   * destination says otherwise: not before its send-at time, never after its kill time, never to
+   * a blocked or held number; ranked by priority and its sender's fair share.
+   */
+  async function queueCall(fax: FaxRecord, r: RecipientRecord, attempt: number, fromPage: number, delayMs: number): Promise<void> {
+    const faxId = fax.id;
+    const schedule = await loadSchedule(ctx, fax, config.FAXGATE_DISPATCH_KILL_AFTER);
+    const now = Date.now();
+    const delay = Math.max(delayMs, schedule.sendAt ? Date.parse(schedule.sendAt) - now : 0, 0);
+    if (schedule.killAt && now + delay >= Date.parse(schedule.killAt)) {
+      const last = r.reason ? `; last call: ${r.reason}` : '';
+      await failRecipient(faxId, r.index, 'FAX_EXPIRED', `${schedule.killAt}${delay > 0 ? `; the next call could not start before it` : ''}${last}`);
+      return;
+    }
+    const refusal = await destinations.refusal(r.number, now);
+    if (refusal) {
+      await failRecipient(faxId, r.index, refusal.code, `${r.number}: ${refusal.detail}`);
+      return;
+    }
+    const rank = await rankAmongSender(ctx.redis, prefix, fax.sender, faxId, r.index, now);
+    const callPool = r.pool ?? pool;
+    await records.updateRecipient(faxId, r.index, { pool: callPool, ...(delay > 0 ? { nextAttemptAt: new Date(now + delay).toISOString() } : {}) });
+    await queues.add('place-call', { faxId, recipient: r.index, attempt, fromPage }, { pool: callPool, delay: delay || undefined, priority: bullPriority(schedule.priority, rank) });
+    if (schedule.killAt) await killTimer.track(faxId, r.index, schedule.killAt);
+    if (attempt === 1) await records.event(faxId, 'queued for a line', `pool ${callPool}, ${schedule.priority} priority${delay > 0 ? `, not before ${new Date(now + delay).toISOString()}` : ''}`, r.index);
+  }
+
+  async function attemptsOf(faxId: string, recipient: number, upTo: number): Promise<AttemptRecord[]> {
+    const out: AttemptRecord[] = [];
+    for (let n = 1; n <= upTo; n++) {
+      const a = await records.getAttempt(faxId, recipient, n);
+      if (a) out.push(a);
+    }
+    return out;
+  }
 
   return createWorker(
     'dispatch',
     {
+      // The first call of a recipient, and the next one after a release from hold.
       'schedule-recipient': async ({ faxId, recipient }) => {
         const r = await records.getRecipient(faxId, recipient);
-        if (!r) throw new UnrecoverableError(describeError('RECORD_MISSING'));
-        if (r.state === 'sent' || r.state === 'failed' || r.attempts > 0) return;
-        // The same dial policy as ingest's RCPT check, under this process's configuration: a
-        // number the policy no longer allows is never dialled, and the sender is told why.
-        const refusal = dialPolicyRefusal(r.number, dialRules);
-        if (refusal) {
-          await records.updateRecipient(faxId, recipient, { state: 'failed', errorCode: 'RCPT_NUMBER_DENIED', reason: `${describeError('RCPT_NUMBER_DENIED')} (${refusal})`, finishedAt: new Date().toISOString() });
-          await queues.add('result-mail', { faxId, recipient });
-          await records.event(faxId, 'failed', refusal, recipient);
-          await observeFaxResult(ctx, faxId, { result: 'failed', pool, reason: 'RCPT_NUMBER_DENIED' });
-          await finishRecipient(faxId, recipient);
+        const fax = await records.getFax(faxId);
+        if (!r || !fax) throw new UnrecoverableError(describeError('RECORD_MISSING'));
+        if (isFinished(r) || r.state === 'calling') return;
+        if (r.heldAt) {
+          if (r.state !== 'held') await records.updateRecipient(faxId, recipient, { state: 'held' });
           return;
         }
-        await records.updateRecipient(faxId, recipient, { pool });
-        await queues.add('place-call', { faxId, recipient, attempt: 1, fromPage: 1 }, { pool });
-        await records.event(faxId, 'queued for a line', `pool ${pool}`, recipient);
+        if (r.attempts === 0) {
+          // The same dial policy as ingest's RCPT check, under this process's configuration: a
+          // number the policy no longer allows is never dialled, and the sender is told why.
+          const refusal = dialPolicyRefusal(r.number, dialRules);
+          if (refusal) return failRecipient(faxId, recipient, 'RCPT_NUMBER_DENIED', refusal);
+          return queueCall(fax, r, 1, 1, 0);
+        }
+        // Released after calls were made: the next attempt, as the retry policy decided it.
+        const attempts = await attemptsOf(faxId, recipient, r.attempts);
+        const last = attempts[attempts.length - 1];
+        if (!last?.result || !last.handledAt) return; // a call or its outcome is in flight and moves it on
+        const next = decideNext(attempts, r.pagesTotal ?? 0, policy);
+        if (next.action !== 'retry') return;
+        const delay = r.nextAttemptAt ? Math.max(0, Date.parse(r.nextAttemptAt) - Date.now()) : 0;
+        await queueCall(fax, r, r.attempts + 1, next.fromPage, delay);
       },
       'call-outcome': async ({ faxId, recipient, attempt }, job) => {
-        const r = await records.getRecipient(faxId, recipient);
-        if (!r) throw new UnrecoverableError(describeError('RECORD_MISSING'));
+        let r = await records.getRecipient(faxId, recipient);
+        const fax = await records.getFax(faxId);
+        if (!r || !fax) throw new UnrecoverableError(describeError('RECORD_MISSING'));
         // An operator's Retry of this job after the reconciler failed the recipient for it.
-        if (failedByJob(r)) await reopenRecipient(ctx, faxId, recipient, `outcome job ${job.id} retried`);
-        const attempts: AttemptRecord[] = [];
-        for (let n = 1; n <= attempt; n++) {
-          const a = await records.getAttempt(faxId, recipient, n);
-          if (a) attempts.push(a);
+        if (failedByJob(r)) {
+          await reopenRecipient(ctx, faxId, recipient, `outcome job ${job.id} retried`);
+          r = (await records.getRecipient(faxId, recipient))!;
         }
+        const attempts = await attemptsOf(faxId, recipient, attempt);
         const current = attempts[attempts.length - 1];
         if (!current || current.attempt !== attempt || !current.result) throw new Error(`attempt ${attempt} of ${faxId}/r${recipient} has no outcome recorded yet`);
         if (current.handledAt) return;
-        const next = decideNext(attempts, r.pagesTotal ?? 0, policy);
+        await destinations.learn(r.number, { callId: `${faxId}-r${recipient}-a${attempt}`, result: current.result, reason: current.reason, pagesSent: current.pagesSent, at: current.endedAt ?? new Date().toISOString(), remote: current.remote }, destinationPolicy);
+        await dropQueuedCall(ctx.redis, prefix, fax.sender, faxId, recipient);
         const pagesSent = pagesConfirmed(attempts);
         const durationMs = attempts.reduce((s, a) => s + (a.durationMs ?? 0), 0);
         const connectedAttempts = attempts.filter((a) => a.result === 'success' || a.result === 'no-carrier' || a.result === 'failed').length;
-        if (next.action === 'retry') {
-          const at = new Date(Date.now() + next.delayMs).toISOString();
-          await records.updateRecipient(faxId, recipient, { state: 'retry-wait', nextAttemptAt: at, pagesSent, durationMs, connectedAttempts, result: current.result, reason: current.reason });
-          await queues.add('place-call', { faxId, recipient, attempt: attempt + 1, fromPage: next.fromPage }, { pool, delay: next.delayMs });
-          await records.event(faxId, 'retry scheduled', `${next.why}; attempt ${attempt + 1} at ${at}${next.fromPage > 1 ? ` from page ${next.fromPage}` : ''}`, recipient);
-        } else {
-          await records.updateRecipient(faxId, recipient, {
-            state: next.state,
-            result: current.result,
-            // undefined deletes the field: a recipient that was busy and then sent shows no
-            // stale error, reason or retry time.
-            errorCode: next.state === 'sent' ? undefined : next.code,
-            reason: next.state === 'sent' ? undefined : next.code ? `${describeError(next.code)} (${next.reason})` : next.reason,
-            pagesSent: next.pagesSent,
-            durationMs,
-            connectedAttempts,
-            remoteId: current.remoteId ?? r.remoteId,
-            finishedAt: new Date().toISOString(),
-            nextAttemptAt: undefined,
-          });
-          await queues.add('result-mail', { faxId, recipient });
-          await records.event(faxId, next.state === 'sent' ? 'sent' : 'failed', next.reason, recipient);
-          if (await records.claimAttemptHandling(faxId, recipient, attempt, new Date().toISOString())) {
-            await observeFaxResult(ctx, faxId, { result: next.state, pool: r.pool ?? pool, reason: next.code });
-          }
-          await finishRecipient(faxId, recipient);
+        if (isFinished(r)) {
+          // Cancelled (or given up at its kill time) while this call ran: fax-control queued the
+          // result mail; the record gets the call's figures, and nothing is retried.
+          await records.updateRecipient(faxId, recipient, { pagesSent: Math.min(pagesSent, r.pagesTotal ?? pagesSent), durationMs, connectedAttempts, remoteId: current.remoteId ?? r.remoteId, ...(r.cancelledAt && r.state !== 'cancelled' ? { state: 'cancelled' } : {}) });
+          await records.claimAttemptHandling(faxId, recipient, attempt, new Date().toISOString());
+          await finishRecipient(ctx, faxId, recipient);
           return;
         }
-        await records.claimAttemptHandling(faxId, recipient, attempt, new Date().toISOString());
+        const next = decideNext(attempts, r.pagesTotal ?? 0, policy);
+        if (next.action === 'retry') {
+          const schedule = await loadSchedule(ctx, fax, config.FAXGATE_DISPATCH_KILL_AFTER);
+          const at = new Date(Date.now() + next.delayMs).toISOString();
+          if (schedule.killAt && Date.parse(at) >= Date.parse(schedule.killAt)) {
+            await failRecipient(faxId, recipient, 'FAX_EXPIRED', `${schedule.killAt}; ${next.why} and the next call could not start before it`, { result: current.result, pagesSent, durationMs, connectedAttempts, remoteId: current.remoteId ?? r.remoteId });
+          } else if (r.heldAt) {
+            await records.updateRecipient(faxId, recipient, { state: 'held', nextAttemptAt: at, pagesSent, durationMs, connectedAttempts, result: current.result, reason: current.reason });
+            await records.event(faxId, 'held', `by ${r.heldBy ?? 'an operator'}; attempt ${attempt + 1} waits for release (${next.why})`, recipient);
+          } else {
+            await records.updateRecipient(faxId, recipient, { state: 'retry-wait', nextAttemptAt: at, pagesSent, durationMs, connectedAttempts, result: current.result, reason: current.reason });
+            await records.event(faxId, 'retry scheduled', `${next.why}; attempt ${attempt + 1} at ${at}${next.fromPage > 1 ? ` from page ${next.fromPage}` : ''}`, recipient);
+            await queueCall(fax, { ...r, state: 'retry-wait', reason: current.reason }, attempt + 1, next.fromPage, next.delayMs);
+            // Cancelled while this outcome was handled: the record says retry-wait again, and
+            // the call just queued must not run.
+            const after = await records.getRecipient(faxId, recipient);
+            if (after?.cancelledAt && after.state !== 'cancelled') await records.updateRecipient(faxId, recipient, { state: 'cancelled', nextAttemptAt: undefined });
+          }
+          await records.claimAttemptHandling(faxId, recipient, attempt, new Date().toISOString());
+          return;
+        }
+        await records.updateRecipient(faxId, recipient, {
+          state: next.state,
+          result: current.result,
+          // undefined deletes the field: a recipient that was busy and then sent shows no
+          // stale error, reason or retry time.
+          errorCode: next.state === 'sent' ? undefined : next.code,
+          reason: next.state === 'sent' ? undefined : next.code ? `${describeError(next.code)} (${next.reason})` : next.reason,
+          pagesSent: next.pagesSent,
+          durationMs,
+          connectedAttempts,
+          remoteId: current.remoteId ?? r.remoteId,
+          finishedAt: new Date().toISOString(),
+          nextAttemptAt: undefined,
+        });
+        await queues.add('result-mail', { faxId, recipient });
+        await records.event(faxId, next.state === 'sent' ? 'sent' : 'failed', next.reason, recipient);
+        if (await records.claimAttemptHandling(faxId, recipient, attempt, new Date().toISOString())) {
+          await observeFaxResult(ctx, faxId, { result: next.state, pool: r.pool ?? pool, reason: next.code });
+        }
+        await finishRecipient(ctx, faxId, recipient);
       },
     },
-    { connection: ctx.workerConnection(), prefix: ctx.base.FAXGATE_QUEUE_PREFIX, concurrency: config.FAXGATE_DISPATCH_CONCURRENCY },
+    { connection: ctx.workerConnection(), prefix, concurrency: config.FAXGATE_DISPATCH_CONCURRENCY },
   );
 }

@@ -4,13 +4,15 @@ import { JOBS, jobId } from '@faxgate/queue';
 import type { AttemptRecord, FaxRecord, RecipientRecord } from '@faxgate/store';
 import type { RoleContext } from '@faxgate/runtime';
 import { pagesConfirmed } from './retry-policy.ts';
-import { failRecipientForGood } from './recipient-finish.ts';
+import { failRecipientForGood, isFinished } from '@faxgate/fax-control';
 
 export interface ReconcilerOptions {
   pool: string;
   intervalMs: number;
   /** Faxes younger than this are left alone: their next job may be on its way. */
   graceMs: number;
+  /** The BullMQ priority a re-queued call gets (dispatch's priority and fair share). */
+  callPriority?(fax: FaxRecord, r: RecipientRecord): Promise<number>;
 }
 
 /** What one sweep did, for logs and tests. */
@@ -21,7 +23,7 @@ export interface SweepReport {
   closed: number;
 }
 
-type Step = { name: JobName; data: JobData<JobName>; pool?: string; delay?: number };
+type Step = { name: JobName; data: JobData<JobName>; pool?: string; delay?: number; priority?: number };
 
 /**
  * Nothing stranded: a fax record whose next job is gone (removed in Bull Board, lost with a
@@ -40,25 +42,28 @@ export function createReconciler(ctx: RoleContext, o: ReconcilerOptions) {
     const q: Queue = queues.queue(queueFamily(step.name), step.pool);
     return q.getJobState(jobId(step.name, step.data as never));
   };
-  const add = (step: Step) => queues.add(step.name, step.data as never, { pool: step.pool, delay: step.delay });
+  const add = (step: Step) => queues.add(step.name, step.data as never, { pool: step.pool, delay: step.delay, priority: step.priority });
 
   /** The job that moves a recipient on from where its record stands, or undefined when none must. */
   const nextStep = async (fax: FaxRecord, r: RecipientRecord): Promise<Step | undefined> => {
     const faxId = fax.id;
     const recipient = r.index;
-    if (r.state === 'sent' || r.state === 'failed') {
+    if (isFinished(r)) {
       return r.resultMailSentAt ? undefined : { name: 'result-mail', data: { faxId, recipient } };
     }
+    // Held: no call until an operator releases it (release queues it again).
+    if (r.state === 'held') return undefined;
+    const priority = await o.callPriority?.(fax, r);
     const pool = r.pool ?? o.pool;
     if (r.attempts === 0 && !(await records.getAttempt(faxId, recipient, 1))) {
       // Not dialled yet: the scheduling job, or the first call it queued.
-      const call: Step = { name: 'place-call', data: { faxId, recipient, attempt: 1, fromPage: 1 }, pool };
+      const call: Step = { name: 'place-call', data: { faxId, recipient, attempt: 1, fromPage: 1 }, pool, priority };
       if ((await stateOf(call)) !== 'unknown') return call;
       return { name: 'schedule-recipient', data: { faxId, recipient } };
     }
     const n = Math.max(r.attempts, 1);
     const a = await records.getAttempt(faxId, recipient, n);
-    if (!a?.result) return { name: 'place-call', data: { faxId, recipient, attempt: n, fromPage: a?.fromPage ?? 1 }, pool };
+    if (!a?.result) return { name: 'place-call', data: { faxId, recipient, attempt: n, fromPage: a?.fromPage ?? 1 }, pool, priority };
     if (!a.handledAt) return { name: 'call-outcome', data: { faxId, recipient, attempt: n } };
     // Handled, and not finished: dispatch decided to retry.
     const attempts: AttemptRecord[] = [];
@@ -68,7 +73,7 @@ export function createReconciler(ctx: RoleContext, o: ReconcilerOptions) {
     }
     const fromPage = Math.min(pagesConfirmed(attempts) + 1, Math.max(r.pagesTotal ?? 1, 1));
     const delay = r.nextAttemptAt ? Math.max(0, Date.parse(r.nextAttemptAt) - Date.now()) : 0;
-    return { name: 'place-call', data: { faxId, recipient, attempt: n + 1, fromPage }, pool, delay };
+    return { name: 'place-call', data: { faxId, recipient, attempt: n + 1, fromPage }, pool, delay, priority };
   };
 
   async function reconcileFax(faxId: string, report: SweepReport): Promise<void> {
@@ -89,7 +94,7 @@ export function createReconciler(ctx: RoleContext, o: ReconcilerOptions) {
         // The render step ended without moving the record on (a crash after its last try).
         for (let i = 0; i < fax.recipientCount; i++) {
           const r = await records.getRecipient(faxId, i);
-          if (r && r.state !== 'sent' && r.state !== 'failed') await failRecipientForGood(ctx, faxId, i, `render-fax ${state}`);
+          if (r && !isFinished(r)) await failRecipientForGood(ctx, faxId, i, `render-fax ${state}`);
         }
         if (state === 'failed') await records.updateFax(faxId, { state: 'failed', finishedAt: new Date().toISOString() });
         report.failed.push(`render-fax ${faxId}`);
@@ -100,7 +105,7 @@ export function createReconciler(ctx: RoleContext, o: ReconcilerOptions) {
     for (let i = 0; i < fax.recipientCount; i++) {
       const r = await records.getRecipient(faxId, i);
       if (!r) continue;
-      const step = fax.state === 'rendered' || r.state === 'sent' || r.state === 'failed' ? await nextStep(fax, r) : undefined;
+      const step = fax.state === 'rendered' || isFinished(r) ? await nextStep(fax, r) : undefined;
       if (!step) continue;
       const state = await stateOf(step);
       if (step.name === 'result-mail') {
@@ -123,7 +128,7 @@ export function createReconciler(ctx: RoleContext, o: ReconcilerOptions) {
         report.failed.push(`${step.name} ${faxId}/r${i}`);
       }
     }
-    if (!open && (fax.state === 'done' || fax.state === 'failed')) {
+    if (!open && (fax.state === 'done' || fax.state === 'failed' || fax.state === 'cancelled')) {
       await records.closeFax(faxId);
       report.closed++;
     }

@@ -1,4 +1,4 @@
-import { UnrecoverableError, createWorker, isFinalAttempt } from '@faxgate/queue';
+import { DelayedError, UnrecoverableError, createWorker, isFinalAttempt } from '@faxgate/queue';
 import { describeError } from '@faxgate/errors';
 import { failedByJob, reopenRecipient, type RoleContext } from '@faxgate/runtime';
 import type { LineDriver } from '@faxgate/line-driver';
@@ -6,6 +6,8 @@ import type { LinePool } from './line-pool.ts';
 import { createReceiveCallHandler } from './receive-call.ts';
 import { createReceivedFaxSink } from './received-fax.ts';
 import { createPollGuard } from './poll-guard.ts';
+import { callIdPrefix, isFinished, subscribeCallControl } from '@faxgate/fax-control';
+import { DestinationGate } from '@faxgate/destinations';
 
 /**
  * How long a call job's lock lives without renewal. BullMQ renews it every half of this while
@@ -23,8 +25,34 @@ export const CALL_LOCK_MS = 10_000;
  * only reports on its re-run, so a fax is not sent twice. poll-received: one poll of the pool's
  * fax server, for drivers that have one.
  */
-export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool, driver: LineDriver) {
+export interface CallWorkerOptions {
+  /** Calls at once to one number, over every node (HylaFAX MaxConcurrentCalls). */
+  maxCallsPerDestination?: number;
+  /** How soon a call that found its number busy with another of ours looks again. */
+  destinationWaitMs?: number;
+}
+
+/**
+ * A call's hold on its number lasts this long unless renewed (every third of it while the call
+ * runs): a node that dies frees the number within it.
+ */
+const DESTINATION_LEASE_MS = 30_000;
+
+export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool, driver: LineDriver, opts: CallWorkerOptions = {}) {
+  const gate = new DestinationGate(ctx.redis, ctx.base.FAXGATE_QUEUE_PREFIX);
+  const maxPerNumber = opts.maxCallsPerDestination ?? 1;
+  const waitMs = opts.destinationWaitMs ?? 1000;
   const aborts = new Set<AbortController>();
+  // Calls on this node's lines by call id, so a cancel or kill time can hang one up.
+  const running = new Map<string, { ac: AbortController; stopped?: string }>();
+  const stop = (prefix: string, reason: string) => {
+    for (const [callId, call] of running) {
+      if (!callId.startsWith(prefix) || call.stopped) continue;
+      call.stopped = reason;
+      call.ac.abort();
+    }
+  };
+  const unsubscribe = subscribeCallControl(ctx.workerConnection(), ctx.base.FAXGATE_QUEUE_PREFIX, (m) => stop(callIdPrefix(m.faxId, m.recipient), m.reason));
   const receiveCall = createReceiveCallHandler(ctx, pool, lines, driver, aborts);
   const received = createReceivedFaxSink(ctx, pool);
   const pollGuard = createPollGuard(ctx.redis, ctx.base.FAXGATE_QUEUE_PREFIX, pool);
@@ -46,12 +74,25 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
           const r = await ctx.records.getRecipient(faxId, recipient);
           if (!r?.documentKey) throw new UnrecoverableError(describeError('RECORD_MISSING'));
           if (failedByJob(r)) await reopenRecipient(ctx, faxId, recipient, `call job ${job.id} retried`);
-          else if (r.state === 'sent' || r.state === 'failed') return;
+          else if (isFinished(r) || r.heldAt) return;
           const callId = `${faxId}-r${recipient}-a${attempt}`;
-          const document = await ctx.blobs.get(r.documentKey);
+          // One call at a time to a number (or N): a second fax to it waits, off the line, for
+          // the first call to end, and keeps its place by priority when it comes back.
+          if (!(await gate.acquire(r.number, callId, maxPerNumber, DESTINATION_LEASE_MS))) {
+            await job.moveToDelayed(Date.now() + waitMs, job.token);
+            throw new DelayedError(`${r.number} is on another call`);
+          }
+          const renewal = setInterval(() => void gate.renew(r.number, callId, DESTINATION_LEASE_MS).catch(() => {}), DESTINATION_LEASE_MS / 3);
+          const document = await ctx.blobs.get(r.documentKey).catch(async (err) => {
+            clearInterval(renewal);
+            await gate.release(r.number, callId);
+            throw err;
+          });
           const line = lines.take(callId);
           const ac = new AbortController();
           aborts.add(ac);
+          const control: { ac: AbortController; stopped?: string } = { ac };
+          running.set(callId, control);
           ctx.metrics.callsActive.inc({ pool });
           // Confirmed pages are written in order as they arrive, and all are written before
           // the outcome.
@@ -63,6 +104,10 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
           };
           try {
             const startedAt = new Date().toISOString();
+            // Cancelled or held while this job was on its way: a control message sent before
+            // the call was registered above is not needed, this read sees what it would say.
+            const now = await ctx.records.getRecipient(faxId, recipient);
+            if (now && (isFinished(now) || now.heldAt)) return;
             await ctx.records.updateAttempt(faxId, recipient, attempt, { attempt, startedAt, fromPage, line, pagesSent: 0 });
             await ctx.records.updateRecipient(faxId, recipient, { state: 'calling', attempts: attempt, nextAttemptAt: undefined });
             await ctx.records.event(faxId, 'dialing', `${r.dialString} on ${line}${fromPage > 1 ? `, from page ${fromPage}` : ''}`, recipient);
@@ -71,6 +116,10 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
               outcome = await driver.send({ callId, number: r.number, dialString: r.dialString, document, fromPage, line, onPageConfirmed }, ac.signal);
             } catch (err) {
               await progress;
+              if (control.stopped) {
+                // Hung up on purpose (cancel, kill time): an outcome, never a retry of the job.
+                outcome = { result: confirmed > 0 ? ('no-carrier' as const) : ('failed' as const), pagesSent: confirmed, durationMs: Date.now() - Date.parse(startedAt), reason: control.stopped };
+              } else {
               // A driver that cannot place the call (fax server down, socket error) is retried
               // with backoff; after the last try the attempt counts as failed, so dispatch's
               // retry policy decides and the sender hears about it instead of the fax staying
@@ -81,6 +130,7 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
                 throw err;
               }
               outcome = { result: confirmed > 0 ? ('no-carrier' as const) : ('failed' as const), pagesSent: confirmed, durationMs: 0, reason: `${describeError('CALL_FAILED')}: ${(err as Error).message}` };
+              }
             }
             await progress;
             outcome = { ...outcome, pagesSent: Math.max(outcome.pagesSent, confirmed) };
@@ -92,6 +142,9 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
             ctx.log.info({ faxId, recipient, attempt, line, result: outcome.result, pages: outcome.pagesSent }, 'call finished');
           } finally {
             aborts.delete(ac);
+            running.delete(callId);
+            clearInterval(renewal);
+            await gate.release(r.number, callId).catch((err) => ctx.log.warn({ faxId, recipient, err: (err as Error).message }, 'could not free the number; its lease ends by itself'));
             ctx.metrics.callsActive.dec({ pool });
             lines.release(line);
           }
@@ -111,5 +164,6 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
     },
     { connection: ctx.workerConnection(), prefix: ctx.base.FAXGATE_QUEUE_PREFIX, pool, concurrency: lines.size, lockDuration: CALL_LOCK_MS },
   );
+  worker.on('closed', () => void unsubscribe.then((end) => end()).catch(() => {}));
   return { worker, abortAll: () => aborts.forEach((a) => a.abort()) };
 }

@@ -5,10 +5,11 @@ export const nodeSchema = z.object({
   FAXGATE_NODE_DRIVER: z.enum(['sim', 't38', 'hylafax', 'sip']).default('sim').describe('Line driver: `sim` is the simulated line (no telephony); `t38` sends over T.38/UDPTL to FAXGATE_T38_PEER (docs/t38.md); `hylafax` sends each call as a job on a HylaFAX server (docs/hylafax.md); `sip` makes the node a SIP fax endpoint on a trunk, T.38 over UDPTL (docs/sip.md).'),
   FAXGATE_STATION_ID: stationIdField.FAXGATE_STATION_ID,
   FAXGATE_NODE_LINES: int(4, 1, 1024).describe('Lines in this node\'s pool: at most this many calls at once, one per line.'),
+  FAXGATE_DESTINATION_MAX_CALLS: int(1, 1, 100).describe('Calls at once to one number, over every node and pool (HylaFAX MaxConcurrentCalls): a second fax to a number waits for the first call to end.'),
   FAXGATE_SIM_BITRATE: int(14400, 2400, 33600).describe('Simulated line: modem bit rate used to compute the time a page takes.'),
   FAXGATE_SIM_TIME_SCALE: z.coerce.number().min(0).max(100).default(1).describe('Simulated line: real time taken per simulated second (0.01 makes a 60 s call take 0.6 s).'),
   FAXGATE_SIM_OUTCOMES: z.string().default('').describe(
-    'Simulated line: outcome rules `pattern=outcome[@page][:times]` separated by `;`. Pattern: E.164 with `*` or /regex/. Outcome: success, busy, no-answer, no-carrier (after @page pages), failed, rejected, or error (the driver fails, as broken line hardware would). `:times` applies the outcome to the first N calls to that number, then success.',
+    'Simulated line: outcome rules `pattern=outcome[@page][:times]` separated by `;`. Pattern: E.164 with `*` or /regex/. Outcome: success, busy, no-answer, no-carrier (after @page pages), failed, rejected, voice (answered without a fax tone), or error (the driver fails, as broken line hardware would). `:times` applies the outcome to the first N calls to that number, then success.',
   ),
   FAXGATE_SIM_REMOTE_ID: z.string().max(20).default('+1 555 0100 SIMFAX').describe('Simulated line: the remote station id (CSID) the simulated receiver reports.'),
   FAXGATE_T38_RECEIVE_PORT: optionalString()

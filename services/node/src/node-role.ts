@@ -38,7 +38,7 @@ export const nodeRole = defineRole({
       redis: ctx.redis,
       counterPrefix: ctx.base.FAXGATE_QUEUE_PREFIX,
     });
-    const calls = createCallWorker(ctx, pool, lines, driver);
+    const calls = createCallWorker(ctx, pool, lines, driver, { maxCallsPerDestination: config.FAXGATE_DESTINATION_MAX_CALLS });
     const removeLines = ctx.metrics.addLineSource({ pool, total: () => lines.size, busy: () => lines.busy.size });
     const life = workerLifecycle([calls.worker], ctx.log, ctx.metrics);
     const status = new LineStatusPublisher({

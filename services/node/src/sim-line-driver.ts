@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { readTiff, sliceTiff } from '@faxgate/fax-image';
 import { describeError } from '@faxgate/errors';
-import type { CallOutcome, IncomingCall, LineDriver, OutgoingCall, ReceiveOutcome, ReceivingLineDriver } from '@faxgate/line-driver';
+import type { CallOutcome, IncomingCall, LineDriver, OutgoingCall, ReceiveOutcome, ReceivingLineDriver, RemoteCapabilities } from '@faxgate/line-driver';
 import { simReceive } from './sim-receive.ts';
 import { simOutcomeFor, type SimRule } from './sim-outcome-rules.ts';
 import { SIM_PHASE_B_MS, SIM_POST_PAGE_MS, SIM_PHASE_E_MS, SIM_NO_ANSWER_MS, SIM_BUSY_MS, simSleep } from './sim-timing.ts';
@@ -61,10 +61,16 @@ export class SimLineDriver implements LineDriver, ReceivingLineDriver {
       case 'rejected':
         await wait(2000);
         return { result: 'rejected', pagesSent: 0, durationMs: elapsed, reason: describeError('NUMBER_REJECTED') };
+      case 'voice':
+        // Answered, then T.30's T1 runs out without a DIS (T.30 §5.4.3.1, 35 s): no fax machine.
+        await wait(this.o.ringTimeMs + 35_000);
+        return { result: 'no-carrier', pagesSent: 0, durationMs: elapsed, reason: `${describeError('NO_CARRIER')}: answered without a fax tone`, remote: { noFaxTone: true } };
       default:
         break;
     }
     await wait(this.o.ringTimeMs + SIM_PHASE_B_MS);
+    // What the simulated remote offered in its DIS and trained at (T.30 §5.3.6.2.1).
+    const remote: RemoteCapabilities = { csi: this.o.remoteId, speed: this.o.bitRate, dis: { rates: SIM_RATES.filter((r) => r <= this.o.bitRate), ecm: true, mr: true, mmr: true, fine: true, widths: [1728] } };
     const limit = outcome.result === 'no-carrier' || outcome.result === 'failed' ? Math.min(outcome.afterPages, remaining) : remaining;
     let sent = 0;
     for (let i = 0; i < limit; i++) {
@@ -83,12 +89,15 @@ export class SimLineDriver implements LineDriver, ReceivingLineDriver {
       await writeFile(join(this.o.receivedDir, `${call.callId}.tif`), sliceTiff(call.document, call.fromPage - 1, call.fromPage - 1 + sent));
     }
     if (outcome.result === 'no-carrier' || outcome.result === 'failed') {
-      return { result: outcome.result, pagesSent: sent, remoteId: this.o.remoteId, durationMs: elapsed, reason: `${describeError(outcome.result === 'no-carrier' ? 'NO_CARRIER' : 'CALL_FAILED')} after page ${call.fromPage - 1 + sent}` };
+      return { result: outcome.result, pagesSent: sent, remoteId: this.o.remoteId, remote, durationMs: elapsed, reason: `${describeError(outcome.result === 'no-carrier' ? 'NO_CARRIER' : 'CALL_FAILED')} after page ${call.fromPage - 1 + sent}` };
     }
     await wait(SIM_PHASE_E_MS);
-    return { result: 'success', pagesSent: sent, remoteId: this.o.remoteId, durationMs: elapsed };
+    return { result: 'success', pagesSent: sent, remoteId: this.o.remoteId, remote, durationMs: elapsed };
   }
 }
+
+/** V.27 ter, V.29 and V.17 rates (T.30 Table 2 bits 11-14). */
+const SIM_RATES = [2400, 4800, 7200, 9600, 12000, 14400];
 
 /**
  * The simulated remote machine's paper: for each fax and recipient (the call id without its

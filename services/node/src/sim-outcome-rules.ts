@@ -1,13 +1,16 @@
 import { matchesPattern } from '@faxgate/phone';
 import type { CallResult } from '@faxgate/line-driver';
 
-/** `error` is not a call result: the driver throws, as it would when the line hardware fails. */
-export type SimResult = CallResult | 'error';
+/**
+ * `error` is not a call result: the driver throws, as it would when the line hardware fails.
+ * `voice`: answered by a person or a voice line, no fax tone (a no-carrier call that reports it).
+ */
+export type SimResult = CallResult | 'error' | 'voice';
 export interface SimRule { pattern: string; result: SimResult; afterPages: number; times: number | undefined }
 
 /** Parses FAXGATE_SIM_OUTCOMES: `pattern=outcome[@page][:times]; ...`. */
 export function parseSimRules(text: string): SimRule[] {
-  const results: SimResult[] = ['success', 'busy', 'no-answer', 'no-carrier', 'failed', 'rejected', 'error'];
+  const results: SimResult[] = ['success', 'busy', 'no-answer', 'no-carrier', 'failed', 'rejected', 'error', 'voice'];
   return text
     .split(';')
     .map((s) => s.trim())

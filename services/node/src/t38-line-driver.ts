@@ -60,7 +60,11 @@ export class T38LineDriver implements LineDriver {
 
 /** Maps the T.30 completion onto the dispatch retry model (HylaFAX's dials and tries). */
 export function toOutcome(r: T30Result, durationMs: number): CallOutcome {
-  const base = { pagesSent: r.pages.length, remoteId: r.remoteId.trim() || undefined, durationMs };
+  const last = r.pages[r.pages.length - 1];
+  // What destination memory keeps: the CSI, the rate that carried pages, and ECM frames that
+  // had to be sent again (T.30 Annex A PPR).
+  const remote = { ...(r.remoteId.trim() ? { csi: r.remoteId.trim() } : {}), ...(last ? { speed: last.bps } : {}), ...(r.pages.some((p) => p.ecm && p.retransmissions > 0) ? { ecmTrouble: true } : {}) };
+  const base = { pagesSent: r.pages.length, remoteId: r.remoteId.trim() || undefined, durationMs, ...(Object.keys(remote).length ? { remote } : {}) };
   if (r.success) return { ...base, result: 'success' };
   if (NO_FAX_ANSWER.includes(r.code)) return { ...base, result: 'no-answer', reason: r.sentence };
   if (r.code === 'incompatible') return { ...base, result: 'rejected', reason: r.sentence };

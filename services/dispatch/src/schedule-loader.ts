@@ -1,0 +1,29 @@
+import type { FaxRecord, FaxSchedule } from '@faxgate/store';
+import type { RoleContext } from '@faxgate/runtime';
+import { readHeaderFields, scheduleOf } from './fax-schedule.ts';
+
+/**
+ * The fax's schedule, read from its stored message's headers the first time and kept on the
+ * record: a 500-recipient broadcast reads its message once, and the console shows the schedule.
+ * Every dispatch replica computes the same value from the same message, so a race writes it twice
+ * alike.
+ */
+export async function loadSchedule(ctx: Pick<RoleContext, 'records' | 'blobs'>, fax: FaxRecord, defaultKillAfterMs: number): Promise<FaxSchedule> {
+  if (fax.schedule) return fax.schedule;
+  const again = await ctx.records.getFax(fax.id);
+  if (again?.schedule) return (fax.schedule = again.schedule);
+  // A message already gone (removed by retention) schedules with the defaults; other read
+  // errors are retried with the job.
+  const message = await ctx.blobs.get(fax.messageKey).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return undefined;
+    throw err;
+  });
+  const schedule = scheduleOf(readHeaderFields(message ?? new Uint8Array()), fax.subject, fax.createdAt, defaultKillAfterMs);
+  if (!message) schedule.notes = [...(schedule.notes ?? []), 'the stored message was gone: default priority and kill time'];
+  await ctx.records.updateFax(fax.id, { schedule });
+  const detail = [`${schedule.priority} priority`, schedule.sendAt && `send at ${schedule.sendAt}`, schedule.killAt && `kill time ${schedule.killAt}`].filter(Boolean).join(', ');
+  await ctx.records.event(fax.id, 'scheduled', detail);
+  for (const note of schedule.notes ?? []) await ctx.records.event(fax.id, 'header not understood', note);
+  fax.schedule = schedule;
+  return schedule;
+}
