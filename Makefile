@@ -31,6 +31,14 @@ bench: setup-test
 chaos: setup-test
 	node bench/chaos.ts
 
+# Issue 19: docker/Dockerfile built with buildah on a debootstrapped bookworm base, then the
+# built image runs the gateway as user 10001 with /app read-only and a mail is faxed through it
+# (scripts/image-check.sh; docs/kubernetes.md). Needs root; CI runs it after the tests.
+.PHONY: image-check
+image-check:
+	@scripts/setup.sh image-check
+	scripts/image-check.sh
+
 setup-run:
 	@scripts/setup.sh run
 

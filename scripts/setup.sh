@@ -2,6 +2,7 @@
 # Installs what faxgate needs on a Debian machine, and nothing that is already there.
 #   setup.sh run   — what `make run` needs: npm packages, Redis (when none answers)
 #   setup.sh test  — what `make test` needs: the above plus the independent judges and fax peers
+#   setup.sh image-check — what `make image-check` needs: buildah, debootstrap and the smoke fax's tools
 set -euo pipefail
 mode="${1:-run}"
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -39,5 +40,10 @@ case "$mode" in
       iaxmodem hylafax-server hylafax-client openssl socat sip-tester efax fonts-dejavu-core \
       libnet-ssleay-perl libio-socket-ssl-perl fonts-noto-cjk libreoffice-writer-nogui kamailio prometheus
     ;;
-  *) echo "usage: setup.sh run|test" >&2; exit 2 ;;
+  image-check)
+    # make image-check: buildah builds and runs the image with chroot isolation, debootstrap makes
+    # its bookworm base; Redis, swaks, Ghostscript and libtiff serve the smoke fax around it.
+    apt_install buildah debootstrap redis-server swaks ghostscript libtiff-tools curl
+    ;;
+  *) echo "usage: setup.sh run|test|image-check" >&2; exit 2 ;;
 esac
