@@ -144,7 +144,8 @@ test('the image build steps for real: npm ci --omit=dev into a copy of the conte
   // Every metric the chart's Grafana dashboard queries is one the running gateway exposes.
   const exposed = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
   const dashboard = readFileSync(join(REPO, 'charts/faxgate/files/grafana-dashboard.json'), 'utf8');
-  const queried = [...new Set([...dashboard.matchAll(/\b((?:faxgate|process|nodejs)_[a-z0-9_]+)\{/g)].map((m) => m[1]))];
+  // A histogram is queried by its series (_bucket); its TYPE line names the histogram.
+  const queried = [...new Set([...dashboard.matchAll(/\b((?:faxgate|process|nodejs)_[a-z0-9_]+)\{/g)].map((m) => m[1].replace(/_bucket$/, '')))];
   assert.ok(queried.length >= 6, `the dashboard queries metrics (${queried.join(', ')})`);
   for (const name of queried) assert.match(exposed, new RegExp(`^# TYPE ${name} `, 'm'), `/metrics has ${name}`);
   child.kill('SIGTERM');
