@@ -1,0 +1,210 @@
+import { AtChannel, openSerialLink, probeModem, type ByteLink, type ModemCapabilities, type Unsolicited } from '@faxgate/class1';
+import type { Logger } from 'pino';
+
+export type ModemLineState = 'starting' | 'idle' | 'sending' | 'receiving' | 'down';
+
+export interface ModemLineOptions {
+  device: string;
+  /** The line's name in logs and records (`pool/node/modem-1`). */
+  line: string;
+  resetCmds: string[];
+  initCmds: string[];
+  checkIntervalMs: number;
+  log: Logger;
+  /** Every state change, for metrics and the console. */
+  onState?(line: ModemLine): void;
+  /** An idle modem rang: the driver decides whether and when to answer. */
+  onRing?(line: ModemLine, callerId: Record<string, string>, rings: number): void;
+}
+
+/** Backoff between tries to bring a down modem back: 1 s doubling to 60 s. */
+const BACKOFF_MS = [1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 60_000];
+/** Caller ID lines belong to the ring they precede; older ones are stale. */
+const CALLER_ID_TTL_MS = 15_000;
+
+/**
+ * One modem of the pool: opens its device, resets and probes it (at start and after every call
+ * or failure), keeps an idle modem checked with a periodic `AT` (serialport does not always
+ * notice a vanished pty while only reading: docs/modems.md), and when it stops answering marks
+ * the line down with the reason and tries again with backoff.
+ */
+export class ModemLine {
+  readonly device: string;
+  readonly line: string;
+  state: ModemLineState = 'starting';
+  /** Why the line is down (or was last down), for the console and logs. */
+  reason = '';
+  capabilities: ModemCapabilities | undefined;
+  channel: AtChannel | undefined;
+  private link: ByteLink | undefined;
+  private readonly o: ModemLineOptions;
+  private stopped = false;
+  private failures = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private checkTimer: NodeJS.Timeout | undefined;
+  private rings = 0;
+  private lastRingAt = 0;
+  private callerId: Record<string, string> = {};
+  private callerIdAt = 0;
+  private bringingUp: Promise<void> | undefined;
+
+  constructor(o: ModemLineOptions) {
+    this.o = o;
+    this.device = o.device;
+    this.line = o.line;
+  }
+
+  /** Starts bringing the modem up; resolves once it is idle or marked down. */
+  start(): Promise<void> {
+    return this.bringUp();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    clearTimeout(this.checkTimer);
+    await this.bringingUp?.catch(() => undefined);
+    await this.closeLink();
+  }
+
+  /** Takes an idle modem for a call; false when it is not idle. */
+  claim(kind: 'sending' | 'receiving'): boolean {
+    if (this.state !== 'idle' || !this.channel) return false;
+    clearTimeout(this.checkTimer);
+    this.setState(kind);
+    return true;
+  }
+
+  /**
+   * Gives a modem back after a call: hang up by command (a pty has no DTR: docs/modems.md),
+   * then reset and probe it again, as after every reset.
+   */
+  async release(): Promise<void> {
+    const ch = this.channel;
+    if (ch && !ch.closed) {
+      await ch.command('ATH0', { timeoutMs: 5_000 }).catch((err: Error) => this.o.log.warn({ line: this.line, err: err.message.split('\n')[0] }, 'hang-up not answered'));
+    }
+    if (this.stopped) return;
+    this.rings = 0;
+    this.callerId = {};
+    await this.bringUp();
+  }
+
+  /** The caller ID lines that arrived shortly before the ring. */
+  get currentCallerId(): Record<string, string> {
+    return Date.now() - this.callerIdAt < CALLER_ID_TTL_MS ? { ...this.callerId } : {};
+  }
+
+  private setState(s: ModemLineState, reason = ''): void {
+    this.state = s;
+    if (reason) this.reason = reason;
+    this.o.onState?.(this);
+  }
+
+  private bringUp(): Promise<void> {
+    if (!this.bringingUp) this.bringingUp = this.tryUp().finally(() => (this.bringingUp = undefined));
+    return this.bringingUp;
+  }
+
+  private async tryUp(): Promise<void> {
+    clearTimeout(this.retryTimer);
+    clearTimeout(this.checkTimer);
+    this.setState('starting');
+    try {
+      if (!this.channel || this.channel.closed) {
+        await this.closeLink();
+        const link = await openSerialLink(this.device);
+        this.link = link;
+        const ch = new AtChannel(link);
+        ch.onUnsolicited((u) => this.unsolicited(u));
+        link.onClose((err) => this.linkClosed(err));
+        this.channel = ch;
+      }
+      const ch = this.channel;
+      for (const cmd of this.o.resetCmds) {
+        // ATZ answers OK on every modem worth using; one that does not is not ready.
+        const r = await ch.command(cmd, { timeoutMs: 5_000 });
+        if (r.result !== 'OK') throw new Error(`${cmd} answered ${r.result}`);
+      }
+      this.capabilities = await probeModem(ch);
+      for (const cmd of this.o.initCmds) {
+        const r = await ch.command(cmd, { timeoutMs: 5_000 });
+        if (r.result !== 'OK') this.o.log.warn({ line: this.line, cmd, result: r.result }, 'modem init command refused; continuing without it');
+      }
+      if (this.stopped) return;
+      if (this.failures > 0 || this.reason) this.o.log.info({ line: this.line, device: this.device }, 'modem line up again');
+      this.failures = 0;
+      this.reason = '';
+      this.setState('idle');
+      this.scheduleCheck();
+    } catch (err) {
+      this.down((err as Error).message);
+    }
+  }
+
+  /** Marks the line down with the reason and schedules the next try. */
+  down(reason: string): void {
+    const short = reason.split('\n')[0];
+    const delay = BACKOFF_MS[Math.min(this.failures, BACKOFF_MS.length - 1)];
+    this.failures++;
+    if (this.state !== 'down' || this.reason !== short) this.o.log.warn({ line: this.line, device: this.device, reason: short, retryInMs: delay }, 'modem line down');
+    this.setState('down', short);
+    clearTimeout(this.checkTimer);
+    if (this.stopped) return;
+    // A channel that timed out may be wedged; a fresh open resets the device's state too.
+    void this.closeLink();
+    this.retryTimer = setTimeout(() => void this.bringUp(), delay);
+  }
+
+  private scheduleCheck(): void {
+    clearTimeout(this.checkTimer);
+    this.checkTimer = setTimeout(async () => {
+      if (this.state !== 'idle' || !this.channel) return;
+      try {
+        const r = await this.channel.command('AT', { timeoutMs: 3_000 });
+        if (r.result !== 'OK') throw new Error(`AT answered ${r.result}`);
+        if (this.state === 'idle') this.scheduleCheck();
+      } catch (err) {
+        if (this.state === 'idle') this.down(`no answer to the idle check: ${(err as Error).message}`);
+      }
+    }, this.o.checkIntervalMs);
+    this.checkTimer.unref();
+  }
+
+  private unsolicited(u: Unsolicited): void {
+    if (u.kind === 'caller-id') {
+      if (Date.now() - this.callerIdAt > CALLER_ID_TTL_MS) this.callerId = {};
+      this.callerId[u.field] = u.value;
+      this.callerIdAt = Date.now();
+      return;
+    }
+    if (this.state !== 'idle') return;
+    // Rings come every ~6 s (ETSI ES 201 970 cadence); a gap twice that means a new call.
+    if (Date.now() - this.lastRingAt > 12_000) this.rings = 0;
+    this.lastRingAt = Date.now();
+    this.rings++;
+    this.o.onRing?.(this, this.currentCallerId, this.rings);
+  }
+
+  private linkClosed(err?: Error): void {
+    const reason = `device closed: ${err?.message ?? 'closed'}`;
+    this.channel = undefined;
+    this.link = undefined;
+    // A call in progress fails through its channel; the line comes back after it is released.
+    // While starting, the failing command reports it; during a call, the call does.
+    if (this.state === 'idle') this.down(reason);
+    else this.reason = reason;
+  }
+
+  private async closeLink(): Promise<void> {
+    const link = this.link;
+    this.link = undefined;
+    this.channel = undefined;
+    await link?.close().catch(() => undefined);
+  }
+
+  /** Forgets the ring count (after answering, or when the caller gave up). */
+  resetRings(): void {
+    this.rings = 0;
+  }
+}
