@@ -1,5 +1,4 @@
 import { z, bool, duration, int, optionalString, port, sharedFields, stationIdField } from '@faxgate/config';
-import { dialFields } from '@faxgate/phone';
 import { class1Fields } from './class1-config.ts';
 
 export const nodeSchema = z.object({
@@ -38,9 +37,7 @@ export const nodeSchema = z.object({
   FAXGATE_HYLAFAX_POLL_INTERVAL: duration('30s').describe('HylaFAX driver: how often the server\'s received faxes are polled (the pool\'s elected leader writes this into the pool\'s BullMQ job scheduler); 0 turns receiving off.'),
   FAXGATE_HYLAFAX_PROCESSED: z.enum(['delete', 'move']).default('delete').describe('HylaFAX driver: what happens to a received fax on the server once faxgate has queued it: `delete`, or `move` to the server\'s /archive.'),
   FAXGATE_HYLAFAX_DID_CALLID: int(4, 0, 16).describe('HylaFAX driver: which CallID value of a received fax is the called number (DID), counting from 1 in the order of the modem config\'s CallIDPattern lines (4 = NDID in Debian\'s iaxmodem template); 0: none.'),
-  // The dial policy once more (it brings FAXGATE_DEFAULT_COUNTRY): a node checks it at the last moment before dialling, so a rule
-  // tightened while a call waited in the line queue applies (runtime settings, issue 20).
-  ...dialFields,
+  FAXGATE_DEFAULT_COUNTRY: sharedFields.FAXGATE_DEFAULT_COUNTRY,
   FAXGATE_SIP_BIND_HOST: z.string().default('127.0.0.1').describe('SIP driver: address the SIP port and the calls\' UDPTL/RTP ports bind to.'),
   FAXGATE_SIP_PORT: port(5060).describe('SIP driver: SIP port (0 picks a free one).'),
   FAXGATE_SIP_TRANSPORT: z.enum(['udp', 'tcp']).default('udp').describe('SIP driver: SIP transport (RFC 3261 §18).'),

@@ -10,8 +10,6 @@ import { createClass1Driver } from './class1-driver-config.ts';
 import type { LineDriver } from '@faxgate/line-driver';
 import { parseSimRules } from './sim-outcome-rules.ts';
 import { createCallWorker } from './call-worker.ts';
-import { derived, pick } from '@faxgate/config';
-import { dialFields, dialRulesFromConfig } from '@faxgate/phone';
 import { createReceivedFaxSink } from './received-fax.ts';
 import { T38ReceiveListener } from './t38-receive-listener.ts';
 import { LineStatusPublisher } from './line-status-publisher.ts';
@@ -41,7 +39,7 @@ export const nodeRole = defineRole({
       redis: ctx.redis,
       counterPrefix: ctx.base.FAXGATE_QUEUE_PREFIX,
     });
-    const calls = createCallWorker(ctx, pool, lines, driver, { maxCallsPerDestination: config.FAXGATE_DESTINATION_MAX_CALLS, dialRules: derived(() => pick(parsed, Object.keys(dialFields)), () => dialRulesFromConfig(parsed)) });
+    const calls = createCallWorker(ctx, pool, lines, driver, { maxCallsPerDestination: config.FAXGATE_DESTINATION_MAX_CALLS });
     const removeLines = ctx.metrics.addLineSource({ pool, total: () => lines.size, busy: () => lines.busy.size });
     const life = workerLifecycle([calls.worker], ctx.log, ctx.metrics);
     const status = new LineStatusPublisher({
