@@ -390,3 +390,16 @@ checksum/extra: {{ toJson $seen | sha256sum | quote }}
 {{ toYaml . }}
 {{- end -}}
 {{- end -}}
+
+{{/*
+What the built-in Redis reads from the Secret at start: its password only, so a new smarthost or
+console password does not restart Redis. The existing Secret is followed by its resourceVersion.
+*/}}
+{{- define "faxgate.redisSecretChecksum" -}}
+{{- if .Values.existingSecret -}}
+{{- $s := lookup "v1" "Secret" .Release.Namespace .Values.existingSecret | default dict -}}
+{{- printf "%s@%s" .Values.existingSecret (dig "metadata" "resourceVersion" "" $s) | sha256sum -}}
+{{- else -}}
+{{- .Values.secrets.redisPassword | sha256sum -}}
+{{- end -}}
+{{- end -}}

@@ -122,6 +122,19 @@ test('checksums: a changed Secret or extra ConfigMap rolls exactly the pods that
   assert.notEqual(annotations(find(ext, 'Deployment', 'fg-faxgate-dispatch'))['checksum/secret'], annotations(find(other, 'Deployment', 'fg-faxgate-dispatch'))['checksum/secret']);
 });
 
+test('checksums: a new Redis password restarts the built-in Redis and every faxgate pod; a new smarthost leaves Redis running', () => {
+  const redisTemplate = (ms: Manifest[]) => JSON.stringify(find(ms, 'StatefulSet', 'fg-faxgate-redis').spec.template);
+  const base = renderChart([], ['secrets.redisPassword=one', 'secrets.smarthost=smtp://a@mail.example.com']);
+  const newPassword = renderChart([], ['secrets.redisPassword=two', 'secrets.smarthost=smtp://a@mail.example.com']);
+  const newSmarthost = renderChart([], ['secrets.redisPassword=one', 'secrets.smarthost=smtp://b@mail.example.com']);
+  assert.notEqual(redisTemplate(base), redisTemplate(newPassword), 'Redis rolls with its password');
+  assert.equal(redisTemplate(base), redisTemplate(newSmarthost), 'Redis does not read the smarthost');
+  const ingest = (ms: Manifest[]) => annotations(find(ms, 'Deployment', 'fg-faxgate-ingest'))['checksum/secret'];
+  assert.notEqual(ingest(base), ingest(newPassword));
+  assert.notEqual(ingest(base), ingest(newSmarthost));
+  assert.equal(annotations(find(renderChart(), 'StatefulSet', 'fg-faxgate-redis'))['checksum/secret'], undefined, 'no password, no Secret read');
+});
+
 test('the console Ingress sends / (and everything under it) to the console Service, in both modes', () => {
   for (const [files, set] of [[[], ['console.ingress.enabled=true']], [[join(CI, 'all-in-one-values.yaml')], []]] as Array<[string[], string[]]>) {
     const ms = renderChart(files, set);
