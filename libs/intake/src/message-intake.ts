@@ -3,12 +3,19 @@ import { simpleParser, type AddressObject } from 'mailparser';
 import { FaxRecords, type BlobWriter, type RecipientRecord } from '@faxgate/store';
 import type { QueueSet } from '@faxgate/queue';
 import { FaxgateError } from '@faxgate/errors';
-import type { SenderTrust } from '@faxgate/store';
+import type { DsnNotify, EnvelopeDsn, SenderTrust } from '@faxgate/store';
 
 /** The most header bytes kept for parsing; mailparser itself refuses a header section over 1 MiB. */
 export const MAX_HEADER_BYTES = 1024 * 1024;
 
-export interface AcceptedRecipient { address: string; number: string; dialString: string }
+export interface AcceptedRecipient {
+  address: string;
+  number: string;
+  dialString: string;
+  /** RFC 3461 §4.1 NOTIFY and §4.2 ORCPT of this RCPT, when the client gave them. */
+  notify?: DsnNotify[];
+  orcpt?: string;
+}
 
 /** Longest subject kept in the fax record (result mails, console); the cover page cuts it again. */
 export const MAX_SUBJECT_CHARS = 998;
@@ -28,6 +35,18 @@ export interface IntakeInput {
   authUser?: string;
   /** How the sender was accepted: decides what result mails may carry. */
   senderTrust: SenderTrust;
+  /** RFC 3461 §4.3 RET and §4.4 ENVID of MAIL FROM, when the client gave them. */
+  dsn?: EnvelopeDsn;
+}
+
+export interface IntakeDeps {
+  records: FaxRecords;
+  queues: QueueSet;
+  /**
+   * When a recipient asked for NOTIFY=DELAY, the "still trying" notice is queued this long
+   * after acceptance (Postfix delay_warning_time); 0 or absent: no delay notices.
+   */
+  delayWarningMs?: number;
 }
 
 /**
@@ -36,7 +55,7 @@ export interface IntakeInput {
  * answer 250; on any failure what was written is removed again. A header section that cannot
  * be parsed is permanent (554: a sender retries a 451 for days); the others are 451.
  */
-export async function takeInMessage(input: IntakeInput, deps: { records: FaxRecords; queues: QueueSet }): Promise<string> {
+export async function takeInMessage(input: IntakeInput, deps: IntakeDeps): Promise<string> {
   const { faxId, messageKey } = input;
   let headers: Awaited<ReturnType<typeof parseHeaders>>;
   try {
@@ -63,6 +82,8 @@ export async function takeInMessage(input: IntakeInput, deps: { records: FaxReco
     attempts: 0,
     connectedAttempts: 0,
     durationMs: 0,
+    ...(r.notify?.length ? { notify: r.notify } : {}),
+    ...(r.orcpt ? { orcpt: r.orcpt } : {}),
   }));
   let created = false;
   try {
@@ -81,11 +102,13 @@ export async function takeInMessage(input: IntakeInput, deps: { records: FaxReco
         messageKey,
         messageBytes: input.message.bytes,
         recipientCount: recipients.length,
+        ...(input.dsn && (input.dsn.ret || input.dsn.envid) ? { dsn: input.dsn } : {}),
       },
       recipients,
     );
     created = true;
     await deps.queues.add('render-fax', { faxId });
+    if (deps.delayWarningMs && recipients.some((r) => r.notify?.includes('DELAY'))) await deps.queues.add('delay-notice', { faxId }, { delay: deps.delayWarningMs });
   } catch (err) {
     // Best effort: with Redis down these fail too, and the record (if any) stays 'queued' with
     // no job; the blob is removed so the disk does not fill with messages nobody will fax.

@@ -11,3 +11,5 @@ export * from './smtp-session.ts';
 export * from './test-gateway.ts';
 export * from './test-rasters.ts';
 export * from './role-process.ts';
+export * from './postfix-relay.ts';
+export * from './dsn-judge.ts';

@@ -23,7 +23,7 @@ export const ingestRole = defineRole({
       log: ctx.log,
       metrics: ctx.metrics,
       blobs: ctx.blobs,
-      intake: (input) => takeInMessage(input, { records, queues: ctx.requestQueues }),
+      intake: (input) => takeInMessage(input, { records, queues: ctx.requestQueues, delayWarningMs: config.FAXGATE_NOTIFY_DELAY_WARNING }),
       postmaster: (input) => takeInPostmasterMail(input, { queues: ctx.requestQueues }),
       // Half the shutdown deadline: sessions still open then get their 421, and the workers of
       // the other roles keep the rest to finish their jobs.

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { SMTPServer, type SMTPServerSession } from 'smtp-server';
+import { SMTPServer, type SMTPServerEnvelopeDSN, type SMTPServerRecipientDSN, type SMTPServerSession } from 'smtp-server';
 import type { Logger } from 'pino';
 import { smtpError, FaxgateError, type ErrorCode } from '@faxgate/errors';
 import { AuthThrottle, clientKey, type GatewayMetrics } from '@faxgate/runtime';
-import { blobKeys, type BlobStore } from '@faxgate/store';
+import { blobKeys, type BlobStore, type DsnNotify, type EnvelopeDsn } from '@faxgate/store';
 import { newFaxId, newPostmasterId } from '@faxgate/queue';
 import type { IngestConfig } from './config.ts';
 import { SenderPolicy } from './sender-policy.ts';
@@ -76,6 +76,8 @@ export function createSmtpListener(deps: SmtpListenerDeps): SMTPServer {
     size: config.FAXGATE_SMTP_MAX_SIZE,
     ...(tls ?? {}),
     hideSTARTTLS: !tls,
+    // RFC 3461: NOTIFY, RET, ENVID and ORCPT are kept with the fax and honoured by its result mails.
+    hideDSN: false,
     disabledCommands: disabled,
     authMethods: ['PLAIN', 'LOGIN'],
     // FAXGATE_SMTP_REQUIRE_AUTH is enforced at RCPT (below), so that postmaster stays reachable.
@@ -133,7 +135,7 @@ export function createSmtpListener(deps: SmtpListenerDeps): SMTPServer {
       const verdict = checkRecipient(address.address, config.FAXGATE_FAX_DOMAINS, config.FAXGATE_DEFAULT_COUNTRY, dialRules());
       if (!verdict.ok) return cb(refuse(verdict.code, verdict.detail));
       session.faxRecipients ??= new Map();
-      session.faxRecipients.set(address.address, { address: address.address, number: verdict.number, dialString: verdict.dialString });
+      session.faxRecipients.set(address.address, { address: address.address, number: verdict.number, dialString: verdict.dialString, ...recipientDsn(address.dsn) });
       cb();
     },
     onData(stream, session: Session, cb) {
@@ -163,6 +165,7 @@ export function createSmtpListener(deps: SmtpListenerDeps): SMTPServer {
             clientAddress: session.remoteAddress ?? '',
             authUser: typeof session.user === 'string' ? session.user : undefined,
             senderTrust: session.user ? 'authenticated' : policy().clientTrusted(session.remoteAddress) ? 'client-network' : 'unverified',
+            dsn: envelopeDsn(session.envelope.dsn),
           });
         } catch (err) {
           await writer.abort();
@@ -182,4 +185,19 @@ export function createSmtpListener(deps: SmtpListenerDeps): SMTPServer {
     },
   });
   return server;
+}
+
+/** RFC 3461 §4.1/§4.2 of one RCPT, as smtp-server parsed them (NOTIFY upper case, ORCPT xtext-decoded). */
+function recipientDsn(dsn: SMTPServerRecipientDSN | undefined): Pick<AcceptedRecipient, 'notify' | 'orcpt'> {
+  const notify = (dsn?.notify ?? []).filter((n): n is DsnNotify => NOTIFY_VALUES.has(n));
+  return { ...(notify.length ? { notify } : {}), ...(dsn?.orcpt ? { orcpt: dsn.orcpt } : {}) };
+}
+
+const NOTIFY_VALUES = new Set<string>(['NEVER', 'SUCCESS', 'FAILURE', 'DELAY']);
+
+/** RFC 3461 §4.3/§4.4 of MAIL FROM; undefined when the client gave neither. */
+function envelopeDsn(dsn: SMTPServerEnvelopeDSN | undefined): EnvelopeDsn | undefined {
+  const ret = dsn?.ret?.toUpperCase();
+  const out: EnvelopeDsn = { ...(ret === 'FULL' || ret === 'HDRS' ? { ret } : {}), ...(dsn?.envid ? { envid: dsn.envid } : {}) };
+  return out.ret || out.envid ? out : undefined;
 }

@@ -38,7 +38,7 @@ test('EHLO advertises the ESMTP extensions; a good mail gets 250 naming the fax 
   try {
     const r = await smtpDialogue(port, ['EHLO client.test', 'MAIL FROM:<alice@example.com>', 'RCPT TO:<12125550100@fax.test>', 'RCPT TO:<+442079460018@fax2.test>', ...message('12125550100@fax.test')]);
     const ehlo = r[1].text;
-    for (const ext of ['SIZE 26214400', '8BITMIME', 'PIPELINING', 'SMTPUTF8']) assert.match(ehlo, new RegExp(ext));
+    for (const ext of ['SIZE 26214400', '8BITMIME', 'PIPELINING', 'SMTPUTF8', 'DSN']) assert.match(ehlo, new RegExp(ext));
     assert.doesNotMatch(ehlo, /STARTTLS|AUTH/);
     assert.equal(r[3].code, 250);
     assert.equal(r[4].code, 250);
