@@ -60,6 +60,8 @@ export interface PreparedFax {
   notices: string[];
   /** The paper this fax is laid out on. */
   paper: PaperSize;
+  /** The recipients' company the sender gave (`X-Fax-To-Company`, the API's `to_company`). */
+  toCompany?: string;
 }
 
 /**
@@ -89,7 +91,9 @@ export async function prepareFax(raw: Uint8Array, envelope: FaxEnvelope, s: Comp
   // The name the sender gave in From: is how they sign this message; the directories' name is
   // the fallback for a From: without one.
   sender.name = parsed.from?.value[0]?.name || sender.name;
-  return { envelope, from, content, documents, cover: { ...choice, template }, sender, directory, notices, paper };
+  const company = parsed.headers.get('x-fax-to-company');
+  const toCompany = typeof company === 'string' && company.trim() ? company.trim() : undefined;
+  return { envelope, from, content, documents, cover: { ...choice, template }, sender, directory, notices, paper, ...(toCompany ? { toCompany } : {}) };
 }
 
 function dropEmpty(e: DirectoryEntry): DirectoryEntry {
@@ -114,7 +118,8 @@ export async function recipientPages(prep: PreparedFax, recipient: { name?: stri
     : await renderCover(
         {
           recipientName: clipText(recipient.name || known.name, L.name),
-          recipientCompany: clipText(known.company, L.name),
+          // What the sender wrote for this fax wins over the directory's entry for the number.
+          recipientCompany: clipText(prep.toCompany || known.company, L.name),
           recipientNumber: clipText(recipient.number, L.number),
           senderName: clipText(prep.sender.name, L.name),
           senderAddress: clipText(prep.from, L.address),
