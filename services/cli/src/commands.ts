@@ -132,6 +132,13 @@ export const COMMANDS: readonly Command[] = [
     subcommands: ['export'],
     run: async (argv) => (await import('./audit-cli.ts')).auditCli(argv),
   },
+  {
+    name: 'destinations',
+    synopsis: 'list|show|forget|block|unblock',
+    summary: 'what faxgate learned about each remote number; block or unblock one',
+    subcommands: ['list', 'show', 'forget', 'block', 'unblock'],
+    run: async (argv) => (await import('./destinations-cli.ts')).destinationsCli(argv),
+  },
 ];
 
 /** The overview `faxgate --help` prints: every command of the table. */
