@@ -13,6 +13,6 @@ export * from './bilevel.ts';
 export * from './tagline.ts';
 export * from './document-types.ts';
 export * from './compose-fax.ts';
-export { renderCli } from './cli.ts';
+export { pageToPng } from './png-preview.ts';
 export { installFonts } from './fonts.ts';
 export * from './layout-limits.ts';

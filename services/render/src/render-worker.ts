@@ -1,39 +1,12 @@
 import { Counter, Gauge } from 'prom-client';
 import { UnrecoverableError, createWorker, isFinalAttempt, type Job } from '@faxgate/queue';
 import { writeTiff } from '@faxgate/fax-image';
-import { prepareFax, recipientPages, defaultPaperFor, UnreadableMailError, type ComposeSettings, type RenderSandbox } from '@faxgate/render';
+import { prepareFax, recipientPages, UnreadableMailError, type RenderSandbox } from '@faxgate/render';
 import { blobKeys } from '@faxgate/store';
 import { FaxgateError, describeError } from '@faxgate/errors';
 import { reopenFaxForRender, type RoleContext } from '@faxgate/runtime';
 import type { RenderConfig } from './config.ts';
-import { directorySenderLookup } from '@faxgate/directory';
-
-/**
- * What the render settings are, from the role's configuration: the gateway's and the preview's
- * (`faxgate render`) alike, so the preview is what the gateway sends.
- */
-export function composeSettings(config: RenderConfig, sandbox?: RenderSandbox, log?: { warn(fields: object, msg: string): void }): ComposeSettings {
-  return {
-    resolution: config.FAXGATE_RESOLUTION,
-    paper: config.FAXGATE_PAPER === 'auto' ? defaultPaperFor(config.FAXGATE_DEFAULT_COUNTRY) : config.FAXGATE_PAPER,
-    paperAuto: config.FAXGATE_PAPER === 'auto',
-    longPages: config.FAXGATE_LONG_PAGES,
-    limits: { maxPages: config.FAXGATE_RENDER_MAX_PAGES, maxPixels: config.FAXGATE_RENDER_MAX_PIXELS },
-    office: config.FAXGATE_RENDER_OFFICE,
-    officeTimeoutMs: config.FAXGATE_RENDER_TIMEOUT,
-    sandbox,
-    preferHtml: config.FAXGATE_RENDER_PREFER === 'html',
-    cover: config.FAXGATE_COVER_PAGE,
-    coverKeyword: config.FAXGATE_COVER_KEYWORD,
-    coverTemplateDir: config.FAXGATE_COVER_TEMPLATE_DIR,
-    senderDirectory: config.FAXGATE_SENDER_DIRECTORY,
-    tagline: config.FAXGATE_TAGLINE,
-    stationId: config.FAXGATE_STATION_ID,
-    timeZone: config.FAXGATE_COVER_TIMEZONE,
-    coverNotice: config.FAXGATE_COVER_NOTICE,
-    senderDetails: directorySenderLookup(config.FAXGATE_DIRECTORY, (err) => log?.warn({ path: config.FAXGATE_DIRECTORY, err: err.message }, 'directory unreadable: covers go without the sender\'s phone and fax')),
-  };
-}
+import { composeSettings } from './compose-settings.ts';
 
 /**
  * Documents are laid out in sandbox processes, so this process's event loop stays free to renew

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import * as mupdf from 'mupdf';
 import { FAX_WIDTH_PT, MuPdfEngine, prepareFax, recipientPages, type GrayPage, type RenderEngine, type EngineOptions } from '@faxgate/render';
 import { renderSchema } from '../src/config.ts';
-import { composeSettings } from '../src/render-worker.ts';
+import { composeSettings } from '../src/compose-settings.ts';
 
 /** The real engine, also keeping the text of every HTML page it lays out and every header line. */
 class TextRecordingEngine implements RenderEngine {
@@ -26,7 +26,7 @@ class TextRecordingEngine implements RenderEngine {
       const doc = mupdf.Document.openDocument(data, mimeType);
       try {
         doc.layout(FAX_WIDTH_PT, opts?.pageHeightPt ?? 792, 11);
-        for (let i = 0; i < doc.countPages(); i++) this.htmlPages.push(doc.loadPage(i).toStructuredText().asText());
+        for (let i = 0; i < doc.countPages(); i++) this.htmlPages.push(doc.loadPage(i).toStructuredText("preserve-whitespace").asText());
       } finally {
         doc.destroy();
       }
