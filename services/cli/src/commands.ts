@@ -50,7 +50,7 @@ export const COMMANDS: readonly Command[] = [
     synopsis: '<file|.eml>... -o out.tif',
     summary: 'preview mails and documents as a fax',
     subcommands: [],
-    run: async (argv) => (await import('@faxgate/render/cli')).renderCli(argv),
+    run: async (argv) => (await import('@faxgate/render-service/cli')).renderCli(argv),
   },
   {
     name: 'config',
