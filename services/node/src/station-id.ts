@@ -18,9 +18,10 @@ interface StationConfig {
  * answering, T.30 §5.3.6.2.2 and §5.3.6.2.4) and the render role prints in every page's header
  * line. A pool with real lines refuses to start without one: a fax that arrives with no sending
  * number in its header and an empty TSI looks like junk fax to the recipient (and the US TCPA,
- * 47 U.S.C. §227(d)(1)(B), requires the sending machine's number on every fax). The simulated
- * line may go without and gets a fictitious one. Returns the configuration with each driver's
- * own id variable filled from it when that variable is empty.
+ * 47 U.S.C. §227(d)(1)(B), requires the sending machine's number with the date, time and
+ * sender in a page margin or on the first page). The simulated line may go without and gets a
+ * fictitious one. Returns the configuration with each driver's own id variable filled from it
+ * when that variable is empty.
  */
 export function withStationId<C extends StationConfig>(config: C): C & { FAXGATE_STATION_ID: string } {
   const driver = config.FAXGATE_NODE_DRIVER;
