@@ -174,3 +174,18 @@ test('list filters (number, sender, state, time) and cursor paging walk every fa
   assert.deepEqual(again.numbers, ['+12125550180']);
   assert.ok((await api(g.gw, 'GET', `/api/v1/faxes/${ids[5]}`, { token: carol })).body.timeline.some((e: { event: string; detail?: string }) => e.event === 'resent' && e.detail?.includes(resent.body.id)));
 });
+
+test('limits: documents over 25 MiB together are refused (413) while they arrive, nothing is stored; bad base64 is 400', async () => {
+  const before = (await api(g.gw, 'GET', '/api/v1/faxes?limit=500', { token: ADMIN_TOKEN })).body.faxes.length;
+  const form = new FormData();
+  form.append('numbers', '2125550105');
+  const chunk = Buffer.alloc(13 * 1024 * 1024, 0x41);
+  form.append('file', new Blob([chunk]), 'a.txt');
+  form.append('file', new Blob([chunk]), 'b.txt');
+  const big = await api(g.gw, 'POST', '/api/v1/faxes', { token: alice, body: form });
+  assert.equal(big.status, 413, JSON.stringify(big.body));
+  const notBase64 = await api(g.gw, 'POST', '/api/v1/faxes', { token: alice, body: { numbers: ['2125550105'], documents: [{ filename: 'x.pdf', content_base64: '%%% not base64 %%%' }] } });
+  assert.equal(notBase64.status, 400);
+  assert.equal(notBase64.body.problems[0].field, 'documents[0].content_base64');
+  assert.equal((await api(g.gw, 'GET', '/api/v1/faxes?limit=500', { token: ADMIN_TOKEN })).body.faxes.length, before);
+});

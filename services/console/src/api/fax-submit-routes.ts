@@ -124,9 +124,13 @@ async function readMultipart(req: FastifyRequest): Promise<Submission> {
   const numbers: string[] = [];
   const documents: SubmittedDocument[] = [];
   const bad: SubmissionError['problems'] = [];
+  let total = 0;
   for await (const part of req.parts({ limits: { fileSize: MAX_DOCUMENT_BYTES, files: MAX_DOCUMENTS, fields: 300, fieldSize: 200_000 } })) {
     if (part.type === 'file') {
       const content = await part.toBuffer();
+      // The total is bounded as the parts arrive, not after all of them are held in memory.
+      total += content.length;
+      if (total > MAX_DOCUMENT_BYTES) throw Object.assign(new Error(`the documents pass ${MAX_DOCUMENT_BYTES} bytes together`), { statusCode: 413 });
       documents.push({ filename: part.filename || `document-${documents.length + 1}`, contentType: part.mimetype && part.mimetype !== 'application/octet-stream' ? part.mimetype : undefined, content });
       continue;
     }
