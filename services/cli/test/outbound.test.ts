@@ -14,6 +14,9 @@ before(async () => {
     FAXGATE_SIM_OUTCOMES: '+1212555011*=busy:1; +1212555012*=rejected; +1212555013*=no-carrier@1:1; +1212555016*=error',
     FAXGATE_RETRY_BUSY_DELAY: '200ms',
     FAXGATE_RETRY_FAILED_DELAY: '200ms',
+    // One result mail per recipient, as the two-recipient test checks them one by one (the
+    // broadcast summary, the default, has its own test in broadcast-summary.test.ts).
+    FAXGATE_NOTIFY_BROADCAST: 'each',
   });
 });
 after(async () => {
