@@ -104,6 +104,7 @@ test('faxgate → faxgate over two iaxmodems, V.17 14400 with ECM (host-framed H
     const a = r.logA.join('');
     assert.match(a, /training accepted at V\.17 14400/);
     assert.match(a, /tx ECM block 0 of page 1/);
+    assert.match(r.logB.join(''), /DCS: V\.17 14400 bit\/s, mmr, fine, ecm true/);
   } catch (err) {
     (err as Error).message += `\n--- node A log\n${r.logA.join('')}\n--- node B log\n${r.logB.join('')}`;
     throw err;
@@ -121,6 +122,7 @@ test('faxgate → faxgate without ECM at a forced V.29 9600: 2 pages (MR) arrive
     assert.match(a, /training accepted at V\.29 9600/);
     assert.match(a, /tx page 1 \(\d+ octets\) at V\.29 9600/);
     assert.doesNotMatch(a, /ECM block/);
+    assert.match(r.logB.join(''), /DCS: V\.29 9600 bit\/s, mr, fine, ecm false/);
   } catch (err) {
     (err as Error).message += `\n--- node A log\n${r.logA.join('')}\n--- node B log\n${r.logB.join('')}`;
     throw err;
