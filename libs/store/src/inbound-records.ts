@@ -90,6 +90,13 @@ export class InboundRecords {
     return index;
   }
 
+  /** One more delivery of a received fax (an admin re-delivering it); returns its index. */
+  async addDelivery(id: string, make: (index: number) => DeliveryRecord): Promise<number> {
+    const index = (await this.redis.hincrby(this.key(id), 'deliveryCount', 1)) - 1;
+    await writeRecord(this.redis, this.deliveryKey(id, index), make(index));
+    return index;
+  }
+
   async event(id: string, event: string, detail?: string): Promise<void> {
     const e: InboundTimelineEvent = { at: new Date().toISOString(), event, ...(detail ? { detail } : {}) };
     const m = this.redis.multi().rpush(this.timelineKey(id), JSON.stringify(e));

@@ -50,7 +50,7 @@ export const consoleRole = defineRole({
       scope.addHook('onRequest', crossSiteGuard);
       scope.addHook('onRequest', auth);
       // The REST API: each route checks the scope it needs (API tokens, issue 15).
-      await scope.register(async (api) => registerApi(api, ctx, { tokens, dialRules: dialRulesFromConfig(config), defaultCountry: config.FAXGATE_DEFAULT_COUNTRY, faxDomain: config.FAXGATE_FAX_DOMAINS[0] }));
+      await scope.register(async (api) => registerApi(api, ctx, { tokens, dialRules: dialRulesFromConfig(config), defaultCountry: config.FAXGATE_DEFAULT_COUNTRY, faxDomain: config.FAXGATE_FAX_DOMAINS[0], directoryPath: config.FAXGATE_DIRECTORY }));
       // Everything else (lines, the directory, Bull Board) is the admin's.
       await scope.register(async (admin) => {
         admin.addHook('onRequest', requireScope('admin'));

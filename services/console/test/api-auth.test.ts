@@ -132,7 +132,7 @@ test('cancel mid-call on a simulated line ends the call; hold and release put a 
   assert.notEqual((await fax(later.body.id, erin)).body.recipients[0].state, 'held');
 });
 
-test('received faxes: the owner (directory user) sees them with thumbnails, filtered by number; others do not', async () => {
+test('received faxes: the owner (directory user) sees them with thumbnails, filtered by number; others do not; the admin re-delivers one', async () => {
   const frank = await makeToken(g.gw, 'frank', ['read-own']);
   const bob = await makeToken(g.gw, 'bob2', ['read-own']);
   // A fax TIFF to offer: what faxgate rendered for an earlier fax (two pages).
@@ -159,6 +159,21 @@ test('received faxes: the owner (directory user) sees them with thumbnails, filt
   assert.equal((await api(g.gw, 'GET', '/api/v1/inbound?number=2125550999', { token: frank })).body.faxes.length, 0);
   assert.equal((await api(g.gw, 'GET', '/api/v1/inbound?sender=acme', { token: frank })).body.faxes.length, 1, 'by the CSID');
   assert.equal((await api(g.gw, 'GET', `/api/v1/inbound/${inboundId}/document`, { token: frank })).headers.get('content-type'), 'application/pdf');
+
+  // Re-delivered by the admin to other addresses: a new delivery, mailed by the notifier.
+  assert.equal((await api(g.gw, 'POST', `/api/v1/inbound/${inboundId}/redeliver`, { token: frank, body: {} })).status, 403, 'an admin action');
+  const again = await api(g.gw, 'POST', `/api/v1/inbound/${inboundId}/redeliver`, { token: ADMIN_TOKEN, body: { to: ['records@example.com'] } });
+  assert.equal(again.status, 202, JSON.stringify(again.body));
+  const mail = await g.sink.waitFor((m) => m.to.includes('records@example.com'), 60_000);
+  assert.equal(mail.parsed.headers.get('x-faxgate-inbound-id'), inboundId);
+  assert.ok(mail.parsed.attachments.some((a) => a.contentType === 'application/pdf'));
+  const redelivered = await waitUntil('the redelivery to be recorded as sent', async () => {
+    const v = (await api(g.gw, 'GET', `/api/v1/inbound/${inboundId}`, { token: ADMIN_TOKEN })).body;
+    return v.deliveries?.[again.body.delivery]?.state === 'sent' ? v : undefined;
+  }, 30_000, 200);
+  assert.ok(redelivered.timeline.some((e: { event: string }) => e.event === 'redelivery'));
+  const toUser = await api(g.gw, 'POST', `/api/v1/inbound/${inboundId}/redeliver`, { token: ADMIN_TOKEN, body: { user: 'nobody' } });
+  assert.equal(toUser.status, 404);
 
   assert.equal((await api(g.gw, 'GET', '/api/v1/inbound', { token: bob })).body.faxes.length, 0, 'bob owns no received fax');
   assert.equal((await api(g.gw, 'GET', `/api/v1/inbound/${inboundId}`, { token: bob })).status, 404);

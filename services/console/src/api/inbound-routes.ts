@@ -1,7 +1,10 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Redis } from 'ioredis';
 import { tiffToPdf } from '@faxgate/fax-image';
-import type { BlobStore, InboundRecord, InboundRecords } from '@faxgate/store';
+import { resolve } from 'node:path';
+import type { BlobStore, DeliveryFormat, InboundRecord, InboundRecords } from '@faxgate/store';
+import type { QueueSet } from '@faxgate/queue';
+import { DirectoryEditor, DirectoryError } from '@faxgate/directory';
 import { maySee, requireScope, type Principal } from './principal.ts';
 import { digitsOf, pageOf } from './record-pages.ts';
 import { routeSchemas } from './schemas.ts';
@@ -69,6 +72,46 @@ export function registerInboundRoutes(app: FastifyInstance, deps: { redis: Redis
     const tiff = await document(reply, req.principal, req.params.id);
     if (!tiff) return reply;
     return thumbnail(reply, tiff, req.params.page, req.query.dpi ?? 50, `received fax ${req.params.id}`);
+  });
+}
+
+/**
+ * POST /inbound/:id/redeliver (admin): the received fax mailed again, as a new delivery — to
+ * the addresses of its first delivery, to a directory user (routing it by hand), or to given
+ * addresses. The notifier sends it like any delivery, with retries and the unaddressed
+ * fallback.
+ */
+export function registerInboundRedeliverRoute(app: FastifyInstance, deps: { inbound: InboundRecords; queues: QueueSet; directoryPath: string }) {
+  const editor = new DirectoryEditor(resolve(deps.directoryPath));
+  app.post<{ Params: { id: string }; Body: { user?: string; to?: string[]; format?: DeliveryFormat } | undefined }>('/api/v1/inbound/:id/redeliver', { schema: routeSchemas.inboundRedeliver, preHandler: requireScope('admin') }, async (req, reply) => {
+    const id = req.params.id;
+    const view = await deps.inbound.view(id);
+    if (!view) return notFound(reply, id);
+    if (!view.documentKey) return reply.code(409).send({ error: `received fax ${id} has no stored document to deliver` });
+    const body = req.body ?? {};
+    let target: { user?: string; to: string[]; format: DeliveryFormat };
+    if (body.user) {
+      let users;
+      try {
+        users = (await editor.read()).directory.users;
+      } catch (err) {
+        if (err instanceof DirectoryError) return reply.code(409).send({ error: `the directory file is invalid: ${err.message}` });
+        throw err;
+      }
+      const u = users.find((x) => x.id === body.user);
+      if (!u) return reply.code(404).send({ error: `no user ${body.user} in the directory` });
+      target = { user: u.id, to: u.emails, format: body.format ?? u.format };
+    } else if (body.to?.length) {
+      target = { to: body.to, format: body.format ?? 'pdf' };
+    } else {
+      const first = view.deliveries[0];
+      if (!first) return reply.code(409).send({ error: `received fax ${id} was not routed yet: name a user or addresses` });
+      target = { ...(first.user ? { user: first.user } : {}), to: first.to, format: body.format ?? first.format };
+    }
+    const delivery = await deps.inbound.addDelivery(id, (index) => ({ index, ...target, state: 'pending', attempts: 0 }));
+    await deps.inbound.event(id, 'redelivery', `delivery ${delivery} to ${target.to.join(', ')} by ${req.principal?.user}`);
+    await deps.queues.add('inbound-mail', { inboundId: id, delivery });
+    return reply.code(202).send({ inboundId: id, delivery, ...target });
   });
 }
 

@@ -9,7 +9,7 @@ import { registerFaxReadRoutes } from './fax-read-routes.ts';
 import { registerFaxResendRoutes } from './fax-resend-routes.ts';
 import { registerFaxSubmitRoutes } from './fax-submit-routes.ts';
 import { IdempotencyKeys } from './idempotency.ts';
-import { registerInboundRoutes } from './inbound-routes.ts';
+import { registerInboundRedeliverRoute, registerInboundRoutes } from './inbound-routes.ts';
 import { sharedSchemas } from './schemas.ts';
 import { registerTokenRoutes } from './token-routes.ts';
 
@@ -18,6 +18,8 @@ export interface ApiOptions {
   dialRules: DialRules;
   defaultCountry: string;
   faxDomain: string;
+  /** The directory of received faxes (users to re-deliver to). */
+  directoryPath: string;
 }
 
 /**
@@ -44,6 +46,7 @@ export async function registerApi(app: FastifyInstance, ctx: RoleContext, opts: 
   registerFaxResendRoutes(app, submitDeps);
   registerFaxReadRoutes(app, { redis: ctx.requestRedis, queuePrefix: prefix, records, blobs: ctx.blobs });
   registerInboundRoutes(app, { redis: ctx.requestRedis, queuePrefix: prefix, inbound: ctx.requestInbound, blobs: ctx.blobs });
+  registerInboundRedeliverRoute(app, { inbound: ctx.requestInbound, queues: ctx.requestQueues, directoryPath: opts.directoryPath });
   registerFaxControlRoutes(app, { records, queues: ctx.requestQueues, redis: ctx.requestRedis, base: ctx.base });
   registerTokenRoutes(app, opts.tokens);
 }

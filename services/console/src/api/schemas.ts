@@ -250,6 +250,27 @@ export const routeSchemas = {
     querystring: { type: 'object', additionalProperties: false, properties: { dpi: { type: 'integer', minimum: 20, maximum: 204, default: 50 } } },
     response: { 200: { description: 'PNG', content: { 'image/png': { schema: { type: 'string', contentMediaType: 'image/png' } } } }, 404: ERR },
   },
+  inboundRedeliver: {
+    tags: ['inbound'],
+    summary: 'Mail a received fax again (admin): to its first delivery\'s addresses, a directory user, or given addresses',
+    params: { type: 'object', required: ['id'], properties: { id: INBOUND_ID } },
+    body: {
+      content: {
+        'application/json': {
+          schema: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              user: { type: 'string', maxLength: 100, description: 'A directory user: routes the fax to them by hand.' },
+              to: { type: 'array', minItems: 1, maxItems: 20, items: { type: 'string', format: 'email', maxLength: 254 } },
+              format: { type: 'string', enum: ['pdf', 'tiff', 'both'] },
+            },
+          },
+        },
+      },
+    },
+    response: { 202: { type: 'object', additionalProperties: true, properties: { inboundId: { type: 'string' }, delivery: { type: 'integer' }, to: { type: 'array', items: { type: 'string' } } } }, 404: ERR, 409: ERR },
+  },
   tokenCreate: {
     tags: ['tokens'],
     summary: 'Create an API token (admin); the answer holds the secret, shown only once',
