@@ -1,5 +1,5 @@
-import { describeError } from '@faxgate/errors';
-import type { FaxState } from '@faxgate/store';
+import { describeError, type ErrorCode } from '@faxgate/errors';
+import type { FaxState, RecipientRecord } from '@faxgate/store';
 import { observeFaxResult, type GatewayMetrics } from '@faxgate/runtime';
 import type { FaxControlContext } from './control-context.ts';
 
@@ -28,5 +28,20 @@ export async function failRecipientForGood(ctx: Pick<FaxControlContext, 'records
   await ctx.queues.add('result-mail', { faxId, recipient });
   await ctx.records.event(faxId, 'failed', detail, recipient);
   await observeFaxResult(ctx, faxId, { result: 'failed', reason: 'JOB_FAILED' });
+  await finishRecipient(ctx, faxId, recipient);
+}
+
+/**
+ * Ends a recipient as failed before a call (a dial rule that now refuses its number, a kill time
+ * passed, a held destination) and tells the sender why. Dispatch decides this between calls;
+ * a node decides it at the last moment before dialling, when a runtime setting changed while the
+ * call waited in the line queue (issue 20).
+ */
+export async function failBeforeCall(ctx: Pick<FaxControlContext, 'records' | 'queues'> & { metrics: GatewayMetrics }, faxId: string, recipient: number, code: ErrorCode, detail: string, extra: Partial<RecipientRecord> = {}, pool?: string): Promise<void> {
+  const reason = `${describeError(code)} (${detail})`;
+  await ctx.records.updateRecipient(faxId, recipient, { ...extra, state: 'failed', errorCode: code, reason, nextAttemptAt: undefined, finishedAt: new Date().toISOString() });
+  await ctx.queues.add('result-mail', { faxId, recipient });
+  await ctx.records.event(faxId, 'failed', reason, recipient);
+  await observeFaxResult(ctx, faxId, { result: 'failed', pool: extra.pool ?? pool, reason: code });
   await finishRecipient(ctx, faxId, recipient);
 }

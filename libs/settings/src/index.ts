@@ -3,3 +3,4 @@ export * from './setting-validation.ts';
 export * from './settings-store.ts';
 export * from './live-settings.ts';
 export * from './settings-yaml.ts';
+export * from './dial-dry-run.ts';

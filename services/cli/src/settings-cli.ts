@@ -5,9 +5,8 @@ import { userInfo, hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { baseSchema, loadConfig } from '@faxgate/config';
 import { createRedis } from '@faxgate/queue';
-import { RUNTIME_SETTING_GROUPS, SettingsConflict, SettingsStore, changeProblems, settingsFromYaml, settingsToYaml, type HistoryEntry } from '@faxgate/settings';
+import { RUNTIME_SETTING_GROUPS, SettingsConflict, SettingsStore, changeProblems, queuedRefusedBy, settingsFromYaml, settingsToYaml, type HistoryEntry } from '@faxgate/settings';
 import { settingsSchemas } from './settings-schemas.ts';
-import { queuedRefusedBy } from './settings-dry-run.ts';
 
 export const SETTINGS_USAGE = `usage: faxgate config <command> [options]
 

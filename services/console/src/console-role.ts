@@ -9,6 +9,7 @@ import { crossSiteGuard } from './cross-site-guard.ts';
 import { registerBullBoard } from './bull-board.ts';
 import { registerLineStatusRoutes } from './line-status-routes.ts';
 import { registerAuditRoutes } from './audit-routes.ts';
+import { registerSettingsRoutes } from './settings-routes.ts';
 import { registerInboundApi } from '@faxgate/directory';
 import { dialRulesFromConfig } from '@faxgate/phone';
 import { ApiTokens, isApiToken } from './api/api-tokens.ts';
@@ -56,6 +57,7 @@ export const consoleRole = defineRole({
         admin.addHook('onRequest', requireScope('admin'));
         registerLineStatusRoutes(admin, ctx);
         registerAuditRoutes(admin, ctx);
+        registerSettingsRoutes(admin, ctx);
         await registerInboundApi(admin, ctx, { directoryPath: config.FAXGATE_DIRECTORY });
         await registerBullBoard(admin, names.map((n) => ctx.queues.byName(n)));
       });

@@ -1,9 +1,10 @@
 import { UnrecoverableError, createWorker } from '@faxgate/queue';
 import { describeError, type ErrorCode } from '@faxgate/errors';
-import { dialPolicyRefusal, dialRulesFromConfig } from '@faxgate/phone';
+import { dialFields, dialPolicyRefusal, dialRulesFromConfig } from '@faxgate/phone';
+import { derived, pick } from '@faxgate/config';
 import type { AttemptRecord, FaxRecord, RecipientRecord } from '@faxgate/store';
 import { failedByJob, observeFaxResult, reopenRecipient, type RoleContext } from '@faxgate/runtime';
-import { dropQueuedCall, finishRecipient, isFinished } from '@faxgate/fax-control';
+import { dropQueuedCall, failBeforeCall, finishRecipient, isFinished } from '@faxgate/fax-control';
 import { Destinations, type DestinationPolicy } from '@faxgate/destinations';
 import type { DispatchConfig } from './config.ts';
 import { decideNext, pagesConfirmed, type RetryPolicy } from './retry-policy.ts';
@@ -20,30 +21,28 @@ import type { KillTimer } from './kill-timer.ts';
  * twice.
  */
 export function createDispatchWorker(ctx: RoleContext, config: DispatchConfig, killTimer: KillTimer) {
-  const policy: RetryPolicy = {
-    busyDelayMs: config.FAXGATE_RETRY_BUSY_DELAY,
-    noAnswerDelayMs: config.FAXGATE_RETRY_NO_ANSWER_DELAY,
-    failedDelayMs: config.FAXGATE_RETRY_FAILED_DELAY,
-    maxDials: config.FAXGATE_RETRY_MAX_DIALS,
-    maxTries: config.FAXGATE_RETRY_MAX_TRIES,
-    resume: config.FAXGATE_RETRY_RESUME,
-  };
+  // The retry policy and the dial rules follow the runtime settings (issue 20): each decision
+  // uses the values of the moment.
+  const policy = derived(
+    () => pick(config, ['FAXGATE_RETRY_BUSY_DELAY', 'FAXGATE_RETRY_NO_ANSWER_DELAY', 'FAXGATE_RETRY_FAILED_DELAY', 'FAXGATE_RETRY_MAX_DIALS', 'FAXGATE_RETRY_MAX_TRIES', 'FAXGATE_RETRY_RESUME']),
+    (): RetryPolicy => ({
+      busyDelayMs: config.FAXGATE_RETRY_BUSY_DELAY,
+      noAnswerDelayMs: config.FAXGATE_RETRY_NO_ANSWER_DELAY,
+      failedDelayMs: config.FAXGATE_RETRY_FAILED_DELAY,
+      maxDials: config.FAXGATE_RETRY_MAX_DIALS,
+      maxTries: config.FAXGATE_RETRY_MAX_TRIES,
+      resume: config.FAXGATE_RETRY_RESUME,
+    }),
+  );
   const destinationPolicy: DestinationPolicy = { maxFailures: config.FAXGATE_DESTINATION_MAX_FAILURES, failureWindowMs: config.FAXGATE_DESTINATION_FAILURE_WINDOW, holdMs: config.FAXGATE_DESTINATION_HOLD };
   const pool = config.FAXGATE_DISPATCH_POOL;
   const prefix = ctx.base.FAXGATE_QUEUE_PREFIX;
-  const dialRules = dialRulesFromConfig(config);
+  const dialRules = derived(() => pick(config, Object.keys(dialFields)), () => dialRulesFromConfig(config));
   const { records, queues } = ctx;
   const destinations = new Destinations(ctx.redis, prefix);
 
   /** Ends a recipient as failed before or between calls, and tells the sender why. */
-  async function failRecipient(faxId: string, recipient: number, code: ErrorCode, detail: string, extra: Partial<RecipientRecord> = {}): Promise<void> {
-    const reason = `${describeError(code)} (${detail})`;
-    await records.updateRecipient(faxId, recipient, { ...extra, state: 'failed', errorCode: code, reason, nextAttemptAt: undefined, finishedAt: new Date().toISOString() });
-    await queues.add('result-mail', { faxId, recipient });
-    await records.event(faxId, 'failed', reason, recipient);
-    await observeFaxResult(ctx, faxId, { result: 'failed', pool: extra.pool ?? pool, reason: code });
-    await finishRecipient(ctx, faxId, recipient);
-  }
+  const failRecipient = (faxId: string, recipient: number, code: ErrorCode, detail: string, extra: Partial<RecipientRecord> = {}) => failBeforeCall(ctx, faxId, recipient, code, detail, extra, pool);
 
   /**
    * Queues the recipient's call `attempt`, `delayMs` from now, unless its schedule or its
@@ -58,6 +57,14 @@ export function createDispatchWorker(ctx: RoleContext, config: DispatchConfig, k
     if (schedule.killAt && now + delay >= Date.parse(schedule.killAt)) {
       const last = r.reason ? `; last call: ${r.reason}` : '';
       await failRecipient(faxId, r.index, 'FAX_EXPIRED', `${schedule.killAt}${delay > 0 ? `; the next call could not start before it` : ''}${last}`);
+      return;
+    }
+    // The same dial policy as ingest's RCPT check, under this process's current settings, before
+    // every attempt (not only the first): a rule tightened while the fax waited applies, a number
+    // it no longer allows is never dialled, and the sender is told why.
+    const denied = dialPolicyRefusal(r.number, dialRules());
+    if (denied) {
+      await failRecipient(faxId, r.index, 'RCPT_NUMBER_DENIED', denied);
       return;
     }
     const refusal = await destinations.refusal(r.number, now);
@@ -95,18 +102,12 @@ export function createDispatchWorker(ctx: RoleContext, config: DispatchConfig, k
           if (r.state !== 'held') await records.updateRecipient(faxId, recipient, { state: 'held' });
           return;
         }
-        if (r.attempts === 0) {
-          // The same dial policy as ingest's RCPT check, under this process's configuration: a
-          // number the policy no longer allows is never dialled, and the sender is told why.
-          const refusal = dialPolicyRefusal(r.number, dialRules);
-          if (refusal) return failRecipient(faxId, recipient, 'RCPT_NUMBER_DENIED', refusal);
-          return queueCall(fax, r, 1, 1, 0);
-        }
+        if (r.attempts === 0) return queueCall(fax, r, 1, 1, 0);
         // Released after calls were made: the next attempt, as the retry policy decided it.
         const attempts = await attemptsOf(faxId, recipient, r.attempts);
         const last = attempts[attempts.length - 1];
         if (!last?.result || !last.handledAt) return; // a call or its outcome is in flight and moves it on
-        const next = decideNext(attempts, r.pagesTotal ?? 0, policy);
+        const next = decideNext(attempts, r.pagesTotal ?? 0, policy());
         if (next.action !== 'retry') return;
         const delay = r.nextAttemptAt ? Math.max(0, Date.parse(r.nextAttemptAt) - Date.now()) : 0;
         await queueCall(fax, r, r.attempts + 1, next.fromPage, delay);
@@ -137,7 +138,7 @@ export function createDispatchWorker(ctx: RoleContext, config: DispatchConfig, k
           await finishRecipient(ctx, faxId, recipient);
           return;
         }
-        const next = decideNext(attempts, r.pagesTotal ?? 0, policy);
+        const next = decideNext(attempts, r.pagesTotal ?? 0, policy());
         if (next.action === 'retry') {
           const schedule = await loadSchedule(ctx, fax, config.FAXGATE_DISPATCH_KILL_AFTER);
           const at = new Date(Date.now() + next.delayMs).toISOString();

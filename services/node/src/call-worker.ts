@@ -6,7 +6,8 @@ import type { LinePool } from './line-pool.ts';
 import { createReceiveCallHandler } from './receive-call.ts';
 import { createReceivedFaxSink } from './received-fax.ts';
 import { createPollGuard } from './poll-guard.ts';
-import { callIdPrefix, isFinished, subscribeCallControl } from '@faxgate/fax-control';
+import { callIdPrefix, dropQueuedCall, failBeforeCall, isFinished, subscribeCallControl } from '@faxgate/fax-control';
+import { dialPolicyRefusal, type DialRules } from '@faxgate/phone';
 import { DestinationGate } from '@faxgate/destinations';
 
 /**
@@ -30,6 +31,8 @@ export interface CallWorkerOptions {
   maxCallsPerDestination?: number;
   /** How soon a call that found its number busy with another of ours looks again. */
   destinationWaitMs?: number;
+  /** The dial rules of the moment (runtime settings), checked once more before dialling. */
+  dialRules?: () => DialRules;
 }
 
 /**
@@ -75,6 +78,16 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
           if (!r?.documentKey) throw new UnrecoverableError(describeError('RECORD_MISSING'));
           if (failedByJob(r)) await reopenRecipient(ctx, faxId, recipient, `call job ${job.id} retried`);
           else if (isFinished(r) || r.heldAt) return;
+          // A dial rule tightened after this call was queued (runtime settings, issue 20): the
+          // number is not dialled, and the sender is told why.
+          const denied = opts.dialRules ? dialPolicyRefusal(r.number, opts.dialRules()) : undefined;
+          if (denied) {
+            const fax = await ctx.records.getFax(faxId);
+            if (fax) await dropQueuedCall(ctx.redis, ctx.base.FAXGATE_QUEUE_PREFIX, fax.sender, faxId, recipient);
+            await failBeforeCall(ctx, faxId, recipient, 'RCPT_NUMBER_DENIED', denied, {}, pool);
+            ctx.log.warn({ faxId, recipient, number: r.number, reason: denied }, 'not dialled: the dial rules refuse the number now');
+            return;
+          }
           const callId = `${faxId}-r${recipient}-a${attempt}`;
           // One call at a time to a number (or N): a second fax to it waits, off the line, for
           // the first call to end, and keeps its place by priority when it comes back.

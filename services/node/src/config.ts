@@ -1,9 +1,9 @@
 import { z, bool, duration, int, optionalString, port, sharedFields, stationIdField } from '@faxgate/config';
-import { class1Fields } from './class1-config.ts';
+import { dialFields } from '@faxgate/phone';
 
 export const nodeSchema = z.object({
   FAXGATE_NODE_POOL: z.string().regex(/^[a-z0-9][a-z0-9-]{0,40}$/).default('sim').describe('Line pool this node daemon serves (it takes calls from that pool\'s queue).'),
-  FAXGATE_NODE_DRIVER: z.enum(['sim', 't38', 'hylafax', 'sip', 'class1']).default('sim').describe('Line driver: `sim` is the simulated line (no telephony); `t38` sends over T.38/UDPTL to FAXGATE_T38_PEER (docs/t38.md); `hylafax` sends each call as a job on a HylaFAX server (docs/hylafax.md); `sip` makes the node a SIP fax endpoint on a trunk, T.38 over UDPTL (docs/sip.md); `class1` drives Class 1 fax modems on FAXGATE_MODEM_DEVICES (docs/modems.md).'),
+  FAXGATE_NODE_DRIVER: z.enum(['sim', 't38', 'hylafax', 'sip']).default('sim').describe('Line driver: `sim` is the simulated line (no telephony); `t38` sends over T.38/UDPTL to FAXGATE_T38_PEER (docs/t38.md); `hylafax` sends each call as a job on a HylaFAX server (docs/hylafax.md); `sip` makes the node a SIP fax endpoint on a trunk, T.38 over UDPTL (docs/sip.md).'),
   FAXGATE_STATION_ID: stationIdField.FAXGATE_STATION_ID,
   FAXGATE_NODE_LINES: int(4, 1, 1024).describe('Lines in this node\'s pool: at most this many calls at once, one per line.'),
   FAXGATE_DESTINATION_MAX_CALLS: int(1, 1, 100).describe('Calls at once to one number, over every node and pool (HylaFAX MaxConcurrentCalls): a second fax to a number waits for the first call to end.'),
@@ -37,7 +37,9 @@ export const nodeSchema = z.object({
   FAXGATE_HYLAFAX_POLL_INTERVAL: duration('30s').describe('HylaFAX driver: how often the server\'s received faxes are polled (the pool\'s elected leader writes this into the pool\'s BullMQ job scheduler); 0 turns receiving off.'),
   FAXGATE_HYLAFAX_PROCESSED: z.enum(['delete', 'move']).default('delete').describe('HylaFAX driver: what happens to a received fax on the server once faxgate has queued it: `delete`, or `move` to the server\'s /archive.'),
   FAXGATE_HYLAFAX_DID_CALLID: int(4, 0, 16).describe('HylaFAX driver: which CallID value of a received fax is the called number (DID), counting from 1 in the order of the modem config\'s CallIDPattern lines (4 = NDID in Debian\'s iaxmodem template); 0: none.'),
-  FAXGATE_DEFAULT_COUNTRY: sharedFields.FAXGATE_DEFAULT_COUNTRY,
+  // The dial policy once more (it brings FAXGATE_DEFAULT_COUNTRY): a node checks it at the last moment before dialling, so a rule
+  // tightened while a call waited in the line queue applies (runtime settings, issue 20).
+  ...dialFields,
   FAXGATE_SIP_BIND_HOST: z.string().default('127.0.0.1').describe('SIP driver: address the SIP port and the calls\' UDPTL/RTP ports bind to.'),
   FAXGATE_SIP_PORT: port(5060).describe('SIP driver: SIP port (0 picks a free one).'),
   FAXGATE_SIP_TRANSPORT: z.enum(['udp', 'tcp']).default('udp').describe('SIP driver: SIP transport (RFC 3261 §18).'),
@@ -55,7 +57,6 @@ export const nodeSchema = z.object({
   FAXGATE_SIP_CALLS_PER_SECOND: z.coerce.number().min(0).max(1000).default(1).describe('SIP driver: outgoing calls started per second at most (carriers cap the call rate); 0: no cap.'),
   FAXGATE_SIP_T38_WAIT: duration('3s').describe('SIP driver: after an outgoing call is answered, how long to wait for the far end\'s T.38 re-INVITE before sending ours.'),
   FAXGATE_SIP_RING_TIMEOUT: duration('60s').describe('SIP driver: an outgoing call not answered in this time is cancelled and counts as no answer.'),
-  ...class1Fields,
   FAXGATE_SIP_KEEPALIVE: duration('0s').describe('SIP driver: send OPTIONS to the outbound proxy or registrar this often as a keep-alive (keeps NAT bindings open); 0: never.'),
 });
 export type NodeConfig = z.output<typeof nodeSchema>;

@@ -1,0 +1,59 @@
+// Issue 20: the runtime settings through the console's API (admin only; the caller registers
+// these inside the admin scope). The same store, validation and history as `faxgate config`.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { RoleContext } from '@faxgate/runtime';
+import { RUNTIME_SETTING_GROUPS, SettingsConflict, changeProblems, queuedRefusedBy } from '@faxgate/settings';
+
+interface PatchBody {
+  /** The version the change was made against (from GET): a stale one is refused with 409. */
+  version: number;
+  set: Record<string, string | null>;
+  reason?: string;
+}
+
+const who = (req: FastifyRequest) => (req as FastifyRequest & { principal?: { user: string } }).principal?.user ?? 'console';
+
+export function registerSettingsRoutes(app: FastifyInstance, ctx: RoleContext): void {
+  const store = ctx.settings.store;
+  const schemas = ctx.settingsSchemas;
+  const envValue = (name: string) => process.env[name] ?? '';
+
+  app.get('/api/v1/settings', async () => {
+    const cur = await store.current();
+    const settings = RUNTIME_SETTING_GROUPS.flatMap((g) => g.names.map((name) => ({ name, group: g.title, value: cur.values[name] ?? envValue(name), from: name in cur.values ? 'store' : 'environment' })));
+    return { version: cur.version, at: cur.at, by: cur.by, reason: cur.reason, settings, processes: await store.applied() };
+  });
+
+  app.get<{ Querystring: { limit?: string } }>('/api/v1/settings/history', async (req) => ({ history: await store.history(Math.min(1000, Number(req.query.limit ?? 100) || 100)) }));
+
+  /** Validates and, unless ?dryRun=true, saves a change; shared by PATCH and rollback. */
+  const change = async (req: FastifyRequest, reply: import('fastify').FastifyReply, body: PatchBody, replace: boolean) => {
+    if (!body || typeof body !== 'object' || !Number.isInteger(body.version) || typeof body.set !== 'object' || body.set === null) {
+      return reply.code(400).send({ error: 'give {"version": <the version you changed>, "set": {"FAXGATE_…": "value" or null}, "reason": "…"}' });
+    }
+    const problems = changeProblems(schemas, body.set);
+    if (problems.length) return reply.code(422).send({ error: 'refused; nothing changed', problems });
+    const cur = await store.current();
+    if ((req.query as { dryRun?: string }).dryRun === 'true') {
+      const next: Record<string, string> = replace ? {} : { ...cur.values };
+      for (const [k, v] of Object.entries(body.set)) if (v === null) delete next[k];
+      else next[k] = v;
+      return { version: cur.version, valid: true, refusedQueued: await queuedRefusedBy(ctx.redis, ctx.base.FAXGATE_QUEUE_PREFIX, process.env, cur.values, next) };
+    }
+    if (!body.reason) return reply.code(400).send({ error: 'say why in "reason" (it goes into the history)' });
+    try {
+      return await store.change({ expected: body.version, set: body.set, by: who(req), reason: body.reason, replace });
+    } catch (err) {
+      if (err instanceof SettingsConflict) return reply.code(409).send({ error: err.message, version: err.current });
+      throw err;
+    }
+  };
+
+  app.patch<{ Body: PatchBody; Querystring: { dryRun?: string } }>('/api/v1/settings', async (req, reply) => change(req, reply, req.body, false));
+
+  app.post<{ Body: { to: number; version: number; reason?: string }; Querystring: { dryRun?: string } }>('/api/v1/settings/rollback', async (req, reply) => {
+    const target = Number.isInteger(req.body?.to) ? await store.version(req.body.to) : undefined;
+    if (!target) return reply.code(404).send({ error: `no version ${req.body?.to}` });
+    return change(req, reply, { version: req.body.version, set: target.values, reason: req.body.reason }, true);
+  });
+}
