@@ -1,7 +1,7 @@
 import { COMPLETION, type CompletionCode } from './completion.ts';
 import { FCF, fcfBase, fcfName } from './fcf.ts';
 import { buildFrame, parseFrame, type T30Frame } from './hdlc-frame.ts';
-import type { SessionParams } from './dis.ts';
+import type { Capabilities, SessionParams } from './dis.ts';
 import { modulationName } from './modulation.ts';
 import { TIMER_MS, type T30Result, type PageStats, type T30Action, type T30Config, type T30Event, type TimerName } from './types.ts';
 
@@ -19,6 +19,8 @@ export abstract class EngineCore {
   protected out: T30Action[] = [];
   protected ended = false;
   protected remoteId = '';
+  protected remoteCapabilities: Capabilities | undefined;
+  protected trainingFailures: number[] = [];
   protected subaddress: string | undefined;
   protected senderId: string | undefined;
   protected readonly pages: PageStats[] = [];
@@ -155,6 +157,8 @@ export abstract class EngineCore {
       subaddress: this.subaddress,
       senderId: this.senderId,
       rate: this.params ? modulationName(this.params.modulation) : undefined,
+      ...(this.remoteCapabilities ? { remoteCapabilities: this.remoteCapabilities } : {}),
+      ...(this.trainingFailures.length ? { trainingFailures: [...this.trainingFailures] } : {}),
     };
     this.log(`call ended: ${result.sentence}`);
     this.out.push({ type: 'call-ended', result });

@@ -84,6 +84,7 @@ export class T30Sender extends EngineCore {
           }
         } else if (fcf === FCF.FTT) {
           this.stopTimer('T4');
+          this.trainingFailures.push(this.rate.bps);
           this.fallBack('all-rates-refused');
         } else if (fcf === FCF.DIS || fcf === FCF.CRP) {
           // Our DCS was not heard (T.30 §5.3.2.2): the called station repeats DIS.
@@ -176,6 +177,7 @@ export class T30Sender extends EngineCore {
 
   private onDis(caps: Capabilities, fif: Uint8Array): void {
     this.stopTimer('T1');
+    this.remoteCapabilities = caps;
     this.log(`DIS FIF ${Buffer.from(fif).toString('hex')}`);
     this.log(`DIS: modems ${caps.modems.join(',')}, ${caps.encodings.join(',')}, ecm ${caps.ecm}, ${caps.resolutions.join(',')}`);
     if (!caps.readyToReceive) {

@@ -1,5 +1,5 @@
 import type { CompletionCode } from './completion.ts';
-import type { Encoding, PageLength, PageWidth, Resolution, SessionParams } from './dis.ts';
+import type { Capabilities, Encoding, PageLength, PageWidth, Resolution, SessionParams } from './dis.ts';
 import type { Modulation } from './modulation.ts';
 
 /** The T.30 timers the engine runs (§5.4.3.1; T5 in Annex A). */
@@ -137,4 +137,8 @@ export interface T30Result {
   senderId?: string;
   /** The last negotiated rate, if training ever completed. */
   rate?: string;
+  /** Sender: what the called station's DIS offered (T.30 §5.3.6.2.1), for destination memory. */
+  remoteCapabilities?: Capabilities;
+  /** Sender: rates (bit/s) the receiver answered TCF with FTT at (T.30 §5.3.6.1.4), in order. */
+  trainingFailures?: number[];
 }

@@ -1,8 +1,8 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { sliceTiff, readTiff } from '@faxgate/fax-image';
-import { createT30Engine, type T30Result, type CompletionCode } from '@faxgate/t30';
+import { createT30Engine, type Capabilities, type T30Result, type CompletionCode } from '@faxgate/t30';
 import { T38Terminal, tiffDocument } from '@faxgate/t38';
-import type { CallOutcome, LineDriver, OutgoingCall } from '@faxgate/line-driver';
+import type { CallOutcome, LineDriver, OutgoingCall, RemoteCapabilities } from '@faxgate/line-driver';
 
 export interface T38DriverOptions {
   /** The far end as host:port (raw UDPTL; SIP call setup is a separate layer). */
@@ -63,12 +63,35 @@ export function toOutcome(r: T30Result, durationMs: number): CallOutcome {
   const last = r.pages[r.pages.length - 1];
   // What destination memory keeps: the CSI, the rate that carried pages, and ECM frames that
   // had to be sent again (T.30 Annex A PPR).
-  const remote = { ...(r.remoteId.trim() ? { csi: r.remoteId.trim() } : {}), ...(last ? { speed: last.bps } : {}), ...(r.pages.some((p) => p.ecm && p.retransmissions > 0) ? { ecmTrouble: true } : {}) };
+  const remote: RemoteCapabilities = {
+    ...(r.remoteId.trim() ? { csi: r.remoteId.trim() } : {}),
+    ...(r.remoteCapabilities ? { dis: disSummary(r.remoteCapabilities) } : {}),
+    ...(last ? { speed: last.bps } : {}),
+    ...(r.trainingFailures?.length ? { trainingFailures: r.trainingFailures } : {}),
+    ...(r.pages.some((p) => p.ecm && p.retransmissions > 0) ? { ecmTrouble: true } : {}),
+  };
   const base = { pagesSent: r.pages.length, remoteId: r.remoteId.trim() || undefined, durationMs, ...(Object.keys(remote).length ? { remote } : {}) };
   if (r.success) return { ...base, result: 'success' };
   if (NO_FAX_ANSWER.includes(r.code)) return { ...base, result: 'no-answer', reason: r.sentence };
   if (r.code === 'incompatible') return { ...base, result: 'rejected', reason: r.sentence };
   return { ...base, result: r.pages.length > 0 || r.code === 'remote-dcn' || r.code === 'no-response' || r.code === 'post-page-no-response' ? 'no-carrier' : 'failed', reason: r.sentence };
+}
+
+/** Rates of each modem (T.30 Table 2 bits 11-14: V.27 ter, V.29, V.17). */
+const MODEM_RATES: Record<string, number[]> = { v27ter: [2400, 4800], v29: [7200, 9600], v17: [7200, 9600, 12000, 14400] };
+const WIDTH_PELS: Record<string, number> = { A4: 1728, B4: 2048, A3: 2432 };
+
+/** What a DIS offered, as destination memory keeps it. */
+export function disSummary(c: Capabilities): NonNullable<RemoteCapabilities['dis']> {
+  return {
+    rates: [...new Set(c.modems.flatMap((m) => MODEM_RATES[m] ?? []))].sort((a, b) => a - b),
+    ecm: c.ecm,
+    mr: c.encodings.includes('mr'),
+    mmr: c.encodings.includes('mmr'),
+    fine: c.resolutions.includes('fine'),
+    superfine: c.resolutions.includes('superfine'),
+    widths: c.widths.map((w) => WIDTH_PELS[w]).filter((x): x is number => x !== undefined),
+  };
 }
 
 function bind(host: string): Promise<Socket> {
