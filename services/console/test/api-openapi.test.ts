@@ -59,7 +59,7 @@ test('the served document is a valid OpenAPI 3.1 document describing every API r
   for (const op of [
     'GET /api/v1/faxes', 'POST /api/v1/faxes', 'GET /api/v1/faxes/{id}', 'GET /api/v1/faxes/{id}/document', 'GET /api/v1/faxes/{id}/pages/{page}.png',
     'POST /api/v1/faxes/{id}/resend', 'POST /api/v1/faxes/{id}/cancel', 'POST /api/v1/faxes/{id}/hold', 'POST /api/v1/faxes/{id}/release',
-    'GET /api/v1/inbound', 'GET /api/v1/inbound/{id}', 'GET /api/v1/tokens', 'POST /api/v1/tokens', 'DELETE /api/v1/tokens/{id}',
+    'GET /api/v1/inbound', 'GET /api/v1/inbound/{id}', 'GET /api/v1/inbound/{id}/pages/{page}.png', 'POST /api/v1/inbound/{id}/redeliver', 'GET /api/v1/tokens', 'POST /api/v1/tokens', 'DELETE /api/v1/tokens/{id}',
   ]) assert.ok(ops.includes(op), `${op} is missing from ${ops.join(', ')}`);
   assert.ok(!ops.some((o) => o.includes('/queues')), 'Bull Board is not part of the API');
   assert.ok(doc.paths['/api/v1/faxes'].post.requestBody.content['multipart/form-data'], 'the multipart form is documented');

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Redis } from 'ioredis';
 import { previewPng, readTiff, tiffToPdf } from '@faxgate/fax-image';
 import type { BlobStore, FaxRecord, FaxRecords } from '@faxgate/store';
-import { maySee, readsAll, requireScope, type Principal } from './principal.ts';
+import { maySee, requireScope, type Principal } from './principal.ts';
 import { digitsOf, pageOf } from './record-pages.ts';
 import { routeSchemas } from './schemas.ts';
 
@@ -117,4 +117,3 @@ export function timeRange(q: { from?: string; to?: string }): { fromMs?: number;
   return { fromMs, toMs };
 }
 
-export { readsAll };
