@@ -6,6 +6,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getPixel, type Bitmap } from '@faxgate/fax-image';
 import { classifyBlocks, renderPart, toBilevel, type PartRenderOptions } from '../src/index.ts';
+import { findSoffice } from '../src/office-convert.ts';
+
+const soffice = await findSoffice();
 
 /** A hand-written PDF (the xref offsets counted here): one page, the content stream given. */
 function pdfWithContent(content: string, page = { w: 612, h: 792 }): Uint8Array {
@@ -115,4 +118,27 @@ test('a lone hairline in grey (one row at 170, two rows at 190/200) becomes one 
   assert.equal(inkInRow(b, 5, 0, w), w);
   assert.equal(inkInRow(b, 15, 0, w), w);
   assert.equal(inkInRow(b, 16, 0, w), 0, 'the lighter row of a two-row hairline stays white: the rule is one pel, not two');
+});
+
+/** An RTF order table: four rows of three cells, every border 5 twips (0.25 pt) wide. */
+function rtfTable(): string {
+  const border = ['t', 'l', 'b', 'r'].map((side) => `\\clbrdr${side}\\brdrs\\brdrw5`).join('');
+  const rowDef = `\\trowd\\trgaph108 ${border}\\cellx3000 ${border}\\cellx6000 ${border}\\cellx9000`;
+  const rows = [1, 2, 3, 4].map((r) => `${rowDef}\\pard\\intbl Item ${r}\\cell Qty ${r}\\cell Price ${r}\\cell\\row`).join('\n');
+  return `{\\rtf1\\ansi{\\fonttbl\\f0\\fswiss Helvetica;}\\f0\\fs22 Order\\par\n${rows}\n\\pard\\par}`;
+}
+
+test('an Office table with 0.25 pt borders keeps all five of its rules (LibreOffice conversion)', { skip: soffice ? false : 'LibreOffice is not installed', timeout: 300_000 }, async () => {
+  const [page] = await renderPart({ label: 'order.rtf', mimeType: 'application/rtf', data: new TextEncoder().encode(rtfTable()) }, { ...opts(196), office: true, officeTimeoutMs: 120_000 });
+  const b = page.bitmap;
+  // The table is 9000 twips (6.25 in, ~1275 pels) wide: a rule is a row with most of that inked;
+  // text rows never come close. Adjacent such rows are one rule.
+  const rules: number[][] = [];
+  for (let y = 0; y < b.height; y++) {
+    if (inkInRow(b, y, 0, b.width) < 1000) continue;
+    const last = rules[rules.length - 1];
+    if (last && last[last.length - 1] === y - 1) last.push(y);
+    else rules.push([y]);
+  }
+  assert.equal(rules.length, 5, `rule rows found: ${rules.map((r) => r.join('+')).join(', ')}`);
 });

@@ -9,6 +9,8 @@ import { promisify } from 'node:util';
 import * as C from '../../../libs/render/test/corpus.ts';
 import { findSoffice } from '../../../libs/render/src/office-convert.ts';
 
+const soffice = await findSoffice();
+
 const run = promisify(execFile);
 const faxgate = resolve(import.meta.dirname, '../../../services/cli/src/main.ts');
 const work = mkdtempSync(join(tmpdir(), 'faxgate-cli-'));
@@ -52,7 +54,7 @@ test('faxgate render lays a mail out on the gateway\'s paper: A4 in Germany, Let
   await assert.rejects(preview([join(work, 'angebot.eml'), '-o', join(work, 'x.tif'), '--paper', 'a3'], {}), (e: { code: number; stderr: string }) => e.code === 2 && /FAXGATE_PAPER/.test(e.stderr));
 });
 
-test('faxgate render converts Office documents when the gateway does (FAXGATE_RENDER_OFFICE), and says so when it does not', { skip: (await findSoffice()) ? false : 'LibreOffice is not installed', timeout: 300_000 }, async () => {
+test('faxgate render converts Office documents when the gateway does (FAXGATE_RENDER_OFFICE), and says so when it does not', { skip: soffice ? false : 'LibreOffice is not installed', timeout: 300_000 }, async () => {
   const rtf = join(work, 'report.rtf');
   writeFileSync(rtf, '{\\rtf1\\ansi{\\fonttbl\\f0\\fswiss Helvetica;}\\f0\\fs48 Quarterly report\\par}');
   const on = await preview([rtf, '-o', join(work, 'office-on.tif')], { FAXGATE_RENDER_OFFICE: 'true' });
