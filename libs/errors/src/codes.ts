@@ -18,6 +18,8 @@ export const ERROR_CODES = {
   SMTP_TOO_MANY_CONNECTIONS: { smtp: [421, '4.7.0'], text: 'too many connections from your address; try again later' },
   SMTP_DATA_TIMEOUT: { smtp: [421, '4.4.2'], text: 'the message took too long to arrive; closing the connection' },
   AUTH_TOO_MANY_FAILURES: { smtp: [421, '4.7.0'], text: 'too many failed authentication attempts; try again later' },
+  // A rate limit, not a refusal of the recipient: RFC 5321 §4.5.3.1.10 has the client send it again later.
+  QUOTA_DESTINATIONS: { smtp: [452, '4.5.3'], text: 'too many different fax numbers from this sender or domain in the last hour' },
   QUEUE_UNAVAILABLE: { smtp: [451, '4.3.0'], text: 'the fax queue is unavailable; try again later' },
   STORE_FAILED: { smtp: [451, '4.3.0'], text: 'the message could not be stored; try again later' },
   // render
@@ -38,6 +40,8 @@ export const ERROR_CODES = {
   FAX_EXPIRED: { smtp: undefined, text: 'the fax could not be sent before its kill time' },
   DESTINATION_HELD: { smtp: undefined, text: 'this number is not dialled for a while after repeated failed calls' },
   DESTINATION_BLOCKED: { smtp: undefined, text: 'an administrator has blocked faxes to this number' },
+  // quotas
+  QUOTA_PAGES: { smtp: undefined, text: 'the daily page quota of this sender or domain is used up' },
   // mail
   MAIL_REJECTED: { smtp: undefined, text: 'the mail server refused the mail permanently' },
   // jobs

@@ -1,6 +1,7 @@
 import { z, csv, duration, int, optionalString, port, bool, sharedFields } from '@faxgate/config';
 import { authThrottleFields } from '@faxgate/runtime';
 import { dialFields } from '@faxgate/phone';
+import { destinationQuotaFields } from '@faxgate/quotas';
 import { isClientNetworkEntry } from './sender-policy.ts';
 
 export const ingestSchema = z.object({
@@ -23,6 +24,7 @@ export const ingestSchema = z.object({
   FAXGATE_SMTP_CLIENT_NETWORKS: csv('host')
     .refine((list) => list.every(isClientNetworkEntry), 'addresses or CIDR networks (10.0.0.0/8, fd00::/8), `host` or `any`, comma list')
     .describe('Clients that may send faxes without authenticating: CIDR networks and addresses, `host` (this machine: 127.0.0.1, ::1 and its own interface addresses), or `any` (everyone: only behind a firewall that does the job). Comma list; empty means `host`. See docs/security.md.'),
+  ...destinationQuotaFields,
   FAXGATE_NOTIFY_DELAY_WARNING: duration('4h').describe('When a sender asked for NOTIFY=DELAY (RFC 3461), a fax not delivered this long after it was accepted gets one "still trying" notice (Postfix delay_warning_time); 0 turns delay notices off. See docs/dsn.md.'),
   FAXGATE_SENDERS_ALLOW: csv('').describe('Senders allowed to fax (addresses or `@domain`); empty allows all not denied.'),
   FAXGATE_SENDERS_DENY: csv('').describe('Senders never allowed to fax (addresses or `@domain`).'),

@@ -1,5 +1,6 @@
 import { defineRole, type RoleInstance } from '@faxgate/runtime';
 import { FaxRecords } from '@faxgate/store';
+import { DestinationQuota, quotaLimitsFromConfig } from '@faxgate/quotas';
 import { ingestSchema } from './config.ts';
 import { createSmtpListener } from './smtp-listener.ts';
 import { takeInMessage } from '@faxgate/intake';
@@ -18,7 +19,9 @@ export const ingestRole = defineRole({
   async build(ctx, config): Promise<IngestRoleInstance> {
     // Inside an SMTP transaction every Redis call must fail fast (451), never hang the client.
     const records = new FaxRecords(ctx.requestRedis, ctx.base.FAXGATE_QUEUE_PREFIX);
+    const destinations = new DestinationQuota(ctx.requestRedis, ctx.base.FAXGATE_QUEUE_PREFIX, quotaLimitsFromConfig(config));
     const server = createSmtpListener({
+      destinations,
       config,
       log: ctx.log,
       metrics: ctx.metrics,

@@ -16,6 +16,7 @@ import type { AcceptedRecipient, IntakeInput } from '@faxgate/intake';
 import type { PostmasterInput } from './postmaster-intake.ts';
 import { receiveMessage } from './message-receiver.ts';
 import { ConnectionLimits } from './connection-limits.ts';
+import type { DestinationQuota } from '@faxgate/quotas';
 
 type Session = SMTPServerSession & { faxRecipients?: Map<string, AcceptedRecipient>; authFailures?: number; postmaster?: boolean };
 
@@ -27,6 +28,8 @@ export interface SmtpListenerDeps {
   blobs: BlobStore;
   /** Makes the message durable and returns its fax id; throws FaxgateError otherwise. */
   intake(input: IntakeInput): Promise<string>;
+  /** The distinct-destinations-per-hour brake checked at RCPT; absent or disabled: none. */
+  destinations?: DestinationQuota;
   /** Makes a mail to postmaster durable and queues its forwarding; throws FaxgateError otherwise. */
   postmaster(input: PostmasterInput): Promise<string>;
   /**
@@ -134,9 +137,25 @@ export function createSmtpListener(deps: SmtpListenerDeps): SMTPServer {
       if (session.envelope.rcptTo.length >= config.FAXGATE_SMTP_MAX_RECIPIENTS) return cb(refuse('RCPT_TOO_MANY', `at most ${config.FAXGATE_SMTP_MAX_RECIPIENTS}`));
       const verdict = checkRecipient(address.address, config.FAXGATE_FAX_DOMAINS, config.FAXGATE_DEFAULT_COUNTRY, dialRules());
       if (!verdict.ok) return cb(refuse(verdict.code, verdict.detail));
-      session.faxRecipients ??= new Map();
-      session.faxRecipients.set(address.address, { address: address.address, number: verdict.number, dialString: verdict.dialString, ...recipientDsn(address.dsn) });
-      cb();
+      const accept = () => {
+        session.faxRecipients ??= new Map();
+        session.faxRecipients.set(address.address, { address: address.address, number: verdict.number, dialString: verdict.dialString, ...recipientDsn(address.dsn) });
+        cb();
+      };
+      if (!deps.destinations?.enabled) return accept();
+      // The toll-fraud brake: a new destination past the hour's limit is refused here, before
+      // anything is stored or dialled. Redis away: 451, the client tries again later.
+      deps.destinations.admit(sender, verdict.number).then(
+        (q) => {
+          if (q.ok) return accept();
+          log.warn({ sender, number: verdict.number, scope: q.scope, who: q.who, limit: q.limit }, 'destination quota reached; recipient refused');
+          cb(refuse('QUOTA_DESTINATIONS', q.detail));
+        },
+        (err: Error) => {
+          log.warn({ err: err.message }, 'destination quota unavailable');
+          cb(refuse('QUEUE_UNAVAILABLE'));
+        },
+      );
     },
     onData(stream, session: Session, cb) {
       const faxId = session.postmaster ? newPostmasterId() : newFaxId();

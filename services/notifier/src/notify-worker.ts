@@ -2,6 +2,8 @@ import { UnrecoverableError, createWorker, isFinalAttempt } from '@faxgate/queue
 import { tiffToPdf } from '@faxgate/fax-image';
 import { describeError } from '@faxgate/errors';
 import { hostname } from 'node:os';
+import { Counter } from 'prom-client';
+import { UsageLedger, senderDomain } from '@faxgate/quotas';
 import { MailRefusedError, type MailMessage, type Mailer } from '@faxgate/mail';
 import type { FaxView } from '@faxgate/store';
 import type { RoleContext } from '@faxgate/runtime';
@@ -34,6 +36,18 @@ export function createNotifyWorker(ctx: RoleContext, config: NotifierConfig, mai
   const inboundMail = createInboundMailHandler(ctx, from, mailer);
   const policy = { trustedDomains: config.FAXGATE_RESULT_MAIL_TRUSTED_DOMAINS, unverified: config.FAXGATE_RESULT_MAIL_UNVERIFIED };
   const reportingMta = config.FAXGATE_REPORTING_MTA ?? hostname();
+
+  const ledger = new UsageLedger(ctx.redis, ctx.base.FAXGATE_QUEUE_PREFIX);
+  const usagePages = new Counter({ name: 'faxgate_usage_pages_total', help: 'Pages the far end confirmed, by sender domain (counted once per recipient outcome; per-sender totals: faxgate usage)', labelNames: ['domain'], registers: [ctx.registry] });
+  const usageLine = new Counter({ name: 'faxgate_usage_line_seconds_total', help: 'Time on the line over all calls of a recipient, by sender domain', labelNames: ['domain'], registers: [ctx.registry] });
+  /** Accounting of one ended recipient (pages confirmed, line time) per sender and domain. */
+  const countUsage = async (fax: FaxView, r: FaxView['recipients'][number]) => {
+    const counted = await ledger.record({ sender: fax.sender, pages: r.pagesSent, lineMs: r.durationMs, at: Date.parse(r.finishedAt ?? '') || Date.now(), key: `${fax.id}-r${r.index}-a${r.attempts}` });
+    if (!counted) return;
+    const domain = senderDomain(fax.sender) || '(null sender)';
+    usagePages.inc({ domain }, r.pagesSent);
+    usageLine.inc({ domain }, r.durationMs / 1000);
+  };
 
   /** Sends a report; a permanent refusal is recorded and ends the job without retries. */
   const send = async (mail: MailMessage, faxId: string, recipient?: number) => {
@@ -71,6 +85,8 @@ export function createNotifyWorker(ctx: RoleContext, config: NotifierConfig, mai
         if (!fax) throw new UnrecoverableError(describeError('RECORD_MISSING'));
         const r = fax.recipients.find((x) => x.index === recipient);
         if (!r) throw new UnrecoverableError(describeError('RECORD_MISSING'));
+        // Every ended recipient passes here once per outcome: the one place to count it.
+        if (isEnded(r.state)) await countUsage(fax, r);
         if (r.resultMailSentAt) return { skipped: 'already sent' };
         // A broadcast is reported once, when its last recipient ends (FAXGATE_NOTIFY_BROADCAST).
         const broadcast = fax.recipientCount >= 2 && config.FAXGATE_NOTIFY_BROADCAST !== 'each';
