@@ -140,12 +140,14 @@ const RUN: Record<string, (api: ApiClient, o: Values, pos: string[], verb: strin
     const numbers = (o.number as string[] | undefined) ?? [];
     if (numbers.length === 0) return wrongUse('send', 'at least one -d <number>', usage);
     if (files.length === 0 && !o.message) return wrongUse('send', 'a file to fax, or --message', usage);
-    const form = new FormData();
-    for (const n of numbers) form.append('numbers', n);
+    // JSON with the files in base64 rather than multipart: the console refuses a form body sent
+    // with basic auth only (a cross-site form looks the same), and the CLI may use the console
+    // password on the gateway's own machine.
+    const body: Record<string, unknown> = { numbers };
     const fields: Array<[string, unknown]> = [['to_name', o['to-name']], ['to_company', o['to-company']], ['subject', o.subject], ['message', o.message], ['cover', o['no-cover'] ? 'none' : o.cover], ['priority', o.priority], ['send_at', o['send-at']]];
-    for (const [k, v] of fields) if (typeof v === 'string') form.append(k, v);
-    for (const f of files) form.append('file', new Blob([await readFile(f)]), basename(f));
-    const r = await api.call('POST', '/api/v1/faxes', form, typeof o['idempotency-key'] === 'string' ? { 'idempotency-key': o['idempotency-key'] } : {});
+    for (const [k, v] of fields) if (typeof v === 'string') body[k] = v;
+    if (files.length) body.documents = await Promise.all(files.map(async (f) => ({ filename: basename(f), content_base64: (await readFile(f)).toString('base64') })));
+    const r = await api.call('POST', '/api/v1/faxes', body, typeof o['idempotency-key'] === 'string' ? { 'idempotency-key': o['idempotency-key'] } : {});
     if (r.status !== 202) return apiError(r);
     if (o.json) json(r.json);
     else out(`${r.json.id} queued for ${r.json.numbers.join(', ')} (faxgate status ${r.json.id})`);

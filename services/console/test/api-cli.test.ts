@@ -23,9 +23,9 @@ after(async () => {
 interface Run { code: number | null; stdout: string; stderr: string }
 
 /** `faxgate <args>` as a child process with FAXGATE_URL and the given token, bounded in time. */
-function faxgate(args: string[], token: string): Promise<Run> {
+function faxgate(args: string[], token: string, auth: Record<string, string> = { FAXGATE_TOKEN: token }): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [MAIN, ...args], { timeout: 60_000, env: { PATH: process.env.PATH, FAXGATE_URL: g.gw.httpUrl, FAXGATE_TOKEN: token } }, (err, stdout, stderr) => {
+    execFile(process.execPath, [MAIN, ...args], { timeout: 60_000, env: { PATH: process.env.PATH, FAXGATE_URL: g.gw.httpUrl, ...auth } }, (err, stdout, stderr) => {
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr });
     });
   });
@@ -69,6 +69,9 @@ test('tokens add, then send with a file and a cover, status until sent, list, re
   const refused = await faxgate(['send', '-d', '+1 900 555 0100', '--message', 'x'], token);
   assert.equal(refused.code, 1);
   assert.match(refused.stderr, /422: .*not allowed by the dialling rules/);
+  // On the gateway's machine with the console password only (what `make run` gives): the admin.
+  const asAdmin = await faxgate(['send', '-d', '2125550133', '--no-cover', pdf], '', { FAXGATE_CONSOLE_PASSWORD: 'pw' });
+  assert.equal(asAdmin.code, 0, show(asAdmin));
   const unauthorised = await faxgate(['list'], 'fgt_0000000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');
   assert.equal(unauthorised.code, 1);
   assert.match(unauthorised.stderr, /401/);
