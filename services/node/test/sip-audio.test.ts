@@ -4,7 +4,7 @@
 // harness of the modem tests, `--rtp latch`), the judge of the fax. faxgate's side is the node's
 // `sip` line driver: SIP user agent + faxgate's own modems on an RTP line + T.30 engine.
 // Audio calls run in real time: a fine page at V.29 9600 takes ~20-40 s of line time, so each
-// test has its own 110 s timeout and the three calls run at once.
+// test has its own 110 s timeout and the four calls run at once.
 import { describe, test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -42,7 +42,7 @@ function logged(): { lines: string[]; log: pino.Logger } {
 // for a few hundred ms must delay the call, not tear holes in the page.
 const JITTER_MS = 500;
 
-describe('fax over G.711 on SIP calls, spandsp as the far terminal, real time', { concurrency: 3 }, () => {
+describe('fax over G.711 on SIP calls, spandsp as the far terminal, real time', { concurrency: 4 }, () => {
   test('outgoing, t38-then-audio: the trunk answers PCMU and refuses T.38 with 488; the page goes over audio with ECM and spandsp receives it exactly', { timeout: 110_000 }, async () => {
     const received = join(bench.dir.path, 'out-488-received.tif');
     const { sp, rtpPort } = await spandspAudio(['receive', received, '--ecm', '1'], 'ulaw');
@@ -117,6 +117,32 @@ describe('fax over G.711 on SIP calls, spandsp as the far terminal, real time', 
       sp.kill();
       far.proc.kill();
       await stop();
+    }
+  });
+
+  test('outgoing: faxing over audio after a 488, the far end then re-INVITEs to T.38 itself; faxgate switches (T.38 preferred), T.30 starts afresh there and spandsp\'s T.38 terminal receives the page exactly', { timeout: 110_000 }, async () => {
+    const received = join(bench.dir.path, 'switch-received.tif');
+    // The audio terminal is abandoned at the switch (it then reports the far end gone).
+    const { sp: audio, rtpPort } = await spandspAudio(['receive', join(bench.dir.path, 'switch-audio.tif')], 'ulaw');
+    const t38 = start(bench.peer, ['receive', '--file', received, '--ecm', '1', '--timeout', '90']);
+    const udptl = (await t38.waitFor(/LISTENING (\d+)/))[1];
+    const far = await sipp(bench.dir.path, 'uas-audio-488-then-t38.xml', { keys: { rtp_port: rtpPort, udptl_port: udptl }, pauseMs: 4000, timeoutS: 100 });
+    const { lines, log } = logged();
+    const d = sipDriver({ dialFormat: `sip:{e164}@127.0.0.1:${far.port}`, jitterBufferMs: JITTER_MS, log });
+    try {
+      const outcome = await d.send({ callId: 'a4', number: '+12125550100', dialString: '12125550100', document: new Uint8Array(readFileSync(bench.page)), fromPage: 1, line: 'test/4' }, new AbortController().signal);
+      const why = `${evidence(audio, far, lines)}\n--- spandsp T.38 ---\n${t38.stderr().slice(-2000)}`;
+      assert.equal(outcome.result, 'success', `${JSON.stringify(outcome)}${why}`);
+      assert.equal(outcome.pagesSent, 1);
+      assert.ok(lines.some((l) => /"media":"t38"/.test(l) && /"from":"audio"/.test(l)), `the switch from audio to T.38 is logged${why}`);
+      assert.equal(await t38.exit, 0, `spandsp's T.38 terminal did not report success${why}`);
+      assert.equal(await far.done(), 0, far.logs());
+      assert.equal(comparePages(bench.dir.path, bench.page, received), null, 'spandsp\'s page differs from the one sent');
+    } finally {
+      audio.kill();
+      t38.kill();
+      far.proc.kill();
+      await d.stop();
     }
   });
 });
