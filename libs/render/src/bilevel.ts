@@ -225,10 +225,14 @@ function keepHairlines(g: GrayPage, out: Bitmap, threshold: number, photo?: Uint
     const r = y * out.stride;
     const blockRow = ((y / BLOCK) | 0) * cols;
     for (let x = 0; x < w; x++) {
-      // Paper white four pels at a time: most of a page.
-      if (words && (x & 3) === 0 && x + 4 <= w && words[(o + x) >> 2] === -1) {
-        x += 3;
-        continue;
+      // Four pels at a time: paper white (most of a page) and solid ink (stroke interiors) hold
+      // no hairline core.
+      if (words && (x & 3) === 0 && x + 4 <= w) {
+        const word = words[(o + x) >> 2];
+        if (word === -1 || (word & 0x80808080) === 0) {
+          x += 3;
+          continue;
+        }
       }
       const v = px[o + x];
       if (v < threshold || v > HAIRLINE_LIGHTEST) continue;
