@@ -1,5 +1,6 @@
 import { z, optionalString, sharedFields } from '@faxgate/config';
 import { dialFields } from '@faxgate/phone';
+import { destinationQuotaFields } from '@faxgate/quotas';
 import { directoryFields } from '@faxgate/directory';
 import { authThrottleFields } from '@faxgate/runtime';
 
@@ -8,6 +9,8 @@ export const consoleSchema = z.object({
   // The API's faxes go through the same dial rules as mail (POST /api/v1/faxes refuses with 422).
   FAXGATE_FAX_DOMAINS: sharedFields.FAXGATE_FAX_DOMAINS,
   ...dialFields,
+  // And the same toll-fraud brake (distinct numbers per sender and domain per hour).
+  ...destinationQuotaFields,
   FAXGATE_CONSOLE_USER: z.string().default('admin').describe('User name for basic auth on the console (Bull Board and the REST API).'),
   FAXGATE_CONSOLE_PASSWORD: optionalString().describe('Password for basic auth on the console. Unset (and no token): a random one is generated and written to `$FAXGATE_DATA_DIR/console-password` (mode 600, kept across restarts); the start-up lines say where.'),
   FAXGATE_CONSOLE_TOKEN: optionalString().describe('Bearer token accepted by the console (for scripts and the CLI), in addition to basic auth.'),

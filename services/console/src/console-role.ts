@@ -12,6 +12,7 @@ import { registerAuditRoutes } from './audit-routes.ts';
 import { registerSettingsRoutes } from './settings-routes.ts';
 import { registerInboundApi } from '@faxgate/directory';
 import { dialRulesFromConfig } from '@faxgate/phone';
+import { DestinationQuota, quotaLimitsFromConfig } from '@faxgate/quotas';
 import { ApiTokens, isApiToken } from './api/api-tokens.ts';
 import { registerApi } from './api/register-api.ts';
 import { registerOpenApi, registerOpenApiDocument } from './api/openapi.ts';
@@ -51,7 +52,7 @@ export const consoleRole = defineRole({
       scope.addHook('onRequest', crossSiteGuard);
       scope.addHook('onRequest', auth);
       // The REST API: each route checks the scope it needs (API tokens, issue 15).
-      await scope.register(async (api) => registerApi(api, ctx, { tokens, dialRules: dialRulesFromConfig(config), defaultCountry: config.FAXGATE_DEFAULT_COUNTRY, faxDomain: config.FAXGATE_FAX_DOMAINS[0], directoryPath: config.FAXGATE_DIRECTORY }));
+      await scope.register(async (api) => registerApi(api, ctx, { tokens, dialRules: dialRulesFromConfig(config), defaultCountry: config.FAXGATE_DEFAULT_COUNTRY, faxDomain: config.FAXGATE_FAX_DOMAINS[0], directoryPath: config.FAXGATE_DIRECTORY, destinations: new DestinationQuota(ctx.requestRedis, prefix, quotaLimitsFromConfig(config)) }));
       // Everything else (lines, the directory, Bull Board) is the admin's.
       await scope.register(async (admin) => {
         admin.addHook('onRequest', requireScope('admin'));

@@ -13,6 +13,8 @@ before(async () => {
     // Calls last seconds, so one can be cancelled while on the line.
     FAXGATE_SIM_TIME_SCALE: '0.1',
     FAXGATE_INBOUND_UNADDRESSED: 'faxadmin@example.com',
+    // The toll-fraud brake of mail applies to the API too.
+    FAXGATE_QUOTA_SENDER_DESTINATIONS_PER_HOUR: '3',
   }, 'unaddressed: faxadmin@example.com\nusers:\n  - id: frank\n    emails: [frank@example.com]\n    dids: ["+12125550177"]\nroutes: []\n');
 });
 after(async () => {
@@ -178,4 +180,18 @@ test('received faxes: the owner (directory user) sees them with thumbnails, filt
   assert.equal((await api(g.gw, 'GET', '/api/v1/inbound', { token: bob })).body.faxes.length, 0, 'bob owns no received fax');
   assert.equal((await api(g.gw, 'GET', `/api/v1/inbound/${inboundId}`, { token: bob })).status, 404);
   assert.equal((await api(g.gw, 'GET', thumbs[0], { token: bob })).status, 404);
+});
+
+test('the destination quota of mail holds for the API: a fourth new number within the hour is 429, a number already faxed is not', async () => {
+  const quinn = await makeToken(g.gw, 'quinn', ['send', 'read-own'], 'quinn@example.com');
+  const send = (numbers: string[]) => api(g.gw, 'POST', '/api/v1/faxes', { token: quinn, body: { numbers, cover: 'none', message: 'quota', send_at: new Date(Date.now() + 3_600_000).toISOString() } });
+  assert.equal((await send(['2125550201', '2125550202'])).status, 202);
+  assert.equal((await send(['2125550203'])).status, 202);
+  const refused = await send(['2125550204']);
+  assert.equal(refused.status, 429, JSON.stringify(refused.body));
+  assert.equal(refused.body.problems[0].code, 'QUOTA_DESTINATIONS');
+  assert.match(refused.body.error, /too many different fax numbers/);
+  assert.equal((await send(['2125550201'])).status, 202, 'a number faxed within the hour is not a new destination');
+  const mine = await api(g.gw, 'GET', '/api/v1/faxes?limit=100', { token: quinn });
+  assert.equal(mine.body.faxes.length, 3, 'the refused request stored nothing');
 });

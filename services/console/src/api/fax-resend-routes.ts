@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { SubmissionError, checkSubmission, storeAndTakeIn, type SubmitDeps } from './fax-submission.ts';
+import { SubmissionError, admitDestinations, checkSubmission, storeAndTakeIn, type SubmitDeps } from './fax-submission.ts';
 import { idempotent, problem, queuedAnswer } from './fax-submit-routes.ts';
 import type { IdempotencyKeys } from './idempotency.ts';
 import { maySee, requireScope } from './principal.ts';
@@ -33,6 +33,7 @@ export function registerFaxResendRoutes(app: FastifyInstance, deps: SubmitDeps &
       throw err;
     }
     return idempotent(req, reply, deps.idempotency, `resend:${id}:${recipients.map((r) => r.number).join(',')}`, async () => {
+      await admitDestinations(recipients, fax.sender || fax.authUser || '', deps.destinations);
       const raw = await deps.blobs.get(fax.messageKey);
       const newId = await storeAndTakeIn(raw, { recipients, sender: fax.sender, authUser: fax.authUser, clientAddress: req.ip, senderTrust: fax.senderTrust ?? 'unverified' }, deps);
       await deps.records.event(id, 'resent', `as ${newId} by ${req.principal?.user}`).catch(() => {});

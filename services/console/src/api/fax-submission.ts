@@ -6,6 +6,7 @@ import { blobKeys, type BlobStore, type FaxRecords, type SenderTrust } from '@fa
 import type { QueueSet } from '@faxgate/queue';
 import { takeInMessage, MAX_HEADER_BYTES, type AcceptedRecipient } from '@faxgate/intake';
 import { FaxgateError, describeError } from '@faxgate/errors';
+import type { DestinationQuota } from '@faxgate/quotas';
 import type { Principal } from './principal.ts';
 
 /** Most bytes of documents one API fax may carry (decoded), as FAXGATE_SMTP_MAX_SIZE's default for mail. */
@@ -49,6 +50,8 @@ export class SubmissionError extends Error {
 }
 
 export interface SubmitDeps {
+  /** The toll-fraud brake of mail (FAXGATE_QUOTA_*_DESTINATIONS_PER_HOUR), applied to API faxes too. */
+  destinations?: DestinationQuota;
   blobs: BlobStore;
   records: FaxRecords;
   queues: QueueSet;
@@ -148,6 +151,20 @@ export async function storeAndTakeIn(
     { faxId, messageKey, message: writer, head, sender: meta.sender, recipients: meta.recipients, clientAddress: meta.clientAddress, authUser: meta.authUser, senderTrust: meta.senderTrust },
     { records: deps.records, queues: deps.queues },
   );
+}
+
+/**
+ * Admits each number under the destination quota of the sender (the token's mail address, else
+ * its user), as ingest does at RCPT: a new number past the hour's limit is refused (429) with
+ * the quota's sentence, before anything is stored. Numbers admitted before the refusal stay
+ * counted, as recipients accepted earlier in an SMTP session do.
+ */
+export async function admitDestinations(recipients: AcceptedRecipient[], sender: string, quota: DestinationQuota | undefined): Promise<void> {
+  if (!quota?.enabled) return;
+  for (const [i, r] of recipients.entries()) {
+    const verdict = await quota.admit(sender, r.number);
+    if (!verdict.ok) throw new SubmissionError(429, [{ field: `numbers[${i}]`, problem: `${describeError('QUOTA_DESTINATIONS')}: ${verdict.detail}`, code: 'QUOTA_DESTINATIONS' }]);
+  }
 }
 
 /** What makes two submissions the same request (an idempotency key reused with other content is refused). */

@@ -5,7 +5,7 @@ import { IdempotencyKeys } from './idempotency.ts';
 import { requireScope, type Principal } from './principal.ts';
 import { routeSchemas } from './schemas.ts';
 import {
-  MAX_DOCUMENT_BYTES, MAX_DOCUMENTS, SubmissionError, checkSubmission, submissionFingerprint, submitFax,
+  MAX_DOCUMENT_BYTES, MAX_DOCUMENTS, SubmissionError, admitDestinations, checkSubmission, submissionFingerprint, submitFax,
   type SubmitDeps, type Submission, type SubmittedDocument,
 } from './fax-submission.ts';
 
@@ -52,6 +52,7 @@ async function submit(req: FastifyRequest, reply: FastifyReply, s: Submission, d
     throw err;
   }
   return idempotent(req, reply, deps.idempotency, `submit:${submissionFingerprint(s)}`, async () => {
+    await admitDestinations(recipients, who.email ?? who.user, deps.destinations);
     const id = await submitFax(s, recipients, { ...who, clientAddress: req.ip }, deps);
     req.log.info({ faxId: id, user: who.user, token: who.tokenId, recipients: recipients.length }, 'fax submitted through the API');
     return queuedAnswer(id, recipients);
@@ -85,6 +86,7 @@ export async function idempotent(req: FastifyRequest, reply: FastifyReply, keys:
     body = await take();
   } catch (err) {
     if (claimKey) await keys.release(claimKey).catch(() => {});
+    if (err instanceof SubmissionError) return problem(reply, err);
     if (err instanceof FaxgateError) return reply.code(503).send({ error: err.message });
     throw err;
   }

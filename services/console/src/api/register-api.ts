@@ -3,6 +3,7 @@ import multipart from '@fastify/multipart';
 import type { RoleContext } from '@faxgate/runtime';
 import { FaxRecords } from '@faxgate/store';
 import type { DialRules } from '@faxgate/phone';
+import type { DestinationQuota } from '@faxgate/quotas';
 import type { ApiTokens } from './api-tokens.ts';
 import { registerFaxControlRoutes } from './fax-control-routes.ts';
 import { registerFaxReadRoutes } from './fax-read-routes.ts';
@@ -20,6 +21,7 @@ export interface ApiOptions {
   faxDomain: string;
   /** The directory of received faxes (users to re-deliver to). */
   directoryPath: string;
+  destinations?: DestinationQuota;
 }
 
 /**
@@ -34,6 +36,7 @@ export async function registerApi(app: FastifyInstance, ctx: RoleContext, opts: 
   const prefix = ctx.base.FAXGATE_QUEUE_PREFIX;
   const records = new FaxRecords(ctx.requestRedis, prefix);
   const submitDeps = {
+    ...(opts.destinations ? { destinations: opts.destinations } : {}),
     blobs: ctx.blobs,
     records,
     queues: ctx.requestQueues,

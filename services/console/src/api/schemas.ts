@@ -182,7 +182,7 @@ export const routeSchemas = {
     description: 'JSON with documents inline (base64) or multipart/form-data with files. Numbers go through the dial rules (refused: 422). An `Idempotency-Key` header makes a retried request answer as the first one did, without sending again.',
     headers: { type: 'object', properties: { 'idempotency-key': { type: 'string', minLength: 1, maxLength: 200 } } },
     body: { content: { 'application/json': { schema: submitJson } } },
-    response: { 202: submitted, 400: ERR, 401: ERR, 403: ERR, 409: ERR, 413: ERR, 422: ERR, 503: ERR },
+    response: { 202: submitted, 400: ERR, 401: ERR, 403: ERR, 409: ERR, 413: ERR, 422: ERR, 429: ERR, 503: ERR },
   },
   list: {
     tags: TAG_FAX,
@@ -215,7 +215,7 @@ export const routeSchemas = {
     summary: 'Send the same stored message again, to the same or other numbers',
     params: idParams,
     body: { content: { 'application/json': { schema: { type: 'object', additionalProperties: false, properties: { numbers: { type: 'array', minItems: 1, maxItems: 100, items: { type: 'string', minLength: 3, maxLength: 40 } } } } } } },
-    response: { 202: submitted, 400: ERR, 404: ERR, 422: ERR, 503: ERR },
+    response: { 202: submitted, 400: ERR, 404: ERR, 409: ERR, 422: ERR, 429: ERR, 503: ERR },
   },
   control: (what: string) => ({
     tags: TAG_FAX,
