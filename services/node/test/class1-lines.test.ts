@@ -1,0 +1,91 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { writeTiff } from '@faxgate/fax-image';
+import { tempDir, textPage, waitUntil, type TempDir } from '@faxgate/testkit';
+import { startIaxmodemPair, type IaxmodemPair } from '../../../libs/class1/test/iaxmodem-pair.ts';
+import { Class1LineDriver } from '../src/class1-line-driver.ts';
+
+// A node whose modem lines are one "modem" that answers line noise (a socat pty whose other end
+// is a script) and one real iaxmodem: the noisy line is down with the command that failed, in
+// the log and in faxgate_modem_line_up, and calls go out on the good line.
+
+let pair: IaxmodemPair;
+let dir: TempDir;
+let socat: ChildProcess | undefined;
+let noisy = '';
+
+before(async () => {
+  pair = await startIaxmodemPair();
+  dir = await tempDir('faxgate-class1-lines');
+  const script = join(dir.path, 'answer.sh');
+  await writeFile(script, `#!/bin/bash\nwhile IFS= read -r -d $'\\r' _; do printf '\\r\\n#~}9600 \\xff\\r\\n'; done\n`);
+  await chmod(script, 0o755);
+  noisy = join(dir.path, 'ttyNoise');
+  socat = spawn('socat', [`PTY,link=${noisy},raw,echo=0`, `EXEC:${script}`], { detached: true, stdio: 'ignore' });
+  await waitUntil(`socat to create ${noisy}`, () => existsSync(noisy), 5_000, 50);
+});
+
+after(async () => {
+  if (socat?.pid && socat.exitCode === null) {
+    try {
+      process.kill(-socat.pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+  await pair?.stop();
+  await dir?.remove();
+});
+
+test('a modem answering line noise is down with the failing command; the call goes out on the good modem', { timeout: 120_000 }, async () => {
+  const logN: string[] = [];
+  const logB: string[] = [];
+  const registry = new Registry();
+  const node = new Class1LineDriver({
+    devices: [noisy, pair.a.device], linePrefix: 'test/n', localId: '+1 212 555 0101', ecm: true, modulations: ['v17', 'v29', 'v27ter'],
+    dialCmd: 'ATDT%s', dialTimeoutMs: 30_000, resetCmds: ['ATZ'], initCmds: [], answer: false, rings: 1, did: '',
+    quirks: {}, checkIntervalMs: 30_000, registry, log: pino({ level: 'debug' }, { write: (s: string) => void logN.push(s) }),
+  });
+  const far = new Class1LineDriver({
+    devices: [pair.b.device], linePrefix: 'test/far', localId: '+1 212 555 0102', ecm: true, modulations: ['v17', 'v29', 'v27ter'],
+    dialCmd: 'ATDT%s', dialTimeoutMs: 30_000, resetCmds: ['ATZ'], initCmds: ['AT+VCID=1'], answer: true, rings: 1, did: '',
+    quirks: {}, checkIntervalMs: 30_000, log: pino({ level: 'debug' }, { write: (s: string) => void logB.push(s) }),
+  });
+  let pages = 0;
+  const stopFar = await far.listen(async (_c, o) => {
+    pages = o.pages;
+    return 'in-test';
+  });
+  try {
+    await node.start();
+    const [bad, good] = node.lines;
+    assert.equal(bad.state, 'down');
+    assert.match(bad.reason, /waiting for the result of ATZ/);
+    assert.equal(good.state, 'idle');
+    assert.match(logN.join(''), /"reason":"timed out after 5000 ms waiting for the result of ATZ[^"]*","retryInMs":1000,"msg":"modem line down"/);
+    const metric = await registry.getSingleMetricAsString('faxgate_modem_line_up');
+    assert.match(metric, new RegExp(`faxgate_modem_line_up\\{line="test/n/modem-1",device="${noisy}"\\} 0`));
+    assert.match(metric, new RegExp(`faxgate_modem_line_up\\{line="test/n/modem-2",device="${pair.a.device}"\\} 1`));
+
+    const doc = writeTiff([{ bitmap: textPage(1728, 200, 5), xDpi: 204, yDpi: 196 }], { compression: 'mmr' });
+    const outcome = await node.send({ callId: 'c1', number: '+12125550102', dialString: '5550102', document: doc, fromPage: 1, line: 'x' }, new AbortController().signal);
+    assert.equal(outcome.result, 'success', JSON.stringify(outcome));
+    await waitUntil('the far end to hand its fax over', () => pages > 0, 20_000);
+    assert.equal(pages, 1);
+    assert.match(logN.join(''), /"line":"test\/n\/modem-2","callId":"c1"/);
+    // The noisy modem is still being retried with backoff, and still down.
+    assert.equal(node.lines[0].state === 'down' || node.lines[0].state === 'starting', true);
+  } catch (err) {
+    (err as Error).message += `\n--- node\n${logN.join('')}\n--- far\n${logB.join('')}\n${await pair.logs()}`;
+    throw err;
+  } finally {
+    await stopFar();
+    await node.stop();
+  }
+});
