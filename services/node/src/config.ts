@@ -56,6 +56,7 @@ export const nodeSchema = z.object({
   FAXGATE_SIP_MAX_CALLS: int(0, 0, 10000).describe('SIP driver: calls at once on the trunk, both directions; an incoming call beyond it gets 486 Busy Here. 0: FAXGATE_NODE_LINES.'),
   FAXGATE_SIP_CALLS_PER_SECOND: z.coerce.number().min(0).max(1000).default(1).describe('SIP driver: outgoing calls started per second at most (carriers cap the call rate); 0: no cap.'),
   FAXGATE_SIP_T38_WAIT: duration('3s').describe('SIP driver: after an outgoing call is answered, how long to wait for the far end\'s T.38 re-INVITE before sending ours.'),
+  FAXGATE_SIP_MEDIA: z.enum(['t38-then-audio', 't38', 'audio']).default('t38-then-audio').describe('SIP driver: how calls carry the fax: `t38-then-audio` T.38 when the far end takes it, else over the call\'s G.711 audio with faxgate\'s own modems (a 488 to T.38); `t38` T.38 only (a refusal fails the call); `audio` G.711 only, T.38 offers declined (docs/sip.md).'),
   FAXGATE_SIP_RING_TIMEOUT: duration('60s').describe('SIP driver: an outgoing call not answered in this time is cancelled and counts as no answer.'),
   FAXGATE_SIP_KEEPALIVE: duration('0s').describe('SIP driver: send OPTIONS to the outbound proxy or registrar this often as a keep-alive (keeps NAT bindings open); 0: never.'),
 });

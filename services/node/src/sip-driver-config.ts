@@ -31,6 +31,7 @@ export async function sipDriverOptions(config: NodeConfig, ctx: Pick<RoleContext
       t38WaitMs: config.FAXGATE_SIP_T38_WAIT,
       ringTimeoutMs: config.FAXGATE_SIP_RING_TIMEOUT,
       registerExpires: config.FAXGATE_SIP_REGISTER_EXPIRES,
+      media: config.FAXGATE_SIP_MEDIA,
       ...(advertised ? { advertised } : {}),
       ...(proxy ? { outboundProxy: proxy } : {}),
       ...(config.FAXGATE_SIP_REGISTRAR ? { registrar: config.FAXGATE_SIP_REGISTRAR } : {}),
