@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { ConfigError } from '@faxgate/config';
 import { nodeSchema } from './config.ts';
 import { SIM_STATION_ID, withStationId } from './station-id.ts';
 
@@ -8,7 +9,8 @@ const parse = (env: Record<string, string>) => nodeSchema.parse(env);
 test('a pool with real lines refuses to start without a station id, naming the variable and the pool', () => {
   for (const driver of ['t38', 'sip', 'hylafax']) {
     assert.throws(() => withStationId(parse({ FAXGATE_NODE_DRIVER: driver, FAXGATE_NODE_POOL: 'trunk-a' })), (err: Error) => {
-      assert.match(err.message, new RegExp(`FAXGATE_NODE_DRIVER=${driver} needs the station id of pool trunk-a: set FAXGATE_STATION_ID`));
+      assert.ok(err instanceof ConfigError, 'a configuration error: the process exits 78 with the message, no stack');
+      assert.match(err.message, new RegExp(`FAXGATE_STATION_ID: FAXGATE_NODE_DRIVER=${driver} needs the station id of pool trunk-a`));
       return true;
     });
   }

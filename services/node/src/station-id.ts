@@ -1,3 +1,5 @@
+import { ConfigError } from '@faxgate/config';
+
 /** Line drivers that place real calls: their pool needs a station id before it may dial. */
 const REAL_DRIVERS = new Set(['t38', 'sip', 'hylafax', 'class1']);
 
@@ -29,10 +31,10 @@ export function withStationId<C extends StationConfig>(config: C): C & { FAXGATE
   const ownValue = own ? String((config as unknown as Record<string, unknown>)[own] ?? '') : '';
   const id = config.FAXGATE_STATION_ID || ownValue;
   if (!id && REAL_DRIVERS.has(driver)) {
-    throw new Error(
-      `FAXGATE_NODE_DRIVER=${driver} needs the station id of pool ${config.FAXGATE_NODE_POOL}: set FAXGATE_STATION_ID to the fax number its lines send from (e.g. "+1 212 555 0188"; up to 20 digits, + and spaces). ` +
-        'It is the TSI/CSI of every call and the number in the header line of every page, so set the same value for the render role.',
-    );
+    throw new ConfigError('node', [
+      `FAXGATE_STATION_ID: FAXGATE_NODE_DRIVER=${driver} needs the station id of pool ${config.FAXGATE_NODE_POOL}, the fax number its lines send from (e.g. "+1 212 555 0188"; up to 20 digits, + and spaces). ` +
+        'It is the TSI/CSI of every call and the number in the header line of every page, so give the render role the same value (not set)',
+    ]);
   }
   const out = { ...config, FAXGATE_STATION_ID: id || SIM_STATION_ID } as unknown as Record<string, unknown>;
   for (const v of new Set(Object.values(DRIVER_ID_VARIABLE))) if (v in out && !out[v]) out[v] = out.FAXGATE_STATION_ID;
