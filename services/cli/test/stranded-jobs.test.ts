@@ -111,3 +111,42 @@ test('a render job that failed for good fails the fax with a failure mail; Retry
   assert.equal(after.recipients[0].errorCode, undefined);
   assert.ok(after.timeline.some((e: { event: string }) => e.event === 'reopened'), 'the timeline shows the retry');
 });
+
+test('a scheduling job that failed for good fails its recipient with a failure mail; Retry in Bull Board then sends it', async () => {
+  const dispatch = g.gw.ctx.queues.queue('dispatch');
+  const prefix = g.gw.ctx.base.FAXGATE_QUEUE_PREFIX;
+  const redis = g.gw.ctx.redis;
+  // Hold scheduling, then take the recipient's record away: its scheduling job finds no record
+  // (RECORD_MISSING) and fails for good, as one damaged by hand or by an older release would.
+  await dispatch.pause();
+  const faxId = await send('12125550430@fax.test', 'record damaged before scheduling');
+  const key = `${prefix}:rec:fax:${faxId}:r:0`;
+  let saved: Record<string, string> = {};
+  try {
+    await waitUntil('the fax to be rendered', async () => (await getFax(g.gw, faxId)).recipients[0]?.documentKey, 30_000);
+    saved = await redis.hgetall(key);
+    await redis.del(key);
+  } finally {
+    await dispatch.resume();
+  }
+  const job = await waitUntil('the scheduling job to fail for good', async () => {
+    const j = await dispatch.getJob(`schedule-${faxId}-r0`);
+    return j && (await j.getState()) === 'failed' ? j : undefined;
+  }, 30_000).catch(async (err) => {
+    const j = await dispatch.getJob(`schedule-${faxId}-r0`);
+    throw new Error(`${(err as Error).message}: job ${j ? `${await j.getState()} ${j.failedReason ?? ''} attempts ${j.attemptsMade}` : 'gone'}; record ${JSON.stringify(await redis.hgetall(key))}; fax ${JSON.stringify(await getFax(g.gw, faxId).catch((e) => String(e)))}`);
+  });
+  assert.match(job.failedReason, /record/i);
+  // The operator repairs the record; the reconciler finds the failed job and tells the sender.
+  await redis.hset(key, saved);
+  const mail = await g.sink.waitFor((m) => m.parsed.headers.get('x-faxgate-fax-id') === faxId, 30_000);
+  assert.match(mail.parsed.subject ?? '', /FAILED/);
+  assert.equal((await getFax(g.gw, faxId)).recipients[0].errorCode, 'JOB_FAILED');
+
+  await job.retry();
+  const second = await g.sink.waitFor((m) => m.parsed.headers.get('x-faxgate-fax-id') === faxId && m !== mail, 30_000);
+  assert.match(second.parsed.subject ?? '', /sent/);
+  const after = await getFax(g.gw, faxId);
+  assert.equal(after.state, 'done');
+  assert.equal(after.recipients[0].state, 'sent');
+});

@@ -93,10 +93,15 @@ export function createDispatchWorker(ctx: RoleContext, config: DispatchConfig, k
     'dispatch',
     {
       // The first call of a recipient, and the next one after a release from hold.
-      'schedule-recipient': async ({ faxId, recipient }) => {
-        const r = await records.getRecipient(faxId, recipient);
+      'schedule-recipient': async ({ faxId, recipient }, job) => {
+        let r = await records.getRecipient(faxId, recipient);
         const fax = await records.getFax(faxId);
         if (!r || !fax) throw new UnrecoverableError(describeError('RECORD_MISSING'));
+        // An operator's Retry of this job after the reconciler failed the recipient for it.
+        if (failedByJob(r) && r.attempts === 0) {
+          await reopenRecipient(ctx, faxId, recipient, `schedule job ${job.id} retried`);
+          r = (await records.getRecipient(faxId, recipient))!;
+        }
         if (isFinished(r) || r.state === 'calling') return;
         if (r.heldAt) {
           if (r.state !== 'held') await records.updateRecipient(faxId, recipient, { state: 'held' });
