@@ -14,13 +14,13 @@ test('FAXGATE_SIP_* become the driver options: trunk, credentials from the passw
     FAXGATE_SIP_BIND_HOST: '10.0.0.5', FAXGATE_SIP_PORT: '5080', FAXGATE_SIP_TRANSPORT: 'tcp',
     FAXGATE_SIP_ADVERTISED_HOST: '203.0.113.7', FAXGATE_SIP_REGISTRAR: 'sip:sip.carrier.example;transport=tcp',
     FAXGATE_SIP_OUTBOUND_PROXY: 'sbc.carrier.example:5060', FAXGATE_SIP_USERNAME: '4930555', FAXGATE_SIP_PASSWORD: 'ignored',
-    FAXGATE_SIP_PASSWORD_FILE: '/run/secrets/sip', FAXGATE_SIP_CALLS_PER_SECOND: '2.5', FAXGATE_SIP_T38_WAIT: '2s',
+    FAXGATE_SIP_PASSWORD_FILE: '/run/secrets/sip', FAXGATE_SIP_CALLS_PER_SECOND: '2.5', FAXGATE_SIP_T38_WAIT: '2s', FAXGATE_SIP_MEDIA: 'audio',
   });
   const o = await sipDriverOptions(config, ctx, async (p) => (p === '/run/secrets/sip' ? 's3cret\n' : ''));
   assert.deepEqual(o.sip, {
     bindHost: '10.0.0.5', bindPort: 5080, transport: 'TCP', user: '4930555', domain: 'sip.carrier.example', userAgent: 'faxgate', t38WaitMs: 2000,
     ringTimeoutMs: 60_000, registerExpires: 3600, advertised: { host: '203.0.113.7' }, outboundProxy: { host: 'sbc.carrier.example', port: 5060 },
-    registrar: 'sip:sip.carrier.example;transport=tcp', credentials: { username: '4930555', password: 's3cret' },
+    registrar: 'sip:sip.carrier.example;transport=tcp', credentials: { username: '4930555', password: 's3cret' }, media: 'audio',
   });
   assert.equal(o.maxCalls, 8, 'FAXGATE_SIP_MAX_CALLS 0 means the pool\'s lines');
   assert.equal(o.callsPerSecond, 2.5);
@@ -32,6 +32,8 @@ test('bad SIP settings are refused at start with the variable named', () => {
   assert.throws(() => loadConfig('node', nodeSchema, { FAXGATE_SIP_OUTBOUND_PROXY: 'no-port' }), /FAXGATE_SIP_OUTBOUND_PROXY/);
   assert.throws(() => loadConfig('node', nodeSchema, { FAXGATE_SIP_REGISTRAR: 'carrier.example' }), /FAXGATE_SIP_REGISTRAR/);
   assert.throws(() => loadConfig('node', nodeSchema, { FAXGATE_SIP_TRANSPORT: 'tls' }), /FAXGATE_SIP_TRANSPORT/);
+  assert.throws(() => loadConfig('node', nodeSchema, { FAXGATE_SIP_MEDIA: 'pigeon' }), /FAXGATE_SIP_MEDIA/);
+  assert.equal(loadConfig('node', nodeSchema, {}).FAXGATE_SIP_MEDIA, 't38-then-audio', 'T.38, and G.711 where it is refused, unless configured otherwise');
 });
 
 test('dial format placeholders', () => {
