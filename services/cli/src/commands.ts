@@ -139,6 +139,13 @@ export const COMMANDS: readonly Command[] = [
     subcommands: ['list', 'show', 'forget', 'block', 'unblock'],
     run: async (argv) => (await import('./destinations-cli.ts')).destinationsCli(argv),
   },
+  {
+    name: 'usage',
+    synopsis: '[--month YYYY-MM] [--sender ADDRESS]',
+    summary: 'pages and line minutes per sender and domain, per month or day',
+    subcommands: [],
+    run: async (argv) => (await import('./usage-cli.ts')).usageCli(argv),
+  },
 ];
 
 /** The overview `faxgate --help` prints: every command of the table. */
