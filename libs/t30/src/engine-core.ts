@@ -45,6 +45,12 @@ export abstract class EngineCore {
       case 'start':
         this.onStart();
         break;
+      case 'abort':
+        // T.30 §5.3.6.1.8: DCN is how a station ends a call in any phase, so the far machine
+        // hangs up at once instead of waiting out its own timers.
+        this.log('call ended on this side');
+        this.end('aborted', true);
+        break;
       case 'sent':
         this.transmitting = false;
         if (this.timerAfterSent) {

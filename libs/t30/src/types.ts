@@ -84,7 +84,9 @@ export type T30Event =
   | { type: 'image-end' }
   /** The driver finished transmitting everything asked so far. */
   | { type: 'sent' }
-  | { type: 'timer'; name: TimerName };
+  | { type: 'timer'; name: TimerName }
+  /** This side ends the call now (an operator cancelled the fax): DCN, T.30 §5.3.6.1.8. */
+  | { type: 'abort' };
 
 export type T30Action =
   /** HDLC frames in one transmission; `modulation` absent means V.21 300 bit/s. */

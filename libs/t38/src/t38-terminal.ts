@@ -90,6 +90,23 @@ export class T38Terminal {
     });
   }
 
+  /**
+   * Ends the call from this side (an operator cancelled it): what was still queued for the line
+   * is dropped and the engine's DCN goes out next; `run()` then resolves as usual.
+   */
+  abort(): void {
+    if (this.result) return;
+    this.queue.length = 0;
+    if (!this.started) {
+      this.feed({ type: 'abort' });
+      this.maybeFinish();
+      return;
+    }
+    this.queue.push({ kind: 'ifp', packet: { type: 'indicator', indicator: 'no-signal' } });
+    this.feed({ type: 'abort' });
+    this.pump();
+  }
+
   private begin(): void {
     if (this.started) return;
     this.started = true;

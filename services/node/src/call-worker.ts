@@ -147,6 +147,9 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
             }
             await progress;
             outcome = { ...outcome, pagesSent: Math.max(outcome.pagesSent, confirmed) };
+            // A driver that hung up cleanly on the abort (T.38 sends DCN) still ends the call
+            // for the reason it was stopped, unless every page got through first.
+            if (control.stopped && outcome.result !== 'success') outcome = { ...outcome, result: outcome.pagesSent > 0 ? ('no-carrier' as const) : ('failed' as const), reason: control.stopped };
             ctx.metrics.calls.inc({ pool, direction: 'outgoing', result: outcome.result });
             if (outcome.durationMs > 0) ctx.metrics.callDuration.observe({ pool, direction: 'outgoing' }, outcome.durationMs / 1000);
             ctx.metrics.pagesSent.inc({ pool }, outcome.pagesSent);

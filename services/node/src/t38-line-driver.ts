@@ -15,6 +15,9 @@ export interface T38DriverOptions {
   redundancy: number;
 }
 
+/** How long an aborted call may take to send its DCN before the socket is closed. */
+const ABORT_DCN_MS = 3_000;
+
 /** T.30 outcomes where no fax machine answered at all: a redial, not a failed transmission. */
 const NO_FAX_ANSWER: CompletionCode[] = ['no-dis'];
 
@@ -46,11 +49,19 @@ export class T38LineDriver implements LineDriver {
         },
         engine: createT30Engine({ role: 'send', localId: this.o.localId, ecm: this.o.ecm, modems: ['v27ter', 'v29', 'v17'], encodings: ['mh', 'mr', 'mmr'], document: tiffDocument(pages) }),
       });
+      const running = terminal.run();
+      // Aborted (a cancelled fax): the terminal sends DCN first (T.30 §5.3.6.1.8), bounded so
+      // a line that stopped answering cannot hold the call open.
       const aborted = new Promise<never>((_, reject) => {
-        if (signal.aborted) reject(new Error('call aborted'));
-        signal.addEventListener('abort', () => reject(new Error('call aborted')), { once: true });
+        const stop = () => {
+          terminal.abort();
+          const done = () => reject(new Error('call aborted'));
+          void Promise.race([running, new Promise((r) => setTimeout(r, ABORT_DCN_MS))]).then(done, done);
+        };
+        if (signal.aborted) stop();
+        else signal.addEventListener('abort', stop, { once: true });
       });
-      const result = await Promise.race([terminal.run(), aborted]);
+      const result = await Promise.race([running, aborted]);
       return toOutcome(result, Date.now() - started);
     } finally {
       socket.close();
