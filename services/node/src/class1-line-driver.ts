@@ -103,6 +103,7 @@ export class Class1LineDriver implements LineDriver {
     const started = Date.now();
     let confirmed = 0;
     try {
+      await line.ready();
       const ch = line.channel;
       const caps = line.capabilities;
       if (!ch || !caps) throw new Error(`${line.line}: the modem went away before dialling`);
@@ -201,6 +202,7 @@ export class Class1LineDriver implements LineDriver {
     this.o.log.info({ line: line.line, callingNumber, callerName: callerId.NAME, did }, 'answering');
     const pages: Array<{ data: Uint8Array; params: SessionParams }> = [];
     try {
+      await line.ready();
       if (!sink || !ch || !caps) return;
       // T.31 §8.2: ATA's CONNECT comes once CED and the V.21 flags are out.
       const r = await ch.command('ATA', { timeoutMs: 30_000 });

@@ -47,6 +47,7 @@ export class ModemLine {
   private callerId: Record<string, string> = {};
   private callerIdAt = 0;
   private bringingUp: Promise<void> | undefined;
+  private checking: Promise<void> | undefined;
 
   constructor(o: ModemLineOptions) {
     this.o = o;
@@ -65,6 +66,14 @@ export class ModemLine {
     clearTimeout(this.checkTimer);
     await this.bringingUp?.catch(() => undefined);
     await this.closeLink();
+  }
+
+  /**
+   * Resolves once an idle check that was already under way when the modem was claimed has its
+   * answer: the AT channel takes one command at a time, and the call's first command must wait.
+   */
+  async ready(): Promise<void> {
+    await this.checking;
   }
 
   /** Takes an idle modem for a call; false when it is not idle. */
@@ -158,15 +167,20 @@ export class ModemLine {
 
   private scheduleCheck(): void {
     clearTimeout(this.checkTimer);
-    this.checkTimer = setTimeout(async () => {
+    this.checkTimer = setTimeout(() => {
       if (this.state !== 'idle' || !this.channel) return;
-      try {
-        const r = await this.channel.command('AT', { timeoutMs: 3_000 });
-        if (r.result !== 'OK') throw new Error(`AT answered ${r.result}`);
-        if (this.state === 'idle') this.scheduleCheck();
-      } catch (err) {
-        if (this.state === 'idle') this.down(`no answer to the idle check: ${(err as Error).message}`);
-      }
+      const ch = this.channel;
+      this.checking = (async () => {
+        try {
+          const r = await ch.command('AT', { timeoutMs: 3_000 });
+          if (r.result !== 'OK') throw new Error(`AT answered ${r.result}`);
+          if (this.state === 'idle') this.scheduleCheck();
+        } catch (err) {
+          if (this.state === 'idle') this.down(`no answer to the idle check: ${(err as Error).message}`);
+        } finally {
+          this.checking = undefined;
+        }
+      })();
     }, this.o.checkIntervalMs);
     this.checkTimer.unref();
   }
