@@ -1,8 +1,9 @@
 import type { Redis } from 'ioredis';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { createLeaderElector, scheduleWhileLeader, type ElectionTiming, type LeaderElector } from '@faxgate/k8s';
+import type { RoleContext } from '@faxgate/runtime';
 import type { PurgeDeps } from './purge.ts';
-import { formatRetention, type RetentionPolicy } from './retention-policy.ts';
+import { formatRetention, retentionPolicy, type RetentionPolicy } from './retention-policy.ts';
 import { sweepRetention, type RetentionKind, type SweepReport } from './retention-sweep.ts';
 
 export interface RetentionOwnerOptions {
@@ -84,4 +85,27 @@ export function ownRetention(o: RetentionOwnerOptions): RetentionOwner {
       await elector.stop();
     },
   };
+}
+
+/** The retention variables as a role's parsed configuration has them. */
+export interface RetentionConfig {
+  FAXGATE_RETENTION_RECORDS: number;
+  FAXGATE_RETENTION_MESSAGES: number;
+  FAXGATE_RETENTION_RENDERED: number;
+  FAXGATE_RETENTION_RECEIVED: number;
+  FAXGATE_RETENTION_INTERVAL: number;
+}
+
+/** The retention owner of a role (dispatch) from its context and configuration. */
+export function ownRetentionFor(ctx: Pick<RoleContext, 'records' | 'inbound' | 'blobs' | 'redis' | 'base' | 'nodeId' | 'registry' | 'log'>, config: RetentionConfig): RetentionOwner {
+  return ownRetention({
+    deps: { records: ctx.records, inbound: ctx.inbound, blobs: ctx.blobs },
+    redis: ctx.redis,
+    queuePrefix: ctx.base.FAXGATE_QUEUE_PREFIX,
+    identity: ctx.nodeId,
+    policy: retentionPolicy(config),
+    intervalMs: config.FAXGATE_RETENTION_INTERVAL,
+    registry: ctx.registry,
+    log: ctx.log,
+  });
 }

@@ -1,5 +1,6 @@
 import { z, bool, duration, int } from '@faxgate/config';
 import { dialFields } from '@faxgate/phone';
+import { retentionFields } from '@faxgate/retention';
 
 export const dispatchSchema = z.object({
   FAXGATE_DISPATCH_POOL: z.string().regex(/^[a-z0-9][a-z0-9-]{0,40}$/).default('sim').describe('Line pool that transmissions go to (the node daemons serving it share its calls queue).'),
@@ -17,5 +18,7 @@ export const dispatchSchema = z.object({
   FAXGATE_DESTINATION_HOLD: duration('1h').describe('How long a number that kept failing (or answered without a fax tone) is not dialled; faxes to it fail with the reason meanwhile.'),
   // The dial policy again: a fax accepted under a looser configuration is checked before its first call.
   ...dialFields,
+  // Retention: the elected dispatch process purges what is past it (docs/operations.md).
+  ...retentionFields,
 });
 export type DispatchConfig = z.output<typeof dispatchSchema>;

@@ -5,6 +5,7 @@ import { createReconciler } from './reconciler.ts';
 import { createKillTimer } from './kill-timer.ts';
 import { bullPriority, rankAmongSender } from './call-priority.ts';
 import { loadSchedule } from './schedule-loader.ts';
+import { ownRetentionFor } from '@faxgate/retention';
 
 /** dispatch: scheduling and retry policy between render, the line pools and the notifier. */
 export const dispatchRole = defineRole({
@@ -21,14 +22,17 @@ export const dispatchRole = defineRole({
       graceMs: 2 * config.FAXGATE_RECONCILE_INTERVAL,
       callPriority: async (fax, r) => bullPriority((await loadSchedule(ctx, fax, config.FAXGATE_DISPATCH_KILL_AFTER)).priority, await rankAmongSender(ctx.redis, ctx.base.FAXGATE_QUEUE_PREFIX, fax.sender, fax.id, r.index)),
     });
+    const retention = ownRetentionFor(ctx, config);
     return {
       ...life,
       async start() {
         await life.start();
         reconciler.start();
         killTimer.start();
+        await retention.start();
       },
       async stop() {
+        await retention.stop();
         await killTimer.stop();
         await reconciler.stop();
         await life.stop();
