@@ -119,6 +119,13 @@ buildah bud --isolation chroot --layers --force-rm --format docker --pull-never 
   -f "$context/docker/Dockerfile" -t "$image" "$context" > "$cache/build.log" 2>&1 \
   || { tail -n 40 "$cache/build.log" >&2; die "the image did not build (log: $cache/build.log)"; }
 say "built $image ($(buildah inspect --type image --format '{{.FromImageID}}' "$image" 2>/dev/null | cut -c1-12))"
+# Keep only this build's layers (the cache of the next run, npm ci's among them) and drop
+# what earlier builds left, so a machine that runs this on every CI run does not fill up.
+# `buildah rmi --prune` would drop npm ci's layer too: no later step is built on it.
+keep=" $(buildah inspect --type image --format '{{.FromImageID}}' "$base_image") $(sed -n 's/^--> \(Using cache \)\{0,1\}\([0-9a-f]\{11,\}\)$/\2/p' "$cache/build.log" | tr '\n' ' ')"
+for id in $(buildah images --quiet --no-trunc --filter dangling=true 2>/dev/null | sed 's/^sha256://'); do
+  case "$keep" in *" ${id:0:11}"*) ;; *) buildah rmi "$id" >/dev/null 2>&1 || true ;; esac
+done
 cfg_user="$(buildah inspect --type image --format '{{.Docker.Config.User}}' "$image")"
 [ "$cfg_user" = "10001:10001" ] || die "the image's USER is '$cfg_user', not 10001:10001"
 
@@ -166,6 +173,9 @@ cleanup() {
   exit $rc
 }
 trap cleanup EXIT
+# A CI time-out or ^C still stops the gateway and Redis and removes the container.
+trap 'exit 143' TERM
+trap 'exit 130' INT
 
 # Ports below the kernel's ephemeral range, claimed in the lock directory the tests share.
 ports="$(node --input-type=module -e "import { freePort } from '@faxgate/testkit'; console.log([await freePort(), await freePort(), await freePort()].join(' '))")"
