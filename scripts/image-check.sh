@@ -18,7 +18,7 @@
 # beyond the uid switch, no cgroup limits, and the rest of the root file system stays writable
 # to the process's user where its permissions allow (the image's root-owned files do not).
 #
-# Cache: FAXGATE_IMAGE_CACHE (default /var/cache/faxgate-image-check) keeps the debootstrapped
+# Cache: IMAGE_CHECK_CACHE (default /var/cache/faxgate-image-check) keeps the debootstrapped
 # root file system and the Node and npm packages; buildah's own storage keeps the base image and
 # the build's layers. Remove both to measure a cold run.
 set -euo pipefail
@@ -35,12 +35,12 @@ done
 [ "$(id -u)" -eq 0 ] || die "buildah's chroot isolation and debootstrap need root"
 command -v npm >/dev/null 2>&1 || die "npm is not on PATH (run through make, which puts Node 24 on it)"
 
-cache="${FAXGATE_IMAGE_CACHE:-/var/cache/faxgate-image-check}"
+cache="${IMAGE_CHECK_CACHE:-/var/cache/faxgate-image-check}"
 # The Node version the repository's toolchain pins (scripts/ensure-node.sh), so the image runs
 # what the tests ran. npm is the release Node 24 was tested with here.
 node_version="$(sed -n 's/^NODE_VERSION="\(.*\)"$/\1/p' scripts/ensure-node.sh)"
 [ -n "$node_version" ] || die "no NODE_VERSION in scripts/ensure-node.sh"
-npm_version="${FAXGATE_IMAGE_NPM_VERSION:-11.19.1}"
+npm_version="${IMAGE_CHECK_NPM_VERSION:-11.19.1}"
 # This machine reaches the registries through a TLS proxy whose CA it trusts (in its system
 # bundle); a base image made here must trust what the machine trusts, as a company's own base
 # image would. Its digest is in the tag so a changed bundle makes a new base.
@@ -48,9 +48,9 @@ ca_bundle=/etc/ssl/certs/ca-certificates.crt
 ca_tag="$( (cat "$ca_bundle" 2>/dev/null || true) | sha256sum | cut -c1-12)"
 base_image="localhost/faxgate-check-base:bookworm-node${node_version}-npm${npm_version}-ca${ca_tag}"
 image="localhost/faxgate:image-check"
-# The build context: this work tree, as `docker build .` would take it (FAXGATE_IMAGE_CONTEXT
+# The build context: this work tree, as `docker build .` would take it (IMAGE_CHECK_CONTEXT
 # names another, e.g. a `git archive` of one commit).
-context="$(cd "${FAXGATE_IMAGE_CONTEXT:-$root}" && pwd)"
+context="$(cd "${IMAGE_CHECK_CONTEXT:-$root}" && pwd)"
 mkdir -p "$cache"
 
 # buildah's default ulimits need the runtime's rlimit support, which this machine kind lacks.
@@ -168,8 +168,8 @@ cleanup() {
     say "gateway output (last 60 lines):"
     tail -n 60 "$work/gateway.log" >&2 2>/dev/null || true
   fi
-  # FAXGATE_IMAGE_CHECK_KEEP=1 keeps the data dir, the Redis dump and the logs for a look.
-  if [ -n "${FAXGATE_IMAGE_CHECK_KEEP:-}" ]; then say "kept $work"; else rm -rf "$work"; fi
+  # IMAGE_CHECK_KEEP=1 keeps the data dir, the Redis dump and the logs for a look.
+  if [ -n "${IMAGE_CHECK_KEEP:-}" ]; then say "kept $work"; else rm -rf "$work"; fi
   exit $rc
 }
 trap cleanup EXIT
