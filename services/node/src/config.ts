@@ -1,9 +1,10 @@
 import { z, bool, duration, int, optionalString, port, sharedFields, stationIdField } from '@faxgate/config';
 import { dialFields } from '@faxgate/phone';
+import { class1Fields } from './class1-config.ts';
 
 export const nodeSchema = z.object({
   FAXGATE_NODE_POOL: z.string().regex(/^[a-z0-9][a-z0-9-]{0,40}$/).default('sim').describe('Line pool this node daemon serves (it takes calls from that pool\'s queue).'),
-  FAXGATE_NODE_DRIVER: z.enum(['sim', 't38', 'hylafax', 'sip']).default('sim').describe('Line driver: `sim` is the simulated line (no telephony); `t38` sends over T.38/UDPTL to FAXGATE_T38_PEER (docs/t38.md); `hylafax` sends each call as a job on a HylaFAX server (docs/hylafax.md); `sip` makes the node a SIP fax endpoint on a trunk, T.38 over UDPTL (docs/sip.md).'),
+  FAXGATE_NODE_DRIVER: z.enum(['sim', 't38', 'hylafax', 'sip', 'class1']).default('sim').describe('Line driver: `sim` is the simulated line (no telephony); `t38` sends over T.38/UDPTL to FAXGATE_T38_PEER (docs/t38.md); `hylafax` sends each call as a job on a HylaFAX server (docs/hylafax.md); `sip` makes the node a SIP fax endpoint on a trunk, T.38 over UDPTL (docs/sip.md); `class1` drives Class 1 fax modems on FAXGATE_MODEM_DEVICES (docs/modems.md).'),
   FAXGATE_STATION_ID: stationIdField.FAXGATE_STATION_ID,
   FAXGATE_NODE_LINES: int(4, 1, 1024).describe('Lines in this node\'s pool: at most this many calls at once, one per line.'),
   FAXGATE_DESTINATION_MAX_CALLS: int(1, 1, 100).describe('Calls at once to one number, over every node and pool (HylaFAX MaxConcurrentCalls): a second fax to a number waits for the first call to end.'),
@@ -58,6 +59,7 @@ export const nodeSchema = z.object({
   FAXGATE_SIP_T38_WAIT: duration('3s').describe('SIP driver: after an outgoing call is answered, how long to wait for the far end\'s T.38 re-INVITE before sending ours.'),
   FAXGATE_SIP_MEDIA: z.enum(['t38-then-audio', 't38', 'audio']).default('t38-then-audio').describe('SIP driver: how calls carry the fax: `t38-then-audio` T.38 when the far end takes it, else over the call\'s G.711 audio with faxgate\'s own modems (a 488 to T.38); `t38` T.38 only (a refusal fails the call); `audio` G.711 only, T.38 offers declined (docs/sip.md).'),
   FAXGATE_SIP_RING_TIMEOUT: duration('60s').describe('SIP driver: an outgoing call not answered in this time is cancelled and counts as no answer.'),
+  ...class1Fields,
   FAXGATE_SIP_KEEPALIVE: duration('0s').describe('SIP driver: send OPTIONS to the outbound proxy or registrar this often as a keep-alive (keeps NAT bindings open); 0: never.'),
 });
 export type NodeConfig = z.output<typeof nodeSchema>;

@@ -6,6 +6,7 @@ import { SimLineDriver } from './sim-line-driver.ts';
 import { createHylafaxDriver } from './hylafax-driver.ts';
 import { T38LineDriver } from './t38-line-driver.ts';
 import { createSipDriver } from './sip-driver-config.ts';
+import { createClass1Driver } from './class1-driver-config.ts';
 import type { LineDriver } from '@faxgate/line-driver';
 import { parseSimRules } from './sim-outcome-rules.ts';
 import { createCallWorker } from './call-worker.ts';
@@ -30,7 +31,7 @@ export const nodeRole = defineRole({
     const config = withStationId(parsed);
     const pool = config.FAXGATE_NODE_POOL;
     const lines = new LinePool(pool, ctx.nodeId, config.FAXGATE_NODE_LINES);
-    const driver: LineDriver = config.FAXGATE_NODE_DRIVER === 'hylafax' ? await createHylafaxDriver(config, ctx) : config.FAXGATE_NODE_DRIVER === 'sip' ? await createSipDriver(config, ctx) : config.FAXGATE_NODE_DRIVER === 't38' ? createT38Driver(config) : new SimLineDriver({
+    const driver: LineDriver = config.FAXGATE_NODE_DRIVER === 'hylafax' ? await createHylafaxDriver(config, ctx) : config.FAXGATE_NODE_DRIVER === 'sip' ? await createSipDriver(config, ctx) : config.FAXGATE_NODE_DRIVER === 't38' ? createT38Driver(config) : config.FAXGATE_NODE_DRIVER === 'class1' ? createClass1Driver(config, ctx, pool) : new SimLineDriver({
       bitRate: config.FAXGATE_SIM_BITRATE,
       timeScale: config.FAXGATE_SIM_TIME_SCALE,
       ringTimeMs: config.FAXGATE_SIM_RING_TIME,
