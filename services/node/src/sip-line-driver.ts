@@ -143,7 +143,6 @@ export class SipLineDriver implements LineDriver {
       media = await CallMedia.open(this.o.sip.bindHost);
       const total = readTiff(call.document).length;
       const pages = call.fromPage > 1 ? sliceTiff(call.document, call.fromPage - 1, total) : call.document;
-      const sendCount = total - (call.fromPage - 1);
       const uri = dialUri(this.o.dialFormat, call, this.o.sip.domain);
       const started = Date.now();
       const m = media;
@@ -172,7 +171,7 @@ export class SipLineDriver implements LineDriver {
             carried += confirmed;
             confirmed = 0;
             t30 = undefined;
-            const doc = carried > 0 ? sliceTiff(pages, carried, sendCount) : pages;
+            const doc = carried > 0 ? sliceTiff(pages, carried, readTiff(pages).length) : pages;
             return createT30Engine({ role: 'send', localId: this.o.localId, ecm: this.o.ecm, modems: kind === 'audio' ? [...AUDIO_MODEMS] : ['v27ter', 'v29', 'v17'], encodings: ['mh', 'mr', 'mmr'], document: prefetchingDocument(doc) });
           },
           onAction: (_kind, a) => {
@@ -198,9 +197,6 @@ export class SipLineDriver implements LineDriver {
             }, (this.o.sip.t38WaitMs ?? 3000) + NO_T38_GRACE_MS);
           } else if (e.type === 't38') {
             if (legs.kind === 't38') this.o.log.warn({ callId }, 'the far end moved the T.38 stream during a fax; kept the first one');
-            // Every page already confirmed over audio: T.30 is in its last steps there (no
-            // document would be left to send on T.38).
-            else if (carried + confirmed >= sendCount) this.o.log.info({ callId }, 'the far end switched to T.38 after the last page was confirmed over audio; kept audio');
             else startLeg('t38', () => legs.startT38(e.remote));
           } else if (e.type === 'audio') {
             if (e.why) this.o.log.info({ callId, why: e.why }, 'sip call falls back to G.711 audio');
