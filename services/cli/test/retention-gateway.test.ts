@@ -1,0 +1,54 @@
+// Issue 19: in a running gateway with short retentions, the elected dispatch purges a finished
+// fax's message and pages on its schedule while a fax waiting for a retry keeps everything, and
+// /metrics counts both.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { access } from 'node:fs/promises';
+import { join } from 'node:path';
+import { smtpDialogue, waitUntil } from '@faxgate/testkit';
+import { startTestGateway, getFax } from './gateway-harness.ts';
+
+const exists = (p: string) => access(p).then(() => true, () => false);
+
+test('short retentions: a finished fax loses its documents on the leader\'s schedule, a fax in flight keeps them', async (t) => {
+  const g = await startTestGateway({
+    FAXGATE_RETENTION_MESSAGES: '3s',
+    FAXGATE_RETENTION_RENDERED: '3s',
+    FAXGATE_RETENTION_INTERVAL: '1s',
+    // A finished fax stays on the open list (in flight: its result mail reads the pages) until a
+    // reconciler sweep closes it, two intervals after it was accepted.
+    FAXGATE_RECONCILE_INTERVAL: '1s',
+    FAXGATE_SIM_OUTCOMES: '+12125550199=busy',
+    FAXGATE_RETRY_BUSY_DELAY: '10m',
+  });
+  t.after(() => g.dispose());
+  const send = async (to: string) => {
+    const r = await smtpDialogue(g.smtpPort, ['EHLO client.test', 'MAIL FROM:<alice@example.com>', `RCPT TO:<${to}>`, 'DATA', `From: alice@example.com\r\nTo: ${to}\r\nSubject: x\r\n\r\nHello.\r\n.`]);
+    assert.equal(r[5].code, 250, r[5].text);
+    return /queued as (fx[0-9a-z]+)/.exec(r[5].text)![1];
+  };
+  const done = await send('12125550100@fax.test');
+  const waiting = await send('12125550199@fax.test');
+  const files = (id: string) => [join(g.dataDir, 'messages', `${id}.eml`), join(g.dataDir, 'faxes', id, 'r0.tif')];
+
+  await waitUntil(`fax ${waiting} to wait for its retry`, async () => (await g.gw.ctx.records.getRecipient(waiting, 0))?.state === 'retry-wait', 30_000);
+  await waitUntil(`the message and pages of the finished fax ${done} to be purged`, async () => {
+    for (const f of files(done)) if (await exists(f)) return false;
+    return true;
+  }, 60_000);
+  const view = await getFax(g.gw, done);
+  assert.equal(view.state, 'done');
+  assert.ok(view.documentsPurgedAt);
+  const events = view.timeline.map((e: { event: string }) => e.event);
+  assert.ok(events.includes('message purged') && events.includes('rendered fax purged'), events.join(', '));
+
+  // The fax in flight is past its retention too, and kept: the runs say so.
+  const metrics = await waitUntil('a run that kept the fax in flight', async () => {
+    const text = await (await fetch(`${g.gw.httpUrl}/metrics`)).text();
+    return /^faxgate_retention_kept_in_flight\{kind="messages"\} 1$/m.test(text) && text;
+  }, 30_000);
+  for (const f of files(waiting)) assert.equal(await exists(f), true, `${f} is kept`);
+  assert.match(metrics, /^faxgate_retention_purged_total\{kind="messages"\} 1$/m);
+  assert.match(metrics, /^faxgate_retention_purged_total\{kind="rendered"\} 1$/m);
+  assert.match(metrics, /^faxgate_retention_runs_total\{outcome="ok"\} \d+$/m);
+});
