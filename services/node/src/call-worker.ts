@@ -71,6 +71,10 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
           // from `fromPage` would print them twice.
           const pagesSent = previous.pagesSent ?? 0;
           await ctx.records.updateAttempt(faxId, recipient, attempt, { result: 'no-carrier', interrupted: true, pagesSent, endedAt: new Date().toISOString(), reason: describeError('CALL_INTERRUPTED') });
+          // The stopped node's hold on the number would otherwise last until its lease ends,
+          // keeping the resumed call off the line.
+          const stopped = await ctx.records.getRecipient(faxId, recipient);
+          if (stopped) await gate.release(stopped.number, `${faxId}-r${recipient}-a${attempt}`);
           await ctx.records.event(faxId, 'call interrupted', `${pagesSent} page(s) confirmed before the node stopped`, recipient);
           ctx.log.warn({ faxId, recipient, attempt, pages: pagesSent }, 'call interrupted by a node that stopped; the outcome is recorded now');
         } else if (!previous?.result) {
