@@ -18,6 +18,7 @@ test('job ids are deterministic, contain no colon and are never digits only', ()
     ['route-inbound', { inboundId }],
     ['inbound-mail', { inboundId, delivery: 1 }],
     ['postmaster-mail', { postmasterId: newPostmasterId(1_700_000_000_000) }],
+    ['webhook-delivery', { webhookId: 'wh0123456789abcdef', eventId: '1700000000000-0', event: 'fax.sent', at: '2023-11-14T22:13:20.000Z', subject: 'fax', id: faxId, recipient: 0 }],
   ];
   const ids = new Set<string>();
   for (const [name, data] of samples) {

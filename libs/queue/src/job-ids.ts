@@ -34,6 +34,9 @@ export function jobId<N extends JobName>(name: N, data: JobData<N>): string {
       return `inmail-${d.inboundId}-d${d.delivery}`;
     case 'postmaster-mail':
       return `postmaster-${d.postmasterId}`;
+    case 'webhook-delivery':
+      // One delivery per event and webhook, however often the audit tailer reads the event.
+      return `webhook-${d.webhookId}-${d.eventId}`;
     default:
       throw new Error(`no job id rule for "${name}"`);
   }

@@ -62,6 +62,22 @@ export const JOBS = {
   'inbound-mail': { queue: 'notify', data: job({ inboundId, delivery }) },
   /** A mail to postmaster@ a fax domain (RFC 5321 §4.5.1), stored as a blob, for the admin. */
   'postmaster-mail': { queue: 'notify', data: job({ postmasterId }) },
+  /**
+   * One event (an audit line: `eventId` is its stream id) posted to one webhook. The body is
+   * built from the records at each try, so the payload holds ids only.
+   */
+  'webhook-delivery': {
+    queue: 'webhooks',
+    data: job({
+      webhookId: z.string().regex(/^wh[0-9a-f]{16}$/, 'not a webhook id'),
+      eventId: z.string().regex(/^\d+-\d+$/, 'not an audit stream id'),
+      event: z.string().regex(/^[a-z]+\.[a-z]+$/),
+      at: z.string(),
+      subject: z.enum(['fax', 'inbound']),
+      id: z.string().regex(/^(fx|in)[0-9a-z]{10,40}$/),
+      recipient: recipient.optional(),
+    }),
+  },
 } as const;
 
 export type JobName = keyof typeof JOBS;

@@ -11,6 +11,8 @@ export const QUEUES = {
   notify: 'notify',
   /** Received faxes to route to their owners. */
   inbound: 'inbound',
+  /** Signed HTTP posts of fax events to the webhooks users registered (issue 15). */
+  webhooks: 'webhooks',
 } as const;
 
 /** Per line pool: the calls waiting for a free line of that pool. */

@@ -26,6 +26,8 @@ const ATTEMPTS: Record<JobName, number> = {
   'route-inbound': 10,
   'inbound-mail': 12,
   'postmaster-mail': 12,
+  // With the 5 s default backoff the last of 12 tries is about 3 hours after the event.
+  'webhook-delivery': 12,
 };
 
 /**
