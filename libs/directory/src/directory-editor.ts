@@ -162,6 +162,8 @@ function compactUser(u: DirectoryUserInput): Record<string, unknown> {
   if (u.format) out.format = u.format;
   if (u.dids?.length) out.dids = u.dids.map(String);
   if (u.mailbox !== undefined) out.mailbox = String(u.mailbox);
+  if (u.phone !== undefined) out.phone = String(u.phone);
+  if (u.fax !== undefined) out.fax = String(u.fax);
   return out;
 }
 

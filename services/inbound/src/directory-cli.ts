@@ -5,7 +5,7 @@ import type { DirectoryUser, RouteRule } from '@faxgate/directory';
 const USAGE = `usage:
   faxgate users list
   faxgate users add <id> --email <addr> [--email <addr>...] [--name <text>] [--format pdf|tiff|both]
-                         [--did <number>...] [--mailbox <digits>] [--replace]
+                         [--did <number>...] [--mailbox <digits>] [--phone <number>] [--fax <number>] [--replace]
   faxgate users rm <id>
   faxgate routes list
   faxgate routes add --user <id> [--csid <regex>] [--calling <pattern>] [--pool <pool>] [--line <line>] [--at <index>]
@@ -48,7 +48,7 @@ async function run(kind: string, argv: string[], env: NodeJS.ProcessEnv): Promis
       allowPositionals: true,
       options: {
         email: { type: 'string', multiple: true }, name: { type: 'string' }, format: { type: 'string' }, did: { type: 'string', multiple: true },
-        mailbox: { type: 'string' }, replace: { type: 'boolean' }, user: { type: 'string' }, csid: { type: 'string' }, calling: { type: 'string' },
+        mailbox: { type: 'string' }, phone: { type: 'string' }, fax: { type: 'string' }, replace: { type: 'boolean' }, user: { type: 'string' }, csid: { type: 'string' }, calling: { type: 'string' },
         pool: { type: 'string' }, line: { type: 'string' }, at: { type: 'string' }, json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -78,7 +78,7 @@ async function run(kind: string, argv: string[], env: NodeJS.ProcessEnv): Promis
     }
     case 'users add': {
       if (pos.length !== 1) break;
-      const user = { id: pos[0], emails: o.email ?? [], ...(o.name ? { name: o.name } : {}), ...(o.format ? { format: o.format } : {}), ...(o.did ? { dids: o.did } : {}), ...(o.mailbox ? { mailbox: o.mailbox } : {}) };
+      const user = { id: pos[0], emails: o.email ?? [], ...(o.name ? { name: o.name } : {}), ...(o.format ? { format: o.format } : {}), ...(o.did ? { dids: o.did } : {}), ...(o.mailbox ? { mailbox: o.mailbox } : {}), ...(o.phone ? { phone: o.phone } : {}), ...(o.fax ? { fax: o.fax } : {}) };
       const r = o.replace ? await api.call('PUT', `/api/v1/users/${encodeURIComponent(pos[0])}`, user) : await api.call('POST', '/api/v1/users', user);
       return done(r, `user ${pos[0]} ${o.replace ? 'saved' : 'added'}`);
     }

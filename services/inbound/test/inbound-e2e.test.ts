@@ -188,7 +188,7 @@ test('damaged rows are counted, warned about in the mail, and the repaired page 
 test('users and routes edited through the CLI and the API apply to the next fax without a restart', async () => {
   const env = { ...process.env, FAXGATE_CONSOLE_URL: gw.httpUrl, FAXGATE_CONSOLE_TOKEN: TOKEN };
   const cli = (...args: string[]) => run(resolve(import.meta.dirname, '../../../faxgate'), args, { env });
-  const added = await cli('users', 'add', 'newbie', '--email', 'newbie@example.com', '--email', 'newbie-copy@example.com', '--did', '+1 312 555 0199');
+  const added = await cli('users', 'add', 'newbie', '--email', 'newbie@example.com', '--email', 'newbie-copy@example.com', '--did', '+1 312 555 0199', '--phone', '+1 312 555 0100');
   assert.match(added.stdout, /user newbie added/);
   await assert.rejects(cli('users', 'add', 'newbie', '--email', 'x@example.com'), (err: { stderr: string }) => /409: user "newbie" exists/.test(err.stderr));
   await assert.rejects(cli('users', 'add', 'bad', '--email', 'not-an-address'), (err: { stderr: string }) => /400: invalid user: emails\.0: not an e-mail address/.test(err.stderr));
@@ -199,6 +199,8 @@ test('users and routes edited through the CLI and the API apply to the next fax 
   // The file was rewritten in place, comments kept, and still parses.
   const text = await readFile(directoryPath, 'utf8');
   assert.match(text, /^# test directory/);
+  // The phone shown on the covers of newbie's faxes (docs/rendering.md).
+  assert.match(text, /phone: .*312.*555.*0100/);
 
   // The admin's way to try the new rule: faxgate sim receive, waiting for the outcome.
   const onePagePath = join(dir.path, 'one-page.tif');
