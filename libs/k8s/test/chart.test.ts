@@ -144,7 +144,7 @@ test('KEDA values: ScaledObjects on the BullMQ wait lists with the Redis passwor
   assert.ok(names.indexOf('REDIS_PASSWORD') < names.indexOf('FAXGATE_REDIS_URL'), 'the password is defined before the URL that expands it');
   assert.equal(find(ms, 'ServiceMonitor', 'fg-faxgate').metadata.labels!.release, 'kube-prometheus-stack');
   const dash = JSON.parse(find(ms, 'ConfigMap', 'fg-faxgate-dashboard').data!['faxgate.json']);
-  assert.ok(dash.panels.some((p: { targets: Array<{ expr: string }> }) => p.targets.some((t) => t.expr.includes('faxgate_queue_jobs'))));
+  assert.ok(dash.panels.some((p: { targets?: Array<{ expr: string }> }) => (p.targets ?? []).some((t) => t.expr.includes('faxgate_queue_jobs'))));
   const sip = find(ms, 'StatefulSet', 'fg-faxgate-node-sip');
   assert.equal(sip.spec.replicas, 3);
   assert.ok(sip.spec.template.spec.containers[0].ports.some((p: { containerPort: number; protocol: string }) => p.containerPort === 5060 && p.protocol === 'UDP'));
