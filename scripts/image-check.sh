@@ -15,8 +15,10 @@
 #
 # What chroot isolation does not give (the check cannot prove these; Kubernetes enforces them):
 # no network namespace (the gateway listens on this machine's loopback), no PID or user namespace
-# beyond the uid switch, no cgroup limits, and the rest of the root file system stays writable
-# to the process's user where its permissions allow (the image's root-owned files do not).
+# beyond the uid switch, no cgroup limits, no seccomp filter, no capability set beyond what uid
+# 10001 has anyway, and the rest of the root file system is not mounted read-only (its files are
+# root's, so uid 10001 cannot write them, but readOnlyRootFilesystem is Kubernetes' to enforce).
+# What it does check: the process's uid is 10001 and /app is mounted read-only for it.
 #
 # Cache: IMAGE_CHECK_CACHE (default /var/cache/faxgate-image-check) keeps the debootstrapped
 # root file system and the Node and npm packages; buildah's own storage keeps the base image and
@@ -37,7 +39,7 @@ command -v npm >/dev/null 2>&1 || die "npm is not on PATH (run through make, whi
 
 cache="${IMAGE_CHECK_CACHE:-/var/cache/faxgate-image-check}"
 # The Node version the repository's toolchain pins (scripts/ensure-node.sh), so the image runs
-# what the tests ran. npm is the release Node 24 was tested with here.
+# what the tests ran; npm is the release this machine's toolchain installs with.
 node_version="$(sed -n 's/^NODE_VERSION="\(.*\)"$/\1/p' scripts/ensure-node.sh)"
 [ -n "$node_version" ] || die "no NODE_VERSION in scripts/ensure-node.sh"
 npm_version="${IMAGE_CHECK_NPM_VERSION:-11.19.1}"
