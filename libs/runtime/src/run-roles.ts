@@ -89,6 +89,10 @@ export async function runRoles(defs: RoleDefinition[], opts: RunOptions = {}): P
     },
   };
   const memoryLog = createLogThrottle(log);
+  // On one machine nobody may poll /readyz: Redis's memory is looked at every minute anyway, so
+  // the warning reaches the log before Redis is full.
+  const memoryWatch = setInterval(() => void health.warnings?.().catch(() => {}), 60_000);
+  memoryWatch.unref();
   const { registry, metrics } = createMetrics(queues, () => queues.all().map((q) => q.name));
   registerRedisMemoryMetrics(registry, redis);
   const http = createHttpServer(registry, health, { metricsToken: base.FAXGATE_METRICS_TOKEN });
@@ -142,6 +146,7 @@ export async function runRoles(defs: RoleDefinition[], opts: RunOptions = {}): P
   const stop = () => {
     stopping ??= (async () => {
       health.shuttingDown = true;
+      clearInterval(memoryWatch);
       const deadline = setTimeout(() => {
         log.error({ timeoutMs: base.FAXGATE_SHUTDOWN_TIMEOUT }, 'shutdown deadline passed; exiting with work unfinished (it will be retried)');
         process.exit(1);

@@ -33,7 +33,8 @@ test('a full Redis (maxmemory, noeviction) makes SMTP answer 451 and /readyz war
   try {
     assert.equal((await smtpDialogue(port, mail))[5].code, 250, 'a mail is accepted while Redis has room');
     const ready = await (await fetch(`${gw.httpUrl}/readyz`)).json() as { status: string; warnings?: string[] };
-    assert.deepEqual(ready, { status: 'ready' }, 'no warning with room to spare');
+    assert.equal(ready.status, 'ready');
+    assert.equal(ready.warnings, undefined, 'no warning with room to spare');
 
     // Fill Redis until it refuses a write, as months of records would.
     for (let n = 0; ; n++) {
