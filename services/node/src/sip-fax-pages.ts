@@ -3,10 +3,10 @@
 // before it answers MCF. Coding or decoding a fine page takes 10–30 ms of one core; on a node
 // carrying many audio calls every such chunk delays every call's 20 ms RTP packets. So the next
 // page is coded in the background while the current one is on the line (its transmission takes
-// seconds), a received page is decoded once (the judgement's bitmap is kept for the TIFF), and
-// the received TIFF is assembled one page per turn of the event loop.
+// seconds), a received page is judged by counting its rows only, and its bitmap is decoded for
+// the received TIFF one page per turn of the event loop once the call is over.
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { faxPageToRaw, writeTiffRaw, type Bitmap, type RawTiffPage } from '@faxgate/fax-image';
+import { decodeFaxRows, faxPageToRaw, writeTiffRaw, type RawTiffPage } from '@faxgate/fax-image';
 import type { PageRequest, PageVerdict, SendDocument, SessionParams } from '@faxgate/t30';
 import { decodeReceivedPage, tiffDocument } from '@faxgate/t38';
 
@@ -47,28 +47,25 @@ export interface ReceivedPage {
 }
 
 /**
- * The receiving engine's page judge, remembering each page's decoded bitmap so the received
- * TIFF does not decode it again.
+ * The receiving engine's page judge (T.30 §5.3.6.1.6: MCF, RTP or RTN from the page's rows
+ * and bad rows). It only counts rows: decoding the codes takes well under a millisecond for a
+ * fine page, painting its bitmap 20–30 ms, so the bitmap is made later, for the TIFF (decoded
+ * as decodeReceivedPage does, on the 1728-pel A4 line of T.4 §2.2).
  */
-export class ReceivedPages {
-  private readonly decoded = new WeakMap<Uint8Array, { bitmap: Bitmap; badRows: number }>();
+export function judgePage(data: Uint8Array, params: SessionParams): PageVerdict {
+  const stats = decodeFaxRows(data, { compression: params.encoding, width: 1728 }, () => undefined);
+  return { rows: stats.rows, badRows: stats.badRows };
+}
 
-  readonly judge = (data: Uint8Array, params: SessionParams): PageVerdict => {
-    const d = decodeReceivedPage(data, params);
-    this.decoded.set(data, { bitmap: d.bitmap, badRows: d.badRows });
-    return { rows: d.rows, badRows: d.badRows };
-  };
-
-  /** TIFF Class F (MMR) of the pages and their bad rows, one page coded per loop turn. */
-  async assemble(pages: ReceivedPage[]): Promise<{ document: Uint8Array; badRows: number }> {
-    const raw: RawTiffPage[] = [];
-    let badRows = 0;
-    for (const p of pages) {
-      await nextTurn();
-      const d = this.decoded.get(p.data) ?? decodeReceivedPage(p.data, p.params);
-      badRows += d.badRows;
-      raw.push(faxPageToRaw({ bitmap: d.bitmap, xDpi: 204, yDpi: Y_DPI[p.params.resolution], badFaxLines: d.badRows }, 'mmr'));
-    }
-    return { document: writeTiffRaw(raw), badRows };
+/** TIFF Class F (MMR) of the received pages and their bad rows, one page per loop turn. */
+export async function receivedDocument(pages: ReceivedPage[]): Promise<{ document: Uint8Array; badRows: number }> {
+  const raw: RawTiffPage[] = [];
+  let badRows = 0;
+  for (const p of pages) {
+    await nextTurn();
+    const d = decodeReceivedPage(p.data, p.params);
+    badRows += d.badRows;
+    raw.push(faxPageToRaw({ bitmap: d.bitmap, xDpi: 204, yDpi: Y_DPI[p.params.resolution], badFaxLines: d.badRows }, 'mmr'));
   }
+  return { document: writeTiffRaw(raw), badRows };
 }

@@ -5,7 +5,7 @@ import { SipEndpoint, type SipEndpointOptions, type UaEvent } from '@faxgate/sip
 import type { CallOutcome, LineDriver, OutgoingCall, ReceivedFaxSink, ReceiveOutcome } from '@faxgate/line-driver';
 import type { Logger } from 'pino';
 import { FaxLegs } from './sip-fax-legs.ts';
-import { prefetchingDocument, ReceivedPages, type ReceivedPage } from './sip-fax-pages.ts';
+import { judgePage, prefetchingDocument, receivedDocument, type ReceivedPage } from './sip-fax-pages.ts';
 import { CallMedia } from './sip-media.ts';
 import { dialUri, numberOfUri } from './sip-numbers.ts';
 import { toOutcome } from './t38-line-driver.ts';
@@ -143,6 +143,7 @@ export class SipLineDriver implements LineDriver {
       media = await CallMedia.open(this.o.sip.bindHost);
       const total = readTiff(call.document).length;
       const pages = call.fromPage > 1 ? sliceTiff(call.document, call.fromPage - 1, total) : call.document;
+      const sendCount = total - (call.fromPage - 1);
       const uri = dialUri(this.o.dialFormat, call, this.o.sip.domain);
       const started = Date.now();
       const m = media;
@@ -171,7 +172,7 @@ export class SipLineDriver implements LineDriver {
             carried += confirmed;
             confirmed = 0;
             t30 = undefined;
-            const doc = carried > 0 ? sliceTiff(pages, carried, readTiff(pages).length) : pages;
+            const doc = carried > 0 ? sliceTiff(pages, carried, sendCount) : pages;
             return createT30Engine({ role: 'send', localId: this.o.localId, ecm: this.o.ecm, modems: kind === 'audio' ? [...AUDIO_MODEMS] : ['v27ter', 'v29', 'v17'], encodings: ['mh', 'mr', 'mmr'], document: prefetchingDocument(doc) });
           },
           onAction: (_kind, a) => {
@@ -197,6 +198,9 @@ export class SipLineDriver implements LineDriver {
             }, (this.o.sip.t38WaitMs ?? 3000) + NO_T38_GRACE_MS);
           } else if (e.type === 't38') {
             if (legs.kind === 't38') this.o.log.warn({ callId }, 'the far end moved the T.38 stream during a fax; kept the first one');
+            // Every page already confirmed over audio: T.30 is in its last steps there (no
+            // document would be left to send on T.38).
+            else if (carried + confirmed >= sendCount) this.o.log.info({ callId }, 'the far end switched to T.38 after the last page was confirmed over audio; kept audio');
             else startLeg('t38', () => legs.startT38(e.remote));
           } else if (e.type === 'audio') {
             if (e.why) this.o.log.info({ callId, why: e.why }, 'sip call falls back to G.711 audio');
@@ -274,7 +278,6 @@ export class SipLineDriver implements LineDriver {
       const m = media;
       let guard: NodeJS.Timeout | undefined;
       const pages: ReceivedPage[] = [];
-      const judged = new ReceivedPages();
       let answeredAt = Date.now();
       /** How the fax ended; undefined: the call ended before any fax media. */
       const ending = await new Promise<{ success: boolean; reason?: string; csid?: string; sub?: string } | undefined>((resolve) => {
@@ -285,7 +288,7 @@ export class SipLineDriver implements LineDriver {
           log: (l) => this.o.log.debug({ callId }, l),
           makeEngine: (kind) => {
             t30 = undefined;
-            return createT30Engine({ role: 'receive', localId: this.o.localId, ecm: true, modems: kind === 'audio' ? [...AUDIO_MODEMS] : ['v27ter', 'v29', 'v17'], encodings: ['mh', 'mr', 'mmr'], judgePage: judged.judge });
+            return createT30Engine({ role: 'receive', localId: this.o.localId, ecm: true, modems: kind === 'audio' ? [...AUDIO_MODEMS] : ['v27ter', 'v29', 'v17'], encodings: ['mh', 'mr', 'mmr'], judgePage });
           },
           onAction: (_kind, a) => {
             if (a.type === 'page-received') pages.push({ data: a.data, params: a.params });
@@ -324,7 +327,7 @@ export class SipLineDriver implements LineDriver {
       const endedAt = Date.now();
       let outcome: ReceiveOutcome | undefined;
       if (ending) {
-        const tiff = pages.length ? await judged.assemble(pages) : undefined;
+        const tiff = pages.length ? await receivedDocument(pages) : undefined;
         outcome = {
           document: tiff?.document, pages: pages.length, badRows: tiff?.badRows ?? 0, partial: !ending.success, durationMs: endedAt - answeredAt,
           ...(ending.csid ? { csid: ending.csid } : {}), ...(ending.sub ? { subAddress: ending.sub } : {}), ...(ending.reason ? { reason: ending.reason } : {}),
