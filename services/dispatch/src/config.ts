@@ -1,5 +1,6 @@
 import { z, bool, duration, int } from '@faxgate/config';
 import { dialFields } from '@faxgate/phone';
+import { pageQuotaFields } from '@faxgate/quotas';
 import { retentionFields } from '@faxgate/retention';
 
 export const dispatchSchema = z.object({
@@ -18,6 +19,8 @@ export const dispatchSchema = z.object({
   FAXGATE_DESTINATION_HOLD: duration('1h').describe('How long a number that kept failing (or answered without a fax tone) is not dialled; faxes to it fail with the reason meanwhile.'),
   // The dial policy again: a fax accepted under a looser configuration is checked before its first call.
   ...dialFields,
+  // Pages per day per sender and domain (issue 14): the page count is known only after render.
+  ...pageQuotaFields,
   // Retention: the elected dispatch process purges what is past it (docs/operations.md).
   ...retentionFields,
 });

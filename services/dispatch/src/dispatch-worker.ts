@@ -6,6 +6,7 @@ import type { AttemptRecord, FaxRecord, RecipientRecord } from '@faxgate/store';
 import { failedByJob, observeFaxResult, reopenRecipient, type RoleContext } from '@faxgate/runtime';
 import { dropQueuedCall, failBeforeCall, finishRecipient, isFinished } from '@faxgate/fax-control';
 import { Destinations, type DestinationPolicy } from '@faxgate/destinations';
+import { PageQuota, quotaLimitsFromConfig } from '@faxgate/quotas';
 import type { DispatchConfig } from './config.ts';
 import { decideNext, pagesConfirmed, type RetryPolicy } from './retry-policy.ts';
 import { bullPriority, rankAmongSender } from './call-priority.ts';
@@ -71,6 +72,15 @@ export function createDispatchWorker(ctx: RoleContext, config: DispatchConfig, k
     if (refusal) {
       await failRecipient(faxId, r.index, refusal.code, `${r.number}: ${refusal.detail}`);
       return;
+    }
+    if (attempt === 1) {
+      // Pages per day (libs/quotas): reserved once per recipient, before its first call, under
+      // the limits of the moment; a retried step finds its reservation and is not counted twice.
+      const quota = await new PageQuota(ctx.redis, prefix, quotaLimitsFromConfig(config)).reserve(fax.sender, r.pagesTotal ?? 0, `${faxId}-r${r.index}`, now);
+      if (!quota.ok) {
+        await failRecipient(faxId, r.index, 'QUOTA_PAGES', quota.detail);
+        return;
+      }
     }
     const rank = await rankAmongSender(ctx.redis, prefix, fax.sender, faxId, r.index, now);
     const callPool = r.pool ?? pool;
