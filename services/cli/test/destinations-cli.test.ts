@@ -33,13 +33,16 @@ test('faxgate destinations lists and shows what was learned, blocks and unblocks
   t.after(() => c.disconnect());
   const dest = new Destinations(c, prefix);
   const policy = { maxFailures: 3, failureWindowMs: 3_600_000, holdMs: 3_600_000 };
-  await dest.learn('+12125550100', { callId: 'fx1-r0-a1', result: 'success', at: '2026-12-06T05:00:00.000Z', pagesSent: 2, remote: { csi: 'ACME SALES', speed: 9600, dis: { rates: [2400, 4800, 7200, 9600], ecm: true, mmr: true }, trainingFailures: [14400] } }, policy);
-  await dest.learn('+12125550199', { callId: 'fx2-r0-a1', result: 'no-carrier', at: '2026-12-06T05:10:00.000Z', remote: { noFaxTone: true } }, policy);
+  // Times relative to now: the voice answer's hold (1 h) is still running when the CLI looks.
+  const at = (minAgo: number) => new Date(Date.now() - minAgo * 60_000).toISOString();
+  const voiceAt = at(10);
+  await dest.learn('+12125550100', { callId: 'fx1-r0-a1', result: 'success', at: at(20), pagesSent: 2, remote: { csi: 'ACME SALES', speed: 9600, dis: { rates: [2400, 4800, 7200, 9600], ecm: true, mmr: true }, trainingFailures: [14400] } }, policy);
+  await dest.learn('+12125550199', { callId: 'fx2-r0-a1', result: 'no-carrier', at: voiceAt, remote: { noFaxTone: true } }, policy);
 
   const list = await faxgate(['destinations', 'list'], env);
   assert.equal(list.code, 0, list.stderr);
   const lines = list.stdout.trim().split('\n');
-  assert.match(lines[0], /^\+12125550199 +held until 2026-12-06T06:10:00\.000Z +1 call\(s\) +last no-carrier/);
+  assert.match(lines[0], new RegExp(`^\\+12125550199 +held until ${new Date(Date.parse(voiceAt) + 3_600_000).toISOString().replace(/\./g, '\\.')} +1 call\\(s\\) +last no-carrier`));
   assert.match(lines[1], /^\+12125550100 +ok +1 call\(s\) +last success .*CSI "ACME SALES"/);
 
   const show = await faxgate(['destinations', 'show', '(212) 555-0100'], env);
