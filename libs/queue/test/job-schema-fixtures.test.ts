@@ -15,7 +15,7 @@ test('there are job fixtures of the current version and the one before, with eve
   assert.ok(versions.includes(JOB_SCHEMA_VERSION), `no fixtures/jobs-v${JOB_SCHEMA_VERSION}.json: run node libs/queue/test/write-job-fixtures.ts`);
   assert.ok(versions.includes(JOB_SCHEMA_VERSION - 1), `no job fixture of version ${JOB_SCHEMA_VERSION - 1}`);
   const current = JSON.parse(await readFile(join(dir, `jobs-v${JOB_SCHEMA_VERSION}.json`), 'utf8')) as { jobs: Array<{ name: string }> };
-  assert.deepEqual(current.jobs.map((j) => j.name).sort(), Object.keys(JOBS).sort());
+  assert.deepEqual(current.jobs.map((j) => j.name).sort(), Object.keys(JOBS).sort(), 'every job name has a sample: add new ones to test/job-samples.ts and run node libs/queue/test/write-job-fixtures.ts');
 });
 
 for (const file of files) {
