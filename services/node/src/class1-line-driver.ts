@@ -59,6 +59,8 @@ export class Class1LineDriver implements LineDriver {
   private started: Promise<void> | undefined;
   private sink: ReceivedFaxSink | undefined;
   private readonly receiving = new Set<Promise<void>>();
+  private readonly sending = new Set<Promise<void>>();
+  private stopping = false;
   private readonly gauge: Gauge<'line' | 'device'> | undefined;
 
   constructor(o: Class1DriverOptions) {
@@ -85,9 +87,14 @@ export class Class1LineDriver implements LineDriver {
     return this.started;
   }
 
+  /**
+   * Stops answering and taking calls, lets the calls in progress end (a fax cut off mid-page
+   * would be sent again in part), then closes every modem.
+   */
   async stop(): Promise<void> {
+    this.stopping = true;
     this.sink = undefined;
-    await Promise.all([...this.receiving]);
+    await Promise.all([...this.receiving, ...this.sending]);
     await Promise.all(this.lines.map((l) => l.stop()));
   }
 
@@ -98,6 +105,15 @@ export class Class1LineDriver implements LineDriver {
   }
 
   async send(call: OutgoingCall, signal: AbortSignal): Promise<CallOutcome> {
+    const p = this.sendOnLine(call, signal);
+    const settled = p.then(() => undefined, () => undefined);
+    this.sending.add(settled);
+    void settled.finally(() => this.sending.delete(settled));
+    return p;
+  }
+
+  private async sendOnLine(call: OutgoingCall, signal: AbortSignal): Promise<CallOutcome> {
+    if (this.stopping) throw new Error('the node is stopping: its modems take no new calls');
     await this.start();
     const line = await this.takeLine(signal);
     const started = Date.now();
@@ -174,6 +190,7 @@ export class Class1LineDriver implements LineDriver {
       const line = this.lines.find((l) => l.claim('sending'));
       if (line) return line;
       if (signal.aborted) throw new Error('call aborted');
+      if (this.stopping) throw new Error('the node is stopping: its modems take no new calls');
       if (Date.now() > until) {
         const states = this.lines.map((l) => `${l.line} ${l.state}${l.state === 'down' ? ` (${l.reason})` : ''}`).join('; ');
         throw new Error(`no modem line free: ${states}`);
@@ -183,7 +200,7 @@ export class Class1LineDriver implements LineDriver {
   }
 
   private onRing(line: ModemLine, callerId: Record<string, string>, rings: number): void {
-    if (!this.sink || rings < this.o.rings) return;
+    if (!this.sink || this.stopping || rings < this.o.rings) return;
     if (!line.claim('receiving')) return;
     line.resetRings();
     const p = this.answerCall(line, callerId).finally(() => this.receiving.delete(p));
