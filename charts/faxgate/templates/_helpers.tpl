@@ -203,6 +203,7 @@ One faxgate container. Call with (dict "root" $ "roles" (list "render") "env" $v
 fromYaml of faxgate.extras (extraEnv after the chart's variables, extraVolumeMounts after its mounts).
 */}}
 {{- define "faxgate.container" -}}
+{{- include "faxgate.checkExtraEnv" . }}
 - name: faxgate
   image: {{ .image | default (include "faxgate.image" .root) | quote }}
   imagePullPolicy: {{ .root.Values.image.pullPolicy }}
@@ -401,5 +402,21 @@ console password does not restart Redis. The existing Secret is followed by its 
 {{- printf "%s@%s" .Values.existingSecret (dig "metadata" "resourceVersion" "" $s) | sha256sum -}}
 {{- else -}}
 {{- .Values.secrets.redisPassword | sha256sum -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+extraEnv may not name a variable twice, nor one the chart sets: Kubernetes keeps the last of
+two entries, but server-side apply (Helm 4's default) refuses the Deployment outright, so the
+chart says which name and where to set it instead. Call with the faxgate.container dict.
+*/}}
+{{- define "faxgate.checkExtraEnv" -}}
+{{- $seen := dict -}}
+{{- range (include "faxgate.env" . | fromYamlArray) }}{{ $_ := set $seen .name "the chart (or config.env / the role's env)" }}{{ end -}}
+{{- range (.extras | default dict).env -}}
+{{- if hasKey $seen .name -}}
+{{- fail (printf "extraEnv of %s sets %s, which %s already sets: a container cannot have one variable twice (server-side apply refuses it); change it through config.env, the role's env, or one extraEnv entry" (join "," $.roles) .name (get $seen .name)) -}}
+{{- end -}}
+{{- $_ := set $seen .name "another extraEnv entry" -}}
 {{- end -}}
 {{- end -}}

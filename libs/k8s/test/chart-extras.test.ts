@@ -173,6 +173,18 @@ test('every container of every workload has resource requests, a memory limit an
   }
 });
 
+test('extraEnv that repeats a variable (the chart\'s own, or another extraEnv entry) is refused with the name and where to set it', () => {
+  assert.throws(() => renderChart([], ['ingest.extraEnv[0].name=FAXGATE_SMTP_HOST', 'ingest.extraEnv[0].value=127.0.0.1']), /extraEnv of ingest sets FAXGATE_SMTP_HOST, which the chart .* already sets/);
+  assert.throws(() => renderChart([], ['extraEnv[0].name=TZ', 'extraEnv[0].value=UTC', 'render.extraEnv[0].name=TZ', 'render.extraEnv[0].value=Europe/Paris']), /extraEnv of render sets TZ, which another extraEnv entry already sets/);
+  // The same name on two different roles is fine.
+  const ms = renderChart([], ['ingest.extraEnv[0].name=TZ', 'ingest.extraEnv[0].value=UTC', 'render.extraEnv[0].name=TZ', 'render.extraEnv[0].value=Europe/Paris']);
+  assert.equal(envOf(find(ms, 'Deployment', 'fg-faxgate-render')).get('TZ')?.value, 'Europe/Paris');
+  for (const w of workloads(ms)) {
+    const names = (container(w).env ?? []).map((e) => e.name);
+    assert.equal(new Set(names).size, names.length, `${w.metadata.name}: no variable twice`);
+  }
+});
+
 test('values.schema.json refuses malformed extras with a reason', () => {
   assert.throws(() => renderChart([], ['extraVolumeMounts[0].name=x']), /mountPath/);
   assert.throws(() => renderChart([], ['extraEnv[0].value=x']), /name/);
