@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { startRedis, type TestRedis } from '@faxgate/testkit';
-import { Destinations, applyObservation, refusalOf, DestinationGate, type DestinationPolicy, type DestinationRecord } from './index.ts';
+import { Destinations, applyObservation, refusalOf, startRateFor, DestinationGate, type DestinationPolicy, type DestinationRecord } from './index.ts';
 
 const policy: DestinationPolicy = { maxFailures: 3, failureWindowMs: 3_600_000, holdMs: 7_200_000 };
 const empty = (number: string): DestinationRecord => ({ number, calls: 0, consecutiveFailures: 0, failureTimes: [] });
@@ -44,6 +44,14 @@ test('a call answered without a fax tone holds the number at once; training fail
   assert.deepEqual(d.trainingFailures, { 14400: 2, 9600: 1 });
   assert.equal(d.ecmTrouble, 1);
   assert.equal(d.lastGoodSpeed, 9600);
+});
+
+test('the next call starts at the last good rate when faster ones were refused, at the top otherwise', () => {
+  const base = empty('+12125550108');
+  assert.equal(startRateFor(undefined), undefined);
+  assert.equal(startRateFor({ ...base, lastGoodSpeed: 14400 }), undefined);
+  assert.equal(startRateFor({ ...base, lastGoodSpeed: 9600, trainingFailures: { 14400: 2 } }), 9600);
+  assert.equal(startRateFor({ ...base, lastGoodSpeed: 14400, trainingFailures: { 9600: 1 } }), undefined, 'a slower failure says nothing about starting lower');
 });
 
 let redis: TestRedis;

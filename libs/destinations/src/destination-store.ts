@@ -102,6 +102,17 @@ export class Destinations {
   }
 }
 
+/**
+ * The rate to start the next call at: the last rate that carried pages, when this number refused
+ * a faster one (FTT) more often than that rate worked since (HylaFAX starts lower after training
+ * trouble too). Undefined: start at the top.
+ */
+export function startRateFor(d: DestinationRecord | undefined): number | undefined {
+  if (!d?.lastGoodSpeed || !d.trainingFailures) return undefined;
+  const faster = Object.entries(d.trainingFailures).filter(([rate, n]) => Number(rate) > d.lastGoodSpeed! && n > 0);
+  return faster.length ? d.lastGoodSpeed : undefined;
+}
+
 /** The dial refusal a record implies at `now`. */
 export function refusalOf(d: DestinationRecord | undefined, now: number): DialRefusal | undefined {
   if (!d) return undefined;

@@ -18,6 +18,11 @@ export interface OutgoingCall {
   fromPage: number;
   line: string;
   /**
+   * The highest rate (bit/s) to train at: destination memory lowers it after this number refused
+   * faster rates (FTT) in earlier calls. Drivers that cannot choose ignore it.
+   */
+  maxBps?: number;
+  /**
    * Called as the receiver confirms each page (T.30 MCF), with the pages confirmed so far in
    * this call. The far machine prints what it confirmed, so the node records it at once: if the
    * call or the node dies later, the next attempt starts after the last confirmed page.

@@ -184,7 +184,10 @@ export class T30Sender extends EngineCore {
       this.end('not-ready', true);
       return;
     }
-    this.rates = FALLBACK.filter((m) => caps.modems.includes(m.modem) && this.config.modems.includes(m.modem));
+    const ceiling = this.config.maxBps ?? Infinity;
+    const usable = FALLBACK.filter((m) => caps.modems.includes(m.modem) && this.config.modems.includes(m.modem));
+    // A ceiling below every shared rate is ignored: the call tries what both sides have.
+    this.rates = usable.some((m) => m.bps <= ceiling) ? usable.filter((m) => m.bps <= ceiling) : usable;
     // T.30 §5.3.6.2.1: send at the document's resolution, or the best lower one the receiver
     // takes (the driver's codec drops rows to match).
     const ladder: Resolution[] = ['superfine', 'fine', 'standard'];

@@ -59,6 +59,8 @@ export interface T30Config {
   document?: SendDocument;
   /** Sender: SUB to send when the receiver offers subaddressing (T.30 §5.3.6.2.6). */
   subaddress?: string;
+  /** Sender: the highest rate (bit/s) to train at first, e.g. after this receiver refused faster ones before. */
+  maxBps?: number;
   /** Sender: SID (password / sender identification) when the receiver offers it. */
   senderId?: string;
   /**

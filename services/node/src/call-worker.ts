@@ -8,7 +8,7 @@ import { createReceivedFaxSink } from './received-fax.ts';
 import { createPollGuard } from './poll-guard.ts';
 import { callIdPrefix, dropQueuedCall, failBeforeCall, isFinished, subscribeCallControl } from '@faxgate/fax-control';
 import { dialPolicyRefusal, type DialRules } from '@faxgate/phone';
-import { DestinationGate } from '@faxgate/destinations';
+import { DestinationGate, Destinations, startRateFor } from '@faxgate/destinations';
 
 /**
  * How long a call job's lock lives without renewal. BullMQ renews it every half of this while
@@ -43,6 +43,7 @@ const DESTINATION_LEASE_MS = 30_000;
 
 export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool, driver: LineDriver, opts: CallWorkerOptions = {}) {
   const gate = new DestinationGate(ctx.redis, ctx.base.FAXGATE_QUEUE_PREFIX);
+  const destinations = new Destinations(ctx.redis, ctx.base.FAXGATE_QUEUE_PREFIX);
   const maxPerNumber = opts.maxCallsPerDestination ?? 1;
   const waitMs = opts.destinationWaitMs ?? 1000;
   const aborts = new Set<AbortController>();
@@ -130,7 +131,9 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
             await ctx.records.event(faxId, 'dialing', `${r.dialString} on ${line}${fromPage > 1 ? `, from page ${fromPage}` : ''}`, recipient);
             let outcome;
             try {
-              outcome = await driver.send({ callId, number: r.number, dialString: r.dialString, document, fromPage, line, onPageConfirmed }, ac.signal);
+              // Start lower where this number refused faster rates before (destination memory).
+              const maxBps = startRateFor(await destinations.get(r.number).catch(() => undefined));
+              outcome = await driver.send({ callId, number: r.number, dialString: r.dialString, document, fromPage, line, onPageConfirmed, ...(maxBps ? { maxBps } : {}) }, ac.signal);
             } catch (err) {
               await progress;
               if (control.stopped) {

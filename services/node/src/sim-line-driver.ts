@@ -70,12 +70,14 @@ export class SimLineDriver implements LineDriver, ReceivingLineDriver {
     }
     await wait(this.o.ringTimeMs + SIM_PHASE_B_MS);
     // What the simulated remote offered in its DIS and trained at (T.30 §5.3.6.2.1).
-    const remote: RemoteCapabilities = { csi: this.o.remoteId, speed: this.o.bitRate, dis: { rates: SIM_RATES.filter((r) => r <= this.o.bitRate), ecm: true, mr: true, mmr: true, fine: true, widths: [1728] } };
+    // Trained at the configured rate, or lower where destination memory says to start lower.
+    const speed = Math.min(this.o.bitRate, call.maxBps ?? Infinity);
+    const remote: RemoteCapabilities = { csi: this.o.remoteId, speed, dis: { rates: SIM_RATES.filter((r) => r <= this.o.bitRate), ecm: true, mr: true, mmr: true, fine: true, widths: [1728] } };
     const limit = outcome.result === 'no-carrier' || outcome.result === 'failed' ? Math.min(outcome.afterPages, remaining) : remaining;
     let sent = 0;
     for (let i = 0; i < limit; i++) {
       const page = pages[call.fromPage - 1 + i];
-      await wait((codedBytes(page) * 8 * 1000) / this.o.bitRate + SIM_POST_PAGE_MS);
+      await wait((codedBytes(page) * 8 * 1000) / speed + SIM_POST_PAGE_MS);
       // MCF: the remote machine has the page on paper and the sender learns it at the same
       // moment. Both writes leave in the same tick, so a process killed at any moment cannot
       // have the page printed but not recorded (which would print it again on the retry).

@@ -47,7 +47,7 @@ export class T38LineDriver implements LineDriver {
         onAction: (a) => {
           if (a.type === 'page-confirmed') call.onPageConfirmed?.(a.confirmed);
         },
-        engine: createT30Engine({ role: 'send', localId: this.o.localId, ecm: this.o.ecm, modems: ['v27ter', 'v29', 'v17'], encodings: ['mh', 'mr', 'mmr'], document: tiffDocument(pages) }),
+        engine: createT30Engine({ role: 'send', localId: this.o.localId, ecm: this.o.ecm, modems: ['v27ter', 'v29', 'v17'], encodings: ['mh', 'mr', 'mmr'], document: tiffDocument(pages), maxBps: call.maxBps }),
       });
       const running = terminal.run();
       // Aborted (a cancelled fax): the terminal sends DCN first (T.30 §5.3.6.1.8), bounded so
