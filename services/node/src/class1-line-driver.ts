@@ -124,7 +124,9 @@ export class Class1LineDriver implements LineDriver {
       const caps = line.capabilities;
       if (!ch || !caps) throw new Error(`${line.line}: the modem went away before dialling`);
       const dial = this.o.dialCmd.replace('%s', call.dialString.replace(/[^0-9*#,wWpPtT!@]/g, ''));
-      const onAbort = () => line.down('call aborted');
+      // Cancelled (or the node stopping hard): hang up at once. Closing the device fails the
+      // call's pending command; the release below reopens it and ATZ puts the modem on-hook.
+      const onAbort = () => void line.hangUpNow();
       signal.addEventListener('abort', onAbort, { once: true });
       try {
         // T.31 §8.2: in Class 1, ATD's CONNECT means the called station's V.21 flags are heard.
@@ -168,6 +170,7 @@ export class Class1LineDriver implements LineDriver {
         signal.removeEventListener('abort', onAbort);
       }
     } catch (err) {
+      if (signal.aborted) throw new Error('call aborted');
       // The modem vanished or stopped answering mid-call: the line goes down, the call is
       // retried (on another line, if one is up) by the call worker.
       line.down((err as Error).message);

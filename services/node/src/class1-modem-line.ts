@@ -99,6 +99,14 @@ export class ModemLine {
     await this.bringUp();
   }
 
+  /**
+   * Ends the call in progress at once (a cancelled fax): the device is closed, which fails the
+   * call's pending command; `release()` then reopens it, and the reset puts the modem on-hook.
+   */
+  async hangUpNow(): Promise<void> {
+    await this.closeLink();
+  }
+
   /** The caller ID lines that arrived shortly before the ring. */
   get currentCallerId(): Record<string, string> {
     return Date.now() - this.callerIdAt < CALLER_ID_TTL_MS ? { ...this.callerId } : {};

@@ -43,7 +43,7 @@ after(async () => {
   await dir?.remove();
 });
 
-test('a modem answering line noise is down with the failing command; the call goes out on the good modem', { timeout: 120_000 }, async () => {
+test('a modem answering line noise is down with the failing command; the call goes out on the good modem; a cancelled call hangs up at once', { timeout: 150_000 }, async () => {
   const logN: string[] = [];
   const logB: string[] = [];
   const registry = new Registry();
@@ -81,6 +81,23 @@ test('a modem answering line noise is down with the failing command; the call go
     assert.match(logN.join(''), /"line":"test\/n\/modem-2","callId":"c1"/);
     // The noisy modem is still being retried with backoff, and still down.
     assert.equal(node.lines[0].state === 'down' || node.lines[0].state === 'starting', true);
+
+    // A cancelled call (the call worker aborts its signal) hangs up at once: the send rejects,
+    // the modem is reset and idle again, and the far end sees the call end.
+    await waitUntil('line 2 and the far end to be idle after the call', () => node.lines[1].state === 'idle' && far.lines[0].state === 'idle', 20_000);
+    const ac = new AbortController();
+    const from = logN.length;
+    const cancelled = node.send({
+      callId: 'c2', number: '+12125550102', dialString: '5550102', document: doc, fromPage: 1, line: 'x',
+    }, ac.signal);
+    await waitUntil('the cancelled call to reach phase B', () => logN.slice(from).some((l) => /"msg":"rx DIS/.test(l)), 40_000);
+    const abortedAt = Date.now();
+    ac.abort();
+    await assert.rejects(cancelled, /call aborted/);
+    assert.ok(Date.now() - abortedAt < 10_000, 'the cancelled call ended within seconds');
+    await waitUntil('line 2 to be idle again after the cancelled call', () => node.lines[1].state === 'idle', 20_000);
+    await waitUntil('the far end\'s call to end and its modem to be idle again', () => far.lines[0].state === 'idle', 60_000);
+    assert.doesNotMatch(logN.slice(from).join(''), /"line":"test\/n\/modem-2"[^}]*"msg":"modem line down"/, 'a cancel is no modem fault');
   } catch (err) {
     (err as Error).message += `\n--- node\n${logN.join('')}\n--- far\n${logB.join('')}\n${await pair.logs()}`;
     throw err;
