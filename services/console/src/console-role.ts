@@ -9,6 +9,7 @@ import { crossSiteGuard } from './cross-site-guard.ts';
 import { registerBullBoard } from './bull-board.ts';
 import { registerLineStatusRoutes } from './line-status-routes.ts';
 import { registerAuditRoutes } from './audit-routes.ts';
+import { registerPurgeRoutes } from './purge-routes.ts';
 import { registerSettingsRoutes } from './settings-routes.ts';
 import { registerInboundApi } from '@faxgate/directory';
 import { dialRulesFromConfig } from '@faxgate/phone';
@@ -58,6 +59,7 @@ export const consoleRole = defineRole({
         admin.addHook('onRequest', requireScope('admin'));
         registerLineStatusRoutes(admin, ctx);
         registerAuditRoutes(admin, ctx);
+        registerPurgeRoutes(admin, ctx);
         registerSettingsRoutes(admin, ctx);
         await registerInboundApi(admin, ctx, { directoryPath: config.FAXGATE_DIRECTORY });
         await registerBullBoard(admin, names.map((n) => ctx.queues.byName(n)));
