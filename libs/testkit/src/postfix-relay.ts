@@ -77,7 +77,11 @@ export async function startPostfixRelay(relayTo: { host: string; port: number })
     .filter((l) => !/^smtp\s+inet\s/.test(l))
     .map((l) => {
       const f = l.split(/\s+/);
-      return /^[a-z]/.test(l) && f.length >= 8 && /^(unix|unix-dgram|inet|fifo|pass)$/.test(f[1]) ? [...f.slice(0, 4), 'n', ...f.slice(5)].join(' ') : l;
+      if (!(/^[a-z]/.test(l) && f.length >= 8 && /^(unix|unix-dgram|inet|fifo|pass)$/.test(f[1]))) return l;
+      // pickup also looks at the maildrop every second, not every 60: a submission whose wake-up
+      // reached pickup before it was listening is not left waiting a minute.
+      const wakeup = f[0] === 'pickup' ? '1' : f[5];
+      return [...f.slice(0, 4), 'n', wakeup, ...f.slice(6)].join(' ');
     })
     .join('\n');
   await writeFile(join(configDir, 'master.cf'), master);

@@ -36,7 +36,8 @@ async function faxIdRelayed(to: string, sinceLog: number): Promise<string> {
   });
 }
 
-const resultMail = (faxId: string): Promise<ReceivedMail> => g.sink.waitFor((m) => m.parsed.headers.get('x-faxgate-fax-id') === faxId, 60_000);
+// The first fax of the run also pays for the renderer's cold start on a loaded machine.
+const resultMail = (faxId: string): Promise<ReceivedMail> => g.sink.waitFor((m) => m.parsed.headers.get('x-faxgate-fax-id') === faxId, 90_000);
 
 test('sendmail -N success,failure -V <envid> -R hdrs through Postfix: a multipart/report with the ENVID echoed, the recipient delivered (2.0.0) with its ORCPT, and the headers returned', async () => {
   const envid = `fg-${randomBytes(4).toString('hex')}`;
