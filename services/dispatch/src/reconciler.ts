@@ -23,7 +23,7 @@ export interface SweepReport {
   closed: number;
 }
 
-type Step = { name: JobName; data: JobData<JobName>; pool?: string; delay?: number; priority?: number };
+type Step = { name: JobName; data: JobData<JobName>; pool?: string; delay?: number; fax?: FaxRecord; r?: RecipientRecord };
 
 /**
  * Nothing stranded: a fax record whose next job is gone (removed in Bull Board, lost with a
@@ -42,7 +42,11 @@ export function createReconciler(ctx: RoleContext, o: ReconcilerOptions) {
     const q: Queue = queues.queue(queueFamily(step.name), step.pool);
     return q.getJobState(jobId(step.name, step.data as never));
   };
-  const add = (step: Step) => queues.add(step.name, step.data as never, { pool: step.pool, delay: step.delay, priority: step.priority });
+  // A call is ranked when it is queued again, as dispatch ranks every call it queues.
+  const add = async (step: Step) => {
+    const priority = step.name === 'place-call' && step.fax && step.r ? await o.callPriority?.(step.fax, step.r) : undefined;
+    return queues.add(step.name, step.data as never, { pool: step.pool, delay: step.delay, priority });
+  };
 
   /** The job that moves a recipient on from where its record stands, or undefined when none must. */
   const nextStep = async (fax: FaxRecord, r: RecipientRecord): Promise<Step | undefined> => {
@@ -53,17 +57,16 @@ export function createReconciler(ctx: RoleContext, o: ReconcilerOptions) {
     }
     // Held: no call until an operator releases it (release queues it again).
     if (r.state === 'held') return undefined;
-    const priority = await o.callPriority?.(fax, r);
     const pool = r.pool ?? o.pool;
     if (r.attempts === 0 && !(await records.getAttempt(faxId, recipient, 1))) {
       // Not dialled yet: the scheduling job, or the first call it queued.
-      const call: Step = { name: 'place-call', data: { faxId, recipient, attempt: 1, fromPage: 1 }, pool, priority };
+      const call: Step = { name: 'place-call', data: { faxId, recipient, attempt: 1, fromPage: 1 }, pool, fax, r };
       if ((await stateOf(call)) !== 'unknown') return call;
       return { name: 'schedule-recipient', data: { faxId, recipient } };
     }
     const n = Math.max(r.attempts, 1);
     const a = await records.getAttempt(faxId, recipient, n);
-    if (!a?.result) return { name: 'place-call', data: { faxId, recipient, attempt: n, fromPage: a?.fromPage ?? 1 }, pool, priority };
+    if (!a?.result) return { name: 'place-call', data: { faxId, recipient, attempt: n, fromPage: a?.fromPage ?? 1 }, pool, fax, r };
     if (!a.handledAt) return { name: 'call-outcome', data: { faxId, recipient, attempt: n } };
     // Handled, and not finished: dispatch decided to retry.
     const attempts: AttemptRecord[] = [];
@@ -73,7 +76,7 @@ export function createReconciler(ctx: RoleContext, o: ReconcilerOptions) {
     }
     const fromPage = Math.min(pagesConfirmed(attempts) + 1, Math.max(r.pagesTotal ?? 1, 1));
     const delay = r.nextAttemptAt ? Math.max(0, Date.parse(r.nextAttemptAt) - Date.now()) : 0;
-    return { name: 'place-call', data: { faxId, recipient, attempt: n + 1, fromPage }, pool, delay, priority };
+    return { name: 'place-call', data: { faxId, recipient, attempt: n + 1, fromPage }, pool, delay, fax, r };
   };
 
   async function reconcileFax(faxId: string, report: SweepReport): Promise<void> {
