@@ -1,10 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import { bitmapsEqual, createBitmap, readTiff, setPixel, writeTiff, type Bitmap } from '@faxgate/fax-image';
 import type { PageRequest, SessionParams } from '@faxgate/t30';
 import { decodeReceivedPage, tiffDocument } from '@faxgate/t38';
-import { judgePage, prefetchingDocument, receivedDocument } from './sip-fax-pages.ts';
+import { judgePage, receivedDocument } from './sip-fax-pages.ts';
 
 function page(seed: number): Bitmap {
   const b = createBitmap(1728, 400);
@@ -18,18 +17,6 @@ function page(seed: number): Bitmap {
 const tiff = writeTiff([page(1), page(2), page(3)].map((bitmap) => ({ bitmap, xDpi: 204, yDpi: 196 })));
 const req = (index: number): PageRequest => ({ index, encoding: 'mr', resolution: 'fine', width: 'A4', minRowBits: 0, ecm: false });
 const params = { encoding: 'mr', resolution: 'fine' } as SessionParams;
-
-test('the prefetching document codes every page as tiffDocument does, the next one ahead in the background', async () => {
-  const plain = tiffDocument(tiff);
-  const doc = prefetchingDocument(tiff);
-  assert.equal(doc.pageCount, 3);
-  for (let i = 0; i < 3; i++) {
-    assert.deepEqual(doc.encodePage(req(i)), plain.encodePage(req(i)), `page ${i + 1}`);
-    await nextTurn();
-  }
-  // Another request for a page (other settings after a new DCS) is coded for those settings.
-  assert.deepEqual(doc.encodePage({ ...req(1), encoding: 'mh' }), plain.encodePage({ ...req(1), encoding: 'mh' }));
-});
 
 test('the row-counting judge gives the verdict of a full decode; the received TIFF holds the pages decoded', async () => {
   const plain = tiffDocument(tiff);

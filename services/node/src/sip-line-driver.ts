@@ -5,7 +5,8 @@ import { SipEndpoint, type SipEndpointOptions, type UaEvent } from '@faxgate/sip
 import type { CallOutcome, LineDriver, OutgoingCall, ReceivedFaxSink, ReceiveOutcome } from '@faxgate/line-driver';
 import type { Logger } from 'pino';
 import { FaxLegs } from './sip-fax-legs.ts';
-import { judgePage, prefetchingDocument, receivedDocument, type ReceivedPage } from './sip-fax-pages.ts';
+import { judgePage, receivedDocument, type ReceivedPage } from './sip-fax-pages.ts';
+import { codedAheadDocument, type CodedAheadDocument } from './sip-page-coder.ts';
 import { CallMedia } from './sip-media.ts';
 import { dialUri, numberOfUri } from './sip-numbers.ts';
 import { toOutcome } from './t38-line-driver.ts';
@@ -138,6 +139,9 @@ export class SipLineDriver implements LineDriver {
     this.active++;
     let media: CallMedia | undefined;
     let callId = '';
+    /** Each leg's document, its pages coded ahead on the page coder's thread. */
+    const codedDocs: CodedAheadDocument[] = [];
+    let coded: CodedAheadDocument | undefined;
     try {
       await this.pace(signal);
       media = await CallMedia.open(this.o.sip.bindHost);
@@ -173,9 +177,12 @@ export class SipLineDriver implements LineDriver {
             confirmed = 0;
             t30 = undefined;
             const doc = carried > 0 ? sliceTiff(pages, carried, sendCount) : pages;
-            return createT30Engine({ role: 'send', localId: this.o.localId, ecm: this.o.ecm, modems: kind === 'audio' ? [...AUDIO_MODEMS] : ['v27ter', 'v29', 'v17'], encodings: ['mh', 'mr', 'mmr'], document: prefetchingDocument(doc) });
+            coded = codedAheadDocument(doc);
+            codedDocs.push(coded);
+            return createT30Engine({ role: 'send', localId: this.o.localId, ecm: this.o.ecm, modems: kind === 'audio' ? [...AUDIO_MODEMS] : ['v27ter', 'v29', 'v17'], encodings: ['mh', 'mr', 'mmr'], document: coded });
           },
           onAction: (_kind, a) => {
+            coded?.observe(a);
             if (a.type === 'page-confirmed') confirmed = a.confirmed;
             else if (a.type === 'call-ended') t30 = a.result;
           },
@@ -235,6 +242,10 @@ export class SipLineDriver implements LineDriver {
         else signal.addEventListener('abort', abort, { once: true });
       });
     } finally {
+      for (const d of codedDocs) {
+        this.o.log.debug({ callId, pagesCodedAhead: d.stats.ahead, pagesCodedOnTheSpot: d.stats.onTheSpot }, 'page coding');
+        d.dispose();
+      }
       this.perCall.delete(callId);
       media?.close();
       this.active--;

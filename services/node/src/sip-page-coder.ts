@@ -1,0 +1,104 @@
+// Pages coded beside the event loop. T.30 is sans-IO and synchronous: the sending engine asks
+// for a page's coded data in the very turn that handles the receiver's CFR or MCF, and coding a
+// fine page takes 10–30 ms of one core — on a node carrying many audio calls, a stall of every
+// call's 20 ms RTP packets. So the page a call will need is coded ahead on one worker thread
+// shared by the process: page 1 as soon as our DCS fixes the coding (T.30 §5.3.6.2.1: TCF and
+// the receiver's answer still take over 1.5 s), each next page while the current one is on the
+// line. A page asked for before it is ready (other settings after a new DCS, a worker that is
+// late) is coded on the spot as before.
+import { Worker } from 'node:worker_threads';
+import { parseDcs, type PageRequest, type SendDocument, type T30Action } from '@faxgate/t30';
+import { tiffDocument } from '@faxgate/t38';
+import type { CoderReply, CoderRequest } from './sip-page-coder-worker.ts';
+
+let worker: Worker | undefined;
+let nextDoc = 1;
+const waiting = new Map<number, (r: CoderReply) => void>();
+
+function coder(): Worker {
+  if (!worker) {
+    const w = new Worker(new URL('./sip-page-coder-worker.ts', import.meta.url));
+    // The worker never keeps the process alive; a node stopping does not wait for it.
+    w.unref();
+    w.on('message', (r: CoderReply) => waiting.get(r.doc)?.(r));
+    w.on('error', () => {
+      if (worker === w) worker = undefined;
+    });
+    w.on('exit', () => {
+      if (worker === w) worker = undefined;
+    });
+    worker = w;
+  }
+  return worker;
+}
+
+const keyOf = (r: PageRequest) => `${r.index}|${r.encoding}|${r.resolution}|${r.width}|${r.minRowBits}|${r.ecm}`;
+
+/** A call's document whose pages are coded ahead on the worker thread. */
+export interface CodedAheadDocument extends SendDocument {
+  /** Feed it the engine's actions: our DCS starts coding the page it will ask for next. */
+  observe(a: T30Action): void;
+  /** The call is over: the worker forgets the document. */
+  dispose(): void;
+  /** Pages handed over coded ahead, and pages coded on the spot. */
+  readonly stats: { ahead: number; onTheSpot: number };
+  /** Whether the page for `req` is coded and waiting. */
+  isReady(req: PageRequest): boolean;
+}
+
+export function codedAheadDocument(tiff: Uint8Array): CodedAheadDocument {
+  const local = tiffDocument(tiff);
+  const id = nextDoc++;
+  const ready = new Map<string, Uint8Array>();
+  const asked = new Set<string>();
+  let next = 0;
+  let disposed = false;
+  const stats = { ahead: 0, onTheSpot: 0 };
+  waiting.set(id, (r) => {
+    if (r.data && !disposed) ready.set(r.key, r.data);
+  });
+  coder().postMessage({ type: 'doc', doc: id, tiff: tiff.slice() } satisfies CoderRequest);
+  const ahead = (req: PageRequest) => {
+    const key = keyOf(req);
+    if (disposed || req.index >= local.pageCount || asked.has(key)) return;
+    asked.add(key);
+    coder().postMessage({ type: 'code', doc: id, key, req } satisfies CoderRequest);
+  };
+  return {
+    stats,
+    pageCount: local.pageCount,
+    resolution: local.resolution,
+    encodePage(req: PageRequest): Uint8Array {
+      const key = keyOf(req);
+      let data = ready.get(key);
+      if (data) stats.ahead++;
+      else {
+        stats.onTheSpot++;
+        data = local.encodePage(req);
+      }
+      ready.delete(key);
+      next = req.index + 1;
+      ahead({ ...req, index: req.index + 1 });
+      return data;
+    },
+    isReady: (req: PageRequest) => ready.has(keyOf(req)),
+    observe(a: T30Action): void {
+      if (a.type !== 'send-hdlc') return;
+      for (const f of a.frames) {
+        // T.30 §5.3.6.2.1: DCS (FCF 0x82, with or without the final-frame X bit) fixes coding,
+        // resolution, width and the minimum scan line time of the pages that follow.
+        if (f.length < 4 || (f[2] & 0xfe) !== 0x82) continue;
+        const p = parseDcs(f.subarray(3));
+        if (!p) continue;
+        ahead({ index: next, encoding: p.encoding, resolution: p.resolution, width: p.width, ecm: p.ecm, minRowBits: p.ecm ? 0 : Math.ceil((p.minScanLineMs * p.modulation.bps) / 1000) });
+      }
+    },
+    dispose(): void {
+      if (disposed) return;
+      disposed = true;
+      waiting.delete(id);
+      ready.clear();
+      worker?.postMessage({ type: 'drop', doc: id } satisfies CoderRequest);
+    },
+  };
+}
