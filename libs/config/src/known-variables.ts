@@ -166,6 +166,7 @@ export const KNOWN_VARIABLES: readonly string[] = [
   'FAXGATE_T38_RECEIVE_PORT',
   'FAXGATE_T38_REDUNDANCY',
   'FAXGATE_TAGLINE',
+  'FAXGATE_WEBHOOK_ALLOW_PRIVATE',
 ];
 
 export interface UnknownVariable {

@@ -91,6 +91,13 @@ export const COMMANDS: readonly Command[] = [
     run: async (argv) => (await import('./fax-commands.ts')).faxCommand('tokens', argv),
   },
   {
+    name: 'webhooks',
+    synopsis: 'add|list|rm|test',
+    summary: 'webhooks: signed HTTP posts when faxes are queued, sent, failed or received; test sends a sample',
+    subcommands: ['add', 'list', 'rm', 'test'],
+    run: async (argv) => (await import('./webhooks-cli.ts')).webhooksCli(argv),
+  },
+  {
     name: 'sim',
     synopsis: 'receive',
     summary: 'offer a simulated incoming fax call to a running gateway',

@@ -3,6 +3,7 @@ import { dialFields } from '@faxgate/phone';
 import { destinationQuotaFields } from '@faxgate/quotas';
 import { directoryFields } from '@faxgate/directory';
 import { authThrottleFields } from '@faxgate/runtime';
+import { webhookFields } from '@faxgate/webhooks';
 
 export const consoleSchema = z.object({
   ...directoryFields,
@@ -15,6 +16,8 @@ export const consoleSchema = z.object({
   FAXGATE_CONSOLE_PASSWORD: optionalString().describe('Password for basic auth on the console. Unset (and no token): a random one is generated and written to `$FAXGATE_DATA_DIR/console-password` (mode 600, kept across restarts); the start-up lines say where.'),
   FAXGATE_CONSOLE_TOKEN: optionalString().describe('Bearer token accepted by the console (for scripts and the CLI), in addition to basic auth.'),
   ...authThrottleFields,
+  // Webhook URLs are checked when created (the notifier checks again at each delivery).
+  ...webhookFields,
   FAXGATE_CONSOLE_POOLS: z.string().default('sim').describe('Line pools whose call queues the console shows (comma list); pools found in Redis are added.'),
 });
 export type ConsoleConfig = z.output<typeof consoleSchema>;

@@ -18,6 +18,7 @@ import { ApiTokens, isApiToken } from './api/api-tokens.ts';
 import { registerApi } from './api/register-api.ts';
 import { registerOpenApi, registerOpenApiDocument } from './api/openapi.ts';
 import { requireScope } from './api/principal.ts';
+import { registerWebhookRoutes } from './webhooks/webhook-routes.ts';
 
 /** console: the REST API (docs/api.md) and Bull Board on the process's HTTP server, behind auth. */
 export const consoleRole = defineRole({
@@ -53,6 +54,7 @@ export const consoleRole = defineRole({
       scope.addHook('onRequest', crossSiteGuard);
       scope.addHook('onRequest', auth);
       // The REST API: each route checks the scope it needs (API tokens, issue 15).
+      await scope.register(async (api) => registerWebhookRoutes(api, { redis: ctx.requestRedis, queuePrefix: prefix, inbound: ctx.requestInbound, allowPrivate: config.FAXGATE_WEBHOOK_ALLOW_PRIVATE }));
       await scope.register(async (api) => registerApi(api, ctx, { tokens, dialRules: dialRulesFromConfig(config), defaultCountry: config.FAXGATE_DEFAULT_COUNTRY, faxDomain: config.FAXGATE_FAX_DOMAINS[0], directoryPath: config.FAXGATE_DIRECTORY, destinations: new DestinationQuota(ctx.requestRedis, prefix, quotaLimitsFromConfig(config)) }));
       // Everything else (lines, the directory, Bull Board) is the admin's.
       await scope.register(async (admin) => {

@@ -1,4 +1,5 @@
 import { z, bool, domainList, int, optionalString, sharedFields } from '@faxgate/config';
+import { webhookFields } from '@faxgate/webhooks';
 
 export const notifierSchema = z.object({
   FAXGATE_FAX_DOMAINS: sharedFields.FAXGATE_FAX_DOMAINS,
@@ -16,5 +17,6 @@ export const notifierSchema = z.object({
   FAXGATE_NOTIFY_BROADCAST: z.enum(['summary', 'each', 'both']).default('summary').describe('Result mails of a fax to two or more recipients: `summary` (one mail listing every outcome when the last recipient ends), `each` (one mail per recipient) or `both`. See docs/dsn.md.'),
   FAXGATE_REPORTING_MTA: optionalString().describe('Name of this gateway in the Reporting-MTA field of result mails (RFC 3464 delivery status notifications); defaults to the host name.'),
   FAXGATE_NOTIFY_CONCURRENCY: int(4, 1, 100).describe('Mails one notifier process sends at once.'),
+  ...webhookFields,
 });
 export type NotifierConfig = z.output<typeof notifierSchema>;

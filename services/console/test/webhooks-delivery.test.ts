@@ -1,0 +1,217 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { once } from 'node:events';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { assertNothingFor, freePort, startTestGateway, waitUntil, type TestGateway } from '@faxgate/testkit';
+import { runRoles, type RunningGateway } from '@faxgate/runtime';
+import { consoleRole } from '@faxgate/console';
+import { ADMIN_TOKEN, api, makeToken, startApiGateway } from './api-harness.ts';
+
+// Issue 15: webhooks. A real HTTP server receives them; the signature is checked with Node's
+// crypto following docs/api.md (HMAC-SHA256 keyed with the secret over "<t>.<body>"), not with
+// faxgate's signer; the receiver fails the first try of every event and the retry succeeds.
+
+interface Received {
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+  answered: number;
+}
+
+let g: TestGateway<RunningGateway>;
+let receiver: Server;
+let base: string;
+const received: Received[] = [];
+const triedOnce = new Set<string>();
+
+before(async () => {
+  const port = await freePort();
+  receiver = createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (c: string) => (body += c));
+    req.on('end', () => {
+      const delivery = String(req.headers['faxgate-delivery'] ?? '');
+      let answered = 200;
+      if (req.url === '/redirect') {
+        res.writeHead(302, { location: `http://127.0.0.1:${port}/elsewhere` });
+        answered = 302;
+      } else if (req.url === '/hook' && !triedOnce.has(delivery)) {
+        // The first try of each event fails as a receiver that is down would.
+        triedOnce.add(delivery);
+        answered = 500;
+        res.writeHead(500);
+      } else res.writeHead(200);
+      res.end(answered === 500 ? 'receiver down' : '');
+      received.push({ path: req.url ?? '', headers: req.headers, body, answered });
+    });
+  });
+  receiver.listen(port, '127.0.0.1');
+  await once(receiver, 'listening');
+  base = `http://127.0.0.1:${port}`;
+  // Loopback receivers need the admin's explicit permission (off by default: see the last test).
+  g = await startApiGateway('faxgate-webhooks', { FAXGATE_WEBHOOK_ALLOW_PRIVATE: 'true' });
+});
+after(async () => {
+  await g?.dispose();
+  receiver?.close();
+});
+
+/** The receiver's side: Faxgate-Signature checked as docs/api.md tells a developer to. */
+function verify(secret: string, header: string | undefined, body: string, toleranceS = 300): boolean {
+  const parts = Object.fromEntries((header ?? '').split(',').map((kv) => kv.split('=', 2) as [string, string]));
+  const t = Number(parts.t);
+  if (!Number.isInteger(t) || Math.abs(Date.now() / 1000 - t) > toleranceS || !/^[0-9a-f]{64}$/.test(parts.v1 ?? '')) return false;
+  const expected = createHmac('sha256', Buffer.from(secret, 'utf8')).update(`${t}.${body}`, 'utf8').digest();
+  return timingSafeEqual(expected, Buffer.from(parts.v1, 'hex'));
+}
+
+test('a fax sent through the API is announced to its owner\'s webhook: signed, retried after a 500, logged per fax; another user\'s webhook hears nothing', async () => {
+  const alice = await makeToken(g.gw, 'alice', ['send', 'read-own'], 'alice@example.com');
+  const bob = await makeToken(g.gw, 'bob', ['send', 'read-own']);
+  const made = await api(g.gw, 'POST', '/api/v1/webhooks', { token: alice, body: { url: `${base}/hook`, events: ['fax.queued', 'fax.sent', 'fax.failed'] } });
+  assert.equal(made.status, 201, JSON.stringify(made.body));
+  assert.match(made.body.secret, /^whsec_[A-Za-z0-9_-]{43}$/);
+  assert.equal(made.body.user, 'alice');
+  const secret: string = made.body.secret;
+  const bobs = await api(g.gw, 'POST', '/api/v1/webhooks', { token: bob, body: { url: `${base}/bob` } });
+  assert.equal(bobs.status, 201, JSON.stringify(bobs.body));
+
+  // The secret is shown once: listing never returns it, and alice does not see bob's webhook.
+  const listed = await api(g.gw, 'GET', '/api/v1/webhooks', { token: alice });
+  assert.deepEqual(listed.body.webhooks.map((w: { id: string }) => w.id), [made.body.id]);
+  assert.ok(!JSON.stringify(listed.body).includes(secret), 'no secret in the list');
+
+  const sent = await api(g.gw, 'POST', '/api/v1/faxes', { token: alice, body: { numbers: ['+1 212 555 0100'], cover: 'none', message: 'Webhook test fax.' } });
+  assert.equal(sent.status, 202, JSON.stringify(sent.body));
+  const faxId: string = sent.body.id;
+
+  const ok = (type: string) => received.find((r) => r.path === '/hook' && r.answered === 200 && JSON.parse(r.body).type === type && JSON.parse(r.body).data.fax_id === faxId);
+  const sentEvent = await waitUntil('fax.sent delivered to the receiver after its 500', () => ok('fax.sent'), 90_000, 200).catch(async (err) => {
+    const log = await api(g.gw, 'GET', `/api/v1/faxes/${faxId}/webhooks`, { token: ADMIN_TOKEN });
+    const fax = await api(g.gw, 'GET', `/api/v1/faxes/${faxId}`, { token: ADMIN_TOKEN });
+    throw new Error(`${(err as Error).message}; received ${JSON.stringify(received.map((r) => [r.path, r.answered, r.body.slice(0, 80)]))}; log ${JSON.stringify(log.body)}; fax ${fax.body.state} ${JSON.stringify(fax.body.timeline)}`);
+  });
+  assert.ok(ok('fax.queued'), 'fax.queued came too');
+
+  // Independent check of the signature, and that the same check refuses a changed body or another secret.
+  assert.ok(verify(secret, sentEvent.headers['faxgate-signature'] as string, sentEvent.body), `signature ${sentEvent.headers['faxgate-signature']}`);
+  assert.equal(verify(secret, sentEvent.headers['faxgate-signature'] as string, sentEvent.body.replace('fax.sent', 'fax.failed')), false);
+  assert.equal(verify(`${secret}x`, sentEvent.headers['faxgate-signature'] as string, sentEvent.body), false);
+  assert.equal(sentEvent.headers['faxgate-event'], 'fax.sent');
+  const event = JSON.parse(sentEvent.body);
+  assert.match(event.id, /^evt_\d+-\d+$/);
+  assert.equal(event.data.state, 'done');
+  assert.equal(event.data.user, 'alice');
+  assert.equal(event.data.recipient.number, '+12125550100');
+  assert.equal(event.data.recipient.state, 'sent');
+  assert.ok(event.data.recipient.pages_sent >= 1);
+  // The failed first try carried the same event.
+  const tries = received.filter((r) => r.path === '/hook' && r.headers['faxgate-delivery'] === sentEvent.headers['faxgate-delivery']);
+  assert.deepEqual(tries.map((r) => r.answered), [500, 200]);
+
+  // The delivery log of the fax shows both tries.
+  const log = await waitUntil('the delivery log to show fax.sent delivered', async () => {
+    const r = await api(g.gw, 'GET', `/api/v1/faxes/${faxId}/webhooks`, { token: alice });
+    return r.body.deliveries?.some((d: { event: string; outcome: string }) => d.event === 'fax.sent' && d.outcome === 'delivered') ? r.body.deliveries : undefined;
+  }, 20_000);
+  const sentTries = log.filter((d: { event: string }) => d.event === 'fax.sent').map((d: { attempt: number; outcome: string; status: number; error?: string }) => [d.attempt, d.outcome, d.status, d.error]);
+  assert.deepEqual(sentTries, [[1, 'retrying', 500, 'HTTP 500: receiver down'], [2, 'delivered', 200, undefined]]);
+  // Bob may not read alice's delivery log (her fax is "not found" to him).
+  assert.equal((await api(g.gw, 'GET', `/api/v1/faxes/${faxId}/webhooks`, { token: bob })).status, 404);
+  await assertNothingFor('a post to bob\'s webhook about alice\'s fax', () => received.find((r) => r.path === '/bob'), 2_000);
+});
+
+test('webhooks test sends a signed sample at once; a redirect is not followed; only the owner or an admin may delete', async () => {
+  const carol = await makeToken(g.gw, 'carol', ['read-own']);
+  const dave = await makeToken(g.gw, 'dave', ['send']);
+  const made = await api(g.gw, 'POST', '/api/v1/webhooks', { token: carol, body: { url: `${base}/sample` } });
+  assert.equal(made.status, 201, JSON.stringify(made.body));
+  const t = await api(g.gw, 'POST', `/api/v1/webhooks/${made.body.id}/test`, { token: carol, body: {} });
+  assert.equal(t.status, 200, JSON.stringify(t.body));
+  assert.equal(t.body.ok, true);
+  assert.equal(t.body.status, 200);
+  const sample = received.find((r) => r.path === '/sample');
+  assert.ok(sample, 'the receiver got the sample');
+  assert.equal(JSON.parse(sample.body).type, 'webhook.test');
+  assert.ok(verify(made.body.secret, sample.headers['faxgate-signature'] as string, sample.body));
+
+  const redirecting = await api(g.gw, 'POST', '/api/v1/webhooks', { token: carol, body: { url: `${base}/redirect` } });
+  const r = await api(g.gw, 'POST', `/api/v1/webhooks/${redirecting.body.id}/test`, { token: carol, body: {} });
+  assert.equal(r.body.ok, false);
+  assert.equal(r.body.status, 302);
+  assert.match(r.body.error, /redirect to .*\/elsewhere not followed/);
+  assert.ok(!received.some((x) => x.path === '/elsewhere'), 'the redirect target was not called');
+
+  // Dave cannot see or delete carol's webhooks; the admin can.
+  assert.equal((await api(g.gw, 'DELETE', `/api/v1/webhooks/${made.body.id}`, { token: dave })).status, 404);
+  assert.equal((await api(g.gw, 'POST', `/api/v1/webhooks/${made.body.id}/test`, { token: dave, body: {} })).status, 404);
+  const del = await api(g.gw, 'DELETE', `/api/v1/webhooks/${made.body.id}`, { token: ADMIN_TOKEN });
+  assert.equal(del.status, 200);
+  const left = await api(g.gw, 'GET', '/api/v1/webhooks', { token: carol });
+  assert.deepEqual(left.body.webhooks.map((w: { id: string }) => w.id), [redirecting.body.id]);
+  // A read-own token may not ask for every fax.
+  assert.equal((await api(g.gw, 'POST', '/api/v1/webhooks', { token: carol, body: { url: `${base}/x`, all: true } })).status, 403);
+});
+
+/** The faxgate command as a user runs it, against the test gateway. */
+function faxgate(token: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [join(import.meta.dirname, '../../cli/src/main.ts'), ...args], { timeout: 60_000, env: { PATH: process.env.PATH, FAXGATE_URL: g.gw.httpUrl, FAXGATE_TOKEN: token } }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+test('faxgate webhooks add, list, test and rm', async () => {
+  const erin = await makeToken(g.gw, 'erin', ['send']);
+  const add = await faxgate(erin, 'webhooks', 'add', `${base}/cli`, '--event', 'fax.sent', '--description', 'from the CLI');
+  assert.equal(add.code, 0, add.stderr);
+  const id = /^(wh[0-9a-f]{16}) /.exec(add.stdout)?.[1];
+  assert.ok(id, add.stdout);
+  const secret = /signing secret \(shown once, keep it now\): (whsec_\S+)/.exec(add.stdout)?.[1];
+  assert.ok(secret, add.stdout);
+  const list = await faxgate(erin, 'webhooks', 'list');
+  assert.match(list.stdout, new RegExp(`${id}  erin +${base}/cli  own faxes: fax.sent  \\(from the CLI\\)`));
+  assert.ok(!list.stdout.includes(secret));
+  const t = await faxgate(erin, 'webhooks', 'test', id);
+  assert.equal(t.code, 0, t.stderr);
+  assert.match(t.stdout, /^delivered: HTTP 200 in \d+ ms/);
+  const sample = received.find((r) => r.path === '/cli');
+  assert.ok(sample && verify(secret, sample.headers['faxgate-signature'] as string, sample.body), 'the sample is signed with the secret add printed');
+  const bad = await faxgate(erin, 'webhooks', 'add', 'http://10.0.0.1/x');
+  assert.equal(bad.code, 0, 'loopback and private hosts are allowed on this gateway (FAXGATE_WEBHOOK_ALLOW_PRIVATE=true)');
+  const ftp = await faxgate(erin, 'webhooks', 'add', 'ftp://example.com/x');
+  assert.equal(ftp.code, 1);
+  assert.match(ftp.stderr, /422: only http and https/);
+  const rm = await faxgate(erin, 'webhooks', 'rm', id);
+  assert.equal(rm.code, 0, rm.stderr);
+  assert.equal(rm.stdout.trim(), `deleted ${id}`);
+  assert.doesNotMatch((await faxgate(erin, 'webhooks', 'list')).stdout, new RegExp(id));
+  const help = await faxgate(erin, 'webhooks', '--help');
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /faxgate webhooks add <url>/);
+});
+
+test('by default a webhook to a loopback, private or link-local address, or not over http(s), is refused when created', async () => {
+  const solo = await startTestGateway((e) => runRoles([consoleRole], { env: e }), {
+    label: 'faxgate-webhooks-ssrf',
+    env: { FAXGATE_CONSOLE_PASSWORD: 'pw', FAXGATE_CONSOLE_TOKEN: ADMIN_TOKEN },
+  });
+  try {
+    for (const url of [`${base}/hook`, 'http://localhost:9/x', 'http://10.1.2.3/hook', 'http://169.254.169.254/latest/meta-data', 'http://[::1]:8080/', 'http://[::ffff:192.168.1.1]/']) {
+      const r = await api(solo.gw, 'POST', '/api/v1/webhooks', { token: ADMIN_TOKEN, body: { url } });
+      assert.equal(r.status, 422, `${url}: ${JSON.stringify(r.body)}`);
+      assert.match(r.body.error, /private or loopback address .*FAXGATE_WEBHOOK_ALLOW_PRIVATE=true/, url);
+    }
+    const ftp = await api(solo.gw, 'POST', '/api/v1/webhooks', { token: ADMIN_TOKEN, body: { url: 'ftp://example.com/x' } });
+    assert.equal(ftp.status, 422);
+    assert.match(ftp.body.error, /only http and https/);
+    assert.deepEqual((await api(solo.gw, 'GET', '/api/v1/webhooks', { token: ADMIN_TOKEN })).body.webhooks, []);
+  } finally {
+    await solo.dispose();
+  }
+});
