@@ -144,10 +144,11 @@ test('an urgent fax, and a normal fax of another sender, queued behind a 500-rec
   const evidence = JSON.stringify({ tUrgent, sUrgent, tOther, sOther, callMs, broadcastStarted: broadcastStarts.length, betweenUrgent: between(tUrgent, sUrgent), betweenOther: between(tOther, sOther) });
   console.log(`# priority evidence: ${evidence}`);
   assert.ok(broadcastStarts.length < 100, `the broadcast was still queued: ${evidence}`);
-  // The first line to come free takes it: at most one broadcast call (taken at that instant) slips in.
+  // The first line to come free takes it: at most one broadcast call (taken at that instant) slips
+  // in. The time bounds leave 3 s for a loaded machine; the count is what proves the order.
   assert.ok(between(tUrgent, sUrgent) <= 1, `broadcast calls started ahead of the urgent fax: ${evidence}`);
-  assert.ok(sUrgent - tUrgent <= callMs + 1500, `the urgent fax waited longer than one call: ${evidence}`);
+  assert.ok(sUrgent - tUrgent <= callMs + 3000, `the urgent fax waited longer than one call: ${evidence}`);
   assert.ok(between(tOther, sOther) <= 2, `the other sender waited behind the broadcast: ${evidence}`);
-  assert.ok(sOther - tOther <= 2 * callMs + 1500, `the other sender waited longer than two calls: ${evidence}`);
+  assert.ok(sOther - tOther <= 2 * callMs + 3000, `the other sender waited longer than two calls: ${evidence}`);
   assert.equal((await records().getFax(urgent))?.schedule?.priority, 'urgent');
 });
