@@ -127,6 +127,7 @@ export class Class1LineDriver implements LineDriver {
       // Cancelled (or the node stopping hard): hang up at once. Closing the device fails the
       // call's pending command; the release below reopens it and ATZ puts the modem on-hook.
       const onAbort = () => void line.hangUpNow();
+      if (signal.aborted) throw new Error('call aborted');
       signal.addEventListener('abort', onAbort, { once: true });
       try {
         // T.31 §8.2: in Class 1, ATD's CONNECT means the called station's V.21 flags are heard.

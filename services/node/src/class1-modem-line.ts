@@ -19,6 +19,8 @@ export interface ModemLineOptions {
 
 /** Backoff between tries to bring a down modem back: 1 s doubling to 60 s. */
 const BACKOFF_MS = [1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 60_000];
+/** Quiet time after the first `AT` on a freshly opened device (see tryUp). */
+const SETTLE_MS = 300;
 /** Caller ID lines belong to the ring they precede; older ones are stale. */
 const CALLER_ID_TTL_MS = 15_000;
 
@@ -136,6 +138,12 @@ export class ModemLine {
         ch.onUnsolicited((u) => this.unsolicited(u));
         link.onClose((err) => this.linkClosed(err));
         this.channel = ch;
+        // A modem reopened after a call was cut (a cancel, a crashed node) may still owe answers
+        // to that call's commands: one `AT`, then a pause in which late answers arrive with no
+        // command waiting and are dropped, so that ATZ and the probe get their own answers
+        // (seen on iaxmodem: the probe's +FCLASS=? got the echo of ATE0V1Q0).
+        await ch.command('AT', { timeoutMs: 2_000 }).catch(() => undefined);
+        await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
       }
       const ch = this.channel;
       for (const cmd of this.o.resetCmds) {

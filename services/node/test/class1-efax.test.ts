@@ -129,7 +129,7 @@ test('faxgate sends 2 pages to efax (Class 1, non-ECM): efax reports success and
   }
 });
 
-test('efax sends 2 pages to faxgate (Class 1, non-ECM): faxgate receives them pixel for pixel, with efax\'s TSI and the caller ID', { timeout: 150_000 }, async () => {
+test('efax sends 2 pages to faxgate (Class 1, non-ECM, V.17): faxgate receives them, every row below efax\'s own header band pixel for pixel, with efax\'s TSI and the caller ID', { timeout: 150_000 }, async () => {
   const log: string[] = [];
   const b = driver(pair.a.device, log);
   const received: Array<{ call: Omit<IncomingCall, 'simRemote'>; outcome: ReceiveOutcome }> = [];
