@@ -13,7 +13,7 @@ before(async () => {
   bed = await startSimBed('faxgate-scheduling', {
     FAXGATE_NODE_LINES: '2',
     FAXGATE_SIM_TIME_SCALE: '0.06',
-    FAXGATE_SIM_OUTCOMES: '+12125550700=busy;+12125550800=voice',
+    FAXGATE_SIM_OUTCOMES: '+12125550700=busy;+12125550800=voice;+12125550750=no-answer',
     FAXGATE_RETRY_BUSY_DELAY: '1s',
     FAXGATE_RETRY_NO_ANSWER_DELAY: '1s',
     FAXGATE_RETRY_FAILED_DELAY: '1s',
@@ -113,6 +113,19 @@ test('destination memory: a voice answer holds the number and the sender is told
   assert.match(r3.reason ?? '', /blocked by admin at .*: the owner asked/);
   await dest.unblock('+12125550940');
   assert.equal((await finished(await bed.fax({ numbers: ['+12125550940'] }))).state, 'sent');
+});
+
+test('destination memory: a number that failed FAXGATE_DESTINATION_MAX_FAILURES times within the window is held; its fax and the next one are told why', async () => {
+  const first = await bed.fax({ numbers: ['+12125550750'] });
+  const r = await finished(first);
+  assert.equal(r.errorCode, 'DESTINATION_HELD', `${r.reason}`);
+  assert.equal(r.attempts, 3, 'three unanswered calls, then no more (FAXGATE_RETRY_MAX_DIALS is 12)');
+  assert.match(r.reason ?? '', /\+12125550750: 3 failed calls to this number between .* and .*; not dialled before /);
+  const next = await finished(await bed.fax({ numbers: ['+12125550750'] }));
+  assert.equal(next.errorCode, 'DESTINATION_HELD');
+  assert.equal(next.attempts, 0);
+  const mail = await bed.sink.waitFor((m) => m.parsed.headers.get('x-faxgate-fax-id') === first, 30_000);
+  assert.match(mail.parsed.text ?? '', /not dialled for a while after repeated failed calls/);
 });
 
 // Last: the broadcast keeps both lines busy until the bed is disposed.
