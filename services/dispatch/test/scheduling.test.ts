@@ -58,7 +58,7 @@ test('X-Fax-Send-At: no call before the time', async () => {
 });
 
 test('kill time: a busy number is given up when its next call could not start in time, and a fax that never got a line is given up at the time; each result mail says why', async () => {
-  const busy = await bed.fax({ numbers: ['+12125550700'], headers: ['X-Fax-Kill-Time: +4s'] });
+  const busy = await bed.fax({ numbers: ['+12125550700'], headers: ['X-Fax-Kill-Time: +8s'] });
   const r = await finished(busy);
   assert.equal(r.state, 'failed');
   assert.equal(r.errorCode, 'FAX_EXPIRED');
