@@ -19,6 +19,7 @@ import { registerApi } from './api/register-api.ts';
 import { registerOpenApi, registerOpenApiDocument } from './api/openapi.ts';
 import { requireScope } from './api/principal.ts';
 import { registerWebhookRoutes } from './webhooks/webhook-routes.ts';
+import { registerConsolePages } from './pages/console-pages.ts';
 
 /** console: the REST API (docs/api.md) and Bull Board on the process's HTTP server, behind auth. */
 export const consoleRole = defineRole({
@@ -63,6 +64,7 @@ export const consoleRole = defineRole({
         registerAuditRoutes(admin, ctx);
         registerPurgeRoutes(admin, ctx);
         registerSettingsRoutes(admin, ctx);
+        registerConsolePages(admin);
         await registerInboundApi(admin, ctx, { directoryPath: config.FAXGATE_DIRECTORY });
         await registerBullBoard(admin, names.map((n) => ctx.queues.byName(n)));
       });

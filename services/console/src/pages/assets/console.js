@@ -1,0 +1,273 @@
+// The console pages' script (issue 15): fills each page from the JSON API of the same origin.
+// No framework: DOM nodes are built with h(), text always goes in as text (never as HTML).
+'use strict';
+
+const $ = (sel) => document.querySelector(sel);
+
+/** An element with attributes (on* are listeners) and children (strings become text). */
+function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else el.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const c of children.flat()) if (c !== undefined && c !== null && c !== false) el.append(c instanceof Node ? c : String(c));
+  return el;
+}
+
+function say(text, isError) {
+  const s = $('#status');
+  s.textContent = text;
+  s.className = isError ? 'error' : '';
+}
+
+/** A same-origin JSON request; the browser adds the console's basic auth by itself. */
+async function api(method, path, body) {
+  const res = await fetch(path, {
+    method,
+    headers: { accept: 'application/json', ...(body !== undefined ? { 'content-type': 'application/json' } : {}), 'x-faxgate-console': '1' },
+    body: body !== undefined ? JSON.stringify(body) : undefined,
+    credentials: 'same-origin',
+  });
+  const text = await res.text();
+  let json;
+  try {
+    json = text ? JSON.parse(text) : {};
+  } catch {
+    json = { error: text };
+  }
+  if (!res.ok) {
+    const problems = (json.problems || json.issues || []).map((p) => (p.field || (p.path || []).join('.')) + ': ' + (p.problem || p.message)).join('; ');
+    throw new Error((json.error || 'HTTP ' + res.status) + (problems ? ' (' + problems + ')' : ''));
+  }
+  return json;
+}
+
+const when = (iso) => (iso ? new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }) : '');
+const badge = (state) => h('span', { class: 'state state-' + state }, state);
+const table = (caption, head, rows) =>
+  h('div', { class: 'table-wrap' }, h('table', {}, h('caption', {}, caption), h('thead', {}, h('tr', {}, head.map((c) => h('th', { scope: 'col' }, c)))), h('tbody', {}, rows)));
+
+// ---- sent faxes ------------------------------------------------------------------------
+async function faxesPage() {
+  const q = new URLSearchParams(location.search);
+  for (const [k, v] of q) {
+    const field = document.getElementById('q-' + k);
+    if (field) field.value = v;
+  }
+  const params = new URLSearchParams();
+  for (const k of ['number', 'sender', 'state', 'cursor']) if (q.get(k)) params.set(k, q.get(k));
+  // Dates are whole days: from the start of "from" to the end of "to" (local time).
+  if (q.get('from')) params.set('from', new Date(q.get('from') + 'T00:00:00').toISOString());
+  if (q.get('to')) params.set('to', new Date(new Date(q.get('to') + 'T00:00:00').getTime() + 86400000).toISOString());
+  params.set('limit', '50');
+  say('Loading…');
+  try {
+    const r = await api('GET', '/api/v1/faxes?' + params);
+    const body = $('#faxes tbody');
+    body.replaceChildren(
+      ...r.faxes.map((f) =>
+        h('tr', {}, h('td', {}, h('a', { href: '/ui/faxes/' + f.id }, f.id)), h('td', {}, when(f.createdAt)), h('td', {}, badge(f.state)), h('td', {}, f.sender || f.authUser || ''), h('td', {}, (f.numbers || []).join(', ')), h('td', {}, f.subject || '')),
+      ),
+    );
+    say(r.faxes.length ? r.faxes.length + ' fax(es)' + (r.next_cursor ? ', more below' : '') : 'No fax matches.');
+    const next = $('#next');
+    if (r.next_cursor) {
+      const n = new URLSearchParams(q);
+      n.set('cursor', r.next_cursor);
+      next.href = '?' + n;
+      next.hidden = false;
+    }
+  } catch (e) {
+    say('Could not load the faxes: ' + e.message, true);
+  }
+}
+
+// ---- one fax ---------------------------------------------------------------------------
+const OPEN = ['waiting', 'calling', 'retry-wait', 'held'];
+
+function attemptRow(a) {
+  return h('tr', {}, h('td', {}, a.attempt), h('td', {}, when(a.startedAt)), h('td', {}, a.line || ''), h('td', {}, a.result || (a.endedAt ? '' : 'on the line')), h('td', {}, a.pagesSent ?? ''), h('td', {}, a.remoteId || ''), h('td', {}, a.reason || ''));
+}
+
+async function faxPage(done = '') {
+  const id = document.body.dataset.id;
+  const root = $('#fax');
+  say('Loading…');
+  let f;
+  try {
+    f = await api('GET', '/api/v1/faxes/' + id);
+  } catch (e) {
+    root.removeAttribute('aria-busy');
+    return say('Could not load the fax: ' + e.message, true);
+  }
+  const open = f.recipients.some((r) => OPEN.includes(r.state));
+  const act = async (what, button) => {
+    button.disabled = true;
+    try {
+      if (what === 'cancel') {
+        await api('POST', '/api/v1/faxes/' + id + '/cancel', { reason: 'cancelled in the console' });
+        await faxPage('Cancelled.');
+      } else {
+        const r = await api('POST', '/api/v1/faxes/' + id + '/resend', {});
+        location.assign('/ui/faxes/' + r.id);
+      }
+    } catch (e) {
+      say('Could not ' + what + ': ' + e.message, true);
+      button.disabled = false;
+    }
+  };
+  const cancel = h('button', { type: 'button', id: 'cancel', disabled: !open, onclick: (ev) => act('cancel', ev.currentTarget) }, 'Cancel');
+  const resend = h('button', { type: 'button', id: 'resend', onclick: (ev) => act('resend', ev.currentTarget) }, 'Resend');
+  const pages = Math.max(0, ...f.recipients.map((r) => r.pagesTotal || 0));
+  const thumbs = h(
+    'ul',
+    { class: 'thumbs', 'aria-label': 'Pages' },
+    Array.from({ length: pages }, (_, i) => h('li', {}, h('a', { href: '/api/v1/faxes/' + id + '/pages/' + (i + 1) + '.png?dpi=100' }, h('img', { src: '/api/v1/faxes/' + id + '/pages/' + (i + 1) + '.png', alt: 'Page ' + (i + 1), loading: 'lazy', width: 108, height: 140 })))),
+  );
+  let deliveries = [];
+  try {
+    deliveries = (await api('GET', '/api/v1/faxes/' + id + '/webhooks')).deliveries;
+  } catch {
+    deliveries = [];
+  }
+  root.replaceChildren(
+    ...[
+    h('dl', { class: 'facts' },
+      h('dt', {}, 'State'), h('dd', {}, badge(f.state)),
+      h('dt', {}, 'Sender'), h('dd', {}, f.sender || '—', f.authUser ? ' (user ' + f.authUser + ')' : ''),
+      h('dt', {}, 'Subject'), h('dd', {}, f.subject || '—'),
+      h('dt', {}, 'Created'), h('dd', {}, when(f.createdAt)),
+      f.reason || f.error ? [h('dt', {}, 'Why'), h('dd', {}, f.reason || f.error.text)] : []),
+    h('p', { class: 'buttons' }, cancel, ' ', resend, ' ', h('a', { href: '/api/v1/faxes/' + id + '/document' }, 'Document (PDF)')),
+    h('h2', {}, 'Recipients'),
+    f.recipients.map((r) =>
+      h('section', { class: 'recipient', 'aria-labelledby': 'r' + r.index },
+        h('h3', { id: 'r' + r.index }, r.number + (r.name ? ' — ' + r.name : '')),
+        h('p', {}, badge(r.state), ' ', 'pages ' + (r.pagesSent ?? 0) + ' of ' + (r.pagesTotal ?? '?') + ', ' + r.attempts + ' attempt(s)', r.remoteId ? ', answered by "' + r.remoteId + '"' : ''),
+        r.reason ? h('p', { class: 'reason' }, r.reason) : false,
+        r.attemptsDetail.length ? table('Attempts to ' + r.number, ['#', 'Started', 'Line', 'Result', 'Pages', 'Remote ID', 'Reason'], r.attemptsDetail.map(attemptRow)) : false,
+      ),
+    ),
+    h('h2', {}, 'Pages'),
+    pages ? thumbs : h('p', {}, 'Not rendered yet.'),
+    h('h2', {}, 'Timeline'),
+    h('ol', { class: 'timeline' }, f.timeline.map((e) => h('li', {}, h('time', { datetime: e.at }, when(e.at)), ' ', h('strong', {}, e.event), e.recipient !== undefined ? ' (recipient ' + e.recipient + ')' : '', e.detail ? ': ' + e.detail : ''))),
+    deliveries.length ? [h('h2', {}, 'Webhook deliveries'), table('Webhook deliveries', ['When', 'Event', 'URL', 'Try', 'Outcome', 'Answer'], deliveries.map((d) => h('tr', {}, h('td', {}, when(d.at)), h('td', {}, d.event), h('td', {}, d.url), h('td', {}, d.attempt), h('td', {}, d.outcome), h('td', {}, d.error || d.status))))] : [],
+    ].flat(),
+  );
+  root.removeAttribute('aria-busy');
+  say(done);
+}
+
+// ---- received faxes ----------------------------------------------------------------------
+async function inboundPage() {
+  try {
+    const r = await api('GET', '/api/v1/inbound?limit=100');
+    $('#inbound tbody').replaceChildren(
+      ...r.faxes.map((f) =>
+        h('tr', {},
+          h('td', {}, h('a', { href: '/api/v1/inbound/' + f.id + '/document' }, f.id)),
+          h('td', {}, when(f.receivedAt || f.createdAt)),
+          h('td', {}, f.callingNumber || '?', f.csid ? ' "' + f.csid + '"' : ''),
+          h('td', {}, f.did),
+          h('td', {}, f.pages),
+          h('td', {}, f.route ? (f.route.user || 'unaddressed') + ' — ' + f.route.rule + (f.route.detail ? ': ' + f.route.detail : '') : 'not routed yet'),
+          h('td', {}, badge(f.state)),
+        ),
+      ),
+    );
+    say(r.faxes.length ? '' : 'No received fax.');
+  } catch (e) {
+    say('Could not load the received faxes: ' + e.message, true);
+  }
+}
+
+// ---- lines -------------------------------------------------------------------------------
+async function linesPage() {
+  try {
+    const r = await api('GET', '/api/v1/lines');
+    const pools = Object.entries(r.pools).map(([name, p]) => h('tr', {}, h('td', {}, name), h('td', {}, p.nodes), h('td', {}, p.lines), h('td', {}, p.calling)));
+    const lines = r.nodes.flatMap((n) =>
+      n.lines.map((l) => h('tr', {}, h('td', {}, n.pool), h('td', {}, n.nodeId + (n.draining || n.drainRequested ? ' (draining)' : '')), h('td', {}, l.id || l.line || ''), h('td', {}, badge(l.state)), h('td', {}, l.detail || l.reason || l.faxId || ''))),
+    );
+    $('#lines').replaceChildren(
+      table('Pools', ['Pool', 'Nodes', 'Lines', 'Calling'], pools),
+      lines.length ? table('Lines', ['Pool', 'Node', 'Line', 'State', 'Detail'], lines) : h('p', {}, 'No node reports its lines.'),
+    );
+    say('Updated ' + new Date().toLocaleTimeString());
+  } catch (e) {
+    say('Could not load the lines: ' + e.message, true);
+  }
+}
+
+// ---- directory ---------------------------------------------------------------------------
+async function directoryPage() {
+  const form = $('#user-form');
+  const list = (s) => s.split(',').map((x) => x.trim()).filter(Boolean);
+  let editing;
+  const open = (u) => {
+    editing = u ? u.id : undefined;
+    $('#user-form-title').textContent = u ? 'Edit user ' + u.id : 'Add a user';
+    form.id.value = u ? u.id : '';
+    form.id.readOnly = !!u;
+    form.name.value = (u && u.name) || '';
+    form.emails.value = u ? u.emails.join(', ') : '';
+    form.dids.value = u ? (u.dids || []).join(', ') : '';
+    form.format.value = (u && u.format) || 'pdf';
+    $('#user-errors').textContent = '';
+    form.hidden = false;
+    (u ? form.name : form.id).focus();
+  };
+  const load = async () => {
+    const r = await api('GET', '/api/v1/users');
+    $('#users tbody').replaceChildren(
+      ...r.users.map((u) =>
+        h('tr', {}, h('td', {}, u.id), h('td', {}, u.name || ''), h('td', {}, u.emails.join(', ')), h('td', {}, (u.dids || []).join(', ')), h('td', {}, u.format || 'pdf'), h('td', {}, h('button', { type: 'button', 'aria-label': 'Edit ' + u.id, onclick: () => open(u) }, 'Edit'))),
+      ),
+    );
+  };
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const user = { id: form.id.value.trim(), emails: list(form.emails.value), dids: list(form.dids.value), format: form.format.value };
+    if (form.name.value.trim()) user.name = form.name.value.trim();
+    try {
+      if (editing) await api('PUT', '/api/v1/users/' + encodeURIComponent(editing), user);
+      else await api('POST', '/api/v1/users', user);
+      form.hidden = true;
+      say('Saved ' + user.id + '.');
+      await load();
+    } catch (e) {
+      $('#user-errors').textContent = e.message;
+    }
+  });
+  $('#user-cancel').addEventListener('click', () => (form.hidden = true));
+  $('#user-add').addEventListener('click', () => open());
+  try {
+    await load();
+  } catch (e) {
+    say('Could not load the directory: ' + e.message, true);
+  }
+}
+
+// ---- settings ----------------------------------------------------------------------------
+async function settingsPage() {
+  try {
+    const r = await api('GET', '/api/v1/settings');
+    $('#settings').replaceChildren(
+      h('p', {}, 'Version ' + r.version + (r.at ? ', ' + when(r.at) : '') + (r.by ? ' by ' + r.by : '') + (r.reason ? ': ' + r.reason : '')),
+      table('Runtime settings', ['Setting', 'Group', 'Value', 'From'], r.settings.map((s) => h('tr', {}, h('td', {}, h('code', {}, s.name)), h('td', {}, s.group), h('td', {}, s.value || '—'), h('td', {}, s.from)))),
+      table('Processes and the settings version they run', ['Process', 'Roles', 'Version', 'Since'], (r.processes || []).map((p) => h('tr', {}, h('td', {}, p.process || p.nodeId || p.id || ''), h('td', {}, (p.roles || []).join(', ')), h('td', {}, p.version), h('td', {}, when(p.at || p.appliedAt))))),
+    );
+  } catch (e) {
+    say('Could not load the settings: ' + e.message, true);
+  }
+}
+
+const PAGES = { faxes: faxesPage, fax: faxPage, inbound: inboundPage, lines: linesPage, directory: directoryPage, settings: settingsPage };
+document.addEventListener('DOMContentLoaded', () => {
+  const page = document.body.dataset.page;
+  PAGES[page]?.();
+  if (page === 'lines') setInterval(linesPage, 5000);
+});

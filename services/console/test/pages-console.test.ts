@@ -1,0 +1,180 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { waitUntil, type TestGateway } from '@faxgate/testkit';
+import type { RunningGateway } from '@faxgate/runtime';
+import { ADMIN_TOKEN, api, makeToken, startApiGateway } from './api-harness.ts';
+
+// Issue 15: the console pages, driven in Debian's Chromium as the front desk would: find a fax
+// by number, open it, see its pages, cancel another, edit a directory user; axe-core checks
+// each page for serious accessibility violations. Screenshots go to the test's temp directory.
+
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+// Flags from the machine notes: no sandbox as root, and no background networking (the
+// closed network refuses it).
+const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+let g: TestGateway<RunningGateway>;
+let browser: Browser;
+let page: Page;
+let shots: string;
+let sentId: string;
+let laterId: string;
+
+before(async () => {
+  g = await startApiGateway('faxgate-pages', {}, `unaddressed: faxadmin@example.com
+users:
+  - id: jdoe
+    name: John Doe
+    emails: [jdoe@example.com]
+    dids: ['+12125550150']
+routes: []
+`);
+  // Outside the gateway's temp directory, which dispose() removes: the screenshots are the
+  // test's artefacts, to be looked at after it.
+  shots = mkdtempSync(join(tmpdir(), 'faxgate-pages-screenshots-'));
+  console.log(`screenshots: ${shots}`);
+  const alice = await makeToken(g.gw, 'alice', ['send', 'read-own'], 'alice@example.com');
+  const sent = await api(g.gw, 'POST', '/api/v1/faxes', { token: alice, body: { numbers: ['+1 212 555 0100'], to_name: 'Dr. Smith', subject: 'Lab results', message: 'Two lines.\nFor the console test.' } });
+  assert.equal(sent.status, 202, JSON.stringify(sent.body));
+  sentId = sent.body.id;
+  // Not dialled before tomorrow: open until the test cancels it.
+  const later = await api(g.gw, 'POST', '/api/v1/faxes', { token: alice, body: { numbers: ['+1 212 555 0177'], subject: 'Tomorrow', message: 'Later.', send_at: new Date(Date.now() + 86_400_000).toISOString() } });
+  assert.equal(later.status, 202, JSON.stringify(later.body));
+  laterId = later.body.id;
+  await waitUntil(`fax ${sentId} sent and ${laterId} waiting`, async () => {
+    const a = (await api(g.gw, 'GET', `/api/v1/faxes/${sentId}`, { token: ADMIN_TOKEN })).body;
+    const b = (await api(g.gw, 'GET', `/api/v1/faxes/${laterId}`, { token: ADMIN_TOKEN })).body;
+    return a.state === 'done' && b.recipients?.[0]?.state === 'waiting' && b.recipients[0].pagesTotal > 0;
+  }, 90_000, 250).catch(async (err) => {
+    const a = (await api(g.gw, 'GET', `/api/v1/faxes/${sentId}`, { token: ADMIN_TOKEN })).body;
+    const b = (await api(g.gw, 'GET', `/api/v1/faxes/${laterId}`, { token: ADMIN_TOKEN })).body;
+    throw new Error(`${(err as Error).message}: ${JSON.stringify({ a: [a.state, a.recipients], b: [b.state, b.recipients] })}`);
+  });
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: FLAGS, timeout: 60_000 });
+  const context = await browser.newContext({ httpCredentials: { username: 'admin', password: 'pw' }, viewport: { width: 1200, height: 900 } });
+  page = await context.newPage();
+  page.setDefaultTimeout(20_000);
+  page.on('pageerror', (err) => console.log(`page error: ${err.message}`));
+});
+after(async () => {
+  await browser?.close();
+  await g?.dispose();
+});
+
+/** On a wait that expired: what the page showed, in the error. */
+async function dumpPage(err: Error): Promise<never> {
+  throw new Error(`${err.message}\npage ${page.url()}:\n${await page.locator('main').innerText().catch(() => '?')}`);
+}
+
+/** axe-core's violations of impact serious or critical on the current page. */
+async function seriousViolations(p: Page): Promise<string[]> {
+  // Browser-side code is given as text: the test's TypeScript has no DOM types (the whole
+  // program is checked with one lib setting).
+  if (!(await p.evaluate<boolean>(`'axe' in window`))) await p.addScriptTag({ content: AXE });
+  const result = await p.evaluate<{ violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }> }>(`axe.run({ resultTypes: ['violations'] })`);
+  return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}) at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+test('the fax list finds a fax by number; its page shows the timeline, attempts and page thumbnails; no serious accessibility violation', async () => {
+  await page.goto(`${g.gw.httpUrl}/ui/`);
+  await waitUntil('both faxes listed', async () => (await page.locator('#faxes tbody tr').count()) >= 2, 20_000);
+  // Keyboard: the first Tab reaches the skip link, the next the navigation.
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate<string>('document.activeElement.textContent'), 'Skip to content');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate<string>('document.activeElement.textContent'), 'Sent faxes');
+  assert.deepEqual(await seriousViolations(page), [], 'list page');
+  await page.screenshot({ path: join(shots, '1-list.png'), fullPage: true });
+
+  await page.getByLabel('Fax number').fill('2125550100');
+  await page.getByLabel('Fax number').press('Enter');
+  await page.waitForURL(/number=2125550100/);
+  await waitUntil('the search to show one fax', async () => {
+    const rows = await page.locator('#faxes tbody tr').allTextContents();
+    return rows.length === 1 && rows[0].includes(sentId) ? rows : undefined;
+  }, 20_000).catch(async (err) => {
+    throw new Error(`${(err as Error).message}: ${JSON.stringify(await page.locator('#faxes tbody tr').allTextContents())}; status ${await page.locator('#status').textContent()}`);
+  });
+  assert.equal(await page.getByLabel('Fax number').inputValue(), '2125550100', 'the search stays in the form');
+
+  await page.getByRole('link', { name: sentId }).click();
+  await page.waitForURL(`**/ui/faxes/${sentId}`);
+  await page.getByRole('heading', { name: '+12125550100 — Dr. Smith' }).waitFor().catch(dumpPage);
+  const thumbs = page.locator('.thumbs img');
+  await waitUntil('every thumbnail loaded', async () => {
+    const n = await thumbs.count();
+    if (n === 0) return false;
+    return page.evaluate<boolean>(`[...document.querySelectorAll('.thumbs img')].every((i) => i.complete && i.naturalWidth > 0)`);
+  }, 30_000);
+  const sizes = await page.evaluate<Array<[string, number, number]>>(`[...document.querySelectorAll('.thumbs img')].map((i) => [i.alt, i.naturalWidth, i.naturalHeight])`);
+  assert.ok(sizes.length >= 1, JSON.stringify(sizes));
+  for (const [alt, w, h] of sizes) assert.ok(w > 20 && h > w, `${alt}: a portrait page, ${w}x${h}`);
+  const text = await page.locator('main').innerText();
+  assert.match(text, /Timeline/);
+  assert.match(text, /accepted/);
+  assert.match(text, /sent \(recipient 0\)/);
+  assert.match(text, /Attempts to \+12125550100/);
+  assert.ok(await page.getByRole('button', { name: 'Cancel' }).isDisabled(), 'a sent fax cannot be cancelled');
+  assert.deepEqual(await seriousViolations(page), [], 'fax page');
+  await page.screenshot({ path: join(shots, '2-fax.png'), fullPage: true });
+
+  // A phone screen: one column, nothing wider than the screen.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.reload();
+  await page.locator('.thumbs img').first().waitFor();
+  assert.ok(await page.evaluate<boolean>('document.documentElement.scrollWidth <= window.innerWidth + 1'), 'no sideways scrolling on a phone');
+  await page.screenshot({ path: join(shots, '3-fax-phone.png'), fullPage: true });
+  await page.setViewportSize({ width: 1200, height: 900 });
+});
+
+test('Cancel on a waiting fax cancels it through the API (a same-origin POST the cross-site guard lets through)', async () => {
+  await page.goto(`${g.gw.httpUrl}/ui/faxes/${laterId}`);
+  const cancel = page.getByRole('button', { name: 'Cancel' });
+  await cancel.waitFor();
+  assert.equal(await cancel.isEnabled(), true);
+  await cancel.click();
+  await page.locator('#status', { hasText: 'Cancelled.' }).waitFor().catch(dumpPage);
+  const fax = (await api(g.gw, 'GET', `/api/v1/faxes/${laterId}`, { token: ADMIN_TOKEN })).body;
+  assert.equal(fax.recipients[0].state, 'cancelled');
+  assert.match(fax.recipients[0].cancelledBy, /admin/);
+  assert.match(await page.locator('.recipient').innerText(), /cancelled/);
+  await page.screenshot({ path: join(shots, '4-cancelled.png'), fullPage: true });
+});
+
+test('a directory user is edited with validation: a bad DID is refused with the reason, a good edit is saved', async () => {
+  await page.goto(`${g.gw.httpUrl}/ui/directory`);
+  await page.getByRole('button', { name: 'Edit jdoe' }).click();
+  assert.equal(await page.evaluate<string>('document.activeElement.id'), 'u-name', 'focus moves into the form');
+  await page.getByLabel('Name').fill('Jane Doe');
+  await page.getByLabel('DIDs').fill('+12125550150, not-a-number');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.locator('#user-errors', { hasText: /phone number/ }).waitFor();
+  assert.equal((await api(g.gw, 'GET', '/api/v1/users', { token: ADMIN_TOKEN })).body.users[0].name, 'John Doe', 'nothing saved');
+  await page.screenshot({ path: join(shots, '5-directory-error.png'), fullPage: true });
+  await page.getByLabel('DIDs').fill('+12125550150, +12125550151');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.locator('#status', { hasText: 'Saved jdoe.' }).waitFor();
+  const users = (await api(g.gw, 'GET', '/api/v1/users', { token: ADMIN_TOKEN })).body.users;
+  assert.equal(users[0].name, 'Jane Doe');
+  assert.deepEqual(users[0].dids, ['+12125550150', '+12125550151']);
+  assert.match(await page.locator('#users tbody').innerText(), /Jane Doe/);
+  assert.deepEqual(await seriousViolations(page), [], 'directory page');
+});
+
+test('received faxes, lines and settings pages load their data without error or serious violations', async () => {
+  for (const [path, expect] of [['/ui/inbound', /Received faxes/], ['/ui/lines', /sim/], ['/ui/settings', /FAXGATE_DIAL_DENY/]] as const) {
+    await page.goto(`${g.gw.httpUrl}${path}`);
+    await waitUntil(`${path} to show its data`, async () => expect.test(await page.locator('main').innerText()) && !(await page.locator('#status.error').count()), 20_000).catch(async (err) => {
+      throw new Error(`${(err as Error).message}: ${await page.locator('main').innerText()}`);
+    });
+    assert.deepEqual(await seriousViolations(page), [], path);
+    await page.screenshot({ path: join(shots, `6${path.replace(/\//g, '-')}.png`), fullPage: true });
+  }
+  // Without credentials the pages ask for them.
+  assert.equal((await fetch(`${g.gw.httpUrl}/ui/`)).status, 401);
+});
