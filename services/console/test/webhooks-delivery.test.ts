@@ -36,7 +36,13 @@ before(async () => {
     req.on('end', () => {
       const delivery = String(req.headers['faxgate-delivery'] ?? '');
       let answered = 200;
-      if (req.url === '/redirect') {
+      if (req.url === '/down') {
+        res.writeHead(503);
+        answered = 503;
+      } else if (req.url === '/gone') {
+        res.writeHead(410);
+        answered = 410;
+      } else if (req.url === '/redirect') {
         res.writeHead(302, { location: `http://127.0.0.1:${port}/elsewhere` });
         answered = 302;
       } else if (req.url === '/hook' && !triedOnce.has(delivery)) {
@@ -45,7 +51,7 @@ before(async () => {
         answered = 500;
         res.writeHead(500);
       } else res.writeHead(200);
-      res.end(answered === 500 ? 'receiver down' : '');
+      res.end(answered === 500 ? 'receiver down' : answered === 503 ? 'maintenance' : '');
       received.push({ path: req.url ?? '', headers: req.headers, body, answered });
     });
   });
@@ -53,7 +59,9 @@ before(async () => {
   await once(receiver, 'listening');
   base = `http://127.0.0.1:${port}`;
   // Loopback receivers need the admin's explicit permission (off by default: see the last test).
-  g = await startApiGateway('faxgate-webhooks', { FAXGATE_WEBHOOK_ALLOW_PRIVATE: 'true' });
+  // A short backoff base (10 ms, doubled per try) lets the 12 tries of a dead receiver run out
+  // within the test: about 40 s.
+  g = await startApiGateway('faxgate-webhooks', { FAXGATE_WEBHOOK_ALLOW_PRIVATE: 'true', FAXGATE_JOB_BACKOFF: '10ms' });
 });
 after(async () => {
   await g?.dispose();
@@ -155,6 +163,31 @@ test('webhooks test sends a signed sample at once; a redirect is not followed; o
   assert.deepEqual(left.body.webhooks.map((w: { id: string }) => w.id), [redirecting.body.id]);
   // A read-own token may not ask for every fax.
   assert.equal((await api(g.gw, 'POST', '/api/v1/webhooks', { token: carol, body: { url: `${base}/x`, all: true } })).status, 403);
+});
+
+test('a receiver that stays down gets every try, then the delivery gives up with the last error kept; a 410 ends it at the first try', async () => {
+  const frank = await makeToken(g.gw, 'frank', ['send', 'read-own']);
+  const down = await api(g.gw, 'POST', '/api/v1/webhooks', { token: frank, body: { url: `${base}/down`, events: ['fax.queued'] } });
+  const gone = await api(g.gw, 'POST', '/api/v1/webhooks', { token: frank, body: { url: `${base}/gone`, events: ['fax.queued'] } });
+  assert.equal(down.status, 201);
+  assert.equal(gone.status, 201);
+  const sent = await api(g.gw, 'POST', '/api/v1/faxes', { token: frank, body: { numbers: ['+1 212 555 0100'], cover: 'none', message: 'Nobody listens.' } });
+  assert.equal(sent.status, 202, JSON.stringify(sent.body));
+  const log = await waitUntil('the delivery to the dead receiver to give up', async () => {
+    const r = await api(g.gw, 'GET', `/api/v1/faxes/${sent.body.id}/webhooks`, { token: frank });
+    return r.body.deliveries?.some((d: { webhook: string; outcome: string }) => d.webhook === down.body.id && d.outcome === 'failed') ? r.body.deliveries : undefined;
+  }, 100_000, 500).catch(async (err) => {
+    const r = await api(g.gw, 'GET', `/api/v1/faxes/${sent.body.id}/webhooks`, { token: frank });
+    throw new Error(`${(err as Error).message}: ${JSON.stringify(r.body)}`);
+  });
+  const tries = log.filter((d: { webhook: string }) => d.webhook === down.body.id);
+  assert.deepEqual(tries.map((d: { attempt: number }) => d.attempt), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], 'twelve tries');
+  assert.ok(tries.slice(0, 11).every((d: { outcome: string }) => d.outcome === 'retrying'));
+  assert.equal(tries[11].outcome, 'failed');
+  assert.equal(tries[11].error, 'HTTP 503: maintenance', 'the last error is kept');
+  assert.equal(received.filter((r) => r.path === '/down').length, 12);
+  const goneTries = log.filter((d: { webhook: string }) => d.webhook === gone.body.id).map((d: { attempt: number; outcome: string; status: number }) => [d.attempt, d.outcome, d.status]);
+  assert.deepEqual(goneTries, [[1, 'failed', 410]], 'a 4xx is not retried');
 });
 
 /** The faxgate command as a user runs it, against the test gateway. */
