@@ -55,6 +55,12 @@ routes: []
     const b = (await api(g.gw, 'GET', `/api/v1/faxes/${laterId}`, { token: ADMIN_TOKEN })).body;
     throw new Error(`${(err as Error).message}: ${JSON.stringify({ a: [a.state, a.recipients], b: [b.state, b.recipients] })}`);
   });
+  // A received fax for jdoe's DID: what faxgate rendered for the first fax, offered on the simulated line.
+  const tiff = (await api(g.gw, 'GET', `/api/v1/faxes/${sentId}/document?format=tiff`, { token: ADMIN_TOKEN })).body as Buffer;
+  const offer = await fetch(`${g.gw.httpUrl}/api/v1/sim/incoming?did=%2B12125550150&from=%2B14155550123&csid=ACME`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'image/tiff' }, body: tiff });
+  assert.equal(offer.status, 202, await offer.clone().text());
+  const { inboundId } = (await offer.json()) as { inboundId: string };
+  await waitUntil(`received fax ${inboundId} routed`, async () => (await api(g.gw, 'GET', `/api/v1/inbound/${inboundId}`, { token: ADMIN_TOKEN })).body.route, 60_000, 250);
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: FLAGS, timeout: 60_000 });
   const context = await browser.newContext({ httpCredentials: { username: 'admin', password: 'pw' }, viewport: { width: 1200, height: 900 } });
   page = await context.newPage();
@@ -167,7 +173,7 @@ test('a directory user is edited with validation: a bad DID is refused with the 
 });
 
 test('received faxes, lines and settings pages load their data without error or serious violations', async () => {
-  for (const [path, expect] of [['/ui/inbound', /Received faxes/], ['/ui/lines', /sim/], ['/ui/settings', /FAXGATE_DIAL_DENY/]] as const) {
+  for (const [path, expect] of [['/ui/inbound', /\+14155550123 "ACME"\s+\+12125550150\s+1\s+jdoe — /], ['/ui/lines', /sim/], ['/ui/settings', /FAXGATE_DIAL_DENY[\s\S]*Processes and the settings version they run[\s\S]*console/]] as const) {
     await page.goto(`${g.gw.httpUrl}${path}`);
     await waitUntil(`${path} to show its data`, async () => expect.test(await page.locator('main').innerText()) && !(await page.locator('#status.error').count()), 20_000).catch(async (err) => {
       throw new Error(`${(err as Error).message}: ${await page.locator('main').innerText()}`);
