@@ -54,9 +54,9 @@ export const COMMANDS: readonly Command[] = [
   },
   {
     name: 'config',
-    synopsis: 'docs [--check]',
-    summary: 'regenerate (or check) the variable table in docs/configuration.md',
-    subcommands: ['docs'],
+    synopsis: 'get|set|unset|diff|history|rollback|export|import|status|docs',
+    summary: 'runtime settings (change policy while the gateway runs) and the variable table in docs/configuration.md',
+    subcommands: ['get', 'set', 'unset', 'diff', 'history', 'rollback', 'export', 'import', 'status', 'docs'],
     run: async (argv) => (await import('./config-cli.ts')).configCli(argv),
   },
   ...(['users', 'routes', 'directory'] as const).map((kind): Command => ({
@@ -96,27 +96,6 @@ export const COMMANDS: readonly Command[] = [
     summary: 'webhooks: signed HTTP posts when faxes are queued, sent, failed or received; test sends a sample',
     subcommands: ['add', 'list', 'rm', 'test'],
     run: async (argv) => (await import('./webhooks-cli.ts')).webhooksCli(argv),
-  },
-  {
-    name: 'sim',
-    synopsis: 'receive',
-    summary: 'offer a simulated incoming fax call to a running gateway',
-    subcommands: ['receive'],
-    run: async (argv) => (await import('@faxgate/inbound/sim-cli')).simCli(argv),
-  },
-  {
-    name: 'purge',
-    synopsis: '<fax-id>... [--reason TEXT]',
-    summary: 'delete everything stored about a finished fax (data-subject requests); an audit line stays',
-    subcommands: [],
-    run: async (argv) => (await import('./purge-cli.ts')).purgeCli(argv),
-  },
-  {
-    name: 'audit',
-    synopsis: 'export [--from] [--to] [--format csv|jsonl]',
-    summary: 'export the audit trail of every fax by date range',
-    subcommands: ['export'],
-    run: async (argv) => (await import('./audit-cli.ts')).auditCli(argv),
   },
   {
     name: 'sim',

@@ -1,5 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { baseSchema, describeSchema, type EnvDoc } from '@faxgate/config';
+import { isRuntimeSetting } from '@faxgate/settings';
 import { ROLE_NAMES, resolveRoles } from './roles.ts';
 
 const BEGIN = '<!-- BEGIN GENERATED: faxgate config docs -->';
@@ -20,7 +21,8 @@ export async function configTable(): Promise<string> {
   ROLE_NAMES.forEach((name, i) => add(name, describeSchema(name, roles[i].schema)));
   const esc = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
   const lines = ['| Variable | Default | Roles | Meaning |', '| --- | --- | --- | --- |'];
-  for (const r of rows.values()) lines.push(`| \`${r.name}\` | ${r.default === '' ? '' : `\`${esc(r.default)}\``} | ${r.roles.join(', ')} | ${esc(r.description)} |`);
+  // Runtime settings (issue 20) are marked: the running gateway takes up a stored change of them.
+  for (const r of rows.values()) lines.push(`| \`${r.name}\` | ${r.default === '' ? '' : `\`${esc(r.default)}\``} | ${r.roles.join(', ')} | ${isRuntimeSetting(r.name) ? '**Runtime.** ' : ''}${esc(r.description)} |`);
   return lines.join('\n');
 }
 

@@ -8,24 +8,33 @@ import { createRedis } from '@faxgate/queue';
 import { RUNTIME_SETTING_GROUPS, SettingsConflict, SettingsStore, changeProblems, queuedRefusedBy, settingsFromYaml, settingsToYaml, type HistoryEntry } from '@faxgate/settings';
 import { settingsSchemas } from './settings-schemas.ts';
 
-export const SETTINGS_USAGE = `usage: faxgate config <command> [options]
+export const SETTINGS_USAGE = `usage: faxgate config get [NAME...]
+       faxgate config set NAME=VALUE... --reason TEXT [--dry-run] [--by WHO]
+       faxgate config unset NAME... --reason TEXT
+       faxgate config diff [FILE.yaml]
+       faxgate config history [--limit N]
+       faxgate config rollback VERSION --reason TEXT
+       faxgate config export
+       faxgate config import FILE.yaml --reason TEXT [--dry-run]
+       faxgate config status
+       faxgate config docs [--check]
 
   Runtime settings (docs/configuration.md, "Runtime settings"): policy that the running gateway
   takes up within seconds, without a restart. The environment gives their initial values; what
   is stored here overrides it. Uses FAXGATE_REDIS_URL and FAXGATE_QUEUE_PREFIX.
 
-  get [NAME...]                       effective values (environment or stored) and the version
-  set NAME=VALUE... --reason TEXT     change settings (a new version); --dry-run shows what it
-      [--dry-run] [--by WHO]          would refuse or allow, e.g. queued faxes a dial rule refuses
-  unset NAME... --reason TEXT         back to the environment's value
-  diff [FILE.yaml]                    what the stored settings change from the environment (or
-                                      what importing FILE would change)
-  history [--limit N]                 every version: who, when, old → new, why
-  rollback VERSION --reason TEXT      make a new version with the values of VERSION
-  export                              the stored settings as YAML (for git)
-  import FILE.yaml --reason TEXT      replace the stored settings with the file's [--dry-run]
-  status                              the version each running process applied
-  docs [--check]                      regenerate the variable table in docs/configuration.md
+  get        effective values (environment or stored) and the version
+  set        change settings (a new version); --dry-run shows what it would refuse or allow,
+             e.g. the queued faxes a tightened dial rule would refuse
+  unset      back to the environment's value
+  diff       what the stored settings change from the environment (or what importing FILE
+             would change)
+  history    every version: who, when, old → new, why
+  rollback   a new version with the values of VERSION
+  export     the stored settings as YAML (for git)
+  import     replace the stored settings with the file's
+  status     the version each running process applied
+  docs       regenerate the variable table in docs/configuration.md
 
   Options: --json (machine-readable output), --by WHO (default: user@host).
 `;

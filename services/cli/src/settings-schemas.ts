@@ -4,6 +4,11 @@
 import { baseSchema, type EnvSchema } from '@faxgate/config';
 
 export async function settingsSchemas(): Promise<EnvSchema[]> {
-  const [{ ingestSchema }, { dispatchSchema }] = await Promise.all([import('@faxgate/ingest/config'), import('@faxgate/dispatch/config')]);
-  return [baseSchema, ingestSchema, dispatchSchema] as unknown as EnvSchema[];
+  const [{ ingestSchema }, { dispatchSchema }, { renderSchema }, { notifierSchema }] = await Promise.all([
+    import('@faxgate/ingest/config'),
+    import('@faxgate/dispatch/config'),
+    import('@faxgate/render-service/config'),
+    import('@faxgate/notifier/config'),
+  ]);
+  return [baseSchema, ingestSchema, dispatchSchema, renderSchema, notifierSchema] as unknown as EnvSchema[];
 }

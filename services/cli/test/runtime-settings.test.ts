@@ -11,7 +11,8 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { createRedis } from '@faxgate/queue';
 import { FaxRecords } from '@faxgate/store';
-import { freePort, smtpDialogue, startRedis, startRoleProcess, startSmtpSink, tempDir, waitUntil, type RoleProcess, type SmtpSink, type TempDir, type TestRedis } from '@faxgate/testkit';
+import nodemailer from 'nodemailer';
+import { assertNothingFor, freePort, makePdf, smtpDialogue, startRedis, startRoleProcess, startSmtpSink, tempDir, waitUntil, type RoleProcess, type SmtpSink, type TempDir, type TestRedis } from '@faxgate/testkit';
 
 const run = promisify(execFile);
 const faxgate = resolve(import.meta.dirname, '../../../faxgate');
@@ -26,6 +27,9 @@ const procs: RoleProcess[] = [];
 let ingest: RoleProcess;
 let smtpPort: number;
 let consoleUrl: string;
+
+// Tests that run the CLI several times or start a process have their own 240 s bound: each
+// `faxgate config` is a Node start (about 1 s here, 10 s seen on a fully loaded machine).
 
 before(async () => {
   redis = await startRedis();
@@ -102,7 +106,7 @@ async function send(to: string): Promise<string> {
   return id;
 }
 
-test('a new fax domain is accepted by the running ingest process; a bad value is refused and leaves the version', async () => {
+test('a new fax domain is accepted by the running ingest process; a bad value is refused and leaves the version', { timeout: 240_000 }, async () => {
   assert.equal((await rcpt('12125550100@fax2.test')).code, 550);
   const set = await config('set', 'FAXGATE_FAX_DOMAINS=fax.test,fax2.test', '--reason', 'new department', '--by', 'ann');
   assert.equal(set.code, 0, set.stderr);
@@ -143,7 +147,7 @@ test('a shorter retry delay applies to the next retry; a denied prefix refuses t
   for (let n = 1; n <= attempts; n++) assert.ok((await records.getAttempt(quick, 0, n))?.result, `attempt ${n} ended before the refusal (none was dialled after it)`);
 });
 
-test('history, rollback, and a process started after a change comes up with the current version', async () => {
+test('history, rollback, and a process started after a change comes up with the current version', { timeout: 240_000 }, async () => {
   const history = JSON.parse((await config('history', '--json')).stdout) as Array<{ version: number; by: string; reason?: string; changes: Array<{ name: string }> }>;
   assert.deepEqual(history.map((h) => [h.version, h.by, h.reason]), [
     [3, 'ann', 'fraud attempt'],
@@ -206,4 +210,23 @@ test('the console API: the settings with their source, a stale edit gets 409, a 
   assert.equal(saved.body.version, 5);
   assert.equal(saved.body.by, 'admin');
   await everywhere(5);
+});
+
+test('the cover page and success mails are runtime settings too: the next fax is rendered without a cover, and its success is not mailed', { timeout: 240_000 }, async () => {
+  // A one-page PDF and no text: with the cover page the fax has two pages, without it one.
+  const pdf = await makePdf(dir.path, 1, 'quarterly report');
+  const mail = (to: string) => nodemailer.createTransport({ host: '127.0.0.1', port: smtpPort, ignoreTLS: true }).sendMail({ from: 'pat@example.com', to, subject: 'quarterly report', attachments: [{ filename: 'a.pdf', content: pdf }] });
+  const idOf = (r: { response: string }) => /queued as (fx[0-9a-z]+)/.exec(r.response)?.[1] as string;
+  const before = idOf(await mail('12125550100@fax.test'));
+  await waitUntil('the first fax to be sent', async () => (await records.getRecipient(before, 0))?.state === 'sent', 60_000);
+  await sink.waitFor((m) => m.parsed.headers.get('x-faxgate-fax-id') === before, 30_000);
+  assert.equal((await records.getRecipient(before, 0))!.pagesTotal, 2, 'cover page and the PDF page');
+
+  const set = await config('set', 'FAXGATE_COVER_PAGE=false', 'FAXGATE_RESULT_MAIL_ON_SUCCESS=false', '--reason', 'quiet mode', '--json');
+  assert.equal(set.code, 0, set.stderr);
+  await everywhere((JSON.parse(set.stdout) as { version: number }).version);
+  const after = idOf(await mail('12125550101@fax.test'));
+  await waitUntil('the second fax to be sent', async () => (await records.getRecipient(after, 0))?.state === 'sent', 60_000);
+  assert.equal((await records.getRecipient(after, 0))!.pagesTotal, 1, 'the PDF page alone');
+  await assertNothingFor('a result mail for a success', () => sink.mails.some((m) => m.parsed.headers.get('x-faxgate-fax-id') === after), 3000);
 });

@@ -34,7 +34,8 @@ function headerEnd(message: Buffer): number {
 export function createNotifyWorker(ctx: RoleContext, config: NotifierConfig, mailer: Mailer) {
   const from = config.FAXGATE_MAIL_FROM ?? `"faxgate" <faxgate@${config.FAXGATE_FAX_DOMAINS[0] ?? 'localhost'}>`;
   const inboundMail = createInboundMailHandler(ctx, from, mailer);
-  const policy = { trustedDomains: config.FAXGATE_RESULT_MAIL_TRUSTED_DOMAINS, unverified: config.FAXGATE_RESULT_MAIL_UNVERIFIED };
+  // Runtime settings (issue 20): the trust policy of the moment for each mail.
+  const policy = () => ({ trustedDomains: config.FAXGATE_RESULT_MAIL_TRUSTED_DOMAINS, unverified: config.FAXGATE_RESULT_MAIL_UNVERIFIED });
   const reportingMta = config.FAXGATE_REPORTING_MTA ?? hostname();
 
   const ledger = new UsageLedger(ctx.redis, ctx.base.FAXGATE_QUEUE_PREFIX);
@@ -104,7 +105,7 @@ export function createNotifyWorker(ctx: RoleContext, config: NotifierConfig, mai
           return { skipped: why };
         }
         if (!fax.sender) return { skipped: 'null sender' };
-        const { content, why } = resultMailContent(fax, policy);
+        const { content, why } = resultMailContent(fax, policy());
         if (content === 'none') {
           await ctx.records.event(faxId, 'no result mail', why, recipient);
           return { skipped: why };
@@ -125,7 +126,7 @@ export function createNotifyWorker(ctx: RoleContext, config: NotifierConfig, mai
         if (fax.summaryMailKey === key) return { skipped: 'already sent' };
         if (summaryKey(fax) !== key || !allEnded(fax)) return { skipped: 'the broadcast has moved on since (a recipient was opened again)' };
         const reported = fax.recipients.filter((r) => wantsOutcomeMail(r, config.FAXGATE_RESULT_MAIL_ON_SUCCESS)).map((r) => r.index);
-        const { content, why } = resultMailContent(fax, policy);
+        const { content, why } = resultMailContent(fax, policy());
         const skip = !fax.sender ? 'null sender' : content === 'none' ? why : reported.length === 0 ? 'no recipient asked for a report (NOTIFY, or success mails off)' : undefined;
         if (skip) {
           await ctx.records.event(faxId, 'no summary mail', skip);
@@ -148,7 +149,7 @@ export function createNotifyWorker(ctx: RoleContext, config: NotifierConfig, mai
         if (fax.delayNoticeSentAt) return { skipped: 'already sent' };
         const delayed = fax.recipients.filter((r) => !isEnded(r.state) && wantsDelayNotice(r)).map((r) => r.index);
         if (delayed.length === 0) return { skipped: 'nothing delayed that asked for NOTIFY=DELAY' };
-        const { content, why } = resultMailContent(fax, policy);
+        const { content, why } = resultMailContent(fax, policy());
         if (!fax.sender || content === 'none') return { skipped: fax.sender ? why : 'null sender' };
         const afterMs = Date.now() - Date.parse(fax.createdAt);
         const mail = await composeDelayNotice({ fax, delayed, from, plain: content === 'notice', reportingMta, afterMs });

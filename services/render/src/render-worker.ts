@@ -1,7 +1,7 @@
 import { Counter, Gauge } from 'prom-client';
 import { UnrecoverableError, createWorker, isFinalAttempt, type Job } from '@faxgate/queue';
 import { writeTiff } from '@faxgate/fax-image';
-import { prepareFax, recipientPages, UnreadableMailError, type RenderSandbox } from '@faxgate/render';
+import { prepareFax, recipientPages, UnreadableMailError, type ComposeSettings, type RenderSandbox } from '@faxgate/render';
 import { blobKeys } from '@faxgate/store';
 import { FaxgateError, describeError } from '@faxgate/errors';
 import { reopenFaxForRender, type RoleContext } from '@faxgate/runtime';
@@ -21,7 +21,18 @@ const RENDER_LOCK_MS = 30_000;
  * dispatch job.
  */
 export function createRenderWorker(ctx: RoleContext, config: RenderConfig, sandbox: RenderSandbox) {
-  const settings = composeSettings(config, sandbox, ctx.log);
+  const base = composeSettings(config, sandbox, ctx.log);
+  // Cover, header line and page limits are runtime settings (issue 20): each fax is composed
+  // with the values of the moment; the rest (paper, resolution, the sandbox) is fixed at start.
+  const settings = (): ComposeSettings => ({
+    ...base,
+    limits: { maxPages: config.FAXGATE_RENDER_MAX_PAGES, maxPixels: config.FAXGATE_RENDER_MAX_PIXELS },
+    cover: config.FAXGATE_COVER_PAGE,
+    coverKeyword: config.FAXGATE_COVER_KEYWORD,
+    tagline: config.FAXGATE_TAGLINE,
+    timeZone: config.FAXGATE_COVER_TIMEZONE,
+    coverNotice: config.FAXGATE_COVER_NOTICE,
+  });
   const pagesRendered = new Counter({ name: 'faxgate_render_pages_total', help: 'Document pages rendered (without cover pages), once per message', registers: [ctx.registry] });
   const notFaxed = new Counter({ name: 'faxgate_render_notices_total', help: 'Parts of messages that could not be faxed (each got a notice page and a sentence in the result mail)', registers: [ctx.registry] });
   new Gauge({
@@ -60,11 +71,13 @@ export function createRenderWorker(ctx: RoleContext, config: RenderConfig, sandb
   );
 
   async function renderFax(faxId: string) {
+    // One fax, one set of settings, even if they change while it renders.
+    const current = settings();
     const fax = (await ctx.records.getFax(faxId))!;
     await ctx.records.updateFax(faxId, { state: 'rendering' });
     const raw = await ctx.blobs.get(fax.messageKey);
     const renderStarted = performance.now();
-    const prep = await prepareFax(raw, { faxId, sender: fax.sender, subject: fax.subject, date: new Date(fax.createdAt) }, settings).catch((err: unknown) => {
+    const prep = await prepareFax(raw, { faxId, sender: fax.sender, subject: fax.subject, date: new Date(fax.createdAt) }, current).catch((err: unknown) => {
       // The same bytes are refused the same way on every try.
       throw err instanceof UnreadableMailError ? new UnrecoverableError(err.message) : err;
     });
@@ -77,7 +90,7 @@ export function createRenderWorker(ctx: RoleContext, config: RenderConfig, sandb
     for (let i = 0; i < fax.recipientCount; i++) {
       const r = await ctx.records.getRecipient(faxId, i);
       if (!r) continue;
-      const pages = await recipientPages(prep, { name: r.name, number: r.number }, settings);
+      const pages = await recipientPages(prep, { name: r.name, number: r.number }, current);
       const key = blobKeys.recipientDocument(faxId, i);
       await ctx.blobs.put(key, writeTiff(pages, { compression: 'mmr' }));
       await ctx.records.updateRecipient(faxId, i, { documentKey: key, pagesTotal: pages.length });

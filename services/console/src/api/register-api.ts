@@ -16,9 +16,11 @@ import { registerTokenRoutes } from './token-routes.ts';
 
 export interface ApiOptions {
   tokens: ApiTokens;
-  dialRules: DialRules;
+  /** The dial rules of the moment (runtime settings, issue 20). */
+  dialRules: () => DialRules;
   defaultCountry: string;
-  faxDomain: string;
+  /** The first fax domain of the moment (runtime settings). */
+  faxDomain: () => string;
   /** The directory of received faxes (users to re-deliver to). */
   directoryPath: string;
   destinations?: DestinationQuota;
@@ -40,9 +42,14 @@ export async function registerApi(app: FastifyInstance, ctx: RoleContext, opts: 
     blobs: ctx.blobs,
     records,
     queues: ctx.requestQueues,
-    dialRules: opts.dialRules,
+    // Read at each request: the dial rules follow the runtime settings.
+    get dialRules() {
+      return opts.dialRules();
+    },
     defaultCountry: opts.defaultCountry,
-    faxDomain: opts.faxDomain,
+    get faxDomain() {
+      return opts.faxDomain();
+    },
     idempotency: new IdempotencyKeys(ctx.requestRedis, prefix),
   };
   registerFaxSubmitRoutes(app, submitDeps);
