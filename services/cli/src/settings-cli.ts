@@ -92,6 +92,13 @@ export async function settingsCli(sub: string, argv: string[]): Promise<number> 
         out(json ? JSON.stringify({ version: cur.version, valid: true, refused }, null, 2) : lines.join('\n'));
         return 0;
       }
+      // Nothing to change (an import of what is stored, a Helm upgrade that left the settings
+      // alone): no new version, so the history records changes only.
+      const same = Object.keys(next).length === Object.keys(cur.values).length && Object.entries(next).every(([k, v]) => cur.values[k] === v);
+      if (same) {
+        out(json ? JSON.stringify({ version: cur.version, changes: [] }, null, 2) : `nothing to change: version ${cur.version} stays`);
+        return 0;
+      }
       const entry = await store.change({ expected: cur.version, set, by, reason: args.values.reason, replace });
       out(json ? JSON.stringify(entry, null, 2) : `version ${entry.version} saved (${entry.changes.length} change(s)); running processes take it up within seconds (faxgate config status)`);
       return 0;
