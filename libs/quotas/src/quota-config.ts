@@ -24,3 +24,25 @@ export function quotaLimitsFromConfig(config: Partial<Fields<typeof destinationQ
     domainPagesPerDay: config.FAXGATE_QUOTA_DOMAIN_PAGES_PER_DAY ?? 0,
   };
 }
+
+/**
+ * The limits of the moment: each read looks at the live config, which the runtime settings
+ * (issue 20) update in place, so a quota changed while the gateway runs applies to the next
+ * message without rebuilding what holds these limits.
+ */
+export function liveQuotaLimits(config: Partial<Fields<typeof destinationQuotaFields> & Fields<typeof pageQuotaFields>>): QuotaLimits {
+  return {
+    get senderDestinationsPerHour() {
+      return config.FAXGATE_QUOTA_SENDER_DESTINATIONS_PER_HOUR ?? 0;
+    },
+    get domainDestinationsPerHour() {
+      return config.FAXGATE_QUOTA_DOMAIN_DESTINATIONS_PER_HOUR ?? 0;
+    },
+    get senderPagesPerDay() {
+      return config.FAXGATE_QUOTA_SENDER_PAGES_PER_DAY ?? 0;
+    },
+    get domainPagesPerDay() {
+      return config.FAXGATE_QUOTA_DOMAIN_PAGES_PER_DAY ?? 0;
+    },
+  };
+}

@@ -230,3 +230,13 @@ test('the cover page and success mails are runtime settings too: the next fax is
   assert.equal((await records.getRecipient(after, 0))!.pagesTotal, 1, 'the PDF page alone');
   await assertNothingFor('a result mail for a success', () => sink.mails.some((m) => m.parsed.headers.get('x-faxgate-fax-id') === after), 3000);
 });
+
+test('a quota set while running brakes the next RCPT: a sender past its new numbers per hour gets 452', async () => {
+  const set = await config('set', 'FAXGATE_QUOTA_SENDER_DESTINATIONS_PER_HOUR=1', '--reason', 'toll-fraud brake', '--json');
+  assert.equal(set.code, 0, set.stderr);
+  await everywhere((JSON.parse(set.stdout) as { version: number }).version);
+  const rcptAs = async (from: string, to: string) => (await smtpDialogue(smtpPort, ['EHLO test.example', `MAIL FROM:<${from}>`, `RCPT TO:<${to}>`, 'QUIT']))[3];
+  assert.equal((await rcptAs('quota@example.com', '12125550601@fax.test')).code, 250);
+  const second = await rcptAs('quota@example.com', '12125550602@fax.test');
+  assert.equal(second.code, 452, second.text);
+});

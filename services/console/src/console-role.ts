@@ -14,7 +14,7 @@ import { registerSettingsRoutes } from './settings-routes.ts';
 import { registerInboundApi } from '@faxgate/directory';
 import { dialFields, dialRulesFromConfig } from '@faxgate/phone';
 import { derived, pick } from '@faxgate/config';
-import { DestinationQuota, quotaLimitsFromConfig } from '@faxgate/quotas';
+import { DestinationQuota, liveQuotaLimits } from '@faxgate/quotas';
 import { ApiTokens, isApiToken } from './api/api-tokens.ts';
 import { registerApi } from './api/register-api.ts';
 import { registerOpenApi, registerOpenApiDocument } from './api/openapi.ts';
@@ -57,7 +57,7 @@ export const consoleRole = defineRole({
       scope.addHook('onRequest', auth);
       // The REST API: each route checks the scope it needs (API tokens, issue 15).
       await scope.register(async (api) => registerWebhookRoutes(api, { redis: ctx.requestRedis, queuePrefix: prefix, inbound: ctx.requestInbound, allowPrivate: config.FAXGATE_WEBHOOK_ALLOW_PRIVATE }));
-      await scope.register(async (api) => registerApi(api, ctx, { tokens, dialRules: derived(() => pick(config, Object.keys(dialFields)), () => dialRulesFromConfig(config)), defaultCountry: config.FAXGATE_DEFAULT_COUNTRY, faxDomain: () => config.FAXGATE_FAX_DOMAINS[0], directoryPath: config.FAXGATE_DIRECTORY, destinations: new DestinationQuota(ctx.requestRedis, prefix, quotaLimitsFromConfig(config)) }));
+      await scope.register(async (api) => registerApi(api, ctx, { tokens, dialRules: derived(() => pick(config, Object.keys(dialFields)), () => dialRulesFromConfig(config)), defaultCountry: config.FAXGATE_DEFAULT_COUNTRY, faxDomain: () => config.FAXGATE_FAX_DOMAINS[0], directoryPath: config.FAXGATE_DIRECTORY, destinations: new DestinationQuota(ctx.requestRedis, prefix, liveQuotaLimits(config)) }));
       // Everything else (lines, the directory, Bull Board) is the admin's.
       await scope.register(async (admin) => {
         admin.addHook('onRequest', requireScope('admin'));

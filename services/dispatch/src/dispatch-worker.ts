@@ -35,7 +35,18 @@ export function createDispatchWorker(ctx: RoleContext, config: DispatchConfig, k
       resume: config.FAXGATE_RETRY_RESUME,
     }),
   );
-  const destinationPolicy: DestinationPolicy = { maxFailures: config.FAXGATE_DESTINATION_MAX_FAILURES, failureWindowMs: config.FAXGATE_DESTINATION_FAILURE_WINDOW, holdMs: config.FAXGATE_DESTINATION_HOLD };
+  // Read at each call's outcome: these limits are runtime settings (issue 20).
+  const destinationPolicy: DestinationPolicy = {
+    get maxFailures() {
+      return config.FAXGATE_DESTINATION_MAX_FAILURES;
+    },
+    get failureWindowMs() {
+      return config.FAXGATE_DESTINATION_FAILURE_WINDOW;
+    },
+    get holdMs() {
+      return config.FAXGATE_DESTINATION_HOLD;
+    },
+  };
   const pool = config.FAXGATE_DISPATCH_POOL;
   const prefix = ctx.base.FAXGATE_QUEUE_PREFIX;
   const dialRules = derived(() => pick(config, Object.keys(dialFields)), () => dialRulesFromConfig(config));

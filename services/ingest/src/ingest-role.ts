@@ -1,6 +1,6 @@
 import { defineRole, type RoleInstance } from '@faxgate/runtime';
 import { FaxRecords } from '@faxgate/store';
-import { DestinationQuota, quotaLimitsFromConfig } from '@faxgate/quotas';
+import { DestinationQuota, liveQuotaLimits } from '@faxgate/quotas';
 import { ingestSchema } from './config.ts';
 import { createSmtpListener } from './smtp-listener.ts';
 import { takeInMessage } from '@faxgate/intake';
@@ -19,7 +19,7 @@ export const ingestRole = defineRole({
   async build(ctx, config): Promise<IngestRoleInstance> {
     // Inside an SMTP transaction every Redis call must fail fast (451), never hang the client.
     const records = new FaxRecords(ctx.requestRedis, ctx.base.FAXGATE_QUEUE_PREFIX);
-    const destinations = new DestinationQuota(ctx.requestRedis, ctx.base.FAXGATE_QUEUE_PREFIX, quotaLimitsFromConfig(config));
+    const destinations = new DestinationQuota(ctx.requestRedis, ctx.base.FAXGATE_QUEUE_PREFIX, liveQuotaLimits(config));
     const server = createSmtpListener({
       destinations,
       config,
