@@ -34,7 +34,10 @@ export async function runCli(argv: string[]): Promise<number> {
     return 2;
   }
   const { runMain } = await import('@faxgate/runtime');
+  // Only the console edits runtime settings, and it checks an edit against every role's schema;
+  // the other roles apply a version with their own, and do not load the others' modules.
+  const edits = defs.some((d) => d.name === 'console');
   const { settingsSchemas } = await import('./settings-schemas.ts');
-  await runMain(defs, { settingsSchemas: await settingsSchemas() });
+  await runMain(defs, edits ? { settingsSchemas: await settingsSchemas() } : {});
   return -1;
 }
