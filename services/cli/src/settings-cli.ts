@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { userInfo, hostname } from 'node:os';
 import { parseArgs } from 'node:util';
-import { baseSchema, loadConfig } from '@faxgate/config';
+import { baseSchema, describeSchema, loadConfig } from '@faxgate/config';
 import { createRedis } from '@faxgate/queue';
 import { RUNTIME_SETTING_GROUPS, SettingsConflict, SettingsStore, changeProblems, queuedRefusedBy, settingsFromYaml, settingsToYaml, type HistoryEntry } from '@faxgate/settings';
 import { settingsSchemas } from './settings-schemas.ts';
@@ -69,7 +69,9 @@ export async function settingsCli(sub: string, argv: string[]): Promise<number> 
     });
     const cur = await store.current();
     const fieldOf = (name: string) => schemas.find((s) => name in s.shape)?.shape[name];
-    const envValue = (name: string) => process.env[name] ?? '';
+    const defaults = new Map(schemas.flatMap((sc) => describeSchema('settings', sc).map((d) => [d.name, d.default] as const)));
+    // The environment's value, else the default: what the setting is without a stored one.
+    const envValue = (name: string) => (process.env[name] !== undefined && process.env[name] !== '' ? process.env[name]! : (defaults.get(name) ?? ''));
 
     const change = async (set: Record<string, string | null>, replace = false): Promise<number> => {
       const problems = changeProblems(schemas, set);
@@ -112,9 +114,9 @@ export async function settingsCli(sub: string, argv: string[]): Promise<number> 
           process.stderr.write(`faxgate config: unknown setting(s): ${unknown.join(', ')}\n`);
           return 2;
         }
-        const rows = names.map((name) => ({ name, value: cur.values[name] ?? envValue(name), from: name in cur.values ? `version ${cur.version}` : 'environment' }));
+        const rows = names.map((name) => ({ name, value: cur.values[name] ?? envValue(name), from: name in cur.values ? `version ${cur.version}` : process.env[name] ? 'environment' : 'default' }));
         if (json) out(JSON.stringify({ version: cur.version, settings: rows }, null, 2));
-        else out([`version ${cur.version}${cur.at ? ` (${cur.at} by ${cur.by})` : ' (environment only)'}`, ...rows.map((r) => `${r.name}=${r.value}${r.from === 'environment' ? '' : `   [${r.from}]`}`)].join('\n'));
+        else out([`version ${cur.version}${cur.at ? ` (${cur.at} by ${cur.by})` : ' (environment only)'}`, ...rows.map((r) => `${r.name}=${r.value}${r.from.startsWith('version') ? `   [${r.from}]` : ''}`)].join('\n'));
         return 0;
       }
       case 'set': {

@@ -2,6 +2,7 @@
 // these inside the admin scope). The same store, validation and history as `faxgate config`.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { RoleContext } from '@faxgate/runtime';
+import { describeSchema } from '@faxgate/config';
 import { RUNTIME_SETTING_GROUPS, SettingsConflict, changeProblems, queuedRefusedBy } from '@faxgate/settings';
 
 interface PatchBody {
@@ -16,11 +17,17 @@ const who = (req: FastifyRequest) => (req as FastifyRequest & { principal?: { us
 export function registerSettingsRoutes(app: FastifyInstance, ctx: RoleContext): void {
   const store = ctx.settings.store;
   const schemas = ctx.settingsSchemas;
-  const envValue = (name: string) => process.env[name] ?? '';
+  // What a setting is when neither the store nor this process's environment sets it.
+  const defaults = new Map(schemas.flatMap((sc) => describeSchema('settings', sc).map((d) => [d.name, d.default] as const)));
 
   app.get('/api/v1/settings', async () => {
     const cur = await store.current();
-    const settings = RUNTIME_SETTING_GROUPS.flatMap((g) => g.names.map((name) => ({ name, group: g.title, value: cur.values[name] ?? envValue(name), from: name in cur.values ? 'store' : 'environment' })));
+    const settings = RUNTIME_SETTING_GROUPS.flatMap((g) =>
+      g.names.map((name) => {
+        const from = name in cur.values ? 'store' : process.env[name] !== undefined && process.env[name] !== '' ? 'environment' : 'default';
+        return { name, group: g.title, value: from === 'store' ? cur.values[name] : from === 'environment' ? process.env[name]! : (defaults.get(name) ?? ''), from };
+      }),
+    );
     return { version: cur.version, at: cur.at, by: cur.by, reason: cur.reason, settings, processes: await store.applied() };
   });
 

@@ -184,3 +184,26 @@ test('received faxes, lines and settings pages load their data without error or 
   // Without credentials the pages ask for them.
   assert.equal((await fetch(`${g.gw.httpUrl}/ui/`)).status, 401);
 });
+
+test('a runtime setting is changed on the settings page: a bad value is refused with the schema\'s reason, a good one becomes the next version', async () => {
+  await page.goto(`${g.gw.httpUrl}/ui/settings`);
+  await page.locator('#settings-version').waitFor();
+  const before = (await api(g.gw, 'GET', '/api/v1/settings', { token: ADMIN_TOKEN })).body.version as number;
+  await page.getByRole('button', { name: 'Change FAXGATE_RETRY_MAX_TRIES' }).click();
+  assert.equal(await page.evaluate<string>('document.activeElement.id'), 's-value', 'focus moves into the form');
+  await page.getByLabel('New value').fill('many');
+  await page.getByLabel('Why (kept in the history)').fill('front desk asked');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.locator('#setting-errors', { hasText: /FAXGATE_RETRY_MAX_TRIES/ }).waitFor();
+  assert.equal((await api(g.gw, 'GET', '/api/v1/settings', { token: ADMIN_TOKEN })).body.version, before, 'nothing saved');
+  await page.getByLabel('New value').fill('4');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.locator('#status', { hasText: `Saved as version ${before + 1}` }).waitFor();
+  const after = (await api(g.gw, 'GET', '/api/v1/settings', { token: ADMIN_TOKEN })).body;
+  assert.equal(after.version, before + 1);
+  assert.equal(after.reason, 'front desk asked');
+  assert.deepEqual(after.settings.find((x: { name: string }) => x.name === 'FAXGATE_RETRY_MAX_TRIES'), { name: 'FAXGATE_RETRY_MAX_TRIES', group: 'Retry policy', value: '4', from: 'store' });
+  assert.match(await page.locator('main').innerText(), /FAXGATE_RETRY_MAX_TRIES\s+Retry policy\s+4\s+store/);
+  await page.screenshot({ path: join(shots, '7-settings-changed.png'), fullPage: true });
+  assert.deepEqual(await seriousViolations(page), [], 'settings page with its form');
+});

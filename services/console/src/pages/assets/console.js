@@ -38,7 +38,7 @@ async function api(method, path, body) {
     json = { error: text };
   }
   if (!res.ok) {
-    const problems = (json.problems || json.issues || []).map((p) => (p.field || (p.path || []).join('.')) + ': ' + (p.problem || p.message)).join('; ');
+    const problems = (json.problems || json.issues || []).map((p) => (typeof p === 'string' ? p : (p.field || (p.path || []).join('.')) + ': ' + (p.problem || p.message))).join('; ');
     throw new Error((json.error || 'HTTP ' + res.status) + (problems ? ' (' + problems + ')' : ''));
   }
   return json;
@@ -252,14 +252,55 @@ async function directoryPage() {
 }
 
 // ---- settings ----------------------------------------------------------------------------
+// Runtime settings (issue 20): each one can be changed here; the change is made against the
+// version shown, so an edit made meanwhile by someone else is refused (409) and shown.
 async function settingsPage() {
-  try {
-    const r = await api('GET', '/api/v1/settings');
-    $('#settings').replaceChildren(
-      h('p', {}, 'Version ' + r.version + (r.at ? ', ' + when(r.at) : '') + (r.by ? ' by ' + r.by : '') + (r.reason ? ': ' + r.reason : '')),
-      table('Runtime settings', ['Setting', 'Group', 'Value', 'From'], r.settings.map((s) => h('tr', {}, h('td', {}, h('code', {}, s.name)), h('td', {}, s.group), h('td', {}, s.value || '—'), h('td', {}, s.from)))),
-      table('Processes and the settings version they run', ['Process', 'Roles', 'Version', 'Since'], (r.processes || []).map((p) => h('tr', {}, h('td', {}, p.process || p.nodeId || p.id || ''), h('td', {}, (p.roles || []).join(', ')), h('td', {}, p.version), h('td', {}, when(p.at || p.appliedAt))))),
+  let current;
+  const form = h('form', { id: 'setting-form', hidden: true, 'aria-labelledby': 'setting-form-title' },
+    h('h2', { id: 'setting-form-title' }, 'Change a setting'),
+    h('p', {}, h('code', { id: 'setting-name' })),
+    h('label', { for: 's-value' }, 'New value'),
+    h('input', { id: 's-value', name: 'value', autocomplete: 'off' }),
+    h('label', { class: 'check' }, h('input', { type: 'checkbox', id: 's-unset', name: 'unset' }), ' Back to the environment\'s value'),
+    h('label', { for: 's-reason' }, 'Why (kept in the history)'),
+    h('input', { id: 's-reason', name: 'reason', required: true, autocomplete: 'off' }),
+    h('p', { id: 'setting-errors', class: 'error', role: 'alert' }),
+    h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Save'), h('button', { type: 'button', id: 'setting-cancel' }, 'Cancel')),
+  );
+  let editing;
+  const open = (s) => {
+    editing = s.name;
+    $('#setting-name').textContent = s.name;
+    form.value.value = s.value || '';
+    form.unset.checked = false;
+    form.reason.value = '';
+    $('#setting-errors').textContent = '';
+    form.hidden = false;
+    form.value.focus();
+  };
+  const load = async () => {
+    current = await api('GET', '/api/v1/settings');
+    $('#settings-body').replaceChildren(
+      h('p', { id: 'settings-version' }, 'Version ' + current.version + (current.at ? ', ' + when(current.at) : '') + (current.by ? ' by ' + current.by : '') + (current.reason ? ': ' + current.reason : '')),
+      table('Runtime settings', ['Setting', 'Group', 'Value', 'From', ''], current.settings.map((s) => h('tr', {}, h('td', {}, h('code', {}, s.name)), h('td', {}, s.group), h('td', {}, s.value || '—'), h('td', {}, s.from), h('td', {}, h('button', { type: 'button', 'aria-label': 'Change ' + s.name, onclick: () => open(s) }, 'Change'))))),
+      table('Processes and the settings version they run', ['Process', 'Roles', 'Version', 'Since'], (current.processes || []).map((p) => h('tr', {}, h('td', {}, p.process || ''), h('td', {}, (p.roles || []).join(', ')), h('td', {}, p.version), h('td', {}, when(p.at))))),
     );
+  };
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    try {
+      const saved = await api('PATCH', '/api/v1/settings', { version: current.version, set: { [editing]: form.unset.checked ? null : form.value.value }, reason: form.reason.value });
+      form.hidden = true;
+      say('Saved as version ' + saved.version + '; every process takes it up within seconds.');
+      await load();
+    } catch (e) {
+      $('#setting-errors').textContent = e.message;
+    }
+  });
+  $('#settings').replaceChildren(h('div', { id: 'settings-body' }), form);
+  $('#setting-cancel').addEventListener('click', () => (form.hidden = true));
+  try {
+    await load();
   } catch (e) {
     say('Could not load the settings: ' + e.message, true);
   }
