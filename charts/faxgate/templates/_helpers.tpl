@@ -139,9 +139,16 @@ $(REDIS_PASSWORD); secrets come from the Secret, optional keys stay optional.
 - name: FAXGATE_DIRECTORY
   value: /etc/faxgate/directory/directory.yaml
 {{- end }}
+{{- /* The station id: a pool's own (in .env) wins over config.stationId, which config.env may also set. */}}
+{{- if and $root.Values.config.stationId (not (hasKey $root.Values.config.env "FAXGATE_STATION_ID")) (not (hasKey (.env | default dict) "FAXGATE_STATION_ID")) }}
+- name: FAXGATE_STATION_ID
+  value: {{ $root.Values.config.stationId | quote }}
+{{- end }}
 {{- range $k, $v := $root.Values.config.env }}
+{{- if not (and (eq $k "FAXGATE_STATION_ID") (hasKey ($.env | default dict) "FAXGATE_STATION_ID")) }}
 - name: {{ $k }}
   value: {{ $v | toString | quote }}
+{{- end }}
 {{- end }}
 {{- range $k, $v := .env }}
 - name: {{ $k }}
