@@ -291,8 +291,9 @@ async function settingsPage() {
     try {
       const saved = await api('PATCH', '/api/v1/settings', { version: current.version, set: { [editing]: form.unset.checked ? null : form.value.value }, reason: form.reason.value });
       form.hidden = true;
-      say('Saved as version ' + saved.version + '; every process takes it up within seconds.');
+      // The table is current before the page says so.
       await load();
+      say('Saved as version ' + saved.version + '; every process takes it up within seconds.');
     } catch (e) {
       $('#setting-errors').textContent = e.message;
     }
