@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { open, readFile, writeFile } from 'node:fs/promises';
+import { open, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { freeUdpPort, tempDir, type TempDir, waitUntil } from '@faxgate/testkit';
 
@@ -115,6 +115,11 @@ export async function startIaxmodemPair(): Promise<IaxmodemPair> {
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
       killGroup(child, 'SIGKILL');
       await exited;
+      // A killed iaxmodem leaves its symlink behind, pointing at a /dev/pts number the kernel
+      // hands to the next pty opened on this machine (another test's modem): a driver reopening
+      // it would talk to someone else's modem. An unplugged USB modem's node disappears; so does
+      // this one.
+      await unlink((which === 'a' ? a : b).device).catch(() => undefined);
     };
     return { a, b, logs, kill, stop };
   } catch (err) {
