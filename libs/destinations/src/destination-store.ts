@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import type { CallObservation, DestinationPolicy, DestinationRecord } from './destination-record.ts';
 import { MAX_FAILURE_TIMES } from './destination-record.ts';
 
@@ -8,6 +8,9 @@ export interface DialRefusal {
   detail: string;
   until?: string;
 }
+
+/** Adds commands to the MULTI of a change (an audit line written exactly when the change is). */
+export type AlsoInMulti = (m: ChainableCommander) => void;
 
 const FAILED = new Set(['no-answer', 'no-carrier', 'failed', 'rejected']);
 
@@ -51,23 +54,32 @@ export class Destinations {
     return out;
   }
 
-  /** Forgets everything about a number (learned capabilities, failures, hold and block). */
-  async forget(number: string): Promise<boolean> {
-    const [[, n]] = (await this.redis.multi().del(this.key(number)).zrem(this.indexKey, number).exec()) as [[unknown, number], unknown];
+  /**
+   * Forgets everything about a number (learned capabilities, failures, hold and block).
+   * `also` adds commands (an audit line) to the same MULTI, so they happen exactly with it.
+   */
+  async forget(number: string, also?: AlsoInMulti): Promise<boolean> {
+    const m = this.redis.multi().del(this.key(number)).zrem(this.indexKey, number);
+    also?.(m);
+    const [[, n]] = (await m.exec()) as [[unknown, number], unknown];
     return n === 1;
   }
 
   /** Blocks a number: dispatch fails faxes to it with DESTINATION_BLOCKED until unblocked. */
-  async block(number: string, by: string, reason?: string): Promise<DestinationRecord> {
-    return this.update(number, (d) => ({ ...d, blocked: { by, at: new Date().toISOString(), ...(reason ? { reason } : {}) } }));
+  async block(number: string, by: string, reason?: string, also?: AlsoInMulti): Promise<DestinationRecord> {
+    return this.update(number, (d) => ({ ...d, blocked: { by, at: new Date().toISOString(), ...(reason ? { reason } : {}) } }), also);
   }
 
   /** Lifts an admin block and a failure hold alike. */
-  async unblock(number: string): Promise<DestinationRecord> {
-    return this.update(number, (d) => {
-      const { blocked: _b, heldUntil: _h, heldWhy: _w, ...rest } = d;
-      return { ...rest, consecutiveFailures: 0, failureTimes: [] };
-    });
+  async unblock(number: string, also?: AlsoInMulti): Promise<DestinationRecord> {
+    return this.update(
+      number,
+      (d) => {
+        const { blocked: _b, heldUntil: _h, heldWhy: _w, ...rest } = d;
+        return { ...rest, consecutiveFailures: 0, failureTimes: [] };
+      },
+      also,
+    );
   }
 
   /** Why the number must not be dialled now, or undefined. */
@@ -87,7 +99,7 @@ export class Destinations {
     return this.update(number, (d) => applyObservation(d, obs, policy));
   }
 
-  private async update(number: string, change: (d: DestinationRecord) => DestinationRecord): Promise<DestinationRecord> {
+  private async update(number: string, change: (d: DestinationRecord) => DestinationRecord, also?: AlsoInMulti): Promise<DestinationRecord> {
     const key = this.key(number);
     for (let tries = 0; tries < 20; tries++) {
       await this.redis.watch(key);
@@ -95,7 +107,9 @@ export class Destinations {
       const current: DestinationRecord = text ? (JSON.parse(text) as DestinationRecord) : { number, calls: 0, consecutiveFailures: 0, failureTimes: [] };
       const next = change(current);
       const score = Date.parse(next.lastCallAt ?? next.blocked?.at ?? new Date().toISOString());
-      const res = await this.redis.multi().set(key, JSON.stringify(next)).zadd(this.indexKey, score, number).exec();
+      const m = this.redis.multi().set(key, JSON.stringify(next)).zadd(this.indexKey, score, number);
+      also?.(m);
+      const res = await m.exec();
       if (res) return next;
     }
     throw new Error(`destination ${number}: too many concurrent updates`);

@@ -1,3 +1,4 @@
 export * from './destination-record.ts';
 export * from './destination-store.ts';
 export * from './destination-gate.ts';
+export * from './destination-number.ts';

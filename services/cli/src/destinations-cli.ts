@@ -58,9 +58,8 @@ export async function destinationsCli(argv: string[]): Promise<number> {
   const base = loadConfig('destinations', baseSchema.extend({ FAXGATE_DEFAULT_COUNTRY: sharedFields.FAXGATE_DEFAULT_COUNTRY }), process.env);
   let number = '';
   if (raw) {
-    const { parseFaxNumber } = await import('@faxgate/phone');
-    // Only normalised here: an admin may block a number the dial rules would refuse anyway.
-    const n = parseFaxNumber(raw, base.FAXGATE_DEFAULT_COUNTRY, { country: base.FAXGATE_DEFAULT_COUNTRY, outsidePrefix: '', international: ['any'], costlyAllow: ['all'], deny: [], allow: [] });
+    const { destinationNumber } = await import('@faxgate/destinations');
+    const n = destinationNumber(raw, base.FAXGATE_DEFAULT_COUNTRY);
     if (!n.ok) {
       process.stderr.write(`faxgate destinations: ${n.detail}\n`);
       return 2;

@@ -32,6 +32,7 @@ export async function registerOpenApi(app: FastifyInstance) {
         { name: 'faxes', description: 'Faxes sent through faxgate (by mail or by this API).' },
         { name: 'inbound', description: 'Faxes received on the lines.' },
         { name: 'tokens', description: 'API tokens (admin).' },
+        { name: 'destinations', description: 'What faxgate learned about each remote number; block, unblock, forget (admin).' },
       ],
     },
     hideUntagged: true,

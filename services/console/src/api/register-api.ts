@@ -5,6 +5,7 @@ import { FaxRecords } from '@faxgate/store';
 import type { DialRules } from '@faxgate/phone';
 import type { DestinationQuota } from '@faxgate/quotas';
 import type { ApiTokens } from './api-tokens.ts';
+import { registerDestinationRoutes } from './destination-routes.ts';
 import { registerFaxControlRoutes } from './fax-control-routes.ts';
 import { registerFaxReadRoutes } from './fax-read-routes.ts';
 import { registerFaxResendRoutes } from './fax-resend-routes.ts';
@@ -28,7 +29,7 @@ export interface ApiOptions {
 
 /**
  * The REST API under /api/v1 (issue 15): faxes (send, list, view, document, thumbnails,
- * resend, cancel, hold, release), received faxes and tokens. Registered inside the console's authenticated scope:
+ * resend, cancel, hold, release), received faxes, tokens and destination memory. Registered inside the console's authenticated scope:
  * `req.principal` is set, and each route checks the scope it needs.
  */
 export async function registerApi(app: FastifyInstance, ctx: RoleContext, opts: ApiOptions) {
@@ -59,4 +60,5 @@ export async function registerApi(app: FastifyInstance, ctx: RoleContext, opts: 
   registerInboundRedeliverRoute(app, { inbound: ctx.requestInbound, queues: ctx.requestQueues, directoryPath: opts.directoryPath });
   registerFaxControlRoutes(app, { records, queues: ctx.requestQueues, redis: ctx.requestRedis, base: ctx.base });
   registerTokenRoutes(app, opts.tokens);
+  registerDestinationRoutes(app, { redis: ctx.requestRedis, queuePrefix: prefix, defaultCountry: opts.defaultCountry });
 }
