@@ -3,8 +3,17 @@ import type { Redis } from 'ioredis';
 /** One line of a node daemon as the console shows it. */
 export interface LineState {
   line: string;
-  state: 'idle' | 'calling';
+  /**
+   * starting: a device line being opened and probed; down: a device line that does not work
+   * (missing device, modem not answering), retried by its node with backoff. Lines that are
+   * call slots (sim, t38, sip, hylafax) are only ever idle or calling.
+   */
+  state: 'idle' | 'calling' | 'starting' | 'down';
   callId?: string;
+  /** The device behind a device line (a modem's tty). */
+  device?: string;
+  /** Why a down line is down. */
+  reason?: string;
   /** ISO time the line entered this state. */
   since: string;
 }

@@ -80,6 +80,26 @@ export interface LineDriver {
   readonly pollIntervalMs?: number;
   /** One poll of the server: each new received fax goes to `sink`, then leaves the server. */
   pollReceived?(sink: ReceivedFaxSink): Promise<void>;
+  /**
+   * Drivers whose lines are devices that can fail on their own (one modem each: class1): every
+   * line's state now, for the console's line view. Drivers whose lines are call slots leave it out.
+   */
+  lineStates?(): DriverLineState[];
+}
+
+/** One device line as its driver sees it (see LineDriver.lineStates). */
+export interface DriverLineState {
+  line: string;
+  /** The device behind the line (a modem's tty). */
+  device?: string;
+  /** starting: being opened, reset and probed; down: unusable, retried with backoff. */
+  state: 'starting' | 'idle' | 'busy' | 'down';
+  /** Why the line is down: the failing command or device error. */
+  reason?: string;
+  /** The call on a busy line. */
+  callId?: string;
+  /** ISO time the line entered this state. */
+  since: string;
 }
 
 /** An incoming call a line driver answers: who called whom on which line. */

@@ -12,7 +12,8 @@ export interface LineStatusRouteOptions {
 }
 
 /**
- * GET /api/v1/lines: every node daemon with its pool, lines and current calls, as the nodes
+ * GET /api/v1/lines: every node daemon with its pool, lines (a modem line down with its
+ * reason) and current calls, as the nodes
  * publish them to Redis; in Kubernetes joined with the node pods found by label, so a pod that
  * runs but publishes nothing (stuck, or still starting) shows up too.
  * POST/DELETE /api/v1/nodes/:id/drain: stop a node taking new calls (its running calls finish),
@@ -52,12 +53,14 @@ export function registerLineStatusRoutes(app: FastifyInstance, ctx: RoleContext,
     // A drain asked for a pod that publishes nothing (stuck, starting) shows too.
     const flags = nodes.length ? await ctx.redis.mget(nodes.map((n) => lineStatusKeys.drain(prefix, n.nodeId))) : [];
     nodes.forEach((n, i) => (n.drainRequested = flags[i] !== null));
-    const pools: Record<string, { nodes: number; lines: number; calling: number }> = {};
+    // down: device lines (modems) that do not work, each with its reason in `nodes`.
+    const pools: Record<string, { nodes: number; lines: number; calling: number; down: number }> = {};
     for (const n of nodes) {
-      const s = (pools[n.pool] ??= { nodes: 0, lines: 0, calling: 0 });
+      const s = (pools[n.pool] ??= { nodes: 0, lines: 0, calling: 0, down: 0 });
       s.nodes++;
       s.lines += n.lines.length;
       s.calling += n.lines.filter((l) => l.state === 'calling').length;
+      s.down += n.lines.filter((l) => l.state === 'down').length;
     }
     return { nodes, pools };
   });

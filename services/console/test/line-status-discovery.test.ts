@@ -56,7 +56,7 @@ test('in Kubernetes the line status joins node pods found by label: a pod withou
   assert.equal(byId['faxgate-node-sip-1'].heartbeat, false, 'a pod that publishes nothing still shows');
   assert.equal(byId['faxgate-node-sip-1'].pod.ready, false);
   assert.equal(byId['faxgate-node-sip-1'].pool, 'sip');
-  assert.deepEqual(body.pools.sip, { nodes: 2, lines: 2, calling: 0 });
+  assert.deepEqual(body.pools.sip, { nodes: 2, lines: 2, calling: 0, down: 0 });
 
   // Known only as a pod: it can still be drained (the flag waits for it); an unknown id cannot.
   assert.equal((await app.inject({ method: 'POST', url: '/api/v1/nodes/faxgate-node-sip-1/drain' })).statusCode, 202);

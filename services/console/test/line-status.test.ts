@@ -71,7 +71,7 @@ test('the console lists every node\'s lines and calls; a drained node takes no n
   }, 10_000);
   assert.deepEqual(first.nodes.map((n) => [n.nodeId, n.pool, n.lines.length, n.draining, n.heartbeat]), [['node-a', 'sim', 2, false, true], ['node-b', 'sim', 3, false, true]]);
   assert.deepEqual(first.nodes[0].lines.map((l) => [l.line, l.state]), [['sim/node-a/1', 'idle'], ['sim/node-a/2', 'idle']]);
-  assert.deepEqual(first.pools.sim, { nodes: 2, lines: 5, calling: 0 });
+  assert.deepEqual(first.pools.sim, { nodes: 2, lines: 5, calling: 0, down: 0 });
 
   // node-b is drained: it confirms through its published status.
   assert.equal((await api(front, 'POST', '/api/v1/nodes/node-b/drain')).status, 202);

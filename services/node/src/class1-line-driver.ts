@@ -2,7 +2,7 @@ import { Class1Terminal, type Class1CallResult, type Class1Quirks } from '@faxga
 import { readTiff, sliceTiff } from '@faxgate/fax-image';
 import { createT30Engine, type Modem, type SessionParams, type T30Action } from '@faxgate/t30';
 import { decodeReceivedPage, receivedTiff, tiffDocument } from '@faxgate/t38';
-import type { CallOutcome, LineDriver, OutgoingCall, ReceivedFaxSink, ReceiveOutcome } from '@faxgate/line-driver';
+import type { CallOutcome, DriverLineState, LineDriver, OutgoingCall, ReceivedFaxSink, ReceiveOutcome } from '@faxgate/line-driver';
 import type { Logger } from 'pino';
 import { Gauge, type Registry } from 'prom-client';
 import { ModemLine } from './class1-modem-line.ts';
@@ -76,9 +76,15 @@ export class Class1LineDriver implements LineDriver {
       initCmds: o.initCmds,
       checkIntervalMs: o.checkIntervalMs,
       log: o.log,
-      onState: (l) => this.gauge?.set({ line: l.line, device: l.device }, l.state === 'down' || l.state === 'starting' ? 0 : 1),
+      // The same view the console gets (lineStates): 0 while starting or down, 1 when usable.
+      onState: (l) => this.gauge?.set({ line: l.line, device: l.device }, l.up ? 1 : 0),
       onRing: (l, cid, rings) => this.onRing(l, cid, rings),
     }));
+  }
+
+  /** Every modem line's state, with the reason when it is down, for the console. */
+  lineStates(): DriverLineState[] {
+    return this.lines.map((l) => l.health);
   }
 
   /** Opens and probes every modem (once); calls and listen() wait for it. */
@@ -115,7 +121,7 @@ export class Class1LineDriver implements LineDriver {
   private async sendOnLine(call: OutgoingCall, signal: AbortSignal): Promise<CallOutcome> {
     if (this.stopping) throw new Error('the node is stopping: its modems take no new calls');
     await this.start();
-    const line = await this.takeLine(signal);
+    const line = await this.takeLine(call.callId, signal);
     const started = Date.now();
     let confirmed = 0;
     try {
@@ -188,10 +194,10 @@ export class Class1LineDriver implements LineDriver {
     return this.o.modulations.filter((m) => has(m === 'v17' ? 'V.17' : m === 'v29' ? 'V.29' : 'V.27ter'));
   }
 
-  private async takeLine(signal: AbortSignal): Promise<ModemLine> {
+  private async takeLine(callId: string, signal: AbortSignal): Promise<ModemLine> {
     const until = Date.now() + (this.o.lineWaitMs ?? 30_000);
     for (;;) {
-      const line = this.lines.find((l) => l.claim('sending'));
+      const line = this.lines.find((l) => l.claim('sending', callId));
       if (line) return line;
       if (signal.aborted) throw new Error('call aborted');
       if (this.stopping) throw new Error('the node is stopping: its modems take no new calls');
@@ -205,13 +211,14 @@ export class Class1LineDriver implements LineDriver {
 
   private onRing(line: ModemLine, callerId: Record<string, string>, rings: number): void {
     if (!this.sink || this.stopping || rings < this.o.rings) return;
-    if (!line.claim('receiving')) return;
+    const callId = `class1-${Date.now().toString(36)}`;
+    if (!line.claim('receiving', callId)) return;
     line.resetRings();
-    const p = this.answerCall(line, callerId).finally(() => this.receiving.delete(p));
+    const p = this.answerCall(line, callerId, callId).finally(() => this.receiving.delete(p));
     this.receiving.add(p);
   }
 
-  private async answerCall(line: ModemLine, callerId: Record<string, string>): Promise<void> {
+  private async answerCall(line: ModemLine, callerId: Record<string, string>, callId: string): Promise<void> {
     const sink = this.sink;
     const ch = line.channel;
     const caps = line.capabilities;
@@ -219,7 +226,6 @@ export class Class1LineDriver implements LineDriver {
     const callingNumber = callerId.NMBR && callerId.NMBR !== '<NONE>' ? callerId.NMBR : '';
     const reported = [callerId.NDID, callerId.DID, callerId.CDID].find((v) => v && v !== '<NONE>');
     const did = reported ?? this.o.did;
-    const callId = `class1-${Date.now().toString(36)}`;
     this.o.log.info({ line: line.line, callingNumber, callerName: callerId.NAME, did }, 'answering');
     const pages: Array<{ data: Uint8Array; params: SessionParams }> = [];
     try {

@@ -1,4 +1,5 @@
 import { AtChannel, openSerialLink, probeModem, type ByteLink, type ModemCapabilities, type Unsolicited } from '@faxgate/class1';
+import type { DriverLineState } from '@faxgate/line-driver';
 import type { Logger } from 'pino';
 
 export type ModemLineState = 'starting' | 'idle' | 'sending' | 'receiving' | 'down';
@@ -36,6 +37,8 @@ export class ModemLine {
   state: ModemLineState = 'starting';
   /** Why the line is down (or was last down), for the console and logs. */
   reason = '';
+  /** The call on the line while it is sending or receiving. */
+  callId: string | undefined;
   capabilities: ModemCapabilities | undefined;
   channel: AtChannel | undefined;
   private link: ByteLink | undefined;
@@ -50,6 +53,8 @@ export class ModemLine {
   private callerIdAt = 0;
   private bringingUp: Promise<void> | undefined;
   private checking: Promise<void> | undefined;
+  private shown: DriverLineState['state'] = 'starting';
+  private shownSince = new Date().toISOString();
 
   constructor(o: ModemLineOptions) {
     this.o = o;
@@ -79,11 +84,35 @@ export class ModemLine {
   }
 
   /** Takes an idle modem for a call; false when it is not idle. */
-  claim(kind: 'sending' | 'receiving'): boolean {
+  claim(kind: 'sending' | 'receiving', callId: string): boolean {
     if (this.state !== 'idle' || !this.channel) return false;
     clearTimeout(this.checkTimer);
+    this.callId = callId;
     this.setState(kind);
     return true;
+  }
+
+  /**
+   * The line as the console and `faxgate_modem_line_up` show it. A line re-probed after a
+   * failure stays down, with its reason, until a probe succeeds: it is no more usable while
+   * it is retried, and the console would otherwise flicker between down and starting at every
+   * backoff step. `since` is when this shown state began (when the line went down, not the
+   * last retry).
+   */
+  get health(): DriverLineState {
+    return {
+      line: this.line,
+      device: this.device,
+      state: this.shown,
+      since: this.shownSince,
+      ...(this.shown === 'down' ? { reason: this.reason } : {}),
+      ...(this.shown === 'busy' && this.callId ? { callId: this.callId } : {}),
+    };
+  }
+
+  /** Usable: idle, or carrying a call. */
+  get up(): boolean {
+    return this.shown === 'idle' || this.shown === 'busy';
   }
 
   /**
@@ -117,6 +146,12 @@ export class ModemLine {
   private setState(s: ModemLineState, reason = ''): void {
     this.state = s;
     if (reason) this.reason = reason;
+    if (s !== 'sending' && s !== 'receiving') this.callId = undefined;
+    const shown = s === 'down' || (s === 'starting' && this.failures > 0) ? 'down' : s === 'sending' || s === 'receiving' ? 'busy' : s;
+    if (shown !== this.shown) {
+      this.shown = shown;
+      this.shownSince = new Date().toISOString();
+    }
     this.o.onState?.(this);
   }
 

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { lineStatusKeys, type LineState, type NodeLineStatus } from '@faxgate/k8s';
+import type { DriverLineState } from '@faxgate/line-driver';
 import { createLogThrottle, type ThrottledLog } from '@faxgate/runtime';
 import type { LinePool } from './line-pool.ts';
 
@@ -10,6 +11,11 @@ export interface LineStatusOptions {
   nodeId: string;
   pool: string;
   lines: LinePool;
+  /**
+   * The driver's own lines when they are devices that can fail (LineDriver.lineStates: one per
+   * modem): published instead of the pool's call slots, so a down modem shows with its reason.
+   */
+  deviceLines?: () => DriverLineState[];
   /** Called when a drain is asked for (true) or lifted (false): pause or resume taking calls. */
   onDrain(draining: boolean): Promise<void>;
   /**
@@ -26,12 +32,12 @@ export interface LineStatusOptions {
 }
 
 /**
- * Publishes this node's lines (idle or calling, with the call and since when) to Redis for the
- * console, and follows the drain flag the console sets. The key expires unless the heartbeat
+ * Publishes this node's lines (idle or calling, with the call and since when; device lines also
+ * starting or down, with the reason) to Redis for the console, and follows the drain flag the console sets. The key expires unless the heartbeat
  * renews it, so a node that died drops out of the console by itself.
  */
 export class LineStatusPublisher {
-  private readonly o: Required<LineStatusOptions>;
+  private readonly o: Required<Omit<LineStatusOptions, 'deviceLines'>> & Pick<LineStatusOptions, 'deviceLines'>;
   private readonly lineIds: string[];
   private readonly idleSince = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
@@ -75,7 +81,8 @@ export class LineStatusPublisher {
 
   /** The status as published now. */
   snapshot(): NodeLineStatus {
-    const lines: LineState[] = this.lineIds.map((line) => {
+    const devices = this.o.deviceLines?.();
+    const lines: LineState[] = devices ? devices.map(deviceLineState) : this.lineIds.map((line) => {
       const busy = this.o.lines.busy.get(line);
       if (busy) return { line, state: 'calling', callId: busy.callId, since: busy.since };
       return { line, state: 'idle', since: this.idleSince.get(line) ?? new Date().toISOString() };
@@ -120,6 +127,19 @@ export class LineStatusPublisher {
       this.repeated('warn', 'publish', { err: (err as Error).message }, 'line status not published');
     }
   }
+}
+
+/** A device line as the console shows it: a busy modem is a line calling, like a call slot. */
+function deviceLineState(d: DriverLineState): LineState {
+  const state = d.state === 'busy' ? 'calling' : d.state;
+  return {
+    line: d.line,
+    state,
+    since: d.since,
+    ...(d.device ? { device: d.device } : {}),
+    ...(d.callId ? { callId: d.callId } : {}),
+    ...(state === 'down' ? { reason: d.reason || 'unknown' } : {}),
+  };
 }
 
 /**

@@ -46,6 +46,7 @@ export const nodeRole = defineRole({
     const life = workerLifecycle([calls.worker], ctx.log, ctx.metrics);
     const status = new LineStatusPublisher({
       redis: ctx.redis, prefix: ctx.base.FAXGATE_QUEUE_PREFIX, nodeId: ctx.nodeId, pool, lines, log: ctx.log,
+      ...(driver.lineStates ? { deviceLines: () => driver.lineStates!() } : {}),
       onDrain: async (drain) => (drain ? calls.worker.pause(true) : calls.worker.resume()),
       drainSettleMs: (calls.worker.opts.drainDelay ?? 5) * 1000 + 1500,
     });

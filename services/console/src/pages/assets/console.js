@@ -185,15 +185,23 @@ async function inboundPage() {
 }
 
 // ---- lines -------------------------------------------------------------------------------
+/** A down line says why and since when; a calling line names its call. */
+function lineDetail(l) {
+  const since = l.since ? ' since ' + new Date(l.since).toLocaleTimeString() : '';
+  if (l.state === 'down') return (l.reason || 'no reason given') + since;
+  if (l.state === 'calling') return (l.callId || '') + since;
+  return since.trim();
+}
+
 async function linesPage() {
   try {
     const r = await api('GET', '/api/v1/lines');
-    const pools = Object.entries(r.pools).map(([name, p]) => h('tr', {}, h('td', {}, name), h('td', {}, p.nodes), h('td', {}, p.lines), h('td', {}, p.calling)));
+    const pools = Object.entries(r.pools).map(([name, p]) => h('tr', {}, h('td', {}, name), h('td', {}, p.nodes), h('td', {}, p.lines), h('td', {}, p.calling), h('td', {}, p.down ?? 0)));
     const lines = r.nodes.flatMap((n) =>
-      n.lines.map((l) => h('tr', {}, h('td', {}, n.pool), h('td', {}, n.nodeId + (n.draining || n.drainRequested ? ' (draining)' : '')), h('td', {}, l.id || l.line || ''), h('td', {}, badge(l.state)), h('td', {}, l.detail || l.reason || l.faxId || ''))),
+      n.lines.map((l) => h('tr', {}, h('td', {}, n.pool), h('td', {}, n.nodeId + (n.draining || n.drainRequested ? ' (draining)' : '')), h('td', {}, (l.line || '') + (l.device ? ' (' + l.device + ')' : '')), h('td', {}, badge(l.state)), h('td', {}, lineDetail(l)))),
     );
     $('#lines').replaceChildren(
-      table('Pools', ['Pool', 'Nodes', 'Lines', 'Calling'], pools),
+      table('Pools', ['Pool', 'Nodes', 'Lines', 'Calling', 'Down'], pools),
       lines.length ? table('Lines', ['Pool', 'Node', 'Line', 'State', 'Detail'], lines) : h('p', {}, 'No node reports its lines.'),
     );
     say('Updated ' + new Date().toLocaleTimeString());
