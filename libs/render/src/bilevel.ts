@@ -33,6 +33,14 @@ const PAIR_CLASS = (() => {
 
 /** A neighbour of a photo block with this share of mid-tones holds the photo's edge. */
 const EDGE_SHARE = 0.08;
+/**
+ * A mid-tone pel is smooth when its four neighbours are all within this many grey levels of it:
+ * a photo's or a grey fill's mid-tones are (gradients, sensor grain of a few levels), while an
+ * anti-aliased glyph edge or hairline sits between paper and ink and steps by 60 or more.
+ */
+const SMOOTH_STEP = 32;
+/** Mid-tones of a photo region are mostly smooth; those of small or dense text almost never (under 1 %). */
+const SMOOTH_SHARE = 0.5;
 
 /** Per block: sampled pels, mid-tones among them, paper white among them. */
 interface BlockStats {
@@ -106,24 +114,62 @@ export function classifyBlocks(g: GrayPage): { cols: number; rows: number; photo
   const s = newStats(g);
   const words = wordsOf(g);
   for (let y = 0; y < g.height; y += SAMPLE) sampleRow(g, words, y, s);
-  return { cols: s.cols, rows: s.rows, photo: photoBlocks(s) };
+  return { cols: s.cols, rows: s.rows, photo: photoBlocks(g, s) };
 }
 
-/** Photo blocks from the statistics: mostly mid-tones, grown over the photo's light and dark areas. */
-function photoBlocks(s: BlockStats): Uint8Array {
+/**
+ * Smooth mid-tone pels (see SMOOTH_STEP) in the sampled rows of block i. Counted only for the
+ * blocks the classifier asks about, which on a text page are few.
+ */
+function smoothMidTones(g: GrayPage, cols: number, i: number): number {
+  const px = g.pixels;
+  const { width: w, height: h, stride } = g;
+  const x0 = (i % cols) * BLOCK;
+  const x1 = Math.min(w, x0 + BLOCK);
+  const y0 = ((i / cols) | 0) * BLOCK;
+  const y1 = Math.min(h, y0 + BLOCK);
+  let n = 0;
+  for (let y = y0; y < y1; y += SAMPLE) {
+    const o = y * stride;
+    // Beyond the page's edge a pel counts as its own neighbour.
+    const up = y > 0 ? -stride : 0;
+    const down = y + 1 < h ? stride : 0;
+    for (let x = x0; x < x1; x++) {
+      const v = px[o + x];
+      if (!(CLASS[v] & 1)) continue;
+      const left = x > 0 ? px[o + x - 1] : v;
+      const right = x + 1 < w ? px[o + x + 1] : v;
+      if (Math.abs(left - v) < SMOOTH_STEP && Math.abs(right - v) < SMOOTH_STEP && Math.abs(px[o + x + up] - v) < SMOOTH_STEP && Math.abs(px[o + x + down] - v) < SMOOTH_STEP) n++;
+    }
+  }
+  return n;
+}
+
+/**
+ * Photo blocks from the statistics: mostly mid-tones, and those smooth, grown over the photo's
+ * light and dark areas. Mid-tones alone do not make a photo: at 5.5 pt or in a ruled table,
+ * anti-aliased glyph edges and hairlines are a third or more of a block's pels, and taking them
+ * for a photo error-diffused whole text pages into stippled glyphs.
+ */
+function photoBlocks(g: GrayPage, s: BlockStats): Uint8Array {
   const { cols, rows, mid, paper, total } = s;
   const photo = new Uint8Array(cols * rows);
+  const smooth = new Int32Array(cols * rows).fill(-1);
+  const midTonesSmooth = (i: number) => {
+    if (smooth[i] < 0) smooth[i] = smoothMidTones(g, cols, i);
+    return smooth[i] >= mid[i] * SMOOTH_SHARE;
+  };
   const stack: number[] = [];
   for (let i = 0; i < photo.length; i++) {
-    if (mid[i] >= total[i] * PHOTO_SHARE) {
+    if (mid[i] >= total[i] * PHOTO_SHARE && midTonesSmooth(i)) {
       photo[i] = 1;
       stack.push(i);
     }
   }
   // A photo's light and dark areas are not mid-tones but belong to it: grow each photo region
   // through neighbouring blocks that are not blank paper or hold a photo's edge, so the dither
-  // covers the whole photo. Taking in too much costs little: dithering black-and-white text
-  // leaves it black and white.
+  // covers the whole photo. It does not grow into blocks whose mid-tones are glyph edges, so
+  // text set beside a photo stays thresholded.
   while (stack.length) {
     const i = stack.pop()!;
     const bx = i % cols;
@@ -131,7 +177,9 @@ function photoBlocks(s: BlockStats): Uint8Array {
     for (const [nx, ny] of [[bx - 1, by], [bx + 1, by], [bx, by - 1], [bx, by + 1]]) {
       if (nx < 0 || ny < 0 || nx >= cols || ny >= rows) continue;
       const n = ny * cols + nx;
-      if (photo[n] || (paper[n] >= total[n] * BLANK_SHARE && mid[n] < total[n] * EDGE_SHARE)) continue;
+      if (photo[n]) continue;
+      const edgy = mid[n] >= total[n] * EDGE_SHARE;
+      if ((paper[n] >= total[n] * BLANK_SHARE && !edgy) || (edgy && !midTonesSmooth(n))) continue;
       photo[n] = 1;
       stack.push(n);
     }
@@ -153,7 +201,7 @@ export function toBilevel(g: GrayPage, threshold = 128): Bitmap {
   const out = createBitmap(g.width, g.height);
   const d = out.data;
   thresholdInto(g, out, threshold, stats);
-  const photo = photoBlocks(stats);
+  const photo = photoBlocks(g, stats);
   const cols = stats.cols;
   if (!photo.includes(1)) {
     keepHairlines(g, out, threshold);
