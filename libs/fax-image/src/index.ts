@@ -6,7 +6,7 @@ export {
 } from './t4-decode.ts';
 export { rowChanges, rowChangesWords, paintRow } from './changes.ts';
 export { reverseBits } from './bit-writer.ts';
-export { type FaxPage, writeTiff, sliceTiff, defaultK, faxPageToRaw } from './tiff-fax.ts';
+export { type FaxPage, writeTiff, sliceTiff, joinTiffSlices, defaultK, faxPageToRaw } from './tiff-fax.ts';
 export { type TiffPageInfo, type TiffPage, type TiffPageRaw, readTiff, checkFaxPageSize, FAX_PAGE_LIMITS } from './tiff-read.ts';
 export { type RawTiffPage, writeTiffRaw } from './tiff-write.ts';
 export { tiffToPdf } from './tiff-to-pdf.ts';

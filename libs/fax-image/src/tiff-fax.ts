@@ -90,22 +90,36 @@ export function writeTiff(pages: FaxPage[], opts?: { compression?: FaxCompressio
  * CCITT strip, WhiteIsZero) are copied byte for byte; others are decoded and re-coded as MMR.
  */
 export function sliceTiff(data: Uint8Array, from: number, to: number): Uint8Array {
-  const pages = readTiff(data);
-  if (from < 0 || to > pages.length || from > to) {
-    throw new RangeError(`page range [${from}, ${to}) outside 0..${pages.length}`);
-  }
-  const out: RawTiffPage[] = pages.slice(from, to).map((p) => {
-    const copyable = p.strips.length === 1 && p.photometric === 0 && p.rowsPerStrip >= p.height &&
-      (p.compressionCode === COMPRESSION.t4 || p.compressionCode === COMPRESSION.t6);
-    if (copyable) {
-      return {
-        width: p.width, height: p.height, xDpi: p.xDpi, yDpi: p.yDpi,
-        compression: p.compressionCode, t4Options: p.t4Options, t6Options: 0, fillOrder: p.fillOrder,
-        rowsPerStrip: p.height, strips: [p.strips[0]],
-        badFaxLines: p.badFaxLines, consecutiveBadFaxLines: p.consecutiveBadFaxLines,
-      };
+  return joinTiffSlices([{ data, from, to }]);
+}
+
+/**
+ * One TIFF holding pages [from, to) of each given TIFF, in order (the documents of a batched
+ * call back to back). Pages are copied as sliceTiff copies them.
+ */
+export function joinTiffSlices(slices: { data: Uint8Array; from: number; to: number }[]): Uint8Array {
+  const out: RawTiffPage[] = [];
+  for (const { data, from, to } of slices) {
+    const pages = readTiff(data);
+    if (from < 0 || to > pages.length || from > to) {
+      throw new RangeError(`page range [${from}, ${to}) outside 0..${pages.length}`);
     }
-    return faxPageToRaw({ bitmap: p.decode(), xDpi: p.xDpi, yDpi: p.yDpi, badFaxLines: p.badFaxLines, consecutiveBadFaxLines: p.consecutiveBadFaxLines }, 'mmr');
-  });
+    for (const p of pages.slice(from, to)) out.push(copyPage(p));
+  }
   return writeTiffRaw(out);
+}
+
+/** A page already in Class F form (one CCITT strip, WhiteIsZero) byte for byte, others re-coded as MMR. */
+function copyPage(p: ReturnType<typeof readTiff>[number]): RawTiffPage {
+  const copyable = p.strips.length === 1 && p.photometric === 0 && p.rowsPerStrip >= p.height &&
+    (p.compressionCode === COMPRESSION.t4 || p.compressionCode === COMPRESSION.t6);
+  if (copyable) {
+    return {
+      width: p.width, height: p.height, xDpi: p.xDpi, yDpi: p.yDpi,
+      compression: p.compressionCode, t4Options: p.t4Options, t6Options: 0, fillOrder: p.fillOrder,
+      rowsPerStrip: p.height, strips: [p.strips[0]],
+      badFaxLines: p.badFaxLines, consecutiveBadFaxLines: p.consecutiveBadFaxLines,
+    };
+  }
+  return faxPageToRaw({ bitmap: p.decode(), xDpi: p.xDpi, yDpi: p.yDpi, badFaxLines: p.badFaxLines, consecutiveBadFaxLines: p.consecutiveBadFaxLines }, 'mmr');
 }

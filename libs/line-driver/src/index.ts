@@ -28,6 +28,23 @@ export interface OutgoingCall {
    * call or the node dies later, the next attempt starts after the last confirmed page.
    */
   onPageConfirmed?(confirmed: number): void;
+  /**
+   * Several faxes to the same number in one call (batching, issue 14): `document` holds their
+   * pages back to back and `fromPage` is 1. Each part is one document: the driver ends the last
+   * page of a part with EOM (PPS-EOM in ECM, T.30 §5.3.6.1.7) and re-enters phase B, its other
+   * pages with MPS, the last part's last page with EOP. Only drivers with `multiDocument` get it.
+   */
+  parts?: CallPart[];
+}
+
+/** One fax's document inside a batched call. */
+export interface CallPart {
+  /** The call id the part's own fax would have dialled with. */
+  callId: string;
+  /** Its first page in its own fax (a resumed fax starts after its confirmed pages). */
+  fromPage: number;
+  /** Its pages in the call's document. */
+  pages: number;
 }
 
 export interface CallOutcome {
@@ -68,6 +85,8 @@ export interface RemoteCapabilities {
  */
 export interface LineDriver {
   readonly name: string;
+  /** The driver sends `OutgoingCall.parts` as separate documents in one call (T.30 EOM). */
+  readonly multiDocument?: boolean;
   send(call: OutgoingCall, signal: AbortSignal): Promise<CallOutcome>;
   /** Receives one answered call to its end (drivers that cannot receive leave it out). */
   receive?(call: IncomingCall, signal: AbortSignal): Promise<ReceiveOutcome>;

@@ -141,6 +141,11 @@ export interface AttemptRecord {
    * dial, not as a failed transmission.
    */
   interrupted?: boolean;
+  /**
+   * The attempt went out inside another fax's call to the same number (batching, issue 14):
+   * that call's id. Its pages and result are this fax's own share of the call.
+   */
+  batchedIn?: string;
   /** Set once dispatch has acted on this attempt's outcome. */
   handledAt?: string;
   /** What the call learned about the far machine (destination memory reads it). */

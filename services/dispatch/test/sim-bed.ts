@@ -25,6 +25,8 @@ export interface FaxSpec {
   headers?: string[];
   subject?: string;
   pages?: number;
+  /** The document (TIFF Class F) instead of the default text pages; `pages` must match it. */
+  document?: Uint8Array;
 }
 
 let document: Uint8Array | undefined;
@@ -46,7 +48,7 @@ export async function startSimBed(label: string, env: Record<string, string> = {
       const subject = o.subject ?? 'scheduling test';
       const message = [`From: ${sender}`, `To: ${o.numbers.map((n) => `${n.replace(/^\+/, '')}@fax.test`).join(', ')}`, `Subject: ${subject}`, ...(o.headers ?? []), '', 'x', ''].join('\r\n');
       await blobs.put(blobKeys.message(id), message);
-      const tiff = onePageTiff(o.pages ?? 1);
+      const tiff = o.document ?? onePageTiff(o.pages ?? 1);
       const recipients: RecipientRecord[] = [];
       for (const [index, number] of o.numbers.entries()) {
         const key = blobKeys.recipientDocument(id, index);

@@ -9,6 +9,10 @@ import { createPollGuard } from './poll-guard.ts';
 import { callIdPrefix, dropQueuedCall, failBeforeCall, isFinished, subscribeCallControl } from '@faxgate/fax-control';
 import { dialPolicyRefusal, type DialRules } from '@faxgate/phone';
 import { DestinationGate, Destinations, startRateFor } from '@faxgate/destinations';
+import type { CallOutcome } from '@faxgate/line-driver';
+import { BatchClaims } from './batch-claims.ts';
+import { gatherBatch, type Batch } from './batch-gather.ts';
+import { partOffsets, sharesOfCall } from './batch-shares.ts';
 
 /**
  * How long a call job's lock lives without renewal. BullMQ renews it every half of this while
@@ -33,6 +37,8 @@ export interface CallWorkerOptions {
   destinationWaitMs?: number;
   /** The dial rules of the moment (runtime settings), checked once more before dialling. */
   dialRules?: () => DialRules;
+  /** Batching (issue 14): faxes waiting for a number go out in its next call; off when unset. */
+  batch?: { maxFaxes: number; maxPages: number };
 }
 
 /**
@@ -46,6 +52,17 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
   const destinations = new Destinations(ctx.redis, ctx.base.FAXGATE_QUEUE_PREFIX);
   const maxPerNumber = opts.maxCallsPerDestination ?? 1;
   const waitMs = opts.destinationWaitMs ?? 1000;
+  // Only drivers that send several documents in one call (T.30 EOM) batch.
+  const batching = opts.batch && driver.multiDocument ? opts.batch : undefined;
+  const claims = new BatchClaims(ctx.redis, ctx.base.FAXGATE_QUEUE_PREFIX);
+  /**
+   * A batch's call ended (or its node stopped): every member's share is recorded, and its claim
+   * given back, so its own job reports it or (not reached) sends it alone.
+   */
+  const settleMembers = async (leadCallId: string, members: { faxId: string; recipient: number; attempt: number; callId: string }[]) => {
+    await claims.release(leadCallId, members.map((m) => m.callId));
+    await claims.forget(leadCallId);
+  };
   const aborts = new Set<AbortController>();
   // Calls on this node's lines by call id, so a cancel or kill time can hang one up.
   const running = new Map<string, { ac: AbortController; stopped?: string }>();
@@ -57,6 +74,40 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
     }
   };
   const unsubscribe = subscribeCallControl(ctx.workerConnection(), ctx.base.FAXGATE_QUEUE_PREFIX, (m) => stop(callIdPrefix(m.faxId, m.recipient), m.reason));
+  /** A member's attempt starts when its document is next on the line. */
+  const startMember = async (m: Batch['members'][number], line: string, leadCallId: string) => {
+    await ctx.records.updateAttempt(m.faxId, m.recipient, m.attempt, { attempt: m.attempt, startedAt: new Date().toISOString(), fromPage: m.fromPage, line, pagesSent: 0, batchedIn: leadCallId });
+    await ctx.records.updateRecipient(m.faxId, m.recipient, { state: 'calling', attempts: m.attempt, nextAttemptAt: undefined });
+  };
+  /**
+   * Splits a batched call's outcome between its faxes (batch-shares.ts), records each member's
+   * own attempt outcome and hands it to dispatch; returns the lead's own share.
+   */
+  const recordShares = async (batch: Batch, parts: NonNullable<Batch['parts']>, outcome: CallOutcome, startedAt: string, line: string): Promise<CallOutcome> => {
+    const shares = sharesOfCall(parts, outcome.pagesSent, outcome.result === 'success');
+    const totalPages = Math.max(1, outcome.pagesSent);
+    const endedAt = new Date().toISOString();
+    const shareOf = (i: number): CallOutcome => {
+      const s = shares[i];
+      // Line time is shared by confirmed pages, for accounting per sender.
+      const durationMs = outcome.pagesSent > 0 ? Math.round((outcome.durationMs * s.pagesSent) / totalPages) : outcome.durationMs;
+      const common = { remoteId: outcome.remoteId, remote: outcome.remote, durationMs };
+      return s.state === 'done' ? { ...common, result: 'success', pagesSent: s.pagesSent, reason: undefined } : { ...common, result: outcome.result, pagesSent: s.pagesSent, reason: outcome.reason };
+    };
+    for (let i = 1; i < parts.length; i++) {
+      const m = batch.members[i - 1];
+      const s = shares[i];
+      if (s.state === 'not-reached') continue;
+      const own = shareOf(i);
+      const before = await ctx.records.getAttempt(m.faxId, m.recipient, m.attempt);
+      if (!before?.startedAt) await ctx.records.updateAttempt(m.faxId, m.recipient, m.attempt, { attempt: m.attempt, startedAt, fromPage: m.fromPage, line, batchedIn: parts[0].callId });
+      await ctx.records.updateRecipient(m.faxId, m.recipient, { attempts: m.attempt });
+      await ctx.records.updateAttempt(m.faxId, m.recipient, m.attempt, { ...own, endedAt });
+      await ctx.records.event(m.faxId, `call ${own.result}`, `${own.pagesSent} page(s), batched in ${parts[0].callId}${own.reason ? `; ${own.reason}` : ''}`, m.recipient);
+      await ctx.queues.add('call-outcome', { faxId: m.faxId, recipient: m.recipient, attempt: m.attempt });
+    }
+    return { ...outcome, ...shareOf(0) };
+  };
   const receiveCall = createReceiveCallHandler(ctx, pool, lines, driver, aborts);
   const received = createReceivedFaxSink(ctx, pool);
   const pollGuard = createPollGuard(ctx.redis, ctx.base.FAXGATE_QUEUE_PREFIX, pool);
@@ -64,7 +115,17 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
     'calls',
     {
       'place-call': async ({ faxId, recipient, attempt, fromPage }, job) => {
+        const callId = `${faxId}-r${recipient}-a${attempt}`;
         const previous = await ctx.records.getAttempt(faxId, recipient, attempt);
+        if (batching && !previous?.result) {
+          // Taken along by another fax's call to the number: that call records this fax's share
+          // and gives the claim back; until then this job only looks again.
+          const owner = await claims.owner(callId);
+          if (owner && owner !== callId) {
+            await job.moveToDelayed(Date.now() + waitMs, job.token);
+            throw new DelayedError(`sent in call ${owner}`);
+          }
+        }
         if (previous && !previous.result && previous.startedAt) {
           // This job ran before and its node stopped mid-call (kill, crash, lost lock): the far
           // machine may have printed pages, recorded as each MCF arrived. The attempt ends here
@@ -78,6 +139,17 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
           if (stopped) await gate.release(stopped.number, `${faxId}-r${recipient}-a${attempt}`);
           await ctx.records.event(faxId, 'call interrupted', `${pagesSent} page(s) confirmed before the node stopped`, recipient);
           ctx.log.warn({ faxId, recipient, attempt, pages: pagesSent }, 'call interrupted by a node that stopped; the outcome is recorded now');
+          // The faxes this call took along: the ones whose document had started end the same
+          // way, with their own confirmed pages; the others were never on the line and go alone.
+          const members = await claims.members(callId);
+          for (const m of members) {
+            const a = await ctx.records.getAttempt(m.faxId, m.recipient, m.attempt);
+            if (!a?.startedAt || a.result) continue;
+            await ctx.records.updateAttempt(m.faxId, m.recipient, m.attempt, { result: 'no-carrier', interrupted: true, pagesSent: a.pagesSent ?? 0, endedAt: new Date().toISOString(), reason: describeError('CALL_INTERRUPTED') });
+            await ctx.records.event(m.faxId, 'call interrupted', `${a.pagesSent ?? 0} page(s) confirmed before the node stopped (batched in ${callId})`, m.recipient);
+            await ctx.queues.add('call-outcome', { faxId: m.faxId, recipient: m.recipient, attempt: m.attempt });
+          }
+          await settleMembers(callId, members.map((m) => ({ ...m, callId: `${m.faxId}-r${m.recipient}-a${m.attempt}` })));
         } else if (!previous?.result) {
           const r = await ctx.records.getRecipient(faxId, recipient);
           if (!r?.documentKey) throw new UnrecoverableError(describeError('RECORD_MISSING'));
@@ -93,19 +165,49 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
             ctx.log.warn({ faxId, recipient, number: r.number, reason: denied }, 'not dialled: the dial rules refuse the number now');
             return;
           }
-          const callId = `${faxId}-r${recipient}-a${attempt}`;
+          const me = { faxId, recipient, attempt, fromPage };
           // One call at a time to a number (or N): a second fax to it waits, off the line, for
-          // the first call to end, and keeps its place by priority when it comes back.
+          // the first call to end, and keeps its place by priority when it comes back; with
+          // batching it says it waits, so the number's next call can take it along.
           if (!(await gate.acquire(r.number, callId, maxPerNumber, DESTINATION_LEASE_MS))) {
+            if (batching) await claims.wait(r.number, me);
             await job.moveToDelayed(Date.now() + waitMs, job.token);
             throw new DelayedError(`${r.number} is on another call`);
           }
-          const renewal = setInterval(() => void gate.renew(r.number, callId, DESTINATION_LEASE_MS).catch(() => {}), DESTINATION_LEASE_MS / 3);
-          const document = await ctx.blobs.get(r.documentKey).catch(async (err) => {
+          if (batching) {
+            await claims.stopWaiting(r.number, me);
+            // Claimed by a batch between the look above and the gate: that call sends it.
+            const owner = await claims.claimSelf(callId, DESTINATION_LEASE_MS);
+            if (owner !== callId) {
+              await gate.release(r.number, callId);
+              await job.moveToDelayed(Date.now() + waitMs, job.token);
+              throw new DelayedError(`sent in call ${owner}`);
+            }
+            // An earlier run of this job that stopped before dialling: its members go back.
+            const stale = await claims.members(callId);
+            if (stale.length) await settleMembers(callId, stale.map((m) => ({ ...m, callId: `${m.faxId}-r${m.recipient}-a${m.attempt}` })));
+          }
+          let batch: Batch | undefined;
+          const claimed = () => [callId, ...(batch?.members.map((m) => m.callId) ?? [])];
+          const renewal = setInterval(() => {
+            void gate.renew(r.number, callId, DESTINATION_LEASE_MS).catch(() => {});
+            if (batching) void claims.renew(callId, claimed(), DESTINATION_LEASE_MS).catch(() => {});
+          }, DESTINATION_LEASE_MS / 3);
+          let document: Uint8Array;
+          try {
+            document = await ctx.blobs.get(r.documentKey);
+            if (batching) {
+              batch = await gatherBatch(ctx, claims, { callId, number: r.number, fromPage, document }, { ...batching, freshMs: Math.max(5 * waitMs, 5000), leaseMs: DESTINATION_LEASE_MS });
+            }
+          } catch (err) {
             clearInterval(renewal);
+            if (batch) await settleMembers(callId, batch.members);
             await gate.release(r.number, callId);
             throw err;
-          });
+          }
+          const parts = batch?.parts;
+          const offsets = parts ? partOffsets(parts) : [];
+          const memberStarted = new Set<number>();
           const line = lines.take(callId);
           const ac = new AbortController();
           aborts.add(ac);
@@ -118,7 +220,29 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
           let progress: Promise<void> = Promise.resolve();
           const onPageConfirmed = (n: number) => {
             confirmed = Math.max(confirmed, n);
-            progress = progress.then(() => ctx.records.updateAttempt(faxId, recipient, attempt, { pagesSent: n })).catch((err) => ctx.log.error({ faxId, recipient, attempt, err: (err as Error).message }, 'could not record a confirmed page'));
+            if (!parts || !batch) {
+              progress = progress.then(() => ctx.records.updateAttempt(faxId, recipient, attempt, { pagesSent: n })).catch((err) => ctx.log.error({ faxId, recipient, attempt, err: (err as Error).message }, 'could not record a confirmed page'));
+              return;
+            }
+            // Each fax of the batch gets its own confirmed pages; a member's attempt starts when
+            // every document before it is confirmed (its pages come next, after EOM).
+            const b = batch;
+            progress = progress.then(async () => {
+              for (let i = 0; i < parts.length; i++) {
+                const own = Math.max(0, Math.min(n - offsets[i], parts[i].pages));
+                if (i === 0) {
+                  if (own > 0) await ctx.records.updateAttempt(faxId, recipient, attempt, { pagesSent: own });
+                  continue;
+                }
+                if (n < offsets[i]) break;
+                const m = b.members[i - 1];
+                if (!memberStarted.has(i)) {
+                  memberStarted.add(i);
+                  await startMember(m, line, callId);
+                }
+                if (own > 0) await ctx.records.updateAttempt(m.faxId, m.recipient, m.attempt, { pagesSent: own });
+              }
+            }).catch((err) => ctx.log.error({ faxId, recipient, attempt, err: (err as Error).message }, 'could not record a confirmed page'));
           };
           try {
             const startedAt = new Date().toISOString();
@@ -128,12 +252,13 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
             if (now && (isFinished(now) || now.heldAt)) return;
             await ctx.records.updateAttempt(faxId, recipient, attempt, { attempt, startedAt, fromPage, line, pagesSent: 0 });
             await ctx.records.updateRecipient(faxId, recipient, { state: 'calling', attempts: attempt, nextAttemptAt: undefined });
-            await ctx.records.event(faxId, 'dialing', `${r.dialString} on ${line}${fromPage > 1 ? `, from page ${fromPage}` : ''}`, recipient);
+            await ctx.records.event(faxId, 'dialing', `${r.dialString} on ${line}${fromPage > 1 ? `, from page ${fromPage}` : ''}${batch ? `, with ${batch.members.length} other fax(es) to the number in the same call` : ''}`, recipient);
+            for (const m of batch?.members ?? []) await ctx.records.event(m.faxId, 'batched', `in the call of ${faxId} on ${line}, after its pages`, m.recipient);
             let outcome;
             try {
               // Start lower where this number refused faster rates before (destination memory).
               const maxBps = startRateFor(await destinations.get(r.number).catch(() => undefined));
-              outcome = await driver.send({ callId, number: r.number, dialString: r.dialString, document, fromPage, line, onPageConfirmed, ...(maxBps ? { maxBps } : {}) }, ac.signal);
+              outcome = await driver.send({ callId, number: r.number, dialString: r.dialString, document: batch?.document ?? document, fromPage: batch ? 1 : fromPage, line, onPageConfirmed, ...(maxBps ? { maxBps } : {}), ...(parts ? { parts } : {}) }, ac.signal);
             } catch (err) {
               await progress;
               if (control.stopped) {
@@ -147,6 +272,7 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
               // outcome, never a retry of the same attempt from the same page.
               if (confirmed === 0 && !isFinalAttempt(job)) {
                 await ctx.records.updateAttempt(faxId, recipient, attempt, { startedAt: undefined });
+                // The members were never on the line: the finally below gives them back.
                 throw err;
               }
               outcome = { result: confirmed > 0 ? ('no-carrier' as const) : ('failed' as const), pagesSent: confirmed, durationMs: 0, reason: `${describeError('CALL_FAILED')}: ${(err as Error).message}` };
@@ -160,6 +286,9 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
             ctx.metrics.calls.inc({ pool, direction: 'outgoing', result: outcome.result });
             if (outcome.durationMs > 0) ctx.metrics.callDuration.observe({ pool, direction: 'outgoing' }, outcome.durationMs / 1000);
             ctx.metrics.pagesSent.inc({ pool }, outcome.pagesSent);
+            // A batch: every member's share is written before the lead's own outcome, so a lead
+            // with an outcome and a member without one means the node stopped in between.
+            if (batch && parts) outcome = await recordShares(batch, parts, outcome, startedAt, line);
             await ctx.records.updateAttempt(faxId, recipient, attempt, { ...outcome, endedAt: new Date().toISOString() });
             await ctx.records.event(faxId, `call ${outcome.result}`, `${outcome.pagesSent} page(s)${outcome.reason ? `; ${outcome.reason}` : ''}`, recipient);
             ctx.log.info({ faxId, recipient, attempt, line, result: outcome.result, pages: outcome.pagesSent }, 'call finished');
@@ -167,6 +296,7 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
             aborts.delete(ac);
             running.delete(callId);
             clearInterval(renewal);
+            if (batch) await settleMembers(callId, batch.members).catch((err) => ctx.log.warn({ faxId, recipient, err: (err as Error).message }, 'could not give back the batch\'s claims; they lapse by themselves'));
             await gate.release(r.number, callId).catch((err) => ctx.log.warn({ faxId, recipient, err: (err as Error).message }, 'could not free the number; its lease ends by itself'));
             ctx.metrics.callsActive.dec({ pool });
             lines.release(line);

@@ -1,12 +1,14 @@
 import { z, bool, duration, int, optionalString, port, sharedFields, stationIdField } from '@faxgate/config';
 import { dialFields } from '@faxgate/phone';
 import { class1Fields } from './class1-config.ts';
+import { batchFields } from './batch-config.ts';
 
 export const nodeSchema = z.object({
   FAXGATE_NODE_POOL: z.string().regex(/^[a-z0-9][a-z0-9-]{0,40}$/).default('sim').describe('Line pool this node daemon serves (it takes calls from that pool\'s queue).'),
   FAXGATE_NODE_DRIVER: z.enum(['sim', 't38', 'hylafax', 'sip', 'class1']).default('sim').describe('Line driver: `sim` is the simulated line (no telephony); `t38` sends over T.38/UDPTL to FAXGATE_T38_PEER (docs/t38.md); `hylafax` sends each call as a job on a HylaFAX server (docs/hylafax.md); `sip` makes the node a SIP fax endpoint on a trunk, T.38 over UDPTL (docs/sip.md); `class1` drives Class 1 fax modems on FAXGATE_MODEM_DEVICES (docs/modems.md).'),
   FAXGATE_STATION_ID: stationIdField.FAXGATE_STATION_ID,
   FAXGATE_NODE_LINES: int(4, 1, 1024).describe('Lines in this node\'s pool: at most this many calls at once, one per line.'),
+  ...batchFields,
   FAXGATE_DESTINATION_MAX_CALLS: int(1, 1, 100).describe('Calls at once to one number, over every node and pool (HylaFAX MaxConcurrentCalls): a second fax to a number waits for the first call to end.'),
   FAXGATE_SIM_BITRATE: int(14400, 2400, 33600).describe('Simulated line: modem bit rate used to compute the time a page takes.'),
   FAXGATE_SIM_TIME_SCALE: z.coerce.number().min(0).max(100).default(1).describe('Simulated line: real time taken per simulated second (0.01 makes a 60 s call take 0.6 s).'),

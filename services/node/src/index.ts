@@ -6,3 +6,4 @@ export { createReceivedFaxSink } from './received-fax.ts';
 export { simPrintedKey } from './sim-line-driver.ts';
 export { SipLineDriver, type SipDriverOptions } from './sip-line-driver.ts';
 export { sipDriverOptions } from './sip-driver-config.ts';
+export { BatchClaims } from './batch-claims.ts';

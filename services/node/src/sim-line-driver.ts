@@ -28,6 +28,8 @@ export interface SimOptions {
  */
 export class SimLineDriver implements LineDriver, ReceivingLineDriver {
   readonly name = 'sim';
+  /** The simulated remote takes several documents in one call, as a T.30 receiver does after EOM. */
+  readonly multiDocument = true;
   private readonly o: SimOptions;
   constructor(o: SimOptions) {
     this.o = o;
@@ -77,11 +79,14 @@ export class SimLineDriver implements LineDriver, ReceivingLineDriver {
     let sent = 0;
     for (let i = 0; i < limit; i++) {
       const page = pages[call.fromPage - 1 + i];
+      // EOM after the previous document: phase B again (T.30 §5.3.2.5), DIS/DCS and training.
+      if (i > 0 && pageOwner(call, call.fromPage + i).callId !== pageOwner(call, call.fromPage + i - 1).callId) await wait(SIM_PHASE_B_MS);
       await wait((codedBytes(page) * 8 * 1000) / speed + SIM_POST_PAGE_MS);
       // MCF: the remote machine has the page on paper and the sender learns it at the same
       // moment. Both writes leave in the same tick, so a process killed at any moment cannot
       // have the page printed but not recorded (which would print it again on the retry).
-      const printed = this.o.redis.hincrby(simPrintedKey(this.o.counterPrefix, call.callId), String(call.fromPage + i), 1);
+      const at = pageOwner(call, call.fromPage + i);
+      const printed = this.o.redis.hincrby(simPrintedKey(this.o.counterPrefix, at.callId), String(at.page), 1);
       sent++;
       call.onPageConfirmed?.(sent);
       await printed;
@@ -107,6 +112,19 @@ const SIM_RATES = [2400, 4800, 7200, 9600, 12000, 14400];
  */
 export function simPrintedKey(prefix: string, callId: string): string {
   return `${prefix}:sim:printed:${callId.replace(/-a[0-9]+$/, '')}`;
+}
+
+/**
+ * Whose page the call's page `n` is: in a batched call (several documents, T.30 EOM between
+ * them) each fax's paper counts its own pages; otherwise the call's own.
+ */
+function pageOwner(call: OutgoingCall, n: number): { callId: string; page: number } {
+  let first = 1;
+  for (const part of call.parts ?? []) {
+    if (n < first + part.pages) return { callId: part.callId, page: part.fromPage + (n - first) };
+    first += part.pages;
+  }
+  return { callId: call.callId, page: n };
 }
 
 /** Coded size of a page: what crosses the line (MMR as stored; a real line may send MH, larger). */

@@ -1,0 +1,141 @@
+// Issue 14, batching: faxes waiting for a number that is on another call go out together in its
+// next call, one document each (T.30 EOM between them); each fax keeps its own attempt, record
+// and result mail. The simulated remote machine is the judge: it counts the calls to a number,
+// keeps what each call carried, and counts what it printed per fax.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { waitUntil, textPage } from '@faxgate/testkit';
+import { DestinationGate } from '@faxgate/destinations';
+import { readTiff, writeTiff } from '@faxgate/fax-image';
+import { BatchClaims, simPrintedKey } from '@faxgate/node';
+import type { AttemptRecord, RecipientRecord } from '@faxgate/store';
+import { startSimBed, type SimBed } from './sim-bed.ts';
+
+let bed: SimBed;
+before(async () => {
+  bed = await startSimBed('faxgate-batching', {
+    FAXGATE_NODE_LINES: '3',
+    FAXGATE_SIM_TIME_SCALE: '0.06',
+    // The first call to this number is lost after the third page it carried.
+    FAXGATE_SIM_OUTCOMES: '+12125550942=no-carrier@3:1',
+    FAXGATE_RETRY_FAILED_DELAY: '1s',
+  });
+});
+after(async () => {
+  await bed?.dispose();
+});
+
+const ctx = () => bed.gw.ctx;
+const prefix = () => ctx().base.FAXGATE_QUEUE_PREFIX;
+const records = () => ctx().records;
+
+/** A document whose pages differ from every other fax's (seeded text), so pages can be told apart. */
+function documentOf(seed: number, pages: number): Uint8Array {
+  return writeTiff(Array.from({ length: pages }, (_, i) => ({ bitmap: textPage(1728, 300, seed * 10 + i), xDpi: 204, yDpi: 98 })), { compression: 'mmr' });
+}
+
+const finished = (faxId: string) => waitUntil(`${faxId}/r0 to finish`, async () => {
+  const x = await records().getRecipient(faxId, 0);
+  return x && ['sent', 'failed', 'cancelled'].includes(x.state) ? x : undefined;
+}, 90_000);
+
+async function attempts(faxId: string, r: RecipientRecord): Promise<AttemptRecord[]> {
+  const out: AttemptRecord[] = [];
+  for (let n = 1; n <= r.attempts; n++) {
+    const a = await records().getAttempt(faxId, 0, n);
+    if (a) out.push(a);
+  }
+  return out;
+}
+
+/**
+ * Plays another call to the number in progress (the destination gate's real slot, as a call on
+ * another node holds it) while the faxes are queued, and lets go once all of them wait for it:
+ * the next call to the number then finds them all waiting.
+ */
+async function queueBehindACall(number: string, docs: { seed: number; pages: number }[]): Promise<{ id: string; doc: Uint8Array }[]> {
+  const gate = new DestinationGate(ctx().redis, prefix());
+  assert.ok(await gate.acquire(number, 'test-holds-the-number', 1, 120_000));
+  try {
+    const faxes = [];
+    for (const [i, d] of docs.entries()) {
+      const doc = documentOf(d.seed, d.pages);
+      faxes.push({ id: await bed.fax({ numbers: [number], pages: d.pages, document: doc, sender: `s${i}@example.com` }), doc });
+    }
+    const claims = new BatchClaims(ctx().redis, prefix());
+    await waitUntil(`all ${docs.length} faxes to wait for ${number}`, async () => (await claims.waiting(number, 60_000)).length === docs.length, 30_000).catch(async (err) => {
+      throw new Error(`${(err as Error).message}; waiting: ${JSON.stringify(await claims.waiting(number, 60_000))}`);
+    });
+    return faxes;
+  } finally {
+    await gate.release(number, 'test-holds-the-number');
+  }
+}
+
+const simCalls = async (number: string) => Number((await ctx().redis.get(`${prefix()}:sim:calls:${number}`)) ?? 0);
+const printed = async (callId: string) => Object.fromEntries(Object.entries(await ctx().redis.hgetall(simPrintedKey(prefix(), callId))).map(([k, v]) => [k, Number(v)]));
+
+test('two faxes to one number make one call carrying both: the simulated remote logs one call with all pages, each fax its own record and result mail', async () => {
+  const number = '+12125550941';
+  const faxes = await queueBehindACall(number, [{ seed: 1, pages: 2 }, { seed: 2, pages: 1 }]);
+  const ends = await Promise.all(faxes.map((f) => finished(f.id)));
+  assert.deepEqual(ends.map((r) => r.state), ['sent', 'sent']);
+  assert.equal(await simCalls(number), 1, 'one call to the number');
+
+  // The lead is the fax whose job took the number first; the other went in its call.
+  const firsts = await Promise.all(faxes.map((f) => records().getAttempt(f.id, 0, 1)));
+  const lead = firsts.findIndex((a) => !a?.batchedIn);
+  assert.ok(lead >= 0, `no lead among ${JSON.stringify(firsts)}`);
+  const member = 1 - lead;
+  const leadCall = `${faxes[lead].id}-r0-a1`;
+  assert.equal(firsts[member]?.batchedIn, leadCall);
+  for (const [i, r] of ends.entries()) {
+    assert.equal(r.attempts, 1, `fax ${i}: one attempt`);
+    assert.equal(r.pagesSent, [2, 1][i], `fax ${i}: its own pages`);
+    assert.equal(firsts[i]?.result, 'success');
+    assert.equal(firsts[i]?.pagesSent, [2, 1][i]);
+  }
+
+  // What the remote received in that call: the lead's pages, then the other fax's, pixel for pixel.
+  const received = readTiff(await readFile(join(ctx().blobs.root, 'sim-received', `${leadCall}.tif`)));
+  const expected = [...readTiff(faxes[lead].doc), ...readTiff(faxes[member].doc)];
+  assert.equal(received.length, 3, 'all pages in the one call');
+  for (const [i, p] of received.entries()) assert.ok(Buffer.from(p.decode().data).equals(Buffer.from(expected[i].decode().data)), `page ${i + 1} of the call differs from the fax's page`);
+  assert.deepEqual(await printed(`${faxes[member].id}-r0-a1`), { 1: 1 }, 'the other fax printed on its own paper count');
+
+  for (const f of faxes) {
+    const mail = await bed.sink.waitFor((m) => m.parsed.headers.get('x-faxgate-fax-id') === f.id, 30_000);
+    assert.match(mail.parsed.subject ?? '', /sent/i);
+  }
+});
+
+test('a batched call lost on the second fax: the first is sent, the second resumes alone after its confirmed page, the third goes alone; no page twice', async () => {
+  const number = '+12125550942';
+  const faxes = await queueBehindACall(number, [{ seed: 3, pages: 2 }, { seed: 4, pages: 2 }, { seed: 5, pages: 2 }]);
+  const ends = await Promise.all(faxes.map((f) => finished(f.id)));
+  assert.deepEqual(ends.map((r) => r.state), ['sent', 'sent', 'sent']);
+
+  const firsts = await Promise.all(faxes.map((f) => records().getAttempt(f.id, 0, 1)));
+  const lead = firsts.findIndex((a) => !a?.batchedIn);
+  const leadCall = `${faxes[lead].id}-r0-a1`;
+  // Members go in fax id order: the second document of the call is the oldest other fax.
+  const others = faxes.map((_, i) => i).filter((i) => i !== lead);
+  const [second, third] = others;
+  // The lead's two pages were confirmed before the call was lost: sent, in one attempt.
+  assert.equal(ends[lead].attempts, 1);
+  assert.equal(firsts[lead]?.result, 'success');
+  // The second fax had one page confirmed in the lead's call and sent the rest in a call of its own.
+  const secondAttempts = await attempts(faxes[second].id, ends[second]);
+  assert.equal(secondAttempts[0].batchedIn, leadCall);
+  assert.equal(secondAttempts[0].result, 'no-carrier');
+  assert.equal(secondAttempts[0].pagesSent, 1);
+  assert.equal(secondAttempts.at(-1)?.fromPage, 2, 'resumed after its confirmed page');
+  // The third was never on the line in that call: no attempt of it belongs to the lead's call.
+  const thirdAttempts = await attempts(faxes[third].id, ends[third]);
+  assert.ok(thirdAttempts.every((a) => a.batchedIn !== leadCall), `the third fax's attempts: ${JSON.stringify(thirdAttempts)}`);
+
+  for (const f of faxes) assert.deepEqual(await printed(`${f.id}-r0-a1`), { 1: 1, 2: 1 }, `fax ${f.id}: each page printed once`);
+  assert.ok((await simCalls(number)) >= 2);
+});
