@@ -34,7 +34,8 @@ export class DirectorySource {
   readonly path: string;
   private readonly log: Logger;
   private readonly pollMs: number;
-  private readonly fallbackUnaddressed: string;
+  /** Read when it is needed: the runtime settings may change it while the role runs. */
+  private readonly fallbackUnaddressed: () => string;
   private loaded!: LoadedDirectory;
   private stamp = '';
   private rejected: DirectoryStatus['rejected'];
@@ -46,12 +47,13 @@ export class DirectorySource {
 
   private readonly watchFolder: boolean;
 
-  constructor(o: { path: string; log: Logger; pollMs: number; fallbackUnaddressed: string; watch?: boolean }) {
+  constructor(o: { path: string; log: Logger; pollMs: number; fallbackUnaddressed: string | (() => string); watch?: boolean }) {
     this.watchFolder = o.watch ?? true;
     this.path = o.path;
     this.log = o.log;
     this.pollMs = o.pollMs;
-    this.fallbackUnaddressed = o.fallbackUnaddressed;
+    const fallback = o.fallbackUnaddressed;
+    this.fallbackUnaddressed = typeof fallback === 'string' ? () => fallback : fallback;
   }
 
   /** Loads the file; throws DirectoryError when it is present but bad. */
@@ -59,7 +61,7 @@ export class DirectorySource {
     const r = await this.read();
     if (r === undefined) {
       this.loaded = this.builtIn();
-      this.log.warn({ path: this.path, unaddressed: this.fallbackUnaddressed }, 'no directory file: every received fax goes to the unaddressed mailbox until one is written');
+      this.log.warn({ path: this.path, unaddressed: this.fallbackUnaddressed() }, 'no directory file: every received fax goes to the unaddressed mailbox until one is written');
       return;
     }
     this.loaded = { directory: parseDirectory(r.text, this.path), version: r.version, loadedAt: new Date().toISOString(), builtIn: false };
@@ -92,7 +94,7 @@ export class DirectorySource {
 
   /** The active directory, without looking at the file. */
   get current(): LoadedDirectory {
-    return this.loaded;
+    return this.withFallback();
   }
 
   /** The active directory after reloading the file if it changed since it was last read. */
@@ -103,6 +105,15 @@ export class DirectorySource {
       this.reloading = this.reload().finally(() => (this.reloading = undefined));
       await this.reloading;
     }
+    return this.withFallback();
+  }
+
+  /**
+   * Without a file, the unaddressed mailbox is the fallback of the moment (FAXGATE_INBOUND_UNADDRESSED
+   * or postmaster@ the first fax domain, both runtime settings): rebuilt when it changed.
+   */
+  private withFallback(): LoadedDirectory {
+    if (this.loaded.builtIn && this.loaded.directory.unaddressed[0] !== this.fallbackUnaddressed()) this.loaded = this.builtIn();
     return this.loaded;
   }
 
@@ -163,6 +174,6 @@ export class DirectorySource {
   }
 
   private builtIn(): LoadedDirectory {
-    return { directory: { unaddressed: [this.fallbackUnaddressed], users: [], routes: [] }, version: 'built-in', loadedAt: new Date().toISOString(), builtIn: true };
+    return { directory: { unaddressed: [this.fallbackUnaddressed()], users: [], routes: [] }, version: 'built-in', loadedAt: new Date().toISOString(), builtIn: true };
   }
 }

@@ -61,3 +61,30 @@ test('the Job\'s command imports the values as a new version by the release, and
   assert.match(again.stdout, /nothing to change: version 1 stays/);
   assert.equal((await store.current()).version, 1);
 });
+
+test('cover templates in runtimeSettings (a map of name: HTML) reach the store as the setting\'s JSON, checked by the gateway\'s schema', async (t) => {
+  const dir = await tempDir('faxgate-chart-templates');
+  t.after(() => dir.remove());
+  const values = join(dir.path, 'values.yaml');
+  const urgent = '<html><body>\n<h1>URGENT</h1>\n<p>{{#subject}}Re: {{subject}}{{/subject}}, for {{to_name}}</p>\n</body></html>\n';
+  await writeFile(values, `runtimeSettings:\n  FAXGATE_COVER_TEMPLATES:\n    urgent: |\n${urgent.replace(/^/gm, '      ').replace(/ +$/, '')}\n`);
+  const ms = renderChart([values]);
+  const cm = find(ms, 'ConfigMap', 'fg-faxgate-settings');
+  await validateManifest(cm);
+  const file = join(dir.path, 'settings.yaml');
+  await writeFile(file, cm.data!['settings.yaml']);
+  const redis = await startRedis();
+  t.after(() => redis.dispose());
+  const c = find(ms, 'Job', 'fg-faxgate-settings-import').spec.template.spec.containers[0];
+  const args = (c.args as string[]).map((a) => (a === '/etc/faxgate/settings/settings.yaml' ? file : a));
+  const env = { ...process.env, FAXGATE_REDIS_URL: redis.url, FAXGATE_QUEUE_PREFIX: 'fgtemplates' };
+  const first = await run(faxgate, args, { env });
+  assert.match(first.stdout, /version 1 saved/);
+  const client = createRedis(redis.url, 'background');
+  t.after(() => client.disconnect());
+  assert.deepEqual(JSON.parse((await new SettingsStore(client, 'fgtemplates').current()).values.FAXGATE_COVER_TEMPLATES), { urgent });
+  // A template that would fetch from elsewhere fails the Job with the schema's reason.
+  await writeFile(values, 'runtimeSettings:\n  FAXGATE_COVER_TEMPLATES:\n    urgent: <p><img src="http://logo.example/l.png"></p>\n');
+  await writeFile(file, find(renderChart([values]), 'ConfigMap', 'fg-faxgate-settings').data!['settings.yaml']);
+  await assert.rejects(run(faxgate, args, { env }), (err: { code: number; stderr: string }) => err.code === 1 && /template "urgent" loads src="http:\/\/logo.example\/l.png"/.test(err.stderr));
+});

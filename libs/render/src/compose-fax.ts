@@ -14,6 +14,8 @@ export interface ComposeSettings extends RenderOptions {
   cover: boolean;
   coverKeyword: string;
   coverTemplateDir?: string;
+  /** Stored templates by name (FAXGATE_COVER_TEMPLATES): they win over the directory's files. */
+  coverTemplates?: Readonly<Record<string, string>>;
   senderDirectory?: string;
   /** TagLineFormat-style header line, or 'off'. */
   tagline: string;
@@ -84,7 +86,7 @@ export async function prepareFax(raw: Uint8Array, envelope: FaxEnvelope, s: Comp
   const notices = [...documents.notices];
   let template: string | undefined;
   if (!choice.skip) {
-    const t = await resolveCoverTemplate(s.coverTemplateDir, choice.name, from);
+    const t = await resolveCoverTemplate(s.coverTemplateDir, choice.name, from, s.coverTemplates);
     template = t.template;
     if (t.notice) notices.push(t.notice);
   }

@@ -39,31 +39,22 @@ export function chooseCover(header: string | undefined, subject: string | undefi
 }
 
 /**
- * Finds the cover template: the one asked for by name (`<dir>/<name>.html`), else the
- * sender's (`<dir>/senders/<address>.html`), else the sender's domain's
- * (`<dir>/domains/<domain>.html`), else `<dir>/default.html`, else the built-in one.
+ * Finds the cover template: the one asked for by name, else the sender's
+ * (`senders/<address>`), else the sender's domain's (`domains/<domain>`), else `default`, else
+ * the built-in one. Each name is looked up in the stored templates (the FAXGATE_COVER_TEMPLATES
+ * runtime setting) first, then as `<dir>/<name>.html`: the directory gives the templates of a
+ * fresh install, and a template edited while the gateway runs wins over its file.
  * A named template that does not exist falls back too, with a notice sentence.
  */
-export async function resolveCoverTemplate(dir: string | undefined, name: string | undefined, sender: string): Promise<{ template: string; notice?: string }> {
-  if (!dir) {
-    return name ? { template: DEFAULT_COVER_TEMPLATE, notice: `The cover page "${name}" you asked for does not exist; the default cover page was used.` } : { template: DEFAULT_COVER_TEMPLATE };
-  }
+export async function resolveCoverTemplate(dir: string | undefined, name: string | undefined, sender: string, stored: Readonly<Record<string, string>> = {}): Promise<{ template: string; notice?: string }> {
   const address = sender.toLowerCase();
   const domain = address.slice(address.lastIndexOf('@') + 1);
-  const candidates = [
-    ...(name ? [join(dir, `${name}.html`)] : []),
-    ...(/^[^/\\\0]+$/.test(address) ? [join(dir, 'senders', `${address}.html`)] : []),
-    ...(/^[a-z0-9.-]+$/.test(domain) ? [join(dir, 'domains', `${domain}.html`)] : []),
-    join(dir, 'default.html'),
-  ];
-  for (const [i, path] of candidates.entries()) {
-    try {
-      const template = await readFile(path, 'utf8');
-      const notice = name && i > 0 ? `The cover page "${name}" you asked for does not exist; another cover page was used.` : undefined;
-      return { template, notice };
-    } catch {
-      // not there: next candidate
-    }
+  const candidates = [...(name ? [name] : []), ...(/^[^/\\\0]+$/.test(address) ? [`senders/${address}`] : []), ...(/^[a-z0-9.-]+$/.test(domain) ? [`domains/${domain}`] : []), 'default'];
+  for (const [i, key] of candidates.entries()) {
+    const template = Object.hasOwn(stored, key) ? stored[key] : dir ? await readFile(join(dir, `${key}.html`), 'utf8').catch(() => undefined) : undefined;
+    if (template === undefined) continue;
+    const notice = name && i > 0 ? `The cover page "${name}" you asked for does not exist; another cover page was used.` : undefined;
+    return { template, notice };
   }
   return { template: DEFAULT_COVER_TEMPLATE, notice: name ? `The cover page "${name}" you asked for does not exist; the default cover page was used.` : undefined };
 }

@@ -4,6 +4,7 @@ export * from './mupdf-engine.ts';
 export * from './text-document.ts';
 export * from './cover-page.ts';
 export * from './cover-select.ts';
+export * from './cover-templates.ts';
 export * from './sender-directory.ts';
 export * from './mail-parts.ts';
 export * from './render-part.ts';

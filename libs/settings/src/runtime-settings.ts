@@ -20,7 +20,8 @@ export const RUNTIME_SETTING_GROUPS: readonly RuntimeSettingGroup[] = [
     title: 'Retry policy',
     names: ['FAXGATE_RETRY_BUSY_DELAY', 'FAXGATE_RETRY_NO_ANSWER_DELAY', 'FAXGATE_RETRY_FAILED_DELAY', 'FAXGATE_RETRY_MAX_DIALS', 'FAXGATE_RETRY_MAX_TRIES', 'FAXGATE_RETRY_RESUME'],
   },
-  { title: 'Cover page and header line', names: ['FAXGATE_COVER_PAGE', 'FAXGATE_COVER_KEYWORD', 'FAXGATE_COVER_NOTICE', 'FAXGATE_COVER_TIMEZONE', 'FAXGATE_TAGLINE'] },
+  { title: 'Cover page and header line', names: ['FAXGATE_COVER_PAGE', 'FAXGATE_COVER_KEYWORD', 'FAXGATE_COVER_NOTICE', 'FAXGATE_COVER_TIMEZONE', 'FAXGATE_TAGLINE', 'FAXGATE_COVER_TEMPLATES'] },
+  { title: 'Received faxes', names: ['FAXGATE_INBOUND_UNADDRESSED', 'FAXGATE_INBOUND_MAIL_ATTEMPTS'] },
   { title: 'Rendering limits', names: ['FAXGATE_RENDER_MAX_PAGES', 'FAXGATE_RENDER_MAX_PIXELS'] },
   { title: 'Result mails', names: ['FAXGATE_RESULT_MAIL_ON_SUCCESS', 'FAXGATE_RESULT_ATTACH_PDF', 'FAXGATE_RESULT_MAIL_TRUSTED_DOMAINS', 'FAXGATE_RESULT_MAIL_UNVERIFIED', 'FAXGATE_NOTIFY_BROADCAST', 'FAXGATE_NOTIFY_DELAY_WARNING'] },
   {
@@ -31,6 +32,13 @@ export const RUNTIME_SETTING_GROUPS: readonly RuntimeSettingGroup[] = [
 ];
 
 export const RUNTIME_SETTINGS: ReadonlySet<string> = new Set(RUNTIME_SETTING_GROUPS.flatMap((g) => g.names));
+
+/**
+ * Settings whose value is a JSON object of name → text (cover templates): edited one entry at a
+ * time as `NAME.<entry>`, and written as a YAML map in an export so a template stays readable in
+ * git.
+ */
+export const MAP_SETTINGS: ReadonlySet<string> = new Set(['FAXGATE_COVER_TEMPLATES']);
 
 export function isRuntimeSetting(name: string): boolean {
   return RUNTIME_SETTINGS.has(name);

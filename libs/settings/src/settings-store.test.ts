@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { z, duration, csv } from '@faxgate/config';
 import { startRedis, waitUntil, type TestRedis } from '@faxgate/testkit';
-import { LiveSettings, SettingsConflict, SettingsStore, changeProblems, settingsFromYaml, settingsToYaml } from './index.ts';
+import { LiveSettings, SettingsConflict, SettingsStore, changeProblems, foldMapEntries, settingsFromYaml, settingsToYaml } from './index.ts';
 
 let redis: TestRedis;
 let client: Redis;
@@ -105,4 +105,13 @@ test('YAML export and import', () => {
   assert.deepEqual(settingsFromYaml(text), { FAXGATE_DIAL_DENY: '+1900*,+1976*' });
   assert.deepEqual(settingsFromYaml('settings:\n  FAXGATE_DIAL_DENY: ["+1900*", "+1976*"]\n  FAXGATE_RETRY_MAX_TRIES: 4\n'), { FAXGATE_DIAL_DENY: '+1900*,+1976*', FAXGATE_RETRY_MAX_TRIES: '4' });
   assert.throws(() => settingsFromYaml('settings: [1, 2]'), /`settings:` map/);
+});
+
+test('a map setting (cover templates) is edited entry by entry and exported as a YAML map', () => {
+  const current = (name: string) => (name === 'FAXGATE_COVER_TEMPLATES' ? '{"urgent":"<h1>U</h1>","old":"<p>o</p>"}' : undefined);
+  const set = foldMapEntries({ 'FAXGATE_COVER_TEMPLATES.default': '<p>D</p>', 'FAXGATE_COVER_TEMPLATES.old': null, FAXGATE_DIAL_DENY: '+1900*' }, current);
+  assert.deepEqual(set, { FAXGATE_DIAL_DENY: '+1900*', FAXGATE_COVER_TEMPLATES: '{"urgent":"<h1>U</h1>","default":"<p>D</p>"}' });
+  const text = settingsToYaml({ version: 2, values: { FAXGATE_COVER_TEMPLATES: JSON.stringify({ urgent: '<h1>\n  URGENT\n</h1>\n' }) } });
+  assert.match(text, /FAXGATE_COVER_TEMPLATES:\n {4}urgent: \|\n {6}<h1>\n {8}URGENT\n {6}<\/h1>\n/);
+  assert.deepEqual(settingsFromYaml(text), { FAXGATE_COVER_TEMPLATES: JSON.stringify({ urgent: '<h1>\n  URGENT\n</h1>\n' }) });
 });

@@ -5,11 +5,12 @@ import { userInfo, hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { baseSchema, describeSchema, loadConfig } from '@faxgate/config';
 import { createRedis } from '@faxgate/queue';
-import { RUNTIME_SETTING_GROUPS, SettingsConflict, SettingsStore, changeProblems, queuedRefusedBy, settingsFromYaml, settingsToYaml, type HistoryEntry } from '@faxgate/settings';
+import { RUNTIME_SETTING_GROUPS, SettingsConflict, SettingsStore, changeProblems, foldMapEntries, queuedRefusedBy, settingsFromYaml, settingsToYaml, type HistoryEntry } from '@faxgate/settings';
 import { settingsSchemas } from './settings-schemas.ts';
 
 export const SETTINGS_USAGE = `usage: faxgate config get [NAME...]
        faxgate config set NAME=VALUE... --reason TEXT [--dry-run] [--by WHO]
+       faxgate config set NAME --file PATH --reason TEXT [--dry-run]
        faxgate config unset NAME... --reason TEXT
        faxgate config diff [FILE.yaml]
        faxgate config history [--limit N]
@@ -26,6 +27,9 @@ export const SETTINGS_USAGE = `usage: faxgate config get [NAME...]
   get        effective values (environment or stored) and the version
   set        change settings (a new version); --dry-run shows what it would refuse or allow,
              e.g. the queued faxes a tightened dial rule would refuse
+             --file takes the value from a file: a cover template is set with
+             faxgate config set FAXGATE_COVER_TEMPLATES.urgent --file urgent.html
+             (FAXGATE_COVER_TEMPLATES.<name> is one template; unset removes it)
   unset      back to the environment's value
   diff       what the stored settings change from the environment (or what importing FILE
              would change)
@@ -46,7 +50,7 @@ function out(s: string) {
 export async function settingsCli(sub: string, argv: string[]): Promise<number> {
   let args;
   try {
-    args = parseArgs({ args: argv, allowPositionals: true, options: { reason: { type: 'string' }, by: { type: 'string' }, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' }, limit: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+    args = parseArgs({ args: argv, allowPositionals: true, options: { reason: { type: 'string' }, file: { type: 'string' }, by: { type: 'string' }, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' }, limit: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
   } catch (err) {
     process.stderr.write(`faxgate config: ${(err as Error).message}\n${SETTINGS_USAGE}`);
     return 2;
@@ -73,7 +77,10 @@ export async function settingsCli(sub: string, argv: string[]): Promise<number> 
     // The environment's value, else the default: what the setting is without a stored one.
     const envValue = (name: string) => (process.env[name] !== undefined && process.env[name] !== '' ? process.env[name]! : (defaults.get(name) ?? ''));
 
-    const change = async (set: Record<string, string | null>, replace = false): Promise<number> => {
+    const change = async (edits: Record<string, string | null>, replace = false): Promise<number> => {
+      // NAME.<entry> edits one entry of a map setting (a cover template): the whole new map is
+      // what is checked and stored.
+      const set = foldMapEntries(edits, (name) => cur.values[name] ?? envValue(name));
       const problems = changeProblems(schemas, set);
       if (problems.length) {
         process.stderr.write(`faxgate config: refused, nothing changed (version ${cur.version} stays):\n${problems.map((p) => `  - ${p}`).join('\n')}\n`);
@@ -120,6 +127,13 @@ export async function settingsCli(sub: string, argv: string[]): Promise<number> 
         return 0;
       }
       case 'set': {
+        if (args.values.file !== undefined) {
+          if (pos.length !== 1 || pos[0].includes('=')) {
+            process.stderr.write(`faxgate config set: --file sets one setting: faxgate config set NAME --file PATH\n`);
+            return 2;
+          }
+          return await change({ [pos[0]]: readFileSync(args.values.file, 'utf8') });
+        }
         if (!pos.length || pos.some((p) => !p.includes('='))) {
           process.stderr.write(`faxgate config set: give NAME=VALUE pairs\n${SETTINGS_USAGE}`);
           return 2;

@@ -4,11 +4,12 @@
 import { baseSchema, type EnvSchema } from '@faxgate/config';
 
 export async function settingsSchemas(): Promise<EnvSchema[]> {
-  const [{ ingestSchema }, { dispatchSchema }, { renderSchema }, { notifierSchema }] = await Promise.all([
+  const [{ ingestSchema }, { dispatchSchema }, { renderSchema }, { notifierSchema }, { inboundSchema }] = await Promise.all([
     import('@faxgate/ingest/config'),
     import('@faxgate/dispatch/config'),
     import('@faxgate/render-service/config'),
     import('@faxgate/notifier/config'),
+    import('@faxgate/inbound/config'),
   ]);
-  return [baseSchema, ingestSchema, dispatchSchema, renderSchema, notifierSchema] as unknown as EnvSchema[];
+  return [baseSchema, ingestSchema, dispatchSchema, renderSchema, notifierSchema, inboundSchema] as unknown as EnvSchema[];
 }

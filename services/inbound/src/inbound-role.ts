@@ -18,7 +18,8 @@ export const inboundRole = defineRole({
       path: resolve(config.FAXGATE_DIRECTORY),
       log: ctx.log,
       pollMs: config.FAXGATE_DIRECTORY_POLL,
-      fallbackUnaddressed: config.FAXGATE_INBOUND_UNADDRESSED ?? `postmaster@${config.FAXGATE_FAX_DOMAINS[0] ?? 'localhost'}`,
+      // Both are runtime settings: the live config is read each time a fax is routed.
+      fallbackUnaddressed: () => config.FAXGATE_INBOUND_UNADDRESSED ?? `postmaster@${config.FAXGATE_FAX_DOMAINS[0] ?? 'localhost'}`,
     });
     // A bad file at start stops the start, with its line and reason: better than routing every
     // fax to the unaddressed mailbox until someone notices.

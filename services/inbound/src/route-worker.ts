@@ -13,7 +13,6 @@ import type { InboundConfig } from './config.ts';
  */
 export function createRouteWorker(ctx: RoleContext, config: InboundConfig, source: DirectorySource) {
   const inbound = ctx.inbound;
-  const attempts = config.FAXGATE_INBOUND_MAIL_ATTEMPTS;
   const routed = new Counter({ name: 'faxgate_inbound_routed_total', help: 'Received faxes routed, by the rule that matched (did, sub-address, csid, calling-number, line, unaddressed)', labelNames: ['rule'], registers: [ctx.registry] });
   return createWorker(
     'inbound',
@@ -35,7 +34,8 @@ export function createRouteWorker(ctx: RoleContext, config: InboundConfig, sourc
         }
         const view = await inbound.view(inboundId);
         const pending = (view?.deliveries ?? []).filter((d) => d.state === 'pending' && d.fallbackFor === undefined);
-        await ctx.queues.addBulk(pending.map((d) => ({ name: 'inbound-mail' as const, data: { inboundId, delivery: d.index } })), undefined, attempts);
+        // A runtime setting: the tries of the moment the mails are queued.
+        await ctx.queues.addBulk(pending.map((d) => ({ name: 'inbound-mail' as const, data: { inboundId, delivery: d.index } })), undefined, config.FAXGATE_INBOUND_MAIL_ATTEMPTS);
         return { deliveries: pending.length };
       },
     },

@@ -9,6 +9,8 @@ import { consoleRole } from '@faxgate/console';
 import { notifierRole } from '@faxgate/notifier';
 import { nodeRole } from '@faxgate/node';
 import { inboundRole } from '../src/index.ts';
+import { SMTPServer } from 'smtp-server';
+import { simpleParser, type ParsedMail } from 'mailparser';
 
 export const run = promisify(execFile);
 export const TOKEN = 'inbound-test-token';
@@ -74,4 +76,39 @@ export async function finished(gw: RunningGateway, id: string, timeoutMs = 60_00
     const r = await api(gw, 'GET', `/api/v1/inbound/${id}`);
     return r.json.state === 'delivered' || r.json.state === 'failed' ? (r.json as InboundView) : undefined;
   }, timeoutMs, 50);
+}
+
+/**
+ * A smarthost that refuses every recipient at bounce.example (as a mail server does for a
+ * mailbox that is full or gone) and accepts the rest: a real SMTP conversation, so the
+ * notifier's retries and its fallback meet the replies they would meet in production.
+ */
+export async function startRefusingSmarthost() {
+  const mails: Array<{ to: string[]; parsed: ParsedMail }> = [];
+  let refusals = 0;
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['AUTH', 'STARTTLS'],
+    logger: false,
+    onRcptTo(address, _session, cb) {
+      if (address.address.endsWith('@bounce.example')) {
+        refusals++;
+        const err = new Error('5.2.2 mailbox full') as Error & { responseCode: number };
+        err.responseCode = 552;
+        return cb(err);
+      }
+      cb();
+    },
+    onData(stream, session, cb) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', async () => {
+        mails.push({ to: session.envelope.rcptTo.map((r) => r.address), parsed: await simpleParser(Buffer.concat(chunks)) });
+        cb();
+      });
+    },
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.server.address() as { port: number }).port;
+  return { url: `smtp://127.0.0.1:${port}`, mails, refusals: () => refusals, close: () => new Promise<void>((r) => server.close(() => r())) };
 }

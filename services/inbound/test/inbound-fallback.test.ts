@@ -1,45 +1,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { SMTPServer } from 'smtp-server';
-import { simpleParser, type ParsedMail } from 'mailparser';
 import type { RunningGateway } from '@faxgate/runtime';
 import { waitUntil, type TempDir } from '@faxgate/testkit';
-import { finished, makeFaxTiff, offerCall, startInboundGateway } from './helpers.ts';
-
-/**
- * A smarthost that refuses every recipient at bounce.example (as a mail server does for a
- * mailbox that is full or gone) and accepts the rest: a real SMTP conversation, so the
- * notifier's retries and its fallback meet the replies they would meet in production.
- */
-async function startRefusingSmarthost() {
-  const mails: Array<{ to: string[]; parsed: ParsedMail }> = [];
-  let refusals = 0;
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['AUTH', 'STARTTLS'],
-    logger: false,
-    onRcptTo(address, _session, cb) {
-      if (address.address.endsWith('@bounce.example')) {
-        refusals++;
-        const err = new Error('5.2.2 mailbox full') as Error & { responseCode: number };
-        err.responseCode = 552;
-        return cb(err);
-      }
-      cb();
-    },
-    onData(stream, session, cb) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', async () => {
-        mails.push({ to: session.envelope.rcptTo.map((r) => r.address), parsed: await simpleParser(Buffer.concat(chunks)) });
-        cb();
-      });
-    },
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const port = (server.server.address() as { port: number }).port;
-  return { url: `smtp://127.0.0.1:${port}`, mails, refusals: () => refusals, close: () => new Promise<void>((r) => server.close(() => r())) };
-}
+import { finished, makeFaxTiff, offerCall, startInboundGateway, startRefusingSmarthost } from './helpers.ts';
 
 let g: Awaited<ReturnType<typeof startInboundGateway>>;
 let smtp: Awaited<ReturnType<typeof startRefusingSmarthost>>;

@@ -20,6 +20,7 @@ export function composeSettings(config: RenderConfig, sandbox?: RenderSandbox, l
     cover: config.FAXGATE_COVER_PAGE,
     coverKeyword: config.FAXGATE_COVER_KEYWORD,
     coverTemplateDir: config.FAXGATE_COVER_TEMPLATE_DIR,
+    coverTemplates: config.FAXGATE_COVER_TEMPLATES,
     senderDirectory: config.FAXGATE_SENDER_DIRECTORY,
     tagline: config.FAXGATE_TAGLINE,
     stationId: config.FAXGATE_STATION_ID,

@@ -1,5 +1,5 @@
 import { z, bool, duration, int, optionalString, sharedFields, stationIdField, timeZone } from '@faxgate/config';
-import { DEFAULT_COVER_NOTICE, DEFAULT_TAGLINE } from '@faxgate/render';
+import { DEFAULT_COVER_NOTICE, DEFAULT_TAGLINE, coverTemplatesField } from '@faxgate/render';
 import { directoryFields } from '@faxgate/directory';
 
 export const renderSchema = z.object({
@@ -11,6 +11,7 @@ export const renderSchema = z.object({
   FAXGATE_COVER_PAGE: bool(true).describe('Put a cover page in front of every fax (a sender can still ask for none or a named one).'),
   FAXGATE_COVER_TIMEZONE: timeZone('UTC').describe('Time zone of the date on cover pages and header lines (IANA name, e.g. America/New_York).'),
   FAXGATE_COVER_TEMPLATE_DIR: optionalString().describe('Directory of cover templates: `<name>.html` (asked for by `X-Fax-Cover: <name>` or the subject keyword), `senders/<address>.html`, `domains/<domain>.html`, `default.html`. Unset: the built-in cover.'),
+  FAXGATE_COVER_TEMPLATES: coverTemplatesField().describe('Cover templates by name as JSON (`{"urgent": "<html>…"}`; names as in FAXGATE_COVER_TEMPLATE_DIR without `.html`: `<name>`, `senders/<address>`, `domains/<domain>`, `default`); each wins over the file of the same name. Usually set with `faxgate config set FAXGATE_COVER_TEMPLATES.<name> --file <name>.html`. At most 64 KiB each, 512 KiB together; no external references (scripts, links, non-data: URLs).'),
   FAXGATE_COVER_KEYWORD: z.string().regex(/^[A-Za-z0-9_-]*$/).default('cover').describe('Subject keyword to choose or skip the cover: `cover:none` or `cover:<name>` in the subject (empty turns the keyword off).'),
   FAXGATE_SENDER_DIRECTORY: optionalString().describe('JSON file with sender details for cover pages (name, company, address, phone, fax by mail address or @domain) and recipient names and companies by number.'),
   FAXGATE_TAGLINE: z.string().default(DEFAULT_TAGLINE).describe('Header line on every page, HylaFAX TagLineFormat style (`%%n` sender fax, `%%s` sender, `%%P`/`%%T` page and pages, strftime `%` codes, `|` between fields); `off` for none.'),

@@ -29,6 +29,7 @@ export function createRenderWorker(ctx: RoleContext, config: RenderConfig, sandb
     limits: { maxPages: config.FAXGATE_RENDER_MAX_PAGES, maxPixels: config.FAXGATE_RENDER_MAX_PIXELS },
     cover: config.FAXGATE_COVER_PAGE,
     coverKeyword: config.FAXGATE_COVER_KEYWORD,
+    coverTemplates: config.FAXGATE_COVER_TEMPLATES,
     tagline: config.FAXGATE_TAGLINE,
     timeZone: config.FAXGATE_COVER_TIMEZONE,
     coverNotice: config.FAXGATE_COVER_NOTICE,

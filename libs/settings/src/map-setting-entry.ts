@@ -1,0 +1,42 @@
+import { MAP_SETTINGS } from './runtime-settings.ts';
+
+/** `FAXGATE_COVER_TEMPLATES.urgent` → the map setting and the entry; undefined for a plain name. */
+export function mapEntryName(name: string): { setting: string; entry: string } | undefined {
+  const dot = name.indexOf('.');
+  if (dot < 0 || !MAP_SETTINGS.has(name.slice(0, dot))) return undefined;
+  return { setting: name.slice(0, dot), entry: name.slice(dot + 1) };
+}
+
+/**
+ * Folds entry edits (`NAME.<entry>`: text, or null to remove it) into whole values of their map
+ * settings, on top of `current` (the map's value now: stored, else the environment's). Plain
+ * names pass through. The result is checked like any change, with the setting's own schema.
+ */
+export function foldMapEntries(set: Record<string, string | null>, current: (setting: string) => string | undefined): Record<string, string | null> {
+  const out: Record<string, string | null> = {};
+  const maps = new Map<string, Record<string, string>>();
+  for (const [name, value] of Object.entries(set)) {
+    const e = mapEntryName(name);
+    if (!e) {
+      out[name] = value;
+      continue;
+    }
+    let map = maps.get(e.setting);
+    if (!map) {
+      const base = e.setting in out ? out[e.setting] : current(e.setting);
+      map = parseMap(e.setting, base ?? '');
+      maps.set(e.setting, map);
+    }
+    if (value === null) delete map[e.entry];
+    else map[e.entry] = value;
+  }
+  for (const [setting, map] of maps) out[setting] = JSON.stringify(map);
+  return out;
+}
+
+function parseMap(setting: string, text: string): Record<string, string> {
+  if (text.trim() === '') return {};
+  const v = JSON.parse(text) as unknown;
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error(`${setting} is not a JSON object now; set it whole`);
+  return { ...(v as Record<string, string>) };
+}
