@@ -6,8 +6,10 @@
  *   spandsp-fast-modem-peer tx <v27ter|v29|v17> <rate> <nbits> [trail_ones [tep]]  > audio.raw
  *       transmits <nbits> of the PRBS below, then <trail_ones> ones (default 64), then stops;
  *       "tep" sends the talker-echo protection tone before the training.
- *   spandsp-fast-modem-peer rx <v27ter|v29|v17> <rate>  < audio.raw
- *       prints the received bits as one line of '0'/'1' on stdout, status events on stderr.
+ *   spandsp-fast-modem-peer rx <v27ter|v29|v17> <rate> [short]  < audio.raw
+ *       prints the received bits as one line of '0'/'1' on stdout, status events on stderr;
+ *       "short" (V.17): after the first carrier ends, the receiver restarts expecting the short
+ *       training sequence, as a T.30 receiver does for the image after a long-trained TCF.
  *   spandsp-fast-modem-peer channel [--law ulaw|alaw] [--snr dB] [--ppm x] [--freq Hz]
  *       [--silence ms] [--seed n] [--line 1]  < in.raw > out.raw
  *       --line 1 band-limits like a telephone line: 2nd-order Butterworth high-pass at 300 Hz
@@ -59,9 +61,14 @@ static const char *status_name(int st)
 }
 
 static long bits_out = 0;
+/* V.17 short-train reception: the receiver to restart on the first carrier-down, and its rate. */
+static v17_rx_state_t *short_after = NULL;
+static int short_rate = 0;
+static int short_pending = 0;
 static void put_bit(void *user, int bit)
 {
     (void) user;
+    if (bit == SIG_STATUS_CARRIER_DOWN && short_after) short_pending = 1;
     if (bit < 0) { fprintf(stderr, "status %s at bit %ld\n", status_name(bit), bits_out); return; }
     putchar(bit ? '1' : '0');
     bits_out++;
@@ -70,6 +77,7 @@ static void put_bit(void *user, int bit)
 static void status_handler(void *user, int status)
 {
     (void) user;
+    if (status == SIG_STATUS_CARRIER_DOWN && short_after) short_pending = 1;
     fprintf(stderr, "status %s at bit %ld\n", status_name(status), bits_out);
 }
 
@@ -154,9 +162,19 @@ static int cmd_rx(int argc, char **argv)
     if (argc < 4) return 2;
     int kind = kind_of(argv[2]);
     void *s = rx_init(kind, atoi(argv[3]), put_bit);
+    if (kind == 2 && argc > 4 && !strcmp(argv[4], "short")) { short_after = s; short_rate = atoi(argv[3]); }
     int16_t amp[160];
     size_t n;
-    while ((n = fread(amp, sizeof(int16_t), 160, stdin)) > 0) rx_run(kind, s, amp, (int) n);
+    while ((n = fread(amp, sizeof(int16_t), 160, stdin)) > 0) {
+        rx_run(kind, s, amp, (int) n);
+        if (short_pending) {
+            /* Outside the callback: restarting from inside it would reset state the caller still uses. */
+            v17_rx_restart(short_after, short_rate, TRUE);
+            fprintf(stderr, "restarted for short train\n");
+            short_after = NULL;
+            short_pending = 0;
+        }
+    }
     memset(amp, 0, sizeof(amp));
     for (int i = 0; i < 10; i++) rx_run(kind, s, amp, 160);
     putchar('\n');

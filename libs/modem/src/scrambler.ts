@@ -24,6 +24,11 @@ export class V29Scrambler {
   reset(): void {
     this.reg = 0;
   }
+
+  /** Sets the register (most recent line bit in bit 0): V.17 starts its training from a given state. */
+  preset(state: number): void {
+    this.reg = state & 0x7fffff;
+  }
 }
 
 /**

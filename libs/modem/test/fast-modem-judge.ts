@@ -99,10 +99,10 @@ export function receiveAll(make: (events: ModemReceiverEvents) => ModemReceiver,
   return { bits: bits.join(''), events, rx };
 }
 
-/** spandsp's receiver on audio: its bits and status lines. */
-export function judgeReceive(modem: string, rate: number, audio: Int16Array): Reception {
+/** spandsp's receiver on audio: its bits and status lines; `extra` as for the judge's rx (V.17: 'short'). */
+export function judgeReceive(modem: string, rate: number, audio: Int16Array, extra: string[] = []): Reception {
   try {
-    const stdout = execFileSync(judgePath(), ['rx', modem, String(rate)], { input: toBytes(audio), maxBuffer: 1 << 27, timeout: 30_000, stdio: ['pipe', 'pipe', 'pipe'], encoding: 'buffer' });
+    const stdout = execFileSync(judgePath(), ['rx', modem, String(rate), ...extra], { input: toBytes(audio), maxBuffer: 1 << 27, timeout: 30_000, stdio: ['pipe', 'pipe', 'pipe'], encoding: 'buffer' });
     return { bits: stdout.toString().trim(), events: [] };
   } catch (err) {
     const e = err as { stderr?: Buffer; message: string };
