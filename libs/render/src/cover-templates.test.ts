@@ -42,7 +42,7 @@ test('the setting: JSON of name → HTML, every problem named, the whole size bo
   assert.match(field.safeParse(JSON.stringify(many)).error!.issues.at(-1)!.message, /together; at most 524288/);
 });
 
-test('stored templates win over the directory's file of the same name; the directory still gives the rest', async () => {
+test('stored templates win over the directory\'s file of the same name; the directory still gives the rest', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'faxgate-covers-'));
   try {
     await writeFile(join(dir, 'urgent.html'), 'URGENT FILE');
