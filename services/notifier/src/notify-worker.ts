@@ -17,6 +17,8 @@ import { isEnded } from './dsn-status.ts';
 import type { DeliveryReport } from './delivery-report.ts';
 import { createInboundMailHandler } from './inbound-delivery.ts';
 import { createPostmasterForwarder } from './postmaster-forward.ts';
+import { allRecipients, recipientView } from './recipient-view.ts';
+import { BroadcastEnd } from './broadcast-end.ts';
 
 /** Where the header section of a message ends (the empty line), or its length when it has none. */
 function headerEnd(message: Buffer): number {
@@ -38,6 +40,7 @@ export function createNotifyWorker(ctx: RoleContext, config: NotifierConfig, mai
   const policy = () => ({ trustedDomains: config.FAXGATE_RESULT_MAIL_TRUSTED_DOMAINS, unverified: config.FAXGATE_RESULT_MAIL_UNVERIFIED });
   const reportingMta = config.FAXGATE_REPORTING_MTA ?? hostname();
 
+  const broadcastEnd = new BroadcastEnd(ctx.redis, ctx.base.FAXGATE_QUEUE_PREFIX);
   const ledger = new UsageLedger(ctx.redis, ctx.base.FAXGATE_QUEUE_PREFIX);
   const usagePages = new Counter({ name: 'faxgate_usage_pages_total', help: 'Pages the far end confirmed, by sender domain (counted once per recipient outcome; per-sender totals: faxgate usage)', labelNames: ['domain'], registers: [ctx.registry] });
   const usageLine = new Counter({ name: 'faxgate_usage_line_seconds_total', help: 'Time on the line over all calls of a recipient, by sender domain', labelNames: ['domain'], registers: [ctx.registry] });
@@ -82,18 +85,28 @@ export function createNotifyWorker(ctx: RoleContext, config: NotifierConfig, mai
       'inbound-mail': inboundMail,
       'postmaster-mail': createPostmasterForwarder(ctx, from, config.FAXGATE_POSTMASTER, mailer),
       'result-mail': async ({ faxId, recipient }) => {
-        const fax = await ctx.records.view(faxId);
+        // This recipient only: a broadcast's mails must not each read the whole broadcast.
+        const fax = await recipientView(ctx.records, faxId, recipient);
         if (!fax) throw new UnrecoverableError(describeError('RECORD_MISSING'));
-        const r = fax.recipients.find((x) => x.index === recipient);
+        const r = fax.recipients[0];
         if (!r) throw new UnrecoverableError(describeError('RECORD_MISSING'));
         // Every ended recipient passes here once per outcome: the one place to count it.
         if (isEnded(r.state)) await countUsage(fax, r);
         if (r.resultMailSentAt) return { skipped: 'already sent' };
         // A broadcast is reported once, when its last recipient ends (FAXGATE_NOTIFY_BROADCAST).
+        // Only a job that may be the last (every recipient's outcome seen) reads all recipients.
         const broadcast = fax.recipientCount >= 2 && config.FAXGATE_NOTIFY_BROADCAST !== 'each';
-        if (broadcast && allEnded(fax)) {
-          const key = summaryKey(fax);
-          if (fax.summaryMailKey !== key) await ctx.queues.add('summary-mail', { faxId, key });
+        if (broadcast && isEnded(r.state)) {
+          const readAll = () => allRecipients(ctx.records, faxId, fax.recipientCount);
+          const mark = await broadcastEnd.seen(faxId, recipient, r.attempts, async () => (await readAll()).recipients.filter((x) => isEnded(x.state)).map((x) => ({ index: x.index, attempts: x.attempts })));
+          // Read afresh after the count reached every recipient: a backfill's read may predate
+          // the end of a recipient whose own job counted it meanwhile.
+          const all = mark.isNew && mark.seen >= fax.recipientCount ? await readAll() : undefined;
+          if (all && allEnded(all)) {
+            const key = summaryKey(all);
+            if (fax.summaryMailKey !== key) await ctx.queues.add('summary-mail', { faxId, key });
+          }
+          if (mark.isNew) await broadcastEnd.checked(faxId, recipient, r.attempts);
         }
         if (broadcast && config.FAXGATE_NOTIFY_BROADCAST === 'summary') {
           await ctx.records.updateRecipient(faxId, recipient, { resultMailSentAt: new Date().toISOString(), reportedInSummary: true });
