@@ -10,9 +10,9 @@ import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { createRedis } from '@faxgate/queue';
-import { FaxRecords } from '@faxgate/store';
+import { BlobStore, FaxRecords } from '@faxgate/store';
 import nodemailer from 'nodemailer';
-import { assertNothingFor, freePort, makePdf, smtpDialogue, startRedis, startRoleProcess, startSmtpSink, tempDir, waitUntil, type RoleProcess, type SmtpSink, type TempDir, type TestRedis } from '@faxgate/testkit';
+import { assertNothingFor, blackPixels, decodeTiffWithLibtiff, freePort, makePdf, smtpDialogue, startRedis, startRoleProcess, startSmtpSink, tempDir, waitUntil, type RoleProcess, type SmtpSink, type TempDir, type TestRedis } from '@faxgate/testkit';
 
 const run = promisify(execFile);
 const faxgate = resolve(import.meta.dirname, '../../../faxgate');
@@ -239,4 +239,39 @@ test('a quota set while running brakes the next RCPT: a sender past its new numb
   assert.equal((await rcptAs('quota@example.com', '12125550601@fax.test')).code, 250);
   const second = await rcptAs('quota@example.com', '12125550602@fax.test');
   assert.equal(second.code, 452, second.text);
+});
+
+test('who may send, the page limit and the header line change while running: a denied sender is refused, the next fax keeps to the new page limit without a header line', { timeout: 240_000 }, async () => {
+  const blobs = new BlobStore(dir.path);
+  const pdf = await makePdf(dir.path, 2, 'two page report');
+  // A sender each: the quota of the test before (one new number per sender and hour) stays.
+  const mail = async (from: string, to: string) => {
+    const r = await nodemailer.createTransport({ host: '127.0.0.1', port: smtpPort, ignoreTLS: true }).sendMail({ from, to, subject: 'limits', attachments: [{ filename: 'r.pdf', content: pdf }] });
+    return /queued as (fx[0-9a-z]+)/.exec(r.response)?.[1] as string;
+  };
+  /** The fax's document pages and how much ink its first page has in the header line's band. */
+  const rendered = async (faxId: string, tag: string) => {
+    const r = await waitUntil(`fax ${faxId} rendered`, async () => (await records.getRecipient(faxId, 0))?.documentKey ? records.getRecipient(faxId, 0) : undefined, 60_000);
+    const first = (await decodeTiffWithLibtiff(await blobs.get(r!.documentKey!), dir.path, tag))[0];
+    const band = { width: first.width, height: 40, stride: first.stride, data: first.data.subarray(0, 40 * first.stride) };
+    return { fax: (await records.getFax(faxId))!, headerInk: blackPixels(band) };
+  };
+  const mallory = async () => smtpDialogue(smtpPort, ['EHLO test.example', 'MAIL FROM:<mallory@example.com>', 'RCPT TO:<12125550100@fax.test>', 'QUIT']);
+
+  assert.equal((await mallory())[3].code, 250, 'the sender may send before the change');
+  const before = await rendered(await mail('before@example.com', '12125550102@fax.test'), 'limits-before');
+  assert.equal(before.fax.documentPages, 2);
+  assert.ok(before.headerInk > 100, `the environment's header line is printed (${before.headerInk} black pels)`);
+
+  const set = await config('set', 'FAXGATE_SENDERS_DENY=mallory@example.com', 'FAXGATE_RENDER_MAX_PAGES=1', 'FAXGATE_TAGLINE=off', '--reason', 'abuse; cheaper faxes', '--json');
+  assert.equal(set.code, 0, set.stderr);
+  await everywhere((JSON.parse(set.stdout) as { version: number }).version);
+
+  const refused = (await mallory()).slice(2, 4).find((r) => r.code >= 500);
+  assert.equal(refused?.code, 550, JSON.stringify(await mallory()));
+  assert.match(refused!.text, /not allowed to send faxes/);
+  const after = await rendered(await mail('after@example.com', '12125550103@fax.test'), 'limits-after');
+  assert.equal(after.fax.documentPages, 1, 'the two-page document over the new limit of one page became a notice page');
+  assert.equal(after.fax.notices?.length, 1, JSON.stringify(after.fax.notices));
+  assert.equal(after.headerInk, 0, 'no header line');
 });
