@@ -3,9 +3,11 @@
  * 8 kHz 16-bit little-endian audio, plus a test channel (G.711 through spandsp's companders,
  * white noise, sample-clock offset, carrier offset, leading silence).
  *
- *   spandsp-fast-modem-peer tx <v27ter|v29|v17> <rate> <nbits> [trail_ones [tep]]  > audio.raw
+ *   spandsp-fast-modem-peer tx <v27ter|v29|v17> <rate> <nbits> [trail_ones [tep|notep [short]]]  > audio.raw
  *       transmits <nbits> of the PRBS below, then <trail_ones> ones (default 64), then stops;
- *       "tep" sends the talker-echo protection tone before the training.
+ *       "tep" sends the talker-echo protection tone before the training; "short" (V.17) first
+ *       sends 1500 zeros with the long training (a TCF), 75 ms of silence, then the data with
+ *       the short training.
  *   spandsp-fast-modem-peer rx <v27ter|v29|v17> <rate> [short]  < audio.raw
  *       prints the received bits as one line of '0'/'1' on stdout, status events on stderr;
  *       "short" (V.17): after the first carrier ends, the receiver restarts expecting the short
@@ -43,6 +45,14 @@ static int get_bit(void *user)
     source_t *s = user;
     if (s->left > 0) { s->left--; return prbs_bit(&s->reg); }
     if (s->trail > 0) { s->trail--; return 1; }
+    return SIG_STATUS_END_OF_DATA;
+}
+
+/* A TCF: zeros, as many as the counter says. */
+static int zero_bit(void *user)
+{
+    long *left = user;
+    if (*left > 0) { (*left)--; return 0; }
     return SIG_STATUS_END_OF_DATA;
 }
 
@@ -147,8 +157,28 @@ static int cmd_tx(int argc, char **argv)
     int kind = kind_of(argv[2]);
     source_t src = { 1, atol(argv[4]), argc > 5 ? atol(argv[5]) : 64 };
     int tep = argc > 6 && !strcmp(argv[6], "tep");
-    void *s = tx_init(kind, atoi(argv[3]), tep, &src);
     int16_t amp[160];
+    if (kind == 2 && argc > 7 && !strcmp(argv[7], "short")) {
+        long tcf = 1500;
+        v17_tx_state_t *t = v17_tx_init(NULL, atoi(argv[3]), tep, zero_bit, &tcf);
+        for (;;) {
+            int n = v17_tx(t, amp, 160);
+            if (n > 0) fwrite(amp, sizeof(int16_t), n, stdout);
+            if (n < 160) break;
+        }
+        memset(amp, 0, sizeof(amp));
+        for (int i = 0; i < 600 / 160; i++) fwrite(amp, sizeof(int16_t), 160, stdout);
+        fwrite(amp, sizeof(int16_t), 600 % 160, stdout);
+        v17_tx_restart(t, atoi(argv[3]), FALSE, TRUE);
+        v17_tx_set_get_bit(t, get_bit, &src);
+        for (;;) {
+            int n = v17_tx(t, amp, 160);
+            if (n > 0) fwrite(amp, sizeof(int16_t), n, stdout);
+            if (n < 160) break;
+        }
+        return 0;
+    }
+    void *s = tx_init(kind, atoi(argv[3]), tep, &src);
     for (;;) {
         int n = tx_run(kind, s, amp, 160);
         if (n > 0) fwrite(amp, sizeof(int16_t), n, stdout);

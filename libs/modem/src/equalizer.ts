@@ -35,6 +35,24 @@ export class ComplexEqualizer {
     this.pos = 0;
   }
 
+  /** A copy of the coefficients, re, im interleaved (V.17's short train starts from a long train's). */
+  coefficients(): Float64Array {
+    const c = new Float64Array(2 * this.taps);
+    for (let i = 0; i < this.taps; i++) {
+      c[2 * i] = this.cRe[i];
+      c[2 * i + 1] = this.cIm[i];
+    }
+    return c;
+  }
+
+  /** Loads coefficients from {@link coefficients} of an equaliser of the same length. */
+  setCoefficients(c: Float64Array): void {
+    for (let i = 0; i < this.taps; i++) {
+      this.cRe[i] = c[2 * i];
+      this.cIm[i] = c[2 * i + 1];
+    }
+  }
+
   /** Scales the samples already in the delay line (the receiver's gain changed). */
   scaleInput(f: number): void {
     for (let i = 0; i < this.xRe.length; i++) {

@@ -1,0 +1,315 @@
+// ITU-T V.17 receiver: acquires the training of clause 7 (timing, gain and carrier phase on the
+// A/B alternations of segment 1, the equaliser on the known scrambled sequence of segment 2 and
+// on the bridge of segment 3), tells the long train from the short one by whether segment 2
+// goes on past its short length, then decodes the trellis code of clause 3 with a Viterbi
+// decoder, undoes the differential coding of Table 3, and descrambles (clause 5).
+import type { ModemReceiver, ModemReceiverEvents, SignalQuality } from './qam-types.ts';
+import { QamReceiverCore, type SymbolStage } from './qam-receiver.ts';
+import { V29Scrambler } from './scrambler.ts';
+import { V17Viterbi } from './v17-viterbi.ts';
+import {
+  V17_A,
+  V17_B,
+  V17_BITS_PER_SYMBOL,
+  V17_CONDITIONING_POINTS,
+  V17_CONSTELLATIONS,
+  V17_SEGMENTS,
+  V17_TRAINING_ENERGY,
+  V17_TRAINING_SCRAMBLER_STATE,
+  v17MeanEnergy,
+  type V17Rate,
+} from './v17-constellation.ts';
+
+const Stage = {
+  /** Timing and gain settle on the alternations. */
+  Settle: 0,
+  /** Carrier phase from which of A and B is which. */
+  Phase: 1,
+  /** Equaliser trained on the known alternation until segment 2 starts. */
+  TrainAB: 2,
+  /** Segment 2: equaliser trained on the known scrambled sequence. */
+  Conditioning: 3,
+  /** Segment 3 (long train only): the bridge, equaliser on decisions among A, B, C, D. */
+  Bridge: 4,
+  Data: 5,
+  Failed: 6,
+} as const;
+type Stage = (typeof Stage)[keyof typeof Stage];
+
+/** Angle between successive A/B elements accepted as segment 1 (90° nominal), radians. */
+const AB_MIN = (60 * Math.PI) / 180;
+const AB_MAX = (120 * Math.PI) / 180;
+/** Symbols of alternations used for the phase estimate. */
+const PHASE_SYMBOLS = 16;
+/** Segment 2 elements that must follow the known sequence past the short length to be a long train. */
+const LONG_EVIDENCE = 8;
+/**
+ * Equaliser error (relative to the data energy) above which training has failed, about where
+ * each rate's uncoded decisions would pass an error rate of 1e-2.
+ */
+const TRAINING_MAX_MSE: Record<V17Rate, number> = { 14400: 0.02, 12000: 0.035, 9600: 0.06, 7200: 0.1 };
+const TAPS = 32;
+
+export interface V17ReceiverOptions {
+  rate: V17Rate;
+  /**
+   * Equaliser of an earlier receiver of the same call (its {@link V17Receiver.equalizer}): a
+   * short train is too short to train one from nothing.
+   */
+  equalizer?: Float64Array;
+  onDbm0?: number;
+  offDbm0?: number;
+}
+
+export class V17Receiver implements ModemReceiver, SymbolStage {
+  private readonly core: QamReceiverCore;
+  private readonly rate: V17Rate;
+  private readonly bps: number;
+  private readonly points: Int8Array;
+  private readonly descrambler = new V29Scrambler();
+  /** The transmitter's training scrambler, to predict segment 2. */
+  private readonly training = new V29Scrambler();
+  private readonly viterbi: V17Viterbi;
+  private readonly events: ModemReceiverEvents;
+  private trained: Float64Array | undefined;
+  private stage: Stage = Stage.Settle;
+  private count = 0;
+  private evidence = 0;
+  /** Segment 2 elements past the short length, held until it is known whether they are data. */
+  private readonly held: number[] = [];
+  private accRe = 0;
+  private accIm = 0;
+  private lastRe = 0;
+  private lastIm = 0;
+  private lastWasB = false;
+  private prevY = 0;
+  private warmup = 0;
+  private shortTrain = false;
+
+  constructor(o: V17ReceiverOptions, events: ModemReceiverEvents) {
+    this.rate = o.rate;
+    this.bps = V17_BITS_PER_SYMBOL[o.rate];
+    this.points = V17_CONSTELLATIONS[o.rate];
+    this.trained = o.equalizer;
+    this.events = events;
+    this.viterbi = new V17Viterbi(this.points, (label) => this.label(label));
+    // The decoder lags the line by its traceback depth: flush it when the signal ends.
+    const coreEvents: ModemReceiverEvents = {
+      ...events,
+      carrier: (up) => {
+        if (!up && this.stage === Stage.Data) this.viterbi.flush();
+        events.carrier?.(up);
+      },
+    };
+    this.core = new QamReceiverCore(
+      { baud: 2400, carrierHz: 1800, rolloff: 0.25, span: 12, taps: TAPS, trainingEnergy: V17_TRAINING_ENERGY, dataEnergy: v17MeanEnergy(o.rate), onDbm0: o.onDbm0, offDbm0: o.offDbm0 },
+      coreEvents,
+      this,
+    );
+  }
+
+  receive(samples: Int16Array): void {
+    this.core.receive(samples);
+  }
+
+  quality(): SignalQuality {
+    return this.core.quality();
+  }
+
+  /** The equaliser as trained by the last successful training, for a later short train. */
+  equalizer(): Float64Array | undefined {
+    return this.trained;
+  }
+
+  /** For the core: a new signal starts. */
+  restart(): void {
+    if (this.stage === Stage.Data) this.viterbi.flush();
+    this.stage = Stage.Settle;
+    this.count = 0;
+    this.accRe = 0;
+    this.accIm = 0;
+    this.held.length = 0;
+    this.descrambler.reset();
+    this.training.preset(V17_TRAINING_SCRAMBLER_STATE);
+    if (this.trained) this.core.eq.setCoefficients(this.trained);
+  }
+
+  private setTarget(p: readonly [number, number]): void {
+    this.core.dRe = p[0];
+    this.core.dIm = p[1];
+  }
+
+  /** The next element of segment 2 as the transmitter's scrambler makes it. */
+  private nextConditioning(): readonly [number, number] {
+    const b0 = this.training.scramble(1);
+    const b1 = this.training.scramble(1);
+    return V17_CONDITIONING_POINTS[(b0 << 1) | b1];
+  }
+
+  /** For the core: one equalised, carrier-corrected symbol. */
+  symbol(zr: number, zi: number): void {
+    switch (this.stage) {
+      case Stage.Settle:
+        if (this.core.agcReady && this.core.symbols > 40) this.stage = Stage.Phase;
+        break;
+      case Stage.Phase:
+        this.phase(zr, zi);
+        break;
+      case Stage.TrainAB: {
+        const isB = !this.lastWasB;
+        const t = isB ? V17_B : V17_A;
+        const dt = (zr - t[0]) ** 2 + (zi - t[1]) ** 2;
+        const c = V17_CONDITIONING_POINTS[0];
+        const dc = (zr - c[0]) ** 2 + (zi - c[1]) ** 2;
+        if (dc < dt) {
+          // Segment 2 has begun; its first element is always C (the scrambler's known state).
+          this.stage = Stage.Conditioning;
+          this.count = 0;
+          this.evidence = 0;
+          this.core.loop.setGain(0.05);
+          this.core.timing.setGains(0.01, 0.00005);
+          this.conditioning(zr, zi);
+          break;
+        }
+        this.lastWasB = isB;
+        this.setTarget(t);
+        this.core.mu = 0.05;
+        this.core.track = true;
+        break;
+      }
+      case Stage.Conditioning:
+        this.conditioning(zr, zi);
+        break;
+      case Stage.Bridge:
+        this.bridge(zr, zi);
+        break;
+      case Stage.Data:
+        this.data(zr, zi);
+        break;
+      case Stage.Failed:
+        break;
+    }
+    this.lastRe = zr;
+    this.lastIm = zi;
+  }
+
+  private phase(zr: number, zi: number): void {
+    // B (−71.6°) follows A (−161.6°) by +90°, A follows B by −90°.
+    const cross = zi * this.lastRe - zr * this.lastIm;
+    const dot = zr * this.lastRe + zi * this.lastIm;
+    const isB = cross > 0;
+    const apart = Math.abs(Math.atan2(cross, dot));
+    if (apart < AB_MIN || apart > AB_MAX || (this.count > 0 && isB === this.lastWasB)) {
+      this.count = 0;
+      this.accRe = 0;
+      this.accIm = 0;
+    }
+    const t = isB ? V17_B : V17_A;
+    this.accRe += zr * t[0] + zi * t[1];
+    this.accIm += zi * t[0] - zr * t[1];
+    this.lastWasB = isB;
+    if (++this.count === PHASE_SYMBOLS) {
+      this.core.loop.phase += Math.atan2(this.accIm, this.accRe);
+      this.stage = Stage.TrainAB;
+      this.count = 0;
+      this.core.carrierUp();
+    }
+  }
+
+  private conditioning(zr: number, zi: number): void {
+    const n = this.count++;
+    const t = this.nextConditioning();
+    if (n >= V17_SEGMENTS.conditioningShort) {
+      // Past the short train's segment 2: either still segment 2 (long train) or data.
+      const near = (zr - t[0]) ** 2 + (zi - t[1]) ** 2 < V17_TRAINING_ENERGY / 8;
+      if (!near) {
+        this.shortTrain = true;
+        this.startData();
+        for (let i = 0; i < this.held.length; i += 2) this.data(this.held[i], this.held[i + 1]);
+        this.held.length = 0;
+        this.data(zr, zi);
+        return;
+      }
+      this.held.push(zr, zi);
+      if (++this.evidence === LONG_EVIDENCE) this.held.length = 0;
+    }
+    this.setTarget(t);
+    this.core.track = true;
+    // A large step at first pulls a fresh equaliser in, a smaller one then lets it settle.
+    this.core.mu = this.trained && n < 200 ? 0.05 : n < 400 ? 0.2 : n < 1500 ? 0.05 : 0.02;
+    if (this.count === V17_SEGMENTS.conditioningLong) {
+      this.shortTrain = false;
+      this.stage = Stage.Bridge;
+      this.count = 0;
+    }
+  }
+
+  private bridge(zr: number, zi: number): void {
+    let best = V17_CONDITIONING_POINTS[0];
+    let bestD = Infinity;
+    for (const p of V17_CONDITIONING_POINTS) {
+      const d = (zr - p[0]) ** 2 + (zi - p[1]) ** 2;
+      if (d < bestD) {
+        bestD = d;
+        best = p;
+      }
+    }
+    this.setTarget(best);
+    this.core.mu = 0.02;
+    this.core.track = true;
+    if (++this.count === V17_SEGMENTS.bridge) this.startData();
+  }
+
+  private startData(): void {
+    const ok = this.core.mse < TRAINING_MAX_MSE[this.rate];
+    this.events.training?.(ok, this.core.quality());
+    this.stage = ok ? Stage.Data : Stage.Failed;
+    if (ok) this.trained = this.core.eq.coefficients();
+    this.core.loop.setGain(0.03);
+    this.core.timing.setGains(0.005, 0.00002);
+    this.viterbi.reset();
+    this.warmup = 0;
+  }
+
+  private data(zr: number, zi: number): void {
+    // The equaliser and carrier loop follow the nearest point; the data waits for the Viterbi
+    // decoder's decision.
+    const p = this.points;
+    let best = 0;
+    let bestD = Infinity;
+    for (let i = 0; i < p.length; i += 2) {
+      const d = (zr - p[i]) ** 2 + (zi - p[i + 1]) ** 2;
+      if (d < bestD) {
+        bestD = d;
+        best = i;
+      }
+    }
+    this.core.dRe = p[best];
+    this.core.dIm = p[best + 1];
+    this.core.mu = 0.01;
+    this.core.track = true;
+    this.viterbi.push(zr, zi);
+  }
+
+  /** One decoded label: Table 3 undone on Y1 Y2, then Q1…Qn descrambled in line order. */
+  private label(label: number): void {
+    const y = (label >> 1) & 3;
+    const q = (y - this.prevY) & 3;
+    this.prevY = y;
+    this.out(q & 1);
+    this.out(q >> 1);
+    for (let j = 2; j < this.bps; j++) this.out((label >> (j + 1)) & 1);
+  }
+
+  private out(line: number): void {
+    const bit = this.descrambler.descramble(line);
+    // The descrambler is in step once its 23 stages hold received bits.
+    if (this.warmup < 23) this.warmup++;
+    else this.events.bit?.(bit);
+  }
+
+  /** Whether the last training was the short one (for logs). */
+  get lastTrainShort(): boolean {
+    return this.shortTrain;
+  }
+}
