@@ -348,7 +348,15 @@ export class Class1Terminal {
       return;
     }
     if (r === 'timeout' && expect === 'tcf') {
-      this.log(`no TCF carrier within ${this.q.tcfRecvTimeoutMs} ms`);
+      // The modem never trained on the TCF (a noisy line defeats V.17 training before V.21's
+      // DCS): that is a failed training, and T.30 §5.3.6.1.4 answers it with FTT, so the sender
+      // steps down a rate at once instead of repeating DCS at the same rate until it gives up
+      // (seen over a noisy line: three DCS at V.17 14400, then "no response to DCS"). HylaFAX
+      // does the same when its +FRM for TCF fails (Class1TCFRecvTimeout). An empty TCF makes the
+      // engine's own judgement say FTT: no zeros arrived.
+      this.log(`no TCF carrier within ${this.q.tcfRecvTimeoutMs} ms: a failed training`);
+      this.feed({ type: 'image-data', data: new Uint8Array(0) });
+      this.feed({ type: 'image-end' });
       this.expect = 'hdlc';
       return;
     }

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { open, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { freeUdpPort, tempDir, type TempDir, waitUntil } from '@faxgate/testkit';
+import { startNoisyLine, type NoisyLine, type NoisyLineOptions } from './noisy-line.ts';
 
 // Two iaxmodem software modems that call each other straight over IAX2 on loopback (no
 // Asterisk: `refresh 0`, each modem's `server` is the other's port), as libs/hylafax's test bed
@@ -26,6 +27,13 @@ export interface IaxmodemPair {
   kill(which: 'a' | 'b'): Promise<void>;
   /** Ends both iaxmodems by their process groups and removes the temp dir. */
   stop(): Promise<void>;
+  /** The noisy line between the modems, when one was asked for. */
+  line?: NoisyLine;
+}
+
+export interface IaxmodemPairOptions {
+  /** Put a noisy line (a relay adding white noise to the audio) between the two modems. */
+  noise?: NoisyLineOptions;
 }
 
 const running = new Set<ChildProcess>();
@@ -73,7 +81,7 @@ function config(m: PairedModem, peerPort: number, peername: string): string {
 }
 
 /** Starts two iaxmodems wired to each other; resolves once both ptys exist. */
-export async function startIaxmodemPair(): Promise<IaxmodemPair> {
+export async function startIaxmodemPair(opts: IaxmodemPairOptions = {}): Promise<IaxmodemPair> {
   if (!existsSync('/usr/bin/iaxmodem')) throw new Error('/usr/bin/iaxmodem is missing: install iaxmodem (scripts/setup.sh test)');
   const dir: TempDir = await tempDir('faxgate-class1');
   const children: ChildProcess[] = [];
@@ -86,12 +94,17 @@ export async function startIaxmodemPair(): Promise<IaxmodemPair> {
     for (const p of logPaths) parts.push(`--- ${p}\n${(await readFile(p, 'latin1').catch(() => '')).split('\n').slice(-40).join('\n')}`);
     return parts.join('\n');
   };
+  let line: NoisyLine | undefined;
   const stop = async () => {
     await Promise.all(children.map((c) => stopChild(c)));
+    await line?.stop();
     await dir.remove();
   };
   try {
-    for (const [m, peer, name] of [[a, portB, 'A'], [b, portA, 'B']] as const) {
+    if (opts.noise) line = await startNoisyLine(portA, portB, opts.noise);
+    // Through a noisy line each modem calls the relay's side facing it.
+    const peers = line ? [line.portForA, line.portForB] : [portB, portA];
+    for (const [m, peer, name] of [[a, peers[0], 'A'], [b, peers[1], 'B']] as const) {
       const conf = join(dir.path, `iaxmodem-${name}.conf`);
       await writeFile(conf, config(m, peer, `faxgate${name}`));
       const logPath = join(dir.path, `iaxmodem-${name}.log`);
@@ -121,7 +134,7 @@ export async function startIaxmodemPair(): Promise<IaxmodemPair> {
       // this one.
       await unlink((which === 'a' ? a : b).device).catch(() => undefined);
     };
-    return { a, b, logs, kill, stop };
+    return { a, b, logs, kill, stop, ...(line ? { line } : {}) };
   } catch (err) {
     await stop();
     throw err;

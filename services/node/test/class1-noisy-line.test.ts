@@ -1,0 +1,112 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { pino } from 'pino';
+import { writeTiff, type Bitmap } from '@faxgate/fax-image';
+import type { ReceiveOutcome } from '@faxgate/line-driver';
+import { decodeTiffWithLibtiff, differingPixels, tempDir, textPage, waitUntil, type TempDir } from '@faxgate/testkit';
+import { startIaxmodemPair, type IaxmodemPair } from '../../../libs/class1/test/iaxmodem-pair.ts';
+import { Class1LineDriver, type Class1DriverOptions } from '../src/class1-line-driver.ts';
+
+// faxgate → faxgate over two iaxmodems with a line between them that can carry bursts of noise
+// (libs/class1/test/noisy-line.ts: a relay adding white noise to the IAX2 audio). The modems are
+// real spandsp modems; the noise defeats their training or corrupts the page as on a bad
+// analogue line, and the T.30 recovery that follows is judged: FTT and fall-back to a lower rate
+// (T.30 §5.3.6.1.4, §5.3.2.4), RTN and retransmission after retraining (§5.3.6.1.6). The pages
+// that finally arrive are compared, pixel for pixel through libtiff, with the pages sent.
+//
+// Real-time calls over iaxmodem (30–60 s each): each test has its own timeout.
+
+/** Noise that defeats a spandsp modem's training (measured: V.17 trains at 60, nothing at 120). */
+const BURST_RMS = 200;
+
+let pair: IaxmodemPair;
+let dir: TempDir;
+
+before(async () => {
+  pair = await startIaxmodemPair({ noise: { noiseRms: 0 } });
+  dir = await tempDir('faxgate-class1-noise');
+});
+
+after(async () => {
+  await pair?.stop();
+  await dir?.remove();
+});
+
+/** A driver whose log lines are kept and shown to `onLog` as they come (to time a burst by the call's progress). */
+function driver(device: string, name: string, lines: string[], extra: Partial<Class1DriverOptions> = {}, onLog?: (msg: string) => void): Class1LineDriver {
+  return new Class1LineDriver({
+    devices: [device], linePrefix: `test/${name}`, localId: name === 'a' ? '+1 212 555 0101' : '+1 212 555 0102', ecm: true,
+    modulations: ['v17', 'v29', 'v27ter'], dialCmd: 'ATDT%s', dialTimeoutMs: 30_000, resetCmds: ['ATZ'], initCmds: ['AT+VCID=1'],
+    answer: true, rings: 1, did: '', quirks: {}, checkIntervalMs: 30_000,
+    log: pino({ level: 'debug' }, { write: (s: string) => {
+      lines.push(s);
+      onLog?.(String((JSON.parse(s) as { msg?: string }).msg ?? ''));
+    } }),
+    ...extra,
+  });
+}
+
+async function call(doc: Uint8Array, opts: { ecm: boolean; onReceiverLog: (msg: string) => void }) {
+  const logA: string[] = [];
+  const logB: string[] = [];
+  const a = driver(pair.a.device, 'a', logA, { ecm: opts.ecm });
+  const b = driver(pair.b.device, 'b', logB, { ecm: opts.ecm }, opts.onReceiverLog);
+  const received: ReceiveOutcome[] = [];
+  const stopB = await b.listen(async (_c, o) => {
+    received.push(o);
+    return 'in-test';
+  });
+  const evidence = async () => `\n--- node A log\n${logA.join('')}\n--- node B log\n${logB.join('')}\n${await pair.logs()}`;
+  try {
+    const outcome = await a.send({ callId: 'noisy', number: '+12125550102', dialString: '5550102', document: doc, fromPage: 1, line: 'test/a/1' }, new AbortController().signal);
+    await waitUntil(`node B to hand the received fax to its sink (A's outcome: ${JSON.stringify(outcome)})`, () => received.length > 0, 30_000)
+      .catch(async (err: Error) => { throw new Error(err.message + await evidence()); });
+    return { outcome, received: received[0], logA: logA.join(''), logB: logB.join(''), evidence };
+  } finally {
+    pair.line?.setNoise(0);
+    await stopB();
+    await a.stop();
+  }
+}
+
+async function assertSamePages(tiff: Uint8Array | undefined, sent: Uint8Array, tag: string): Promise<void> {
+  assert.ok(tiff, 'no document received');
+  const got = await decodeTiffWithLibtiff(tiff, dir.path, tag);
+  const ref = await decodeTiffWithLibtiff(sent, dir.path, `${tag}-sent`);
+  assert.equal(got.length, ref.length, 'page count');
+  for (let i = 0; i < ref.length; i++) {
+    assert.equal(got[i].height, ref[i].height, `page ${i + 1} height`);
+    assert.equal(differingPixels(got[i], ref[i]), 0, `page ${i + 1}: pixels differ from the page sent`);
+  }
+}
+
+test('noise during the first TCF: the receiving modem cannot train, faxgate\'s receiver answers FTT, the sender falls back to V.17 12000 and the pages arrive pixel for pixel', { timeout: 120_000 }, async () => {
+  const bitmaps = [textPage(1728, 260, 51), textPage(1728, 260, 52)] as Bitmap[];
+  const tiff = writeTiff(bitmaps.map((bitmap) => ({ bitmap, xDpi: 204, yDpi: 196 })), { compression: 'mmr' });
+  let bursts = 0;
+  // The burst starts once the receiver has the DCS (so phase B's V.21 frames are clean) and ends
+  // when it has judged the TCF: the training at the first rate meets the noise, the next does not.
+  const r = await call(tiff, {
+    ecm: true,
+    onReceiverLog: (msg) => {
+      if (/^DCS: /.test(msg) && bursts === 0) {
+        bursts++;
+        pair.line?.setNoise(BURST_RMS);
+      } else if (/^TCF: /.test(msg)) pair.line?.setNoise(0);
+    },
+  });
+  try {
+    assert.equal(r.outcome.result, 'success', JSON.stringify(r.outcome));
+    assert.deepEqual(r.outcome.remote?.trainingFailures, [14400]);
+    assert.equal(r.outcome.remote?.speed, 12000);
+    assert.match(r.logB, /no TCF carrier within \d+ ms: a failed training/);
+    assert.match(r.logB, /TCF: 0 octets, longest zero run 0, need 1800: FTT/);
+    assert.match(r.logA, /rx FTT.*falling back to V\.17 12000.*training accepted at V\.17 12000/s);
+    assert.equal(r.received.partial, false);
+    assert.equal(r.received.pages, 2);
+    await assertSamePages(r.received.document, tiff, 'ftt');
+  } catch (err) {
+    (err as Error).message += await r.evidence();
+    throw err;
+  }
+});
