@@ -40,3 +40,29 @@ function parseMap(setting: string, text: string): Record<string, string> {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error(`${setting} is not a JSON object now; set it whole`);
   return { ...(v as Record<string, string>) };
 }
+
+/** The entries of a map setting's value; a value that is not a JSON object has none. */
+export function mapEntries(text: string | undefined): Record<string, string> {
+  try {
+    const v = JSON.parse(text ?? '{}') as unknown;
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, string>) : {};
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * A change of a map setting as people read it, one line per entry added, changed or removed
+ * (`FAXGATE_COVER_TEMPLATES.urgent: changed, 812 → 904 bytes`), not two JSON blobs of HTML.
+ */
+export function mapChangeLines(setting: string, oldText: string | undefined, newText: string | undefined): string[] {
+  const a = mapEntries(oldText);
+  const b = mapEntries(newText);
+  const size = (s: string) => `${Buffer.byteLength(s)} bytes`;
+  return [...new Set([...Object.keys(a), ...Object.keys(b)])].sort().flatMap((k) => {
+    if (a[k] === b[k]) return [];
+    if (a[k] === undefined) return [`${setting}.${k}: added, ${size(b[k])}`];
+    if (b[k] === undefined) return [`${setting}.${k}: removed`];
+    return [`${setting}.${k}: changed, ${size(a[k])} → ${size(b[k])}`];
+  });
+}

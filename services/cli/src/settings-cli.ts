@@ -4,8 +4,9 @@ import { readFileSync } from 'node:fs';
 import { userInfo, hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { baseSchema, describeSchema, loadConfig } from '@faxgate/config';
-import { createRedis } from '@faxgate/queue';
-import { RUNTIME_SETTING_GROUPS, SettingsConflict, SettingsStore, changeProblems, foldMapEntries, queuedRefusedBy, settingsFromYaml, settingsToYaml, type HistoryEntry } from '@faxgate/settings';
+// The Redis connection only, not BullMQ: the settings are plain keys (issue 18, CLI start-up).
+import { createRedis } from '@faxgate/queue/redis';
+import { MAP_SETTINGS, RUNTIME_SETTING_GROUPS, SettingsConflict, SettingsStore, changeProblems, foldMapEntries, mapChangeLines, mapEntries, mapEntryName, queuedRefusedBy, settingsFromYaml, settingsToYaml, type HistoryEntry } from '@faxgate/settings';
 import { settingsSchemas } from './settings-schemas.ts';
 
 export const SETTINGS_USAGE = `usage: faxgate config get [NAME...]
@@ -29,7 +30,8 @@ export const SETTINGS_USAGE = `usage: faxgate config get [NAME...]
              e.g. the queued faxes a tightened dial rule would refuse
              --file takes the value from a file: a cover template is set with
              faxgate config set FAXGATE_COVER_TEMPLATES.urgent --file urgent.html
-             (FAXGATE_COVER_TEMPLATES.<name> is one template; unset removes it)
+             (FAXGATE_COVER_TEMPLATES.<name> is one template; unset removes it;
+             faxgate config get FAXGATE_COVER_TEMPLATES.<name> prints it)
   unset      back to the environment's value
   diff       what the stored settings change from the environment (or what importing FILE
              would change)
@@ -115,6 +117,17 @@ export async function settingsCli(sub: string, argv: string[]): Promise<number> 
 
     switch (sub) {
       case 'get': {
+        // One entry of a map setting is printed as it is, to edit and set again with --file.
+        const entry = pos.length === 1 ? mapEntryName(pos[0]) : undefined;
+        if (entry) {
+          const text = mapEntries(cur.values[entry.setting] ?? envValue(entry.setting))[entry.entry];
+          if (text === undefined) {
+            process.stderr.write(`faxgate config: ${pos[0]} is not set (a template directory's file may still give it)\n`);
+            return 1;
+          }
+          process.stdout.write(text);
+          return 0;
+        }
         const names = pos.length ? pos : RUNTIME_SETTING_GROUPS.flatMap((g) => g.names);
         const unknown = names.filter((n) => !fieldOf(n));
         if (unknown.length) {
@@ -123,7 +136,11 @@ export async function settingsCli(sub: string, argv: string[]): Promise<number> 
         }
         const rows = names.map((name) => ({ name, value: cur.values[name] ?? envValue(name), from: name in cur.values ? `version ${cur.version}` : process.env[name] ? 'environment' : 'default' }));
         if (json) out(JSON.stringify({ version: cur.version, settings: rows }, null, 2));
-        else out([`version ${cur.version}${cur.at ? ` (${cur.at} by ${cur.by})` : ' (environment only)'}`, ...rows.map((r) => `${r.name}=${r.value}${r.from.startsWith('version') ? `   [${r.from}]` : ''}`)].join('\n'));
+        else {
+          // A map setting lists its entries' names and sizes, not its HTML.
+          const shown = (r: { name: string; value: string }) => (MAP_SETTINGS.has(r.name) ? `(${Object.entries(mapEntries(r.value)).map(([k, v]) => `${k}: ${Buffer.byteLength(v)} bytes`).join(', ') || 'none'})` : r.value);
+          out([`version ${cur.version}${cur.at ? ` (${cur.at} by ${cur.by})` : ' (environment only)'}`, ...rows.map((r) => `${r.name}=${shown(r)}${r.from.startsWith('version') ? `   [${r.from}]` : ''}`)].join('\n'));
+        }
         return 0;
       }
       case 'set': {
@@ -201,6 +218,12 @@ export async function settingsCli(sub: string, argv: string[]): Promise<number> 
 }
 
 function describeEntry(h: HistoryEntry): string {
-  const changes = h.changes.map((c) => `    ${c.name}: ${c.old === undefined ? '(environment)' : JSON.stringify(c.old)} → ${c.new === undefined ? '(environment)' : JSON.stringify(c.new)}`);
+  const changes = h.changes.flatMap((c) =>
+    MAP_SETTINGS.has(c.name)
+      ? c.new === undefined
+        ? [`    ${c.name}: back to the environment's value`]
+        : mapChangeLines(c.name, c.old, c.new).map((l) => `    ${l}`)
+      : [`    ${c.name}: ${c.old === undefined ? '(environment)' : JSON.stringify(c.old)} → ${c.new === undefined ? '(environment)' : JSON.stringify(c.new)}`],
+  );
   return [`version ${h.version}  ${h.at}  by ${h.by}${h.reason ? `: ${h.reason}` : ''}`, ...changes].join('\n');
 }

@@ -87,6 +87,9 @@ test('a cover template set with faxgate config set --file reaches the running re
     assert.equal(set.code, 0, set.stderr);
     assert.match(set.stdout, /version 1 saved/);
     await waitUntil('the render process applies version 1', () => gw.ctx.settings.version === 1, 20_000);
+    // The template reads back as it was given, and the history names it rather than printing it.
+    assert.equal((await config('get', 'FAXGATE_COVER_TEMPLATES.default')).stdout, STORED_COVER);
+    assert.match((await config('history')).stdout, /by .*: new letterhead\n {4}FAXGATE_COVER_TEMPLATES\.default: added, 78 bytes\n/);
 
     const after = await rendered(await send('after'));
     assert.equal(differingPixels(await coverOf(after, 'after'), page(STORED_COVER)), 0, 'the fax rendered after the change has the stored cover');
