@@ -26,6 +26,8 @@ interface LineOptions {
   v21Loss: number;
   ecm: boolean;
   pages: number[][];
+  /** Pages that end a document before the last (EOM after them). */
+  documentEnds?: number[];
 }
 
 interface Outcome {
@@ -42,7 +44,7 @@ function simulate(o: LineOptions): Outcome {
   const pages = o.pages.map((p) => Uint8Array.from(p));
   const tx = createT30Engine({
     role: 'send', localId: '1', ecm: o.ecm, modems: ['v27ter', 'v29', 'v17'], encodings: ['mh', 'mr', 'mmr'],
-    document: { pageCount: pages.length, resolution: 'fine', encodePage: (r) => pages[r.index] },
+    document: { pageCount: pages.length, resolution: 'fine', encodePage: (r) => pages[r.index], documentEnds: o.documentEnds },
   });
   const received: Uint8Array[] = [];
   const rx = createT30Engine({
@@ -208,5 +210,19 @@ test('lost control transmissions: calls end by themselves, and success means int
       if (r.receiver.code === 'ok') assert.equal(r.received.length, pages.length, why);
     }
     if (v21Loss === 0.15) assert.ok(successes > 100, `only ${successes} of 150 calls survived 15 % lost control frames`);
+  }
+});
+
+test('two documents in one call (a batch): EOM after the first, phase B again, every page of both arrives, ECM and not', () => {
+  for (const ecm of [true, false]) {
+    const pages = randomPages(7, 4, 20_000);
+    const r = simulate({ seed: 7, fastLoss: ecm ? 0.02 : 0, v21Loss: 0, ecm, pages, documentEnds: [1] });
+    const why = `ecm ${ecm}:\n${r.log.join('\n')}`;
+    assert.equal(r.sender?.code, 'ok', why);
+    assert.equal(r.receiver?.code, 'ok', why);
+    assert.deepEqual(r.received.map((p) => [...p]), pages, why);
+    // T.30 §5.3.2.5: the receiver reopened phase B with a second DIS, and the sender trained again.
+    assert.equal(r.log.filter((l) => /rx: .*\bEOM\b/.test(l) || /tx: EOM confirmed/.test(l)).length > 0, true, why);
+    assert.equal(r.log.filter((l) => /tx: training accepted/.test(l)).length, 2, why);
   }
 });

@@ -282,8 +282,13 @@ export class T30Sender extends EngineCore {
     this.sendPostPage();
   }
 
+  /**
+   * T.30 §5.3.6.1.7: MPS between pages of a document, EOM after the last page of a document that
+   * another follows in the same call, EOP after the last page of the call.
+   */
   private get postPageFcf(): number {
-    return this.pageIndex + 1 < this.doc.pageCount ? FCF.MPS : FCF.EOP;
+    if (this.pageIndex + 1 >= this.doc.pageCount) return FCF.EOP;
+    return this.doc.documentEnds?.includes(this.pageIndex) ? FCF.EOM : FCF.MPS;
   }
 
   private sendPostPage(): void {
@@ -324,6 +329,7 @@ export class T30Sender extends EngineCore {
   }
 
   private pageDone(): void {
+    const endedDocument = this.postPageFcf === FCF.EOM;
     if (this.pageStats) this.pages.push(this.pageStats);
     this.out.push({ type: 'page-confirmed', index: this.pageIndex, confirmed: this.pageIndex + 1 });
     if (this.pageFailed) this.anyPageFailed = true;
@@ -334,6 +340,15 @@ export class T30Sender extends EngineCore {
     if (this.pageIndex >= this.doc.pageCount) {
       // T.30 §5.3.2.5 phase E: DCN after the last MCF
       this.end(this.anyPageFailed ? 'ecm-ppr-limit' : 'ok', true);
+      return;
+    }
+    if (endedDocument) {
+      // T.30 §5.3.2.5 and Figure 5-2b: after MCF to EOM, phase B again; the called station
+      // opens it with DIS, and the next document goes out under a fresh DCS and training.
+      this.log('EOM confirmed: phase B for the next document');
+      this.retrainBeforeNextPage = false;
+      this.state = 'wait-dis';
+      this.startTimer('T1');
       return;
     }
     if (this.retrainBeforeNextPage) {

@@ -40,6 +40,12 @@ export interface SendDocument {
   resolution: Resolution;
   /** Coded page data, first transmitted bit in the most significant bit of each octet. */
   encodePage(req: PageRequest): Uint8Array;
+  /**
+   * Several documents in one call (a batch of faxes to one number): the indexes of the pages
+   * that end a document other than the last. Their post-page command is EOM (PPS-EOM in ECM),
+   * after which the call goes back to phase B (T.30 §5.3.2.5).
+   */
+  documentEnds?: readonly number[];
 }
 
 /** What the receiver learned about a page, for its quality verdict. */

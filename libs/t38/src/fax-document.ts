@@ -25,8 +25,11 @@ export function fitBitmap(src: Bitmap, fromYDpi: number, toYDpi: number): Bitmap
   return changeWidth(vertical, A4_WIDTH, vertical.width > A4_WIDTH ? 'scale' : 'centre');
 }
 
-/** Reads a TIFF file's pages as a document the sending engine can code at any setting. */
-export function tiffDocument(tiff: Uint8Array): SendDocument & { bitmaps: () => Bitmap[] } {
+/**
+ * Reads a TIFF file's pages as a document the sending engine can code at any setting.
+ * `documentEnds`: the pages (from 0) that end a document another follows in the same call.
+ */
+export function tiffDocument(tiff: Uint8Array, documentEnds?: readonly number[]): SendDocument & { bitmaps: () => Bitmap[] } {
   const pages = readTiff(tiff);
   if (pages.length === 0) throw new Error('the TIFF has no pages');
   const resolution = resolutionOfDpi(pages[0].yDpi);
@@ -42,6 +45,7 @@ export function tiffDocument(tiff: Uint8Array): SendDocument & { bitmaps: () => 
   return {
     pageCount: pages.length,
     resolution,
+    ...(documentEnds?.length ? { documentEnds } : {}),
     encodePage(req: PageRequest): Uint8Array {
       const pageDpi = Y_DPI[resolutionOfDpi(pages[req.index].yDpi)];
       const bitmap = fitBitmap(bitmapOf(req.index), pageDpi, Y_DPI[req.resolution]);

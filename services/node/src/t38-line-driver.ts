@@ -28,6 +28,8 @@ const NO_FAX_ANSWER: CompletionCode[] = ['no-dis'];
  */
 export class T38LineDriver implements LineDriver {
   readonly name = 't38';
+  /** A batch's faxes go out as separate documents, EOM between them (T.30 §5.3.6.1.7). */
+  readonly multiDocument = true;
   private readonly o: T38DriverOptions;
   constructor(o: T38DriverOptions) {
     this.o = o;
@@ -36,6 +38,8 @@ export class T38LineDriver implements LineDriver {
   async send(call: OutgoingCall, signal: AbortSignal): Promise<CallOutcome> {
     const total = readTiff(call.document).length;
     const pages = call.fromPage > 1 ? sliceTiff(call.document, call.fromPage - 1, total) : call.document;
+    // A batched call: the last page of every part but the last ends a document.
+    const documentEnds = call.parts ? call.parts.slice(0, -1).map((_, i, all) => all.slice(0, i + 1).reduce((n, p) => n + p.pages, 0) - 1) : undefined;
     const socket = await bind(this.o.bindHost);
     const started = Date.now();
     try {
@@ -47,7 +51,7 @@ export class T38LineDriver implements LineDriver {
         onAction: (a) => {
           if (a.type === 'page-confirmed') call.onPageConfirmed?.(a.confirmed);
         },
-        engine: createT30Engine({ role: 'send', localId: this.o.localId, ecm: this.o.ecm, modems: ['v27ter', 'v29', 'v17'], encodings: ['mh', 'mr', 'mmr'], document: tiffDocument(pages), maxBps: call.maxBps }),
+        engine: createT30Engine({ role: 'send', localId: this.o.localId, ecm: this.o.ecm, modems: ['v27ter', 'v29', 'v17'], encodings: ['mh', 'mr', 'mmr'], document: tiffDocument(pages, documentEnds), maxBps: call.maxBps }),
       });
       const running = terminal.run();
       // Aborted (a cancelled fax): the terminal sends DCN first (T.30 §5.3.6.1.8), bounded so
