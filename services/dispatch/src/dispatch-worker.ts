@@ -12,6 +12,7 @@ import { decideNext, pagesConfirmed, type RetryPolicy } from './retry-policy.ts'
 import { bullPriority, rankAmongSender } from './call-priority.ts';
 import { loadSchedule } from './schedule-loader.ts';
 import type { KillTimer } from './kill-timer.ts';
+import { QuietHours } from './quiet-hours.ts';
 
 /**
  * dispatch: hands each recipient's fax to a line pool and decides, after every call, whether to
@@ -50,6 +51,7 @@ export function createDispatchWorker(ctx: RoleContext, config: DispatchConfig, k
   const pool = config.FAXGATE_DISPATCH_POOL;
   const prefix = ctx.base.FAXGATE_QUEUE_PREFIX;
   const dialRules = derived(() => pick(config, Object.keys(dialFields)), () => dialRulesFromConfig(config));
+  const quietHours = derived(() => pick(config, ['FAXGATE_QUIET_HOURS']), () => new QuietHours(config.FAXGATE_QUIET_HOURS));
   const { records, queues } = ctx;
   const destinations = new Destinations(ctx.redis, prefix);
 
@@ -65,10 +67,13 @@ export function createDispatchWorker(ctx: RoleContext, config: DispatchConfig, k
     const faxId = fax.id;
     const schedule = await loadSchedule(ctx, fax, config.FAXGATE_DISPATCH_KILL_AFTER);
     const now = Date.now();
-    const delay = Math.max(delayMs, schedule.sendAt ? Date.parse(schedule.sendAt) - now : 0, 0);
+    let delay = Math.max(delayMs, schedule.sendAt ? Date.parse(schedule.sendAt) - now : 0, 0);
+    // The destination's quiet hours (quiet-hours.ts): the call starts when they end.
+    const quiet = quietHours().waitFor(r.number, now + delay);
+    if (quiet) delay = quiet.until - now;
     if (schedule.killAt && now + delay >= Date.parse(schedule.killAt)) {
       const last = r.reason ? `; last call: ${r.reason}` : '';
-      await failRecipient(faxId, r.index, 'FAX_EXPIRED', `${schedule.killAt}${delay > 0 ? `; the next call could not start before it` : ''}${last}`);
+      await failRecipient(faxId, r.index, 'FAX_EXPIRED', `${schedule.killAt}${delay > 0 ? `; the next call could not start before it${quiet ? ` (${quiet.why})` : ''}` : ''}${last}`);
       return;
     }
     // The same dial policy as ingest's RCPT check, under this process's current settings, before
@@ -98,6 +103,7 @@ export function createDispatchWorker(ctx: RoleContext, config: DispatchConfig, k
     await records.updateRecipient(faxId, r.index, { pool: callPool, ...(delay > 0 ? { nextAttemptAt: new Date(now + delay).toISOString() } : {}) });
     await queues.add('place-call', { faxId, recipient: r.index, attempt, fromPage }, { pool: callPool, delay: delay || undefined, priority: bullPriority(schedule.priority, rank) });
     if (schedule.killAt) await killTimer.track(faxId, r.index, schedule.killAt);
+    if (quiet) await records.event(faxId, 'waiting for quiet hours to end', `${quiet.why}: not dialled before ${new Date(quiet.until).toISOString()}`, r.index);
     if (attempt === 1) await records.event(faxId, 'queued for a line', `pool ${callPool}, ${schedule.priority} priority${delay > 0 ? `, not before ${new Date(now + delay).toISOString()}` : ''}`, r.index);
   }
 
