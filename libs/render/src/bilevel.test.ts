@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bitmapFromGray, getPixel } from '@faxgate/fax-image';
+import { bitmapFromGray, createBitmap, getPixel } from '@faxgate/fax-image';
 import { classifyBlocks, toBilevel } from './bilevel.ts';
 import type { GrayPage } from './gray-page.ts';
 
@@ -67,4 +67,40 @@ test('the word-at-a-time threshold equals a pel-by-pel one at every level outsid
     assert.equal(classifyBlocks(g).photo.includes(1), false);
     assert.deepEqual(toBilevel(g).data, bitmapFromGray(g.pixels, width, 64, 128).data, `width ${width}`);
   }
+});
+
+/**
+ * The hairline rule written plainly, pel by pel: black below the threshold, or a pel up to 215
+ * that is the darkest of a ridge at most two pels wide, 40 levels under the paper on both sides
+ * (across rows, else along the row), ties to the upper or left pel.
+ */
+function plainHairlineThreshold(g: GrayPage): Uint8Array {
+  const { width: w, height: h } = g;
+  const at = (x: number, y: number) => (x < 0 || y < 0 || x >= w || y >= h ? 255 : g.pixels[y * g.stride + x]);
+  const out = createBitmap(w, h);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const v = at(x, y);
+      const ridge = (a1: number, a2: number, b1: number, b2: number) => v <= a1 && v < b1 && Math.max(a1, a2) >= v + 40 && Math.max(b1, b2) >= v + 40;
+      const core = v >= 128 && v <= 215 && (ridge(at(x, y - 1), at(x, y - 2), at(x, y + 1), at(x, y + 2)) || ridge(at(x - 1, y), at(x - 2, y), at(x + 1, y), at(x + 2, y)));
+      if (v < 128 || core) out.data[y * out.stride + (x >> 3)] |= 0x80 >> (x & 7);
+    }
+  }
+  return out.data;
+}
+
+test('hairline cores are kept as the plain rule says, on any width and in pages with a photo', () => {
+  // Light rules (grey 150–215) across and along, one and two pels wide, over text-like ink.
+  const rules = (x: number, y: number) => (y % 23 === 5 ? 150 + (x % 66) : y % 23 === 6 && x % 3 === 0 ? 200 : x % 41 === 7 ? 180 : textLike(x, y));
+  for (const width of [1728, 1736, 1740, 64, 37]) {
+    const g = page(width, 96, rules);
+    assert.equal(classifyBlocks(g).photo.includes(1), false);
+    assert.deepEqual(toBilevel(g).data, plainHairlineThreshold(g), `width ${width}`);
+  }
+  // Beside a photo (left half), the text half is still the plain rule.
+  const g = page(512, 96, (x, y) => (x < 128 ? 90 + ((x + y) % 60) : rules(x, y)));
+  assert.ok(classifyBlocks(g).photo.includes(1));
+  const got = toBilevel(g);
+  const want = plainHairlineThreshold(g);
+  for (let y = 0; y < 96; y++) for (let x = 200; x < 512; x++) assert.equal(getPixel(got, x, y), (want[y * got.stride + (x >> 3)] >> (7 - (x & 7))) & 1, `${x},${y}`);
 });

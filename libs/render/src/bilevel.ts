@@ -194,53 +194,83 @@ function photoBlocks(g: GrayPage, s: BlockStats): Uint8Array {
  * blobs. Error never crosses into text regions.
  */
 export function toBilevel(g: GrayPage, threshold = 128): Bitmap {
-  // Text pages are the common case: threshold straight away, gathering the block statistics
-  // from each sampled row while it is in cache (a separate pass over the 4 MB of grey misses
-  // it). A page with a photo is then done again.
-  const stats = newStats(g);
+  // Classified first, from every eighth row (an eighth of the grey read): a photo page then
+  // goes straight to the dither instead of being thresholded, hairlines and all, for nothing.
+  const { photo, cols } = classifyBlocks(g);
   const out = createBitmap(g.width, g.height);
   const d = out.data;
-  thresholdInto(g, out, threshold, stats);
-  const photo = photoBlocks(g, stats);
-  const cols = stats.cols;
   if (!photo.includes(1)) {
-    keepHairlines(g, out, threshold);
+    if (!thresholdInto(g, out, threshold)) keepHairlines(g, out, threshold);
     return out;
   }
-  d.fill(0);
-  const w = g.width;
+  ditherInto(g, out, threshold, photo, cols);
+  return out;
+}
+
+/**
+ * A page with photo blocks: bands of block rows without photo are thresholded as a text page
+ * is; in the others, photo blocks get serpentine Floyd–Steinberg and the rest the threshold and
+ * hairline keeper, pel by pel.
+ */
+function ditherInto(g: GrayPage, out: Bitmap, threshold: number, photo: Uint8Array, cols: number): void {
+  const { width: w, height: h } = g;
+  const px = g.pixels;
+  const d = out.data;
+  const words = wordsOf(g);
+  const cand = candidatePairs(threshold);
   // Error carried to this row and the next, with a pel of slack at both ends.
   let cur = new Float32Array(w + 2);
   let next = new Float32Array(w + 2);
-  for (let y = 0; y < g.height; y++) {
-    const o = y * g.stride;
-    const r = y * out.stride;
-    const blockRow = ((y / BLOCK) | 0) * cols;
-    const ltr = (y & 1) === 0;
-    for (let i = 0; i < w; i++) {
-      const x = ltr ? i : w - 1 - i;
-      const v = g.pixels[o + x];
-      if (!photo[blockRow + ((x / BLOCK) | 0)]) {
-        if (v < threshold) d[r + (x >> 3)] |= 0x80 >> (x & 7);
-        continue;
-      }
-      const want = TONE[v] + cur[x + 1];
-      const black = want < 128;
-      if (black) d[r + (x >> 3)] |= 0x80 >> (x & 7);
-      const err = want - (black ? 0 : 255);
-      // Floyd–Steinberg weights 7/16 ahead, 3/16 behind-below, 5/16 below, 1/16 ahead-below.
-      const ahead = ltr ? x + 2 : x;
-      const behind = ltr ? x : x + 2;
-      cur[ahead] += (err * 7) / 16;
-      next[behind] += (err * 3) / 16;
-      next[x + 1] += (err * 5) / 16;
-      next[ahead] += err / 16;
+  for (let y0 = 0; y0 < h; y0 += BLOCK) {
+    const y1 = Math.min(h, y0 + BLOCK);
+    const blockRow = (y0 / BLOCK) * cols;
+    if (!photo.subarray(blockRow, blockRow + cols).includes(1)) {
+      if (!thresholdInto(g, out, threshold, y0, y1)) for (let y = y0; y < y1; y++) hairlinesInRow(g, words, cand, out, y, 0, threshold, undefined, 0);
+      cur.fill(0);
+      continue;
     }
-    [cur, next] = [next, cur];
-    next.fill(0);
+    for (let y = y0; y < y1; y++) {
+      const o = y * g.stride;
+      const r = y * out.stride;
+      const ltr = (y & 1) === 0;
+      for (let k = 0; k < cols; k++) {
+        const bx = ltr ? k : cols - 1 - k;
+        const x0 = bx * BLOCK;
+        const x1 = Math.min(w, x0 + BLOCK);
+        if (!photo[blockRow + bx]) {
+          for (let x = x0; x < x1; x++) if (px[o + x] < threshold) d[r + (x >> 3)] |= 0x80 >> (x & 7);
+          continue;
+        }
+        // Floyd–Steinberg weights 7/16 ahead, 3/16 behind-below, 5/16 below, 1/16 ahead-below.
+        if (ltr) {
+          for (let x = x0; x < x1; x++) {
+            const want = TONE[px[o + x]] + cur[x + 1];
+            let err = want;
+            if (want < 128) d[r + (x >> 3)] |= 0x80 >> (x & 7);
+            else err = want - 255;
+            cur[x + 2] += err * 0.4375;
+            next[x] += err * 0.1875;
+            next[x + 1] += err * 0.3125;
+            next[x + 2] += err * 0.0625;
+          }
+        } else {
+          for (let x = x1 - 1; x >= x0; x--) {
+            const want = TONE[px[o + x]] + cur[x + 1];
+            let err = want;
+            if (want < 128) d[r + (x >> 3)] |= 0x80 >> (x & 7);
+            else err = want - 255;
+            cur[x] += err * 0.4375;
+            next[x + 2] += err * 0.1875;
+            next[x + 1] += err * 0.3125;
+            next[x] += err * 0.0625;
+          }
+        }
+      }
+      hairlinesInRow(g, words, cand, out, y, 0, threshold, photo, blockRow);
+      [cur, next] = [next, cur];
+      next.fill(0);
+    }
   }
-  keepHairlines(g, out, threshold, photo, cols);
-  return out;
 }
 
 /**
@@ -263,44 +293,87 @@ const HAIRLINE_CONTRAST = 40;
  * split evenly over two rows becomes one row, not two. Photo blocks are left to the dither.
  */
 function keepHairlines(g: GrayPage, out: Bitmap, threshold: number, photo?: Uint8Array, cols = 0): void {
-  const px = g.pixels;
   const words = wordsOf(g);
+  const cand = candidatePairs(threshold);
+  for (let y = 0; y < g.height; y++) hairlinesInRow(g, words, cand, out, y, 0, threshold, photo, ((y / BLOCK) | 0) * cols);
+}
+
+/** Marks the hairline cores of row y from pel `from` on. */
+function hairlinesInRow(g: GrayPage, words: Int32Array | undefined, cand: Uint8Array, out: Bitmap, y: number, from: number, threshold: number, photo: Uint8Array | undefined, blockRow: number): void {
+  const px = g.pixels;
   const { width: w, height: h, stride } = g;
   const d = out.data;
-  const C = HAIRLINE_CONTRAST;
-  for (let y = 0; y < h; y++) {
-    const o = y * stride;
-    const r = y * out.stride;
-    const blockRow = ((y / BLOCK) | 0) * cols;
-    for (let x = 0; x < w; x++) {
-      // Four pels at a time: paper white (most of a page) and solid ink (stroke interiors) hold
-      // no hairline core.
-      if (words && (x & 3) === 0 && x + 4 <= w) {
-        const word = words[(o + x) >> 2];
-        if (word === -1 || (word & 0x80808080) === 0) {
-          x += 3;
+  const o = y * stride;
+  const r = y * out.stride;
+  let x = from;
+  if (words && (x & 3) === 0) {
+    // Four pels at a time, two table lookups: only a grey between the threshold and
+    // HAIRLINE_LIGHTEST can be a hairline's core, and most words (paper, ink, the light and
+    // dark ends of glyph edges) hold none. Thirty-two pels of paper are skipped with one test.
+    const n = w >> 2;
+    const base = o >> 2;
+    let k = x >> 2;
+    for (; k < n; k++) {
+      if ((k & 7) === 0 && k + 8 <= n) {
+        const wi = base + k;
+        if ((words[wi] & words[wi + 1] & words[wi + 2] & words[wi + 3] & words[wi + 4] & words[wi + 5] & words[wi + 6] & words[wi + 7]) === -1) {
+          k += 7;
           continue;
         }
       }
-      const v = px[o + x];
-      if (v < threshold || v > HAIRLINE_LIGHTEST) continue;
-      if (photo && photo[blockRow + ((x / BLOCK) | 0)]) continue;
-      const up1 = y > 0 ? px[o - stride + x] : 255;
-      const up2 = y > 1 ? px[o - 2 * stride + x] : 255;
-      const dn1 = y + 1 < h ? px[o + stride + x] : 255;
-      const dn2 = y + 2 < h ? px[o + 2 * stride + x] : 255;
-      const across = v <= up1 && v < dn1 && Math.max(up1, up2) >= v + C && Math.max(dn1, dn2) >= v + C;
-      let along = false;
-      if (!across) {
-        const l1 = x > 0 ? px[o + x - 1] : 255;
-        const l2 = x > 1 ? px[o + x - 2] : 255;
-        const r1 = x + 1 < w ? px[o + x + 1] : 255;
-        const r2 = x + 2 < w ? px[o + x + 2] : 255;
-        along = v <= l1 && v < r1 && Math.max(l1, l2) >= v + C && Math.max(r1, r2) >= v + C;
-      }
-      if (across || along) d[r + (x >> 3)] |= 0x80 >> (x & 7);
+      const word = words[base + k];
+      if ((cand[word & 0xffff] | cand[word >>> 16]) === 0) continue;
+      for (let x4 = k << 2, e = x4 + 4; x4 < e; x4++) if (!inPhoto(photo, blockRow, x4) && isHairlineCore(px, o, x4, y, w, h, stride, threshold)) d[r + (x4 >> 3)] |= 0x80 >> (x4 & 7);
     }
+    x = n << 2;
   }
+  for (; x < w; x++) if (!inPhoto(photo, blockRow, x) && isHairlineCore(px, o, x, y, w, h, stride, threshold)) d[r + (x >> 3)] |= 0x80 >> (x & 7);
+}
+
+/**
+ * Bytes of a little-endian grey word that may be a hairline's core at threshold 128, as their top
+ * bits: 128 <= v (top bit set) and v <= 215 (0xd7 - (v & 0x7f) keeps its top bit, without a
+ * borrow between bytes since v & 0x7f < 0xd7).
+ */
+function coreCandidates128(word: number): number {
+  return word & (0xd7d7d7d7 - (word & 0x7f7f7f7f)) & 0x80808080;
+}
+
+/** Photo blocks are left to the dither. */
+function inPhoto(photo: Uint8Array | undefined, blockRow: number, x: number): boolean {
+  return photo !== undefined && photo[blockRow + ((x / BLOCK) | 0)] === 1;
+}
+
+function isHairlineCore(px: Uint8Array, o: number, x: number, y: number, w: number, h: number, stride: number, threshold: number): boolean {
+  const v = px[o + x];
+  if (v < threshold || v > HAIRLINE_LIGHTEST) return false;
+  const C = HAIRLINE_CONTRAST;
+  const up1 = y > 0 ? px[o - stride + x] : 255;
+  const dn1 = y + 1 < h ? px[o + stride + x] : 255;
+  if (v <= up1 && v < dn1) {
+    const up2 = y > 1 ? px[o - 2 * stride + x] : 255;
+    const dn2 = y + 2 < h ? px[o + 2 * stride + x] : 255;
+    if (Math.max(up1, up2) >= v + C && Math.max(dn1, dn2) >= v + C) return true;
+  }
+  const l1 = x > 0 ? px[o + x - 1] : 255;
+  const r1 = x + 1 < w ? px[o + x + 1] : 255;
+  if (!(v <= l1 && v < r1)) return false;
+  const l2 = x > 1 ? px[o + x - 2] : 255;
+  const r2 = x + 2 < w ? px[o + x + 2] : 255;
+  return Math.max(l1, l2) >= v + C && Math.max(r1, r2) >= v + C;
+}
+
+let candidateTable: { threshold: number; pairs: Uint8Array } | undefined;
+
+/** Per two pels (16 bits of a little-endian grey word): 1 when either may be a hairline's core. */
+function candidatePairs(threshold: number): Uint8Array {
+  if (candidateTable?.threshold !== threshold) {
+    const pairs = new Uint8Array(1 << 16);
+    const may = (v: number) => v >= threshold && v <= HAIRLINE_LIGHTEST;
+    for (let v = 0; v < 1 << 16; v++) pairs[v] = may(v & 0xff) || may(v >>> 8) ? 1 : 0;
+    candidateTable = { threshold, pairs };
+  }
+  return candidateTable.pairs;
 }
 
 /** Lightening curve for dithered regions: mid-greys a little lighter, ends untouched. */
@@ -312,18 +385,19 @@ const TONE = (() => {
 
 /**
  * Plain threshold, eight pels to a byte; runs of paper white (four 255s make 0xffffffff) are
- * skipped a word at a time, which is most of a text page.
+ * skipped a word at a time, which is most of a text page. At threshold 128 the hairline cores
+ * (keepHairlines) are marked in the same pass, while the grey words are loaded anyway: a second
+ * pass over 3.7 MB of grey cost more than the threshold itself. Says whether it did that.
  */
-function thresholdInto(g: GrayPage, out: Bitmap, threshold: number, stats: BlockStats): void {
+function thresholdInto(g: GrayPage, out: Bitmap, threshold: number, yFrom = 0, yTo = g.height): boolean {
   const px = g.pixels;
   const words = wordsOf(g);
   const d = out.data;
   const full = g.width >> 3;
   const out32 = d.byteOffset % 4 === 0 ? new Int32Array(d.buffer, d.byteOffset, d.length >> 2) : undefined;
-  for (let y = 0; y < g.height; y++) {
+  for (let y = yFrom; y < yTo; y++) {
     const o = y * g.stride;
     const r = y * out.stride;
-    if (y % SAMPLE === 0) sampleRow(g, words, y, stats);
     if (words && threshold === 128) {
       // At 128 a pel is black exactly when its top bit is 0: the top bits of four pels in a
       // little-endian word, (w & 0x80808080) >>> 7, gather into one nibble with a single
@@ -349,8 +423,22 @@ function thresholdInto(g: GrayPage, out: Bitmap, threshold: number, stats: Block
           const b2 = ((Math.imul((f & 0x80808080) >>> 7, 0x08040201) >>> 20) & 0xf0) | ((Math.imul((h & 0x80808080) >>> 7, 0x08040201) >>> 24) & 0xf);
           const b3 = ((Math.imul((j & 0x80808080) >>> 7, 0x08040201) >>> 20) & 0xf0) | ((Math.imul((l & 0x80808080) >>> 7, 0x08040201) >>> 24) & 0xf);
           out32[ow + k] = ~(b0 | (b1 << 8) | (b2 << 16) | (b3 << 24));
+          const maybe = coreCandidates128(a) | coreCandidates128(b) | coreCandidates128(c) | coreCandidates128(e) | coreCandidates128(f) | coreCandidates128(h) | coreCandidates128(j) | coreCandidates128(l);
+          if (maybe !== 0) {
+            // Only the candidate pels are tested, found by their top bits.
+            for (let q = 0; q < 8; q++) {
+              let m = coreCandidates128(words[wi + q]);
+              while (m !== 0) {
+                const top = 31 - Math.clz32(m);
+                m ^= 1 << top;
+                const x = (i << 3) + (q << 2) + (top >> 3);
+                if (isHairlineCore(px, o, x, y, g.width, g.height, g.stride, threshold)) d[r + (x >> 3)] |= 0x80 >> (x & 7);
+              }
+            }
+          }
         }
       }
+      const fusedTo = i << 3;
       // Sixteen pels at a time: paper is skipped with one test, anything else packed into two
       // bytes without a branch (paper packs to 0, which the white bitmap already holds).
       for (; i + 2 <= full; i += 2, wi += 4) {
@@ -368,6 +456,7 @@ function thresholdInto(g: GrayPage, out: Bitmap, threshold: number, stats: Block
         d[r + i] = ~(((Math.imul((a & 0x80808080) >>> 7, 0x08040201) >>> 20) & 0xf0) | ((Math.imul((b & 0x80808080) >>> 7, 0x08040201) >>> 24) & 0xf));
       }
       for (let x = full * 8; x < g.width; x++) if (px[o + x] < threshold) d[r + (x >> 3)] |= 0x80 >> (x & 7);
+      if (fusedTo < g.width) hairlinesInRow(g, words, candidatePairs(threshold), out, y, fusedTo, threshold, undefined, 0);
       continue;
     }
     for (let i = 0; i < full; i++) {
@@ -379,4 +468,5 @@ function thresholdInto(g: GrayPage, out: Bitmap, threshold: number, stats: Block
     }
     for (let x = full * 8; x < g.width; x++) if (px[o + x] < threshold) d[r + (x >> 3)] |= 0x80 >> (x & 7);
   }
+  return words !== undefined && threshold === 128;
 }

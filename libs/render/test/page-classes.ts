@@ -20,8 +20,8 @@ function words(rnd: () => number, chars: number): string {
 }
 
 /** A business letter: 11 pt Times, a bold heading, a rule. */
-function simpleTextPs(): string {
-  const rnd = prng(1);
+function simpleTextPs(page: number): string {
+  const rnd = prng(100 + page);
   const lines = Array.from({ length: 40 }, (_, k) => `72 ${A4_H - 150 - k * 15} moveto (${words(rnd, 85)}) show`).join('\n');
   return `%!PS
 << /PageSize [${A4_W} ${A4_H}] >> setpagedevice
@@ -34,8 +34,8 @@ showpage
 }
 
 /** Small print: two columns of 5.5 pt Helvetica set nearly solid, on 5.8 pt leading (terms and conditions). */
-function denseTextPs(): string {
-  const rnd = prng(2);
+function denseTextPs(page: number): string {
+  const rnd = prng(200 + page);
   const rows = Math.floor((A4_H - 72) / 5.8);
   const col = (x: number) => Array.from({ length: rows }, (_, k) => `${x} ${(A4_H - 40 - k * 5.8).toFixed(1)} moveto (${words(rnd, 72)}) show`).join('\n');
   return `%!PS
@@ -48,8 +48,8 @@ showpage
 }
 
 /** A ledger: 0.25 pt rules (Word's thinnest border) around cells of 7 pt figures. */
-function hairlineTablePs(): string {
-  const rnd = prng(3);
+function hairlineTablePs(page: number): string {
+  const rnd = prng(300 + page);
   const xs = [40, 150, 250, 350, 450, 555];
   const top = A4_H - 60;
   const rowH = 14;
@@ -70,8 +70,8 @@ showpage
 }
 
 /** A plan: strokes of several widths, circles, curves, flat grey fills and labels. */
-function vectorDrawingPs(): string {
-  const rnd = prng(4);
+function vectorDrawingPs(page: number): string {
+  const rnd = prng(400 + page);
   const shapes: string[] = [];
   for (let i = 0; i < 60; i++) {
     const x = 60 + rnd() * 470;
@@ -119,13 +119,13 @@ grestore`;
 }
 
 /** A photo filling most of the page under a caption. */
-function greyPhotoPs(): string {
+function greyPhotoPs(page: number): string {
   const w = 700;
   const h = 900;
   return `%!PS
 << /PageSize [${A4_W} ${A4_H}] >> setpagedevice
 /Helvetica-Bold findfont 14 scalefont setfont 50 ${A4_H - 50} moveto (Site inspection, north wall) show
-${imagePs(greyPicture(w, h), w, h, [50, 60, A4_W - 100, A4_H - 130])}
+${imagePs(greyPicture(w, h, 500 + page), w, h, [50, 60, A4_W - 100, A4_H - 130])}
 showpage
 `;
 }
@@ -134,8 +134,8 @@ showpage
  * A scanned letter: the simple text page rasterised at 150 dpi (anti-aliased), on off-white
  * paper with sensor grain, embedded as a grey image, as a scanner's PDF holds it.
  */
-function scannedPagePs(dir: string): string {
-  writeFileSync(join(dir, 'letter.ps'), simpleTextPs());
+function scannedPagePs(dir: string, page: number): string {
+  writeFileSync(join(dir, 'letter.ps'), simpleTextPs(page));
   const pgm = join(dir, 'letter.pgm');
   execFileSync('gs', ['-q', '-dNOPAUSE', '-dBATCH', '-dSAFER', '-sDEVICE=pgmraw', '-r150', '-dTextAlphaBits=4', '-dGraphicsAlphaBits=4', `-sOutputFile=${pgm}`, join(dir, 'letter.ps')]);
   const data = readFileSync(pgm);
@@ -143,7 +143,7 @@ function scannedPagePs(dir: string): string {
   if (!header) throw new Error('unexpected PGM from Ghostscript');
   const w = Number(header[1]);
   const h = Number(header[2]);
-  const rnd = prng(6);
+  const rnd = prng(600 + page);
   const px = new Uint8Array(w * h);
   const src = data.subarray(header[0].length);
   // Paper at about 236 with grain, ink at about 35: what an office scanner's grey mode gives.
@@ -155,19 +155,21 @@ showpage
 `;
 }
 
-/** One A4 PDF page of each class, made by Ghostscript from the PostScript above. */
-export function pageClassPdfs(only?: PageClass[]): Array<{ name: PageClass; pdf: Uint8Array }> {
+/** A PDF of each class, `pages` A4 pages of it (each page's text, figures or picture differ), made by Ghostscript. */
+export function pageClassPdfs(only?: PageClass[], pages = 1): Array<{ name: PageClass; pdf: Uint8Array }> {
   const dir = mkdtempSync(join(tmpdir(), 'faxgate-page-classes-'));
   try {
-    const make: Record<PageClass, () => string> = {
+    const make: Record<PageClass, (page: number) => string> = {
       'simple text': simpleTextPs,
       'dense 5.5 pt text': denseTextPs,
       'hairline table': hairlineTablePs,
       'vector drawing': vectorDrawingPs,
       'grey photo': greyPhotoPs,
-      'scanned page': () => scannedPagePs(dir),
+      'scanned page': (page) => scannedPagePs(dir, page),
     };
-    return (Object.keys(make) as PageClass[]).filter((n) => !only || only.includes(n)).map((name) => ({ name, pdf: psToPdf(make[name]()) }));
+    return (Object.keys(make) as PageClass[])
+      .filter((n) => !only || only.includes(n))
+      .map((name) => ({ name, pdf: psToPdf(Array.from({ length: pages }, (_, i) => make[name](i + 1)).join('')) }));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
