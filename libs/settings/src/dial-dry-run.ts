@@ -2,7 +2,7 @@
 // numbers the new dial rules refuse and the current ones allow (dispatch checks again before it
 // dials, and fails them with the reason).
 import { loadConfig, z } from '@faxgate/config';
-import { dialFields, dialPolicyRefusal, dialRulesFromConfig } from '@faxgate/phone';
+import { dialFields } from '@faxgate/phone/config';
 import { FaxRecords } from '@faxgate/store';
 import type { Redis } from 'ioredis';
 
@@ -16,6 +16,9 @@ export interface WouldRefuse {
 const dialSchema = z.object(dialFields);
 
 export async function queuedRefusedBy(redis: Redis, prefix: string, env: NodeJS.ProcessEnv, before: Record<string, string>, after: Record<string, string>): Promise<WouldRefuse[]> {
+  // The number parser (libphonenumber's metadata) loads only for a dry run, not with every
+  // importer of @faxgate/settings (the CLI's `faxgate config get`, issue 18).
+  const { dialPolicyRefusal, dialRulesFromConfig } = await import('@faxgate/phone');
   const rules = (values: Record<string, string>) => dialRulesFromConfig(loadConfig('dial rules', dialSchema, { ...env, ...values }));
   const old = rules(before);
   const next = rules(after);

@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 import { userInfo, hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { baseSchema, describeSchema, loadConfig } from '@faxgate/config';
-import { createRedis } from '@faxgate/queue';
+// The Redis connection only, not BullMQ: the settings are plain keys (issue 18, CLI start-up).
+import { createRedis } from '@faxgate/queue/redis';
 import { MAP_SETTINGS, RUNTIME_SETTING_GROUPS, SettingsConflict, SettingsStore, changeProblems, foldMapEntries, mapChangeLines, mapEntries, mapEntryName, queuedRefusedBy, settingsFromYaml, settingsToYaml, type HistoryEntry } from '@faxgate/settings';
 import { settingsSchemas } from './settings-schemas.ts';
 

@@ -1,9 +1,9 @@
 import { z, optionalString, sharedFields } from '@faxgate/config';
-import { dialFields } from '@faxgate/phone';
-import { destinationQuotaFields } from '@faxgate/quotas';
-import { directoryFields } from '@faxgate/directory';
-import { authThrottleFields } from '@faxgate/runtime';
-import { webhookFields } from '@faxgate/webhooks';
+import { dialFields } from '@faxgate/phone/config';
+import { destinationQuotaFields } from '@faxgate/quotas/config';
+import { directoryFields } from '@faxgate/directory/config';
+import { authThrottleFields } from '@faxgate/runtime/config';
+import { webhookFields } from '@faxgate/webhooks/config';
 
 export const consoleSchema = z.object({
   ...directoryFields,

@@ -1,7 +1,7 @@
 import { z, bool, duration, int } from '@faxgate/config';
-import { dialFields } from '@faxgate/phone';
-import { pageQuotaFields } from '@faxgate/quotas';
-import { retentionFields } from '@faxgate/retention';
+import { dialFields } from '@faxgate/phone/config';
+import { pageQuotaFields } from '@faxgate/quotas/config';
+import { retentionFields } from '@faxgate/retention/config';
 import { parseQuietHours } from './quiet-hours-rules.ts';
 
 export const dispatchSchema = z.object({

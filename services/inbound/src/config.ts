@@ -1,5 +1,5 @@
 import { z, duration, int, optionalString, sharedFields } from '@faxgate/config';
-import { directoryFields } from '@faxgate/directory';
+import { directoryFields } from '@faxgate/directory/config';
 
 
 export const inboundSchema = z.object({

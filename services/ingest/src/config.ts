@@ -1,7 +1,7 @@
 import { z, csv, duration, int, optionalString, port, bool, sharedFields } from '@faxgate/config';
-import { authThrottleFields } from '@faxgate/runtime';
-import { dialFields } from '@faxgate/phone';
-import { destinationQuotaFields } from '@faxgate/quotas';
+import { authThrottleFields } from '@faxgate/runtime/config';
+import { dialFields } from '@faxgate/phone/config';
+import { destinationQuotaFields } from '@faxgate/quotas/config';
 import { isClientNetworkEntry } from './sender-policy.ts';
 
 export const ingestSchema = z.object({

@@ -1,5 +1,5 @@
 import { z, bool, duration, int, optionalString, port, sharedFields, stationIdField } from '@faxgate/config';
-import { dialFields } from '@faxgate/phone';
+import { dialFields } from '@faxgate/phone/config';
 import { class1Fields } from './class1-config.ts';
 import { batchFields } from './batch-config.ts';
 

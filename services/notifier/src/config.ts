@@ -1,5 +1,5 @@
 import { z, bool, domainList, int, optionalString, sharedFields } from '@faxgate/config';
-import { webhookFields } from '@faxgate/webhooks';
+import { webhookFields } from '@faxgate/webhooks/config';
 
 export const notifierSchema = z.object({
   FAXGATE_FAX_DOMAINS: sharedFields.FAXGATE_FAX_DOMAINS,

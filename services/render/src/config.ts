@@ -1,6 +1,6 @@
 import { z, bool, duration, int, optionalString, sharedFields, stationIdField, timeZone } from '@faxgate/config';
-import { DEFAULT_COVER_NOTICE, DEFAULT_TAGLINE, coverTemplatesField } from '@faxgate/render';
-import { directoryFields } from '@faxgate/directory';
+import { DEFAULT_COVER_NOTICE, DEFAULT_TAGLINE, coverTemplatesField } from '@faxgate/render/config';
+import { directoryFields } from '@faxgate/directory/config';
 
 export const renderSchema = z.object({
   FAXGATE_DEFAULT_COUNTRY: sharedFields.FAXGATE_DEFAULT_COUNTRY,
