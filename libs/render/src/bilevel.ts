@@ -229,48 +229,73 @@ function ditherInto(g: GrayPage, out: Bitmap, threshold: number, photo: Uint8Arr
       cur.fill(0);
       continue;
     }
+    // Runs of neighbouring photo blocks: error diffuses within a run, never out of it.
+    const runs: number[] = [];
+    for (let bx = 0; bx < cols; bx++) {
+      if (!photo[blockRow + bx]) continue;
+      const start = bx;
+      while (bx + 1 < cols && photo[blockRow + bx + 1]) bx++;
+      runs.push(start * BLOCK, Math.min(w, (bx + 1) * BLOCK));
+    }
     for (let y = y0; y < y1; y++) {
       const o = y * g.stride;
       const r = y * out.stride;
-      const ltr = (y & 1) === 0;
-      for (let k = 0; k < cols; k++) {
-        const bx = ltr ? k : cols - 1 - k;
-        const x0 = bx * BLOCK;
-        const x1 = Math.min(w, x0 + BLOCK);
-        if (!photo[blockRow + bx]) {
-          for (let x = x0; x < x1; x++) if (px[o + x] < threshold) d[r + (x >> 3)] |= 0x80 >> (x & 7);
-          continue;
-        }
-        // Floyd–Steinberg weights 7/16 ahead, 3/16 behind-below, 5/16 below, 1/16 ahead-below.
-        if (ltr) {
-          for (let x = x0; x < x1; x++) {
-            const want = TONE[px[o + x]] + cur[x + 1];
-            let err = want;
-            if (want < 128) d[r + (x >> 3)] |= 0x80 >> (x & 7);
-            else err = want - 255;
-            cur[x + 2] += err * 0.4375;
-            next[x] += err * 0.1875;
-            next[x + 1] += err * 0.3125;
-            next[x + 2] += err * 0.0625;
-          }
-        } else {
-          for (let x = x1 - 1; x >= x0; x--) {
-            const want = TONE[px[o + x]] + cur[x + 1];
-            let err = want;
-            if (want < 128) d[r + (x >> 3)] |= 0x80 >> (x & 7);
-            else err = want - 255;
-            cur[x] += err * 0.4375;
-            next[x + 2] += err * 0.1875;
-            next[x + 1] += err * 0.3125;
-            next[x] += err * 0.0625;
-          }
-        }
+      for (let bx = 0; bx < cols; bx++) {
+        if (photo[blockRow + bx]) continue;
+        for (let x = bx * BLOCK, x1 = Math.min(w, x + BLOCK); x < x1; x++) if (px[o + x] < threshold) d[r + (x >> 3)] |= 0x80 >> (x & 7);
+      }
+      for (let i = 0; i < runs.length; i += 2) {
+        if ((y & 1) === 0) diffuseRight(px, o, d, r, runs[i], runs[i + 1], cur, next);
+        else diffuseLeft(px, o, d, r, runs[i], runs[i + 1], cur, next);
       }
       hairlinesInRow(g, words, cand, out, y, 0, threshold, photo, blockRow);
       [cur, next] = [next, cur];
       next.fill(0);
     }
   }
+}
+
+/**
+ * Floyd–Steinberg along one row of a photo run, pels [xs, xe): 7/16 of a pel's error to the
+ * next pel, 3/16 behind-below, 5/16 below, 1/16 ahead-below. The error for the next pel and the
+ * two next-row sums still open are carried in locals, not read back from the arrays. `cur` and
+ * `next` are indexed one pel to the right (slack at both ends).
+ */
+function diffuseRight(px: Uint8Array, o: number, d: Uint8Array, r: number, xs: number, xe: number, cur: Float32Array, next: Float32Array): void {
+  let carry = 0;
+  let openNear = 0;
+  let openFar = 0;
+  for (let x = xs; x < xe; x++) {
+    const want = TONE[px[o + x]] + cur[x + 1] + carry;
+    let e = want;
+    if (want < 128) d[r + (x >> 3)] |= 0x80 >> (x & 7);
+    else e = want - 255;
+    next[x] += openNear + e * 0.1875;
+    openNear = openFar + e * 0.3125;
+    openFar = e * 0.0625;
+    carry = e * 0.4375;
+  }
+  next[xe] += openNear;
+  next[xe + 1] += openFar;
+}
+
+/** diffuseRight mirrored, for the serpentine's right-to-left rows. */
+function diffuseLeft(px: Uint8Array, o: number, d: Uint8Array, r: number, xs: number, xe: number, cur: Float32Array, next: Float32Array): void {
+  let carry = 0;
+  let openNear = 0;
+  let openFar = 0;
+  for (let x = xe - 1; x >= xs; x--) {
+    const want = TONE[px[o + x]] + cur[x + 1] + carry;
+    let e = want;
+    if (want < 128) d[r + (x >> 3)] |= 0x80 >> (x & 7);
+    else e = want - 255;
+    next[x + 2] += openNear + e * 0.1875;
+    openNear = openFar + e * 0.3125;
+    openFar = e * 0.0625;
+    carry = e * 0.4375;
+  }
+  next[xs + 1] += openNear;
+  next[xs] += openFar;
 }
 
 /**
@@ -316,7 +341,8 @@ function hairlinesInRow(g: GrayPage, words: Int32Array | undefined, cand: Uint8A
     for (; k < n; k++) {
       if ((k & 7) === 0 && k + 8 <= n) {
         const wi = base + k;
-        if ((words[wi] & words[wi + 1] & words[wi + 2] & words[wi + 3] & words[wi + 4] & words[wi + 5] & words[wi + 6] & words[wi + 7]) === -1) {
+        // Eight words are one block (BLOCK = 32): a photo block is the dither's.
+        if (inPhoto(photo, blockRow, k << 2) || (words[wi] & words[wi + 1] & words[wi + 2] & words[wi + 3] & words[wi + 4] & words[wi + 5] & words[wi + 6] & words[wi + 7]) === -1) {
           k += 7;
           continue;
         }
