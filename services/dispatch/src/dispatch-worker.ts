@@ -157,7 +157,9 @@ export function createDispatchWorker(ctx: RoleContext, config: DispatchConfig, k
         const current = attempts[attempts.length - 1];
         if (!current || current.attempt !== attempt || !current.result) throw new Error(`attempt ${attempt} of ${faxId}/r${recipient} has no outcome recorded yet`);
         if (current.handledAt) return;
-        await destinations.learn(r.number, { callId: `${faxId}-r${recipient}-a${attempt}`, result: current.result, reason: current.reason, pagesSent: current.pagesSent, at: current.endedAt ?? new Date().toISOString(), remote: current.remote }, destinationPolicy);
+        // A batched call (issue 14) is one call to the number: every fax in it learns under the
+        // call's id, so it counts once in the number's failures, not once per fax.
+        await destinations.learn(r.number, { callId: current.batchedIn ?? `${faxId}-r${recipient}-a${attempt}`, result: current.result, reason: current.reason, pagesSent: current.pagesSent, at: current.endedAt ?? new Date().toISOString(), remote: current.remote }, destinationPolicy);
         await dropQueuedCall(ctx.redis, prefix, fax.sender, faxId, recipient);
         const pagesSent = pagesConfirmed(attempts);
         const durationMs = attempts.reduce((s, a) => s + (a.durationMs ?? 0), 0);

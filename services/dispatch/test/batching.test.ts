@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { waitUntil, textPage } from '@faxgate/testkit';
-import { DestinationGate } from '@faxgate/destinations';
+import { DestinationGate, Destinations } from '@faxgate/destinations';
 import { readTiff, writeTiff } from '@faxgate/fax-image';
 import { BatchClaims, simPrintedKey } from '@faxgate/node';
 import type { AttemptRecord, RecipientRecord } from '@faxgate/store';
@@ -83,6 +83,8 @@ test('two faxes to one number make one call carrying both: the simulated remote 
   const ends = await Promise.all(faxes.map((f) => finished(f.id)));
   assert.deepEqual(ends.map((r) => r.state), ['sent', 'sent']);
   assert.equal(await simCalls(number), 1, 'one call to the number');
+  // Destination memory counts calls, not faxes: the batch was one call.
+  assert.equal((await new Destinations(ctx().redis, prefix()).get(number))?.calls, 1);
 
   // The lead is the fax whose job took the number first; the other went in its call.
   const firsts = await Promise.all(faxes.map((f) => records().getAttempt(f.id, 0, 1)));
@@ -137,5 +139,7 @@ test('a batched call lost on the second fax: the first is sent, the second resum
   assert.ok(thirdAttempts.every((a) => a.batchedIn !== leadCall), `the third fax's attempts: ${JSON.stringify(thirdAttempts)}`);
 
   for (const f of faxes) assert.deepEqual(await printed(`${f.id}-r0-a1`), { 1: 1, 2: 1 }, `fax ${f.id}: each page printed once`);
-  assert.ok((await simCalls(number)) >= 2);
+  const calls = await simCalls(number);
+  assert.ok(calls >= 2);
+  assert.equal((await new Destinations(ctx().redis, prefix()).get(number))?.calls, calls, 'destination memory learned each call once');
 });
