@@ -13,8 +13,9 @@ const hhmm = (m: number) => `${String(Math.floor(m / 60) % 24).padStart(2, '0')}
 let bed: SimBed;
 let windowEnd: number;
 before(async () => {
-  // At least 15 s before the window ends, so the fax is scheduled inside it on a slow machine.
-  if (new Date().getUTCSeconds() >= 45) await new Promise((r) => setTimeout(r, (61 - new Date().getUTCSeconds()) * 1000));
+  // At least 40 s before the window ends, so both faxes are scheduled inside it on a loaded
+  // machine (the gateway starts in between). A wait for the clock, bounded by 41 s.
+  if (new Date().getUTCSeconds() >= 20) await new Promise((r) => setTimeout(r, (61 - new Date().getUTCSeconds()) * 1000));
   const now = Date.now();
   const local = localMinuteOfDay(now, ZONE);
   windowEnd = Math.floor(now / 60_000) * 60_000 + 60_000;
