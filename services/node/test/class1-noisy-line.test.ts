@@ -16,8 +16,13 @@ import { Class1LineDriver, type Class1DriverOptions } from '../src/class1-line-d
 //
 // Real-time calls over iaxmodem (30–60 s each): each test has its own timeout.
 
-/** Noise that defeats a spandsp modem's training (measured: V.17 trains at 60, nothing at 120). */
+/**
+ * Noise that defeats a spandsp modem's training at any rate (measured: V.17 trains at 60 and no
+ * modulation at 120, while V.21 still passes; above about 180 the line is never silent for +FRS).
+ */
 const BURST_RMS = 200;
+/** Noise that damages a page whose modem has trained (measured: 200 does nothing there). */
+const MID_PAGE_RMS = 1_500;
 
 let pair: IaxmodemPair;
 let dir: TempDir;
@@ -105,6 +110,52 @@ test('noise during the first TCF: the receiving modem cannot train, faxgate\'s r
     assert.equal(r.received.partial, false);
     assert.equal(r.received.pages, 2);
     await assertSamePages(r.received.document, tiff, 'ftt');
+  } catch (err) {
+    (err as Error).message += await r.evidence();
+    throw err;
+  }
+});
+
+test('noise in the middle of a page (no ECM): faxgate\'s receiver finds damaged rows and answers RTP (or RTN), the sender retrains before going on as T.30 says, and the fax records the damage', { timeout: 120_000 }, async () => {
+  // A long first page (about 20 s at 14400, MR) so that the burst falls well inside its data.
+  const bitmaps = [textPage(1728, 1400, 61), textPage(1728, 200, 62)] as Bitmap[];
+  const tiff = writeTiff(bitmaps.map((bitmap) => ({ bitmap, xDpi: 204, yDpi: 196 })), { compression: 'mh' });
+  let burst: NodeJS.Timeout | undefined;
+  let cfrs = 0;
+  const r = await call(tiff, {
+    ecm: false,
+    onReceiverLog: (msg) => {
+      // CFR is logged as it goes to the modem; page 1's data starts about 1.5 s later (CFR on
+      // V.21, the gap, the short training) and lasts about 20 s: a 1 s burst 3 s after the first
+      // CFR falls inside it with seconds to spare either side, on a loaded machine too.
+      if (/^tx CFR/.test(msg) && cfrs++ === 0) {
+        burst = setTimeout(() => {
+          pair.line?.setNoise(MID_PAGE_RMS);
+          burst = setTimeout(() => pair.line?.setNoise(0), 1_000);
+        }, 3_000);
+      }
+    },
+  });
+  clearTimeout(burst);
+  try {
+    assert.equal(r.outcome.result, 'success', JSON.stringify(r.outcome));
+    const verdict = /page 1: \d+ octets, rows (\d+), bad (\d+)[^]*?"msg":"tx (MCF|RTP|RTN)/.exec(r.logB);
+    assert.ok(verdict, 'the receiver judged page 1');
+    const [, rows, bad, answer] = verdict;
+    assert.notEqual(answer, 'MCF', `the burst damaged page 1 (${rows} rows decoded, ${bad} bad)`);
+    if (answer === 'RTP') {
+      // T.30 §5.3.6.1.6: RTP keeps the page and asks for retraining before the next one.
+      assert.match(r.logA, /rx RTP.*tx TSI\+DCS.*training accepted at .*tx page 2 /s);
+      assert.equal(r.received.pages, 2);
+      assert.ok(r.received.badRows > 0, 'the damaged rows are recorded with the fax');
+      const got = await decodeTiffWithLibtiff(r.received.document as Uint8Array, dir.path, 'rtp');
+      const [ref2] = await decodeTiffWithLibtiff(writeTiff([{ bitmap: bitmaps[1], xDpi: 204, yDpi: 196 }], { compression: 'mh' }), dir.path, 'rtp-sent');
+      assert.equal(differingPixels(got[1], ref2), 0, 'page 2, after the retraining, arrived pixel for pixel');
+    } else {
+      // RTN: retrain a rate lower and send page 1 again; both pages then arrive clean.
+      assert.match(r.logA, /rx RTN.*falling back to .*tx page 1 .*tx page 2 /s);
+      await assertSamePages(r.received.document, tiff, 'rtn');
+    }
   } catch (err) {
     (err as Error).message += await r.evidence();
     throw err;
