@@ -177,7 +177,7 @@ test('history, rollback, and a process started after a change comes up with the 
   assert.ok(processes.every((p) => p.version === 4), status);
 });
 
-test('the console API: the settings with their source, a stale edit gets 409, a bad one 422, a dry run lists what a dial rule would refuse', async () => {
+test('the console API: the settings with their source, a stale edit gets 409, a bad one 422, a dry run lists what a dial rule would refuse, a cover template is set by its name', async () => {
   const auth = { authorization: `Basic ${Buffer.from('admin:console-pass').toString('base64')}`, 'content-type': 'application/json' };
   const api = async (method: string, path: string, body?: unknown) => {
     const r = await fetch(`${consoleUrl}${path}`, { method, headers: auth, ...(body ? { body: JSON.stringify(body) } : {}) });
@@ -209,7 +209,15 @@ test('the console API: the settings with their source, a stale edit gets 409, a 
   assert.equal(saved.status, 200, JSON.stringify(saved.body));
   assert.equal(saved.body.version, 5);
   assert.equal(saved.body.by, 'admin');
-  await everywhere(5);
+
+  // One cover template by its entry name: folded into the setting; one that would fetch is refused.
+  const tpl = await api('PATCH', '/api/v1/settings', { version: 5, set: { 'FAXGATE_COVER_TEMPLATES.urgent': '<p>URGENT</p>' }, reason: 'urgent cover' });
+  assert.equal(tpl.status, 200, JSON.stringify(tpl.body));
+  assert.deepEqual(JSON.parse(tpl.body.values.FAXGATE_COVER_TEMPLATES), { urgent: '<p>URGENT</p>' });
+  const fetching = await api('PATCH', '/api/v1/settings', { version: 6, set: { 'FAXGATE_COVER_TEMPLATES.logo': '<p><img src="http://cdn.example/l.png"></p>' }, reason: 'logo' });
+  assert.equal(fetching.status, 422);
+  assert.match(fetching.body.problems[0], /template "logo" loads src="http:\/\/cdn.example\/l.png"/);
+  await everywhere(6);
 });
 
 test('the cover page and success mails are runtime settings too: the next fax is rendered without a cover, and its success is not mailed', { timeout: 240_000 }, async () => {

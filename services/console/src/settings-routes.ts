@@ -3,7 +3,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { RoleContext } from '@faxgate/runtime';
 import { describeSchema } from '@faxgate/config';
-import { RUNTIME_SETTING_GROUPS, SettingsConflict, changeProblems, queuedRefusedBy } from '@faxgate/settings';
+import { RUNTIME_SETTING_GROUPS, SettingsConflict, changeProblems, foldMapEntries, queuedRefusedBy } from '@faxgate/settings';
 
 interface PatchBody {
   /** The version the change was made against (from GET): a stale one is refused with 409. */
@@ -38,18 +38,27 @@ export function registerSettingsRoutes(app: FastifyInstance, ctx: RoleContext): 
     if (!body || typeof body !== 'object' || !Number.isInteger(body.version) || typeof body.set !== 'object' || body.set === null) {
       return reply.code(400).send({ error: 'give {"version": <the version you changed>, "set": {"FAXGATE_…": "value" or null}, "reason": "…"}' });
     }
-    const problems = changeProblems(schemas, body.set);
-    if (problems.length) return reply.code(422).send({ error: 'refused; nothing changed', problems });
     const cur = await store.current();
+    // "FAXGATE_COVER_TEMPLATES.<name>" edits one template: the whole new map is checked and stored.
+    // Folded on the current version; if that is not the one the edit was made against, the
+    // change below is refused with 409 anyway.
+    let set: Record<string, string | null>;
+    try {
+      set = foldMapEntries(body.set, (name) => cur.values[name] ?? (process.env[name] || defaults.get(name)));
+    } catch (err) {
+      return reply.code(422).send({ error: 'refused; nothing changed', problems: [(err as Error).message] });
+    }
+    const problems = changeProblems(schemas, set);
+    if (problems.length) return reply.code(422).send({ error: 'refused; nothing changed', problems });
     if ((req.query as { dryRun?: string }).dryRun === 'true') {
       const next: Record<string, string> = replace ? {} : { ...cur.values };
-      for (const [k, v] of Object.entries(body.set)) if (v === null) delete next[k];
+      for (const [k, v] of Object.entries(set)) if (v === null) delete next[k];
       else next[k] = v;
       return { version: cur.version, valid: true, refusedQueued: await queuedRefusedBy(ctx.redis, ctx.base.FAXGATE_QUEUE_PREFIX, process.env, cur.values, next) };
     }
     if (!body.reason) return reply.code(400).send({ error: 'say why in "reason" (it goes into the history)' });
     try {
-      return await store.change({ expected: body.version, set: body.set, by: who(req), reason: body.reason, replace });
+      return await store.change({ expected: body.version, set, by: who(req), reason: body.reason, replace });
     } catch (err) {
       if (err instanceof SettingsConflict) return reply.code(409).send({ error: err.message, version: err.current });
       throw err;
