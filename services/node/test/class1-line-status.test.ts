@@ -1,6 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { chromium } from 'playwright-core';
 import { runRoles, type RunningGateway } from '@faxgate/runtime';
 import { startTestGateway, waitUntil, type TestGateway } from '@faxgate/testkit';
 import { consoleRole } from '@faxgate/console';
@@ -8,8 +9,8 @@ import { startIaxmodemPair, type IaxmodemPair } from '../../../libs/class1/test/
 import { nodeRole } from '../src/index.ts';
 
 // A class1 node with two modem lines, one whose device does not exist and one a real iaxmodem:
-// the console's line API shows the first down with the reason and the second idle, and
-// faxgate_modem_line_up agrees; when the iaxmodem is killed (an unplugged USB modem), its line
+// the console's line API and its Lines page (in Chromium) show the first down with the reason
+// and the second idle, and faxgate_modem_line_up agrees; when the iaxmodem is killed (an unplugged USB modem), its line
 // goes down too, with its own reason, through the same API.
 
 const TOKEN = 'class1-line-status-token';
@@ -59,7 +60,7 @@ async function lineUp(): Promise<string> {
   return (await res.text()).split('\n').filter((l) => l.startsWith('faxgate_modem_line_up{')).join('\n');
 }
 
-test('a modem line whose device does not exist is down with the reason in the console API and metrics; a killed iaxmodem\'s line goes down too', { timeout: 90_000 }, async () => {
+test('a modem line whose device does not exist is down with the reason in the console API, its Lines page and metrics; a killed iaxmodem\'s line goes down too', { timeout: 90_000 }, async () => {
   let last: Lines | undefined;
   try {
     const first = await waitUntil('the node to publish one line down and one idle', async () => {
@@ -79,6 +80,23 @@ test('a modem line whose device does not exist is down with the reason in the co
     const metric = await lineUp();
     assert.match(metric, new RegExp(`faxgate_modem_line_up\\{line="modems/${NODE_ID}/modem-1",device="${missing}"\\} 0`), metric);
     assert.match(metric, new RegExp(`faxgate_modem_line_up\\{line="modems/${NODE_ID}/modem-2",device="${pair.a.device}"\\} 1`), metric);
+
+    // The console's Lines page, in Debian's Chromium: the down modem with its device and reason.
+    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'], timeout: 60_000 });
+    try {
+      const context = await browser.newContext({ httpCredentials: { username: 'admin', password: 'pw' } });
+      const page = await context.newPage();
+      await page.goto(`${g.gw.httpUrl}/ui/lines`);
+      const row = (n: number) => page.locator('tr', { hasText: `modems/${NODE_ID}/modem-${n}` });
+      await row(1).waitFor({ timeout: 20_000 });
+      const downRow = await row(1).innerText();
+      assert.match(downRow, new RegExp(`\\(${missing.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\)\\s+down\\s+cannot open .*no such file.* since `, 'i'), downRow);
+      assert.match(await row(2).innerText(), /\sidle\s/);
+      const rows = await page.locator('tr').allInnerTexts();
+      assert.ok(rows.some((t) => /^modems\s+1\s+2\s+0\s+1$/.test(t.trim())), `the pool row counts one line down: ${JSON.stringify(rows)}`);
+    } finally {
+      await browser.close();
+    }
 
     // The down line is retried with backoff; it stays down (not flickering to starting) with
     // the time it went down, not the time of the last retry.
