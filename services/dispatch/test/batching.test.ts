@@ -10,6 +10,7 @@ import { waitUntil, textPage } from '@faxgate/testkit';
 import { DestinationGate, Destinations } from '@faxgate/destinations';
 import { readTiff, writeTiff } from '@faxgate/fax-image';
 import { BatchClaims, simPrintedKey } from '@faxgate/node';
+import { cancelFax } from '@faxgate/fax-control';
 import type { AttemptRecord, RecipientRecord } from '@faxgate/store';
 import { startSimBed, type SimBed } from './sim-bed.ts';
 
@@ -142,4 +143,35 @@ test('a batched call lost on the second fax: the first is sent, the second resum
   const calls = await simCalls(number);
   assert.ok(calls >= 2);
   assert.equal((await new Destinations(ctx().redis, prefix()).get(number))?.calls, calls, 'destination memory learned each call once');
+});
+
+test('a fax cancelled while it waits in a batched call: the call hangs up before its document (at the latest inside it), the fax ends cancelled, the fax after it goes alone', async () => {
+  const number = '+12125550943';
+  const faxes = await queueBehindACall(number, [{ seed: 6, pages: 5 }, { seed: 7, pages: 5 }, { seed: 8, pages: 5 }]);
+  const claims = new BatchClaims(ctx().redis, prefix());
+  // The call has started when two of the three are claimed by the third's call.
+  const owners = await waitUntil('the batched call to claim the other two faxes', async () => {
+    const o = await Promise.all(faxes.map((f) => claims.owner(`${f.id}-r0-a1`)));
+    const lead = faxes.findIndex((f, i) => o[i] === `${f.id}-r0-a1`);
+    return lead >= 0 && o.filter((x) => x === `${faxes[lead].id}-r0-a1`).length === 3 ? { lead } : undefined;
+  }, 30_000, 20);
+  const lead = owners.lead;
+  // Members go in fax id order: cancel the one whose document comes right after the lead's.
+  const [second, third] = faxes.map((_, i) => i).filter((i) => i !== lead);
+  await cancelFax(ctx(), faxes[second].id, { by: 'ops@example.com' });
+
+  const ends = await Promise.all(faxes.map((f) => finished(f.id)));
+  assert.equal(ends[lead].state, 'sent');
+  assert.equal(ends[lead].attempts, 1);
+  assert.equal(ends[second].state, 'cancelled');
+  assert.equal(ends[third].state, 'sent');
+  const leadCall = `${faxes[lead].id}-r0-a1`;
+  const thirdAttempts = await attempts(faxes[third].id, ends[third]);
+  assert.ok(thirdAttempts.every((a) => a.batchedIn !== leadCall), `the third fax was not sent in the call that hung up: ${JSON.stringify(thirdAttempts)}`);
+  // The cancelled fax: none of its pages after the hang-up; the cancel lands before its
+  // document unless this machine is very slow, and then inside it.
+  const cancelledPrinted = await printed(`${faxes[second].id}-r0-a1`);
+  assert.ok(Object.keys(cancelledPrinted).length < 5, `every page of the cancelled fax was printed: ${JSON.stringify(cancelledPrinted)}`);
+  assert.ok(Object.values(cancelledPrinted).every((n) => n === 1));
+  for (const i of [lead, third]) assert.deepEqual(await printed(`${faxes[i].id}-r0-a1`), { 1: 1, 2: 1, 3: 1, 4: 1, 5: 1 });
 });

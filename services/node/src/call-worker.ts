@@ -213,6 +213,23 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
           aborts.add(ac);
           const control: { ac: AbortController; stopped?: string } = { ac };
           running.set(callId, control);
+          // A batch member cancelled (or given up, or held) during the call: the call hangs up
+          // once its document is on the line, or at the boundary before it, so none of its pages
+          // go out after that; the faxes after it were not reached and go alone.
+          let memberHangup: string | undefined;
+          const hangUpFor = (m: { faxId: string }, why: string) => {
+            if (memberHangup || control.stopped) return;
+            memberHangup = `hung up for ${m.faxId}: ${why}`;
+            ac.abort();
+          };
+          const memberControls = (batch?.members ?? []).map((m, k) => {
+            const mc = { ac: new AbortController(), stopped: undefined as string | undefined };
+            mc.ac.signal.addEventListener('abort', () => {
+              if (memberStarted.has(k + 1)) hangUpFor(m, mc.stopped ?? 'stopped');
+            });
+            running.set(m.callId, mc);
+            return mc;
+          });
           ctx.metrics.callsActive.inc({ pool });
           // Confirmed pages are written in order as they arrive, and all are written before
           // the outcome.
@@ -237,6 +254,13 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
                 if (n < offsets[i]) break;
                 const m = b.members[i - 1];
                 if (!memberStarted.has(i)) {
+                  // The boundary before its document: not sent if it was stopped meanwhile.
+                  const now = await ctx.records.getRecipient(m.faxId, m.recipient);
+                  const why = memberControls[i - 1].stopped ?? (now && isFinished(now) ? `it ended (${now.state})` : now?.heldAt ? 'it was held' : undefined);
+                  if (why) {
+                    hangUpFor(m, why);
+                    break;
+                  }
                   memberStarted.add(i);
                   await startMember(m, line, callId);
                 }
@@ -264,6 +288,8 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
               if (control.stopped) {
                 // Hung up on purpose (cancel, kill time): an outcome, never a retry of the job.
                 outcome = { result: confirmed > 0 ? ('no-carrier' as const) : ('failed' as const), pagesSent: confirmed, durationMs: Date.now() - Date.parse(startedAt), reason: control.stopped };
+              } else if (memberHangup) {
+                outcome = { result: confirmed > 0 ? ('no-carrier' as const) : ('failed' as const), pagesSent: confirmed, durationMs: Date.now() - Date.parse(startedAt), reason: memberHangup };
               } else {
               // A driver that cannot place the call (fax server down, socket error) is retried
               // with backoff; after the last try the attempt counts as failed, so dispatch's
@@ -295,6 +321,7 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
           } finally {
             aborts.delete(ac);
             running.delete(callId);
+            for (const m of batch?.members ?? []) running.delete(m.callId);
             clearInterval(renewal);
             if (batch) await settleMembers(callId, batch.members).catch((err) => ctx.log.warn({ faxId, recipient, err: (err as Error).message }, 'could not give back the batch\'s claims; they lapse by themselves'));
             await gate.release(r.number, callId).catch((err) => ctx.log.warn({ faxId, recipient, err: (err as Error).message }, 'could not free the number; its lease ends by itself'));
