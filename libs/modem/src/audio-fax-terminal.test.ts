@@ -83,12 +83,20 @@ test('after FTT the sender steps down V.29 9600, 7200, V.27 ter 4800, 2400, each
   }
 });
 
-test('an engine that negotiates a modem the terminal lacks (V.17) ends the call on its timers, without a throw', () => {
-  const { doc } = page();
-  const { a, b, log } = call({ document: doc, modems: ['v17', 'v29'] }, { modems: ['v17', 'v29'] });
-  assert.equal(a.result?.success, false);
-  assert.ok(log.some((l) => /cannot send v17/.test(l)), log.join('\n'));
-  assert.ok(b.result !== undefined, 'the receiver ended too');
+test('both offering V.17: TCF goes with the long train, the page with the short one, and decodes to the same pixels', () => {
+  const { bitmap, doc } = page();
+  const { a, b, log, received } = call({ document: doc, modems: ['v27ter', 'v29', 'v17'] }, { modems: ['v27ter', 'v29', 'v17'] });
+  assert.equal(a.result?.success, true, log.join('\n'));
+  assert.equal(b.result?.success, true, log.join('\n'));
+  assert.equal(a.result?.rate, 'V.17 14400 bit/s');
+  assert.ok(log.some((l) => /^A .* tx v17 14400 TCF$/.test(l)), log.join('\n'));
+  assert.ok(log.some((l) => /^A .* tx v17 14400 page data .*\(short train\)$/.test(l)), log.join('\n'));
+  assert.equal(received.length, 1);
+  const got = decodeReceivedPage(received[0], { modulation: { modem: 'v17', bps: 14400 }, resolution: 'standard', encoding: 'mr', width: 'A4', length: 'A4', minScanLineMs: 0, ecm: false, ecmFrameSize: 256 });
+  assert.equal(got.badRows, 0);
+  const top = createBitmap(1728, 200);
+  for (let y = 0; y < 200; y++) for (let i = 0; i < top.stride; i++) top.data[y * top.stride + i] = got.bitmap.data[y * got.bitmap.stride + i];
+  assert.ok(bitmapsEqual(top, bitmap), 'the first 200 rows equal the page sent');
 });
 
 test('a line with 0.6 s of delay each way: the receiver waits for the whole TSI + DCS sequence once its flags are heard (T.30 §5.4.3), and the page crosses', () => {

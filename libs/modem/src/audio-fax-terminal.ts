@@ -1,5 +1,5 @@
 // The audio line driver: runs a sans-IO T.30 engine over 8 kHz audio with faxgate's own modems
-// (V.21 channel 2 HDLC for control, V.27 ter or V.29 for TCF and pages), the audio counterpart
+// (V.21 channel 2 HDLC for control, V.27 ter, V.29 or V.17 for TCF and pages), the audio counterpart
 // of the T.38 terminal. Itself sans-IO: time is the count of samples received, so the same
 // code runs in simulated time against a lockstep peer or paced by RTP on a real call.
 import { parseDcs, parseFrame, type T30Result, type Modulation, type T30Action, type T30Engine, type T30Event, type TimerName } from '@faxgate/t30';
@@ -11,6 +11,8 @@ import { V27terReceiver } from './v27ter-rx.ts';
 import { V27terTransmitter } from './v27ter-tx.ts';
 import { V29Receiver } from './v29-rx.ts';
 import { V29Transmitter } from './v29-tx.ts';
+import { V17Receiver } from './v17-rx.ts';
+import { V17Transmitter } from './v17-tx.ts';
 
 const FS = 8000;
 /** T.30 §5.3.2.4 / §5.3.6.2.2: 75 ± 20 ms of silence before TCF, and between signals. */
@@ -32,7 +34,7 @@ const ECHO_TAIL_MS = 40;
 const TAIL_BITS = 48;
 
 /** The image modems this terminal can send and receive: list only these in the T.30 config. */
-export const AUDIO_MODEMS: ReadonlyArray<Modulation['modem']> = ['v27ter', 'v29'];
+export const AUDIO_MODEMS: ReadonlyArray<Modulation['modem']> = ['v27ter', 'v29', 'v17'];
 
 export interface AudioFaxTerminalOptions {
   engine: T30Engine;
@@ -95,6 +97,10 @@ export class AudioFaxTerminal {
   private muteUntil = 0;
   private v21Framing = false;
   private quiet = new Int16Array(160);
+  /** V.17 rate of the last TCF sent: what follows at that rate may use the short train. */
+  private v17TxTrainedRate = 0;
+  /** The last V.17 receiver: a short train starts from its equaliser. */
+  private lastV17: { rate: number; rx: V17Receiver } | undefined;
 
   constructor(o: AudioFaxTerminalOptions) {
     this.o = o;
@@ -262,6 +268,8 @@ export class AudioFaxTerminal {
         const bits = Math.round((a.modulation.bps * a.ms) / 1000);
         let i = 0;
         this.queueImage(a.modulation, () => (i++ < bits ? 0 : -1), 'TCF');
+        // V.17 clause 7 / T.30: TCF goes with the long train, the image after it with the short.
+        this.v17TxTrainedRate = a.modulation.modem === 'v17' ? a.modulation.bps : 0;
         break;
       }
       case 'send-image':
@@ -286,7 +294,8 @@ export class AudioFaxTerminal {
     if (!modulation) {
       this.push({ kind: 'modem', what: `V.21 HDLC, ${frames.length} frame(s)`, make: () => new V21Transmitter({ getBit, levelDbm0: this.level }) });
     } else {
-      this.push({ kind: 'modem', what: `${modulation.modem} HDLC, ${frames.length} frame(s)`, make: () => this.imageTransmitter(modulation, getBit) });
+      const shortTrain = modulation.modem === 'v17' && this.v17TxTrainedRate === modulation.bps;
+      this.push({ kind: 'modem', what: `${modulation.modem} HDLC, ${frames.length} frame(s)${shortTrain ? ' (short train)' : ''}`, make: () => this.imageTransmitter(modulation, getBit, shortTrain) });
     }
   }
 
@@ -294,10 +303,12 @@ export class AudioFaxTerminal {
     // The silence on the line is the gap plus whatever silence the training begins with.
     const gap = GAP_MS - (m.modem === 'v29' ? V29_LEADING_SILENCE_MS : 0);
     this.push({ kind: 'silence', samples: (gap * FS) / 1000 });
-    this.push({ kind: 'modem', what: `${m.modem} ${m.bps} ${what}`, make: () => this.imageTransmitter(m, getBit) });
+    const shortTrain = what !== 'TCF' && m.modem === 'v17' && this.v17TxTrainedRate === m.bps;
+    this.push({ kind: 'modem', what: `${m.modem} ${m.bps} ${what}${shortTrain ? ' (short train)' : ''}`, make: () => this.imageTransmitter(m, getBit, shortTrain) });
   }
 
-  private imageTransmitter(m: Modulation, getBit: GetBit): ModemTransmitter {
+  private imageTransmitter(m: Modulation, getBit: GetBit, shortTrain = false): ModemTransmitter {
+    if (m.modem === 'v17') return new V17Transmitter({ rate: m.bps as 14400 | 12000 | 9600 | 7200, getBit, shortTrain, levelDbm0: this.level });
     if (m.modem === 'v29') return new V29Transmitter({ rate: m.bps as 9600 | 7200, getBit, levelDbm0: this.level });
     if (m.modem === 'v27ter') return new V27terTransmitter({ rate: m.bps as 4800 | 2400, getBit, levelDbm0: this.level });
     // An engine configured with a modem we lack: send nothing, so that T.30 fails the call on
@@ -357,7 +368,13 @@ export class AudioFaxTerminal {
       },
       bit: (b) => this.onImageBit(b),
     };
-    if (m.modem === 'v29') this.image = new V29Receiver({ rate: m.bps as 9600 | 7200 }, events);
+    if (m.modem === 'v17') {
+      // A short train has no time to train an equaliser: start from the last one at this rate.
+      const equalizer = this.lastV17?.rate === m.bps ? this.lastV17.rx.equalizer() : undefined;
+      const rx = new V17Receiver({ rate: m.bps as 14400 | 12000 | 9600 | 7200, equalizer }, events);
+      this.lastV17 = { rate: m.bps, rx };
+      this.image = rx;
+    } else if (m.modem === 'v29') this.image = new V29Receiver({ rate: m.bps as 9600 | 7200 }, events);
     else if (m.modem === 'v27ter') this.image = new V27terReceiver({ rate: m.bps as 4800 | 2400 }, events);
     else {
       this.image = undefined;

@@ -49,6 +49,8 @@ const LONG_EVIDENCE = 8;
  */
 const TRAINING_MAX_MSE: Record<V17Rate, number> = { 14400: 0.02, 12000: 0.035, 9600: 0.06, 7200: 0.1 };
 const TAPS = 32;
+/** Symbols of segment 4 whose bits are not delivered (see `out`). */
+const WARMUP_SYMBOLS = 16;
 
 export interface V17ReceiverOptions {
   rate: V17Rate;
@@ -56,7 +58,7 @@ export interface V17ReceiverOptions {
    * Equaliser of an earlier receiver of the same call (its {@link V17Receiver.equalizer}): a
    * short train is too short to train one from nothing.
    */
-  equalizer?: Float64Array;
+  equalizer?: { coefficients: Float64Array; mse: number };
   onDbm0?: number;
   offDbm0?: number;
 }
@@ -72,6 +74,7 @@ export class V17Receiver implements ModemReceiver, SymbolStage {
   private readonly viterbi: V17Viterbi;
   private readonly events: ModemReceiverEvents;
   private trained: Float64Array | undefined;
+  private trainedMse = 1;
   private stage: Stage = Stage.Settle;
   private count = 0;
   private evidence = 0;
@@ -85,12 +88,15 @@ export class V17Receiver implements ModemReceiver, SymbolStage {
   private prevY = 0;
   private warmup = 0;
   private shortTrain = false;
+  private readonly warmupBits: number;
 
   constructor(o: V17ReceiverOptions, events: ModemReceiverEvents) {
     this.rate = o.rate;
     this.bps = V17_BITS_PER_SYMBOL[o.rate];
     this.points = V17_CONSTELLATIONS[o.rate];
-    this.trained = o.equalizer;
+    this.warmupBits = Math.max(23, WARMUP_SYMBOLS * this.bps);
+    this.trained = o.equalizer?.coefficients;
+    if (o.equalizer) this.trainedMse = o.equalizer.mse;
     this.events = events;
     this.viterbi = new V17Viterbi(this.points, (label) => this.label(label));
     // The decoder lags the line by its traceback depth: flush it when the signal ends.
@@ -116,9 +122,9 @@ export class V17Receiver implements ModemReceiver, SymbolStage {
     return this.core.quality();
   }
 
-  /** The equaliser as trained by the last successful training, for a later short train. */
-  equalizer(): Float64Array | undefined {
-    return this.trained;
+  /** The equaliser as trained by the last successful training, and its error, for a later short train. */
+  equalizer(): { coefficients: Float64Array; mse: number } | undefined {
+    return this.trained && { coefficients: this.trained, mse: this.trainedMse };
   }
 
   /** For the core: a new signal starts. */
@@ -131,7 +137,12 @@ export class V17Receiver implements ModemReceiver, SymbolStage {
     this.held.length = 0;
     this.descrambler.reset();
     this.training.preset(V17_TRAINING_SCRAMBLER_STATE);
-    if (this.trained) this.core.eq.setCoefficients(this.trained);
+    if (this.trained) {
+      this.core.eq.setCoefficients(this.trained);
+      // The error figure too starts from what that training reached: from 1, the few symbols
+      // of a short train would not bring it down to the signal's true quality.
+      this.core.mse = this.trainedMse;
+    }
   }
 
   private setTarget(p: readonly [number, number]): void {
@@ -264,7 +275,10 @@ export class V17Receiver implements ModemReceiver, SymbolStage {
     const ok = this.core.mse < TRAINING_MAX_MSE[this.rate];
     this.events.training?.(ok, this.core.quality());
     this.stage = ok ? Stage.Data : Stage.Failed;
-    if (ok) this.trained = this.core.eq.coefficients();
+    if (ok) {
+      this.trained = this.core.eq.coefficients();
+      this.trainedMse = this.core.mse;
+    }
     this.core.loop.setGain(0.03);
     this.core.timing.setGains(0.005, 0.00002);
     this.viterbi.reset();
@@ -303,8 +317,11 @@ export class V17Receiver implements ModemReceiver, SymbolStage {
 
   private out(line: number): void {
     const bit = this.descrambler.descramble(line);
-    // The descrambler is in step once its 23 stages hold received bits.
-    if (this.warmup < 23) this.warmup++;
+    // The first decisions come from a decoder that does not know the encoder's state yet, and
+    // the descrambler spreads each wrong line bit over 23 bits: hold back the first
+    // WARMUP_SYMBOLS of segment 4 (48 symbols of scrambled ones), so that a receiver waiting for
+    // the first 0 of the data is not misled.
+    if (this.warmup < this.warmupBits) this.warmup++;
     else this.events.bit?.(bit);
   }
 

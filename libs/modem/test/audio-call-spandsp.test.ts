@@ -1,5 +1,5 @@
-// Whole fax calls over audio between faxgate's audio terminal (its own V.21, V.27 ter and V.29
-// modems driving the T.30 engine) and spandsp's fax_state, both directions, in simulated time:
+// Whole fax calls over audio between faxgate's audio terminal (its own V.21, V.27 ter, V.29 and
+// V.17 modems driving the T.30 engine) and spandsp's fax_state, both directions, in simulated time:
 // test/peers/spandsp-audio-fax-peer answers each 20 ms block of our audio with one of its own.
 // The received pages must equal the sent ones pixel for pixel, as libtiff decodes them.
 import { test, before, after } from 'node:test';
@@ -138,7 +138,7 @@ function echoLine(db: number): Line {
 
 interface CallCase {
   name: string;
-  modems: Array<'v27ter' | 'v29'>;
+  modems: Array<'v27ter' | 'v29' | 'v17'>;
   line?: Line;
   expectRate: string;
   /** T.30 Annex A error correction: MMR pages in HDLC frames on the image modem. */
@@ -159,9 +159,13 @@ const CASES: CallCase[] = [
   { name: 'ECM, V.29, µ-law', modems: ['v27ter', 'v29'], line: g711Line('ulaw'), expectRate: 'V.29 9600 bit/s', ecm: true },
   { name: 'two pages, V.29', modems: ['v27ter', 'v29'], expectRate: 'V.29 9600 bit/s', twoPages: true },
   { name: 'two pages, ECM, V.27 ter', modems: ['v27ter'], expectRate: 'V.27ter 4800 bit/s', ecm: true, twoPages: true },
+  { name: 'V.17, µ-law', modems: ['v27ter', 'v29', 'v17'], line: g711Line('ulaw'), expectRate: 'V.17 14400 bit/s' },
+  { name: 'two pages, ECM, V.17, A-law with 40 dB SNR', modems: ['v27ter', 'v29', 'v17'], line: g711Line('alaw', 40), expectRate: 'V.17 14400 bit/s', ecm: true, twoPages: true },
 ];
 
 const ecmArgs = (c: CallCase) => (c.ecm ? ['--ecm', '1'] : []);
+/** spandsp offers V.17 only in the V.17 cases, so that the others keep testing V.29 and V.27 ter. */
+const peerModems = (c: CallCase) => (c.modems.includes('v17') ? 'v27ter,v29,v17' : 'v27ter,v29');
 const ecmConfig = (c: CallCase): Partial<T30Config> => (c.ecm ? { ecm: true, encodings: ['mh', 'mr', 'mmr'] } : {});
 
 /** Bursts of our audio separated by at least 5 ms of digital silence: [start, end) in samples. */
@@ -189,7 +193,7 @@ for (const c of CASES) {
     const engine = createT30Engine(config('send', { document: tiffDocument(new Uint8Array(await readFile(file))), modems: c.modems, ...ecmConfig(c) }));
     const terminal = new AudioFaxTerminal({ engine, calling: true, log: (l) => log.push(l) });
     const out = join(dir.path, `spandsp-received-${c.modems.join('')}-${CASES.indexOf(c)}.tif`);
-    const r = await lockstep(terminal, log, ['receive', out, '--modems', 'v27ter,v29', ...ecmArgs(c)], c.line);
+    const r = await lockstep(terminal, log, ['receive', out, '--modems', peerModems(c), ...ecmArgs(c)], c.line);
     const why = `\nfaxgate:\n${log.slice(-60).join('\n')}\nspandsp:\n${r.peerLog.slice(-2000)}`;
     assert.equal(terminal.result?.success, true, `faxgate: ${terminal.result?.sentence}${why}`);
     assert.equal(r.peerCode, 0, `spandsp's completion${why}`);
@@ -229,7 +233,7 @@ for (const c of CASES) {
       },
     });
     const file = c.twoPages ? doc2 : doc;
-    const r = await lockstep(terminal, log, ['send', file, '--modems', 'v27ter,v29', ...ecmArgs(c)], c.line);
+    const r = await lockstep(terminal, log, ['send', file, '--modems', peerModems(c), ...ecmArgs(c)], c.line);
     const why = `\nfaxgate:\n${log.slice(-60).join('\n')}\nspandsp:\n${r.peerLog.slice(-2000)}`;
     assert.equal(terminal.result?.success, true, `faxgate: ${terminal.result?.sentence}${why}`);
     assert.equal(r.peerCode, 0, `spandsp's completion${why}`);
