@@ -58,7 +58,8 @@ export async function sipp(dir: string, scenario: string, o: { remote?: string; 
   return { proc, port, logs, done };
 }
 
-async function waitBound(port: number, proc: Proc, logs: () => string, kind: 'udp' | 'tcp'): Promise<void> {
+/** Waits (bounded, 10 s) until SIPp has bound its port, so a call to it is not refused. */
+export async function waitBound(port: number, proc: Proc, logs: () => string, kind: 'udp' | 'tcp'): Promise<void> {
   const { createSocket } = await import('node:dgram');
   const { createServer } = await import('node:net');
   const deadline = Date.now() + 10_000;
