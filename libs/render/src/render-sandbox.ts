@@ -64,6 +64,19 @@ export class RenderSandbox {
     return SandboxProcess.startedCount;
   }
 
+  /**
+   * Starts the sandbox processes now instead of at the first document, so their loading MuPDF
+   * (about half a second) overlaps what the caller does meanwhile: `faxgate render` loads its
+   * own modules in that time (issue 18, the CLI's first page).
+   */
+  warm(): void {
+    while (!this.closed && this.all.size < this.size) {
+      const p = new SandboxProcess(this.limits.memoryMb, this.entry);
+      this.all.add(p);
+      this.release(p);
+    }
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     for (const p of this.all) p.kill();
@@ -73,7 +86,13 @@ export class RenderSandbox {
 
   private async acquire(): Promise<SandboxProcess> {
     if (this.closed) throw new Error('the render sandbox is closed');
-    const ready = this.idle.pop();
+    // A warmed process that died while idle (it never loaded, or was killed) is replaced here,
+    // so its document gets a fresh one and a start failure is reported as such.
+    let ready = this.idle.pop();
+    while (ready && !ready.alive) {
+      this.all.delete(ready);
+      ready = this.idle.pop();
+    }
     if (ready) return ready;
     if (this.all.size < this.size) {
       const p = new SandboxProcess(this.limits.memoryMb, this.entry);

@@ -107,3 +107,47 @@ test('a sandbox that cannot start fails the whole render (the job is retried), n
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a warmed sandbox renders its first document in the process it started ahead', async () => {
+  const s = sandbox(60_000, 1024);
+  const before = s.started;
+  s.warm();
+  assert.equal(s.started, before + 1, 'warm() started no process');
+  const pages = await s.render({ label: 'letter.pdf', mimeType: 'application/pdf', data: goodPdf }, opts);
+  assert.equal(pages.length, 1);
+  assert.equal(s.started, before + 1, 'the first document started a second process instead of using the warm one');
+});
+
+test('a warmed sandbox that cannot start still fails the render as a start failure, not the document', async () => {
+  const { mkdtempSync, readFileSync, writeFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { pathToFileURL } = await import('node:url');
+  const { SandboxUnavailableError } = await import('../src/index.ts');
+  const dir = mkdtempSync(join(tmpdir(), 'faxgate-broken-'));
+  try {
+    // The child leaves its pid, so the test can wait until the warmed process has died (its
+    // exit seen by the parent) before the first document asks for it.
+    const pidFile = join(dir, 'pid');
+    writeFileSync(join(dir, 'child.mjs'), `import { writeFileSync } from 'node:fs';\nwriteFileSync(${JSON.stringify(pidFile)}, String(process.pid));\nthrow new Error('cannot load mupdf');\n`);
+    const broken = new RenderSandbox({ timeoutMs: 10_000, memoryMb: 512 }, 1, pathToFileURL(join(dir, 'child.mjs')));
+    sandboxes.push(broken);
+    broken.warm();
+    const { waitUntil } = await import('@faxgate/testkit');
+    await waitUntil('the warmed broken sandbox process to exit', () => {
+      const pid = Number(readFileSync(pidFile, 'utf8'));
+      try {
+        process.kill(pid, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    }, 30_000, 20);
+    await assert.rejects(
+      broken.render({ label: 'letter.pdf', mimeType: 'application/pdf', data: goodPdf }, opts),
+      (err: Error) => err instanceof SandboxUnavailableError && /did not start \(exit 1\).*cannot load mupdf/.test(err.message),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,5 +1,6 @@
 import { defaultPaperFor, type ComposeSettings, type RenderSandbox } from '@faxgate/render';
-import { directorySenderLookup } from '@faxgate/directory';
+// Not the directory's barrel: that brings BullMQ, which `faxgate render` does not need.
+import { directorySenderLookup } from '@faxgate/directory/sender-details';
 import type { RenderConfig } from './config.ts';
 
 /**

@@ -85,10 +85,14 @@ export async function renderCli(argv: string[], env: NodeJS.ProcessEnv = process
     throw err;
   }
 
-  const [{ writeTiff }, { contentTypeOf, parseMail, pageToPng, prepareFax, recipientPages, renderDocuments, RenderSandbox }, { composeSettings }] = await Promise.all([
+  // The sandbox process loads MuPDF while this one loads the renderer's modules: started
+  // first, the first page waits for the slower of the two, not for both in turn (issue 18).
+  const { RenderSandbox } = await import('@faxgate/render/sandbox');
+  const sandbox = new RenderSandbox({ timeoutMs: config.FAXGATE_RENDER_TIMEOUT, memoryMb: config.FAXGATE_RENDER_MEMORY_MB });
+  sandbox.warm();
+  const [{ writeTiff }, { contentTypeOf, parseMail, pageToPng, prepareFax, recipientPages, renderDocuments }, { composeSettings }] = await Promise.all([
     import('@faxgate/fax-image'), import('@faxgate/render'), import('./compose-settings.ts'),
   ]);
-  const sandbox = new RenderSandbox({ timeoutMs: config.FAXGATE_RENDER_TIMEOUT, memoryMb: config.FAXGATE_RENDER_MEMORY_MB });
   const settings = composeSettings(config, sandbox, { warn: (_f, msg) => process.stderr.write(`faxgate render: ${msg}\n`) });
   try {
     const pages: FaxPage[] = [];
