@@ -34,14 +34,14 @@ case "$mode" in
   test)
     # Judges and peers: libtiff and Ghostscript check images, swaks is an independent SMTP
     # client, spandsp is the reference T.30/T.38 engine, HylaFAX and iaxmodem a real fax server,
-    # sipp and kamailio the SIP far end and a real registrar/proxy, prometheus's promtool the
+    # sipp and kamailio the SIP far end and a real registrar/proxy (over TLS too), prometheus's promtool the
     # judge of the /metrics exposition, Postfix the MTA in front of faxgate in the DSN test (it
     # replaces exim4, which hylafax-server pulled in as its MTA), rtpengine an independent
     # T.38 ⇄ G.711 gateway in front of faxgate's audio fax modems, Chromium the browser that
     # drives the console pages (playwright-core, axe-core) in their test.
     apt_install redis-server libtiff-tools ghostscript swaks gcc libc6-dev libspandsp-dev libtiff-dev \
       iaxmodem hylafax-server hylafax-client openssl socat sip-tester efax fonts-dejavu-core \
-      libnet-ssleay-perl libio-socket-ssl-perl fonts-noto-cjk libreoffice-writer-nogui kamailio postfix prometheus \
+      libnet-ssleay-perl libio-socket-ssl-perl fonts-noto-cjk libreoffice-writer-nogui kamailio kamailio-tls-modules postfix prometheus \
       rtpengine-daemon chromium
     ;;
   image-check)

@@ -3,7 +3,8 @@
 // caused; the adapter performs them and feeds back what happens.
 import type { SipMessage } from './message.ts';
 
-export type TransportName = 'UDP' | 'TCP';
+/** RFC 3261 §18: UDP, TCP, and TLS over TCP (§26.2.1: the Via and `transport=tls` name it TLS). */
+export type TransportName = 'UDP' | 'TCP' | 'TLS';
 
 /** Where a message goes or came from. */
 export interface Peer {

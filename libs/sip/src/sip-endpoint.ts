@@ -1,8 +1,9 @@
-// The transport adapter around the sans-IO UserAgent: owns the UDP socket or TCP listener and
-// connections (RFC 3261 §18), the clock (one setTimeout per timer id), and turns the core's
-// actions into datagrams, stream writes and events.
+// The transport adapter around the sans-IO UserAgent: owns the UDP socket or the TCP or TLS
+// listener and connections (RFC 3261 §18, §26.2.1), the clock (one setTimeout per timer id),
+// and turns the core's actions into datagrams, stream writes and events.
 import { createSocket, type Socket } from 'node:dgram';
-import { createConnection, createServer, type Server, type Socket as TcpSocket } from 'node:net';
+import { createConnection, createServer, isIP, type Server, type Socket as TcpSocket } from 'node:net';
+import { connect as tlsConnect, createServer as createTlsServer } from 'node:tls';
 import { EventEmitter } from 'node:events';
 import { parseMessage, serialise, StreamFramer, type SipMessage } from './message.ts';
 import { UserAgent, type UaEvent, type UserAgentConfig } from './user-agent.ts';
@@ -15,6 +16,12 @@ export interface SipEndpointOptions extends Omit<UserAgentConfig, 'advertised' |
   transport?: TransportName;
   /** Address and port put in Via, Contact and SDP when the node sits behind NAT; default: the bound ones. */
   advertised?: { host: string; port?: number };
+  /**
+   * TLS (transport 'TLS'): this node's certificate chain and key, PEM; `ca` adds trust anchors
+   * for the far end's certificate (a private CA), else the system's CAs judge it. The far end's
+   * certificate must name the host we connect to (RFC 5922 §7.2; an IP address by IP SAN).
+   */
+  tls?: { cert: string; key: string; ca?: string };
   /** Sees every message in and out (for logs). */
   trace?: (dir: 'in' | 'out', peer: Peer, msg: SipMessage | string) => void;
 }
@@ -64,6 +71,18 @@ export class SipEndpoint extends EventEmitter<{ event: [UaEvent]; error: [Error]
       s.on('message', (data, r) => this.input(data, { host: r.address, port: r.port, transport: 'UDP' }));
       this.udp = s;
       this.port = s.address().port;
+    } else if (this.transport === 'TLS') {
+      if (!this.o.tls) throw new Error('SIP over TLS needs a certificate and key');
+      const { cert, key, ca } = this.o.tls;
+      // Connections from the far end (its requests, or responses on a connection it opened).
+      const srv = createTlsServer({ cert, key, ...(ca ? { ca } : {}) }, (sock) => this.adopt(sock));
+      srv.on('tlsClientError', (err, sock) => this.transportError(new Error(`TLS handshake from ${sock.remoteAddress}:${sock.remotePort} failed: ${err.message}`)));
+      await new Promise<void>((resolve, reject) => {
+        srv.once('error', reject);
+        srv.listen(this.o.bindPort, this.o.bindHost, () => resolve());
+      });
+      this.tcp = srv;
+      this.port = (srv.address() as { port: number }).port;
     } else {
       const srv = createServer((sock) => this.adopt(sock));
       await new Promise<void>((resolve, reject) => {
@@ -157,10 +176,28 @@ export class SipEndpoint extends EventEmitter<{ event: [UaEvent]; error: [Error]
     const key = `${to.host}:${to.port}`;
     let c = this.conns.get(key);
     if (!c) {
-      const sock = createConnection({ host: to.host, port: to.port });
+      const sock = to.transport === 'TLS' ? this.tlsConnection(to) : createConnection({ host: to.host, port: to.port });
       c = this.adopt(sock, key);
     }
     c.socket.write(bytes);
+  }
+
+  /**
+   * A TLS connection to the far end (§26.3.1): its certificate is verified against the CAs and
+   * must name the host (servername for a domain, IP SAN for an address); we present ours too,
+   * for a trunk that authenticates nodes by certificate.
+   */
+  private tlsConnection(to: Peer): TcpSocket {
+    const { cert, key, ca } = this.o.tls ?? {};
+    const sock = tlsConnect({ host: to.host, port: to.port, ...(isIP(to.host) ? {} : { servername: to.host }), ...(cert && key ? { cert, key } : {}), ...(ca ? { ca } : {}) });
+    sock.on('error', (err) => this.transportError(new Error(`TLS connection to ${to.host}:${to.port} failed: ${err.message}`)));
+    return sock;
+  }
+
+  /** A failed handshake or certificate is the operator's to see (the endpoint's 'error' event), never fatal. */
+  private transportError(err: Error): void {
+    if (this.listenerCount('error') > 0) this.emit('error', err);
+    else this.o.trace?.('out', { host: '', port: 0, transport: this.transport }, err.message);
   }
 
   private adopt(socket: TcpSocket, key = `${socket.remoteAddress}:${socket.remotePort}`): { socket: TcpSocket; framer: StreamFramer } {
@@ -172,11 +209,11 @@ export class SipEndpoint extends EventEmitter<{ event: [UaEvent]; error: [Error]
       try {
         msgs = c.framer.push(d);
       } catch (err) {
-        this.o.trace?.('in', { host, port, transport: 'TCP' }, `stream error: ${(err as Error).message}`);
+        this.o.trace?.('in', { host, port, transport: this.transport }, `stream error: ${(err as Error).message}`);
         socket.destroy();
         return;
       }
-      for (const m of msgs) this.deliver(m, { host, port, transport: 'TCP' });
+      for (const m of msgs) this.deliver(m, { host, port, transport: this.transport });
     });
     socket.on('error', () => undefined);
     socket.on('close', () => {

@@ -329,7 +329,8 @@ export class UserAgent {
   private destination(uri: string, routes: string[]): Peer {
     if (this.cfg.outboundProxy) return { ...this.cfg.outboundProxy, transport: this.cfg.transport };
     const u: SipUri = parseUri(routes.length ? parseNameAddr(routes[0]).uri : uri);
-    return { host: u.host.replace(/^\[|\]$/g, ''), port: u.port ?? 5060, transport: this.cfg.transport };
+    // §19.1.2: 5061 is the default port of SIP over TLS, 5060 of UDP and TCP.
+    return { host: u.host.replace(/^\[|\]$/g, ''), port: u.port ?? (this.cfg.transport === 'TLS' ? 5061 : 5060), transport: this.cfg.transport };
   }
 
   private fromHeader(call: Call): string {

@@ -11,6 +11,21 @@ function hostPort(v: string): { host: string; port: number } {
   return { host: v.slice(0, i), port: Number(v.slice(i + 1)) };
 }
 
+/**
+ * SIP over TLS: the node's certificate and key and the CAs it trusts, read from files (mounted
+ * Kubernetes secrets); a node set to `tls` without a certificate refuses to start.
+ */
+async function tlsFiles(config: NodeConfig, read: ReadText): Promise<{ cert: string; key: string; ca?: string }> {
+  if (!config.FAXGATE_SIP_TLS_CERT_FILE || !config.FAXGATE_SIP_TLS_KEY_FILE) {
+    throw new Error('FAXGATE_SIP_TRANSPORT=tls needs FAXGATE_SIP_TLS_CERT_FILE and FAXGATE_SIP_TLS_KEY_FILE (PEM files: this node\'s certificate and its key)');
+  }
+  const [cert, key, ca] = await Promise.all([
+    read(config.FAXGATE_SIP_TLS_CERT_FILE), read(config.FAXGATE_SIP_TLS_KEY_FILE),
+    config.FAXGATE_SIP_TLS_CA_FILE ? read(config.FAXGATE_SIP_TLS_CA_FILE) : undefined,
+  ]);
+  return { cert, key, ...(ca ? { ca } : {}) };
+}
+
 /** The `sip` line driver's options from the node's FAXGATE_SIP_* variables (docs/sip.md). */
 export async function sipDriverOptions(config: NodeConfig, ctx: Pick<RoleContext, 'log' | 'nodeId'>, read: ReadText = readText): Promise<SipDriverOptions> {
   const password = config.FAXGATE_SIP_PASSWORD_FILE ? (await read(config.FAXGATE_SIP_PASSWORD_FILE)).replace(/\r?\n$/, '') : config.FAXGATE_SIP_PASSWORD;
@@ -20,11 +35,14 @@ export async function sipDriverOptions(config: NodeConfig, ctx: Pick<RoleContext
   const advertised = config.FAXGATE_SIP_ADVERTISED_HOST || config.FAXGATE_SIP_ADVERTISED_PORT
     ? { host: config.FAXGATE_SIP_ADVERTISED_HOST ?? config.FAXGATE_SIP_BIND_HOST, ...(config.FAXGATE_SIP_ADVERTISED_PORT ? { port: Number(config.FAXGATE_SIP_ADVERTISED_PORT) } : {}) }
     : undefined;
+  const transport = ({ udp: 'UDP', tcp: 'TCP', tls: 'TLS' } as const)[config.FAXGATE_SIP_TRANSPORT];
+  const tls = transport === 'TLS' ? await tlsFiles(config, read) : undefined;
   return {
     sip: {
       bindHost: config.FAXGATE_SIP_BIND_HOST,
       bindPort: config.FAXGATE_SIP_PORT,
-      transport: config.FAXGATE_SIP_TRANSPORT === 'tcp' ? 'TCP' : 'UDP',
+      transport,
+      ...(tls ? { tls } : {}),
       user: config.FAXGATE_SIP_USERNAME,
       domain,
       userAgent: 'faxgate',

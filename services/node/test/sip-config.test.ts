@@ -31,9 +31,28 @@ test('FAXGATE_SIP_* become the driver options: trunk, credentials from the passw
 test('bad SIP settings are refused at start with the variable named', () => {
   assert.throws(() => loadConfig('node', nodeSchema, { FAXGATE_SIP_OUTBOUND_PROXY: 'no-port' }), /FAXGATE_SIP_OUTBOUND_PROXY/);
   assert.throws(() => loadConfig('node', nodeSchema, { FAXGATE_SIP_REGISTRAR: 'carrier.example' }), /FAXGATE_SIP_REGISTRAR/);
-  assert.throws(() => loadConfig('node', nodeSchema, { FAXGATE_SIP_TRANSPORT: 'tls' }), /FAXGATE_SIP_TRANSPORT/);
+  assert.throws(() => loadConfig('node', nodeSchema, { FAXGATE_SIP_TRANSPORT: 'sctp' }), /FAXGATE_SIP_TRANSPORT/);
   assert.throws(() => loadConfig('node', nodeSchema, { FAXGATE_SIP_MEDIA: 'pigeon' }), /FAXGATE_SIP_MEDIA/);
   assert.equal(loadConfig('node', nodeSchema, {}).FAXGATE_SIP_MEDIA, 't38-then-audio', 'T.38, and G.711 where it is refused, unless configured otherwise');
+});
+
+test('FAXGATE_SIP_TRANSPORT=tls reads the certificate, key and CA files; without a certificate the node refuses to start', async () => {
+  const files: Record<string, string> = { '/tls/tls.crt': 'CERT PEM', '/tls/tls.key': 'KEY PEM', '/tls/ca.crt': 'CA PEM' };
+  const read = async (p: string) => {
+    if (!(p in files)) throw new Error(`no file ${p}`);
+    return files[p];
+  };
+  const config = loadConfig('node', nodeSchema, {
+    FAXGATE_NODE_DRIVER: 'sip', FAXGATE_SIP_TRANSPORT: 'tls', FAXGATE_SIP_TLS_CERT_FILE: '/tls/tls.crt', FAXGATE_SIP_TLS_KEY_FILE: '/tls/tls.key', FAXGATE_SIP_TLS_CA_FILE: '/tls/ca.crt',
+  });
+  const o = await sipDriverOptions(config, ctx, read);
+  assert.equal(o.sip.transport, 'TLS');
+  assert.deepEqual(o.sip.tls, { cert: 'CERT PEM', key: 'KEY PEM', ca: 'CA PEM' });
+  const noCa = await sipDriverOptions(loadConfig('node', nodeSchema, { FAXGATE_SIP_TRANSPORT: 'tls', FAXGATE_SIP_TLS_CERT_FILE: '/tls/tls.crt', FAXGATE_SIP_TLS_KEY_FILE: '/tls/tls.key' }), ctx, read);
+  assert.deepEqual(noCa.sip.tls, { cert: 'CERT PEM', key: 'KEY PEM' }, 'no CA file: the system\'s CAs judge the far end');
+  await assert.rejects(sipDriverOptions(loadConfig('node', nodeSchema, { FAXGATE_SIP_TRANSPORT: 'tls', FAXGATE_SIP_TLS_CERT_FILE: '/tls/tls.crt' }), ctx, read), /FAXGATE_SIP_TLS_KEY_FILE/);
+  const udp = await sipDriverOptions(loadConfig('node', nodeSchema, { FAXGATE_SIP_TLS_CERT_FILE: '/nowhere' }), ctx, read);
+  assert.equal(udp.sip.tls, undefined, 'the certificate is read only for TLS');
 });
 
 test('dial format placeholders', () => {
