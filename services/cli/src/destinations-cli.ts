@@ -22,6 +22,8 @@ const USAGE = `usage: faxgate destinations list [--limit N] [--json]
   block    refuses faxes to it until unblocked (--reason is shown to senders)
   unblock  lifts a block and a failure hold; what was learned stays
 
+  Each forget, block and unblock leaves a line in the audit trail (faxgate audit export).
+
   Numbers are E.164 (+12125550100) or national numbers of FAXGATE_DEFAULT_COUNTRY.
   Uses FAXGATE_REDIS_URL and FAXGATE_QUEUE_PREFIX as the gateway does.
 `;
@@ -67,9 +69,12 @@ export async function destinationsCli(argv: string[]): Promise<number> {
     number = n.e164;
   }
   const { createRedis } = await import('@faxgate/queue');
-  const { Destinations } = await import('@faxgate/destinations');
+  const { Destinations, auditDestinationEdit } = await import('@faxgate/destinations');
+  const { AuditLog } = await import('@faxgate/audit');
   const redis = createRedis(base.FAXGATE_REDIS_URL, 'background');
   const dest = new Destinations(redis, base.FAXGATE_QUEUE_PREFIX);
+  const audit = new AuditLog(redis, base.FAXGATE_QUEUE_PREFIX);
+  const by = `cli:${userInfo().username}`;
   const out = (s: string) => process.stdout.write(s);
   try {
     switch (sub) {
@@ -90,16 +95,15 @@ export async function destinationsCli(argv: string[]): Promise<number> {
         return 0;
       }
       case 'forget':
-        out((await dest.forget(number)) ? `${number}: forgotten\n` : `${number}: nothing was known about it\n`);
+        out((await dest.forget(number, auditDestinationEdit(audit, 'forgotten', number, by))) ? `${number}: forgotten\n` : `${number}: nothing was known about it\n`);
         return 0;
       case 'block': {
-        const by = `cli:${userInfo().username}`;
-        await dest.block(number, by, args.values.reason);
+        await dest.block(number, by, args.values.reason, auditDestinationEdit(audit, 'blocked', number, by, args.values.reason));
         out(`${number}: blocked by ${by}${args.values.reason ? ` (${args.values.reason})` : ''}\n`);
         return 0;
       }
       default:
-        await dest.unblock(number);
+        await dest.unblock(number, auditDestinationEdit(audit, 'unblocked', number, by));
         out(`${number}: unblocked\n`);
         return 0;
     }

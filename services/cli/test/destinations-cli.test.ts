@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { startRedis, type TestRedis } from '@faxgate/testkit';
 import { createRedis } from '@faxgate/queue';
 import { Destinations } from '@faxgate/destinations';
+import { AuditLog } from '@faxgate/audit';
 
 const MAIN = join(import.meta.dirname, '../src/main.ts');
 let redis: TestRedis;
@@ -68,6 +69,14 @@ test('faxgate destinations lists and shows what was learned, blocks and unblocks
   const gone = await faxgate(['destinations', 'show', '+12125550100'], env);
   assert.equal(gone.code, 1);
   assert.match(gone.stderr, /nothing known about this number/);
+  const edits = [];
+  for await (const e of new AuditLog(c, prefix).range(0, Date.now() + 60_000)) edits.push(`${e.event} | ${e.detail} | ${e.actor?.replace(/^cli:.+$/, 'cli:<user>')}`);
+  assert.deepEqual(edits, [
+    'destination blocked | +12125550100: owner asked | cli:<user>',
+    'destination unblocked | +12125550100 | cli:<user>',
+    'destination unblocked | +12125550199 | cli:<user>',
+    'destination forgotten | +12125550100 | cli:<user>',
+  ], 'each edit is in the audit trail');
   const bad = await faxgate(['destinations', 'show', 'not-a-number'], env);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /not part of a phone number|not a valid phone number/);

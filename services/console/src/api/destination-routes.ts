@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Redis } from 'ioredis';
 import { AuditLog } from '@faxgate/audit';
-import { Destinations, destinationNumber, refusalOf, type AlsoInMulti, type DestinationRecord } from '@faxgate/destinations';
+import { Destinations, auditDestinationEdit, destinationNumber, refusalOf, type DestinationRecord } from '@faxgate/destinations';
 import { requireScope } from './principal.ts';
 
 // Destination memory (issue 14) through the API: what faxgate learned about each remote number,
@@ -91,11 +91,6 @@ export function registerDestinationRoutes(app: FastifyInstance, deps: Destinatio
     if (!n.ok) void reply.code(400).send({ error: n.detail });
     return n.ok ? n.e164 : undefined;
   };
-  // The audit trail's line for an admin edit: a system line (no fax is its subject), written in
-  // the MULTI of the change itself.
-  const audited = (event: string, number: string, actor: string, why?: string): AlsoInMulti => (m) => {
-    audit.queue(m, { at: new Date().toISOString(), subject: 'system', id: '', event, detail: `${number}${why ? `: ${why}` : ''}`, actor });
-  };
   const actorOf = (p: { user: string; tokenId?: string } | undefined) => `console:${p?.user ?? 'unknown'}${p?.tokenId ? ` (token ${p.tokenId})` : ''}`;
 
   app.get<{ Querystring: { limit: number; offset: number } }>('/api/v1/destinations', { schema: destinationRouteSchemas.list, preHandler: read }, async (req) => {
@@ -115,7 +110,7 @@ export function registerDestinationRoutes(app: FastifyInstance, deps: Destinatio
     const number = parse(req.params.number, reply);
     if (!number) return reply;
     const actor = actorOf(req.principal);
-    const forgotten = await store.forget(number, audited('destination forgotten', number, actor));
+    const forgotten = await store.forget(number, auditDestinationEdit(audit, 'forgotten', number, actor));
     req.log.info({ number, by: actor, forgotten }, 'destination forgotten through the API');
     return { number, forgotten };
   });
@@ -125,7 +120,7 @@ export function registerDestinationRoutes(app: FastifyInstance, deps: Destinatio
     if (!number) return reply;
     const actor = actorOf(req.principal);
     const reason = req.body?.reason?.trim() || undefined;
-    const d = await store.block(number, actor, reason, audited('destination blocked', number, actor, reason));
+    const d = await store.block(number, actor, reason, auditDestinationEdit(audit, 'blocked', number, actor, reason));
     req.log.info({ number, by: actor }, 'destination blocked through the API');
     return view(d);
   });
@@ -135,7 +130,7 @@ export function registerDestinationRoutes(app: FastifyInstance, deps: Destinatio
     if (!number) return reply;
     if (!(await store.get(number))) return reply.code(404).send({ error: `${number}: nothing known about this number` });
     const actor = actorOf(req.principal);
-    const d = await store.unblock(number, audited('destination unblocked', number, actor));
+    const d = await store.unblock(number, auditDestinationEdit(audit, 'unblocked', number, actor));
     req.log.info({ number, by: actor }, 'destination unblocked through the API');
     return view(d);
   });
