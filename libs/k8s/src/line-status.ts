@@ -14,6 +14,16 @@ export interface LineState {
   device?: string;
   /** Why a down line is down. */
   reason?: string;
+  /** The SIP side of the call on a `sip` line (see SipCallState in @faxgate/line-driver). */
+  sip?: {
+    /** calling: INVITE sent; ringing: a provisional answer (RFC 3261 §13.2.2.1); answered: 200 OK, media not settled; faxing: on `media`. */
+    state: 'calling' | 'ringing' | 'answered' | 'faxing';
+    /** The SIP Call-ID. */
+    callId: string;
+    /** The Request-URI dialled. */
+    remote: string;
+    media?: 't38' | 'audio';
+  };
   /** ISO time the line entered this state. */
   since: string;
 }
