@@ -157,6 +157,23 @@ test('491 glare (§14.1): the Call-ID owner retries after 2.1–4 s; a far-end o
   assert.equal(clock.now - at, 4000);
 });
 
+test('500 with Retry-After to our T.38 re-INVITE (§14.2: the far end was still answering): sent again after that many seconds, once', () => {
+  const { agent, clock, events, callId } = answeredCall(ua({ t38WaitMs: 100 }));
+  clock.advance(100);
+  const re = last(clock, 'INVITE') as SipRequest;
+  clock.apply(agent.receive(reply(re, 500, { tag: 'far1', extra: [['Retry-After', '3']] }), far));
+  assert.equal(clock.sends('BYE').length, 0, 'the call stays up');
+  clock.advance(2990);
+  assert.equal(clock.sends('INVITE').length, 2);
+  clock.advance(10);
+  assert.equal(clock.sends('INVITE').length, 3, 'the re-INVITE again after Retry-After: 3');
+  const again = last(clock, 'INVITE') as SipRequest;
+  assert.equal(parseSdp(again.body).origin.version, parseSdp(re.body).origin.version, 'the same offer: its o= version unchanged (RFC 3264 §8)');
+  clock.apply(agent.receive(reply(again, 500, { tag: 'far1', extra: [['Retry-After', '3']] }), far));
+  assert.equal(clock.sends('BYE').length, 1, 'a second 500 ends the call');
+  assert.deepEqual(events().at(-1), { type: 'ended', callId, result: 'failed', reason: 'our T.38 re-INVITE failed (500 R)', status: 500, by: 'local' });
+});
+
 test('rejections map to line results: 486 busy, 480 no answer, 404 rejected, 503 congestion', () => {
   for (const [status, result] of [[486, 'busy'], [480, 'no-answer'], [404, 'rejected'], [503, 'congestion'], [500, 'failed']] as const) {
     const { agent, clock, events } = ua();

@@ -122,6 +122,8 @@ interface Call {
   incomingReinvite?: boolean;
   /** Our 2xx to an INVITE, retransmitted until the ACK (§13.3.1.4). */
   uas2xx?: { res: SipResponse; to: Peer; interval: number; elapsed: number; cseq: number };
+  /** Our T.38 re-INVITE was refused once with 500 + Retry-After and sent again (§14.2); a second 500 fails it. */
+  retriedAfter500?: boolean;
   /** ACKs we sent for 2xx, by CSeq number, re-sent when the 2xx is retransmitted (§13.2.2.4). */
   acks: Map<number, { ack: SipRequest; to: Peer }>;
   /** Switch to T.38 as soon as the dialog is confirmed (incoming calls answered with audio). */
@@ -546,6 +548,16 @@ export class UserAgent {
       const owner = call.direction === 'out';
       const units = Math.floor(this.cfg.random() * (owner ? 191 : 201));
       this.out.timer(T.glare(callId), (owner ? 2100 : 0) + units * 10);
+      return;
+    }
+    // §14.2: a UAS still answering an earlier INVITE of the dialog (its 2xx not yet ACKed, or a
+    // re-INVITE of its own being answered) refuses ours with 500 and a Retry-After of 0–10 s, so
+    // that we try again then (seen with 100 calls at once on a loaded host, bench/sip-t38-loop).
+    const retryAfter = res.status === 500 ? Number.parseInt(header(res, 'Retry-After') ?? '', 10) : Number.NaN;
+    if (retryAfter >= 0 && retryAfter <= 10 && !call.retriedAfter500) {
+      call.retriedAfter500 = true;
+      call.sdpVersion--;
+      this.out.timer(T.glare(callId), retryAfter * 1000);
       return;
     }
     // §14.1: a failed re-INVITE leaves the session as it was: with `t38-then-audio` the fax
