@@ -104,6 +104,22 @@ export interface LineDriver {
    * line's state now, for the console's line view. Drivers whose lines are call slots leave it out.
    */
   lineStates?(): DriverLineState[];
+  /**
+   * Drivers whose calls have a SIP side (sip): the state of each running outgoing call, by its
+   * OutgoingCall.callId, for the console's line view.
+   */
+  sipCallStates?(): Map<string, SipCallState>;
+}
+
+/** Where the SIP side of a call stands (the line view's `sip` field). */
+export interface SipCallState {
+  /** calling: INVITE sent; ringing: a provisional answer (RFC 3261 §13.2.2.1); answered: 200 OK, media not settled; faxing: on `media`. */
+  state: 'calling' | 'ringing' | 'answered' | 'faxing';
+  /** The SIP Call-ID. */
+  callId: string;
+  /** The Request-URI dialled. */
+  remote: string;
+  media?: 't38' | 'audio';
 }
 
 /** One device line as its driver sees it (see LineDriver.lineStates). */

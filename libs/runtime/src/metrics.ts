@@ -23,6 +23,8 @@ export interface GatewayMetrics {
   callsActive: Gauge<'pool'>;
   /** Every call attempt's outcome as the line driver reported it (success, busy, no-answer, ...). */
   calls: Counter<'pool' | 'direction' | 'result'>;
+  /** SIP calls by the final response to their INVITE (`none`: none came, e.g. timer B or CANCEL before a provisional). */
+  sipCalls: Counter<'pool' | 'direction' | 'code'>;
   callDuration: Histogram<'pool' | 'direction'>;
   pagesSent: Counter<'pool'>;
   pagesReceived: Counter<'pool'>;
@@ -61,6 +63,7 @@ export function createMetrics(queues: QueueSet, extraQueues: () => string[]): { 
     faxResults: new Counter({ name: 'faxgate_fax_results_total', help: 'Final outcomes of fax transmissions per recipient (sent or failed), by line pool and reason (error code; none when sent)', labelNames: ['result', 'pool', 'reason'], registers }),
     callsActive: new Gauge({ name: 'faxgate_calls_active', help: 'Calls in progress on this node, by pool', labelNames: ['pool'], registers }),
     calls: new Counter({ name: 'faxgate_calls_total', help: 'Calls ended, by pool, direction (outgoing, incoming) and the line driver\'s result (success, busy, no-answer, no-carrier, failed, rejected)', labelNames: ['pool', 'direction', 'result'], registers }),
+    sipCalls: new Counter({ name: 'faxgate_sip_calls_total', help: 'SIP calls (sip line driver), by pool, direction (outgoing, incoming) and the final response code to the INVITE (200, 486, 503, ...; none when no final response came)', labelNames: ['pool', 'direction', 'code'], registers }),
     callDuration: new Histogram({ name: 'faxgate_call_duration_seconds', help: 'Length of calls that connected, from answer to hang-up, by pool and direction', labelNames: ['pool', 'direction'], buckets: CALL_BUCKETS, registers }),
     pagesSent: new Counter({ name: 'faxgate_pages_sent_total', help: 'Pages the far end confirmed (T.30 MCF), by pool', labelNames: ['pool'], registers }),
     pagesReceived: new Counter({ name: 'faxgate_pages_received_total', help: 'Pages received on the lines, by pool', labelNames: ['pool'], registers }),

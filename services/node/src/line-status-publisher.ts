@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { lineStatusKeys, type LineState, type NodeLineStatus } from '@faxgate/k8s';
-import type { DriverLineState } from '@faxgate/line-driver';
+import type { DriverLineState, SipCallState } from '@faxgate/line-driver';
 import { createLogThrottle, type ThrottledLog } from '@faxgate/runtime';
 import type { LinePool } from './line-pool.ts';
 
@@ -16,6 +16,8 @@ export interface LineStatusOptions {
    * modem): published instead of the pool's call slots, so a down modem shows with its reason.
    */
   deviceLines?: () => DriverLineState[];
+  /** The SIP side of each running call (LineDriver.sipCallStates), shown on the line carrying it. */
+  sipCalls?: () => Map<string, SipCallState>;
   /** Called when a drain is asked for (true) or lifted (false): pause or resume taking calls. */
   onDrain(draining: boolean): Promise<void>;
   /**
@@ -37,7 +39,7 @@ export interface LineStatusOptions {
  * renews it, so a node that died drops out of the console by itself.
  */
 export class LineStatusPublisher {
-  private readonly o: Required<Omit<LineStatusOptions, 'deviceLines'>> & Pick<LineStatusOptions, 'deviceLines'>;
+  private readonly o: Required<Omit<LineStatusOptions, 'deviceLines' | 'sipCalls'>> & Pick<LineStatusOptions, 'deviceLines' | 'sipCalls'>;
   private readonly lineIds: string[];
   private readonly idleSince = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
@@ -82,9 +84,11 @@ export class LineStatusPublisher {
   /** The status as published now. */
   snapshot(): NodeLineStatus {
     const devices = this.o.deviceLines?.();
+    const sip = this.o.sipCalls?.();
     const lines: LineState[] = devices ? devices.map(deviceLineState) : this.lineIds.map((line) => {
       const busy = this.o.lines.busy.get(line);
-      if (busy) return { line, state: 'calling', callId: busy.callId, since: busy.since };
+      const call = busy && sip?.get(busy.callId);
+      if (busy) return { line, state: 'calling', callId: busy.callId, ...(call ? { sip: call } : {}), since: busy.since };
       return { line, state: 'idle', since: this.idleSince.get(line) ?? new Date().toISOString() };
     });
     return { nodeId: this.o.nodeId, pool: this.o.pool, draining: this.draining, lines, updatedAt: new Date().toISOString() };

@@ -27,7 +27,7 @@ async function tlsFiles(config: NodeConfig, read: ReadText): Promise<{ cert: str
 }
 
 /** The `sip` line driver's options from the node's FAXGATE_SIP_* variables (docs/sip.md). */
-export async function sipDriverOptions(config: NodeConfig, ctx: Pick<RoleContext, 'log' | 'nodeId'>, read: ReadText = readText): Promise<SipDriverOptions> {
+export async function sipDriverOptions(config: NodeConfig, ctx: Pick<RoleContext, 'log' | 'nodeId'> & Partial<Pick<RoleContext, 'metrics'>>, read: ReadText = readText): Promise<SipDriverOptions> {
   const password = config.FAXGATE_SIP_PASSWORD_FILE ? (await read(config.FAXGATE_SIP_PASSWORD_FILE)).replace(/\r?\n$/, '') : config.FAXGATE_SIP_PASSWORD;
   const proxy = config.FAXGATE_SIP_OUTBOUND_PROXY ? hostPort(config.FAXGATE_SIP_OUTBOUND_PROXY) : undefined;
   const registrarHost = config.FAXGATE_SIP_REGISTRAR?.replace(/^sips?:/, '').replace(/[:;].*$/, '');
@@ -65,10 +65,11 @@ export async function sipDriverOptions(config: NodeConfig, ctx: Pick<RoleContext
     line: `${config.FAXGATE_NODE_POOL}/${ctx.nodeId}/sip`,
     keepAliveMs: config.FAXGATE_SIP_KEEPALIVE,
     log: ctx.log,
+    ...(ctx.metrics ? { onFinalResponse: (direction: 'outgoing' | 'incoming', code: string) => ctx.metrics!.sipCalls.inc({ pool: config.FAXGATE_NODE_POOL, direction, code }) } : {}),
   };
 }
 
 /** The `sip` line driver of a node. */
-export async function createSipDriver(config: NodeConfig, ctx: Pick<RoleContext, 'log' | 'nodeId'>, read: ReadText = readText): Promise<SipLineDriver> {
+export async function createSipDriver(config: NodeConfig, ctx: Pick<RoleContext, 'log' | 'nodeId'> & Partial<Pick<RoleContext, 'metrics'>>, read: ReadText = readText): Promise<SipLineDriver> {
   return new SipLineDriver(await sipDriverOptions(config, ctx, read));
 }

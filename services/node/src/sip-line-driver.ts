@@ -2,7 +2,7 @@ import { readTiff, sliceTiff } from '@faxgate/fax-image';
 import { createT30Engine, type T30Result, type SessionParams } from '@faxgate/t30';
 import { AUDIO_MODEMS } from '@faxgate/modem';
 import { SipEndpoint, type SipEndpointOptions, type UaEvent } from '@faxgate/sip';
-import type { CallOutcome, LineDriver, OutgoingCall, ReceivedFaxSink, ReceiveOutcome } from '@faxgate/line-driver';
+import type { CallOutcome, LineDriver, OutgoingCall, ReceivedFaxSink, ReceiveOutcome, SipCallState } from '@faxgate/line-driver';
 import type { Logger } from 'pino';
 import { FaxLegs } from './sip-fax-legs.ts';
 import { judgePage, receivedDocument, type ReceivedPage } from './sip-fax-pages.ts';
@@ -38,6 +38,11 @@ export interface SipDriverOptions {
    */
   jitterBufferMs?: number;
   log: Logger;
+  /**
+   * Each call's final SIP response to its INVITE, once known (for faxgate_sip_calls_total):
+   * outgoing, the far end's (`none` when none came); incoming, ours.
+   */
+  onFinalResponse?: (direction: 'outgoing' | 'incoming', code: string) => void;
 }
 
 type CallEvents = (e: UaEvent) => void;
@@ -81,6 +86,8 @@ export class SipLineDriver implements LineDriver {
   private readonly running = new Set<Promise<unknown>>();
   /** Our BYEs held back after a T.38 fax, waiting for the far end's (see T38_HANGUP_GRACE_MS). */
   private readonly heldHangups = new Map<string, NodeJS.Timeout>();
+  /** The SIP side of each running outgoing call, by OutgoingCall.callId (the line view). */
+  private readonly states = new Map<string, SipCallState>();
 
   constructor(o: SipDriverOptions) {
     this.o = o;
@@ -247,7 +254,23 @@ export class SipLineDriver implements LineDriver {
           }
         };
         ({ callId } = this.ep.do((ua) => ua.invite(uri, m.local(this.advertisedHost), { callerId: this.o.sip.user })));
-        this.perCall.set(callId, handler);
+        this.states.set(call.callId, { state: 'calling', callId, remote: uri });
+        /** The INVITE's final response was counted (on answer, or on the end of an unanswered call). */
+        let counted = false;
+        const state = (next: Partial<SipCallState>) => {
+          const now = this.states.get(call.callId);
+          if (now) this.states.set(call.callId, { ...now, ...next });
+        };
+        this.perCall.set(callId, (e) => {
+          if (e.type === 'progress' && e.status > 100) state({ state: 'ringing' });
+          else if (e.type === 'answered') state({ state: 'answered' });
+          else if (e.type === 't38' || e.type === 'audio') state({ state: 'faxing', media: e.type });
+          if (!counted && (e.type === 'answered' || e.type === 'ended')) {
+            counted = true;
+            this.o.onFinalResponse?.('outgoing', e.type === 'answered' ? '200' : String(e.status ?? 'none'));
+          }
+          handler(e);
+        });
         this.o.log.info({ callId, uri, callRef: call.callId }, 'sip call placed');
         const abort = () => {
           legs.abort();
@@ -263,9 +286,15 @@ export class SipLineDriver implements LineDriver {
         d.dispose();
       }
       this.perCall.delete(callId);
+      this.states.delete(call.callId);
       media?.close();
       this.active--;
     }
+  }
+
+  /** Where each running outgoing call stands on the SIP side. */
+  sipCallStates(): Map<string, SipCallState> {
+    return new Map(this.states);
   }
 
   /** Sends BYE for `callId` unless the far end hangs up first (a BYE to an ended call sends nothing). */
@@ -298,6 +327,7 @@ export class SipLineDriver implements LineDriver {
     const callId = inc.callId;
     if (!this.sink || this.active >= this.o.maxCalls) {
       this.ep.do((ua) => ua.reject(callId, 486, 'Busy Here'));
+      this.o.onFinalResponse?.('incoming', '486');
       return;
     }
     const sink = this.sink;
@@ -354,7 +384,10 @@ export class SipLineDriver implements LineDriver {
             else resolve(legs.kind ? { success: false, reason: `call ended during the fax: ${e.reason}` } : undefined);
           }
         });
-        this.ep.do((ua) => ua.answer(callId, m.local(this.advertisedHost)));
+        const answered = this.ep.do((ua) => ua.answer(callId, m.local(this.advertisedHost)));
+        // An offer without a stream we take is refused (488) instead of answered.
+        const refused = answered.find((x) => x.type === 'event' && x.event.type === 'ended');
+        this.o.onFinalResponse?.('incoming', refused?.type === 'event' && refused.event.type === 'ended' ? String(refused.event.status ?? 'none') : '200');
         guard = setTimeout(() => {
           if (!legs.kind) this.ep.do((ua) => ua.hangup(callId, { result: 'failed', reason: 'the call was answered but its media never settled on T.38 or G.711' }));
         }, NO_T38_GRACE_MS);
