@@ -268,7 +268,7 @@ export class AudioFaxTerminal {
         const bits = Math.round((a.modulation.bps * a.ms) / 1000);
         let i = 0;
         this.queueImage(a.modulation, () => (i++ < bits ? 0 : -1), 'TCF');
-        // V.17 clause 7 / T.30: TCF goes with the long train, the image after it with the short.
+        // V.17 over T.30: TCF goes with the long train, the image after it with the short one.
         this.v17TxTrainedRate = a.modulation.modem === 'v17' ? a.modulation.bps : 0;
         break;
       }

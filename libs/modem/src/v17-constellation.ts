@@ -1,6 +1,6 @@
-// ITU-T V.17 signal space: the trellis-coded constellations of each rate (clause 3.5, Figures 3
-// and 4: 128, 64, 32 and 16 points), the differential encoder of Table 3, the 8-state
-// convolutional encoder of Figure 2, and the training signal elements of clause 7.
+// ITU-T V.17 signal space: the trellis-coded constellations of each rate (its signal-space
+// figures: 128, 64, 32 and 16 points), its differential encoding, its 8-state convolutional
+// (trellis) encoder, and the signal elements of its training sequences (long and short train).
 //
 // Where the labels come from: the text copies of V.17 that could be read here lose its figures,
 // so the bit labels of each point, the segment 2 mapping and the scrambler's training state were
@@ -12,13 +12,10 @@
 
 export type V17Rate = 14400 | 12000 | 9600 | 7200;
 
-/** Data bits per symbol interval (clause 3.3): Q1 Q2 coded, the rest (Q3…Q6) uncoded. */
+/** Data bits per symbol interval: Q1 Q2 go through the trellis encoder, the rest (Q3…Q6) are uncoded. */
 export const V17_BITS_PER_SYMBOL = { 14400: 6, 12000: 5, 9600: 4, 7200: 3 } as const;
 
-/**
- * Signal points as x, y pairs, indexed by the label Y0 | Y1·2 | Y2·4 | Q3·8 | Q4·16 | Q5·32 |
- * Q6·64 (V.17 Figures 3 and 4 write the same bits left to right as Q6…Q3 Y2 Y1 Y0).
- */
+/** Signal points as x, y pairs, indexed by the label Y0 | Y1·2 | Y2·4 | Q3·8 | Q4·16 | Q5·32 | Q6·64. */
 export const V17_CONSTELLATIONS: Record<V17Rate, Int8Array> = {
   14400: Int8Array.of(
     -3, 8,  2, -9,  -9, -2,  8, 3,  3, -8,  -2, 9,  9, 2,  -8, -3,
@@ -68,7 +65,7 @@ export function v17MeanEnergy(rate: V17Rate): number {
   return e / (t.length / 2);
 }
 
-/** Clause 7 training signal elements, x, y: A and B alternate in segment 1; C and D join them in segment 2. */
+/** Training signal elements, x, y: A and B alternate in segment 1; C and D join them in segment 2. */
 export const V17_A: readonly [number, number] = [-6, -2];
 export const V17_B: readonly [number, number] = [2, -6];
 export const V17_C: readonly [number, number] = [6, 2];
@@ -83,16 +80,16 @@ export const V17_TRAINING_ENERGY = 40;
 export const V17_CONDITIONING_POINTS: readonly (readonly [number, number])[] = [V17_C, V17_D, V17_B, V17_A];
 
 /**
- * Clause 7: the scrambler (1 + x^-18 + x^-23, binary ones in) holds this state at the start of
+ * Training: the scrambler (1 + x^-18 + x^-23, binary ones in) holds this state at the start of
  * segment 2, most recent bit in bit 0, so that the receiver can train on a known sequence.
  */
 export const V17_TRAINING_SCRAMBLER_STATE = 0x2ecdd5;
 
-/** Clause 7 segment lengths in symbol intervals; short train shortens segment 2 and has no segment 3. */
+/** Training segment lengths in symbol intervals; short train shortens segment 2 and has no segment 3. */
 export const V17_SEGMENTS = { alternations: 256, conditioningLong: 2976, conditioningShort: 38, bridge: 64, ones: 48 } as const;
 
 /**
- * Table 3 (differential encoding) and Figure 2 (the 8-state systematic convolutional encoder):
+ * Differential encoding and the 8-state systematic convolutional encoder:
  * Q1n Q2n become Y1n Y2n by adding them, as the number Q2·2 + Q1, to the previous Y2 Y1 modulo 4
  * (which makes the code transparent to 90° rotations of the signal), and the encoder's three
  * delay elements give the redundant bit Y0n.
@@ -114,7 +111,7 @@ export class V17TrellisEncoder {
   }
 }
 
-/** Figure 2: the encoder's next state from its state and Y1n, Y2n. */
+/** The trellis encoder's next state from its state and Y1n, Y2n. */
 export function v17NextState(state: number, y1: number, y2: number): number {
   const s0 = state & 1;
   const s1 = (state >> 1) & 1;

@@ -1,8 +1,8 @@
-// ITU-T V.17 receiver: acquires the training of clause 7 (timing, gain and carrier phase on the
+// ITU-T V.17 receiver: acquires the training sequence (timing, gain and carrier phase on the
 // A/B alternations of segment 1, the equaliser on the known scrambled sequence of segment 2 and
 // on the bridge of segment 3), tells the long train from the short one by whether segment 2
-// goes on past its short length, then decodes the trellis code of clause 3 with a Viterbi
-// decoder, undoes the differential coding of Table 3, and descrambles (clause 5).
+// goes on past its short length, then decodes the trellis code with a Viterbi decoder, undoes
+// the differential encoding, and descrambles (1 + x^-18 + x^-23).
 import type { ModemReceiver, ModemReceiverEvents, SignalQuality } from './qam-types.ts';
 import { QamReceiverCore, type SymbolStage } from './qam-receiver.ts';
 import { V29Scrambler } from './scrambler.ts';
@@ -288,24 +288,15 @@ export class V17Receiver implements ModemReceiver, SymbolStage {
   private data(zr: number, zi: number): void {
     // The equaliser and carrier loop follow the nearest point; the data waits for the Viterbi
     // decoder's decision.
-    const p = this.points;
-    let best = 0;
-    let bestD = Infinity;
-    for (let i = 0; i < p.length; i += 2) {
-      const d = (zr - p[i]) ** 2 + (zi - p[i + 1]) ** 2;
-      if (d < bestD) {
-        bestD = d;
-        best = i;
-      }
-    }
-    this.core.dRe = p[best];
-    this.core.dIm = p[best + 1];
+    this.viterbi.push(zr, zi);
+    const best = 2 * this.viterbi.nearest;
+    this.core.dRe = this.points[best];
+    this.core.dIm = this.points[best + 1];
     this.core.mu = 0.01;
     this.core.track = true;
-    this.viterbi.push(zr, zi);
   }
 
-  /** One decoded label: Table 3 undone on Y1 Y2, then Q1…Qn descrambled in line order. */
+  /** One decoded label: the differential encoding undone on Y1 Y2, then Q1…Qn descrambled in line order. */
   private label(label: number): void {
     const y = (label >> 1) & 3;
     const q = (y - this.prevY) & 3;

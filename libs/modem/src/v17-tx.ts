@@ -1,6 +1,6 @@
 // ITU-T V.17 transmitter: 2400 baud, 1800 Hz carrier, 14400/12000/9600/7200 bit/s trellis-coded
-// QAM; the long and short training sequences of clause 7 (segments 1–4), the scrambler of
-// clause 5 (1 + x^-18 + x^-23, as V.29's), and the trellis coding of clause 3.
+// QAM; the long and short training sequences (segments 1–4), the scrambler (1 + x^-18 + x^-23,
+// as V.29's), differential encoding and trellis coding.
 import { PassbandModulator, type SymbolSource } from './qam-modulator.ts';
 import type { GetBit, ModemTransmitter } from './qam-types.ts';
 import { V29Scrambler } from './scrambler.ts';
@@ -21,7 +21,7 @@ export interface V17TransmitterOptions {
   rate: V17Rate;
   getBit: GetBit;
   /**
-   * Short train (clause 7: segment 2 of 38 symbols, no segment 3): only for a receiver that
+   * Short train (segment 2 of 38 symbols, no segment 3): only for a receiver that
    * trained on this transmitter's long train earlier in the same call (T.30 uses it for the
    * image after TCF).
    */

@@ -1,4 +1,4 @@
-// Viterbi decoder for the V.17 trellis code (clause 3, Figure 2): 8 states; each received
+// Viterbi decoder for the V.17 trellis code (its 8-state convolutional encoder): 8 states; each received
 // symbol is compared with the nearest point of each of the 8 subsets Y0 Y1 Y2, and the path
 // through the encoder's state diagram with the least squared distance wins. Decisions come out
 // TRACEBACK symbols late.
@@ -24,6 +24,8 @@ export class V17Viterbi {
   private readonly dist = new Float64Array(STATES);
   private readonly bestLabel = new Int32Array(STATES);
   private head = 0;
+  /** The label of the point nearest the last symbol pushed (for the equaliser's decisions). */
+  nearest = 0;
   /** Symbols received and not yet decided. */
   private filled = 0;
 
@@ -73,6 +75,9 @@ export class V17Viterbi {
       dist[s] = bd;
       bestLabel[s] = bl;
     }
+    let near = 0;
+    for (let s = 1; s < 8; s++) if (dist[s] < dist[near]) near = s;
+    this.nearest = bestLabel[near];
     const nm = this.scratch;
     nm.fill(Infinity);
     const base = this.head * STATES;
