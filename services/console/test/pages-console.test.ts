@@ -207,3 +207,30 @@ test('a runtime setting is changed on the settings page: a bad value is refused 
   await page.screenshot({ path: join(shots, '7-settings-changed.png'), fullPage: true });
   assert.deepEqual(await seriousViolations(page), [], 'settings page with its form');
 });
+
+test('a cover template is changed on the settings page: one that would fetch is refused with the reason, a good one is stored by its name', async () => {
+  await page.goto(`${g.gw.httpUrl}/ui/settings`);
+  await page.locator('#settings-version').waitFor();
+  const before = (await api(g.gw, 'GET', '/api/v1/settings', { token: ADMIN_TOKEN })).body.version as number;
+  await page.getByRole('button', { name: 'Change FAXGATE_COVER_TEMPLATES' }).click();
+  assert.equal(await page.evaluate<string>('document.activeElement.id'), 't-name', 'focus moves into the template form');
+  await page.getByLabel('Template name').fill('urgent');
+  await page.getByLabel('Template HTML').fill('<h1>URGENT</h1><img src="https://logo.example/l.png">');
+  await page.getByLabel('Why the template changes (kept in the history)').fill('urgent faxes get their own cover');
+  await page.getByRole('button', { name: 'Save template' }).click();
+  await page.locator('#template-errors', { hasText: /template "urgent" loads src="https:\/\/logo.example\/l.png"/ }).waitFor();
+  assert.equal((await api(g.gw, 'GET', '/api/v1/settings', { token: ADMIN_TOKEN })).body.version, before, 'nothing saved');
+  await page.getByLabel('Template HTML').fill('<h1>URGENT</h1>\n<p>{{to_name}}</p>\n');
+  await page.getByRole('button', { name: 'Save template' }).click();
+  await page.locator('#status', { hasText: `Saved as version ${before + 1}` }).waitFor();
+  const stored = (await api(g.gw, 'GET', '/api/v1/settings', { token: ADMIN_TOKEN })).body.settings.find((x: { name: string }) => x.name === 'FAXGATE_COVER_TEMPLATES');
+  assert.deepEqual(JSON.parse(stored.value), { urgent: '<h1>URGENT</h1>\n<p>{{to_name}}</p>\n' });
+  assert.match(await page.locator('main').innerText(), /FAXGATE_COVER_TEMPLATES\s+Cover page and header line\s+urgent\s+store/);
+  // Opened again, the stored template's name brings its HTML back to edit.
+  await page.getByRole('button', { name: 'Change FAXGATE_COVER_TEMPLATES' }).click();
+  await page.getByLabel('Template name').fill('urgent');
+  await page.getByLabel('Template name').dispatchEvent('change');
+  assert.equal(await page.getByLabel('Template HTML').inputValue(), '<h1>URGENT</h1>\n<p>{{to_name}}</p>\n');
+  await page.screenshot({ path: join(shots, '8-settings-template.png'), fullPage: true });
+  assert.deepEqual(await seriousViolations(page), [], 'settings page with the template form');
+});

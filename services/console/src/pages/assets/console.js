@@ -275,8 +275,60 @@ async function settingsPage() {
     h('p', { id: 'setting-errors', class: 'error', role: 'alert' }),
     h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Save'), h('button', { type: 'button', id: 'setting-cancel' }, 'Cancel')),
   );
+  // Cover templates (FAXGATE_COVER_TEMPLATES: name → HTML) are changed one template at a time;
+  // the API folds "FAXGATE_COVER_TEMPLATES.<name>" into the setting and checks it whole.
+  const TEMPLATES = 'FAXGATE_COVER_TEMPLATES';
+  const templatesOf = (s) => {
+    try {
+      const v = JSON.parse(s.value || '{}');
+      return v && typeof v === 'object' && !Array.isArray(v) ? v : {};
+    } catch {
+      return {};
+    }
+  };
+  const tform = h('form', { id: 'template-form', hidden: true, 'aria-labelledby': 'template-form-title' },
+    h('h2', { id: 'template-form-title' }, 'Change a cover template'),
+    h('label', { for: 't-name' }, 'Template name'),
+    h('input', { id: 't-name', name: 'tname', required: true, autocomplete: 'off', list: 't-names' }),
+    h('datalist', { id: 't-names' }),
+    h('label', { for: 't-html' }, 'Template HTML'),
+    h('textarea', { id: 't-html', name: 'html', rows: 12, spellcheck: 'false' }),
+    h('label', { class: 'check' }, h('input', { type: 'checkbox', id: 't-remove', name: 'tremove' }), ' Remove this template (a file of the same name in the template directory is used again)'),
+    h('label', { for: 't-reason' }, 'Why the template changes (kept in the history)'),
+    h('input', { id: 't-reason', name: 'treason', required: true, autocomplete: 'off' }),
+    h('p', { id: 'template-errors', class: 'error', role: 'alert' }),
+    h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Save template'), h('button', { type: 'button', id: 'template-cancel' }, 'Cancel')),
+  );
+  let templates = {};
+  const openTemplates = (s) => {
+    templates = templatesOf(s);
+    $('#t-names').replaceChildren(...Object.keys(templates).map((n) => h('option', { value: n })));
+    for (const f of ['tname', 'html', 'treason']) tform[f].value = '';
+    tform.tremove.checked = false;
+    $('#template-errors').textContent = '';
+    form.hidden = true;
+    tform.hidden = false;
+    tform.tname.focus();
+  };
+  // A stored template's name fills in its HTML, to be edited.
+  tform.tname.addEventListener('change', () => {
+    if (templates[tform.tname.value] !== undefined) tform.html.value = templates[tform.tname.value];
+  });
+  tform.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    try {
+      const saved = await api('PATCH', '/api/v1/settings', { version: current.version, set: { [TEMPLATES + '.' + tform.tname.value]: tform.tremove.checked ? null : tform.html.value }, reason: tform.treason.value });
+      tform.hidden = true;
+      await load();
+      say('Saved as version ' + saved.version + '; every process takes it up within seconds.');
+    } catch (e) {
+      $('#template-errors').textContent = e.message;
+    }
+  });
   let editing;
   const open = (s) => {
+    if (s.name === TEMPLATES) return openTemplates(s);
+    tform.hidden = true;
     editing = s.name;
     $('#setting-name').textContent = s.name;
     form.value.value = s.value || '';
@@ -290,7 +342,7 @@ async function settingsPage() {
     current = await api('GET', '/api/v1/settings');
     $('#settings-body').replaceChildren(
       h('p', { id: 'settings-version' }, 'Version ' + current.version + (current.at ? ', ' + when(current.at) : '') + (current.by ? ' by ' + current.by : '') + (current.reason ? ': ' + current.reason : '')),
-      table('Runtime settings', ['Setting', 'Group', 'Value', 'From', ''], current.settings.map((s) => h('tr', {}, h('td', {}, h('code', {}, s.name)), h('td', {}, s.group), h('td', {}, s.value || '—'), h('td', {}, s.from), h('td', {}, h('button', { type: 'button', 'aria-label': 'Change ' + s.name, onclick: () => open(s) }, 'Change'))))),
+      table('Runtime settings', ['Setting', 'Group', 'Value', 'From', ''], current.settings.map((s) => h('tr', {}, h('td', {}, h('code', {}, s.name)), h('td', {}, s.group), h('td', {}, s.name === TEMPLATES ? Object.keys(templatesOf(s)).join(', ') || 'none stored' : s.value || '—'), h('td', {}, s.from), h('td', {}, h('button', { type: 'button', 'aria-label': 'Change ' + s.name, onclick: () => open(s) }, 'Change'))))),
       table('Processes and the settings version they run', ['Process', 'Roles', 'Version', 'Since'], (current.processes || []).map((p) => h('tr', {}, h('td', {}, p.process || ''), h('td', {}, (p.roles || []).join(', ')), h('td', {}, p.version), h('td', {}, when(p.at))))),
     );
   };
@@ -306,8 +358,9 @@ async function settingsPage() {
       $('#setting-errors').textContent = e.message;
     }
   });
-  $('#settings').replaceChildren(h('div', { id: 'settings-body' }), form);
+  $('#settings').replaceChildren(h('div', { id: 'settings-body' }), form, tform);
   $('#setting-cancel').addEventListener('click', () => (form.hidden = true));
+  $('#template-cancel').addEventListener('click', () => (tform.hidden = true));
   try {
     await load();
   } catch (e) {
