@@ -117,9 +117,11 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
       'place-call': async ({ faxId, recipient, attempt, fromPage }, job) => {
         const callId = `${faxId}-r${recipient}-a${attempt}`;
         const previous = await ctx.records.getAttempt(faxId, recipient, attempt);
-        if (batching && !previous?.result) {
+        if (!previous?.result) {
           // Taken along by another fax's call to the number: that call records this fax's share
-          // and gives the claim back; until then this job only looks again.
+          // and gives the claim back; until then this job only looks again. Looked at whatever
+          // this node's batching setting, so a node without batching never dials a fax that a
+          // batching node's call carries.
           const owner = await claims.owner(callId);
           if (owner && owner !== callId) {
             await job.moveToDelayed(Date.now() + waitMs, job.token);
@@ -174,24 +176,22 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
             await job.moveToDelayed(Date.now() + waitMs, job.token);
             throw new DelayedError(`${r.number} is on another call`);
           }
-          if (batching) {
-            await claims.stopWaiting(r.number, me);
-            // Claimed by a batch between the look above and the gate: that call sends it.
-            const owner = await claims.claimSelf(callId, DESTINATION_LEASE_MS);
-            if (owner !== callId) {
-              await gate.release(r.number, callId);
-              await job.moveToDelayed(Date.now() + waitMs, job.token);
-              throw new DelayedError(`sent in call ${owner}`);
-            }
-            // An earlier run of this job that stopped before dialling: its members go back.
-            const stale = await claims.members(callId);
-            if (stale.length) await settleMembers(callId, stale.map((m) => ({ ...m, callId: `${m.faxId}-r${m.recipient}-a${m.attempt}` })));
+          if (batching) await claims.stopWaiting(r.number, me);
+          // Claimed by a batch between the look above and the gate: that call sends it.
+          const owner = await claims.claimSelf(callId, DESTINATION_LEASE_MS);
+          if (owner !== callId) {
+            await gate.release(r.number, callId);
+            await job.moveToDelayed(Date.now() + waitMs, job.token);
+            throw new DelayedError(`sent in call ${owner}`);
           }
+          // An earlier run of this job that stopped before dialling: its members go back.
+          const stale = await claims.members(callId);
+          if (stale.length) await settleMembers(callId, stale.map((m) => ({ ...m, callId: `${m.faxId}-r${m.recipient}-a${m.attempt}` })));
           let batch: Batch | undefined;
           const claimed = () => [callId, ...(batch?.members.map((m) => m.callId) ?? [])];
           const renewal = setInterval(() => {
             void gate.renew(r.number, callId, DESTINATION_LEASE_MS).catch(() => {});
-            if (batching) void claims.renew(callId, claimed(), DESTINATION_LEASE_MS).catch(() => {});
+            void claims.renew(callId, claimed(), DESTINATION_LEASE_MS).catch(() => {});
           }, DESTINATION_LEASE_MS / 3);
           let document: Uint8Array;
           try {
@@ -323,7 +323,7 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
             running.delete(callId);
             for (const m of batch?.members ?? []) running.delete(m.callId);
             clearInterval(renewal);
-            if (batch) await settleMembers(callId, batch.members).catch((err) => ctx.log.warn({ faxId, recipient, err: (err as Error).message }, 'could not give back the batch\'s claims; they lapse by themselves'));
+            await settleMembers(callId, [{ faxId, recipient, attempt, callId }, ...(batch?.members ?? [])]).catch((err) => ctx.log.warn({ faxId, recipient, err: (err as Error).message }, 'could not give back the call\'s claims; they lapse by themselves'));
             await gate.release(r.number, callId).catch((err) => ctx.log.warn({ faxId, recipient, err: (err as Error).message }, 'could not free the number; its lease ends by itself'));
             ctx.metrics.callsActive.dec({ pool });
             lines.release(line);
