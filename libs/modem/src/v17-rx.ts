@@ -87,7 +87,6 @@ export class V17Receiver implements ModemReceiver, SymbolStage {
   private lastWasB = false;
   private prevY = 0;
   private warmup = 0;
-  private shortTrain = false;
   private readonly warmupBits: number;
 
   constructor(o: V17ReceiverOptions, events: ModemReceiverEvents) {
@@ -234,7 +233,6 @@ export class V17Receiver implements ModemReceiver, SymbolStage {
       // Past the short train's segment 2: either still segment 2 (long train) or data.
       const near = (zr - t[0]) ** 2 + (zi - t[1]) ** 2 < V17_TRAINING_ENERGY / 8;
       if (!near) {
-        this.shortTrain = true;
         this.startData();
         for (let i = 0; i < this.held.length; i += 2) this.data(this.held[i], this.held[i + 1]);
         this.held.length = 0;
@@ -249,7 +247,6 @@ export class V17Receiver implements ModemReceiver, SymbolStage {
     // A large step at first pulls a fresh equaliser in, a smaller one then lets it settle.
     this.core.mu = this.trained && n < 200 ? 0.05 : n < 400 ? 0.2 : n < 1500 ? 0.05 : 0.02;
     if (this.count === V17_SEGMENTS.conditioningLong) {
-      this.shortTrain = false;
       this.stage = Stage.Bridge;
       this.count = 0;
     }
@@ -314,10 +311,5 @@ export class V17Receiver implements ModemReceiver, SymbolStage {
     // the first 0 of the data is not misled.
     if (this.warmup < this.warmupBits) this.warmup++;
     else this.events.bit?.(bit);
-  }
-
-  /** Whether the last training was the short one (for logs). */
-  get lastTrainShort(): boolean {
-    return this.shortTrain;
   }
 }
