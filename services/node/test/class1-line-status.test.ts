@@ -124,7 +124,7 @@ test('a modem line whose device does not exist is down with the reason in the co
       return new RegExp(`modem-2",device="${pair.a.device}"\\} 0`).test(m);
     }, 10_000);
   } catch (err) {
-    (err as Error).message += `\n--- last /api/v1/lines\n${JSON.stringify(last, null, 2)}\n--- metrics\n${await lineUp().catch(() => '')}\n${await pair.logs()}`;
-    throw err;
+    // The runner prints the stack, which was made with the first message: a new error carries the evidence.
+    throw new Error(`${(err as Error).message}\n--- last /api/v1/lines\n${JSON.stringify(last, null, 2)}\n--- metrics\n${await lineUp().catch(() => '')}\n${await pair.logs()}`, { cause: err });
   }
 });

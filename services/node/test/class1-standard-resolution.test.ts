@@ -89,8 +89,8 @@ test('faxgate sends a 2-page standard-resolution (98 dpi) fax to efax: efax stor
       assert.equal(differingPixels(got[i], ref[i]), 0, `page ${i + 1}: pixels differ from the page sent`);
     }
   } catch (err) {
-    (err as Error).message += `\n--- efax\n${rx.output()}\n--- faxgate\n${log.join('')}\n${await pair.logs()}`;
-    throw err;
+    // The runner prints the stack, which was made with the first message: a new error carries the evidence.
+    throw new Error(`${(err as Error).message}\n--- efax\n${rx.output()}\n--- faxgate\n${log.join('')}\n${await pair.logs()}`, { cause: err });
   } finally {
     rx.proc.kill('SIGKILL');
     await a.stop();
@@ -142,8 +142,8 @@ test('efax sends a standard-resolution (98 dpi) page to faxgate: faxgate records
     const offsets = Array.from({ length: Math.max(0, Math.min(64, got.height - ref.height) + 1) }, (_, o) => o);
     assert.ok(offsets.some(matchesAt), `rows 16–${ref.height - 1} sent do not appear whole in the ${got.height} rows received`);
   } catch (err) {
-    (err as Error).message += `\n--- efax\n${tx?.output()}\n--- faxgate\n${log.join('')}\n${await pair.logs()}`;
-    throw err;
+    // The runner prints the stack, which was made with the first message: a new error carries the evidence.
+    throw new Error(`${(err as Error).message}\n--- efax\n${tx?.output()}\n--- faxgate\n${log.join('')}\n${await pair.logs()}`, { cause: err });
   } finally {
     tx?.proc.kill('SIGKILL');
     await stop();
