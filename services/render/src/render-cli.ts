@@ -21,6 +21,8 @@ const USAGE = `usage: faxgate render <file-or-.eml>... -o out.tif [options]
       --to <number>          recipient number on the cover of a mail (default from the To: address)
       --from <address>       envelope sender of a mail (default its From: address)
       --no-cover             no cover page for mails (FAXGATE_COVER_PAGE=false)
+      --cover-template <file.html>  the cover of this preview, checked as faxgate config set
+                             checks a template (to try one before storing it)
       --tagline <format>     header line format, or off (FAXGATE_TAGLINE)
       --office / --no-office convert Office documents with LibreOffice, or not (FAXGATE_RENDER_OFFICE)
 `;
@@ -45,6 +47,7 @@ export async function renderCli(argv: string[], env: NodeJS.ProcessEnv = process
         to: { type: 'string' },
         from: { type: 'string' },
         'no-cover': { type: 'boolean', default: false },
+        'cover-template': { type: 'string' },
         tagline: { type: 'string' },
         office: { type: 'boolean' },
         'no-office': { type: 'boolean' },
@@ -75,6 +78,17 @@ export async function renderCli(argv: string[], env: NodeJS.ProcessEnv = process
     FAXGATE_COVER_PAGE: v['no-cover'] ? 'false' : undefined,
     FAXGATE_RENDER_OFFICE: v.office ? 'true' : v['no-office'] ? 'false' : undefined,
   };
+  if (v['cover-template'] !== undefined) {
+    // The only template of this preview: no directory, stored as `default` so every mail gets it.
+    let html: string;
+    try {
+      html = await readFile(v['cover-template'], 'utf8');
+    } catch (err) {
+      return bad(`--cover-template: ${(err as Error).message}`);
+    }
+    overrides.FAXGATE_COVER_TEMPLATES = JSON.stringify({ default: html });
+    overrides.FAXGATE_COVER_TEMPLATE_DIR = '';
+  }
   // The schema's defaults come from the render lib: it loads only now, after --help and usage.
   const { renderSchema } = await import('./config.ts');
   let config: RenderConfig;

@@ -8,6 +8,8 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import * as C from '../../../libs/render/test/corpus.ts';
 import { findSoffice } from '../../../libs/render/src/office-convert.ts';
+import { decodeTiffWithLibtiff, differingPixels, type Raster } from '@faxgate/testkit';
+import { renderHtmlPages } from '@faxgate/render';
 
 const soffice = await findSoffice();
 
@@ -62,4 +64,18 @@ test('faxgate render converts Office documents when the gateway does (FAXGATE_RE
   assert.doesNotMatch(on.stderr, /not converted/);
   const off = await preview([rtf, '-o', join(work, 'office-off.tif')], {});
   assert.match(off.stderr, /Office documents are not converted on this gateway/);
+});
+
+test('faxgate render --cover-template: the preview\'s cover is the file, checked as a stored template is', async () => {
+  const template = '<html><body><h1>PREVIEW COVER</h1><p>for a template not stored yet</p></body></html>';
+  writeFileSync(join(work, 'cover.html'), template);
+  writeFileSync(join(work, 'plain.eml'), 'From: alice@example.com\r\nTo: 12125550100@fax.test\r\nSubject: cover\r\n\r\n\r\n');
+  const out = join(work, 'cover.tif');
+  await preview([join(work, 'plain.eml'), '-o', out, '--cover-template', join(work, 'cover.html')], { FAXGATE_PAPER: 'a4' });
+  const below = (b: Raster): Raster => ({ width: b.width, height: b.height - 40, stride: b.stride, data: b.data.subarray(40 * b.stride, b.stride * b.height) });
+  const cover = (await decodeTiffWithLibtiff(out, work, 'cover'))[0];
+  const expected = renderHtmlPages(template, { resolution: 'fine', paper: 'a4' })[0].bitmap;
+  assert.equal(differingPixels(below(cover), below(expected)), 0, 'the cover is the template laid out alone (below the header line)');
+  writeFileSync(join(work, 'remote.html'), '<p><img src="https://logo.example/l.png"></p>');
+  await assert.rejects(preview([join(work, 'plain.eml'), '-o', out, '--cover-template', join(work, 'remote.html')], {}), (e: { code: number; stderr: string }) => e.code === 2 && /template "default" loads src="https:\/\/logo.example\/l.png"; only data: URIs/.test(e.stderr));
 });
