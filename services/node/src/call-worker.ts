@@ -116,17 +116,16 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
     {
       'place-call': async ({ faxId, recipient, attempt, fromPage }, job) => {
         const callId = `${faxId}-r${recipient}-a${attempt}`;
+        // Taken along by another fax's call to the number: that call records this fax's share
+        // and gives the claim back; until then this job only looks again. Looked at whatever
+        // this node's batching setting, so a node without batching never dials a fax that a
+        // batching node's call carries. The claim is read before the attempt: a call writes its
+        // shares before it gives the claims back, so a claim seen gone means the share is there.
+        const owner = await claims.owner(callId);
         const previous = await ctx.records.getAttempt(faxId, recipient, attempt);
-        if (!previous?.result) {
-          // Taken along by another fax's call to the number: that call records this fax's share
-          // and gives the claim back; until then this job only looks again. Looked at whatever
-          // this node's batching setting, so a node without batching never dials a fax that a
-          // batching node's call carries.
-          const owner = await claims.owner(callId);
-          if (owner && owner !== callId) {
-            await job.moveToDelayed(Date.now() + waitMs, job.token);
-            throw new DelayedError(`sent in call ${owner}`);
-          }
+        if (owner && owner !== callId && !previous?.result) {
+          await job.moveToDelayed(Date.now() + waitMs, job.token);
+          throw new DelayedError(`sent in call ${owner}`);
         }
         if (previous && !previous.result && previous.startedAt) {
           // This job ran before and its node stopped mid-call (kill, crash, lost lock): the far
