@@ -145,7 +145,9 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
           const members = await claims.members(callId);
           for (const m of members) {
             const a = await ctx.records.getAttempt(m.faxId, m.recipient, m.attempt);
-            if (!a?.startedAt || a.result) continue;
+            // Only a document that started in this call: a member whose claim lapsed before it
+            // was reached may be on a call of its own by now, and that call records itself.
+            if (!a?.startedAt || a.result || a.batchedIn !== callId) continue;
             await ctx.records.updateAttempt(m.faxId, m.recipient, m.attempt, { result: 'no-carrier', interrupted: true, pagesSent: a.pagesSent ?? 0, endedAt: new Date().toISOString(), reason: describeError('CALL_INTERRUPTED') });
             await ctx.records.event(m.faxId, 'call interrupted', `${a.pagesSent ?? 0} page(s) confirmed before the node stopped (batched in ${callId})`, m.recipient);
             await ctx.queues.add('call-outcome', { faxId: m.faxId, recipient: m.recipient, attempt: m.attempt });
