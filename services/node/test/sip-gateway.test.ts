@@ -10,6 +10,7 @@ import { renderRole } from '@faxgate/render-service';
 import { dispatchRole } from '@faxgate/dispatch';
 import { notifierRole } from '@faxgate/notifier';
 import { consoleRole } from '@faxgate/console';
+import { chromium, type Browser } from 'playwright-core';
 import { nodeRole } from '../src/index.ts';
 import { buildSpandspPeer, comparePages, start, type Proc } from '../../../libs/t38/test/fax-peers.ts';
 import { sipp, type Sipp } from '../../../libs/sip/test/sipp.ts';
@@ -39,14 +40,18 @@ after(async () => {
  * T.38 re-INVITE) and its SDP names spandsp's UDPTL port, so spandsp is the receiving fax
  * machine. spandsp must report success and hold, pixel for pixel, the TIFF faxgate rendered.
  * During the call the console's line API shows the line's SIP state (faxing on T.38, the SIP
- * Call-ID and the dialled URI); afterwards /metrics counts the call under its final code, 200.
+ * Call-ID and the dialled URI), and so does its Lines page in Debian's Chromium; afterwards
+ * /metrics counts the call under its final code, 200.
  */
 test('mail → render → SIP call with T.38 → spandsp → result mail; spandsp received exactly the rendered pages; the line shows the SIP state, metrics the final code', { timeout: 180_000 }, async () => {
   const received = join(dir.path, 'spandsp-received.tif');
   const sp: Proc = start(peer, ['receive', '--file', received, '--ecm', '1', '--timeout', '150']);
   let gw: RunningGateway | undefined;
   let far: Sipp | undefined;
+  let browser: Browser | undefined;
   try {
+    // Started before the call, so the page is read while the call is still on the line.
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'], timeout: 60_000 });
     const port = (await sp.waitFor(/LISTENING (\d+)/))[1];
     far = await sipp(dir.path, 'uas-accept-our-t38.xml', { keys: { udptl_port: port }, timeoutS: 150 });
     gw = await runRoles([consoleRole, notifierRole, nodeRole, dispatchRole, renderRole, ingestRole], {
@@ -87,6 +92,11 @@ test('mail → render → SIP call with T.38 → spandsp → result mail; spands
     assert.equal(faxing.sip?.remote, `sip:+12125550100@127.0.0.1:${far.port}`);
     assert.match(faxing.sip?.callId ?? '', /^\w{8,}/, 'the SIP Call-ID');
     assert.ok(faxing.callId?.startsWith(faxId), `the line's call is the fax's (${faxing.callId})`);
+    const page = await (await browser.newContext({ httpCredentials: { username: 'admin', password: 'pw' } })).newPage();
+    await page.goto(`${httpUrl}/ui/lines`);
+    const row = page.locator('tr', { hasText: faxing.callId! });
+    await row.waitFor({ timeout: 20_000 });
+    assert.match(await row.innerText(), new RegExp(`calling\\s+${faxing.callId} \\(SIP faxing on T\\.38, sip:\\+12125550100@127\\.0\\.0\\.1:${far.port}\\) since `), 'the Lines page shows the SIP state');
 
     const mail = await sink.waitFor((m) => m.parsed.headers.get('x-faxgate-fax-id') === faxId, 150_000);
     const spCode = await sp.exit;
@@ -104,6 +114,7 @@ test('mail → render → SIP call with T.38 → spandsp → result mail; spands
   } finally {
     sp.kill();
     far?.proc.kill();
+    await browser?.close();
     await gw?.stop();
   }
 });

@@ -185,11 +185,12 @@ async function inboundPage() {
 }
 
 // ---- lines -------------------------------------------------------------------------------
-/** A down line says why and since when; a calling line names its call. */
+/** A down line says why and since when; a calling line names its call (and where a SIP call stands). */
 function lineDetail(l) {
   const since = l.since ? ' since ' + new Date(l.since).toLocaleTimeString() : '';
   if (l.state === 'down') return (l.reason || 'no reason given') + since;
-  if (l.state === 'calling') return (l.callId || '') + since;
+  const sip = l.sip ? ' (SIP ' + l.sip.state + (l.sip.media ? ' on ' + (l.sip.media === 't38' ? 'T.38' : 'G.711') : '') + ', ' + l.sip.remote + ')' : '';
+  if (l.state === 'calling') return (l.callId || '') + sip + since;
   return since.trim();
 }
 
