@@ -19,7 +19,7 @@ import { startKamailio, type Kamailio } from '../../../libs/sip/test/kamailio.ts
 let dir: TempDir;
 let kam: Kamailio;
 /** PEM paths: the test CA, the certificate for 127.0.0.1 it signed and its key, and a CA that signed nothing here. */
-let pki: { ca: string; cert: string; key: string; otherCa: string };
+let pki: { ca: string; cert: string; key: string; otherCa: string; otherCert: string; otherKey: string };
 
 /** A CA and a certificate for 127.0.0.1 signed by it (P-256 keys: quick to make). */
 function makeCa(d: string, name: string): { crt: string; key: string } {
@@ -33,12 +33,18 @@ before(async () => {
   const d = dir.path;
   const ca = makeCa(d, 'ca');
   const other = makeCa(d, 'other-ca');
-  const key = join(d, 'node.key'), csr = join(d, 'node.csr'), cert = join(d, 'node.crt'), ext = join(d, 'node.ext');
-  execFileSync('openssl', ['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', csr, '-subj', '/CN=127.0.0.1'], { stdio: 'pipe' });
+  const ext = join(d, 'node.ext');
   // RFC 5922 §7.1: the identity is in subjectAltName (an IP address here: every peer is on loopback).
   writeFileSync(ext, 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n');
-  execFileSync('openssl', ['x509', '-req', '-in', csr, '-CA', ca.crt, '-CAkey', ca.key, '-CAcreateserial', '-out', cert, '-days', '2', '-extfile', ext], { stdio: 'pipe' });
-  pki = { ca: ca.crt, cert, key, otherCa: other.crt };
+  const issue = (name: string, by: { crt: string; key: string }) => {
+    const key = join(d, `${name}.key`), csr = join(d, `${name}.csr`), cert = join(d, `${name}.crt`);
+    execFileSync('openssl', ['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', csr, '-subj', '/CN=127.0.0.1'], { stdio: 'pipe' });
+    execFileSync('openssl', ['x509', '-req', '-in', csr, '-CA', by.crt, '-CAkey', by.key, '-CAcreateserial', '-out', cert, '-days', '2', '-extfile', ext], { stdio: 'pipe' });
+    return { cert, key };
+  };
+  const { cert, key } = issue('node', ca);
+  const stranger = issue('stranger', other);
+  pki = { ca: ca.crt, cert, key, otherCa: other.crt, otherCert: stranger.cert, otherKey: stranger.key };
   kam = await startKamailio(d, 'tls-secret', { tls: { cert, key, ca: ca.crt } });
 });
 after(async () => {
@@ -46,13 +52,13 @@ after(async () => {
   await dir?.remove();
 });
 
-function node(user: string, logs: string[], ca = pki.ca): SipLineDriver {
+function node(user: string, logs: string[], ca = pki.ca, own = { cert: pki.cert, key: pki.key }): SipLineDriver {
   const log = pino({ level: 'info' }, { write: (l: string) => logs.push(l.trim()) });
   return new SipLineDriver({
     sip: {
       bindHost: '127.0.0.1', bindPort: 0, transport: 'TLS', user, domain: '127.0.0.1', outboundProxy: { host: '127.0.0.1', port: kam.tlsPort! }, registrar: 'sip:127.0.0.1',
       credentials: { username: user, password: 'tls-secret' }, t38WaitMs: 3000,
-      tls: { cert: readFileSync(pki.cert, 'utf8'), key: readFileSync(pki.key, 'utf8'), ca: readFileSync(ca, 'utf8') },
+      tls: { cert: readFileSync(own.cert, 'utf8'), key: readFileSync(own.key, 'utf8'), ca: readFileSync(ca, 'utf8') },
     },
     dialFormat: 'sip:{e164}@127.0.0.1', maxCalls: 1, callsPerSecond: 0, localId: user, ecm: true, redundancy: 3, country: 'US',
     line: `${user}/sip`, keepAliveMs: 0, log,
@@ -116,5 +122,35 @@ test('a node that does not trust the certificate refuses the TLS connection and 
     assert.ok(!logs.some((l) => l.includes('sip registered')));
   } finally {
     await stop();
+  }
+});
+
+test('Kamailio verifies the node it calls: a callee whose certificate another CA signed registers, but its call never reaches it', { timeout: 90_000 }, async () => {
+  const logsA: string[] = [], logsB: string[] = [];
+  const a = node('+12125550101', logsA);
+  // B trusts the right CA (so it can register with Kamailio) but serves a certificate Kamailio cannot verify.
+  const b = node('+12125550189', logsB, pki.ca, { cert: pki.otherCert, key: pki.otherKey });
+  const dump = () => `--- node A ---\n${logsA.join('\n')}\n--- node B ---\n${logsB.join('\n')}\n${kam.logs()}`;
+  let incoming = 0;
+  const stopB = await b.listen(async () => {
+    incoming++;
+    return 'in-x';
+  });
+  const stopA = await a.listen(async () => 'unused');
+  try {
+    await waitUntil('both nodes registered with Kamailio over TLS', () => logsA.some((l) => l.includes('sip registered')) && logsB.some((l) => l.includes('sip registered')), 15_000).catch((err) => {
+      throw new Error(`${(err as Error).message}\n${dump()}`);
+    });
+    const page = makeTiff(dir.path, 'letter-x', 1, 196);
+    const outcome = await a.send({ callId: 't2', number: '+12125550189', dialString: '12125550189', document: new Uint8Array(readFileSync(page)), fromPage: 1, line: 'a/1' }, new AbortController().signal)
+      .catch((err: Error) => ({ result: 'error', reason: err.message }));
+    assert.notEqual(outcome.result, 'success', dump());
+    assert.equal(incoming, 0);
+    assert.ok(!logsB.some((l) => l.includes('sip call answered')), `B answered a call Kamailio should not have delivered\n${dump()}`);
+    assert.match(kam.logs(), /certificate verify failed/, 'Kamailio refused B\'s certificate');
+    assert.ok(logsB.some((l) => /sip socket error/.test(l) && /unknown ca/i.test(l)), `B saw Kamailio's TLS alert (unknown CA)\n${dump()}`);
+  } finally {
+    await stopA();
+    await stopB();
   }
 });
