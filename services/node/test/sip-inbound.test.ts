@@ -15,7 +15,8 @@ const bench = useSipBench('faxgate-sip-in');
 test('incoming: carrier calls with audio, faxgate switches to T.38 at once, a session refresh mid-fax leaves UDPTL alone, the page from spandsp arrives exactly', { timeout: 90_000 }, async () => {
   const sp = start(bench.peer, ['send', '--file', bench.page, '--ecm', '1', '--timeout', '60']);
   const udptl = (await sp.waitFor(/LISTENING (\d+)/))[1];
-  const d = sipDriver();
+  const finals: string[] = [];
+  const d = sipDriver({ onFinalResponse: (direction, code) => finals.push(`${direction} ${code}`) });
   const got: Array<{ call: Omit<IncomingCall, 'simRemote'>; outcome: ReceiveOutcome }> = [];
   let done!: () => void;
   const delivered = new Promise<void>((r) => { done = r; });
@@ -38,6 +39,7 @@ test('incoming: carrier calls with audio, faxgate switches to T.38 at once, a se
     assert.equal(call.callingNumber, '+4930123456');
     assert.equal(await sp.exit, 0, `spandsp did not report success:\n${sp.stdout()}${sp.stderr()}`);
     assert.equal(await far.done(), 0, far.logs());
+    assert.deepEqual(finals, ['incoming 200'], 'the call counted once, under the 200 we answered with');
     const out = join(bench.dir.path, 'faxgate-received.tif');
     writeFileSync(out, outcome.document!);
     assert.equal(comparePages(bench.dir.path, bench.page, out), null, 'faxgate\'s received page differs from what spandsp sent');
