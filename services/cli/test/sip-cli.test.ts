@@ -63,22 +63,25 @@ describe('faxgate sip', { concurrency: 2 }, () => {
     assert.match(bad.stderr, /--media must be t38, audio or t38-then-audio/);
 
     const out = join(dir.path, 'cli-received.tif');
-    const sp = start(t38Peer, ['send', '--file', page, '--ecm', '1', '--timeout', '60']);
-    const udptl = (await sp.waitFor(/LISTENING (\d+)/))[1];
     const port = await freeUdpPort();
     const rx = spawn(process.execPath, [MAIN, 'sip', 'receive', '-o', out, '--bind', `127.0.0.1:${port}`, '--timeout', '90'], { env: { ...process.env, NODE_OPTIONS: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '', stderr = '';
     rx.stdout.on('data', (d) => (stdout += d));
     rx.stderr.on('data', (d) => (stderr += d));
     const closed = once(rx, 'close');
+    let sp: ReturnType<typeof start> | undefined;
     try {
-      // Bounded wait for the listener, then the carrier calls.
-      const deadline = Date.now() + 20_000;
+      // Bounded wait for the listener, then the carrier calls. A CLI start took over 20 s once
+      // with six test files at once on two cores, so the bound is generous and spandsp's sender
+      // (with its own 60 s limit) is started only once faxgate listens.
+      const deadline = Date.now() + 60_000;
       while (!/listening on port (\d+)/.test(stderr)) {
         if (Date.now() > deadline || rx.exitCode !== null) assert.fail(`faxgate sip receive did not listen: ${stdout}${stderr}`);
         await new Promise((r) => setTimeout(r, 100));
       }
       const bound = /listening on port (\d+)/.exec(stderr)![1];
+      sp = start(t38Peer, ['send', '--file', page, '--ecm', '1', '--timeout', '60']);
+      const udptl = (await sp.waitFor(/LISTENING (\d+)/))[1];
       const far = await sipp(dir.path, 'uac-audio-refresh-fax.xml', { remote: `127.0.0.1:${bound}`, service: '2125550188', keys: { udptl_port: udptl }, pauseMs: 3000, timeoutS: 90 });
       let t: NodeJS.Timeout | undefined;
       const [code] = (await Promise.race([closed, new Promise((_, rej) => { t = setTimeout(() => rej(new Error(`faxgate sip receive still ran after 95 s: ${stdout}${stderr}\n${far.logs()}`)), 95_000); })])) as [number | null];
@@ -90,7 +93,7 @@ describe('faxgate sip', { concurrency: 2 }, () => {
       assert.equal(comparePages(dir.path, page, out), null, 'the received page differs from what spandsp sent');
     } finally {
       rx.kill();
-      sp.kill();
+      sp?.kill();
     }
   });
 });
