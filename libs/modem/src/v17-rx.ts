@@ -41,7 +41,7 @@ const AB_MIN = (60 * Math.PI) / 180;
 const AB_MAX = (120 * Math.PI) / 180;
 /** Symbols of alternations used for the phase estimate. */
 const PHASE_SYMBOLS = 16;
-/** Segment 2 elements that must follow the known sequence past the short length to be a long train. */
+/** Segment 2 elements past the short length looked at to tell a long train (most follow the known sequence) from data. */
 const LONG_EVIDENCE = 8;
 /**
  * Equaliser error (relative to the data energy) above which training has failed, about where
@@ -229,18 +229,21 @@ export class V17Receiver implements ModemReceiver, SymbolStage {
   private conditioning(zr: number, zi: number): void {
     const n = this.count++;
     const t = this.nextConditioning();
-    if (n >= V17_SEGMENTS.conditioningShort) {
-      // Past the short train's segment 2: either still segment 2 (long train) or data.
-      const near = (zr - t[0]) ** 2 + (zi - t[1]) ** 2 < V17_TRAINING_ENERGY / 8;
-      if (!near) {
+    const window = n - V17_SEGMENTS.conditioningShort;
+    if (window >= 0 && window < LONG_EVIDENCE) {
+      // Past the short train's segment 2: still segment 2 (a long train) if most of these
+      // elements are the ones the training scrambler predicts, else data. Held, and not
+      // trained on, until that is known.
+      this.held.push(zr, zi);
+      if (this.nearestConditioning(zr, zi) === t) this.evidence++;
+      if (window < LONG_EVIDENCE - 1) return;
+      if (this.evidence < LONG_EVIDENCE - 2) {
         this.startData();
         for (let i = 0; i < this.held.length; i += 2) this.data(this.held[i], this.held[i + 1]);
         this.held.length = 0;
-        this.data(zr, zi);
         return;
       }
-      this.held.push(zr, zi);
-      if (++this.evidence === LONG_EVIDENCE) this.held.length = 0;
+      this.held.length = 0;
     }
     this.setTarget(t);
     this.core.track = true;
@@ -252,7 +255,7 @@ export class V17Receiver implements ModemReceiver, SymbolStage {
     }
   }
 
-  private bridge(zr: number, zi: number): void {
+  private nearestConditioning(zr: number, zi: number): readonly [number, number] {
     let best = V17_CONDITIONING_POINTS[0];
     let bestD = Infinity;
     for (const p of V17_CONDITIONING_POINTS) {
@@ -262,7 +265,11 @@ export class V17Receiver implements ModemReceiver, SymbolStage {
         best = p;
       }
     }
-    this.setTarget(best);
+    return best;
+  }
+
+  private bridge(zr: number, zi: number): void {
+    this.setTarget(this.nearestConditioning(zr, zi));
     this.core.mu = 0.02;
     this.core.track = true;
     if (++this.count === V17_SEGMENTS.bridge) this.startData();

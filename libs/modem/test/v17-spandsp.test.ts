@@ -61,7 +61,18 @@ function ourReception(rate: V17Rate, audio: Int16Array, signals: number): void {
   assert.equal(bitErrors(got.bits, data, `our V.17 receiver (${log})`), 0);
 }
 
+/** SNR for the noise-from-the-first-sample test: a few dB above where each rate starts to make errors. */
+const NOISY_START: Record<V17Rate, number> = { 14400: 24, 12000: 20, 9600: 16, 7200: 12 };
+
 for (const rate of [14400, 12000, 9600, 7200] as const) {
+  test(`V.17 ${rate}: spandsp's transmitter → our receiver, ${NOISY_START[rate]} dB SNR with noise from the first sample: trains, no bit errors`, () => {
+    // No leading silence: the receiver starts on the signal, and its noisy segment 2 must not
+    // pass for data past the short train's length.
+    const sent = toSamples(runJudge(['tx', 'v17', String(rate), String(N)]).stdout);
+    let lead = 0;
+    while (sent[lead] === 0) lead++;
+    ourReception(rate, channel(sent.subarray(lead), ['--snr', String(NOISY_START[rate]), '--seed', '20']), 1);
+  });
   for (const [name, opts] of both) {
     test(`V.17 ${rate} long train: our transmitter → spandsp's receiver, ${name}: no bit errors`, () => {
       const audio = channel(transmitAll(new V17Transmitter({ rate, getBit: bitSource(data, 0) })), opts);
