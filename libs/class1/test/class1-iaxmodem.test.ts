@@ -35,8 +35,8 @@ async function withDiagnostics(channels: Record<string, AtChannel>, body: () => 
     await body();
   } catch (err) {
     const dialogues = Object.entries(channels).map(([name, ch]) => `=== AT dialogue ${name}\n${ch.transcript()}`).join('\n');
-    (err as Error).message += `\n${dialogues}\n${await pair.logs()}`;
-    throw err;
+    // The runner prints the stack made with the first message: a new error carries the evidence.
+    throw new Error(`${(err as Error).message}\n${dialogues}\n${await pair.logs()}`, { cause: err });
   } finally {
     // serialport locks a device exclusively: the next test opens it again.
     for (const l of links.splice(0)) await l.close();

@@ -121,8 +121,8 @@ test('faxgate sends 2 pages to efax (Class 1, non-ECM): efax reports success and
     await run('tiffcp', [...files.map((f) => join(dir.path, f)), joined]);
     await assertSamePages(joined, tiff, 'to-efax');
   } catch (err) {
-    (err as Error).message += `\n--- efax\n${rx.output()}\n--- faxgate\n${log.join('')}\n${await pair.logs()}`;
-    throw err;
+    // The runner prints the stack made with the first message: a new error carries the evidence.
+    throw new Error(`${(err as Error).message}\n--- efax\n${rx.output()}\n--- faxgate\n${log.join('')}\n${await pair.logs()}`, { cause: err });
   } finally {
     rx.proc.kill('SIGKILL');
     await a.stop();
@@ -169,8 +169,8 @@ test('efax sends 2 pages to faxgate (Class 1, non-ECM, V.17): faxgate receives t
     await run('tiffcp', [...files, sent]);
     await assertPagesBelowHeader(outcome.document as Uint8Array, sent, 'from-efax');
   } catch (err) {
-    (err as Error).message += `\n--- efax\n${tx?.output()}\n--- faxgate\n${log.join('')}\n${await pair.logs()}`;
-    throw err;
+    // The runner prints the stack made with the first message: a new error carries the evidence.
+    throw new Error(`${(err as Error).message}\n--- efax\n${tx?.output()}\n--- faxgate\n${log.join('')}\n${await pair.logs()}`, { cause: err });
   } finally {
     tx?.proc.kill('SIGKILL');
     await stop();

@@ -40,8 +40,9 @@ function pages(n: number, rows = 700): Uint8Array {
 }
 
 function explain(err: unknown, logs: Record<string, string[]>): never {
-  for (const [name, l] of Object.entries(logs)) (err as Error).message += `\n--- ${name}\n${l.join('')}`;
-  throw err;
+  // The runner prints the stack made with the first message: a new error carries the evidence.
+  const evidence = Object.entries(logs).map(([name, l]) => `\n--- ${name}\n${l.join('')}`).join('');
+  throw new Error(`${(err as Error).message}${evidence}`, { cause: err });
 }
 
 test('no answer: the dial times out, the call counts as no-answer, and the line is idle again', { timeout: 90_000 }, async () => {

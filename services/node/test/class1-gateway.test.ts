@@ -85,8 +85,8 @@ test('mail → render → class1 modem call → efax; efax received exactly the 
     assert.equal(got.length, sent.length);
     for (let i = 0; i < sent.length; i++) assert.equal(differingPixels(got[i], sent[i]), 0, `page ${i + 1} as efax received it differs from the rendered page`);
   } catch (err) {
-    (err as Error).message += `\n--- efax\n${rx.output()}\n${await pair.logs()}`;
-    throw err;
+    // The runner prints the stack made with the first message: a new error carries the evidence.
+    throw new Error(`${(err as Error).message}\n--- efax\n${rx.output()}\n${await pair.logs()}`, { cause: err });
   } finally {
     rx.proc.kill('SIGKILL');
   }
@@ -127,8 +127,8 @@ test('efax calls the node\'s modem: the fax is answered, routed and mailed as a 
     };
     assert.ok(Array.from({ length: 65 }, (_, o) => o).some((o) => o + b.height <= a.height && matchesAt(o)), 'the page efax sent is in the mailed PDF');
   } catch (err) {
-    (err as Error).message += `\n--- efax\n${tx?.output()}\n${await pair.logs()}`;
-    throw err;
+    // The runner prints the stack made with the first message: a new error carries the evidence.
+    throw new Error(`${(err as Error).message}\n--- efax\n${tx?.output()}\n${await pair.logs()}`, { cause: err });
   } finally {
     tx?.proc.kill('SIGKILL');
   }

@@ -86,8 +86,8 @@ test('HylaFAX (faxq/faxsend on modem A) sends 2 pages to faxgate: received with 
     assert.match(log.join(''), /DCS: V\.17 14400 bit\/s, mmr, fine, ecm true/);
     await samePages(r.document as Uint8Array, sent, 'from-hylafax');
   } catch (err) {
-    (err as Error).message += `\n--- faxgate\n${log.join('')}\n${await bed.diagnostics()}`;
-    throw err;
+    // The runner prints the stack made with the first message: a new error carries the evidence.
+    throw new Error(`${(err as Error).message}\n--- faxgate\n${log.join('')}\n${await bed.diagnostics()}`, { cause: err });
   }
 });
 
@@ -115,7 +115,7 @@ test('faxgate sends 2 pages with ECM to HylaFAX\'s faxgetty on modem A: its recv
       await c.quit();
     }
   } catch (err) {
-    (err as Error).message += `\n--- faxgate\n${log.slice(from).join('')}\n${await bed.diagnostics()}`;
-    throw err;
+    // The runner prints the stack made with the first message: a new error carries the evidence.
+    throw new Error(`${(err as Error).message}\n--- faxgate\n${log.slice(from).join('')}\n${await bed.diagnostics()}`, { cause: err });
   }
 });

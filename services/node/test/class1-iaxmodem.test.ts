@@ -82,8 +82,8 @@ async function call(options: { a?: Partial<Class1DriverOptions>; b?: Partial<Cla
       await a.stop();
     }
   } catch (err) {
-    (err as Error).message += `\n--- node A log\n${logA.join('')}\n--- node B log\n${logB.join('')}\n${await pair.logs()}`;
-    throw err;
+    // The runner prints the stack made with the first message: a new error carries the evidence.
+    throw new Error(`${(err as Error).message}\n--- node A log\n${logA.join('')}\n--- node B log\n${logB.join('')}\n${await pair.logs()}`, { cause: err });
   }
 }
 
@@ -120,8 +120,8 @@ test('faxgate → faxgate over two iaxmodems, V.17 14400 with ECM (host-framed H
     assert.match(a, /tx ECM block 0 of page 1/);
     assert.match(r.logB.join(''), /DCS: V\.17 14400 bit\/s, mmr, fine, ecm true/);
   } catch (err) {
-    (err as Error).message += `\n--- node A log\n${r.logA.join('')}\n--- node B log\n${r.logB.join('')}`;
-    throw err;
+    // The runner prints the stack made with the first message: a new error carries the evidence.
+    throw new Error(`${(err as Error).message}\n--- node A log\n${r.logA.join('')}\n--- node B log\n${r.logB.join('')}`, { cause: err });
   }
 });
 
@@ -138,7 +138,7 @@ test('faxgate → faxgate without ECM at a forced V.29 9600: 2 pages (MR) arrive
     assert.doesNotMatch(a, /ECM block/);
     assert.match(r.logB.join(''), /DCS: V\.29 9600 bit\/s, mr, fine, ecm false/);
   } catch (err) {
-    (err as Error).message += `\n--- node A log\n${r.logA.join('')}\n--- node B log\n${r.logB.join('')}`;
-    throw err;
+    // The runner prints the stack made with the first message: a new error carries the evidence.
+    throw new Error(`${(err as Error).message}\n--- node A log\n${r.logA.join('')}\n--- node B log\n${r.logB.join('')}`, { cause: err });
   }
 });

@@ -99,8 +99,8 @@ test('a modem answering line noise is down with the failing command; the call go
     await waitUntil('the far end\'s call to end and its modem to be idle again', () => far.lines[0].state === 'idle', 60_000);
     assert.doesNotMatch(logN.slice(from).join(''), /"line":"test\/n\/modem-2"[^}]*"msg":"modem line down"/, 'a cancel is no modem fault');
   } catch (err) {
-    (err as Error).message += `\n--- node\n${logN.join('')}\n--- far\n${logB.join('')}\n${await pair.logs()}`;
-    throw err;
+    // The runner prints the stack made with the first message: a new error carries the evidence.
+    throw new Error(`${(err as Error).message}\n--- node\n${logN.join('')}\n--- far\n${logB.join('')}\n${await pair.logs()}`, { cause: err });
   } finally {
     await stopFar();
     await node.stop();

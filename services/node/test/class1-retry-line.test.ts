@@ -81,7 +81,7 @@ test('the pty of the calling modem vanishes mid-call: the call is retried on the
     assert.equal(whole.length, 1, 'received whole once');
     assert.equal(whole[0].line, 'far/modem-2', 'the retry came in on pair 2');
   } catch (err) {
-    (err as Error).message += `\n--- far end\n${farLog.join('')}\n${(await Promise.all(pairs.map((p) => p.logs()))).join('\n')}`;
-    throw err;
+    // The runner prints the stack made with the first message: a new error carries the evidence.
+    throw new Error(`${(err as Error).message}\n--- far end\n${farLog.join('')}\n${(await Promise.all(pairs.map((p) => p.logs()))).join('\n')}`, { cause: err });
   }
 });
