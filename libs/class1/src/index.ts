@@ -5,6 +5,7 @@ export * from './result-codes.ts';
 export { AtChannel, type AtResponse, type CommandOptions, type ReceivedBlock } from './at-channel.ts';
 export * from './capabilities.ts';
 export { probeModem, type ProbeOptions } from './probe.ts';
+export { identityChange, identitySummary } from './modem-identity.ts';
 export * from './hdlc-phase.ts';
 export { imageDataToModem, imageDataFromModem } from './bit-order.ts';
 export * from './data-phase.ts';

@@ -1,4 +1,4 @@
-import { AtChannel, openSerialLink, probeModem, type ByteLink, type ModemCapabilities, type Unsolicited } from '@faxgate/class1';
+import { AtChannel, identityChange, identitySummary, openSerialLink, probeModem, type ByteLink, type ModemCapabilities, type Unsolicited } from '@faxgate/class1';
 import type { DriverLineState } from '@faxgate/line-driver';
 import type { Logger } from 'pino';
 
@@ -16,6 +16,8 @@ export interface ModemLineOptions {
   onState?(line: ModemLine): void;
   /** An idle modem rang: the driver decides whether and when to answer. */
   onRing?(line: ModemLine, callerId: Record<string, string>, rings: number): void;
+  /** Opens the device; serialport by default (a test plays the modem over a replayed link). */
+  open?(device: string): Promise<ByteLink>;
 }
 
 /** Backoff between tries to bring a down modem back: 1 s doubling to 60 s. */
@@ -37,6 +39,11 @@ export class ModemLine {
   state: ModemLineState = 'starting';
   /** Why the line is down (or was last down), for the console and logs. */
   reason = '';
+  /**
+   * Set when the device, reopened, answered its probe as a different modem than before (see
+   * tryUp); shown as the reason of a usable line.
+   */
+  warning = '';
   /** The call on the line while it is sending or receiving. */
   callId: string | undefined;
   capabilities: ModemCapabilities | undefined;
@@ -105,7 +112,7 @@ export class ModemLine {
       device: this.device,
       state: this.shown,
       since: this.shownSince,
-      ...(this.shown === 'down' ? { reason: this.reason } : {}),
+      ...(this.shown === 'down' ? { reason: this.reason } : this.warning ? { reason: this.warning } : {}),
       ...(this.shown === 'busy' && this.callId ? { callId: this.callId } : {}),
     };
   }
@@ -167,7 +174,7 @@ export class ModemLine {
     try {
       if (!this.channel || this.channel.closed) {
         await this.closeLink();
-        const link = await openSerialLink(this.device);
+        const link = await (this.o.open ?? openSerialLink)(this.device);
         this.link = link;
         const ch = new AtChannel(link);
         ch.onUnsolicited((u) => this.unsolicited(u));
@@ -186,7 +193,9 @@ export class ModemLine {
         const r = await ch.command(cmd, { timeoutMs: 5_000 });
         if (r.result !== 'OK') throw new Error(`${cmd} answered ${r.result}`);
       }
+      const before = this.capabilities;
       this.capabilities = await probeModem(ch);
+      this.noticeIdentity(before, this.capabilities);
       for (const cmd of this.o.initCmds) {
         const r = await ch.command(cmd, { timeoutMs: 5_000 });
         if (r.result !== 'OK') this.o.log.warn({ line: this.line, cmd, result: r.result }, 'modem init command refused; continuing without it');
@@ -200,6 +209,18 @@ export class ModemLine {
     } catch (err) {
       this.down((err as Error).message);
     }
+  }
+
+  /**
+   * A device path can come to lead to another modem between two opens (docs/modems.md): the
+   * probe already replaced the capabilities, but the operator should know that the line's
+   * modem changed, as a warning in the log and on the line's status.
+   */
+  private noticeIdentity(before: ModemCapabilities | undefined, now: ModemCapabilities): void {
+    const change = before && identityChange(before.identity, now.identity);
+    if (!change) return;
+    this.warning = `${this.device} answers as a different modem than before (${change}) since ${new Date().toISOString()}`;
+    this.o.log.warn({ line: this.line, device: this.device, before: identitySummary(before.identity), now: identitySummary(now.identity) }, 'modem answers as a different modem than before');
   }
 
   /** Marks the line down with the reason and schedules the next try. */
