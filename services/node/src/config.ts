@@ -3,6 +3,15 @@ import { dialFields } from '@faxgate/phone/config';
 import { class1Fields } from './class1-config.ts';
 import { batchFields } from './batch-config.ts';
 
+/** FAXGATE_SIP_MEDIA_PORTS: `any`, or a range with room for one call's 4 ports (sip-media-ports.ts). */
+function mediaPortsValid(v: string): boolean {
+  if (v === 'any') return true;
+  const m = /^(\d{1,5})-(\d{1,5})$/.exec(v);
+  if (!m) return false;
+  const first = Number(m[1]), last = Number(m[2]);
+  return first >= 1024 && last <= 65535 && last - (first + (first % 2)) + 1 >= 4;
+}
+
 export const nodeSchema = z.object({
   FAXGATE_NODE_POOL: z.string().regex(/^[a-z0-9][a-z0-9-]{0,40}$/).default('sim').describe('Line pool this node daemon serves (it takes calls from that pool\'s queue).'),
   FAXGATE_NODE_DRIVER: z.enum(['sim', 't38', 'hylafax', 'sip', 'class1']).default('sim').describe('Line driver: `sim` is the simulated line (no telephony); `t38` sends over T.38/UDPTL to FAXGATE_T38_PEER (docs/t38.md); `hylafax` sends each call as a job on a HylaFAX server (docs/hylafax.md); `sip` makes the node a SIP fax endpoint on a trunk, T.38 over UDPTL (docs/sip.md); `class1` drives Class 1 fax modems on FAXGATE_MODEM_DEVICES (docs/modems.md).'),
@@ -63,6 +72,9 @@ export const nodeSchema = z.object({
   FAXGATE_SIP_CALLS_PER_SECOND: z.coerce.number().min(0).max(1000).default(1).describe('SIP driver: outgoing calls started per second at most (carriers cap the call rate); 0: no cap.'),
   FAXGATE_SIP_T38_WAIT: duration('3s').describe('SIP driver: after an outgoing call is answered, how long to wait for the far end\'s T.38 re-INVITE before sending ours.'),
   FAXGATE_SIP_MEDIA: z.enum(['t38-then-audio', 't38', 'audio']).default('t38-then-audio').describe('SIP driver: how calls carry the fax: `t38-then-audio` T.38 when the far end takes it, else over the call\'s G.711 audio with faxgate\'s own modems (a 488 to T.38); `t38` T.38 only (a refusal fails the call); `audio` G.711 only, T.38 offers declined (docs/sip.md).'),
+  FAXGATE_SIP_MEDIA_PORTS: z.string().default('10000-11999')
+    .refine(mediaPortsValid, 'first-last within 1024-65535 holding at least one call (4 ports from an even one), or `any`')
+    .describe('SIP driver: UDP ports the calls\' RTP and UDPTL bind to, as first-last (open them on the firewall); each call takes 4 from an even port: RTP (RFC 3550 §11), its RTCP port, UDPTL, one spare. The default holds 500 calls, below the kernel\'s ephemeral ports (32768 up on Linux). A call when all are in use: an incoming one gets 503, an outgoing attempt is retried later as congestion. `any`: ports the system picks (labs).'),
   FAXGATE_SIP_RING_TIMEOUT: duration('60s').describe('SIP driver: an outgoing call not answered in this time is cancelled and counts as no answer.'),
   ...class1Fields,
   FAXGATE_SIP_KEEPALIVE: duration('0s').describe('SIP driver: send OPTIONS to the outbound proxy or registrar this often as a keep-alive (keeps NAT bindings open); 0: never.'),

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { RoleContext } from '@faxgate/runtime';
 import type { NodeConfig } from './config.ts';
 import { SipLineDriver, type SipDriverOptions } from './sip-line-driver.ts';
+import { parsePortRange } from './sip-media-ports.ts';
 
 type ReadText = (path: string) => Promise<string>;
 const readText: ReadText = (p) => readFile(p, 'utf8');
@@ -56,6 +57,7 @@ export async function sipDriverOptions(config: NodeConfig, ctx: Pick<RoleContext
       ...(password !== undefined ? { credentials: { username: config.FAXGATE_SIP_USERNAME, password } } : {}),
     },
     dialFormat: config.FAXGATE_SIP_DIAL_FORMAT,
+    ...(config.FAXGATE_SIP_MEDIA_PORTS === 'any' ? {} : { mediaPorts: parsePortRange(config.FAXGATE_SIP_MEDIA_PORTS) }),
     maxCalls: config.FAXGATE_SIP_MAX_CALLS || config.FAXGATE_NODE_LINES,
     callsPerSecond: config.FAXGATE_SIP_CALLS_PER_SECOND,
     localId: config.FAXGATE_T38_LOCAL_ID,

@@ -8,6 +8,7 @@ import { FaxLegs } from './sip-fax-legs.ts';
 import { judgePage, receivedDocument, type ReceivedPage } from './sip-fax-pages.ts';
 import { codedAheadDocument, type CodedAheadDocument } from './sip-page-coder.ts';
 import { CallMedia } from './sip-media.ts';
+import { MediaPortRange, MediaPortsExhausted } from './sip-media-ports.ts';
 import { dialUri, numberOfUri } from './sip-numbers.ts';
 import { toOutcome } from './t38-line-driver.ts';
 
@@ -16,6 +17,11 @@ export interface SipDriverOptions {
   sip: SipEndpointOptions;
   /** Request-URI of outgoing calls, see dialUri(). */
   dialFormat: string;
+  /**
+   * The ports calls' RTP and UDPTL bind to (FAXGATE_SIP_MEDIA_PORTS, see sip-media-ports.ts);
+   * unset: any free ports.
+   */
+  mediaPorts?: { first: number; last: number };
   /** Calls at once on this trunk, both directions; more incoming ones are refused with 486. */
   maxCalls: number;
   /** Outgoing calls started per second at most (carriers cap it); 0: no cap. */
@@ -77,6 +83,7 @@ export class SipLineDriver implements LineDriver {
   readonly name = 'sip';
   private readonly o: SipDriverOptions;
   private readonly ep: SipEndpoint;
+  private readonly mediaPorts: MediaPortRange | undefined;
   private started: Promise<void> | undefined;
   private readonly perCall = new Map<string, CallEvents>();
   private sink: ReceivedFaxSink | undefined;
@@ -91,6 +98,7 @@ export class SipLineDriver implements LineDriver {
 
   constructor(o: SipDriverOptions) {
     this.o = o;
+    this.mediaPorts = o.mediaPorts ? new MediaPortRange(o.mediaPorts.first, o.mediaPorts.last) : undefined;
     // A node faxes over G.711 where the far end refuses T.38, unless its pool says otherwise.
     this.ep = new SipEndpoint({ media: 't38-then-audio', ...o.sip });
     this.ep.on('event', (e) => this.onEvent(e));
@@ -166,7 +174,13 @@ export class SipLineDriver implements LineDriver {
     let coded: CodedAheadDocument | undefined;
     try {
       await this.pace(signal);
-      media = await CallMedia.open(this.o.sip.bindHost);
+      try {
+        media = await CallMedia.open(this.o.sip.bindHost, this.mediaPorts);
+      } catch (err) {
+        // Like a 503 from the trunk: no call is placed, the worker retries later.
+        if (err instanceof MediaPortsExhausted) throw new Error(`congestion on this node: ${err.message}, try later`);
+        throw err;
+      }
       const total = readTiff(call.document).length;
       const pages = call.fromPage > 1 ? sliceTiff(call.document, call.fromPage - 1, total) : call.document;
       const sendCount = total - (call.fromPage - 1);
@@ -287,7 +301,8 @@ export class SipLineDriver implements LineDriver {
       }
       this.perCall.delete(callId);
       this.states.delete(call.callId);
-      media?.close();
+      // Its ports are back in the range before the next call is taken.
+      await media?.close();
       this.active--;
     }
   }
@@ -341,7 +356,16 @@ export class SipLineDriver implements LineDriver {
     const callingNumber = numberOfUri(inc.assertedIdentity ?? inc.from, country);
     const line = `${this.o.line}/${callId.slice(0, 12)}`;
     try {
-      media = await CallMedia.open(this.o.sip.bindHost);
+      try {
+        media = await CallMedia.open(this.o.sip.bindHost, this.mediaPorts);
+      } catch (err) {
+        if (!(err instanceof MediaPortsExhausted)) throw err;
+        // RFC 3261 §21.5.4: 503, the trunk tries another node or later; the reason phrase says why (§7.2).
+        this.ep.do((ua) => ua.reject(callId, 503, 'Service Unavailable: No Media Ports Free'));
+        this.o.onFinalResponse?.('incoming', '503');
+        this.o.log.warn({ callId, err: err.message }, 'incoming SIP call refused with 503');
+        return;
+      }
       const m = media;
       let guard: NodeJS.Timeout | undefined;
       const pages: ReceivedPage[] = [];
@@ -411,7 +435,8 @@ export class SipLineDriver implements LineDriver {
       this.o.log.error({ err: (err as Error).message, callId }, 'a SIP fax call could not be received');
     } finally {
       this.perCall.delete(callId);
-      media?.close();
+      // Its ports are back in the range before the next call is taken.
+      await media?.close();
       this.active--;
     }
   }

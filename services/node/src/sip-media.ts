@@ -1,6 +1,7 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import type { LocalMedia } from '@faxgate/sip';
+import type { MediaPortRange } from './sip-media-ports.ts';
 
 /**
  * One UDP port of a call as its fax terminal sees it (dgram Socket's `on('message')` and
@@ -33,11 +34,15 @@ export class MediaPort extends EventEmitter {
     }
   }
 
-  close(): void {
-    if (this.closed) return;
+  /** `done` runs once the port is free to bind again. */
+  close(done?: () => void): void {
+    if (this.closed) {
+      done?.();
+      return;
+    }
     this.closed = true;
     this.removeAllListeners();
-    this.socket.close();
+    this.socket.close(done);
   }
 }
 
@@ -50,12 +55,22 @@ export class MediaPort extends EventEmitter {
 export class CallMedia {
   readonly rtp: MediaPort;
   readonly udptl: MediaPort;
-  private constructor(rtp: MediaPort, udptl: MediaPort) {
+  private readonly release: () => void;
+  private constructor(rtp: MediaPort, udptl: MediaPort, release: () => void = () => {}) {
     this.rtp = rtp;
     this.udptl = udptl;
+    this.release = release;
   }
 
-  static async open(host: string): Promise<CallMedia> {
+  /**
+   * Binds the call's ports: in `range` when the node has one (FAXGATE_SIP_MEDIA_PORTS; throws
+   * MediaPortsExhausted when it is full), else any free ports.
+   */
+  static async open(host: string, range?: MediaPortRange): Promise<CallMedia> {
+    if (range) {
+      const block = await range.take(host);
+      return new CallMedia(new MediaPort(block.rtp), new MediaPort(block.udptl), block.release);
+    }
     const bind = () => new Promise<Socket>((resolve, reject) => {
       const s = createSocket('udp4');
       s.once('error', reject);
@@ -78,8 +93,20 @@ export class CallMedia {
     return { address: advertisedHost, audioPort: this.rtp.port, imagePort: this.udptl.port };
   }
 
-  close(): void {
-    this.rtp.close();
-    this.udptl.close();
+  /** Closes both sockets and gives their ports back to the range. */
+  /** Resolves once the ports are back in the range, free for the next call. */
+  close(): Promise<void> {
+    // libuv closes the sockets a tick later: the ports go back only then, so the next call
+    // taking them does not meet EADDRINUSE.
+    return new Promise<void>((resolve) => {
+      let open = 2;
+      const closed = () => {
+        if (--open > 0) return;
+        this.release();
+        resolve();
+      };
+      this.rtp.close(closed);
+      this.udptl.close(closed);
+    });
   }
 }

@@ -26,6 +26,17 @@ test('FAXGATE_SIP_* become the driver options: trunk, credentials from the passw
   assert.equal(o.callsPerSecond, 2.5);
   assert.equal(o.country, 'DE');
   assert.equal(o.line, 'trunk/n1/sip');
+  assert.deepEqual(o.mediaPorts, { first: 10_000, last: 11_999 }, 'a documented media port range by default');
+});
+
+test('FAXGATE_SIP_MEDIA_PORTS: first-last with room for a call (4 ports from an even one), or any', async () => {
+  const options = (v: string) => sipDriverOptions(loadConfig('node', nodeSchema, { FAXGATE_NODE_DRIVER: 'sip', FAXGATE_SIP_MEDIA_PORTS: v }), ctx);
+  assert.deepEqual((await options('20000-20999')).mediaPorts, { first: 20_000, last: 20_999 });
+  assert.equal((await options('any')).mediaPorts, undefined, 'any: the OS picks');
+  assert.deepEqual((await options('20000-20003')).mediaPorts, { first: 20_000, last: 20_003 }, 'one call');
+  for (const bad of ['20001-20004', '20000-20002', '20000', '80-1000', '60000-70000', '20999-20000']) {
+    assert.throws(() => loadConfig('node', nodeSchema, { FAXGATE_SIP_MEDIA_PORTS: bad }), /FAXGATE_SIP_MEDIA_PORTS/, bad);
+  }
 });
 
 test('bad SIP settings are refused at start with the variable named', () => {
