@@ -28,6 +28,13 @@ export interface FaxDecodeStats {
   consecutiveBadRows: number;
   /** True when the data ended with RTC (T.4) or EOFB (T.6). */
   endOfPage: boolean;
+  /**
+   * Rows that vanished in damaged stretches, estimated (MH/MR with EOLs): a burst of line noise
+   * destroys the EOLs between the rows it hits, so resynchronisation skips several rows' bits
+   * and finds one bad row. The skipped bits divided by the mean length of the page's good rows
+   * give the rows they held; all but the one counted bad are lost. Not in `rows`.
+   */
+  lostRows: number;
 }
 
 export interface FaxDecodeResult extends FaxDecodeStats {
@@ -308,7 +315,7 @@ export function decodeFaxRows(data: Uint8Array, opts: FaxDecodeOptions, sink: Ro
   let cur = new Int32Array(width + 8);
   let refN = 0;
   sentinels(ref, 0, width);
-  const stats: FaxDecodeStats = { rows: 0, badRows: 0, consecutiveBadRows: 0, endOfPage: false };
+  const stats: FaxDecodeStats = { rows: 0, badRows: 0, consecutiveBadRows: 0, endOfPage: false, lostRows: 0 };
   let consecutive = 0;
   const good = (n: number) => {
     sentinels(cur, n, width);
@@ -352,8 +359,19 @@ export function decodeFaxRows(data: Uint8Array, opts: FaxDecodeOptions, sink: Ro
     const aligned = opts.alignedRows ?? false;
     let eolMode = false;
     let waitFor1D = false;
+    // Bits of the good rows (EOL included) and of each stretch a bad row skipped, to size the
+    // stretches once the page's mean row length is known. A local mean misjudges them: measured
+    // on a text page whose burst fell after blank rows, it made 46 lost rows 269.
+    let goodBits = 0;
+    let goodRows = 0;
+    const spans: number[] = [];
+    let lineStart = r.pos;
+    const skipped = () => {
+      if (eolMode) spans.push(r.pos - lineStart);
+    };
     while (stats.rows < maxRows) {
       if (aligned) r.pos = (r.pos + 7) & ~7;
+      lineStart = r.pos;
       const z = r.zeros();
       if (r.pos + z >= r.end) break;
       let oneD = true;
@@ -381,7 +399,9 @@ export function decodeFaxRows(data: Uint8Array, opts: FaxDecodeOptions, sink: Ro
       const rowStart = r.pos;
       if (!oneD && waitFor1D) {
         bad();
-        if (!r.seekEol()) break;
+        const found = r.seekEol();
+        skipped();
+        if (!found) break;
         continue;
       }
       let n = oneD ? decode1D(r, width, cur) : decode2D(r, width, ref, cur);
@@ -394,12 +414,17 @@ export function decodeFaxRows(data: Uint8Array, opts: FaxDecodeOptions, sink: Ro
         bad();
         if (twoD) waitFor1D = true;
         r.pos = rowStart;
-        if (!r.seekEol()) break;
+        const found = r.seekEol();
+        skipped();
+        if (!found) break;
         continue;
       }
       if (oneD) waitFor1D = false;
+      goodBits += r.pos - lineStart;
+      goodRows++;
       good(n);
     }
+    if (goodRows > 0) for (const span of spans) stats.lostRows += Math.max(0, Math.round(span / (goodBits / goodRows)) - 1);
   }
   while (stats.rows < maxRows && Number.isFinite(maxRows)) {
     // Rows the data never delivered: white, and counted as bad.

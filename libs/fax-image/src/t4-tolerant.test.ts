@@ -60,6 +60,31 @@ describe('tolerant T.4 decoding', () => {
     }
   });
 
+  it('a stretch of line noise over many rows: one bad row per surviving EOL, the vanished rows estimated as lost', () => {
+    // A long text page, MH, with a burst of seeded random bits over rows 300..379 (EOLs included):
+    // the decoder resynchronises only where the noise happens to form an EOL.
+    const long = textPage(1728, 1200, 9);
+    const data = encodeFax(long, { compression: 'mh' });
+    const starts = rowStarts(data, false);
+    const damaged = data.slice();
+    let seed = 0x5eed;
+    const from = starts[300] >> 3;
+    const to = starts[380] >> 3;
+    for (let i = from; i < to; i++) {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      damaged[i] = seed >>> 24;
+    }
+    const clean = decodeFax(data, { compression: 'mh', width: 1728 });
+    assert.equal(clean.lostRows, 0);
+    const r = decodeFax(damaged, { compression: 'mh', width: 1728 });
+    assert.ok(r.badRows >= 1 && r.badRows < 40, `bad rows ${r.badRows}`);
+    // The 80 rows hit are either decoded bad or lost; the estimate uses the page's mean row
+    // length, so it is near, not exact (text rows are longer than blank ones).
+    const hit = r.badRows + r.lostRows;
+    assert.ok(hit >= 40 && hit <= 160, `bad ${r.badRows} + lost ${r.lostRows} for 80 rows hit (${r.rows} decoded)`);
+    assert.ok(long.height - r.rows >= 40, `rows vanished: ${r.rows} of ${long.height} decoded`);
+  });
+
   it('a row cut short by an early EOL is bad', () => {
     const w = new BitWriter();
     w.put(1, 12);

@@ -88,6 +88,28 @@ test('a page with too many bad rows earns RTN, then the resent page MCF', () => 
   assert.equal(pages(a).length, 1);
 });
 
+test('rows lost to a burst count in the copy quality (T.30 §5.3.6.2): few bad rows but many lost earn RTN; a few lost, RTP', () => {
+  // judge: octet 0xee is a bad row, octet 0xdd a stretch in which 9 more rows vanished
+  const r = receiver({ judgePage: (data) => ({ rows: data.length, badRows: data.filter((b) => b === 0xee).length, lostRows: 9 * data.filter((b) => b === 0xdd).length }) });
+  r.handle({ type: 'start' });
+  feedAll(r, [...dcs(PARAMS), ...tcf(1200)]);
+  // 1 bad row in 100 decoded is within 5 %, but with 9 lost it is 10 of 109
+  const page = new Uint8Array(100).fill(1);
+  page[50] = 0xdd;
+  page[51] = 0xee;
+  let a = feedAll(r, [{ type: 'image-data', data: page }, { type: 'image-end' }, rx(FCF.MPS, [], true, X)]);
+  assert.deepEqual(names(a), ['RTN']);
+  assert.equal(pages(a).length, 0);
+  a = feedAll(r, [...dcs(PARAMS), ...tcf(1200)]);
+  assert.deepEqual(names(a), ['CFR']);
+  // resent: 9 lost rows in 300 decoded, no bad row at all: kept, and RTP asks for retraining
+  const resent = new Uint8Array(300).fill(1);
+  resent[10] = 0xdd;
+  a = feedAll(r, [{ type: 'image-data', data: resent }, { type: 'image-end' }, rx(FCF.EOP, [], true, X)]);
+  assert.deepEqual(names(a), ['RTP']);
+  assert.equal(pages(a).length, 1);
+});
+
 test('the far end vanishing mid-page ends the call when T2 expires', () => {
   const r = receiver();
   r.handle({ type: 'start' });

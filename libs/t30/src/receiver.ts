@@ -271,15 +271,18 @@ export class T30Receiver extends EngineCore {
     const p = this.params as SessionParams;
     const data = concat(this.pageChunks);
     this.pageChunks = [];
-    let rows: number | undefined, badRows: number | undefined;
+    let rows: number | undefined, badRows: number | undefined, lostRows = 0;
     let good = data.length > 0;
     if (good && this.config.judgePage) {
       const v = this.config.judgePage(data, p);
       rows = v.rows;
       badRows = v.badRows;
-      good = v.rows > 0 && v.badRows <= v.rows * (this.config.maxBadRowShare ?? 0.05);
+      lostRows = v.lostRows ?? 0;
+      // T.30 §5.3.6.2: copy quality is the receiver's to judge; rows that never arrived spoil the
+      // copy as much as rows that arrived damaged, so both count, against the rows sent.
+      good = v.rows > 0 && v.badRows + lostRows <= (v.rows + lostRows) * (this.config.maxBadRowShare ?? 0.05);
     }
-    this.log(`page ${this.pageIndex + 1}: ${data.length} octets, rows ${rows ?? '?'}, bad ${badRows ?? '?'}`);
+    this.log(`page ${this.pageIndex + 1}: ${data.length} octets, rows ${rows ?? '?'}, bad ${badRows ?? '?'}, lost ${lostRows}`);
     if (!good) {
       // T.30 §5.3.6.1.6: RTN, the transmitter retrains and may send the page again
       this.retransmissions++;
@@ -290,7 +293,7 @@ export class T30Receiver extends EngineCore {
     }
     this.emitPage(data, rows, badRows);
     // T.30 §5.3.6.1.6: a usable page with some damage is kept, but RTP asks for retraining
-    this.respond([[badRows ? FCF.RTP : FCF.MCF, []]]);
+    this.respond([[badRows || lostRows ? FCF.RTP : FCF.MCF, []]]);
     this.afterPage(fcf);
   }
 

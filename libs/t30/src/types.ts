@@ -52,6 +52,11 @@ export interface SendDocument {
 export interface PageVerdict {
   rows: number;
   badRows: number;
+  /**
+   * Rows the data lost altogether (a noise burst destroys the EOLs between them, so the decoder
+   * finds one bad row where there were many): they count against the copy quality too.
+   */
+  lostRows?: number;
 }
 
 export interface T30Config {
@@ -76,7 +81,7 @@ export interface T30Config {
   judgePage?: (data: Uint8Array, params: SessionParams) => PageVerdict;
   /** ECM frame size to ask for (receiver, DIS bit 7) or to use (sender); default 256. */
   ecmFrameSize?: 64 | 256;
-  /** Bad rows above this share of a page earn RTN; default 5 %. */
+  /** Bad and lost rows above this share of a page earn RTN; default 5 %. */
   maxBadRowShare?: number;
   /** Test hook for the failure path: answer FTT to every TCF. */
   refuseTraining?: boolean;
