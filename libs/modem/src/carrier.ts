@@ -35,6 +35,12 @@ export class CarrierOscillator {
   }
 }
 
+/** sin over one turn in SINE_STEPS steps (and a quarter turn more, for cos), for {@link CarrierLoop.rotate}. */
+const SINE_STEPS = 4096;
+// Two entries past the quarter turn: rounding can leave the index at exactly one whole turn.
+const SINE = new Float64Array(SINE_STEPS + SINE_STEPS / 4 + 2);
+for (let i = 0; i < SINE.length; i++) SINE[i] = Math.sin((2 * Math.PI * i) / SINE_STEPS);
+
 /**
  * Decision-directed second-order carrier phase loop, run once per symbol after the equaliser:
  * the symbol is rotated by −phase, compared with its decision, and the angle between them
@@ -71,6 +77,27 @@ export class CarrierLoop {
     else if (e < -0.5) e = -0.5;
     this.freq += this.beta * e;
     this.phase += this.alpha * e;
+  }
+
+  /** cos and sin of the phase, as {@link rotate} left them. */
+  cos = 1;
+  sin = 0;
+
+  /**
+   * Sets cos and sin from the phase, by linear interpolation in a table: within 3e-7 of the
+   * exact values, far below any signal's phase noise, at a fraction of Math.cos and Math.sin's
+   * cost (which took a tenth of a V.29 receiver's time, once per symbol).
+   */
+  rotate(): void {
+    // The phase may be past ±π until the next advance (a stage added an estimate to it).
+    let x = this.phase * (SINE_STEPS / (2 * Math.PI));
+    x -= Math.floor(x / SINE_STEPS) * SINE_STEPS;
+    const i = Math.floor(x);
+    const f = x - i;
+    const s0 = SINE[i];
+    const c0 = SINE[i + SINE_STEPS / 4];
+    this.sin = s0 + f * (SINE[i + 1] - s0);
+    this.cos = c0 + f * (SINE[i + SINE_STEPS / 4 + 1] - c0);
   }
 
   /** Advances by one symbol's worth of frequency; keeps the phase in (−π, π]. */

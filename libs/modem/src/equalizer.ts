@@ -11,6 +11,8 @@ export class ComplexEqualizer {
   private pos = 0;
   outRe = 0;
   outIm = 0;
+  /** Power of the delay line as {@link run} found it (the NLMS step's normaliser). */
+  private power = 0;
 
   /** Least delay-line power the NLMS step is normalised by, so silence cannot blow it up. */
   private readonly floor: number;
@@ -75,21 +77,23 @@ export class ComplexEqualizer {
     const { cRe, cIm, xRe, xIm, taps, pos } = this;
     let re = 0;
     let im = 0;
+    let p = 0;
     for (let i = 0; i < taps; i++) {
       const a = xRe[pos + i];
       const b = xIm[pos + i];
       re += cRe[i] * a - cIm[i] * b;
       im += cRe[i] * b + cIm[i] * a;
+      p += a * a + b * b;
     }
     this.outRe = re;
     this.outIm = im;
+    this.power = p;
   }
 
-  /** Normalised LMS step towards an output error (eRe, eIm) = wanted − outRe/outIm. */
+  /** Normalised LMS step towards an output error (eRe, eIm) = wanted − outRe/outIm, after {@link run} on the same delay line. */
   adapt(eRe: number, eIm: number, mu: number): void {
     const { cRe, cIm, xRe, xIm, taps, pos } = this;
-    let p = 0;
-    for (let i = 0; i < taps; i++) p += xRe[pos + i] * xRe[pos + i] + xIm[pos + i] * xIm[pos + i];
+    let p = this.power;
     if (p < this.floor) p = this.floor;
     const gr = (mu * eRe) / p;
     const gi = (mu * eIm) / p;

@@ -178,27 +178,39 @@ export class QamReceiverCore {
 
   receive(samples: Int16Array): void {
     const { ringRe, ringIm, osc, mf, half } = this;
-    for (let j = 0; j < samples.length; j++) {
+    // The power meter and sample count live in locals through the loop, written back before
+    // anything that reads them (start, stop, the next block).
+    let power = this.power;
+    let n = this.n;
+    for (let j = 0; j < samples.length; j++, n++) {
       const x = samples[j];
-      this.power += (x * x - this.power) * (1 / 64);
+      power += (x * x - power) * (1 / 64);
       osc.step();
-      const m = this.n & MASK;
+      const m = n & MASK;
       ringRe[m] = 2 * x * osc.cos;
       ringIm[m] = -2 * x * osc.sin;
       if (!this.active) {
         // After a signal ends, its decaying tail must not start a new acquisition: re-arm once
         // the power is below the on threshold, or has risen 6 dB above its lowest since.
-        if (this.power < this.quietPower) this.quietPower = this.power;
-        if (this.power > this.onLevel && (this.quietPower < this.onLevel || this.power > 4 * this.quietPower)) this.start();
-      } else if (this.power < this.offLevel || (this.reportedUp && this.power < this.signalPower / 8)) {
+        if (power < this.quietPower) this.quietPower = power;
+        if (power > this.onLevel && (this.quietPower < this.onLevel || power > 4 * this.quietPower)) {
+          this.power = power;
+          this.n = n;
+          this.start();
+        } else continue;
+      } else if (power < this.offLevel || (this.reportedUp && power < this.signalPower / 8)) {
         // Off below the absolute threshold, or 9 dB under the level the signal had when it was
         // recognised (line noise may stay above the absolute threshold).
+        this.power = power;
         this.stop();
-      } else if (!this.reportedUp && this.power > 4 * this.startPower) {
+        continue;
+      } else if (!this.reportedUp && power > 4 * this.startPower) {
         // Detection fired on noise and the signal is arriving now: acquire it afresh.
+        this.power = power;
+        this.n = n;
         this.start();
       }
-      if (this.active && this.n >= this.tNext + half) {
+      if (n >= this.tNext + half) {
         // Matched filter evaluated at the fractional instant tNext.
         const t = this.tNext;
         const first = Math.ceil(t - half);
@@ -211,13 +223,24 @@ export class QamReceiverCore {
           im += ringIm[i & MASK] * h;
         }
         this.tNext += (this.sps / 2) * (1 + this.timing.rate);
-        this.halfSymbol(re * this.agc, im * this.agc);
+        // Through fields, not arguments: doubles passed to a call that is not inlined are boxed.
+        this.yr = re * this.agc;
+        this.yi = im * this.agc;
+        this.power = power;
+        this.halfSymbol();
       }
-      this.n++;
     }
+    this.power = power;
+    this.n = n;
   }
 
-  private halfSymbol(yr: number, yi: number): void {
+  /** The matched filter's output at the latest T/2 instant. */
+  private yr = 0;
+  private yi = 0;
+
+  private halfSymbol(): void {
+    const yr = this.yr;
+    const yi = this.yi;
     this.eq.push(yr, yi);
     if (!this.onTime) {
       this.mr = yr;
@@ -262,8 +285,9 @@ export class QamReceiverCore {
       }
     }
     this.eq.run();
-    const c = Math.cos(this.loop.phase);
-    const s = Math.sin(this.loop.phase);
+    this.loop.rotate();
+    const c = this.loop.cos;
+    const s = this.loop.sin;
     const er = this.eq.outRe;
     const ei = this.eq.outIm;
     const zr = er * c + ei * s;

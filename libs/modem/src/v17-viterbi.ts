@@ -2,6 +2,7 @@
 // symbol is compared with the nearest point of each of the 8 subsets Y0 Y1 Y2, and the path
 // through the encoder's state diagram with the least squared distance wins. Decisions come out
 // TRACEBACK symbols late.
+import { SubsetSlicer } from './subset-slicer.ts';
 import { v17NextState } from './v17-constellation.ts';
 
 /** Symbols between a symbol's arrival and its decision: several times the code's memory. */
@@ -9,20 +10,23 @@ const TRACEBACK = 24;
 const STATES = 8;
 
 export class V17Viterbi {
-  private readonly points: Int8Array;
   private readonly onLabel: (label: number) => void;
-  /** For each subset (label & 7), the labels of its points. */
-  private readonly subsets: Int32Array[];
-  /** Encoder transitions: for state s and Y2 Y1 = k, next state and the subset sent. */
-  private readonly next = new Int32Array(STATES * 4);
-  private readonly subsetOf = new Int32Array(STATES * 4);
+  /** Nearest point of each subset (label & 7) to the symbol. */
+  private readonly slicer: SubsetSlicer;
+  /**
+   * The encoder's transitions seen from their end: for state ns, its 4 incoming transitions as
+   * (previous state, subset sent), in the order of (previous state, Y2 Y1), so that ties go to
+   * the same path whichever way the trellis is walked.
+   */
+  private readonly prevState = new Int32Array(STATES * 4);
+  private readonly prevSubset = new Int32Array(STATES * 4);
+  /** State of least metric after the last symbol. */
+  private best = 0;
   private metric = new Float64Array(STATES);
   private scratch = new Float64Array(STATES);
   /** Per symbol and state: the state it came from and the label it decided. */
   private readonly from = new Int8Array(TRACEBACK * STATES);
   private readonly labels = new Int16Array(TRACEBACK * STATES);
-  private readonly dist = new Float64Array(STATES);
-  private readonly bestLabel = new Int32Array(STATES);
   private head = 0;
   /** The label of the point nearest the last symbol pushed (for the equaliser's decisions). */
   nearest = 0;
@@ -30,77 +34,75 @@ export class V17Viterbi {
   private filled = 0;
 
   constructor(points: Int8Array, onLabel: (label: number) => void) {
-    this.points = points;
     this.onLabel = onLabel;
     const n = points.length / 2;
-    this.subsets = [];
+    const subsets: Int32Array[] = [];
     for (let s = 0; s < 8; s++) {
       const l: number[] = [];
       for (let label = s; label < n; label += 8) l.push(label);
-      this.subsets.push(Int32Array.from(l));
+      subsets.push(Int32Array.from(l));
     }
+    this.slicer = new SubsetSlicer(points, subsets);
+    const incoming = new Int32Array(STATES);
     for (let s = 0; s < STATES; s++) {
       for (let k = 0; k < 4; k++) {
         const y1 = k & 1;
         const y2 = k >> 1;
-        this.next[s * 4 + k] = v17NextState(s, y1, y2);
-        this.subsetOf[s * 4 + k] = (s & 1) | (y1 << 1) | (y2 << 2);
+        const ns = v17NextState(s, y1, y2);
+        const j = ns * 4 + incoming[ns]++;
+        this.prevState[j] = s;
+        this.prevSubset[j] = (s & 1) | (y1 << 1) | (y2 << 2);
       }
     }
+    if (incoming.some((c) => c !== 4)) throw new Error('V.17 trellis: every state must have 4 incoming transitions');
   }
 
   /** Forgets the path: the encoder's state is unknown at the start of a signal. */
   reset(): void {
     this.metric.fill(0);
+    this.best = 0;
     this.head = 0;
     this.filled = 0;
   }
 
   push(zr: number, zi: number): void {
-    const { points, dist, bestLabel } = this;
-    for (let s = 0; s < 8; s++) {
-      const l = this.subsets[s];
-      let bd = Infinity;
-      let bl = 0;
-      for (let i = 0; i < l.length; i++) {
-        const label = l[i];
-        const dr = zr - points[2 * label];
-        const di = zi - points[2 * label + 1];
-        const d = dr * dr + di * di;
-        if (d < bd) {
-          bd = d;
-          bl = label;
-        }
-      }
-      dist[s] = bd;
-      bestLabel[s] = bl;
-    }
+    this.slicer.slice(zr, zi);
+    const { dist, label: bestLabel } = this.slicer;
+    const { prevState, prevSubset, metric, from, labels } = this;
     let near = 0;
     for (let s = 1; s < 8; s++) if (dist[s] < dist[near]) near = s;
     this.nearest = bestLabel[near];
     const nm = this.scratch;
-    nm.fill(Infinity);
     const base = this.head * STATES;
-    for (let s = 0; s < STATES; s++) {
-      const m = this.metric[s];
-      for (let k = 0; k < 4; k++) {
-        const sub = this.subsetOf[s * 4 + k];
-        const ns = this.next[s * 4 + k];
-        const v = m + dist[sub];
-        if (v < nm[ns]) {
-          nm[ns] = v;
-          this.from[base + ns] = s;
-          this.labels[base + ns] = bestLabel[sub];
+    let min = Infinity;
+    let best = 0;
+    for (let ns = 0; ns < STATES; ns++) {
+      let v = Infinity;
+      let bs = 0;
+      let bsub = 0;
+      for (let j = ns * 4; j < ns * 4 + 4; j++) {
+        const sub = prevSubset[j];
+        const m = metric[prevState[j]] + dist[sub];
+        if (m < v) {
+          v = m;
+          bs = prevState[j];
+          bsub = sub;
         }
+      }
+      nm[ns] = v;
+      from[base + ns] = bs;
+      labels[base + ns] = bestLabel[bsub];
+      if (v < min) {
+        min = v;
+        best = ns;
       }
     }
     // Keep the metrics small: only their differences matter.
-    let min = Infinity;
-    for (let s = 0; s < STATES; s++) if (nm[s] < min) min = nm[s];
     for (let s = 0; s < STATES; s++) nm[s] -= min;
-    this.scratch = this.metric;
+    this.best = best;
+    this.scratch = metric;
     this.metric = nm;
-    this.head = (this.head + 1) % TRACEBACK;
+    this.head = this.head === TRACEBACK - 1 ? 0 : this.head + 1;
     if (++this.filled === TRACEBACK) {
       this.onLabel(this.traceback(TRACEBACK - 1));
       this.filled--;
@@ -115,12 +117,12 @@ export class V17Viterbi {
 
   /** The label, on the best path, of the symbol `age` symbols before the newest. */
   private traceback(age: number): number {
-    let state = 0;
-    for (let s = 1; s < STATES; s++) if (this.metric[s] < this.metric[state]) state = s;
-    let at = (this.head + TRACEBACK - 1) % TRACEBACK;
+    const { from } = this;
+    let state = this.best;
+    let at = this.head === 0 ? TRACEBACK - 1 : this.head - 1;
     for (let k = 0; k < age; k++) {
-      state = this.from[at * STATES + state];
-      at = (at + TRACEBACK - 1) % TRACEBACK;
+      state = from[at * STATES + state];
+      at = at === 0 ? TRACEBACK - 1 : at - 1;
     }
     return this.labels[at * STATES + state];
   }
