@@ -35,3 +35,16 @@ export function partOffsets(parts: readonly { pages: number }[]): number[] {
     return at;
   });
 }
+
+/**
+ * The pages (from 0) of a batched call's document that end a document another follows: the
+ * sending T.30 engine's `documentEnds`, where it says EOM instead of MPS (T.30 §5.3.6.1.7).
+ * `skip`: pages already confirmed on an earlier leg of the same call (a SIP call that moved
+ * from G.711 to T.38 sends only the rest), so the boundaries shift with them.
+ */
+export function documentEnds(parts: readonly { pages: number }[] | undefined, skip = 0): number[] | undefined {
+  if (!parts || parts.length < 2) return undefined;
+  const total = parts.reduce((n, p) => n + p.pages, 0);
+  const ends = partOffsets(parts).slice(1).map((o) => o - 1 - skip).filter((e) => e >= 0 && e < total - skip - 1);
+  return ends.length ? ends : undefined;
+}

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { Gauge, type Registry } from 'prom-client';
 import { ModemLine } from './class1-modem-line.ts';
 import { toOutcome } from './t38-line-driver.ts';
+import { documentEnds } from './batch-shares.ts';
 
 export interface Class1DriverOptions {
   devices: string[];
@@ -54,6 +55,8 @@ const DIAL_RESULTS: Record<string, CallOutcome['result']> = {
  */
 export class Class1LineDriver implements LineDriver {
   readonly name = 'class1';
+  /** A batch's faxes go out as separate documents, EOM between them (T.30 §5.3.6.1.7). */
+  readonly multiDocument = true;
   readonly lines: ModemLine[];
   private readonly o: Class1DriverOptions;
   private started: Promise<void> | undefined;
@@ -168,7 +171,7 @@ export class Class1LineDriver implements LineDriver {
             confirmed = a.confirmed;
             call.onPageConfirmed?.(a.confirmed);
           },
-          engine: createT30Engine({ role: 'send', localId: this.o.localId, ecm: this.o.ecm, modems: this.modemsOf(line), encodings: ['mh', 'mr', 'mmr'], document: tiffDocument(pages) }),
+          engine: createT30Engine({ role: 'send', localId: this.o.localId, ecm: this.o.ecm, modems: this.modemsOf(line), encodings: ['mh', 'mr', 'mmr'], document: tiffDocument(pages, documentEnds(call.parts)) }),
         });
         const result = await terminal.run();
         const outcome = toOutcome(result, Date.now() - started);

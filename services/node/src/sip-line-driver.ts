@@ -11,6 +11,7 @@ import { CallMedia } from './sip-media.ts';
 import { MediaPortRange, MediaPortsExhausted } from './sip-media-ports.ts';
 import { dialUri, numberOfUri } from './sip-numbers.ts';
 import { toOutcome } from './t38-line-driver.ts';
+import { documentEnds } from './batch-shares.ts';
 
 export interface SipDriverOptions {
   /** The SIP endpoint: bind address and port, trunk, credentials, timers. */
@@ -81,6 +82,8 @@ const T38_HANGUP_GRACE_MS = 2000;
  */
 export class SipLineDriver implements LineDriver {
   readonly name = 'sip';
+  /** A batch's faxes go out as separate documents, EOM between them (T.30 §5.3.6.1.7), on T.38 and G.711 alike. */
+  readonly multiDocument = true;
   private readonly o: SipDriverOptions;
   private readonly ep: SipEndpoint;
   private readonly mediaPorts: MediaPortRange | undefined;
@@ -213,14 +216,18 @@ export class SipLineDriver implements LineDriver {
             confirmed = 0;
             t30 = undefined;
             const doc = carried > 0 ? sliceTiff(pages, carried, sendCount) : pages;
-            coded = codedAheadDocument(doc);
+            // A batched call's document boundaries move with the pages already carried.
+            coded = codedAheadDocument(doc, documentEnds(call.parts, carried));
             codedDocs.push(coded);
             return createT30Engine({ role: 'send', localId: this.o.localId, ecm: this.o.ecm, modems: kind === 'audio' ? [...AUDIO_MODEMS] : ['v27ter', 'v29', 'v17'], encodings: ['mh', 'mr', 'mmr'], document: coded });
           },
           onAction: (_kind, a) => {
             coded?.observe(a);
-            if (a.type === 'page-confirmed') confirmed = a.confirmed;
-            else if (a.type === 'call-ended') t30 = a.result;
+            if (a.type === 'page-confirmed') {
+              confirmed = a.confirmed;
+              // Recorded as it comes (a retry resumes after it; a batch starts its next fax's attempt).
+              call.onPageConfirmed?.(carried + confirmed);
+            } else if (a.type === 'call-ended') t30 = a.result;
           },
           onDone: (kind, r) => {
             // The outcome first: our own BYE below also ends the call.

@@ -46,8 +46,9 @@ export interface CodedAheadDocument extends SendDocument {
   isReady(req: PageRequest): boolean;
 }
 
-export function codedAheadDocument(tiff: Uint8Array): CodedAheadDocument {
-  const local = tiffDocument(tiff);
+/** `documentEnds`: as tiffDocument's, the pages that end a document of a batched call (EOM). */
+export function codedAheadDocument(tiff: Uint8Array, documentEnds?: readonly number[]): CodedAheadDocument {
+  const local = tiffDocument(tiff, documentEnds);
   const id = nextDoc++;
   const ready = new Map<string, Uint8Array>();
   const asked = new Set<string>();
@@ -68,6 +69,7 @@ export function codedAheadDocument(tiff: Uint8Array): CodedAheadDocument {
     stats,
     pageCount: local.pageCount,
     resolution: local.resolution,
+    ...(local.documentEnds ? { documentEnds: local.documentEnds } : {}),
     encodePage(req: PageRequest): Uint8Array {
       const key = keyOf(req);
       let data = ready.get(key);
