@@ -20,8 +20,12 @@ export interface LineState {
     state: 'calling' | 'ringing' | 'answered' | 'faxing';
     /** The SIP Call-ID. */
     callId: string;
-    /** The Request-URI dialled. */
+    /** Outgoing: the Request-URI dialled; incoming: the caller. */
     remote: string;
+    /** `incoming`: the far end called; the line is the call itself, not one of the pool's slots. */
+    direction?: 'incoming';
+    /** Incoming: the number called. */
+    did?: string;
     media?: 't38' | 'audio';
   };
   /** ISO time the line entered this state. */

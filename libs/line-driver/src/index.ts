@@ -109,6 +109,8 @@ export interface LineDriver {
    * OutgoingCall.callId, for the console's line view.
    */
   sipCallStates?(): Map<string, SipCallState>;
+  /** Drivers that answer calls outside the pool's lines (sip): each incoming call running now. */
+  incomingCalls?(): IncomingCallLine[];
 }
 
 /** Where the SIP side of a call stands (the line view's `sip` field). */
@@ -117,9 +119,26 @@ export interface SipCallState {
   state: 'calling' | 'ringing' | 'answered' | 'faxing';
   /** The SIP Call-ID. */
   callId: string;
-  /** The Request-URI dialled. */
+  /** Outgoing: the Request-URI dialled; incoming: the caller (P-Asserted-Identity or From, E.164 where a number). */
   remote: string;
+  /** `incoming`: the far end called (absent: this node called). */
+  direction?: 'incoming';
+  /** Incoming: the number called (the DID). */
+  did?: string;
   media?: 't38' | 'audio';
+}
+
+/**
+ * An incoming call a driver answers by itself, outside the pool's call slots (sip): shown as a
+ * line of its own in the line view while it runs.
+ */
+export interface IncomingCallLine {
+  line: string;
+  /** The call's id as the received fax will carry it (IncomingCall.callId). */
+  callId: string;
+  /** ISO time the call was answered. */
+  since: string;
+  sip: SipCallState;
 }
 
 /** One device line as its driver sees it (see LineDriver.lineStates). */

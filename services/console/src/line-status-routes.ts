@@ -58,7 +58,8 @@ export function registerLineStatusRoutes(app: FastifyInstance, ctx: RoleContext,
     for (const n of nodes) {
       const s = (pools[n.pool] ??= { nodes: 0, lines: 0, calling: 0, down: 0 });
       s.nodes++;
-      s.lines += n.lines.length;
+      // An incoming SIP call shows as a line of its own while it runs; it is not one of the pool's lines.
+      s.lines += n.lines.filter((l) => l.sip?.direction !== 'incoming').length;
       s.calling += n.lines.filter((l) => l.state === 'calling').length;
       s.down += n.lines.filter((l) => l.state === 'down').length;
     }

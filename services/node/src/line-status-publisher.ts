@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { lineStatusKeys, type LineState, type NodeLineStatus } from '@faxgate/k8s';
-import type { DriverLineState, SipCallState } from '@faxgate/line-driver';
+import type { DriverLineState, IncomingCallLine, SipCallState } from '@faxgate/line-driver';
 import { createLogThrottle, type ThrottledLog } from '@faxgate/runtime';
 import type { LinePool } from './line-pool.ts';
 
@@ -18,6 +18,8 @@ export interface LineStatusOptions {
   deviceLines?: () => DriverLineState[];
   /** The SIP side of each running call (LineDriver.sipCallStates), shown on the line carrying it. */
   sipCalls?: () => Map<string, SipCallState>;
+  /** Incoming calls the driver answers outside the pool's lines (LineDriver.incomingCalls), each shown as a line while it runs. */
+  incomingCalls?: () => IncomingCallLine[];
   /** Called when a drain is asked for (true) or lifted (false): pause or resume taking calls. */
   onDrain(draining: boolean): Promise<void>;
   /**
@@ -39,7 +41,7 @@ export interface LineStatusOptions {
  * renews it, so a node that died drops out of the console by itself.
  */
 export class LineStatusPublisher {
-  private readonly o: Required<Omit<LineStatusOptions, 'deviceLines' | 'sipCalls'>> & Pick<LineStatusOptions, 'deviceLines' | 'sipCalls'>;
+  private readonly o: Required<Omit<LineStatusOptions, 'deviceLines' | 'sipCalls' | 'incomingCalls'>> & Pick<LineStatusOptions, 'deviceLines' | 'sipCalls' | 'incomingCalls'>;
   private readonly lineIds: string[];
   private readonly idleSince = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
@@ -91,6 +93,7 @@ export class LineStatusPublisher {
       if (busy) return { line, state: 'calling', callId: busy.callId, ...(call ? { sip: call } : {}), since: busy.since };
       return { line, state: 'idle', since: this.idleSince.get(line) ?? new Date().toISOString() };
     });
+    for (const c of this.o.incomingCalls?.() ?? []) lines.push({ line: c.line, state: 'calling', callId: c.callId, sip: c.sip, since: c.since });
     return { nodeId: this.o.nodeId, pool: this.o.pool, draining: this.draining, lines, updatedAt: new Date().toISOString() };
   }
 

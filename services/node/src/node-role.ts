@@ -48,6 +48,7 @@ export const nodeRole = defineRole({
       redis: ctx.redis, prefix: ctx.base.FAXGATE_QUEUE_PREFIX, nodeId: ctx.nodeId, pool, lines, log: ctx.log,
       ...(driver.lineStates ? { deviceLines: () => driver.lineStates!() } : {}),
       ...(driver.sipCallStates ? { sipCalls: () => driver.sipCallStates!() } : {}),
+      ...(driver.incomingCalls ? { incomingCalls: () => driver.incomingCalls!() } : {}),
       onDrain: async (drain) => (drain ? calls.worker.pause(true) : calls.worker.resume()),
       drainSettleMs: (calls.worker.opts.drainDelay ?? 5) * 1000 + 1500,
     });

@@ -2,7 +2,7 @@ import { readTiff, sliceTiff } from '@faxgate/fax-image';
 import { createT30Engine, type T30Result, type SessionParams } from '@faxgate/t30';
 import { AUDIO_MODEMS } from '@faxgate/modem';
 import { SipEndpoint, type SipEndpointOptions, type UaEvent } from '@faxgate/sip';
-import type { CallOutcome, LineDriver, OutgoingCall, ReceivedFaxSink, ReceiveOutcome, SipCallState } from '@faxgate/line-driver';
+import type { CallOutcome, IncomingCallLine, LineDriver, OutgoingCall, ReceivedFaxSink, ReceiveOutcome, SipCallState } from '@faxgate/line-driver';
 import type { Logger } from 'pino';
 import { FaxLegs } from './sip-fax-legs.ts';
 import { judgePage, receivedDocument, type ReceivedPage } from './sip-fax-pages.ts';
@@ -98,6 +98,8 @@ export class SipLineDriver implements LineDriver {
   private readonly heldHangups = new Map<string, NodeJS.Timeout>();
   /** The SIP side of each running outgoing call, by OutgoingCall.callId (the line view). */
   private readonly states = new Map<string, SipCallState>();
+  /** Each running incoming call as a line of the line view, by SIP Call-ID. */
+  private readonly incoming = new Map<string, IncomingCallLine>();
 
   constructor(o: SipDriverOptions) {
     this.o = o;
@@ -319,6 +321,11 @@ export class SipLineDriver implements LineDriver {
     return new Map(this.states);
   }
 
+  /** Each incoming call running now, answered until its ports are given back. */
+  incomingCalls(): IncomingCallLine[] {
+    return [...this.incoming.values()];
+  }
+
   /** Sends BYE for `callId` unless the far end hangs up first (a BYE to an ended call sends nothing). */
   private holdHangup(callId: string): void {
     const t = setTimeout(() => {
@@ -374,6 +381,7 @@ export class SipLineDriver implements LineDriver {
         return;
       }
       const m = media;
+      this.incoming.set(callId, { line, callId: `sip-${callId}`, since: new Date().toISOString(), sip: { state: 'answered', callId, remote: callingNumber, direction: 'incoming', did } });
       let guard: NodeJS.Timeout | undefined;
       const pages: ReceivedPage[] = [];
       let answeredAt = Date.now();
@@ -404,6 +412,8 @@ export class SipLineDriver implements LineDriver {
           if (legs.kind !== before) this.o.log.info({ callId, media: kind, ...(before ? { from: before } : {}) }, 'sip fax media');
         };
         this.perCall.set(callId, (e) => {
+          const shown = this.incoming.get(callId);
+          if (shown && (e.type === 't38' || e.type === 'audio')) shown.sip = { ...shown.sip, state: 'faxing', media: e.type };
           if (e.type === 't38') startLeg('t38', () => legs.startT38(e.remote));
           else if (e.type === 'audio') {
             if (e.why) this.o.log.info({ callId, why: e.why }, 'sip call falls back to G.711 audio');
@@ -444,6 +454,7 @@ export class SipLineDriver implements LineDriver {
       this.perCall.delete(callId);
       // Its ports are back in the range before the next call is taken.
       await media?.close();
+      this.incoming.delete(callId);
       this.active--;
     }
   }

@@ -104,9 +104,10 @@ test('a range with room for one call: a second call at once is refused (incoming
 
     const one = await within(60_000, 'the first fax', first, evidence);
     assert.equal(one.result, 'success', JSON.stringify(one));
-    await within(30_000, 'the first fax delivered at B', (async () => {
-      while (received.length < 1) await new Promise((r) => setTimeout(r, 50));
-    })(), evidence);
+    // B's call ends after A's result (B finishes receiving, then gives its ports back).
+    await within(30_000, 'the first call over at B', (async () => {
+      while (received.length < 1 || b.incomingCalls().length > 0) await new Promise((r) => setTimeout(r, 50));
+    })(), () => `${evidence()} B incoming ${JSON.stringify(b.incomingCalls())}`);
     // A's and B's only blocks serve the next call.
     const again = await within(60_000, 'the fax after', a.send(call('four'), new AbortController().signal), evidence);
     assert.equal(again.result, 'success', JSON.stringify(again));

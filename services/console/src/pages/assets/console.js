@@ -189,7 +189,10 @@ async function inboundPage() {
 function lineDetail(l) {
   const since = l.since ? ' since ' + new Date(l.since).toLocaleTimeString() : '';
   if (l.state === 'down') return (l.reason || 'no reason given') + since;
-  const sip = l.sip ? ' (SIP ' + l.sip.state + (l.sip.media ? ' on ' + (l.sip.media === 't38' ? 'T.38' : 'G.711') : '') + ', ' + l.sip.remote + ')' : '';
+  const media = l.sip && l.sip.media ? ' on ' + (l.sip.media === 't38' ? 'T.38' : 'G.711') : '';
+  const sip = !l.sip ? ''
+    : l.sip.direction === 'incoming' ? ' (SIP incoming ' + l.sip.state + media + ', from ' + l.sip.remote + ' to ' + (l.sip.did || '?') + ', Call-ID ' + l.sip.callId + ')'
+    : ' (SIP ' + l.sip.state + media + ', ' + l.sip.remote + ')';
   if (l.state === 'calling') return (l.callId || '') + sip + since;
   return since.trim();
 }
