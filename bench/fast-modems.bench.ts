@@ -77,8 +77,8 @@ for (const mode of berModes) {
   for (const r of rows) console.log(r.map((c, i) => c.padEnd(i === 0 ? 8 : 16)).join(''));
 }
 
-console.log('\nCPU time per second of audio (ms), 30 s of PRBS data; ours: best of 6 runs (the first ones run before the JIT has optimised the code)');
-const cpuRows: string[][] = [['modem', 'faxgate tx', 'spandsp tx', 'faxgate rx', 'spandsp rx']];
+console.log('\nCPU time per second of audio (ms), 30 s of PRBS data; ours: best of 6 runs (the first ones run before the JIT has optimised the code), spandsp: best of 3');
+const cpuRows: string[][] = [['modem', 'faxgate tx', 'spandsp tx', 'faxgate rx', 'spandsp rx', 'rx ratio']];
 const ms = (u: NodeJS.CpuUsage, seconds: number) => (u.user + u.system) / 1000 / seconds;
 for (const mode of modes) {
   const seconds = 30;
@@ -98,7 +98,14 @@ for (const mode of modes) {
     for (const b of blocks) rx.receive(b);
     rxBest = Math.min(rxBest, ms(process.cpuUsage(t1), seconds));
   }
-  const [spTx, spRx] = runJudge(['cpu', mode.modem, String(mode.rate), String(seconds)]).stdout.toString().trim().split(/\s+/);
-  cpuRows.push([`${mode.modem} ${mode.rate}`, txBest.toFixed(2), Number(spTx).toFixed(2), rxBest.toFixed(2), Number(spRx).toFixed(2)]);
+  // spandsp's too: best of 3, since a loaded machine inflates any single run.
+  let spTx = Infinity;
+  let spRx = Infinity;
+  for (let run = 0; run < 3; run++) {
+    const [t, r] = runJudge(['cpu', mode.modem, String(mode.rate), String(seconds)]).stdout.toString().trim().split(/\s+/).map(Number);
+    spTx = Math.min(spTx, t);
+    spRx = Math.min(spRx, r);
+  }
+  cpuRows.push([`${mode.modem} ${mode.rate}`, txBest.toFixed(2), spTx.toFixed(2), rxBest.toFixed(2), spRx.toFixed(2), (rxBest / spRx).toFixed(1)]);
 }
 for (const r of cpuRows) console.log(r.map((c) => c.padEnd(14)).join(''));

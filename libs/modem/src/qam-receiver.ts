@@ -42,8 +42,12 @@ const MSE_HISTORY = 64;
 
 /** What a modem adds to the core: its training sequence and its symbols-to-bits. */
 export interface SymbolStage {
-  /** (zr, zi) is the equalised, carrier-corrected symbol; set the core's decision, mu, track. */
-  symbol(zr: number, zi: number): void;
+  /**
+   * The core's (zr, zi) is the equalised, carrier-corrected symbol; set the core's decision, mu,
+   * track. (Read from fields rather than passed: V8 boxes doubles passed to a call it does not
+   * inline, and this call is polymorphic when a process runs several modems.)
+   */
+  symbol(): void;
   /** A new signal starts: the stage goes back to waiting for its training. */
   restart(): void;
 }
@@ -56,9 +60,15 @@ export class QamReceiverCore {
   private readonly stage: SymbolStage;
   private readonly sps: number;
   private readonly osc: CarrierOscillator;
-  private readonly ringRe = new Float64Array(RING);
-  private readonly ringIm = new Float64Array(RING);
-  private readonly mf: Float64Array;
+  /** Demodulated samples, each written twice (at m and m + RING) so a filter window is contiguous. */
+  private readonly ringRe = new Float64Array(2 * RING);
+  private readonly ringIm = new Float64Array(2 * RING);
+  /**
+   * The matched filter at Q phases, phase by phase: poly[p·taps + j] = h at (p + j·Q)/Q input
+   * samples, so one evaluation reads one contiguous run instead of one cache line per tap.
+   */
+  private readonly poly: Float64Array;
+  private readonly mfTaps: number;
   private readonly half: number;
   private readonly onLevel: number;
   private readonly offLevel: number;
@@ -92,6 +102,9 @@ export class QamReceiverCore {
   private readonly mseHistory = new Float64Array(MSE_HISTORY);
   private mseAt = 0;
   reportedUp = false;
+  /** The current equalised, carrier-corrected symbol, for the symbol stage. */
+  zr = 0;
+  zi = 0;
   /** Decision for the current symbol, set by the symbol stage. */
   dRe = 0;
   dIm = 0;
@@ -105,10 +118,11 @@ export class QamReceiverCore {
     this.sps = RATE / o.baud;
     this.osc = new CarrierOscillator(o.carrierHz);
     this.half = Math.ceil((o.span / 2) * this.sps);
-    this.mf = new Float64Array(2 * this.half * Q + 1);
-    for (let k = 0; k < this.mf.length; k++) {
-      this.mf[k] = rootRaisedCosine((k / Q - this.half) / this.sps, o.rolloff) / this.sps;
-    }
+    const mf = new Float64Array(2 * this.half * Q + 1);
+    for (let k = 0; k < mf.length; k++) mf[k] = rootRaisedCosine((k / Q - this.half) / this.sps, o.rolloff) / this.sps;
+    this.mfTaps = 2 * this.half + 1;
+    this.poly = new Float64Array(Q * this.mfTaps);
+    for (let p = 0; p < Q; p++) for (let j = 0; p + j * Q < mf.length; j++) this.poly[p * this.mfTaps + j] = mf[p + j * Q];
     // NLMS normalised by at least a tenth of the delay line's power at the data level.
     this.eq = new ComplexEqualizer(o.taps, 0.1 * o.taps * o.dataEnergy);
     this.trainingEnergy = o.trainingEnergy;
@@ -177,7 +191,7 @@ export class QamReceiverCore {
   }
 
   receive(samples: Int16Array): void {
-    const { ringRe, ringIm, osc, mf, half } = this;
+    const { ringRe, ringIm, osc, poly, mfTaps, half } = this;
     // The power meter and sample count live in locals through the loop, written back before
     // anything that reads them (start, stop, the next block).
     let power = this.power;
@@ -187,8 +201,12 @@ export class QamReceiverCore {
       power += (x * x - power) * (1 / 64);
       osc.step();
       const m = n & MASK;
-      ringRe[m] = 2 * x * osc.cos;
-      ringIm[m] = -2 * x * osc.sin;
+      const br = 2 * x * osc.cos;
+      const bi = -2 * x * osc.sin;
+      ringRe[m] = br;
+      ringIm[m] = bi;
+      ringRe[m + RING] = br;
+      ringIm[m + RING] = bi;
       if (!this.active) {
         // After a signal ends, its decaying tail must not start a new acquisition: re-arm once
         // the power is below the on threshold, or has risen 6 dB above its lowest since.
@@ -214,13 +232,16 @@ export class QamReceiverCore {
         // Matched filter evaluated at the fractional instant tNext.
         const t = this.tNext;
         const first = Math.ceil(t - half);
-        let k = Math.round((t - first + half) * Q);
+        // Offset into the filter of the sample at `first`, in 1/Q samples: taps k, k − Q, … ≥ 0.
+        const k = Math.round((t - first + half) * Q);
+        const count = Math.floor(k / Q) + 1;
+        let at = (k - (count - 1) * Q) * mfTaps + count - 1;
         let re = 0;
         let im = 0;
-        for (let i = first; k >= 0; i++, k -= Q) {
-          const h = mf[k];
-          re += ringRe[i & MASK] * h;
-          im += ringIm[i & MASK] * h;
+        for (let i = first & MASK, end = (first & MASK) + count; i < end; i++, at--) {
+          const h = poly[at];
+          re += ringRe[i] * h;
+          im += ringIm[i] * h;
         }
         this.tNext += (this.sps / 2) * (1 + this.timing.rate);
         // Through fields, not arguments: doubles passed to a call that is not inlined are boxed.
@@ -294,7 +315,9 @@ export class QamReceiverCore {
     const zi = ei * c - er * s;
     this.mu = 0;
     this.track = false;
-    this.stage.symbol(zr, zi);
+    this.zr = zr;
+    this.zi = zi;
+    this.stage.symbol();
     if (this.mu > 0 || this.track) {
       const xr = this.dRe - zr;
       const xi = this.dIm - zi;

@@ -157,7 +157,9 @@ export class V17Receiver implements ModemReceiver, SymbolStage {
   }
 
   /** For the core: one equalised, carrier-corrected symbol. */
-  symbol(zr: number, zi: number): void {
+  symbol(): void {
+    const zr = this.core.zr;
+    const zi = this.core.zi;
     switch (this.stage) {
       case Stage.Settle:
         if (this.core.agcReady && this.core.symbols > 40) this.stage = Stage.Phase;
@@ -292,7 +294,9 @@ export class V17Receiver implements ModemReceiver, SymbolStage {
   private data(zr: number, zi: number): void {
     // The equaliser and carrier loop follow the nearest point; the data waits for the Viterbi
     // decoder's decision.
-    this.viterbi.push(zr, zi);
+    this.viterbi.zr = zr;
+    this.viterbi.zi = zi;
+    this.viterbi.push();
     const best = 2 * this.viterbi.nearest;
     this.core.dRe = this.points[best];
     this.core.dIm = this.points[best + 1];

@@ -65,8 +65,13 @@ export class V17Viterbi {
     this.filled = 0;
   }
 
-  push(zr: number, zi: number): void {
-    this.slicer.slice(zr, zi);
+  /** The received symbol for {@link push} (a field, not an argument: V8 boxes doubles passed to a call it does not inline). */
+  zr = 0;
+  zi = 0;
+
+  /** Adds the symbol in zr, zi to the trellis. */
+  push(): void {
+    this.slicer.slice(this.zr, this.zi);
     const { dist, label: bestLabel } = this.slicer;
     const { prevState, prevSubset, metric, from, labels } = this;
     let near = 0;

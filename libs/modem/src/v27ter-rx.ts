@@ -120,7 +120,9 @@ export class V27terReceiver implements ModemReceiver, SymbolStage {
   }
 
   /** For the core: one equalised, carrier-corrected symbol. */
-  symbol(zr: number, zi: number): void {
+  symbol(): void {
+    const zr = this.core.zr;
+    const zi = this.core.zi;
     const energy = zr * zr + zi * zi;
     // 180° or 0° from the last symbol whatever the gain and carrier phase, recorded from the
     // first symbol on: segment 4 may begin before timing, gain and phase have settled.

@@ -96,7 +96,9 @@ export class V29Receiver implements ModemReceiver, SymbolStage {
   }
 
   /** For the core: one equalised, carrier-corrected symbol. */
-  symbol(zr: number, zi: number): void {
+  symbol(): void {
+    const zr = this.core.zr;
+    const zi = this.core.zi;
     switch (this.stage) {
       case Stage.Settle:
         if (this.core.agcReady && this.core.symbols > 40) this.stage = Stage.Phase;
