@@ -2,7 +2,7 @@ import { z, bool, duration, int } from '@faxgate/config';
 import { dialFields } from '@faxgate/phone/config';
 import { pageQuotaFields } from '@faxgate/quotas/config';
 import { retentionFields } from '@faxgate/retention/config';
-import { parseQuietHours } from './quiet-hours-rules.ts';
+import { quietHoursFields } from './quiet-hours-config.ts';
 
 export const dispatchSchema = z.object({
   FAXGATE_DISPATCH_POOL: z.string().regex(/^[a-z0-9][a-z0-9-]{0,40}$/).default('sim').describe('Line pool that transmissions go to (the node daemons serving it share its calls queue).'),
@@ -18,14 +18,8 @@ export const dispatchSchema = z.object({
   FAXGATE_DESTINATION_MAX_FAILURES: int(5, 0, 1000).describe('Failed calls to one number within FAXGATE_DESTINATION_FAILURE_WINDOW after which it is not dialled for FAXGATE_DESTINATION_HOLD (busy is not a failure); 0 turns this off. A number answered without a fax tone is held at once.'),
   FAXGATE_DESTINATION_FAILURE_WINDOW: duration('2h').describe('The window in which FAXGATE_DESTINATION_MAX_FAILURES failed calls hold a number.'),
   FAXGATE_DESTINATION_HOLD: duration('1h').describe('How long a number that kept failing (or answered without a fax tone) is not dialled; faxes to it fail with the reason meanwhile.'),
-  FAXGATE_QUIET_HOURS: z
-    .string()
-    .default('')
-    .superRefine((v, c) => {
-      const p = parseQuietHours(v);
-      if (!p.ok) c.addIssue({ code: 'custom', message: p.problem });
-    })
-    .describe('Times of day a destination is not dialled, in its own time zone: `DE=22:00-07:00,FR=21:00-08:00,*=22:00-07:00` (ISO country, `+prefix` or `*`; `@Area/Zone` after a window names the zone). A country with several zones is quiet while any of them is. A fax waits for the window to end (its kill time still applies). Empty: none. See docs/dispatch.md.'),
+  // Also read by the node, just before a call takes a line.
+  ...quietHoursFields,
   // The dial policy again: a fax accepted under a looser configuration is checked before its first call.
   ...dialFields,
   // Pages per day per sender and domain (issue 14): the page count is known only after render.

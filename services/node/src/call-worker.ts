@@ -13,6 +13,7 @@ import type { CallOutcome } from '@faxgate/line-driver';
 import { BatchClaims } from './batch-claims.ts';
 import { gatherBatch, type Batch } from './batch-gather.ts';
 import { partOffsets, sharesOfCall } from './batch-shares.ts';
+import type { QuietHours } from '@faxgate/dispatch/quiet-hours';
 
 /**
  * How long a call job's lock lives without renewal. BullMQ renews it every half of this while
@@ -39,6 +40,8 @@ export interface CallWorkerOptions {
   dialRules?: () => DialRules;
   /** Batching (issue 14): faxes waiting for a number go out in its next call; off when unset. */
   batch?: { maxFaxes: number; maxPages: number };
+  /** The destinations' quiet hours of the moment (runtime settings), checked once more before a line is taken. */
+  quietHours?: () => QuietHours;
 }
 
 /**
@@ -167,6 +170,19 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
             await failBeforeCall(ctx, faxId, recipient, 'RCPT_NUMBER_DENIED', denied, {}, pool);
             ctx.log.warn({ faxId, recipient, number: r.number, reason: denied }, 'not dialled: the dial rules refuse the number now');
             return;
+          }
+          // Quiet hours again (dispatch checked them when it queued the call): a call that waited
+          // for a line or for its number into the window, or one the reconciler queued again,
+          // is put off to the window's end before it takes a line. Not an attempt: nothing was
+          // dialled, so no attempt record is written and the job's own attempts are not spent.
+          const quiet = opts.quietHours?.().waitFor(r.number, Date.now());
+          if (quiet) {
+            const until = new Date(quiet.until).toISOString();
+            if (batching) await claims.stopWaiting(r.number, { faxId, recipient, attempt, fromPage });
+            await ctx.records.updateRecipient(faxId, recipient, { nextAttemptAt: until });
+            await ctx.records.event(faxId, 'waiting for quiet hours to end', `${quiet.why}: not dialled before ${until} (seen when the call was about to take a line)`, recipient);
+            await job.moveToDelayed(quiet.until, job.token);
+            throw new DelayedError(`quiet hours for ${r.number} until ${until}`);
           }
           const me = { faxId, recipient, attempt, fromPage };
           // One call at a time to a number (or N): a second fax to it waits, off the line, for

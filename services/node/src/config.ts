@@ -2,6 +2,7 @@ import { z, bool, duration, int, optionalString, port, sharedFields, stationIdFi
 import { dialFields } from '@faxgate/phone/config';
 import { class1Fields } from './class1-config.ts';
 import { batchFields } from './batch-config.ts';
+import { quietHoursFields } from '@faxgate/dispatch/quiet-hours-config';
 
 /** FAXGATE_SIP_MEDIA_PORTS: `any`, or a range with room for one call's 4 ports (sip-media-ports.ts). */
 function mediaPortsValid(v: string): boolean {
@@ -18,6 +19,8 @@ export const nodeSchema = z.object({
   FAXGATE_STATION_ID: stationIdField.FAXGATE_STATION_ID,
   FAXGATE_NODE_LINES: int(4, 1, 1024).describe('Lines in this node\'s pool: at most this many calls at once, one per line.'),
   ...batchFields,
+  // Dispatch's quiet hours, checked again just before a call takes a line (call-worker.ts).
+  ...quietHoursFields,
   FAXGATE_DESTINATION_MAX_CALLS: int(1, 1, 100).describe('Calls at once to one number, over every node and pool (HylaFAX MaxConcurrentCalls): a second fax to a number waits for the first call to end.'),
   FAXGATE_SIM_BITRATE: int(14400, 2400, 33600).describe('Simulated line: modem bit rate used to compute the time a page takes.'),
   FAXGATE_SIM_TIME_SCALE: z.coerce.number().min(0).max(100).default(1).describe('Simulated line: real time taken per simulated second (0.01 makes a 60 s call take 0.6 s).'),
