@@ -1,7 +1,8 @@
 // Two faxgate SIP nodes through Kamailio, a real registrar and record-routing proxy: both
 // REGISTER (401, digest), node A's INVITE is challenged with 407 and routed to node B's
 // registered contact; B answers with audio and re-INVITEs to T.38 at once (through the proxy's
-// Record-Route), and a page goes from A to B. libtiff compares what B received with what A sent.
+// Record-Route), and a page goes from A to B; then B faxes A the same way. With ECM on and off.
+// libtiff compares what each received with what the other sent.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -37,40 +38,50 @@ function node(user: string, logs: string[], o: Partial<SipDriverOptions> = {}): 
   });
 }
 
-test('node A faxes node B through Kamailio: register, 407, routed INVITE, T.38 re-INVITE by the callee, the page arrives intact', { timeout: 90_000 }, async () => {
-  const page = makeTiff(dir.path, 'letter', 1, 196);
-  const logsA: string[] = [], logsB: string[] = [];
-  const a = node('+12125550100', logsA);
-  const b = node('+12125550188', logsB);
-  const got: Array<{ call: Omit<IncomingCall, 'simRemote'>; outcome: ReceiveOutcome }> = [];
-  const dump = () => `--- node A ---\n${logsA.join('\n')}\n--- node B ---\n${logsB.join('\n')}\n${kam.logs()}`;
-  const stopB = await b.listen(async (call, outcome) => {
-    got.push({ call, outcome });
-    return 'in-1';
+for (const ecm of [true, false]) {
+  test(`nodes A and B fax each other through Kamailio, ECM ${ecm ? 'on' : 'off'}: register, 407, routed INVITE, T.38 re-INVITE by the callee, each page arrives intact`, { timeout: 150_000 }, async () => {
+    // Own numbers per test: Kamailio's log is shared by the file's tests.
+    const [userA, userB] = ecm ? ['+12125550100', '+12125550188'] : ['+12125550101', '+12125550189'];
+    const page = makeTiff(dir.path, `letter-${ecm}`, 1, 196);
+    const logsA: string[] = [], logsB: string[] = [];
+    const a = node(userA, logsA, { ecm });
+    const b = node(userB, logsB, { ecm });
+    const gotA: Array<{ call: Omit<IncomingCall, 'simRemote'>; outcome: ReceiveOutcome }> = [];
+    const gotB: typeof gotA = [];
+    const dump = () => `--- node A ---\n${logsA.join('\n')}\n--- node B ---\n${logsB.join('\n')}\n${kam.logs()}`;
+    const stopB = await b.listen(async (call, outcome) => {
+      gotB.push({ call, outcome });
+      return 'in-b';
+    });
+    const stopA = await a.listen(async (call, outcome) => {
+      gotA.push({ call, outcome });
+      return 'in-a';
+    });
+    try {
+      await waitUntil('both nodes registered with Kamailio', () => logsA.some((l) => l.includes('sip registered')) && logsB.some((l) => l.includes('sip registered')), 10_000).catch((err) => {
+        throw new Error(`${(err as Error).message}\n${dump()}`);
+      });
+      for (const [from, to, fromUser, toUser, got] of [[a, 'B', userA, userB, gotB], [b, 'A', userB, userA, gotA]] as const) {
+        const outcome = await from.send({ callId: `k-${to}-${ecm}`, number: toUser, dialString: toUser.slice(1), document: new Uint8Array(readFileSync(page)), fromPage: 1, line: 'x/1' }, new AbortController().signal);
+        assert.equal(outcome.result, 'success', `to ${to}: ${JSON.stringify(outcome)}\n${dump()}`);
+        assert.equal(outcome.pagesSent, 1);
+        await waitUntil(`node ${to} handed the fax to its sink`, () => got.length > 0, 15_000).catch((err) => {
+          throw new Error(`${(err as Error).message}\n${dump()}`);
+        });
+        const { call, outcome: rx } = got[0];
+        assert.equal(rx.partial, false, rx.reason);
+        assert.equal(call.did, toUser, `${to}: the DID from the Request-URI Kamailio rewrote to its contact`);
+        assert.equal(call.callingNumber, fromUser);
+        const out = join(dir.path, `${to}-received-${ecm}.tif`);
+        writeFileSync(out, rx.document!);
+        assert.equal(comparePages(dir.path, page, out), null, `${to}'s page differs from what was sent`);
+        // Kamailio saw the challenge-answered INVITE and the callee's re-INVITE through its Record-Route.
+        assert.equal(kam.logs().match(new RegExp(`REQ INVITE sip:\\${toUser}@127\\.0\\.0\\.1 `, 'g'))?.length, 2, 'the INVITE, then again with Proxy-Authorization after the 407');
+        assert.match(kam.logs(), new RegExp(`REQ INVITE sip:\\${fromUser}@127\\.0\\.0\\.1:\\d+`), 'the callee\'s re-INVITE routed to the caller\'s contact');
+      }
+    } finally {
+      await stopA();
+      await stopB();
+    }
   });
-  const stopA = await a.listen(async () => 'unused');
-  try {
-    await waitUntil('both nodes registered with Kamailio', () => logsA.some((l) => l.includes('sip registered')) && logsB.some((l) => l.includes('sip registered')), 10_000).catch((err) => {
-      throw new Error(`${(err as Error).message}\n${dump()}`);
-    });
-    const outcome = await a.send({ callId: 'k1', number: '+12125550188', dialString: '12125550188', document: new Uint8Array(readFileSync(page)), fromPage: 1, line: 'a/1' }, new AbortController().signal);
-    assert.equal(outcome.result, 'success', `${JSON.stringify(outcome)}\n${dump()}`);
-    assert.equal(outcome.pagesSent, 1);
-    await waitUntil('node B handed the fax to its sink', () => got.length > 0, 15_000).catch((err) => {
-      throw new Error(`${(err as Error).message}\n${dump()}`);
-    });
-    const { call, outcome: rx } = got[0];
-    assert.equal(rx.partial, false, rx.reason);
-    assert.equal(call.did, '+12125550188', 'the DID from the Request-URI Kamailio rewrote to B\'s contact');
-    assert.equal(call.callingNumber, '+12125550100');
-    const out = join(dir.path, 'b-received.tif');
-    writeFileSync(out, rx.document!);
-    assert.equal(comparePages(dir.path, page, out), null, 'B\'s page differs from what A sent');
-    // Kamailio saw the challenge-answered INVITE and the callee's re-INVITE through its Record-Route.
-    assert.equal(kam.logs().match(/REQ INVITE sip:\+12125550188@127\.0\.0\.1 /g)?.length, 2, 'the INVITE, then again with Proxy-Authorization after the 407');
-    assert.match(kam.logs(), /REQ INVITE sip:\+12125550100@127\.0\.0\.1:\d+/);
-  } finally {
-    await stopA();
-    await stopB();
-  }
-});
+}
