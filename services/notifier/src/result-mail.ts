@@ -89,7 +89,9 @@ function composeResultMailBody({ fax, recipient, from, pdf, plain }: ResultMailI
     lines.push('', 'Calls:');
     for (const a of r.attemptsDetail) {
       const pages = a.pagesSent ? `, ${a.pagesSent} page(s) from page ${a.fromPage}` : '';
-      lines.push(`  ${a.attempt}. ${a.startedAt} ${a.result ?? 'unfinished'}${pages}${a.durationMs ? `, ${formatDuration(a.durationMs)}` : ''}`);
+      // A batched call (issue 14) carried other faxes to the number too; whose is not this sender's business.
+      const batched = a.batchedIn ? ', in one call with other faxes to the number' : '';
+      lines.push(`  ${a.attempt}. ${a.startedAt} ${a.result ?? 'unfinished'}${pages}${a.durationMs ? `, ${formatDuration(a.durationMs)}` : ''}${batched}`);
     }
   }
   if (pdf) lines.push('', 'A copy of what was faxed is attached as a PDF.');
