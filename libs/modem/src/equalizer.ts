@@ -90,9 +90,17 @@ export class ComplexEqualizer {
     this.power = p;
   }
 
-  /** Normalised LMS step towards an output error (eRe, eIm) = wanted − outRe/outIm, after {@link run} on the same delay line. */
-  adapt(eRe: number, eIm: number, mu: number): void {
-    const { cRe, cIm, xRe, xIm, taps, pos } = this;
+  /**
+   * The output error (wanted − outRe/outIm) and step size for {@link adapt}: fields rather than
+   * arguments, since V8 boxes doubles passed to a call it does not inline (once per symbol here).
+   */
+  errRe = 0;
+  errIm = 0;
+  mu = 0;
+
+  /** Normalised LMS step towards the output error in errRe/errIm, after {@link run} on the same delay line. */
+  adapt(): void {
+    const { cRe, cIm, xRe, xIm, taps, pos, errRe: eRe, errIm: eIm, mu } = this;
     let p = this.power;
     if (p < this.floor) p = this.floor;
     const gr = (mu * eRe) / p;

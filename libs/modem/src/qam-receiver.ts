@@ -324,7 +324,13 @@ export class QamReceiverCore {
       this.mse += 0.02 * ((xr * xr + xi * xi) / this.dataEnergy - this.mse);
       this.mseHistory[this.mseAt++ & (MSE_HISTORY - 1)] = this.mse;
       if (this.track) this.loop.update(zr, zi, this.dRe, this.dIm);
-      if (this.mu > 0) this.eq.adapt(xr * c - xi * s, xi * c + xr * s, this.mu);
+      if (this.mu > 0) {
+        const eq = this.eq;
+        eq.errRe = xr * c - xi * s;
+        eq.errIm = xi * c + xr * s;
+        eq.mu = this.mu;
+        eq.adapt();
+      }
     }
     this.loop.advance();
   }
