@@ -130,6 +130,8 @@ interface Call {
   t38AtOnce?: boolean;
   authTries: number;
   redirects: number;
+  /** P-Asserted-Identity of our INVITEs (RFC 3325 §9.1), on every retry of the INVITE too. */
+  assertedIdentity?: string;
   /** Failure to report once our BYE is out. */
   ending?: { result: SipCallResult; reason: string; status?: number };
 }
@@ -203,15 +205,17 @@ export class UserAgent {
 
   /**
    * Places a call to `requestUri`, offering G.711 audio (the far end's gateway switches to T.38
-   * once it hears the fax tones or after answer, T.38 Annex D.2.1). Returns the Call-ID.
+   * once it hears the fax tones or after answer, T.38 Annex D.2.1). `callerId` is the From user;
+   * `assertedIdentity` a URI sent as P-Asserted-Identity (RFC 3325 §9.1: a trunk that trusts us
+   * takes the caller's number from it). Returns the Call-ID.
    */
-  invite(requestUri: string, media: LocalMedia, opts: { callerId?: string } = {}): { callId: string; actions: Action<UaEvent>[] } {
+  invite(requestUri: string, media: LocalMedia, opts: { callerId?: string; assertedIdentity?: string } = {}): { callId: string; actions: Action<UaEvent>[] } {
     const id = randomToken(12);
     const fromUser = opts.callerId ?? this.cfg.user;
     const call: Call = {
       id, direction: 'out', state: 'calling', localTag: randomToken(6), localUri: `sip:${fromUser}@${this.cfg.domain}`, remoteUri: requestUri,
       remoteTarget: requestUri, routeSet: [], localSeq: 1, media, sessionId: String(Date.now() % 1e9), sdpVersion: 1, mode: 'audio', provisional: false,
-      acks: new Map(), authTries: 0, redirects: 0,
+      acks: new Map(), authTries: 0, redirects: 0, ...(opts.assertedIdentity ? { assertedIdentity: opts.assertedIdentity } : {}),
     };
     this.calls.set(id, call);
     call.localSdp = session(media.address, call.sessionId, call.sdpVersion, [audioMedia(media.audioPort)]);
@@ -346,6 +350,7 @@ export class UserAgent {
 
   private sendInvite(call: Call, uri: string, extra: Header[]): void {
     const req = this.request('INVITE', uri, { from: this.fromHeader(call), to: this.toHeader(call), callId: call.id, cseq: call.localSeq, body: call.localSdp });
+    if (call.assertedIdentity) req.headers.push(['P-Asserted-Identity', `<${call.assertedIdentity}>`]);
     req.headers.push(...extra);
     call.invite = req;
     call.provisional = false;

@@ -67,6 +67,8 @@ export const nodeSchema = z.object({
   FAXGATE_SIP_REGISTER_EXPIRES: int(3600, 60, 86400).describe('SIP driver: registration lifetime asked for, in seconds; refreshed before it runs out.'),
   FAXGATE_SIP_OUTBOUND_PROXY: optionalString().refine((v) => v === undefined || /^[^\s:]+:\d{1,5}$/.test(v), 'host:port').describe('SIP driver: host:port every request is sent to (the carrier\'s SBC or a PBX); unset: the host of the Request-URI.'),
   FAXGATE_SIP_USERNAME: z.string().regex(/^[A-Za-z0-9+._~-]{1,64}$/).default('faxgate').describe('SIP driver: user of our address-of-record (From, REGISTER) and of digest authentication.'),
+  FAXGATE_SIP_CALLER_ID: optionalString().refine((v) => v === undefined || /^[A-Za-z0-9+._~-]{1,64}$/.test(v), 'a SIP user part, e.g. +12125550100').describe('SIP driver: From user of outgoing calls, the caller ID the trunk passes on (e.g. `+12125550100`); default FAXGATE_SIP_USERNAME.'),
+  FAXGATE_SIP_ASSERTED_IDENTITY: optionalString().refine((v) => v === undefined || /^(sips?:|tel:)\S+$|^\+?\d{1,20}$/.test(v), 'a number or a sip:/tel: URI').describe('SIP driver: P-Asserted-Identity of outgoing calls (RFC 3325), for trunks that take the caller\'s number from it: a number (sent as `sip:<number>@<from domain>`) or a sip:/tel: URI; unset: not sent.'),
   FAXGATE_SIP_PASSWORD: optionalString().describe('SIP driver: digest password (or FAXGATE_SIP_PASSWORD_FILE).'),
   FAXGATE_SIP_PASSWORD_FILE: optionalString().describe('SIP driver: file holding the digest password, e.g. a mounted secret; wins over FAXGATE_SIP_PASSWORD.'),
   FAXGATE_SIP_FROM_DOMAIN: optionalString().describe('SIP driver: domain of our address-of-record and `{domain}` in the dial format; default the registrar\'s or outbound proxy\'s host.'),

@@ -57,6 +57,8 @@ export async function sipDriverOptions(config: NodeConfig, ctx: Pick<RoleContext
       ...(password !== undefined ? { credentials: { username: config.FAXGATE_SIP_USERNAME, password } } : {}),
     },
     dialFormat: config.FAXGATE_SIP_DIAL_FORMAT,
+    ...(config.FAXGATE_SIP_CALLER_ID ? { callerId: config.FAXGATE_SIP_CALLER_ID } : {}),
+    ...(config.FAXGATE_SIP_ASSERTED_IDENTITY ? { assertedIdentity: /^(sips?|tel):/.test(config.FAXGATE_SIP_ASSERTED_IDENTITY) ? config.FAXGATE_SIP_ASSERTED_IDENTITY : `sip:${config.FAXGATE_SIP_ASSERTED_IDENTITY}@${domain}` } : {}),
     ...(config.FAXGATE_SIP_MEDIA_PORTS === 'any' ? {} : { mediaPorts: parsePortRange(config.FAXGATE_SIP_MEDIA_PORTS) }),
     maxCalls: config.FAXGATE_SIP_MAX_CALLS || config.FAXGATE_NODE_LINES,
     callsPerSecond: config.FAXGATE_SIP_CALLS_PER_SECOND,

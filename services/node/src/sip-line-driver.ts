@@ -18,6 +18,10 @@ export interface SipDriverOptions {
   sip: SipEndpointOptions;
   /** Request-URI of outgoing calls, see dialUri(). */
   dialFormat: string;
+  /** From user of outgoing calls (the caller ID a trunk shows); default `sip.user`. */
+  callerId?: string;
+  /** URI sent as P-Asserted-Identity on outgoing calls (RFC 3325), e.g. `sip:+12125550100@carrier.example`. */
+  assertedIdentity?: string;
   /**
    * The ports calls' RTP and UDPTL bind to (FAXGATE_SIP_MEDIA_PORTS, see sip-media-ports.ts);
    * unset: any free ports.
@@ -276,7 +280,7 @@ export class SipLineDriver implements LineDriver {
             }
           }
         };
-        ({ callId } = this.ep.do((ua) => ua.invite(uri, m.local(this.advertisedHost), { callerId: this.o.sip.user })));
+        ({ callId } = this.ep.do((ua) => ua.invite(uri, m.local(this.advertisedHost), { callerId: this.o.callerId ?? this.o.sip.user, ...(this.o.assertedIdentity ? { assertedIdentity: this.o.assertedIdentity } : {}) })));
         this.states.set(call.callId, { state: 'calling', callId, remote: uri });
         /** The INVITE's final response was counted (on answer, or on the end of an unanswered call). */
         let counted = false;

@@ -27,6 +27,18 @@ test('FAXGATE_SIP_* become the driver options: trunk, credentials from the passw
   assert.equal(o.country, 'DE');
   assert.equal(o.line, 'trunk/n1/sip');
   assert.deepEqual(o.mediaPorts, { first: 10_000, last: 11_999 }, 'a documented media port range by default');
+  assert.equal(o.callerId, undefined, 'From user: FAXGATE_SIP_USERNAME unless set');
+  assert.equal(o.assertedIdentity, undefined, 'no P-Asserted-Identity unless set');
+});
+
+test('outgoing caller ID: FAXGATE_SIP_CALLER_ID is the From user; FAXGATE_SIP_ASSERTED_IDENTITY a number (in the from domain) or a URI', async () => {
+  const options = (env: Record<string, string>) => sipDriverOptions(loadConfig('node', nodeSchema, { FAXGATE_NODE_DRIVER: 'sip', FAXGATE_SIP_FROM_DOMAIN: 'carrier.example', ...env }), ctx);
+  const o = await options({ FAXGATE_SIP_CALLER_ID: '+4930555000', FAXGATE_SIP_ASSERTED_IDENTITY: '+4930555000' });
+  assert.equal(o.callerId, '+4930555000');
+  assert.equal(o.assertedIdentity, 'sip:+4930555000@carrier.example');
+  assert.equal((await options({ FAXGATE_SIP_ASSERTED_IDENTITY: 'tel:+4930555000' })).assertedIdentity, 'tel:+4930555000');
+  assert.throws(() => loadConfig('node', nodeSchema, { FAXGATE_SIP_CALLER_ID: 'two words' }), /FAXGATE_SIP_CALLER_ID/);
+  assert.throws(() => loadConfig('node', nodeSchema, { FAXGATE_SIP_ASSERTED_IDENTITY: 'mailto:x@y' }), /FAXGATE_SIP_ASSERTED_IDENTITY/);
 });
 
 test('FAXGATE_SIP_MEDIA_PORTS: first-last with room for a call (4 ports from an even one), or any', async () => {
