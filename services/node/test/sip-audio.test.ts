@@ -107,7 +107,7 @@ describe('fax over G.711 on SIP calls, spandsp as the far terminal, real time', 
       assert.equal(outcome.partial, false, `${outcome.reason}${why}`);
       assert.equal(outcome.pages, 1);
       assert.equal(call.did, '+12125550188');
-      assert.equal(call.callingNumber, '+4930123456');
+      assert.equal(call.callingNumber, '+4930123456', 'the caller from P-Asserted-Identity, not From (the trunk)');
       assert.equal(await sp.exit, 0, `spandsp did not report success${why}`);
       assert.equal(await far.done(), 0, far.logs());
       const out = join(bench.dir.path, 'in-audio-received.tif');
