@@ -49,3 +49,30 @@ test('incoming: carrier calls with audio, faxgate switches to T.38 at once, a se
     await stop();
   }
 });
+
+test('incoming through a registrar: the Request-URI names our contact\'s user, so the DID is read from To; the page from spandsp arrives', { timeout: 90_000 }, async () => {
+  const sp = start(bench.peer, ['send', '--file', bench.page, '--ecm', '1', '--timeout', '60']);
+  const udptl = (await sp.waitFor(/LISTENING (\d+)/))[1];
+  const d = sipDriver();
+  const got: Array<Omit<IncomingCall, 'simRemote'>> = [];
+  let done!: () => void;
+  const delivered = new Promise<void>((r) => { done = r; });
+  const stop = await d.listen(async (call) => {
+    got.push(call);
+    done();
+    return 'in-2';
+  });
+  const far = await sipp(bench.dir.path, 'uac-audio-to-did-fax.xml', { remote: `127.0.0.1:${d.port}`, service: 'faxgate', keys: { udptl_port: udptl, did: '2125550199' }, pauseMs: 2000, timeoutS: 80 });
+  try {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([delivered, new Promise((_, rej) => { timer = setTimeout(() => rej(new Error(`no fax delivered within 60 s\n${sp.stdout()}${sp.stderr()}\n${far.logs()}`)), 60_000); })]);
+    clearTimeout(timer);
+    assert.equal(got[0].did, '+12125550199', 'the number in To, national read as E.164 in the default country');
+    assert.equal(await sp.exit, 0, `spandsp did not report success:\n${sp.stdout()}${sp.stderr()}`);
+    assert.equal(await far.done(), 0, far.logs());
+  } finally {
+    sp.kill();
+    far.proc.kill();
+    await stop();
+  }
+});
