@@ -81,22 +81,28 @@ export class V17Viterbi {
     const base = this.head * STATES;
     let min = Infinity;
     let best = 0;
-    for (let ns = 0; ns < STATES; ns++) {
-      let v = Infinity;
-      let bs = 0;
-      let bsub = 0;
-      for (let j = ns * 4; j < ns * 4 + 4; j++) {
-        const sub = prevSubset[j];
-        const m = metric[prevState[j]] + dist[sub];
-        if (m < v) {
-          v = m;
-          bs = prevState[j];
-          bsub = sub;
-        }
+    for (let ns = 0, j = 0; ns < STATES; ns++, j += 4) {
+      // The four incoming transitions, unrolled: the survivor is the first of the least.
+      let w = j;
+      let v = metric[prevState[j]] + dist[prevSubset[j]];
+      const m1 = metric[prevState[j + 1]] + dist[prevSubset[j + 1]];
+      if (m1 < v) {
+        v = m1;
+        w = j + 1;
+      }
+      const m2 = metric[prevState[j + 2]] + dist[prevSubset[j + 2]];
+      if (m2 < v) {
+        v = m2;
+        w = j + 2;
+      }
+      const m3 = metric[prevState[j + 3]] + dist[prevSubset[j + 3]];
+      if (m3 < v) {
+        v = m3;
+        w = j + 3;
       }
       nm[ns] = v;
-      from[base + ns] = bs;
-      labels[base + ns] = bestLabel[bsub];
+      from[base + ns] = prevState[w];
+      labels[base + ns] = bestLabel[prevSubset[w]];
       if (v < min) {
         min = v;
         best = ns;
