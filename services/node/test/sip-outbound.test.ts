@@ -34,3 +34,25 @@ test('outgoing: audio call with the pool\'s caller ID in From and P-Asserted-Ide
     await d.stop();
   }
 });
+
+test('outgoing: an UPDATE session refresh (RFC 4028) from the far end in the middle of the fax is answered with the same T.38 stream, and spandsp still receives the page exactly', { timeout: 90_000 }, async () => {
+  const received = join(bench.dir.path, 'spandsp-received-update.tif');
+  const sp = start(bench.peer, ['receive', '--file', received, '--ecm', '1', '--timeout', '60']);
+  const udptl = (await sp.waitFor(/LISTENING (\d+)/))[1];
+  const refreshAfterMs = 3000;
+  const far = await sipp(bench.dir.path, 'uas-t38-update-refresh.xml', { keys: { udptl_port: udptl }, pauseMs: refreshAfterMs, timeoutS: 80 });
+  const d = sipDriver({ dialFormat: `sip:{e164}@127.0.0.1:${far.port}` });
+  try {
+    const outcome = await d.send({ callId: 'c-upd', number: '+12125550100', dialString: '12125550100', document: new Uint8Array(readFileSync(bench.page)), fromPage: 1, line: 'test/1' }, new AbortController().signal);
+    assert.equal(outcome.result, 'success', `${JSON.stringify(outcome)}\n${sp.stdout()}${sp.stderr()}\n${far.logs()}`);
+    assert.equal(await far.done(), 0, far.logs());
+    assert.match(far.logs(), /^UPDATE sip:/m, 'SIPp sent its UPDATE');
+    assert.ok(outcome.durationMs > refreshAfterMs, `the fax (${outcome.durationMs} ms) outlasted the UPDATE sent ${refreshAfterMs} ms after the switch`);
+    assert.equal(await sp.exit, 0, `spandsp did not report success:\n${sp.stdout()}${sp.stderr()}`);
+    assert.equal(comparePages(bench.dir.path, bench.page, received), null, 'spandsp\'s page differs from the one sent');
+  } finally {
+    sp.kill();
+    far.proc.kill();
+    await d.stop();
+  }
+});
