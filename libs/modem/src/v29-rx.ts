@@ -45,6 +45,8 @@ export class V29Receiver implements ModemReceiver, SymbolStage {
   private readonly tp;
   private readonly cRe: Float64Array;
   private readonly cIm: Float64Array;
+  /** Absolute phase (in 45° steps) of each point, so the data path needs no atan2. */
+  private readonly octant: Int8Array;
   private stage: Stage = Stage.Settle;
   private count = 0;
   private accRe = 0;
@@ -64,11 +66,13 @@ export class V29Receiver implements ModemReceiver, SymbolStage {
     const n = o.rate === 9600 ? 16 : 8;
     this.cRe = new Float64Array(n);
     this.cIm = new Float64Array(n);
+    this.octant = new Int8Array(n);
     const p = new Float64Array(2);
     for (let i = 0; i < n; i++) {
       v29Point(i >> (o.rate === 9600 ? 1 : 0), o.rate === 9600 ? i & 1 : 0, p);
       this.cRe[i] = p[0];
       this.cIm[i] = p[1];
+      this.octant[i] = phaseOctant(p[0], p[1]);
     }
   }
 
@@ -202,7 +206,7 @@ export class V29Receiver implements ModemReceiver, SymbolStage {
     this.core.dIm = cIm[best];
     this.core.mu = 0.01;
     this.core.track = true;
-    const phase = phaseOctant(this.core.dRe, this.core.dIm);
+    const phase = this.octant[best];
     const tribit = V29_TRIBIT_FOR_CHANGE[(phase - this.prevPhase) & 7];
     this.prevPhase = phase;
     if (this.rate === 9600) this.out(best & 1);
