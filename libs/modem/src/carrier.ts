@@ -22,6 +22,31 @@ export class CarrierOscillator {
     this.hz = hz;
   }
 
+  /**
+   * Mixes `x` with the carrier: for each sample, moves to the next and writes 2·x·cos and
+   * −2·x·sin (the baseband before the matched filter) at `at` and `at + copy` of re/im, `at`
+   * counting from `start` modulo `mask + 1`. One call per block keeps the oscillator's index in
+   * a register.
+   */
+  mix(x: Int16Array, re: Float64Array, im: Float64Array, start: number, mask: number, copy: number): void {
+    let index = this.index;
+    const hz = this.hz;
+    for (let j = 0; j < x.length; j++) {
+      const c = COS[index];
+      const s = SIN[index];
+      index += hz;
+      if (index >= RATE) index -= RATE;
+      const m = (start + j) & mask;
+      const br = 2 * x[j] * c;
+      const bi = -2 * x[j] * s;
+      re[m] = br;
+      im[m] = bi;
+      re[m + copy] = br;
+      im[m + copy] = bi;
+    }
+    this.index = index;
+  }
+
   /** Moves to the next sample; `cos` and `sin` then hold the carrier's value at that sample. */
   step(): void {
     this.cos = COS[this.index];

@@ -196,17 +196,16 @@ export class QamReceiverCore {
     // anything that reads them (start, stop, the next block).
     let power = this.power;
     let n = this.n;
+    // The whole block is demodulated first: the ring holds RING samples, the filter reads at
+    // most its span behind the newest, so a block of up to RING − span samples fits.
+    if (samples.length > RING - this.mfTaps - 2) {
+      for (let o = 0; o < samples.length; o += 160) this.receive(samples.subarray(o, Math.min(o + 160, samples.length)));
+      return;
+    }
+    osc.mix(samples, ringRe, ringIm, n, MASK, RING);
     for (let j = 0; j < samples.length; j++, n++) {
       const x = samples[j];
       power += (x * x - power) * (1 / 64);
-      osc.step();
-      const m = n & MASK;
-      const br = 2 * x * osc.cos;
-      const bi = -2 * x * osc.sin;
-      ringRe[m] = br;
-      ringIm[m] = bi;
-      ringRe[m + RING] = br;
-      ringIm[m + RING] = bi;
       if (!this.active) {
         // After a signal ends, its decaying tail must not start a new acquisition: re-arm once
         // the power is below the on threshold, or has risen 6 dB above its lowest since.
