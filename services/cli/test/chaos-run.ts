@@ -126,7 +126,11 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosFigures> {
           await p.kill9();
           dead.push(p);
           await new Promise((r) => setTimeout(r, 200 + Math.random() * 500));
-          await start(t);
+          const back = await start(t);
+          // The next kill's interval starts once the role is back: on a loaded machine a restart
+          // takes several times killEveryMs, and kills landing faster than roles come back left
+          // a gateway that was never whole (8 of 100 sent at load 20 in a run that failed).
+          await back.ready(60_000).catch(() => undefined);
         }
         log(`killed ${t} at ${Date.now() - started} ms`);
       }

@@ -26,18 +26,20 @@ async function submit(mail: string): Promise<string> {
 
 /**
  * Waits for the fax to be sent or to fail, asking /healthz every 200 ms meanwhile: every answer
- * must come within a second (the worst seen before the fix: none for 24 minutes).
+ * must come within 5 s (the worst seen before the fix: none for 24 minutes). Not 1 s: with six
+ * test files at once and other work on two cores, the gateway (in this process) once answered
+ * in 1.8 s only because it was not scheduled; a frozen event loop is minutes, not seconds.
  */
 async function finishWhileHealthy(faxId: string, timeoutMs = 60_000): Promise<{ state: string; slowest: number }> {
   let slowest = 0;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const t0 = Date.now();
-    const res = await fetch(`${t.gw.httpUrl}/healthz`, { signal: AbortSignal.timeout(5_000) });
+    const res = await fetch(`${t.gw.httpUrl}/healthz`, { signal: AbortSignal.timeout(15_000) });
     const took = Date.now() - t0;
     slowest = Math.max(slowest, took);
     assert.equal(res.status, 200);
-    assert.ok(took < 1_000, `/healthz took ${took} ms while fax ${faxId} was in work`);
+    assert.ok(took < 5_000, `/healthz took ${took} ms while fax ${faxId} was in work`);
     const fax = await t.gw.ctx.records.getFax(faxId);
     const r = await t.gw.ctx.records.getRecipient(faxId, 0);
     if (fax?.state === 'failed' || r?.state === 'sent' || r?.state === 'failed') {

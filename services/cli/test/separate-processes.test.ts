@@ -66,7 +66,8 @@ test('roles as separate processes carry a fax end to end, and each stops cleanly
         (p) =>
           new Promise<{ role: string; code: number | null; out: string }>((res) => {
             if (p.child.exitCode !== null) return res({ role: p.role, code: p.child.exitCode, out: p.out.join('') });
-            p.child.once('exit', (code) => res({ role: p.role, code, out: p.out.join('') }));
+            // The signal too: once (load 20) ingest ended with no code and no output at all.
+            p.child.once('exit', (code, signal) => res({ role: p.role, code, out: `(exit signal: ${signal}, pid ${p.child.pid})\n${p.out.join('')}` }));
             p.child.kill('SIGTERM');
           }),
       ),
