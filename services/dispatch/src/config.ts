@@ -2,7 +2,7 @@ import { z, bool, duration, int } from '@faxgate/config';
 import { dialFields } from '@faxgate/phone/config';
 import { pageQuotaFields } from '@faxgate/quotas/config';
 import { retentionFields } from '@faxgate/retention/config';
-import { quietHoursFields } from './quiet-hours-config.ts';
+import { quietHoursFields } from '@faxgate/quiet-hours/config';
 
 export const dispatchSchema = z.object({
   FAXGATE_DISPATCH_POOL: z.string().regex(/^[a-z0-9][a-z0-9-]{0,40}$/).default('sim').describe('Line pool that transmissions go to (the node daemons serving it share its calls queue).'),

@@ -12,7 +12,7 @@ import { decideNext, pagesConfirmed, type RetryPolicy } from './retry-policy.ts'
 import { bullPriority, rankAmongSender } from './call-priority.ts';
 import { loadSchedule } from './schedule-loader.ts';
 import type { KillTimer } from './kill-timer.ts';
-import { QuietHours } from './quiet-hours.ts';
+import { QuietHours } from '@faxgate/quiet-hours';
 
 /**
  * dispatch: hands each recipient's fax to a line pool and decides, after every call, whether to
@@ -68,7 +68,7 @@ export function createDispatchWorker(ctx: RoleContext, config: DispatchConfig, k
     const schedule = await loadSchedule(ctx, fax, config.FAXGATE_DISPATCH_KILL_AFTER);
     const now = Date.now();
     let delay = Math.max(delayMs, schedule.sendAt ? Date.parse(schedule.sendAt) - now : 0, 0);
-    // The destination's quiet hours (quiet-hours.ts): the call starts when they end.
+    // The destination's quiet hours (@faxgate/quiet-hours): the call starts when they end.
     const quiet = quietHours().waitFor(r.number, now + delay);
     if (quiet) delay = quiet.until - now;
     if (schedule.killAt && now + delay >= Date.parse(schedule.killAt)) {

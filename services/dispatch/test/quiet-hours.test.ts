@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { waitUntil } from '@faxgate/testkit';
 import { startSimBed, type SimBed } from './sim-bed.ts';
-import { localMinuteOfDay } from '../src/quiet-hours-rules.ts';
+import { localMinuteOfDay } from '@faxgate/quiet-hours';
 
 const ZONE = 'Asia/Tokyo';
 const hhmm = (m: number) => `${String(Math.floor(m / 60) % 24).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;

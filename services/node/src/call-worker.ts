@@ -13,7 +13,7 @@ import type { CallOutcome } from '@faxgate/line-driver';
 import { BatchClaims } from './batch-claims.ts';
 import { gatherBatch, type Batch } from './batch-gather.ts';
 import { partOffsets, sharesOfCall } from './batch-shares.ts';
-import type { QuietHours } from '@faxgate/dispatch/quiet-hours';
+import type { QuietHours } from '@faxgate/quiet-hours';
 
 /**
  * How long a call job's lock lives without renewal. BullMQ renews it every half of this while

@@ -2,7 +2,7 @@ import { z, bool, duration, int, optionalString, port, sharedFields, stationIdFi
 import { dialFields } from '@faxgate/phone/config';
 import { class1Fields } from './class1-config.ts';
 import { batchFields } from './batch-config.ts';
-import { quietHoursFields } from '@faxgate/dispatch/quiet-hours-config';
+import { quietHoursFields } from '@faxgate/quiet-hours/config';
 
 /** FAXGATE_SIP_MEDIA_PORTS: `any`, or a range with room for one call's 4 ports (sip-media-ports.ts). */
 function mediaPortsValid(v: string): boolean {

@@ -12,7 +12,7 @@ import { parseSimRules } from './sim-outcome-rules.ts';
 import { createCallWorker } from './call-worker.ts';
 import { derived, pick } from '@faxgate/config';
 import { dialFields, dialRulesFromConfig } from '@faxgate/phone';
-import { QuietHours } from '@faxgate/dispatch/quiet-hours';
+import { QuietHours } from '@faxgate/quiet-hours';
 import { createReceivedFaxSink } from './received-fax.ts';
 import { T38ReceiveListener } from './t38-receive-listener.ts';
 import { LineStatusPublisher } from './line-status-publisher.ts';
