@@ -25,7 +25,7 @@ export interface KamailioTls {
   ca: string;
 }
 
-export async function startKamailio(dir: string, password: string, o: { tls?: KamailioTls } = {}): Promise<Kamailio> {
+export async function startKamailio(dir: string, password: string, o: { tls?: KamailioTls; /** Digest algorithm of Kamailio's challenges (auth module), default MD5. */ algorithm?: 'MD5' | 'SHA-256' } = {}): Promise<Kamailio> {
   const port = await freeUdpPort();
   const tlsPort = o.tls ? await freeUdpPort() : undefined;
   const run = join(dir, 'kamailio-run');
@@ -51,7 +51,8 @@ ca_list = ${o.tls.ca}
 `);
   }
   writeFileSync(cfg, readFileSync(resolve(import.meta.dirname, 'kamailio/kamailio.cfg'), 'utf8').replaceAll('LISTEN_PORT', String(port)).replaceAll('SIP_PASSWORD', password)
-    .replaceAll('TLS_PORT', String(tlsPort ?? 0)).replaceAll('TLS_CONFIG', tlsCfg));
+    .replaceAll('TLS_PORT', String(tlsPort ?? 0)).replaceAll('TLS_CONFIG', tlsCfg)
+    .replace('loadmodule "auth.so"\n', `loadmodule "auth.so"\n${o.algorithm ? `modparam("auth", "algorithm", "${o.algorithm}")\n` : ''}`));
   const proc = start('kamailio', ['-f', cfg, '-DD', '-E', '-Y', run, '-w', run, '-m', '32', '-M', '4', ...(o.tls ? ['-A', 'WITH_TLS'] : [])]);
   const logs = () => `--- kamailio ---\n${proc.stdout().slice(-6000)}${proc.stderr().slice(-6000)}`;
   // SIGTERM lets the main process end its worker processes too (SIGKILL would orphan them).

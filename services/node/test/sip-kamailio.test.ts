@@ -5,7 +5,7 @@
 // libtiff compares what each received with what the other sent.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
 import { tempDir, waitUntil, type TempDir } from '@faxgate/testkit';
@@ -25,12 +25,13 @@ after(async () => {
   await dir.remove();
 });
 
-function node(user: string, logs: string[], o: Partial<SipDriverOptions> = {}): SipLineDriver {
+function node(user: string, logs: string[], o: Partial<SipDriverOptions> = {}, proxy: Kamailio = kam, sent?: string[]): SipLineDriver {
   const log = pino({ level: 'info' }, { write: (l: string) => logs.push(l.trim()) });
   return new SipLineDriver({
     sip: {
-      bindHost: '127.0.0.1', bindPort: 0, user, domain: '127.0.0.1', outboundProxy: { host: '127.0.0.1', port: kam.port }, registrar: 'sip:127.0.0.1',
+      bindHost: '127.0.0.1', bindPort: 0, user, domain: '127.0.0.1', outboundProxy: { host: '127.0.0.1', port: proxy.port }, registrar: 'sip:127.0.0.1',
       credentials: { username: user, password: 'n0de-secret' }, t38WaitMs: 3000,
+      ...(sent ? { trace: (dir: 'in' | 'out', _peer: unknown, m: unknown) => { if (dir === 'out' && typeof m === 'object' && m && 'headers' in m) sent.push((m as { headers: Array<[string, string]> }).headers.map(([k, v]) => `${k}: ${v}`).join('\n')); } } : {}),
     },
     dialFormat: 'sip:{e164}@127.0.0.1', maxCalls: 1, callsPerSecond: 0, localId: user.replace(/^\+/, '+'), ecm: true, redundancy: 3, country: 'US',
     line: `${user}/sip`, keepAliveMs: 0, log,
@@ -85,3 +86,36 @@ for (const ecm of [true, false]) {
     }
   });
 }
+
+test('digest with SHA-256 (RFC 7616): Kamailio challenges with algorithm=SHA-256, both nodes register and A faxes B through it', { timeout: 90_000 }, async () => {
+  // Its own directory: a second Kamailio must not share the first one's config and run files.
+  const shaDir = join(dir.path, 'sha');
+  mkdirSync(shaDir, { recursive: true });
+  const sha = await startKamailio(shaDir, 'n0de-secret', { algorithm: 'SHA-256' });
+  const page = makeTiff(dir.path, 'letter-sha', 1, 196);
+  const logsA: string[] = [], logsB: string[] = [], sentA: string[] = [];
+  const a = node('+12125550102', logsA, {}, sha, sentA);
+  const b = node('+12125550190', logsB, {}, sha);
+  const got: ReceiveOutcome[] = [];
+  const dump = () => `--- node A ---\n${logsA.join('\n')}\n--- node B ---\n${logsB.join('\n')}\n${sha.logs()}`;
+  const stopB = await b.listen(async (_call, outcome) => {
+    got.push(outcome);
+    return 'in-sha';
+  });
+  const stopA = await a.listen(async () => 'unused');
+  try {
+    await waitUntil('both nodes registered with Kamailio', () => logsA.some((l) => l.includes('sip registered')) && logsB.some((l) => l.includes('sip registered')), 10_000).catch((err) => {
+      throw new Error(`${(err as Error).message}\n${dump()}`);
+    });
+    const outcome = await a.send({ callId: 'k-sha', number: '+12125550190', dialString: '12125550190', document: new Uint8Array(readFileSync(page)), fromPage: 1, line: 'x/1' }, new AbortController().signal);
+    assert.equal(outcome.result, 'success', `${JSON.stringify(outcome)}\n${dump()}`);
+    await waitUntil('node B handed the fax to its sink', () => got.length > 0, 15_000);
+    assert.equal(got[0].partial, false, got[0].reason);
+    assert.ok(sentA.some((m) => /^Authorization: Digest .*algorithm=SHA-256/m.test(m)), `A's REGISTER answered the 401 with SHA-256\n${sentA.join('\n---\n')}`);
+    assert.ok(sentA.some((m) => /^Proxy-Authorization: Digest .*algorithm=SHA-256/m.test(m)), `A's INVITE answered the 407 with SHA-256\n${sentA.join('\n---\n')}`);
+  } finally {
+    await stopA();
+    await stopB();
+    await sha.stop();
+  }
+});
