@@ -17,10 +17,14 @@ import { Class1LineDriver, type Class1DriverOptions } from '../src/class1-line-d
 // Real-time calls over iaxmodem (30–60 s each): each test has its own timeout.
 
 /**
- * Noise that defeats a spandsp modem's training at any rate (measured: V.17 trains at 60 and no
- * modulation at 120, while V.21 still passes; above about 180 the line is never silent for +FRS).
+ * Noise that defeats a spandsp modem's training at any rate, and its TCF when it has trained:
+ * measured, V.17 trains at 60 and no modulation at 120 with the noise there from the start, but
+ * a burst switched on by the receiver's DCS log line can start after the training (a loaded
+ * machine), and 200 then let the TCF through (2700 and 1873 clean zero octets, 1800 needed).
+ * 1500 also ruins a TCF whose modem has trained. Above about 180 the line is never silent for
+ * +FRS, so the burst ends when the TCF is judged, before the answer.
  */
-const BURST_RMS = 200;
+const BURST_RMS = 1_500;
 /** Noise that damages a page whose modem has trained (measured: 200 does nothing there). */
 const MID_PAGE_RMS = 1_500;
 
@@ -104,8 +108,8 @@ test('noise during the first TCF: the receiving modem cannot train, faxgate\'s r
     assert.equal(r.outcome.result, 'success', JSON.stringify(r.outcome));
     assert.deepEqual(r.outcome.remote?.trainingFailures, [14400]);
     assert.equal(r.outcome.remote?.speed, 12000);
-    assert.match(r.logB, /no TCF carrier within \d+ ms: a failed training/);
-    assert.match(r.logB, /TCF: 0 octets, longest zero run 0, need 1800: FTT/);
+    // Either the noise kept the modem from training (no carrier) or it ruined the TCF's zeros.
+    assert.match(r.logB, /TCF: \d+ octets, longest zero run \d+, need 1800: FTT/);
     assert.match(r.logA, /rx FTT.*falling back to V\.17 12000.*training accepted at V\.17 12000/s);
     assert.equal(r.received.partial, false);
     assert.equal(r.received.pages, 2);
