@@ -266,3 +266,51 @@ test('spandsp steps down after each FTT and faxgate receives every TCF whole, fr
   assert.equal(judged.length, dcs.length, why);
   for (const m of judged) assert.ok(m && Number(m[1]) >= Number(m[2]), `a TCF arrived damaged: ${m?.[0]}${why}`);
 });
+
+/**
+ * What a receiver starved of CPU hears (or one whose jitter buffer gave up): the line goes silent
+ * for `ms`, starting `afterMs` after the image carrier that follows our CFR came up, i.e. in the
+ * middle of the first ECM partial page.
+ */
+function lossLine(log: string[], afterMs: number, ms: number): Line {
+  let blocks = 0;
+  let from = -1;
+  let seen = 0;
+  let cfr = false;
+  return {
+    toUs: (x) => {
+      blocks++;
+      for (; seen < log.length && from < 0; seen++) {
+        if (/ tx CFR$/.test(log[seen])) cfr = true;
+        else if (cfr && / v17 carrier up$/.test(log[seen])) from = blocks + afterMs / 20;
+      }
+      return from >= 0 && blocks >= from && blocks < from + ms / 20 ? new Int16Array(x.length) : x;
+    },
+  };
+}
+
+// spandsp's PPS after a retransmission counts only the frames resent: a receiver that took it for
+// the size of the partial page confirmed (MCF) a block whose last frames it never had.
+for (const [afterMs, ms] of [[600, 1000], [1500, 400], [300, 2000]]) {
+  test(`spandsp sends V.17 ECM over audio, ${ms} ms of the line lost ${afterMs} ms into the partial page: faxgate asks again (PPR) and receives the page unchanged`, async () => {
+    const log: string[] = [];
+    const pages: Array<{ data: Uint8Array; params: SessionParams }> = [];
+    const engine = createT30Engine(config('receive', { judgePage: (data, params) => decodeReceivedPage(data, params), modems: ['v27ter', 'v29', 'v17'], ecm: true, encodings: ['mh', 'mr', 'mmr'] }));
+    const terminal = new AudioFaxTerminal({
+      engine,
+      calling: false,
+      log: (l) => log.push(l),
+      onAction: (a) => {
+        if (a.type === 'page-received') pages.push({ data: a.data, params: a.params });
+      },
+    });
+    const r = await lockstep(terminal, log, ['send', doc, '--modems', 'v27ter,v29,v17', '--ecm', '1'], lossLine(log, afterMs, ms));
+    const why = `\nfaxgate:\n${log.filter((l) => !/V\.21 (frame|carrier)/.test(l)).slice(-60).join('\n')}\nspandsp:\n${r.peerLog.slice(-2000)}`;
+    assert.ok(log.some((l) => / tx PPR$/.test(l)), `the loss did not cost frames of the partial page${why}`);
+    assert.equal(terminal.result?.success, true, `faxgate: ${terminal.result?.sentence}${why}`);
+    assert.equal(r.peerCode, 0, `spandsp's completion${why}`);
+    assert.equal(terminal.result?.rate, 'V.17 14400 bit/s');
+    assert.equal(pages.length, 1, why);
+    await samePages(doc, receivedTiff(pages), `loss-${afterMs}-${ms}`);
+  });
+}

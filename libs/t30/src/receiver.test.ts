@@ -150,6 +150,27 @@ test('ECM: missing frame asked again with PPR, block committed once, page bits r
   assert.equal(ended(a)?.type === 'call-ended' && ended(a)?.result.code, 'ok');
 });
 
+test('ECM: a PPS after PPR that counts only the frames resent (as spandsp sends it) neither shrinks the partial page nor earns MCF while a frame is missing', () => {
+  const r = receiver();
+  r.handle({ type: 'start' });
+  const ecm: SessionParams = { ...PARAMS, encoding: 'mmr', ecm: true };
+  feedAll(r, [...dcs(ecm), ...tcf(1200)]);
+  r.handle({ type: 'sent' });
+  const frame = (n: number, v: number) => fast(FCF.FCD, [n, v, v]);
+  // Four frames sent; the carrier was lost after the second.
+  let a = feedAll(r, [frame(0, 0x01), frame(1, 0x02), rx(FCF.PPS, [FCF.EOP | X, 0, 0, 3], true, X)]);
+  assert.deepEqual(parsePprMap(sentFrames(a)[0].fif, 256), [2, 3]);
+  r.handle({ type: 'sent' });
+  // Two frames resent, PPS counts 2; frame 3 is lost again: the block is not whole.
+  a = feedAll(r, [frame(2, 0x03), fast(FCF.RCP, []), rx(FCF.PPS, [FCF.EOP | X, 0, 0, 1], true, X)]);
+  assert.deepEqual(names(a), ['PPR']);
+  assert.deepEqual(parsePprMap(sentFrames(a)[0].fif, 256), [3]);
+  r.handle({ type: 'sent' });
+  a = feedAll(r, [frame(3, 0x04), fast(FCF.RCP, []), rx(FCF.PPS, [FCF.EOP | X, 0, 0, 0], true, X)]);
+  assert.deepEqual(names(a), ['MCF']);
+  assert.deepEqual([...pages(a)[0].data], [...reverseBits(Uint8Array.of(1, 1, 2, 2, 3, 3, 4, 4))]);
+});
+
 test('refuseTraining answers FTT to a perfect TCF', () => {
   const r = receiver({ refuseTraining: true });
   r.handle({ type: 'start' });

@@ -24,6 +24,12 @@ export class T30Receiver extends EngineCore {
   private retransmissions = 0;
   // ECM: frames of the current partial page, and the page assembled so far
   private blockFrames = new Map<number, Uint8Array>();
+  /**
+   * Frames in the current partial page: the largest count any of its PPS announced. T.30 §A.4
+   * leaves it open whether a PPS after a retransmission counts the partial page or only the
+   * frames resent (spandsp sends the latter), so a smaller count never shrinks the block.
+   */
+  private blockFrameCount = 0;
   private ecmPage: Uint8Array[] = [];
   /** Page and block counters of the partial page last confirmed, to spot a repeated PPS. */
   private lastCommitted: string | undefined;
@@ -212,6 +218,7 @@ export class T30Receiver extends EngineCore {
     this.state = 'wait-page';
     this.pageChunks = [];
     this.blockFrames.clear();
+    this.blockFrameCount = 0;
     this.afterSent('T2');
   }
 
@@ -233,7 +240,6 @@ export class T30Receiver extends EngineCore {
     this.stopTimer('T2');
     const fcf2 = fcfBase(fif[0]);
     const key = `${fif[1]}:${fif[2]}`;
-    const count = fif[3] + 1;
     if (this.lastCommitted === key && this.blockFrames.size === 0) {
       // The transmitter missed our MCF: confirm again and wait as we did after the first one.
       this.respond([[FCF.MCF, []]]);
@@ -242,6 +248,9 @@ export class T30Receiver extends EngineCore {
       else this.startTimer('T1');
       return;
     }
+    // A frame numbered n (its FCS good) shows the partial page has at least n + 1 frames.
+    this.blockFrameCount = Math.max(this.blockFrameCount, fif[3] + 1, ...[...this.blockFrames.keys()].map((n) => n + 1));
+    const count = this.blockFrameCount;
     const missing: number[] = [];
     for (let n = 0; n < count; n++) if (!this.blockFrames.has(n)) missing.push(n);
     if (missing.length > 0) {
@@ -253,7 +262,6 @@ export class T30Receiver extends EngineCore {
       this.afterSent('T2');
       return;
     }
-    for (const k of [...this.blockFrames.keys()]) if (k >= count) this.blockFrames.delete(k);
     this.commitBlock(key);
     this.respond([[FCF.MCF, []]]);
     if (fcf2 === FCF2_NULL) this.waitPage();
@@ -264,6 +272,7 @@ export class T30Receiver extends EngineCore {
     const numbers = [...this.blockFrames.keys()].sort((a, b) => a - b);
     for (const n of numbers) this.ecmPage.push(this.blockFrames.get(n) as Uint8Array);
     this.blockFrames.clear();
+    this.blockFrameCount = 0;
     this.lastCommitted = key;
   }
 
