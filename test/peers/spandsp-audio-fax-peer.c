@@ -17,7 +17,9 @@
  * `--rtp latch` the far end's address is learnt from the first datagram (symmetric RTP): a SIP
  * test names our port in its SDP before it knows the far end's.
  *
- * Prints "COMPLETION <code> <text>" and page lines to stderr; exits when stdin ends, or 0.5 s
+ * Prints "COMPLETION <code> <text>" and page lines to stderr (on stdin, also "PHASE_E block=N":
+ * the 20 ms block, counted from 1, during which phase E came, i.e. the call's length in line
+ * time, for benchmarks); exits when stdin ends, or 0.5 s
  * of audio after phase E. Exit status 0 only when phase E reported T30_ERR_OK; 1 for another
  * completion code, 2 for usage errors, 3 when the call outlived --timeout.
  */
@@ -35,6 +37,8 @@
 #include <spandsp.h>
 
 static int done = 0, completion = -1, sending = 0;
+/* Blocks of the lockstep line processed so far, the one in progress included (0 over RTP). */
+static long line_blocks = 0;
 
 static void phase_e_handler(t30_state_t *s, void *user_data, int result)
 {
@@ -44,6 +48,7 @@ static void phase_e_handler(t30_state_t *s, void *user_data, int result)
     completion = result;
     done = 1;
     fprintf(stderr, "COMPLETION %d %s\n", result, t30_completion_code_to_str(result));
+    if (line_blocks > 0) fprintf(stderr, "PHASE_E block=%ld\n", line_blocks);
     fprintf(stderr, "STATS pages_tx=%d pages_rx=%d bit_rate=%d ecm=%d encoding=%d bad_rows=%d\n",
             t.pages_tx, t.pages_rx, t.bit_rate, t.error_correcting_mode, t.encoding, t.bad_rows);
 }
@@ -221,6 +226,7 @@ int main(int argc, char **argv)
     while (fread(raw, 1, sizeof(raw), stdin) == sizeof(raw)) {
         int n;
         for (i = 0; i < 160; i++) amp[i] = (int16_t) (raw[2 * i] | (raw[2 * i + 1] << 8));
+        line_blocks = blocks + 1;
         fax_rx(fax, amp, 160);
         n = fax_tx(fax, amp, 160);
         for (i = n; i < 160; i++) amp[i] = 0;
