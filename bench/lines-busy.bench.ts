@@ -36,6 +36,12 @@ async function commands(redis: Redis): Promise<number> {
   return [...info.matchAll(/calls=(\d+)/g)].reduce((n, m) => n + Number(m[1]), 0);
 }
 
+/** Seconds of CPU redis-server has used (main thread and children). */
+async function redisCpu(redis: Redis): Promise<number> {
+  const info = await redis.info('cpu');
+  return ['used_cpu_sys', 'used_cpu_user'].reduce((n, k) => n + Number(new RegExp(`${k}:([0-9.]+)`).exec(info)?.[1] ?? 0), 0);
+}
+
 const quantile = (xs: number[], q: number) => {
   if (xs.length === 0) return NaN;
   const s = [...xs].sort((a, b) => a - b);
@@ -57,6 +63,7 @@ interface Run {
   firstStartMs: number;
   wallS: number;
   cpuPct: number;
+  redisCpuPct: number;
   ended: number;
 }
 
@@ -87,6 +94,7 @@ async function run(label: string): Promise<Run> {
     }
     const notify = queues.queue('notify');
     const before = await commands(probe);
+    const rcpu0 = await redisCpu(probe);
     const cpu0 = process.cpuUsage();
     const t0 = Date.now();
     for (let i = 0; i < ids.length; i += 1000) await queues.addBulk(ids.slice(i, i + 1000).map((faxId) => ({ name: 'schedule-recipient' as const, data: { faxId, recipient: 0 } })));
@@ -100,6 +108,7 @@ async function run(label: string): Promise<Run> {
     const wallS = (Date.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
     const after = await commands(probe);
+    const rcpu = (await redisCpu(probe)) - rcpu0;
     const attempts: AttemptRecord[] = [];
     for (const id of ids) {
       const a = await records.getAttempt(id, 0, 1);
@@ -133,6 +142,7 @@ async function run(label: string): Promise<Run> {
       firstStartMs: firstStart - t0,
       wallS,
       cpuPct: ((cpu.user + cpu.system) / 1000 / (wallS * 1000)) * 100,
+      redisCpuPct: (rcpu / wallS) * 100,
       ended: calls.length,
     };
   } finally {
@@ -154,8 +164,8 @@ const fmt = (f: (x: Run) => number, d = 1, hi = false) => {
   return `${(hi ? Math.max(...xs) : Math.min(...xs)).toFixed(d)} / ${median(xs).toFixed(d)}`;
 };
 process.stdout.write(
-  `\n| faxes | lines (nodes) | time scale | nominal call ms | busy while waiting % (from queueing) | busy % (from first call) | line free → next call p50 ms | p99 ms | max ms | call ÷ nominal p50 | p99 | calls/s | Redis commands per fax | first call after ms | process CPU % |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n` +
-    `| ${FAXES} | ${LINES} (${NODES}) | ${SCALE} | ${median(runs.map((x) => x.nominalMs)).toFixed(0)} | ${fmt((x) => x.utilQueued * 100, 1, true)} | ${fmt((x) => x.utilFirst * 100, 1, true)} | ${fmt((x) => x.gapP50, 0)} | ${fmt((x) => x.gapP99, 0)} | ${fmt((x) => x.gapMax, 0)} | ${fmt((x) => x.stretchP50, 2)} | ${fmt((x) => x.stretchP99, 2)} | ${fmt((x) => x.callsPerS, 1, true)} | ${fmt((x) => x.cmdsPerFax, 0)} | ${fmt((x) => x.firstStartMs, 0)} | ${fmt((x) => x.cpuPct, 0)} |\n` +
+  `\n| faxes | lines (nodes) | time scale | nominal call ms | busy while waiting % (from queueing) | busy % (from first call) | line free → next call p50 ms | p99 ms | max ms | call ÷ nominal p50 | p99 | calls/s | Redis commands per fax | first call after ms | gateway process CPU % | redis-server CPU % |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n` +
+    `| ${FAXES} | ${LINES} (${NODES}) | ${SCALE} | ${median(runs.map((x) => x.nominalMs)).toFixed(0)} | ${fmt((x) => x.utilQueued * 100, 1, true)} | ${fmt((x) => x.utilFirst * 100, 1, true)} | ${fmt((x) => x.gapP50, 0)} | ${fmt((x) => x.gapP99, 0)} | ${fmt((x) => x.gapMax, 0)} | ${fmt((x) => x.stretchP50, 2)} | ${fmt((x) => x.stretchP99, 2)} | ${fmt((x) => x.callsPerS, 1, true)} | ${fmt((x) => x.cmdsPerFax, 0)} | ${fmt((x) => x.firstStartMs, 0)} | ${fmt((x) => x.cpuPct, 0)} | ${fmt((x) => x.redisCpuPct, 0)} |\n` +
     `(best / median of ${REPEATS} run(s), ${runs.map((x) => x.ended).join(', ')} calls ended; dispatch and node in this one process, sim lines, private redis-server; load average before ${load0.map((l) => l.toFixed(2)).join(' ')}, after ${loadavg().map((l) => l.toFixed(2)).join(' ')})\n`,
 );
 process.exit(0);
