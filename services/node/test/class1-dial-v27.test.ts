@@ -1,12 +1,21 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { pino } from 'pino';
 import { loadConfig, z } from '@faxgate/config';
 import { writeTiff, type Bitmap } from '@faxgate/fax-image';
 import type { IncomingCall, ReceiveOutcome, CallOutcome } from '@faxgate/line-driver';
 import { parseFaxNumber } from '@faxgate/phone';
 import { dialFields, dialRulesFromConfig } from '@faxgate/phone/config';
-import { decodeTiffWithLibtiff, differingPixels, tempDir, textPage, waitUntil, type TempDir } from '@faxgate/testkit';
+import { decodeTiffWithLibtiff, differingPixels, startTestGateway, tempDir, textPage, waitUntil, type TempDir } from '@faxgate/testkit';
+import { runRoles } from '@faxgate/runtime';
+import { ingestRole } from '@faxgate/ingest';
+import { renderRole } from '@faxgate/render-service';
+import { dispatchRole } from '@faxgate/dispatch';
+import { notifierRole } from '@faxgate/notifier';
+import { inboundRole } from '@faxgate/inbound';
+import { nodeRole } from '../src/index.ts';
 import { startIaxmodemPair, type IaxmodemPair } from '../../../libs/class1/test/iaxmodem-pair.ts';
 import { Class1LineDriver, type Class1DriverOptions } from '../src/class1-line-driver.ts';
 
@@ -15,7 +24,9 @@ import { Class1LineDriver, type Class1DriverOptions } from '../src/class1-line-d
 // - the dial rules reach the modem: FAXGATE_DIAL_OUTSIDE_PREFIX is applied where every fax
 //   address becomes a number (the dial rules of @faxgate/phone, which ingest and the console
 //   API use; the record keeps that dial string and the node's call worker hands it to the
-//   driver), and the far iaxmodem reports the number it was called with as NDID;
+//   driver), and the far iaxmodem reports the number it was called with as NDID; once with the
+//   drivers alone, once through the whole gateway (mail in, the node's modem A dials, its modem
+//   B answers and the received fax's mail carries the DID);
 // - a whole call at V.27 ter 4800 when one side offers only V.27 ter.
 //
 // Real-time calls over iaxmodem (about 20–50 s each): each test has its own timeout.
@@ -124,5 +135,39 @@ test('faxgate → faxgate with node A limited to V.27 ter: DCS says V.27 ter 480
     assert.doesNotMatch(r.logA + r.logB, /V\.(17|29) \d+ bit\/s/, 'no call phase at V.17 or V.29');
   } catch (err) {
     throw new Error(`${(err as Error).message}\n--- node A log\n${r.logA}\n--- node B log\n${r.logB}\n${await pair.logs()}`, { cause: err });
+  }
+});
+
+test('the whole gateway with FAXGATE_DIAL_OUTSIDE_PREFIX=9: a mail to 12125550102@ is dialled by the node\'s modem A as 912125550102, and the node\'s modem B, called by that number, reports it as the received fax\'s DID', { timeout: 110_000 }, async () => {
+  const g = await startTestGateway((env) => runRoles([notifierRole, inboundRole, nodeRole, dispatchRole, renderRole, ingestRole], { env }), {
+    label: 'faxgate-class1-dial-prefix',
+    env: {
+      FAXGATE_FAX_DOMAINS: 'fax.test',
+      FAXGATE_DEFAULT_COUNTRY: 'US',
+      FAXGATE_DIAL_OUTSIDE_PREFIX: '9',
+      FAXGATE_NODE_DRIVER: 'class1',
+      // Modem A first: a free line is looked for in this order, and one call at a time leaves B to answer.
+      FAXGATE_MODEM_DEVICES: [pair.a.device, pair.b.device].join(','),
+      FAXGATE_NODE_LINES: '1',
+      FAXGATE_STATION_ID: '+1 212 555 0188',
+      FAXGATE_INBOUND_UNADDRESSED: 'faxdesk@example.com',
+    },
+  });
+  try {
+    const { gw, sink } = g;
+    const { stdout } = await promisify(execFile)('swaks', ['--server', `127.0.0.1:${gw.instanceOf(ingestRole).smtpPort()}`, '--from', 'alice@example.com', '--to', '12125550102@fax.test', '--header', 'Subject: Prefix test', '--body', 'Dialled behind a PBX.']);
+    const faxId = /queued as (fx[0-9a-z]+)/.exec(stdout)?.[1];
+    assert.ok(faxId, stdout);
+    const result = await sink.waitFor((m) => m.parsed.headers.get('x-faxgate-fax-id') === faxId, 90_000);
+    assert.match(result.parsed.subject ?? '', /sent: 1 page/, result.parsed.text);
+    assert.match(result.parsed.text ?? '', /dialled 912125550102/, 'the result mail names the dial string');
+    const inbound = await sink.waitFor((m) => !!m.parsed.headers.get('x-faxgate-inbound-id'), 15_000);
+    assert.equal(inbound.parsed.headers.get('x-faxgate-did'), '912125550102', 'the number modem B was called with (iaxmodem\'s NDID)');
+    assert.match(inbound.parsed.subject ?? '', /Fax from \+1 212 555 0188, 1 page/);
+  } catch (err) {
+    const mails = g.sink.mails.map((m) => `${m.parsed.subject}\n${m.parsed.text}`).join('\n---\n');
+    throw new Error(`${(err as Error).message}\n--- mails\n${mails}\n${await pair.logs()}`, { cause: err });
+  } finally {
+    await g.dispose();
   }
 });
