@@ -1,11 +1,12 @@
 // Whole faxes through SIP calls whose signalling goes wrong on the way to T.38, judged by
 // spandsp's T.38 terminal on the UDPTL port SIPp's SDP names: 491 glare (RFC 3261 §14.1) and a
 // lost 200 OK to our T.38 re-INVITE (§17.1.1.2 timer A). libs/sip/test/sipp.test.ts checks the
-// same signalling alone; here the fax must still arrive, once and exactly.
+// same signalling alone; here the fax must still arrive, once and exactly. Incoming, the caller's
+// ACK to our 200 is withheld (§13.3.1.4: we retransmit the 200) while the fax starts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sipDriver, useSipBench } from './sip-bench.ts';
 import { comparePages, start } from '../../../libs/t38/test/fax-peers.ts';
@@ -66,6 +67,40 @@ test('outgoing: the 200 OK to our T.38 re-INVITE is lost; faxgate retransmits th
     far.proc.kill();
     relay.close();
     await d.stop();
+  }
+});
+
+test('incoming: the caller withholds its ACK to our 200 (T.38 offered at once); faxgate retransmits the 200 until the ACK comes, receives the fax once, and the page equals what spandsp sent', { timeout: 110_000 }, async () => {
+  const sp = start(bench.peer, ['send', '--file', bench.page, '--ecm', '1', '--timeout', '80']);
+  const udptl = (await sp.waitFor(/LISTENING (\d+)/))[1];
+  const d = sipDriver();
+  const got: Array<{ pages: number; partial: boolean; reason?: string; document?: Uint8Array }> = [];
+  let done!: () => void;
+  const delivered = new Promise<void>((r) => { done = r; });
+  const stop = await d.listen(async (_call, outcome) => {
+    got.push(outcome);
+    done();
+    return `in-${got.length}`;
+  });
+  const far = await sipp(bench.dir.path, 'uac-t38-late-ack.xml', { remote: `127.0.0.1:${d.port}`, service: '2125550188', keys: { udptl_port: udptl }, timeoutS: 95 });
+  try {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([delivered, new Promise((_, rej) => { timer = setTimeout(() => rej(new Error(`no fax delivered within 80 s\n${sp.stdout()}${sp.stderr()}\n${far.logs()}`)), 80_000); })]);
+    clearTimeout(timer);
+    // SIPp ran its scenario to the end: a second 200 came before its ACK, and faxgate's BYE after the fax.
+    assert.equal(await far.done(), 0, far.logs());
+    assert.ok((far.logs().match(/^SIP\/2\.0 200 OK[\s\S]*?^CSeq: 1 INVITE/gm) ?? []).length >= 2, `faxgate's 200 to the INVITE, sent again:\n${far.logs()}`);
+    assert.equal(got.length, 1, `one fax delivered, not one per 200: ${JSON.stringify(got.map((g) => ({ ...g, document: undefined })))}`);
+    assert.equal(got[0].partial, false, `${got[0].reason}\n${sp.stdout()}`);
+    assert.equal(got[0].pages, 1);
+    assert.equal(await sp.exit, 0, `spandsp did not report success:\n${sp.stdout()}${sp.stderr()}`);
+    const out = join(bench.dir.path, 'faxgate-received-late-ack.tif');
+    writeFileSync(out, got[0].document!);
+    assert.equal(comparePages(bench.dir.path, bench.page, out), null, 'faxgate\'s received page differs from what spandsp sent');
+  } finally {
+    sp.kill();
+    far.proc.kill();
+    await stop();
   }
 });
 
