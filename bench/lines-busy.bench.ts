@@ -14,7 +14,8 @@
 //   from queueing to the end; the bench's own polling, a few commands every 500 ms, included)
 // Repeats with min / median and the machine load. Prints a table; asserts nothing.
 //   node bench/lines-busy.bench.ts [faxes] [lines] [timeScale]     (default 2000 200 0.1)
-//   LINES_BUSY_REPEATS=3 LINES_BUSY_NODES=1 (nodes: the lines split over that many node roles)
+//   LINES_BUSY_REPEATS=3 LINES_BUSY_NODES=1 (nodes: the lines split over that many node roles,
+//   all in this process); FAXGATE_* variables set here are passed to the gateway
 import { loadavg } from 'node:os';
 import { Redis } from 'ioredis';
 import { runRoles, type RunningGateway } from '@faxgate/runtime';
@@ -69,7 +70,10 @@ interface Run {
 
 async function run(label: string): Promise<Run> {
   const perNode = Math.ceil(LINES / NODES);
-  const env = { FAXGATE_FAX_DOMAINS: 'fax.test', FAXGATE_NODE_DRIVER: 'sim', FAXGATE_NODE_LINES: String(perNode), FAXGATE_SIM_TIME_SCALE: String(SCALE), FAXGATE_LOG_LEVEL: 'warn' };
+  // FAXGATE_* variables of this process reach the gateway, for experiments such as
+  // FAXGATE_DISPATCH_CONCURRENCY=50.
+  const passed = Object.fromEntries(Object.entries(process.env).filter(([k, v]) => k.startsWith('FAXGATE_') && v !== undefined)) as Record<string, string>;
+  const env = { FAXGATE_FAX_DOMAINS: 'fax.test', FAXGATE_NODE_DRIVER: 'sim', FAXGATE_NODE_LINES: String(perNode), FAXGATE_SIM_TIME_SCALE: String(SCALE), FAXGATE_LOG_LEVEL: 'warn', ...passed };
   const extraNodes: RunningGateway[] = [];
   const h = await startTestGateway((e) => runRoles([dispatchRole, nodeRole], { env: { ...e, FAXGATE_NODE_ID: 'bench-node-1' } }), { label, env });
   const probe = new Redis(h.redis.url);
