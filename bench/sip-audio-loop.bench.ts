@@ -39,18 +39,19 @@ const a = node('+15550000001', { dialFormat: `sip:{e164}@127.0.0.1:${b.port}` })
 
 /**
  * Loop turns measured on a 2 ms timer: how late each came (wall clock, which includes the time
- * the host did not run this process at all — a shared, loaded machine) and how much CPU this
- * process used meanwhile (a late turn with the CPU busy is our own blocking chunk).
+ * the host did not run this process at all — a shared, loaded machine) and how much CPU the main
+ * thread used meanwhile (a late turn with the main thread busy is our own blocking chunk; the
+ * process's CPU would also count the page-coder worker and V8's GC threads).
  */
 function stallMeter() {
   let worstCpu = 0, worstAt = 0, running = true;
   const t0 = performance.now();
   let last = performance.now();
-  let lastCpu = process.cpuUsage();
+  let lastCpu = process.threadCpuUsage();
   const tick = () => {
     if (!running) return;
     const now = performance.now();
-    const cpu = process.cpuUsage(lastCpu);
+    const cpu = process.threadCpuUsage(lastCpu);
     const late = now - last - 2;
     const busy = Math.min(late, (cpu.user + cpu.system) / 1000);
     if (busy > worstCpu) {
@@ -58,7 +59,7 @@ function stallMeter() {
       worstAt = (now - t0) / 1000;
     }
     last = now;
-    lastCpu = process.cpuUsage();
+    lastCpu = process.threadCpuUsage();
     setTimeout(tick, 2);
   };
   setTimeout(tick, 2);
@@ -142,4 +143,4 @@ for (const n of counts) {
   const sum = (k: 'ok' | 'received') => `${rs.reduce((t, x) => t + x[k], 0)}/${n * rs.length}`;
   process.stdout.write(`| ${n} | ${sum('ok')} | ${sum('received')} | ${mm(rs.map((x) => x.p99))} | ${mm(rs.map((x) => x.max))} | ${mm(rs.map((x) => x.busy))} | ${mm(rs.map((x) => x.cpuPct))} | ${mm(rs.map((x) => x.cpuPct / n), 2)} | ${mm(rs.map((x) => x.load))} |\n`);
 }
-process.stdout.write('(each call: node A → node B in this process over SIP + G.711 RTP, 2 modem ends, a one-page fine letter, V.29 9600, no ECM, 500 ms jitter buffers; loop delay from monitorEventLoopDelay at 1 ms resolution over the calls, including the host\'s own scheduling delays; the CPU-busy turn is the longest late turn during which this process was running, i.e. its own blocking chunk; CPU per call covers both ends of a call; load avg is the 1-minute average when the round started)\n');
+process.stdout.write('(each call: node A → node B in this process over SIP + G.711 RTP, 2 modem ends, a one-page fine letter, V.29 9600, no ECM, 500 ms jitter buffers; loop delay from monitorEventLoopDelay at 1 ms resolution over the calls, including the host\'s own scheduling delays; the CPU-busy turn is the longest late turn during which the main thread was running, i.e. its own blocking chunk; CPU per call covers both ends of a call; load avg is the 1-minute average when the round started)\n');
