@@ -144,3 +144,7 @@ for (const n of counts) {
   process.stdout.write(`| ${n} | ${sum('ok')} | ${sum('received')} | ${mm(rs.map((x) => x.p99))} | ${mm(rs.map((x) => x.max))} | ${mm(rs.map((x) => x.busy))} | ${mm(rs.map((x) => x.cpuPct))} | ${mm(rs.map((x) => x.cpuPct / n), 2)} | ${mm(rs.map((x) => x.load))} |\n`);
 }
 process.stdout.write('(each call: node A → node B in this process over SIP + G.711 RTP, 2 modem ends, a one-page fine letter, V.29 9600, no ECM, 500 ms jitter buffers; loop delay from monitorEventLoopDelay at 1 ms resolution over the calls, including the host\'s own scheduling delays; the CPU-busy turn is the longest late turn during which the main thread was running, i.e. its own blocking chunk; CPU per call covers both ends of a call; load avg is the 1-minute average when the round started)\n');
+// After both drivers stopped, a MessagePort still holds the event loop (seen with
+// process._getActiveHandles(); the page coder's worker itself is unref'd), so the bench would
+// never end and `make bench` would wait for it forever.
+process.exit(0);
