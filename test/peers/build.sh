@@ -9,7 +9,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 mkdir -p "$here/build"
 build() {
   local src="$here/$1.c" out="$here/build/$1"
-  if [ ! -x "$out" ] || [ "$src" -nt "$out" ]; then
+  if [ ! -x "$out" ] || [ "$src" -nt "$out" ] || [ "$here/peer-util.h" -nt "$out" ]; then
     gcc -O2 -Wall -Wextra -o "$out.tmp.$$" "$src" -lspandsp -ltiff -lm
     mv "$out.tmp.$$" "$out"
   fi

@@ -35,6 +35,7 @@
 #include <string.h>
 #include <tiffio.h>
 #include <spandsp.h>
+#include "peer-util.h"
 
 static int done = 0, completion = -1, sending = 0;
 /* Blocks of the lockstep line processed so far, the one in progress included (0 over RTP). */
@@ -61,26 +62,6 @@ static int phase_d_handler(t30_state_t *s, void *user_data, int result)
     fprintf(stderr, "PAGE %s pages_tx=%d pages_rx=%d bit_rate=%d bad_rows=%d\n", sending ? "sent" : "received",
             t.pages_tx, t.pages_rx, t.bit_rate, t.bad_rows);
     return T30_ERR_OK;
-}
-
-static int has_word(const char *list, const char *word)
-{
-    size_t n = strlen(word);
-    const char *p = list;
-    for (;;) {
-        const char *e = strchr(p, ',');
-        size_t len = e ? (size_t) (e - p) : strlen(p);
-        if (len == n && strncmp(p, word, n) == 0) return 1;
-        if (e == NULL) return 0;
-        p = e + 1;
-    }
-}
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
 #define FIFO 16000

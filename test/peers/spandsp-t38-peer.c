@@ -27,6 +27,7 @@
 #include <unistd.h>
 #include <tiffio.h>
 #include <spandsp.h>
+#include "peer-util.h"
 
 #define MAX_REDUNDANCY 8
 #define MAX_IFP 2048
@@ -243,28 +244,6 @@ static int phase_d_handler(t30_state_t *s, void *user_data, int result)
            t.pages_tx, t.pages_rx, t.bit_rate, t.error_correcting_mode, t.encoding, t.bad_rows);
     fflush(stdout);
     return T30_ERR_OK;
-}
-
-/* True when `word` is one of the comma-separated items of `list`. */
-static int has_word(const char *list, const char *word)
-{
-    size_t n = strlen(word);
-    const char *p = list;
-
-    for (;;) {
-        const char *e = strchr(p, ',');
-        size_t len = e ? (size_t) (e - p) : strlen(p);
-        if (len == n && strncmp(p, word, n) == 0) return 1;
-        if (e == NULL) return 0;
-        p = e + 1;
-    }
-}
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
 }
 
 static void usage(void)

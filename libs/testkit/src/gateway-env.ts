@@ -21,3 +21,24 @@ export function testGatewayEnv(opts: { redisUrl: string; dataDir: string; smarth
     ...extra,
   };
 }
+
+/**
+ * The environment of `faxgate run <roles>` processes under test (startRoleProcess): loopback
+ * only, own queue prefix, and a fixed SMTP port, since a child process cannot tell the test a
+ * port the OS chose; logs at warn, so a failure message carries what went wrong.
+ */
+export function roleProcessEnv(opts: { redisUrl: string; dataDir: string; smarthost: string; smtpPort: number; prefix?: string }, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    FAXGATE_REDIS_URL: opts.redisUrl,
+    FAXGATE_QUEUE_PREFIX: opts.prefix ?? `test-${randomUUID()}`,
+    FAXGATE_DATA_DIR: opts.dataDir,
+    FAXGATE_HTTP_HOST: '127.0.0.1',
+    FAXGATE_SMTP_HOST: '127.0.0.1',
+    FAXGATE_SMTP_PORT: String(opts.smtpPort),
+    FAXGATE_SMARTHOST: opts.smarthost,
+    FAXGATE_FAX_DOMAINS: 'fax.test',
+    FAXGATE_LOG_LEVEL: 'warn',
+    FAXGATE_JOB_BACKOFF: '100ms',
+    ...extra,
+  };
+}

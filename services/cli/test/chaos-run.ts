@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import nodemailer from 'nodemailer';
 import { createRedis } from '@faxgate/queue';
 import { FaxRecords } from '@faxgate/store';
-import { freePort, makePdf, startRedis, startRoleProcess, startSmtpSink, tempDir, type RoleProcess } from '@faxgate/testkit';
+import { freePort, makePdf, roleProcessEnv, startRedis, startRoleProcess, startSmtpSink, tempDir, type RoleProcess } from '@faxgate/testkit';
 
 export interface ChaosOptions {
   faxes: number;
@@ -53,16 +53,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosFigures> {
   const dir = await tempDir('faxgate-chaos');
   const smtpPort = await freePort();
   const prefix = `chaos-${randomUUID()}`;
-  const env: Record<string, string> = {
-    FAXGATE_REDIS_URL: redis.url,
-    FAXGATE_QUEUE_PREFIX: prefix,
-    FAXGATE_DATA_DIR: dir.path,
-    FAXGATE_HTTP_HOST: '127.0.0.1',
-    FAXGATE_SMTP_HOST: '127.0.0.1',
-    FAXGATE_SMTP_PORT: String(smtpPort),
-    FAXGATE_SMARTHOST: sink.url,
-    FAXGATE_FAX_DOMAINS: 'fax.test',
-    FAXGATE_LOG_LEVEL: 'warn',
+  const env = roleProcessEnv({ redisUrl: redis.url, dataDir: dir.path, smarthost: sink.url, smtpPort, prefix }, {
     FAXGATE_JOB_BACKOFF: '200ms',
     // A page takes about 50 ms: kills land mid-call as often as between calls.
     FAXGATE_SIM_TIME_SCALE: '0.02',
@@ -73,7 +64,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosFigures> {
     FAXGATE_RETRY_NO_ANSWER_DELAY: '300ms',
     FAXGATE_RETRY_FAILED_DELAY: '300ms',
     FAXGATE_RECONCILE_INTERVAL: '3s',
-  };
+  });
   const procs = new Map<string, RoleProcess>();
   const dead: RoleProcess[] = [];
   const start = async (name: string) => {

@@ -5,12 +5,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import nodemailer from 'nodemailer';
 import { createRedis } from '@faxgate/queue';
 import { FaxRecords, type AttemptRecord } from '@faxgate/store';
 import { DestinationGate } from '@faxgate/destinations';
 import { BatchClaims, simPrintedKey } from '@faxgate/node';
-import { freePort, makePdf, startRedis, startRoleProcess, startSmtpSink, tempDir, waitUntil, type RoleProcess, type SmtpSink, type TempDir, type TestRedis } from '@faxgate/testkit';
+import { freePort, makePdf, roleProcessEnv, startRedis, startRoleProcess, startSmtpSink, tempDir, waitUntil, type RoleProcess, type SmtpSink, type TempDir, type TestRedis } from '@faxgate/testkit';
+import { mailFax } from './mail-fax.ts';
 
 let redis: TestRedis;
 let sink: SmtpSink;
@@ -30,18 +30,7 @@ test('a node killed mid-batch: the fax sent before the kill stays sent, the othe
   const smtpPort = await freePort();
   const prefix = `test-${randomUUID()}`;
   const number = '+12125550330';
-  const env = {
-    FAXGATE_REDIS_URL: redis.url,
-    FAXGATE_QUEUE_PREFIX: prefix,
-    FAXGATE_DATA_DIR: dir.path,
-    FAXGATE_HTTP_HOST: '127.0.0.1',
-    FAXGATE_SMTP_HOST: '127.0.0.1',
-    FAXGATE_SMTP_PORT: String(smtpPort),
-    FAXGATE_SMARTHOST: sink.url,
-    FAXGATE_FAX_DOMAINS: 'fax.test',
-    FAXGATE_LOG_LEVEL: 'warn',
-    FAXGATE_JOB_BACKOFF: '100ms',
-  };
+  const env = roleProcessEnv({ redisUrl: redis.url, dataDir: dir.path, smarthost: sink.url, smtpPort, prefix });
   const procs: RoleProcess[] = [];
   const client = createRedis(redis.url, 'background');
   const records = new FaxRecords(client, prefix);
@@ -59,13 +48,7 @@ test('a node killed mid-batch: the fax sent before the kill stays sent, the othe
     // Another call holds the number while both faxes arrive, so both wait for it and its next
     // call takes them together.
     assert.ok(await gate.acquire(number, 'test-holds-the-number', 1, 300_000));
-    const send = async (from: string, pages: number, subject: string) => {
-      const pdf = await makePdf(dir.path, pages, subject);
-      const info = await nodemailer.createTransport({ host: '127.0.0.1', port: smtpPort, ignoreTLS: true }).sendMail({ from, to: `${number.slice(1)}@fax.test`, subject, text: 'x', attachments: [{ filename: 'd.pdf', content: pdf }] });
-      const id = /queued as (fx[0-9a-z]+)/.exec(info.response)?.[1];
-      assert.ok(id, info.response);
-      return id;
-    };
+    const send = async (from: string, pages: number, subject: string) => mailFax(smtpPort, { from, to: `${number.slice(1)}@fax.test`, subject, pdf: await makePdf(dir.path, pages, subject) });
     const faxes = [await send('ann@example.com', 4, 'Batch one'), await send('bob@example.com', 4, 'Batch two')];
     await waitUntil('both faxes to wait for the number', async () => (await claims.waiting(number, 60_000)).length === 2, 120_000).catch((err) => {
       throw new Error(`${(err as Error).message}\n${core.output().slice(-3000)}\n${node1.output().slice(-3000)}`);

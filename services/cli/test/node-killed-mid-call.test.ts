@@ -4,11 +4,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import nodemailer from 'nodemailer';
 import { createRedis } from '@faxgate/queue';
 import { FaxRecords } from '@faxgate/store';
 import { simPrintedKey } from '@faxgate/node';
-import { freePort, makePdf, startRedis, startRoleProcess, startSmtpSink, tempDir, waitUntil, type RoleProcess, type SmtpSink, type TempDir, type TestRedis } from '@faxgate/testkit';
+import { freePort, makePdf, roleProcessEnv, startRedis, startRoleProcess, startSmtpSink, tempDir, waitUntil, type RoleProcess, type SmtpSink, type TempDir, type TestRedis } from '@faxgate/testkit';
+import { mailFax } from './mail-fax.ts';
 
 let redis: TestRedis;
 let sink: SmtpSink;
@@ -27,18 +27,7 @@ after(async () => {
 test('a node killed mid-call: attempt 1 is kept as interrupted, attempt 2 starts at the first unconfirmed page, every page printed once', async () => {
   const smtpPort = await freePort();
   const prefix = `test-${randomUUID()}`;
-  const env = {
-    FAXGATE_REDIS_URL: redis.url,
-    FAXGATE_QUEUE_PREFIX: prefix,
-    FAXGATE_DATA_DIR: dir.path,
-    FAXGATE_HTTP_HOST: '127.0.0.1',
-    FAXGATE_SMTP_HOST: '127.0.0.1',
-    FAXGATE_SMTP_PORT: String(smtpPort),
-    FAXGATE_SMARTHOST: sink.url,
-    FAXGATE_FAX_DOMAINS: 'fax.test',
-    FAXGATE_LOG_LEVEL: 'warn',
-    FAXGATE_JOB_BACKOFF: '100ms',
-  };
+  const env = roleProcessEnv({ redisUrl: redis.url, dataDir: dir.path, smarthost: sink.url, smtpPort, prefix });
   const procs: RoleProcess[] = [];
   const client = createRedis(redis.url, 'background');
   const records = new FaxRecords(client, prefix);
@@ -51,10 +40,7 @@ test('a node killed mid-call: attempt 1 is kept as interrupted, attempt 2 starts
     await core.ready();
     await node1.ready();
 
-    const pdf = await makePdf(dir.path, 4, 'Killed mid-call');
-    const info = await nodemailer.createTransport({ host: '127.0.0.1', port: smtpPort, ignoreTLS: true }).sendMail({ from: 'ops@example.com', to: '12125550300@fax.test', subject: 'kill the node', text: 'x', attachments: [{ filename: 'k.pdf', content: pdf }] });
-    const faxId = /queued as (fx[0-9a-z]+)/.exec(info.response)?.[1];
-    assert.ok(faxId, info.response);
+    const faxId = await mailFax(smtpPort, { to: '12125550300@fax.test', subject: 'kill the node', pdf: await makePdf(dir.path, 4, 'Killed mid-call') });
 
     await waitUntil('attempt 1 to have 2 pages confirmed', async () => ((await records.getAttempt(faxId, 0, 1))?.pagesSent ?? 0) >= 2, 60_000, 20).catch((err) => {
       throw new Error(`${err.message}\n${node1.output().slice(-3000)}`);

@@ -2,10 +2,10 @@
 // process, spandsp receivers as the far machines, and node processes that can be killed with -9.
 // spandsp is the judge of what reached paper: it prints one "PAGE received" line per page.
 import { randomUUID } from 'node:crypto';
-import nodemailer from 'nodemailer';
 import { createRedis } from '@faxgate/queue';
 import { FaxRecords } from '@faxgate/store';
-import { freePort, makePdf, startRedis, startRoleProcess, startSmtpSink, tempDir, type RoleProcess, type SmtpSink, type TempDir, type TestRedis } from '@faxgate/testkit';
+import { freePort, makePdf, roleProcessEnv, startRedis, startRoleProcess, startSmtpSink, tempDir, type RoleProcess, type SmtpSink, type TempDir, type TestRedis } from '@faxgate/testkit';
+import { mailFax } from './mail-fax.ts';
 import { buildSpandspPeer, start, type Proc } from '../../../libs/t38/test/fax-peers.ts';
 
 export const pagesRx = (p: Proc) => Math.max(0, ...[...p.stdout().matchAll(/PAGE received pages_tx=\d+ pages_rx=(\d+)/g)].map((m) => Number(m[1])));
@@ -30,18 +30,7 @@ export async function startT38KillBed(name: string): Promise<T38KillBed> {
   const dir = await tempDir(`faxgate-${name}`);
   const smtpPort = await freePort();
   const prefix = `test-${randomUUID()}`;
-  const env = {
-    FAXGATE_REDIS_URL: redis.url,
-    FAXGATE_QUEUE_PREFIX: prefix,
-    FAXGATE_DATA_DIR: dir.path,
-    FAXGATE_HTTP_HOST: '127.0.0.1',
-    FAXGATE_SMTP_HOST: '127.0.0.1',
-    FAXGATE_SMTP_PORT: String(smtpPort),
-    FAXGATE_SMARTHOST: sink.url,
-    FAXGATE_FAX_DOMAINS: 'fax.test',
-    FAXGATE_LOG_LEVEL: 'warn',
-    FAXGATE_JOB_BACKOFF: '100ms',
-  };
+  const env = roleProcessEnv({ redisUrl: redis.url, dataDir: dir.path, smarthost: sink.url, smtpPort, prefix });
   const procs: RoleProcess[] = [];
   const peers: Proc[] = [];
   const client = createRedis(redis.url, 'background');
@@ -66,11 +55,7 @@ export async function startT38KillBed(name: string): Promise<T38KillBed> {
       return p;
     },
     async send(pages, subject) {
-      const pdf = await makePdf(dir.path, pages, subject);
-      const info = await nodemailer.createTransport({ host: '127.0.0.1', port: smtpPort, ignoreTLS: true }).sendMail({ from: 'ops@example.com', to: '12125550500@fax.test', subject, text: 'x', attachments: [{ filename: 'k.pdf', content: pdf }] });
-      const faxId = /queued as (fx[0-9a-z]+)/.exec(info.response)?.[1];
-      if (!faxId) throw new Error(`no fax id in "${info.response}"`);
-      return faxId;
+      return mailFax(smtpPort, { to: '12125550500@fax.test', subject, pdf: await makePdf(dir.path, pages, subject) });
     },
     async dispose() {
       client.disconnect();
