@@ -17,11 +17,12 @@ run: setup-run
 # A hung test fails after 2 minutes with its evidence; the tests that carry real-time fax calls
 # set their own, longer timeouts beside a comment saying why. --test-force-exit ends a test file
 # once its tests are done: a failed test that leaves a server or socket open must not keep its
-# file (and the whole run) waiting for ever.
+# file (and the whole run) waiting for ever; test/flush-before-force-exit.ts makes that exit wait
+# for the file's last results to reach the runner, which otherwise drops some (nodejs/node#64833).
 TEST_TIMEOUT_MS ?= 120000
 
 test: setup-test typecheck
-	node --test --test-force-exit --test-concurrency=$(TEST_CONCURRENCY) --test-timeout=$(TEST_TIMEOUT_MS) $(TEST_FILES)
+	node --import $(CURDIR)/test/flush-before-force-exit.ts --test --test-force-exit --test-concurrency=$(TEST_CONCURRENCY) --test-timeout=$(TEST_TIMEOUT_MS) $(TEST_FILES)
 
 typecheck:
 	tsc -p tsconfig.json
