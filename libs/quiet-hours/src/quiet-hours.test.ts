@@ -70,3 +70,15 @@ test('zones that together leave no free minute: the first zone decides', () => {
   assert.ok(w, 'quiet');
   assert.equal(localMinuteOfDay(w.until, COUNTRY_TIME_ZONES.KI[0]), 7 * 60);
 });
+
+test('on a clock of its own, the time of day is read from that clock and the end is given in wall-clock time', () => {
+  // The clock reads 22:30 Berlin time at wall instant 1_000_000 and runs twice as fast.
+  const reading = at('2026-12-06T21:30:00Z');
+  const clock = { at: (wall: number) => reading + (wall - 1_000_000) * 2, wallAt: (t: number) => 1_000_000 + Math.ceil((t - reading) / 2) };
+  const q = new QuietHours('DE=22:00-07:00', clock);
+  const w = q.waitFor('+4930123456', 1_000_000);
+  // 8.5 h of the clock until 07:00 Berlin time are 4.25 h of wall clock.
+  assert.equal(w?.until, 1_000_000 + 4.25 * 3600_000);
+  assert.equal(q.waitFor('+4930123456', 1_000_000 + 4.25 * 3600_000), undefined, 'at the end in wall-clock time the window is over');
+  assert.ok(q.waitFor('+4930123456', 1_000_000 + 4.25 * 3600_000 - 1), 'a millisecond before, it is not');
+});

@@ -1,10 +1,11 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { COUNTRY_TIME_ZONES } from './country-time-zones.ts';
 import { parseQuietHours, quietUntil, type QuietRule } from './quiet-hours-rules.ts';
+import { wallClock, type QuietHoursClock } from './quiet-hours-clock.ts';
 
 /** Why a call waits, for the timeline and the recipient record. */
 export interface QuietWait {
-  /** When the window ends (ms). */
+  /** When the window ends (ms, wall clock). */
   until: number;
   why: string;
 }
@@ -20,8 +21,11 @@ export interface QuietWait {
  */
 export class QuietHours {
   private readonly rules: QuietRule[];
+  private readonly clock: QuietHoursClock;
 
-  constructor(spec: string) {
+  /** `clock`: where the time of day is read (wallClock unless a test moves it). */
+  constructor(spec: string, clock: QuietHoursClock = wallClock) {
+    this.clock = clock;
     const parsed = parseQuietHours(spec);
     if (!parsed.ok) throw new Error(`FAXGATE_QUIET_HOURS: ${parsed.problem}`);
     this.rules = parsed.rules;
@@ -31,7 +35,10 @@ export class QuietHours {
     return this.rules.length > 0;
   }
 
-  /** When a call to `e164` starting at `at` (ms) must wait for the end of its quiet hours. */
+  /**
+   * When a call to `e164` starting at `at` (ms, wall clock) must wait for the end of its quiet
+   * hours; the end is a wall-clock instant too.
+   */
   waitFor(e164: string, at: number): QuietWait | undefined {
     if (!this.enabled) return undefined;
     const country = parsePhoneNumberFromString(e164)?.country;
@@ -39,9 +46,9 @@ export class QuietHours {
     const rule = prefix ?? this.rules.find((r) => country && r.key === country) ?? this.rules.find((r) => r.key === '*');
     if (!rule) return undefined;
     const zones = rule.window.zone ? [rule.window.zone] : country ? (COUNTRY_TIME_ZONES[country] ?? []) : [];
-    const until = quietUntil(at, zones, rule.window);
+    const until = quietUntil(this.clock.at(at), zones, rule.window);
     if (until === undefined) return undefined;
     const where = rule.window.zone ?? (zones.length <= 3 ? zones.join(', ') : `every time zone of ${country} (${zones.length})`);
-    return { until, why: `quiet hours ${rule.window.text} for ${rule.key === '*' ? country : rule.key} in ${where}` };
+    return { until: this.clock.wallAt(until), why: `quiet hours ${rule.window.text} for ${rule.key === '*' ? country : rule.key} in ${where}` };
   }
 }

@@ -6,6 +6,7 @@ import type { BaseConfig, EnvSchema } from '@faxgate/config';
 import type { QueueSet } from '@faxgate/queue';
 import type { BlobStore, FaxRecords, InboundRecords } from '@faxgate/store';
 import type { LiveSettings } from '@faxgate/settings';
+import type { QuietHoursClock } from '@faxgate/quiet-hours/clock';
 import type { GatewayMetrics } from './metrics.ts';
 
 /** What the runtime hands every role: shared connections, stores, metrics and the HTTP server. */
@@ -39,6 +40,8 @@ export interface RoleContext {
   registry: Registry;
   metrics: GatewayMetrics;
   http: FastifyInstance;
+  /** Where quiet hours read the time of day: the wall clock unless the runner passed another. */
+  quietHoursClock: QuietHoursClock;
 }
 
 /** A running role. start() begins accepting work; stop() stops accepting and finishes what runs. */

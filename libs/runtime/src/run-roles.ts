@@ -4,6 +4,7 @@ import { pino } from 'pino';
 import { KNOWN_VARIABLES, baseSchema, collectConfigs, describeUnknownVariable, loadConfig, unknownVariables, type BaseConfig, type EnvSchema } from '@faxgate/config';
 import { QueueSet, createRedis } from '@faxgate/queue';
 import { LiveSettings } from '@faxgate/settings';
+import { wallClock, type QuietHoursClock } from '@faxgate/quiet-hours/clock';
 import { BlobStore, FaxRecords, InboundRecords } from '@faxgate/store';
 import type { Redis } from 'ioredis';
 import { createHttpServer, type HealthState } from './http-server.ts';
@@ -34,6 +35,12 @@ export interface RunOptions {
    * this process's roles.
    */
   settingsSchemas?: EnvSchema[];
+  /**
+   * The clock quiet hours read the time of day from (default: the wall clock). A test passes one
+   * set ahead and running fast, so a window opens and closes in seconds for roles that are
+   * otherwise run for real.
+   */
+  quietHoursClock?: QuietHoursClock;
 }
 
 /**
@@ -114,6 +121,7 @@ export async function runRoles(defs: RoleDefinition[], opts: RunOptions = {}): P
     base,
     settings,
     settingsSchemas: opts.settingsSchemas ?? [baseSchema as unknown as EnvSchema, ...defs.map((d) => d.schema)],
+    quietHoursClock: opts.quietHoursClock ?? wallClock,
     nodeId,
     log,
     redis,

@@ -51,7 +51,7 @@ export function createDispatchWorker(ctx: RoleContext, config: DispatchConfig, k
   const pool = config.FAXGATE_DISPATCH_POOL;
   const prefix = ctx.base.FAXGATE_QUEUE_PREFIX;
   const dialRules = derived(() => pick(config, Object.keys(dialFields)), () => dialRulesFromConfig(config));
-  const quietHours = derived(() => pick(config, ['FAXGATE_QUIET_HOURS']), () => new QuietHours(config.FAXGATE_QUIET_HOURS));
+  const quietHours = derived(() => pick(config, ['FAXGATE_QUIET_HOURS']), () => new QuietHours(config.FAXGATE_QUIET_HOURS, ctx.quietHoursClock));
   const { records, queues } = ctx;
   const destinations = new Destinations(ctx.redis, prefix);
 

@@ -1,4 +1,5 @@
 import { runRoles, type RunningGateway } from '@faxgate/runtime';
+import type { QuietHoursClock } from '@faxgate/quiet-hours';
 import { startTestGateway, textPage, type TestGateway } from '@faxgate/testkit';
 import { newFaxId, type Queue } from '@faxgate/queue';
 import { writeTiff } from '@faxgate/fax-image';
@@ -37,8 +38,9 @@ function onePageTiff(pages: number): Uint8Array {
   return tiff;
 }
 
-export async function startSimBed(label: string, env: Record<string, string> = {}): Promise<SimBed> {
-  const h = await startTestGateway((e) => runRoles([dispatchRole, nodeRole, notifierRole], { env: e }), { label, env: { FAXGATE_FAX_DOMAINS: 'fax.test', ...env } });
+/** `quietHoursClock`: the clock the roles read quiet hours by, when a test moves it. */
+export async function startSimBed(label: string, env: Record<string, string> = {}, opts: { quietHoursClock?: QuietHoursClock } = {}): Promise<SimBed> {
+  const h = await startTestGateway((e) => runRoles([dispatchRole, nodeRole, notifierRole], { env: e, ...opts }), { label, env: { FAXGATE_FAX_DOMAINS: 'fax.test', ...env } });
   return Object.assign(h, {
     calls: () => h.gw.ctx.queues.queue('calls', 'sim'),
     async fax(o: FaxSpec): Promise<string> {

@@ -42,7 +42,7 @@ export const nodeRole = defineRole({
       redis: ctx.redis,
       counterPrefix: ctx.base.FAXGATE_QUEUE_PREFIX,
     });
-    const calls = createCallWorker(ctx, pool, lines, driver, { maxCallsPerDestination: config.FAXGATE_DESTINATION_MAX_CALLS, ...(config.FAXGATE_BATCH_ENABLED ? { batch: { maxFaxes: config.FAXGATE_BATCH_MAX_FAXES, maxPages: config.FAXGATE_BATCH_MAX_PAGES } } : {}), dialRules: derived(() => pick(parsed, Object.keys(dialFields)), () => dialRulesFromConfig(parsed)), quietHours: derived(() => pick(parsed, ['FAXGATE_QUIET_HOURS']), () => new QuietHours(parsed.FAXGATE_QUIET_HOURS)) });
+    const calls = createCallWorker(ctx, pool, lines, driver, { maxCallsPerDestination: config.FAXGATE_DESTINATION_MAX_CALLS, ...(config.FAXGATE_BATCH_ENABLED ? { batch: { maxFaxes: config.FAXGATE_BATCH_MAX_FAXES, maxPages: config.FAXGATE_BATCH_MAX_PAGES } } : {}), dialRules: derived(() => pick(parsed, Object.keys(dialFields)), () => dialRulesFromConfig(parsed)), quietHours: derived(() => pick(parsed, ['FAXGATE_QUIET_HOURS']), () => new QuietHours(parsed.FAXGATE_QUIET_HOURS, ctx.quietHoursClock)) });
     const removeLines = ctx.metrics.addLineSource({ pool, total: () => lines.size, busy: () => lines.busy.size });
     const life = workerLifecycle([calls.worker], ctx.log, ctx.metrics);
     const status = new LineStatusPublisher({
