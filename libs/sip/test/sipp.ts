@@ -1,6 +1,6 @@
 // Runs SIPp (Debian's sip-tester) as the far end of a SIP test: one call of one scenario on
 // 127.0.0.1, every message traced to a file so a failing test can show the dialogue.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { freeUdpPort } from '@faxgate/testkit';
 import { start, type Proc } from '../../t38/test/fax-peers.ts';
@@ -23,17 +23,22 @@ export { freeUdpPort };
  * Starts SIPp with `scenario` (a file in scenarios/) for one call. `remote` makes it a UAC
  * calling that address; without it SIPp waits as a UAS. `keys` fill `[name]` in the scenario.
  */
-export async function sipp(dir: string, scenario: string, o: { remote?: string; keys?: Record<string, string | number>; transport?: 'u1' | 't1'; timeoutS?: number; service?: string; /** `<pause/>` without a length lasts this long (-d). */ pauseMs?: number } = {}): Promise<Sipp> {
+export async function sipp(dir: string, scenario: string, o: { remote?: string; keys?: Record<string, string | number>; transport?: 'u1' | 't1'; timeoutS?: number; service?: string; /** `<pause/>` without a length lasts this long (-d). */ pauseMs?: number; /** Calls to run before exiting (-m), default 1. */ calls?: number; /** Lines of a SEQUENTIAL injection file (-inf), one per call: its `;`-separated values are `[field0]`, `[field1]`… */ inject?: string[] } = {}): Promise<Sipp> {
   const port = await freeUdpPort();
   const mediaPort = await freeUdpPort();
   const msgFile = join(dir, `${scenario}.messages.log`);
   const errFile = join(dir, `${scenario}.errors.log`);
   const args = [
-    '-sf', join(SCENARIOS, scenario), '-i', '127.0.0.1', '-p', String(port), '-mp', String(mediaPort), '-m', '1', '-nostdin', '-bind_local',
+    '-sf', join(SCENARIOS, scenario), '-i', '127.0.0.1', '-p', String(port), '-mp', String(mediaPort), '-m', String(o.calls ?? 1), '-nostdin', '-bind_local',
     '-t', o.transport ?? 'u1', '-trace_msg', '-message_file', msgFile, '-trace_err', '-error_file', errFile,
     '-timeout', `${o.timeoutS ?? 50}s`, '-timeout_error', '-max_retrans', '8', '-nr',
   ];
   for (const [k, v] of Object.entries(o.keys ?? {})) args.push('-key', k, String(v));
+  if (o.inject) {
+    const inf = join(dir, `${scenario}.inject.csv`);
+    writeFileSync(inf, `SEQUENTIAL\n${o.inject.map((l) => `${l};\n`).join('')}`);
+    args.push('-inf', inf);
+  }
   if (o.service) args.push('-s', o.service);
   if (o.pauseMs !== undefined) args.push('-d', String(o.pauseMs));
   if (o.remote) args.push(o.remote);

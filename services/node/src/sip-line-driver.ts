@@ -95,7 +95,10 @@ export class SipLineDriver implements LineDriver {
   private readonly perCall = new Map<string, CallEvents>();
   private sink: ReceivedFaxSink | undefined;
   private active = 0;
-  private nextStart = 0;
+  /** When the last outgoing INVITE left (the calls-per-second cap counts from there). */
+  private lastStart = Number.NEGATIVE_INFINITY;
+  /** Settles when the call ahead in the cap's queue has left (or given up its turn). */
+  private paceQueue: Promise<void> = Promise.resolve();
   private keepAlive: NodeJS.Timeout | undefined;
   private readonly running = new Set<Promise<unknown>>();
   /** Our BYEs held back after a T.38 fax, waiting for the far end's (see T38_HANGUP_GRACE_MS). */
@@ -160,15 +163,51 @@ export class SipLineDriver implements LineDriver {
     void p.finally(() => this.running.delete(p));
   }
 
-  /** Waits for the calls-per-second cap (a carrier refuses bursts with 503 or 403). */
-  private async pace(signal: AbortSignal): Promise<void> {
-    if (this.o.callsPerSecond <= 0) return;
-    const now = Date.now();
-    const at = Math.max(now, this.nextStart);
-    this.nextStart = at + 1000 / this.o.callsPerSecond;
-    if (at > now) await new Promise<void>((resolve, reject) => {
-      const t = setTimeout(resolve, at - now);
-      signal.addEventListener('abort', () => { clearTimeout(t); reject(new Error('call aborted')); }, { once: true });
+  /**
+   * Waits for this call's turn under the calls-per-second cap (a carrier refuses bursts with 503
+   * or 403). Calls queued at once leave in order, each 1/cap s after the previous INVITE really
+   * left, so neither a late timer nor work between a turn and its INVITE lets two calls follow
+   * closer than that. Resolves with `left`, which the caller calls as its INVITE goes out (or
+   * with `false` when it gives up its turn without one); the next call waits until then.
+   */
+  private pace(signal: AbortSignal): Promise<(sent?: boolean) => void> {
+    if (this.o.callsPerSecond <= 0) return Promise.resolve(() => undefined);
+    const ahead = this.paceQueue;
+    let release!: () => void;
+    this.paceQueue = new Promise<void>((r) => { release = r; });
+    let gone = false;
+    const left = (sent = true) => {
+      if (gone) return;
+      gone = true;
+      if (sent) this.lastStart = Date.now();
+      release();
+    };
+    const gap = 1000 / this.o.callsPerSecond;
+    return new Promise((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      let settled = false;
+      const abort = () => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        void ahead.then(() => left(false));
+        reject(new Error('call aborted'));
+      };
+      const tryStart = () => {
+        if (settled) return;
+        // Timers may fire a millisecond early by Date.now(): wait again rather than start early.
+        const wait = this.lastStart + gap - Date.now();
+        if (wait > 0) {
+          timer = setTimeout(tryStart, Math.ceil(wait));
+          return;
+        }
+        settled = true;
+        signal.removeEventListener('abort', abort);
+        resolve(left);
+      };
+      if (signal.aborted) return abort();
+      signal.addEventListener('abort', abort, { once: true });
+      void ahead.then(tryStart);
     });
   }
 
@@ -181,8 +220,9 @@ export class SipLineDriver implements LineDriver {
     /** Each leg's document, its pages coded ahead on the page coder's thread. */
     const codedDocs: CodedAheadDocument[] = [];
     let coded: CodedAheadDocument | undefined;
+    /** This call's turn under the calls-per-second cap: taken, and given back once its INVITE left. */
+    let left: ((sent?: boolean) => void) | undefined;
     try {
-      await this.pace(signal);
       try {
         media = await CallMedia.open(this.o.sip.bindHost, this.mediaPorts);
       } catch (err) {
@@ -194,6 +234,7 @@ export class SipLineDriver implements LineDriver {
       const pages = call.fromPage > 1 ? sliceTiff(call.document, call.fromPage - 1, total) : call.document;
       const sendCount = total - (call.fromPage - 1);
       const uri = dialUri(this.o.dialFormat, call, this.o.sip.domain);
+      left = await this.pace(signal);
       const started = Date.now();
       const m = media;
       return await new Promise<CallOutcome>((resolve, reject) => {
@@ -281,6 +322,7 @@ export class SipLineDriver implements LineDriver {
           }
         };
         ({ callId } = this.ep.do((ua) => ua.invite(uri, m.local(this.advertisedHost), { callerId: this.o.callerId ?? this.o.sip.user, ...(this.o.assertedIdentity ? { assertedIdentity: this.o.assertedIdentity } : {}) })));
+        left?.();
         this.states.set(call.callId, { state: 'calling', callId, remote: uri });
         /** The INVITE's final response was counted (on answer, or on the end of an unanswered call). */
         let counted = false;
@@ -308,6 +350,7 @@ export class SipLineDriver implements LineDriver {
         else signal.addEventListener('abort', abort, { once: true });
       });
     } finally {
+      left?.(false);
       for (const d of codedDocs) {
         this.o.log.debug({ callId, pagesCodedAhead: d.stats.ahead, pagesCodedOnTheSpot: d.stats.onTheSpot }, 'page coding');
         d.dispose();
