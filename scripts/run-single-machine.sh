@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make run`: the whole gateway on one machine. Uses the Redis at FAXGATE_REDIS_URL when one
 # answers; otherwise starts redis-server (installed from apt by setup.sh) with AOF persistence in
-# the data directory, so queued faxes and their records survive a restart, and with a maxmemory
+# the data directory, fsynced before every reply (appendfsync always), so a fax answered 250 and
+# its record and job survive a power cut (issue 18, docs/operations.md), and with a maxmemory
 # (REDIS_MAXMEMORY, default a quarter of the machine's memory) and noeviction, so a full Redis
 # refuses writes (SMTP answers 451) instead of being OOM-killed.
 set -euo pipefail
@@ -22,7 +23,7 @@ else
   dir="$(cd "$data/redis" && pwd)"
   maxmemory="${REDIS_MAXMEMORY:-$(awk '/^MemTotal:/ { printf "%dmb", $2 / 1024 / 4 }' /proc/meminfo)}"
   echo "faxgate: starting redis-server on $host:$port with AOF in $dir, maxmemory $maxmemory"
-  redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --appendonly yes --appendfsync everysec \
+  redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --appendonly yes --appendfsync always \
     --maxmemory "$maxmemory" --maxmemory-policy noeviction --daemonize yes --pidfile "$dir/redis.pid" --logfile "$dir/redis.log"
   for _ in $(seq 50); do redis_answers && break; sleep 0.1; done
   redis_answers || { echo "faxgate: redis-server did not start; see $dir/redis.log" >&2; exit 1; }

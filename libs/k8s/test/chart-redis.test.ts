@@ -42,7 +42,7 @@ test('the chart\'s Redis starts from its rendered config and command with AOF, n
   }, 10_000);
   assert.equal(cli('CONFIG', 'GET', 'appendonly'), 'appendonly\nyes');
   assert.equal(cli('CONFIG', 'GET', 'maxmemory-policy'), 'maxmemory-policy\nnoeviction');
-  assert.equal(cli('CONFIG', 'GET', 'appendfsync'), 'appendfsync\neverysec');
+  assert.equal(cli('CONFIG', 'GET', 'appendfsync'), 'appendfsync\nalways', 'an SMTP 250 waits for the AOF fsync (issue 18)');
   // Without the password Redis refuses.
   assert.match(execFileSync('redis-cli', ['-p', String(port), 'GET', 'x'], { encoding: 'utf8' }), /NOAUTH/);
   // The readiness probe as rendered, pointed at this port.

@@ -6,6 +6,7 @@ import { createSmtpListener } from './smtp-listener.ts';
 import { takeInMessage } from '@faxgate/intake';
 import { accessSummary } from './access-summary.ts';
 import { takeInPostmasterMail } from './postmaster-intake.ts';
+import { aofDurability, readAofSettings } from './aof-durability.ts';
 
 /** ingest: the SMTP server that turns mail to fax addresses into queued faxes. */
 /** The ingest role as it runs: the SMTP port it bound (0 in the configuration picks a free one). */
@@ -34,6 +35,21 @@ export const ingestRole = defineRole({
     });
     const access = accessSummary(config);
     let port = config.FAXGATE_SMTP_PORT;
+    // Whether a 250 survives a power cut depends on how Redis fsyncs its AOF (issue 18): said at
+    // each connection, since Redis may have been restarted with another configuration.
+    let lastSentence = '';
+    const checkDurability = () => {
+      readAofSettings(ctx.requestRedis).then(
+        (s) => {
+          const d = aofDurability(s);
+          if (d.sentence === lastSentence) return;
+          lastSentence = d.sentence;
+          if (d.durable) ctx.log.info({ redisVersion: d.redisVersion, durableAccept: true }, d.sentence);
+          else ctx.log.warn({ redisVersion: d.redisVersion, durableAccept: false }, d.sentence);
+        },
+        (err: Error) => ctx.log.warn({ err: err.message }, 'could not read Redis persistence settings'),
+      );
+    };
     return {
       // Opens while Redis is away: each message then gets a 451 and the sender retries.
       startsWithoutRedis: true,
@@ -47,10 +63,13 @@ export const ingestRole = defineRole({
           });
         });
         server.on('error', (err) => ctx.log.warn({ err: err.message }, 'smtp error'));
+        ctx.requestRedis.on('ready', checkDurability);
+        if (ctx.requestRedis.status === 'ready') checkDurability();
         ctx.log.info({ listen: `${access.listenHost}:${port}` }, access.senders);
         ctx.log.info(access.dial);
       },
       async stop() {
+        ctx.requestRedis.off('ready', checkDurability);
         // close() stops accepting and waits for open sessions to end.
         await new Promise<void>((resolve) => server.close(() => resolve()));
       },
