@@ -25,7 +25,15 @@ export interface KamailioTls {
   ca: string;
 }
 
-export async function startKamailio(dir: string, password: string, o: { tls?: KamailioTls; /** Digest algorithm of Kamailio's challenges (auth module), default MD5. */ algorithm?: 'MD5' | 'SHA-256' } = {}): Promise<Kamailio> {
+export async function startKamailio(dir: string, password: string, o: {
+  tls?: KamailioTls;
+  /** Digest algorithm of Kamailio's challenges (auth module), default MD5. */
+  algorithm?: 'MD5' | 'SHA-256';
+  /** Another configuration in kamailio/ (default kamailio.cfg), e.g. dispatcher.cfg. */
+  config?: string;
+  /** Further words the configuration names, replaced by these values. */
+  vars?: Record<string, string>;
+} = {}): Promise<Kamailio> {
   const port = await freeUdpPort();
   const tlsPort = o.tls ? await freeUdpPort() : undefined;
   const run = join(dir, 'kamailio-run');
@@ -50,7 +58,9 @@ require_certificate = yes
 ca_list = ${o.tls.ca}
 `);
   }
-  writeFileSync(cfg, readFileSync(resolve(import.meta.dirname, 'kamailio/kamailio.cfg'), 'utf8').replaceAll('LISTEN_PORT', String(port)).replaceAll('SIP_PASSWORD', password)
+  let text = readFileSync(resolve(import.meta.dirname, 'kamailio', o.config ?? 'kamailio.cfg'), 'utf8');
+  for (const [k, v] of Object.entries(o.vars ?? {})) text = text.replaceAll(k, v);
+  writeFileSync(cfg, text.replaceAll('LISTEN_PORT', String(port)).replaceAll('SIP_PASSWORD', password)
     .replaceAll('TLS_PORT', String(tlsPort ?? 0)).replaceAll('TLS_CONFIG', tlsCfg)
     .replace('loadmodule "auth.so"\n', `loadmodule "auth.so"\n${o.algorithm ? `modparam("auth", "algorithm", "${o.algorithm}")\n` : ''}`));
   const proc = start('kamailio', ['-f', cfg, '-DD', '-E', '-Y', run, '-w', run, '-m', '32', '-M', '4', ...(o.tls ? ['-A', 'WITH_TLS'] : [])]);
