@@ -40,6 +40,7 @@ const LONG_SLACK = 1.06;
 export class MuPdfEngine implements RenderEngine {
   constructor() {
     installFonts();
+    drawWithoutAntiAliasing();
   }
 
   renderDocument(data: Uint8Array, mimeType: string, yDpi: number, opts?: EngineOptions): GrayPage[];
@@ -79,6 +80,76 @@ export class MuPdfEngine implements RenderEngine {
 
   renderTextLine(fields: string[], sizePt: number, yDpi: number): GrayPage {
     return drawTextLine(fields, sizePt, yDpi);
+  }
+}
+
+let aliasingChecked = false;
+
+/**
+ * Fax pages are bilevel, so MuPDF draws without anti-aliasing (its level 0: a pel is inked when
+ * its centre is covered, glyphs come from FreeType's hinted mono rasteriser), as Ghostscript's
+ * tiffg4 does. Anti-aliased edges were thrown away by the threshold anyway, cost the 17 × 15
+ * subsamples of MuPDF's default level (a vector page drew in half the time without them, issue
+ * 18) and were mid-tones the bilevel pass had to tell from photos. MuPDF still draws strokes
+ * thinner than a pel one pel wide, so 0.25 pt rules stay (test/hairlines.test.ts).
+ *
+ * The JavaScript binding has no call for fz_set_aa_level, so the settings are written where
+ * fz_new_context put them, in the context's fz_aa_context {hscale, vscale, scale, bits,
+ * text_bits, min_line_width} (draw-edge.c: level 8 is 17, 15, 256, 8, 8 and a minimum line
+ * width of 0; level 0 is 1, 1, 0xff00, 0, 0), which every draw device copies when it is made.
+ * The defaults are looked for in WebAssembly memory, and a test drawing proves the change took:
+ * if it did not (another MuPDF build), the old values go back and pages are drawn anti-aliased,
+ * which the bilevel pass handles as before.
+ */
+function drawWithoutAntiAliasing(): void {
+  if (aliasingChecked) return;
+  aliasingChecked = true;
+  const probe = new mupdf.Pixmap(mupdf.ColorSpace.DeviceGray, [0, 0, 1, 1], false);
+  const memory = probe.getPixels().buffer;
+  probe.destroy();
+  const ints = new Int32Array(memory);
+  // indexOf, not a loop: a cold loop over millions of words cost the CLI's first page 40 ms.
+  let at = ints.indexOf(17);
+  while (at >= 0 && !(ints[at + 1] === 15 && ints[at + 2] === 256 && ints[at + 3] === 8 && ints[at + 4] === 8 && ints[at + 5] === 0)) at = ints.indexOf(17, at + 1);
+  if (at < 0) return;
+  const saved = ints.slice(at, at + 6);
+  ints.set([1, 1, 0xff00, 0, 0], at);
+  if (!drawsBilevel()) ints.set(saved, at);
+}
+
+/** Whether a slanted edge and a small glyph come out in black and white only. */
+function drawsBilevel(): boolean {
+  const pix = new mupdf.Pixmap(mupdf.ColorSpace.DeviceGray, [0, 0, 32, 32], false);
+  try {
+    pix.clear(255);
+    const dev = new mupdf.DrawDevice(mupdf.Matrix.identity, pix);
+    const path = new mupdf.Path();
+    const text = new mupdf.Text();
+    const font = new mupdf.Font('Times-Roman');
+    try {
+      path.moveTo(1, 1);
+      path.lineTo(30, 9);
+      path.lineTo(12, 30);
+      path.closePath();
+      dev.fillPath(path, false, mupdf.Matrix.identity, mupdf.ColorSpace.DeviceGray, [0], 1);
+      text.showString(font, [9, 0, 0, -9, 20, 30], 'e');
+      dev.fillText(text, mupdf.Matrix.identity, mupdf.ColorSpace.DeviceGray, [0], 1);
+      dev.close();
+    } finally {
+      dev.destroy();
+      path.destroy();
+      text.destroy();
+      font.destroy();
+    }
+    const px = pix.getPixels();
+    let ink = 0;
+    for (const v of px) {
+      if (v !== 0 && v !== 255) return false;
+      if (v === 0) ink++;
+    }
+    return ink > 0;
+  } finally {
+    pix.destroy();
   }
 }
 

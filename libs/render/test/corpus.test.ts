@@ -176,9 +176,9 @@ test('long plain-text log: the body becomes monospace pages, tabs expanded, noth
   // line on every page, and each fax page must be that page pixel for pixel.
   const body = prep.content.parts[0] as { mimeType: string; data: Uint8Array };
   assert.equal(body.mimeType, 'text/plain');
-  // The renderer laid the body out in its sandbox with faxgate's fonts; this process needs them
-  // too, whichever test ran before.
-  installFonts();
+  // The renderer laid the body out in its sandbox with faxgate's fonts and drew it without
+  // anti-aliasing; this process needs the same, whichever test ran before (the engine sets both).
+  new MuPdfEngine();
   const doc = mupdf.Document.openDocument(new TextEncoder().encode(textToHtml(new TextDecoder().decode(body.data))), 'text/html');
   try {
     doc.layout(FAX_WIDTH_PT, PAPER_PT.a4.height, 11);
