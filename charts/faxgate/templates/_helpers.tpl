@@ -427,3 +427,36 @@ chart says which name and where to set it instead. Call with the faxgate.contain
 {{- $_ := set $seen .name "another extraEnv entry" -}}
 {{- end -}}
 {{- end -}}
+
+{{/*
+The UDP range a sip pool's calls bind their RTP and UDPTL to (FAXGATE_SIP_MEDIA_PORTS, see
+docs/sip.md): the pool's mediaPorts, else its env's FAXGATE_SIP_MEDIA_PORTS, else the node's
+default; "first-last" or `any` (labs: ports the OS picks, nothing to open), empty for other
+drivers.
+Call with (dict "pool" $pool).
+*/}}
+{{- define "faxgate.sipMediaPorts" -}}
+{{- $pool := .pool -}}
+{{- if eq (toString $pool.driver) "sip" -}}
+{{- $fromEnv := toString (get ($pool.env | default dict) "FAXGATE_SIP_MEDIA_PORTS") -}}
+{{- $range := toString ($pool.mediaPorts | default $fromEnv | default "10000-11999") -}}
+{{- if and $pool.mediaPorts $fromEnv (ne $fromEnv (toString $pool.mediaPorts)) -}}
+{{- fail (printf "node pool %s: mediaPorts %s and env FAXGATE_SIP_MEDIA_PORTS %s differ; set one" $pool.name $pool.mediaPorts $fromEnv) -}}
+{{- end -}}
+{{- if ne $range "any" -}}
+{{- if not (regexMatch "^[0-9]{1,5}-[0-9]{1,5}$" $range) -}}
+{{- fail (printf "node pool %s: the SIP media port range is first-last (e.g. 10000-11999) or any, not %s" $pool.name $range) -}}
+{{- end -}}
+{{- $p := splitList "-" $range -}}
+{{- $first := atoi (index $p 0) -}}
+{{- $last := atoi (index $p 1) -}}
+{{- /* A call takes 4 ports (docs/sip.md): a range must hold at least one call. */ -}}
+{{- if or (lt $first 1024) (gt $last 65535) (lt (sub $last $first) 3) -}}
+{{- fail (printf "node pool %s: the SIP media port range %s must lie within 1024-65535 and hold at least 4 ports (one call)" $pool.name $range) -}}
+{{- end -}}
+{{- printf "%d-%d" $first $last -}}
+{{- else -}}
+any
+{{- end -}}
+{{- end -}}
+{{- end -}}
