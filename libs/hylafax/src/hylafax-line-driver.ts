@@ -1,4 +1,5 @@
-import type { CallOutcome, CallResult, IncomingCall, OutgoingCall, ReceiveOutcome } from '@faxgate/line-driver';
+import type { CallOutcome, CallPart, CallResult, IncomingCall, OutgoingCall, ReceiveOutcome } from '@faxgate/line-driver';
+import { sliceTiff } from '@faxgate/fax-image';
 import { HylafaxClient, type HylafaxConnectOptions } from './client.ts';
 import { HylafaxAuthError, HylafaxError, HylafaxProtocolError } from './errors.ts';
 
@@ -74,10 +75,14 @@ export function classifyHylafaxFailure(statusText: string): CallResult {
  * dial and one try, so faxgate's own retry policy stays in charge. The call id is the job's tag:
  * a call re-run after a worker restart finds the job it already submitted and follows it instead
  * of submitting the fax again. An abort (shutdown) stops following but leaves the job running on
- * the server, for the re-run to pick up.
+ * the server, for the re-run to pick up. A batched call (several faxes to one number, issue 14)
+ * is one job with one document per fax, as sendfax makes one job of several files: faxsend
+ * sends a job's documents one after the other in a single call, and the job's page count, split
+ * by the parts' pages, gives each fax its own result.
  */
 export class HylafaxLineDriver {
   readonly name = 'hylafax';
+  readonly multiDocument = true;
   readonly #options: HylafaxLineDriverOptions;
 
   constructor(options: HylafaxLineDriverOptions) {
@@ -112,14 +117,15 @@ export class HylafaxLineDriver {
           prepared = await prepareFax(client, {
             tag: call.callId,
             dialString: call.dialString,
-            documents: [{ data: call.document }],
+            documents: call.parts ? partDocuments(call.document, call.parts) : [{ data: call.document }],
             modem: this.#options.modem,
             maxDials: 1,
             maxTries: 1,
             lastTimeSeconds: Math.max(60, Math.floor(callTimeout / 1000)),
           });
-          // HylaFAX page ranges are 1-based and open-ended like sendfax's.
-          if (call.fromPage > 1) await client.setJobParam('PAGERANGE', `${call.fromPage}-`);
+          // HylaFAX page ranges are 1-based and open-ended like sendfax's. A batch's parts hold
+          // only the pages still to send (fromPage is 1).
+          if (call.fromPage > 1 && !call.parts) await client.setJobParam('PAGERANGE', `${call.fromPage}-`);
           signal.throwIfAborted();
         } catch (err) {
           // The unsubmitted job dies with this session.
@@ -223,6 +229,16 @@ export class HylafaxLineDriver {
       await sleep(interval * (failures + 1), signal);
     }
   }
+}
+
+/** One document per part: its pages of the batched call's document, in order. */
+function partDocuments(document: Uint8Array, parts: readonly CallPart[]): Array<{ data: Uint8Array }> {
+  let at = 0;
+  return parts.map((p) => {
+    const data = sliceTiff(document, at, at + p.pages);
+    at += p.pages;
+    return { data };
+  });
 }
 
 function incomingCall(fetched: FetchedFax, didIndex: number | undefined): Omit<IncomingCall, 'simRemote'> {

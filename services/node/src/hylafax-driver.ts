@@ -38,6 +38,7 @@ export async function createHylafaxDriver(config: NodeConfig, ctx: Pick<RoleCont
   const driver = new HylafaxLineDriver({ server, ...(config.FAXGATE_HYLAFAX_MODEM ? { modem: config.FAXGATE_HYLAFAX_MODEM } : {}), startTimeoutMs: config.FAXGATE_HYLAFAX_START_TIMEOUT, receive });
   return {
     name: driver.name,
+    multiDocument: driver.multiDocument,
     pollIntervalMs: config.FAXGATE_HYLAFAX_POLL_INTERVAL,
     send: (call, signal) => driver.send(call, signal),
     async pollReceived(sink: ReceivedFaxSink) {
