@@ -17,6 +17,12 @@ export interface FaxDecodeOptions {
   bitOrder?: BitOrder;
   /** MH without EOLs, each row starting on a byte boundary (TIFF compression 2). */
   alignedRows?: boolean;
+  /**
+   * MH/MR as received from a line: T.4 §4.1.2 has an EOL sent before the first row, so what
+   * precedes the first EOL is not page data (a modem's idle ones while the sender's DTE had not
+   * started, noise before the data) and is skipped. Off for stored data, which may lack EOLs.
+   */
+  leadingEol?: boolean;
 }
 
 export interface FaxDecodeStats {
@@ -369,6 +375,7 @@ export function decodeFaxRows(data: Uint8Array, opts: FaxDecodeOptions, sink: Ro
     const skipped = () => {
       if (eolMode) spans.push(r.pos - lineStart);
     };
+    if (opts.leadingEol && !aligned) r.seekEol();
     while (stats.rows < maxRows) {
       if (aligned) r.pos = (r.pos + 7) & ~7;
       lineStart = r.pos;

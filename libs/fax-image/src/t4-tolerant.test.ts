@@ -171,4 +171,21 @@ describe('tolerant T.4 decoding', () => {
       assert.equal(r.bitmap.height, page.height);
     }), { numRuns: 300, seed: 5 });
   });
+  it('line data (leadingEol): a modem\'s idle ones before the first EOL are skipped, not decoded as rows', () => {
+    // What a receiving modem demodulated while the sending DTE paused after CONNECT
+    // (Class1TMConnectDelay): mark (all ones), which MH reads as white runs of 7 (code 1111).
+    const small = textPage(1728, 80, 6);
+    for (const compression of ['mh', 'mr'] as const) {
+      const data = encodeFax(small, { compression, k: 4, rtc: true });
+      const line = new Uint8Array(1080 + data.length);
+      line.fill(0xff, 0, 1080);
+      line.set(data, 1080);
+      const r = decodeFax(line, { compression, width: 1728, leadingEol: true });
+      assert.equal(r.bitmap.height, small.height, compression);
+      assert.equal(r.badRows, 0, compression);
+      assert.equal(firstDifference(r.bitmap, small), null, compression);
+      // Stored data may lack EOLs, so without the option the ones are rows.
+      assert.ok(decodeFax(line, { compression, width: 1728 }).bitmap.height > small.height, compression);
+    }
+  });
 });

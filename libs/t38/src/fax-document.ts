@@ -64,7 +64,7 @@ export function tiffDocument(tiff: Uint8Array, documentEnds?: readonly number[])
 
 /** Decodes received page data tolerantly, as the receiver's quality check. */
 export function decodeReceivedPage(data: Uint8Array, params: SessionParams): { bitmap: Bitmap } & PageVerdict {
-  const r = decodeFax(data, { compression: params.encoding, width: A4_WIDTH });
+  const r = decodeFax(data, { compression: params.encoding, width: A4_WIDTH, leadingEol: true });
   return { bitmap: r.bitmap, rows: r.rows, badRows: r.badRows, lostRows: r.lostRows };
 }
 
