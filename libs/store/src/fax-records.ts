@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import { AuditLog } from '@faxgate/audit';
 import type { AttemptRecord, FaxRecord, FaxView, RecipientRecord, TimelineEvent } from './fax-record.ts';
 import { RECORD_SCHEMA_VERSION, execAll, queueRecordUpdate, readRecord, writeRecord } from './record-codec.ts';
@@ -110,10 +110,21 @@ export class FaxRecords {
   }
 
   async event(id: string, event: string, detail?: string, recipient?: number): Promise<void> {
-    const e: TimelineEvent = { at: new Date().toISOString(), event, ...(recipient !== undefined ? { recipient } : {}), ...(detail ? { detail } : {}) };
-    const m = this.redis.multi().rpush(this.timelineKey(id), JSON.stringify(e));
-    this.audit.queue(m, { ...e, subject: 'fax', id });
-    await execAll(m);
+    await this.change().event(id, event, detail, recipient).exec();
+  }
+
+  /**
+   * Several writes of one state change (a call starting: its attempt, its recipient, the
+   * timeline) in one MULTI: they land together, in one round trip, where one awaited command
+   * each made the call wait for every one in turn (issue 18).
+   */
+  change(): RecordChange {
+    return new RecordChange(this.redis.multi(), {
+      recipient: (id, i) => this.rcptKey(id, i),
+      attempt: (id, i, n) => this.attemptKey(id, i, n),
+      timeline: (id) => this.timelineKey(id),
+      audit: (m, e) => this.audit.queue(m, e),
+    });
   }
 
   /** The whole fax: record, recipients with their attempts, and the timeline. */
@@ -186,5 +197,48 @@ export class FaxRecords {
     this.audit.queue(m, { at: new Date().toISOString(), subject: 'fax', id, event: 'purged', detail, actor });
     await execAll(m);
     return !!fax;
+  }
+}
+
+interface ChangeKeys {
+  recipient(id: string, i: number): string;
+  attempt(id: string, i: number, n: number): string;
+  timeline(id: string): string;
+  audit: AuditLog['queue'];
+}
+
+/** The writes of one state change, queued on a MULTI by FaxRecords.change(); nothing is written before exec(). */
+export class RecordChange {
+  private readonly m: ChainableCommander;
+  private readonly keys: ChangeKeys;
+
+  constructor(m: ChainableCommander, keys: ChangeKeys) {
+    this.m = m;
+    this.keys = keys;
+  }
+
+  /** As FaxRecords.updateRecipient. */
+  recipient(id: string, i: number, fields: Partial<RecipientRecord>): this {
+    queueRecordUpdate(this.m, this.keys.recipient(id, i), fields);
+    return this;
+  }
+
+  /** As FaxRecords.updateAttempt. */
+  attempt(id: string, i: number, n: number, fields: Partial<AttemptRecord>): this {
+    queueRecordUpdate(this.m, this.keys.attempt(id, i, n), fields);
+    return this;
+  }
+
+  /** As FaxRecords.event: the timeline entry and its audit line. */
+  event(id: string, event: string, detail?: string, recipient?: number): this {
+    const e: TimelineEvent = { at: new Date().toISOString(), event, ...(recipient !== undefined ? { recipient } : {}), ...(detail ? { detail } : {}) };
+    this.m.rpush(this.keys.timeline(id), JSON.stringify(e));
+    this.keys.audit(this.m, { ...e, subject: 'fax', id });
+    return this;
+  }
+
+  /** Writes everything queued, atomically; throws the first error a command met. */
+  async exec(): Promise<void> {
+    await execAll(this.m);
   }
 }
