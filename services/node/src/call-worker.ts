@@ -50,6 +50,19 @@ export interface CallWorkerOptions {
  */
 const DESTINATION_LEASE_MS = 30_000;
 
+/**
+ * Jobs the call worker runs beyond its lines: calls made ready (records read, the number's gate
+ * taken, the document loaded) that wait for a line, so a freed line starts its next call at once
+ * instead of after a queue fetch and a dozen round trips (issue 18). A tenth of the lines covers
+ * the preparation time at the rate lines free. The price is priority: a ready call is out of the
+ * queue, so an urgent fax queued now starts after the ready calls, that is after a tenth of the
+ * lines have freed, a fraction of one call's time. A node with fewer than ten lines keeps none
+ * ready: there the first line to free takes the most urgent call, as before.
+ */
+export function readyCalls(lineCount: number): number {
+  return Math.min(100, Math.floor(lineCount / 10));
+}
+
 export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool, driver: LineDriver, opts: CallWorkerOptions = {}) {
   const gate = new DestinationGate(ctx.redis, ctx.base.FAXGATE_QUEUE_PREFIX);
   const destinations = new Destinations(ctx.redis, ctx.base.FAXGATE_QUEUE_PREFIX);
@@ -63,10 +76,13 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
    * given back, so its own job reports it or (not reached) sends it alone.
    */
   const settleMembers = async (leadCallId: string, members: { faxId: string; recipient: number; attempt: number; callId: string }[]) => {
-    await claims.release(leadCallId, members.map((m) => m.callId));
-    await claims.forget(leadCallId);
+    // Sent together; Redis runs them in this order.
+    await Promise.all([claims.release(leadCallId, members.map((m) => m.callId)), claims.forget(leadCallId)]);
   };
   const aborts = new Set<AbortController>();
+  // Aborted when the worker closes or pauses (drain): calls still waiting for a line give their
+  // job back instead of starting.
+  let standDown = new AbortController();
   // Calls on this node's lines by call id, so a cancel or kill time can hang one up.
   const running = new Map<string, { ac: AbortController; stopped?: string }>();
   const stop = (prefix: string, reason: string) => {
@@ -86,10 +102,9 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
    * Splits a batched call's outcome between its faxes (batch-shares.ts), records each member's
    * own attempt outcome and hands it to dispatch; returns the lead's own share.
    */
-  const recordShares = async (batch: Batch, parts: NonNullable<Batch['parts']>, outcome: CallOutcome, startedAt: string, line: string): Promise<CallOutcome> => {
+  const recordShares = async (batch: Batch, parts: NonNullable<Batch['parts']>, outcome: CallOutcome, startedAt: string, line: string, endedAt: string): Promise<CallOutcome> => {
     const shares = sharesOfCall(parts, outcome.pagesSent, outcome.result === 'success');
     const totalPages = Math.max(1, outcome.pagesSent);
-    const endedAt = new Date().toISOString();
     const shareOf = (i: number): CallOutcome => {
       const s = shares[i];
       // Line time is shared by confirmed pages, for accounting per sender.
@@ -124,8 +139,8 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
         // this node's batching setting, so a node without batching never dials a fax that a
         // batching node's call carries. The claim is read before the attempt: a call writes its
         // shares before it gives the claims back, so a claim seen gone means the share is there.
-        const owner = await claims.owner(callId);
-        const previous = await ctx.records.getAttempt(faxId, recipient, attempt);
+        // The three reads leave together, in this order, on one connection: one round trip.
+        const [owner, previous, r] = await Promise.all([claims.owner(callId), ctx.records.getAttempt(faxId, recipient, attempt), ctx.records.getRecipient(faxId, recipient)]);
         if (owner && owner !== callId && !previous?.result) {
           await job.moveToDelayed(Date.now() + waitMs, job.token);
           throw new DelayedError(`sent in call ${owner}`);
@@ -139,8 +154,7 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
           await ctx.records.updateAttempt(faxId, recipient, attempt, { result: 'no-carrier', interrupted: true, pagesSent, endedAt: new Date().toISOString(), reason: describeError('CALL_INTERRUPTED') });
           // The stopped node's hold on the number would otherwise last until its lease ends,
           // keeping the resumed call off the line.
-          const stopped = await ctx.records.getRecipient(faxId, recipient);
-          if (stopped) await gate.release(stopped.number, `${faxId}-r${recipient}-a${attempt}`);
+          if (r) await gate.release(r.number, `${faxId}-r${recipient}-a${attempt}`);
           await ctx.records.event(faxId, 'call interrupted', `${pagesSent} page(s) confirmed before the node stopped`, recipient);
           ctx.log.warn({ faxId, recipient, attempt, pages: pagesSent }, 'call interrupted by a node that stopped; the outcome is recorded now');
           // The faxes this call took along: the ones whose document had started end the same
@@ -157,7 +171,6 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
           }
           await settleMembers(callId, members.map((m) => ({ ...m, callId: `${m.faxId}-r${m.recipient}-a${m.attempt}` })));
         } else if (!previous?.result) {
-          const r = await ctx.records.getRecipient(faxId, recipient);
           if (!r?.documentKey) throw new UnrecoverableError(describeError('RECORD_MISSING'));
           if (failedByJob(r)) await reopenRecipient(ctx, faxId, recipient, `call job ${job.id} retried`);
           else if (isFinished(r) || r.heldAt) return;
@@ -193,16 +206,16 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
             await job.moveToDelayed(Date.now() + waitMs, job.token);
             throw new DelayedError(`${r.number} is on another call`);
           }
-          if (batching) await claims.stopWaiting(r.number, me);
-          // Claimed by a batch between the look above and the gate: that call sends it.
-          const owner = await claims.claimSelf(callId, DESTINATION_LEASE_MS);
-          if (owner !== callId) {
+          // Claimed by a batch between the look above and the gate: that call sends it. And the
+          // faxes an earlier run of this job took along before it stopped short of dialling.
+          // One round trip: claimSelf is answered before the list is read.
+          const [, carrier, stale] = await Promise.all([batching ? claims.stopWaiting(r.number, me) : undefined, claims.claimSelf(callId, DESTINATION_LEASE_MS), claims.members(callId)]);
+          if (carrier !== callId) {
             await gate.release(r.number, callId);
             await job.moveToDelayed(Date.now() + waitMs, job.token);
-            throw new DelayedError(`sent in call ${owner}`);
+            throw new DelayedError(`sent in call ${carrier}`);
           }
-          // An earlier run of this job that stopped before dialling: its members go back.
-          const stale = await claims.members(callId);
+          // That earlier run's members go back.
           if (stale.length) await settleMembers(callId, stale.map((m) => ({ ...m, callId: `${m.faxId}-r${m.recipient}-a${m.attempt}` })));
           let batch: Batch | undefined;
           const claimed = () => [callId, ...(batch?.members.map((m) => m.callId) ?? [])];
@@ -211,8 +224,11 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
             void claims.renew(callId, claimed(), DESTINATION_LEASE_MS).catch(() => {});
           }, DESTINATION_LEASE_MS / 3);
           let document: Uint8Array;
+          let maxBps: number | undefined;
           try {
-            document = await ctx.blobs.get(r.documentKey);
+            // Start lower where this number refused faster rates before (destination memory);
+            // read beside the document, not after it.
+            [document, maxBps] = await Promise.all([ctx.blobs.get(r.documentKey), destinations.get(r.number).then(startRateFor, () => undefined)]);
             if (batching) {
               batch = await gatherBatch(ctx, claims, { callId, number: r.number, fromPage, document }, { ...batching, freshMs: Math.max(5 * waitMs, 5000), leaseMs: DESTINATION_LEASE_MS });
             }
@@ -225,7 +241,6 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
           const parts = batch?.parts;
           const offsets = parts ? partOffsets(parts) : [];
           const memberStarted = new Set<number>();
-          const line = lines.take(callId);
           const ac = new AbortController();
           aborts.add(ac);
           const control: { ac: AbortController; stopped?: string } = { ac };
@@ -247,7 +262,35 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
             running.set(m.callId, mc);
             return mc;
           });
+          // Ready to dial (the calls above are registered, so a cancel from now on is heard):
+          // the worker runs a few more jobs than there are lines, so this call usually waits
+          // here for the next line to free, and starts the moment it does.
+          let line: string;
+          try {
+            line = await lines.acquire(callId, standDown.signal);
+          } catch {
+            // The node stops or drains before a line came: nothing was dialled, and the job
+            // goes back to the queue for a node that takes calls, its holds given back.
+            aborts.delete(ac);
+            running.delete(callId);
+            for (const m of batch?.members ?? []) running.delete(m.callId);
+            clearInterval(renewal);
+            await Promise.all([settleMembers(callId, [{ faxId, recipient, attempt, callId }, ...(batch?.members ?? [])]), gate.release(r.number, callId)]);
+            await job.moveToDelayed(Date.now() + waitMs, job.token);
+            throw new DelayedError('the node stopped taking calls before this one had a line');
+          }
           ctx.metrics.callsActive.inc({ pool });
+          let lineHeld = true;
+          let endedAt: string | undefined;
+          // The line is free as soon as the driver is done with it; the records are written
+          // after, while the next call already uses it.
+          const freeLine = () => {
+            endedAt ??= new Date().toISOString();
+            if (!lineHeld) return;
+            lineHeld = false;
+            ctx.metrics.callsActive.dec({ pool });
+            lines.release(line);
+          };
           // Confirmed pages are written in order as they arrive, and all are written before
           // the outcome.
           let confirmed = 0;
@@ -291,15 +334,17 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
             // the call was registered above is not needed, this read sees what it would say.
             const now = await ctx.records.getRecipient(faxId, recipient);
             if (now && (isFinished(now) || now.heldAt)) return;
-            await ctx.records.updateAttempt(faxId, recipient, attempt, { attempt, startedAt, fromPage, line, pagesSent: 0 });
-            await ctx.records.updateRecipient(faxId, recipient, { state: 'calling', attempts: attempt, nextAttemptAt: undefined });
-            await ctx.records.event(faxId, 'dialing', `${r.dialString} on ${line}${fromPage > 1 ? `, from page ${fromPage}` : ''}${batch ? `, with ${batch.members.length} other fax(es) to the number in the same call` : ''}`, recipient);
-            for (const m of batch?.members ?? []) await ctx.records.event(m.faxId, 'batched', `in the call of ${faxId} on ${line}, after its pages`, m.recipient);
+            // The call's start is one MULTI: attempt, recipient and timeline land together.
+            const start = ctx.records
+              .change()
+              .attempt(faxId, recipient, attempt, { attempt, startedAt, fromPage, line, pagesSent: 0 })
+              .recipient(faxId, recipient, { state: 'calling', attempts: attempt, nextAttemptAt: undefined })
+              .event(faxId, 'dialing', `${r.dialString} on ${line}${fromPage > 1 ? `, from page ${fromPage}` : ''}${batch ? `, with ${batch.members.length} other fax(es) to the number in the same call` : ''}`, recipient);
+            for (const m of batch?.members ?? []) start.event(m.faxId, 'batched', `in the call of ${faxId} on ${line}, after its pages`, m.recipient);
+            await start.exec();
             let outcome;
             try {
-              // Start lower where this number refused faster rates before (destination memory).
-              const maxBps = startRateFor(await destinations.get(r.number).catch(() => undefined));
-              outcome = await driver.send({ callId, number: r.number, dialString: r.dialString, document: batch?.document ?? document, fromPage: batch ? 1 : fromPage, line, onPageConfirmed, ...(maxBps ? { maxBps } : {}), ...(parts ? { parts } : {}) }, ac.signal);
+              outcome = await driver.send({ callId, number: r.number, dialString: r.dialString, document: batch?.document ?? document, fromPage: batch ? 1 : fromPage, line, onPageConfirmed, ...(maxBps ? { maxBps } : {}), ...(parts ? { parts } : {}) }, ac.signal).finally(freeLine);
             } catch (err) {
               await progress;
               if (control.stopped) {
@@ -331,19 +376,20 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
             ctx.metrics.pagesSent.inc({ pool }, outcome.pagesSent);
             // A batch: every member's share is written before the lead's own outcome, so a lead
             // with an outcome and a member without one means the node stopped in between.
-            if (batch && parts) outcome = await recordShares(batch, parts, outcome, startedAt, line);
-            await ctx.records.updateAttempt(faxId, recipient, attempt, { ...outcome, endedAt: new Date().toISOString() });
-            await ctx.records.event(faxId, `call ${outcome.result}`, `${outcome.pagesSent} page(s)${outcome.reason ? `; ${outcome.reason}` : ''}`, recipient);
+            if (batch && parts) outcome = await recordShares(batch, parts, outcome, startedAt, line, endedAt!);
+            await ctx.records.change().attempt(faxId, recipient, attempt, { ...outcome, endedAt }).event(faxId, `call ${outcome.result}`, `${outcome.pagesSent} page(s)${outcome.reason ? `; ${outcome.reason}` : ''}`, recipient).exec();
             ctx.log.info({ faxId, recipient, attempt, line, result: outcome.result, pages: outcome.pagesSent }, 'call finished');
           } finally {
             aborts.delete(ac);
             running.delete(callId);
             for (const m of batch?.members ?? []) running.delete(m.callId);
             clearInterval(renewal);
-            await settleMembers(callId, [{ faxId, recipient, attempt, callId }, ...(batch?.members ?? [])]).catch((err) => ctx.log.warn({ faxId, recipient, err: (err as Error).message }, 'could not give back the call\'s claims; they lapse by themselves'));
-            await gate.release(r.number, callId).catch((err) => ctx.log.warn({ faxId, recipient, err: (err as Error).message }, 'could not free the number; its lease ends by itself'));
-            ctx.metrics.callsActive.dec({ pool });
-            lines.release(line);
+            freeLine();
+            // Claims and the number's slot given back together (one round trip).
+            await Promise.all([
+              settleMembers(callId, [{ faxId, recipient, attempt, callId }, ...(batch?.members ?? [])]).catch((err) => ctx.log.warn({ faxId, recipient, err: (err as Error).message }, 'could not give back the call\'s claims; they lapse by themselves')),
+              gate.release(r.number, callId).catch((err) => ctx.log.warn({ faxId, recipient, err: (err as Error).message }, 'could not free the number; its lease ends by itself')),
+            ]);
           }
         }
         await ctx.queues.add('call-outcome', { faxId, recipient, attempt });
@@ -359,8 +405,13 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
         return (await pollGuard.run(() => pollReceived(received))) ? 'polled' : 'skipped: a poll of the pool is still running';
       },
     },
-    { connection: ctx.workerConnection(), prefix: ctx.base.FAXGATE_QUEUE_PREFIX, pool, concurrency: lines.size, lockDuration: CALL_LOCK_MS },
+    { connection: ctx.workerConnection(), prefix: ctx.base.FAXGATE_QUEUE_PREFIX, pool, concurrency: lines.size + readyCalls(lines.size), lockDuration: CALL_LOCK_MS },
   );
+  worker.on('closing', () => standDown.abort());
+  worker.on('paused', () => standDown.abort());
+  worker.on('resumed', () => {
+    standDown = new AbortController();
+  });
   worker.on('closed', () => void unsubscribe.then((end) => end()).catch(() => {}));
   return { worker, abortAll: () => aborts.forEach((a) => a.abort()) };
 }

@@ -56,7 +56,7 @@ export class LineStatusPublisher {
   constructor(opts: LineStatusOptions) {
     this.o = { heartbeatMs: 2000, checkMs: 250, drainSettleMs: 6500, ...opts };
     this.repeated = createLogThrottle(opts.log);
-    this.lineIds = enumerateLines(opts.lines);
+    this.lineIds = [...opts.lines.all];
     const now = new Date().toISOString();
     for (const l of this.lineIds) this.idleSince.set(l, now);
   }
@@ -147,16 +147,4 @@ function deviceLineState(d: DriverLineState): LineState {
     ...(d.callId ? { callId: d.callId } : {}),
     ...(state === 'down' ? { reason: d.reason || 'unknown' } : {}),
   };
-}
-
-/**
- * The ids of a pool's lines, through LinePool's public take/release: called before the worker
- * starts, when every line is free; releasing in take order leaves the free list as it was.
- */
-function enumerateLines(pool: LinePool): string[] {
-  const ids: string[] = [];
-  const free = pool.size - pool.busy.size;
-  for (let i = 0; i < free; i++) ids.push(pool.take(`enumerate-${i}`));
-  for (const id of ids) pool.release(id);
-  return [...ids, ...pool.busy.keys()];
 }

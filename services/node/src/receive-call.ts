@@ -17,7 +17,9 @@ export function createReceiveCallHandler(ctx: RoleContext, pool: string, lines: 
     if (await alreadyReceived(ctx, rec)) return { skipped: `already ${rec?.state}` };
     if (!driver.receive) throw new UnrecoverableError(`the ${driver.name} line driver does not receive calls`);
     const document = await ctx.blobs.get(data.documentKey);
-    const line = lines.take(`receive-${data.inboundId}`);
+    // The worker runs a few more jobs than there are lines (outgoing calls made ready): an
+    // incoming call waits its turn for a line like they do.
+    const line = await lines.acquire(`receive-${data.inboundId}`);
     const ac = new AbortController();
     aborts.add(ac);
     ctx.metrics.callsActive.inc({ pool });
