@@ -92,8 +92,15 @@ export class SimLineDriver implements LineDriver, ReceivingLineDriver {
       await printed;
     }
     if (sent > 0) {
-      await mkdir(this.o.receivedDir, { recursive: true });
-      await writeFile(join(this.o.receivedDir, `${call.callId}.tif`), sliceTiff(call.document, call.fromPage - 1, call.fromPage - 1 + sent));
+      const file = join(this.o.receivedDir, `${call.callId}.tif`);
+      const paper = sliceTiff(call.document, call.fromPage - 1, call.fromPage - 1 + sent);
+      // The directory is made when a write finds it missing, not before every call (issue 18's
+      // profile: a mkdir per call).
+      await writeFile(file, paper).catch(async (err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT') throw err;
+        await mkdir(this.o.receivedDir, { recursive: true });
+        await writeFile(file, paper);
+      });
     }
     if (outcome.result === 'no-carrier' || outcome.result === 'failed') {
       return { result: outcome.result, pagesSent: sent, remoteId: this.o.remoteId, remote, durationMs: elapsed, reason: `${describeError(outcome.result === 'no-carrier' ? 'NO_CARRIER' : 'CALL_FAILED')} after page ${call.fromPage - 1 + sent}` };
