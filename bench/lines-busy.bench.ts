@@ -32,9 +32,10 @@ const SCALE = Number(process.argv[4] ?? 0.1);
 const REPEATS = Number(process.env.LINES_BUSY_REPEATS ?? 3);
 const NODES = Number(process.env.LINES_BUSY_NODES ?? 1);
 
-async function commands(redis: Redis): Promise<number> {
+/** Calls per Redis command (INFO commandstats); EVALSHA counts each script run once. */
+async function commandCounts(redis: Redis): Promise<Map<string, number>> {
   const info = await redis.info('commandstats');
-  return [...info.matchAll(/calls=(\d+)/g)].reduce((n, m) => n + Number(m[1]), 0);
+  return new Map([...info.matchAll(/cmdstat_([a-z|_-]+):calls=(\d+)/g)].map((m) => [m[1], Number(m[2])]));
 }
 
 /** Seconds of CPU redis-server has used (main thread and children). */
@@ -66,6 +67,8 @@ interface Run {
   cpuPct: number;
   redisCpuPct: number;
   ended: number;
+  /** Redis commands per fax by command, the most frequent first. */
+  byCommand: string;
 }
 
 async function run(label: string): Promise<Run> {
@@ -97,7 +100,7 @@ async function run(label: string): Promise<Run> {
       ids.push(id);
     }
     const notify = queues.queue('notify');
-    const before = await commands(probe);
+    const before = await commandCounts(probe);
     const rcpu0 = await redisCpu(probe);
     const cpu0 = process.cpuUsage();
     const t0 = Date.now();
@@ -111,7 +114,8 @@ async function run(label: string): Promise<Run> {
     }
     const wallS = (Date.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
-    const after = await commands(probe);
+    const after = await commandCounts(probe);
+    const perFax = [...after].map(([c, n]) => [c, (n - (before.get(c) ?? 0)) / FAXES] as const).sort((a, b) => b[1] - a[1]);
     const rcpu = (await redisCpu(probe)) - rcpu0;
     const attempts: AttemptRecord[] = [];
     for (const id of ids) {
@@ -142,7 +146,8 @@ async function run(label: string): Promise<Run> {
       stretchP99: quantile(stretch, 0.99),
       nominalMs: median(calls.map((c) => c.nominal)),
       callsPerS: calls.length / ((lastEnd - t0) / 1000),
-      cmdsPerFax: (after - before) / FAXES,
+      cmdsPerFax: perFax.reduce((n, [, c]) => n + c, 0),
+      byCommand: perFax.filter(([, n]) => n >= 0.05).map(([c, n]) => `${c} ${n.toFixed(1)}`).join(', '),
       firstStartMs: firstStart - t0,
       wallS,
       cpuPct: ((cpu.user + cpu.system) / 1000 / (wallS * 1000)) * 100,
