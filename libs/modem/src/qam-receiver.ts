@@ -235,13 +235,28 @@ export class QamReceiverCore {
         const k = Math.round((t - first + half) * Q);
         const count = Math.floor(k / Q) + 1;
         let at = (k - (count - 1) * Q) * mfTaps + count - 1;
+        // Two taps per step into separate sums: one sum's chain of dependent additions, not the
+        // multiplications, was what bounded the loop.
         let re = 0;
         let im = 0;
-        for (let i = first & MASK, end = (first & MASK) + count; i < end; i++, at--) {
+        let re2 = 0;
+        let im2 = 0;
+        let i = first & MASK;
+        for (const end = i + count - 1; i < end; i += 2, at -= 2) {
+          const h = poly[at];
+          const h2 = poly[at - 1];
+          re += ringRe[i] * h;
+          im += ringIm[i] * h;
+          re2 += ringRe[i + 1] * h2;
+          im2 += ringIm[i + 1] * h2;
+        }
+        if ((count & 1) !== 0) {
           const h = poly[at];
           re += ringRe[i] * h;
           im += ringIm[i] * h;
         }
+        re += re2;
+        im += im2;
         this.tNext += (this.sps / 2) * (1 + this.timing.rate);
         // Through fields, not arguments: doubles passed to a call that is not inlined are boxed.
         this.yr = re * this.agc;

@@ -4,6 +4,7 @@
 import { QamReceiverCore, type SymbolStage } from './qam-receiver.ts';
 import type { ModemReceiver, ModemReceiverEvents, SignalQuality } from './qam-types.ts';
 import { V29Scrambler } from './scrambler.ts';
+import { SubsetSlicer } from './subset-slicer.ts';
 import { phaseOctant, V29_SEGMENTS, V29_TRIBIT_FOR_CHANGE, v29MeanEnergy, v29Point, v29TrainingPoints, type V29Rate } from './v29-constellation.ts';
 
 /** Where the receiver is in the training sequence. */
@@ -32,6 +33,21 @@ const PHASE_SYMBOLS = 16;
  */
 const TRAINING_MAX_MSE = { 9600: 0.05, 7200: 0.1 } as const;
 
+/** Each rate's points as one table per process, x, y by point index: the slicer's grid is built once per table. */
+const pointTables = new Map<V29Rate, Int8Array>();
+function pointTable(rate: V29Rate, re: Float64Array, im: Float64Array): Int8Array {
+  let t = pointTables.get(rate);
+  if (!t) {
+    t = new Int8Array(2 * re.length);
+    for (let i = 0; i < re.length; i++) {
+      t[2 * i] = re[i];
+      t[2 * i + 1] = im[i];
+    }
+    pointTables.set(rate, t);
+  }
+  return t;
+}
+
 export interface V29ReceiverOptions {
   rate: V29Rate;
   onDbm0?: number;
@@ -47,6 +63,8 @@ export class V29Receiver implements ModemReceiver, SymbolStage {
   private readonly cIm: Float64Array;
   /** Absolute phase (in 45° steps) of each point, so the data path needs no atan2. */
   private readonly octant: Int8Array;
+  /** The nearest point by a grid over the constellation (a search of 16 points did not predict). */
+  private readonly slicer: SubsetSlicer;
   private stage: Stage = Stage.Settle;
   private count = 0;
   private accRe = 0;
@@ -60,7 +78,9 @@ export class V29Receiver implements ModemReceiver, SymbolStage {
   constructor(o: V29ReceiverOptions, events: ModemReceiverEvents) {
     const tp = v29TrainingPoints(o.rate);
     const ab = (tp.a[0] ** 2 + tp.a[1] ** 2 + tp.b[0] ** 2 + tp.b[1] ** 2) / 2;
-    this.core = new QamReceiverCore({ baud: 2400, carrierHz: 1700, rolloff: 0.25, span: 12, taps: 24, trainingEnergy: ab, dataEnergy: v29MeanEnergy(o.rate), onDbm0: o.onDbm0, offDbm0: o.offDbm0 }, events, this);
+    // A matched filter over 10 symbols: bench/fast-modems found the same bit-error rates as
+    // over 12 (BER 1e-5 at the same SNR), and it is a sixth of the receiver's work less.
+    this.core = new QamReceiverCore({ baud: 2400, carrierHz: 1700, rolloff: 0.25, span: 10, taps: 24, trainingEnergy: ab, dataEnergy: v29MeanEnergy(o.rate), onDbm0: o.onDbm0, offDbm0: o.offDbm0 }, events, this);
     this.rate = o.rate;
     this.tp = tp;
     const n = o.rate === 9600 ? 16 : 8;
@@ -74,6 +94,7 @@ export class V29Receiver implements ModemReceiver, SymbolStage {
       this.cIm[i] = p[1];
       this.octant[i] = phaseOctant(p[0], p[1]);
     }
+    this.slicer = new SubsetSlicer(pointTable(o.rate, this.cRe, this.cIm), [Int32Array.from({ length: n }, (_, i) => i)]);
   }
 
   receive(samples: Int16Array): void {
@@ -191,17 +212,8 @@ export class V29Receiver implements ModemReceiver, SymbolStage {
 
   private data(zr: number, zi: number): void {
     const { cRe, cIm } = this;
-    let best = 0;
-    let bestD = Infinity;
-    for (let i = 0; i < cRe.length; i++) {
-      const dr = zr - cRe[i];
-      const di = zi - cIm[i];
-      const dist = dr * dr + di * di;
-      if (dist < bestD) {
-        bestD = dist;
-        best = i;
-      }
-    }
+    this.slicer.slice(zr, zi);
+    const best = this.slicer.label[0];
     this.core.dRe = cRe[best];
     this.core.dIm = cIm[best];
     this.core.mu = 0.01;
