@@ -120,6 +120,7 @@ export class FaxRecords {
    */
   change(): RecordChange {
     return new RecordChange(this.redis.multi(), {
+      fax: (id) => this.faxKey(id),
       recipient: (id, i) => this.rcptKey(id, i),
       attempt: (id, i, n) => this.attemptKey(id, i, n),
       timeline: (id) => this.timelineKey(id),
@@ -201,6 +202,7 @@ export class FaxRecords {
 }
 
 interface ChangeKeys {
+  fax(id: string): string;
   recipient(id: string, i: number): string;
   attempt(id: string, i: number, n: number): string;
   timeline(id: string): string;
@@ -215,6 +217,12 @@ export class RecordChange {
   constructor(m: ChainableCommander, keys: ChangeKeys) {
     this.m = m;
     this.keys = keys;
+  }
+
+  /** As FaxRecords.updateFax. */
+  fax(id: string, fields: Partial<FaxRecord>): this {
+    queueRecordUpdate(this.m, this.keys.fax(id), fields);
+    return this;
   }
 
   /** As FaxRecords.updateRecipient. */

@@ -65,8 +65,10 @@ export function createDispatchWorker(ctx: RoleContext, config: DispatchConfig, k
    */
   async function queueCall(fax: FaxRecord, r: RecipientRecord, attempt: number, fromPage: number, delayMs: number): Promise<void> {
     const faxId = fax.id;
-    const schedule = await loadSchedule(ctx, fax, config.FAXGATE_DISPATCH_KILL_AFTER);
     const now = Date.now();
+    // The number's memory is read beside the schedule (one round trip, not two); it is looked
+    // at below, in the order of the checks.
+    const [schedule, refusal] = await Promise.all([loadSchedule(ctx, fax, config.FAXGATE_DISPATCH_KILL_AFTER), destinations.refusal(r.number, now)]);
     let delay = Math.max(delayMs, schedule.sendAt ? Date.parse(schedule.sendAt) - now : 0, 0);
     // The destination's quiet hours (@faxgate/quiet-hours): the call starts when they end.
     const quiet = quietHours().waitFor(r.number, now + delay);
@@ -84,7 +86,6 @@ export function createDispatchWorker(ctx: RoleContext, config: DispatchConfig, k
       await failRecipient(faxId, r.index, 'RCPT_NUMBER_DENIED', denied);
       return;
     }
-    const refusal = await destinations.refusal(r.number, now);
     if (refusal) {
       await failRecipient(faxId, r.index, refusal.code, `${r.number}: ${refusal.detail}`);
       return;
@@ -98,22 +99,20 @@ export function createDispatchWorker(ctx: RoleContext, config: DispatchConfig, k
         return;
       }
     }
-    const rank = await rankAmongSender(ctx.redis, prefix, fax.sender, faxId, r.index, now);
     const callPool = r.pool ?? pool;
-    await records.updateRecipient(faxId, r.index, { pool: callPool, ...(delay > 0 ? { nextAttemptAt: new Date(now + delay).toISOString() } : {}) });
+    // Independent writes go out together: a round trip each before and after the job is queued.
+    const [rank] = await Promise.all([rankAmongSender(ctx.redis, prefix, fax.sender, faxId, r.index, now), records.updateRecipient(faxId, r.index, { pool: callPool, ...(delay > 0 ? { nextAttemptAt: new Date(now + delay).toISOString() } : {}) })]);
     await queues.add('place-call', { faxId, recipient: r.index, attempt, fromPage }, { pool: callPool, delay: delay || undefined, priority: bullPriority(schedule.priority, rank) });
-    if (schedule.killAt) await killTimer.track(faxId, r.index, schedule.killAt);
-    if (quiet) await records.event(faxId, 'waiting for quiet hours to end', `${quiet.why}: not dialled before ${new Date(quiet.until).toISOString()}`, r.index);
-    if (attempt === 1) await records.event(faxId, 'queued for a line', `pool ${callPool}, ${schedule.priority} priority${delay > 0 ? `, not before ${new Date(now + delay).toISOString()}` : ''}`, r.index);
+    const queued = records.change();
+    if (quiet) queued.event(faxId, 'waiting for quiet hours to end', `${quiet.why}: not dialled before ${new Date(quiet.until).toISOString()}`, r.index);
+    if (attempt === 1) queued.event(faxId, 'queued for a line', `pool ${callPool}, ${schedule.priority} priority${delay > 0 ? `, not before ${new Date(now + delay).toISOString()}` : ''}`, r.index);
+    await Promise.all([schedule.killAt ? killTimer.track(faxId, r.index, schedule.killAt) : undefined, queued.exec()]);
   }
 
+  /** The recipient's attempts 1..upTo that exist, read together (one round trip). */
   async function attemptsOf(faxId: string, recipient: number, upTo: number): Promise<AttemptRecord[]> {
-    const out: AttemptRecord[] = [];
-    for (let n = 1; n <= upTo; n++) {
-      const a = await records.getAttempt(faxId, recipient, n);
-      if (a) out.push(a);
-    }
-    return out;
+    const all = await Promise.all(Array.from({ length: upTo }, (_, i) => records.getAttempt(faxId, recipient, i + 1)));
+    return all.filter((a): a is AttemptRecord => a !== undefined);
   }
 
   return createWorker(
@@ -121,8 +120,8 @@ export function createDispatchWorker(ctx: RoleContext, config: DispatchConfig, k
     {
       // The first call of a recipient, and the next one after a release from hold.
       'schedule-recipient': async ({ faxId, recipient }, job) => {
-        let r = await records.getRecipient(faxId, recipient);
-        const fax = await records.getFax(faxId);
+        const [first, fax] = await Promise.all([records.getRecipient(faxId, recipient), records.getFax(faxId)]);
+        let r = first;
         if (!r || !fax) throw new UnrecoverableError(describeError('RECORD_MISSING'));
         // An operator's Retry of this job after the reconciler failed the recipient for it.
         if (failedByJob(r) && r.attempts === 0) {
@@ -145,22 +144,24 @@ export function createDispatchWorker(ctx: RoleContext, config: DispatchConfig, k
         await queueCall(fax, r, r.attempts + 1, next.fromPage, delay);
       },
       'call-outcome': async ({ faxId, recipient, attempt }, job) => {
-        let r = await records.getRecipient(faxId, recipient);
-        const fax = await records.getFax(faxId);
+        // The records and every attempt in one round trip; reopening (below) changes none of the attempts.
+        const [first, fax, attempts] = await Promise.all([records.getRecipient(faxId, recipient), records.getFax(faxId), attemptsOf(faxId, recipient, attempt)]);
+        let r = first;
         if (!r || !fax) throw new UnrecoverableError(describeError('RECORD_MISSING'));
         // An operator's Retry of this job after the reconciler failed the recipient for it.
         if (failedByJob(r)) {
           await reopenRecipient(ctx, faxId, recipient, `outcome job ${job.id} retried`);
           r = (await records.getRecipient(faxId, recipient))!;
         }
-        const attempts = await attemptsOf(faxId, recipient, attempt);
         const current = attempts[attempts.length - 1];
         if (!current || current.attempt !== attempt || !current.result) throw new Error(`attempt ${attempt} of ${faxId}/r${recipient} has no outcome recorded yet`);
         if (current.handledAt) return;
         // A batched call (issue 14) is one call to the number: every fax in it learns under the
         // call's id, so it counts once in the number's failures, not once per fax.
-        await destinations.learn(r.number, { callId: current.batchedIn ?? `${faxId}-r${recipient}-a${attempt}`, result: current.result, reason: current.reason, pagesSent: current.pagesSent, at: current.endedAt ?? new Date().toISOString(), remote: current.remote }, destinationPolicy);
-        await dropQueuedCall(ctx.redis, prefix, fax.sender, faxId, recipient);
+        await Promise.all([
+          destinations.learn(r.number, { callId: current.batchedIn ?? `${faxId}-r${recipient}-a${attempt}`, result: current.result, reason: current.reason, pagesSent: current.pagesSent, at: current.endedAt ?? new Date().toISOString(), remote: current.remote }, destinationPolicy),
+          dropQueuedCall(ctx.redis, prefix, fax.sender, faxId, recipient),
+        ]);
         const pagesSent = pagesConfirmed(attempts);
         const durationMs = attempts.reduce((s, a) => s + (a.durationMs ?? 0), 0);
         const connectedAttempts = attempts.filter((a) => a.result === 'success' || a.result === 'no-carrier' || a.result === 'failed').length;
@@ -182,8 +183,11 @@ export function createDispatchWorker(ctx: RoleContext, config: DispatchConfig, k
             await records.updateRecipient(faxId, recipient, { state: 'held', nextAttemptAt: at, pagesSent, durationMs, connectedAttempts, result: current.result, reason: current.reason });
             await records.event(faxId, 'held', `by ${r.heldBy ?? 'an operator'}; attempt ${attempt + 1} waits for release (${next.why})`, recipient);
           } else {
-            await records.updateRecipient(faxId, recipient, { state: 'retry-wait', nextAttemptAt: at, pagesSent, durationMs, connectedAttempts, result: current.result, reason: current.reason });
-            await records.event(faxId, 'retry scheduled', `${next.why}; attempt ${attempt + 1} at ${at}${next.fromPage > 1 ? ` from page ${next.fromPage}` : ''}`, recipient);
+            await records
+              .change()
+              .recipient(faxId, recipient, { state: 'retry-wait', nextAttemptAt: at, pagesSent, durationMs, connectedAttempts, result: current.result, reason: current.reason })
+              .event(faxId, 'retry scheduled', `${next.why}; attempt ${attempt + 1} at ${at}${next.fromPage > 1 ? ` from page ${next.fromPage}` : ''}`, recipient)
+              .exec();
             await queueCall(fax, { ...r, state: 'retry-wait', reason: current.reason }, attempt + 1, next.fromPage, next.delayMs);
             // Cancelled while this outcome was handled: the record says retry-wait again, and
             // the call just queued must not run.
@@ -193,22 +197,26 @@ export function createDispatchWorker(ctx: RoleContext, config: DispatchConfig, k
           await records.claimAttemptHandling(faxId, recipient, attempt, new Date().toISOString());
           return;
         }
-        await records.updateRecipient(faxId, recipient, {
-          state: next.state,
-          result: current.result,
-          // undefined deletes the field: a recipient that was busy and then sent shows no
-          // stale error, reason or retry time.
-          errorCode: next.state === 'sent' ? undefined : next.code,
-          reason: next.state === 'sent' ? undefined : next.code ? `${describeError(next.code)} (${next.reason})` : next.reason,
-          pagesSent: next.pagesSent,
-          durationMs,
-          connectedAttempts,
-          remoteId: current.remoteId ?? r.remoteId,
-          finishedAt: new Date().toISOString(),
-          nextAttemptAt: undefined,
-        });
+        // The recipient's end and its timeline line in one MULTI, before the result mail is queued.
+        await records
+          .change()
+          .recipient(faxId, recipient, {
+            state: next.state,
+            result: current.result,
+            // undefined deletes the field: a recipient that was busy and then sent shows no
+            // stale error, reason or retry time.
+            errorCode: next.state === 'sent' ? undefined : next.code,
+            reason: next.state === 'sent' ? undefined : next.code ? `${describeError(next.code)} (${next.reason})` : next.reason,
+            pagesSent: next.pagesSent,
+            durationMs,
+            connectedAttempts,
+            remoteId: current.remoteId ?? r.remoteId,
+            finishedAt: new Date().toISOString(),
+            nextAttemptAt: undefined,
+          })
+          .event(faxId, next.state === 'sent' ? 'sent' : 'failed', next.reason, recipient)
+          .exec();
         await queues.add('result-mail', { faxId, recipient });
-        await records.event(faxId, next.state === 'sent' ? 'sent' : 'failed', next.reason, recipient);
         if (await records.claimAttemptHandling(faxId, recipient, attempt, new Date().toISOString())) {
           await observeFaxResult(ctx, faxId, { result: next.state, pool: r.pool ?? pool, reason: next.code });
         }

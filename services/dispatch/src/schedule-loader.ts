@@ -6,12 +6,11 @@ import { readHeaderFields, scheduleOf } from './fax-schedule.ts';
  * The fax's schedule, read from its stored message's headers the first time and kept on the
  * record: a 500-recipient broadcast reads its message once, and the console shows the schedule.
  * Every dispatch replica computes the same value from the same message, so a race writes it twice
- * alike.
+ * alike; for the same reason `fax` (read by the caller's job) is not read again to look for a
+ * schedule stored meanwhile.
  */
 export async function loadSchedule(ctx: Pick<RoleContext, 'records' | 'blobs'>, fax: FaxRecord, defaultKillAfterMs: number): Promise<FaxSchedule> {
   if (fax.schedule) return fax.schedule;
-  const again = await ctx.records.getFax(fax.id);
-  if (again?.schedule) return (fax.schedule = again.schedule);
   // A message already gone (removed by retention) schedules with the defaults; other read
   // errors are retried with the job.
   const message = await ctx.blobs.get(fax.messageKey).catch((err: NodeJS.ErrnoException) => {
@@ -20,10 +19,11 @@ export async function loadSchedule(ctx: Pick<RoleContext, 'records' | 'blobs'>, 
   });
   const schedule = scheduleOf(readHeaderFields(message ?? new Uint8Array()), fax.subject, fax.createdAt, defaultKillAfterMs);
   if (!message) schedule.notes = [...(schedule.notes ?? []), 'the stored message was gone: default priority and kill time'];
-  await ctx.records.updateFax(fax.id, { schedule });
   const detail = [`${schedule.priority} priority`, schedule.sendAt && `send at ${schedule.sendAt}`, schedule.killAt && `kill time ${schedule.killAt}`].filter(Boolean).join(', ');
-  await ctx.records.event(fax.id, 'scheduled', detail);
-  for (const note of schedule.notes ?? []) await ctx.records.event(fax.id, 'header not understood', note);
+  // The schedule and its timeline lines in one MULTI.
+  const change = ctx.records.change().fax(fax.id, { schedule }).event(fax.id, 'scheduled', detail);
+  for (const note of schedule.notes ?? []) change.event(fax.id, 'header not understood', note);
+  await change.exec();
   fax.schedule = schedule;
   return schedule;
 }
