@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import type Sharp from 'sharp';
 import { FAX_WIDTH_PX, FAX_X_DPI } from './page-geometry.ts';
 import type { GrayPage } from './gray-page.ts';
 
@@ -17,6 +17,17 @@ export interface ImageOptions {
 /** Image formats sharp (libvips) decodes; BMP and the rest go to MuPDF. */
 export const SHARP_IMAGE_TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'image/avif', 'image/heic', 'image/heif', 'image/tiff']);
 
+let sharpModule: Promise<typeof Sharp> | undefined;
+
+/**
+ * sharp (libvips, about 80 modules and 70 ms of CPU to load) is loaded with the first image: a
+ * sandbox process that is sent PDFs never needs it, and `faxgate render` waits for that process
+ * before its first page (issue 18).
+ */
+function loadSharp(): Promise<typeof Sharp> {
+  return (sharpModule ??= import('sharp').then((m) => m.default));
+}
+
 /** Headroom at the top and bottom of an image page (points), where a fax header line may go. */
 const MARGIN_PT = 18;
 
@@ -28,6 +39,7 @@ const MARGIN_PT = 18;
  * taller than the page keeps the page width and continues on the next pages.
  */
 export async function renderImage(data: Uint8Array, opts: ImageOptions): Promise<GrayPage[]> {
+  const sharp = await loadSharp();
   // A multi-page TIFF (a scanned document) is every page; an animated GIF or WebP is its first frame.
   const first = await sharp(data, { limitInputPixels: false }).metadata();
   const count = first.format === 'tiff' ? (first.pages ?? 1) : 1;
@@ -38,6 +50,7 @@ export async function renderImage(data: Uint8Array, opts: ImageOptions): Promise
 }
 
 async function renderImagePage(data: Uint8Array, page: number, opts: ImageOptions): Promise<GrayPage[]> {
+  const sharp = await loadSharp();
   const meta = await sharp(data, { limitInputPixels: false, page }).metadata();
   const w0 = meta.width ?? 0;
   const h0 = meta.height ?? 0;

@@ -7,7 +7,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { startRedis, tempDir, type TempDir, type TestRedis } from '@faxgate/testkit';
@@ -109,4 +109,16 @@ test('faxgate config get validates with every service\'s schema without loading 
   // The recorder sees CommonJS packages too: the Redis client is one, and config get needs it.
   assert.ok(packages(r).has('ioredis'), `ioredis not recorded: ${show(r)}`);
   assertNoServerStack(r);
+});
+
+test('faxgate render of a document loads neither the mail parser nor sharp (the sandbox renders it)', async () => {
+  const doc = join(dir.path, 'note.txt');
+  const out = join(dir.path, 'note.tif');
+  await writeFile(doc, 'A note for the fax: the first page of faxgate render waits for no mail modules.\n');
+  const r = await faxgate(['render', doc, '-o', out], { FAXGATE_TAGLINE: 'off' });
+  assert.equal(r.code, 0, show(r));
+  assert.match(r.stdout, /note\.tif: 1 page\(s\), 1728x\d+@204x196/, show(r));
+  assert.ok(r.modules.some((u) => u.endsWith('/libs/render/src/render-fax.ts')), `the renderer was not loaded: ${show(r)}`);
+  const loaded = ['mailparser', 'sharp'].filter((p) => packages(r).has(p));
+  assert.deepEqual(loaded, [], `a document preview loaded mail or image modules: ${show(r)}`);
 });

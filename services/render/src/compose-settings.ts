@@ -1,4 +1,6 @@
-import { defaultPaperFor, type ComposeSettings, type RenderSandbox } from '@faxgate/render';
+import type { ComposeSettings, RenderSandbox } from '@faxgate/render';
+// Not the barrel: `faxgate render` of a PDF then loads no mail parser (issue 18).
+import { defaultPaperFor } from '@faxgate/render/documents';
 // Not the directory's barrel: that brings BullMQ, which `faxgate render` does not need.
 import { directorySenderLookup } from '@faxgate/directory/sender-details';
 import type { RenderConfig } from './config.ts';

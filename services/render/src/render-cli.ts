@@ -104,8 +104,10 @@ export async function renderCli(argv: string[], env: NodeJS.ProcessEnv = process
   const { RenderSandbox } = await import('@faxgate/render/sandbox');
   const sandbox = new RenderSandbox({ timeoutMs: config.FAXGATE_RENDER_TIMEOUT, memoryMb: config.FAXGATE_RENDER_MEMORY_MB });
   sandbox.warm();
-  const [{ writeTiff }, { contentTypeOf, parseMail, pageToPng, prepareFax, recipientPages, renderDocuments }, { composeSettings }] = await Promise.all([
-    import('@faxgate/fax-image'), import('@faxgate/render'), import('./compose-settings.ts'),
+  // Mails need the whole renderer (mail parser, covers, directory); documents alone do not.
+  const mails = args.positionals.some((f) => f.toLowerCase().endsWith('.eml'));
+  const [{ writeTiff }, { contentTypeOf, renderDocuments }, mail, { composeSettings }] = await Promise.all([
+    import('@faxgate/fax-image'), import('@faxgate/render/documents'), mails ? import('@faxgate/render') : undefined, import('./compose-settings.ts'),
   ]);
   const settings = composeSettings(config, sandbox, { warn: (_f, msg) => process.stderr.write(`faxgate render: ${msg}\n`) });
   try {
@@ -116,6 +118,7 @@ export async function renderCli(argv: string[], env: NodeJS.ProcessEnv = process
       if (name.toLowerCase().endsWith('.eml')) {
         // The gateway's envelope sender is MAIL FROM; a preview has none, so the From: address
         // stands in unless --from gives one (the cover shows From: either way).
+        const { parseMail, prepareFax, recipientPages } = mail!;
         const parsed = await parseMail(data);
         const sender = v.from ?? parsed.from?.value.find((a) => a.address)?.address ?? 'preview@localhost';
         const prep = await prepareFax(data, { faxId: 'preview', sender, subject: parsed.subject, date: new Date() }, settings);
@@ -139,6 +142,7 @@ export async function renderCli(argv: string[], env: NodeJS.ProcessEnv = process
     await writeFile(v.output, writeTiff(pages, { compression: 'mmr' }));
     if (v.png) {
       await mkdir(v.png, { recursive: true });
+      const { pageToPng } = await import('@faxgate/render');
       for (const [i, p] of pages.entries()) await writeFile(join(v.png, `page-${String(i + 1).padStart(3, '0')}.png`), await pageToPng(p));
     }
     process.stdout.write(`${v.output}: ${pages.length} page(s), ${pages.map((p) => `${p.bitmap.width}x${p.bitmap.height}@${p.xDpi}x${p.yDpi}`).join(' ')}\n`);
