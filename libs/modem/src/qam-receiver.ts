@@ -14,8 +14,9 @@ import { GardnerTiming } from './timing-recovery.ts';
 const RATE = 8000;
 const RING = 512;
 const MASK = RING - 1;
-/** Matched-filter table resolution: steps per input sample. */
-const Q = 64;
+/** Matched-filter table resolution: steps per input sample (a power of two). */
+const Q_BITS = 6;
+const Q = 1 << Q_BITS;
 
 export interface QamReceiverOptions {
   baud: number;
@@ -232,9 +233,9 @@ export class QamReceiverCore {
         const t = this.tNext;
         const first = Math.ceil(t - half);
         // Offset into the filter of the sample at `first`, in 1/Q samples: taps k, k − Q, … ≥ 0.
-        const k = Math.round((t - first + half) * Q);
-        const count = Math.floor(k / Q) + 1;
-        let at = (k - (count - 1) * Q) * mfTaps + count - 1;
+        const k = Math.round((t - first + half) * Q) | 0;
+        const count = (k >> Q_BITS) + 1;
+        let at = (k & (Q - 1)) * mfTaps + count - 1;
         // Two taps per step into separate sums: one sum's chain of dependent additions, not the
         // multiplications, was what bounded the loop.
         let re = 0;
