@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { hostname } from 'node:os';
 import { SMTPServer, type SMTPServerEnvelopeDSN, type SMTPServerRecipientDSN, type SMTPServerSession } from 'smtp-server';
 import type { Logger } from 'pino';
@@ -16,6 +17,7 @@ import type { AcceptedRecipient, IntakeInput } from '@faxgate/intake';
 import type { PostmasterInput } from './postmaster-intake.ts';
 import { receiveMessage } from './message-receiver.ts';
 import { ConnectionLimits } from './connection-limits.ts';
+import { DirectorySync } from './directory-sync.ts';
 import type { DestinationQuota } from '@faxgate/quotas';
 
 type Session = SMTPServerSession & { faxRecipients?: Map<string, AcceptedRecipient>; authFailures?: number; postmaster?: boolean };
@@ -61,6 +63,7 @@ export function createSmtpListener(deps: SmtpListenerDeps): SMTPServer {
     return err;
   };
 
+  const directories = new DirectorySync();
   const limits = new ConnectionLimits(config.FAXGATE_SMTP_MAX_CONNECTIONS_PER_CLIENT);
   const throttle = new AuthThrottle({ maxFailures: config.FAXGATE_AUTH_MAX_FAILURES, lockoutMs: config.FAXGATE_AUTH_LOCKOUT });
   const closeWith = (session: SMTPServerSession, err: Error & { responseCode: number }) => {
@@ -192,6 +195,16 @@ export function createSmtpListener(deps: SmtpListenerDeps): SMTPServer {
           log.warn({ err: (err as Error).message, code }, 'message not accepted');
           // Only a parse failure says more: other details are internal (Redis, disk).
           return cb(refuse(code, code === 'MESSAGE_UNPARSABLE' && err instanceof FaxgateError ? err.detail : undefined));
+        }
+        // The message file was fsynced before its rename; its name is durable once the
+        // directory is (issue 18: a 250 must survive a power cut).
+        try {
+          await directories.sync(dirname(writer.path));
+        } catch (err) {
+          // Queued, but not known to be on disk: a 451 risks a second copy when the client sends
+          // it again, a 250 risks losing it; a duplicate fax is the lesser harm.
+          log.error({ faxId, err: (err as Error).message }, 'message queued but its directory could not be fsynced; answered 451');
+          return cb(refuse('STORE_FAILED', 'disk error'));
         }
         metrics.smtpReplies.inc({ code: '250' });
         log.info({ faxId, sender: session.envelope.mailFrom && session.envelope.mailFrom.address, recipients: recipients.length, bytes: received.bytes }, 'message accepted');

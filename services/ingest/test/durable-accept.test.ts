@@ -119,6 +119,79 @@ test('with appendfsync always, Redis fsyncs the AOF holding a fax\'s record and 
   }
 });
 
+/** Runs strace on a process (every thread) while `during` runs; returns its lines. */
+async function straceDuring(pid: number, syscalls: string, outFile: string, during: () => Promise<void>): Promise<string[]> {
+  // -yy names each fd (a file's path, a socket's addresses); -s shows the bytes written.
+  const strace = spawn('strace', ['-f', '-yy', '-s', '100000', '-e', `trace=${syscalls}`, '-o', outFile, '-p', String(pid)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  strace.stderr!.on('data', (d) => (err += String(d)));
+  const exited = new Promise((r) => strace.once('exit', r));
+  try {
+    await waitUntil(`strace to attach to ${pid}`, () => /attached/.test(err) || (strace.exitCode !== null && Promise.reject(new Error(`strace exited: ${err}`))), 10_000);
+    await during();
+  } finally {
+    if (strace.exitCode === null && strace.signalCode === null) strace.kill('SIGINT');
+    await exited;
+  }
+  return (await readFile(outFile, 'utf8')).split('\n');
+}
+
+interface Syscall { name: string; args: string; start: number; end: number }
+
+/** strace -f lines as whole calls, with the positions where each started and ended (a call another thread interrupted is split in two lines). */
+function syscalls(lines: string[]): Syscall[] {
+  const open = new Map<string, { name: string; args: string; start: number }>();
+  const out: Syscall[] = [];
+  lines.forEach((l, i) => {
+    const unfinished = /^(\d+) +(\w+)\((.*) <unfinished \.\.\.>$/.exec(l);
+    if (unfinished) return void open.set(unfinished[1], { name: unfinished[2], args: unfinished[3], start: i });
+    const resumed = /^(\d+) +<\.\.\. (\w+) resumed>(.*)$/.exec(l);
+    if (resumed) {
+      const o = open.get(resumed[1]);
+      open.delete(resumed[1]);
+      if (o) out.push({ name: o.name, args: o.args + resumed[3], start: o.start, end: i });
+      return;
+    }
+    const whole = /^(\d+) +(\w+)\((.*)$/.exec(l);
+    if (whole) out.push({ name: whole[2], args: whole[3], start: i, end: i });
+  });
+  return out;
+}
+
+test('ingest fsyncs the message file, renames it and fsyncs its directory before it answers 250', async (t) => {
+  const redis = await startRedis({ extraArgs: ['--appendfsync', 'always'] });
+  const dir = await tempDir('faxgate-durable-files');
+  t.after(async () => {
+    await redis.dispose();
+    await dir.remove();
+  });
+  const smtpPort = await freePort();
+  const ingest = await startRoleProcess(['ingest'], roleProcessEnv({ redisUrl: redis.url, dataDir: join(dir.path, 'data'), smarthost: 'smtp://127.0.0.1:9', smtpPort }));
+  t.after(async () => void (await ingest.stop()));
+  await ingest.ready();
+  await sendOne(smtpPort, 0);
+  const faxIds: string[] = [];
+  const lines = await straceDuring(ingest.child.pid!, 'fsync,fdatasync,rename,renameat,renameat2,write,writev', join(dir.path, 'ingest.strace'), async () => {
+    // Three sessions at once, so that renames land while another message's directory fsync
+    // runs: such a message must wait for a later fsync (the group commit's rule).
+    await Promise.all([0, 1, 2].map(async (s) => {
+      for (let n = 1; n <= 3; n++) faxIds.push(await sendOne(smtpPort, s * 10 + n));
+    }));
+  });
+  const calls = syscalls(lines);
+  const dump = () => calls.filter((c) => c.name !== 'write' || c.args.includes('<TCP')).slice(0, 40).map((c) => `${c.name}(${c.args.slice(0, 160)}`).join('\n');
+  for (const faxId of faxIds) {
+    const rename = calls.find((c) => c.name.startsWith('rename') && new RegExp(`messages/${faxId}\\.eml\\.[0-9a-f]+\\.tmp.*messages/${faxId}\\.eml"`).test(c.args));
+    assert.ok(rename, `no rename of ${faxId}'s message into place:\n${dump()}`);
+    const fileSync = calls.find((c) => /^f(data)?sync$/.test(c.name) && new RegExp(`^\\d+</[^>]*messages/${faxId}\\.eml\\.[0-9a-f]+\\.tmp>`).test(c.args));
+    assert.ok(fileSync && fileSync.end < rename.start, `${faxId}'s message was not fsynced before its rename:\n${dump()}`);
+    const reply = calls.find((c) => /^writev?$/.test(c.name) && c.args.includes('<TCP') && c.args.includes(`250 2.0.0 Ok: queued as ${faxId}`));
+    assert.ok(reply, `no 250 for ${faxId} in the trace:\n${dump()}`);
+    const dirSync = calls.find((c) => /^f(data)?sync$/.test(c.name) && /^\d+<\/[^>]*\/messages>/.test(c.args) && c.start > rename.end && c.end < reply.start);
+    assert.ok(dirSync, `no fsync of the messages directory between ${faxId}'s rename and its 250:\n${dump()}`);
+  }
+});
+
 test('kill -9 of redis-server right after each 250: after the restart from the AOF the fax record and its render job are there, and the message file', async (t) => {
   const redis = await startRedis({ extraArgs: ['--appendfsync', 'always'] });
   t.after(() => redis.dispose());
