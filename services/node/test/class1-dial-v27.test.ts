@@ -2,13 +2,11 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { pino } from 'pino';
 import { loadConfig, z } from '@faxgate/config';
 import { writeTiff, type Bitmap } from '@faxgate/fax-image';
-import type { IncomingCall, ReceiveOutcome, CallOutcome } from '@faxgate/line-driver';
 import { parseFaxNumber } from '@faxgate/phone';
 import { dialFields, dialRulesFromConfig } from '@faxgate/phone/config';
-import { decodeTiffWithLibtiff, differingPixels, startTestGateway, tempDir, textPage, waitUntil, type TempDir } from '@faxgate/testkit';
+import { startTestGateway, tempDir, textPage, waitUntil, type TempDir } from '@faxgate/testkit';
 import { runRoles } from '@faxgate/runtime';
 import { ingestRole } from '@faxgate/ingest';
 import { renderRole } from '@faxgate/render-service';
@@ -17,7 +15,8 @@ import { notifierRole } from '@faxgate/notifier';
 import { inboundRole } from '@faxgate/inbound';
 import { nodeRole } from '../src/index.ts';
 import { startIaxmodemPair, type IaxmodemPair } from '../../../libs/class1/test/iaxmodem-pair.ts';
-import { Class1LineDriver, type Class1DriverOptions } from '../src/class1-line-driver.ts';
+import { assertSamePages } from '../../../libs/class1/test/fax-bed.ts';
+import { callAtoB } from './class1-bed.ts';
 
 // Two things of issue 12 over a pair of real software modems (iaxmodem, spandsp's Class 1
 // modem behind each pty), node A's class1 driver calling node B's:
@@ -44,61 +43,6 @@ after(async () => {
   await dir?.remove();
 });
 
-function driver(device: string, name: 'a' | 'b', lines: string[], extra: Partial<Class1DriverOptions> = {}): Class1LineDriver {
-  return new Class1LineDriver({
-    devices: [device], linePrefix: `test/${name}`, localId: name === 'a' ? '+1 212 555 0101' : '+1 212 555 0102', ecm: true,
-    modulations: ['v17', 'v29', 'v27ter'], dialCmd: 'ATDT%s', dialTimeoutMs: 30_000, resetCmds: ['ATZ'], initCmds: ['AT+VCID=1'],
-    answer: true, rings: 1, did: '', quirks: {}, checkIntervalMs: 30_000,
-    log: pino({ level: 'debug' }, { write: (s: string) => void lines.push(s) }), ...extra,
-  });
-}
-
-interface CallResult {
-  outcome: CallOutcome;
-  received: { call: Omit<IncomingCall, 'simRemote'>; outcome: ReceiveOutcome };
-  logA: string;
-  logB: string;
-}
-
-/** Node A sends `tiff` to `dialString` on pty A; node B answers on pty B. */
-async function call(dialString: string, tiff: Uint8Array, options: { a?: Partial<Class1DriverOptions>; b?: Partial<Class1DriverOptions> } = {}): Promise<CallResult> {
-  const logA: string[] = [];
-  const logB: string[] = [];
-  const a = driver(pair.a.device, 'a', logA, options.a);
-  const b = driver(pair.b.device, 'b', logB, options.b);
-  const received: CallResult['received'][] = [];
-  try {
-    const stopB = await b.listen(async (c, outcome) => {
-      received.push({ call: c, outcome });
-      return 'in-test';
-    });
-    try {
-      const outcome = await a.send({ callId: 'dial-v27', number: '+12125550102', dialString, document: tiff, fromPage: 1, line: 'test/a/1' }, new AbortController().signal);
-      await waitUntil(`node B to hand the received fax to its sink (A's outcome: ${JSON.stringify(outcome)})`, () => received.length > 0, 30_000);
-      return { outcome, received: received[0], logA: logA.join(''), logB: logB.join('') };
-    } finally {
-      await stopB();
-      await a.stop();
-    }
-  } catch (err) {
-    // The runner prints the stack made with the first message: a new error carries the evidence.
-    throw new Error(`${(err as Error).message}\n--- node A log\n${logA.join('')}\n--- node B log\n${logB.join('')}\n${await pair.logs()}`, { cause: err });
-  }
-}
-
-/** libtiff decodes both the TIFF sent and the one received; every pixel of every page must match. */
-async function assertSamePages(tiff: Uint8Array | undefined, sent: Uint8Array, tag: string): Promise<void> {
-  assert.ok(tiff, 'no document received');
-  const got = await decodeTiffWithLibtiff(tiff, dir.path, tag);
-  const ref = await decodeTiffWithLibtiff(sent, dir.path, `${tag}-sent`);
-  assert.equal(got.length, ref.length, 'page count');
-  for (let i = 0; i < ref.length; i++) {
-    assert.equal(got[i].width, ref[i].width, `page ${i + 1} width`);
-    assert.equal(got[i].height, ref[i].height, `page ${i + 1} height`);
-    assert.equal(differingPixels(got[i], ref[i]), 0, `page ${i + 1}: pixels differ from the page sent`);
-  }
-}
-
 test('FAXGATE_DIAL_OUTSIDE_PREFIX=9: the fax address 12125550102 is dialled as 9 1 212 555 0102, and the far iaxmodem reports that number (NDID) to node B', { timeout: 110_000 }, async () => {
   const env = { FAXGATE_DEFAULT_COUNTRY: 'US', FAXGATE_DIAL_OUTSIDE_PREFIX: '9' };
   const rules = dialRulesFromConfig(loadConfig('dial rules', z.object(dialFields), env));
@@ -107,34 +51,34 @@ test('FAXGATE_DIAL_OUTSIDE_PREFIX=9: the fax address 12125550102 is dialled as 9
   assert.equal(n.e164, '+12125550102');
   const page = textPage(1728, 200, 21) as Bitmap;
   const tiff = writeTiff([{ bitmap: page, xDpi: 204, yDpi: 196 }], { compression: 'mmr' });
-  const r = await call(n.dialString, tiff);
+  const r = await callAtoB(pair, n.dialString, tiff, { request: () => ({ callId: 'dial-prefix' }) });
   try {
     assert.equal(r.outcome.result, 'success', JSON.stringify(r.outcome));
     // The far end was called with the prefixed digits: iaxmodem puts the called number in NDID.
     assert.equal(r.received.call.did, '912125550102');
     assert.equal(r.received.call.callingNumber, pair.a.callerNumber);
     assert.equal(r.received.outcome.pages, 1);
-    await assertSamePages(r.received.outcome.document, tiff, 'dial');
+    await assertSamePages(r.received.outcome.document, tiff, dir.path, 'dial');
   } catch (err) {
-    throw new Error(`${(err as Error).message}\n--- node A log\n${r.logA}\n--- node B log\n${r.logB}\n${await pair.logs()}`, { cause: err });
+    throw new Error(`${(err as Error).message}${await r.evidence()}`, { cause: err });
   }
 });
 
 test('faxgate → faxgate with node A limited to V.27 ter: DCS says V.27 ter 4800, and 2 pages (MR, fine) arrive pixel for pixel', { timeout: 110_000 }, async () => {
   const pages = [textPage(1728, 220, 31), textPage(1728, 220, 32)] as Bitmap[];
   const tiff = writeTiff(pages.map((bitmap) => ({ bitmap, xDpi: 204, yDpi: 196 })), { compression: 'mr' });
-  const r = await call('5550102', tiff, { a: { modulations: ['v27ter'] } });
+  const r = await callAtoB(pair, '5550102', tiff, { a: { modulations: ['v27ter'] }, request: () => ({ callId: 'v27ter' }) });
   try {
     assert.equal(r.outcome.result, 'success', JSON.stringify(r.outcome));
     assert.equal(r.outcome.pagesSent, 2);
     assert.equal(r.received.outcome.pages, 2);
     assert.equal(r.received.outcome.partial, false);
-    await assertSamePages(r.received.outcome.document, tiff, 'v27ter');
+    await assertSamePages(r.received.outcome.document, tiff, dir.path, 'v27ter');
     assert.match(r.logA, /training accepted at V\.27ter 4800 bit\/s/);
     assert.match(r.logB, /DCS: V\.27ter 4800 bit\/s, /);
     assert.doesNotMatch(r.logA + r.logB, /V\.(17|29) \d+ bit\/s/, 'no call phase at V.17 or V.29');
   } catch (err) {
-    throw new Error(`${(err as Error).message}\n--- node A log\n${r.logA}\n--- node B log\n${r.logB}\n${await pair.logs()}`, { cause: err });
+    throw new Error(`${(err as Error).message}${await r.evidence()}`, { cause: err });
   }
 });
 

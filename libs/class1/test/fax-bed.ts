@@ -1,0 +1,144 @@
+import assert from 'node:assert/strict';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { decodeTiffWithLibtiff, differingPixels } from '@faxgate/testkit';
+
+// What the tests over an iaxmodem pair (./iaxmodem-pair.ts) share besides the modems: efax, an
+// independent Class 1 fax program, as the far fax machine, and libtiff as the judge of the pages
+// either side received. Nothing here is faxgate's: the judges must not be faxgate judging itself.
+
+const run = promisify(execFile);
+
+/** One efax process: what it printed so far and its exit code. */
+export interface EfaxRun {
+  proc: ChildProcess;
+  output(): string;
+  exit: Promise<number | null>;
+}
+
+const running = new Set<ChildProcess>();
+// A test that dies mid-way must not leave an efax holding a modem.
+process.once('exit', () => {
+  for (const c of running) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+});
+
+/** Starts efax with `args`; its stdout and stderr are kept for the evidence of a failing test. */
+export function efax(args: string[]): EfaxRun {
+  const proc = spawn('efax', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(proc);
+  let out = '';
+  proc.stdout?.on('data', (d: Buffer) => (out += d.toString('latin1')));
+  proc.stderr?.on('data', (d: Buffer) => (out += d.toString('latin1')));
+  const exit = new Promise<number | null>((resolve) => proc.once('exit', (code) => {
+    running.delete(proc);
+    resolve(code);
+  }));
+  return { proc, output: () => out, exit };
+}
+
+/** Ends every efax still running (a test's `after`). */
+export function killEfax(): void {
+  for (const c of running) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+}
+
+/**
+ * efax answering on `device` after one ring (S0=1 in the modem), identifying as `localId`, and
+ * storing each page it receives as `<prefix>.001`, `.002`, ...
+ */
+export function efaxReceive(device: string, localId: string, prefix: string): EfaxRun {
+  return efax(['-d', device, '-o1', '-iS0=1', '-w', '-l', localId, '-r', prefix, '-v', 'ewinr']);
+}
+
+/** What efaxSend did: the last efax run, its exit code, and the runs that ended in efax's own crash. */
+export interface EfaxSendResult {
+  run: EfaxRun;
+  code: number | null | 'timeout';
+  /** Output of each earlier run that died of SIGFPE (see efaxSend). */
+  crashes: string[];
+}
+
+/**
+ * efax dialling `number` on `device` and sending `files` (one TIFF per page: efax mis-splits
+ * multi-page TIFFs), three runs at most:
+ * - iaxmodem answers NO DIALTONE for about 5 s after an on-hook on either modem (the far driver's
+ *   ATZ, the previous call's ATH) and efax gives up at once: it dials again shortly;
+ * - efax 0.9a dies of SIGFPE ("terminating on signal 8", exit 5) while sending in about one run
+ *   in four, a crash of its own (docs/modems.md): the fax is sent again in a new call, and the
+ *   crash is reported in `crashes` for the test to account for the call it cut short.
+ * `beforeRun` is called before each run, so that a test can tell the calls apart.
+ */
+export async function efaxSend(device: string, localId: string, number: string, files: string[], timeoutMs: number, beforeRun?: () => void): Promise<EfaxSendResult> {
+  const crashes: string[] = [];
+  let last: { run: EfaxRun; code: number | null | 'timeout' } | undefined;
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    beforeRun?.();
+    const tx = efax(['-d', device, '-o1', '-l', localId, '-v', 'ewinr', '-t', number, ...files]);
+    let timer: NodeJS.Timeout | undefined;
+    const code = await Promise.race([tx.exit, new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), timeoutMs)))]);
+    clearTimeout(timer);
+    last = { run: tx, code };
+    if (code === 0) break;
+    if (/terminating on signal 8/.test(tx.output())) crashes.push(tx.output());
+    else if (!/dial command failed/.test(tx.output())) break;
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+  }
+  return { ...last!, crashes };
+}
+
+/** The pages efax stored under `prefix` (in `dir`), joined by libtiff's tiffcp into one TIFF. */
+export async function efaxReceivedPages(dir: string, prefix: string): Promise<{ files: string[]; joined: string }> {
+  const files = (await readdir(dir)).filter((f) => f.startsWith(`${prefix}.`)).sort();
+  const joined = join(dir, `${prefix}-joined.tif`);
+  if (files.length > 0) await run('tiffcp', [...files.map((f) => join(dir, f)), joined]);
+  return { files, joined };
+}
+
+/** libtiff decodes both; every page must have the size of the page sent and match it pixel for pixel. */
+export async function assertSamePages(got: Uint8Array | string | undefined, sent: Uint8Array | string, workDir: string, tag: string): Promise<void> {
+  assert.ok(got, 'no document received');
+  const a = await decodeTiffWithLibtiff(got, workDir, tag);
+  const b = await decodeTiffWithLibtiff(sent, workDir, `${tag}-sent`);
+  assert.equal(a.length, b.length, 'page count');
+  for (let i = 0; i < b.length; i++) {
+    assert.equal(a[i].width, b[i].width, `page ${i + 1} width`);
+    assert.equal(a[i].height, b[i].height, `page ${i + 1} height`);
+    assert.equal(differingPixels(a[i], b[i]), 0, `page ${i + 1}: pixels differ from the page sent`);
+  }
+}
+
+/**
+ * efax 0.9a adds its own header band above every page it sends (a ruler and the sender id, about
+ * 31 rows, whose text reaches into the page's first rows; `-h ''` makes it crash with SIGFPE) and
+ * a few rows below it (docs/modems.md).
+ */
+export const EFAX_HEADER_OVERLAP = 16;
+
+/**
+ * For pages efax sent: every row of each page sent, from row EFAX_HEADER_OVERLAP on, must appear
+ * pixel for pixel in the page received, shifted down by efax's band (at most 64 rows).
+ */
+export async function assertPagesBelowEfaxHeader(got: Uint8Array | string, sent: Uint8Array | string, workDir: string, tag: string): Promise<void> {
+  const a = await decodeTiffWithLibtiff(got, workDir, tag);
+  const b = await decodeTiffWithLibtiff(sent, workDir, `${tag}-sent`);
+  assert.equal(a.length, b.length, 'page count');
+  for (let i = 0; i < b.length; i++) {
+    assert.equal(a[i].width, b[i].width, `page ${i + 1} width`);
+    const rowBytes = b[i].stride;
+    const matchesAt = (off: number) => {
+      for (let y = EFAX_HEADER_OVERLAP; y < b[i].height; y++) {
+        for (let k = 0; k < rowBytes; k++) if (a[i].data[(y + off) * a[i].stride + k] !== b[i].data[y * rowBytes + k]) return false;
+      }
+      return true;
+    };
+    const offsets = Array.from({ length: Math.max(0, Math.min(64, a[i].height - b[i].height) + 1) }, (_, o) => o);
+    assert.ok(offsets.some(matchesAt), `page ${i + 1}: rows ${EFAX_HEADER_OVERLAP}–${b[i].height - 1} sent do not appear whole in the ${a[i].height} rows received`);
+  }
+}
+
+/** The vertical resolution of every page, as libtiff's tiffinfo reads it. */
+export async function yDpiOf(file: string): Promise<number[]> {
+  const { stdout } = await run('tiffinfo', [file]);
+  return [...stdout.matchAll(/Resolution: [\d.]+, ([\d.]+) pixels\/inch/g)].map((m) => Math.round(Number(m[1])));
+}
