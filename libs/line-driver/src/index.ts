@@ -164,6 +164,11 @@ export interface IncomingCall {
   did: string;
   callingNumber: string;
   /**
+   * Caller name where the network delivers one (a modem's caller ID `NAME`, T.31's +VCID, from
+   * the line's Calling Name Delivery); absent when none came or the network withheld it.
+   */
+  callingName?: string;
+  /**
    * The simulated remote machine's side of the call (faxgate sim receive): what it sends and
    * how it identifies itself. Real drivers learn these from T.30 (TSI, SUB) and leave it unset.
    */

@@ -17,6 +17,8 @@ export interface InboundRecord {
   /** Called number (DID) as the line delivered it. */
   did: string;
   callingNumber: string;
+  /** Caller name where the line delivered one (a modem's caller ID NAME). */
+  callingName?: string;
   /** Remote station id (T.30 TSI, "CSID" in most fax software). */
   csid?: string;
   /** T.30 sub-address (SUB frame). */

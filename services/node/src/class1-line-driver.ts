@@ -227,9 +227,10 @@ export class Class1LineDriver implements LineDriver {
     const caps = line.capabilities;
     const answeredAt = Date.now();
     const callingNumber = callerId.NMBR && callerId.NMBR !== '<NONE>' ? callerId.NMBR : '';
+    const callingName = callerId.NAME && callerId.NAME !== '<NONE>' ? callerId.NAME : undefined;
     const reported = [callerId.NDID, callerId.DID, callerId.CDID].find((v) => v && v !== '<NONE>');
     const did = reported ?? this.o.did;
-    this.o.log.info({ line: line.line, callingNumber, callerName: callerId.NAME, did }, 'answering');
+    this.o.log.info({ line: line.line, callingNumber, callingName, did }, 'answering');
     const pages: Array<{ data: Uint8Array; params: SessionParams }> = [];
     try {
       await line.ready();
@@ -271,7 +272,7 @@ export class Class1LineDriver implements LineDriver {
       };
       // A call that never identified itself (a voice caller, a line test) is not a fax.
       if (pages.length > 0 || result?.remoteId) {
-        const id = await sink({ callId, line: line.line, did, callingNumber }, outcome);
+        const id = await sink({ callId, line: line.line, did, callingNumber, ...(callingName ? { callingName } : {}) }, outcome);
         this.o.log.info({ inboundId: id, line: line.line, pages: pages.length, success: result?.success, remoteId: result?.remoteId }, 'class1 call received');
       } else {
         this.o.log.info({ line: line.line, reason: outcome.reason }, 'answered call carried no fax');

@@ -24,7 +24,7 @@ export function createReceivedFaxSink(ctx: RoleContext, pool: string) {
   return async (call: Omit<IncomingCall, 'simRemote'>, outcome: ReceiveOutcome, inboundId = newInboundId()): Promise<string> => {
     const now = new Date().toISOString();
     // A call answered by a real driver has no record yet; one offered by `sim receive` has.
-    await inbound.create({ id: inboundId, state: 'receiving', createdAt: now, did: call.did, callingNumber: call.callingNumber, pool, line: call.line, pages: 0, badRows: 0, partial: false, durationMs: 0, deliveryCount: 0 }, 'answered');
+    await inbound.create({ id: inboundId, state: 'receiving', createdAt: now, did: call.did, callingNumber: call.callingNumber, ...(call.callingName ? { callingName: call.callingName } : {}), pool, line: call.line, pages: 0, badRows: 0, partial: false, durationMs: 0, deliveryCount: 0 }, 'answered');
     // Handed over again (a source that retries with the same id): nothing is received twice.
     if (await alreadyReceived(ctx, await inbound.get(inboundId))) return inboundId;
     let documentKey: string | undefined;

@@ -17,6 +17,12 @@ test('the subject names the CSID, else the number, else says it is unknown', () 
   assert.equal(m({ csid: 'X', partial: true, pages: 2 }), 'Fax from X, 2 pages (incomplete)');
 });
 
+test('the caller name, where the line delivered one, is in the body and a header', () => {
+  const mail = composeReceivedFaxMail({ fax: { ...fax, callingNumber: '5550120', callingName: 'Modem B' }, delivery, from: 'fax@x.example' });
+  assert.match(String(mail.text), /From number: +5550120\n +From name: +Modem B\n/);
+  assert.equal((mail.headers as Record<string, string>)['X-Faxgate-Calling-Name'], 'Modem B');
+});
+
 test('the body has the call details and every warning; the HTML escapes what the remote sent', () => {
   const mail = composeReceivedFaxMail({
     fax: { ...fax, csid: '<b>EVIL</b>', badRows: 1, partial: true, reason: 'the connection was lost after page 3 of 5' },
@@ -30,6 +36,8 @@ test('the body has the call details and every warning; the HTML escapes what the
   assert.match(text, /Received: +2026-11-29T10:01:05.000Z/);
   assert.match(text, /Duration: +1 min 5 s/);
   assert.match(text, /From number: +not given/);
+  assert.doesNotMatch(text, /From name:/, 'no name line when the line delivered none');
+  assert.equal((mail.headers as Record<string, string>)['X-Faxgate-Calling-Name'], undefined);
   assert.match(text, /Line: +sim\/n1\/2 \(pool sim\)/);
   assert.match(text, /only the 3 pages received are attached \(the connection was lost after page 3 of 5\)/);
   assert.match(text, /1 row was damaged on the line/);
