@@ -1,7 +1,8 @@
 // Safety: bombs fail their document with a reason and leave the renderer healthy.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { RenderSandbox, DocumentRenderError, renderDocuments, type PartRenderOptions } from '../src/index.ts';
+import { bitmapsEqual } from '@faxgate/fax-image';
+import { RenderSandbox, DocumentRenderError, renderDocuments, renderPart, type PartRenderOptions } from '../src/index.ts';
 import * as C from './corpus.ts';
 
 const opts: PartRenderOptions = { yDpi: 196, pageHeightPt: 842, longPages: 'scale', maxPages: 200, maxPixels: 100_000_000, office: false, officeTimeoutMs: 10_000 };
@@ -150,4 +151,16 @@ test('a warmed sandbox that cannot start still fails the render as a start failu
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('pages from the sandbox arrive on word boundaries with the pixels drawn in-process', async () => {
+  const pdf = C.psToPdf(C.letterPs([{ ...C.A4, title: 'Aligned one' }, { ...C.A4, title: 'Aligned two' }, { ...C.A4, title: 'Aligned three' }]));
+  const pages = await sandbox(60_000, 1024).render({ label: 'three.pdf', mimeType: 'application/pdf', data: pdf }, opts);
+  const here = await renderPart({ label: 'three.pdf', mimeType: 'application/pdf', data: pdf }, opts);
+  assert.equal(pages.length, 3);
+  pages.forEach((p, i) => {
+    // The MMR coder reads rows as 32-bit words only from aligned bitmaps.
+    assert.equal(p.bitmap.data.byteOffset % 4, 0, `page ${i + 1} at byte offset ${p.bitmap.data.byteOffset}`);
+    assert.ok(bitmapsEqual(p.bitmap, here[i].bitmap), `page ${i + 1} differs from the in-process rendering`);
+  });
 });
