@@ -242,7 +242,14 @@ function ditherInto(g: GrayPage, out: Bitmap, threshold: number, photo: Uint8Arr
       const r = y * out.stride;
       for (let bx = 0; bx < cols; bx++) {
         if (photo[blockRow + bx]) continue;
-        for (let x = bx * BLOCK, x1 = Math.min(w, x + BLOCK); x < x1; x++) if (px[o + x] < threshold) d[r + (x >> 3)] |= 0x80 >> (x & 7);
+        const x0 = bx * BLOCK;
+        const x1 = Math.min(w, x0 + BLOCK);
+        // Paper beside a photo (a block's row of eight white words) with one test.
+        if (words && x1 - x0 === BLOCK) {
+          const wi = (o + x0) >> 2;
+          if ((words[wi] & words[wi + 1] & words[wi + 2] & words[wi + 3] & words[wi + 4] & words[wi + 5] & words[wi + 6] & words[wi + 7]) === -1) continue;
+        }
+        for (let x = x0; x < x1; x++) if (px[o + x] < threshold) d[r + (x >> 3)] |= 0x80 >> (x & 7);
       }
       for (let i = 0; i < runs.length; i += 2) {
         if ((y & 1) === 0) diffuseRight(px, o, d, r, runs[i], runs[i + 1], cur, next);
