@@ -53,6 +53,27 @@ export interface SymbolStage {
   restart(): void;
 }
 
+/**
+ * The matched filter at Q phases, phase by phase (see {@link QamReceiverCore}'s `poly`), one
+ * table per filter shared by every receiver of the process: a table takes about a millisecond
+ * to compute, and the receivers of calls in step (a node's calls started together) are made in
+ * the same turn of the loop.
+ */
+const matchedFilters = new Map<string, Float64Array>();
+function matchedFilter(sps: number, half: number, rolloff: number): Float64Array {
+  const key = `${sps}|${half}|${rolloff}`;
+  let poly = matchedFilters.get(key);
+  if (!poly) {
+    const mf = new Float64Array(2 * half * Q + 1);
+    for (let k = 0; k < mf.length; k++) mf[k] = rootRaisedCosine((k / Q - half) / sps, rolloff) / sps;
+    const taps = 2 * half + 1;
+    poly = new Float64Array(Q * taps);
+    for (let p = 0; p < Q; p++) for (let j = 0; p + j * Q < mf.length; j++) poly[p * taps + j] = mf[p + j * Q];
+    matchedFilters.set(key, poly);
+  }
+  return poly;
+}
+
 export class QamReceiverCore {
   readonly events: ModemReceiverEvents;
   readonly eq: ComplexEqualizer;
@@ -119,11 +140,8 @@ export class QamReceiverCore {
     this.sps = RATE / o.baud;
     this.osc = new CarrierOscillator(o.carrierHz);
     this.half = Math.ceil((o.span / 2) * this.sps);
-    const mf = new Float64Array(2 * this.half * Q + 1);
-    for (let k = 0; k < mf.length; k++) mf[k] = rootRaisedCosine((k / Q - this.half) / this.sps, o.rolloff) / this.sps;
     this.mfTaps = 2 * this.half + 1;
-    this.poly = new Float64Array(Q * this.mfTaps);
-    for (let p = 0; p < Q; p++) for (let j = 0; p + j * Q < mf.length; j++) this.poly[p * this.mfTaps + j] = mf[p + j * Q];
+    this.poly = matchedFilter(this.sps, this.half, o.rolloff);
     // NLMS normalised by at least a tenth of the delay line's power at the data level.
     this.eq = new ComplexEqualizer(o.taps, 0.1 * o.taps * o.dataEnergy);
     this.trainingEnergy = o.trainingEnergy;

@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { bitmapsEqual, createBitmap, readTiff, setPixel, writeTiff, type Bitmap } from '@faxgate/fax-image';
 import type { PageRequest, SessionParams } from '@faxgate/t30';
 import { decodeReceivedPage, tiffDocument } from '@faxgate/t38';
-import { judgePage, receivedDocument } from './sip-fax-pages.ts';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { judgePage, receivedDocument, receivedDocumentHere, receivedDocumentInTurns } from './sip-fax-pages.ts';
+import { receivedDocumentOnWorker } from './sip-page-coder.ts';
 
 function page(seed: number): Bitmap {
   const b = createBitmap(1728, 400);
@@ -37,4 +39,32 @@ test('the row-counting judge gives the verdict of a full decode; the received TI
   const back = readTiff(r.document);
   assert.equal(back.length, 3);
   for (let i = 0; i < 3; i++) assert.ok(bitmapsEqual(back[i].decode(), plain.bitmaps()[i]), `page ${i + 1}`);
+});
+
+test('the received TIFF is the same from the worker thread, from this thread at once, and from this thread in turns', async () => {
+  const plain = tiffDocument(tiff);
+  const pages = [0, 1, 2].map((i) => ({ data: plain.encodePage(req(i)), params }));
+  const here = receivedDocumentHere(pages);
+  const worker = await receivedDocumentOnWorker(pages);
+  const turns = await receivedDocumentInTurns(pages);
+  assert.deepEqual(worker, here);
+  assert.deepEqual(turns, here);
+  assert.equal(readTiff(here.document).length, 3);
+});
+
+test('made on this thread, the pages of calls that end together take one turn of the loop each, not one turn for all', async () => {
+  const plain = tiffDocument(tiff);
+  const calls = [0, 1, 2, 0, 1].map((i) => [{ data: plain.encodePage(req(i)), params }]);
+  let done = 0;
+  const all = calls.map((pages) => receivedDocumentInTurns(pages).then(() => done++));
+  // Bounded: five pages need about five turns.
+  let most = 0;
+  for (let turn = 0; turn < 100 && done < calls.length; turn++) {
+    const before = done;
+    await nextTurn();
+    most = Math.max(most, done - before);
+  }
+  await Promise.all(all);
+  assert.equal(done, calls.length);
+  assert.equal(most, 1, 'pages of several calls were made in one turn');
 });

@@ -5,31 +5,62 @@
 // shared by the process: page 1 as soon as our DCS fixes the coding (T.30 §5.3.6.2.1: TCF and
 // the receiver's answer still take over 1.5 s), each next page while the current one is on the
 // line. A page asked for before it is ready (other settings after a new DCS, a worker that is
-// late) is coded on the spot as before.
+// late) is coded on the spot as before. The same worker makes the TIFF of the pages a call
+// received, once the call is over (sip-fax-pages.ts).
 import { Worker } from 'node:worker_threads';
 import { parseDcs, type PageRequest, type SendDocument, type T30Action } from '@faxgate/t30';
 import { tiffDocument } from '@faxgate/t38';
-import type { CoderReply, CoderRequest } from './sip-page-coder-worker.ts';
+import type { CoderReply, CoderRequest, ReceivedReply } from './sip-page-coder-worker.ts';
+import type { ReceivedPage } from './sip-fax-pages.ts';
 
 let worker: Worker | undefined;
 let nextDoc = 1;
 const waiting = new Map<number, (r: CoderReply) => void>();
+let nextJob = 1;
+/** Received documents being made on the worker, by job: settled by its reply, or when it dies. */
+const jobs = new Map<number, { worker: Worker; done: (r: ReceivedReply) => void }>();
 
 function coder(): Worker {
   if (!worker) {
     const w = new Worker(new URL('./sip-page-coder-worker.ts', import.meta.url));
     // The worker never keeps the process alive; a node stopping does not wait for it.
     w.unref();
-    w.on('message', (r: CoderReply) => waiting.get(r.doc)?.(r));
-    w.on('error', () => {
-      if (worker === w) worker = undefined;
+    w.on('message', (r: CoderReply | ReceivedReply) => {
+      if ('job' in r) jobs.get(r.job)?.done(r);
+      else waiting.get(r.doc)?.(r);
     });
-    w.on('exit', () => {
+    const gone = (why: string) => {
       if (worker === w) worker = undefined;
-    });
+      for (const [job, j] of jobs) if (j.worker === w) j.done({ job, error: why });
+    };
+    w.on('error', (err) => gone(`page coder failed: ${err.message}`));
+    w.on('exit', (code) => gone(`page coder exited (${code})`));
     worker = w;
   }
   return worker;
+}
+
+/**
+ * The TIFF of a call's received pages, made on the worker thread (decoding each page's bitmap
+ * and coding it again as MMR, 10–30 ms a fine page: a node whose calls end together would
+ * otherwise spend a turn of its loop on all of them). Throws when the worker fails; the caller
+ * then makes it on its own thread.
+ */
+export function receivedDocumentOnWorker(pages: ReceivedPage[]): Promise<{ document: Uint8Array; badRows: number }> {
+  const w = coder();
+  const job = nextJob++;
+  return new Promise((resolve, reject) => {
+    jobs.set(job, {
+      worker: w,
+      done: (r) => {
+        jobs.delete(job);
+        if (r.document) resolve({ document: r.document, badRows: r.badRows ?? 0 });
+        else reject(new Error(r.error ?? 'page coder gave no document'));
+      },
+    });
+    // Copies: the call's pages stay usable here should the worker fail.
+    w.postMessage({ type: 'received', job, pages: pages.map((p) => ({ data: p.data.slice(), params: p.params })) } satisfies CoderRequest);
+  });
 }
 
 const keyOf = (r: PageRequest) => `${r.index}|${r.encoding}|${r.resolution}|${r.width}|${r.minRowBits}|${r.ecm}`;
