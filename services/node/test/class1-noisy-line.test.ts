@@ -1,11 +1,10 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { pino } from 'pino';
 import { writeTiff, type Bitmap } from '@faxgate/fax-image';
-import type { ReceiveOutcome } from '@faxgate/line-driver';
-import { decodeTiffWithLibtiff, differingPixels, tempDir, textPage, waitUntil, type TempDir } from '@faxgate/testkit';
+import { decodeTiffWithLibtiff, differingPixels, tempDir, textPage, type TempDir } from '@faxgate/testkit';
 import { startIaxmodemPair, type IaxmodemPair } from '../../../libs/class1/test/iaxmodem-pair.ts';
-import { Class1LineDriver, type Class1DriverOptions } from '../src/class1-line-driver.ts';
+import { assertSamePages } from '../../../libs/class1/test/fax-bed.ts';
+import { callAtoB } from './class1-bed.ts';
 
 // faxgate → faxgate over two iaxmodems with a line between them that can carry bursts of noise
 // (libs/class1/test/noisy-line.ts: a relay adding white noise to the IAX2 audio). The modems are
@@ -41,52 +40,9 @@ after(async () => {
   await dir?.remove();
 });
 
-/** A driver whose log lines are kept and shown to `onLog` as they come (to time a burst by the call's progress). */
-function driver(device: string, name: string, lines: string[], extra: Partial<Class1DriverOptions> = {}, onLog?: (msg: string) => void): Class1LineDriver {
-  return new Class1LineDriver({
-    devices: [device], linePrefix: `test/${name}`, localId: name === 'a' ? '+1 212 555 0101' : '+1 212 555 0102', ecm: true,
-    modulations: ['v17', 'v29', 'v27ter'], dialCmd: 'ATDT%s', dialTimeoutMs: 30_000, resetCmds: ['ATZ'], initCmds: ['AT+VCID=1'],
-    answer: true, rings: 1, did: '', quirks: {}, checkIntervalMs: 30_000,
-    log: pino({ level: 'debug' }, { write: (s: string) => {
-      lines.push(s);
-      onLog?.(String((JSON.parse(s) as { msg?: string }).msg ?? ''));
-    } }),
-    ...extra,
-  });
-}
-
-async function call(doc: Uint8Array, opts: { ecm: boolean; onReceiverLog: (msg: string) => void }) {
-  const logA: string[] = [];
-  const logB: string[] = [];
-  const a = driver(pair.a.device, 'a', logA, { ecm: opts.ecm });
-  const b = driver(pair.b.device, 'b', logB, { ecm: opts.ecm }, opts.onReceiverLog);
-  const received: ReceiveOutcome[] = [];
-  const stopB = await b.listen(async (_c, o) => {
-    received.push(o);
-    return 'in-test';
-  });
-  const evidence = async () => `\n--- node A log\n${logA.join('')}\n--- node B log\n${logB.join('')}\n${await pair.logs()}`;
-  try {
-    const outcome = await a.send({ callId: 'noisy', number: '+12125550102', dialString: '5550102', document: doc, fromPage: 1, line: 'test/a/1' }, new AbortController().signal);
-    await waitUntil(`node B to hand the received fax to its sink (A's outcome: ${JSON.stringify(outcome)})`, () => received.length > 0, 30_000)
-      .catch(async (err: Error) => { throw new Error(err.message + await evidence()); });
-    return { outcome, received: received[0], logA: logA.join(''), logB: logB.join(''), evidence };
-  } finally {
-    pair.line?.setNoise(0);
-    await stopB();
-    await a.stop();
-  }
-}
-
-async function assertSamePages(tiff: Uint8Array | undefined, sent: Uint8Array, tag: string): Promise<void> {
-  assert.ok(tiff, 'no document received');
-  const got = await decodeTiffWithLibtiff(tiff, dir.path, tag);
-  const ref = await decodeTiffWithLibtiff(sent, dir.path, `${tag}-sent`);
-  assert.equal(got.length, ref.length, 'page count');
-  for (let i = 0; i < ref.length; i++) {
-    assert.equal(got[i].height, ref[i].height, `page ${i + 1} height`);
-    assert.equal(differingPixels(got[i], ref[i]), 0, `page ${i + 1}: pixels differ from the page sent`);
-  }
+/** Node A sends `doc` to node B, both with or without ECM; `onReceiverLog` times a burst by B's progress. */
+function call(doc: Uint8Array, opts: { ecm: boolean; onReceiverLog: (msg: string) => void }) {
+  return callAtoB(pair, '5550102', doc, { a: { ecm: opts.ecm }, b: { ecm: opts.ecm }, onLogB: opts.onReceiverLog, request: () => ({ callId: 'noisy' }) });
 }
 
 test('noise during the first TCF: the receiving modem cannot train, faxgate\'s receiver answers FTT, the sender falls back to V.17 12000 and the pages arrive pixel for pixel', { timeout: 120_000 }, async () => {
@@ -111,9 +67,9 @@ test('noise during the first TCF: the receiving modem cannot train, faxgate\'s r
     // Either the noise kept the modem from training (no carrier) or it ruined the TCF's zeros.
     assert.match(r.logB, /TCF: \d+ octets, longest zero run \d+, need 1800: FTT/);
     assert.match(r.logA, /rx FTT.*falling back to V\.17 12000.*training accepted at V\.17 12000/s);
-    assert.equal(r.received.partial, false);
-    assert.equal(r.received.pages, 2);
-    await assertSamePages(r.received.document, tiff, 'ftt');
+    assert.equal(r.received.outcome.partial, false);
+    assert.equal(r.received.outcome.pages, 2);
+    await assertSamePages(r.received.outcome.document, tiff, dir.path, 'ftt');
   } catch (err) {
     // The runner prints the stack, which was made with the first message: a new error carries the evidence.
     throw new Error(`${(err as Error).message}${await r.evidence()}`, { cause: err });
@@ -150,9 +106,9 @@ test('noise in the middle of a page (no ECM): faxgate\'s receiver finds damaged 
     if (answer === 'RTP') {
       // T.30 §5.3.6.1.6: RTP keeps the page and asks for retraining before the next one.
       assert.match(r.logA, /rx RTP.*tx TSI\+DCS.*training accepted at .*tx page 2 /s);
-      assert.equal(r.received.pages, 2);
-      assert.ok(r.received.badRows > 0, 'the damaged rows are recorded with the fax');
-      const got = await decodeTiffWithLibtiff(r.received.document as Uint8Array, dir.path, 'rtp');
+      assert.equal(r.received.outcome.pages, 2);
+      assert.ok(r.received.outcome.badRows > 0, 'the damaged rows are recorded with the fax');
+      const got = await decodeTiffWithLibtiff(r.received.outcome.document as Uint8Array, dir.path, 'rtp');
       const [ref2] = await decodeTiffWithLibtiff(writeTiff([{ bitmap: bitmaps[1], xDpi: 204, yDpi: 196 }], { compression: 'mh' }), dir.path, 'rtp-sent');
       assert.equal(differingPixels(got[1], ref2), 0, 'page 2, after the retraining, arrived pixel for pixel');
     } else {
@@ -160,7 +116,7 @@ test('noise in the middle of a page (no ECM): faxgate\'s receiver finds damaged 
       // lower (faxgate's sender steps down after RTN), and send page 1 again; both pages then
       // arrive clean.
       assert.match(r.logA, /rx RTN.*tx TSI\+DCS.*rx CFR.*training accepted at .*tx page 1 .*tx page 2 /s);
-      await assertSamePages(r.received.document, tiff, 'rtn');
+      await assertSamePages(r.received.outcome.document, tiff, dir.path, 'rtn');
     }
   } catch (err) {
     // The runner prints the stack, which was made with the first message: a new error carries the evidence.
