@@ -74,7 +74,7 @@ export function classifyHylafaxFailure(statusText: string): CallResult {
  * A line driver whose "line" is a HylaFAX server: each call becomes one HylaFAX job with one
  * dial and one try, so faxgate's own retry policy stays in charge. The call id is the job's tag:
  * a call re-run after a worker restart finds the job it already submitted and follows it instead
- * of submitting the fax again. An abort (shutdown) stops following but leaves the job running on
+ * of submitting the fax again, and so does `recover` for a call whose node died mid-call. An abort (shutdown) stops following but leaves the job running on
  * the server, for the re-run to pick up. A batched call (several faxes to one number, issue 14)
  * is one job with one document per fax, as sendfax makes one job of several files: faxsend
  * sends a job's documents one after the other in a single call, and the job's page count, split
@@ -135,17 +135,31 @@ export class HylafaxLineDriver {
         await commitFax(client, prepared);
         jobId = prepared.jobId;
       }
-      const { status, client: last, notStarted } = await this.#follow(client, jobId, signal, started + callTimeout);
-      client = last;
-      const outcome: HylafaxCallOutcome = {
-        result: status.state === 'done' ? 'success' : notStarted ? 'failed' : classifyHylafaxFailure(status.statusText),
-        pagesSent: Math.max(0, status.pagesSent - status.pagesSkipped),
-        durationMs: Date.now() - started,
-        hylafaxJobId: jobId,
-      };
-      if (status.remoteCsi) outcome.remoteId = status.remoteCsi;
-      if (status.state !== 'done') outcome.reason = notStarted ?? (status.statusText || `HylaFAX job ${jobId} failed without a reason`);
-      return outcome;
+      const followed = await this.#follow(client, jobId, signal, started + callTimeout);
+      client = followed.client;
+      return outcomeOf(jobId, followed, started);
+    } finally {
+      await client.quit();
+    }
+  }
+
+  /**
+   * The call `callId` that a node started before it stopped (kill, crash): its job goes on on the
+   * server without the node, so it is looked up by its tag and followed to its end, however far
+   * it got (queued, dialling, sending, done or failed), and its outcome is the call's. Nothing is
+   * dialled or submitted here. `undefined`: the server has no job of this call, so it was never
+   * submitted (a session that ends before JSUBM takes its job along) and sending it is safe.
+   * Errors (server unreachable) are thrown: the job may exist, so the caller asks again later.
+   */
+  async recover(callId: string, signal: AbortSignal): Promise<HylafaxCallOutcome | undefined> {
+    const started = Date.now();
+    let client = await HylafaxClient.connect(this.#options.server);
+    try {
+      const job = await findJob(client, callId);
+      if (!job) return undefined;
+      const followed = await this.#follow(client, job.jobId, signal, started + (this.#options.callTimeoutMs ?? 15 * 60_000));
+      client = followed.client;
+      return outcomeOf(job.jobId, followed, started);
     } finally {
       await client.quit();
     }
@@ -229,6 +243,23 @@ export class HylafaxLineDriver {
       await sleep(interval * (failures + 1), signal);
     }
   }
+}
+
+/**
+ * A finished job as a call's outcome. `durationMs` counts from when this node began following
+ * it (HylaFAX keeps no call duration in the job's description).
+ */
+function outcomeOf(jobId: number, followed: { status: JobStatus; notStarted?: string }, started: number): HylafaxCallOutcome {
+  const { status, notStarted } = followed;
+  const outcome: HylafaxCallOutcome = {
+    result: status.state === 'done' ? 'success' : notStarted ? 'failed' : classifyHylafaxFailure(status.statusText),
+    pagesSent: Math.max(0, status.pagesSent - status.pagesSkipped),
+    durationMs: Date.now() - started,
+    hylafaxJobId: jobId,
+  };
+  if (status.remoteCsi) outcome.remoteId = status.remoteCsi;
+  if (status.state !== 'done') outcome.reason = notStarted ?? (status.statusText || `HylaFAX job ${jobId} failed without a reason`);
+  return outcome;
 }
 
 /** One document per part: its pages of the batched call's document, in order. */

@@ -88,6 +88,14 @@ export interface LineDriver {
   /** The driver sends `OutgoingCall.parts` as separate documents in one call (T.30 EOM). */
   readonly multiDocument?: boolean;
   send(call: OutgoingCall, signal: AbortSignal): Promise<CallOutcome>;
+  /**
+   * Drivers whose calls go on without the node that placed them (a fax server's queue: hylafax):
+   * the outcome of the call `callId` a node started before it stopped (kill, crash), followed to
+   * its end where it runs, without dialling. `undefined`: the call never left the node, and
+   * sending it now sends it once. Drivers whose calls die with their node leave it out: their
+   * interrupted call ends with the pages confirmed before the stop.
+   */
+  recover?(callId: string, signal: AbortSignal): Promise<CallOutcome | undefined>;
   /** Receives one answered call to its end (drivers that cannot receive leave it out). */
   receive?(call: IncomingCall, signal: AbortSignal): Promise<ReceiveOutcome>;
   /** Starts answering calls by itself, handing each to `sink`; resolves with a stop function. */

@@ -51,16 +51,27 @@ export interface CallWorkerOptions {
 const DESTINATION_LEASE_MS = 30_000;
 
 /**
+ * How long a batch keeps the faxes it took along on a driver whose calls go on without the node
+ * (`recover`, a fax server's queue): a node that dies leaves the server still sending them, so
+ * they must not go out alone once the lease lapses; the re-run of the lead's job records their
+ * shares and gives them back, within seconds of a node of the pool running. This only bounds a
+ * lead that never runs again; it outlasts the HylaFAX driver's 15 min call timeout.
+ */
+const SERVER_CALL_CLAIM_MS = 20 * 60_000;
+
+/**
  * Jobs the call worker runs beyond its lines: calls made ready (records read, the number's gate
  * taken, the document loaded) that wait for a line, so a freed line starts its next call at once
- * instead of after a queue fetch and a dozen round trips (issue 18). A tenth of the lines covers
- * the preparation time at the rate lines free. The price is priority: a ready call is out of the
- * queue, so an urgent fax queued now starts after the ready calls, that is after a tenth of the
- * lines have freed, a fraction of one call's time. A node with fewer than ten lines keeps none
- * ready: there the first line to free takes the most urgent call, as before.
+ * instead of after a queue fetch and a dozen round trips (issue 18). A quarter of the lines: the
+ * bench's calls end in waves (all queued at once, equal lengths), and a tenth left lines idle
+ * for the fetch and preparation of the rest of a wave on a loaded machine. The price is priority:
+ * a ready call is out of the queue, so an urgent fax queued now starts after the ready calls,
+ * after a quarter of the lines have freed, a quarter of one call's time. A node with fewer than
+ * four lines keeps none ready: there the first line to free takes the most urgent call, as
+ * before. Each ready call holds its document and its number's gate meanwhile: at most 250.
  */
 export function readyCalls(lineCount: number): number {
-  return Math.min(100, Math.floor(lineCount / 10));
+  return Math.min(250, Math.floor(lineCount / 4));
 }
 
 export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool, driver: LineDriver, opts: CallWorkerOptions = {}) {
@@ -71,6 +82,7 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
   // Only drivers that send several documents in one call (T.30 EOM) batch.
   const batching = opts.batch && driver.multiDocument ? opts.batch : undefined;
   const claims = new BatchClaims(ctx.redis, ctx.base.FAXGATE_QUEUE_PREFIX);
+  const claimLeaseMs = driver.recover ? SERVER_CALL_CLAIM_MS : DESTINATION_LEASE_MS;
   /**
    * A batch's call ended (or its node stopped): every member's share is recorded, and its claim
    * given back, so its own job reports it or (not reached) sends it alone.
@@ -126,6 +138,38 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
     }
     return { ...outcome, ...shareOf(0) };
   };
+  /**
+   * A call whose node stopped mid-call, on a driver whose calls go on without it (HylaFAX's
+   * queue): its end is awaited where it runs and recorded as the attempt's outcome, each batch
+   * member's share too, so nothing is dialled again. False: the call never left the node.
+   */
+  const followStopped = async (recover: NonNullable<LineDriver['recover']>, call: { faxId: string; recipient: number; attempt: number; callId: string }, previous: { startedAt: string; fromPage: number; line?: string }, pagesTotal: number): Promise<boolean> => {
+    const { faxId, recipient, attempt, callId } = call;
+    const ac = new AbortController();
+    aborts.add(ac);
+    let outcome: CallOutcome | undefined;
+    try {
+      outcome = await recover(callId, ac.signal);
+    } finally {
+      aborts.delete(ac);
+    }
+    if (!outcome) return false;
+    const endedAt = new Date().toISOString();
+    const line = previous.line ?? `${driver.name}/recovered`;
+    // The faxes the call took along, in the order their documents went out (batch-gather.ts).
+    const members = (await claims.members(callId)).map((m) => ({ ...m, callId: `${m.faxId}-r${m.recipient}-a${m.attempt}` }));
+    ctx.metrics.calls.inc({ pool, direction: 'outgoing', result: outcome.result });
+    ctx.metrics.pagesSent.inc({ pool }, outcome.pagesSent);
+    if (members.length) {
+      const totals = await Promise.all(members.map((m) => ctx.records.getRecipient(m.faxId, m.recipient).then((x) => x?.pagesTotal ?? 0)));
+      const parts = [{ callId, fromPage: previous.fromPage, pages: pagesTotal - (previous.fromPage - 1) }, ...members.map((m, i) => ({ callId: m.callId, fromPage: m.fromPage, pages: totals[i] - (m.fromPage - 1) }))];
+      outcome = await recordShares({ members, parts, document: new Uint8Array() }, parts, outcome, previous.startedAt, line, endedAt);
+    }
+    await ctx.records.change().attempt(faxId, recipient, attempt, { ...outcome, endedAt }).event(faxId, `call ${outcome.result}`, `${outcome.pagesSent} page(s), followed on the fax server after the node stopped${outcome.reason ? `; ${outcome.reason}` : ''}`, recipient).exec();
+    ctx.log.info({ faxId, recipient, attempt, result: outcome.result, pages: outcome.pagesSent }, 'call of a stopped node followed to its end on the fax server');
+    await settleMembers(callId, [{ faxId, recipient, attempt, callId }, ...members]);
+    return true;
+  };
   const receiveCall = createReceiveCallHandler(ctx, pool, lines, driver, aborts);
   const received = createReceivedFaxSink(ctx, pool);
   const pollGuard = createPollGuard(ctx.redis, ctx.base.FAXGATE_QUEUE_PREFIX, pool);
@@ -145,7 +189,19 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
           await job.moveToDelayed(Date.now() + waitMs, job.token);
           throw new DelayedError(`sent in call ${owner}`);
         }
-        if (previous && !previous.result && previous.startedAt) {
+        let stopped = !!(previous && !previous.result && previous.startedAt);
+        if (stopped && driver.recover) {
+          // Its call may still run where the driver put it (a fax server's queue): followed there
+          // to its end, never dialled again. One that never got there is placed as if new.
+          if (await followStopped(driver.recover, { faxId, recipient, attempt, callId }, previous!, r?.pagesTotal ?? 0)) {
+            if (r) await gate.release(r.number, callId);
+            await ctx.queues.add('call-outcome', { faxId, recipient, attempt });
+            return;
+          }
+          await ctx.records.updateAttempt(faxId, recipient, attempt, { startedAt: undefined });
+          stopped = false;
+        }
+        if (stopped && previous) {
           // This job ran before and its node stopped mid-call (kill, crash, lost lock): the far
           // machine may have printed pages, recorded as each MCF arrived. The attempt ends here
           // as interrupted, with those pages, and dispatch resumes after them; dialling again
@@ -209,7 +265,7 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
           // Claimed by a batch between the look above and the gate: that call sends it. And the
           // faxes an earlier run of this job took along before it stopped short of dialling.
           // One round trip: claimSelf is answered before the list is read.
-          const [, carrier, stale] = await Promise.all([batching ? claims.stopWaiting(r.number, me) : undefined, claims.claimSelf(callId, DESTINATION_LEASE_MS), claims.members(callId)]);
+          const [, carrier, stale] = await Promise.all([batching ? claims.stopWaiting(r.number, me) : undefined, claims.claimSelf(callId, claimLeaseMs), claims.members(callId)]);
           if (carrier !== callId) {
             await gate.release(r.number, callId);
             await job.moveToDelayed(Date.now() + waitMs, job.token);
@@ -221,7 +277,7 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
           const claimed = () => [callId, ...(batch?.members.map((m) => m.callId) ?? [])];
           const renewal = setInterval(() => {
             void gate.renew(r.number, callId, DESTINATION_LEASE_MS).catch(() => {});
-            void claims.renew(callId, claimed(), DESTINATION_LEASE_MS).catch(() => {});
+            void claims.renew(callId, claimed(), claimLeaseMs).catch(() => {});
           }, DESTINATION_LEASE_MS / 3);
           let document: Uint8Array;
           let maxBps: number | undefined;
@@ -230,7 +286,7 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
             // read beside the document, not after it.
             [document, maxBps] = await Promise.all([ctx.blobs.get(r.documentKey), destinations.get(r.number).then(startRateFor, () => undefined)]);
             if (batching) {
-              batch = await gatherBatch(ctx, claims, { callId, number: r.number, fromPage, document }, { ...batching, freshMs: Math.max(5 * waitMs, 5000), leaseMs: DESTINATION_LEASE_MS });
+              batch = await gatherBatch(ctx, claims, { callId, number: r.number, fromPage, document }, { ...batching, freshMs: Math.max(5 * waitMs, 5000), leaseMs: claimLeaseMs });
             }
           } catch (err) {
             clearInterval(renewal);

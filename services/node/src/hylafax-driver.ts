@@ -41,6 +41,7 @@ export async function createHylafaxDriver(config: NodeConfig, ctx: Pick<RoleCont
     multiDocument: driver.multiDocument,
     pollIntervalMs: config.FAXGATE_HYLAFAX_POLL_INTERVAL,
     send: (call, signal) => driver.send(call, signal),
+    recover: (callId, signal) => driver.recover(callId, signal),
     async pollReceived(sink: ReceivedFaxSink) {
       // The recvq file name and receive time make the inbound id: a fax polled twice is one fax.
       const r = await driver.pollReceived((call, outcome, key) => sink(call, outcome, inboundIdForKey(key)));
