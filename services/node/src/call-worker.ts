@@ -62,14 +62,16 @@ const SERVER_CALL_CLAIM_MS = 20 * 60_000;
 /**
  * Jobs the call worker runs beyond its lines: calls made ready (records read, the number's gate
  * taken, the document loaded) that wait for a line, so a freed line starts its next call at once
- * instead of after a queue fetch and a dozen round trips (issue 18). A tenth of the lines covers
- * the preparation time at the rate lines free. The price is priority: a ready call is out of the
- * queue, so an urgent fax queued now starts after the ready calls, that is after a tenth of the
- * lines have freed, a fraction of one call's time. A node with fewer than ten lines keeps none
- * ready: there the first line to free takes the most urgent call, as before.
+ * instead of after a queue fetch and a dozen round trips (issue 18). A quarter of the lines: the
+ * bench's calls end in waves (all queued at once, equal lengths), and a tenth left lines idle
+ * for the fetch and preparation of the rest of a wave on a loaded machine. The price is priority:
+ * a ready call is out of the queue, so an urgent fax queued now starts after the ready calls,
+ * after a quarter of the lines have freed, a quarter of one call's time. A node with fewer than
+ * four lines keeps none ready: there the first line to free takes the most urgent call, as
+ * before. Each ready call holds its document and its number's gate meanwhile: at most 250.
  */
 export function readyCalls(lineCount: number): number {
-  return Math.min(100, Math.floor(lineCount / 10));
+  return Math.min(250, Math.floor(lineCount / 4));
 }
 
 export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool, driver: LineDriver, opts: CallWorkerOptions = {}) {
