@@ -67,6 +67,9 @@ interface Run {
   cpuPct: number;
   redisCpuPct: number;
   ended: number;
+  /** Median of the samples: call jobs waiting for a node, dispatch jobs waiting for dispatch. */
+  queuedCalls: number;
+  queuedDispatch: number;
   /** Redis commands per fax by command, the most frequent first. */
   byCommand: string;
 }
@@ -100,6 +103,12 @@ async function run(label: string): Promise<Run> {
       ids.push(id);
     }
     const notify = queues.queue('notify');
+    // Where work waits, sampled with the progress poll: call jobs not yet taken by a node (the
+    // nodes are the limit when they pile up) and dispatch jobs not yet taken (dispatch is).
+    const callsQueue = queues.queue('calls', h.env.FAXGATE_NODE_POOL ?? 'sim');
+    const dispatchQueue = queues.queue('dispatch');
+    const queuedCalls: number[] = [];
+    const queuedDispatch: number[] = [];
     const before = await commandCounts(probe);
     const rcpu0 = await redisCpu(probe);
     const cpu0 = process.cpuUsage();
@@ -109,6 +118,9 @@ async function run(label: string): Promise<Run> {
     for (;;) {
       const c = await notify.getJobCounts('waiting', 'prioritized', 'delayed');
       if (c.waiting + c.prioritized + c.delayed >= FAXES) break;
+      const [cq, dq] = await Promise.all([callsQueue.getJobCounts('waiting', 'prioritized'), dispatchQueue.getJobCounts('waiting', 'prioritized')]);
+      queuedCalls.push(cq.waiting + cq.prioritized);
+      queuedDispatch.push(dq.waiting + dq.prioritized);
       if (Date.now() > deadline) throw new Error(`${label}: only ${JSON.stringify(c)} result-mail jobs of ${FAXES} after ${(Date.now() - t0) / 1000} s`);
       await new Promise((r) => setTimeout(r, 500));
     }
@@ -147,6 +159,8 @@ async function run(label: string): Promise<Run> {
       nominalMs: median(calls.map((c) => c.nominal)),
       callsPerS: calls.length / ((lastEnd - t0) / 1000),
       cmdsPerFax: perFax.reduce((n, [, c]) => n + c, 0),
+      queuedCalls: median(queuedCalls),
+      queuedDispatch: median(queuedDispatch),
       byCommand: perFax.filter(([, n]) => n >= 0.05).map(([c, n]) => `${c} ${n.toFixed(1)}`).join(', '),
       firstStartMs: firstStart - t0,
       wallS,
@@ -173,8 +187,8 @@ const fmt = (f: (x: Run) => number, d = 1, hi = false) => {
   return `${(hi ? Math.max(...xs) : Math.min(...xs)).toFixed(d)} / ${median(xs).toFixed(d)}`;
 };
 process.stdout.write(
-  `\n| faxes | lines (nodes) | time scale | nominal call ms | busy while waiting % (from queueing) | busy % (from first call) | line free → next call p50 ms | p99 ms | max ms | call ÷ nominal p50 | p99 | calls/s | Redis commands per fax | first call after ms | gateway process CPU % | redis-server CPU % |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n` +
-    `| ${FAXES} | ${LINES} (${NODES}) | ${SCALE} | ${median(runs.map((x) => x.nominalMs)).toFixed(0)} | ${fmt((x) => x.utilQueued * 100, 1, true)} | ${fmt((x) => x.utilFirst * 100, 1, true)} | ${fmt((x) => x.gapP50, 0)} | ${fmt((x) => x.gapP99, 0)} | ${fmt((x) => x.gapMax, 0)} | ${fmt((x) => x.stretchP50, 2)} | ${fmt((x) => x.stretchP99, 2)} | ${fmt((x) => x.callsPerS, 1, true)} | ${fmt((x) => x.cmdsPerFax, 0)} | ${fmt((x) => x.firstStartMs, 0)} | ${fmt((x) => x.cpuPct, 0)} | ${fmt((x) => x.redisCpuPct, 0)} |\n` +
+  `\n| faxes | lines (nodes) | time scale | nominal call ms | busy while waiting % (from queueing) | busy % (from first call) | line free → next call p50 ms | p99 ms | max ms | call ÷ nominal p50 | p99 | calls/s | Redis commands per fax | first call after ms | gateway process CPU % | redis-server CPU % | call jobs waiting for a node (median) | dispatch jobs waiting |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n` +
+    `| ${FAXES} | ${LINES} (${NODES}) | ${SCALE} | ${median(runs.map((x) => x.nominalMs)).toFixed(0)} | ${fmt((x) => x.utilQueued * 100, 1, true)} | ${fmt((x) => x.utilFirst * 100, 1, true)} | ${fmt((x) => x.gapP50, 0)} | ${fmt((x) => x.gapP99, 0)} | ${fmt((x) => x.gapMax, 0)} | ${fmt((x) => x.stretchP50, 2)} | ${fmt((x) => x.stretchP99, 2)} | ${fmt((x) => x.callsPerS, 1, true)} | ${fmt((x) => x.cmdsPerFax, 0)} | ${fmt((x) => x.firstStartMs, 0)} | ${fmt((x) => x.cpuPct, 0)} | ${fmt((x) => x.redisCpuPct, 0)} | ${median(runs.map((x) => x.queuedCalls)).toFixed(0)} | ${median(runs.map((x) => x.queuedDispatch)).toFixed(0)} |\n` +
     `(best / median of ${REPEATS} run(s), ${runs.map((x) => x.ended).join(', ')} calls ended; dispatch and node in this one process, sim lines, private redis-server; load average before ${load0.map((l) => l.toFixed(2)).join(' ')}, after ${loadavg().map((l) => l.toFixed(2)).join(' ')})\n`,
 );
 process.exit(0);
