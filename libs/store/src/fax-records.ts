@@ -213,6 +213,7 @@ interface ChangeKeys {
 export class RecordChange {
   private readonly m: ChainableCommander;
   private readonly keys: ChangeKeys;
+  private writes = 0;
 
   constructor(m: ChainableCommander, keys: ChangeKeys) {
     this.m = m;
@@ -221,18 +222,21 @@ export class RecordChange {
 
   /** As FaxRecords.updateFax. */
   fax(id: string, fields: Partial<FaxRecord>): this {
+    this.writes++;
     queueRecordUpdate(this.m, this.keys.fax(id), fields);
     return this;
   }
 
   /** As FaxRecords.updateRecipient. */
   recipient(id: string, i: number, fields: Partial<RecipientRecord>): this {
+    this.writes++;
     queueRecordUpdate(this.m, this.keys.recipient(id, i), fields);
     return this;
   }
 
   /** As FaxRecords.updateAttempt. */
   attempt(id: string, i: number, n: number, fields: Partial<AttemptRecord>): this {
+    this.writes++;
     queueRecordUpdate(this.m, this.keys.attempt(id, i, n), fields);
     return this;
   }
@@ -240,13 +244,15 @@ export class RecordChange {
   /** As FaxRecords.event: the timeline entry and its audit line. */
   event(id: string, event: string, detail?: string, recipient?: number): this {
     const e: TimelineEvent = { at: new Date().toISOString(), event, ...(recipient !== undefined ? { recipient } : {}), ...(detail ? { detail } : {}) };
+    this.writes++;
     this.m.rpush(this.keys.timeline(id), JSON.stringify(e));
     this.keys.audit(this.m, { ...e, subject: 'fax', id });
     return this;
   }
 
-  /** Writes everything queued, atomically; throws the first error a command met. */
+  /** Writes everything queued, atomically; throws the first error a command met. Nothing queued: no round trip. */
   async exec(): Promise<void> {
+    if (this.writes === 0) return;
     await execAll(this.m);
   }
 }
