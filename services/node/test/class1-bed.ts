@@ -37,6 +37,8 @@ export interface Received {
 export interface PairCall {
   outcome: CallOutcome;
   received: Received;
+  /** Every fax node B handed over by the time the first came (a call must hand over one). */
+  allReceived: Received[];
   logA: string;
   logB: string;
   /** Both drivers' logs and the iaxmodems' tails, for a failing assertion. */
@@ -75,7 +77,7 @@ export async function callAtoB(pair: IaxmodemPair, dialString: string, document:
       const outcome = await a.send({ callId: 'a-to-b', number: '+12125550102', line: 'test/a/1', fromPage: 1, ...o.request?.(a), dialString, document }, new AbortController().signal);
       await o.afterSend?.(outcome);
       await waitUntil(`node B to hand the received fax to its sink (A's outcome: ${JSON.stringify(outcome)})`, () => received.length > 0, 30_000);
-      return { outcome, received: received[0], logA: logA.join(''), logB: logB.join(''), evidence };
+      return { outcome, received: received[0], allReceived: received, logA: logA.join(''), logB: logB.join(''), evidence };
     } finally {
       pair.line?.setNoise(0);
       await stopB();
