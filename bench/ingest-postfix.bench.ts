@@ -4,13 +4,15 @@
 //   appendfsync always: the 250 waits for the message file's fsync and for Redis's AOF fsync of
 //   the record and the job (the durable setting, what make run and the chart configure);
 // - the same with appendfsync everysec (the 250 before the AOF fsync: what it was before);
+// - two ingest processes on one such Redis, the connections spread over them (as ingest pods
+//   behind one Service);
 // - Postfix installed from Debian, a throwaway instance on loopback (its own config, queue and
 //   log under a temp directory) that accepts into its queue and holds the mail there (HOLD), so
 //   nothing is relayed: its cleanup fsyncs the queue file before smtpd answers 250.
 // The client is this process, one SMTP session per connection, each sending its share one mail
 // after the other without PIPELINING; a mail's latency runs from MAIL FROM to the 250 after the
 // dot. Figures: accepted mails/s (all mails / first MAIL to last 250) and the latency p50 / p99.
-// Each repeat runs the three in turn (the order rotated); best / median of the repeats and the
+// Each repeat runs them in turn (the order rotated); best / median of the repeats and the
 // machine load are printed. Prints a table; asserts nothing. Needs root (Postfix's master).
 //   node bench/ingest-postfix.bench.ts [mails] [connections]     (default 1000 20)
 //   INGEST_BENCH_REPEATS=3 INGEST_BENCH_KINDS=always (only the faxgate runs named, and Postfix)
@@ -135,7 +137,7 @@ interface Result {
   perS: number;
   p50: number;
   p99: number;
-  /** CPU ms per mail of the ingest process and of redis-server (faxgate only). */
+  /** CPU ms per mail of the ingest process (Postfix: all its processes) and of redis-server. */
   ingestCpuMs?: number;
   redisCpuMs?: number;
 }
@@ -145,6 +147,21 @@ async function processCpuMs(pid: number): Promise<number> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(f[11]) + Number(f[12])) * 10;
+}
+
+/** CPU of Postfix's master and every process it runs, reaped ones included (cutime, cstime), in ms. */
+async function postfixCpuMs(masterPid: number): Promise<number> {
+  const fields = async (pid: string) => {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+    return stat ? stat.slice(stat.lastIndexOf(')') + 2).split(' ') : undefined;
+  };
+  let ticks = 0;
+  for (const pid of (await readdir('/proc')).filter((d) => /^\d+$/.test(d))) {
+    const f = await fields(pid);
+    // proc(5): ppid is field 4, utime..cstime fields 14-17 (indexes 1 and 11-14 after the name).
+    if (f && (Number(pid) === masterPid || Number(f[1]) === masterPid)) ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+  }
+  return ticks * 10;
 }
 
 async function redisCpuMs(port: number): Promise<number> {
@@ -163,9 +180,9 @@ function mails(attachment: string): Buffer[] {
   return encoded;
 }
 
-async function load(port: number, attachment: string): Promise<Result> {
+async function load(ports: number[], attachment: string): Promise<Result> {
   const bodies = mails(attachment);
-  const sessions = await Promise.all(Array.from({ length: CONNECTIONS }, () => Session.open(port)));
+  const sessions = await Promise.all(Array.from({ length: CONNECTIONS }, (_, i) => Session.open(ports[i % ports.length])));
   const latencies: number[] = [];
   let next = 0;
   const t0 = performance.now();
@@ -182,20 +199,30 @@ async function load(port: number, attachment: string): Promise<Result> {
   return { perS: MAILS / wall, p50: q(0.5), p99: q(0.99) };
 }
 
-async function faxgate(fsync: 'always' | 'everysec', attachment: string): Promise<Result> {
+async function faxgate(fsync: 'always' | 'everysec', attachment: string, processes = 1): Promise<Result> {
   const redis = await startRedis({ extraArgs: ['--appendfsync', fsync] });
   const dir = await tempDir('faxgate-ingest-bench');
-  const smtpPort = await freePort();
-  const p = await startRoleProcess(['ingest'], roleProcessEnv({ redisUrl: redis.url, dataDir: join(dir.path, 'data'), smarthost: 'smtp://127.0.0.1:9', smtpPort }, { FAXGATE_SMTP_CLIENT_NETWORKS: 'host' }));
+  const ports: number[] = [];
+  const procs: Awaited<ReturnType<typeof startRoleProcess>>[] = [];
+  const prefix = `bench-${Date.now()}`;
   try {
-    await p.ready(60_000);
-    await load(smtpPort, attachment).then(() => undefined).catch(() => undefined); // warm-up: JIT, Redis scripts, first files
-    const [c0, r0] = [await processCpuMs(p.child.pid!), await redisCpuMs(redis.port)];
-    const res = await load(smtpPort, attachment);
-    const [c1, r1] = [await processCpuMs(p.child.pid!), await redisCpuMs(redis.port)];
+    // Several ingest processes share the Redis, the data directory and the queue prefix, as
+    // ingest pods behind one Service do; the connections are spread over them.
+    for (let i = 0; i < processes; i++) {
+      const smtpPort = await freePort();
+      const p = await startRoleProcess(['ingest'], roleProcessEnv({ redisUrl: redis.url, dataDir: join(dir.path, 'data'), smarthost: 'smtp://127.0.0.1:9', smtpPort, prefix }, { FAXGATE_SMTP_CLIENT_NETWORKS: 'host' }));
+      procs.push(p);
+      ports.push(smtpPort);
+      await p.ready(60_000);
+    }
+    await load(ports, attachment).then(() => undefined).catch(() => undefined); // warm-up: JIT, Redis scripts, first files
+    const cpu = async () => (await Promise.all(procs.map((p) => processCpuMs(p.child.pid!)))).reduce((a, b) => a + b, 0);
+    const [c0, r0] = [await cpu(), await redisCpuMs(redis.port)];
+    const res = await load(ports, attachment);
+    const [c1, r1] = [await cpu(), await redisCpuMs(redis.port)];
     return { ...res, ingestCpuMs: (c1 - c0) / MAILS, redisCpuMs: (r1 - r0) / MAILS };
   } finally {
-    await p.stop();
+    for (const p of procs) await p.stop();
     await redis.dispose();
     await dir.remove();
   }
@@ -254,8 +281,12 @@ async function postfix(attachment: string): Promise<Result> {
       if (Date.now() > deadline || child.exitCode !== null) throw new Error(`Postfix did not start:\n${await readFile(join(dir, 'maillog'), 'utf8').catch(() => '')}`);
       await new Promise((r) => setTimeout(r, 200));
     }
-    await load(port, attachment).then(() => undefined).catch(() => undefined);
-    const r = await load(port, attachment);
+    await load([port], attachment).then(() => undefined).catch(() => undefined);
+    const master = Number((await readFile(join(dir, 'spool', 'pid', 'master.pid'), 'utf8')).trim());
+    const c0 = await postfixCpuMs(master);
+    const r = await load([port], attachment);
+    // Idle smtpd processes stay for max_idle; what they used so far is counted live.
+    r.ingestCpuMs = ((await postfixCpuMs(master)) - c0) / MAILS;
     const held = (await readdir(join(dir, 'spool', 'hold'), { recursive: true })).length;
     if (held < 2 * MAILS) throw new Error(`Postfix holds ${held} mails, expected ${2 * MAILS}`);
     return r;
@@ -272,13 +303,14 @@ if (userInfo().uid !== 0) {
   process.exit(0);
 }
 const attachment = pdf().toString('base64').replace(/.{76}/g, '$&\r\n');
-const allKinds = ['faxgate, appendfsync always', 'faxgate, appendfsync everysec', 'Postfix 3.7'] as const;
+const allKinds = ['faxgate, appendfsync always', 'faxgate, appendfsync everysec', 'faxgate ×2 processes, appendfsync always', 'Postfix 3.7'] as const;
 // INGEST_BENCH_KINDS=always,postfix: only those (matched against the names); Postfix is the anchor of the ratios.
 const only = (process.env.INGEST_BENCH_KINDS ?? '').split(',').filter(Boolean);
 const kinds = allKinds.filter((k) => k === 'Postfix 3.7' || only.length === 0 || only.some((o) => k.toLowerCase().includes(o.toLowerCase())));
 const runners: Record<(typeof allKinds)[number], () => Promise<Result>> = {
   'faxgate, appendfsync always': () => faxgate('always', attachment),
   'faxgate, appendfsync everysec': () => faxgate('everysec', attachment),
+  'faxgate ×2 processes, appendfsync always': () => faxgate('always', attachment, 2),
   'Postfix 3.7': () => postfix(attachment),
 };
 const results = new Map<string, Result[]>(kinds.map((k) => [k, []]));
@@ -288,7 +320,7 @@ for (let r = 0; r < REPEATS; r++) {
     const k = kinds[(i + r) % kinds.length];
     const res = await runners[k]();
     results.get(k)!.push(res);
-    const cpu = res.ingestCpuMs === undefined ? '' : `, CPU per mail: ingest ${res.ingestCpuMs.toFixed(2)} ms, redis-server ${res.redisCpuMs!.toFixed(2)} ms`;
+    const cpu = res.ingestCpuMs === undefined ? '' : `, CPU per mail: ${res.redisCpuMs === undefined ? 'Postfix' : 'ingest'} ${res.ingestCpuMs.toFixed(2)} ms${res.redisCpuMs === undefined ? '' : `, redis-server ${res.redisCpuMs.toFixed(2)} ms`}`;
     process.stdout.write(`  repeat ${r + 1} ${k}: ${res.perS.toFixed(0)} mails/s, p50 ${res.p50.toFixed(1)} ms, p99 ${res.p99.toFixed(1)} ms${cpu}\n`);
   }
 }
@@ -296,12 +328,12 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.le
 const fmt = (xs: number[], best: (...v: number[]) => number, d: number) => `${best(...xs).toFixed(d)} / ${median(xs).toFixed(d)}`;
 const pf = results.get('Postfix 3.7')!;
 process.stdout.write(`\n${MAILS} mails of ~${Math.round(message(0, attachment).length / 1024)} KB (a PDF attached) over ${CONNECTIONS} connections\n`);
-process.stdout.write('| server | mails/s (best / median) | × Postfix (median of pairs) | p50 ms | p99 ms | p99 ÷ Postfix (median of pairs) | CPU ms per mail: ingest / redis-server (median) |\n|---|---|---|---|---|---|---|\n');
+process.stdout.write('| server | mails/s (best / median) | × Postfix (median of pairs) | p50 ms | p99 ms | p99 ÷ Postfix (median of pairs) | CPU ms per mail: server / redis-server (median) |\n|---|---|---|---|---|---|---|\n');
 for (const k of kinds) {
   const xs = results.get(k)!;
   const ratio = median(xs.map((x, i) => x.perS / pf[i].perS));
   const p99r = median(xs.map((x, i) => x.p99 / pf[i].p99));
-  const cpu = xs[0].ingestCpuMs === undefined ? '–' : `${median(xs.map((x) => x.ingestCpuMs!)).toFixed(2)} / ${median(xs.map((x) => x.redisCpuMs!)).toFixed(2)}`;
+  const cpu = `${median(xs.map((x) => x.ingestCpuMs!)).toFixed(2)} / ${xs[0].redisCpuMs === undefined ? '–' : median(xs.map((x) => x.redisCpuMs!)).toFixed(2)}`;
   process.stdout.write(`| ${k} | ${fmt(xs.map((x) => x.perS), Math.max, 0)} | ${ratio.toFixed(2)} | ${fmt(xs.map((x) => x.p50), Math.min, 1)} | ${fmt(xs.map((x) => x.p99), Math.min, 1)} | ${p99r.toFixed(2)} | ${cpu} |\n`);
 }
 process.stdout.write(`(best / median of ${REPEATS} repeat(s), each after a warm-up load of the same size; load average before ${load0.map((l) => l.toFixed(2)).join(' ')}, after ${loadavg().map((l) => l.toFixed(2)).join(' ')})\n`);
