@@ -23,7 +23,7 @@ export { freeUdpPort };
  * Starts SIPp with `scenario` (a file in scenarios/) for one call. `remote` makes it a UAC
  * calling that address; without it SIPp waits as a UAS. `keys` fill `[name]` in the scenario.
  */
-export async function sipp(dir: string, scenario: string, o: { remote?: string; keys?: Record<string, string | number>; transport?: 'u1' | 't1'; timeoutS?: number; service?: string; /** `<pause/>` without a length lasts this long (-d). */ pauseMs?: number; /** Calls to run before exiting (-m), default 1. */ calls?: number; /** Lines of a SEQUENTIAL injection file (-inf), one per call: its `;`-separated values are `[field0]`, `[field1]`… */ inject?: string[] } = {}): Promise<Sipp> {
+export async function sipp(dir: string, scenario: string, o: { remote?: string; keys?: Record<string, string | number>; transport?: 'u1' | 't1'; timeoutS?: number; service?: string; /** `<pause/>` without a length lasts this long (-d). */ pauseMs?: number; /** Calls to run before exiting (-m), default 1. */ calls?: number; /** Lines of a SEQUENTIAL injection file (-inf), one per call: its `;`-separated values are `[field0]`, `[field1]`… */ inject?: string[]; /** Starts already retried after a port SIPp could not bind. */ bindTries?: number } = {}): Promise<Sipp> {
   const port = await freeUdpPort();
   const mediaPort = await freeUdpPort();
   const msgFile = join(dir, `${scenario}.messages.log`);
@@ -59,7 +59,16 @@ export async function sipp(dir: string, scenario: string, o: { remote?: string; 
     return r;
   };
   // A UAS must be listening before we call it: wait until its port is taken.
-  if (!o.remote) await waitBound(port, proc, logs, o.transport === 't1' ? 'tcp' : 'udp');
+  if (!o.remote) {
+    try {
+      await waitBound(port, proc, logs, o.transport === 't1' ? 'tcp' : 'udp');
+    } catch (err) {
+      // SIPp also binds the media port + 2 (video), which no test claimed: another test's peer
+      // may hold it. New ports, a few times.
+      if ((o.bindTries ?? 0) < 3 && /Unable to bind/.test(`${proc.stdout()}${proc.stderr()}`)) return sipp(dir, scenario, { ...o, bindTries: (o.bindTries ?? 0) + 1 });
+      throw err;
+    }
+  }
   return { proc, port, logs, done };
 }
 

@@ -1,8 +1,10 @@
 // Whole faxes through SIP calls whose signalling goes wrong on the way to T.38, judged by
 // spandsp's T.38 terminal on the UDPTL port SIPp's SDP names: 491 glare (RFC 3261 §14.1) and a
 // lost 200 OK to our T.38 re-INVITE (§17.1.1.2 timer A). libs/sip/test/sipp.test.ts checks the
-// same signalling alone; here the fax must still arrive, once and exactly. Incoming, the caller's
-// ACK to our 200 is withheld (§13.3.1.4: we retransmit the 200) while the fax starts.
+// same signalling alone; here the fax must still arrive, once and exactly. Outgoing too, the far
+// end's first 200 to our INVITE is lost and repeated (§13.3.1.4), each copy ACKed (§13.2.2.4).
+// Incoming, the caller's ACK to our 200 is withheld (§13.3.1.4: we retransmit the 200) while the
+// fax starts, and the caller's T.38 re-INVITE crosses ours (glare with faxgate as the answerer).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';
@@ -104,6 +106,95 @@ test('incoming: the caller withholds its ACK to our 200 (T.38 offered at once); 
   }
 });
 
+test('outgoing: the far end\'s first 200 to our INVITE is lost and it sends the 200 again until our ACK, then once more; faxgate ACKs each copy (§13.2.2.4), answers the call once, and spandsp receives the page exactly', { timeout: 110_000 }, async () => {
+  const received = join(bench.dir.path, 'spandsp-lost-first-200.tif');
+  const sp = start(bench.peer, ['receive', '--file', received, '--ecm', '1', '--timeout', '80']);
+  const udptl = (await sp.waitFor(/LISTENING (\d+)/))[1];
+  const far = await sipp(bench.dir.path, 'uas-lost-first-200.xml', { keys: { udptl_port: udptl }, timeoutS: 95 });
+  const d = sipDriver({ dialFormat: `sip:{e164}@127.0.0.1:${far.port}` });
+  try {
+    const outcome = await d.send({ callId: 'c-lost-first', number: '+12125550100', dialString: '12125550100', document: new Uint8Array(readFileSync(bench.page)), fromPage: 1, line: 'test/1' }, new AbortController().signal);
+    const evidence = () => `${JSON.stringify(outcome)}\n${sp.stdout()}${sp.stderr()}\n${far.logs()}`;
+    assert.equal(outcome.result, 'success', evidence());
+    assert.equal(outcome.pagesSent, 1, evidence());
+    // SIPp ran to its end: an ACK came for the retransmitted 200 and another for the extra copy.
+    assert.equal(await far.done(), 0, far.logs());
+    const timeline = sippTimeline(far.logs());
+    const sent200 = timeline.filter((e) => e.dir === 'sent' && e.line.startsWith('SIP/2.0 200') && /^1 INVITE/.test(e.cseq));
+    assert.equal(sent200.length, 2, `two copies of the 200 on the wire (the first was lost):\n${far.logs()}`);
+    assert.match(far.logs(), /voluntary lost/i, 'SIPp lost the first 200');
+    const acks = timeline.filter((e) => e.dir === 'received' && e.line.startsWith('ACK ') && /^1 ACK/.test(e.cseq));
+    assert.equal(acks.length, 2, `one ACK per 200 that arrived:\n${far.logs()}`);
+    assert.ok(acks[0].at > sent200[0].at && acks[1].at > sent200[1].at, `each ACK answers a copy of the 200:\n${far.logs()}`);
+    const invites = timeline.filter((e) => e.dir === 'received' && e.line.startsWith('INVITE '));
+    assert.deepEqual(invites.map((e) => e.cseq.replace(/^\d+ /, '')), ['INVITE', 'INVITE'], `the INVITE once (a provisional stopped timer A) and one T.38 re-INVITE:\n${far.logs()}`);
+    assert.equal(await sp.exit, 0, `spandsp did not report success:\n${sp.stdout()}${sp.stderr()}`);
+    assert.match(sp.stdout(), /pages_rx=1 /, `spandsp received one page, once:\n${sp.stdout()}`);
+    assert.equal(comparePages(bench.dir.path, bench.page, received), null, 'spandsp\'s page differs from the one sent');
+  } finally {
+    sp.kill();
+    far.proc.kill();
+    await d.stop();
+  }
+});
+
+/** When SIPp sent (`sent`) or read (`received`) each message of its trace, in ms, with the message's first line. */
+function sippTimeline(trace: string): Array<{ at: number; dir: 'sent' | 'received'; line: string; cseq: string }> {
+  // A block starts with a dashed line; SIPp writes one right behind a 'voluntary lost' note.
+  return [...trace.matchAll(/-{20,} \d{4}-\d\d-\d\d (\d\d):(\d\d):(\d\d\.\d+)\r?\n\w+ message (sent|received)[^\n]*\n\r?\n([^\r\n]*)[\s\S]*?^CSeq: *([^\r\n]*)/gm)]
+    .map((m) => ({ at: ((Number(m[1]) * 60 + Number(m[2])) * 60 + Number(m[3])) * 1000, dir: m[4] as 'sent' | 'received', line: m[5], cseq: m[6] }));
+}
+
+test('incoming: glare while faxgate answers (RFC 3261 §14.1): the caller re-INVITEs to T.38 across faxgate\'s own; each answers 491, faxgate (not the Call-ID\'s owner) retries within 0-2 s, and the page equals what spandsp sent', { timeout: 110_000 }, async () => {
+  const sp = start(bench.peer, ['send', '--file', bench.page, '--ecm', '1', '--timeout', '80']);
+  const udptl = (await sp.waitFor(/LISTENING (\d+)/))[1];
+  // The §14.1 draw pinned to its middle: 1000 ms for the answerer; were faxgate to take the
+  // owner's range by mistake, 2100 + 950 ms.
+  const d = sipDriver({ sip: { bindHost: '127.0.0.1', bindPort: 0, user: '+12125550188', domain: '127.0.0.1', t38WaitMs: 500, random: () => 0.5 } });
+  const got: Array<{ pages: number; partial: boolean; reason?: string; document?: Uint8Array }> = [];
+  let done!: () => void;
+  const delivered = new Promise<void>((r) => { done = r; });
+  const stop = await d.listen(async (_call, outcome) => {
+    got.push(outcome);
+    done();
+    return `in-${got.length}`;
+  });
+  // A long link between the carrier and faxgate: both re-INVITEs are in flight at once.
+  const linkMs = 100;
+  const link = await delayRelay(d.port, linkMs);
+  const far = await sipp(bench.dir.path, 'uac-audio-glare.xml', { remote: `127.0.0.1:${link.front}`, service: '2125550188', keys: { udptl_port: udptl, relay_port: link.back }, timeoutS: 95 });
+  try {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([delivered, new Promise((_, rej) => { timer = setTimeout(() => rej(new Error(`no fax delivered within 80 s\n${sp.stdout()}${sp.stderr()}\n${far.logs()}`)), 80_000); })]);
+    clearTimeout(timer);
+    // SIPp ran its scenario to the end: faxgate's re-INVITE crossed its own, faxgate answered
+    // its re-INVITE 491 and ACKed SIPp's 491, retried, and hung up after the fax.
+    assert.equal(await far.done(), 0, far.logs());
+    const timeline = sippTimeline(far.logs());
+    const theirs491 = timeline.find((e) => e.dir === 'sent' && e.line.startsWith('SIP/2.0 491'));
+    const ours491 = timeline.find((e) => e.dir === 'received' && e.line.startsWith('SIP/2.0 491'));
+    assert.ok(theirs491 && ours491, `a 491 each way:\n${far.logs()}`);
+    const invites = timeline.filter((e) => e.dir === 'received' && e.line.startsWith('INVITE '));
+    assert.equal(invites.length, 2, `faxgate's re-INVITE and one retry:\n${far.logs()}`);
+    assert.notEqual(invites[0].cseq, invites[1].cseq, 'the retry is a new request (§14.1), not a retransmission');
+    // SIPp's 491 reaches faxgate one link delay late, and the retry comes back one later.
+    const waited = invites[1].at - theirs491.at - 2 * linkMs;
+    assert.ok(waited >= 1000 - 50 && waited < 2000, `faxgate retried ${Math.round(waited)} ms after SIPp's 491 reached it; the answerer waits 0-2 s (here 1000 ms)\n${far.logs()}`);
+    assert.equal(got.length, 1, `one fax delivered: ${JSON.stringify(got.map((g) => ({ ...g, document: undefined })))}`);
+    assert.equal(got[0].partial, false, `${got[0].reason}\n${sp.stdout()}`);
+    assert.equal(got[0].pages, 1);
+    assert.equal(await sp.exit, 0, `spandsp did not report success:\n${sp.stdout()}${sp.stderr()}`);
+    const out = join(bench.dir.path, 'faxgate-received-glare.tif');
+    writeFileSync(out, got[0].document!);
+    assert.equal(comparePages(bench.dir.path, bench.page, out), null, 'faxgate\'s received page differs from what spandsp sent');
+  } finally {
+    sp.kill();
+    far.proc.kill();
+    link.close();
+    await stop();
+  }
+});
+
 /**
  * A UDP relay in front of SIPp (`target`, set once SIPp runs): faxgate talks to `port`, SIPp
  * answers the relay's back socket. It drops the first datagram from SIPp that `drop` picks, and
@@ -136,4 +227,31 @@ async function lossyRelay(drop: (m: string) => boolean) {
     if (client) front.send(d, client.port, client.address);
   });
   return state;
+}
+
+/**
+ * A link with `ms` of delay each way between SIPp and faxgate (at `target`): SIPp sends to
+ * `front`, faxgate sends to `back` (SIPp's Contact; its Via's rport brings faxgate's responses
+ * there too). Every datagram is held `ms`, so the order each way is kept.
+ */
+async function delayRelay(target: number, ms: number) {
+  const bind = async (): Promise<Socket> => {
+    const s = createSocket('udp4');
+    await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
+    return s;
+  };
+  const front = await bind();
+  const back = await bind();
+  let sipp: { address: string; port: number } | undefined;
+  const timers = new Set<NodeJS.Timeout>();
+  const later = (f: () => void) => {
+    const t = setTimeout(() => { timers.delete(t); f(); }, ms);
+    timers.add(t);
+  };
+  front.on('message', (d, r) => {
+    sipp = { address: r.address, port: r.port };
+    later(() => back.send(d, target, '127.0.0.1'));
+  });
+  back.on('message', (d) => later(() => { if (sipp) front.send(d, sipp.port, sipp.address); }));
+  return { front: front.address().port, back: back.address().port, close: () => { for (const t of timers) clearTimeout(t); front.close(); back.close(); } };
 }
