@@ -86,7 +86,9 @@ function readEnum(r: PerReader, root: number, extensible: boolean, size: number)
  * gateways it was tested against write it.
  */
 export function encodeIfp(packet: IfpPacket, version: T38Version = 0): Uint8Array {
-  const w = new PerWriter();
+  let size = 4;
+  if (packet.type === 'data') for (const f of packet.fields) size += 4 + (f.data?.length ?? 0);
+  const w = new PerWriter(size);
   if (packet.type === 'indicator') {
     const idx = INDICATORS.indexOf(packet.indicator);
     if (idx >= INDICATOR_ROOT && version === 0) throw new RangeError(`${packet.indicator} needs T.38 version 2 or later`);
@@ -141,7 +143,9 @@ export function decodeIfp(data: Uint8Array, version: T38Version = 0): IfpPacket 
       if (hasData) {
         r.align();
         const len = r.bits(16) + 1;
-        fields.push({ fieldType, data: r.octets(len) });
+        // A copy: page data is kept for the whole page, and a view would keep each datagram
+        // (with its redundant IFPs) alive with it.
+        fields.push({ fieldType, data: r.octets(len).slice() });
       } else {
         fields.push({ fieldType });
       }

@@ -57,7 +57,8 @@ export class T38Terminal {
   private result: T30Result | undefined;
   private resolveRun: ((r: T30Result) => void) | undefined;
   // receive side
-  private hdlcBuf: number[] = [];
+  /** The frame being received, bit-reversed already, in the pieces the IFPs brought. */
+  private hdlcBuf: Uint8Array[] = [];
   private hdlcCorrupt = false;
   private rxModulation: Modulation | undefined;
   private inImage = false;
@@ -353,15 +354,15 @@ export class T38Terminal {
     for (const f of p.fields) {
       switch (f.fieldType) {
         case 'hdlc-data':
-          if (f.data) for (const b of reverseBits(f.data)) this.hdlcBuf.push(b);
+          if (f.data) this.hdlcBuf.push(reverseBits(f.data));
           break;
         case 'hdlc-fcs-OK':
         case 'hdlc-fcs-BAD':
         case 'hdlc-fcs-OK-sig-end':
         case 'hdlc-fcs-BAD-sig-end': {
-          if (f.data) for (const b of reverseBits(f.data)) this.hdlcBuf.push(b);
+          if (f.data) this.hdlcBuf.push(reverseBits(f.data));
           const ok = !this.hdlcCorrupt && f.fieldType.startsWith('hdlc-fcs-OK');
-          const frame = Uint8Array.from(this.hdlcBuf);
+          const frame = this.hdlcBuf.length === 1 ? this.hdlcBuf[0] : concat(this.hdlcBuf);
           this.hdlcBuf = [];
           this.hdlcCorrupt = false;
           if (frame.length > 0) {
@@ -410,4 +411,16 @@ export class T38Terminal {
   get lastRxModulation(): Modulation | undefined {
     return this.rxModulation;
   }
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  n = 0;
+  for (const p of parts) {
+    out.set(p, n);
+    n += p.length;
+  }
+  return out;
 }

@@ -16,11 +16,13 @@ export class UdptlSender {
 
   /** Returns the datagram carrying `ifp` as primary. */
   frame(ifp: Uint8Array): Uint8Array {
-    const secondary = this.history.slice(0, this.redundancy);
-    const datagram = encodeUdptl({ seq: this.seq, primary: ifp, secondary });
+    // history never holds more than `redundancy` IFPs, most recent first
+    const datagram = encodeUdptl({ seq: this.seq, primary: ifp, secondary: this.history });
     this.seq = (this.seq + 1) & 0xffff;
-    this.history.unshift(ifp);
-    if (this.history.length > this.redundancy) this.history.length = this.redundancy;
+    if (this.redundancy > 0) {
+      if (this.history.length >= this.redundancy) this.history.pop();
+      this.history.unshift(ifp);
+    }
     return datagram;
   }
 }

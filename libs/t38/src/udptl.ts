@@ -12,7 +12,10 @@ export interface UdptlPacket {
 
 /** Encodes a UDPTL packet in aligned PER; without `fec` it uses the redundancy form. */
 export function encodeUdptl(p: UdptlPacket): Uint8Array {
-  const w = new PerWriter();
+  // seq, length and IFP, the form bit's octet and the count, each IFP with a two-octet length
+  let size = 6 + p.primary.length;
+  for (const s of p.secondary ?? []) size += 2 + s.length;
+  const w = new PerWriter(size);
   // seq-number INTEGER (0..65535): X.691 §10.5.7.3, two aligned octets
   w.bits(p.seq & 0xffff, 16);
   // primary-ifp-packet is an open type: length determinant and the IFP's own encoding
