@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { join } from 'node:path';
@@ -81,30 +82,23 @@ test('with appendfsync always, Redis fsyncs the AOF holding a fax\'s record and 
 
   const pid = Number(/^process_id:(\d+)/m.exec(await ing.gw.ctx.redis.info('server'))?.[1]);
   assert.ok(pid > 0);
-  const out = join(ing.dataDir, 'redis.strace');
-  // -yy names each fd (the AOF's path, a socket's addresses); -s shows the bytes written.
-  const strace = spawn('strace', ['-f', '-tt', '-yy', '-s', '100000', '-e', 'trace=write,writev,fsync,fdatasync', '-o', out, '-p', String(pid)], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  strace.stderr!.on('data', (d) => (err += String(d)));
-  const exited = new Promise((r) => strace.once('exit', r));
-  t.after(async () => {
-    if (strace.exitCode === null && strace.signalCode === null) strace.kill('SIGINT');
-    await exited;
-  });
-  await waitUntil('strace to attach to redis-server', () => /attached/.test(err) || (strace.exitCode !== null && Promise.reject(new Error(`strace exited: ${err}`))), 10_000);
-
   const faxIds: string[] = [];
-  for (let n = 1; n <= 3; n++) faxIds.push(await sendOne(port, n));
-  strace.kill('SIGINT');
-  await exited;
+  const probe = async () => {
+    const token = `strace-probe-${randomUUID()}`;
+    await ing.gw.ctx.redis.set(token, '1');
+    return token;
+  };
+  const traced = await straceDuring(pid, 'write,writev,fsync,fdatasync', join(ing.dataDir, 'redis.strace'), probe, async () => {
+    for (let n = 1; n <= 3; n++) faxIds.push(await sendOne(port, n));
+  });
 
   // Redis's main thread (tid = pid) writes the AOF, fsyncs it and writes the replies, in that
   // order within one turn of its event loop; with everysec a background thread fsyncs instead.
-  const lines = (await readFile(out, 'utf8')).split('\n').filter((l) => l.startsWith(`${pid} `));
+  const lines = traced.filter((l) => l.startsWith(`${pid} `));
   const events = lines.map((l) => {
-    const aof = /^\d+ \S+ (write|fdatasync|fsync)\(\d+<[^>]*appendonly[^>]*>/.exec(l);
+    const aof = /^\d+ +(write|fdatasync|fsync)\(\d+<[^>]*appendonly[^>]*>/.exec(l);
     if (aof) return { kind: aof[1] === 'write' ? 'aof-write' : 'aof-fsync', line: l };
-    if (/^\d+ \S+ writev?\(\d+<TCP/.test(l)) return { kind: 'reply', line: l };
+    if (/^\d+ +writev?\(\d+<TCP/.test(l)) return { kind: 'reply', line: l };
     return { kind: 'other', line: l };
   });
   const dump = () => lines.slice(0, 60).map((l) => l.slice(0, 200)).join('\n');
@@ -119,8 +113,12 @@ test('with appendfsync always, Redis fsyncs the AOF holding a fax\'s record and 
   }
 });
 
-/** Runs strace on a process (every thread) while `during` runs; returns its lines. */
-async function straceDuring(pid: number, syscalls: string, outFile: string, during: () => Promise<void>): Promise<string[]> {
+/**
+ * Runs strace on a process (every thread) while `during` runs; returns its lines. strace says
+ * "attached" before it traces every thread, so `probe` (which makes the process write a marker
+ * it returns) is repeated until the marker is in the trace: only then does `during` start.
+ */
+async function straceDuring(pid: number, syscalls: string, outFile: string, probe: () => Promise<string>, during: () => Promise<void>): Promise<string[]> {
   // -yy names each fd (a file's path, a socket's addresses); -s shows the bytes written.
   const strace = spawn('strace', ['-f', '-yy', '-s', '100000', '-e', `trace=${syscalls}`, '-o', outFile, '-p', String(pid)], { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
@@ -128,6 +126,10 @@ async function straceDuring(pid: number, syscalls: string, outFile: string, duri
   const exited = new Promise((r) => strace.once('exit', r));
   try {
     await waitUntil(`strace to attach to ${pid}`, () => /attached/.test(err) || (strace.exitCode !== null && Promise.reject(new Error(`strace exited: ${err}`))), 10_000);
+    await waitUntil(`strace of ${pid} to show a probe's write`, async () => {
+      const marker = await probe();
+      return (await readFile(outFile, 'utf8').catch(() => '')).includes(marker);
+    }, 15_000, 200);
     await during();
   } finally {
     if (strace.exitCode === null && strace.signalCode === null) strace.kill('SIGINT');
@@ -169,9 +171,9 @@ test('ingest fsyncs the message file, renames it and fsyncs its directory before
   const ingest = await startRoleProcess(['ingest'], roleProcessEnv({ redisUrl: redis.url, dataDir: join(dir.path, 'data'), smarthost: 'smtp://127.0.0.1:9', smtpPort }));
   t.after(async () => void (await ingest.stop()));
   await ingest.ready();
-  await sendOne(smtpPort, 0);
   const faxIds: string[] = [];
-  const lines = await straceDuring(ingest.child.pid!, 'fsync,fdatasync,rename,renameat,renameat2,write,writev', join(dir.path, 'ingest.strace'), async () => {
+  const probe = async () => `queued as ${await sendOne(smtpPort, 0)}`;
+  const lines = await straceDuring(ingest.child.pid!, 'fsync,fdatasync,rename,renameat,renameat2,write,writev', join(dir.path, 'ingest.strace'), probe, async () => {
     // Three sessions at once, so that renames land while another message's directory fsync
     // runs: such a message must wait for a later fsync (the group commit's rule).
     await Promise.all([0, 1, 2].map(async (s) => {
