@@ -19,11 +19,10 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmod, chown, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { createConnection, type Socket } from 'node:net';
 import { loadavg, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort, roleProcessEnv, startRedis, startRoleProcess, tempDir } from '@faxgate/testkit';
+import { freePort, roleProcessEnv, SmtpSession, startRedis, startRoleProcess, tempDir } from '@faxgate/testkit';
 
 const run = promisify(execFile);
 const MAILS = Number(process.argv[2] ?? 1000);
@@ -60,77 +59,26 @@ function message(n: number, attachment: string): string {
   ].join('\r\n');
 }
 
-/** One SMTP session that sends mails one after the other and times each (MAIL FROM to the 250 after the dot). */
-class Session {
-  private buffer = '';
-  private waiting: ((r: { code: number; text: string }) => void) | undefined;
-  private readonly replies: Array<{ code: number; text: string }> = [];
-  private readonly sock: Socket;
-  private constructor(sock: Socket) {
-    this.sock = sock;
-    sock.setEncoding('utf8');
-    sock.on('data', (d: string) => {
-      this.buffer += d;
-      for (;;) {
-        const m = /^(?:\d{3}-[^\n]*\n)*(\d{3}) ([^\n]*)\n/.exec(this.buffer);
-        if (!m) break;
-        this.buffer = this.buffer.slice(m[0].length);
-        const r = { code: Number(m[1]), text: m[0].trim() };
-        const w = this.waiting;
-        this.waiting = undefined;
-        if (w) w(r);
-        else this.replies.push(r);
-      }
-    });
-  }
+function expect(r: { code: number; text: string }, code: number): void {
+  if (r.code !== code) throw new Error(`expected ${code}, got ${r.text}`);
+}
 
-  static async open(port: number): Promise<Session> {
-    const sock = createConnection({ port, host: '127.0.0.1' });
-    await new Promise<void>((resolve, reject) => sock.once('connect', resolve).once('error', reject));
-    const s = new Session(sock);
-    await s.expect(220);
-    await s.command('EHLO client.test', 250);
-    return s;
-  }
+async function openSession(port: number): Promise<SmtpSession> {
+  const { session, greeting } = await SmtpSession.open(port);
+  expect(greeting, 220);
+  expect(await session.command('EHLO client.test'), 250);
+  return session;
+}
 
-  private reply(): Promise<{ code: number; text: string }> {
-    const r = this.replies.shift();
-    if (r) return Promise.resolve(r);
-    return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error('no SMTP reply within 60 s')), 60_000);
-      this.waiting = (x) => {
-        clearTimeout(t);
-        resolve(x);
-      };
-    });
-  }
-
-  private async expect(code: number): Promise<void> {
-    const r = await this.reply();
-    if (r.code !== code) throw new Error(`expected ${code}, got ${r.text}`);
-  }
-
-  private async command(line: string, code: number): Promise<void> {
-    this.sock.write(`${line}\r\n`);
-    await this.expect(code);
-  }
-
-  /** Sends one mail (already dot-stuffed); resolves with its latency in ms. */
-  async send(rcpt: string, body: Buffer): Promise<number> {
-    const t0 = performance.now();
-    await this.command('MAIL FROM:<alice@example.com>', 250);
-    await this.command(`RCPT TO:<${rcpt}>`, 250);
-    await this.command('DATA', 354);
-    this.sock.write(body);
-    await this.command('.', 250);
-    return performance.now() - t0;
-  }
-
-  async close(): Promise<void> {
-    this.sock.write('QUIT\r\n');
-    await this.reply().catch(() => {});
-    this.sock.destroy();
-  }
+/** Sends one mail (already dot-stuffed) without PIPELINING; resolves with its latency in ms, MAIL FROM to the 250 after the dot. */
+async function sendMail(s: SmtpSession, rcpt: string, body: Buffer): Promise<number> {
+  const t0 = performance.now();
+  expect(await s.command('MAIL FROM:<alice@example.com>'), 250);
+  expect(await s.command(`RCPT TO:<${rcpt}>`), 250);
+  expect(await s.command('DATA'), 354);
+  s.socket.write(body);
+  expect(await s.command('.', 60_000), 250);
+  return performance.now() - t0;
 }
 
 interface Result {
@@ -182,18 +130,21 @@ function mails(attachment: string): Buffer[] {
 
 async function load(ports: number[], attachment: string): Promise<Result> {
   const bodies = mails(attachment);
-  const sessions = await Promise.all(Array.from({ length: CONNECTIONS }, (_, i) => Session.open(ports[i % ports.length])));
+  const sessions = await Promise.all(Array.from({ length: CONNECTIONS }, (_, i) => openSession(ports[i % ports.length])));
   const latencies: number[] = [];
   let next = 0;
   const t0 = performance.now();
   await Promise.all(sessions.map(async (s) => {
     for (let n = next++; n < MAILS; n = next++) {
       const rcpt = `1212555${String(n % 10_000).padStart(4, '0')}@fax.test`;
-      latencies.push(await s.send(rcpt, bodies[n]));
+      latencies.push(await sendMail(s, rcpt, bodies[n]));
     }
   }));
   const wall = (performance.now() - t0) / 1000;
-  await Promise.all(sessions.map((s) => s.close()));
+  await Promise.all(sessions.map(async (s) => {
+    await s.command('QUIT').catch(() => {});
+    s.socket.destroy();
+  }));
   latencies.sort((a, b) => a - b);
   const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))];
   return { perS: MAILS / wall, p50: q(0.5), p99: q(0.99) };
