@@ -91,3 +91,32 @@ test('calls per second cap (default 1): three calls queued at once reach the car
     await d.stop();
   }
 });
+
+test('calls per second cap: a call aborted while it waits for its turn gives the turn up; the call behind it leaves 1 s after the first, not 2', { timeout: 120_000 }, async () => {
+  const receivers = [0, 1].map((i) => start(bench.peer, ['receive', '--file', join(bench.dir.path, `spandsp-abort-${i}.tif`), '--ecm', '1', '--timeout', '90']));
+  const ports = await Promise.all(receivers.map(async (r) => (await r.waitFor(/LISTENING (\d+)/))[1]));
+  const far = await sipp(bench.dir.path, 'uas-accept-our-t38-inject.xml', { calls: 2, inject: ports, timeoutS: 110 });
+  const d = sipDriver({ dialFormat: `sip:{e164}@127.0.0.1:${far.port}`, maxCalls: 3, callsPerSecond: 1 });
+  const evidence = () => `${receivers.map((r, i) => `--- spandsp ${i} ---\n${r.stdout()}${r.stderr()}`).join('\n')}\n${far.logs()}`;
+  try {
+    const page = new Uint8Array(readFileSync(bench.page));
+    const call = (i: number, signal: AbortSignal) => d.send({ callId: `abort-${i}`, number: `+1212555020${i}`, dialString: `1212555020${i}`, document: page, fromPage: 1, line: `test/${i}` }, signal);
+    const second = new AbortController();
+    const calls = [call(0, new AbortController().signal), call(1, second.signal), call(2, new AbortController().signal)];
+    // Aborted while it waits for its turn (due 1 s after the first).
+    setTimeout(() => second.abort(), 300);
+    const [first, aborted, third] = await Promise.allSettled(calls);
+    assert.equal(aborted.status, 'rejected');
+    assert.match(String((aborted as PromiseRejectedResult).reason), /call aborted/);
+    for (const o of [first, third]) assert.ok(o.status === 'fulfilled' && o.value.result === 'success', `${JSON.stringify([first, third])}\n${evidence()}`);
+    assert.equal(await far.done(), 0, far.logs());
+    const invites = invitesReceived(far.logs());
+    assert.deepEqual(invites.map((x) => x.uri.replace(/@.*/, '')), ['sip:+12125550200', 'sip:+12125550202'], `the aborted call placed no INVITE:\n${far.logs()}`);
+    const gap = invites[1].at - invites[0].at;
+    assert.ok(gap >= 1000 - 150 && gap < 1800, `the call behind the aborted one left ${Math.round(gap)} ms after the first; its turn was due at 1 s\n${far.logs()}`);
+  } finally {
+    for (const r of receivers) r.kill();
+    far.proc.kill();
+    await d.stop();
+  }
+});
