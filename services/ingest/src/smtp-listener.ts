@@ -173,8 +173,8 @@ export function createSmtpListener(deps: SmtpListenerDeps): SMTPServer {
         const writer = await deps.blobs.writer(messageKey);
         // commit() fsyncs the message and renames it into place; its name is durable once the
         // directory is fsynced too (issue 18: a 250 must survive a power cut). That fsync runs
-        // while the record and the job go to Redis, and the 250 waits for both: measured, the
-        // directory fsync after them cost up to half the accept rate.
+        // while the record and the job go to Redis, and the 250 waits for both: run after them,
+        // it cost about 40 % of the accept rate (docs/performance.md, Ingest).
         let nameSynced: Promise<void> | undefined;
         const commit = writer.commit.bind(writer);
         writer.commit = async () => {
