@@ -1,5 +1,6 @@
 // T.38 Annex A: the IFP packet ASN.1, encoded in aligned PER (X.691).
 import { PerReader, PerWriter, PerError } from './per.ts';
+import { copyBytes } from './bytes.ts';
 
 /** T.38 Annex A Type-of-msg t30-indicator, in ASN.1 order; the first 16 are the root. */
 export const INDICATORS = [
@@ -145,7 +146,7 @@ export function decodeIfp(data: Uint8Array, version: T38Version = 0): IfpPacket 
         const len = r.bits(16) + 1;
         // A copy: page data is kept for the whole page, and a view would keep each datagram
         // (with its redundant IFPs) alive with it.
-        fields.push({ fieldType, data: r.octets(len).slice() });
+        fields.push({ fieldType, data: copyBytes(r.octets(len)) });
       } else {
         fields.push({ fieldType });
       }

@@ -1,4 +1,5 @@
 // ASN.1 aligned PER (ITU-T X.691) helpers, only as much as T.38 needs.
+import { allocBytes } from './bytes.ts';
 
 /**
  * Bit-level writer for aligned PER; octet-aligned fields call align() first. It writes into one
@@ -13,12 +14,12 @@ export class PerWriter {
 
   /** `capacity`: the octets expected, to size the buffer once (it grows if needed). */
   constructor(capacity = 64) {
-    this.buf = new Uint8Array(Math.max(8, capacity));
+    this.buf = allocBytes(Math.max(8, capacity));
   }
 
   private room(n: number): void {
     if (this.len + n <= this.buf.length) return;
-    const next = new Uint8Array(Math.max(this.buf.length * 2, this.len + n));
+    const next = allocBytes(Math.max(this.buf.length * 2, this.len + n));
     next.set(this.buf.subarray(0, this.len));
     this.buf = next;
   }
