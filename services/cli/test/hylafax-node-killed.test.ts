@@ -9,6 +9,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createRedis } from '@faxgate/queue';
 import { FaxRecords } from '@faxgate/store';
+import { DestinationGate } from '@faxgate/destinations';
+import { BatchClaims } from '@faxgate/node';
 import { HylafaxClient, type JobSummary } from '@faxgate/hylafax';
 import { assertNothingFor, freePort, makePdf, roleProcessEnv, startRedis, startRoleProcess, startSmtpSink, tempDir, waitUntil, type RoleProcess, type SmtpSink, type TempDir, type TestRedis } from '@faxgate/testkit';
 import { hylafaxDriverEnv, startHylafaxTestbed, type HylafaxTestbed } from '../../../libs/hylafax/test/hylafax-testbed.ts';
@@ -146,6 +148,136 @@ test('a node killed while HylaFAX sends its fax: the restarted node follows the 
       const mails = sink.mails.filter((m) => m.parsed.headers.get('x-faxgate-fax-id') === faxId).length;
       const n = (await jobsOf()).length;
       return mails > 1 || n > 1 ? { mails, jobs: n } : undefined;
+    }, 3_000, 500);
+  } finally {
+    await watcher.quit().catch(() => {});
+    client.disconnect();
+    for (const p of procs.reverse()) await p.stop();
+  }
+});
+
+// Two faxes batched into one HylaFAX job (one document each), the node killed after the job's
+// first page. The job goes on for more than the 30 s a dead node's holds on the number last, and
+// the restarted node has two lines: while one follows the job, each fax's own job runs beside it,
+// and must not send its fax alone while HylaFAX still sends it in the batch. One 6-page call (two
+// faxes of a cover page and two pages) takes 60-70 s; the restarted node takes the lead's call
+// over within about 15 s and follows it to its end. 94-108 s in all on a quiet machine: the
+// 150 s timeout is for a loaded one. A shorter call would not outlast the 30 s lease reliably,
+// and then the test could not see a fax going out alone.
+test('a node killed while HylaFAX sends a batched job that outlasts the number\'s lease: each fax gets its own share of that job and none is sent again', { timeout: 150_000 }, async () => {
+  await hylafax.settleModems();
+  const smtpPort = await freePort();
+  const prefix = `test-${randomUUID()}`;
+  const env = roleProcessEnv({ redisUrl: redis.url, dataDir: dir.path, smarthost: sink.url, smtpPort, prefix }, {
+    ...hylafaxDriverEnv(hylafax),
+    FAXGATE_HYLAFAX_MODEM: hylafax.modemA!.deviceId,
+    FAXGATE_HYLAFAX_POLL_INTERVAL: '0',
+    FAXGATE_HYLAFAX_START_TIMEOUT: '60s',
+    // Room for a fax's own job to run while another follows the batch's job.
+    FAXGATE_NODE_LINES: '2',
+  });
+  const procs: RoleProcess[] = [];
+  const client = createRedis(redis.url, 'background');
+  const records = new FaxRecords(client, prefix);
+  const gate = new DestinationGate(client, prefix);
+  const claims = new BatchClaims(client, prefix);
+  const number = '+12125550410';
+  const watcher = await HylafaxClient.connect({ host: hylafax.host, port: hylafax.port, user: hylafax.user, password: hylafax.password });
+  const earlier = new Set((await watcher.listReceived()).map((f) => f.file));
+  const fromA = async () => (await watcher.listReceived()).filter((f) => !earlier.has(f.file) && f.senderTsi === hylafax.modemA!.localId);
+  let faxes: string[] = [];
+  const jobsOf = async (): Promise<JobSummary[]> => {
+    const all = [...(await watcher.listJobs('sendq')), ...(await watcher.listJobs('doneq'))].filter((j) => faxes.some((id) => j.tag.startsWith(`${id}-`)));
+    return [...new Map(all.map((j) => [j.jobId, j])).values()];
+  };
+  const evidence = async () => `\nfaxes: ${JSON.stringify(await Promise.all(faxes.map((id) => records.view(id))))}\njobs: ${JSON.stringify(await jobsOf())}\n${procs.map((p) => `--- ${p.roles.join(',')} ---\n${p.output().slice(-3000)}`).join('\n')}\n${await hylafax.diagnostics()}`;
+  try {
+    const core = await startRoleProcess(['ingest', 'render', 'dispatch', 'notifier'], env);
+    procs.push(core);
+    const node1 = await startRoleProcess(['node'], env);
+    procs.push(node1);
+    await core.ready();
+    await node1.ready();
+
+    // Another call holds the number while both faxes arrive, so both wait for it and its next
+    // call takes them together.
+    assert.ok(await gate.acquire(number, 'test-holds-the-number', 1, 120_000));
+    try {
+      const send = async (from: string, subject: string) => mailFax(smtpPort, { from, to: `${number.slice(1)}@fax.test`, subject, pdf: await makePdf(dir.path, 2, subject) });
+      faxes = [await send('ann@example.com', 'Batch one'), await send('bob@example.com', 'Batch two')];
+      await waitUntil('both faxes to wait for the number', async () => (await claims.waiting(number, 60_000)).length === 2, 30_000).catch(async (err) => {
+        throw new Error(`${(err as Error).message}${await evidence()}`);
+      });
+    } finally {
+      await gate.release(number, 'test-holds-the-number');
+    }
+    const totals = await Promise.all(faxes.map(async (id) => (await records.getRecipient(id, 0))!.pagesTotal!));
+    const total = totals[0] + totals[1];
+
+    const seen = new Set<string>();
+    const job = await waitUntil('the batch\'s HylaFAX job to be active with a page sent', async () => {
+      const [j] = await jobsOf();
+      const st = j ? await watcher.getJob(j.jobId) : undefined;
+      seen.add(`${st?.state} ${st?.pagesSent}/${st?.totalPages}`);
+      return st?.state === 'active' && st.pagesSent >= 1 ? st : undefined;
+    }, 60_000, 100).catch(async (err) => {
+      throw new Error(`${(err as Error).message}\njob states and pages seen: ${[...seen].join(', ')}${await evidence()}`);
+    });
+    await node1.kill9();
+    const atKill = await watcher.getJob(job.jobId);
+    assert.equal(atKill?.state, 'active', `the job still runs on the server when the node is gone${await evidence()}`);
+    assert.ok(atKill.pagesSent < total, `pages sent when the node was killed: ${atKill.pagesSent} of ${total}`);
+    const lead = faxes.find((id) => job.tag === `${id}-r0-a1`);
+    assert.ok(lead, `the job carries one of the faxes' call ids: ${job.tag}`);
+    const member = faxes.find((id) => id !== lead)!;
+
+    const node2 = await startRoleProcess(['node'], env);
+    procs.push(node2);
+    await node2.ready();
+
+    const ended = await waitUntil('both result mails, or a second HylaFAX job', async () => {
+      const mails = faxes.map((id) => sink.mails.find((m) => m.parsed.headers.get('x-faxgate-fax-id') === id));
+      if (mails.every(Boolean)) return { mails };
+      const jobs = await jobsOf();
+      return jobs.length > 1 ? { jobs } : undefined;
+    }, 60_000, 200).catch(async (err) => {
+      throw new Error(`${(err as Error).message}${await evidence()}`);
+    });
+    assert.ok(ended.mails, `a fax was submitted again: ${JSON.stringify(ended.jobs)}${await evidence()}`);
+    for (const [i, m] of ended.mails.entries()) assert.match(m!.parsed.subject ?? '', new RegExp(` sent: ${totals[i]} pages$`), await evidence());
+
+    // HylaFAX's account: the one job, both documents' pages sent.
+    const jobs = await jobsOf();
+    assert.deepEqual(jobs.map((j) => j.tag), [`${lead}-r0-a1`], JSON.stringify(jobs));
+    const done = await watcher.getJob(jobs[0].jobId);
+    assert.equal(done?.state, 'done');
+    assert.equal(done?.pagesSent, total);
+
+    // faxgate's account: one attempt each, its own pages, the member's in the lead's call.
+    const [la, ma] = await Promise.all([lead, member].map(async (id) => (await records.view(id))!.recipients[0]));
+    assert.deepEqual([la.state, ma.state], ['sent', 'sent']);
+    assert.deepEqual([la.attemptsDetail.length, ma.attemptsDetail.length], [1, 1], JSON.stringify([la.attemptsDetail, ma.attemptsDetail]));
+    const [l1, m1] = [la.attemptsDetail[0], ma.attemptsDetail[0]];
+    assert.deepEqual([l1.result, m1.result], ['success', 'success']);
+    assert.deepEqual([l1.pagesSent, m1.pagesSent], [totals[faxes.indexOf(lead)], totals[faxes.indexOf(member)]]);
+    assert.equal(l1.batchedIn, undefined);
+    assert.equal(m1.batchedIn, `${lead}-r0-a1`);
+    assert.equal(m1.remoteId, hylafax.modemB!.localId);
+    assert.notEqual(l1.interrupted, true);
+    assert.notEqual(m1.interrupted, true);
+
+    // Modem B received one call from modem A carrying both documents.
+    const received = await waitUntil('the reception at modem B to be complete', async () => {
+      const got = await fromA();
+      return got.length > 0 && got.every((f) => !f.inProgress) ? got : undefined;
+    }, 30_000, 500);
+    assert.equal(received.length, 1, `one reception: ${JSON.stringify(received)}`);
+    assert.equal(received[0].pages, total);
+
+    await assertNothingFor('another result mail or HylaFAX job for the faxes', async () => {
+      const mails = sink.mails.filter((m) => faxes.includes(m.parsed.headers.get('x-faxgate-fax-id') as string)).length;
+      const n = (await jobsOf()).length;
+      return mails > 2 || n > 1 ? { mails, jobs: n } : undefined;
     }, 3_000, 500);
   } finally {
     await watcher.quit().catch(() => {});
