@@ -64,9 +64,11 @@ export interface EfaxSendResult {
  * multi-page TIFFs), three runs at most:
  * - iaxmodem answers NO DIALTONE for about 5 s after an on-hook on either modem (the far driver's
  *   ATZ, the previous call's ATH) and efax gives up at once: it dials again shortly;
- * - efax 0.9a dies of SIGFPE ("terminating on signal 8", exit 5) while sending in about one run
- *   in four, a crash of its own (docs/modems.md): the fax is sent again in a new call, and the
- *   crash is reported in `crashes` for the test to account for the call it cut short.
+ * - efax 0.9a dies of SIGFPE ("terminating on signal 8", exit 5) when a page's data took less
+ *   than a second to send: its transfer statistics divide by the whole seconds elapsed, which are
+ *   then 0 (seen under gdb: `idiv` by 0 after a 240-row page, 1631 octets at V.17 14400). Pages
+ *   that take well over a second avoid it; should it come anyway, the fax is sent again in a new
+ *   call, and the crash is reported in `crashes` for the test to account for the call it cut short.
  * `beforeRun` is called before each run, so that a test can tell the calls apart.
  */
 export async function efaxSend(device: string, localId: string, number: string, files: string[], timeoutMs: number, beforeRun?: () => void): Promise<EfaxSendResult> {

@@ -13,11 +13,12 @@ import { callAtoB } from './class1-bed.ts';
 // sender retrain (DCS and TCF again) before going on, and the sender sends the page again. The
 // page must finally arrive whole, pixel for pixel as libtiff decodes it.
 //
-// The sender is faxgate's class1 driver on the other modem. It was efax 0.9a, which died of
-// SIGFPE (exit 5, "terminating on signal 8") while sending to faxgate in about one run in four
-// (with one page as with two), a crash of its own that made this test fail for no fault of the
-// receiver's. What is judged here is the receiver; the spandsp modems and their demodulators are
-// the independent part, and libtiff judges the page that finally arrived.
+// The sender is faxgate's class1 driver on the other modem. It was efax 0.9a, which dies of
+// SIGFPE (exit 5, "terminating on signal 8") after a page it sent in under a second (it divides
+// by the whole seconds elapsed: docs/modems.md); it did so here twice with a short page 2, and
+// in the standard-resolution test in about one run in four: failures of efax's. What is judged
+// here is the receiver; the spandsp modems and their demodulators are the independent part, and
+// libtiff judges the page that finally arrived.
 //
 // Measured (two runs, efax sending): a 1.5 s burst of RMS 1500 in an MH page makes spandsp's V.17
 // demodulator lose rows (1415 of 1456 decoded, 8 bad: RTP before lost rows counted, 66 lost
