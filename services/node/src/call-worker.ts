@@ -173,7 +173,7 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
   const receiveCall = createReceiveCallHandler(ctx, pool, lines, driver, aborts);
   const received = createReceivedFaxSink(ctx, pool);
   const pollGuard = createPollGuard(ctx.redis, ctx.base.FAXGATE_QUEUE_PREFIX, pool);
-  const worker = createWorker(
+  const makeWorker = (concurrency: number) => createWorker(
     'calls',
     {
       'place-call': async ({ faxId, recipient, attempt, fromPage }, job) => {
@@ -461,13 +461,34 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
         return (await pollGuard.run(() => pollReceived(received))) ? 'polled' : 'skipped: a poll of the pool is still running';
       },
     },
-    { connection: ctx.workerConnection(), prefix: ctx.base.FAXGATE_QUEUE_PREFIX, pool, concurrency: lines.size + readyCalls(lines.size), lockDuration: CALL_LOCK_MS },
+    { connection: ctx.workerConnection(), prefix: ctx.base.FAXGATE_QUEUE_PREFIX, pool, concurrency, lockDuration: CALL_LOCK_MS },
   );
-  worker.on('closing', () => standDown.abort());
-  worker.on('paused', () => standDown.abort());
-  worker.on('resumed', () => {
-    standDown = new AbortController();
-  });
-  worker.on('closed', () => void unsubscribe.then((end) => end()).catch(() => {}));
-  return { worker, abortAll: () => aborts.forEach((a) => a.abort()) };
+  const workers = workerSlots(lines.size + readyCalls(lines.size)).map(makeWorker);
+  let open = workers.length;
+  for (const worker of workers) {
+    worker.on('closing', () => standDown.abort());
+    worker.on('paused', () => standDown.abort());
+    worker.on('resumed', () => {
+      standDown = new AbortController();
+    });
+    worker.on('closed', () => {
+      if (--open === 0) void unsubscribe.then((end) => end()).catch(() => {});
+    });
+  }
+  return { workers, abortAll: () => aborts.forEach((a) => a.abort()) };
+}
+
+/**
+ * Jobs one BullMQ worker runs at most. A worker's main loop fetches jobs one at a time, each
+ * fetch a Redis round trip awaited before the next and before the job it fetched starts, so one
+ * worker starts at most one job per round trip: at 1,000 lines and 3.2 s calls (issue 18) that
+ * is the node's ceiling once a round trip takes 3 ms. Several workers over the same queue fetch
+ * side by side; BullMQ hands each job to one of them.
+ */
+export const CALLS_PER_WORKER = 50;
+
+/** The concurrency of each of the node's call workers, for `total` jobs at once. */
+export function workerSlots(total: number): number[] {
+  const n = Math.max(1, Math.ceil(total / CALLS_PER_WORKER));
+  return Array.from({ length: n }, (_, i) => Math.floor(total / n) + (i < total % n ? 1 : 0));
 }

@@ -44,14 +44,16 @@ export const nodeRole = defineRole({
     });
     const calls = createCallWorker(ctx, pool, lines, driver, { maxCallsPerDestination: config.FAXGATE_DESTINATION_MAX_CALLS, ...(config.FAXGATE_BATCH_ENABLED ? { batch: { maxFaxes: config.FAXGATE_BATCH_MAX_FAXES, maxPages: config.FAXGATE_BATCH_MAX_PAGES } } : {}), dialRules: derived(() => pick(parsed, Object.keys(dialFields)), () => dialRulesFromConfig(parsed)), quietHours: derived(() => pick(parsed, ['FAXGATE_QUIET_HOURS']), () => new QuietHours(parsed.FAXGATE_QUIET_HOURS, ctx.quietHoursClock)) });
     const removeLines = ctx.metrics.addLineSource({ pool, total: () => lines.size, busy: () => lines.busy.size });
-    const life = workerLifecycle([calls.worker], ctx.log, ctx.metrics);
+    const life = workerLifecycle(calls.workers, ctx.log, ctx.metrics);
     const status = new LineStatusPublisher({
       redis: ctx.redis, prefix: ctx.base.FAXGATE_QUEUE_PREFIX, nodeId: ctx.nodeId, pool, lines, log: ctx.log,
       ...(driver.lineStates ? { deviceLines: () => driver.lineStates!() } : {}),
       ...(driver.sipCallStates ? { sipCalls: () => driver.sipCallStates!() } : {}),
       ...(driver.incomingCalls ? { incomingCalls: () => driver.incomingCalls!() } : {}),
-      onDrain: async (drain) => (drain ? calls.worker.pause(true) : calls.worker.resume()),
-      drainSettleMs: (calls.worker.opts.drainDelay ?? 5) * 1000 + 1500,
+      onDrain: async (drain) => {
+        await Promise.all(calls.workers.map((w) => (drain ? w.pause(true) : w.resume())));
+      },
+      drainSettleMs: (calls.workers[0].opts.drainDelay ?? 5) * 1000 + 1500,
     });
     // Drivers fed by a fax server's receive queue: the elected leader owns the pool's poll schedule.
     const polls = driver.pollIntervalMs === undefined ? undefined : ownPollSchedule({ ctx, pool, intervalMs: driver.pollIntervalMs });
