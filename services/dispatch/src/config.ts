@@ -13,7 +13,7 @@ export const dispatchSchema = z.object({
   FAXGATE_RETRY_MAX_TRIES: int(3, 1, 1000).describe('Most calls that reached a fax machine and failed (HylaFAX MaxTries: 3).'),
   FAXGATE_RETRY_RESUME: bool(true).describe('After a call fails mid-fax, send only the pages the receiver has not confirmed.'),
   FAXGATE_RECONCILE_INTERVAL: duration('1m').describe('How often dispatch looks for faxes whose next job is gone (removed in Bull Board, lost) and re-queues it, or fails the recipient with a result mail when its job failed for good.'),
-  FAXGATE_DISPATCH_CONCURRENCY: int(10, 1, 1000).describe('Scheduling decisions one dispatch process makes at once.'),
+  FAXGATE_DISPATCH_CONCURRENCY: int(50, 1, 1000).describe('Scheduling decisions one dispatch process makes at once (each a few Redis round trips awaited in turn; 10 kept 1,000 simulated lines 20-40 % busy, docs/performance.md).'),
   FAXGATE_DISPATCH_KILL_AFTER: duration('3h').describe('Kill time of a fax without X-Fax-Kill-Time, counted from its send time: a recipient not sent by then is given up with a result mail saying so (HylaFAX killtime, 3 hours); 0 for none.'),
   FAXGATE_DESTINATION_MAX_FAILURES: int(5, 0, 1000).describe('Failed calls to one number within FAXGATE_DESTINATION_FAILURE_WINDOW after which it is not dialled for FAXGATE_DESTINATION_HOLD (busy is not a failure); 0 turns this off. A number answered without a fax tone is held at once.'),
   FAXGATE_DESTINATION_FAILURE_WINDOW: duration('2h').describe('The window in which FAXGATE_DESTINATION_MAX_FAILURES failed calls hold a number.'),
