@@ -17,13 +17,14 @@
 //   LINES_BUSY_REPEATS=3 LINES_BUSY_NODES=1 (nodes: the lines split over that many node roles,
 //   all in this process); FAXGATE_* variables set here are passed to the gateway
 import { loadavg } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
 import { runRoles, type RunningGateway } from '@faxgate/runtime';
 import { startTestGateway, textPage } from '@faxgate/testkit';
 import { newFaxId } from '@faxgate/queue';
 import { writeTiff } from '@faxgate/fax-image';
 import { blobKeys, type AttemptRecord } from '@faxgate/store';
-import { nodeRole } from '@faxgate/node';
+import { nodeRole, simPrintedKey } from '@faxgate/node';
 import { dispatchRole } from '@faxgate/dispatch';
 
 const FAXES = Number(process.argv[2] ?? 2000);
@@ -67,6 +68,10 @@ interface Run {
   cpuPct: number;
   redisCpuPct: number;
   ended: number;
+  loopP99Ms: number;
+  loopMaxMs: number;
+  printedOnce: number;
+  printedTwice: number;
   /** Median of the samples: call jobs waiting for a node, dispatch jobs waiting for dispatch. */
   queuedCalls: number;
   queuedDispatch: number;
@@ -112,6 +117,10 @@ async function run(label: string): Promise<Run> {
     const before = await commandCounts(probe);
     const rcpu0 = await redisCpu(probe);
     const cpu0 = process.cpuUsage();
+    // The gateway's event loop (dispatch, node and the simulated lines share it): a late timer
+    // stretches the simulated calls.
+    const loop = monitorEventLoopDelay({ resolution: 10 });
+    loop.enable();
     const t0 = Date.now();
     for (let i = 0; i < ids.length; i += 1000) await queues.addBulk(ids.slice(i, i + 1000).map((faxId) => ({ name: 'schedule-recipient' as const, data: { faxId, recipient: 0 } })));
     const deadline = Date.now() + Math.max(600_000, FAXES * 20);
@@ -125,14 +134,20 @@ async function run(label: string): Promise<Run> {
       await new Promise((r) => setTimeout(r, 500));
     }
     const wallS = (Date.now() - t0) / 1000;
+    loop.disable();
     const cpu = process.cpuUsage(cpu0);
     const after = await commandCounts(probe);
     const perFax = [...after].map(([c, n]) => [c, (n - (before.get(c) ?? 0)) / FAXES] as const).sort((a, b) => b[1] - a[1]);
     const rcpu = (await redisCpu(probe)) - rcpu0;
     const attempts: AttemptRecord[] = [];
+    // No fax lost or doubled: the simulated remote's paper has each fax's page once.
+    let printedOnce = 0;
+    let printedTwice = 0;
     for (const id of ids) {
-      const a = await records.getAttempt(id, 0, 1);
+      const [a, paper] = await Promise.all([records.getAttempt(id, 0, 1), probe.hget(simPrintedKey(h.env.FAXGATE_QUEUE_PREFIX, `${id}-r0-a1`), '1')]);
       if (a?.startedAt && a.endedAt) attempts.push(a);
+      if (Number(paper) === 1) printedOnce++;
+      else if (Number(paper) > 1) printedTwice++;
     }
     const calls = attempts.map((a) => ({ start: Date.parse(a.startedAt), end: Date.parse(a.endedAt!), line: `${a.line}`, nominal: (a.durationMs ?? 0) * SCALE, ok: a.result === 'success' }));
     const firstStart = Math.min(...calls.map((c) => c.start));
@@ -159,6 +174,10 @@ async function run(label: string): Promise<Run> {
       nominalMs: median(calls.map((c) => c.nominal)),
       callsPerS: calls.length / ((lastEnd - t0) / 1000),
       cmdsPerFax: perFax.reduce((n, [, c]) => n + c, 0),
+      loopP99Ms: loop.percentile(99) / 1e6,
+      loopMaxMs: loop.max / 1e6,
+      printedOnce,
+      printedTwice,
       queuedCalls: median(queuedCalls),
       queuedDispatch: median(queuedDispatch),
       byCommand: perFax.filter(([, n]) => n >= 0.05).map(([c, n]) => `${c} ${n.toFixed(1)}`).join(', '),
@@ -187,8 +206,8 @@ const fmt = (f: (x: Run) => number, d = 1, hi = false) => {
   return `${(hi ? Math.max(...xs) : Math.min(...xs)).toFixed(d)} / ${median(xs).toFixed(d)}`;
 };
 process.stdout.write(
-  `\n| faxes | lines (nodes) | time scale | nominal call ms | busy while waiting % (from queueing) | busy % (from first call) | line free → next call p50 ms | p99 ms | max ms | call ÷ nominal p50 | p99 | calls/s | Redis commands per fax | first call after ms | gateway process CPU % | redis-server CPU % | call jobs waiting for a node (median) | dispatch jobs waiting |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n` +
-    `| ${FAXES} | ${LINES} (${NODES}) | ${SCALE} | ${median(runs.map((x) => x.nominalMs)).toFixed(0)} | ${fmt((x) => x.utilQueued * 100, 1, true)} | ${fmt((x) => x.utilFirst * 100, 1, true)} | ${fmt((x) => x.gapP50, 0)} | ${fmt((x) => x.gapP99, 0)} | ${fmt((x) => x.gapMax, 0)} | ${fmt((x) => x.stretchP50, 2)} | ${fmt((x) => x.stretchP99, 2)} | ${fmt((x) => x.callsPerS, 1, true)} | ${fmt((x) => x.cmdsPerFax, 0)} | ${fmt((x) => x.firstStartMs, 0)} | ${fmt((x) => x.cpuPct, 0)} | ${fmt((x) => x.redisCpuPct, 0)} | ${median(runs.map((x) => x.queuedCalls)).toFixed(0)} | ${median(runs.map((x) => x.queuedDispatch)).toFixed(0)} |\n` +
-    `(best / median of ${REPEATS} run(s), ${runs.map((x) => x.ended).join(', ')} calls ended; dispatch and node in this one process, sim lines, private redis-server; load average before ${load0.map((l) => l.toFixed(2)).join(' ')}, after ${loadavg().map((l) => l.toFixed(2)).join(' ')})\n`,
+  `\n| faxes | lines (nodes) | time scale | nominal call ms | busy while waiting % (from queueing) | busy % (from first call) | line free → next call p50 ms | p99 ms | max ms | call ÷ nominal p50 | p99 | calls/s | Redis commands per fax | first call after ms | gateway process CPU % | redis-server CPU % | call jobs waiting for a node (median) | dispatch jobs waiting | event loop delay p99 ms | max ms |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n` +
+    `| ${FAXES} | ${LINES} (${NODES}) | ${SCALE} | ${median(runs.map((x) => x.nominalMs)).toFixed(0)} | ${fmt((x) => x.utilQueued * 100, 1, true)} | ${fmt((x) => x.utilFirst * 100, 1, true)} | ${fmt((x) => x.gapP50, 0)} | ${fmt((x) => x.gapP99, 0)} | ${fmt((x) => x.gapMax, 0)} | ${fmt((x) => x.stretchP50, 2)} | ${fmt((x) => x.stretchP99, 2)} | ${fmt((x) => x.callsPerS, 1, true)} | ${fmt((x) => x.cmdsPerFax, 0)} | ${fmt((x) => x.firstStartMs, 0)} | ${fmt((x) => x.cpuPct, 0)} | ${fmt((x) => x.redisCpuPct, 0)} | ${median(runs.map((x) => x.queuedCalls)).toFixed(0)} | ${median(runs.map((x) => x.queuedDispatch)).toFixed(0)} | ${fmt((x) => x.loopP99Ms, 0)} | ${fmt((x) => x.loopMaxMs, 0)} |\n` +
+    `(best / median of ${REPEATS} run(s), ${runs.map((x) => x.ended).join(', ')} calls ended, ${runs.map((x) => x.printedOnce).join(', ')} faxes on the remote's paper once, ${runs.map((x) => x.printedTwice).join(', ')} twice; dispatch and node in this one process, sim lines, private redis-server; load average before ${load0.map((l) => l.toFixed(2)).join(' ')}, after ${loadavg().map((l) => l.toFixed(2)).join(' ')})\n`,
 );
 process.exit(0);
