@@ -5,7 +5,7 @@
 // `faxgate t38` command place calls with it.
 import type { Socket, RemoteInfo } from 'node:dgram';
 import { reverseBits, type T30Result, type Modulation, type T30Action, type T30Engine, type T30Event, type TimerName } from '@faxgate/t30';
-import { encodeIfp, decodeIfp, type IfpField, type IfpPacket, type T38Version } from './ifp.ts';
+import { encodeIfp, decodeIfp, type DataType, type IfpPacket, type T38Version } from './ifp.ts';
 import { UdptlReceiver, type UdptlDelivery } from './udptl-receiver.ts';
 import { UdptlSender } from './udptl-sender.ts';
 import {
@@ -39,7 +39,16 @@ const REORDER_WAIT_MS = 60;
 /** Image data per IFP: 40 ms worth keeps datagrams small and the pacing smooth. */
 const CHUNK_MS = 40;
 
-type Step = { kind: 'ifp'; packet: IfpPacket } | { kind: 'wait'; ms: number };
+/**
+ * What the pump sends next. An HDLC frame (an ECM block is up to 256 of them, queued at once and
+ * sent over seconds) stays the engine's frame until its turn: its T.38 packet is built then, so
+ * a thousand calls' queued blocks are not also held as bit-reversed copies and packets that
+ * outlive the young generation.
+ */
+type Step =
+  | { kind: 'ifp'; packet: IfpPacket }
+  | { kind: 'hdlc'; dataType: DataType; frame: Uint8Array; last: boolean }
+  | { kind: 'wait'; ms: number };
 
 /** Drives one call; `run()` resolves with the engine's result once the last frame is out. */
 export class T38Terminal {
@@ -187,14 +196,7 @@ export class T38Terminal {
       this.queue.push({ kind: 'wait', ms: V21_PREAMBLE_MS });
     }
     frames.forEach((frame, i) => {
-      const last = i === frames.length - 1;
-      // T.38 §7.4: the FCS is not carried; hdlc-fcs-OK stands for a good one. T.38 puts
-      // the first bit on the line in the most significant bit, HDLC octets hold it in the least.
-      const fields: IfpField[] = [
-        { fieldType: 'hdlc-data', data: reverseBits(frame) },
-        { fieldType: last ? 'hdlc-fcs-OK-sig-end' : 'hdlc-fcs-OK' },
-      ];
-      this.queue.push({ kind: 'ifp', packet: { type: 'data', dataType, fields } });
+      this.queue.push({ kind: 'hdlc', dataType, frame, last: i === frames.length - 1 });
       // flag, frame, FCS at the line rate
       this.queue.push({ kind: 'wait', ms: ((frame.length + 3) * 8 * 1000) / bps });
     });
@@ -246,6 +248,15 @@ export class T38Terminal {
         const s = this.queue.shift() as Step;
         if (s.kind === 'ifp') {
           this.sendIfp(s.packet);
+          continue;
+        }
+        if (s.kind === 'hdlc') {
+          // T.38 §7.4: the FCS is not carried; hdlc-fcs-OK stands for a good one. T.38 puts
+          // the first bit on the line in the most significant bit, HDLC octets hold it in the least.
+          this.sendIfp({
+            type: 'data', dataType: s.dataType,
+            fields: [{ fieldType: 'hdlc-data', data: reverseBits(s.frame) }, { fieldType: s.last ? 'hdlc-fcs-OK-sig-end' : 'hdlc-fcs-OK' }],
+          });
           continue;
         }
         due += s.ms;
