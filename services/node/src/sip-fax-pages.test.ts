@@ -3,6 +3,10 @@ import assert from 'node:assert/strict';
 import { bitmapsEqual, createBitmap, readTiff, setPixel, writeTiff, type Bitmap } from '@faxgate/fax-image';
 import type { PageRequest, SessionParams } from '@faxgate/t30';
 import { decodeReceivedPage, tiffDocument } from '@faxgate/t38';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { judgePage, receivedDocument, receivedDocumentHere, receivedDocumentInTurns } from './sip-fax-pages.ts';
 import { receivedDocumentOnWorker } from './sip-page-coder.ts';
@@ -67,4 +71,39 @@ test('made on this thread, the pages of calls that end together take one turn of
   await Promise.all(all);
   assert.equal(done, calls.length);
   assert.equal(most, 1, 'pages of several calls were made in one turn');
+});
+
+/** Runs `body` (an ES module using the coder) as a child process's main module; bounded: killed after 30 s. */
+function child(body: string): ReturnType<typeof spawnSync> {
+  const pages = new URL('./sip-fax-pages.ts', import.meta.url).href;
+  const coder = new URL('./sip-page-coder.ts', import.meta.url).href;
+  const data = tiffDocument(tiff).encodePage(req(0));
+  const script = `
+    import { receivedDocument } from ${JSON.stringify(pages)};
+    import { codedAheadDocument } from ${JSON.stringify(coder)};
+    const tiff = Uint8Array.from(Buffer.from(${JSON.stringify(Buffer.from(tiff).toString('base64'))}, 'base64'));
+    const data = Uint8Array.from(Buffer.from(${JSON.stringify(Buffer.from(data).toString('base64'))}, 'base64'));
+    ${body}
+  `;
+  // A file, not -e: a module given with -e lets the process end with the worker still held.
+  const dir = mkdtempSync(join(tmpdir(), 'coder-exit-'));
+  try {
+    writeFileSync(join(dir, 'main.mjs'), script);
+    return spawnSync(process.execPath, [join(dir, 'main.mjs')], { encoding: 'utf8', timeout: 30_000 });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('a process that coded pages ahead on the worker exits by itself; one awaiting a received TIFF from it waits for it', () => {
+  const sent = child(`const doc = codedAheadDocument(tiff); doc.dispose(); console.log('coded');`);
+  assert.equal(sent.signal, null, `the process did not exit by itself within 30 s: ${sent.stderr}`);
+  assert.equal(sent.status, 0, String(sent.stderr));
+  const got = child(`
+    const r = await receivedDocument([{ data, params: { encoding: 'mr', resolution: 'fine' } }]);
+    console.log('made', r.document.length > 0);
+  `);
+  assert.equal(got.signal, null, `the process did not exit by itself within 30 s: ${got.stderr}`);
+  assert.equal(got.status, 0, `the process left before the TIFF came back: ${got.stderr}`);
+  assert.match(String(got.stdout), /made true/);
 });

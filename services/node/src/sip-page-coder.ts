@@ -23,8 +23,6 @@ const jobs = new Map<number, { worker: Worker; done: (r: ReceivedReply) => void 
 function coder(): Worker {
   if (!worker) {
     const w = new Worker(new URL('./sip-page-coder-worker.ts', import.meta.url));
-    // The worker never keeps the process alive; a node stopping does not wait for it.
-    w.unref();
     w.on('message', (r: CoderReply | ReceivedReply) => {
       if ('job' in r) jobs.get(r.job)?.done(r);
       else waiting.get(r.doc)?.(r);
@@ -35,6 +33,10 @@ function coder(): Worker {
     };
     w.on('error', (err) => gone(`page coder failed: ${err.message}`));
     w.on('exit', (code) => gone(`page coder exited (${code})`));
+    // The worker never keeps the process alive; a node stopping does not wait for it. After the
+    // listeners: adding a 'message' listener refs the worker's port again (a process that had
+    // used the coder never exited by itself).
+    w.unref();
     worker = w;
   }
   return worker;
@@ -49,11 +51,14 @@ function coder(): Worker {
 export function receivedDocumentOnWorker(pages: ReceivedPage[]): Promise<{ document: Uint8Array; badRows: number }> {
   const w = coder();
   const job = nextJob++;
+  // A document being made holds the process (the fax is awaited); the coder alone does not.
+  if (jobs.size === 0) w.ref();
   return new Promise((resolve, reject) => {
     jobs.set(job, {
       worker: w,
       done: (r) => {
         jobs.delete(job);
+        if (![...jobs.values()].some((j) => j.worker === w)) w.unref();
         if (r.document) resolve({ document: r.document, badRows: r.badRows ?? 0 });
         else reject(new Error(r.error ?? 'page coder gave no document'));
       },
