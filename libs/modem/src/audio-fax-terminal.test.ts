@@ -107,3 +107,57 @@ test('a line with 0.6 s of delay each way: the receiver waits for the whole TSI 
   assert.equal(received.length, 1);
   assert.equal(log.filter((l) => /^B .*timer T4 expired/.test(l)).length, 0, log.join('\n'));
 });
+
+test('V.17 with ECM: 0.3 s of the signal lost in the middle of a 36 s ECM block (a burst of lost RTP packets) costs a few frames sent again after PPR, not the call', () => {
+  // A page that codes to some 117 kB of MR: ECM blocks of 256 frames, each over 36 s at 14400 bit/s.
+  const bitmap = createBitmap(1728, 400);
+  let r = 7;
+  for (let y = 0; y < 400; y++) {
+    for (let x = 0; x < 1728; x += 3) {
+      r = (r * 1103515245 + 12345) >>> 0;
+      if ((r >>> 16) & 1) setPixel(bitmap, x, y, 1);
+    }
+  }
+  const doc: SendDocument = { pageCount: 1, resolution: 'standard', encodePage: (req) => encodeFax(bitmap, { compression: req.encoding, k: 2, minRowBits: req.minRowBits, rtc: true, eofb: true, bitOrder: 'msb-first' }) };
+  const base = { localId: '+1 555 0199', ecm: true, encodings: ['mh', 'mr'] as T30Config['encodings'], resolutions: ['standard', 'fine'] as T30Config['resolutions'], modems: ['v27ter', 'v29', 'v17'] as T30Config['modems'] };
+  const log: string[] = [];
+  const received: Uint8Array[] = [];
+  const a = new AudioFaxTerminal({ engine: createT30Engine({ ...base, role: 'send', document: doc }), calling: true, log: (l) => log.push(`A ${l}`) });
+  const b = new AudioFaxTerminal({
+    engine: createT30Engine({ ...base, role: 'receive', judgePage: (d, p) => decodeReceivedPage(d, p) }),
+    calling: false,
+    log: (l) => log.push(`B ${l}`),
+    onAction: (act) => {
+      if (act.type === 'page-received') received.push(act.data);
+    },
+  });
+  let blockStart = -1;
+  let gaps = 0;
+  // Bounded: 5 minutes of line time.
+  for (let k = 0; k < 50 * 300 && !(a.finished && b.finished); k++) {
+    const x = new Int16Array(160);
+    const y = new Int16Array(160);
+    a.generate(x);
+    b.generate(y);
+    if (blockStart < 0 && log.some((l) => /^A .* tx v17 HDLC, 259 frame/.test(l))) blockStart = k;
+    // 15 blocks (0.3 s) of A's signal lost 3 s into the first block, as a jitter buffer fills a loss with silence.
+    if (blockStart >= 0 && k >= blockStart + 150 && k < blockStart + 165) {
+      x.fill(0);
+      gaps++;
+    }
+    a.receive(y);
+    b.receive(x);
+  }
+  assert.equal(gaps, 15, `the loss was made inside the first block\n${log.join('\n')}`);
+  assert.equal(b.result?.success, true, log.join('\n'));
+  assert.equal(a.result?.success, true, log.join('\n'));
+  const ppr = log.find((l) => /^B .*PPS: \d+ of 256 frames missing, PPR/.test(l));
+  assert.ok(ppr, `the frames lost in the gap were asked for again\n${log.join('\n')}`);
+  assert.ok(Number(/PPS: (\d+) of/.exec(ppr)![1]) < 20, `only the frames in the gap were lost: ${ppr}`);
+  assert.equal(received.length, 1);
+  const got = decodeReceivedPage(received[0], { modulation: { modem: 'v17', bps: 14400 }, resolution: 'standard', encoding: 'mr', width: 'A4', length: 'A4', minScanLineMs: 0, ecm: true, ecmFrameSize: 256 });
+  assert.equal(got.badRows, 0);
+  const top = createBitmap(1728, 400);
+  for (let y = 0; y < 400; y++) for (let i = 0; i < top.stride; i++) top.data[y * top.stride + i] = got.bitmap.data[y * got.bitmap.stride + i];
+  assert.ok(bitmapsEqual(top, bitmap), 'the page received equals the page sent');
+});

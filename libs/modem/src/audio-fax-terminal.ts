@@ -30,6 +30,8 @@ const FAST_PREAMBLE_S = 0.2;
  * answers no sooner than 75 - 20 ms), our receivers hear silence instead of our own echo.
  */
 const ECHO_TAIL_MS = 40;
+/** How long a V.17 signal carrying ECM frames that goes away in its middle is waited for. */
+const ECM_HOLD_MS = 1000;
 /** Zero bits after page data, so the far demodulator's delay does not swallow the RTC. */
 const TAIL_BITS = 48;
 
@@ -112,6 +114,8 @@ export class AudioFaxTerminal {
       onFramingOk: () => {
         this.v21Framing = true;
         this.dropImage();
+        // A V.17 receiver holding its signal through a gap could take this V.21 signal for it.
+        if (this.image instanceof V17Receiver) this.image.release();
       },
     });
     this.v21 = new V21Receiver({}, {
@@ -371,7 +375,11 @@ export class AudioFaxTerminal {
     if (m.modem === 'v17') {
       // A short train has no time to train an equaliser: start from the last one at this rate.
       const equalizer = this.lastV17?.rate === m.bps ? this.lastV17.rx.equalizer() : undefined;
-      const rx = new V17Receiver({ rate: m.bps as 14400 | 12000 | 9600 | 7200, equalizer }, events);
+      // An ECM block can last half a minute: a signal lost for a moment in its middle (lost RTP
+      // packets) is held and followed on, or the rest of the block would be lost and T2 (T.30
+      // §5.4.3.2: 6 s from the last frame) would end the call before the PPS.
+      const holdMs = hdlc ? ECM_HOLD_MS : 0;
+      const rx = new V17Receiver({ rate: m.bps as 14400 | 12000 | 9600 | 7200, equalizer, holdMs }, events);
       this.lastV17 = { rate: m.bps, rx };
       this.image = rx;
     } else if (m.modem === 'v29') this.image = new V29Receiver({ rate: m.bps as 9600 | 7200 }, events);

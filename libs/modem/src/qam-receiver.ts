@@ -51,6 +51,10 @@ export interface SymbolStage {
   symbol(): void;
   /** A new signal starts: the stage goes back to waiting for its training. */
   restart(): void;
+  /** The signal went away with a hold set ({@link QamReceiverCore.holdSamples}): the core waits for it to come back. */
+  hold?(): void;
+  /** The signal came back within the hold: symbols follow on from where they stopped, with no training. */
+  resume?(): void;
 }
 
 /**
@@ -175,6 +179,8 @@ export class QamReceiverCore {
 
   private start(): void {
     this.active = true;
+    this.holding = false;
+    this.holdSamples = 0;
     this.startPower = this.power;
     this.tNext = Math.max(this.tNext, this.n + this.half);
     this.onTime = false;
@@ -197,12 +203,58 @@ export class QamReceiverCore {
     this.stage.restart();
   }
 
+  /**
+   * Samples for which a signal that went away in the middle (a burst of lost packets, a fade) is
+   * waited for with the receiver's state kept; 0 (the default) reports the carrier down at once.
+   * Set by the symbol stage once data flows.
+   */
+  holdSamples = 0;
+  private holding = false;
+  private heldAt = 0;
+
+  /** Gives up the signal being held, or the one resumed, as ended. */
+  release(): void {
+    this.holding = false;
+    this.holdSamples = 0;
+    if (this.active) {
+      this.active = false;
+      this.quietPower = this.power;
+    }
+    if (this.reportedUp) {
+      this.reportedUp = false;
+      this.events.carrier?.(false);
+    }
+  }
+
+  /**
+   * The held signal is back: the equaliser, gain and carrier loop are kept, the sampling instant
+   * moves on by whole symbols past the gap (the far end's clock ran on meanwhile; the ring holds
+   * the gap's samples) and the carrier phase by the loop's frequency over them.
+   */
+  private resume(): void {
+    this.holding = false;
+    this.active = true;
+    const n = this.n;
+    const k = Math.max(0, Math.ceil((n - this.tNext) / this.sps));
+    this.tNext += k * this.sps;
+    this.loop.phase += k * this.loop.freq;
+    this.loop.phase -= 2 * Math.PI * Math.round(this.loop.phase / (2 * Math.PI));
+    this.havePrev = false;
+    this.stage.resume?.();
+  }
+
   private stop(): void {
     this.active = false;
     // The detector drops the carrier some 40 symbols into the fading tail (its power meter
     // falls 9 dB in 18 ms); report the quality the signal had before.
     if (this.mseAt >= MSE_HISTORY) this.mse = this.mseHistory[(this.mseAt - MSE_HISTORY + 1) & (MSE_HISTORY - 1)];
     this.quietPower = this.power;
+    if (this.holdSamples > 0 && this.reportedUp) {
+      this.holding = true;
+      this.heldAt = this.n;
+      this.stage.hold?.();
+      return;
+    }
     if (this.reportedUp) {
       this.reportedUp = false;
       this.events.carrier?.(false);
@@ -232,12 +284,24 @@ export class QamReceiverCore {
         if (power > this.onLevel && (this.quietPower < this.onLevel || power > 4 * this.quietPower)) {
           this.power = power;
           this.n = n;
-          this.start();
-        } else continue;
+          if (!this.holding) this.start();
+          // Back to within 6 dB of the signal's level before resuming it: on its way up from the
+          // gap the power would otherwise drop it again at once.
+          else if (power > this.signalPower / 4) this.resume();
+          else continue;
+        } else {
+          if (this.holding && n - this.heldAt > this.holdSamples) {
+            this.power = power;
+            this.n = n;
+            this.release();
+          }
+          continue;
+        }
       } else if (power < this.offLevel || (this.reportedUp && power < this.signalPower / 8)) {
         // Off below the absolute threshold, or 9 dB under the level the signal had when it was
         // recognised (line noise may stay above the absolute threshold).
         this.power = power;
+        this.n = n;
         this.stop();
         continue;
       } else if (!this.reportedUp && power > 4 * this.startPower) {

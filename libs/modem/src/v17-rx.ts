@@ -66,7 +66,17 @@ export interface V17ReceiverOptions {
   equalizer?: { coefficients: Float64Array; mse: number };
   onDbm0?: number;
   offDbm0?: number;
+  /**
+   * Once data flows, a signal that goes away (a burst of lost RTP packets, filled with silence) is
+   * waited for this long with the receiver's state kept, and followed on from where it stopped
+   * when it comes back: the rest of an ECM block is not lost (no training comes in the middle of
+   * a signal). 0 (the default): the carrier is reported down at once.
+   */
+  holdMs?: number;
 }
+
+/** Symbols after a resumption by which the equaliser's error must be back under the training limit. */
+const RESUME_CHECK = 120;
 
 export class V17Receiver implements ModemReceiver, SymbolStage {
   private readonly core: QamReceiverCore;
@@ -93,12 +103,16 @@ export class V17Receiver implements ModemReceiver, SymbolStage {
   private prevY = 0;
   private warmup = 0;
   private readonly warmupBits: number;
+  private readonly holdSamples: number;
+  /** Symbols since the signal came back after a hold (−1: none). */
+  private sinceResume = -1;
 
   constructor(o: V17ReceiverOptions, events: ModemReceiverEvents) {
     this.rate = o.rate;
     this.bps = V17_BITS_PER_SYMBOL[o.rate];
     this.points = V17_CONSTELLATIONS[o.rate];
     this.warmupBits = Math.max(23, WARMUP_SYMBOLS * this.bps);
+    this.holdSamples = Math.round(((o.holdMs ?? 0) * 8000) / 1000);
     this.trained = o.equalizer?.coefficients;
     if (o.equalizer) this.trainedMse = o.equalizer.mse;
     this.events = events;
@@ -133,8 +147,31 @@ export class V17Receiver implements ModemReceiver, SymbolStage {
     return this.trained && { coefficients: this.trained, mse: this.trainedMse };
   }
 
+  /**
+   * The signal is over whatever the receiver makes of it (the terminal heard V.21 flags: the far
+   * end has moved on): a held or resumed signal is given up and the carrier reported down.
+   */
+  release(): void {
+    if (this.stage !== Stage.Data) return;
+    this.sinceResume = -1;
+    this.viterbi.flush();
+    this.core.release();
+  }
+
+  /** For the core: the signal went away in the middle of the data; what the decoder holds is decided now. */
+  hold(): void {
+    this.viterbi.flush();
+  }
+
+  /** For the core: the signal is back within the hold; the trellis path starts afresh. */
+  resume(): void {
+    this.viterbi.reset();
+    this.sinceResume = 0;
+  }
+
   /** For the core: a new signal starts. */
   restart(): void {
+    this.sinceResume = -1;
     if (this.stage === Stage.Data) this.viterbi.flush();
     this.stage = Stage.Settle;
     this.count = 0;
@@ -296,9 +333,22 @@ export class V17Receiver implements ModemReceiver, SymbolStage {
     this.core.timing.setGains(0.005, 0.00002);
     this.viterbi.reset();
     this.warmup = 0;
+    if (ok) this.core.holdSamples = this.holdSamples;
   }
 
   private data(zr: number, zi: number): void {
+    // What came back after a hold must be this signal again: by then the equaliser's error is
+    // back where training leaves it, or the signal is given up as ended. (The V.21 signal that
+    // follows a block can pass this, its tone close to the carrier: the audio terminal gives the
+    // signal up when it hears V.21's flags.)
+    if (this.sinceResume >= 0 && ++this.sinceResume === RESUME_CHECK) {
+      this.sinceResume = -1;
+      if (this.core.mse > TRAINING_MAX_MSE[this.rate]) {
+        this.viterbi.flush();
+        this.core.release();
+        return;
+      }
+    }
     // The equaliser and carrier loop follow the nearest point; the data waits for the Viterbi
     // decoder's decision.
     this.viterbi.zr = zr;
