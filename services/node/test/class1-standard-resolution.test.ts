@@ -3,14 +3,16 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeTiff } from '@faxgate/fax-image';
-import { decodeTiffWithLibtiff, differingPixels, tempDir, textPage, type TempDir } from '@faxgate/testkit';
+import type { ReceiveOutcome } from '@faxgate/line-driver';
+import { decodeTiffWithLibtiff, differingPixels, tempDir, textPage, waitUntil, type TempDir } from '@faxgate/testkit';
 import { startIaxmodemPair, type IaxmodemPair } from '../../../libs/class1/test/iaxmodem-pair.ts';
-import { killEfax, yDpiOf } from '../../../libs/class1/test/fax-bed.ts';
-import { callAtoB, sendToEfax } from './class1-bed.ts';
+import { assertPagesBelowEfaxHeader, efaxSend, killEfax, yDpiOf, type EfaxRun } from '../../../libs/class1/test/fax-bed.ts';
+import { callAtoB, class1Driver, sendToEfax } from './class1-bed.ts';
 
 // Standard resolution (204 × 98 dpi, T.30 DCS bit 15 clear) over two iaxmodem software modems,
 // with efax as the independent far end: faxgate sends a 98 dpi document and efax stores it at
-// 98 dpi, pixel for pixel; faxgate's receiver records a 98 dpi page at 98 dpi. libtiff
+// 98 dpi, pixel for pixel; efax sends a 98 dpi page and faxgate's receiver records it at 98 dpi
+// (the rows below efax's header band); and faxgate → faxgate, the whole page. libtiff
 // (tiffinfo, tiffcp) reads the resolution and the pixels of both sides.
 //
 // Real-time calls over iaxmodem (about 20–40 s each): each test has its own timeout.
@@ -53,10 +55,49 @@ test('faxgate sends a 2-page standard-resolution (98 dpi) fax to efax: efax stor
   }
 });
 
+test('efax sends a standard-resolution (98 dpi) page to faxgate: faxgate records it at 98 dpi with the page\'s rows intact below efax\'s header band', { timeout: 120_000 }, async (t) => {
+  const log: string[] = [];
+  const b = class1Driver(pair.a.device, 'std', log);
+  // 400 rows: about 2.8 s of data at V.17 14400. efax dies of SIGFPE after a page it sent in
+  // under a second (fax-bed's efaxSend); the 160-row page this test had took 0.3 s.
+  const page = textPage(1728, 400, 43);
+  const file = join(dir.path, 'efax-tx.1.tif');
+  await writeFile(file, writeTiff([{ bitmap: page, xDpi: 204, yDpi: 98 }], { compression: 'mh' }));
+  const received: ReceiveOutcome[] = [];
+  const stop = await b.listen(async (_c, outcome) => {
+    received.push(outcome);
+    return 'in-test';
+  });
+  let tx: EfaxRun | undefined;
+  try {
+    // A call cut short by efax's own crash may hand over an incomplete fax first.
+    let handedBefore = 0;
+    const efaxRun = await efaxSend(pair.b.device, '+1 212 555 0177', '5550110', [file], 80_000, () => (handedBefore = received.length));
+    tx = efaxRun.run;
+    assert.equal(efaxRun.code, 0, `efax exit ${efaxRun.code}`);
+    if (efaxRun.crashes.length) t.diagnostic(`efax died of SIGFPE in ${efaxRun.crashes.length} run(s) and was run again`);
+    await waitUntil('faxgate to hand the received fax to its sink', () => received.length > handedBefore, 20_000);
+    const outcome = received[handedBefore];
+    assert.equal(outcome.pages, 1);
+    assert.equal(outcome.partial, false);
+    assert.match(log.join(''), /DCS: [^"]*, standard,/, 'efax asked for standard resolution');
+    const stored = join(dir.path, 'faxgate-rx-from-efax.tif');
+    await writeFile(stored, outcome.document as Uint8Array);
+    assert.deepEqual(await yDpiOf(stored), [98], 'faxgate recorded a standard-resolution page');
+    // efax puts its own header band above the page (fewer rows at standard than at fine).
+    await assertPagesBelowEfaxHeader(stored, file, dir.path, 'from-efax');
+  } catch (err) {
+    // The runner prints the stack, which was made with the first message: a new error carries the evidence.
+    throw new Error(`${(err as Error).message}\n--- efax\n${tx?.output()}\n--- faxgate\n${log.join('')}\n${await pair.logs()}`, { cause: err });
+  } finally {
+    tx?.proc.kill('SIGKILL');
+    await stop();
+    await b.stop();
+  }
+});
+
 test('a standard-resolution (98 dpi) page from faxgate\'s class1 sender is recorded at 98 dpi by faxgate\'s receiver, pixel for pixel', { timeout: 120_000 }, async () => {
-  // The sending side is faxgate, not efax: efax 0.9a sending to faxgate died of SIGFPE ("terminating
-  // on signal 8") in about one run in four here, a crash of efax's own. libtiff still judges the
-  // pixels and the resolution; efax judges faxgate's standard-resolution sending in the test above.
+  // faxgate on both sides: the whole page pixel for pixel, which efax's header band prevents.
   const pages = [textPage(1728, 160, 43)];
   const tiff = writeTiff(pages.map((bitmap) => ({ bitmap, xDpi: 204, yDpi: 98 })), { compression: 'mh' });
   const r = await callAtoB(pair, '5550102', tiff, { request: () => ({ callId: 'std-2' }) });
