@@ -126,3 +126,33 @@ export async function endpoint(o: Partial<SipEndpointOptions> = {}) {
   };
   return { ep, events, trace, waitEvent };
 }
+
+/** One message of SIPp's trace (-trace_msg): when SIPp sent or read it, and the message itself. */
+export interface SippTraced {
+  /** ms since midnight of SIPp's clock (only differences count: no date, no zone). */
+  at: number;
+  dir: 'sent' | 'received';
+  /** The start line, e.g. `INVITE sip:… SIP/2.0` or `SIP/2.0 200 OK`. */
+  line: string;
+  /** The CSeq header's value, e.g. `1 INVITE`. */
+  cseq: string;
+  /** The whole message. */
+  text: string;
+}
+
+/**
+ * SIPp's message trace (the messages part of Sipp.logs()) as messages in order. A block starts
+ * with a dashed line and a timestamp; SIPp writes that line right behind a 'voluntary lost' note,
+ * so it is not always at the start of a line.
+ */
+export function sippTrace(logs: string): SippTraced[] {
+  return [...logs.matchAll(/-{20,} \d{4}-\d\d-\d\d (\d\d):(\d\d):(\d\d\.\d+)\r?\n\w+ message (sent|received)[^\n]*\n\r?\n([\s\S]*?)(?=-{20,}|\n--- sipp |$)/g)]
+    .map((m) => ({
+      at: ((Number(m[1]) * 60 + Number(m[2])) * 60 + Number(m[3])) * 1000,
+      dir: m[4] as 'sent' | 'received',
+      line: m[5].slice(0, m[5].search(/\r?\n|$/)),
+      cseq: /^CSeq: *([^\r\n]*)/m.exec(m[5])?.[1] ?? '',
+      text: m[5],
+    }));
+}
+

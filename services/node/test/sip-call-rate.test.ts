@@ -13,23 +13,16 @@ import { nodeSchema } from '../src/config.ts';
 import { sipDriverOptions } from '../src/sip-driver-config.ts';
 import { sipDriver, useSipBench } from './sip-bench.ts';
 import { comparePages, start, type Proc } from '../../../libs/t38/test/fax-peers.ts';
-import { sipp } from '../../../libs/sip/test/sipp.ts';
+import { sipp, sippTrace } from '../../../libs/sip/test/sipp.ts';
 
 const bench = useSipBench('faxgate-sip-rate');
 
 const header = (m: { headers: Array<[string, string]> }, name: string) => m.headers.find(([n]) => n === name)?.[1] ?? '';
 
-/** Initial INVITEs (no To tag) in SIPp's message trace: when SIPp received each, and its Request-URI. */
+/** Initial INVITEs (no To tag) SIPp received: when it read each, and its Request-URI. */
 function invitesReceived(trace: string): Array<{ at: number; uri: string }> {
-  const out: Array<{ at: number; uri: string }> = [];
-  for (const block of trace.split(/^-{20,} /m).slice(1)) {
-    const m = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d\.\d+)\r?\n\w+ message received[^\n]*\n\r?\n(INVITE (\S+) SIP\/2\.0[\s\S]*)/.exec(block);
-    if (!m || /^To:[^\r\n]*;tag=/im.test(m[3])) continue;
-    const [hms, fraction] = m[2].split('.');
-    // Only differences count: the zone SIPp wrote its local time in does not matter.
-    out.push({ at: Date.parse(`${m[1]}T${hms}Z`) + Number(`0.${fraction}`) * 1000, uri: m[4] });
-  }
-  return out;
+  return sippTrace(trace).filter((m) => m.dir === 'received' && m.line.startsWith('INVITE ') && !/^To:[^\r\n]*;tag=/im.test(m.text))
+    .map((m) => ({ at: m.at, uri: m.line.split(' ')[1] }));
 }
 
 test('calls per second cap (default 1): three calls queued at once reach the carrier ≥ 1 s apart, and each waiting call carries its fax', { timeout: 120_000 }, async () => {

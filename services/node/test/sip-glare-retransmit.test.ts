@@ -12,7 +12,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sipDriver, useSipBench } from './sip-bench.ts';
 import { comparePages, start } from '../../../libs/t38/test/fax-peers.ts';
-import { sipp } from '../../../libs/sip/test/sipp.ts';
+import { sipp, sippTrace } from '../../../libs/sip/test/sipp.ts';
 
 const bench = useSipBench('faxgate-sip-glare');
 
@@ -119,7 +119,7 @@ test('outgoing: the far end\'s first 200 to our INVITE is lost and it sends the 
     assert.equal(outcome.pagesSent, 1, evidence());
     // SIPp ran to its end: an ACK came for the retransmitted 200 and another for the extra copy.
     assert.equal(await far.done(), 0, far.logs());
-    const timeline = sippTimeline(far.logs());
+    const timeline = sippTrace(far.logs());
     const sent200 = timeline.filter((e) => e.dir === 'sent' && e.line.startsWith('SIP/2.0 200') && /^1 INVITE/.test(e.cseq));
     assert.equal(sent200.length, 2, `two copies of the 200 on the wire (the first was lost):\n${far.logs()}`);
     assert.match(far.logs(), /voluntary lost/i, 'SIPp lost the first 200');
@@ -137,13 +137,6 @@ test('outgoing: the far end\'s first 200 to our INVITE is lost and it sends the 
     await d.stop();
   }
 });
-
-/** When SIPp sent (`sent`) or read (`received`) each message of its trace, in ms, with the message's first line. */
-function sippTimeline(trace: string): Array<{ at: number; dir: 'sent' | 'received'; line: string; cseq: string }> {
-  // A block starts with a dashed line; SIPp writes one right behind a 'voluntary lost' note.
-  return [...trace.matchAll(/-{20,} \d{4}-\d\d-\d\d (\d\d):(\d\d):(\d\d\.\d+)\r?\n\w+ message (sent|received)[^\n]*\n\r?\n([^\r\n]*)[\s\S]*?^CSeq: *([^\r\n]*)/gm)]
-    .map((m) => ({ at: ((Number(m[1]) * 60 + Number(m[2])) * 60 + Number(m[3])) * 1000, dir: m[4] as 'sent' | 'received', line: m[5], cseq: m[6] }));
-}
 
 test('incoming: glare while faxgate answers (RFC 3261 §14.1): the caller re-INVITEs to T.38 across faxgate\'s own; each answers 491, faxgate (not the Call-ID\'s owner) retries within 0-2 s, and the page equals what spandsp sent', { timeout: 110_000 }, async () => {
   const sp = start(bench.peer, ['send', '--file', bench.page, '--ecm', '1', '--timeout', '80']);
@@ -170,7 +163,7 @@ test('incoming: glare while faxgate answers (RFC 3261 §14.1): the caller re-INV
     // SIPp ran its scenario to the end: faxgate's re-INVITE crossed its own, faxgate answered
     // its re-INVITE 491 and ACKed SIPp's 491, retried, and hung up after the fax.
     assert.equal(await far.done(), 0, far.logs());
-    const timeline = sippTimeline(far.logs());
+    const timeline = sippTrace(far.logs());
     const theirs491 = timeline.find((e) => e.dir === 'sent' && e.line.startsWith('SIP/2.0 491'));
     const ours491 = timeline.find((e) => e.dir === 'received' && e.line.startsWith('SIP/2.0 491'));
     assert.ok(theirs491 && ours491, `a 491 each way:\n${far.logs()}`);
