@@ -65,8 +65,12 @@ export async function takeInMessage(input: IntakeInput, deps: IntakeDeps): Promi
     await input.message.abort();
     throw new FaxgateError('MESSAGE_UNPARSABLE', (err as Error).message);
   }
+  // The message's directory fsync (its name's durability) runs while the record and the job
+  // go to Redis; the 250 waits for both (issue 18).
+  const { placed, durable } = input.message.commitInStages();
+  durable.catch(() => {}); // awaited below, once Redis has answered; not unhandled when Redis fails first
   try {
-    await input.message.commit();
+    await placed;
   } catch (err) {
     await input.message.abort();
     throw new FaxgateError('STORE_FAILED', (err as Error).message);
@@ -115,6 +119,13 @@ export async function takeInMessage(input: IntakeInput, deps: IntakeDeps): Promi
     if (created) await deps.records.remove(faxId, recipients.length).catch(() => {});
     await rm(input.message.path, { force: true }).catch(() => {});
     throw new FaxgateError('QUEUE_UNAVAILABLE', (err as Error).message);
+  }
+  try {
+    await durable;
+  } catch (err) {
+    // Queued, but the message's name is not known to be on disk: a 451 risks a second copy when
+    // the client sends it again, a 250 risks losing it; a duplicate fax is the lesser harm.
+    throw new FaxgateError('STORE_FAILED', `queued as ${faxId}, but the message directory could not be fsynced: ${(err as Error).message}`);
   }
   return faxId;
 }

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { hostname } from 'node:os';
 import { SMTPServer, type SMTPServerEnvelopeDSN, type SMTPServerRecipientDSN, type SMTPServerSession } from 'smtp-server';
 import type { Logger } from 'pino';
@@ -17,7 +16,6 @@ import type { AcceptedRecipient, IntakeInput } from '@faxgate/intake';
 import type { PostmasterInput } from './postmaster-intake.ts';
 import { receiveMessage } from './message-receiver.ts';
 import { ConnectionLimits } from './connection-limits.ts';
-import { DirectorySync } from './directory-sync.ts';
 import type { DestinationQuota } from '@faxgate/quotas';
 
 type Session = SMTPServerSession & { faxRecipients?: Map<string, AcceptedRecipient>; authFailures?: number; postmaster?: boolean };
@@ -63,7 +61,6 @@ export function createSmtpListener(deps: SmtpListenerDeps): SMTPServer {
     return err;
   };
 
-  const directories = new DirectorySync();
   const limits = new ConnectionLimits(config.FAXGATE_SMTP_MAX_CONNECTIONS_PER_CLIENT);
   const throttle = new AuthThrottle({ maxFailures: config.FAXGATE_AUTH_MAX_FAILURES, lockoutMs: config.FAXGATE_AUTH_LOCKOUT });
   const closeWith = (session: SMTPServerSession, err: Error & { responseCode: number }) => {
@@ -171,18 +168,6 @@ export function createSmtpListener(deps: SmtpListenerDeps): SMTPServer {
       }, config.FAXGATE_SMTP_DATA_TIMEOUT);
       void (async () => {
         const writer = await deps.blobs.writer(messageKey);
-        // commit() fsyncs the message and renames it into place; its name is durable once the
-        // directory is fsynced too (issue 18: a 250 must survive a power cut). That fsync runs
-        // while the record and the job go to Redis, and the 250 waits for both: run after them,
-        // it cost about 40 % of the accept rate (docs/performance.md, Ingest).
-        let nameSynced: Promise<void> | undefined;
-        const commit = writer.commit.bind(writer);
-        writer.commit = async () => {
-          const path = await commit();
-          nameSynced = directories.sync(dirname(path));
-          nameSynced.catch(() => {}); // awaited before the 250; not unhandled when intake fails first
-          return path;
-        };
         const received = await receiveMessage(stream, writer, config.FAXGATE_SMTP_MAX_SIZE);
         clearTimeout(deadline);
         if (received.exceeded || stream.sizeExceeded) return cb(refuse('MESSAGE_TOO_BIG', `limit ${config.FAXGATE_SMTP_MAX_SIZE} bytes`));
@@ -207,14 +192,6 @@ export function createSmtpListener(deps: SmtpListenerDeps): SMTPServer {
           log.warn({ err: (err as Error).message, code }, 'message not accepted');
           // Only a parse failure says more: other details are internal (Redis, disk).
           return cb(refuse(code, code === 'MESSAGE_UNPARSABLE' && err instanceof FaxgateError ? err.detail : undefined));
-        }
-        try {
-          await (nameSynced ?? directories.sync(dirname(writer.path)));
-        } catch (err) {
-          // Queued, but not known to be on disk: a 451 risks a second copy when the client sends
-          // it again, a 250 risks losing it; a duplicate fax is the lesser harm.
-          log.error({ faxId, err: (err as Error).message }, 'message queued but its directory could not be fsynced; answered 451');
-          return cb(refuse('STORE_FAILED', 'disk error'));
         }
         metrics.smtpReplies.inc({ code: '250' });
         log.info({ faxId, sender: session.envelope.mailFrom && session.envelope.mailFrom.address, recipients: recipients.length, bytes: received.bytes }, 'message accepted');

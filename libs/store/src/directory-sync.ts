@@ -1,7 +1,7 @@
 import { open } from 'node:fs/promises';
 
 /**
- * fsyncs a directory, so that a file renamed into it is found after a power cut: fsync of the
+ * fsyncs a directory (for BlobWriter.commit), so that a file renamed into it is found after a power cut: fsync of the
  * file makes its bytes durable, not its new name (fsync(2): "Calling fsync() does not
  * necessarily ensure that the entry in the directory containing the file has also reached
  * disk. For that an explicit fsync() on a file descriptor for the directory is also needed").
