@@ -268,6 +268,20 @@ test('REGISTER: 401 answered, binding refreshed before it expires; OPTIONS answe
   assert.match(headers(ok, 'Allow').join(','), /INVITE/);
 });
 
+test('OPTIONS gets the code an INVITE would get now (RFC 3261 §11.2): 486 while the node is busy, 200 once it is free', () => {
+  let busy = true;
+  const { agent, clock } = ua({ callAvailability: () => (busy ? { status: 486, reason: 'Busy Here' } : { status: 200, reason: 'OK' }) });
+  const options = (branch: string) => agent.receive({ kind: 'request', method: 'OPTIONS', uri: 'sip:fax@127.0.0.1', body: '', headers: [['Via', `SIP/2.0/UDP 127.0.0.1:5080;branch=z9hG4bK${branch}`], ['From', '<sip:p@x>;tag=1'], ['To', '<sip:fax@x>'], ['Call-ID', branch], ['CSeq', '1 OPTIONS']] }, far);
+  clock.apply(options('o1'));
+  const refused = last(clock, 486) as SipResponse;
+  assert.equal(refused.reason, 'Busy Here');
+  assert.match(headers(refused, 'Allow').join(','), /INVITE/, 'capabilities are still listed');
+  assert.equal(clock.sends(200).length, 0);
+  busy = false;
+  clock.apply(options('o2'));
+  assert.equal(clock.sends(200).length, 1);
+});
+
 test('a BYE for an unknown dialog gets 481; a lost 200 to our INVITE is recovered by retransmission', () => {
   const { agent, clock } = ua();
   clock.apply(agent.receive({ kind: 'request', method: 'BYE', uri: 'sip:fax@127.0.0.1', body: '', headers: [['Via', 'SIP/2.0/UDP 127.0.0.1:5080;branch=z9hG4bKbye'], ['From', '<sip:p@x>;tag=1'], ['To', '<sip:fax@x>;tag=zz'], ['Call-ID', 'nope'], ['CSeq', '1 BYE']] }, far));

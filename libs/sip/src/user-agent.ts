@@ -36,6 +36,12 @@ export interface UserAgentConfig {
   random?: () => number;
   /** How calls carry the fax (default 't38'), see {@link SipMediaMode}. */
   media?: SipMediaMode;
+  /**
+   * What a new INVITE would be answered with now (default 200 OK). RFC 3261 §11.2: an OPTIONS
+   * gets the code an INVITE would, so a proxy probing with OPTIONS (Kamailio's dispatcher, an SBC)
+   * stops sending calls to a node whose lines are all busy.
+   */
+  callAvailability?: () => { status: number; reason: string };
 }
 
 /**
@@ -148,7 +154,7 @@ const T = {
 };
 
 export class UserAgent {
-  private readonly cfg: Required<Omit<UserAgentConfig, 'credentials' | 'outboundProxy' | 'registrar' | 'displayName' | 'timers'>> & UserAgentConfig;
+  private readonly cfg: Required<Omit<UserAgentConfig, 'credentials' | 'outboundProxy' | 'registrar' | 'displayName' | 'timers' | 'callAvailability'>> & UserAgentConfig;
   private readonly out = new Outbox<UaEvent>();
   private readonly tl: TransactionLayer;
   private readonly calls = new Map<string, Call>();
@@ -648,8 +654,10 @@ export class UserAgent {
         return this.onBye(tx, req);
       case 'CANCEL':
         return this.onCancel(tx, req);
-      case 'OPTIONS':
-        return this.respond(tx, 200, 'OK', [['Allow', ALLOW], ['Accept', 'application/sdp'], ['Supported', 'timer']]);
+      case 'OPTIONS': {
+        const now = this.cfg.callAvailability?.() ?? { status: 200, reason: 'OK' };
+        return this.respond(tx, now.status, now.reason, [['Allow', ALLOW], ['Accept', 'application/sdp'], ['Supported', 'timer']]);
+      }
       case 'INFO':
         return this.respond(tx, this.dialogOf(req) ? 200 : 481, this.dialogOf(req) ? 'OK' : 'Call/Transaction Does Not Exist');
       default:

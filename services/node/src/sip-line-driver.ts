@@ -112,7 +112,7 @@ export class SipLineDriver implements LineDriver {
     this.o = o;
     this.mediaPorts = o.mediaPorts ? new MediaPortRange(o.mediaPorts.first, o.mediaPorts.last) : undefined;
     // A node faxes over G.711 where the far end refuses T.38, unless its pool says otherwise.
-    this.ep = new SipEndpoint({ media: 't38-then-audio', ...o.sip });
+    this.ep = new SipEndpoint({ media: 't38-then-audio', ...o.sip, callAvailability: () => this.callAvailability() });
     this.ep.on('event', (e) => this.onEvent(e));
     this.ep.on('error', (err) => o.log.warn({ err: err.message }, 'sip socket error'));
   }
@@ -397,6 +397,16 @@ export class SipLineDriver implements LineDriver {
     this.sink = sink;
     await this.ready();
     return () => this.stop();
+  }
+
+  /**
+   * What an incoming INVITE would get now, for OPTIONS (RFC 3261 §11.2): 486 as answerCall gives
+   * when the node takes no calls or every line is busy, 503 when the media ports are all held.
+   */
+  private callAvailability(): { status: number; reason: string } {
+    if (!this.sink || this.active >= this.o.maxCalls) return { status: 486, reason: 'Busy Here' };
+    if (this.mediaPorts && this.mediaPorts.inUse >= this.mediaPorts.calls) return { status: 503, reason: 'Service Unavailable: No Media Ports Free' };
+    return { status: 200, reason: 'OK' };
   }
 
   private async answerCall(inc: Extract<UaEvent, { type: 'incoming' }>): Promise<void> {

@@ -12,9 +12,10 @@ import { freeUdpPort, sipp } from '../../../libs/sip/test/sipp.ts';
 import { startKamailio } from '../../../libs/sip/test/kamailio.ts';
 
 /** The node's `sip` driver listening, with its OPTIONS in and answers out recorded. */
-async function listeningNode() {
+async function listeningNode(maxCalls = 2) {
   const trace: string[] = [];
   const d = sipDriver({
+    maxCalls,
     sip: {
       bindHost: '127.0.0.1', bindPort: 0, user: '+12125550188', domain: '127.0.0.1', t38WaitMs: 500,
       trace: (dir, peer, m) => {
@@ -64,6 +65,26 @@ test('Kamailio\'s dispatcher probes the node with OPTIONS: the node listed inact
     await kam.proc.waitFor(new RegExp(`DST-DOWN sip:127\\.0\\.0\\.1:${node.d.port}\\b`), 15_000).catch((err: Error) => { throw new Error(`the stopped node was never marked down: ${err.message.slice(0, 200)}\n${evidence()}`); });
   } finally {
     if (!stopped) await node.stop();
+    await kam.stop();
+    await dir.remove();
+  }
+});
+
+test('a node with no free line answers OPTIONS 486 as it would an INVITE (§11.2), so Kamailio\'s dispatcher takes it out of the set', { timeout: 60_000 }, async () => {
+  const dir = await tempDir('faxgate-sip-dispatcher-busy');
+  // Every line busy: the node takes no further call.
+  const node = await listeningNode(0);
+  const list = join(dir.path, 'dispatcher.list');
+  // Flag 8: active and probing; only the answers can take it down.
+  writeFileSync(list, `1 sip:127.0.0.1:${node.d.port} 8 0\n`);
+  const kam = await startKamailio(dir.path, 'unused', { config: 'dispatcher.cfg', vars: { DISPATCHER_LIST: list } });
+  try {
+    const evidence = () => `--- node trace ---\n${node.trace.join('\n')}\n${kam.logs()}`;
+    await kam.proc.waitFor(new RegExp(`DST-DOWN sip:127\\.0\\.0\\.1:${node.d.port}\\b`), 15_000).catch((err: Error) => { throw new Error(`the busy node was never marked down: ${err.message.slice(0, 200)}\n${evidence()}`); });
+    assert.ok(node.trace.some((l) => /^out \d+ 486 \d+ OPTIONS$/.test(l)), `the node answered the probes 486\n${evidence()}`);
+    assert.ok(!node.trace.some((l) => /^out \d+ 200 \d+ OPTIONS$/.test(l)), `no probe got 200\n${evidence()}`);
+  } finally {
+    await node.stop();
     await kam.stop();
     await dir.remove();
   }
