@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { simpleParser, type AddressObject } from 'mailparser';
 import { FaxRecords, type BlobWriter, type RecipientRecord } from '@faxgate/store';
-import type { QueueSet } from '@faxgate/queue';
+import { JOBS, type QueueSet } from '@faxgate/queue';
 import { FaxgateError } from '@faxgate/errors';
 import type { DsnNotify, EnvelopeDsn, SenderTrust } from '@faxgate/store';
 
@@ -89,36 +89,57 @@ export async function takeInMessage(input: IntakeInput, deps: IntakeDeps): Promi
     ...(r.notify?.length ? { notify: r.notify } : {}),
     ...(r.orcpt ? { orcpt: r.orcpt } : {}),
   }));
-  let created = false;
-  try {
-    await deps.records.create(
-      {
-        id: faxId,
-        state: 'queued',
-        createdAt: new Date().toISOString(),
-        sender: input.sender,
-        fromHeader: optionalTruncate(headers.from, MAX_NAME_CHARS),
-        subject: headers.subject === undefined ? undefined : truncate(headers.subject, MAX_SUBJECT_CHARS),
-        messageId: headers.messageId,
-        clientAddress: input.clientAddress,
-        authUser: input.authUser,
-        senderTrust: input.senderTrust,
-        messageKey,
-        messageBytes: input.message.bytes,
-        recipientCount: recipients.length,
-        ...(input.dsn && (input.dsn.ret || input.dsn.envid) ? { dsn: input.dsn } : {}),
-      },
-      recipients,
-    );
-    created = true;
-    await deps.queues.add('render-fax', { faxId });
-    if (deps.delayWarningMs && recipients.some((r) => r.notify?.includes('DELAY'))) await deps.queues.add('delay-notice', { faxId }, { delay: deps.delayWarningMs });
-  } catch (err) {
+  // The record and the job(s) go out back to back, one round trip instead of two (issue 18).
+  // They share one Redis connection (the request connection, FaxRecords' and QueueSet's), and
+  // create() writes its MULTI before its first await while BullMQ's add reaches the socket only
+  // after several, so Redis runs the record's MULTI before the add's script: a render worker
+  // can never see the job before its record. With appendfsync always both replies wait for
+  // the same AOF fsync. When the MULTI failed and an add did not, the job is withdrawn below;
+  // a worker that took it first fails it for good (RECORD_MISSING), and the client's 451 makes
+  // it send the message again under a new fax id: nothing lost, nothing doubled. (Checked with
+  // MONITOR: MULTI … EXEC, then EVALSHA, for each message.)
+  const recorded = deps.records.create(
+    {
+      id: faxId,
+      state: 'queued',
+      createdAt: new Date().toISOString(),
+      sender: input.sender,
+      fromHeader: optionalTruncate(headers.from, MAX_NAME_CHARS),
+      subject: headers.subject === undefined ? undefined : truncate(headers.subject, MAX_SUBJECT_CHARS),
+      messageId: headers.messageId,
+      clientAddress: input.clientAddress,
+      authUser: input.authUser,
+      senderTrust: input.senderTrust,
+      messageKey,
+      messageBytes: input.message.bytes,
+      recipientCount: recipients.length,
+      ...(input.dsn && (input.dsn.ret || input.dsn.envid) ? { dsn: input.dsn } : {}),
+    },
+    recipients,
+  );
+  const jobs: Array<{ name: 'render-fax' | 'delay-notice'; added: Promise<string> }> = [{ name: 'render-fax', added: deps.queues.add('render-fax', { faxId }) }];
+  if (deps.delayWarningMs && recipients.some((r) => r.notify?.includes('DELAY'))) jobs.push({ name: 'delay-notice', added: deps.queues.add('delay-notice', { faxId }, { delay: deps.delayWarningMs }) });
+  const withdraw = (name: (typeof jobs)[number]['name'], id: string) => deps.queues.queue(JOBS[name].queue).remove(id).catch(() => {});
+  const fail = async (err: unknown, recordWritten: boolean) => {
     // Best effort: with Redis down these fail too, and the record (if any) stays 'queued' with
     // no job; the blob is removed so the disk does not fill with messages nobody will fax.
-    if (created) await deps.records.remove(faxId, recipients.length).catch(() => {});
+    if (recordWritten) await deps.records.remove(faxId, recipients.length).catch(() => {});
     await rm(input.message.path, { force: true }).catch(() => {});
-    throw new FaxgateError('QUEUE_UNAVAILABLE', (err as Error).message);
+    return new FaxgateError('QUEUE_UNAVAILABLE', (err as Error).message);
+  };
+  try {
+    await recorded;
+  } catch (err) {
+    // Not awaited: with Redis away BullMQ's add waits for the connection to come back, and the
+    // client should have its 451 now. A job that gets there after all is withdrawn then.
+    for (const j of jobs) j.added.then((id) => withdraw(j.name, id), () => {});
+    throw await fail(err, false);
+  }
+  const added = await Promise.allSettled(jobs.map((j) => j.added));
+  const failed = added.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
+    await Promise.all(added.map((a, i) => (a.status === 'fulfilled' ? withdraw(jobs[i].name, a.value) : undefined)));
+    throw await fail(failed.reason, true);
   }
   try {
     await durable;
