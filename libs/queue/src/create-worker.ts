@@ -6,6 +6,18 @@ import { resolveQueueName } from './queue-set.ts';
 export type JobHandler<N extends keyof typeof JOBS> = (data: JobData<N>, job: Job) => Promise<unknown>;
 export type HandlerMap<Q extends QueueFamily> = { [N in JobNamesOf<Q>]: JobHandler<N> };
 
+/**
+ * The concurrency of each of several workers over one queue that run `total` jobs at once, at
+ * most `perWorker` each, as even as can be. A BullMQ worker's main loop fetches one job per
+ * awaited round trip, and a job it fetched starts only once the loop stops fetching: one worker
+ * starts at most one job per round trip, so a role that runs many jobs at once runs several
+ * workers that fetch side by side (BullMQ hands each job to one of them).
+ */
+export function splitConcurrency(total: number, perWorker: number): number[] {
+  const n = Math.max(1, Math.ceil(total / perWorker));
+  return Array.from({ length: n }, (_, i) => Math.floor(total / n) + (i < total % n ? 1 : 0));
+}
+
 /** How often every worker looks for jobs whose worker stopped renewing their lock. */
 export const STALLED_CHECK_MS = 5_000;
 

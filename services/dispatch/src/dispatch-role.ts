@@ -14,7 +14,7 @@ export const dispatchRole = defineRole({
   async build(ctx, config) {
     // Kill times are looked at every second: one sorted-set read.
     const killTimer = createKillTimer(ctx, 1000);
-    const life = workerLifecycle([createDispatchWorker(ctx, config, killTimer)], ctx.log, ctx.metrics);
+    const life = workerLifecycle(createDispatchWorker(ctx, config, killTimer), ctx.log, ctx.metrics);
     // A fax younger than two sweeps may still have its next job on the way.
     const reconciler = createReconciler(ctx, {
       pool: config.FAXGATE_DISPATCH_POOL,

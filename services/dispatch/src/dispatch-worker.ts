@@ -1,4 +1,4 @@
-import { UnrecoverableError, createWorker } from '@faxgate/queue';
+import { UnrecoverableError, createWorker, splitConcurrency } from '@faxgate/queue';
 import { describeError, type ErrorCode } from '@faxgate/errors';
 import { dialFields, dialPolicyRefusal, dialRulesFromConfig } from '@faxgate/phone';
 import { derived, pick } from '@faxgate/config';
@@ -115,7 +115,7 @@ export function createDispatchWorker(ctx: RoleContext, config: DispatchConfig, k
     return all.filter((a): a is AttemptRecord => a !== undefined);
   }
 
-  return createWorker(
+  const makeWorker = (concurrency: number) => createWorker(
     'dispatch',
     {
       // The first call of a recipient, and the next one after a release from hold.
@@ -223,6 +223,12 @@ export function createDispatchWorker(ctx: RoleContext, config: DispatchConfig, k
         await finishRecipient(ctx, faxId, recipient);
       },
     },
-    { connection: ctx.workerConnection(), prefix, concurrency: config.FAXGATE_DISPATCH_CONCURRENCY },
+    { connection: ctx.workerConnection(), prefix, concurrency },
   );
+  // Several workers fetch side by side (splitConcurrency): one worker of 50 fetched its jobs
+  // one round trip at a time and started none while it fetched.
+  return splitConcurrency(config.FAXGATE_DISPATCH_CONCURRENCY, JOBS_PER_DISPATCH_WORKER).map(makeWorker);
 }
+
+/** Scheduling decisions one BullMQ worker of dispatch makes at once at most. */
+export const JOBS_PER_DISPATCH_WORKER = 10;

@@ -1,4 +1,4 @@
-import { DelayedError, UnrecoverableError, createWorker, isFinalAttempt } from '@faxgate/queue';
+import { DelayedError, UnrecoverableError, createWorker, isFinalAttempt, splitConcurrency } from '@faxgate/queue';
 import { describeError } from '@faxgate/errors';
 import { failedByJob, reopenRecipient, type RoleContext } from '@faxgate/runtime';
 import type { LineDriver } from '@faxgate/line-driver';
@@ -479,16 +479,13 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
 }
 
 /**
- * Jobs one BullMQ worker runs at most. A worker's main loop fetches jobs one at a time, each
- * fetch a Redis round trip awaited before the next and before the job it fetched starts, so one
- * worker starts at most one job per round trip: at 1,000 lines and 3.2 s calls (issue 18) that
- * is the node's ceiling once a round trip takes 3 ms. Several workers over the same queue fetch
- * side by side; BullMQ hands each job to one of them.
+ * Jobs one BullMQ worker of the node runs at most (splitConcurrency): one worker starts at most
+ * one job per round trip, and at 1,000 lines and 3.2 s calls (issue 18) that is the node's
+ * ceiling once a round trip takes 3 ms.
  */
 export const CALLS_PER_WORKER = 50;
 
 /** The concurrency of each of the node's call workers, for `total` jobs at once. */
 export function workerSlots(total: number): number[] {
-  const n = Math.max(1, Math.ceil(total / CALLS_PER_WORKER));
-  return Array.from({ length: n }, (_, i) => Math.floor(total / n) + (i < total % n ? 1 : 0));
+  return splitConcurrency(total, CALLS_PER_WORKER);
 }
