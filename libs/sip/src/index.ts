@@ -6,4 +6,4 @@ export * from './actions.ts';
 export { TransactionLayer, type ClientTransaction, type ServerTransaction, type TransactionUser } from './transaction.ts';
 export { UserAgent, type UserAgentConfig, type UaEvent, type LocalMedia, type SipMediaMode, type RemoteAudio } from './user-agent.ts';
 export { resultOfStatus, type SipCallResult } from './call-result.ts';
-export { SipEndpoint, type SipEndpointOptions } from './sip-endpoint.ts';
+export { SIP_UDP_RECEIVE_BUFFER, SipEndpoint, type SipEndpointOptions } from './sip-endpoint.ts';

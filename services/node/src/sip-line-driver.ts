@@ -1,7 +1,7 @@
 import { readTiff, sliceTiff } from '@faxgate/fax-image';
 import { createT30Engine, type T30Result, type SessionParams } from '@faxgate/t30';
 import { AUDIO_MODEMS } from '@faxgate/modem';
-import { SipEndpoint, type SipEndpointOptions, type UaEvent } from '@faxgate/sip';
+import { SIP_UDP_RECEIVE_BUFFER, SipEndpoint, type SipEndpointOptions, type UaEvent } from '@faxgate/sip';
 import type { CallOutcome, IncomingCallLine, LineDriver, OutgoingCall, ReceivedFaxSink, ReceiveOutcome, SipCallState } from '@faxgate/line-driver';
 import type { Logger } from 'pino';
 import { FaxLegs } from './sip-fax-legs.ts';
@@ -124,7 +124,12 @@ export class SipLineDriver implements LineDriver {
 
   private ready(): Promise<void> {
     this.started ??= this.ep.start().then(() => {
-      this.o.log.info({ port: this.ep.port, transport: this.ep.transport }, 'sip endpoint listening');
+      const queue = this.ep.udpReceiveBuffer;
+      this.o.log.info({ port: this.ep.port, transport: this.ep.transport, udpReceiveBuffer: queue }, 'sip endpoint listening');
+      // Linux reports twice what it grants (socket(7)); less than asked means rmem_max capped it.
+      if (queue !== undefined && queue < 2 * SIP_UDP_RECEIVE_BUFFER) {
+        this.o.log.warn({ udpReceiveBuffer: queue, wanted: SIP_UDP_RECEIVE_BUFFER }, `the SIP socket's receive queue is ${Math.round(queue / 2048)} KiB, not the 4096 KiB asked for (net.core.rmem_max): a burst of calls may lose SIP datagrams; raise it with sysctl -w net.core.rmem_max=${SIP_UDP_RECEIVE_BUFFER}`);
+      }
       if (this.o.sip.registrar) this.ep.do((ua) => ua.register());
       const target = this.o.sip.outboundProxy ? `sip:${this.o.sip.outboundProxy.host}:${this.o.sip.outboundProxy.port}` : this.o.sip.registrar;
       if (this.o.keepAliveMs > 0 && target) {
