@@ -184,6 +184,16 @@ export class ModemLine {
         // to that call's commands: one `AT`, then a pause in which late answers arrive with no
         // command waiting and are dropped, so that ATZ and the probe get their own answers
         // (seen on iaxmodem: the probe's +FCLASS=? got the echo of ATE0V1Q0).
+        // A call cut in a transmit phase (a cancel while TSI/DCS went out) leaves the modem
+        // sending and reading everything as data, so AT and ATZ went unanswered and a cancel
+        // took the line down (seen on iaxmodem). T.31 +FTH: <DLE><ETX> after a frame that is not
+        // the last gets CONNECT for the next one; a second, ending an empty frame, ends the
+        // carrier with OK. After +FTM data the first one ends it. In command mode the two are
+        // not commands and are ignored; in a receive phase the first octet aborts it.
+        ch.writeData(new Uint8Array(0), true);
+        await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+        ch.writeData(new Uint8Array(0), true);
+        await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
         await ch.command('AT', { timeoutMs: 2_000 }).catch(() => undefined);
         await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
       }
