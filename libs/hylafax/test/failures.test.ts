@@ -167,31 +167,61 @@ test('a job HylaFAX never starts (its modem stays busy) is killed after the star
   assert.equal(job?.dials, 0);
 });
 
-test('a ready job that faxq 6.0.7\'s scheduler throttle forgot is handed to the scheduler again', { timeout: 60_000 }, async () => {
+test('a ready job that faxq 6.0.7\'s scheduler throttle forgot is handed to the scheduler again', { timeout: 120_000 }, async (t) => {
   // faxq runs its scheduler at most once a second; two wake-ups within one second leave a
   // delayed run behind them, and a wake-up in the second of that delayed run is dropped.
   // Reproduced: a send-only modem announced ready twice in one write at the start of a second,
   // then the job submitted early in the next second. Without help it would stay ready for ever.
-  const modem = `ttyFAKE${process.pid}`;
-  const callId = `fx-nudge-${process.pid}`;
   const c = await HylafaxClient.connect(login);
   const watch = await (await HylafaxClient.connect(login)).watchTriggers('J*');
   try {
-    const prepared = await prepareFax(c, { tag: callId, dialString: '5550120', documents: [{ data: await faxDocument() }], modem, maxDials: 1, maxTries: 1 });
-    await run('faxmodem', ['-q', bed.spool, modem]);
-    const announced = Math.floor(Date.now() / 1000);
-    // faxq reads the clock with time(), which lags the real clock by up to a few ms: keep every
-    // step 100 ms or more away from a second's edge.
-    await waitUntil('100 ms into a later second', () => Math.floor(Date.now() / 1000) > announced && Date.now() % 1000 >= 100 && Date.now() % 1000 < 200, 3_000, 2);
-    const second = Math.floor(Date.now() / 1000);
-    await bed.tellQueuer(`+${modem}:R`, `+${modem}:R`);
-    await waitUntil('the delayed scheduler run, early in the next second', () => Date.now() >= (second + 1) * 1000 + 400, 2_000, 2);
-    await commitFax(c, prepared);
-    assert.ok(Date.now() < (second + 1) * 1000 + 900, 'submitted in the second of the delayed run');
-    const submitted = Date.now();
+    // The race is faxq's and hangs on its timing within a second: on a loaded machine JSUBM can
+    // take longer than the half second left, or faxq's delayed run comes late, and faxq then
+    // schedules the job as usual (seen in a CI-like run: processed at once). Such a setup shows
+    // nothing about the driver: its job is killed and the setup made again with a new job and
+    // modem. What is judged (the driver's nudge, below) is never repeated. Five setups at most;
+    // when none reproduces faxq's race (seen in 2 of 3 runs alone on a quiet machine, when the
+    // delayed run did not come where expected) the test says so and is skipped, since without
+    // a forgotten job there is nothing for the driver to do.
+    const misses: string[] = [];
+    const processed = (jobId: string) => (e: TriggerEvent) => e.kind === 'JOB' && e.id === jobId && /Being processed by scheduler/.test(e.text);
+    let set: { callId: string; modem: string; prepared: Awaited<ReturnType<typeof prepareFax>>; submitted: number } | undefined;
+    for (let n = 1; !set; n++) {
+      const modem = `ttyFAKE${process.pid}n${n}`;
+      const callId = `fx-nudge-${process.pid}-${n}`;
+      const prepared = await prepareFax(c, { tag: callId, dialString: '5550120', documents: [{ data: await faxDocument() }], modem, maxDials: 1, maxTries: 1 });
+      await run('faxmodem', ['-q', bed.spool, modem]);
+      const announced = Math.floor(Date.now() / 1000);
+      // faxq reads the clock with time(), which lags the real clock by up to a few ms: keep every
+      // step 100 ms or more away from a second's edge.
+      await waitUntil('100 ms into a later second', () => Math.floor(Date.now() / 1000) > announced && Date.now() % 1000 >= 100 && Date.now() % 1000 < 200, 3_000, 2);
+      const second = Math.floor(Date.now() / 1000);
+      await bed.tellQueuer(`+${modem}:R`, `+${modem}:R`);
+      await waitUntil('the delayed scheduler run, early in the next second', () => Date.now() >= (second + 1) * 1000 + 400, 2_000, 2);
+      await commitFax(c, prepared);
+      const submitted = Date.now();
+      let miss: string | undefined;
+      if (submitted >= (second + 1) * 1000 + 900) miss = `submitted ${submitted - (second + 1) * 1000} ms into the delayed run's second`;
+      else {
+        // Forgotten: 5 s with no scheduler run for it (faxq runs it within a second otherwise).
+        const line = await assertNothingFor('faxq scheduling the job after the dropped wake-up', () => watch.events.find(processed(String(prepared.jobId)))?.line, 5_000).then(() => undefined, (err: Error) => err.message);
+        if (line) miss = line;
+      }
+      if (!miss) set = { callId, modem, prepared, submitted };
+      else {
+        misses.push(`setup ${n}: ${miss}`);
+        await c.killJob(prepared.jobId);
+        if (n === 5) break;
+      }
+    }
+    if (!set) {
+      t.diagnostic(`faxq's throttle race was not reproduced in 5 setups:\n${misses.join('\n')}`);
+      t.skip('faxq did not forget the job in 5 setups (its race did not happen here)');
+      return;
+    }
+    const { callId, modem, prepared, submitted } = set;
     const id = String(prepared.jobId);
-    const isProcessed = (e: TriggerEvent) => e.kind === 'JOB' && e.id === id && /Being processed by scheduler/.test(e.text);
-    await assertNothingFor('faxq scheduling the job after the dropped wake-up', () => watch.events.find(isProcessed)?.line, 5_000);
+    const isProcessed = processed(id);
     // The driver follows the job it finds by its tag (as after a restart) and asks the
     // scheduler again once the job has sat ready for 15 s.
     const call = { callId, number: '+15550120', dialString: '5550120', document: new Uint8Array(0), fromPage: 1, line: 'hylafax-1' };
