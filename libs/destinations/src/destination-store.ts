@@ -14,10 +14,32 @@ export type AlsoInMulti = (m: ChainableCommander) => void;
 
 const FAILED = new Set(['no-answer', 'no-carrier', 'failed', 'rejected']);
 
+/** How long a learned call is remembered, so a re-run outcome job does not count it twice. */
+const LEARNED_TTL_S = 7 * 86400;
+
+/**
+ * Compare and set of one learned call. KEYS: the number's record, the index by last call, the
+ * call's learned mark. ARGV: whether a record was read ('1') and its text, the new text, the
+ * index score, the number, the mark's TTL. Returns 1 written, 0 the record changed since it was
+ * read (read again), -1 the call was learned already.
+ */
+const LEARN = `
+if redis.call('EXISTS', KEYS[3]) == 1 then return -1 end
+local cur = redis.call('GET', KEYS[1])
+if ARGV[1] == '1' then
+  if cur ~= ARGV[2] then return 0 end
+elseif cur then return 0 end
+redis.call('SET', KEYS[1], ARGV[3])
+redis.call('ZADD', KEYS[2], ARGV[4], ARGV[5])
+redis.call('SET', KEYS[3], '1', 'EX', ARGV[6])
+return 1
+`;
+
 /**
  * Destination memory in Redis: one JSON value per number (`<prefix>:dest:<number>`), and a
  * sorted set of numbers by last call for listing. Calls to one number are serialised by the
- * destination gate, so read-modify-write with WATCH is enough for the rare concurrent update.
+ * destination gate, so optimistic read-modify-write is enough for the rare concurrent update:
+ * WATCH for an admin's change, a compare-and-set script for a call learned (see `learn`).
  */
 export class Destinations {
   private readonly redis: Redis;
@@ -94,9 +116,24 @@ export class Destinations {
    * was learned already.
    */
   async learn(number: string, obs: CallObservation, policy: DestinationPolicy): Promise<DestinationRecord | undefined> {
-    const first = await this.redis.set(this.learnedKey(obs.callId), '1', 'EX', 7 * 86400, 'NX');
-    if (first !== 'OK') return undefined;
-    return this.update(number, (d) => applyObservation(d, obs, policy));
+    // Two round trips, not four (SET NX, WATCH, GET, MULTI/EXEC; issue 18): the record and the
+    // call's learned mark are read together, and LEARN writes both only if the record is still
+    // the one read (compare and set) and the call was not learned meanwhile. No WATCH: on the
+    // connection dispatch shares among its jobs, another job's EXEC in between would clear it.
+    // The mark and the record land together, so a crash between them cannot lose the call.
+    const key = this.key(number);
+    const learned = this.learnedKey(obs.callId);
+    for (let tries = 0; tries < 20; tries++) {
+      const [text, seen] = await Promise.all([this.redis.get(key), this.redis.exists(learned)]);
+      if (seen) return undefined;
+      const current: DestinationRecord = text ? (JSON.parse(text) as DestinationRecord) : { number, calls: 0, consecutiveFailures: 0, failureTimes: [] };
+      const next = applyObservation(current, obs, policy);
+      const score = Date.parse(next.lastCallAt ?? new Date().toISOString());
+      const res = (await this.redis.eval(LEARN, 3, key, this.indexKey, learned, text === null ? '0' : '1', text ?? '', JSON.stringify(next), score, number, LEARNED_TTL_S)) as number;
+      if (res === 1) return next;
+      if (res === -1) return undefined;
+    }
+    throw new Error(`destination ${number}: too many concurrent updates`);
   }
 
   private async update(number: string, change: (d: DestinationRecord) => DestinationRecord, also?: AlsoInMulti): Promise<DestinationRecord> {
