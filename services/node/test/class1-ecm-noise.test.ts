@@ -1,0 +1,99 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeTiff } from '@faxgate/fax-image';
+import { tempDir, textPage, type TempDir } from '@faxgate/testkit';
+import { startIaxmodemPair, type IaxmodemPair } from '../../../libs/class1/test/iaxmodem-pair.ts';
+import { assertSamePages } from '../../../libs/class1/test/fax-bed.ts';
+import { callAtoB } from './class1-bed.ts';
+
+// ECM through a noisy line (issue 12: "ECM done in host software (frames, PPS/PPR, CTC)"):
+// faxgate → faxgate over two iaxmodems with the noisy relay between them
+// (libs/class1/test/noisy-line.ts, seeded white noise on the IAX2 audio). Over Class 1 the ECM
+// frames are framed by the host: the sender sends the block's HDLC frames as +FTM data, the
+// receiver takes the bit stream with +FRM and checks each frame's FCS itself. A burst of noise
+// in the block's data spoils some frames (or makes spandsp's V.17 demodulator drop the carrier
+// for the rest of the block): the receiver must list the frames it lacks in PPR (T.30 §A.4.2.3),
+// the sender must send exactly those again (§A.4.2.4), and the page must finally arrive whole,
+// as libtiff decodes it, pixel for pixel.
+//
+// One real-time call over iaxmodem, about 40 s (a 15 s block, then the frames sent again).
+
+/** Noise that spoils V.17 data once the modem has trained (measured in class1-noisy-line/-rtn). */
+const BURST_RMS = 1_500;
+const BURST_MS = 1_000;
+/**
+ * After the receiver's first CFR: the block's data starts about 1 s later (CFR on V.21, the gap,
+ * the short training) and lasts about 15 s (28 KiB of MMR at 14400), so a 1 s burst 4 s after
+ * CFR falls inside it with seconds to spare either side, on a loaded machine too.
+ */
+const BURST_AFTER_MS = 4_000;
+
+let pair: IaxmodemPair;
+let dir: TempDir;
+
+before(async () => {
+  pair = await startIaxmodemPair({ noise: { noiseRms: 0, seed: 0xec3 } });
+  dir = await tempDir('faxgate-class1-ecm-noise');
+});
+
+after(async () => {
+  await pair?.stop();
+  await dir?.remove();
+});
+
+test('ECM through a noise burst on a real modem line: the receiver answers PPR with the spoiled frames, the sender sends exactly those again, and both pages arrive pixel for pixel', { timeout: 120_000 }, async (t) => {
+  const msgsA: string[] = [];
+  const msgsB: string[] = [];
+  let burst: NodeJS.Timeout | undefined;
+  let bursts = 0;
+  // Page 1 is one long block (1400 fine rows, about 28 KiB of MMR); page 2 shows the call goes
+  // on after the repaired block.
+  const tiff = writeTiff([textPage(1728, 1400, 71), textPage(1728, 200, 72)].map((bitmap) => ({ bitmap, xDpi: 204, yDpi: 196 })), { compression: 'mmr' });
+  const r = await callAtoB(pair, '5550102', tiff, {
+    a: { ecm: true },
+    b: { ecm: true },
+    request: () => ({ callId: 'ecm-noise' }),
+    onLogA: (msg) => void msgsA.push(msg),
+    onLogB: (msg) => {
+      msgsB.push(msg);
+      // The first block's data only: the frames sent again cross a clean line.
+      if (msg === 'tx CFR' && bursts++ === 0) {
+        burst = setTimeout(() => {
+          pair.line?.setNoise(BURST_RMS);
+          burst = setTimeout(() => pair.line?.setNoise(0), BURST_MS);
+        }, BURST_AFTER_MS);
+      }
+    },
+  }).finally(() => clearTimeout(burst));
+  try {
+    assert.equal(r.outcome.result, 'success', JSON.stringify(r.outcome));
+    assert.equal(r.outcome.pagesSent, 2);
+    assert.match(r.logB, /DCS: V\.17 14400 bit\/s, mmr, fine, ecm true/);
+
+    // Page 1's first block went out whole, and the receiver found frames missing in it.
+    const firstBlock = msgsA.map((m) => /^tx ECM block 0 of page 1: (\d+) frames at /.exec(m)).find((m) => m);
+    assert.ok(firstBlock, `the sender sent page 1's block: ${msgsA.join(' | ')}`);
+    const frames = Number(firstBlock[1]);
+    const pps = msgsB.map((m) => /^PPS: (\d+) of (\d+) frames missing, PPR$/.exec(m)).filter((m) => m !== null);
+    assert.ok(pps.length > 0, `the receiver answered PPR: ${msgsB.join(' | ')}`);
+    const missing = Number(pps[0][1]);
+    assert.equal(Number(pps[0][2]), frames, 'the PPS counted the block the sender sent');
+    assert.ok(missing > 0 && missing <= frames, `frames missing after the burst: ${missing} of ${frames}`);
+
+    // T.30 §A.4.2.4: the sender sends again exactly the frames the PPR lists.
+    const ppr = msgsA.findIndex((m) => /^PPR 1: \d+ frames to send again$/.test(m));
+    assert.ok(ppr >= 0, `the sender got PPR: ${msgsA.join(' | ')}`);
+    assert.equal(msgsA[ppr], `PPR 1: ${missing} frames to send again`);
+    const resent = msgsA.slice(ppr + 1).find((m) => /^tx ECM block 0 of page 1: /.test(m));
+    assert.match(resent ?? '', new RegExp(`^tx ECM block 0 of page 1: ${missing} frames at `), `the frames sent again: ${msgsA.slice(ppr).join(' | ')}`);
+    t.diagnostic(`block of ${frames} frames, ${missing} missing after the burst and sent again; PPS/PPR rounds: ${pps.length}`);
+
+    const got = r.received.outcome;
+    assert.equal(got.pages, 2);
+    assert.equal(got.partial, false);
+    await assertSamePages(got.document, tiff, dir.path, 'ecm-noise');
+  } catch (err) {
+    // The runner prints the stack made with the first message: a new error carries the evidence.
+    throw new Error(`${(err as Error).message}${await r.evidence()}`, { cause: err });
+  }
+});
