@@ -6,13 +6,21 @@ import type { FaxControlContext } from './control-context.ts';
 /**
  * Counts the recipient as finished and, when it was the last one, closes the fax: done when
  * every recipient was sent, cancelled when every one was cancelled, failed otherwise.
+ * `recipientCount`, when the caller has read the fax, saves reading it again; a one-recipient
+ * fax (most faxes) then reads its recipient beside the mark: one round trip less each (issue 18).
  */
-export async function finishRecipient(ctx: Pick<FaxControlContext, 'records'>, faxId: string, recipient: number): Promise<void> {
+export async function finishRecipient(ctx: Pick<FaxControlContext, 'records'>, faxId: string, recipient: number, recipientCount?: number): Promise<void> {
   const { records } = ctx;
-  const finished = await records.markRecipientFinished(faxId, recipient);
-  const fax = await records.getFax(faxId);
-  if (fax && finished >= fax.recipientCount) {
-    const states = await Promise.all(Array.from({ length: fax.recipientCount }, (_, i) => records.getRecipient(faxId, i)));
+  const readStates = (count: number) => Promise.all(Array.from({ length: count }, (_, i) => records.getRecipient(faxId, i)));
+  // Sent on the same connection after the mark, so Redis answers them after it: every other
+  // recipient's state was written before its own mark, which the mark's count includes.
+  const [finished, count, early] = await Promise.all([
+    records.markRecipientFinished(faxId, recipient),
+    recipientCount ?? records.getFax(faxId).then((f) => f?.recipientCount),
+    recipientCount === 1 ? readStates(1) : undefined,
+  ]);
+  if (count !== undefined && finished >= count) {
+    const states = early ?? (await readStates(count));
     const state: FaxState = states.every((s) => s?.state === 'sent') ? 'done' : states.every((s) => s?.state === 'cancelled') ? 'cancelled' : 'failed';
     const by = state === 'cancelled' ? [...new Set(states.map((s) => s?.cancelledBy).filter((x): x is string => !!x))].join(', ') : undefined;
     await records.updateFax(faxId, { state, finishedAt: new Date().toISOString(), ...(by ? { cancelledBy: by } : {}) });

@@ -127,11 +127,11 @@ export function createMetrics(queues: QueueSet, extraQueues: () => string[]): { 
 export function observeFaxResult(
   ctx: { metrics: GatewayMetrics; records: { getFax(id: string): Promise<{ createdAt: string } | undefined> } },
   faxId: string,
-  o: { result: 'sent' | 'failed'; pool?: string; reason?: string },
+  o: { result: 'sent' | 'failed'; pool?: string; reason?: string; /** The fax's createdAt when the caller has read it: no read here. */ createdAt?: string },
   now = Date.now(),
 ): Promise<void> {
   ctx.metrics.faxResults.inc({ result: o.result, pool: o.pool ?? 'none', reason: o.reason ?? (o.result === 'sent' ? 'none' : 'unknown') });
-  return ctx.records.getFax(faxId).then(
+  return (o.createdAt !== undefined ? Promise.resolve({ createdAt: o.createdAt }) : ctx.records.getFax(faxId)).then(
     (fax) => {
       const accepted = fax ? Date.parse(fax.createdAt) : NaN;
       if (Number.isFinite(accepted)) ctx.metrics.endToEnd.observe({ result: o.result }, Math.max(0, now - accepted) / 1000);

@@ -100,13 +100,15 @@ export function createDispatchWorker(ctx: RoleContext, config: DispatchConfig, k
       }
     }
     const callPool = r.pool ?? pool;
-    // Independent writes go out together: a round trip each before and after the job is queued.
-    const [rank] = await Promise.all([rankAmongSender(ctx.redis, prefix, fax.sender, faxId, r.index, now), records.updateRecipient(faxId, r.index, { pool: callPool, ...(delay > 0 ? { nextAttemptAt: new Date(now + delay).toISOString() } : {}) })]);
-    await queues.add('place-call', { faxId, recipient: r.index, attempt, fromPage }, { pool: callPool, delay: delay || undefined, priority: bullPriority(schedule.priority, rank) });
-    const queued = records.change();
+    // Independent writes go out together, in one round trip before the job is queued (issue 18:
+    // the timeline lines and the kill-time entry went in a second one after it). Written first,
+    // a line says "queued" a moment before the job is; a crash in between leaves the line and no
+    // job, and the step's re-run (or the reconciler) queues it.
+    const queued = records.change().recipient(faxId, r.index, { pool: callPool, ...(delay > 0 ? { nextAttemptAt: new Date(now + delay).toISOString() } : {}) });
     if (quiet) queued.event(faxId, 'waiting for quiet hours to end', `${quiet.why}: not dialled before ${new Date(quiet.until).toISOString()}`, r.index);
     if (attempt === 1) queued.event(faxId, 'queued for a line', `pool ${callPool}, ${schedule.priority} priority${delay > 0 ? `, not before ${new Date(now + delay).toISOString()}` : ''}`, r.index);
-    await Promise.all([schedule.killAt ? killTimer.track(faxId, r.index, schedule.killAt) : undefined, queued.exec()]);
+    const [rank] = await Promise.all([rankAmongSender(ctx.redis, prefix, fax.sender, faxId, r.index, now), queued.exec(), schedule.killAt ? killTimer.track(faxId, r.index, schedule.killAt) : undefined]);
+    await queues.add('place-call', { faxId, recipient: r.index, attempt, fromPage }, { pool: callPool, delay: delay || undefined, priority: bullPriority(schedule.priority, rank) });
   }
 
   /** The recipient's attempts 1..upTo that exist, read together (one round trip). */
@@ -158,24 +160,29 @@ export function createDispatchWorker(ctx: RoleContext, config: DispatchConfig, k
         if (current.handledAt) return;
         // A batched call (issue 14) is one call to the number: every fax in it learns under the
         // call's id, so it counts once in the number's failures, not once per fax.
-        await Promise.all([
+        // Learning runs beside the record writes below (issue 18: its round trips were awaited
+        // first) and is awaited before the next call is queued (whose refusal check reads what
+        // was learned) and before the outcome is claimed (a re-run after the claim learns nothing).
+        const learning = Promise.all([
           destinations.learn(r.number, { callId: current.batchedIn ?? `${faxId}-r${recipient}-a${attempt}`, result: current.result, reason: current.reason, pagesSent: current.pagesSent, at: current.endedAt ?? new Date().toISOString(), remote: current.remote }, destinationPolicy),
           dropQueuedCall(ctx.redis, prefix, fax.sender, faxId, recipient),
         ]);
+        // Handled where it is awaited; this only keeps a failure meanwhile from counting as unhandled.
+        learning.catch(() => undefined);
         const pagesSent = pagesConfirmed(attempts);
         const durationMs = attempts.reduce((s, a) => s + (a.durationMs ?? 0), 0);
         const connectedAttempts = attempts.filter((a) => a.result === 'success' || a.result === 'no-carrier' || a.result === 'failed').length;
         if (isFinished(r)) {
           // Cancelled (or given up at its kill time) while this call ran: fax-control queued the
           // result mail; the record gets the call's figures, and nothing is retried.
-          await records.updateRecipient(faxId, recipient, { pagesSent: Math.min(pagesSent, r.pagesTotal ?? pagesSent), durationMs, connectedAttempts, remoteId: current.remoteId ?? r.remoteId, ...(r.cancelledAt && r.state !== 'cancelled' ? { state: 'cancelled' } : {}) });
+          await Promise.all([records.updateRecipient(faxId, recipient, { pagesSent: Math.min(pagesSent, r.pagesTotal ?? pagesSent), durationMs, connectedAttempts, remoteId: current.remoteId ?? r.remoteId, ...(r.cancelledAt && r.state !== 'cancelled' ? { state: 'cancelled' } : {}) }), learning]);
           await records.claimAttemptHandling(faxId, recipient, attempt, new Date().toISOString());
-          await finishRecipient(ctx, faxId, recipient);
+          await finishRecipient(ctx, faxId, recipient, fax.recipientCount);
           return;
         }
         const next = decideNext(attempts, r.pagesTotal ?? 0, policy());
         if (next.action === 'retry') {
-          const schedule = await loadSchedule(ctx, fax, config.FAXGATE_DISPATCH_KILL_AFTER);
+          const [schedule] = await Promise.all([loadSchedule(ctx, fax, config.FAXGATE_DISPATCH_KILL_AFTER), learning]);
           const at = new Date(Date.now() + next.delayMs).toISOString();
           if (schedule.killAt && Date.parse(at) >= Date.parse(schedule.killAt)) {
             await failRecipient(faxId, recipient, 'FAX_EXPIRED', `${schedule.killAt}; ${next.why} and the next call could not start before it`, { result: current.result, pagesSent, durationMs, connectedAttempts, remoteId: current.remoteId ?? r.remoteId });
@@ -198,7 +205,7 @@ export function createDispatchWorker(ctx: RoleContext, config: DispatchConfig, k
           return;
         }
         // The recipient's end and its timeline line in one MULTI, before the result mail is queued.
-        await records
+        const ended = records
           .change()
           .recipient(faxId, recipient, {
             state: next.state,
@@ -216,11 +223,12 @@ export function createDispatchWorker(ctx: RoleContext, config: DispatchConfig, k
           })
           .event(faxId, next.state === 'sent' ? 'sent' : 'failed', next.reason, recipient)
           .exec();
+        await Promise.all([ended, learning]);
         await queues.add('result-mail', { faxId, recipient });
-        if (await records.claimAttemptHandling(faxId, recipient, attempt, new Date().toISOString())) {
-          await observeFaxResult(ctx, faxId, { result: next.state, pool: r.pool ?? pool, reason: next.code });
-        }
-        await finishRecipient(ctx, faxId, recipient);
+        // The claim and the finish mark together: both idempotent, and a crash between them
+        // (claimed, not finished) left a fax that never closed, since a re-run stops at the claim.
+        const [claimed] = await Promise.all([records.claimAttemptHandling(faxId, recipient, attempt, new Date().toISOString()), finishRecipient(ctx, faxId, recipient, fax.recipientCount)]);
+        if (claimed) await observeFaxResult(ctx, faxId, { result: next.state, pool: r.pool ?? pool, reason: next.code, createdAt: fax.createdAt });
       },
     },
     { connection: ctx.workerConnection(), prefix, concurrency },
