@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { waitUntil, type TestGateway } from '@faxgate/testkit';
+import { assertNothingFor, waitUntil, type TestGateway } from '@faxgate/testkit';
 import type { RunningGateway } from '@faxgate/runtime';
 import { ADMIN_TOKEN, api, makeToken, startApiGateway } from './api-harness.ts';
 
@@ -24,6 +24,8 @@ let page: Page;
 let shots: string;
 let sentId: string;
 let laterId: string;
+/** What faxgate rendered for the first fax: the page a simulated remote sends to the gateway. */
+let sentTiff: Buffer;
 
 before(async () => {
   g = await startApiGateway('faxgate-pages', {}, `unaddressed: faxadmin@example.com
@@ -56,8 +58,8 @@ routes: []
     throw new Error(`${(err as Error).message}: ${JSON.stringify({ a: [a.state, a.recipients], b: [b.state, b.recipients] })}`);
   });
   // A received fax for jdoe's DID: what faxgate rendered for the first fax, offered on the simulated line.
-  const tiff = (await api(g.gw, 'GET', `/api/v1/faxes/${sentId}/document?format=tiff`, { token: ADMIN_TOKEN })).body as Buffer;
-  const offer = await fetch(`${g.gw.httpUrl}/api/v1/sim/incoming?did=%2B12125550150&from=%2B14155550123&csid=ACME`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'image/tiff' }, body: tiff });
+  sentTiff = (await api(g.gw, 'GET', `/api/v1/faxes/${sentId}/document?format=tiff`, { token: ADMIN_TOKEN })).body as Buffer;
+  const offer = await fetch(`${g.gw.httpUrl}/api/v1/sim/incoming?did=%2B12125550150&from=%2B14155550123&csid=ACME`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'image/tiff' }, body: sentTiff });
   assert.equal(offer.status, 202, await offer.clone().text());
   const { inboundId } = (await offer.json()) as { inboundId: string };
   await waitUntil(`received fax ${inboundId} routed`, async () => (await api(g.gw, 'GET', `/api/v1/inbound/${inboundId}`, { token: ADMIN_TOKEN })).body.route, 60_000, 250);
@@ -170,6 +172,63 @@ test('a directory user is edited with validation: a bad DID is refused with the 
   assert.deepEqual(users[0].dids, ['+12125550150', '+12125550151']);
   assert.match(await page.locator('#users tbody').innerText(), /Jane Doe/);
   assert.deepEqual(await seriousViolations(page), [], 'directory page');
+});
+
+test('routes are edited on the directory page: a bad CSID pattern is refused with the reason, an added route routes the next received fax, a user a route names is kept until the route is removed', async () => {
+  await page.goto(`${g.gw.httpUrl}/ui/directory`);
+  await page.locator('#routes tbody tr').first().waitFor().catch(dumpPage);
+  assert.match(await page.locator('#routes tbody').innerText(), /No route/);
+
+  // A user to route to, added on the page.
+  await page.getByRole('button', { name: 'Add a user' }).click();
+  await page.getByLabel('User id').fill('night');
+  await page.getByLabel('E-mail addresses').fill('night@example.com');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.locator('#status', { hasText: 'Saved night.' }).waitFor().catch(dumpPage);
+
+  // By keyboard: Enter on the button opens the form with the focus in its first field.
+  await page.getByRole('button', { name: 'Add a route' }).focus();
+  await page.keyboard.press('Enter');
+  assert.equal(await page.evaluate<string>('document.activeElement.id'), 'r-csid', 'focus moves into the route form');
+  await page.getByLabel('Sender CSID').fill('^NIGHT(');
+  await page.getByLabel('Route to user').selectOption('night');
+  await page.getByRole('button', { name: 'Add route' }).click();
+  await page.locator('#route-errors', { hasText: /match\.csid: not a regular expression/ }).waitFor().catch(dumpPage);
+  assert.deepEqual((await api(g.gw, 'GET', '/api/v1/routes', { token: ADMIN_TOKEN })).body.routes, [], 'nothing saved');
+  await page.screenshot({ path: join(shots, '5b-route-error.png'), fullPage: true });
+  await page.getByLabel('Sender CSID').fill('^NIGHT');
+  await page.getByLabel('Position').fill('0');
+  await page.getByRole('button', { name: 'Add route' }).click();
+  await page.locator('#status', { hasText: 'Added the route to night.' }).waitFor().catch(dumpPage);
+  assert.deepEqual((await api(g.gw, 'GET', '/api/v1/routes', { token: ADMIN_TOKEN })).body.routes, [{ index: 0, match: { csid: '^NIGHT' }, user: 'night' }]);
+  assert.match(await page.locator('#routes tbody').innerText(), /0\s+csid=\^NIGHT\s+night/);
+  assert.deepEqual(await seriousViolations(page), [], 'directory page with routes');
+  await page.screenshot({ path: join(shots, '5c-route-added.png'), fullPage: true });
+
+  // The route applies to the next fax: one from a NIGHT station to a DID nobody owns goes to night.
+  const offer = await fetch(`${g.gw.httpUrl}/api/v1/sim/incoming?did=%2B12125550199&from=%2B14155550999&csid=NIGHT%20DESK`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'image/tiff' }, body: sentTiff });
+  assert.equal(offer.status, 202, await offer.clone().text());
+  const { inboundId } = (await offer.json()) as { inboundId: string };
+  const routed = await waitUntil(`received fax ${inboundId} routed`, async () => (await api(g.gw, 'GET', `/api/v1/inbound/${inboundId}`, { token: ADMIN_TOKEN })).body.route, 60_000, 250);
+  assert.deepEqual([routed.user, routed.rule, routed.detail], ['night', 'csid', 'routes[0]: csid ^NIGHT']);
+
+  // A user a route names cannot be removed; once the route is gone, the user can.
+  page.once('dialog', (d) => void d.accept());
+  await page.getByRole('button', { name: 'Remove night' }).click();
+  await page.locator('#status.error', { hasText: /Could not remove night/ }).waitFor().catch(dumpPage);
+  assert.ok((await api(g.gw, 'GET', '/api/v1/users', { token: ADMIN_TOKEN })).body.users.some((u: { id: string }) => u.id === 'night'), 'night is kept');
+  page.once('dialog', (d) => void d.accept());
+  await page.getByRole('button', { name: 'Remove route 0' }).click();
+  await page.locator('#status', { hasText: 'Removed route 0.' }).waitFor().catch(dumpPage);
+  assert.deepEqual((await api(g.gw, 'GET', '/api/v1/routes', { token: ADMIN_TOKEN })).body.routes, []);
+  // Dismissing the question removes nothing.
+  page.once('dialog', (d) => void d.dismiss());
+  await page.getByRole('button', { name: 'Remove night' }).click();
+  await assertNothingFor('night removed after the question was dismissed', async () => !(await api(g.gw, 'GET', '/api/v1/users', { token: ADMIN_TOKEN })).body.users.some((u: { id: string }) => u.id === 'night'), 1_000, 200);
+  page.once('dialog', (d) => void d.accept());
+  await page.getByRole('button', { name: 'Remove night' }).click();
+  await page.locator('#status', { hasText: 'Removed night.' }).waitFor().catch(dumpPage);
+  assert.deepEqual((await api(g.gw, 'GET', '/api/v1/users', { token: ADMIN_TOKEN })).body.users.map((u: { id: string }) => u.id), ['jdoe']);
 });
 
 test('received faxes, lines and settings pages load their data without error or serious violations', async () => {

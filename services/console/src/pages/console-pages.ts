@@ -26,9 +26,35 @@ ${field('to', 'To date', 'date')}
 }
 
 /**
+ * The directory's routes (docs/inbound.md, "Routing"): a fax not claimed by a DID or mailbox goes
+ * to the first route whose conditions all match, so the order is shown and an added route may be
+ * placed anywhere in it. The file's own validation (libs/directory) judges each edit.
+ */
+function routesSection(): string {
+  const field = (name: string, label: string, help: string, extra = '') =>
+    `<div class="field"><label for="r-${name}">${label}</label><input id="r-${name}" name="${name}" aria-describedby="r-${name}-help"${extra}><small id="r-${name}-help">${help}</small></div>`;
+  return `<h2 id="routes-title">Routes</h2>
+<p>Faxes that no DID or mailbox claims go to the first route whose conditions all match.</p>
+<div class="table-wrap"><table id="routes" aria-labelledby="routes-title"><caption class="visually-hidden">Routes, in the order they are tried</caption>
+<thead><tr><th scope="col">Order</th><th scope="col">Matches</th><th scope="col">User</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead><tbody></tbody></table></div>
+<form id="route-form" class="edit" hidden aria-labelledby="route-form-title">
+<h3 id="route-form-title">Add a route</h3>
+${field('csid', 'Sender CSID', 'A regular expression on the sender\'s station id, any case.', ' autocomplete="off"')}
+${field('calling', 'Calling number', 'Digits with * for any digits, or /regex/.', ' inputmode="tel" autocomplete="off"')}
+${field('pool', 'Pool', 'A line pool name.', ' autocomplete="off"')}
+${field('line', 'Line', 'pool/node/n; * matches any part.', ' autocomplete="off"')}
+<div class="field"><label for="r-user">Route to user</label><select id="r-user" name="user" required></select></div>
+${field('position', 'Position', 'Where in the order (0 is first); empty puts it last.', ' type="number" min="0" step="1"')}
+<div id="route-errors" role="alert"></div>
+<div class="field actions"><button type="submit">Add route</button> <button type="button" id="route-cancel">Cancel</button></div>
+</form>
+<p><button type="button" id="route-add">Add a route</button></p>`;
+}
+
+/**
  * The console pages (issue 15) under /ui, for the console admin: sent faxes with search, one
  * fax (timeline, attempts, thumbnails, Cancel and Resend), received faxes with their routing,
- * lines, the directory's users (editable) and the runtime settings. Registered in the admin
+ * lines, the directory's users and routes (editable) and the runtime settings. Registered in the admin
  * scope, behind the console's basic auth and cross-site guard.
  */
 export function registerConsolePages(app: FastifyInstance) {
@@ -55,7 +81,8 @@ export function registerConsolePages(app: FastifyInstance) {
 <div id="user-errors" role="alert"></div>
 <div class="field actions"><button type="submit">Save</button> <button type="button" id="user-cancel">Cancel</button></div>
 </form>
-<p><button type="button" id="user-add">Add a user</button></p>`)));
+<p><button type="button" id="user-add">Add a user</button></p>
+${routesSection()}`)));
   app.get('/ui/settings', html(pageShell('settings', 'Settings', `<div id="settings"></div>`)));
   app.get('/ui/assets/console.js', (_req, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').send(SCRIPT));
   app.get('/ui/assets/console.css', (_req, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'no-cache').send(STYLE));

@@ -38,7 +38,9 @@ async function api(method, path, body) {
     json = { error: text };
   }
   if (!res.ok) {
-    const problems = (json.problems || json.issues || []).map((p) => (typeof p === 'string' ? p : (p.field || (p.path || []).join('.')) + ': ' + (p.problem || p.message))).join('; ');
+    // Issues come as zod's (path: an array) or as the directory file's (path: 'routes[0].match.csid').
+    const where = (p) => p.field || (Array.isArray(p.path) ? p.path.join('.') : p.path || '');
+    const problems = (json.problems || json.issues || []).map((p) => (typeof p === 'string' ? p : where(p) + ': ' + (p.problem || p.message))).join('; ');
     throw new Error((json.error || 'HTTP ' + res.status) + (problems ? ' (' + problems + ')' : ''));
   }
   return json;
@@ -215,6 +217,11 @@ async function linesPage() {
 }
 
 // ---- directory ---------------------------------------------------------------------------
+/** A route's conditions in words, as docs/inbound.md writes them (csid=^ACME, calling=+1212*). */
+function describeMatch(m) {
+  return Object.entries(m).map(([k, v]) => k + '=' + v).join(', ');
+}
+
 async function directoryPage() {
   const form = $('#user-form');
   const list = (s) => s.split(',').map((x) => x.trim()).filter(Boolean);
@@ -232,14 +239,69 @@ async function directoryPage() {
     form.hidden = false;
     (u ? form.name : form.id).focus();
   };
+  // A removal is confirmed first: a fax for a removed user's DID goes to the unaddressed mailbox.
+  const removeUser = async (u) => {
+    if (!confirm('Remove user ' + u.id + '? Faxes to their DIDs will go to the unaddressed mailbox.')) return;
+    try {
+      await api('DELETE', '/api/v1/users/' + encodeURIComponent(u.id));
+      say('Removed ' + u.id + '.');
+      await load();
+    } catch (e) {
+      say('Could not remove ' + u.id + ': ' + e.message, true);
+    }
+  };
+  const removeRoute = async (r) => {
+    if (!confirm('Remove route ' + r.index + ' (' + describeMatch(r.match) + ' → ' + r.user + ')?')) return;
+    try {
+      await api('DELETE', '/api/v1/routes/' + r.index);
+      say('Removed route ' + r.index + '.');
+      await load();
+    } catch (e) {
+      say('Could not remove route ' + r.index + ': ' + e.message, true);
+    }
+  };
   const load = async () => {
-    const r = await api('GET', '/api/v1/users');
+    const [r, routes] = await Promise.all([api('GET', '/api/v1/users'), api('GET', '/api/v1/routes')]);
     $('#users tbody').replaceChildren(
       ...r.users.map((u) =>
-        h('tr', {}, h('td', {}, u.id), h('td', {}, u.name || ''), h('td', {}, u.emails.join(', ')), h('td', {}, (u.dids || []).join(', ')), h('td', {}, u.format || 'pdf'), h('td', {}, h('button', { type: 'button', 'aria-label': 'Edit ' + u.id, onclick: () => open(u) }, 'Edit'))),
+        h('tr', {}, h('td', {}, u.id), h('td', {}, u.name || ''), h('td', {}, u.emails.join(', ')), h('td', {}, (u.dids || []).join(', ')), h('td', {}, u.format || 'pdf'),
+          h('td', { class: 'row-actions' }, h('button', { type: 'button', 'aria-label': 'Edit ' + u.id, onclick: () => open(u) }, 'Edit'), ' ', h('button', { type: 'button', class: 'danger', 'aria-label': 'Remove ' + u.id, onclick: () => removeUser(u) }, 'Remove'))),
       ),
     );
+    $('#routes tbody').replaceChildren(
+      ...routes.routes.map((rt) =>
+        h('tr', {}, h('td', {}, rt.index), h('td', {}, describeMatch(rt.match)), h('td', {}, rt.user), h('td', {}, h('button', { type: 'button', class: 'danger', 'aria-label': 'Remove route ' + rt.index, onclick: () => removeRoute(rt) }, 'Remove'))),
+      ),
+    );
+    if (!routes.routes.length) $('#routes tbody').append(h('tr', {}, h('td', { colspan: 4 }, 'No route: faxes no DID claims go to the unaddressed mailbox.')));
+    const userSelect = $('#r-user');
+    const chosen = userSelect.value;
+    userSelect.replaceChildren(...r.users.map((u) => h('option', { value: u.id }, u.id + (u.name ? ' (' + u.name + ')' : ''))));
+    if (chosen) userSelect.value = chosen;
   };
+  const rform = $('#route-form');
+  rform.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const match = {};
+    for (const k of ['csid', 'calling', 'pool', 'line']) if (rform[k].value.trim()) match[k] = rform[k].value.trim();
+    const body = { match, user: rform.user.value };
+    if (rform.position.value !== '') body.position = Number(rform.position.value);
+    try {
+      await api('POST', '/api/v1/routes', body);
+      rform.hidden = true;
+      rform.reset();
+      say('Added the route to ' + body.user + '.');
+      await load();
+    } catch (e) {
+      $('#route-errors').textContent = e.message;
+    }
+  });
+  $('#route-cancel').addEventListener('click', () => (rform.hidden = true));
+  $('#route-add').addEventListener('click', () => {
+    $('#route-errors').textContent = '';
+    rform.hidden = false;
+    rform.csid.focus();
+  });
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     const user = { id: form.id.value.trim(), emails: list(form.emails.value), dids: list(form.dids.value), format: form.format.value };
