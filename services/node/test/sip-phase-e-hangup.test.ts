@@ -118,6 +118,7 @@ test('the far end hangs up on T.38 after confirming the last page, before DCN: t
     // Either rule's verdict: T.30's success, or a cut call with every page confirmed.
     assert.ok(a1?.result === 'success' || (a1?.result === 'no-carrier' && /far end hung up/.test(a1.reason ?? '')), `attempt 1 ${JSON.stringify(a1)}`);
     assert.equal(a1?.pagesSent, total);
+    process.stdout.write(`# attempt 1: ${a1?.result}${a1?.reason ? ` (${a1.reason})` : ''}, ${a1?.pagesSent} pages confirmed\n`);
     assert.equal(await records.getAttempt(faxId, 0, 2), undefined, `a second call was placed\n${evidence()}`);
     assert.equal(r.state, 'sent', JSON.stringify(r));
 
@@ -128,6 +129,11 @@ test('the far end hangs up on T.38 after confirming the last page, before DCN: t
     await sp.exit;
     assert.equal(pagesRx(sp), total, `spandsp printed ${pagesRx(sp)} page(s)\n${evidence()}`);
     assert.equal([...sp.stdout().matchAll(/PAGE received/g)].length, total, `each page once\n${evidence()}`);
+  } catch (err) {
+    // Written now: a gateway still in a wrong second call can outlast its shutdown deadline in
+    // the finally below, which then ends this process before the runner reports the failure.
+    process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
+    throw err;
   } finally {
     sp.kill();
     far?.proc.kill();
