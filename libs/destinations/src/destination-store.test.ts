@@ -103,3 +103,35 @@ test('the gate lets at most N calls hold a number, and a lease that is not renew
   assert.equal(await gate.acquire(m, 'next', 1, 60_000), true, 'a node that died stops holding the number');
   assert.deepEqual(await gate.holders(m), ['next']);
 });
+
+test('a call renewed past twice its lease keeps its number: the slot set does not expire under it', async () => {
+  const gate = new DestinationGate(client, `test-${randomUUID()}`);
+  const n = '+12125550108';
+  // A long fax renews every third of its lease; the set's own expiry must follow the renewals,
+  // or the number frees itself after twice the lease whatever the call does.
+  assert.equal(await gate.acquire(n, 'long', 1, 300), true);
+  for (let i = 0; i < 8; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    await gate.renew(n, 'long', 300);
+  }
+  assert.deepEqual(await gate.holders(n), ['long'], 'the call still holds its number after 800 ms of renewals');
+  assert.equal(await gate.acquire(n, 'second', 1, 300), false, 'a second call to the number is still refused');
+  // A short lease taken beside a long one does not cut the long one's expiry.
+  const m = '+12125550109';
+  assert.equal(await gate.acquire(m, 'long', 2, 2_000), true);
+  assert.equal(await gate.acquire(m, 'short', 2, 100), true);
+  await new Promise((r) => setTimeout(r, 400));
+  assert.deepEqual(await gate.holders(m), ['long']);
+});
+
+test('hold takes a number for a call already on the line, whatever the limit, and renews like acquire', async () => {
+  const gate = new DestinationGate(client, `test-${randomUUID()}`);
+  const n = '+12125550110';
+  assert.equal(await gate.acquire(n, 'other', 1, 60_000), true);
+  await gate.hold(n, 'followed', 60_000);
+  assert.deepEqual((await gate.holders(n)).sort(), ['followed', 'other'], 'counted beside the call that took the number meanwhile');
+  await gate.release(n, 'other');
+  assert.equal(await gate.acquire(n, 'next', 1, 60_000), false, 'the followed call keeps the number');
+  await gate.release(n, 'followed');
+  assert.equal(await gate.acquire(n, 'next', 1, 60_000), true);
+});
