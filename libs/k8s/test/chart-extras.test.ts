@@ -20,7 +20,7 @@ interface Container {
   resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
   securityContext?: Record<string, unknown> & { capabilities?: { drop?: string[] } };
 }
-const pod = (w: Manifest) => w.spec.template.spec as { containers: Container[]; volumes: Array<Record<string, any>>; securityContext: Record<string, unknown> }; // eslint-disable-line @typescript-eslint/no-explicit-any
+const pod = (w: Manifest) => w.spec.template.spec as { containers: Container[]; initContainers?: Container[]; volumes: Array<Record<string, any>>; securityContext: Record<string, unknown> }; // eslint-disable-line @typescript-eslint/no-explicit-any
 const container = (w: Manifest) => pod(w).containers[0];
 const annotations = (w: Manifest): Record<string, string> => w.spec.template.metadata.annotations ?? {};
 const envOf = (w: Manifest) => new Map((container(w).env ?? []).map((e) => [e.name, e]));
@@ -152,14 +152,20 @@ test('the console Ingress sends / (and everything under it) to the console Servi
 });
 
 test('every container of every workload has resource requests, a memory limit and a locked-down security context (defaults and every ci values file)', () => {
-  for (const files of [[], ...VALUES.map((f) => [f])]) {
-    const label = files[0] ?? 'defaults';
-    for (const w of workloads(renderChart(files))) {
+  // The settings-import hook Job (runtimeSettings) is a workload too, and init containers are
+  // containers: the issue asks for resources and security contexts on every one.
+  const cases: Array<[string, string[], string[]]> = [['defaults', [], []], ...VALUES.map((f): [string, string[], string[]] => [f, [f], []]), ['runtimeSettings (hook Job)', [], ['runtimeSettings.FAXGATE_RETRY_MAX_TRIES=4']]];
+  let jobs = 0;
+  for (const [label, files, set] of cases) {
+    const ms = renderChart(files, set);
+    const all = [...workloads(ms), ...ms.filter((m) => m.kind === 'Job')];
+    jobs += all.filter((m) => m.kind === 'Job').length;
+    for (const w of all) {
       const p = pod(w);
       const where = `${label}: ${w.kind} ${w.metadata.name}`;
       assert.equal(p.securityContext.runAsNonRoot, true, `${where}: runAsNonRoot`);
       assert.deepEqual(p.securityContext.seccompProfile, { type: 'RuntimeDefault' }, `${where}: seccomp`);
-      for (const c of p.containers) {
+      for (const c of [...p.containers, ...(p.initContainers ?? [])]) {
         assert.ok(c.resources?.requests?.cpu && c.resources.requests.memory, `${where}/${c.name}: cpu and memory requests`);
         assert.ok(c.resources?.limits?.memory, `${where}/${c.name}: a memory limit`);
         const sc = c.securityContext ?? {};
@@ -171,6 +177,7 @@ test('every container of every workload has resource requests, a memory limit an
       }
     }
   }
+  assert.ok(jobs >= 1, 'the hook Job was rendered and checked');
 });
 
 test('extraEnv that repeats a variable (the chart\'s own, or another extraEnv entry) is refused with the name and where to set it', () => {
