@@ -43,11 +43,99 @@ export interface RtpPacedSenderOptions {
   periodMs?: number;
 }
 
-/** Drives {@link PacingSchedule} with `performance.now()` and one timer at a time. */
+/**
+ * Work per turn of the event loop, in ms of wall time, after which the pacers let the loop
+ * run before serving more packets. Issue 13: the signal processing must not block the event
+ * loop for more than a few milliseconds, and each packet runs a modem end's 20 ms of receive
+ * and transmit. With 50 calls (100 ends) in one process every pacer fell due within the same
+ * few milliseconds, and after the host had paused the process each caught up its missed
+ * packets at once: turns of 76–151 ms at load 4–10 (docs/performance.md).
+ */
+const TURN_BUDGET_MS = 3;
+
+/**
+ * One clock for every paced sender of the process: one timer for the earliest packet due, and
+ * the packets then due served round-robin, one per sender per pass, so a catch-up after a pause
+ * moves every call forward alike. The work runs in the loop's check phase (setImmediate), at
+ * most {@link TURN_BUDGET_MS} of it per turn (one packet more at worst): a turn with more due
+ * leaves the rest to the next, after the loop has read the sockets and run the timers.
+ */
+class PacerClock {
+  private readonly senders: RtpPacedSender[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt = Infinity;
+  private immediate: NodeJS.Immediate | undefined;
+  /** Where the next pass starts, so that a turn cut short does not favour the first senders. */
+  private cursor = 0;
+
+  add(s: RtpPacedSender): void {
+    this.senders.push(s);
+    this.wake();
+  }
+
+  remove(s: RtpPacedSender): void {
+    const i = this.senders.indexOf(s);
+    if (i < 0) return;
+    this.senders.splice(i, 1);
+    if (i < this.cursor) this.cursor--;
+    if (this.senders.length === 0) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      this.timerAt = Infinity;
+      if (this.immediate) clearImmediate(this.immediate);
+      this.immediate = undefined;
+    }
+  }
+
+  /** Serves what is due in the next check phase. */
+  private wake(): void {
+    this.immediate ??= setImmediate(this.run);
+  }
+
+  private readonly run = (): void => {
+    this.immediate = undefined;
+    const deadline = performance.now() + TURN_BUDGET_MS;
+    for (;;) {
+      let served = 0;
+      const n = this.senders.length;
+      for (let k = 0; k < n && this.senders.length > 0; k++) {
+        if (this.cursor >= this.senders.length) this.cursor = 0;
+        const s = this.senders[this.cursor];
+        if (s.serveOne(performance.now())) served++;
+        // A sender that ended removed itself: the same index is now the next one.
+        if (this.senders[this.cursor] === s) this.cursor++;
+        if (served > 0 && performance.now() >= deadline) {
+          this.wake();
+          return;
+        }
+      }
+      if (served === 0) break;
+    }
+    this.arm();
+  };
+
+  /** One timer, for the earliest packet not yet due. */
+  private arm(): void {
+    let at = Infinity;
+    for (const s of this.senders) at = Math.min(at, s.nextAt());
+    if (at === Infinity || at === this.timerAt) return;
+    clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.timerAt = Infinity;
+      this.wake();
+    }, Math.max(0, at - performance.now()));
+  }
+}
+
+const clock = new PacerClock();
+
+/** Drives {@link PacingSchedule} with `performance.now()` on the process's {@link PacerClock}. */
 export class RtpPacedSender {
   private readonly opts: RtpPacedSenderOptions;
-  private timer: NodeJS.Timeout | undefined;
   private schedule: PacingSchedule | undefined;
+  private running = false;
   private finish: (() => void) | undefined;
   /** Resolves when the source has ended or {@link stop} was called. */
   readonly done: Promise<void>;
@@ -57,16 +145,19 @@ export class RtpPacedSender {
     this.done = new Promise((resolve) => (this.finish = resolve));
   }
 
-  /** Sends the first packet now and the following ones every period. */
+  /** Sends the first packet at once (in the loop's next check phase) and the following ones every period. */
   start(): void {
     if (this.schedule) throw new Error('RtpPacedSender already started');
     this.schedule = new PacingSchedule(performance.now(), this.opts.periodMs ?? PACKET_MS);
-    this.tick();
+    this.running = true;
+    clock.add(this);
   }
 
   stop(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    if (this.running) {
+      this.running = false;
+      clock.remove(this);
+    }
     this.finish?.();
   }
 
@@ -75,17 +166,24 @@ export class RtpPacedSender {
     return this.schedule?.count ?? 0;
   }
 
-  private tick = (): void => {
-    const s = this.schedule as PacingSchedule;
-    for (let n = s.due(performance.now()); n > 0; n--) {
-      const p = this.opts.next();
-      if (!p) {
-        this.stop();
-        return;
-      }
-      this.opts.send(p);
-      s.markSent();
+  /** For the clock: when this sender's next packet is due. */
+  nextAt(): number {
+    return this.schedule ? this.schedule.nextAt() : Infinity;
+  }
+
+  /** For the clock: sends one packet if one is due at `now`; false if none was (or the source ended). */
+  serveOne(now: number): boolean {
+    const s = this.schedule;
+    if (!this.running || !s || s.due(now) === 0) return false;
+    const p = this.opts.next();
+    if (!p) {
+      this.stop();
+      return false;
     }
-    this.timer = setTimeout(this.tick, Math.max(0, s.nextAt() - performance.now()));
-  };
+    // next() may have stopped the line (its endpoint hung up).
+    if (!this.running) return false;
+    this.opts.send(p);
+    s.markSent();
+    return true;
+  }
 }
