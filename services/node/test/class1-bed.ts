@@ -13,12 +13,13 @@ import { Class1LineDriver, type Class1DriverOptions } from '../src/class1-line-d
 export const LOCAL_IDS = { a: '+1 212 555 0101', b: '+1 212 555 0102' } as const;
 
 /**
- * A class1 driver on one device, logging at debug into `lines` (the evidence of a failing test);
- * `onLog` sees each line's message as it comes, for a test that acts on the call's progress.
+ * A class1 driver on `device` (or on several: one line each), lines named `test/<name>/modem-<n>`,
+ * logging at debug into `lines` (the evidence of a failing test); `onLog` sees each line's
+ * message as it comes, for a test that acts on the call's progress. `extra` overrides any option.
  */
-export function class1Driver(device: string, name: string, lines: string[], extra: Partial<Class1DriverOptions> = {}, onLog?: (msg: string) => void): Class1LineDriver {
+export function class1Driver(device: string | string[], name: string, lines: string[], extra: Partial<Class1DriverOptions> = {}, onLog?: (msg: string) => void): Class1LineDriver {
   return new Class1LineDriver({
-    devices: [device], linePrefix: `test/${name}`, localId: name === 'b' ? LOCAL_IDS.b : LOCAL_IDS.a, ecm: true,
+    devices: typeof device === 'string' ? [device] : device, linePrefix: `test/${name}`, localId: name === 'b' ? LOCAL_IDS.b : LOCAL_IDS.a, ecm: true,
     modulations: ['v17', 'v29', 'v27ter'], dialCmd: 'ATDT%s', dialTimeoutMs: 30_000, resetCmds: ['ATZ'], initCmds: ['AT+VCID=1'],
     answer: true, rings: 1, did: '', quirks: {}, checkIntervalMs: 30_000,
     log: pino({ level: 'debug' }, { write: (s: string) => {
@@ -94,14 +95,15 @@ export async function callAtoB(pair: IaxmodemPair, dialString: string, document:
 export const EFAX_ID = '+1 212 555 0199';
 
 /**
- * efax answers on pty B and stores each page it receives; node A's class1 driver sends
- * `document` to it. Resolves once efax has ended (30 s at most after the call), with efax's exit
- * code and the pages it stored, joined by libtiff's tiffcp.
+ * efax answers on pty B and stores each page it receives; node A's class1 driver (with
+ * `options`, e.g. its modulations) sends `document` to it. Resolves once efax has ended (30 s at
+ * most after the call), with efax's exit code, the pages it stored (joined by libtiff's tiffcp)
+ * and the driver's log.
  */
-export async function sendToEfax(pair: IaxmodemPair, workDir: string, document: Uint8Array, callId: string) {
+export async function sendToEfax(pair: IaxmodemPair, workDir: string, document: Uint8Array, callId: string, options: Partial<Class1DriverOptions> = {}) {
   const log: string[] = [];
   const rx = efaxReceive(pair.b.device, EFAX_ID, `${workDir}/efax-rx`);
-  const a = class1Driver(pair.a.device, 'a', log);
+  const a = class1Driver(pair.a.device, 'a', log, options);
   const evidence = async () => `\n--- efax\n${rx.output()}\n--- faxgate\n${log.join('')}\n${await pair.logs()}`;
   try {
     // efax opens and initialises its modem before it waits for the ring.
@@ -110,7 +112,7 @@ export async function sendToEfax(pair: IaxmodemPair, workDir: string, document: 
     let timer: NodeJS.Timeout | undefined;
     const efaxExit = await Promise.race([rx.exit, new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), 30_000)))]);
     clearTimeout(timer);
-    return { outcome, efaxExit, received: await efaxReceivedPages(workDir, 'efax-rx'), evidence };
+    return { outcome, efaxExit, received: await efaxReceivedPages(workDir, 'efax-rx'), log: log.join(''), evidence };
   } catch (err) {
     // The runner prints the stack made with the first message: a new error carries the evidence.
     throw new Error(`${(err as Error).message}${await evidence()}`, { cause: err });

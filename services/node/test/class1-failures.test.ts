@@ -1,11 +1,12 @@
 import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { pino } from 'pino';
 import { sliceTiff, writeTiff } from '@faxgate/fax-image';
 import type { IncomingCall, ReceiveOutcome } from '@faxgate/line-driver';
-import { decodeTiffWithLibtiff, differingPixels, tempDir, textPage, waitUntil } from '@faxgate/testkit';
+import { tempDir, textPage, waitUntil } from '@faxgate/testkit';
 import { startIaxmodemPair, type IaxmodemPair } from '../../../libs/class1/test/iaxmodem-pair.ts';
-import { Class1LineDriver, type Class1DriverOptions } from '../src/class1-line-driver.ts';
+import { assertSamePages } from '../../../libs/class1/test/fax-bed.ts';
+import type { Class1DriverOptions, Class1LineDriver } from '../src/class1-line-driver.ts';
+import { callAtoB, class1Driver } from './class1-bed.ts';
 
 // The class1 driver's failure paths on real software modems (two iaxmodems wired to each other
 // over IAX2 on 127.0.0.1, a fresh pair per test since some tests kill one): no answer, the far
@@ -25,12 +26,9 @@ async function pair(): Promise<IaxmodemPair> {
   return p;
 }
 
+/** The shared bed's driver (class1-bed.ts), stopped after the test; a call waits 5 s at most for its modem. */
 function driver(device: string, name: string, lines: string[], extra: Partial<Class1DriverOptions> = {}): Class1LineDriver {
-  const d = new Class1LineDriver({
-    devices: [device], linePrefix: `test/${name}`, localId: '+1 212 555 0101', ecm: true, modulations: ['v17', 'v29', 'v27ter'],
-    dialCmd: 'ATDT%s', dialTimeoutMs: 30_000, resetCmds: ['ATZ'], initCmds: ['AT+VCID=1'], answer: true, rings: 1, did: '',
-    quirks: {}, checkIntervalMs: 30_000, lineWaitMs: 5_000, log: pino({ level: 'debug' }, { write: (s: string) => void lines.push(s) }), ...extra,
-  });
+  const d = class1Driver(device, name, lines, { lineWaitMs: 5_000, ...extra });
   cleanups.push(() => d.stop());
   return d;
 }
@@ -93,29 +91,18 @@ test('the far end goes away mid-fax: the confirmed page is recorded, and the nex
 
   // The next attempt, as the call worker makes it: from page 2, to a receiver that is there.
   const p2 = await pair();
-  const logA2: string[] = [];
-  const logB2: string[] = [];
-  const a2 = driver(p2.a.device, 'a2', logA2, { ecm: false });
-  const b2 = driver(p2.b.device, 'b2', logB2);
-  const received2: ReceiveOutcome[] = [];
-  await b2.listen(async (_c, outcome) => {
-    received2.push(outcome);
-    return 'in-test';
-  });
+  const r = await callAtoB(p2, '5550120', doc, { a: { ecm: false, lineWaitMs: 5_000 }, request: () => ({ callId: 'resume', fromPage: 2 }) });
   try {
-    const outcome = await a2.send({ callId: 'resume', number: '+12125550120', dialString: '5550120', document: doc, fromPage: 2, line: 'x' }, new AbortController().signal);
-    assert.equal(outcome.result, 'success', JSON.stringify(outcome));
-    assert.equal(outcome.pagesSent, 2);
-    await waitUntil('the second receiver to hand its fax over', () => received2.length > 0, 20_000);
-    assert.equal(received2[0].pages, 2);
+    assert.equal(r.outcome.result, 'success', JSON.stringify(r.outcome));
+    assert.equal(r.outcome.pagesSent, 2);
+    assert.equal(r.received.outcome.pages, 2);
     const dir = await tempDir('faxgate-class1-resume');
     cleanups.push(() => dir.remove());
-    const got = await decodeTiffWithLibtiff(received2[0].document as Uint8Array, dir.path, 'got');
-    const want = await decodeTiffWithLibtiff(sliceTiff(doc, 1, 3), dir.path, 'want');
-    assert.equal(got.length, 2);
-    for (let i = 0; i < 2; i++) assert.equal(differingPixels(got[i], want[i]), 0, `resumed page ${i + 2} differs from the page sent`);
+    // Exactly pages 2 and 3 of the document, pixel for pixel as libtiff decodes them.
+    await assertSamePages(r.received.outcome.document, sliceTiff(doc, 1, 3), dir.path, 'resumed');
   } catch (err) {
-    explain(err, { A2: logA2, B2: logB2 });
+    // The runner prints the stack made with the first message: a new error carries the evidence.
+    throw new Error(`${(err as Error).message}${await r.evidence()}`, { cause: err });
   }
 });
 

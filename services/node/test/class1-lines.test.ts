@@ -4,12 +4,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { writeTiff } from '@faxgate/fax-image';
 import { tempDir, textPage, waitUntil, type TempDir } from '@faxgate/testkit';
 import { startIaxmodemPair, type IaxmodemPair } from '../../../libs/class1/test/iaxmodem-pair.ts';
-import { Class1LineDriver } from '../src/class1-line-driver.ts';
+import { class1Driver, LOCAL_IDS } from './class1-bed.ts';
 
 // A node whose modem lines are one "modem" that answers line noise (a socat pty whose other end
 // is a script) and one real iaxmodem: the noisy line is down with the command that failed, in
@@ -47,16 +46,9 @@ test('a modem answering line noise is down with the failing command; the call go
   const logN: string[] = [];
   const logB: string[] = [];
   const registry = new Registry();
-  const node = new Class1LineDriver({
-    devices: [noisy, pair.a.device], linePrefix: 'test/n', localId: '+1 212 555 0101', ecm: true, modulations: ['v17', 'v29', 'v27ter'],
-    dialCmd: 'ATDT%s', dialTimeoutMs: 30_000, resetCmds: ['ATZ'], initCmds: [], answer: false, rings: 1, did: '',
-    quirks: {}, checkIntervalMs: 30_000, registry, log: pino({ level: 'debug' }, { write: (s: string) => void logN.push(s) }),
-  });
-  const far = new Class1LineDriver({
-    devices: [pair.b.device], linePrefix: 'test/far', localId: '+1 212 555 0102', ecm: true, modulations: ['v17', 'v29', 'v27ter'],
-    dialCmd: 'ATDT%s', dialTimeoutMs: 30_000, resetCmds: ['ATZ'], initCmds: ['AT+VCID=1'], answer: true, rings: 1, did: '',
-    quirks: {}, checkIntervalMs: 30_000, log: pino({ level: 'debug' }, { write: (s: string) => void logB.push(s) }),
-  });
+  // The node: the noisy "modem" first, then the good one; it only calls out.
+  const node = class1Driver([noisy, pair.a.device], 'n', logN, { initCmds: [], answer: false, registry });
+  const far = class1Driver(pair.b.device, 'far', logB, { localId: LOCAL_IDS.b });
   let pages = 0;
   const stopFar = await far.listen(async (_c, o) => {
     pages = o.pages;

@@ -4,7 +4,6 @@ import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { pino } from 'pino';
 import { runRoles, type RunningGateway } from '@faxgate/runtime';
 import { makePdf, startTestGateway, waitUntil, type TestGateway } from '@faxgate/testkit';
 import { ingestRole } from '@faxgate/ingest';
@@ -14,7 +13,8 @@ import { notifierRole } from '@faxgate/notifier';
 import type { ReceiveOutcome } from '@faxgate/line-driver';
 import { startIaxmodemPair, type IaxmodemPair } from '../../../libs/class1/test/iaxmodem-pair.ts';
 import { nodeRole } from '../src/index.ts';
-import { Class1LineDriver } from '../src/class1-line-driver.ts';
+import type { Class1LineDriver } from '../src/class1-line-driver.ts';
+import { class1Driver } from './class1-bed.ts';
 
 // The modem of the line a call runs on vanishes mid-call (its iaxmodem is killed, as a USB
 // modem unplugged): the call fails, the call worker retries it, and the retry runs on the
@@ -33,11 +33,8 @@ const received: Array<{ line: string; outcome: ReceiveOutcome }> = [];
 
 before(async () => {
   pairs.push(await startIaxmodemPair(), await startIaxmodemPair());
-  far = new Class1LineDriver({
-    devices: [pairs[0].b.device, pairs[1].b.device], linePrefix: 'far', localId: '+1 212 555 0199', ecm: true, modulations: ['v17', 'v29', 'v27ter'],
-    dialCmd: 'ATDT%s', dialTimeoutMs: 30_000, resetCmds: ['ATZ'], initCmds: ['AT+VCID=1'], answer: true, rings: 1, did: '',
-    quirks: {}, checkIntervalMs: 30_000, log: pino({ level: 'debug' }, { write: (s: string) => void farLog.push(s) }),
-  });
+  // The far end: lines test/far/modem-1 (pair 1's B) and test/far/modem-2 (pair 2's B).
+  far = class1Driver([pairs[0].b.device, pairs[1].b.device], 'far', farLog, { localId: '+1 212 555 0199' });
   stopFar = await far.listen(async (c, outcome) => {
     received.push({ line: c.line, outcome });
     return 'in-test';
@@ -72,14 +69,14 @@ test('the pty of the calling modem vanishes mid-call: the call is retried on the
     assert.ok(faxId, stdout);
     // The first call goes out on the node's first modem (pair 1's A): the far end answers on
     // pair 1's B. Then pair 1's A modem dies.
-    await waitUntil('the far end to answer the first call on pair 1', () => farLog.some((l) => /"line":"far\/modem-1"[^}]*"msg":"answering"/.test(l)), 60_000);
+    await waitUntil('the far end to answer the first call on pair 1', () => farLog.some((l) => /"line":"test\/far\/modem-1"[^}]*"msg":"answering"/.test(l)), 60_000);
     await pairs[0].kill('a');
     const mail = await sink.waitFor((m) => m.parsed.headers.get('x-faxgate-fax-id') === faxId, 150_000);
     assert.match(mail.parsed.subject ?? '', /sent: 2 pages/, mail.parsed.text);
     await waitUntil('the far end to hand the fax over', () => received.some((r) => r.outcome.pages === 2), 20_000);
     const whole = received.filter((r) => r.outcome.pages === 2 && !r.outcome.partial);
     assert.equal(whole.length, 1, 'received whole once');
-    assert.equal(whole[0].line, 'far/modem-2', 'the retry came in on pair 2');
+    assert.equal(whole[0].line, 'test/far/modem-2', 'the retry came in on pair 2');
   } catch (err) {
     // The runner prints the stack made with the first message: a new error carries the evidence.
     throw new Error(`${(err as Error).message}\n--- far end\n${farLog.join('')}\n${(await Promise.all(pairs.map((p) => p.logs()))).join('\n')}`, { cause: err });
