@@ -122,4 +122,17 @@ test('a result mail the smarthost refuses with 550 is recorded on the fax and no
     return j && (await j.isCompleted()) ? j : undefined;
   }, 10_000);
   assert.equal(done.attemptsMade, 3, 'two temporary refusals, then sent');
+
+  // Issue 19: an operator's alert on result-mail failures reads these: the 550 once as refused,
+  // each 451 as an error (retried), the mail that went through as sent.
+  const series = ['refused', 'error', 'sent'].map((o) => `faxgate_result_mails_total{outcome="${o}"}`);
+  const metrics = await waitUntil('the result mail outcomes to be counted', async () => {
+    const text = await (await fetch(`${gw.httpUrl}/metrics`)).text();
+    return series.every((s) => text.includes(`${s} `)) ? text : undefined;
+  }, 10_000).catch(async (err: Error) => {
+    throw new Error(`${err.message}\n--- /metrics ---\n${(await (await fetch(`${gw.httpUrl}/metrics`)).text()).split('\n').filter((l) => l.includes('mails')).join('\n')}`);
+  });
+  assert.match(metrics, /^faxgate_result_mails_total\{outcome="refused"\} 1$/m);
+  assert.match(metrics, /^faxgate_result_mails_total\{outcome="error"\} 2$/m);
+  assert.match(metrics, /^faxgate_result_mails_total\{outcome="sent"\} 1$/m);
 });
