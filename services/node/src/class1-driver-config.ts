@@ -1,7 +1,7 @@
 import type { RoleContext } from '@faxgate/runtime';
 import type { Modem } from '@faxgate/t30';
 import type { NodeConfig } from './config.ts';
-import { expandDevices } from './class1-config.ts';
+import { expandDevices, parseCodings } from './class1-config.ts';
 import { Class1LineDriver } from './class1-line-driver.ts';
 
 const MODEMS: readonly Modem[] = ['v17', 'v29', 'v27ter'];
@@ -25,6 +25,7 @@ export function createClass1Driver(config: NodeConfig, ctx: Pick<RoleContext, 'l
     localId: config.FAXGATE_MODEM_LOCAL_ID,
     ecm: config.FAXGATE_MODEM_ECM,
     modulations: config.FAXGATE_MODEM_MODULATIONS as Modem[],
+    encodings: parseCodings(config.FAXGATE_MODEM_CODINGS),
     dialCmd: config.FAXGATE_MODEM_DIAL_CMD,
     dialTimeoutMs: config.FAXGATE_MODEM_DIAL_TIMEOUT,
     resetCmds: commands(config.FAXGATE_MODEM_RESET_CMDS),

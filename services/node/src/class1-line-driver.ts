@@ -1,6 +1,6 @@
 import { Class1Terminal, type Class1CallResult, type Class1Quirks } from '@faxgate/class1';
 import { readTiff, sliceTiff } from '@faxgate/fax-image';
-import { createT30Engine, type Modem, type SessionParams, type T30Action } from '@faxgate/t30';
+import { createT30Engine, type Encoding, type Modem, type SessionParams, type T30Action } from '@faxgate/t30';
 import { decodeReceivedPage, receivedTiff, tiffDocument } from '@faxgate/t38';
 import type { CallOutcome, DriverLineState, LineDriver, OutgoingCall, ReceivedFaxSink, ReceiveOutcome } from '@faxgate/line-driver';
 import type { Logger } from 'pino';
@@ -16,6 +16,8 @@ export interface Class1DriverOptions {
   localId: string;
   ecm: boolean;
   modulations: Modem[];
+  /** Page codings offered and sent (FAXGATE_MODEM_CODINGS); MH, MR and MMR when absent. */
+  encodings?: Encoding[];
   /** Dial command with `%s` for the dial string (HylaFAX ModemDialCmd). */
   dialCmd: string;
   dialTimeoutMs: number;
@@ -32,6 +34,9 @@ export interface Class1DriverOptions {
   log: Logger;
   registry?: Registry;
 }
+
+/** T.4 §4.1 MH, §4.2 MR and T.6 MMR: what a line offers unless FAXGATE_MODEM_CODINGS says less. */
+const ALL_CODINGS: Encoding[] = ['mh', 'mr', 'mmr'];
 
 /** NO DIALTONE: dial again this many times in all, this far apart (see send()). */
 const DIAL_TONE_TRIES = 3;
@@ -171,7 +176,7 @@ export class Class1LineDriver implements LineDriver {
             confirmed = a.confirmed;
             call.onPageConfirmed?.(a.confirmed);
           },
-          engine: createT30Engine({ role: 'send', localId: this.o.localId, ecm: this.o.ecm, modems: this.modemsOf(line), encodings: ['mh', 'mr', 'mmr'], document: tiffDocument(pages, documentEnds(call.parts)) }),
+          engine: createT30Engine({ role: 'send', localId: this.o.localId, ecm: this.o.ecm, modems: this.modemsOf(line), encodings: this.o.encodings ?? ALL_CODINGS, document: tiffDocument(pages, documentEnds(call.parts)) }),
         });
         const result = await terminal.run();
         const outcome = toOutcome(result, Date.now() - started);
@@ -248,7 +253,7 @@ export class Class1LineDriver implements LineDriver {
         connected: 'transmitting',
         log: (text) => this.o.log.debug({ line: line.line, callId }, text),
         onAction: (a) => a.type === 'page-received' && pages.push({ data: a.data, params: a.params }),
-        engine: createT30Engine({ role: 'receive', localId: this.o.localId, ecm: this.o.ecm, modems: this.modemsOf(line), encodings: ['mh', 'mr', 'mmr'], judgePage: (data, params) => decodeReceivedPage(data, params) }),
+        engine: createT30Engine({ role: 'receive', localId: this.o.localId, ecm: this.o.ecm, modems: this.modemsOf(line), encodings: this.o.encodings ?? ALL_CODINGS, judgePage: (data, params) => decodeReceivedPage(data, params) }),
       });
       let result: Class1CallResult | undefined;
       let failure: string | undefined;

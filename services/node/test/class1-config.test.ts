@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tempDir } from '@faxgate/testkit';
-import { expandDevices } from '../src/class1-config.ts';
+import { expandDevices, parseCodings } from '../src/class1-config.ts';
 
 // FAXGATE_MODEM_DEVICES (issue 12): one line per modem device, globs allowed. Real files stand in
 // for the devices: the glob is expanded by the file system, as on a host with USB modems.
@@ -22,4 +22,12 @@ test('FAXGATE_MODEM_DEVICES: globs expand to the devices present, sorted; plain 
   } finally {
     await dir.remove();
   }
+});
+
+test('FAXGATE_MODEM_CODINGS: the codings listed, in MH, MR, MMR order; MH cannot be left out; unknown names are refused', () => {
+  assert.deepEqual(parseCodings(['mmr', 'mh']), ['mh', 'mmr']);
+  assert.deepEqual(parseCodings(['mh']), ['mh']);
+  assert.deepEqual(parseCodings(['mh', 'mr', 'mmr']), ['mh', 'mr', 'mmr']);
+  assert.throws(() => parseCodings(['mr', 'mmr']), /must include mh/);
+  assert.throws(() => parseCodings(['mh', 'jbig']), /FAXGATE_MODEM_CODINGS: jbig: use mh, mr, mmr/);
 });

@@ -15,6 +15,10 @@ import { callAtoB, class1Driver, sendToEfax } from './class1-bed.ts';
 // (the rows below efax's header band); and faxgate → faxgate, the whole page. libtiff
 // (tiffinfo, tiffcp) reads the resolution and the pixels of both sides.
 //
+// The efax calls also hold the issue's "forced lower speed" cells against efax (its fine pages
+// go at V.17 14400 in class1-efax): faxgate limited to V.29 sends at 9600, and faxgate's
+// receiver offering V.27 ter only makes efax send at 4800.
+//
 // Real-time calls over iaxmodem (about 20–40 s each): each test has its own timeout.
 
 let pair: IaxmodemPair;
@@ -31,12 +35,14 @@ after(async () => {
   await dir?.remove();
 });
 
-test('faxgate sends a 2-page standard-resolution (98 dpi) fax to efax: efax stores both pages at 98 dpi, pixel for pixel', { timeout: 120_000 }, async () => {
+test('faxgate sends a 2-page standard-resolution (98 dpi) fax to efax at a forced V.29 9600: efax stores both pages at 98 dpi, pixel for pixel', { timeout: 120_000 }, async () => {
   const pages = [textPage(1728, 140, 41), textPage(1728, 140, 42)];
   const tiff = writeTiff(pages.map((bitmap) => ({ bitmap, xDpi: 204, yDpi: 98 })), { compression: 'mh' });
-  const r = await sendToEfax(pair, dir.path, tiff, 'std-1');
+  const r = await sendToEfax(pair, dir.path, tiff, 'std-1', { modulations: ['v29'] });
   try {
     assert.equal(r.outcome.result, 'success', JSON.stringify(r.outcome));
+    assert.match(r.log, /training accepted at V\.29 9600 bit\/s/);
+    assert.doesNotMatch(r.log, /V\.17 \d+ bit\/s/, 'nothing at V.17');
     assert.equal(r.outcome.pagesSent, 2);
     assert.equal(r.efaxExit, 0, 'efax exit');
     const { files, joined } = r.received;
@@ -55,9 +61,9 @@ test('faxgate sends a 2-page standard-resolution (98 dpi) fax to efax: efax stor
   }
 });
 
-test('efax sends a standard-resolution (98 dpi) page to faxgate: faxgate records it at 98 dpi with the page\'s rows intact below efax\'s header band', { timeout: 120_000 }, async () => {
+test('efax sends a standard-resolution (98 dpi) page to faxgate at V.27 ter 4800 (all faxgate\'s DIS offers): faxgate records it at 98 dpi with the page\'s rows intact below efax\'s header band', { timeout: 120_000 }, async () => {
   const log: string[] = [];
-  const b = class1Driver(pair.a.device, 'std', log);
+  const b = class1Driver(pair.a.device, 'std', log, { modulations: ['v27ter'] });
   // 400 rows: about 2.8 s of data at V.17 14400. efax dies of SIGFPE after a page it sent in
   // under a second (fax-bed's assertEfaxPagesLongEnough, which efaxSend checks first); the
   // 160-row page this test had took 0.3 s.
@@ -79,7 +85,8 @@ test('efax sends a standard-resolution (98 dpi) page to faxgate: faxgate records
     const outcome = received[0];
     assert.equal(outcome.pages, 1);
     assert.equal(outcome.partial, false);
-    assert.match(log.join(''), /DCS: [^"]*, standard,/, 'efax asked for standard resolution');
+    // efax codes MH only and has no ECM (docs/modems.md); the rate is the one faxgate's DIS left it.
+    assert.match(log.join(''), /DCS: V\.27ter 4800 bit\/s, mh, standard, ecm false/, 'efax sent standard resolution at 4800');
     const stored = join(dir.path, 'faxgate-rx-from-efax.tif');
     await writeFile(stored, outcome.document as Uint8Array);
     assert.deepEqual(await yDpiOf(stored), [98], 'faxgate recorded a standard-resolution page');
@@ -95,17 +102,18 @@ test('efax sends a standard-resolution (98 dpi) page to faxgate: faxgate records
   }
 });
 
-test('a standard-resolution (98 dpi) page from faxgate\'s class1 sender is recorded at 98 dpi by faxgate\'s receiver, pixel for pixel', { timeout: 120_000 }, async () => {
+test('a standard-resolution (98 dpi) page from faxgate\'s class1 sender, MR with ECM (the receiver offers no MMR), is recorded at 98 dpi by faxgate\'s receiver, pixel for pixel', { timeout: 120_000 }, async () => {
   // faxgate on both sides: the whole page pixel for pixel, which efax's header band prevents.
+  // The receiver offers MH and MR (FAXGATE_MODEM_CODINGS=mh,mr): the grid's MR-with-ECM cell.
   const pages = [textPage(1728, 160, 43)];
   const tiff = writeTiff(pages.map((bitmap) => ({ bitmap, xDpi: 204, yDpi: 98 })), { compression: 'mh' });
-  const r = await callAtoB(pair, '5550102', tiff, { request: () => ({ callId: 'std-2' }) });
+  const r = await callAtoB(pair, '5550102', tiff, { b: { encodings: ['mh', 'mr'] }, request: () => ({ callId: 'std-2' }) });
   try {
     assert.equal(r.outcome.result, 'success', JSON.stringify(r.outcome));
     const got = r.received.outcome;
     assert.equal(got.pages, 1);
     assert.equal(got.partial, false);
-    assert.match(r.logB, /DCS: [^"]*, standard,/, 'the sender asked for standard resolution');
+    assert.match(r.logB, /DCS: V\.17 14400 bit\/s, mr, standard, ecm true/, 'the sender asked for standard resolution, MR, ECM');
     const stored = join(dir.path, 'faxgate-rx.tif');
     await writeFile(stored, got.document as Uint8Array);
     assert.deepEqual(await yDpiOf(stored), [98], 'faxgate recorded a standard-resolution page');
