@@ -8,7 +8,10 @@ import { join } from 'node:path';
 import { assertNothingFor, freePort, startTestGateway, waitUntil, type TestGateway } from '@faxgate/testkit';
 import { runRoles, type RunningGateway } from '@faxgate/runtime';
 import { consoleRole } from '@faxgate/console';
+import { readTiff } from '@faxgate/fax-image';
 import { ADMIN_TOKEN, api, makeToken, startApiGateway } from './api-harness.ts';
+
+const readTiffPages = (tiff: Buffer) => readTiff(tiff).length;
 
 // Issue 15: webhooks. A real HTTP server receives them; the signature is checked with Node's
 // crypto following docs/api.md (HMAC-SHA256 keyed with the secret over "<t>.<body>"), not with
@@ -61,7 +64,9 @@ before(async () => {
   // Loopback receivers need the admin's explicit permission (off by default: see the last test).
   // A short backoff base (10 ms, doubled per try) lets the 12 tries of a dead receiver run out
   // within the test: about 40 s.
-  g = await startApiGateway('faxgate-webhooks', { FAXGATE_WEBHOOK_ALLOW_PRIVATE: 'true', FAXGATE_JOB_BACKOFF: '10ms' });
+  // Calls to +1212555019x are rejected by the simulated remote (fax.failed); gina owns a DID (fax.received).
+  g = await startApiGateway('faxgate-webhooks', { FAXGATE_WEBHOOK_ALLOW_PRIVATE: 'true', FAXGATE_JOB_BACKOFF: '10ms', FAXGATE_SIM_OUTCOMES: '+1212555019*=rejected' },
+    'unaddressed: faxadmin@example.com\nusers:\n  - id: gina\n    emails: [gina@example.com]\n    dids: ["+12125550188"]\nroutes: []\n');
 });
 after(async () => {
   await g?.dispose();
@@ -131,6 +136,64 @@ test('a fax sent through the API is announced to its owner\'s webhook: signed, r
   // Bob may not read alice's delivery log (her fax is "not found" to him).
   assert.equal((await api(g.gw, 'GET', `/api/v1/faxes/${faxId}/webhooks`, { token: bob })).status, 404);
   await assertNothingFor('a post to bob\'s webhook about alice\'s fax', () => received.find((r) => r.path === '/bob'), 2_000);
+});
+
+test('fax.failed, fax.cancelled and fax.received reach their owner\'s webhook, signed, with what happened', async () => {
+  const gina = await makeToken(g.gw, 'gina', ['send', 'read-own'], 'gina@example.com');
+  const made = await api(g.gw, 'POST', '/api/v1/webhooks', { token: gina, body: { url: `${base}/events`, events: ['fax.failed', 'fax.cancelled', 'fax.received'] } });
+  assert.equal(made.status, 201, JSON.stringify(made.body));
+  const secret: string = made.body.secret;
+  const events = () => received.filter((r) => r.path === '/events').map((r) => ({ ...r, event: JSON.parse(r.body) }));
+  const arrived = (what: string, pick: (e: any) => boolean) =>
+    waitUntil(`${what} at the receiver`, () => events().find((r) => pick(r.event)), 90_000, 200).catch((err) => {
+      throw new Error(`${(err as Error).message}; received ${JSON.stringify(received.map((r) => [r.path, r.answered, r.body.slice(0, 120)]))}`);
+    });
+
+  // Failed: the remote rejects the call.
+  const failing = await api(g.gw, 'POST', '/api/v1/faxes', { token: gina, body: { numbers: ['2125550190'], cover: 'none', message: 'to a number that rejects' } });
+  assert.equal(failing.status, 202, JSON.stringify(failing.body));
+  // Cancelled: a fax for tomorrow, cancelled once it waits.
+  const later = await api(g.gw, 'POST', '/api/v1/faxes', { token: gina, body: { numbers: ['2125550171'], cover: 'none', message: 'for tomorrow', send_at: new Date(Date.now() + 86_400_000).toISOString() } });
+  assert.equal(later.status, 202, JSON.stringify(later.body));
+  // Its rendered page is what a simulated remote later sends to gina's DID.
+  let last: unknown;
+  const tiff = await waitUntil(`fax ${later.body.id} rendered and waiting`, async () => {
+    const f = await api(g.gw, 'GET', `/api/v1/faxes/${later.body.id}`, { token: gina });
+    const r = await api(g.gw, 'GET', `/api/v1/faxes/${later.body.id}/document?format=tiff`, { token: gina });
+    last = { fax: f.body, document: r.status };
+    return f.body.recipients?.[0]?.state === 'waiting' && r.status === 200 ? (r.body as Buffer) : undefined;
+  }, 60_000, 200).catch((err) => {
+    throw new Error(`${(err as Error).message}: ${JSON.stringify(last)}`);
+  });
+  assert.equal((await api(g.gw, 'POST', `/api/v1/faxes/${later.body.id}/cancel`, { token: gina, body: { reason: 'not needed' } })).status, 200);
+  // Received: that page, offered on a simulated line to gina's DID.
+  const offer = await fetch(`${g.gw.httpUrl}/api/v1/sim/incoming?did=%2B12125550188&from=%2B14155550123&csid=ACME`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'image/tiff' }, body: tiff });
+  assert.equal(offer.status, 202, await offer.clone().text());
+  const { inboundId } = (await offer.json()) as { inboundId: string };
+
+  const failed = await arrived('fax.failed', (e) => e.type === 'fax.failed' && e.data.fax_id === failing.body.id);
+  assert.ok(verify(secret, failed.headers['faxgate-signature'] as string, failed.body), 'fax.failed is signed');
+  assert.equal(failed.headers['faxgate-event'], 'fax.failed');
+  assert.equal(failed.event.data.recipient.number, '+12125550190');
+  assert.equal(failed.event.data.recipient.state, 'failed');
+  assert.ok(failed.event.data.recipient.reason, 'the reason is given');
+  assert.equal(failed.event.data.user, 'gina');
+
+  const cancelled = await arrived('fax.cancelled', (e) => e.type === 'fax.cancelled' && e.data.fax_id === later.body.id);
+  assert.ok(verify(secret, cancelled.headers['faxgate-signature'] as string, cancelled.body), 'fax.cancelled is signed');
+  assert.equal(cancelled.event.data.recipient.state, 'cancelled');
+  assert.match(cancelled.event.data.recipient.reason, /not needed/);
+
+  const got = await arrived('fax.received', (e) => e.type === 'fax.received' && e.data.inbound_id === inboundId);
+  assert.ok(verify(secret, got.headers['faxgate-signature'] as string, got.body), 'fax.received is signed');
+  assert.deepEqual([got.event.data.did, got.event.data.calling_number, got.event.data.csid, got.event.data.user, got.event.data.route.rule], ['+12125550188', '+14155550123', 'ACME', 'gina', 'did']);
+  assert.equal(got.event.data.pages, readTiffPages(tiff));
+  // What the event points to is gina's to fetch with her token.
+  const pdf = await api(g.gw, 'GET', got.event.data.document_url, { token: gina });
+  assert.equal(pdf.status, 200);
+  assert.equal(pdf.headers.get('content-type'), 'application/pdf');
+  // Only the subscribed events came: no fax.queued or fax.sent for gina's faxes.
+  assert.deepEqual([...new Set(events().map((r) => r.event.type))].sort(), ['fax.cancelled', 'fax.failed', 'fax.received']);
 });
 
 test('webhooks test sends a signed sample at once; a redirect is not followed; only the owner or an admin may delete', async () => {
