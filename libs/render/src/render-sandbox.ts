@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { getCompileCacheDir } from 'node:module';
 import type { FaxPage } from '@faxgate/fax-image';
 import type { DocumentInput, PartRenderOptions } from './render-part.ts';
+import { receivedPages, type SentPage } from './page-transfer.ts';
 
 export interface SandboxLimits {
   /** Wall-clock time one document may take. */
@@ -144,7 +145,7 @@ class SandboxProcess {
     this.child.stderr?.on('data', (d: Buffer) => {
       stderr = (stderr + d.toString()).slice(-2000);
     });
-    this.child.on('message', (msg: { id: number; ok: boolean; pages?: FaxPage[]; error?: string; ready?: boolean }) => {
+    this.child.on('message', (msg: { id: number; ok: boolean; pages?: SentPage[]; error?: string; ready?: boolean }) => {
       if (msg.ready) {
         this.ready = true;
         for (const f of this.onReady.splice(0)) f();
@@ -153,7 +154,7 @@ class SandboxProcess {
       const p = this.pending;
       if (!p || p.id !== msg.id) return;
       this.pending = undefined;
-      if (msg.ok) p.resolve(alignedPages(msg.pages!));
+      if (msg.ok) p.resolve(receivedPages(msg.pages!));
       else p.reject(new DocumentRenderError(msg.error ?? 'it could not be rendered'));
     });
     this.child.on('exit', (code, signal) => {
@@ -210,28 +211,6 @@ class SandboxProcess {
     this.exitReason = reason;
     this.child.kill('SIGKILL');
   }
-}
-
-/**
- * The pages with their bitmaps on 4-byte boundaries. Deserialised bitmaps are views into the
- * message's buffer wherever the serialiser put them (one byte past a word boundary, as it
- * happens), and the MMR coder reads rows a 32-bit word at a time only from aligned memory:
- * from the bytes it took 1.5× as long (3.3 against 2.3 ms per text page). Views already
- * aligned are kept; the others are copied, together, into one buffer (0.05 ms a page).
- */
-function alignedPages(pages: FaxPage[]): FaxPage[] {
-  const odd = pages.filter((p) => p.bitmap.data.byteOffset % 4 !== 0);
-  if (odd.length === 0) return pages;
-  const room = (n: number) => (n + 3) & ~3;
-  const store = new Uint8Array(odd.reduce((n, p) => n + room(p.bitmap.data.length), 0));
-  let at = 0;
-  for (const p of odd) {
-    const data = store.subarray(at, at + p.bitmap.data.length);
-    data.set(p.bitmap.data);
-    p.bitmap = { ...p.bitmap, data };
-    at += room(data.length);
-  }
-  return pages;
 }
 
 /**

@@ -2,6 +2,7 @@
 // (render-sandbox.ts) over IPC. Untrusted documents are opened only here, so a bomb that
 // exhausts memory or loops only costs this process.
 import { renderPart, type DocumentInput, type PartRenderOptions } from './render-part.ts';
+import { sendablePages } from './page-transfer.ts';
 
 interface Request {
   id: number;
@@ -13,7 +14,7 @@ process.on('message', (msg: Request) => {
   void (async () => {
     try {
       const pages = await renderPart(msg.doc, msg.opts);
-      process.send!({ id: msg.id, ok: true, pages });
+      process.send!({ id: msg.id, ok: true, pages: sendablePages(pages) });
     } catch (err) {
       process.send!({ id: msg.id, ok: false, error: describe(err) });
     }
