@@ -170,3 +170,18 @@ export async function yDpiOf(file: string): Promise<number[]> {
   const { stdout } = await run('tiffinfo', [file]);
   return [...stdout.matchAll(/Resolution: [\d.]+, ([\d.]+) pixels\/inch/g)].map((m) => Math.round(Number(m[1])));
 }
+
+/**
+ * The coding of every page as libtiff's tiffinfo reads it: `mh` (Group 3, 1-D), `mr` (Group 3
+ * with 2-D rows, T.4 §4.2) or `mmr` (Group 4, T.6); anything else as tiffinfo names it.
+ */
+export async function codingsOf(file: string): Promise<string[]> {
+  const { stdout } = await run('tiffinfo', [file]);
+  return stdout.split(/TIFF Directory at offset/).slice(1).map((dir) => {
+    const scheme = /Compression Scheme: (.*)/.exec(dir)?.[1]?.trim() ?? '?';
+    if (scheme === 'CCITT Group 4') return 'mmr';
+    if (scheme !== 'CCITT Group 3') return scheme;
+    // T4Options (TIFF 6.0 §11): bit 0 set when rows may be 2-D coded.
+    return Number(/Group 3 Options: .*\((\d+) =/.exec(dir)?.[1] ?? 0) & 1 ? 'mr' : 'mh';
+  });
+}

@@ -64,10 +64,12 @@ test('FAXGATE_DIAL_OUTSIDE_PREFIX=9: the fax address 12125550102 is dialled as 9
   }
 });
 
-test('faxgate → faxgate with node A limited to V.27 ter: DCS says V.27 ter 4800, and 2 pages (MR, fine) arrive pixel for pixel', { timeout: 110_000 }, async () => {
+// Node B offers MH only (FAXGATE_MODEM_CODINGS=mh): with ECM that is the grid's MH-with-ECM
+// cell, which two faxgates offering MMR never reach otherwise.
+test('faxgate → faxgate with node A limited to V.27 ter and node B to MH: DCS says V.27 ter 4800, MH with ECM, and 2 pages (fine) arrive pixel for pixel', { timeout: 110_000 }, async () => {
   const pages = [textPage(1728, 220, 31), textPage(1728, 220, 32)] as Bitmap[];
   const tiff = writeTiff(pages.map((bitmap) => ({ bitmap, xDpi: 204, yDpi: 196 })), { compression: 'mr' });
-  const r = await callAtoB(pair, '5550102', tiff, { a: { modulations: ['v27ter'] }, request: () => ({ callId: 'v27ter' }) });
+  const r = await callAtoB(pair, '5550102', tiff, { a: { modulations: ['v27ter'] }, b: { encodings: ['mh'] }, request: () => ({ callId: 'v27ter' }) });
   try {
     assert.equal(r.outcome.result, 'success', JSON.stringify(r.outcome));
     assert.equal(r.outcome.pagesSent, 2);
@@ -75,7 +77,8 @@ test('faxgate → faxgate with node A limited to V.27 ter: DCS says V.27 ter 480
     assert.equal(r.received.outcome.partial, false);
     await assertSamePages(r.received.outcome.document, tiff, dir.path, 'v27ter');
     assert.match(r.logA, /training accepted at V\.27ter 4800 bit\/s/);
-    assert.match(r.logB, /DCS: V\.27ter 4800 bit\/s, /);
+    assert.match(r.logB, /DCS: V\.27ter 4800 bit\/s, mh, fine, ecm true/);
+    assert.match(r.logA, /tx ECM block 0 of page 1: /);
     assert.doesNotMatch(r.logA + r.logB, /V\.(17|29) \d+ bit\/s/, 'no call phase at V.17 or V.29');
   } catch (err) {
     throw new Error(`${(err as Error).message}${await r.evidence()}`, { cause: err });
