@@ -46,9 +46,11 @@ export const consoleRole = defineRole({
       // Redis not up yet: the configured pools are shown.
     }
     const names = [...Object.values(QUEUES), ...[...pools].map(callQueueName)];
-    // The console's address alone (the chart's Ingress routes / here) opens the start page; the
-    // redirect reveals nothing, so it needs no credentials, and /queues asks for them.
-    ctx.http.get('/', (_req, reply) => reply.redirect('/queues', 302));
+    // The console's address alone (the chart's Ingress routes / here) opens the console's own
+    // pages (sent faxes, /ui/), where the front desk and the admin work, rather than Bull Board's
+    // job view (/queues). The redirect reveals nothing, so it needs no credentials, and /ui/
+    // asks for them.
+    ctx.http.get('/', (_req, reply) => reply.redirect('/ui/', 302));
     // Before any route: the OpenAPI document is collected from the routes registered after it.
     await registerOpenApi(ctx.http);
     await ctx.http.register(registerOpenApiDocument);

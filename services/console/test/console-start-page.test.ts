@@ -4,8 +4,9 @@ import { runRoles } from '@faxgate/runtime';
 import { startRedis, tempDir, testGatewayEnv } from '@faxgate/testkit';
 import { consoleRole } from '@faxgate/console';
 
-// Issue 19: the chart's Ingress sends / to the console; / must open the console, not a 404.
-test('/ redirects to the Bull Board start page, which asks for credentials and then shows the board', async (t) => {
+// Issue 19: the chart's Ingress sends / to the console; / must open the console (its pages at
+// /ui/, where faxes are searched and followed), not a 404 nor only the queues' internals.
+test('/ redirects to the console\'s pages, which ask for credentials and then show the sent faxes', async (t) => {
   const redis = await startRedis();
   const dir = await tempDir('faxgate-console-start');
   t.after(async () => {
@@ -17,11 +18,15 @@ test('/ redirects to the Bull Board start page, which asks for credentials and t
 
   const root = await fetch(`${gw.httpUrl}/`, { redirect: 'manual' });
   assert.equal(root.status, 302);
-  assert.equal(root.headers.get('location'), '/queues');
+  assert.equal(root.headers.get('location'), '/ui/');
   const anonymous = await fetch(new URL(root.headers.get('location')!, gw.httpUrl));
-  assert.equal(anonymous.status, 401, 'the board itself stays behind the console\'s auth');
+  assert.equal(anonymous.status, 401, 'the pages stay behind the console\'s auth');
   const auth = `Basic ${Buffer.from('admin:pw').toString('base64')}`;
-  const board = await fetch(new URL('/queues', gw.httpUrl), { headers: { authorization: auth } });
-  assert.equal(board.status, 200);
-  assert.match(await board.text(), /<title>faxgate<\/title>/, 'the Bull Board page, titled faxgate');
+  const start = await fetch(new URL(root.headers.get('location')!, gw.httpUrl), { headers: { authorization: auth } });
+  assert.equal(start.status, 200);
+  const html = await start.text();
+  assert.match(html, /<title>Sent faxes · faxgate<\/title>/, 'the console\'s start page');
+  // Every console page and Bull Board (Queues) are linked from it, and the board still answers.
+  for (const path of ['/ui/inbound', '/ui/lines', '/ui/directory', '/ui/settings', '/queues']) assert.match(html, new RegExp(`href="${path}"`), path);
+  assert.equal((await fetch(new URL('/queues', gw.httpUrl), { headers: { authorization: auth } })).status, 200);
 });
