@@ -12,6 +12,8 @@ import { renderRole } from '@faxgate/render-service';
 import { dispatchRole } from '@faxgate/dispatch';
 import { notifierRole } from '@faxgate/notifier';
 import { inboundRole } from '@faxgate/inbound';
+import { createRedis } from '@faxgate/queue';
+import { FaxRecords, InboundRecords } from '@faxgate/store';
 import { startIaxmodemPair, type IaxmodemPair } from '../../../libs/class1/test/iaxmodem-pair.ts';
 import { efaxReceive, efaxSend, killEfax, type EfaxRun } from '../../../libs/class1/test/fax-bed.ts';
 import { nodeRole } from '../src/index.ts';
@@ -19,7 +21,10 @@ import { nodeRole } from '../src/index.ts';
 // The whole gateway with FAXGATE_NODE_DRIVER=class1 on a real software modem (iaxmodem pty A),
 // efax on the other modem (pty B) as the far fax machine: a mail becomes a fax efax receives
 // (pages equal to what faxgate rendered), and a fax efax sends is answered by the node, routed by
-// the inbound role and mailed as a PDF (the unaddressed mailbox: no directory file).
+// the inbound role and mailed as a PDF (the unaddressed mailbox: no directory file). Both
+// calls' records hold what the T.38 path records (issue 12): the attempt's pages, remote id,
+// rate and the far end's DIS; the received fax's pages, TSI, caller ID, modem line, bad rows and
+// whether it was partial.
 //
 // Real-time calls (about 20–40 s each): each test has its own timeout.
 
@@ -71,6 +76,23 @@ test('mail → render → class1 modem call → efax; efax received exactly the 
     const sent = await decodeTiffWithLibtiff(join(g.dataDir, 'faxes', faxId, 'r0.tif'), dir.path, 'rendered');
     assert.equal(got.length, sent.length);
     for (let i = 0; i < sent.length; i++) assert.equal(differingPixels(got[i], sent[i]), 0, `page ${i + 1} as efax received it differs from the rendered page`);
+
+    // The attempt as stored: efax (no ECM in its DIS) trained at V.17 14400 on modem A.
+    const redis = createRedis(g.redis.url, 'background');
+    try {
+      const view = await new FaxRecords(redis, g.env.FAXGATE_QUEUE_PREFIX).view(faxId);
+      const attempts = view?.recipients[0]?.attemptsDetail ?? [];
+      assert.equal(attempts.length, 1, JSON.stringify(view));
+      const [a1] = attempts;
+      assert.equal(a1.result, 'success');
+      assert.equal(a1.pagesSent, 2);
+      assert.equal(a1.remoteId, '+1 212 555 0199');
+      assert.equal(a1.remote?.speed, 14400, JSON.stringify(a1.remote));
+      assert.equal(a1.remote?.dis?.ecm, false, 'efax offers no ECM');
+      assert.ok(a1.remote?.dis?.rates?.includes(14400), JSON.stringify(a1.remote?.dis));
+    } finally {
+      redis.disconnect();
+    }
   } catch (err) {
     // The runner prints the stack made with the first message: a new error carries the evidence.
     throw new Error(`${(err as Error).message}\n--- efax\n${rx.output()}\n${await pair.logs()}`, { cause: err });
@@ -98,6 +120,21 @@ test('efax calls the node\'s modem: the fax is answered, routed and mailed as a 
     // Modem B's caller ID, as its iaxmodem presents it (NMBR and NAME).
     assert.equal(mail.parsed.headers.get('x-faxgate-calling-number'), pair.b.callerNumber);
     assert.equal(mail.parsed.headers.get('x-faxgate-calling-name'), pair.b.callerName);
+    // The received fax as stored.
+    const redis = createRedis(g.redis.url, 'background');
+    try {
+      const rec = await new InboundRecords(redis, g.env.FAXGATE_QUEUE_PREFIX).get(mail.parsed.headers.get('x-faxgate-inbound-id') as string);
+      assert.ok(rec, 'the inbound record');
+      assert.equal(rec.pages, 1);
+      assert.equal(rec.partial, false);
+      assert.equal(rec.badRows, 0, 'a clean line: no row repaired');
+      assert.equal(rec.csid, '+1 212 555 0177');
+      assert.equal(rec.callingNumber, pair.b.callerNumber);
+      assert.equal(rec.did, '5550110');
+      assert.match(rec.line ?? '', /\/modem-1$/);
+    } finally {
+      redis.disconnect();
+    }
     const pdf = mail.parsed.attachments.find((a) => a.contentType === 'application/pdf');
     assert.ok(pdf, 'the fax is attached as a PDF');
     const got = await renderPdfPages(pdf.content, dir.path, 'inbound-pdf');
