@@ -12,8 +12,9 @@ import type { FaxControlContext } from './control-context.ts';
 export async function finishRecipient(ctx: Pick<FaxControlContext, 'records'>, faxId: string, recipient: number, recipientCount?: number): Promise<void> {
   const { records } = ctx;
   const readStates = (count: number) => Promise.all(Array.from({ length: count }, (_, i) => records.getRecipient(faxId, i)));
-  // Sent on the same connection after the mark, so Redis answers them after it: every other
-  // recipient's state was written before its own mark, which the mark's count includes.
+  // A one-recipient fax's only state is the caller's own, written before it calls this, so it
+  // can be read beside the mark; with more, another recipient's job may be between its state
+  // and its mark, so the states are read after this mark counted the last one.
   const [finished, count, early] = await Promise.all([
     records.markRecipientFinished(faxId, recipient),
     recipientCount ?? records.getFax(faxId).then((f) => f?.recipientCount),
