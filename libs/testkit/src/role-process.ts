@@ -32,7 +32,9 @@ export async function startRoleProcess(roles: string[], env: Record<string, stri
     child,
     httpPort,
     output: () => out.join(''),
-    async ready(timeoutMs = 30_000) {
+    // 60 s: a `faxgate run` of four roles took 30-50 s to answer /readyz on this 2-core machine
+    // at load ~20 (node-killed-mid-call failed on 30 s); a process that never starts still fails.
+    async ready(timeoutMs = 60_000) {
       await waitUntil(`${roles.join('+')} ready on :${httpPort}`, async () => {
         if (child.exitCode !== null) throw new Error(`exited with ${child.exitCode}`);
         return (await fetch(`http://127.0.0.1:${httpPort}/readyz`)).status === 200;

@@ -26,7 +26,9 @@ after(async () => {
   await dir.remove();
 });
 
-test('a node killed mid-batch: the fax sent before the kill stays sent, the other resumes at its first unconfirmed page, every page printed once', async () => {
+// Two or three `faxgate run` processes start in this test: on a loaded machine each can take
+// most of a minute before /readyz answers, so the file's 120 s default is not enough.
+test('a node killed mid-batch: the fax sent before the kill stays sent, the other resumes at its first unconfirmed page, every page printed once', { timeout: 240_000 }, async () => {
   const smtpPort = await freePort();
   const prefix = `test-${randomUUID()}`;
   const number = '+12125550330';
