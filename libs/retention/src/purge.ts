@@ -13,11 +13,15 @@ export interface PurgeResult {
   purged: boolean;
   /** Why nothing was deleted (in flight, unknown id). */
   refused?: string;
+  /** Refused because the fax is not finished (or not yet closed): try again later (HTTP 409). */
+  inFlight?: true;
   /** Blob keys and record kinds deleted. */
   removed: string[];
 }
 
 const FAX_ID = /^fx[0-9a-z]{10,40}$/;
+/** The fax states nothing follows (libs/store keeps a fax open after them until it is reconciled). */
+const FINISHED: ReadonlySet<string> = new Set(['done', 'failed', 'cancelled']);
 const INBOUND_ID = /^in[0-9a-z]{10,40}$/;
 
 /**
@@ -34,7 +38,12 @@ export async function purgeOne(deps: PurgeDeps, id: string, actor: string, reaso
 export async function purgeFax(deps: PurgeDeps, id: string, actor: string, reason?: string): Promise<PurgeResult> {
   const fax = await deps.records.getFax(id);
   if (fax && (await deps.records.inFlight(id, fax))) {
-    return { id, purged: false, refused: `fax ${id} is still in flight (state ${fax.state}); purge it once it is finished`, removed: [] };
+    // A fax in a final state stays open until dispatch's reconciler has seen its last jobs (the
+    // result mail) end: 'still in flight (state done)' read as a contradiction to an admin.
+    const why = FINISHED.has(fax.state)
+      ? `fax ${id} has ended (state ${fax.state}) but its last jobs (the result mail) are not yet checked; dispatch closes it on its FAXGATE_RECONCILE_INTERVAL pass once it is two intervals old (by default within 3 minutes of its acceptance, or 1 minute of its end if later), try again then`
+      : `fax ${id} is still in flight (state ${fax.state}); purge it once it is finished`;
+    return { id, purged: false, refused: why, inFlight: true, removed: [] };
   }
   const removed = await removeFaxDocuments(deps.blobs, id, fax?.messageKey);
   if (fax) removed.push('records');
@@ -46,7 +55,7 @@ export async function purgeFax(deps: PurgeDeps, id: string, actor: string, reaso
 export async function purgeInbound(deps: PurgeDeps, id: string, actor: string, reason?: string): Promise<PurgeResult> {
   const rec = await deps.inbound.get(id);
   if (rec && (await deps.inbound.inFlight(id, rec))) {
-    return { id, purged: false, refused: `received fax ${id} is still being delivered (state ${rec.state}); purge it once it is finished`, removed: [] };
+    return { id, purged: false, refused: `received fax ${id} is still being delivered (state ${rec.state}); purge it once it is finished`, inFlight: true, removed: [] };
   }
   const removed = await removeInboundDocuments(deps.blobs, id, rec?.documentKey);
   if (rec) removed.push('records');

@@ -113,6 +113,10 @@ test('faxgate purge of one fax: refused while in flight, then everything goes an
   assert.equal(await deps.blobs.exists(blobKeys.message(id)), true);
 
   await deps.records.updateFax(id, { state: 'done' });
+  // Ended but not yet closed by the reconciler: refused, saying why and when to try again.
+  const early = await purgeOne(deps, id, 'cli');
+  assert.equal(early.purged, false);
+  assert.match(early.refused ?? '', /has ended \(state done\) but its last jobs .* not yet checked; dispatch closes it on its FAXGATE_RECONCILE_INTERVAL pass/);
   await deps.records.closeFax(id);
   const done = await purgeOne(deps, id, 'cli', 'data-subject request 42');
   assert.deepEqual(done, { id, purged: true, removed: [blobKeys.message(id), `faxes/${id}/`, 'records'] });
@@ -142,9 +146,16 @@ test('with short retentions the elected leader alone purges on its schedule, and
   await waitUntil(`the purge of ${young}'s pages after 5 s`, async () => !(await deps.blobs.exists(blobKeys.recipientDocument(young, 0))), 30_000);
   const leaders = owners.filter((o) => o.elector.isLeader);
   assert.equal(leaders.length, 1, 'one leader');
+  // A run counts what it purged when it ends, after the files are gone (the other kinds are
+  // still being walked when the wait above sees the pages gone): wait for the count.
+  const registry = registries[owners.indexOf(leaders[0])];
+  let metrics = '';
+  await waitUntil('the leader\'s metrics to count both purges', async () => {
+    metrics = await registry.metrics();
+    return /faxgate_retention_purged_total\{kind="messages"\} 2\n/.test(metrics) && /faxgate_retention_purged_total\{kind="rendered"\} 2\n/.test(metrics);
+  }, 10_000).catch((err: Error) => {
+    throw new Error(`${err.message}\n--- leader's metrics ---\n${metrics}`);
+  });
   assert.equal(owners.filter((o) => o.runs > 0).length, 1, `only the leader ran (runs: ${owners.map((o) => o.runs).join(', ')})`);
-  const metrics = await registries[owners.indexOf(leaders[0])].metrics();
-  assert.match(metrics, /faxgate_retention_purged_total\{kind="messages"\} 2/);
-  assert.match(metrics, /faxgate_retention_purged_total\{kind="rendered"\} 2/);
   assert.match(metrics, /faxgate_retention_runs_total\{outcome="ok"\} \d+/);
 });

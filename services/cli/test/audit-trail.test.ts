@@ -1,12 +1,14 @@
 // Issue 19: the audit trail records every fax's life as it really happens in a running gateway,
 // not only lines a test writes itself: a fax accepted over SMTP, rendered, dialled busy and then
 // sent, with its result mail; a fax cancelled by an operator while it waits for a retry; a fax
-// received on a line and mailed; and the admin's purge of the first, which leaves its own line
-// beside the ones before it. Exported by date range through the API as JSON lines and CSV.
+// received on a line and mailed; and the admin's purges of the first and of the received fax,
+// each leaving its own line beside the ones before it. Exported by date range through the API as JSON lines and CSV.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
-import { makePdf, smtpDialogue, waitUntil } from '@faxgate/testkit';
+import { access, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { smtpDialogue, waitUntil } from '@faxgate/testkit';
+import { inboundBlobKeys } from '@faxgate/store';
 import { startTestGateway, renderedTiff, getFax, type TestGateway } from './gateway-harness.ts';
 
 let g: TestGateway;
@@ -80,7 +82,8 @@ test('a running gateway\'s audit export holds each fax\'s life: accepted, render
     throw new Error(`${err.message}; last refusal: ${refusal}`);
   });
 
-  const to = new Date(Date.now() + 1_000).toISOString();
+  // Up to now: both exports below cover the same lines, whatever the gateway writes meanwhile.
+  const to = new Date().toISOString();
   const jsonl = await fetch(`${g.gw.httpUrl}/api/v1/audit?${new URLSearchParams({ from, to, format: 'jsonl' })}`, { headers: admin });
   assert.equal(jsonl.status, 200);
   const lines = (await jsonl.text()).trim().split('\n').map((l) => JSON.parse(l) as AuditLine);
@@ -117,4 +120,17 @@ test('a running gateway\'s audit export holds each fax\'s life: accepted, render
   assert.equal(rows[0], 'at,subject,id,recipient,event,detail,actor');
   assert.equal(rows.length - 1, lines.length, 'one CSV row per JSON line');
   assert.ok(rows.some((r) => r.includes(`,fax,${sent},,purged,`)), 'the purge is in the CSV too');
+
+  // The received fax is purged too (a data-subject request about a fax someone sent us): its
+  // stored pages and records go, its lines stay, and a purged line names the admin.
+  const rxPurge = await fetch(`${g.gw.httpUrl}/api/v1/inbound/${rxIds[0]}/purge`, { method: 'POST', headers: admin, body: JSON.stringify({ reason: 'DSR-43' }) });
+  assert.equal(rxPurge.status, 200, await rxPurge.clone().text());
+  assert.deepEqual(((await rxPurge.json()) as { removed: string[] }).removed, [inboundBlobKeys.document(rxIds[0]), 'records']);
+  await assert.rejects(access(join(g.dataDir, inboundBlobKeys.document(rxIds[0]))), 'the received pages are gone from the data directory');
+  assert.equal((await fetch(`${g.gw.httpUrl}/api/v1/inbound/${rxIds[0]}`, { headers: admin })).status, 404);
+  const after = (await (await fetch(`${g.gw.httpUrl}/api/v1/audit?${new URLSearchParams({ from, format: 'jsonl' })}`, { headers: admin })).text()).trim().split('\n').map((l) => JSON.parse(l) as AuditLine);
+  const rxAfter = after.filter((l) => l.id === rxIds[0]);
+  assert.deepEqual(rxAfter.slice(0, -1).map((l) => l.event), inbound.map((l) => l.event), 'the received fax\'s lines before the purge are kept');
+  assert.deepEqual([rxAfter.at(-1)?.event, rxAfter.at(-1)?.actor], ['purged', 'console:admin']);
+  assert.match(rxAfter.at(-1)?.detail ?? '', /DSR-43/);
 });

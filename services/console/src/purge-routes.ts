@@ -17,7 +17,7 @@ export function registerPurgeRoutes(app: FastifyInstance, ctx: Pick<RoleContext,
       if (reason !== undefined && (typeof reason !== 'string' || reason.length > 500)) return reply.code(400).send({ error: 'reason is a text of at most 500 characters' });
       const r = await purgeOne(deps, id, `console:${req.principal?.user ?? 'admin'}`, reason);
       if (r.purged) return { id, purged: true, removed: r.removed };
-      return reply.code(/in flight|being delivered/.test(r.refused ?? '') ? 409 : 404).send({ error: r.refused });
+      return reply.code(r.inFlight ? 409 : 404).send({ error: r.refused });
     });
   }
 }

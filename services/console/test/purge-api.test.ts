@@ -44,6 +44,10 @@ test('POST /api/v1/faxes/:id/purge: 409 in flight, 200 with what was deleted onc
     assert.equal(await blobs.exists(blobKeys.message(id)), true);
 
     await records.updateFax(id, { state: 'done' });
+    // Ended, but dispatch's reconciler has not closed it yet: still 409, saying when to retry.
+    const ended = await purge();
+    assert.equal(ended.status, 409);
+    assert.match(((await ended.json()) as { error: string }).error, /has ended \(state done\).*FAXGATE_RECONCILE_INTERVAL/);
     await records.closeFax(id);
     const ok = await purge({ reason: 'DSR-9' });
     assert.equal(ok.status, 200);
