@@ -2,14 +2,15 @@
 // in the configured time zone, and a cover with the sender from the message's From: (not the
 // envelope sender of a local `sendmail -t`), their phone and fax from the directory, and a
 // confidentiality notice. Checked on the text the renderer lays out (MuPDF's text layer of the
-// cover HTML and the header line's fields), before rasterising, so no OCR is involved.
+// cover HTML, and the header line's fields compared pel for pel with the top rows of the page
+// sent), so no OCR is involved.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as mupdf from 'mupdf';
-import { FAX_WIDTH_PT, MuPdfEngine, prepareFax, recipientPages, type GrayPage, type RenderEngine, type EngineOptions } from '@faxgate/render';
+import { FAX_WIDTH_PT, MuPdfEngine, prepareFax, recipientPages, toBilevel, type GrayPage, type RenderEngine, type EngineOptions } from '@faxgate/render';
 import { renderSchema } from '../src/config.ts';
 import { composeSettings } from '../src/compose-settings.ts';
 
@@ -91,7 +92,7 @@ test('the cover names the From: sender with the directory\'s phone and fax, and 
 });
 
 test('the header line carries the station id and the time in the configured zone on every page', async () => {
-  const { headers } = await render({}, 'Alice Example <alice@example.com>');
+  const { headers, pages } = await render({}, 'Alice Example <alice@example.com>');
   assert.equal(headers.length, 1);
   const [left, sender, when, page] = headers[0];
   assert.equal(left, 'From +1 212 555 0188');
@@ -99,6 +100,18 @@ test('the header line carries the station id and the time in the configured zone
   // 03:30 UTC on the 6th is 22:30 on the 5th in New York.
   assert.equal(when, 'Sat Dec 05 22:30 2026');
   assert.equal(page, 'Page 1 of 1');
+
+  // Those fields are what is on the page sent: the top rows of the fax page are, pel for pel,
+  // the line drawn from them (8 pt, as the gateway draws it), and not the line of another
+  // station id, so the comparison can tell them apart.
+  const bitmap = pages[0].bitmap;
+  const rowsOf = (fields: string[]) => toBilevel(new MuPdfEngine().renderTextLine(fields, 8, pages[0].yDpi));
+  const band = rowsOf(headers[0]);
+  const bytes = Math.min(band.stride, bitmap.stride);
+  const same = (b: typeof band) => Array.from({ length: b.height }, (_, y) => y).every((y) => Buffer.compare(Buffer.from(b.data.subarray(y * b.stride, y * b.stride + bytes)), Buffer.from(bitmap.data.subarray(y * bitmap.stride, y * bitmap.stride + bytes))) === 0);
+  assert.ok(band.data.some((b) => b !== 0), 'the header line has ink');
+  assert.ok(same(band), 'the page\'s top rows are the header line drawn from these fields');
+  assert.ok(!same(rowsOf(['From +1 212 555 0199', sender, when, page])), 'another station id would draw other pels');
 });
 
 test('the notice can be replaced or turned off; a sender the directory does not know gets no phone line', async () => {
