@@ -135,9 +135,11 @@ test('with short retentions the elected leader alone purges on its schedule, and
   const now = Date.now();
   const old = await fax(deps, now, 10_000, 'done', false);
   const registries = [new Registry(), new Registry()];
-  const log = { info() {}, warn() {} };
+  // What each owner logs: a run's line says what it purged (issue 19: 'logged and counted').
+  const logged: Array<{ owner: number; fields: { purged?: Record<string, number>; policy?: string }; msg: string }> = [];
+  const logOf = (owner: number) => ({ info: (fields: object, msg: string) => void logged.push({ owner, fields, msg }), warn() {} });
   const shortPolicy = { recordsMs: 0, messagesMs: 5_000, renderedMs: 5_000, receivedMs: 5_000 };
-  const owners = registries.map((registry, i) => ownRetention({ deps, redis: c, queuePrefix: prefix, identity: `node-${i}`, policy: shortPolicy, intervalMs: 500, registry, log, timing: { leaseDurationMs: 3000, renewIntervalMs: 500, retryIntervalMs: 500 } }));
+  const owners = registries.map((registry, i) => ownRetention({ deps, redis: c, queuePrefix: prefix, identity: `node-${i}`, policy: shortPolicy, intervalMs: 500, registry, log: logOf(i), timing: { leaseDurationMs: 3000, renewIntervalMs: 500, retryIntervalMs: 500 } }));
   t.after(async () => { for (const o of owners) await o.stop(); });
   for (const o of owners) await o.start();
   await waitUntil(`the leader's purge of ${old}'s message`, async () => !(await deps.blobs.exists(blobKeys.message(old))), 30_000);
@@ -158,4 +160,8 @@ test('with short retentions the elected leader alone purges on its schedule, and
   });
   assert.equal(owners.filter((o) => o.runs > 0).length, 1, `only the leader ran (runs: ${owners.map((o) => o.runs).join(', ')})`);
   assert.match(metrics, /faxgate_retention_runs_total\{outcome="ok"\} \d+/);
+  const purgedLines = logged.filter((l) => l.msg === 'retention: purged what is past its retention');
+  assert.ok(purgedLines.length >= 1 && purgedLines.every((l) => l.owner === owners.indexOf(leaders[0])), `the leader logs its purges: ${JSON.stringify(logged)}`);
+  assert.equal(purgedLines.reduce((n, l) => n + (l.fields.purged?.messages ?? 0), 0), 2, 'the logged counts add up to what was purged');
+  assert.match(purgedLines[0].fields.policy ?? '', /messages 5s/);
 });
