@@ -42,6 +42,48 @@ test('a delayed retry removed from the queue (Bull Board "remove") is re-queued 
   assert.ok(view.timeline.some((e: { event: string; detail?: string }) => e.event === 'job re-queued' && /place-call/.test(e.detail ?? '')), JSON.stringify(view.timeline));
 });
 
+test('a waiting render job removed from the queue (Bull Board "remove") is re-queued and the fax is sent', async () => {
+  const render = g.gw.ctx.queues.queue('render');
+  // Held, so the job is still waiting when it is removed.
+  await render.pause();
+  let faxId: string;
+  try {
+    faxId = await send('12125550440@fax.test', 'trashed render');
+    await waitUntil('the render job to be queued', async () => (await render.getJobState(`render-${faxId}`)) !== 'unknown', 30_000);
+    await render.remove(`render-${faxId}`);
+  } finally {
+    await render.resume();
+  }
+  const mail = await g.sink.waitFor((m) => m.parsed.headers.get('x-faxgate-fax-id') === faxId, 60_000).catch(async (err) => {
+    throw new Error(`${(err as Error).message}: fax ${JSON.stringify(await getFax(g.gw, faxId).catch((e) => String(e)))}`);
+  });
+  assert.match(mail.parsed.subject ?? '', /sent/);
+  const view = await getFax(g.gw, faxId);
+  assert.equal(view.recipients[0].state, 'sent');
+  assert.ok(view.timeline.some((e: { event: string; detail?: string }) => e.event === 'job re-queued' && /render job was gone/.test(e.detail ?? '')), JSON.stringify(view.timeline));
+});
+
+test('a waiting call job removed from the queue (Bull Board "remove") is re-queued and the fax is sent once', async () => {
+  const calls = g.gw.ctx.queues.byName(callQueueName('sim'));
+  // Held, so the call is still waiting for a line when it is removed.
+  await calls.pause();
+  let faxId: string;
+  try {
+    faxId = await send('12125550450@fax.test', 'trashed call');
+    await waitUntil('the call job to be queued', async () => (await calls.getJobState(`call-${faxId}-r0-a1`)) !== 'unknown', 30_000);
+    await calls.remove(`call-${faxId}-r0-a1`);
+  } finally {
+    await calls.resume();
+  }
+  const mail = await g.sink.waitFor((m) => m.parsed.headers.get('x-faxgate-fax-id') === faxId, 30_000).catch(async (err) => {
+    throw new Error(`${(err as Error).message}: fax ${JSON.stringify(await getFax(g.gw, faxId).catch((e) => String(e)))}`);
+  });
+  assert.match(mail.parsed.subject ?? '', /sent/);
+  assert.match(mail.parsed.text ?? '', /Attempts: +1/);
+  const view = await getFax(g.gw, faxId);
+  assert.ok(view.timeline.some((e: { event: string; detail?: string }) => e.event === 'job re-queued' && /place-call/.test(e.detail ?? '')), JSON.stringify(view.timeline));
+});
+
 test('a call job that failed for good fails its recipient with a result mail; Retry in Bull Board then sends it', async () => {
   // Hold the line pool so the call cannot start before the document is gone.
   await g.gw.ctx.queues.byName(callQueueName('sim')).pause();

@@ -62,7 +62,13 @@ export function createReconciler(ctx: RoleContext, o: ReconcilerOptions) {
       // Not dialled yet: the scheduling job, or the first call it queued.
       const call: Step = { name: 'place-call', data: { faxId, recipient, attempt: 1, fromPage: 1 }, pool, fax, r };
       if ((await stateOf(call)) !== 'unknown') return call;
-      return { name: 'schedule-recipient', data: { faxId, recipient } };
+      const schedule: Step = { name: 'schedule-recipient', data: { faxId, recipient } };
+      // A scheduling job that completed and left the recipient open (not held, not refused)
+      // queued its first call as its last step: that call is gone (removed in Bull Board while
+      // it waited for a line, or lost), so it is what must exist. Asking for the scheduling job
+      // again would find it completed and change nothing until it is pruned, days later.
+      if ((await stateOf(schedule)) === 'completed') return call;
+      return schedule;
     }
     const n = Math.max(r.attempts, 1);
     const a = await records.getAttempt(faxId, recipient, n);
