@@ -47,6 +47,25 @@ export class CarrierOscillator {
     this.index = index;
   }
 
+  /**
+   * The passband of a block: for each of the first `count` samples of baseband `re`, `im`, moves
+   * to the next sample and writes round(gain·(re·cos − im·sin)), clipped to 16 bits, to `out`.
+   * One call per block keeps the oscillator's index in a register, as {@link mix} does.
+   */
+  upconvert(re: Float64Array, im: Float64Array, gain: number, out: Int16Array, count: number): void {
+    let index = this.index;
+    const hz = this.hz;
+    for (let j = 0; j < count; j++) {
+      const c = COS[index];
+      const s = SIN[index];
+      index += hz;
+      if (index >= RATE) index -= RATE;
+      const v = Math.round(gain * (re[j] * c - im[j] * s));
+      out[j] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+    }
+    this.index = index;
+  }
+
   /** Moves to the next sample; `cos` and `sin` then hold the carrier's value at that sample. */
   step(): void {
     this.cos = COS[this.index];

@@ -42,6 +42,9 @@ export class PassbandModulator {
   private readonly gain: number;
   private readonly osc: CarrierOscillator;
   private readonly sym = new Float64Array(2);
+  /** A block's baseband, carried up to the carrier in one pass when the block is complete. */
+  private bbRe = new Float64Array(160);
+  private bbIm = new Float64Array(160);
 
   constructor(o: ModulatorOptions) {
     const g = gcd(o.baud, RATE);
@@ -61,8 +64,10 @@ export class PassbandModulator {
     // Mean power of Re(s(t)·e^{jωt}) is E|a|²/2 · ∫g² over one symbol, ≈ Σg²/den.
     const power = (o.meanEnergy / 2) * (energy / this.den);
     this.gain = rmsForDbm0(o.levelDbm0) / Math.sqrt(power);
-    this.symRe = new Float64Array(this.span);
-    this.symIm = new Float64Array(this.span);
+    // Each symbol is written twice (at head and head + span), so the filter reads one contiguous
+    // run with no wrap test per tap.
+    this.symRe = new Float64Array(2 * this.span);
+    this.symIm = new Float64Array(2 * this.span);
     this.osc = new CarrierOscillator(o.carrierHz);
   }
 
@@ -77,7 +82,11 @@ export class PassbandModulator {
    */
   generate(out: Int16Array, source: SymbolSource): number {
     if (this.finished) return 0;
-    const { span, table, symRe, symIm, sym, den, num, osc } = this;
+    if (this.bbRe.length < out.length) {
+      this.bbRe = new Float64Array(out.length);
+      this.bbIm = new Float64Array(out.length);
+    }
+    const { span, table, symRe, symIm, sym, den, num, bbRe, bbIm } = this;
     for (let n = 0; n < out.length; n++) {
       if (this.acc >= den) {
         this.acc -= den;
@@ -90,31 +99,32 @@ export class PassbandModulator {
         } else {
           if (this.flushLeft === 0) {
             this.finished = true;
+            this.osc.upconvert(bbRe, bbIm, this.gain, out, n);
             return n;
           }
           this.flushLeft--;
           sym[0] = 0;
           sym[1] = 0;
         }
-        this.head = (this.head + span - 1) % span;
-        symRe[this.head] = sym[0];
-        symIm[this.head] = sym[1];
+        const head = this.head === 0 ? span - 1 : this.head - 1;
+        this.head = head;
+        symRe[head] = symRe[head + span] = sym[0];
+        symIm[head] = symIm[head + span] = sym[1];
       }
       let re = 0;
       let im = 0;
       const base = this.acc * span;
-      let k = this.head;
+      const head = this.head;
       for (let i = 0; i < span; i++) {
         const h = table[base + i];
-        re += symRe[k] * h;
-        im += symIm[k] * h;
-        if (++k === span) k = 0;
+        re += symRe[head + i] * h;
+        im += symIm[head + i] * h;
       }
       this.acc += num;
-      osc.step();
-      const v = Math.round(this.gain * (re * osc.cos - im * osc.sin));
-      out[n] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+      bbRe[n] = re;
+      bbIm[n] = im;
     }
+    this.osc.upconvert(bbRe, bbIm, this.gain, out, out.length);
     return out.length;
   }
 }
