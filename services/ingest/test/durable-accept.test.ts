@@ -218,7 +218,9 @@ test('kill -9 of redis-server right after each 250: after the restart from the A
   }
 });
 
-test('make run\'s own Redis (scripts/run-single-machine.sh) fsyncs before replying, and the ingest it starts says its 250 is durable', async (t) => {
+// make run starts every role in one cold process: this test took 45-50 s at load ~20, and once
+// the 60 s wait for ingest expired with the roles still loading, so it gets its own timeouts.
+test('make run\'s own Redis (scripts/run-single-machine.sh) fsyncs before replying, and the ingest it starts says its 250 is durable', { timeout: 240_000 }, async (t) => {
   const dir = await tempDir('faxgate-durable-single');
   const redisPort = await freePort();
   const script = resolve(import.meta.dirname, '../../../scripts/run-single-machine.sh');
@@ -247,10 +249,13 @@ test('make run\'s own Redis (scripts/run-single-machine.sh) fsyncs before replyi
     }
     await dir.remove();
   });
-  const line = await waitUntil('ingest\'s durability line from make run', () => output.split('\n').find((l) => l.includes('"durableAccept"')), 60_000).catch((err: Error) => {
+  const line = await waitUntil('ingest\'s durability line from make run', () => output.split('\n').find((l) => l.includes('"durableAccept"')), 150_000).catch((err: Error) => {
     throw new Error(`${err.message}\n--- output ---\n${output.slice(-4000)}`);
   });
   assert.equal(cli('CONFIG', 'GET', 'appendonly'), 'appendonly\nyes');
   assert.equal(cli('CONFIG', 'GET', 'appendfsync'), 'appendfsync\nalways');
+  // Issue 19: a full Redis refuses writes (SMTP 451) instead of being OOM-killed.
+  assert.equal(cli('CONFIG', 'GET', 'maxmemory'), `maxmemory\n${64 * 1024 * 1024}`, 'REDIS_MAXMEMORY=64mb');
+  assert.equal(cli('CONFIG', 'GET', 'maxmemory-policy'), 'maxmemory-policy\nnoeviction');
   assert.equal(JSON.parse(line).durableAccept, true, line);
 });
