@@ -75,7 +75,7 @@ export const consoleRole = defineRole({
     return {
       async start() {},
       async stop() {},
-      describe: () => [`console   /queues (Bull Board), /api/v1 — user ${config.FAXGATE_CONSOLE_USER}${config.FAXGATE_CONSOLE_PASSWORD ? '' : `, password in ${passwordFile} (generated; set FAXGATE_CONSOLE_PASSWORD)`}`],
+      describe: () => [`console   /ui/ (pages, / opens them), /queues (Bull Board), /api/v1 — user ${config.FAXGATE_CONSOLE_USER}${config.FAXGATE_CONSOLE_PASSWORD ? '' : `, password in ${passwordFile} (generated; set FAXGATE_CONSOLE_PASSWORD)`}`],
     };
   },
 });
