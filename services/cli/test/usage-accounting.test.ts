@@ -7,7 +7,8 @@ import { smtpDialogue, waitUntil } from '@faxgate/testkit';
 import { startTestGateway, getFax, type TestGateway } from './gateway-harness.ts';
 
 // Accounting: every ended recipient's confirmed pages and line time, per sender and domain,
-// read back with `faxgate usage` (a child process, as an operator runs it) and in /metrics.
+// read back with `faxgate usage` (a child process, as an operator runs it), through the API
+// (GET /api/v1/usage) and in /metrics.
 const run = promisify(execFile);
 const faxgate = fileURLToPath(new URL('../../../faxgate', import.meta.url));
 let g: TestGateway;
@@ -30,7 +31,7 @@ async function usage(...args: string[]): Promise<Array<{ period: string; rows: A
   return JSON.parse(stdout);
 }
 
-test('pages and line time per sender and domain: faxgate usage and /metrics agree with the fax records', async () => {
+test('pages and line time per sender and domain: faxgate usage, GET /api/v1/usage and /metrics agree with the fax records', async () => {
   const a = await send('alice@clinic.test', ['12125550500@fax.test', '12125550501@fax.test']);
   const b = await send('bob@clinic.test', ['12125550502@fax.test']);
   const views = await Promise.all([a, b].map((id) => waitUntil(`fax ${id} to end and its result mails to be handled`, async () => {
@@ -52,6 +53,29 @@ test('pages and line time per sender and domain: faxgate usage and /metrics agre
   assert.deepEqual(bobOnly.rows.map((r) => r.name), ['clinic.test', 'bob@clinic.test']);
   const { stdout: text } = await run(faxgate, ['usage', '--sender', 'alice@clinic.test'], { env: { ...process.env, ...g.env } });
   assert.match(text, new RegExp(`^ {2}alice@clinic\\.test +2 +${alice.pages} +${(Math.round(alice.ms / 600) / 100).toFixed(2)}$`, 'm'), text);
+  // The same through the API: everything to read-all, a sender's own row to its token.
+  const apiGet = async (path: string, token: string) => {
+    const res = await fetch(`${g.gw.httpUrl}${path}`, { headers: { authorization: `Bearer ${token}` } });
+    return { status: res.status, body: (await res.json()) as any };
+  };
+  const all = await apiGet(`/api/v1/usage?month=${month}`, 'test-token');
+  assert.equal(all.status, 200, JSON.stringify(all.body));
+  assert.deepEqual(all.body.periods.map((p: { period: string }) => p.period), [month]);
+  assert.deepEqual(all.body.periods[0].rows.map((r: { scope: string; name: string; faxes: number; pages: number; lineMs: number }) => [r.scope, r.name, r.faxes, r.pages, r.lineMs]), table.rows.map((r) => [r.scope, r.name, r.faxes, r.pages, r.lineMs]), 'the API and faxgate usage read the same ledger');
+  const today = new Date().toISOString().slice(0, 10);
+  const daily = await apiGet(`/api/v1/usage?month=${month}&daily=true&domain=clinic.test`, 'test-token');
+  assert.equal(daily.status, 200, JSON.stringify(daily.body));
+  const dayRow = daily.body.periods.find((p: { period: string }) => p.period === today)?.rows.find((r: { scope: string }) => r.scope === 'domain');
+  assert.deepEqual([dayRow?.faxes, dayRow?.pages], [3, alice.pages + bob.pages], JSON.stringify(daily.body));
+  const made = await fetch(`${g.gw.httpUrl}/api/v1/tokens`, { method: 'POST', headers: { authorization: 'Bearer test-token', 'content-type': 'application/json' }, body: JSON.stringify({ user: 'bob', scopes: ['send', 'read-own'], email: 'bob@clinic.test' }) });
+  assert.equal(made.status, 201);
+  const bobToken = ((await made.json()) as { token: string }).token;
+  const bobsOwn = await apiGet(`/api/v1/usage?day=${today}`, bobToken);
+  assert.equal(bobsOwn.status, 200, JSON.stringify(bobsOwn.body));
+  assert.deepEqual(bobsOwn.body.periods[0].rows.map((r: { scope: string; name: string; pages: number }) => [r.scope, r.name, r.pages]), [['sender', 'bob@clinic.test', bob.pages]], 'a sender sees its own row, not its domain\'s');
+  assert.equal((await apiGet(`/api/v1/usage?sender=alice@clinic.test`, bobToken)).status, 403, 'nor another sender\'s');
+  assert.equal((await apiGet(`/api/v1/usage?month=2026-13`, 'test-token')).status, 400);
+
   const metrics = await (await fetch(`${g.gw.httpUrl}/metrics`)).text();
   assert.match(metrics, new RegExp(`^faxgate_usage_pages_total\\{domain="clinic.test"\\} ${alice.pages + bob.pages}$`, 'm'), metrics.split('\n').filter((l) => l.includes('usage')).join('\n'));
   assert.match(metrics, /^faxgate_usage_line_seconds_total\{domain="clinic.test"\} [0-9.]+$/m);

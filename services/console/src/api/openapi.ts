@@ -33,6 +33,7 @@ export async function registerOpenApi(app: FastifyInstance) {
         { name: 'inbound', description: 'Faxes received on the lines.' },
         { name: 'tokens', description: 'API tokens (admin).' },
         { name: 'destinations', description: 'What faxgate learned about each remote number; block, unblock, forget (admin).' },
+        { name: 'usage', description: 'Accounting: pages and line minutes per sender and domain, per month or day.' },
       ],
     },
     hideUntagged: true,

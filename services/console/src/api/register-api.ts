@@ -14,6 +14,7 @@ import { IdempotencyKeys } from './idempotency.ts';
 import { registerInboundRedeliverRoute, registerInboundRoutes } from './inbound-routes.ts';
 import { sharedSchemas } from './schemas.ts';
 import { registerTokenRoutes } from './token-routes.ts';
+import { registerUsageRoutes } from './usage-routes.ts';
 
 export interface ApiOptions {
   tokens: ApiTokens;
@@ -29,7 +30,7 @@ export interface ApiOptions {
 
 /**
  * The REST API under /api/v1 (issue 15): faxes (send, list, view, document, thumbnails,
- * resend, cancel, hold, release), received faxes, tokens and destination memory. Registered inside the console's authenticated scope:
+ * resend, cancel, hold, release), received faxes, tokens, destination memory and usage. Registered inside the console's authenticated scope:
  * `req.principal` is set, and each route checks the scope it needs.
  */
 export async function registerApi(app: FastifyInstance, ctx: RoleContext, opts: ApiOptions) {
@@ -61,4 +62,5 @@ export async function registerApi(app: FastifyInstance, ctx: RoleContext, opts: 
   registerFaxControlRoutes(app, { records, queues: ctx.requestQueues, redis: ctx.requestRedis, base: ctx.base });
   registerTokenRoutes(app, opts.tokens);
   registerDestinationRoutes(app, { redis: ctx.requestRedis, queuePrefix: prefix, defaultCountry: opts.defaultCountry });
+  registerUsageRoutes(app, { redis: ctx.requestRedis, queuePrefix: prefix });
 }
