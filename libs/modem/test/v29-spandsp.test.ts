@@ -1,6 +1,8 @@
 // V.29 against spandsp's V.29 (the judge), both directions, 9600 and 7200 bit/s, on a clean
 // channel, through G.711 µ-law and A-law, through a telephone-line band filter, and with noise
-// at 30 dB SNR, ±100 ppm clock offset, ±1 Hz carrier offset and leading silence.
+// at 30 dB SNR, ±100 ppm clock offset, ±1 Hz carrier offset and leading silence. spandsp's
+// transmitter may also put its optional talker-echo protection tone (unmodulated carrier, then
+// 20 ms of silence) before the training; our receiver must not take the tone for the signal.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { V29Transmitter } from '../src/v29-tx.ts';
@@ -27,6 +29,16 @@ for (const rate of [9600, 7200] as const) {
     assert.match(got.events[1] ?? '', /^training-succeeded/, got.events.join(', '));
     assert.equal(bitErrors(got.bits, data, `our V.29 receiver (${got.events.join(', ')})`), 0);
   });
+
+  for (const [name, opts] of [['30 dB SNR, A-law', ['--snr', '30', '--law', 'alaw', '--seed', '3']], ['300 ms silence, +100 ppm, −1 Hz, µ-law', ['--silence', '300', '--ppm', '100', '--freq', '-1', '--law', 'ulaw']]] as [string, string[]][]) {
+    test(`V.29 ${rate} with spandsp's echo protection tone: spandsp's transmitter → our receiver, ${name}: trains once, no bit errors`, () => {
+      const audio = channel(judgeTransmit('v29', rate, N, true), opts);
+      const got = receiveAll((ev) => new V29Receiver({ rate }, ev), audio);
+      const log = got.events.join(', ');
+      assert.deepEqual(got.events.map((e) => e.replace(/ snr .*/, '')), ['carrier-up', 'training-succeeded', 'carrier-down'], log);
+      assert.equal(bitErrors(got.bits, data, `our V.29 receiver (${log})`), 0);
+    });
+  }
 
   for (const [name, opts] of channels) {
     test(`V.29 ${rate}: our transmitter → spandsp's receiver, ${name}: no bit errors`, () => {
