@@ -29,3 +29,21 @@ for (const file of files) {
     }
   });
 }
+
+// A rolling upgrade runs both releases at once: a pod of this release takes jobs a newer pod
+// queued. The next version may only add optional fields (docs/operations.md), so its payloads,
+// with a higher v and a field this release does not know, must still be read, the known fields
+// unchanged; a payload that lacks a field this release needs fails naming the job and field.
+test('jobs queued by the next version (higher v, an added field) are read by this version\'s consumers', async () => {
+  const { jobs } = JSON.parse(await readFile(join(dir, `jobs-v${JOB_SCHEMA_VERSION}.json`), 'utf8')) as { jobs: Array<{ name: JobName; data: Record<string, unknown> }> };
+  for (const j of jobs) {
+    const next = { ...j.data, v: JOB_SCHEMA_VERSION + 1, addedInNextVersion: { note: 'unknown here' } };
+    const parsed = parseJobData(j.name, next) as Record<string, unknown>;
+    const { v: _v, ...fields } = j.data;
+    for (const [k, val] of Object.entries(fields)) assert.deepEqual(parsed[k], val, `${j.name}.${k}`);
+    const [required] = Object.keys(fields);
+    if (required === undefined) continue;
+    const { [required]: _gone, ...lacking } = next;
+    assert.throws(() => parseJobData(j.name, lacking), new RegExp(`job "${j.name}" has a payload this version does not understand: ${required}`), `${j.name} without ${required}`);
+  }
+});

@@ -55,3 +55,30 @@ for (const file of files) {
     assert.equal(await inbound.inFlight(SAMPLE.inboundId), false);
   });
 }
+
+// A rolling upgrade: records the next version writes (a higher v, a field this release does not
+// know, on the fax, a recipient and an attempt) are read by this release as they are, and the
+// flow goes on from them.
+test('records written by the next version (higher v, an added field) are read by this version', async (t) => {
+  const { records: dump } = JSON.parse(await readFile(join(dir, `records-v${RECORD_SCHEMA_VERSION}.json`), 'utf8')) as { records: RedisDump };
+  const next: RedisDump = {};
+  for (const [k, e] of Object.entries(dump)) {
+    next[k] = e.type === 'hash' ? { type: 'hash', value: { ...e.value, ...('v' in e.value ? { v: String(RECORD_SCHEMA_VERSION + 1) } : {}), addedInNextVersion: JSON.stringify({ note: 'unknown here' }) } } : e;
+  }
+  const c = createRedis(redis.url, 'background');
+  t.after(() => c.disconnect());
+  const prefix = `test-${randomUUID()}`;
+  await loadRecords(c, prefix, next);
+  const records = new FaxRecords(c, prefix);
+  const fax = await records.view(SAMPLE.faxId);
+  assert.ok(fax, 'the fax record is read');
+  assert.equal(fax.v, RECORD_SCHEMA_VERSION + 1);
+  assert.equal(fax.state, 'rendered');
+  assert.equal(fax.documentPages, 2);
+  assert.deepEqual(fax.recipients.map((r) => [r.state, r.attempts, r.pagesSent, r.attemptsDetail.map((a) => a.result)]), [['sent', 1, 3, ['success']], ['retry-wait', 1, 0, ['busy']]]);
+  assert.equal(await records.incrementRecipient(SAMPLE.faxId, 1, 'attempts'), 2);
+  assert.equal(await records.markRecipientFinished(SAMPLE.faxId, 1), 2);
+  const rx = await new InboundRecords(c, prefix).view(SAMPLE.inboundId);
+  assert.equal(rx?.state, 'delivered');
+  assert.deepEqual(rx?.deliveries.map((d) => [d.state, d.to]), [['sent', ['bob@example.com']]]);
+});
