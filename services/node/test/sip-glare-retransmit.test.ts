@@ -11,7 +11,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sipDriver, useSipBench } from './sip-bench.ts';
-import { comparePages, start } from '../../../libs/t38/test/fax-peers.ts';
+import { comparePages, start, type Proc } from '../../../libs/t38/test/fax-peers.ts';
 import { sipp, sippTrace } from '../../../libs/sip/test/sipp.ts';
 
 const bench = useSipBench('faxgate-sip-glare');
@@ -31,9 +31,7 @@ test('outgoing: 491 glare on the switch to T.38 (SIPp re-INVITEs across ours and
     assert.equal(await far.done(), 0, far.logs());
     const trace = far.logs();
     assert.ok((trace.match(/^SIP\/2\.0 491 /gm) ?? []).length >= 2, `a 491 each way:\n${trace}`);
-    assert.equal(await sp.exit, 0, `spandsp did not report success:\n${sp.stdout()}${sp.stderr()}`);
-    assert.match(sp.stdout(), /pages_rx=1 /, `spandsp received one page:\n${sp.stdout()}`);
-    assert.equal(comparePages(bench.dir.path, bench.page, received), null, 'spandsp\'s page differs from the one sent');
+    await assertOnePageExact(sp, { spandspWrote: received });
   } finally {
     sp.kill();
     far.proc.kill();
@@ -61,9 +59,7 @@ test('outgoing: the 200 OK to our T.38 re-INVITE is lost; faxgate retransmits th
     const reinvites = relay.seen.filter((l) => l.startsWith('up INVITE') && l.includes('t38'));
     assert.ok(reinvites.length >= 2, `faxgate sent its T.38 re-INVITE again after the lost 200:\n${evidence()}`);
     assert.equal(new Set(reinvites.map((l) => l.replace(/ t38$/, ''))).size, 1, `the same re-INVITE (one CSeq), retransmitted, not a new one:\n${evidence()}`);
-    assert.equal(await sp.exit, 0, `spandsp did not report success:\n${sp.stdout()}${sp.stderr()}`);
-    assert.match(sp.stdout(), /pages_rx=1 /, `spandsp received one page, once:\n${sp.stdout()}`);
-    assert.equal(comparePages(bench.dir.path, bench.page, received), null, 'spandsp\'s page differs from the one sent');
+    await assertOnePageExact(sp, { spandspWrote: received });
   } finally {
     sp.kill();
     far.proc.kill();
@@ -76,7 +72,7 @@ test('incoming: the caller withholds its ACK to our 200 (T.38 offered at once); 
   const sp = start(bench.peer, ['send', '--file', bench.page, '--ecm', '1', '--timeout', '80']);
   const udptl = (await sp.waitFor(/LISTENING (\d+)/))[1];
   const d = sipDriver();
-  const got: Array<{ pages: number; partial: boolean; reason?: string; document?: Uint8Array }> = [];
+  const got: Delivered[] = [];
   let done!: () => void;
   const delivered = new Promise<void>((r) => { done = r; });
   const stop = await d.listen(async (_call, outcome) => {
@@ -92,13 +88,7 @@ test('incoming: the caller withholds its ACK to our 200 (T.38 offered at once); 
     // SIPp ran its scenario to the end: a second 200 came before its ACK, and faxgate's BYE after the fax.
     assert.equal(await far.done(), 0, far.logs());
     assert.ok((far.logs().match(/^SIP\/2\.0 200 OK[\s\S]*?^CSeq: 1 INVITE/gm) ?? []).length >= 2, `faxgate's 200 to the INVITE, sent again:\n${far.logs()}`);
-    assert.equal(got.length, 1, `one fax delivered, not one per 200: ${JSON.stringify(got.map((g) => ({ ...g, document: undefined })))}`);
-    assert.equal(got[0].partial, false, `${got[0].reason}\n${sp.stdout()}`);
-    assert.equal(got[0].pages, 1);
-    assert.equal(await sp.exit, 0, `spandsp did not report success:\n${sp.stdout()}${sp.stderr()}`);
-    const out = join(bench.dir.path, 'faxgate-received-late-ack.tif');
-    writeFileSync(out, got[0].document!);
-    assert.equal(comparePages(bench.dir.path, bench.page, out), null, 'faxgate\'s received page differs from what spandsp sent');
+    await assertOnePageExact(sp, { faxgateGot: got, name: 'late-ack' });
   } finally {
     sp.kill();
     far.proc.kill();
@@ -128,9 +118,7 @@ test('outgoing: the far end\'s first 200 to our INVITE is lost and it sends the 
     assert.ok(acks[0].at > sent200[0].at && acks[1].at > sent200[1].at, `each ACK answers a copy of the 200:\n${far.logs()}`);
     const invites = timeline.filter((e) => e.dir === 'received' && e.line.startsWith('INVITE '));
     assert.deepEqual(invites.map((e) => e.cseq.replace(/^\d+ /, '')), ['INVITE', 'INVITE'], `the INVITE once (a provisional stopped timer A) and one T.38 re-INVITE:\n${far.logs()}`);
-    assert.equal(await sp.exit, 0, `spandsp did not report success:\n${sp.stdout()}${sp.stderr()}`);
-    assert.match(sp.stdout(), /pages_rx=1 /, `spandsp received one page, once:\n${sp.stdout()}`);
-    assert.equal(comparePages(bench.dir.path, bench.page, received), null, 'spandsp\'s page differs from the one sent');
+    await assertOnePageExact(sp, { spandspWrote: received });
   } finally {
     sp.kill();
     far.proc.kill();
@@ -144,7 +132,7 @@ test('incoming: glare while faxgate answers (RFC 3261 §14.1): the caller re-INV
   // The §14.1 draw pinned to its middle: 1000 ms for the answerer; were faxgate to take the
   // owner's range by mistake, 2100 + 950 ms.
   const d = sipDriver({ sip: { bindHost: '127.0.0.1', bindPort: 0, user: '+12125550188', domain: '127.0.0.1', t38WaitMs: 500, random: () => 0.5 } });
-  const got: Array<{ pages: number; partial: boolean; reason?: string; document?: Uint8Array }> = [];
+  const got: Delivered[] = [];
   let done!: () => void;
   const delivered = new Promise<void>((r) => { done = r; });
   const stop = await d.listen(async (_call, outcome) => {
@@ -173,13 +161,7 @@ test('incoming: glare while faxgate answers (RFC 3261 §14.1): the caller re-INV
     // SIPp's 491 reaches faxgate one link delay late, and the retry comes back one later.
     const waited = invites[1].at - theirs491.at - 2 * linkMs;
     assert.ok(waited >= 1000 - 50 && waited < 2000, `faxgate retried ${Math.round(waited)} ms after SIPp's 491 reached it; the answerer waits 0-2 s (here 1000 ms)\n${far.logs()}`);
-    assert.equal(got.length, 1, `one fax delivered: ${JSON.stringify(got.map((g) => ({ ...g, document: undefined })))}`);
-    assert.equal(got[0].partial, false, `${got[0].reason}\n${sp.stdout()}`);
-    assert.equal(got[0].pages, 1);
-    assert.equal(await sp.exit, 0, `spandsp did not report success:\n${sp.stdout()}${sp.stderr()}`);
-    const out = join(bench.dir.path, 'faxgate-received-glare.tif');
-    writeFileSync(out, got[0].document!);
-    assert.equal(comparePages(bench.dir.path, bench.page, out), null, 'faxgate\'s received page differs from what spandsp sent');
+    await assertOnePageExact(sp, { faxgateGot: got, name: 'glare' });
   } finally {
     sp.kill();
     far.proc.kill();
@@ -187,6 +169,32 @@ test('incoming: glare while faxgate answers (RFC 3261 §14.1): the caller re-INV
     await stop();
   }
 });
+
+/** What faxgate's listener was handed for an incoming call. */
+type Delivered = { pages: number; partial: boolean; reason?: string; document?: Uint8Array };
+
+/**
+ * The page verdict of every test here: spandsp's T.38 terminal ended its call in success, one
+ * page crossed, once, and it equals the bench's page pixel for pixel as libtiff decodes it.
+ * Outgoing, spandsp received it into `spandspWrote`; incoming, faxgate's listener was handed
+ * `faxgateGot` (one fax, not one per retransmitted 200 or re-INVITE), written out under `name`.
+ */
+async function assertOnePageExact(sp: Proc, page: { spandspWrote: string } | { faxgateGot: Delivered[]; name: string }): Promise<void> {
+  let file: string;
+  if ('spandspWrote' in page) {
+    file = page.spandspWrote;
+  } else {
+    const got = page.faxgateGot;
+    assert.equal(got.length, 1, `one fax delivered: ${JSON.stringify(got.map((g) => ({ ...g, document: undefined })))}`);
+    assert.equal(got[0].partial, false, `${got[0].reason}\n${sp.stdout()}`);
+    assert.equal(got[0].pages, 1);
+    file = join(bench.dir.path, `faxgate-received-${page.name}.tif`);
+    writeFileSync(file, got[0].document!);
+  }
+  assert.equal(await sp.exit, 0, `spandsp did not report success:\n${sp.stdout()}${sp.stderr()}`);
+  if ('spandspWrote' in page) assert.match(sp.stdout(), /pages_rx=1 /, `spandsp received one page, once:\n${sp.stdout()}`);
+  assert.equal(comparePages(bench.dir.path, bench.page, file), null, `the page ${'spandspWrote' in page ? 'spandsp received' : 'faxgate received'} differs from the one sent`);
+}
 
 /**
  * A UDP relay in front of SIPp (`target`, set once SIPp runs): faxgate talks to `port`, SIPp
