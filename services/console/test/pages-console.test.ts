@@ -154,6 +154,66 @@ test('Cancel on a waiting fax cancels it through the API (a same-origin POST the
   await page.screenshot({ path: join(shots, '4-cancelled.png'), fullPage: true });
 });
 
+test('Resend on a sent fax opens the new fax, which is sent; the list searches by state, sender and date', async () => {
+  await page.goto(`${g.gw.httpUrl}/ui/faxes/${sentId}`);
+  await page.getByRole('button', { name: 'Resend' }).click();
+  await page.waitForURL((u) => /\/ui\/faxes\/fx[0-9a-z]+$/.test(u.pathname) && !u.pathname.endsWith(sentId)).catch(dumpPage);
+  const newId = new URL(page.url()).pathname.split('/').pop() as string;
+  const resent = await waitUntil(`the resent fax ${newId} to be sent`, async () => {
+    const f = (await api(g.gw, 'GET', `/api/v1/faxes/${newId}`, { token: ADMIN_TOKEN })).body;
+    return f.state === 'done' ? f : undefined;
+  }, 60_000, 250).catch(async (err) => {
+    throw new Error(`${(err as Error).message}: ${JSON.stringify((await api(g.gw, 'GET', `/api/v1/faxes/${newId}`, { token: ADMIN_TOKEN })).body)}`);
+  });
+  assert.deepEqual(resent.numbers, ['+12125550100']);
+  assert.equal(resent.authUser, 'alice', 'the resend keeps the first fax\'s owner');
+  assert.ok(resent.timeline.some((e: { event: string; detail?: string }) => e.event === 'resend' && e.detail?.includes(sentId)), JSON.stringify(resent.timeline));
+  // The page, reloaded, shows the new fax sent.
+  await page.reload();
+  await page.locator('.recipient', { hasText: 'sent' }).waitFor().catch(dumpPage);
+
+  const search = async (fields: Record<string, string>) => {
+    await page.goto(`${g.gw.httpUrl}/ui/`);
+    for (const [label, value] of Object.entries(fields)) {
+      const field = page.getByLabel(label);
+      if (label === 'State') await field.selectOption(value);
+      else await field.fill(value);
+    }
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.waitForURL(/\?/);
+    await waitUntil('the search to answer', async () => /fax\(es\)|No fax matches/.test((await page.locator('#status').textContent()) ?? ''), 20_000);
+    return (await page.locator('#faxes tbody tr a').allTextContents()).sort();
+  };
+  assert.deepEqual(await search({ State: 'done' }), [sentId, newId].sort(), 'the sent faxes, not the cancelled one');
+  assert.deepEqual(await search({ State: 'cancelled', Sender: 'alice' }), [laterId]);
+  assert.deepEqual(await search({ Sender: 'nobody-sends-this' }), []);
+  assert.match((await page.locator('#status').textContent()) ?? '', /No fax matches/);
+  const today = await page.evaluate<string>(`new Date().toLocaleDateString('en-CA')`);
+  const tomorrow = await page.evaluate<string>(`new Date(Date.now() + 86400000).toLocaleDateString('en-CA')`);
+  assert.deepEqual(await search({ 'From date': today, 'To date': today }), [sentId, newId, laterId].sort());
+  assert.deepEqual(await search({ 'From date': tomorrow }), []);
+  await page.screenshot({ path: join(shots, '4b-search.png'), fullPage: true });
+});
+
+test('every page fits a phone screen: nothing wider than the screen', async () => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  try {
+    for (const path of ['/ui/', `/ui/faxes/${sentId}`, '/ui/inbound', '/ui/lines', '/ui/directory', '/ui/settings']) {
+      await page.goto(`${g.gw.httpUrl}${path}`);
+      await waitUntil(`${path} to load its data`, async () => ((await page.locator('#status').textContent()) ?? '') !== 'Loading…' && (await page.locator('main').innerText()).length > 40, 20_000);
+      const widths = await page.evaluate<[number, number]>('[document.documentElement.scrollWidth, window.innerWidth]');
+      if (widths[0] > widths[1] + 1) {
+        // The evidence: the outermost elements that reach past the screen's right edge.
+        const wide = await page.evaluate<string[]>(`[...document.body.querySelectorAll('*')].filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1 && !(e.parentElement && e.parentElement.getBoundingClientRect().right > window.innerWidth + 1)).slice(0, 5).map((e) => e.tagName + (e.id ? '#' + e.id : '') + (e.className ? '.' + e.className : '') + ' ' + Math.round(e.getBoundingClientRect().right) + 'px: ' + (e.textContent || '').slice(0, 60))`);
+        assert.fail(`${path}: ${widths[0]} px wide on a ${widths[1]} px screen; past the edge: ${wide.join(' | ')}`);
+      }
+      await page.screenshot({ path: join(shots, `9-phone${path.replace(/\//g, '-')}.png`), fullPage: true });
+    }
+  } finally {
+    await page.setViewportSize({ width: 1200, height: 900 });
+  }
+});
+
 test('a directory user is edited with validation: a bad DID is refused with the reason, a good edit is saved', async () => {
   await page.goto(`${g.gw.httpUrl}/ui/directory`);
   await page.getByRole('button', { name: 'Edit jdoe' }).click();
@@ -178,6 +238,8 @@ test('routes are edited on the directory page: a bad CSID pattern is refused wit
   await page.goto(`${g.gw.httpUrl}/ui/directory`);
   await page.locator('#routes tbody tr').first().waitFor().catch(dumpPage);
   assert.match(await page.locator('#routes tbody').innerText(), /No route/);
+  // The forms stay out of the way until asked for.
+  assert.deepEqual([await page.locator('#user-form').isVisible(), await page.locator('#route-form').isVisible()], [false, false], 'both forms hidden');
 
   // A user to route to, added on the page.
   await page.getByRole('button', { name: 'Add a user' }).click();
@@ -200,6 +262,7 @@ test('routes are edited on the directory page: a bad CSID pattern is refused wit
   await page.getByLabel('Position').fill('0');
   await page.getByRole('button', { name: 'Add route' }).click();
   await page.locator('#status', { hasText: 'Added the route to night.' }).waitFor().catch(dumpPage);
+  assert.equal(await page.locator('#route-form').isVisible(), false, 'the form closes once the route is added');
   assert.deepEqual((await api(g.gw, 'GET', '/api/v1/routes', { token: ADMIN_TOKEN })).body.routes, [{ index: 0, match: { csid: '^NIGHT' }, user: 'night' }]);
   assert.match(await page.locator('#routes tbody').innerText(), /0\s+csid=\^NIGHT\s+night/);
   assert.deepEqual(await seriousViolations(page), [], 'directory page with routes');

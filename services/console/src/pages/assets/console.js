@@ -239,13 +239,14 @@ async function directoryPage() {
     form.hidden = false;
     (u ? form.name : form.id).focus();
   };
+  // Each edit says it is done once the tables show it (what a reader, or a test, then sees).
   // A removal is confirmed first: a fax for a removed user's DID goes to the unaddressed mailbox.
   const removeUser = async (u) => {
     if (!confirm('Remove user ' + u.id + '? Faxes to their DIDs will go to the unaddressed mailbox.')) return;
     try {
       await api('DELETE', '/api/v1/users/' + encodeURIComponent(u.id));
-      say('Removed ' + u.id + '.');
       await load();
+      say('Removed ' + u.id + '.');
     } catch (e) {
       say('Could not remove ' + u.id + ': ' + e.message, true);
     }
@@ -254,8 +255,8 @@ async function directoryPage() {
     if (!confirm('Remove route ' + r.index + ' (' + describeMatch(r.match) + ' → ' + r.user + ')?')) return;
     try {
       await api('DELETE', '/api/v1/routes/' + r.index);
-      say('Removed route ' + r.index + '.');
       await load();
+      say('Removed route ' + r.index + '.');
     } catch (e) {
       say('Could not remove route ' + r.index + ': ' + e.message, true);
     }
@@ -290,8 +291,8 @@ async function directoryPage() {
       await api('POST', '/api/v1/routes', body);
       rform.hidden = true;
       rform.reset();
-      say('Added the route to ' + body.user + '.');
       await load();
+      say('Added the route to ' + body.user + '.');
     } catch (e) {
       $('#route-errors').textContent = e.message;
     }
@@ -310,8 +311,8 @@ async function directoryPage() {
       if (editing) await api('PUT', '/api/v1/users/' + encodeURIComponent(editing), user);
       else await api('POST', '/api/v1/users', user);
       form.hidden = true;
-      say('Saved ' + user.id + '.');
       await load();
+      say('Saved ' + user.id + '.');
     } catch (e) {
       $('#user-errors').textContent = e.message;
     }
