@@ -145,6 +145,8 @@ interface CallCase {
   ecm?: boolean;
   /** The two-page document instead of the one fine page. */
   twoPages?: boolean;
+  /** The only coding faxgate offers (else MH and MR, with MMR under ECM). */
+  encoding?: 'mh';
 }
 // The noise runs through the silences too, so "40 dB" is a -53 dBm0 noise floor. With the
 // floor at -43 dBm0 (30 dB) spandsp's fax_state fails even against itself (its V.21 detector
@@ -160,13 +162,23 @@ const CASES: CallCase[] = [
   { name: 'two pages, V.29', modems: ['v27ter', 'v29'], expectRate: 'V.29 9600 bit/s', twoPages: true },
   { name: 'two pages, ECM, V.27 ter', modems: ['v27ter'], expectRate: 'V.27ter 4800 bit/s', ecm: true, twoPages: true },
   { name: 'V.17, µ-law', modems: ['v27ter', 'v29', 'v17'], line: g711Line('ulaw'), expectRate: 'V.17 14400 bit/s' },
+  { name: 'MH only, V.29, A-law', modems: ['v27ter', 'v29'], line: g711Line('alaw'), expectRate: 'V.29 9600 bit/s', encoding: 'mh' },
   { name: 'two pages, ECM, V.17, A-law with 40 dB SNR', modems: ['v27ter', 'v29', 'v17'], line: g711Line('alaw', 40), expectRate: 'V.17 14400 bit/s', ecm: true, twoPages: true },
 ];
 
 const ecmArgs = (c: CallCase) => (c.ecm ? ['--ecm', '1'] : []);
 /** spandsp offers V.17 only in the V.17 cases, so that the others keep testing V.29 and V.27 ter. */
 const peerModems = (c: CallCase) => (c.modems.includes('v17') ? 'v27ter,v29,v17' : 'v27ter,v29');
-const ecmConfig = (c: CallCase): Partial<T30Config> => (c.ecm ? { ecm: true, encodings: ['mh', 'mr', 'mmr'] } : {});
+const ecmConfig = (c: CallCase): Partial<T30Config> => (c.ecm ? { ecm: true, encodings: ['mh', 'mr', 'mmr'] } : c.encoding ? { encodings: [c.encoding] } : {});
+/**
+ * The coding the pages went in, as spandsp's STATS line reports it (its T4_COMPRESSION_ITU_*:
+ * 1 T.4 one-dimensional (MH), 2 two-dimensional (MR), 3 T.6 (MMR)). Both ends support all
+ * three, so each case names the one it must use: MMR with ECM, else MR unless faxgate offers MH only.
+ */
+function assertCoding(c: CallCase, peerLog: string, why: string): void {
+  const want = c.ecm ? 3 : c.encoding === 'mh' ? 1 : 2;
+  assert.equal(Number(/STATS .*encoding=(\d+)/.exec(peerLog)?.[1]), want, `page coding${why}`);
+}
 
 /** Bursts of our audio separated by at least 5 ms of digital silence: [start, end) in samples. */
 function bursts(x: Int16Array): Array<[number, number]> {
@@ -200,6 +212,7 @@ for (const c of CASES) {
     assert.equal(terminal.result?.rate, c.expectRate);
     assert.equal(terminal.result?.pages.length, c.twoPages ? 2 : 1);
     assert.equal(terminal.result?.pages[0]?.ecm, c.ecm ?? false);
+    assertCoding(c, r.peerLog, why);
     await samePages(file, out, `to-spandsp-${CASES.indexOf(c)}`);
 
     // CNG (T.30 §5.2): 1100 Hz, 0.5 s bursts, until the called station answered.
@@ -240,6 +253,8 @@ for (const c of CASES) {
     assert.equal(terminal.result?.rate, c.expectRate);
     assert.equal(pages.length, c.twoPages ? 2 : 1, why);
     assert.equal(pages[0].params.ecm, c.ecm ?? false);
+    assertCoding(c, r.peerLog, why);
+    assert.equal(pages[0].params.encoding, c.ecm ? 'mmr' : (c.encoding ?? 'mr'), 'the coding faxgate received');
     await samePages(file, receivedTiff(pages), `from-spandsp-${CASES.indexOf(c)}`);
 
     // CED (T.30 §5.2): 2100 Hz for 2.6–4 s, after at least 0.2 s of silence.
