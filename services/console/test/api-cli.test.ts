@@ -104,3 +104,27 @@ test('cancel a fax on the line; received --download saves the received faxes as 
   const pdf = new mupdf.PDFDocument(await readFile(join(dir, `${inboundId}.pdf`)));
   assert.ok(pdf.countPages() >= 1);
 });
+
+test('tokens revoke: the token is refused at once, gone from the list, and a second revoke says there is none', async () => {
+  const token = (await faxgate(['tokens', 'add', 'hank', '--scope', 'read-own', '--name', 'old laptop'], ADMIN_TOKEN)).stdout.trim();
+  assert.equal((await faxgate(['list'], token)).code, 0, 'the new token works');
+  const listed = await faxgate(['tokens', 'list', '--json'], ADMIN_TOKEN);
+  assert.equal(listed.code, 0, show(listed));
+  const mine = (JSON.parse(listed.stdout) as Array<{ id: string; user: string; name?: string }>).find((t) => token.startsWith(`fgt_${t.id}_`));
+  assert.ok(mine, `the token is listed: ${listed.stdout}`);
+  assert.deepEqual([mine.user, mine.name], ['hank', 'old laptop']);
+
+  const notAdmin = await faxgate(['tokens', 'revoke', mine.id], token);
+  assert.equal(notAdmin.code, 1, show(notAdmin));
+  assert.match(notAdmin.stderr, /403/);
+  const revoked = await faxgate(['tokens', 'revoke', mine.id], ADMIN_TOKEN);
+  assert.equal(revoked.code, 0, show(revoked));
+  assert.equal(revoked.stdout.trim(), `revoked ${mine.id}`);
+  const refused = await faxgate(['list'], token);
+  assert.equal(refused.code, 1, show(refused));
+  assert.match(refused.stderr, /401/);
+  assert.doesNotMatch((await faxgate(['tokens', 'list'], ADMIN_TOKEN)).stdout, new RegExp(mine.id));
+  const again = await faxgate(['tokens', 'revoke', mine.id], ADMIN_TOKEN);
+  assert.equal(again.code, 1, show(again));
+  assert.match(again.stderr, /404: no token/);
+});
