@@ -62,13 +62,7 @@ export function createReconciler(ctx: RoleContext, o: ReconcilerOptions) {
       // Not dialled yet: the scheduling job, or the first call it queued.
       const call: Step = { name: 'place-call', data: { faxId, recipient, attempt: 1, fromPage: 1 }, pool, fax, r };
       if ((await stateOf(call)) !== 'unknown') return call;
-      const schedule: Step = { name: 'schedule-recipient', data: { faxId, recipient } };
-      // A scheduling job that completed and left the recipient open (not held, not refused)
-      // queued its first call as its last step: that call is gone (removed in Bull Board while
-      // it waited for a line, or lost), so it is what must exist. Asking for the scheduling job
-      // again would find it completed and change nothing until it is pruned, days later.
-      if ((await stateOf(schedule)) === 'completed') return call;
-      return schedule;
+      return { name: 'schedule-recipient', data: { faxId, recipient } };
     }
     const n = Math.max(r.attempts, 1);
     const a = await records.getAttempt(faxId, recipient, n);
@@ -130,6 +124,16 @@ export function createReconciler(ctx: RoleContext, o: ReconcilerOptions) {
         await add(step);
         report.requeued.push(`${step.name} ${faxId}/r${i}`);
         await records.event(faxId, 'job re-queued', `the ${step.name} job was gone`, i);
+      } else if (state === 'completed' && step.name === 'schedule-recipient') {
+        // The scheduling job ran and left the recipient open (not held, not refused), so it
+        // queued the first call as its last step, and that call is gone (removed in Bull Board
+        // while it waited for a line, or lost). Scheduling runs again, with its checks (send-at
+        // and kill time, quiet hours, dial policy); the completed job holds its id until pruned,
+        // days later, so it is removed first.
+        await queues.queue(queueFamily(step.name)).remove(jobId(step.name, step.data as never));
+        await add(step);
+        report.requeued.push(`${step.name} ${faxId}/r${i}`);
+        await records.event(faxId, 'job re-queued', 'the place-call job was gone: scheduled again', i);
       } else if (state === 'failed') {
         const q = queues.queue(queueFamily(step.name), step.pool);
         const job = await q.getJob(jobId(step.name, step.data as never));
