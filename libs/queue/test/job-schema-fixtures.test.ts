@@ -43,7 +43,7 @@ test('jobs queued by the next version (higher v, an added field) are read by thi
     for (const [k, val] of Object.entries(fields)) assert.deepEqual(parsed[k], val, `${j.name}.${k}`);
     const [required] = Object.keys(fields);
     if (required === undefined) continue;
-    const { [required]: _gone, ...lacking } = next;
+    const { [required]: _gone, ...lacking } = next as Record<string, unknown>;
     assert.throws(() => parseJobData(j.name, lacking), new RegExp(`job "${j.name}" has a payload this version does not understand: ${required}`), `${j.name} without ${required}`);
   }
 });
