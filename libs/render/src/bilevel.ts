@@ -1,5 +1,7 @@
 import { createBitmap, type Bitmap } from '@faxgate/fax-image';
 import type { GrayPage } from './gray-page.ts';
+import { screenRow } from './halftone.ts';
+import { DEFAULT_PHOTO_DITHER, type PhotoDither } from './photo-dither.ts';
 
 /** Square blocks the page is classified in: text/line art or photo. */
 const BLOCK = 32;
@@ -189,11 +191,11 @@ function photoBlocks(g: GrayPage, s: BlockStats): Uint8Array {
 
 /**
  * Grey page to fax bitmap, chosen by content: a sharp threshold keeps text and line art crisp;
- * regions that are mostly mid-tones (photos, grey fills) get Floyd–Steinberg error diffusion
- * (serpentine), after a lightening curve because fax printers and toner spread dots into
- * blobs. Error never crosses into text regions.
+ * regions that are mostly mid-tones (photos, grey fills) get a clustered-dot halftone screen or
+ * Floyd–Steinberg error diffusion (serpentine, after a lightening curve because fax printers
+ * and toner spread dots into blobs). Neither crosses into text regions.
  */
-export function toBilevel(g: GrayPage, threshold = 128): Bitmap {
+export function toBilevel(g: GrayPage, threshold = 128, photoDither: PhotoDither = DEFAULT_PHOTO_DITHER): Bitmap {
   // Classified first, from every eighth row (an eighth of the grey read): a photo page then
   // goes straight to the dither instead of being thresholded, hairlines and all, for nothing.
   const { photo, cols } = classifyBlocks(g);
@@ -203,7 +205,7 @@ export function toBilevel(g: GrayPage, threshold = 128): Bitmap {
     if (!thresholdInto(g, out, threshold)) keepHairlines(g, out, threshold);
     return out;
   }
-  ditherInto(g, out, threshold, photo, cols);
+  ditherInto(g, out, threshold, photo, cols, photoDither);
   return out;
 }
 
@@ -212,7 +214,7 @@ export function toBilevel(g: GrayPage, threshold = 128): Bitmap {
  * is; in the others, photo blocks get serpentine Floyd–Steinberg and the rest the threshold and
  * hairline keeper, pel by pel.
  */
-function ditherInto(g: GrayPage, out: Bitmap, threshold: number, photo: Uint8Array, cols: number): void {
+function ditherInto(g: GrayPage, out: Bitmap, threshold: number, photo: Uint8Array, cols: number, photoDither: PhotoDither): void {
   const { width: w, height: h } = g;
   const px = g.pixels;
   const d = out.data;
@@ -252,7 +254,8 @@ function ditherInto(g: GrayPage, out: Bitmap, threshold: number, photo: Uint8Arr
         for (let x = x0; x < x1; x++) if (px[o + x] < threshold) d[r + (x >> 3)] |= 0x80 >> (x & 7);
       }
       for (let i = 0; i < runs.length; i += 2) {
-        if ((y & 1) === 0) diffuseRight(px, o, d, r, runs[i], runs[i + 1], cur, next);
+        if (photoDither === 'halftone') screenRow(px, o, d, r, y, runs[i], runs[i + 1]);
+        else if ((y & 1) === 0) diffuseRight(px, o, d, r, runs[i], runs[i + 1], cur, next);
         else diffuseLeft(px, o, d, r, runs[i], runs[i + 1], cur, next);
       }
       hairlinesInRow(g, words, cand, out, y, 0, threshold, photo, blockRow);

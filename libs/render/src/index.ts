@@ -11,6 +11,7 @@ export * from './render-part.ts';
 export * from './render-sandbox.ts';
 export * from './render-fax.ts';
 export * from './bilevel.ts';
+export * from './photo-dither.ts';
 export * from './tagline.ts';
 export * from './document-types.ts';
 export * from './compose-fax.ts';

@@ -4,3 +4,4 @@
 export { DEFAULT_COVER_NOTICE } from './cover-page.ts';
 export { coverTemplatesField } from './cover-templates.ts';
 export { DEFAULT_TAGLINE } from './tagline.ts';
+export { DEFAULT_PHOTO_DITHER, PHOTO_DITHERS, type PhotoDither } from './photo-dither.ts';

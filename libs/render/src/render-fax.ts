@@ -5,6 +5,7 @@ import { noticePageHtml } from './notice-page.ts';
 import { FAX_X_DPI, PAPER_PT, Y_DPI, type PaperSize, type VerticalResolution } from './page-geometry.ts';
 import { renderPart, type PartRenderOptions } from './render-part.ts';
 import { toBilevel } from './bilevel.ts';
+import type { PhotoDither } from './photo-dither.ts';
 import { formatTagline, stampTagline, type TaglineFields } from './tagline.ts';
 import type { MailContent } from './mail-parts.ts';
 import { SandboxUnavailableError, type RenderSandbox } from './render-sandbox.ts';
@@ -26,6 +27,8 @@ export interface RenderOptions {
   /** Convert Office documents with LibreOffice. */
   office?: boolean;
   officeTimeoutMs?: number;
+  /** Photo regions: halftone screen or error diffusion (DEFAULT_PHOTO_DITHER when absent). */
+  photoDither?: PhotoDither;
   /** Where untrusted documents are opened; without one they render in this process. */
   sandbox?: RenderSandbox;
   /** Trusted HTML (cover, notices, header lines) is laid out here. */
@@ -47,7 +50,7 @@ const utf8 = new TextEncoder();
 /** Lays out trusted HTML (our own templates) as fax pages, in this process. */
 export function renderHtmlPages(html: string, opts: RenderOptions): FaxPage[] {
   const yDpi = Y_DPI[opts.resolution];
-  return engineOf(opts).renderDocument(utf8.encode(html), 'text/html', yDpi, { pageHeightPt: PAPER_PT[opts.paper].height }, (g): FaxPage => ({ bitmap: toBilevel(g), xDpi: FAX_X_DPI, yDpi }));
+  return engineOf(opts).renderDocument(utf8.encode(html), 'text/html', yDpi, { pageHeightPt: PAPER_PT[opts.paper].height }, (g): FaxPage => ({ bitmap: toBilevel(g, 128, opts.photoDither), xDpi: FAX_X_DPI, yDpi }));
 }
 
 /**
@@ -74,6 +77,7 @@ function partOptions(opts: RenderOptions, maxPages: number): PartRenderOptions {
     maxPixels: limits.maxPixels,
     office: opts.office ?? false,
     officeTimeoutMs: opts.officeTimeoutMs ?? 60_000,
+    photoDither: opts.photoDither,
   };
 }
 

@@ -18,6 +18,7 @@ export function composeSettings(config: RenderConfig, sandbox?: RenderSandbox, l
     limits: { maxPages: config.FAXGATE_RENDER_MAX_PAGES, maxPixels: config.FAXGATE_RENDER_MAX_PIXELS },
     office: config.FAXGATE_RENDER_OFFICE,
     officeTimeoutMs: config.FAXGATE_RENDER_TIMEOUT,
+    photoDither: config.FAXGATE_RENDER_PHOTO_DITHER,
     sandbox,
     preferHtml: config.FAXGATE_RENDER_PREFER === 'html',
     cover: config.FAXGATE_COVER_PAGE,

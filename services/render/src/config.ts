@@ -1,5 +1,5 @@
 import { z, bool, duration, int, optionalString, sharedFields, stationIdField, timeZone } from '@faxgate/config';
-import { DEFAULT_COVER_NOTICE, DEFAULT_TAGLINE, coverTemplatesField } from '@faxgate/render/config';
+import { DEFAULT_COVER_NOTICE, DEFAULT_PHOTO_DITHER, DEFAULT_TAGLINE, PHOTO_DITHERS, coverTemplatesField } from '@faxgate/render/config';
 import { directoryFields } from '@faxgate/directory/config';
 
 export const renderSchema = z.object({
@@ -7,6 +7,7 @@ export const renderSchema = z.object({
   FAXGATE_RESOLUTION: z.enum(['fine', 'standard']).default('fine').describe('Vertical resolution of rendered faxes: fine (196 lpi) or standard (98 lpi).'),
   FAXGATE_PAPER: z.enum(['auto', 'a4', 'letter']).default('auto').describe('Page size documents are laid out on; auto picks Letter or A4 by the sender\'s country (sender directory), else FAXGATE_DEFAULT_COUNTRY.'),
   FAXGATE_LONG_PAGES: z.enum(['scale', 'split']).default('scale').describe('Pages longer than the paper (legal, receipts, long web pages): scale them down to fit, or split them into paper-high pages.'),
+  FAXGATE_RENDER_PHOTO_DITHER: z.enum(PHOTO_DITHERS).default(DEFAULT_PHOTO_DITHER).describe('How photos and grey areas become black and white (text is always thresholded): `halftone`, a 45° clustered-dot screen of 36 lines per inch as fax machines use, whose regular dots code to about a quarter of the MMR bytes and line time; or `diffusion`, Floyd–Steinberg error diffusion, finer detail but scattered dots that code poorly.'),
   FAXGATE_RENDER_PREFER: z.enum(['html', 'text']).default('html').describe('Which side of a multipart/alternative mail is faxed (never both).'),
   FAXGATE_COVER_PAGE: bool(true).describe('Put a cover page in front of every fax (a sender can still ask for none or a named one).'),
   FAXGATE_COVER_TIMEZONE: timeZone('UTC').describe('Time zone of the date on cover pages and header lines (IANA name, e.g. America/New_York).'),
