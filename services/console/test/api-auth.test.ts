@@ -182,6 +182,57 @@ test('received faxes: the owner (directory user) sees them with thumbnails, filt
   assert.equal((await api(g.gw, 'GET', thumbs[0], { token: bob })).status, 404);
 });
 
+test('received faxes: state and time filters, and cursor paging that walks each of the owner\'s faxes once', async () => {
+  const frank = await makeToken(g.gw, 'frank', ['read-own']);
+  const sent = await api(g.gw, 'POST', '/api/v1/faxes', { token: ADMIN_TOKEN, body: { numbers: ['2125550172'], cover: 'none', message: 'one page to receive' } });
+  const tiff = await waitUntil('a rendered fax to offer', async () => {
+    const r = await api(g.gw, 'GET', `/api/v1/faxes/${sent.body.id}/document?format=tiff`, { token: ADMIN_TOKEN });
+    return r.status === 200 ? (r.body as Buffer) : undefined;
+  }, 60_000, 100);
+  const offer = async (query: string) => {
+    const r = await fetch(`${g.gw.httpUrl}/api/v1/sim/incoming?${query}`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'image/tiff' }, body: tiff });
+    assert.equal(r.status, 202, await r.clone().text());
+    return ((await r.json()) as { inboundId: string }).inboundId;
+  };
+  const t0 = new Date(Date.now() - 1000).toISOString();
+  const mine: string[] = [];
+  for (let i = 1; i <= 3; i++) mine.push(await offer(`did=%2B12125550177&from=%2B1415555020${i}&csid=PAGE${i}`));
+  // A call that ends before its first page: failed, routed to nobody.
+  const empty = await offer('did=%2B12125550177&from=%2B14155550209&failAfter=0');
+  const states = async () => Promise.all([...mine, empty].map(async (id) => (await api(g.gw, 'GET', `/api/v1/inbound/${id}`, { token: ADMIN_TOKEN })).body.state as string));
+  await waitUntil('three faxes delivered and the empty call failed', async () => (await states()).join() === 'delivered,delivered,delivered,failed', 60_000, 200).catch(async (err) => {
+    throw new Error(`${(err as Error).message}: ${JSON.stringify(await states())}`);
+  });
+  const t1 = new Date(Date.now() + 1000).toISOString();
+
+  // Frank's received faxes since t0, two a page: each once, newest first, then no cursor.
+  const seen: Array<{ id: string; createdAt: string }> = [];
+  let cursor: string | undefined;
+  let pages = 0;
+  do {
+    const r = await api(g.gw, 'GET', `/api/v1/inbound?from=${encodeURIComponent(t0)}&limit=2${cursor ? `&cursor=${cursor}` : ''}`, { token: frank });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.ok(r.body.faxes.length <= 2);
+    seen.push(...r.body.faxes);
+    cursor = r.body.next_cursor;
+    pages++;
+  } while (cursor && pages < 10);
+  assert.equal(pages, 2);
+  assert.deepEqual(seen.map((f) => f.id).sort(), [...mine].sort(), 'each of frank\'s once; the failed call is nobody\'s');
+  assert.ok(seen.every((f, i) => i === 0 || f.createdAt <= seen[i - 1].createdAt), 'newest first');
+
+  const ids = async (query: string) => ((await api(g.gw, 'GET', `/api/v1/inbound?${query}&limit=100`, { token: ADMIN_TOKEN })).body.faxes as Array<{ id: string }>).map((f) => f.id).sort();
+  const since = `from=${encodeURIComponent(t0)}`;
+  assert.deepEqual(await ids(`${since}&state=failed`), [empty]);
+  assert.deepEqual(await ids(`${since}&state=delivered`), [...mine].sort());
+  assert.deepEqual(await ids(`${since}&to=${encodeURIComponent(t1)}`), [...mine, empty].sort());
+  assert.deepEqual(await ids(`to=${encodeURIComponent(t0)}`).then((l) => l.filter((id) => [...mine, empty].includes(id))), [], 'none before t0');
+  assert.deepEqual(await ids(`from=${encodeURIComponent(t1)}`), []);
+  assert.deepEqual(await ids(`${since}&sender=page2`), [mine[1]], 'by CSID');
+  assert.deepEqual(await ids(`${since}&sender=%2B14155550203`), [mine[2]], 'by calling number');
+  assert.equal((await api(g.gw, 'GET', '/api/v1/inbound?to=yesterday', { token: frank })).status, 400);
+});
+
 test('the destination quota of mail holds for the API: a fourth new number within the hour is 429, a number already faxed is not', async () => {
   const quinn = await makeToken(g.gw, 'quinn', ['send', 'read-own'], 'quinn@example.com');
   const send = (numbers: string[]) => api(g.gw, 'POST', '/api/v1/faxes', { token: quinn, body: { numbers, cover: 'none', message: 'quota', send_at: new Date(Date.now() + 3_600_000).toISOString() } });

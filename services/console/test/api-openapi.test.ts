@@ -3,6 +3,9 @@ import assert from 'node:assert/strict';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { once } from 'node:events';
 import { waitUntil, type TestGateway } from '@faxgate/testkit';
 import type { RunningGateway } from '@faxgate/runtime';
 import { ADMIN_TOKEN, api, makeToken, startApiGateway } from './api-harness.ts';
@@ -13,7 +16,8 @@ import { ADMIN_TOKEN, api, makeToken, startApiGateway } from './api-harness.ts';
 
 let g: TestGateway<RunningGateway>;
 before(async () => {
-  g = await startApiGateway('faxgate-api-openapi');
+  // A webhook to the test's own receiver on loopback is allowed; a DID owned by a user.
+  g = await startApiGateway('faxgate-api-openapi', { FAXGATE_WEBHOOK_ALLOW_PRIVATE: 'true' }, 'unaddressed: faxadmin@example.com\nusers:\n  - id: frank\n    emails: [frank@example.com]\n    dids: ["+12125550177"]\nroutes: []\n');
 });
 after(async () => {
   await g?.dispose();
@@ -112,4 +116,68 @@ test('a fax sent by a request generated from the document alone is accepted, fou
   const bad = await api(g.gw, 'POST', '/api/v1/faxes', { token, body: { numbers: [] } });
   assert.equal(bad.status, 400);
   answers(post, 400, bad.body);
+});
+
+test('every operation in the document, called with what the document alone gives (its paths, parameters, bodies from its schemas), answers a documented success', async () => {
+  const validator = new Validator();
+  await validator.validate((await (await fetch(`${g.gw.httpUrl}/api/v1/openapi.json`)).json()) as Schema);
+  const doc = validator.resolveRefs() as Schema;
+  const ajv = new Ajv2020({ strict: false });
+  addFormats.default(ajv);
+
+  // What the document cannot know: the ids of things that exist on this gateway, and a webhook
+  // receiver this closed network can reach (a public example host cannot be resolved here).
+  const faxId = (await api(g.gw, 'POST', '/api/v1/faxes', { token: ADMIN_TOKEN, body: { numbers: ['2125550111'], cover: 'none', message: 'for the walk' } })).body.id as string;
+  await waitUntil(`fax ${faxId} sent`, async () => (await api(g.gw, 'GET', `/api/v1/faxes/${faxId}`, { token: ADMIN_TOKEN })).body.state === 'done', 60_000, 200);
+  const tiff = (await api(g.gw, 'GET', `/api/v1/faxes/${faxId}/document?format=tiff`, { token: ADMIN_TOKEN })).body as Buffer;
+  const offer = await fetch(`${g.gw.httpUrl}/api/v1/sim/incoming?did=%2B12125550177&from=%2B14155550123`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'image/tiff' }, body: tiff });
+  const inboundId = ((await offer.json()) as { inboundId: string }).inboundId;
+  await waitUntil(`received fax ${inboundId} delivered`, async () => (await api(g.gw, 'GET', `/api/v1/inbound/${inboundId}`, { token: ADMIN_TOKEN })).body.state === 'delivered', 60_000, 200);
+  const receiver = createServer((_req, res) => res.end()).listen(0, '127.0.0.1');
+  await once(receiver, 'listening');
+  const hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+  const created: Record<string, string> = {};
+  const paramValue = (path: string, name: string): string => {
+    if (name === 'page') return '1';
+    if (name === 'number') return '+12125550111';
+    if (path.startsWith('/api/v1/faxes/')) return faxId;
+    if (path.startsWith('/api/v1/inbound/')) return inboundId;
+    const made = created[path.split('/')[3]];
+    assert.ok(made, `no value for {${name}} of ${path}: the test must learn this kind of id`);
+    return made;
+  };
+
+  // Reading first, then creating, then changing, then deleting what was created.
+  const ops = Object.entries(doc.paths as Record<string, Schema>).flatMap(([path, item]) => Object.entries(item).map(([method, op]) => ({ path, method: method.toUpperCase(), op: op as Schema })));
+  const rank = (o: { path: string; method: string }) => (o.method === 'GET' ? 0 : o.method === 'POST' && !o.path.includes('{') ? 1 : o.method === 'DELETE' ? 3 : 2);
+  ops.sort((a, b) => rank(a) - rank(b) || (a.path.includes('{') ? 1 : 0) - (b.path.includes('{') ? 1 : 0));
+  const done: string[] = [];
+  try {
+    for (const { path, method, op } of ops) {
+      const params = (op.parameters ?? []) as Schema[];
+      const url = path.replace(/\{(\w+)\}/g, (_m, name: string) => encodeURIComponent(paramValue(path, name)));
+      const q = new URLSearchParams();
+      for (const p of params) if (p.in === 'query' && p.required) q.set(p.name, String(sample(p.schema)));
+      const json = op.requestBody?.content?.['application/json']?.schema;
+      const body = json ? sample(json) : undefined;
+      if (body && typeof body === 'object' && 'url' in body) (body as Schema).url = hookUrl;
+      const r = await api(g.gw, method, `${url}${q.size ? `?${q}` : ''}`, { token: ADMIN_TOKEN, ...(body !== undefined ? { body } : {}) });
+      const what = `${method} ${path} with ${JSON.stringify(body)}`;
+      assert.ok(r.status >= 200 && r.status < 300, `${what} → ${r.status} ${Buffer.isBuffer(r.body) ? r.body.toString().slice(0, 200) : JSON.stringify(r.body)}`);
+      const answer = op.responses[String(r.status)];
+      assert.ok(answer, `${what}: status ${r.status} is not documented`);
+      const type = (r.headers.get('content-type') ?? '').split(';')[0];
+      const content = answer.content ?? {};
+      assert.ok(content[type], `${what}: ${type} is not a documented answer (${Object.keys(content).join(', ')})`);
+      if (type === 'application/json') assert.ok(ajv.validate(content[type].schema, r.body), `${what}: ${JSON.stringify(ajv.errors)} in ${JSON.stringify(r.body).slice(0, 300)}`);
+      // A created thing's id is what the later operations on it name.
+      if (method === 'POST' && !path.includes('{') && r.body?.id && path !== '/api/v1/faxes') created[path.split('/')[3]] = r.body.id;
+      done.push(`${method} ${path}`);
+    }
+  } finally {
+    receiver.close();
+  }
+  console.log(`walked ${done.length} operations: ${done.join(', ')}`);
+  assert.equal(done.length, ops.length);
+  assert.ok(done.length >= 25, `${done.length} operations: ${done.join(', ')}`);
 });
