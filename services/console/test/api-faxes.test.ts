@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readTiff } from '@faxgate/fax-image';
+import { previewPng, readTiff } from '@faxgate/fax-image';
 import * as mupdf from 'mupdf';
 import { makePdf, waitUntil, type TestGateway } from '@faxgate/testkit';
 import type { RunningGateway } from '@faxgate/runtime';
@@ -97,6 +97,46 @@ test('a multipart fax with two files and no cover; a number the dial rules refus
   }
   const after = (await api(g.gw, 'GET', '/api/v1/faxes?limit=500', { token: ADMIN_TOKEN })).body.faxes.length;
   assert.equal(after, before, 'no fax was created for a refused request');
+});
+
+test('a multipart fax of a TIFF, a PNG image and an HTML page at priority urgent: each document is a page, the TIFF\'s first and the same below its header line', async () => {
+  // The inputs: a fax page faxgate rendered, and that page as a PNG picture.
+  const one = await api(g.gw, 'POST', '/api/v1/faxes', { token: alice, body: { numbers: ['2125550106'], cover: 'none', message: 'A page to send again as TIFF and PNG.' } });
+  assert.equal(one.status, 202, JSON.stringify(one.body));
+  await done(one.body.id);
+  const tiff = (await api(g.gw, 'GET', `/api/v1/faxes/${one.body.id}/document?format=tiff`, { token: alice })).body as Buffer;
+  const [page] = readTiff(tiff);
+  const { png } = previewPng(page.decode(), page.xDpi, page.yDpi, 100);
+
+  const form = new FormData();
+  form.append('numbers', '2125550107');
+  form.append('cover', 'none');
+  form.append('priority', 'urgent');
+  form.append('file', new Blob([tiff], { type: 'image/tiff' }), 'scan.tif');
+  form.append('file', new Blob([png], { type: 'image/png' }), 'picture.png');
+  form.append('file', new Blob(['<!doctype html><title>x</title><h1>Order 4711</h1><p>Shipped today.</p>'], { type: 'text/html' }), 'order.html');
+  const r = await api(g.gw, 'POST', '/api/v1/faxes', { token: alice, body: form });
+  assert.equal(r.status, 202, JSON.stringify(r.body));
+  const fax = await done(r.body.id);
+  assert.equal(fax.state, 'done', JSON.stringify(fax.recipients));
+  // The dispatch's decision, as the timeline tells it (the mail path's X-Fax-Priority).
+  assert.ok(fax.timeline.some((e: { event: string; detail?: string }) => e.event === 'queued for a line' && e.detail?.includes('urgent priority')), JSON.stringify(fax.timeline));
+  assert.equal(fax.documentPages, 3, 'one page for each document');
+  assert.equal(fax.recipients[0].pagesSent, 3);
+  // The TIFF's page is the sent document's first page.
+  const sent = readTiff((await api(g.gw, 'GET', `/api/v1/faxes/${r.body.id}/document?format=tiff`, { token: alice })).body as Buffer);
+  assert.equal(sent.length, 3);
+  const a = page.decode();
+  const b = sent[0].decode();
+  assert.deepEqual([b.width, b.height], [a.width, a.height]);
+  // Below the header line each page gets (the top band, rewritten for this fax) it is the same pixels.
+  const differing = Array.from({ length: a.height }, (_, y) => y).filter((y) => !Buffer.from(a.data.subarray(y * a.stride, (y + 1) * a.stride)).equals(Buffer.from(b.data.subarray(y * b.stride, (y + 1) * b.stride))));
+  assert.ok(differing.every((y) => y < a.height / 20), `rows that differ: ${differing.length}, the lowest ${differing.at(-1)} of ${a.height}`);
+  // The picture and the HTML page each have marks on them.
+  for (const n of [2, 3]) {
+    const d = sent[n - 1].decode();
+    assert.ok(Buffer.from(d.data).some((v) => v !== 0), `page ${n} is not blank`);
+  }
 });
 
 test('the same Idempotency-Key twice gives one fax and one call; another fax under the same key is refused', async () => {
