@@ -10,14 +10,13 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tempDir, waitUntil, type TempDir } from '@faxgate/testkit';
-import { DestinationGate } from '@faxgate/destinations';
-import { BatchClaims } from '@faxgate/node';
 import { sliceTiff } from '@faxgate/fax-image';
 import { fetchReceivedFax, HylafaxClient, type ReceivedFax } from '@faxgate/hylafax';
 import { hylafaxDriverEnv, startHylafaxTestbed, type HylafaxTestbed } from '../../../libs/hylafax/test/hylafax-testbed.ts';
 import { makeTwoPageFax } from '../../../libs/hylafax/test/test-fax.ts';
 import { decodePages, differingRows } from '../../../libs/hylafax/test/tiff-pages.ts';
 import { startSimBed, type SimBed } from './sim-bed.ts';
+import { batchLead, queueBehindACall, waitForEnds } from './batch-bed.ts';
 
 let hylafax: HylafaxTestbed;
 let work: TempDir;
@@ -50,43 +49,26 @@ test('two faxes to one number go out as one HylaFAX job with a document each, in
     // A job faxq does not start within 60 s will not start: fail with the bed's state.
     FAXGATE_HYLAFAX_START_TIMEOUT: '60s',
   });
-  const { redis, base, records } = bed.gw.ctx;
+  const { records } = bed.gw.ctx;
   const number = '+15550120';
   const server = { host: hylafax.host, port: hylafax.port, user: hylafax.user, password: hylafax.password };
   const watcher = await HylafaxClient.connect(server);
   const before = new Set((await watcher.listReceived()).map((f) => f.file));
   const evidence = async () => `\n${await hylafax.diagnostics()}`;
-  // Another call holds the number while both faxes are queued (the destination gate's real slot).
-  const gate = new DestinationGate(redis, base.FAXGATE_QUEUE_PREFIX);
-  assert.ok(await gate.acquire(number, 'test-holds-the-number', 1, 120_000));
-  let a: string;
-  let b: string;
-  try {
-    a = await bed.fax({ numbers: [number], pages: 1, document: docA, sender: 'ann@example.com' });
-    b = await bed.fax({ numbers: [number], pages: 1, document: docB, sender: 'bob@example.com' });
-    const claims = new BatchClaims(redis, base.FAXGATE_QUEUE_PREFIX);
-    await waitUntil('both faxes to wait for the number', async () => (await claims.waiting(number, 60_000)).length === 2, 30_000);
-  } finally {
-    await gate.release(number, 'test-holds-the-number');
-  }
-  const ends = await Promise.all([a, b].map((id) => waitUntil(`${id} to end`, async () => {
-    const x = await records.getRecipient(id, 0);
-    return x && (x.state === 'sent' || x.state === 'failed') ? x : undefined;
-  }, 90_000).catch(async (err) => {
-    throw new Error(`${(err as Error).message}; the fax: ${JSON.stringify(await records.view(id))}${await evidence()}`);
-  })));
-  assert.deepEqual(ends.map((r) => r.state), ['sent', 'sent'], `${ends.map((r) => r.reason).join('; ')}${await evidence()}`);
-  assert.deepEqual(ends.map((r) => r.attempts), [1, 1], 'one attempt each');
+  const [a, b] = await queueBehindACall(bed, number, [
+    { pages: 1, document: docA, sender: 'ann@example.com' },
+    { pages: 1, document: docB, sender: 'bob@example.com' },
+  ]);
+  const ended = await waitForEnds(bed, [a, b], 90_000, async (id) => `; the fax: ${JSON.stringify(await records.view(id))}${await evidence()}`);
+  assert.deepEqual(ended.map((r) => r.state), ['sent', 'sent'], `${ended.map((r) => r.reason).join('; ')}${await evidence()}`);
+  assert.deepEqual(ended.map((r) => r.attempts), [1, 1], 'one attempt each');
 
   // Each fax has its own attempt: the one that waited went in the other's call, one page each.
-  const [fa, fb] = await Promise.all([records.getAttempt(a, 0, 1), records.getAttempt(b, 0, 1)]);
-  const lead = fa?.batchedIn ? b : a;
-  const leadCall = `${lead}-r0-a1`;
-  assert.equal((lead === a ? fb : fa)?.batchedIn, leadCall, 'the other fax went in the lead\'s call');
-  assert.equal((lead === a ? fa : fb)?.batchedIn, undefined);
-  assert.deepEqual([fa?.result, fb?.result], ['success', 'success']);
-  assert.deepEqual([fa?.pagesSent, fb?.pagesSent], [1, 1]);
-  assert.deepEqual([fa?.remoteId, fb?.remoteId], [hylafax.modemB!.localId, hylafax.modemB!.localId]);
+  const { firsts, lead, leadCall } = await batchLead(bed, [a, b]);
+  assert.equal(firsts[1 - lead]?.batchedIn, leadCall, 'the other fax went in the lead\'s call');
+  assert.deepEqual(firsts.map((x) => x?.result), ['success', 'success']);
+  assert.deepEqual(firsts.map((x) => x?.pagesSent), [1, 1]);
+  assert.deepEqual(firsts.map((x) => x?.remoteId), [hylafax.modemB!.localId, hylafax.modemB!.localId]);
 
   // HylaFAX's account: one job for both faxes, tagged with the lead's call id, both pages sent,
   // and its queue file lists two documents.
@@ -109,7 +91,7 @@ test('two faxes to one number go out as one HylaFAX job with a document each, in
   await writeFile(got, (await fetchReceivedFax(watcher, received[0])).data);
   await watcher.quit();
   const sentPages = await decodePages(sent, work.path, 'sent');
-  const order = lead === a ? [sentPages[0], sentPages[1]] : [sentPages[1], sentPages[0]];
+  const order = lead === 0 ? [sentPages[0], sentPages[1]] : [sentPages[1], sentPages[0]];
   const receivedPages = await decodePages(got, work.path, 'received');
   assert.equal(receivedPages.length, 2);
   for (const [i, p] of receivedPages.entries()) assert.equal(differingRows(order[i], p), 0, `page ${i + 1} of the call is ${i === 0 ? 'the lead\'s' : 'the other fax\'s'} page`);

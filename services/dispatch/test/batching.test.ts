@@ -7,12 +7,13 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { waitUntil, textPage } from '@faxgate/testkit';
-import { DestinationGate, Destinations } from '@faxgate/destinations';
+import { Destinations } from '@faxgate/destinations';
 import { readTiff, writeTiff } from '@faxgate/fax-image';
 import { BatchClaims, simPrintedKey } from '@faxgate/node';
 import { cancelFax } from '@faxgate/fax-control';
 import type { AttemptRecord, RecipientRecord } from '@faxgate/store';
 import { startSimBed, type SimBed } from './sim-bed.ts';
+import { batchLead, queueBehindACall, waitForEnds } from './batch-bed.ts';
 
 let bed: SimBed;
 before(async () => {
@@ -37,10 +38,6 @@ function documentOf(seed: number, pages: number): Uint8Array {
   return writeTiff(Array.from({ length: pages }, (_, i) => ({ bitmap: textPage(1728, 300, seed * 10 + i), xDpi: 204, yDpi: 98 })), { compression: 'mmr' });
 }
 
-const finished = (faxId: string) => waitUntil(`${faxId}/r0 to finish`, async () => {
-  const x = await records().getRecipient(faxId, 0);
-  return x && ['sent', 'failed', 'cancelled'].includes(x.state) ? x : undefined;
-}, 90_000);
 
 async function attempts(faxId: string, r: RecipientRecord): Promise<AttemptRecord[]> {
   const out: AttemptRecord[] = [];
@@ -51,28 +48,11 @@ async function attempts(faxId: string, r: RecipientRecord): Promise<AttemptRecor
   return out;
 }
 
-/**
- * Plays another call to the number in progress (the destination gate's real slot, as a call on
- * another node holds it) while the faxes are queued, and lets go once all of them wait for it:
- * the next call to the number then finds them all waiting.
- */
-async function queueBehindACall(number: string, docs: { seed: number; pages: number }[]): Promise<{ id: string; doc: Uint8Array }[]> {
-  const gate = new DestinationGate(ctx().redis, prefix());
-  assert.ok(await gate.acquire(number, 'test-holds-the-number', 1, 120_000));
-  try {
-    const faxes = [];
-    for (const [i, d] of docs.entries()) {
-      const doc = documentOf(d.seed, d.pages);
-      faxes.push({ id: await bed.fax({ numbers: [number], pages: d.pages, document: doc, sender: `s${i}@example.com` }), doc });
-    }
-    const claims = new BatchClaims(ctx().redis, prefix());
-    await waitUntil(`all ${docs.length} faxes to wait for ${number}`, async () => (await claims.waiting(number, 60_000)).length === docs.length, 30_000).catch(async (err) => {
-      throw new Error(`${(err as Error).message}; waiting: ${JSON.stringify(await claims.waiting(number, 60_000))}`);
-    });
-    return faxes;
-  } finally {
-    await gate.release(number, 'test-holds-the-number');
-  }
+/** Faxes of distinct documents queued behind another call to the number (batch-bed.ts). */
+async function queueDocsBehindACall(number: string, docs: { seed: number; pages: number }[]): Promise<{ id: string; doc: Uint8Array }[]> {
+  const specs = docs.map((d, i) => ({ pages: d.pages, document: documentOf(d.seed, d.pages), sender: `s${i}@example.com` }));
+  const ids = await queueBehindACall(bed, number, specs);
+  return ids.map((id, i) => ({ id, doc: specs[i].document }));
 }
 
 const simCalls = async (number: string) => Number((await ctx().redis.get(`${prefix()}:sim:calls:${number}`)) ?? 0);
@@ -80,19 +60,16 @@ const printed = async (callId: string) => Object.fromEntries(Object.entries(awai
 
 test('two faxes to one number make one call carrying both: the simulated remote logs one call with all pages, each fax its own record and result mail', async () => {
   const number = '+12125550941';
-  const faxes = await queueBehindACall(number, [{ seed: 1, pages: 2 }, { seed: 2, pages: 1 }]);
-  const ends = await Promise.all(faxes.map((f) => finished(f.id)));
+  const faxes = await queueDocsBehindACall(number, [{ seed: 1, pages: 2 }, { seed: 2, pages: 1 }]);
+  const ends = await waitForEnds(bed, faxes.map((f) => f.id), 90_000);
   assert.deepEqual(ends.map((r) => r.state), ['sent', 'sent']);
   assert.equal(await simCalls(number), 1, 'one call to the number');
   // Destination memory counts calls, not faxes: the batch was one call.
   assert.equal((await new Destinations(ctx().redis, prefix()).get(number))?.calls, 1);
 
   // The lead is the fax whose job took the number first; the other went in its call.
-  const firsts = await Promise.all(faxes.map((f) => records().getAttempt(f.id, 0, 1)));
-  const lead = firsts.findIndex((a) => !a?.batchedIn);
-  assert.ok(lead >= 0, `no lead among ${JSON.stringify(firsts)}`);
+  const { firsts, lead, leadCall } = await batchLead(bed, faxes.map((f) => f.id));
   const member = 1 - lead;
-  const leadCall = `${faxes[lead].id}-r0-a1`;
   assert.equal(firsts[member]?.batchedIn, leadCall);
   for (const [i, r] of ends.entries()) {
     assert.equal(r.attempts, 1, `fax ${i}: one attempt`);
@@ -116,13 +93,11 @@ test('two faxes to one number make one call carrying both: the simulated remote 
 
 test('a batched call lost on the second fax: the first is sent, the second resumes alone after its confirmed page, the third goes alone; no page twice', async () => {
   const number = '+12125550942';
-  const faxes = await queueBehindACall(number, [{ seed: 3, pages: 2 }, { seed: 4, pages: 2 }, { seed: 5, pages: 2 }]);
-  const ends = await Promise.all(faxes.map((f) => finished(f.id)));
+  const faxes = await queueDocsBehindACall(number, [{ seed: 3, pages: 2 }, { seed: 4, pages: 2 }, { seed: 5, pages: 2 }]);
+  const ends = await waitForEnds(bed, faxes.map((f) => f.id), 90_000);
   assert.deepEqual(ends.map((r) => r.state), ['sent', 'sent', 'sent']);
 
-  const firsts = await Promise.all(faxes.map((f) => records().getAttempt(f.id, 0, 1)));
-  const lead = firsts.findIndex((a) => !a?.batchedIn);
-  const leadCall = `${faxes[lead].id}-r0-a1`;
+  const { firsts, lead, leadCall } = await batchLead(bed, faxes.map((f) => f.id));
   // Members go in fax id order: the second document of the call is the oldest other fax.
   const others = faxes.map((_, i) => i).filter((i) => i !== lead);
   const [second, third] = others;
@@ -147,7 +122,7 @@ test('a batched call lost on the second fax: the first is sent, the second resum
 
 test('a fax cancelled while it waits in a batched call: the call hangs up before its document (at the latest inside it), the fax ends cancelled, the fax after it goes alone', async () => {
   const number = '+12125550943';
-  const faxes = await queueBehindACall(number, [{ seed: 6, pages: 5 }, { seed: 7, pages: 5 }, { seed: 8, pages: 5 }]);
+  const faxes = await queueDocsBehindACall(number, [{ seed: 6, pages: 5 }, { seed: 7, pages: 5 }, { seed: 8, pages: 5 }]);
   const claims = new BatchClaims(ctx().redis, prefix());
   // The call has started when two of the three are claimed by the third's call.
   const owners = await waitUntil('the batched call to claim the other two faxes', async () => {
@@ -160,7 +135,7 @@ test('a fax cancelled while it waits in a batched call: the call hangs up before
   const [second, third] = faxes.map((_, i) => i).filter((i) => i !== lead);
   await cancelFax(ctx(), faxes[second].id, { by: 'ops@example.com' });
 
-  const ends = await Promise.all(faxes.map((f) => finished(f.id)));
+  const ends = await waitForEnds(bed, faxes.map((f) => f.id), 90_000);
   assert.equal(ends[lead].state, 'sent');
   assert.equal(ends[lead].attempts, 1);
   assert.equal(ends[second].state, 'cancelled');
