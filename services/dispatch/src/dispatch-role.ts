@@ -20,7 +20,7 @@ export const dispatchRole = defineRole({
       pool: config.FAXGATE_DISPATCH_POOL,
       intervalMs: config.FAXGATE_RECONCILE_INTERVAL,
       graceMs: 2 * config.FAXGATE_RECONCILE_INTERVAL,
-      callPriority: async (fax, r) => bullPriority((await loadSchedule(ctx, fax, config.FAXGATE_DISPATCH_KILL_AFTER)).priority, await rankAmongSender(ctx.redis, ctx.base.FAXGATE_QUEUE_PREFIX, fax.sender, fax.id, r.index)),
+      callPriority: async (fax, r) => bullPriority((await loadSchedule(ctx, fax, config)).priority, await rankAmongSender(ctx.redis, ctx.base.FAXGATE_QUEUE_PREFIX, fax.sender, fax.id, r.index)),
     });
     const retention = ownRetentionFor(ctx, config);
     return {

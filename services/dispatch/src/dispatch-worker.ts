@@ -68,7 +68,7 @@ export function createDispatchWorker(ctx: RoleContext, config: DispatchConfig, k
     const now = Date.now();
     // The number's memory is read beside the schedule (one round trip, not two); it is looked
     // at below, in the order of the checks.
-    const [schedule, refusal] = await Promise.all([loadSchedule(ctx, fax, config.FAXGATE_DISPATCH_KILL_AFTER), destinations.refusal(r.number, now)]);
+    const [schedule, refusal] = await Promise.all([loadSchedule(ctx, fax, config), destinations.refusal(r.number, now)]);
     let delay = Math.max(delayMs, schedule.sendAt ? Date.parse(schedule.sendAt) - now : 0, 0);
     // The destination's quiet hours (@faxgate/quiet-hours): the call starts when they end.
     const quiet = quietHours().waitFor(r.number, now + delay);
@@ -182,7 +182,7 @@ export function createDispatchWorker(ctx: RoleContext, config: DispatchConfig, k
         }
         const next = decideNext(attempts, r.pagesTotal ?? 0, policy());
         if (next.action === 'retry') {
-          const [schedule] = await Promise.all([loadSchedule(ctx, fax, config.FAXGATE_DISPATCH_KILL_AFTER), learning]);
+          const [schedule] = await Promise.all([loadSchedule(ctx, fax, config), learning]);
           const at = new Date(Date.now() + next.delayMs).toISOString();
           if (schedule.killAt && Date.parse(at) >= Date.parse(schedule.killAt)) {
             await failRecipient(faxId, recipient, 'FAX_EXPIRED', `${schedule.killAt}; ${next.why} and the next call could not start before it`, { result: current.result, pagesSent, durationMs, connectedAttempts, remoteId: current.remoteId ?? r.remoteId });

@@ -27,8 +27,11 @@ export function readHeaderFields(message: Uint8Array): HeaderFields {
   return fields;
 }
 
-/** X-Fax-Priority (a name or 1–5), else a `[urgent]`-style keyword in the subject, else normal. */
-export function priorityOf(fields: HeaderFields, subject: string | undefined, notes: string[]): FaxPriority {
+/**
+ * X-Fax-Priority (a name or 1–5), else a `[urgent]`-style keyword in the subject, else the
+ * sender's class (FAXGATE_PRIORITY_SENDERS), else normal.
+ */
+export function priorityOf(fields: HeaderFields, subject: string | undefined, notes: string[], senderClass?: FaxPriority): FaxPriority {
   const header = fields.get('x-fax-priority')?.[0];
   if (header !== undefined) {
     const v = header.trim().toLowerCase();
@@ -37,7 +40,7 @@ export function priorityOf(fields: HeaderFields, subject: string | undefined, no
     notes.push(`X-Fax-Priority "${header}" is not one of ${PRIORITIES.join(', ')} or 1-5; the fax was sent at normal priority`);
   }
   const keyword = /\[(urgent|high|normal|low|bulk)\]/i.exec(subject ?? '');
-  return keyword ? (keyword[1].toLowerCase() as FaxPriority) : 'normal';
+  return keyword ? (keyword[1].toLowerCase() as FaxPriority) : (senderClass ?? 'normal');
 }
 
 /**
@@ -63,14 +66,14 @@ export function parseWhen(value: string, relativeTo?: number): number | undefine
 }
 
 /**
- * The fax's schedule from its header fields: priority, send-at (X-Fax-Send-At) and kill time
+ * The fax's schedule from its header fields (and its sender's class): priority, send-at (X-Fax-Send-At) and kill time
  * (X-Fax-Kill-Time, else `defaultKillAfterMs` after the send time, as HylaFAX's killtime counts
  * from the time to send; 0 for none). A value that cannot be read is noted and left out: the fax
  * is not lost over a typo.
  */
-export function scheduleOf(fields: HeaderFields, subject: string | undefined, createdAt: string, defaultKillAfterMs: number): FaxSchedule {
+export function scheduleOf(fields: HeaderFields, subject: string | undefined, createdAt: string, defaultKillAfterMs: number, senderClass?: FaxPriority): FaxSchedule {
   const notes: string[] = [];
-  const priority = priorityOf(fields, subject, notes);
+  const priority = priorityOf(fields, subject, notes, senderClass);
   const created = Date.parse(createdAt);
   let sendAt: number | undefined;
   const sendHeader = fields.get('x-fax-send-at')?.[0];

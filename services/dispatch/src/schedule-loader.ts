@@ -1,6 +1,8 @@
 import type { FaxRecord, FaxSchedule } from '@faxgate/store';
 import type { RoleContext } from '@faxgate/runtime';
 import { readHeaderFields, scheduleOf } from './fax-schedule.ts';
+import { senderPrioritiesOf, senderPriority } from './sender-priority.ts';
+import type { DispatchConfig } from './config.ts';
 
 /**
  * The fax's schedule, read from its stored message's headers the first time and kept on the
@@ -9,7 +11,7 @@ import { readHeaderFields, scheduleOf } from './fax-schedule.ts';
  * alike; for the same reason `fax` (read by the caller's job) is not read again to look for a
  * schedule stored meanwhile.
  */
-export async function loadSchedule(ctx: Pick<RoleContext, 'records' | 'blobs'>, fax: FaxRecord, defaultKillAfterMs: number): Promise<FaxSchedule> {
+export async function loadSchedule(ctx: Pick<RoleContext, 'records' | 'blobs'>, fax: FaxRecord, config: Pick<DispatchConfig, 'FAXGATE_DISPATCH_KILL_AFTER' | 'FAXGATE_PRIORITY_SENDERS'>): Promise<FaxSchedule> {
   if (fax.schedule) return fax.schedule;
   // A message already gone (removed by retention) schedules with the defaults; other read
   // errors are retried with the job.
@@ -17,7 +19,8 @@ export async function loadSchedule(ctx: Pick<RoleContext, 'records' | 'blobs'>, 
     if (err.code === 'ENOENT') return undefined;
     throw err;
   });
-  const schedule = scheduleOf(readHeaderFields(message ?? new Uint8Array()), fax.subject, fax.createdAt, defaultKillAfterMs);
+  const senderClass = senderPriority(senderPrioritiesOf(config.FAXGATE_PRIORITY_SENDERS), fax.sender);
+  const schedule = scheduleOf(readHeaderFields(message ?? new Uint8Array()), fax.subject, fax.createdAt, config.FAXGATE_DISPATCH_KILL_AFTER, senderClass);
   if (!message) schedule.notes = [...(schedule.notes ?? []), 'the stored message was gone: default priority and kill time'];
   const detail = [`${schedule.priority} priority`, schedule.sendAt && `send at ${schedule.sendAt}`, schedule.killAt && `kill time ${schedule.killAt}`].filter(Boolean).join(', ');
   // The schedule and its timeline lines in one MULTI.

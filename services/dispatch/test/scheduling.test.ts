@@ -18,6 +18,7 @@ before(async () => {
     FAXGATE_RETRY_NO_ANSWER_DELAY: '1s',
     FAXGATE_RETRY_FAILED_DELAY: '1s',
     FAXGATE_DESTINATION_MAX_FAILURES: '3',
+    FAXGATE_PRIORITY_SENDERS: 'boss@example.com=urgent,@news.example=bulk',
   });
 });
 after(async () => {
@@ -167,4 +168,21 @@ test('an urgent fax, and a normal fax of another sender, queued behind a 500-rec
   assert.ok(between(tOther, sOther) <= 2, `the other sender waited behind the broadcast: ${evidence}`);
   assert.ok(sOther - tOther <= 2 * callMs + 3000, `the other sender waited longer than two calls: ${evidence}`);
   assert.equal((await records().getFax(urgent))?.schedule?.priority, 'urgent');
+});
+
+test('sender classes (FAXGATE_PRIORITY_SENDERS): a sender\'s class is its faxes\' priority unless the mail names one', async () => {
+  const boss = await bed.fax({ sender: 'Boss@Example.com', numbers: ['+12125550910'] });
+  const news = await bed.fax({ sender: 'letters@news.example', numbers: ['+12125550911'] });
+  const named = await bed.fax({ sender: 'letters@news.example', numbers: ['+12125550912'], headers: ['X-Fax-Priority: high'] });
+  const plain = await bed.fax({ sender: 'carol@example.com', numbers: ['+12125550913'] });
+  const ids = [boss, news, named, plain];
+  const schedules = await waitUntil('the four faxes to be scheduled', async () => {
+    const all = await Promise.all(ids.map(async (id) => (await records().getFax(id))?.schedule));
+    return all.every(Boolean) ? all : undefined;
+  }, 30_000);
+  assert.deepEqual(schedules.map((x) => x?.priority), ['urgent', 'bulk', 'high', 'normal']);
+  // The queued call carries it: every urgent call before every normal one (call-priority.ts).
+  const view = await records().view(boss);
+  assert.ok(view?.timeline.some((e) => e.event === 'scheduled' && /^urgent priority/.test(e.detail ?? '')), JSON.stringify(view?.timeline));
+  // Not awaited to their end: the bulk one waits behind what is left of the broadcast above.
 });
