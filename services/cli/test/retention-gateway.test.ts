@@ -1,11 +1,13 @@
 // Issue 19: in a running gateway with short retentions, the elected dispatch purges a finished
 // fax's message and pages on its schedule while a fax waiting for a retry keeps everything, and
-// /metrics counts both.
+// a received fax's pages once it is delivered; /metrics counts them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { smtpDialogue, waitUntil } from '@faxgate/testkit';
+import { createBitmap, writeTiff } from '@faxgate/fax-image';
+import { inboundBlobKeys } from '@faxgate/store';
 import { startTestGateway, getFax, simReceived } from './gateway-harness.ts';
 
 const exists = (p: string) => access(p).then(() => true, () => false);
@@ -14,6 +16,8 @@ test('short retentions: a finished fax loses its documents on the leader\'s sche
   const g = await startTestGateway({
     FAXGATE_RETENTION_MESSAGES: '3s',
     FAXGATE_RETENTION_RENDERED: '3s',
+    FAXGATE_RETENTION_RECEIVED: '3s',
+    FAXGATE_INBOUND_UNADDRESSED: 'faxdesk@example.com',
     FAXGATE_RETENTION_INTERVAL: '1s',
     // A finished fax stays on the open list (in flight: its result mail reads the pages) until a
     // reconciler sweep closes it, two intervals after it was accepted.
@@ -53,4 +57,17 @@ test('short retentions: a finished fax loses its documents on the leader\'s sche
   assert.match(metrics, /^faxgate_retention_purged_total\{kind="messages"\} 1$/m);
   assert.match(metrics, /^faxgate_retention_purged_total\{kind="rendered"\} 2$/m, 'the rendered fax and the simulated remote\'s copy');
   assert.match(metrics, /^faxgate_retention_runs_total\{outcome="ok"\} \d+$/m);
+
+  // A fax received on the simulated line and mailed to the fax desk: its pages in inbound/ go
+  // once they are past the received faxes' retention, noted on its timeline; its record stays.
+  const page = writeTiff([{ bitmap: createBitmap(1728, 200), xDpi: 204, yDpi: 196 }]);
+  const offer = await fetch(`${g.gw.httpUrl}/api/v1/sim/incoming?${new URLSearchParams({ did: '+12125550111', from: '+14155550123' })}`, { method: 'POST', headers: { authorization: 'Bearer test-token', 'content-type': 'image/tiff' }, body: page });
+  assert.equal(offer.status, 202, await offer.clone().text());
+  const { inboundId } = (await offer.json()) as { inboundId: string };
+  await g.sink.waitFor((m) => m.to.includes('faxdesk@example.com'), 60_000);
+  await waitUntil(`the pages of the delivered received fax ${inboundId} to be purged`, async () => !(await exists(join(g.dataDir, inboundBlobKeys.document(inboundId)))), 60_000);
+  const rx = await g.gw.ctx.inbound.view(inboundId);
+  assert.equal(rx?.state, 'delivered');
+  assert.ok(rx?.timeline.some((e) => e.event === 'received fax purged'), JSON.stringify(rx?.timeline));
+  await waitUntil('the received fax\'s purge to be counted', async () => /^faxgate_retention_purged_total\{kind="received"\} 1$/m.test(await (await fetch(`${g.gw.httpUrl}/metrics`)).text()), 10_000);
 });
