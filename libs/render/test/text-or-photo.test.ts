@@ -1,10 +1,12 @@
 // The bilevel pass must threshold text (also 5.5 pt small print, hairline tables and grey scans
-// of letters, whose anti-aliased edges are mostly mid-tones) and error-diffuse only real photos.
+// of letters, whose anti-aliased edges are mostly mid-tones) and dither only real photos (with the
+// halftone screen by default, or error diffusion).
 // Pages are PDFs made by Ghostscript at test time and drawn by MuPDF as the worker draws them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bitmapFromGray, getPixel, type Bitmap } from '@faxgate/fax-image';
 import { classifyBlocks, MuPdfEngine, toBilevel, type GrayPage } from '../src/index.ts';
+import { SCREEN } from '../src/halftone.ts';
 import { pageClassPdfs, type PageClass } from './page-classes.ts';
 
 const engine = new MuPdfEngine();
@@ -76,29 +78,38 @@ for (const name of textClasses) {
   });
 }
 
-test('grey photo: the picture is dithered, its caption thresholded', () => {
-  const d = pages.get('grey photo')!;
-  assert.ok(d.photoShare > 0.5, `only ${(d.photoShare * 100).toFixed(1)} % of the blocks taken for photo`);
-  // Inside the picture (the middle of the page): dots spread, as a threshold never makes them.
-  const { ours, gray } = d;
-  const box = { x0: 400, x1: 1300, y0: 900, y1: 1500 };
-  let dots = 0;
-  let black = 0;
-  let greySum = 0;
-  for (let y = box.y0; y < box.y1; y++) {
-    for (let x = box.x0; x < box.x1; x++) {
-      black += getPixel(ours, x, y);
-      greySum += gray.pixels[y * gray.width + x];
-      if (getPixel(ours, x, y) && !getPixel(ours, x - 1, y) && !getPixel(ours, x + 1, y) && !getPixel(ours, x, y - 1) && !getPixel(ours, x, y + 1)) dots++;
+for (const method of ['halftone', 'diffusion'] as const) {
+  test(`grey photo (${method}): the picture is dithered, its caption thresholded`, () => {
+    const d = pages.get('grey photo')!;
+    assert.ok(d.photoShare > 0.5, `only ${(d.photoShare * 100).toFixed(1)} % of the blocks taken for photo`);
+    const { gray } = d;
+    // The default (d.ours) is the screen; the diffusion is asked for.
+    const ours = method === 'halftone' ? d.ours : toBilevel(gray, 128, 'diffusion');
+    const box = { x0: 400, x1: 1300, y0: 900, y1: 1500 };
+    let dots = 0;
+    let black = 0;
+    let greySum = 0;
+    let offScreen = 0;
+    for (let y = box.y0; y < box.y1; y++) {
+      for (let x = box.x0; x < box.x1; x++) {
+        const v = gray.pixels[y * gray.width + x];
+        black += getPixel(ours, x, y);
+        greySum += v;
+        if (getPixel(ours, x, y) && !getPixel(ours, x - 1, y) && !getPixel(ours, x + 1, y) && !getPixel(ours, x, y - 1) && !getPixel(ours, x, y + 1)) dots++;
+        if (getPixel(ours, x, y) !== (v < SCREEN[(y & 7) * 8 + (x & 7)] ? 1 : 0)) offScreen++;
+      }
     }
-  }
-  const area = (box.x1 - box.x0) * (box.y1 - box.y0);
-  assert.ok(dots > area * 0.05, `${dots} lone dots in ${area} pels: not dithered`);
-  // The ink follows the picture's mean grey (the lightening curve makes it a little sparser).
-  const linear = 1 - greySum / area / 255;
-  assert.ok(black / area < linear + 0.03 && black / area > linear - 0.25, `ink ${(black / area).toFixed(3)} for grey ${linear.toFixed(3)}`);
-  const inPicture = thresholdViolations(ours, gray, box.y0, box.y1);
-  assert.ok(inPicture.blackOnLight + inPicture.whiteOnDark > area * 0.05, `the picture came out as a threshold: ${JSON.stringify(inPicture)}`);
-  // The caption above the picture (14 pt bold at the top, rows 100–140) is thresholded.
-  assert.deepEqual(thresholdViolations(ours, gray, 80, 150), { blackOnLight: 0, whiteOnDark: 0 });
-});
+    const area = (box.x1 - box.x0) * (box.y1 - box.y0);
+    // Inside the picture (the middle of the page): the screen's thresholds pel for pel; the
+    // diffusion's dots spread, as a threshold never makes them.
+    if (method === 'halftone') assert.equal(offScreen, 0, `${offScreen} pels of ${area} differ from the screen`);
+    else assert.ok(dots > area * 0.05, `${dots} lone dots in ${area} pels: not dithered`);
+    // The ink follows the picture's mean grey (the diffusion's lightening curve makes it a little sparser).
+    const linear = 1 - greySum / area / 255;
+    assert.ok(black / area < linear + 0.03 && black / area > linear - 0.25, `ink ${(black / area).toFixed(3)} for grey ${linear.toFixed(3)}`);
+    const inPicture = thresholdViolations(ours, gray, box.y0, box.y1);
+    assert.ok(inPicture.blackOnLight + inPicture.whiteOnDark > area * 0.05, `the picture came out as a threshold: ${JSON.stringify(inPicture)}`);
+    // The caption above the picture (14 pt bold at the top, rows 100–140) is thresholded.
+    assert.deepEqual(thresholdViolations(ours, gray, 80, 150), { blackOnLight: 0, whiteOnDark: 0 });
+  });
+}
