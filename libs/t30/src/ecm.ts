@@ -14,6 +14,17 @@ export function splitBlocks(data: Uint8Array, frameSize: number): Uint8Array[][]
 }
 
 /**
+ * How long the longest partial page lasts on the line at `bps` (T.30 §A.1: 256 frames of 64 or
+ * 256 octets): each frame adds address, control, FCF, frame number, FCS and a flag (7 octets),
+ * HDLC bit stuffing adds at most one bit in five, and the long training before it (V.17's is the
+ * longest, 1.4 s) plus the RCP frames after it fit in the 3 s added.
+ */
+export function longestPartialPageMs(frameSize: number, bps: number): number {
+  const bits = MAX_FRAMES_PER_BLOCK * (frameSize + 7) * 8 * 1.2;
+  return Math.ceil((bits * 1000) / bps) + 3_000;
+}
+
+/**
  * T.30 §A.4.2.3: the PPR FIF is a 256-bit map, frame n in bit n%8 (least significant first)
  * of octet n/8; a set bit asks for the frame again.
  */

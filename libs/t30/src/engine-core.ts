@@ -133,9 +133,10 @@ export abstract class EngineCore {
     this.timerAfterSent = name;
   }
 
-  protected startTimer(name: TimerName): void {
+  /** Starts a timer at its T.30 value, or for `ms` when the wait it bounds is longer. */
+  protected startTimer(name: TimerName, ms: number = TIMER_MS[name]): void {
     this.running.add(name);
-    this.out.push({ type: 'start-timer', name, ms: TIMER_MS[name] });
+    this.out.push({ type: 'start-timer', name, ms });
   }
 
   protected stopTimer(name: TimerName): void {

@@ -28,6 +28,11 @@ interface LineOptions {
   pages: number[][];
   /** Pages that end a document before the last (EOM after them). */
   documentEnds?: number[];
+  /**
+   * ECM transmissions (partial pages or their retransmissions) the receiver misses whole, the
+   * first ones sent: noise over the training, so its modem never hears a frame of them.
+   */
+  missedBlocks?: number;
 }
 
 interface Outcome {
@@ -59,6 +64,7 @@ function simulate(o: LineOptions): Outcome {
   let now = 0;
   const lineFree = new Map<T30Engine, number>([[tx, 0], [rx, 0]]);
   const timers = new Map<string, Item>();
+  let missedSoFar = 0;
   const schedule = (target: T30Engine, at: number, event: T30Event): Item => {
     const item = { at, seq: seq++, target, event };
     queue.push(item);
@@ -82,9 +88,11 @@ function simulate(o: LineOptions): Outcome {
               if (!lost) schedule(to, t, { type: 'hdlc', frame: f, ok: true, fast: false });
             }
           } else {
+            const missed = (o.missedBlocks ?? 0) > missedSoFar++;
             for (const f of a.frames) {
               t += ((f.length + 3) * 8000) / a.modulation.bps;
-              schedule(to, t, { type: 'hdlc', frame: f, ok: rnd() >= o.fastLoss, fast: true });
+              const ok = rnd() >= o.fastLoss;
+              if (!missed) schedule(to, t, { type: 'hdlc', frame: f, ok, fast: true });
             }
           }
           break;
@@ -224,5 +232,19 @@ test('two documents in one call (a batch): EOM after the first, phase B again, e
     // T.30 §5.3.2.5: the receiver reopened phase B with a second DIS, and the sender trained again.
     assert.equal(r.log.filter((l) => /rx: .*\bEOM\b/.test(l) || /tx: EOM confirmed/.test(l)).length > 0, true, why);
     assert.equal(r.log.filter((l) => /tx: training accepted/.test(l)).length, 2, why);
+  }
+});
+
+test('ECM partial pages missed whole (noise over the training) outlast T2: the receiver waits for the PPS, asks for every frame, and the page arrives intact', () => {
+  for (const missedBlocks of [1, 2]) {
+    // 12-24 kB: 47-94 frames of 256 octets, 7-14 s at 14 400 bit/s, longer than T2 (6 s)
+    const pages = randomPages(3, 2, 12_000);
+    const r = simulate({ seed: 3, fastLoss: 0, v21Loss: 0, ecm: true, pages, missedBlocks });
+    const why = `missed ${missedBlocks}:\n${r.log.join('\n')}`;
+    assert.equal(r.receiver?.code, 'ok', why);
+    assert.equal(r.sender?.code, 'ok', why);
+    assert.deepEqual(r.received.map((p) => [...p]), pages, why);
+    assert.ok(r.log.some((l) => /rx: timer T2 expired/.test(l)), `T2 never expired under the block, the test proves nothing: ${why}`);
+    assert.ok((r.sender?.pages[0].retransmissions ?? 0) >= 47, why);
   }
 });

@@ -237,3 +237,50 @@ test('EOM: MCF, then phase B again with DIS, and a second document', () => {
   a = r.handle(rx(FCF.DCN, [], true, X));
   assert.equal(ended(a)?.type === 'call-ended' && ended(a)?.result.pages.length, 2);
 });
+
+test('ECM: a partial page missed whole (noise over its training) does not end the call at T2: the PPS after it gets PPR for every frame, the resent block completes the page', () => {
+  const r = receiver();
+  r.handle({ type: 'start' });
+  const ecm: SessionParams = { ...PARAMS, modulation: { modem: 'v17', bps: 14400 }, encoding: 'mmr', ecm: true };
+  let a = feedAll(r, [...dcs(ecm), ...tcf(1800)]);
+  assert.deepEqual(names(a), ['CFR']);
+  assert.ok(a.some((x) => x.type === 'start-timer' && x.name === 'T2'), 'CFR sent: T2 runs for the partial page');
+  // The sender's 40-frame block lasts past T2; not one frame of it arrived.
+  a = r.handle({ type: 'timer', name: 'T2' });
+  assert.equal(ended(a), undefined, 'T2 while the partial page may still be on the line ends nothing');
+  assert.deepEqual(names(a), [], 'no DCN');
+  const wait = a.find((x) => x.type === 'start-timer' && x.name === 'T2');
+  assert.ok(wait?.type === 'start-timer' && wait.ms > 37_000 + 6_000, 'the command wait outlasts a 256-frame block at 14 400 bit/s plus T2');
+  a = r.handle(rx(FCF.PPS, [FCF.EOP | X, 0, 0, 39], true, X));
+  assert.deepEqual(names(a), ['PPR']);
+  assert.deepEqual(parsePprMap(sentFrames(a)[0].fif, 256), Array.from({ length: 40 }, (_, n) => n));
+  r.handle({ type: 'sent' });
+  const frames = Array.from({ length: 40 }, (_, n) => fast(FCF.FCD, [n, n, n]));
+  a = feedAll(r, [...frames, fast(FCF.RCP, []), rx(FCF.PPS, [FCF.EOP | X, 0, 0, 39], true, X)]);
+  assert.deepEqual(names(a), ['MCF']);
+  const want = Uint8Array.from({ length: 80 }, (_, i) => i >> 1);
+  assert.deepEqual([...pages(a)[0].data], [...reverseBits(want)]);
+  r.handle({ type: 'sent' });
+  a = r.handle(rx(FCF.DCN, [], true, X));
+  assert.equal(ended(a)?.type === 'call-ended' && ended(a)?.result.code, 'ok');
+});
+
+test('ECM: when neither the partial page nor a command comes, the call ends after the command wait with DCN', () => {
+  const r = receiver();
+  r.handle({ type: 'start' });
+  feedAll(r, [...dcs({ ...PARAMS, encoding: 'mmr', ecm: true }), ...tcf(1200)]);
+  r.handle({ type: 'sent' });
+  assert.equal(ended(r.handle({ type: 'timer', name: 'T2' })), undefined);
+  const a = r.handle({ type: 'timer', name: 'T2' });
+  assert.deepEqual(names(a), ['DCN']);
+  assert.equal(ended(a)?.type === 'call-ended' && ended(a)?.result.code, 'no-page');
+});
+
+test('non-ECM: no page within T2 after CFR still ends the call (a post-page command then could be a repeat of one already confirmed)', () => {
+  const r = receiver();
+  r.handle({ type: 'start' });
+  feedAll(r, [...dcs(PARAMS), ...tcf(1200)]);
+  r.handle({ type: 'sent' });
+  const a = r.handle({ type: 'timer', name: 'T2' });
+  assert.equal(ended(a)?.type === 'call-ended' && ended(a)?.result.code, 'no-page');
+});

@@ -6,10 +6,14 @@ import { FCF, FCF2_NULL, fcfBase, fcfName } from './fcf.ts';
 import type { T30Frame } from './hdlc-frame.ts';
 import { decodeIdent, encodeIdent } from './ident.ts';
 import { modulationName } from './modulation.ts';
-import { buildPprMap, reverseBits } from './ecm.ts';
-import type { PageStats, T30Config, TimerName } from './types.ts';
+import { buildPprMap, longestPartialPageMs, reverseBits } from './ecm.ts';
+import { TIMER_MS, type PageStats, type T30Config, type TimerName } from './types.ts';
 
-type State = 'wait-dcs' | 'wait-tcf' | 'wait-page' | 'rx-page' | 'wait-post-page' | 'wait-dcn';
+/**
+ * 'wait-command': ECM, the partial page (or its retransmission) did not come within T2, so we
+ * listen for the command that follows it instead (see missedMessage()).
+ */
+type State = 'wait-dcs' | 'wait-tcf' | 'wait-page' | 'rx-page' | 'wait-command' | 'wait-post-page' | 'wait-dcn';
 
 /** Receiving half of the engine: call `handle()` with events, perform the returned actions. */
 export class T30Receiver extends EngineCore {
@@ -224,7 +228,7 @@ export class T30Receiver extends EngineCore {
 
   protected override onFastFrame(f: T30Frame, ok: boolean): void {
     const p = this.params;
-    if (!p || !p.ecm || (this.state !== 'wait-page' && this.state !== 'rx-page')) return;
+    if (!p || !p.ecm || (this.state !== 'wait-page' && this.state !== 'rx-page' && this.state !== 'wait-command')) return;
     // T2 bounds the wait for the next frame or the PPS after it (T.30 §5.4.3.2 and §A.4)
     this.stopTimer('T2');
     this.startTimer('T2');
@@ -339,6 +343,25 @@ export class T30Receiver extends EngineCore {
     }
   }
 
+  /**
+   * T.30 Figure 5-2 (with Annex A §A.4 for ECM): a receiver that does not get the message
+   * goes back to receiving a command, it does not hang up. A noise burst over the start of a
+   * partial page makes the modem miss the high-speed training, so no frame arrives although the
+   * sender is still sending: 40 frames at 14 400 bit/s last over 5 s, 256 frames over 37 s, far
+   * past T2 (T.30 §5.4.3.1, 6 s). The sender's PPS-x (or a repeated DCS, CTC, EOR, DCN) follows
+   * the block, and a PPS for a block of which nothing arrived earns a PPR asking for every frame
+   * (T.30 §A.4.2.3), so the sender sends the block again. The wait is bounded by the longest
+   * partial page the negotiated rate can carry plus T2 for the command after it (the sender
+   * repeats its PPS every T4 within that); only when that passes too is the call over.
+   */
+  private missedMessage(): void {
+    const p = this.params as SessionParams;
+    this.state = 'wait-command';
+    const ms = longestPartialPageMs(p.ecmFrameSize, p.modulation.bps) + TIMER_MS.T2;
+    this.log(`no partial page within T2: listening up to ${ms} ms for the command after it`);
+    this.startTimer('T2', ms);
+  }
+
   protected onTimer(name: TimerName): void {
     if (name === 'T1') {
       this.end(this.lastTrainingFailed ? 'training-failed' : 'no-dcs', true);
@@ -359,10 +382,16 @@ export class T30Receiver extends EngineCore {
         this.startTimer('T1');
         break;
       case 'wait-page':
-        this.end(this.pageIndex > 0 ? 'no-response' : 'no-page', true);
+        if (this.params?.ecm) this.missedMessage();
+        else this.end(this.pageIndex > 0 ? 'no-response' : 'no-page', true);
         break;
       case 'rx-page':
-        this.end('no-response', true);
+        if (this.params?.ecm) this.missedMessage();
+        else this.end('no-response', true);
+        break;
+      case 'wait-command':
+        // Neither the partial page nor the command after it: the far end is gone.
+        this.end(this.pageIndex > 0 ? 'no-response' : 'no-page', true);
         break;
       case 'wait-post-page':
         this.end('no-post-page', true);
