@@ -74,6 +74,12 @@ export class DestinationGate {
     await this.redis.zrem(this.key(number), callId);
   }
 
+  /** When the slot `callId` holds on the number lapses unless renewed (ms since the epoch); undefined when it holds none. */
+  async leaseEnd(number: string, callId: string): Promise<number | undefined> {
+    const score = await this.redis.zscore(this.key(number), callId);
+    return score === null ? undefined : Number(score);
+  }
+
   /** The calls holding a slot now. */
   async holders(number: string): Promise<string[]> {
     return this.redis.zrangebyscore(this.key(number), Date.now(), '+inf');

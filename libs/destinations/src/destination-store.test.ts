@@ -128,7 +128,11 @@ test('hold takes a number for a call already on the line, whatever the limit, an
   const gate = new DestinationGate(client, `test-${randomUUID()}`);
   const n = '+12125550110';
   assert.equal(await gate.acquire(n, 'other', 1, 60_000), true);
+  const before = Date.now();
   await gate.hold(n, 'followed', 60_000);
+  const until = await gate.leaseEnd(n, 'followed');
+  assert.ok(until !== undefined && until >= before + 60_000 && until <= Date.now() + 60_000, `the hold's lease ends a lease from now: ${until}`);
+  assert.equal(await gate.leaseEnd(n, 'nobody'), undefined);
   assert.deepEqual((await gate.holders(n)).sort(), ['followed', 'other'], 'counted beside the call that took the number meanwhile');
   await gate.release(n, 'other');
   assert.equal(await gate.acquire(n, 'next', 1, 60_000), false, 'the followed call keeps the number');

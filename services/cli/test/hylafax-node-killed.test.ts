@@ -38,8 +38,9 @@ after(async () => {
 
 // One 4-page call (a cover page and 3 pages) between the iaxmodems takes about 50 s (V.17 audio
 // over IAX2 in real time); the node is killed inside it and the restarted one takes it over within about 15 s (lock 10 s +
-// stalled check 5 s), while HylaFAX goes on sending.
-test('a node killed while HylaFAX sends its fax: the restarted node follows the same job to its end, the fax arrives once and the attempt records its result', { timeout: 120_000 }, async () => {
+// stalled check 5 s), while HylaFAX goes on sending. Readiness waits are 90 s: at load 20-25 on
+// two cores a role process took 19 s to load and more than the default 30 s to be ready, hence also the 240 s timeout.
+test('a node killed while HylaFAX sends its fax: the restarted node follows the same job to its end, the fax arrives once and the attempt records its result', { timeout: 240_000 }, async () => {
   const smtpPort = await freePort();
   const prefix = `test-${randomUUID()}`;
   const env = roleProcessEnv({ redisUrl: redis.url, dataDir: dir.path, smarthost: sink.url, smtpPort, prefix }, {
@@ -70,8 +71,8 @@ test('a node killed while HylaFAX sends its fax: the restarted node follows the 
     procs.push(core);
     const node1 = await startRoleProcess(['node'], env);
     procs.push(node1);
-    await core.ready();
-    await node1.ready();
+    await core.ready(90_000);
+    await node1.ready(90_000);
 
     faxId = await mailFax(smtpPort, { from: 'ann@example.com', to: '12125550400@fax.test', subject: 'Killed while HylaFAX sends', pdf: await makePdf(dir.path, 3, 'Killed mid-call') });
 
@@ -97,7 +98,7 @@ test('a node killed while HylaFAX sends its fax: the restarted node follows the 
 
     const node2 = await startRoleProcess(['node'], env);
     procs.push(node2);
-    await node2.ready();
+    await node2.ready(90_000);
 
     // The result mail, or a second HylaFAX job for the fax: a node that dials again submits one
     // as soon as it takes the call over, before the first job has ended.
@@ -156,15 +157,19 @@ test('a node killed while HylaFAX sends its fax: the restarted node follows the 
   }
 });
 
-// Two faxes batched into one HylaFAX job (one document each), the node killed after the job's
-// first page. The job goes on for more than the 30 s a dead node's holds on the number last, and
-// the restarted node has two lines: while one follows the job, each fax's own job runs beside it,
-// and must not send its fax alone while HylaFAX still sends it in the batch. One 6-page call (two
-// faxes of a cover page and two pages) takes 60-70 s; the restarted node takes the lead's call
-// over within about 15 s and follows it to its end. 94-108 s in all on a quiet machine: the
-// 150 s timeout is for a loaded one. A shorter call would not outlast the 30 s lease reliably,
-// and then the test could not see a fax going out alone.
-test('a node killed while HylaFAX sends a batched job that outlasts the number\'s lease: each fax gets its own share of that job and none is sent again', { timeout: 150_000 }, async () => {
+// Two faxes batched into one HylaFAX job (one document each), the node carrying it killed after
+// the job's first page. The job goes on for more than the 30 s a dead node's holds on the number
+// last, and the other node (two lines) follows it while each fax's own job runs beside, and must
+// not send its fax alone while HylaFAX still sends it in the batch; nor may another call to the
+// number dial while the job runs. One 6-page call (two faxes of a cover page and two pages) takes
+// 60-70 s. Both nodes run from the start, so the survivor takes the call over within about 15 s
+// of the kill (lock 10 s + stalled check 5 s) and not after loading its modules too: at load
+// 20-25 on two cores a role process took 19 s to load and more than the default 30 s to be
+// ready, and a node started after the kill then found the job already done. 94-108 s in all on
+// a quiet machine; the 240 s timeout and the 90 s readiness waits are for a loaded one. A shorter
+// call would not outlast the 30 s lease reliably, and then the test could not see a fax going
+// out alone.
+test('a node killed while HylaFAX sends a batched job that outlasts the number\'s lease: each fax gets its own share of that job and none is sent again', { timeout: 240_000 }, async (t) => {
   await hylafax.settleModems();
   const smtpPort = await freePort();
   const prefix = `test-${randomUUID()}`;
@@ -194,10 +199,15 @@ test('a node killed while HylaFAX sends a batched job that outlasts the number\'
   try {
     const core = await startRoleProcess(['ingest', 'render', 'dispatch', 'notifier'], env);
     procs.push(core);
-    const node1 = await startRoleProcess(['node'], env);
-    procs.push(node1);
-    await core.ready();
-    await node1.ready();
+    // Named, so the line of the batch's call says which node carries it.
+    const nodes = new Map<string, RoleProcess>();
+    for (const id of ['node-a', 'node-b']) {
+      const p = await startRoleProcess(['node'], { ...env, FAXGATE_NODE_ID: id });
+      procs.push(p);
+      nodes.set(id, p);
+    }
+    await core.ready(90_000);
+    for (const p of nodes.values()) await p.ready(90_000);
 
     // Another call holds the number while both faxes arrive, so both wait for it and its next
     // call takes them together.
@@ -223,17 +233,40 @@ test('a node killed while HylaFAX sends a batched job that outlasts the number\'
     }, 60_000, 100).catch(async (err) => {
       throw new Error(`${(err as Error).message}\njob states and pages seen: ${[...seen].join(', ')}${await evidence()}`);
     });
-    await node1.kill9();
-    const atKill = await watcher.getJob(job.jobId);
-    assert.equal(atKill?.state, 'active', `the job still runs on the server when the node is gone${await evidence()}`);
-    assert.ok(atKill.pagesSent < total, `pages sent when the node was killed: ${atKill.pagesSent} of ${total}`);
     const lead = faxes.find((id) => job.tag === `${id}-r0-a1`);
     assert.ok(lead, `the job carries one of the faxes' call ids: ${job.tag}`);
     const member = faxes.find((id) => id !== lead)!;
+    // Lines are named <pool>/<node>/<n>: the node that carries the batch's call is killed.
+    const carrier = (await records.getAttempt(lead, 0, 1))?.line?.split('/')[1] ?? '';
+    const victim = nodes.get(carrier);
+    assert.ok(victim, `the call's line names a node: ${carrier}${await evidence()}`);
+    await victim.kill9();
+    const killedAt = Date.now();
+    const atKill = await watcher.getJob(job.jobId);
+    assert.equal(atKill?.state, 'active', `the job still runs on the server when the node is gone${await evidence()}`);
+    assert.ok(atKill.pagesSent < total, `pages sent when the node was killed: ${atKill.pagesSent} of ${total}`);
 
-    const node2 = await startRoleProcess(['node'], env);
-    procs.push(node2);
-    await node2.ready();
+    // The number stays taken while the other node follows the job: the dead node's hold lapses
+    // at most 30 s after the kill (its lease, renewed before it), so a hold of the followed call
+    // lasting beyond that was taken after the kill, by the follower, while the job runs.
+    const held = await waitUntil('the node that follows the job to hold its number', async () => {
+      const [until, st] = await Promise.all([gate.leaseEnd(number, job.tag), watcher.getJob(job.jobId)]);
+      if (until !== undefined && until > killedAt + 30_000) return { until, state: st?.state };
+      if (st?.state !== 'active') throw new Error(`the job ended (${st?.state}) before the number was held again; the call's slot lapses at ${until === undefined ? 'none' : new Date(until).toISOString()}`);
+      return undefined;
+    }, 60_000, 200).catch(async (err) => {
+      throw new Error(`${(err as Error).message}; holders: ${JSON.stringify(await gate.holders(number))}${await evidence()}`);
+    });
+    assert.equal(held.state, 'active', 'held while the job runs');
+    // And once the dead node's lease is over for certain, a call of another fax, asking the gate
+    // as a node does before dialling, is refused while the job still runs.
+    await new Promise((r) => setTimeout(r, Math.max(0, killedAt + 31_000 - Date.now())));
+    const probeId = `probe-${randomUUID()}`;
+    const probeGot = await gate.acquire(number, probeId, 1, 5_000);
+    if (probeGot) await gate.release(number, probeId);
+    const afterLease = await watcher.getJob(job.jobId);
+    if (afterLease?.state === 'active') assert.equal(probeGot, false, `another call to ${number} could dial while the job is on the line; holders: ${JSON.stringify(await gate.holders(number))}${await evidence()}`);
+    else t.diagnostic(`the job ended (${afterLease?.state}) within 31 s of the kill: the probe after the dead node's lease was not judged`);
 
     const ended = await waitUntil('both result mails, or a second HylaFAX job', async () => {
       const mails = faxes.map((id) => sink.mails.find((m) => m.parsed.headers.get('x-faxgate-fax-id') === id));
