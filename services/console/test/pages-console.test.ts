@@ -307,6 +307,43 @@ test('received faxes, lines and settings pages load their data without error or 
   assert.equal((await fetch(`${g.gw.httpUrl}/ui/`)).status, 401);
 });
 
+test('the lines page follows a call live: a line shows the call while a fax is sent, then is idle again, without a reload', async () => {
+  // Its own gateway, whose simulated calls last long enough (about 9 s a page) to be seen by the
+  // page's 5 s refresh; this file's gateway runs its calls in a few milliseconds.
+  const slow = await startApiGateway('faxgate-pages-lines', { FAXGATE_SIM_TIME_SCALE: '0.5' });
+  const lines = await page.context().newPage();
+  try {
+    await lines.goto(`${slow.gw.httpUrl}/ui/lines`);
+    await lines.locator('#lines table').first().waitFor();
+    // Marks this document: a reload or a navigation would lose it.
+    await lines.evaluate('window.__sameDocument = true');
+    const sent = await api(slow.gw, 'POST', '/api/v1/faxes', { token: ADMIN_TOKEN, body: { numbers: ['+1 212 555 0133'], cover: 'none', message: 'Watched on the lines page.' } });
+    assert.equal(sent.status, 202, JSON.stringify(sent.body));
+    const fax = async () => (await api(slow.gw, 'GET', `/api/v1/faxes/${sent.body.id}`, { token: ADMIN_TOKEN })).body;
+    const callingRows = async () => (await lines.locator('#lines tr', { hasText: 'calling' }).allInnerTexts()).filter((t) => !/^\s*Pool/.test(t));
+    const seen = await waitUntil('the lines page to show a line calling', async () => {
+      const rows = await callingRows();
+      return rows.length ? rows : undefined;
+    }, 60_000, 250).catch(async (err) => {
+      throw new Error(`${(err as Error).message}: ${await lines.locator('#lines').innerText()}; fax ${JSON.stringify((await fax()).recipients)}`);
+    });
+    await lines.screenshot({ path: join(shots, '6b-lines-calling.png'), fullPage: true });
+    const done = await waitUntil(`fax ${sent.body.id} sent`, async () => {
+      const f = await fax();
+      return f.state === 'done' ? f : undefined;
+    }, 90_000, 250);
+    const line: string = done.recipients[0].attemptsDetail[0].line;
+    assert.ok(seen.some((row) => row.includes(line)), `the line that carried the call (${line}) was shown calling: ${JSON.stringify(seen)}`);
+    await waitUntil('the lines page to show no call', async () => (await callingRows()).length === 0, 20_000, 250).catch(async (err) => {
+      throw new Error(`${(err as Error).message}: ${await lines.locator('#lines').innerText()}`);
+    });
+    assert.equal(await lines.evaluate<boolean>('window.__sameDocument === true'), true, 'the page updated itself: no reload');
+  } finally {
+    await lines.close();
+    await slow.dispose();
+  }
+});
+
 test('a runtime setting is changed on the settings page: a bad value is refused with the schema\'s reason, a good one becomes the next version', async () => {
   await page.goto(`${g.gw.httpUrl}/ui/settings`);
   await page.locator('#settings-version').waitFor();
