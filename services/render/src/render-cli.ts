@@ -18,6 +18,7 @@ const USAGE = `usage: faxgate render <file-or-.eml>... -o out.tif [options]
   -r, --resolution fine|standard   vertical resolution (FAXGATE_RESOLUTION)
       --paper auto|a4|letter paper size; auto picks it by the sender's country (FAXGATE_PAPER)
       --long-pages scale|split     pages longer than the paper (FAXGATE_LONG_PAGES)
+      --photo-dither halftone|diffusion  how photos become black and white (FAXGATE_RENDER_PHOTO_DITHER)
       --to <number>          recipient number on the cover of a mail (default from the To: address)
       --from <address>       envelope sender of a mail (default its From: address)
       --no-cover             no cover page for mails (FAXGATE_COVER_PAGE=false)
@@ -44,6 +45,7 @@ export async function renderCli(argv: string[], env: NodeJS.ProcessEnv = process
         resolution: { type: 'string', short: 'r' },
         paper: { type: 'string' },
         'long-pages': { type: 'string' },
+        'photo-dither': { type: 'string' },
         to: { type: 'string' },
         from: { type: 'string' },
         'no-cover': { type: 'boolean', default: false },
@@ -74,6 +76,7 @@ export async function renderCli(argv: string[], env: NodeJS.ProcessEnv = process
     FAXGATE_RESOLUTION: v.resolution,
     FAXGATE_PAPER: v.paper,
     FAXGATE_LONG_PAGES: v['long-pages'],
+    FAXGATE_RENDER_PHOTO_DITHER: v['photo-dither'],
     FAXGATE_TAGLINE: v.tagline,
     FAXGATE_COVER_PAGE: v['no-cover'] ? 'false' : undefined,
     FAXGATE_RENDER_OFFICE: v.office ? 'true' : v['no-office'] ? 'false' : undefined,

@@ -2,11 +2,12 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import * as C from '../../../libs/render/test/corpus.ts';
+import { pageClassPdfs } from '../../../libs/render/test/page-classes.ts';
 import { findSoffice } from '../../../libs/render/src/office-convert.ts';
 import { decodeTiffWithLibtiff, differingPixels, type Raster } from '@faxgate/testkit';
 import { renderHtmlPages } from '@faxgate/render';
@@ -54,6 +55,23 @@ test('faxgate render lays a mail out on the gateway\'s paper: A4 in Germany, Let
   const forced = await preview([join(work, 'angebot.eml'), '-o', join(work, 'forced.tif'), '--paper', 'letter'], { FAXGATE_DEFAULT_COUNTRY: 'DE' });
   assert.match(forced.stdout, /1728x215[4-7]@204x196/);
   await assert.rejects(preview([join(work, 'angebot.eml'), '-o', join(work, 'x.tif'), '--paper', 'a3'], {}), (e: { code: number; stderr: string }) => e.code === 2 && /FAXGATE_PAPER/.test(e.stderr));
+});
+
+test('faxgate render screens a photo as the gateway is set to (FAXGATE_RENDER_PHOTO_DITHER), the option winning for one preview', async () => {
+  const [{ pdf }] = pageClassPdfs(['grey photo'], 1);
+  writeFileSync(join(work, 'photo.pdf'), pdf);
+  const size = async (name: string, args: string[], env: Record<string, string>) => {
+    const out = join(work, `${name}.tif`);
+    await preview([join(work, 'photo.pdf'), '-o', out, ...args], env);
+    return statSync(out).size;
+  };
+  const byDefault = await size('photo-default', [], {});
+  const diffusion = await size('photo-diffusion', [], { FAXGATE_RENDER_PHOTO_DITHER: 'diffusion' });
+  const forced = await size('photo-forced', ['--photo-dither', 'halftone'], { FAXGATE_RENDER_PHOTO_DITHER: 'diffusion' });
+  // The screen codes to about a quarter of the diffusion's MMR (213 KB against 835 KB measured).
+  assert.ok(byDefault * 3 < diffusion, `default ${byDefault} B, diffusion ${diffusion} B`);
+  assert.equal(forced, byDefault);
+  await assert.rejects(preview([join(work, 'photo.pdf'), '-o', join(work, 'x.tif'), '--photo-dither', 'stochastic'], {}), (e: { code: number; stderr: string }) => e.code === 2 && /FAXGATE_RENDER_PHOTO_DITHER/.test(e.stderr));
 });
 
 test('faxgate render converts Office documents when the gateway does (FAXGATE_RENDER_OFFICE), and says so when it does not', { skip: soffice ? false : 'LibreOffice is not installed', timeout: 300_000 }, async () => {
