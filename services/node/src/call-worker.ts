@@ -11,6 +11,7 @@ import { dialPolicyRefusal, type DialRules } from '@faxgate/phone';
 import { DestinationGate, Destinations, startRateFor } from '@faxgate/destinations';
 import type { CallOutcome } from '@faxgate/line-driver';
 import { BatchClaims } from './batch-claims.ts';
+import { CallLiveness } from './call-liveness.ts';
 import { gatherBatch, type Batch } from './batch-gather.ts';
 import { partOffsets, sharesOfCall } from './batch-shares.ts';
 import type { QuietHours } from '@faxgate/quiet-hours';
@@ -51,6 +52,15 @@ export interface CallWorkerOptions {
 const DESTINATION_LEASE_MS = 30_000;
 
 /**
+ * How long a call's liveness mark (call-liveness.ts) lasts unless renewed; renewed with the
+ * number's lease, every third of it, so an event loop seconds late does not let it lapse. A job
+ * run again while its call goes on (its queue lock lapsed) waits while the mark is there: a node
+ * that really died is declared so within this, plus a re-check (destinationWaitMs) and the
+ * stalled check, after its last renewal (docs/crash-safety.md).
+ */
+export const CALL_ALIVE_MS = DESTINATION_LEASE_MS;
+
+/**
  * How long a batch keeps the faxes it took along on a driver whose calls go on without the node
  * (`recover`, a fax server's queue): a node that dies leaves the server still sending them, so
  * they must not go out alone once the lease lapses; the re-run of the lead's job records their
@@ -82,6 +92,7 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
   // Only drivers that send several documents in one call (T.30 EOM) batch.
   const batching = opts.batch && driver.multiDocument ? opts.batch : undefined;
   const claims = new BatchClaims(ctx.redis, ctx.base.FAXGATE_QUEUE_PREFIX);
+  const liveness = new CallLiveness(ctx.redis, ctx.base.FAXGATE_QUEUE_PREFIX);
   const claimLeaseMs = driver.recover ? SERVER_CALL_CLAIM_MS : DESTINATION_LEASE_MS;
   /**
    * A batch's call ended (or its node stopped): every member's share is recorded, and its claim
@@ -147,13 +158,21 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
     const { faxId, recipient, attempt, callId } = call;
     const ac = new AbortController();
     aborts.add(ac);
+    // Followed here: a run of the job beside this one (its lock lapsed) waits, as for a call.
+    const token = CallLiveness.token();
+    await liveness.mark(callId, token, CALL_ALIVE_MS);
+    const alive = setInterval(() => void liveness.renew(callId, token, CALL_ALIVE_MS).catch(() => {}), DESTINATION_LEASE_MS / 3);
     let outcome: CallOutcome | undefined;
     try {
       outcome = await recover(callId, ac.signal);
     } finally {
       aborts.delete(ac);
+      clearInterval(alive);
     }
-    if (!outcome) return false;
+    if (!outcome) {
+      await liveness.clear(callId, token);
+      return false;
+    }
     const endedAt = new Date().toISOString();
     const line = previous.line ?? `${driver.name}/recovered`;
     // The faxes the call took along, in the order their documents went out (batch-gather.ts).
@@ -167,7 +186,7 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
     }
     await ctx.records.change().attempt(faxId, recipient, attempt, { ...outcome, endedAt }).event(faxId, `call ${outcome.result}`, `${outcome.pagesSent} page(s), followed on the fax server after the node stopped${outcome.reason ? `; ${outcome.reason}` : ''}`, recipient).exec();
     ctx.log.info({ faxId, recipient, attempt, result: outcome.result, pages: outcome.pagesSent }, 'call of a stopped node followed to its end on the fax server');
-    await settleMembers(callId, [{ faxId, recipient, attempt, callId }, ...members]);
+    await Promise.all([settleMembers(callId, [{ faxId, recipient, attempt, callId }, ...members]), liveness.clear(callId, token)]);
     return true;
   };
   const receiveCall = createReceiveCallHandler(ctx, pool, lines, driver, aborts);
@@ -183,11 +202,20 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
         // this node's batching setting, so a node without batching never dials a fax that a
         // batching node's call carries. The claim is read before the attempt: a call writes its
         // shares before it gives the claims back, so a claim seen gone means the share is there.
-        // The three reads leave together, in this order, on one connection: one round trip.
-        const [owner, previous, r] = await Promise.all([claims.owner(callId), ctx.records.getAttempt(faxId, recipient, attempt), ctx.records.getRecipient(faxId, recipient)]);
+        // The four reads leave together, in this order, on one connection: one round trip.
+        const [owner, previous, r, alive] = await Promise.all([claims.owner(callId), ctx.records.getAttempt(faxId, recipient, attempt), ctx.records.getRecipient(faxId, recipient), liveness.alive(callId)]);
         if (owner && owner !== callId && !previous?.result) {
           await job.moveToDelayed(Date.now() + waitMs, job.token);
           throw new DelayedError(`sent in call ${owner}`);
+        }
+        // An earlier run of this job still runs its call (or waits for a line, or follows it on
+        // the fax server) on a live node: its queue lock lapsed, the node did not die (issue 17).
+        // Declaring that call interrupted, or dialling again, would print its pages twice; this
+        // run looks again until the call records its outcome (then it only reports, below) or
+        // its mark lapses (its node died: interrupted, below).
+        if (alive && !previous?.result) {
+          await job.moveToDelayed(Date.now() + waitMs, job.token);
+          throw new DelayedError(`call ${callId} still runs on a live node`);
         }
         let stopped = !!(previous && !previous.result && previous.startedAt);
         if (stopped && driver.recover) {
@@ -283,13 +311,16 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
             await job.moveToDelayed(Date.now() + waitMs, job.token);
             throw new DelayedError(`sent in call ${carrier}`);
           }
-          // That earlier run's members go back.
-          if (stale.length) await settleMembers(callId, stale.map((m) => ({ ...m, callId: `${m.faxId}-r${m.recipient}-a${m.attempt}` })));
+          // That earlier run's members go back. The call is this run's from here: marked alive
+          // until its outcome is recorded or the job is given back.
+          const token = CallLiveness.token();
+          await Promise.all([liveness.mark(callId, token, CALL_ALIVE_MS), stale.length ? settleMembers(callId, stale.map((m) => ({ ...m, callId: `${m.faxId}-r${m.recipient}-a${m.attempt}` }))) : undefined]);
           let batch: Batch | undefined;
           const claimed = () => [callId, ...(batch?.members.map((m) => m.callId) ?? [])];
           const renewal = setInterval(() => {
             void gate.renew(r.number, callId, DESTINATION_LEASE_MS).catch(() => {});
             void claims.renew(callId, claimed(), claimLeaseMs).catch(() => {});
+            void liveness.renew(callId, token, CALL_ALIVE_MS).catch(() => {});
           }, DESTINATION_LEASE_MS / 3);
           let document: Uint8Array;
           let maxBps: number | undefined;
@@ -303,7 +334,7 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
           } catch (err) {
             clearInterval(renewal);
             if (batch) await settleMembers(callId, batch.members);
-            await gate.release(r.number, callId);
+            await Promise.all([gate.release(r.number, callId), liveness.clear(callId, token)]);
             throw err;
           }
           const parts = batch?.parts;
@@ -343,7 +374,7 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
             running.delete(callId);
             for (const m of batch?.members ?? []) running.delete(m.callId);
             clearInterval(renewal);
-            await Promise.all([settleMembers(callId, [{ faxId, recipient, attempt, callId }, ...(batch?.members ?? [])]), gate.release(r.number, callId)]);
+            await Promise.all([settleMembers(callId, [{ faxId, recipient, attempt, callId }, ...(batch?.members ?? [])]), gate.release(r.number, callId), liveness.clear(callId, token)]);
             await job.moveToDelayed(Date.now() + waitMs, job.token);
             throw new DelayedError('the node stopped taking calls before this one had a line');
           }
@@ -453,8 +484,10 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
             for (const m of batch?.members ?? []) running.delete(m.callId);
             clearInterval(renewal);
             freeLine();
-            // Claims and the number's slot given back together (one round trip).
+            // Claims, the number's slot and the call's liveness mark given back together (one
+            // round trip); the outcome is recorded by now, so a run of the job after this reports it.
             await Promise.all([
+              liveness.clear(callId, token).catch((err) => ctx.log.warn({ faxId, recipient, err: (err as Error).message }, 'could not clear the call\'s liveness mark; it lapses by itself')),
               settleMembers(callId, [{ faxId, recipient, attempt, callId }, ...(batch?.members ?? [])]).catch((err) => ctx.log.warn({ faxId, recipient, err: (err as Error).message }, 'could not give back the call\'s claims; they lapse by themselves')),
               gate.release(r.number, callId).catch((err) => ctx.log.warn({ faxId, recipient, err: (err as Error).message }, 'could not free the number; its lease ends by itself')),
             ]);

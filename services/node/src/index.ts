@@ -7,3 +7,4 @@ export { simPrintedKey } from './sim-line-driver.ts';
 export { SipLineDriver, type SipDriverOptions } from './sip-line-driver.ts';
 export { sipDriverOptions } from './sip-driver-config.ts';
 export { BatchClaims } from './batch-claims.ts';
+export { CALL_ALIVE_MS } from './call-worker.ts';
