@@ -21,8 +21,12 @@ export interface NoisyLine {
   portForB: number;
   /** Mean RMS of the voice frames relayed so far (the signal, before noise), for the evidence. */
   signalRms(): number;
-  /** Changes the noise from now on (0: a clean line): a burst of noise is on, then off. */
-  setNoise(rms: number): void;
+  /**
+   * Changes the noise from now on (0: a clean line): a burst of noise is on, then off. With
+   * `toward`, only the audio heading to that modem gets it: a burst at modem B's receiver that
+   * modem A does not hear, so A's +FRS silence wait before it transmits is not held up by it.
+   */
+  setNoise(rms: number, toward?: 'a' | 'b'): void;
   stop(): Promise<void>;
 }
 
@@ -67,9 +71,10 @@ export async function startNoisyLine(portA: number, portB: number, o: NoisyLineO
     return r * Math.cos(2 * Math.PI * v);
   };
   let noiseRms = o.noiseRms;
+  let noiseToward: 'a' | 'b' | undefined;
   let energy = 0;
   let samples = 0;
-  const addNoise = (frame: Buffer): Buffer => {
+  const addNoise = (frame: Buffer, to: 'a' | 'b'): Buffer => {
     const at = audioOffset(frame);
     if (at < 0) return frame;
     const out = Buffer.from(frame);
@@ -77,7 +82,7 @@ export async function startNoisyLine(portA: number, portB: number, o: NoisyLineO
       const s = out.readInt16BE(i);
       energy += s * s;
       samples++;
-      if (noiseRms > 0) out.writeInt16BE(Math.max(-32768, Math.min(32767, Math.round(s + gauss() * noiseRms))), i);
+      if (noiseRms > 0 && (noiseToward === undefined || noiseToward === to)) out.writeInt16BE(Math.max(-32768, Math.min(32767, Math.round(s + gauss() * noiseRms))), i);
     }
     return out;
   };
@@ -89,13 +94,16 @@ export async function startNoisyLine(portA: number, portB: number, o: NoisyLineO
   const facingB = createSocket('udp4');
   const portForA = await bind(facingA);
   const portForB = await bind(facingB);
-  facingA.on('message', (m) => facingB.send(addNoise(m), portB, '127.0.0.1'));
-  facingB.on('message', (m) => facingA.send(addNoise(m), portA, '127.0.0.1'));
+  facingA.on('message', (m) => facingB.send(addNoise(m, 'b'), portB, '127.0.0.1'));
+  facingB.on('message', (m) => facingA.send(addNoise(m, 'a'), portA, '127.0.0.1'));
   return {
     portForA,
     portForB,
     signalRms: () => (samples ? Math.sqrt(energy / samples) : 0),
-    setNoise: (rms) => void (noiseRms = rms),
+    setNoise: (rms, toward) => {
+      noiseRms = rms;
+      noiseToward = toward;
+    },
     stop: async () => {
       await Promise.all([facingA, facingB].map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
     },

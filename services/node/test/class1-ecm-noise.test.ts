@@ -97,3 +97,63 @@ test('ECM through a noise burst on a real modem line: the receiver answers PPR w
     throw new Error(`${(err as Error).message}${await r.evidence()}`, { cause: err });
   }
 });
+
+/**
+ * Noise over the start of a partial page, toward the receiver only: on from the moment the
+ * sender has CFR, it covers the sender's +FRS=7 silence wait, +FTM's CONNECT and the block's short
+ * training (well under a second), so the receiving modem never trains and hears none of the
+ * block. Noise both ways would hold the sender in +FRS=7 until it ends (the block then crosses a
+ * clean line), and noise toward the receiver before its CFR went out holds the receiver's own
+ * +FRS=7 before CFR. Page 1 (900 fine rows, some 58 frames, about 9 s at 14400) outlasts the
+ * receiver's T2 (6 s after CFR), as issue 13's 40- and 256-frame blocks do.
+ */
+const START_BURST_MS = 2_500;
+
+test('ECM, noise over the start of a block: the receiver misses it whole, keeps the call past T2, answers the PPS with PPR for every frame, and both pages arrive pixel for pixel', { timeout: 120_000 }, async (t) => {
+  const msgsA: string[] = [];
+  const msgsB: string[] = [];
+  let burst: NodeJS.Timeout | undefined;
+  let bursts = 0;
+  const tiff = writeTiff([textPage(1728, 900, 73), textPage(1728, 200, 74)].map((bitmap) => ({ bitmap, xDpi: 204, yDpi: 196 })), { compression: 'mmr' });
+  const r = await callAtoB(pair, '5550102', tiff, {
+    a: { ecm: true },
+    b: { ecm: true },
+    request: () => ({ callId: 'ecm-start-burst' }),
+    onLogB: (msg) => void msgsB.push(msg),
+    onLogA: (msg) => {
+      msgsA.push(msg);
+      // The first CFR only: the block sent again crosses a clean line.
+      if (msg === 'rx CFR' && bursts++ === 0) {
+        pair.line?.setNoise(BURST_RMS, 'b');
+        burst = setTimeout(() => pair.line?.setNoise(0), START_BURST_MS);
+      }
+    },
+  }).finally(() => {
+    clearTimeout(burst);
+    pair.line?.setNoise(0);
+  });
+  try {
+    assert.equal(r.outcome.result, 'success', JSON.stringify(r.outcome));
+    assert.equal(r.outcome.pagesSent, 2);
+    assert.match(r.logB, /DCS: V\.17 14400 bit\/s, mmr, fine, ecm true/);
+
+    const firstBlock = msgsA.map((m) => /^tx ECM block 0 of page 1: (\d+) frames at /.exec(m)).find((m) => m);
+    assert.ok(firstBlock, `the sender sent page 1's block: ${msgsA.join(' | ')}`);
+    const frames = Number(firstBlock[1]);
+    // The receiver's T2 ran out under the block and it waited on for the command (T.30 Figure 5-2).
+    assert.ok(msgsB.some((m) => m.startsWith('no partial page within T2: listening up to ')), `the receiver waited past T2: ${msgsB.join(' | ')}`);
+    // T.30 §A.4.2.3: nothing of the block arrived, so the PPR lists every frame of it.
+    const pps = msgsB.map((m) => /^PPS: (\d+) of (\d+) frames missing, PPR$/.exec(m)).find((m) => m);
+    assert.ok(pps, `the receiver answered PPR: ${msgsB.join(' | ')}`);
+    assert.deepEqual([Number(pps[1]), Number(pps[2])], [frames, frames], 'every frame of the block missing');
+    assert.ok(msgsA.includes(`PPR 1: ${frames} frames to send again`), `the sender sends the whole block again: ${msgsA.join(' | ')}`);
+    t.diagnostic(`block of ${frames} frames missed whole and sent again`);
+
+    const got = r.received.outcome;
+    assert.equal(got.pages, 2);
+    assert.equal(got.partial, false);
+    await assertSamePages(got.document, tiff, dir.path, 'ecm-start-burst');
+  } catch (err) {
+    throw new Error(`${(err as Error).message}${await r.evidence()}`, { cause: err });
+  }
+});
