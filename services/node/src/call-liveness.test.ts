@@ -49,3 +49,16 @@ test('a run that ends late neither renews nor clears a later run\'s mark', async
   assert.equal(await live.alive(callId), true, 'the later run\'s mark stays');
   assert.equal(await client.get(live.key(callId)), later);
 });
+
+test('a run that keeps the call alive renews it past its TTL, and its end clears it', async () => {
+  const live = new CallLiveness(client, `test-${randomUUID()}`);
+  const callId = 'fax-3-r0-a1';
+  const kept = await live.keep(callId, 300, 75);
+  await sleep(700);
+  assert.equal(await live.alive(callId), true, 'renewed while kept');
+  await kept.end();
+  assert.equal(await live.alive(callId), false, 'cleared at its end');
+  await sleep(200);
+  assert.equal(await live.alive(callId), false, 'not renewed after its end');
+  await kept.end();
+});

@@ -51,6 +51,25 @@ export class CallLiveness {
     await this.redis.eval(RENEW_OR_CLEAR, 1, this.key(callId), token, 0);
   }
 
+  /**
+   * This run keeps the call marked alive from now: renewed every `everyMs` until `end()`, which
+   * clears the mark (the outcome is recorded, or the job given back).
+   */
+  async keep(callId: string, ttlMs: number, everyMs: number): Promise<{ end: () => Promise<void> }> {
+    const token = CallLiveness.token();
+    await this.mark(callId, token, ttlMs);
+    const timer = setInterval(() => void this.renew(callId, token, ttlMs).catch(() => {}), everyMs);
+    let ended = false;
+    return {
+      end: async () => {
+        clearInterval(timer);
+        if (ended) return;
+        ended = true;
+        await this.clear(callId, token);
+      },
+    };
+  }
+
   /** Whether some run of the call is marked alive now. */
   async alive(callId: string): Promise<boolean> {
     return (await this.redis.exists(this.key(callId))) === 1;

@@ -52,13 +52,16 @@ export interface CallWorkerOptions {
 const DESTINATION_LEASE_MS = 30_000;
 
 /**
- * How long a call's liveness mark (call-liveness.ts) lasts unless renewed; renewed with the
- * number's lease, every third of it, so an event loop seconds late does not let it lapse. A job
- * run again while its call goes on (its queue lock lapsed) waits while the mark is there: a node
- * that really died is declared so within this, plus a re-check (destinationWaitMs) and the
- * stalled check, after its last renewal (docs/crash-safety.md).
+ * How long a call's liveness mark (call-liveness.ts) lasts unless renewed; renewed every quarter
+ * of it, so an event loop up to 15 s late does not let it lapse (the call job's 10 s lock,
+ * renewed every 5 s, lapsed at 2.5 s of lag: docs/performance.md). A job run again while its
+ * call goes on (its queue lock lapsed) waits while the mark is there; a node that really died is
+ * declared so 15-20 s after it died, plus a re-check (destinationWaitMs): docs/crash-safety.md.
+ * Shorter than the number's lease, so the re-run acts (follows a fax server's job, or frees
+ * the number for the resumed call) while the dead node's hold still keeps other calls off it.
  */
-export const CALL_ALIVE_MS = DESTINATION_LEASE_MS;
+export const CALL_ALIVE_MS = 20_000;
+const CALL_ALIVE_RENEW_MS = CALL_ALIVE_MS / 4;
 
 /**
  * How long a batch keeps the faxes it took along on a driver whose calls go on without the node
@@ -155,24 +158,22 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
    * member's share too, so nothing is dialled again. False: the call never left the node.
    */
   const followStopped = async (recover: NonNullable<LineDriver['recover']>, call: { faxId: string; recipient: number; attempt: number; callId: string }, previous: { startedAt: string; fromPage: number; line?: string }, pagesTotal: number): Promise<boolean> => {
-    const { faxId, recipient, attempt, callId } = call;
+    // Followed here: a run of the job beside this one (its lock lapsed) waits, as for a call.
+    const kept = await liveness.keep(call.callId, CALL_ALIVE_MS, CALL_ALIVE_RENEW_MS);
     const ac = new AbortController();
     aborts.add(ac);
-    // Followed here: a run of the job beside this one (its lock lapsed) waits, as for a call.
-    const token = CallLiveness.token();
-    await liveness.mark(callId, token, CALL_ALIVE_MS);
-    const alive = setInterval(() => void liveness.renew(callId, token, CALL_ALIVE_MS).catch(() => {}), DESTINATION_LEASE_MS / 3);
-    let outcome: CallOutcome | undefined;
     try {
-      outcome = await recover(callId, ac.signal);
+      return await followToEnd(recover, call, previous, pagesTotal, ac);
     } finally {
       aborts.delete(ac);
-      clearInterval(alive);
+      // Once its outcome is recorded (or the call is placed as new): a later run reports it.
+      await kept.end().catch(() => {});
     }
-    if (!outcome) {
-      await liveness.clear(callId, token);
-      return false;
-    }
+  };
+  const followToEnd = async (recover: NonNullable<LineDriver['recover']>, call: { faxId: string; recipient: number; attempt: number; callId: string }, previous: { startedAt: string; fromPage: number; line?: string }, pagesTotal: number, ac: AbortController): Promise<boolean> => {
+    const { faxId, recipient, attempt, callId } = call;
+    let outcome = await recover(callId, ac.signal);
+    if (!outcome) return false;
     const endedAt = new Date().toISOString();
     const line = previous.line ?? `${driver.name}/recovered`;
     // The faxes the call took along, in the order their documents went out (batch-gather.ts).
@@ -186,7 +187,7 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
     }
     await ctx.records.change().attempt(faxId, recipient, attempt, { ...outcome, endedAt }).event(faxId, `call ${outcome.result}`, `${outcome.pagesSent} page(s), followed on the fax server after the node stopped${outcome.reason ? `; ${outcome.reason}` : ''}`, recipient).exec();
     ctx.log.info({ faxId, recipient, attempt, result: outcome.result, pages: outcome.pagesSent }, 'call of a stopped node followed to its end on the fax server');
-    await Promise.all([settleMembers(callId, [{ faxId, recipient, attempt, callId }, ...members]), liveness.clear(callId, token)]);
+    await settleMembers(callId, [{ faxId, recipient, attempt, callId }, ...members]);
     return true;
   };
   const receiveCall = createReceiveCallHandler(ctx, pool, lines, driver, aborts);
@@ -313,14 +314,12 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
           }
           // That earlier run's members go back. The call is this run's from here: marked alive
           // until its outcome is recorded or the job is given back.
-          const token = CallLiveness.token();
-          await Promise.all([liveness.mark(callId, token, CALL_ALIVE_MS), stale.length ? settleMembers(callId, stale.map((m) => ({ ...m, callId: `${m.faxId}-r${m.recipient}-a${m.attempt}` }))) : undefined]);
+          const [kept] = await Promise.all([liveness.keep(callId, CALL_ALIVE_MS, CALL_ALIVE_RENEW_MS), stale.length ? settleMembers(callId, stale.map((m) => ({ ...m, callId: `${m.faxId}-r${m.recipient}-a${m.attempt}` }))) : undefined]);
           let batch: Batch | undefined;
           const claimed = () => [callId, ...(batch?.members.map((m) => m.callId) ?? [])];
           const renewal = setInterval(() => {
             void gate.renew(r.number, callId, DESTINATION_LEASE_MS).catch(() => {});
             void claims.renew(callId, claimed(), claimLeaseMs).catch(() => {});
-            void liveness.renew(callId, token, CALL_ALIVE_MS).catch(() => {});
           }, DESTINATION_LEASE_MS / 3);
           let document: Uint8Array;
           let maxBps: number | undefined;
@@ -334,7 +333,7 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
           } catch (err) {
             clearInterval(renewal);
             if (batch) await settleMembers(callId, batch.members);
-            await Promise.all([gate.release(r.number, callId), liveness.clear(callId, token)]);
+            await Promise.all([gate.release(r.number, callId), kept.end()]);
             throw err;
           }
           const parts = batch?.parts;
@@ -374,7 +373,7 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
             running.delete(callId);
             for (const m of batch?.members ?? []) running.delete(m.callId);
             clearInterval(renewal);
-            await Promise.all([settleMembers(callId, [{ faxId, recipient, attempt, callId }, ...(batch?.members ?? [])]), gate.release(r.number, callId), liveness.clear(callId, token)]);
+            await Promise.all([settleMembers(callId, [{ faxId, recipient, attempt, callId }, ...(batch?.members ?? [])]), gate.release(r.number, callId), kept.end()]);
             await job.moveToDelayed(Date.now() + waitMs, job.token);
             throw new DelayedError('the node stopped taking calls before this one had a line');
           }
@@ -487,7 +486,7 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
             // Claims, the number's slot and the call's liveness mark given back together (one
             // round trip); the outcome is recorded by now, so a run of the job after this reports it.
             await Promise.all([
-              liveness.clear(callId, token).catch((err) => ctx.log.warn({ faxId, recipient, err: (err as Error).message }, 'could not clear the call\'s liveness mark; it lapses by itself')),
+              kept.end().catch((err) => ctx.log.warn({ faxId, recipient, err: (err as Error).message }, 'could not clear the call\'s liveness mark; it lapses by itself')),
               settleMembers(callId, [{ faxId, recipient, attempt, callId }, ...(batch?.members ?? [])]).catch((err) => ctx.log.warn({ faxId, recipient, err: (err as Error).message }, 'could not give back the call\'s claims; they lapse by themselves')),
               gate.release(r.number, callId).catch((err) => ctx.log.warn({ faxId, recipient, err: (err as Error).message }, 'could not free the number; its lease ends by itself')),
             ]);
