@@ -28,6 +28,12 @@ export interface SipEndpointOptions extends Omit<UserAgentConfig, 'advertised' |
   udpReceiveBuffer?: number;
 }
 
+/** A core timer: its timeout, then the turn's check phase in which it ticks. */
+interface PendingTimer {
+  timeout: NodeJS.Timeout;
+  immediate?: NodeJS.Immediate;
+}
+
 /** 4 MiB: 1,000 calls starting within a second on one socket dropped nothing with it. */
 export const SIP_UDP_RECEIVE_BUFFER = 4 * 1024 * 1024;
 
@@ -40,7 +46,7 @@ export class SipEndpoint extends EventEmitter<{ event: [UaEvent]; error: [Error]
   private udp?: Socket;
   private tcp?: Server;
   private readonly conns = new Map<string, { socket: TcpSocket; framer: StreamFramer }>();
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly timers = new Map<string, PendingTimer>();
   private agent?: UserAgent;
   port = 0;
 
@@ -127,8 +133,7 @@ export class SipEndpoint extends EventEmitter<{ event: [UaEvent]; error: [Error]
   }
 
   async close(): Promise<void> {
-    for (const t of this.timers.values()) clearTimeout(t);
-    this.timers.clear();
+    for (const id of [...this.timers.keys()]) this.clearTimer(id);
     for (const c of this.conns.values()) c.socket.destroy();
     this.conns.clear();
     if (this.udp) await new Promise<void>((r) => this.udp!.close(() => r()));
@@ -168,24 +173,45 @@ export class SipEndpoint extends EventEmitter<{ event: [UaEvent]; error: [Error]
           this.send(a.to, a.message);
           break;
         case 'timer': {
-          clearTimeout(this.timers.get(a.id));
-          const t = setTimeout(() => {
-            this.timers.delete(a.id);
-            if (this.agent) this.perform(this.agent.tick(a.id));
-          }, a.ms);
-          t.unref?.();
-          this.timers.set(a.id, t);
+          this.clearTimer(a.id);
+          const entry: PendingTimer = {
+            timeout: setTimeout(() => {
+              // Node runs expired timers before it reads sockets in a turn of its loop. After a
+              // pause of the process (GC, a loaded host) a response may already wait in the
+              // socket when timer A or E (§17.1.1.2, §17.1.2.2) expires, and ticking here would
+              // retransmit the request needlessly; a UAS that takes a retransmitted INVITE after
+              // its 2xx for a new one (SIPp does) fails the call. The tick runs after this turn's
+              // socket reads, so a response that came in time stops the timer first.
+              entry.immediate = setImmediate(() => {
+                if (this.timers.get(a.id) !== entry) return;
+                this.timers.delete(a.id);
+                if (this.agent) this.perform(this.agent.tick(a.id));
+              });
+              // Kept referenced: Node's loop only stops in its check phase for referenced
+              // immediates; an unreferenced one waited in the poll for the next socket or timer
+              // (a 1 s glare retry took 3-5 s).
+            }, a.ms),
+          };
+          entry.timeout.unref?.();
+          this.timers.set(a.id, entry);
           break;
         }
         case 'cancel-timer':
-          clearTimeout(this.timers.get(a.id));
-          this.timers.delete(a.id);
+          this.clearTimer(a.id);
           break;
         case 'event':
           this.emit('event', a.event);
           break;
       }
     }
+  }
+
+  private clearTimer(id: string): void {
+    const t = this.timers.get(id);
+    if (!t) return;
+    clearTimeout(t.timeout);
+    if (t.immediate) clearImmediate(t.immediate);
+    this.timers.delete(id);
   }
 
   private send(to: Peer, msg: SipMessage): void {
