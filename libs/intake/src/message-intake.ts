@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { simpleParser, type AddressObject } from 'mailparser';
 import { FaxRecords, type BlobWriter, type RecipientRecord } from '@faxgate/store';
@@ -47,6 +48,44 @@ export interface IntakeDeps {
    * after acceptance (Postfix delay_warning_time); 0 or absent: no delay notices.
    */
   delayWarningMs?: number;
+  /**
+   * How long a message is remembered to recognise the same mail sent again (issue 17): 0 or
+   * absent turns the check off (the REST API, whose clients have their own idempotency).
+   */
+  duplicateWindowMs?: number;
+}
+
+/** What became of a message: its fax, or the fax of the same mail taken in before. */
+export interface IntakeOutcome {
+  faxId: string;
+  /** Set when the message is a copy of a mail already queued (the fax named): nothing was queued. */
+  duplicateOf?: string;
+}
+
+/**
+ * The key of one mail sent to the gateway: its Message-ID with the envelope that carried it
+ * (sender, recipients sorted), hashed. RFC 1047: a client that did not read the 250 to its DATA
+ * (the connection broke, ingest was killed after queueing) sends the same message again, to the
+ * same recipients; a message with the same Message-ID sent by another sender or to other
+ * recipients (a resend to one more number, a list expanding) is another fax.
+ */
+export function duplicateKey(prefix: string, messageId: string, sender: string, recipients: string[]): string {
+  const envelope = JSON.stringify([messageId, sender.toLowerCase(), [...new Set(recipients.map((r) => r.toLowerCase()))].sort()]);
+  return `${prefix}:intake:once:${createHash('sha256').update(envelope).digest('hex')}`;
+}
+
+/** Intakes of the same key in this process, one after another (see takeInMail). */
+const inFlight = new Map<string, Promise<unknown>>();
+
+async function oneAtATime<T>(key: string, run: () => Promise<T>): Promise<T> {
+  for (let running = inFlight.get(key); running; running = inFlight.get(key)) await running.catch(() => {});
+  const p = run();
+  inFlight.set(key, p);
+  try {
+    return await p;
+  } finally {
+    if (inFlight.get(key) === p) inFlight.delete(key);
+  }
 }
 
 /**
@@ -56,7 +95,18 @@ export interface IntakeDeps {
  * be parsed is permanent (554: a sender retries a 451 for days); the others are 451.
  */
 export async function takeInMessage(input: IntakeInput, deps: IntakeDeps): Promise<string> {
-  const { faxId, messageKey } = input;
+  return (await takeInMail(input, deps)).faxId;
+}
+
+/**
+ * takeInMessage that also recognises a mail sent again (`deps.duplicateWindowMs`): a message
+ * whose duplicateKey was taken in within the window is not queued a second time, and the
+ * outcome names the fax it already is. The key is written in the record's own MULTI, so a
+ * record exists exactly when its key does. Two copies in this process run one after the other;
+ * two copies reaching two ingest processes at the same moment both write, and the one whose
+ * SET NX found the other's key withdraws its record and job (docs/crash-safety.md).
+ */
+export async function takeInMail(input: IntakeInput, deps: IntakeDeps): Promise<IntakeOutcome> {
   let headers: Awaited<ReturnType<typeof parseHeaders>>;
   try {
     if (!input.head) throw new Error(`the header section has no end within its first ${Math.round(MAX_HEADER_BYTES / 1024)} KiB`);
@@ -65,6 +115,26 @@ export async function takeInMessage(input: IntakeInput, deps: IntakeDeps): Promi
     await input.message.abort();
     throw new FaxgateError('MESSAGE_UNPARSABLE', (err as Error).message);
   }
+  if (!deps.duplicateWindowMs || !headers.messageId) return queueMessage(input, deps, headers);
+  const once = { key: duplicateKey(deps.queues.prefix, headers.messageId, input.sender, input.recipients.map((r) => r.address)), ttlMs: deps.duplicateWindowMs };
+  return oneAtATime(once.key, async () => {
+    let earlier: string | undefined;
+    try {
+      earlier = await deps.records.takenInAs(once.key);
+    } catch (err) {
+      await input.message.abort();
+      throw new FaxgateError('QUEUE_UNAVAILABLE', (err as Error).message);
+    }
+    if (earlier) {
+      await input.message.abort();
+      return { faxId: earlier, duplicateOf: earlier };
+    }
+    return queueMessage(input, deps, headers, once);
+  });
+}
+
+async function queueMessage(input: IntakeInput, deps: IntakeDeps, headers: Awaited<ReturnType<typeof parseHeaders>>, once?: { key: string; ttlMs: number }): Promise<IntakeOutcome> {
+  const { faxId, messageKey } = input;
   // The message's directory fsync (its name's durability) runs while the record and the job
   // go to Redis; the 250 waits for both (issue 18).
   const { placed, durable } = input.message.commitInStages();
@@ -116,6 +186,7 @@ export async function takeInMessage(input: IntakeInput, deps: IntakeDeps): Promi
       ...(input.dsn && (input.dsn.ret || input.dsn.envid) ? { dsn: input.dsn } : {}),
     },
     recipients,
+    once,
   );
   const jobs: Array<{ name: 'render-fax' | 'delay-notice'; added: Promise<string> }> = [{ name: 'render-fax', added: deps.queues.add('render-fax', { faxId }) }];
   if (deps.delayWarningMs && recipients.some((r) => r.notify?.includes('DELAY'))) jobs.push({ name: 'delay-notice', added: deps.queues.add('delay-notice', { faxId }, { delay: deps.delayWarningMs }) });
@@ -123,17 +194,28 @@ export async function takeInMessage(input: IntakeInput, deps: IntakeDeps): Promi
   const fail = async (err: unknown, recordWritten: boolean) => {
     // Best effort: with Redis down these fail too, and the record (if any) stays 'queued' with
     // no job; the blob is removed so the disk does not fill with messages nobody will fax.
-    if (recordWritten) await deps.records.remove(faxId, recipients.length).catch(() => {});
+    if (recordWritten) await deps.records.remove(faxId, recipients.length, { onceKey: once?.key }).catch(() => {});
     await rm(input.message.path, { force: true }).catch(() => {});
     return new FaxgateError('QUEUE_UNAVAILABLE', (err as Error).message);
   };
+  let sameMail: string | undefined;
   try {
-    await recorded;
+    sameMail = await recorded;
   } catch (err) {
     // Not awaited: with Redis away BullMQ's add waits for the connection to come back, and the
     // client should have its 451 now. A job that gets there after all is withdrawn then.
     for (const j of jobs) j.added.then((id) => withdraw(j.name, id), () => {});
     throw await fail(err, false);
+  }
+  if (sameMail) {
+    // Another process took in a copy of this mail at the same moment and set the key first:
+    // this copy's record goes before its job, so a render worker that takes the job now finds
+    // no record and fails it for good (RECORD_MISSING) instead of faxing it.
+    await deps.records.remove(faxId, recipients.length, { detail: `a copy of fax ${sameMail}, taken in at the same moment by another ingest process; answered as a duplicate` }).catch(() => {});
+    const added = await Promise.allSettled(jobs.map((j) => j.added));
+    await Promise.all(added.map((a, i) => (a.status === 'fulfilled' ? withdraw(jobs[i].name, a.value) : undefined)));
+    await rm(input.message.path, { force: true }).catch(() => {});
+    return { faxId: sameMail, duplicateOf: sameMail };
   }
   const added = await Promise.allSettled(jobs.map((j) => j.added));
   const failed = added.find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -145,10 +227,11 @@ export async function takeInMessage(input: IntakeInput, deps: IntakeDeps): Promi
     await durable;
   } catch (err) {
     // Queued, but the message's name is not known to be on disk: a 451 risks a second copy when
-    // the client sends it again, a 250 risks losing it; a duplicate fax is the lesser harm.
+    // the client sends it again (unless the duplicate check knows it), a 250 risks losing it; a
+    // duplicate fax is the lesser harm.
     throw new FaxgateError('STORE_FAILED', `queued as ${faxId}, but the message directory could not be fsynced: ${(err as Error).message}`);
   }
-  return faxId;
+  return { faxId };
 }
 
 /**

@@ -41,8 +41,15 @@ export class FaxRecords {
   }
 
   /** Creates the fax and its recipients in one transaction. */
-  async create(fax: FaxRecord, recipients: RecipientRecord[]): Promise<void> {
+  /**
+   * `once` records, in the same MULTI, that a message was taken in under this key (ingest's
+   * duplicate check, issue 17): the record and the key exist together or not at all. Resolves
+   * with the fax id the key named already when another fax set it first (the caller withdraws
+   * this one), else undefined.
+   */
+  async create(fax: FaxRecord, recipients: RecipientRecord[], once?: { key: string; ttlMs: number }): Promise<string | undefined> {
     const m = this.redis.multi();
+    if (once) m.set(once.key, fax.id, 'PX', once.ttlMs, 'NX').get(once.key);
     queueRecordUpdate(m, this.faxKey(fax.id), { v: RECORD_SCHEMA_VERSION, ...fax });
     for (const r of recipients) queueRecordUpdate(m, this.rcptKey(fax.id, r.index), { v: RECORD_SCHEMA_VERSION, ...r });
     const detail = `${recipients.length} recipient(s)`;
@@ -50,15 +57,27 @@ export class FaxRecords {
     this.audit.queue(m, { at: fax.createdAt, subject: 'fax', id: fax.id, event: 'accepted', detail: `from ${fax.sender}${fax.authUser ? ` (user ${fax.authUser})` : ''}${fax.clientAddress ? ` [${fax.clientAddress}]` : ''}, ${detail}, ${fax.messageBytes} bytes` });
     m.zadd(`${this.prefix}:faxes`, Date.parse(fax.createdAt), fax.id);
     m.zadd(this.openKey, Date.parse(fax.createdAt), fax.id);
-    await execAll(m);
+    const res = await m.exec();
+    for (const [err] of res ?? []) if (err) throw err;
+    const holder = once ? (res?.[1]?.[1] as string | null) : null;
+    return holder && holder !== fax.id ? holder : undefined;
   }
 
-  /** Removes a fax whose job could not be queued, so nothing half-written stays behind. */
-  async remove(id: string, recipientCount: number): Promise<void> {
+  /** The fax a `once` key of create() names, if it is still there. */
+  async takenInAs(onceKey: string): Promise<string | undefined> {
+    return (await this.redis.get(onceKey)) ?? undefined;
+  }
+
+  /**
+   * Removes a fax whose job could not be queued, so nothing half-written stays behind (with its
+   * `once` key, when it set one); `detail` says why in the audit trail when it is not that.
+   */
+  async remove(id: string, recipientCount: number, opts: { onceKey?: string; detail?: string } = {}): Promise<void> {
     const keys = [this.faxKey(id), this.timelineKey(id)];
     for (let i = 0; i < recipientCount; i++) keys.push(this.rcptKey(id, i));
+    if (opts.onceKey) keys.push(opts.onceKey);
     const m = this.redis.multi().del(...keys).zrem(`${this.prefix}:faxes`, id).zrem(this.openKey, id);
-    this.audit.queue(m, { at: new Date().toISOString(), subject: 'fax', id, event: 'withdrawn', detail: 'its job could not be queued; the client was answered 451 and will send it again' });
+    this.audit.queue(m, { at: new Date().toISOString(), subject: 'fax', id, event: 'withdrawn', detail: opts.detail ?? 'its job could not be queued; the client was answered 451 and will send it again' });
     await m.exec();
   }
 

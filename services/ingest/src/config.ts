@@ -14,6 +14,7 @@ export const ingestSchema = z.object({
   FAXGATE_SMTP_MAX_CONNECTIONS: int(100, 1, 100_000).describe('Most SMTP sessions open at once; more get 421 (Postfix: default_process_limit).'),
   FAXGATE_SMTP_MAX_CONNECTIONS_PER_CLIENT: int(50, 1, 100_000).describe('Most SMTP sessions open at once from one client address; more get 421 (Postfix: smtpd_client_connection_count_limit). A local MTA relaying to faxgate counts as one client.'),
   FAXGATE_SMTP_DATA_TIMEOUT: duration('10m').describe('Longest time the DATA of one message may take to arrive (a client that drips bytes is cut off with 421).'),
+  FAXGATE_SMTP_DUPLICATE_WINDOW: duration('7d').describe('How long a mail is remembered (its Message-ID, envelope sender and recipients) to recognise it when a client sends it again because it never read the 250 (RFC 1047): the copy gets 250 "duplicate" and is not faxed twice. 0 turns the check off. See docs/crash-safety.md.'),
   FAXGATE_SMTP_AUTH_MAX_TRIES: int(3, 1, 100).describe('Failed AUTH attempts on one SMTP connection before it is closed with 421.'),
   ...authThrottleFields,
   FAXGATE_SMTP_MAX_RECIPIENTS: int(100, 1, 10_000).describe('Most fax recipients in one message.'),

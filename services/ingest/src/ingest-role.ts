@@ -3,7 +3,7 @@ import { FaxRecords } from '@faxgate/store';
 import { DestinationQuota, liveQuotaLimits } from '@faxgate/quotas';
 import { ingestSchema } from './config.ts';
 import { createSmtpListener } from './smtp-listener.ts';
-import { takeInMessage } from '@faxgate/intake';
+import { takeInMail } from '@faxgate/intake';
 import { accessSummary } from './access-summary.ts';
 import { takeInPostmasterMail } from './postmaster-intake.ts';
 import { aofDurability, readAofSettings } from './aof-durability.ts';
@@ -27,7 +27,7 @@ export const ingestRole = defineRole({
       log: ctx.log,
       metrics: ctx.metrics,
       blobs: ctx.blobs,
-      intake: (input) => takeInMessage(input, { records, queues: ctx.requestQueues, delayWarningMs: config.FAXGATE_NOTIFY_DELAY_WARNING }),
+      intake: (input) => takeInMail(input, { records, queues: ctx.requestQueues, delayWarningMs: config.FAXGATE_NOTIFY_DELAY_WARNING, duplicateWindowMs: config.FAXGATE_SMTP_DUPLICATE_WINDOW }),
       postmaster: (input) => takeInPostmasterMail(input, { queues: ctx.requestQueues }),
       // Half the shutdown deadline: sessions still open then get their 421, and the workers of
       // the other roles keep the rest to finish their jobs.

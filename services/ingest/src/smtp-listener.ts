@@ -12,7 +12,7 @@ import { SmtpUsers } from './smtp-users.ts';
 import { checkRecipient, isPostmaster } from './recipient-check.ts';
 import { dialFields, dialRulesFromConfig } from '@faxgate/phone';
 import { derived, pick } from '@faxgate/config';
-import type { AcceptedRecipient, IntakeInput } from '@faxgate/intake';
+import type { AcceptedRecipient, IntakeInput, IntakeOutcome } from '@faxgate/intake';
 import type { PostmasterInput } from './postmaster-intake.ts';
 import { receiveMessage } from './message-receiver.ts';
 import { ConnectionLimits } from './connection-limits.ts';
@@ -26,8 +26,8 @@ export interface SmtpListenerDeps {
   metrics: GatewayMetrics;
   /** Where messages are written as they stream in. */
   blobs: BlobStore;
-  /** Makes the message durable and returns its fax id; throws FaxgateError otherwise. */
-  intake(input: IntakeInput): Promise<string>;
+  /** Makes the message durable and returns its fax id (or the fax it is a copy of); throws FaxgateError otherwise. */
+  intake(input: IntakeInput): Promise<IntakeOutcome>;
   /** The distinct-destinations-per-hour brake checked at RCPT; absent or disabled: none. */
   destinations?: DestinationQuota;
   /** Makes a mail to postmaster durable and queues its forwarding; throws FaxgateError otherwise. */
@@ -172,9 +172,10 @@ export function createSmtpListener(deps: SmtpListenerDeps): SMTPServer {
         clearTimeout(deadline);
         if (received.exceeded || stream.sizeExceeded) return cb(refuse('MESSAGE_TOO_BIG', `limit ${config.FAXGATE_SMTP_MAX_SIZE} bytes`));
         const recipients = session.envelope.rcptTo.map((r) => session.faxRecipients?.get(r.address)).filter((r): r is AcceptedRecipient => !!r);
+        let outcome: IntakeOutcome = { faxId };
         try {
           if (session.postmaster) await deps.postmaster({ postmasterId: faxId, message: writer });
-          else await deps.intake({
+          else outcome = await deps.intake({
             faxId,
             messageKey,
             message: writer,
@@ -194,6 +195,12 @@ export function createSmtpListener(deps: SmtpListenerDeps): SMTPServer {
           return cb(refuse(code, code === 'MESSAGE_UNPARSABLE' && err instanceof FaxgateError ? err.detail : undefined));
         }
         metrics.smtpReplies.inc({ code: '250' });
+        if (outcome.duplicateOf) {
+          // RFC 1047: the client did not read our 250 to this mail and sent it again. A 250 (not
+          // a 5xx, which would bounce a fax that is on its way) makes it stop sending it.
+          log.info({ faxId: outcome.duplicateOf, sender: session.envelope.mailFrom && session.envelope.mailFrom.address, recipients: recipients.length }, 'same mail sent again; not queued twice');
+          return cb(null, `2.0.0 Ok: duplicate of a mail already queued as ${outcome.duplicateOf}; not queued again`);
+        }
         log.info({ faxId, sender: session.envelope.mailFrom && session.envelope.mailFrom.address, recipients: recipients.length, bytes: received.bytes }, 'message accepted');
         cb(null, `2.0.0 Ok: queued as ${faxId}`);
       })().catch((err: unknown) => {
