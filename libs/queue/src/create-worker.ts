@@ -2,6 +2,7 @@ import { Worker, UnrecoverableError, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { JOBS, jobNamesOf, parseJobData, type JobData, type JobNamesOf, type QueueFamily } from './job-types.ts';
 import { resolveQueueName } from './queue-set.ts';
+import './closed-connection-errors.ts';
 
 export type JobHandler<N extends keyof typeof JOBS> = (data: JobData<N>, job: Job) => Promise<unknown>;
 export type HandlerMap<Q extends QueueFamily> = { [N in JobNamesOf<Q>]: JobHandler<N> };

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { QUEUES, callQueueName } from './queue-names.ts';
 import { JOBS, JOB_SCHEMA_VERSION, parseJobData, type AnyJob, type JobData, type JobName, type QueueFamily } from './job-types.ts';
 import { jobId } from './job-ids.ts';
+import './closed-connection-errors.ts';
 
 export interface QueueSetOptions {
   connection: Redis;
