@@ -15,14 +15,16 @@ run: setup-run
 	scripts/run-single-machine.sh
 
 # A hung test fails after 2 minutes with its evidence; the tests that carry real-time fax calls
-# set their own, longer timeouts beside a comment saying why. --test-force-exit ends a test file
-# once its tests are done: a failed test that leaves a server or socket open must not keep its
-# file (and the whole run) waiting for ever; test/flush-before-force-exit.ts makes that exit wait
-# for the file's last results to reach the runner, which otherwise drops some (nodejs/node#64833).
+# set their own, longer timeouts beside a comment saying why. Each test file is ended once its
+# tests are done (node's forceExit): a failed test that leaves a server or socket open must not
+# keep its file (and the whole run) waiting for ever; test/flush-before-force-exit.ts makes that
+# exit wait for the file's last results to reach the runner, which otherwise drops some
+# (nodejs/node#64833). test/run-tests.ts is node's own runner with the longest files started
+# first (times in test/durations.json; `make test TEST_RECORD=1` measures them again).
 TEST_TIMEOUT_MS ?= 120000
 
 test: setup-test typecheck
-	node --import $(CURDIR)/test/flush-before-force-exit.ts --test --test-force-exit --test-concurrency=$(TEST_CONCURRENCY) --test-timeout=$(TEST_TIMEOUT_MS) $(TEST_FILES)
+	node test/run-tests.ts --concurrency=$(TEST_CONCURRENCY) --timeout=$(TEST_TIMEOUT_MS) $(if $(TEST_RECORD),--record) $(TEST_FILES)
 
 typecheck:
 	tsc -p tsconfig.json
