@@ -2,6 +2,7 @@ import type { FaxView } from '@faxgate/store';
 import type { MailMessage } from '@faxgate/mail';
 import { buildDeliveryReport } from './delivery-report.ts';
 import { perMessageFields, perRecipientFields } from './report-fields.ts';
+import { mailDomain } from './delivered-mails.ts';
 
 export interface DelayNoticeInput {
   fax: FaxView;
@@ -33,7 +34,7 @@ export async function composeDelayNotice(input: DelayNoticeInput): Promise<MailM
     `  Submitted:  ${fax.createdAt}`,
     `  Fax id:     ${fax.id}`,
   ];
-  const domain = /@([A-Za-z0-9.-]+)>?\s*$/.exec(from)?.[1] ?? 'faxgate.invalid';
+  const domain = mailDomain(from);
   return buildDeliveryReport({
     from,
     to: fax.sender,

@@ -1,7 +1,8 @@
 import { Counter } from 'prom-client';
 import { UnrecoverableError, isFinalAttempt, type Job, type JobData } from '@faxgate/queue';
 import { previewPng, readTiff, tiffToPdf } from '@faxgate/fax-image';
-import { MailRefusedError, type Mailer } from '@faxgate/mail';
+import { MailRefusedError } from '@faxgate/mail';
+import { type GuardedMailer } from './delivered-mails.ts';
 import type { RoleContext } from '@faxgate/runtime';
 import { type InboundRecords, type DeliveryRecord, type InboundRecord } from '@faxgate/store';
 import { composeReceivedFaxMail } from './received-fax-mail.ts';
@@ -13,7 +14,7 @@ import { composeReceivedFaxMail } from './received-fax-mail.ts';
  * is not sent again when its job re-runs. A permanent refusal (the smarthost's 5xx) is not
  * retried: it counts as the last try at once.
  */
-export function createInboundMailHandler(ctx: RoleContext, from: string, mailer: Mailer) {
+export function createInboundMailHandler(ctx: RoleContext, from: string, mailer: GuardedMailer) {
   const inbound = ctx.inbound;
   const mails = new Counter({ name: 'faxgate_inbound_mails_total', help: 'Tries to mail a received fax, by outcome: sent, retry (a try failed, another follows), failed (the last try failed)', labelNames: ['outcome'], registers: [ctx.registry] });
   return async ({ inboundId, delivery }: JobData<'inbound-mail'>, job: Job) => {
@@ -28,9 +29,9 @@ export function createInboundMailHandler(ctx: RoleContext, from: string, mailer:
     try {
       const message = await buildMessage(ctx, fax, d, from, fallbackReason);
       const sent = await mailer.send(message);
-      mails.inc({ outcome: 'sent' });
+      if (!sent.deliveredBefore) mails.inc({ outcome: 'sent' });
       await inbound.updateDelivery(inboundId, delivery, { state: 'sent', attempts: attempt, sentAt: new Date().toISOString(), messageId: sent.messageId });
-      await inbound.event(inboundId, 'mail sent', `delivery ${delivery} to ${d.to.join(', ')} via ${sent.via}`);
+      await inbound.event(inboundId, 'mail sent', `delivery ${delivery} to ${d.to.join(', ')} via ${sent.via}${sent.deliveredBefore ? ` at ${sent.deliveredBefore} (accepted before a restart; not sent again)` : ''}`);
       ctx.log.info({ inboundId, delivery, to: d.to, via: sent.via }, 'received fax delivered');
       await finishIfDone(inbound, inboundId);
       return { messageId: sent.messageId, via: sent.via };

@@ -19,6 +19,12 @@ import { createInboundMailHandler } from './inbound-delivery.ts';
 import { createPostmasterForwarder } from './postmaster-forward.ts';
 import { allRecipients, recipientView } from './recipient-view.ts';
 import { BroadcastEnd } from './broadcast-end.ts';
+import { DeliveredMails, retentionMs, type GuardedSent } from './delivered-mails.ts';
+
+/** How a mail went, for the timeline: a mail the guard did not send again says when it went. */
+function via(sent: GuardedSent): string {
+  return sent.deliveredBefore ? `${sent.via} at ${sent.deliveredBefore} (accepted before a restart; not sent again)` : sent.via;
+}
 
 /** Where the header section of a message ends (the empty line), or its length when it has none. */
 function headerEnd(message: Buffer): number {
@@ -35,7 +41,10 @@ function headerEnd(message: Buffer): number {
  */
 export function createNotifyWorker(ctx: RoleContext, config: NotifierConfig, mailer: Mailer) {
   const from = config.FAXGATE_MAIL_FROM ?? `"faxgate" <faxgate@${config.FAXGATE_FAX_DOMAINS[0] ?? 'localhost'}>`;
-  const inboundMail = createInboundMailHandler(ctx, from, mailer);
+  // Issue 17: every mail kind goes through the one record of deliveries, so a job run again
+  // after a crash past the smarthost's 250 does not send its mail twice.
+  const delivered = new DeliveredMails(ctx.redis, ctx.base.FAXGATE_QUEUE_PREFIX, retentionMs(ctx.base.FAXGATE_JOB_BACKOFF)).guard(mailer, ctx.log);
+  const inboundMail = createInboundMailHandler(ctx, from, delivered);
   // Runtime settings (issue 20): the trust policy of the moment for each mail.
   const policy = () => ({ trustedDomains: config.FAXGATE_RESULT_MAIL_TRUSTED_DOMAINS, unverified: config.FAXGATE_RESULT_MAIL_UNVERIFIED });
   const reportingMta = config.FAXGATE_REPORTING_MTA ?? hostname();
@@ -54,10 +63,10 @@ export function createNotifyWorker(ctx: RoleContext, config: NotifierConfig, mai
   };
 
   /** Sends a report; a permanent refusal is recorded and ends the job without retries. */
-  const send = async (mail: MailMessage, faxId: string, recipient?: number) => {
+  const send = async (mail: MailMessage, faxId: string, recipient?: number): Promise<GuardedSent> => {
     try {
-      const sent = await mailer.send(mail);
-      ctx.metrics.resultMails.inc({ outcome: 'sent' });
+      const sent = await delivered.send(mail);
+      if (!sent.deliveredBefore) ctx.metrics.resultMails.inc({ outcome: 'sent' });
       return sent;
     } catch (err) {
       ctx.metrics.resultMails.inc({ outcome: err instanceof MailRefusedError ? 'refused' : 'error' });
@@ -83,7 +92,7 @@ export function createNotifyWorker(ctx: RoleContext, config: NotifierConfig, mai
     'notify',
     {
       'inbound-mail': inboundMail,
-      'postmaster-mail': createPostmasterForwarder(ctx, from, config.FAXGATE_POSTMASTER, mailer),
+      'postmaster-mail': createPostmasterForwarder(ctx, from, config.FAXGATE_POSTMASTER, delivered),
       'result-mail': async ({ faxId, recipient }) => {
         // This recipient only: a broadcast's mails must not each read the whole broadcast.
         const fax = await recipientView(ctx.records, faxId, recipient);
@@ -130,8 +139,8 @@ export function createNotifyWorker(ctx: RoleContext, config: NotifierConfig, mai
         const mail = await composeResultMail({ fax, recipient, from, pdf, plain: content === 'notice', reportingMta, returned: content === 'full' ? await returnedContent(fax) : undefined });
         const sent = await send(mail, faxId, recipient);
         await ctx.records.updateRecipient(faxId, recipient, { resultMailSentAt: new Date().toISOString() });
-        await ctx.records.event(faxId, 'result mail sent', `to ${fax.sender} via ${sent.via}${content === 'notice' ? ` (plain notice: ${why})` : ''}`, recipient);
-        return { messageId: mail.messageId, via: sent.via };
+        await ctx.records.event(faxId, 'result mail sent', `to ${fax.sender} via ${via(sent)}${content === 'notice' ? ` (plain notice: ${why})` : ''}`, recipient);
+        return { messageId: mail.messageId, via: sent.via, ...(sent.deliveredBefore ? { deliveredBefore: sent.deliveredBefore } : {}) };
       },
       'summary-mail': async ({ faxId, key }) => {
         const fax = await ctx.records.view(faxId);
@@ -153,8 +162,8 @@ export function createNotifyWorker(ctx: RoleContext, config: NotifierConfig, mai
         const mail = await composeSummaryMail({ fax, reported, from, key, plain: content === 'notice', reportingMta, pdf, returned: content === 'full' ? await returnedContent(fax) : undefined });
         const sent = await send(mail, faxId);
         await ctx.records.updateFax(faxId, { summaryMailKey: key, summaryMailSentAt: new Date().toISOString() });
-        await ctx.records.event(faxId, 'summary mail sent', `to ${fax.sender} via ${sent.via}: ${reported.length} of ${fax.recipients.length} recipients reported${content === 'notice' ? ` (plain notice: ${why})` : ''}`);
-        return { messageId: mail.messageId, via: sent.via };
+        await ctx.records.event(faxId, 'summary mail sent', `to ${fax.sender} via ${via(sent)}: ${reported.length} of ${fax.recipients.length} recipients reported${content === 'notice' ? ` (plain notice: ${why})` : ''}`);
+        return { messageId: mail.messageId, via: sent.via, ...(sent.deliveredBefore ? { deliveredBefore: sent.deliveredBefore } : {}) };
       },
       'delay-notice': async ({ faxId }) => {
         const fax = await ctx.records.view(faxId);
@@ -168,8 +177,8 @@ export function createNotifyWorker(ctx: RoleContext, config: NotifierConfig, mai
         const mail = await composeDelayNotice({ fax, delayed, from, plain: content === 'notice', reportingMta, afterMs });
         const sent = await send(mail, faxId);
         await ctx.records.updateFax(faxId, { delayNoticeSentAt: new Date().toISOString() });
-        await ctx.records.event(faxId, 'delay notice sent', `to ${fax.sender} via ${sent.via}: ${delayed.length} recipient(s) still waiting`);
-        return { messageId: mail.messageId, via: sent.via };
+        await ctx.records.event(faxId, 'delay notice sent', `to ${fax.sender} via ${via(sent)}: ${delayed.length} recipient(s) still waiting`);
+        return { messageId: mail.messageId, via: sent.via, ...(sent.deliveredBefore ? { deliveredBefore: sent.deliveredBefore } : {}) };
       },
     },
     { connection: ctx.workerConnection(), prefix: ctx.base.FAXGATE_QUEUE_PREFIX, concurrency: config.FAXGATE_NOTIFY_CONCURRENCY },

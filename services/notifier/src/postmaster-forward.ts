@@ -1,6 +1,6 @@
 import { blobKeys } from '@faxgate/store';
 import type { JobData } from '@faxgate/queue';
-import type { Mailer } from '@faxgate/mail';
+import { mailDomain, type GuardedMailer } from './delivered-mails.ts';
 import type { RoleContext } from '@faxgate/runtime';
 
 /**
@@ -10,7 +10,7 @@ import type { RoleContext } from '@faxgate/runtime';
  * $FAXGATE_DATA_DIR/postmaster/. A forwarded mail's file is removed; a re-run finds none and
  * sends nothing twice.
  */
-export function createPostmasterForwarder(ctx: RoleContext, from: string, admin: string | undefined, mailer: Mailer) {
+export function createPostmasterForwarder(ctx: RoleContext, from: string, admin: string | undefined, mailer: GuardedMailer) {
   return async ({ postmasterId }: JobData<'postmaster-mail'>) => {
     const key = blobKeys.postmasterMail(postmasterId);
     if (!admin) {
@@ -20,6 +20,8 @@ export function createPostmasterForwarder(ctx: RoleContext, from: string, admin:
     if (!(await ctx.blobs.exists(key))) return { skipped: 'already forwarded' };
     const raw = await ctx.blobs.get(key);
     const sent = await mailer.send({
+      // The same on a re-run: the record of deliveries knows it by this id.
+      messageId: `<postmaster-${postmasterId}@${mailDomain(from)}>`,
       from,
       to: admin,
       subject: `Mail to postmaster of the fax gateway (${postmasterId})`,

@@ -1,6 +1,7 @@
 import type { DeliveryRecord, InboundRecord } from '@faxgate/store';
 import type { MailMessage } from '@faxgate/mail';
 import { formatDuration } from './result-mail.ts';
+import { mailDomain } from './delivered-mails.ts';
 
 export interface ReceivedFaxMailInput {
   fax: InboundRecord;
@@ -69,6 +70,8 @@ export function composeReceivedFaxMail(i: ReceivedFaxMailInput): MailMessage {
   if (i.pdf) attachments.push({ filename: `${base}.pdf`, content: Buffer.from(i.pdf), contentType: 'application/pdf' });
   if (i.tiff) attachments.push({ filename: `${base}.tif`, content: Buffer.from(i.tiff), contentType: 'image/tiff' });
   return {
+    // One per delivery, the same when its job runs again (the record of deliveries knows it by this).
+    messageId: `<inbound-${fax.id}-d${delivery.index}@${mailDomain(i.from)}>`,
     from: i.from,
     to: delivery.to,
     subject,

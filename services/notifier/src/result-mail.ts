@@ -3,6 +3,7 @@ import type { MailMessage } from '@faxgate/mail';
 import { ERROR_CODES, describeError, type ErrorCode } from '@faxgate/errors';
 import { buildDeliveryReport, type DeliveryReport } from './delivery-report.ts';
 import { perMessageFields, perRecipientFields } from './report-fields.ts';
+import { mailDomain } from './delivered-mails.ts';
 
 export interface ResultMailInput {
   fax: FaxView;
@@ -54,7 +55,7 @@ export async function composeResultMail(input: ResultMailInput): Promise<MailMes
  */
 export function resultMessageId({ fax, recipient, from }: ResultMailInput): string {
   const r = fax.recipients.find((x) => x.index === recipient);
-  const domain = /@([A-Za-z0-9.-]+)>?\s*$/.exec(from)?.[1] ?? 'faxgate.invalid';
+  const domain = mailDomain(from);
   return `<result-${fax.id}-r${recipient}-a${r?.attempts ?? 0}@${domain}>`;
 }
 

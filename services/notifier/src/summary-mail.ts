@@ -4,6 +4,7 @@ import { buildDeliveryReport, type DeliveryReport } from './delivery-report.ts';
 import { perMessageFields, perRecipientFields } from './report-fields.ts';
 import { formatDuration } from './result-mail.ts';
 import { isEnded } from './dsn-status.ts';
+import { mailDomain } from './delivered-mails.ts';
 
 export interface SummaryMailInput {
   fax: FaxView;
@@ -61,7 +62,7 @@ export async function composeSummaryMail(input: SummaryMailInput): Promise<MailM
   }
   if (input.pdf) lines.push('', `A copy of what was faxed (to ${fax.recipients[0]?.number}) is attached as a PDF.`);
   if (plain) lines.push('', 'This is a plain notice: the sender of the fax could not be verified, so it carries no copy', 'of the fax and nothing written in the message. If you did not send a fax, ignore it.');
-  const domain = /@([A-Za-z0-9.-]+)>?\s*$/.exec(from)?.[1] ?? 'faxgate.invalid';
+  const domain = mailDomain(from);
   return buildDeliveryReport({
     from,
     to: fax.sender,
