@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bitmapFromGray, createBitmap, getPixel } from '@faxgate/fax-image';
+import { prng } from '@faxgate/testkit';
 import { classifyBlocks, toBilevel } from './bilevel.ts';
 import type { GrayPage } from './gray-page.ts';
 
@@ -108,4 +109,18 @@ test('hairline cores are kept as the plain rule says, on any width and in pages 
   const got = toBilevel(g);
   const want = plainHairlineThreshold(g);
   for (let y = 0; y < 96; y++) for (let x = 200; x < 512; x++) assert.equal(getPixel(got, x, y), (want[y * got.stride + (x >> 3)] >> (7 - (x & 7))) & 1, `${x},${y}`);
+});
+
+test('hairline cores in random greys (a scanned page\'s slopes and ridges) are kept as the plain rule says', () => {
+  // Random greys on every level, and columns and rows of candidates between paper and ink, so
+  // every pel of the threshold's 32-pel groups has candidates around it that are, or are not,
+  // the darkest of their neighbours across a row or a column; the classifier must not take the
+  // noise (never smooth) for a photo.
+  const rnd = prng(1818);
+  const levels = [0, 100, 127, 128, 129, 150, 168, 169, 200, 215, 216, 240, 255];
+  for (const width of [1728, 1740]) {
+    const g = page(width, 40, () => (rnd() < 0.5 ? levels[Math.floor(rnd() * levels.length)] : Math.floor(rnd() * 256)));
+    assert.equal(classifyBlocks(g).photo.includes(1), false);
+    assert.deepEqual(toBilevel(g).data, plainHairlineThreshold(g), `width ${width}`);
+  }
 });

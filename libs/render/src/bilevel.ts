@@ -1,6 +1,6 @@
 import { createBitmap, type Bitmap } from '@faxgate/fax-image';
 import type { GrayPage } from './gray-page.ts';
-import { screenRow } from './halftone.ts';
+import { bytesBelow, screenRow } from './halftone.ts';
 import { DEFAULT_PHOTO_DITHER, type PhotoDither } from './photo-dither.ts';
 
 /** Square blocks the page is classified in: text/line art or photo. */
@@ -120,10 +120,13 @@ export function classifyBlocks(g: GrayPage): { cols: number; rows: number; photo
 }
 
 /**
- * Smooth mid-tone pels (see SMOOTH_STEP) in the sampled rows of block i. Counted only for the
- * blocks the classifier asks about, which on a text page are few.
+ * Whether block i's mid-tones are mostly smooth (see SMOOTH_STEP): at least `need` of the `mid`
+ * mid-tone pels in its sampled rows (the rows sampleRow counted them in). Asked only for the
+ * blocks the classifier wonders about, which on a text page are few and on a photo page are all
+ * of the photo; the count stops as soon as the answer is known (a photo block's after about
+ * half its mid-tones).
  */
-function smoothMidTones(g: GrayPage, cols: number, i: number): number {
+function smoothMidTones(g: GrayPage, cols: number, i: number, mid: number, need: number): boolean {
   const px = g.pixels;
   const { width: w, height: h, stride } = g;
   const x0 = (i % cols) * BLOCK;
@@ -131,6 +134,8 @@ function smoothMidTones(g: GrayPage, cols: number, i: number): number {
   const y0 = ((i / cols) | 0) * BLOCK;
   const y1 = Math.min(h, y0 + BLOCK);
   let n = 0;
+  let left = mid;
+  if (n >= need) return true;
   for (let y = y0; y < y1; y += SAMPLE) {
     const o = y * stride;
     // Beyond the page's edge a pel counts as its own neighbour.
@@ -139,12 +144,16 @@ function smoothMidTones(g: GrayPage, cols: number, i: number): number {
     for (let x = x0; x < x1; x++) {
       const v = px[o + x];
       if (!(CLASS[v] & 1)) continue;
-      const left = x > 0 ? px[o + x - 1] : v;
-      const right = x + 1 < w ? px[o + x + 1] : v;
-      if (Math.abs(left - v) < SMOOTH_STEP && Math.abs(right - v) < SMOOTH_STEP && Math.abs(px[o + x + up] - v) < SMOOTH_STEP && Math.abs(px[o + x + down] - v) < SMOOTH_STEP) n++;
+      const l = x > 0 ? px[o + x - 1] : v;
+      const r = x + 1 < w ? px[o + x + 1] : v;
+      // |a − v| < SMOOTH_STEP as one unsigned compare: a − v + 31 in [0, 63).
+      if ((l - v + SMOOTH_STEP - 1) >>> 0 < 2 * SMOOTH_STEP - 1 && (r - v + SMOOTH_STEP - 1) >>> 0 < 2 * SMOOTH_STEP - 1 && (px[o + x + up] - v + SMOOTH_STEP - 1) >>> 0 < 2 * SMOOTH_STEP - 1 && (px[o + x + down] - v + SMOOTH_STEP - 1) >>> 0 < 2 * SMOOTH_STEP - 1) {
+        if (++n >= need) return true;
+      }
+      if (n + --left < need) return false;
     }
   }
-  return n;
+  return n >= need;
 }
 
 /**
@@ -156,10 +165,11 @@ function smoothMidTones(g: GrayPage, cols: number, i: number): number {
 function photoBlocks(g: GrayPage, s: BlockStats): Uint8Array {
   const { cols, rows, mid, paper, total } = s;
   const photo = new Uint8Array(cols * rows);
-  const smooth = new Int32Array(cols * rows).fill(-1);
+  // Per block: 0 not asked yet, 1 smooth, 2 not.
+  const smooth = new Uint8Array(cols * rows);
   const midTonesSmooth = (i: number) => {
-    if (smooth[i] < 0) smooth[i] = smoothMidTones(g, cols, i);
-    return smooth[i] >= mid[i] * SMOOTH_SHARE;
+    if (smooth[i] === 0) smooth[i] = smoothMidTones(g, cols, i, mid[i], mid[i] * SMOOTH_SHARE) ? 1 : 2;
+    return smooth[i] === 1;
   };
   const stack: number[] = [];
   for (let i = 0; i < photo.length; i++) {
@@ -254,13 +264,16 @@ function ditherInto(g: GrayPage, out: Bitmap, threshold: number, photo: Uint8Arr
         for (let x = x0; x < x1; x++) if (px[o + x] < threshold) d[r + (x >> 3)] |= 0x80 >> (x & 7);
       }
       for (let i = 0; i < runs.length; i += 2) {
-        if (photoDither === 'halftone') screenRow(px, o, d, r, y, runs[i], runs[i + 1]);
+        if (photoDither === 'halftone') screenRow(px, o, d, r, y, runs[i], runs[i + 1], words);
         else if ((y & 1) === 0) diffuseRight(px, o, d, r, runs[i], runs[i + 1], cur, next);
         else diffuseLeft(px, o, d, r, runs[i], runs[i + 1], cur, next);
       }
       hairlinesInRow(g, words, cand, out, y, 0, threshold, photo, blockRow);
-      [cur, next] = [next, cur];
-      next.fill(0);
+      // The screen carries no error from row to row.
+      if (photoDither !== 'halftone') {
+        [cur, next] = [next, cur];
+        next.fill(0);
+      }
     }
   }
 }
@@ -453,6 +466,7 @@ function thresholdInto(g: GrayPage, out: Bitmap, threshold: number, yFrom = 0, y
   const d = out.data;
   const full = g.width >> 3;
   const out32 = d.byteOffset % 4 === 0 ? new Int32Array(d.buffer, d.byteOffset, d.length >> 2) : undefined;
+  const rowWords = g.stride >> 2;
   for (let y = yFrom; y < yTo; y++) {
     const o = y * g.stride;
     const r = y * out.stride;
@@ -483,9 +497,22 @@ function thresholdInto(g: GrayPage, out: Bitmap, threshold: number, yFrom = 0, y
           out32[ow + k] = ~(b0 | (b1 << 8) | (b2 << 16) | (b3 << 24));
           const maybe = coreCandidates128(a) | coreCandidates128(b) | coreCandidates128(c) | coreCandidates128(e) | coreCandidates128(f) | coreCandidates128(h) | coreCandidates128(j) | coreCandidates128(l);
           if (maybe !== 0) {
-            // Only the candidate pels are tested, found by their top bits.
+            // Only the candidate pels are tested, found by their top bits, and of those only
+            // the ones darkest among their neighbours across a row or a column, found four at
+            // a time (isHairlineCore's first test of each direction): on a scanned page most
+            // candidates are the slopes of anti-aliased glyph edges, which fail both.
             for (let q = 0; q < 8; q++) {
-              let m = coreCandidates128(words[wi + q]);
+              const v = words[wi + q];
+              let m = coreCandidates128(v);
+              if (m === 0) continue;
+              const xw = (i << 3) + (q << 2);
+              const up = y > 0 ? words[wi + q - rowWords] : -1;
+              const dn = y + 1 < g.height ? words[wi + q + rowWords] : -1;
+              const left = xw > 0 ? words[wi + q - 1] : -1;
+              const right = xw + 4 < g.width ? words[wi + q + 1] : -1;
+              const l1 = (v << 8) | (left >>> 24);
+              const r1 = (v >>> 8) | (right << 24);
+              m &= (~bytesBelow(up, v) & bytesBelow(v, dn)) | (~bytesBelow(l1, v) & bytesBelow(v, r1));
               while (m !== 0) {
                 const top = 31 - Math.clz32(m);
                 m ^= 1 << top;

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createBitmap, getPixel, type Bitmap } from '@faxgate/fax-image';
-import { SCREEN, SCREEN_SIZE, screenRow } from './halftone.ts';
+import { prng } from '@faxgate/testkit';
+import { SCREEN, SCREEN_SIZE, bytesBelow, screenRow } from './halftone.ts';
 
 /** A flat grey v screened over w × h pels, as ditherInto calls screenRow for a photo run. */
 function screenFlat(v: number, w: number, h: number, xs = 0): Bitmap {
@@ -89,4 +90,43 @@ test('deterministic: the same page screens to the same bits, tiled with the 8-pe
   assert.deepEqual(run(), run());
   const flat = screenFlat(140, 64, 64);
   for (let y = 0; y < 56; y++) for (let x = 0; x < 56; x++) assert.equal(getPixel(flat, x, y), getPixel(flat, x + 8, y + 8));
+});
+
+test('bytesBelow compares four bytes at once: every pair of byte values, in every byte of the word', () => {
+  for (let p = 0; p < 256; p++) {
+    for (let t = 0; t < 256; t++) {
+      for (let k = 0; k < 4; k++) {
+        // The other three bytes hold values that would borrow or carry into byte k if the
+        // subtraction leaked between bytes.
+        const fill = p < 128 ? 0xff : 0x00;
+        const pw = (((fill * 0x01010101) & ~(0xff << (8 * k))) | (p << (8 * k))) | 0;
+        const tw = (((0x80 * 0x01010101) & ~(0xff << (8 * k))) | (t << (8 * k))) | 0;
+        const got = (bytesBelow(pw, tw) >>> (8 * k + 7)) & 1;
+        if (got !== (p < t ? 1 : 0)) assert.fail(`byte ${k}: ${p} < ${t} gave ${got}`);
+      }
+    }
+  }
+});
+
+test('the word-at-a-time screen (rows on word boundaries) gives the same bits as the pel-by-pel one', () => {
+  const rnd = prng(18);
+  const w = 1728;
+  const h = 24;
+  const px = new Uint8Array(w * h);
+  // Random greys, with stretches of paper (the word path skips four 255s at once) and of
+  // single threshold values (ties: a pel equal to its threshold stays white).
+  for (let i = 0; i < px.length; i++) {
+    const r = rnd();
+    px[i] = r < 0.2 ? 255 : r < 0.3 ? SCREEN[(i % 8) + ((((i / w) | 0) & 7) * 8)] : Math.floor(rnd() * 256);
+  }
+  const words = new Int32Array(px.buffer, px.byteOffset, px.length >> 2);
+  for (const [xs, xe] of [[0, w], [32, 1696], [3, 1001]]) {
+    const bytewise = createBitmap(w, h);
+    const wordwise = createBitmap(w, h);
+    for (let y = 0; y < h; y++) {
+      screenRow(px, y * w, bytewise.data, y * bytewise.stride, y, xs, xe);
+      screenRow(px, y * w, wordwise.data, y * wordwise.stride, y, xs, xe, words);
+    }
+    assert.deepEqual(wordwise.data, bytewise.data, `pels ${xs}..${xe}`);
+  }
 });

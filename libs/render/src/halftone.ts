@@ -44,10 +44,40 @@ export const SCREEN: Uint8Array = (() => {
 })();
 
 /**
+ * The screen's rows as little-endian 32-bit words, two per row (pels 0–3, 4–7), laid out as the
+ * grey words they are compared with.
+ */
+const SCREEN_WORDS: Int32Array = (() => {
+  const t = new Int32Array(2 * SCREEN_SIZE);
+  for (let i = 0; i < t.length; i++) t[i] = SCREEN[4 * i] | (SCREEN[4 * i + 1] << 8) | (SCREEN[4 * i + 2] << 16) | (SCREEN[4 * i + 3] << 24);
+  return t;
+})();
+
+const HIGH = 0x80808080 | 0;
+const LOW = 0x7f7f7f7f;
+
+/**
+ * Four bytes of a word against four of another, in one go (SWAR): the top bit of each byte set
+ * where p's byte < t's (unsigned). (p | 0x80) − (t & 0x7f) per byte never borrows from the next
+ * byte, and its top bit says low(p) ≥ low(t); the top bits decide where they differ.
+ */
+export function bytesBelow(p: number, t: number): number {
+  const lowGe = ((p | HIGH) - (t & LOW)) | 0;
+  return ~((p & ~t) | (~(p ^ t) & lowGe)) & HIGH;
+}
+
+/** The four top bits of bytesBelow() as a nibble, pel 0 (the word's low byte) as its bit 3. */
+function nibble(topBits: number): number {
+  return (Math.imul(topBits >>> 7, 0x08040201) >>> 24) & 0xf;
+}
+
+/**
  * Screens pels [xs, xe) of one row (grey row at `o`, bitmap row at `r`) into the bitmap. The
  * cell is 8 pels wide, so a bitmap byte always meets the same eight thresholds of row y.
+ * `words`, the same grey as 32-bit words when rows start on word boundaries, lets eight pels
+ * be compared with two word operations instead of eight byte loads and compares.
  */
-export function screenRow(px: Uint8Array, o: number, d: Uint8Array, r: number, y: number, xs: number, xe: number): void {
+export function screenRow(px: Uint8Array, o: number, d: Uint8Array, r: number, y: number, xs: number, xe: number, words?: Int32Array): void {
   const row = (y & 7) * 8;
   const t0 = SCREEN[row];
   const t1 = SCREEN[row + 1];
@@ -60,6 +90,17 @@ export function screenRow(px: Uint8Array, o: number, d: Uint8Array, r: number, y
   let x = xs;
   // Pel by pel up to a byte boundary (photo runs start on a block, so this is rare).
   for (; x < xe && (x & 7) !== 0; x++) if (px[o + x] < SCREEN[row + (x & 7)]) d[r + (x >> 3)] |= 0x80 >> (x & 7);
+  if (words && ((o + x) & 3) === 0) {
+    const w0 = SCREEN_WORDS[(y & 7) * 2];
+    const w1 = SCREEN_WORDS[(y & 7) * 2 + 1];
+    for (let wi = (o + x) >> 2; x + 8 <= xe; x += 8, wi += 2) {
+      const a = words[wi];
+      const b = words[wi + 1];
+      // Paper (four 255s) is above every threshold.
+      if ((a & b) === -1) continue;
+      d[r + (x >> 3)] |= (nibble(bytesBelow(a, w0)) << 4) | nibble(bytesBelow(b, w1));
+    }
+  }
   // Whole bytes: (grey − threshold) is negative, its sign bit set, exactly when the pel inks.
   for (; x + 8 <= xe; x += 8) {
     const p = o + x;
