@@ -1,3 +1,7 @@
+/** The buffer BitWriter.reusing() hands out again, at most MAX_SPARE bytes (a few pages' worth). */
+let spare: Uint8Array | undefined;
+const MAX_SPARE = 4 << 20;
+
 /** Appends code words MSB first into a growable byte buffer. */
 export class BitWriter {
   buf: Uint8Array;
@@ -7,8 +11,24 @@ export class BitWriter {
   acc = 0;
   nbits = 0;
 
-  constructor(initialBytes = 4096) {
-    this.buf = new Uint8Array(Math.max(16, initialBytes));
+  constructor(initialBytes = 4096, buf?: Uint8Array) {
+    this.buf = buf && buf.length >= initialBytes ? buf : new Uint8Array(Math.max(16, initialBytes));
+  }
+
+  /**
+   * A writer on the buffer the last reused writer gave back with release(), when it is big
+   * enough: a page's writer wants ~120 KB, and a fresh one per page is zeroed and later
+   * collected for nothing (every byte is written before it is read, and finish() copies out).
+   */
+  static reusing(initialBytes: number): BitWriter {
+    const w = new BitWriter(initialBytes, spare);
+    spare = undefined;
+    return w;
+  }
+
+  /** Gives the buffer back for the next reusing() writer; the writer must not be used after. */
+  release(): void {
+    if (this.buf.length <= MAX_SPARE) spare = this.buf;
   }
 
   /** Bits written so far. */

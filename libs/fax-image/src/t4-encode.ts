@@ -245,9 +245,10 @@ function encodeSameRow(w: BitWriter, n: number): void {
  * @returns the coded data, in the requested bit order, last byte zero-padded.
  */
 export function encodeFaxRows(width: number, height: number, source: RowSource, opts: FaxEncodeOptions): Uint8Array {
-  const w = new BitWriter(Math.max(1024, (width * height) >> 5));
+  const w = BitWriter.reusing(Math.max(1024, (width * height) >> 5));
   encodeRowsInto(w, width, height, source, opts);
   const out = w.finish();
+  w.release();
   if ((opts.bitOrder ?? 'msb-first') === 'lsb-first') {
     for (let i = 0; i < out.length; i++) out[i] = REVERSED_BITS[out[i]];
   }
@@ -363,10 +364,12 @@ export function encodeMmrPart(bitmap: Bitmap, from: number, to: number, eofb: bo
     changes.fill(width, n, n + 6);
     ref0 = { changes, n };
   }
-  const w = new BitWriter(Math.max(1024, (width * (to - from)) >> 5));
+  const w = BitWriter.reusing(Math.max(1024, (width * (to - from)) >> 5));
   encodeRowsInto(w, width, to - from, bitmapRows(bitmap, from), { compression: 'mmr', eofb }, ref0);
   const bits = w.bitLength;
-  return { data: w.finish(), bits };
+  const data = w.finish();
+  w.release();
+  return { data, bits };
 }
 
 /** `a` then `b`, bit to bit, zero-padded to a whole byte. */
