@@ -1,5 +1,5 @@
 import type { CallOutcome, CallPart, CallResult, IncomingCall, OutgoingCall, ReceiveOutcome } from '@faxgate/line-driver';
-import { sliceTiff } from '@faxgate/fax-image';
+import { readTiff, resolutionName, sliceTiff } from '@faxgate/fax-image';
 import { HylafaxClient, type HylafaxConnectOptions } from './client.ts';
 import { HylafaxAuthError, HylafaxError, HylafaxProtocolError } from './errors.ts';
 
@@ -122,6 +122,7 @@ export class HylafaxLineDriver {
             maxDials: 1,
             maxTries: 1,
             lastTimeSeconds: Math.max(60, Math.floor(callTimeout / 1000)),
+            verticalResolution: jobVerticalResolution(call.document),
           });
           // HylaFAX page ranges are 1-based and open-ended like sendfax's. A batch's parts hold
           // only the pages still to send (fromPage is 1).
@@ -263,6 +264,17 @@ function outcomeOf(jobId: number, followed: { status: JobStatus; notStarted?: st
 }
 
 /** One document per part: its pages of the batched call's document, in order. */
+/**
+ * The job's VRES (lines per inch) for a document: 98 when every page is standard resolution
+ * (T.4 §2.3: 3.85 lines/mm), 196 otherwise. HylaFAX sends at the job's VRES whatever the
+ * document's own resolution: a standard page in a job left at 196 went out and was stored at
+ * fine (DCS fine; faxgetty's copy listed at 196 lpi). A document with any page finer than
+ * standard is sent fine, as sending it at 98 would drop every other row of that page.
+ */
+export function jobVerticalResolution(document: Uint8Array): 98 | 196 {
+  return readTiff(document).every((p) => resolutionName(p.yDpi) === 'standard') ? 98 : 196;
+}
+
 function partDocuments(document: Uint8Array, parts: readonly CallPart[]): Array<{ data: Uint8Array }> {
   let at = 0;
   return parts.map((p) => {

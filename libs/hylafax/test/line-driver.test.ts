@@ -1,12 +1,14 @@
 import type { OutgoingCall } from '@faxgate/line-driver';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { tempDir, type TempDir, waitUntil } from '@faxgate/testkit';
 import { fetchReceivedFax, findJob, HylafaxClient, HylafaxLineDriver, type HylafaxConnectOptions, type ReceivedFax } from '../src/index.ts';
 import { startHylafaxTestbed, type HylafaxTestbed } from './hylafax-testbed.ts';
-import { makeTwoPageFax } from './test-fax.ts';
+import { makeStandardPage, makeTwoPageFax } from './test-fax.ts';
 import { decodePages, differingRows } from './tiff-pages.ts';
 
 // The node daemon's view of HylaFAX: a line driver whose calls are HylaFAX jobs, on a real
@@ -134,4 +136,43 @@ test('a call re-run after its worker stopped follows the job already submitted, 
   assert.equal(fax.pages, 2);
   assert.deepEqual((await completeFromA()).map((f) => f.file), [fax.file], 'one complete copy of the fax, not two');
   await watcher.quit();
+});
+
+/** The vertical resolution libtiff's tiffinfo reads from a TIFF's first page, in lines per inch. */
+async function yResolutionOf(path: string): Promise<number> {
+  const { stdout } = await promisify(execFile)('tiffinfo', [path]);
+  const m = /Resolution: [\d.]+, ([\d.]+) (pixels\/inch|pixels\/cm)/.exec(stdout);
+  assert.ok(m, stdout);
+  return Math.round(Number(m[1]) * (m[2] === 'pixels/cm' ? 2.54 : 1));
+}
+
+test('a standard-resolution (98 dpi) document goes out at standard: faxgetty stores it at 98 lines per inch (tiffinfo), row for row as sent', { timeout: CALLS_BUDGET_MS }, async (t) => {
+  await bed.settleModems();
+  const driver = driverForTests();
+  const path = await makeStandardPage(work.path);
+  assert.equal(await yResolutionOf(path), 98, 'Ghostscript made a standard-resolution page');
+  const standard = await readFile(path);
+  const c = await HylafaxClient.connect(server);
+  for (const f of await c.listReceived()) seen.add(f.file);
+  let outcome: Awaited<ReturnType<HylafaxLineDriver['send']>> | undefined;
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    if (attempt > 1) await bed.settleModems();
+    outcome = await driver.send({ ...call(`std-a${attempt}-${process.pid}`), document: standard }, new AbortController().signal);
+    if (outcome.result === 'success') break;
+    await assertStarted(outcome);
+    t.diagnostic(`attempt ${attempt}: ${outcome.result} after ${outcome.pagesSent} page(s): ${outcome.reason}`);
+    assert.ok(['no-carrier', 'failed'].includes(outcome.result), outcome.result);
+    for (const f of await c.listReceived()) seen.add(f.file);
+  }
+  assert.equal(outcome?.result, 'success', outcome?.reason);
+  const fax = await nextReceived(c);
+  assert.equal(fax.verticalResolution, 98, 'hfaxd lists the reception at 98 lpi');
+  const got = join(work.path, 'standard-rx.tif');
+  await writeFile(got, (await fetchReceivedFax(c, fax)).data);
+  await c.quit();
+  assert.equal(await yResolutionOf(got), 98, 'the page faxgetty stored is standard resolution');
+  const [sent] = await decodePages(path, work.path, 'standard-sent');
+  const [received] = await decodePages(got, work.path, 'standard-rx');
+  assert.equal(received.length, sent.length, 'as many rows as were sent (not stretched to fine)');
+  assert.equal(differingRows(sent, received), 0, 'the received page is the page sent');
 });

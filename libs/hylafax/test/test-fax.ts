@@ -28,3 +28,15 @@ export async function makeTwoPageFax(dir: string): Promise<string> {
   await run('gs', ['-q', '-dNOPAUSE', '-dBATCH', '-dSAFER', '-sDEVICE=tiffg4', '-r204x196', '-sPAPERSIZE=a4', `-sOutputFile=${tif}`, ps]);
   return tif;
 }
+
+/**
+ * The first page of makeTwoPageFax's document at standard resolution (204 × 98 dpi, T.4 §2.3
+ * 3.85 lines/mm), also by Ghostscript. Returns its path.
+ */
+export async function makeStandardPage(dir: string): Promise<string> {
+  const ps = join(dir, 'pages.ps');
+  await writeFile(ps, PAGES_PS);
+  const tif = join(dir, 'standard.tif');
+  await run('gs', ['-q', '-dNOPAUSE', '-dBATCH', '-dSAFER', '-dLastPage=1', '-sDEVICE=tiffg4', '-r204x98', '-sPAPERSIZE=a4', `-sOutputFile=${tif}`, ps]);
+  return tif;
+}
