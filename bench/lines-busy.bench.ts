@@ -10,6 +10,7 @@
 //   call's start), i.e. ramp-up included; and the same from the first call's start
 // - line free → next call started on that line: p50 / p99 / max
 // - each call's wall time against its nominal time (the sim's durationMs × time scale)
+// - queueing → every line busy once (the L-th call's start: the ramp)
 // - calls/s (N over queueing → last call ended), Redis commands per fax (INFO commandstats,
 //   from queueing to the end; the bench's own polling, a few commands every 500 ms, included)
 // Repeats with min / median and the machine load. Prints a table; asserts nothing.
@@ -64,6 +65,8 @@ interface Run {
   callsPerS: number;
   cmdsPerFax: number;
   firstStartMs: number;
+  /** Queueing → the L-th call started (every line busy once): the ramp that "from queueing" pays. */
+  allLinesMs: number;
   wallS: number;
   cpuPct: number;
   redisCpuPct: number;
@@ -182,6 +185,7 @@ async function run(label: string): Promise<Run> {
       queuedDispatch: median(queuedDispatch),
       byCommand: perFax.filter(([, n]) => n >= 0.05).map(([c, n]) => `${c} ${n.toFixed(1)}`).join(', '),
       firstStartMs: firstStart - t0,
+      allLinesMs: (calls.map((c) => c.start).sort((a, b) => a - b)[Math.min(LINES, calls.length) - 1] ?? NaN) - t0,
       wallS,
       cpuPct: ((cpu.user + cpu.system) / 1000 / (wallS * 1000)) * 100,
       redisCpuPct: (rcpu / wallS) * 100,
@@ -206,8 +210,8 @@ const fmt = (f: (x: Run) => number, d = 1, hi = false) => {
   return `${(hi ? Math.max(...xs) : Math.min(...xs)).toFixed(d)} / ${median(xs).toFixed(d)}`;
 };
 process.stdout.write(
-  `\n| faxes | lines (nodes) | time scale | nominal call ms | busy while waiting % (from queueing) | busy % (from first call) | line free → next call p50 ms | p99 ms | max ms | call ÷ nominal p50 | p99 | calls/s | Redis commands per fax | first call after ms | gateway process CPU % | redis-server CPU % | call jobs waiting for a node (median) | dispatch jobs waiting | event loop delay p99 ms | max ms |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n` +
-    `| ${FAXES} | ${LINES} (${NODES}) | ${SCALE} | ${median(runs.map((x) => x.nominalMs)).toFixed(0)} | ${fmt((x) => x.utilQueued * 100, 1, true)} | ${fmt((x) => x.utilFirst * 100, 1, true)} | ${fmt((x) => x.gapP50, 0)} | ${fmt((x) => x.gapP99, 0)} | ${fmt((x) => x.gapMax, 0)} | ${fmt((x) => x.stretchP50, 2)} | ${fmt((x) => x.stretchP99, 2)} | ${fmt((x) => x.callsPerS, 1, true)} | ${fmt((x) => x.cmdsPerFax, 0)} | ${fmt((x) => x.firstStartMs, 0)} | ${fmt((x) => x.cpuPct, 0)} | ${fmt((x) => x.redisCpuPct, 0)} | ${median(runs.map((x) => x.queuedCalls)).toFixed(0)} | ${median(runs.map((x) => x.queuedDispatch)).toFixed(0)} | ${fmt((x) => x.loopP99Ms, 0)} | ${fmt((x) => x.loopMaxMs, 0)} |\n` +
+  `\n| faxes | lines (nodes) | time scale | nominal call ms | busy while waiting % (from queueing) | busy % (from first call) | line free → next call p50 ms | p99 ms | max ms | call ÷ nominal p50 | p99 | calls/s | Redis commands per fax | first call after ms | all lines busy after ms | gateway process CPU % | redis-server CPU % | call jobs waiting for a node (median) | dispatch jobs waiting | event loop delay p99 ms | max ms |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n` +
+    `| ${FAXES} | ${LINES} (${NODES}) | ${SCALE} | ${median(runs.map((x) => x.nominalMs)).toFixed(0)} | ${fmt((x) => x.utilQueued * 100, 1, true)} | ${fmt((x) => x.utilFirst * 100, 1, true)} | ${fmt((x) => x.gapP50, 0)} | ${fmt((x) => x.gapP99, 0)} | ${fmt((x) => x.gapMax, 0)} | ${fmt((x) => x.stretchP50, 2)} | ${fmt((x) => x.stretchP99, 2)} | ${fmt((x) => x.callsPerS, 1, true)} | ${fmt((x) => x.cmdsPerFax, 0)} | ${fmt((x) => x.firstStartMs, 0)} | ${fmt((x) => x.allLinesMs, 0)} | ${fmt((x) => x.cpuPct, 0)} | ${fmt((x) => x.redisCpuPct, 0)} | ${median(runs.map((x) => x.queuedCalls)).toFixed(0)} | ${median(runs.map((x) => x.queuedDispatch)).toFixed(0)} | ${fmt((x) => x.loopP99Ms, 0)} | ${fmt((x) => x.loopMaxMs, 0)} |\n` +
     `(best / median of ${REPEATS} run(s), ${runs.map((x) => x.ended).join(', ')} calls ended, ${runs.map((x) => x.printedOnce).join(', ')} faxes on the remote's paper once, ${runs.map((x) => x.printedTwice).join(', ')} twice; dispatch and node in this one process, sim lines, private redis-server; load average before ${load0.map((l) => l.toFixed(2)).join(' ')}, after ${loadavg().map((l) => l.toFixed(2)).join(' ')})\n`,
 );
 process.exit(0);

@@ -75,16 +75,19 @@ const SERVER_CALL_CLAIM_MS = 20 * 60_000;
 /**
  * Jobs the call worker runs beyond its lines: calls made ready (records read, the number's gate
  * taken, the document loaded) that wait for a line, so a freed line starts its next call at once
- * instead of after a queue fetch and a dozen round trips (issue 18). A quarter of the lines: the
- * bench's calls end in waves (all queued at once, equal lengths), and a tenth left lines idle
- * for the fetch and preparation of the rest of a wave on a loaded machine. The price is priority:
- * a ready call is out of the queue, so an urgent fax queued now starts after the ready calls,
- * after a quarter of the lines have freed, a quarter of one call's time. A node with fewer than
- * four lines keeps none ready: there the first line to free takes the most urgent call, as
- * before. Each ready call holds its document and its number's gate meanwhile: at most 250.
+ * instead of after a queue fetch and a dozen round trips (issues 14/18). One per line: calls
+ * that are queued together and equally long end together, and a whole wave of lines frees at
+ * once; with a quarter of the lines ready, the other three quarters waited for fetch and
+ * preparation (lines-busy bench, 1,000 lines: p99 line free → next call in seconds), while one
+ * ready call per line starts every freed line at once and leaves a whole call's time to make
+ * the next one ready. Ready calls take freed lines in the calls queue's order (LinePool), so an
+ * urgent call fetched later still takes the next free line; what it waits for is a worker slot,
+ * i.e. the end of one call. A node with fewer than four lines keeps none ready: there the first
+ * line to free takes the most urgent call from the queue, as before. Each ready call holds its
+ * document and its number's gate meanwhile: at most 1,000 per node.
  */
 export function readyCalls(lineCount: number): number {
-  return Math.min(250, Math.floor(lineCount / 4));
+  return lineCount < 4 ? 0 : Math.min(1000, lineCount);
 }
 
 export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool, driver: LineDriver, opts: CallWorkerOptions = {}) {
@@ -361,11 +364,11 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
             return mc;
           });
           // Ready to dial (the calls above are registered, so a cancel from now on is heard):
-          // the worker runs a few more jobs than there are lines, so this call usually waits
-          // here for the next line to free, and starts the moment it does.
+          // the worker runs more jobs than there are lines, so this call usually waits here,
+          // in the queue's order, for the next line to free, and starts the moment it does.
           let line: string;
           try {
-            line = await lines.acquire(callId, standDown.signal);
+            line = await lines.acquire(callId, standDown.signal, job.opts.priority ?? 0);
           } catch {
             // The node stops or drains before a line came: nothing was dialled, and the job
             // goes back to the queue for a node that takes calls, its holds given back.

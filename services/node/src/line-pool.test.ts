@@ -20,6 +20,21 @@ test('calls waiting for a line get the freed lines in the order they asked, each
   assert.equal(pool.waiting, 0);
 });
 
+test('waiting calls get freed lines in the calls queue\'s order: a more urgent call fetched last goes first, equals first come first served', async () => {
+  const pool = new LinePool('p', 'n', 1);
+  const line = await pool.acquire('on-the-line');
+  const got: string[] = [];
+  const ask = (id: string, priority?: number) => pool.acquire(id, undefined, priority).then((l) => (got.push(id), pool.release(l)));
+  // Ready calls of a broadcast (normal band, ranks 0..2), then an urgent one, another
+  // sender's rank-0 call and a job without a priority (served before any prioritized one).
+  const all = [ask('bulk-0', 100_001), ask('bulk-1', 100_002), ask('bulk-2', 100_003), ask('urgent', 1), ask('other-0', 100_001), ask('unprioritized')];
+  assert.equal(pool.waiting, 6);
+  pool.release(line);
+  await Promise.all(all);
+  assert.deepEqual(got, ['unprioritized', 'urgent', 'bulk-0', 'other-0', 'bulk-1', 'bulk-2']);
+  assert.equal(pool.waiting, 0);
+});
+
 test('a call that stops waiting (the node drains) holds no line, and the next one gets it', async () => {
   const pool = new LinePool('p', 'n', 1);
   const only = await pool.acquire('a');

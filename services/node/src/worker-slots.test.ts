@@ -13,6 +13,6 @@ test('a node\'s call jobs are split over workers of at most CALLS_PER_WORKER eac
   }
   // Under four lines no call is kept ready, so the first line to free takes the most urgent call.
   assert.deepEqual([1, 2, 3].map(readyCalls), [0, 0, 0]);
-  assert.equal(readyCalls(200), 50);
-  assert.equal(readyCalls(4000), 250);
+  // From four lines on, one call ready per line (a wave of lines freeing together starts at once), at most 1,000.
+  assert.deepEqual([4, 200, 1000, 4000].map(readyCalls), [4, 200, 1000, 1000]);
 });
