@@ -106,6 +106,16 @@ export class Class1Terminal {
   /** True between a receive command and its CONNECT: a timer may abort it. */
   private awaitingCarrier = false;
   private inData = false;
+  /**
+   * True after a non-final frame (control 0x03, T.30 §5.3.5) until the final one: the far end's
+   * transmission is still on the line, and the frames that follow belong to the response or
+   * command already under way. The station receives them to the final frame, each within the
+   * frame limit, instead of abandoning them on T2/T4 (T.30 Figure 5-2, "response received":
+   * timers apply until flags are detected). Timers that expire meanwhile are delivered after.
+   */
+  private inTransmission = false;
+  /** Timers that expired and are handled once the turn's I/O has been read (see timerFired). */
+  private readonly expiring = new Set<TimerName>();
   private abortedByTimer = false;
   /** The last thing on the line: ours (tx) or the far end's (rx); picks the gap before sending. */
   private last: 'rx' | 'tx' | 'none';
@@ -118,6 +128,8 @@ export class Class1Terminal {
   private lastEorFcf2: number | undefined;
   private errorsInARow = 0;
   private lineLost: string | undefined;
+  /** The silence command the modem refused before the transmission under way (see gap). */
+  private refusedGap: string | undefined;
 
   constructor(o: Class1TerminalOptions) {
     this.o = o;
@@ -145,6 +157,7 @@ export class Class1Terminal {
       if (this.txQueue.length > 0 && !this.lineLost) await this.transmitQueued().catch((err: Error) => this.log(`final frames not sent: ${err.message.split('\n')[0]}`));
     } finally {
       for (const name of [...this.timers.keys()]) this.clearTimer(name);
+      this.expiring.clear();
     }
     if (this.result) return this.result;
     return {
@@ -197,13 +210,29 @@ export class Class1Terminal {
     if (t) clearTimeout(t);
     this.timers.delete(name);
     this.deferred.delete(name);
+    this.expiring.delete(name);
   }
 
+  /**
+   * Node runs expired timers before it reads the descriptors that became readable meanwhile: after
+   * a pause of the process (a loaded host, GC) a T4 would win against the CONNECT that reported
+   * the far end's flags within T4, and abort a reception already under way. The expiry is
+   * therefore handled in the check phase of the same turn, after its poll has read the modem.
+   */
   private timerFired(name: TimerName): void {
     this.timers.delete(name);
-    if (this.inData) {
+    this.expiring.add(name);
+    setImmediate(() => {
+      if (!this.expiring.delete(name)) return; // stopped or restarted meanwhile
+      this.timerExpired(name);
+    });
+  }
+
+  private timerExpired(name: TimerName): void {
+    if (this.inData || this.inTransmission) {
       // The engine learns of page data only once +FRM's data phase ends (the AT channel hands
-      // over the whole block): its T2 must not expire under a page that is still arriving.
+      // over the whole block): its T2 must not expire under a page that is still arriving; nor
+      // T2/T4 under the rest of a transmission whose first frames have arrived.
       this.deferred.add(name);
       return;
     }
@@ -212,6 +241,7 @@ export class Class1Terminal {
   }
 
   private deliverDeferred(): void {
+    if (this.inTransmission) return;
     for (const name of [...this.deferred]) {
       this.deferred.delete(name);
       this.feed({ type: 'timer', name });
@@ -220,7 +250,7 @@ export class Class1Terminal {
 
   /** A timer changed the engine's plans: a receive still waiting for a carrier gives way. */
   private interruptReceive(): void {
-    if (!this.awaitingCarrier) return;
+    if (!this.awaitingCarrier || this.inTransmission) return;
     this.abortedByTimer = true;
     try {
       this.ch.abort();
@@ -239,7 +269,8 @@ export class Class1Terminal {
       } catch (err) {
         if (this.ch.closed) throw err;
         // ERROR or NO CARRIER to a transmit command: the modem has no call any more.
-        this.lineLost = (err as Error).message.split('\n')[0];
+        const msg = (err as Error).message.split('\n')[0];
+        this.lineLost = this.refusedGap ? `${this.refusedGap}, then ${msg}: the modem has no call` : msg;
         this.log(`line lost while transmitting: ${this.lineLost}`);
         this.txQueue.length = 0;
         return;
@@ -248,11 +279,27 @@ export class Class1Terminal {
     }
   }
 
+  /**
+   * The silence before we transmit (T.30 §5.3.2.4: 75 ± 20 ms; T.31 §8.3.1 +FTS, §8.3.2 +FRS).
+   * A modem that refuses the command (ERROR), or a +FRS that hears no silence within 5 s (a
+   * noisy line), gets the same pause timed by the host instead, as HylaFAX does for modems
+   * without +FRS (`<delay:7>` as Class1SwitchingCmd): the transmit command that follows says
+   * whether the modem still has a call (iaxmodem answers ERROR to both once the far end hung
+   * up), and `refusedGap` names the refusal in the reason then.
+   */
   private async gap(kind: 'tcf' | 'other'): Promise<void> {
+    this.refusedGap = undefined;
     const cmd = this.last === 'rx' ? this.q.switchingCmd : this.last === 'tx' ? (kind === 'tcf' ? this.q.tcfWaitCmd : this.q.ppmWaitCmd) : '';
     if (!cmd) return;
-    const r = await this.ch.command(cmd, { timeoutMs: 5_000 });
-    if (r.result !== 'OK') throw new Error(`${cmd} answered ${r.result}`);
+    const r = await this.ch.command(cmd, { timeoutMs: 5_000 }).catch((err: Error) => {
+      if (this.ch.closed) throw err;
+      return { result: 'no answer within 5 s' };
+    });
+    if (r.result === 'OK') return;
+    const tens = Number(/=\s*(\d+)\s*$/.exec(cmd)?.[1] ?? 7);
+    this.refusedGap = `${cmd} answered ${r.result}`;
+    this.log(`${this.refusedGap}: pausing ${tens * 10} ms on the host instead`);
+    await new Promise((resolve) => setTimeout(resolve, tens * 10));
   }
 
   private modulation(m: T30Modulation, training: 'long' | 'short'): Modulation {
@@ -314,9 +361,16 @@ export class Class1Terminal {
       return;
     }
     if (expect === 'hdlc') {
-      const r = await this.carrierCommand('AT+FRH=3', CARRIER_WAIT_MS);
+      // The next frame of a transmission under way comes within the frame limit (T.30 §5.3.5:
+      // 3 s ± 15 %); spandsp's DCE reports no NO CARRIER when the carrier drops after a
+      // non-final frame, so that wait is bounded here.
+      const r = await this.carrierCommand('AT+FRH=3', this.inTransmission ? FRAME_TIMEOUT_MS : CARRIER_WAIT_MS);
       if (r === 'CONNECT') await this.readFrame();
-      else await this.noFrame(r);
+      else {
+        this.inTransmission = false;
+        this.heardNothing();
+        await this.noFrame(r);
+      }
       return;
     }
     const m = this.rxModulation;
@@ -341,6 +395,7 @@ export class Class1Terminal {
       this.expect = 'hdlc';
       return;
     }
+    this.heardNothing();
     if (r === '+FCERROR') {
       // T.31: V.21 is on the line instead (a repeated DCS, a post-page command, DCN): listen
       // for it at once, as the frame is already arriving.
@@ -395,12 +450,15 @@ export class Class1Terminal {
   private async readFrame(): Promise<void> {
     const block = await this.readBlock(FRAME_TIMEOUT_MS);
     this.last = 'rx';
+    this.inTransmission = false;
     if (block.data.length === 0) {
       await this.noFrame(block.result);
       return;
     }
     this.errorsInARow = 0;
     const { frame } = splitFcs(block.data);
+    // T.30 §5.3.5: control field 0x03 (final bit clear): more frames follow in this transmission.
+    this.inTransmission = block.result === 'OK' && frame.length >= 3 && (frame[1] & 0x10) === 0;
     this.noteReceivedFrame(frame, block.result === 'OK');
     this.feed({ type: 'hdlc', frame, ok: block.result === 'OK', fast: false });
   }
@@ -426,6 +484,16 @@ export class Class1Terminal {
     } else if (fcf === FCF.MPS || fcf === FCF.EOP || fcf === FCF.EOM || fcf === FCF.PRI_MPS || fcf === FCF.PRI_EOP || fcf === FCF.PRI_EOM) {
       this.lastPostPage = fcf;
     }
+  }
+
+  /**
+   * A receive command ended without data (our abort, a timeout, NO CARRIER, ERROR): the far end
+   * may have started transmitting meanwhile (a late response to the command a timer now has us
+   * repeat), so what we send next waits for silence first (the switching command, T.30
+   * §5.3.2.4), not only for our own pause: two stations talking at once hear neither.
+   */
+  private heardNothing(): void {
+    this.last = 'rx';
   }
 
   /**
