@@ -57,6 +57,16 @@ export interface CallOutcome {
   reason?: string;
   /** What the call learned about the far machine, for destination memory (drivers report what they can). */
   remote?: RemoteCapabilities;
+  /**
+   * The line that carried the call, where the driver picks one of its own devices for it (a
+   * modem of a class1 pool) instead of the node's call slot it was given: the attempt records
+   * this line instead of the slot.
+   */
+  line?: string;
+  /** The device behind `line` (a modem's tty), as DriverLineState names it. */
+  device?: string;
+  /** What that device said it is when it was last probed (a modem's ATI, +FMI/+FMM/+FMR). */
+  deviceIdentity?: string;
 }
 
 /**

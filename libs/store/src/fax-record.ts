@@ -132,7 +132,11 @@ export interface AttemptRecord {
   fromPage: number;
   pagesSent?: number;
   remoteId?: string;
+  /** The node's call slot; for a modem pool, the modem line that carried the call (CallOutcome.line). */
   line?: string;
+  /** The device behind a modem line (its tty), and what the modem answered to its identity queries. */
+  device?: string;
+  deviceIdentity?: string;
   durationMs?: number;
   reason?: string;
   /**

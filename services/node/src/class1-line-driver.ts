@@ -1,4 +1,4 @@
-import { Class1Terminal, type Class1CallResult, type Class1Quirks } from '@faxgate/class1';
+import { Class1Terminal, identitySummary, type Class1CallResult, type Class1Quirks } from '@faxgate/class1';
 import { readTiff, sliceTiff } from '@faxgate/fax-image';
 import { createT30Engine, type Encoding, type Modem, type SessionParams, type T30Action } from '@faxgate/t30';
 import { decodeReceivedPage, receivedTiff, tiffDocument } from '@faxgate/t38';
@@ -130,6 +130,15 @@ export class Class1LineDriver implements LineDriver {
     if (this.stopping) throw new Error('the node is stopping: its modems take no new calls');
     await this.start();
     const line = await this.takeLine(call.callId, signal);
+    // The record names the modem, not the node's call slot: which device to look at when a
+    // destination fails only through one of them. Its identity as probed before the call (the
+    // release after it probes again).
+    const id = line.capabilities && identitySummary(line.capabilities.identity);
+    const carrier: Pick<CallOutcome, 'line' | 'device' | 'deviceIdentity'> = { line: line.line, device: line.device, ...(id ? { deviceIdentity: id } : {}) };
+    return { ...(await this.callOnLine(line, call, signal)), ...carrier };
+  }
+
+  private async callOnLine(line: ModemLine, call: OutgoingCall, signal: AbortSignal): Promise<CallOutcome> {
     const started = Date.now();
     let confirmed = 0;
     try {

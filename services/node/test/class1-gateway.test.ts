@@ -90,6 +90,11 @@ test('mail → render → class1 modem call → efax; efax received exactly the 
       assert.equal(a1.remote?.speed, 14400, JSON.stringify(a1.remote));
       assert.equal(a1.remote?.dis?.ecm, false, 'efax offers no ECM');
       assert.ok(a1.remote?.dis?.rates?.includes(14400), JSON.stringify(a1.remote?.dis));
+      // The modem that carried the call, as the console and the API show the attempt: its line
+      // (not the node's call slot), its device and what its probe answered (iaxmodem: spandsp).
+      assert.match(a1.line ?? '', /\/modem-1$/, `the modem's line, not the call slot: ${a1.line}`);
+      assert.equal(a1.device, pair.a.device);
+      assert.match(a1.deviceIdentity ?? '', /\+FMM "spandsp"/, JSON.stringify(a1));
     } finally {
       redis.disconnect();
     }

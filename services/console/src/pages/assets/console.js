@@ -90,7 +90,7 @@ async function faxesPage() {
 const OPEN = ['waiting', 'calling', 'retry-wait', 'held'];
 
 function attemptRow(a) {
-  return h('tr', {}, h('td', {}, a.attempt), h('td', {}, when(a.startedAt)), h('td', {}, a.line || ''), h('td', {}, a.result || (a.endedAt ? '' : 'on the line')), h('td', {}, a.pagesSent ?? ''), h('td', {}, a.remoteId || ''), h('td', {}, a.reason || ''));
+  return h('tr', {}, h('td', {}, a.attempt), h('td', {}, when(a.startedAt)), h('td', {}, (a.line || '') + (a.device ? ' (' + a.device + (a.deviceIdentity ? ', ' + a.deviceIdentity : '') + ')' : '')), h('td', {}, a.result || (a.endedAt ? '' : 'on the line')), h('td', {}, a.pagesSent ?? ''), h('td', {}, a.remoteId || ''), h('td', {}, a.reason || ''));
 }
 
 async function faxPage(done = '') {
