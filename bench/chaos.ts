@@ -12,13 +12,15 @@ const rows: Array<[string, string | number]> = [
   ['result mails: sent', f.sent],
   ['result mails: failed', f.failed],
   ['lost (no result mail)', f.lost.length],
-  ['more than one result mail', f.duplicateMails.length],
-  ['same mail delivered again', f.redelivered],
+  ['recipients mailed twice', f.duplicateMails.length],
+  ['  of which same Message-ID', f.redelivered],
+  ['mails resent, duplicates', f.resentDuplicates],
   ['pages printed', f.pagesPrinted],
   ['pages printed twice', f.pagesTwice.length],
   ['wall time', `${(f.wallMs / 1000).toFixed(1)} s`],
 ];
 process.stdout.write(`\n${rows.map(([k, v]) => `  ${k.padEnd(28)} ${v}`).join('\n')}\n`);
 if (f.lost.length) process.stdout.write(`\nlost: ${JSON.stringify(f.lostStates)}\n`);
+if (f.duplicateMails.length) process.stdout.write(`\nmailed twice: ${f.duplicateMails.slice(0, 20).join('; ')}\n`);
 if (f.pagesTwice.length) process.stdout.write(`\npages twice: ${f.pagesTwice.slice(0, 20).join('; ')}\n`);
 process.exit(f.lost.length || f.duplicateMails.length || f.pagesTwice.length ? 1 : 0);

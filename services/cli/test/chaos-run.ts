@@ -25,10 +25,16 @@ export interface ChaosFigures {
   kills: Record<string, number>;
   /** Accepted faxes without a result mail when the run ended. */
   lost: string[];
-  /** Faxes with more than one distinct result mail (different Message-IDs). */
+  /**
+   * Recipients (fax numbers) that got more than one result mail, counted by delivery: a second
+   * fax made of a mail sent again, a second outcome, or the same mail (same Message-ID)
+   * delivered again after a kill all count (issue 17: exactly one result mail per recipient).
+   */
   duplicateMails: string[];
-  /** The same result mail (same Message-ID) delivered again after a kill: SMTP is at least once. */
+  /** Of those, deliveries of a Message-ID the smarthost had received already. */
   redelivered: number;
+  /** Submissions sent again after a lost reply that ingest answered as duplicates (not queued twice). */
+  resentDuplicates: number;
   /** `fax page` printed more than once by the simulated remote. */
   pagesTwice: string[];
   sent: number;
@@ -75,6 +81,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosFigures> {
   const kills: Record<string, number> = {};
   const accepted = new Map<string, string>();
   let stopChaos = false;
+  let resentDuplicates = 0;
   try {
     for (const name of Object.keys(ROLES)) await start(name);
     for (const p of procs.values()) await p.ready(60_000);
@@ -88,8 +95,11 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosFigures> {
         try {
           const info = await nodemailer
             .createTransport({ host: '127.0.0.1', port: smtpPort, ignoreTLS: true, connectionTimeout: 3000, greetingTimeout: 3000, socketTimeout: 10_000 })
-            .sendMail({ from: 'chaos@example.com', to: `${number}@fax.test`, subject: `chaos ${i}`, text: `fax ${i}`, attachments: [{ filename: 'c.pdf', content: pdf }] });
+            // One Message-ID per mail, kept when it is sent again, as an MTA's retry keeps it:
+            // a try whose 250 was lost (ingest killed) is the same mail, not a new one.
+            .sendMail({ from: 'chaos@example.com', to: `${number}@fax.test`, subject: `chaos ${i}`, text: `fax ${i}`, messageId: `<chaos-${i}-${prefix}@example.com>`, attachments: [{ filename: 'c.pdf', content: pdf }] });
           const id = /queued as (fx[0-9a-z]+)/.exec(info.response)?.[1];
+          if (/duplicate/.test(info.response)) resentDuplicates++;
           if (id) accepted.set(id, number);
           return;
         } catch (err) {
@@ -131,18 +141,14 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosFigures> {
       while (next < o.faxes) await submit(next++);
     }));
     log(`${accepted.size} faxes accepted at ${Date.now() - started} ms`);
-    // Distinct result mails per fax, by Message-ID: SMTP delivery is at least once, so a
-    // notifier killed between the smarthost's 250 and its record delivers the same message
-    // (same Message-ID) again; those are counted apart, as redeliveries.
+    // Result mails per fax id (a fax is done once its mail came).
     const mailsOf = () => {
-      const ids = new Map<string, Set<string>>();
+      const ids = new Map<string, number>();
       for (const m of sink.mails) {
         const id = m.parsed.headers.get('x-faxgate-fax-id') as string | undefined;
-        if (!id) continue;
-        if (!ids.has(id)) ids.set(id, new Set());
-        ids.get(id)!.add(m.parsed.messageId ?? `no-id-${Math.random()}`);
+        if (id) ids.set(id, (ids.get(id) ?? 0) + 1);
       }
-      return new Map([...ids].map(([id, set]) => [id, set.size]));
+      return ids;
     };
     // Chaos goes on until most results are in, so kills also hit retries and result mails.
     const deadline = started + o.deadlineMs;
@@ -179,6 +185,15 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosFigures> {
     } finally {
       client.disconnect();
     }
+    // Result mails per recipient, by delivery: every mail the smarthost received counts, under
+    // the number it reports on (each fax of the run has its own number).
+    const byNumber = new Map<string, string[]>();
+    for (const m of sink.mails) {
+      if (!m.parsed.headers.get('x-faxgate-fax-id')) continue;
+      const number = /\+\d{6,}/.exec(m.parsed.subject ?? '')?.[0] ?? `unknown: ${m.parsed.subject}`;
+      byNumber.set(number, [...(byNumber.get(number) ?? []), m.parsed.messageId ?? '(none)']);
+    }
+    const twice = [...byNumber].filter(([, ids]) => ids.length > 1);
     let sent = 0;
     let failed = 0;
     for (const m of sink.mails) {
@@ -191,8 +206,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosFigures> {
       accepted: accepted.size,
       kills,
       lost: [...accepted.keys()].filter((id) => !counts.has(id)),
-      duplicateMails: [...counts].filter(([id, n]) => accepted.has(id) && n > 1).map(([id, n]) => `${id} x${n}`),
-      redelivered: sink.mails.filter((m) => m.parsed.headers.get('x-faxgate-fax-id')).length - [...counts.values()].reduce((a, b) => a + b, 0),
+      duplicateMails: twice.map(([number, ids]) => `${number} x${ids.length}: ${ids.join(' ')}`),
+      redelivered: twice.reduce((n, [, ids]) => n + ids.length - new Set(ids).size, 0),
+      resentDuplicates,
       pagesTwice,
       sent,
       failed,
