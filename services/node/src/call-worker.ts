@@ -399,7 +399,13 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
           const onPageConfirmed = (n: number) => {
             confirmed = Math.max(confirmed, n);
             if (!parts || !batch) {
-              progress = progress.then(() => ctx.records.updateAttempt(faxId, recipient, attempt, { pagesSent: n })).catch((err) => ctx.log.error({ faxId, recipient, attempt, err: (err as Error).message }, 'could not record a confirmed page'));
+              // The write leaves now, in the turn the MCF arrived (T.30 §5.3.6.2.7: the page is
+              // on the far machine's paper), not after the previous page's reply: chained, a
+              // slow Redis (restarting, loaded) left a printed page unrecorded for a whole page
+              // time, and a node killed then sent it again (chaos: page 3 printed twice). One
+              // connection keeps the writes in order.
+              const write = ctx.records.updateAttempt(faxId, recipient, attempt, { pagesSent: n }).catch((err) => ctx.log.error({ faxId, recipient, attempt, err: (err as Error).message }, 'could not record a confirmed page'));
+              progress = progress.then(() => write);
               return;
             }
             // Each fax of the batch gets its own confirmed pages; a member's attempt starts when
