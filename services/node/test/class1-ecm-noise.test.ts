@@ -157,3 +157,65 @@ test('ECM, noise over the start of a block: the receiver misses it whole, keeps 
     throw new Error(`${(err as Error).message}${await r.evidence()}`, { cause: err });
   }
 });
+
+/**
+ * T.30 §A.4.3 (continue to correct): a block that stays spoiled through four PPRs is sent on at
+ * a lower rate after CTC/CTR. Noise toward the receiver over the start of the block and of its
+ * first three retransmissions (the same start burst as above, from the sender's CFR and from
+ * each PPR it gets) leaves the receiving modem untrained each time; after the fourth PPR the
+ * sender steps down to V.17 12000 with CTC, the receiver answers CTR and must then ask its
+ * modem for the new rate's +FRM code, and the block crosses the clean line. Page 1 is a short
+ * block (8 frames, about 1 s at 14400) so that five rounds fit the test's time.
+ */
+test('ECM, CTC on a real modem line: after four PPRs for a block the sender continues at V.17 12000 (CTC), the receiver answers CTR and receives the block at the new rate, and both pages arrive pixel for pixel', { timeout: 150_000 }, async (t) => {
+  const msgsA: string[] = [];
+  const msgsB: string[] = [];
+  let burst: NodeJS.Timeout | undefined;
+  const tiff = writeTiff([textPage(1728, 400, 73), textPage(1728, 120, 76)].map((bitmap) => ({ bitmap, xDpi: 204, yDpi: 196 })), { compression: 'mmr' });
+  // A receiver that never follows the CTC leaves the sender stepping down rate after rate for
+  // minutes: before the test's timeout, the dialogue so far goes to the output.
+  const watchdog = setTimeout(() => process.stderr.write(`ECM CTC test still running after 140 s\n--- node A\n${msgsA.join('\n')}\n--- node B\n${msgsB.join('\n')}\n`), 140_000);
+  const noiseFor = (ms: number) => {
+    pair.line?.setNoise(BURST_RMS, 'b');
+    clearTimeout(burst);
+    burst = setTimeout(() => pair.line?.setNoise(0), ms);
+  };
+  const r = await callAtoB(pair, '5550102', tiff, {
+    a: { ecm: true },
+    b: { ecm: true },
+    request: () => ({ callId: 'ecm-ctc' }),
+    onLogB: (msg) => void msgsB.push(msg),
+    onLogA: (msg) => {
+      msgsA.push(msg);
+      // Page 1's first transmission and its first three retransmissions; the one after CTC
+      // crosses a clean line.
+      if ((msg === 'rx CFR' && !msgsA.slice(0, -1).includes('rx CFR')) || /^PPR [123]: /.test(msg)) noiseFor(START_BURST_MS);
+    },
+  }).finally(() => {
+    clearTimeout(watchdog);
+    clearTimeout(burst);
+    pair.line?.setNoise(0);
+  });
+  try {
+    assert.equal(r.outcome.result, 'success', JSON.stringify(r.outcome));
+    assert.equal(r.outcome.pagesSent, 2);
+    assert.match(r.logB, /DCS: V\.17 14400 bit\/s, mmr, fine, ecm true/);
+    const pprs = msgsA.filter((m) => /^PPR \d+: \d+ frames to send again$/.test(m));
+    assert.equal(pprs.length, 4, `four PPRs for page 1's block: ${msgsA.join(' | ')}`);
+    // T.30 §A.4.3: CTC after the fourth PPR, at the next lower rate, answered with CTR.
+    const ctc = msgsA.indexOf('CTC: continuing at V.17 12000 bit/s');
+    assert.ok(ctc > msgsA.indexOf(pprs[3]), `the sender sent CTC after the fourth PPR: ${msgsA.join(' | ')}`);
+    assert.ok(msgsB.includes('CTC: continuing at V.17 12000 bit/s'), `the receiver took the CTC: ${msgsB.join(' | ')}`);
+    assert.ok(msgsB.includes('tx CTR') && msgsA.includes('rx CTR'), `CTR answered the CTC: ${msgsB.join(' | ')}`);
+    const after = msgsA.slice(ctc).find((m) => /^tx ECM block 0 of page 1: /.test(m));
+    assert.match(after ?? '', /^tx ECM block 0 of page 1: \d+ frames at V\.17 12000 bit\/s$/, `the block went on at 12000: ${msgsA.slice(ctc).join(' | ')}`);
+    t.diagnostic(`PPRs: ${pprs.join('; ')}; then ${after}`);
+
+    const got = r.received.outcome;
+    assert.equal(got.pages, 2);
+    assert.equal(got.partial, false);
+    await assertSamePages(got.document, tiff, dir.path, 'ecm-ctc');
+  } catch (err) {
+    throw new Error(`${(err as Error).message}${await r.evidence()}`, { cause: err });
+  }
+});
