@@ -21,6 +21,19 @@ export class V29Scrambler {
     return out;
   }
 
+  /** Scrambles the `n` data bits of `bits` (the first in time in bit 0) into as many line bits, in the same order. */
+  scrambleBits(bits: number, n: number): number {
+    let reg = this.reg;
+    let out = 0;
+    for (let j = 0; j < n; j++) {
+      const b = ((bits >>> j) ^ (reg >>> 17) ^ (reg >>> 22)) & 1;
+      reg = ((reg << 1) | b) & 0x7fffff;
+      out |= b << j;
+    }
+    this.reg = reg;
+    return out;
+  }
+
   reset(): void {
     this.reg = 0;
   }

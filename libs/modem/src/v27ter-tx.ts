@@ -1,7 +1,7 @@
 // ITU-T V.27 ter transmitter: 1800 Hz carrier, 4800 bit/s (1600 baud, eight-phase) or
 // 2400 bit/s (1200 baud, four-phase) differential PSK, the long training sequence of Table 3
 // and the scrambler with its guard against repeated patterns.
-import { PassbandModulator, type SymbolSource } from './qam-modulator.ts';
+import { PassbandModulator } from './qam-modulator.ts';
 import type { GetBit, ModemTransmitter } from './qam-types.ts';
 import { V27terScrambler } from './scrambler.ts';
 import { V27TER_DIBIT_CHANGE, V27TER_TRIBIT_CHANGE, v27terBaud, v27terSegments, type V27terRate } from './v27ter-constellation.ts';
@@ -15,10 +15,11 @@ export interface V27terTransmitterOptions {
   levelDbm0?: number;
 }
 
-const COS45 = Float64Array.from({ length: 8 }, (_, k) => Math.cos((k * Math.PI) / 4));
-const SIN45 = Float64Array.from({ length: 8 }, (_, k) => Math.sin((k * Math.PI) / 4));
+/** The modulator's alphabet: the eight phases k·45° at unit amplitude, then silence (index 8). */
+const ALPHABET = Float64Array.from({ length: 18 }, (_, j) => (j >= 16 ? 0 : j & 1 ? Math.sin(((j >> 1) * Math.PI) / 4) : Math.cos(((j >> 1) * Math.PI) / 4)));
+const SILENCE = 8;
 
-export class V27terTransmitter implements ModemTransmitter, SymbolSource {
+export class V27terTransmitter implements ModemTransmitter {
   private readonly rate: V27terRate;
   private readonly getBit: GetBit;
   private readonly mod: PassbandModulator;
@@ -34,11 +35,14 @@ export class V27terTransmitter implements ModemTransmitter, SymbolSource {
     this.getBit = o.getBit;
     this.seg = v27terSegments(o.rate);
     this.lead = o.echoProtection ? this.seg.tone + this.seg.gap : 0;
-    this.mod = new PassbandModulator({ baud: v27terBaud(o.rate), carrierHz: 1800, rolloff: 0.5, span: 10, meanEnergy: 1, levelDbm0: o.levelDbm0 ?? -13 });
+    this.mod = new PassbandModulator({ baud: v27terBaud(o.rate), carrierHz: 1800, rolloff: 0.5, span: 10, meanEnergy: 1, levelDbm0: o.levelDbm0 ?? -13, alphabet: ALPHABET });
   }
 
   generate(out: Int16Array): number {
-    return this.mod.generate(out, this);
+    const due = this.mod.symbolsDue(out.length);
+    const symbols = this.mod.symbols;
+    for (let i = 0; i < due; i++) symbols[i] = this.nextSymbol();
+    return this.mod.render(out);
   }
 
   private bit(data: boolean): number {
@@ -51,14 +55,12 @@ export class V27terTransmitter implements ModemTransmitter, SymbolSource {
     return this.scrambler.scramble(b);
   }
 
-  nextSymbol(sym: Float64Array): boolean {
+  /** The next symbol's index in the modulator's alphabet, or −1 after the last. */
+  private nextSymbol(): number {
     const { tone, reversals, conditioning, ones } = this.seg;
     let s = this.step++;
-    if (s < this.lead) {
-      sym[0] = s < tone ? 1 : 0;
-      sym[1] = 0;
-      return true;
-    }
+    // The echo-protection tone is the unmodulated carrier: phase 0 at unit amplitude.
+    if (s < this.lead) return s < tone ? 0 : SILENCE;
     s -= this.lead;
     if (s < reversals) {
       this.phase = (this.phase + 4) & 7;
@@ -71,7 +73,7 @@ export class V27terTransmitter implements ModemTransmitter, SymbolSource {
       this.bit(false);
       this.phase = (this.phase + (b ? 4 : 0)) & 7;
     } else {
-      if (this.ended) return false;
+      if (this.ended) return -1;
       const data = s >= reversals + conditioning + ones;
       if (this.rate === 4800) {
         const t = (this.bit(data) << 2) | (this.bit(data) << 1) | this.bit(data);
@@ -81,8 +83,6 @@ export class V27terTransmitter implements ModemTransmitter, SymbolSource {
         this.phase = (this.phase + V27TER_DIBIT_CHANGE[d]) & 7;
       }
     }
-    sym[0] = COS45[this.phase];
-    sym[1] = SIN45[this.phase];
-    return true;
+    return this.phase;
   }
 }
