@@ -178,6 +178,9 @@ export interface DriverLineState {
 export interface IncomingCall {
   callId: string;
   line: string;
+  /** The device behind the line (a modem's tty) and its probed identity, where the line is a device. */
+  device?: string;
+  deviceIdentity?: string;
   /** Called number (DID) as the network delivered it. */
   did: string;
   callingNumber: string;

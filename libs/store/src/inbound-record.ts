@@ -25,6 +25,9 @@ export interface InboundRecord {
   subAddress?: string;
   pool: string;
   line?: string;
+  /** The device behind a modem line (its tty), and what the modem answered to its identity queries. */
+  device?: string;
+  deviceIdentity?: string;
   pages: number;
   /** Rows the receiver had to repair (T.4 §4.1.4: a row with a coding error is replaced). */
   badRows: number;

@@ -286,7 +286,8 @@ export class Class1LineDriver implements LineDriver {
       };
       // A call that never identified itself (a voice caller, a line test) is not a fax.
       if (pages.length > 0 || result?.remoteId) {
-        const id = await sink({ callId, line: line.line, did, callingNumber, ...(callingName ? { callingName } : {}) }, outcome);
+        const identity = caps && identitySummary(caps.identity);
+        const id = await sink({ callId, line: line.line, device: line.device, ...(identity ? { deviceIdentity: identity } : {}), did, callingNumber, ...(callingName ? { callingName } : {}) }, outcome);
         this.o.log.info({ inboundId: id, line: line.line, pages: pages.length, success: result?.success, remoteId: result?.remoteId }, 'class1 call received');
       } else {
         this.o.log.info({ line: line.line, reason: outcome.reason }, 'answered call carried no fax');

@@ -40,6 +40,8 @@ export function createReceivedFaxSink(ctx: RoleContext, pool: string) {
       state: received ? 'received' : 'failed',
       receivedAt: now,
       line: call.line,
+      ...(call.device ? { device: call.device } : {}),
+      ...(call.deviceIdentity ? { deviceIdentity: call.deviceIdentity } : {}),
       pages: outcome.pages,
       badRows: outcome.badRows,
       partial: outcome.partial,

@@ -137,6 +137,9 @@ test('efax calls the node\'s modem: the fax is answered, routed and mailed as a 
       assert.equal(rec.callingNumber, pair.b.callerNumber);
       assert.equal(rec.did, '5550110');
       assert.match(rec.line ?? '', /\/modem-1$/);
+      // The modem that answered: its device and what its probe answered (iaxmodem: spandsp).
+      assert.equal(rec.device, pair.a.device);
+      assert.match(rec.deviceIdentity ?? '', /\+FMM "spandsp"/, JSON.stringify(rec));
     } finally {
       redis.disconnect();
     }
