@@ -66,16 +66,25 @@ export function createDispatchWorker(ctx: RoleContext, config: DispatchConfig, k
   async function queueCall(fax: FaxRecord, r: RecipientRecord, attempt: number, fromPage: number, delayMs: number): Promise<void> {
     const faxId = fax.id;
     const now = Date.now();
-    // The number's memory is read beside the schedule (one round trip, not two); it is looked
-    // at below, in the order of the checks.
-    const [schedule, refusal] = await Promise.all([loadSchedule(ctx, fax, config), destinations.refusal(r.number, now)]);
+    // The number's memory and the call's rank among its sender's queued calls are read beside
+    // the schedule (one round trip, not three); they are looked at below, in the order of the
+    // checks. A schedule computed now (the fax's first decision) is written in `queued`'s MULTI
+    // with the recipient's "queued" lines (issue 14 benchmark: the schedule's own MULTI and the
+    // rank were each one more awaited round trip per fax). A recipient failed below gets the
+    // schedule written and its rank taken back (as the node does when it refuses a call).
+    const queued = records.change();
+    const [schedule, refusal, rank] = await Promise.all([loadSchedule(ctx, fax, config, queued), destinations.refusal(r.number, now), rankAmongSender(ctx.redis, prefix, fax.sender, faxId, r.index, now)]);
+    const failRecipientScheduled: typeof failRecipient = async (...args) => {
+      await Promise.all([queued.exec(), dropQueuedCall(ctx.redis, prefix, fax.sender, faxId, r.index)]);
+      await failRecipient(...args);
+    };
     let delay = Math.max(delayMs, schedule.sendAt ? Date.parse(schedule.sendAt) - now : 0, 0);
     // The destination's quiet hours (@faxgate/quiet-hours): the call starts when they end.
     const quiet = quietHours().waitFor(r.number, now + delay);
     if (quiet) delay = quiet.until - now;
     if (schedule.killAt && now + delay >= Date.parse(schedule.killAt)) {
       const last = r.reason ? `; last call: ${r.reason}` : '';
-      await failRecipient(faxId, r.index, 'FAX_EXPIRED', `${schedule.killAt}${delay > 0 ? `; the next call could not start before it${quiet ? ` (${quiet.why})` : ''}` : ''}${last}`);
+      await failRecipientScheduled(faxId, r.index, 'FAX_EXPIRED', `${schedule.killAt}${delay > 0 ? `; the next call could not start before it${quiet ? ` (${quiet.why})` : ''}` : ''}${last}`);
       return;
     }
     // The same dial policy as ingest's RCPT check, under this process's current settings, before
@@ -83,11 +92,11 @@ export function createDispatchWorker(ctx: RoleContext, config: DispatchConfig, k
     // it no longer allows is never dialled, and the sender is told why.
     const denied = dialPolicyRefusal(r.number, dialRules());
     if (denied) {
-      await failRecipient(faxId, r.index, 'RCPT_NUMBER_DENIED', denied);
+      await failRecipientScheduled(faxId, r.index, 'RCPT_NUMBER_DENIED', denied);
       return;
     }
     if (refusal) {
-      await failRecipient(faxId, r.index, refusal.code, `${r.number}: ${refusal.detail}`);
+      await failRecipientScheduled(faxId, r.index, refusal.code, `${r.number}: ${refusal.detail}`);
       return;
     }
     if (attempt === 1) {
@@ -95,7 +104,7 @@ export function createDispatchWorker(ctx: RoleContext, config: DispatchConfig, k
       // the limits of the moment; a retried step finds its reservation and is not counted twice.
       const quota = await new PageQuota(ctx.redis, prefix, quotaLimitsFromConfig(config)).reserve(fax.sender, r.pagesTotal ?? 0, `${faxId}-r${r.index}`, now);
       if (!quota.ok) {
-        await failRecipient(faxId, r.index, 'QUOTA_PAGES', quota.detail);
+        await failRecipientScheduled(faxId, r.index, 'QUOTA_PAGES', quota.detail);
         return;
       }
     }
@@ -104,10 +113,10 @@ export function createDispatchWorker(ctx: RoleContext, config: DispatchConfig, k
     // the timeline lines and the kill-time entry went in a second one after it). Written first,
     // a line says "queued" a moment before the job is; a crash in between leaves the line and no
     // job, and the step's re-run (or the reconciler) queues it.
-    const queued = records.change().recipient(faxId, r.index, { pool: callPool, ...(delay > 0 ? { nextAttemptAt: new Date(now + delay).toISOString() } : {}) });
+    queued.recipient(faxId, r.index, { pool: callPool, ...(delay > 0 ? { nextAttemptAt: new Date(now + delay).toISOString() } : {}) });
     if (quiet) queued.event(faxId, 'waiting for quiet hours to end', `${quiet.why}: not dialled before ${new Date(quiet.until).toISOString()}`, r.index);
     if (attempt === 1) queued.event(faxId, 'queued for a line', `pool ${callPool}, ${schedule.priority} priority${delay > 0 ? `, not before ${new Date(now + delay).toISOString()}` : ''}`, r.index);
-    const [rank] = await Promise.all([rankAmongSender(ctx.redis, prefix, fax.sender, faxId, r.index, now), queued.exec(), schedule.killAt ? killTimer.track(faxId, r.index, schedule.killAt) : undefined]);
+    await Promise.all([queued.exec(), schedule.killAt ? killTimer.track(faxId, r.index, schedule.killAt) : undefined]);
     await queues.add('place-call', { faxId, recipient: r.index, attempt, fromPage }, { pool: callPool, delay: delay || undefined, priority: bullPriority(schedule.priority, rank) });
   }
 

@@ -1,4 +1,4 @@
-import type { FaxRecord, FaxSchedule } from '@faxgate/store';
+import type { FaxRecord, FaxSchedule, RecordChange } from '@faxgate/store';
 import type { RoleContext } from '@faxgate/runtime';
 import { readHeaderFields, scheduleOf } from './fax-schedule.ts';
 import { senderPrioritiesOf, senderPriority } from './sender-priority.ts';
@@ -10,8 +10,13 @@ import type { DispatchConfig } from './config.ts';
  * Every dispatch replica computes the same value from the same message, so a race writes it twice
  * alike; for the same reason `fax` (read by the caller's job) is not read again to look for a
  * schedule stored meanwhile.
+ *
+ * With `into`, the schedule and its timeline lines are queued on that change (the caller's
+ * MULTI, exec'd by the caller) instead of written in a round trip of their own (issue 14
+ * benchmark: one awaited round trip fewer per scheduling decision). Not written at all if the
+ * caller never execs it: the next decision computes the same schedule again.
  */
-export async function loadSchedule(ctx: Pick<RoleContext, 'records' | 'blobs'>, fax: FaxRecord, config: Pick<DispatchConfig, 'FAXGATE_DISPATCH_KILL_AFTER' | 'FAXGATE_PRIORITY_SENDERS'>): Promise<FaxSchedule> {
+export async function loadSchedule(ctx: Pick<RoleContext, 'records' | 'blobs'>, fax: FaxRecord, config: Pick<DispatchConfig, 'FAXGATE_DISPATCH_KILL_AFTER' | 'FAXGATE_PRIORITY_SENDERS'>, into?: RecordChange): Promise<FaxSchedule> {
   if (fax.schedule) return fax.schedule;
   // A message already gone (removed by retention) schedules with the defaults; other read
   // errors are retried with the job.
@@ -24,9 +29,9 @@ export async function loadSchedule(ctx: Pick<RoleContext, 'records' | 'blobs'>, 
   if (!message) schedule.notes = [...(schedule.notes ?? []), 'the stored message was gone: default priority and kill time'];
   const detail = [`${schedule.priority} priority`, schedule.sendAt && `send at ${schedule.sendAt}`, schedule.killAt && `kill time ${schedule.killAt}`].filter(Boolean).join(', ');
   // The schedule and its timeline lines in one MULTI.
-  const change = ctx.records.change().fax(fax.id, { schedule }).event(fax.id, 'scheduled', detail);
+  const change = (into ?? ctx.records.change()).fax(fax.id, { schedule }).event(fax.id, 'scheduled', detail);
   for (const note of schedule.notes ?? []) change.event(fax.id, 'header not understood', note);
-  await change.exec();
+  if (!into) await change.exec();
   fax.schedule = schedule;
   return schedule;
 }

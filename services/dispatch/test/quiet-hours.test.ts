@@ -48,6 +48,12 @@ test('a kill time that comes before the quiet hours end gives the fax up at once
   assert.equal(r.errorCode, 'FAX_EXPIRED');
   assert.equal(r.attempts, 0, 'never dialled');
   assert.match(r.reason ?? '', /the next call could not start before it \(quiet hours 12:00-12:01 for \+1212555094 in Asia\/Tokyo\)/);
+  // Failed at its first decision: the schedule computed then (queued on the decision's MULTI,
+  // not written on its own) is still kept on the record, its line before the failure's.
+  const view = await records().view(faxId);
+  assert.ok(view?.schedule?.killAt, `schedule kept: ${JSON.stringify(view?.schedule)}`);
+  const events = (view?.timeline ?? []).map((e) => e.event);
+  assert.ok(events.includes('scheduled') && events.indexOf('scheduled') < events.indexOf('failed'), `timeline: ${events.join(', ')}`);
   const mail = await bed.sink.waitFor((m) => m.parsed.headers.get('x-faxgate-fax-id') === faxId, 30_000);
   assert.match(mail.parsed.text ?? '', /quiet hours/);
 });
