@@ -66,16 +66,14 @@ export function createDispatchWorker(ctx: RoleContext, config: DispatchConfig, k
   async function queueCall(fax: FaxRecord, r: RecipientRecord, attempt: number, fromPage: number, delayMs: number): Promise<void> {
     const faxId = fax.id;
     const now = Date.now();
-    // The number's memory and the call's rank among its sender's queued calls are read beside
-    // the schedule (one round trip, not three); they are looked at below, in the order of the
-    // checks. A schedule computed now (the fax's first decision) is written in `queued`'s MULTI
-    // with the recipient's "queued" lines (issue 14 benchmark: the schedule's own MULTI and the
-    // rank were each one more awaited round trip per fax). A recipient failed below gets the
-    // schedule written and its rank taken back (as the node does when it refuses a call).
+    // The number's memory is read beside the schedule (one round trip, not two); it is looked
+    // at below, in the order of the checks. A schedule computed now (the fax's first decision)
+    // is written in `queued`'s MULTI with the recipient's "queued" lines (issue 14 benchmark: its
+    // own MULTI was one more awaited round trip per fax), or before the recipient is failed.
     const queued = records.change();
-    const [schedule, refusal, rank] = await Promise.all([loadSchedule(ctx, fax, config, queued), destinations.refusal(r.number, now), rankAmongSender(ctx.redis, prefix, fax.sender, faxId, r.index, now)]);
+    const [schedule, refusal] = await Promise.all([loadSchedule(ctx, fax, config, queued), destinations.refusal(r.number, now)]);
     const failRecipientScheduled: typeof failRecipient = async (...args) => {
-      await Promise.all([queued.exec(), dropQueuedCall(ctx.redis, prefix, fax.sender, faxId, r.index)]);
+      await queued.exec();
       await failRecipient(...args);
     };
     let delay = Math.max(delayMs, schedule.sendAt ? Date.parse(schedule.sendAt) - now : 0, 0);
@@ -116,7 +114,7 @@ export function createDispatchWorker(ctx: RoleContext, config: DispatchConfig, k
     queued.recipient(faxId, r.index, { pool: callPool, ...(delay > 0 ? { nextAttemptAt: new Date(now + delay).toISOString() } : {}) });
     if (quiet) queued.event(faxId, 'waiting for quiet hours to end', `${quiet.why}: not dialled before ${new Date(quiet.until).toISOString()}`, r.index);
     if (attempt === 1) queued.event(faxId, 'queued for a line', `pool ${callPool}, ${schedule.priority} priority${delay > 0 ? `, not before ${new Date(now + delay).toISOString()}` : ''}`, r.index);
-    await Promise.all([queued.exec(), schedule.killAt ? killTimer.track(faxId, r.index, schedule.killAt) : undefined]);
+    const [rank] = await Promise.all([rankAmongSender(ctx.redis, prefix, fax.sender, faxId, r.index, now), queued.exec(), schedule.killAt ? killTimer.track(faxId, r.index, schedule.killAt) : undefined]);
     await queues.add('place-call', { faxId, recipient: r.index, attempt, fromPage }, { pool: callPool, delay: delay || undefined, priority: bullPriority(schedule.priority, rank) });
   }
 
