@@ -3,38 +3,21 @@
 // overload") is run again by the stalled check beside the running call. A lapsed queue lock is
 // not proof that the node died: the re-run must neither declare the call interrupted nor let
 // dispatch dial the rest again; the call's own outcome stands and every page is printed once.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
-import { createRedis } from '@faxgate/queue';
-import { FaxRecords } from '@faxgate/store';
 import { simPrintedKey } from '@faxgate/node';
-import { freePort, makePdf, roleProcessEnv, startRedis, startRoleProcess, startSmtpSink, tempDir, waitUntil, type RoleProcess, type SmtpSink, type TempDir, type TestRedis } from '@faxgate/testkit';
+import { makePdf, startRoleProcess, waitUntil } from '@faxgate/testkit';
 import { mailFax } from './mail-fax.ts';
+import { useSimKillBed } from './sim-kill-bed.ts';
 
-let redis: TestRedis;
-let sink: SmtpSink;
-let dir: TempDir;
-before(async () => {
-  redis = await startRedis();
-  sink = await startSmtpSink();
-  dir = await tempDir('faxgate-lock-lapsed');
-});
-after(async () => {
-  await sink.close();
-  await redis.dispose();
-  await dir.remove();
-});
+const bed = useSimKillBed('lock-lapsed');
 
 // Two `faxgate run` processes start: on a loaded machine each can take most of a minute before
 // /readyz answers, so the file's 120 s default is not enough.
 test('a call whose job lock lapses mid-call is not taken for interrupted: one attempt, every page printed once', { timeout: 240_000 }, async () => {
-  const smtpPort = await freePort();
-  const prefix = `test-${randomUUID()}`;
-  const env = roleProcessEnv({ redisUrl: redis.url, dataDir: dir.path, smarthost: sink.url, smtpPort, prefix });
-  const procs: RoleProcess[] = [];
-  const client = createRedis(redis.url, 'background');
-  const records = new FaxRecords(client, prefix);
+  const gw = await bed.open();
+  const { smtpPort, prefix, env, procs, client, records } = gw;
+  const { sink, dir } = bed;
   const pages = 6;
   try {
     const core = await startRoleProcess(['ingest', 'render', 'dispatch', 'notifier'], env);
@@ -88,7 +71,6 @@ test('a call whose job lock lapses mid-call is not taken for interrupted: one at
     const printed = await client.hgetall(simPrintedKey(prefix, `${faxId}-r0-a1`));
     assert.deepEqual(printed, Object.fromEntries(Array.from({ length: pages }, (_, i) => [String(i + 1), '1'])), 'each page printed once');
   } finally {
-    client.disconnect();
-    for (const p of procs.reverse()) await p.stop();
+    await gw.end();
   }
 });

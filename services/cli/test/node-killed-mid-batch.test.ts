@@ -2,40 +2,24 @@
 // call). Each fax resumes on its own: the one whose pages were all confirmed is sent and never
 // dialled again, the one the call died in starts its next attempt at its first unconfirmed page,
 // and the simulated remote machine prints every page of both exactly once.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
-import { createRedis } from '@faxgate/queue';
-import { FaxRecords, type AttemptRecord } from '@faxgate/store';
+import type { AttemptRecord } from '@faxgate/store';
 import { DestinationGate } from '@faxgate/destinations';
 import { BatchClaims, simPrintedKey } from '@faxgate/node';
-import { freePort, makePdf, roleProcessEnv, startRedis, startRoleProcess, startSmtpSink, tempDir, waitUntil, type RoleProcess, type SmtpSink, type TempDir, type TestRedis } from '@faxgate/testkit';
+import { makePdf, startRoleProcess, waitUntil } from '@faxgate/testkit';
 import { mailFax } from './mail-fax.ts';
+import { useSimKillBed } from './sim-kill-bed.ts';
 
-let redis: TestRedis;
-let sink: SmtpSink;
-let dir: TempDir;
-before(async () => {
-  redis = await startRedis();
-  sink = await startSmtpSink();
-  dir = await tempDir('faxgate-kill-batch');
-});
-after(async () => {
-  await sink.close();
-  await redis.dispose();
-  await dir.remove();
-});
+const bed = useSimKillBed('kill-batch');
 
 // Two or three `faxgate run` processes start in this test: on a loaded machine each can take
 // most of a minute before /readyz answers, so the file's 120 s default is not enough.
 test('a node killed mid-batch: the fax sent before the kill stays sent, the other resumes at its first unconfirmed page, every page printed once', { timeout: 240_000 }, async () => {
-  const smtpPort = await freePort();
-  const prefix = `test-${randomUUID()}`;
+  const gw = await bed.open();
+  const { smtpPort, prefix, env, procs, client, records } = gw;
+  const { sink, dir } = bed;
   const number = '+12125550330';
-  const env = roleProcessEnv({ redisUrl: redis.url, dataDir: dir.path, smarthost: sink.url, smtpPort, prefix });
-  const procs: RoleProcess[] = [];
-  const client = createRedis(redis.url, 'background');
-  const records = new FaxRecords(client, prefix);
   const gate = new DestinationGate(client, prefix);
   const claims = new BatchClaims(client, prefix);
   try {
@@ -103,7 +87,6 @@ test('a node killed mid-batch: the fax sent before the kill stays sent, the othe
       assert.deepEqual(printed, Object.fromEntries(Array.from({ length: total }, (_, i) => [String(i + 1), '1'])), `${id}: each page printed once`);
     }
   } finally {
-    client.disconnect();
-    for (const p of procs.reverse()) await p.stop();
+    await gw.end();
   }
 });

@@ -1,38 +1,21 @@
 // Issue 17: a node that dies mid-call (kill -9) is found within seconds, the interrupted
 // attempt stays in the record with the pages the receiver confirmed, and the next attempt starts
 // at the first page the receiver did not confirm, so the far machine prints every page once.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
-import { createRedis } from '@faxgate/queue';
-import { FaxRecords } from '@faxgate/store';
 import { CALL_ALIVE_MS, simPrintedKey } from '@faxgate/node';
-import { freePort, makePdf, roleProcessEnv, startRedis, startRoleProcess, startSmtpSink, tempDir, waitUntil, type RoleProcess, type SmtpSink, type TempDir, type TestRedis } from '@faxgate/testkit';
+import { makePdf, startRoleProcess, waitUntil } from '@faxgate/testkit';
 import { mailFax } from './mail-fax.ts';
+import { useSimKillBed } from './sim-kill-bed.ts';
 
-let redis: TestRedis;
-let sink: SmtpSink;
-let dir: TempDir;
-before(async () => {
-  redis = await startRedis();
-  sink = await startSmtpSink();
-  dir = await tempDir('faxgate-kill');
-});
-after(async () => {
-  await sink.close();
-  await redis.dispose();
-  await dir.remove();
-});
+const bed = useSimKillBed('kill');
 
 // Two or three `faxgate run` processes start in this test: on a loaded machine each can take
 // most of a minute before /readyz answers, so the file's 120 s default is not enough.
 test('a node killed mid-call: attempt 1 is kept as interrupted, attempt 2 starts at the first unconfirmed page, every page printed once', { timeout: 240_000 }, async () => {
-  const smtpPort = await freePort();
-  const prefix = `test-${randomUUID()}`;
-  const env = roleProcessEnv({ redisUrl: redis.url, dataDir: dir.path, smarthost: sink.url, smtpPort, prefix });
-  const procs: RoleProcess[] = [];
-  const client = createRedis(redis.url, 'background');
-  const records = new FaxRecords(client, prefix);
+  const gw = await bed.open();
+  const { smtpPort, prefix, env, procs, client, records } = gw;
+  const { sink, dir } = bed;
   try {
     const core = await startRoleProcess(['ingest', 'render', 'dispatch', 'notifier'], env);
     procs.push(core);
@@ -80,7 +63,6 @@ test('a node killed mid-call: attempt 1 is kept as interrupted, attempt 2 starts
     const printed = await client.hgetall(simPrintedKey(prefix, `${faxId}-r0-a1`));
     assert.deepEqual(printed, { 1: '1', 2: '1', 3: '1', 4: '1', 5: '1' }, 'each page printed once');
   } finally {
-    client.disconnect();
-    for (const p of procs.reverse()) await p.stop();
+    await gw.end();
   }
 });
