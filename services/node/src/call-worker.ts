@@ -123,10 +123,12 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
   };
   const unsubscribe = subscribeCallControl(ctx.workerConnection(), ctx.base.FAXGATE_QUEUE_PREFIX, (m) => stop(callIdPrefix(m.faxId, m.recipient), m.reason));
   /** A member's attempt starts when its document is next on the line. */
-  const startMember = async (m: Batch['members'][number], line: string, leadCallId: string) => {
-    await ctx.records.updateAttempt(m.faxId, m.recipient, m.attempt, { attempt: m.attempt, startedAt: new Date().toISOString(), fromPage: m.fromPage, line, pagesSent: 0, batchedIn: leadCallId });
-    await ctx.records.updateRecipient(m.faxId, m.recipient, { state: 'calling', attempts: m.attempt, nextAttemptAt: undefined });
-  };
+  const startMember = (m: Batch['members'][number], line: string, leadCallId: string) =>
+    ctx.records
+      .change()
+      .attempt(m.faxId, m.recipient, m.attempt, { attempt: m.attempt, startedAt: new Date().toISOString(), fromPage: m.fromPage, line, pagesSent: 0, batchedIn: leadCallId })
+      .recipient(m.faxId, m.recipient, { state: 'calling', attempts: m.attempt, nextAttemptAt: undefined })
+      .exec();
   /**
    * Splits a batched call's outcome between its faxes (batch-shares.ts), records each member's
    * own attempt outcome and hands it to dispatch; returns the lead's own share.
@@ -396,6 +398,20 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
           // the outcome.
           let confirmed = 0;
           let progress: Promise<void> = Promise.resolve();
+          // Batch: each member's start, in document order, and the pages recorded per document
+          // (a finished document is not written again at every later page; a failed write is
+          // tried again at the next page).
+          const memberStarts = new Map<number, Promise<boolean>>();
+          let starting: Promise<boolean> = Promise.resolve(true);
+          const startReplies = new Map<number, Promise<unknown>>();
+          const recorded: number[] = [];
+          const record = (i: number, own: number, write: () => Promise<unknown>) => {
+            recorded[i] = own;
+            return write().catch((err) => {
+              recorded[i] = 0;
+              throw err;
+            });
+          };
           const onPageConfirmed = (n: number) => {
             confirmed = Math.max(confirmed, n);
             if (!parts || !batch) {
@@ -408,32 +424,49 @@ export function createCallWorker(ctx: RoleContext, pool: string, lines: LinePool
               progress = progress.then(() => write);
               return;
             }
-            // Each fax of the batch gets its own confirmed pages; a member's attempt starts when
-            // every document before it is confirmed (its pages come next, after EOM).
+            // Each fax of the batch gets its own confirmed pages, written in the MCF's turn as
+            // above (chained, the lead's pages and a member's waited for every earlier reply:
+            // with Redis slow, a node killed then printed them again). Only a member's start is
+            // chained, in document order: when every document before it is confirmed (its pages
+            // come next, after EOM) its record is read (it may have been stopped meanwhile) and
+            // its attempt started; its pages' writes wait for that read, not for later replies.
             const b = batch;
-            progress = progress.then(async () => {
-              for (let i = 0; i < parts.length; i++) {
-                const own = Math.max(0, Math.min(n - offsets[i], parts[i].pages));
-                if (i === 0) {
-                  if (own > 0) await ctx.records.updateAttempt(faxId, recipient, attempt, { pagesSent: own });
-                  continue;
-                }
-                if (n < offsets[i]) break;
-                const m = b.members[i - 1];
-                if (!memberStarted.has(i)) {
+            const writes: Promise<unknown>[] = [];
+            for (let i = 0; i < parts.length; i++) {
+              const own = Math.max(0, Math.min(n - offsets[i], parts[i].pages));
+              if (i === 0) {
+                if (own > (recorded[0] ?? 0)) writes.push(record(0, own, () => ctx.records.updateAttempt(faxId, recipient, attempt, { pagesSent: own })));
+                continue;
+              }
+              if (n < offsets[i]) break;
+              const m = b.members[i - 1];
+              let started = memberStarts.get(i);
+              if (!started) {
+                started = starting.then(async (go) => {
+                  if (!go) return false;
                   // The boundary before its document: not sent if it was stopped meanwhile.
                   const now = await ctx.records.getRecipient(m.faxId, m.recipient);
                   const why = memberControls[i - 1].stopped ?? (now && isFinished(now) ? `it ended (${now.state})` : now?.heldAt ? 'it was held' : undefined);
                   if (why) {
                     hangUpFor(m, why);
-                    break;
+                    return false;
                   }
                   memberStarted.add(i);
-                  await startMember(m, line, callId);
-                }
-                if (own > 0) await ctx.records.updateAttempt(m.faxId, m.recipient, m.attempt, { pagesSent: own });
+                  // Its pages' writes follow the start's MULTI on the one connection, so they
+                  // leave once it is issued, not after its reply.
+                  startReplies.set(i, startMember(m, line, callId));
+                  return true;
+                });
+                // A start that failed (Redis) is tried again at the next page, in its turn.
+                started.catch(() => memberStarts.delete(i));
+                memberStarts.set(i, started);
+                starting = started.catch(() => true);
+                writes.push(started.then(() => startReplies.get(i)));
               }
-            }).catch((err) => ctx.log.error({ faxId, recipient, attempt, err: (err as Error).message }, 'could not record a confirmed page'));
+              if (own > (recorded[i] ?? 0)) writes.push(record(i, own, () => started.then((go) => (go ? ctx.records.updateAttempt(m.faxId, m.recipient, m.attempt, { pagesSent: own }) : undefined))));
+            }
+            const done = Promise.all(writes).then(() => undefined, (err) => ctx.log.error({ faxId, recipient, attempt, err: (err as Error).message }, 'could not record a confirmed page'));
+            progress = progress.then(() => done);
           };
           try {
             const startedAt = new Date().toISOString();
