@@ -62,3 +62,64 @@ test('a request answered while the process was paused is not retransmitted when 
     far.close();
   }
 });
+
+// Issue 13: 50 audio calls starting or ending together land 50 INVITEs (200s, ACKs, BYEs) in one
+// poll phase, and each starts or ends a call (its T.30 engine, modems, RTP line): turns of 35-70
+// ms in bench/sip-audio-loop. Here 40 OPTIONS arrive while the loop is blocked, and handling each
+// costs 1 ms (in the trace hook): no turn of the loop may handle more than a few of them, and
+// every one is answered.
+test('a burst of datagrams is handled a few ms per turn of the event loop, every one answered', { timeout: 60_000 }, async () => {
+  const BURST = 40;
+  const far = createSocket('udp4');
+  far.bind(0, '127.0.0.1');
+  await once(far, 'listening');
+  const answers: number[] = [];
+  far.on('message', (data) => {
+    const m = parseMessage(data);
+    if (m.kind === 'response') answers.push(m.status);
+  });
+  /** Requests handled in each turn of the loop. */
+  const perTurn = new Map<number, number>();
+  const turns = { turn: 0, running: true };
+  const tick = () => {
+    if (!turns.running) return;
+    turns.turn++;
+    setImmediate(tick);
+  };
+  const ep = new SipEndpoint({
+    bindHost: '127.0.0.1', bindPort: 0, user: 'fax', domain: '127.0.0.1',
+    trace: (dir, _peer, msg) => {
+      if (dir !== 'in' || typeof msg === 'string' || msg.kind !== 'request') return;
+      perTurn.set(turns.turn, (perTurn.get(turns.turn) ?? 0) + 1);
+      const end = performance.now() + 1;
+      while (performance.now() < end);
+    },
+  });
+  await ep.start();
+  try {
+    const farPort = far.address().port;
+    for (let i = 0; i < BURST; i++) {
+      const options = [
+        'OPTIONS sip:fax@127.0.0.1 SIP/2.0',
+        `Via: SIP/2.0/UDP 127.0.0.1:${farPort};branch=z9hG4bK-burst-${i}`,
+        'From: <sip:far@127.0.0.1>;tag=far', 'To: <sip:fax@127.0.0.1>', `Call-ID: burst-${i}`, 'CSeq: 1 OPTIONS', 'Max-Forwards: 70', 'Content-Length: 0', '', '',
+      ].join('\r\n');
+      far.send(options, ep.port, '127.0.0.1');
+    }
+    // All of them wait in the socket for one poll phase.
+    const until = Date.now() + 200;
+    while (Date.now() < until) { /* busy */ }
+    setImmediate(tick);
+    const deadline = Date.now() + 10_000;
+    while (answers.length < BURST && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(answers.length, BURST, `answers ${JSON.stringify(answers)}; handled per turn ${JSON.stringify([...perTurn])}`);
+    assert.ok(answers.every((s) => s === 200), `answers ${JSON.stringify(answers)}`);
+    // 3 ms of work per turn: 3 of these and the one under way, 4 with timer slack.
+    const most = Math.max(...perTurn.values());
+    assert.ok(most <= 5, `requests handled per turn of the loop: ${JSON.stringify([...perTurn])}`);
+  } finally {
+    turns.running = false;
+    await ep.close();
+    far.close();
+  }
+});

@@ -34,6 +34,16 @@ interface PendingTimer {
   immediate?: NodeJS.Immediate;
 }
 
+/**
+ * Work per turn of the event loop, in ms, after which received datagrams wait for the next turn.
+ * Issue 13: a process must not block its loop for more than a few milliseconds; 50 calls starting
+ * together land 50 INVITEs (or 200s, ACKs, BYEs) in one poll phase, and each starts or ends a
+ * call: its T.30 engine, modems and RTP line (turns of 59-72 ms at the calls' start in
+ * bench/sip-audio-loop, docs/performance.md). The same budget as the RTP pacers'
+ * (rtp-pacer.ts), which run the calls' audio in the check phase too.
+ */
+const INPUT_TURN_BUDGET_MS = 3;
+
 /** 4 MiB: 1,000 calls starting within a second on one socket dropped nothing with it. */
 export const SIP_UDP_RECEIVE_BUFFER = 4 * 1024 * 1024;
 
@@ -48,6 +58,13 @@ export class SipEndpoint extends EventEmitter<{ event: [UaEvent]; error: [Error]
   private readonly conns = new Map<string, { socket: TcpSocket; framer: StreamFramer }>();
   private readonly timers = new Map<string, PendingTimer>();
   private agent?: UserAgent;
+  /**
+   * What waits for the loop's check phase, in the order it came: datagrams read from the UDP
+   * socket and, behind them, the ticks of timers that expired in the same turn.
+   */
+  private readonly inbox: (() => void)[] = [];
+  private inboxHead = 0;
+  private drainer: NodeJS.Immediate | undefined;
   port = 0;
 
   constructor(o: SipEndpointOptions) {
@@ -87,7 +104,7 @@ export class SipEndpoint extends EventEmitter<{ event: [UaEvent]; error: [Error]
         if (this.listenerCount('error') > 0) this.emit('error', err);
         else this.o.trace?.('in', { host: '', port: 0, transport: 'UDP' }, `socket error: ${err.message}`);
       });
-      s.on('message', (data, r) => this.input(data, { host: r.address, port: r.port, transport: 'UDP' }));
+      s.on('message', (data, r) => this.queue(() => this.input(data, { host: r.address, port: r.port, transport: 'UDP' })));
       // Calls starting together (a node's lines all freed at once, a carrier's burst of incoming
       // calls) land hundreds of datagrams on this one socket while the loop is busy; Linux's
       // default 208 KiB queue overflowed at 1,000 calls (3,000-6,000 datagrams dropped, calls
@@ -134,6 +151,10 @@ export class SipEndpoint extends EventEmitter<{ event: [UaEvent]; error: [Error]
 
   async close(): Promise<void> {
     for (const id of [...this.timers.keys()]) this.clearTimer(id);
+    if (this.drainer) clearImmediate(this.drainer);
+    this.drainer = undefined;
+    this.inbox.length = 0;
+    this.inboxHead = 0;
     for (const c of this.conns.values()) c.socket.destroy();
     this.conns.clear();
     if (this.udp) await new Promise<void>((r) => this.udp!.close(() => r()));
@@ -141,6 +162,38 @@ export class SipEndpoint extends EventEmitter<{ event: [UaEvent]; error: [Error]
     this.udp = undefined;
     this.tcp = undefined;
   }
+
+  /** Runs `job` in the check phase, after what came before it; see {@link INPUT_TURN_BUDGET_MS}. */
+  private queue(job: () => void): void {
+    this.inbox.push(job);
+    this.drainer ??= setImmediate(this.drain);
+  }
+
+  /**
+   * Runs queued work until the turn's budget is spent; the rest goes to the next turn's check
+   * phase, after the loop has polled the sockets and run the timers (the RTP pacers among them).
+   */
+  private readonly drain = (): void => {
+    this.drainer = undefined;
+    const deadline = performance.now() + INPUT_TURN_BUDGET_MS;
+    while (this.inboxHead < this.inbox.length) {
+      const job = this.inbox[this.inboxHead];
+      this.inbox[this.inboxHead++] = undefined as unknown as () => void;
+      try {
+        job();
+      } catch (err) {
+        // Thrown on as a socket callback's error would be; what is queued still runs.
+        if (this.inboxHead < this.inbox.length) this.drainer = setImmediate(this.drain);
+        throw err;
+      }
+      if (this.inboxHead < this.inbox.length && performance.now() >= deadline) {
+        this.drainer = setImmediate(this.drain);
+        return;
+      }
+    }
+    this.inbox.length = 0;
+    this.inboxHead = 0;
+  };
 
   private input(data: Uint8Array, from: Peer): void {
     // RFC 5626 §3.5.1 keep-alives (CRLF) and junk on a SIP port are dropped.
@@ -182,10 +235,15 @@ export class SipEndpoint extends EventEmitter<{ event: [UaEvent]; error: [Error]
               // retransmit the request needlessly; a UAS that takes a retransmitted INVITE after
               // its 2xx for a new one (SIPp does) fails the call. The tick runs after this turn's
               // socket reads, so a response that came in time stops the timer first.
+              // Datagrams still queued from earlier turns (see drain) go first too.
               entry.immediate = setImmediate(() => {
-                if (this.timers.get(a.id) !== entry) return;
-                this.timers.delete(a.id);
-                if (this.agent) this.perform(this.agent.tick(a.id));
+                const tick = () => {
+                  if (this.timers.get(a.id) !== entry) return;
+                  this.timers.delete(a.id);
+                  if (this.agent) this.perform(this.agent.tick(a.id));
+                };
+                if (this.inboxHead < this.inbox.length) this.queue(tick);
+                else tick();
               });
               // Kept referenced: Node's loop only stops in its check phase for referenced
               // immediates; an unreferenced one waited in the poll for the next socket or timer
