@@ -13,6 +13,8 @@
 // - queueing → every line busy once (the L-th call's start: the ramp)
 // - calls/s (N over queueing → last call ended), Redis commands per fax (INFO commandstats,
 //   from queueing to the end; the bench's own polling, a few commands every 500 ms, included)
+// - on stderr with each run: Redis commands per fax by command, redis-server socket reads and
+//   KB received per fax, the gateway's CPU ms per fax
 // Repeats with min / median and the machine load. Prints a table; asserts nothing.
 //   node bench/lines-busy.bench.ts [faxes] [lines] [timeScale]     (default 2000 200 0.1)
 //   LINES_BUSY_REPEATS=3 LINES_BUSY_NODES=1 (nodes: the lines split over that many node roles,
@@ -40,6 +42,18 @@ async function commandCounts(redis: Redis): Promise<Map<string, number>> {
   return new Map([...info.matchAll(/cmdstat_([a-z|_-]+):calls=(\d+)/g)].map((m) => [m[1], Number(m[2])]));
 }
 
+/**
+ * redis-server's socket reads and bytes received (INFO stats), printed per fax in each run's
+ * line on stderr. Reads count client writes as the server met them (a pipelined batch, or
+ * several clients' commands that arrived together, is one read), so they fall as the load
+ * rises; bytes show what scripts sent whole (EVAL, not EVALSHA) cost on the wire.
+ */
+async function redisTraffic(redis: Redis): Promise<{ reads: number; bytesIn: number }> {
+  const info = await redis.info('stats');
+  const num = (k: string) => Number(new RegExp(`${k}:(\\d+)`).exec(info)?.[1] ?? NaN);
+  return { reads: num('total_reads_processed'), bytesIn: num('total_net_input_bytes') };
+}
+
 /** Seconds of CPU redis-server has used (main thread and children). */
 async function redisCpu(redis: Redis): Promise<number> {
   const info = await redis.info('cpu');
@@ -64,6 +78,10 @@ interface Run {
   nominalMs: number;
   callsPerS: number;
   cmdsPerFax: number;
+  /** redis-server socket reads and KB received per fax (redisTraffic), and the gateway's CPU ms per fax. */
+  readsPerFax: number;
+  kbInPerFax: number;
+  cpuMsPerFax: number;
   firstStartMs: number;
   /** Queueing → the L-th call started (every line busy once): the ramp that "from queueing" pays. */
   allLinesMs: number;
@@ -119,6 +137,7 @@ async function run(label: string): Promise<Run> {
     const queuedDispatch: number[] = [];
     const before = await commandCounts(probe);
     const rcpu0 = await redisCpu(probe);
+    const traffic0 = await redisTraffic(probe);
     const cpu0 = process.cpuUsage();
     // The gateway's event loop (dispatch, node and the simulated lines share it): a late timer
     // stretches the simulated calls.
@@ -142,6 +161,7 @@ async function run(label: string): Promise<Run> {
     const after = await commandCounts(probe);
     const perFax = [...after].map(([c, n]) => [c, (n - (before.get(c) ?? 0)) / FAXES] as const).sort((a, b) => b[1] - a[1]);
     const rcpu = (await redisCpu(probe)) - rcpu0;
+    const traffic = await redisTraffic(probe);
     const attempts: AttemptRecord[] = [];
     // No fax lost or doubled: the simulated remote's paper has each fax's page once.
     let printedOnce = 0;
@@ -177,6 +197,9 @@ async function run(label: string): Promise<Run> {
       nominalMs: median(calls.map((c) => c.nominal)),
       callsPerS: calls.length / ((lastEnd - t0) / 1000),
       cmdsPerFax: perFax.reduce((n, [, c]) => n + c, 0),
+      readsPerFax: (traffic.reads - traffic0.reads) / FAXES,
+      kbInPerFax: (traffic.bytesIn - traffic0.bytesIn) / 1024 / FAXES,
+      cpuMsPerFax: (cpu.user + cpu.system) / 1000 / FAXES,
       loopP99Ms: loop.percentile(99) / 1e6,
       loopMaxMs: loop.max / 1e6,
       printedOnce,
