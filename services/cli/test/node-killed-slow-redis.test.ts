@@ -5,16 +5,14 @@
 // loaded does. A node that chained each page's write after the previous page's reply still had
 // page 3's write waiting when the remote printed page 3 (chaos run: page 3 printed twice); the
 // node is killed right then, and the next attempt must not print any page again.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createConnection, createServer, type Socket } from 'node:net';
-import { randomUUID } from 'node:crypto';
-import { createRedis } from '@faxgate/queue';
-import { FaxRecords } from '@faxgate/store';
 import { DestinationGate } from '@faxgate/destinations';
 import { BatchClaims, simPrintedKey } from '@faxgate/node';
-import { freePort, makePdf, roleProcessEnv, startRedis, startRoleProcess, startSmtpSink, tempDir, waitUntil, type RoleProcess, type SmtpSink, type TempDir, type TestRedis } from '@faxgate/testkit';
+import { makePdf, startRoleProcess, waitUntil, type RoleProcess } from '@faxgate/testkit';
 import { mailFax } from './mail-fax.ts';
+import { useSimKillBed } from './sim-kill-bed.ts';
 
 /** Where the RESP value starting at `off` ends, or -1 while it is incomplete (RESP2). */
 function respEnd(buf: Buffer, off: number): number {
@@ -126,29 +124,14 @@ async function startSlowReplyRelay(redisPort: number, holdMs: number, onCommand:
   };
 }
 
-let redis: TestRedis;
-let sink: SmtpSink;
-let dir: TempDir;
-before(async () => {
-  redis = await startRedis();
-  sink = await startSmtpSink();
-  dir = await tempDir('faxgate-slow-redis');
-});
-after(async () => {
-  await sink.close();
-  await redis.dispose();
-  await dir.remove();
-});
+const bed = useSimKillBed('slow-redis');
 
 // Two or three `faxgate run` processes start in this test: on a loaded machine each can take
 // most of a minute before /readyz answers, so the file's 120 s default is not enough.
 test('Redis slow to answer, node killed as page 3 is printed: the record had page 3, the next attempt prints no page twice', { timeout: 240_000 }, async () => {
-  const smtpPort = await freePort();
-  const prefix = `test-${randomUUID()}`;
-  const env = roleProcessEnv({ redisUrl: redis.url, dataDir: dir.path, smarthost: sink.url, smtpPort, prefix });
-  const procs: RoleProcess[] = [];
-  const client = createRedis(redis.url, 'background');
-  const records = new FaxRecords(client, prefix);
+  const gw = await bed.open();
+  const { smtpPort, prefix, env, procs, client, records } = gw;
+  const { redis, sink, dir } = bed;
   // A page takes about half a second at time scale 0.25; the reply to a page's write is held
   // 8 s, far longer, and the kill comes at most 1 s after page 3 was printed, well before the
   // held reply of page 2's write could let a chained write of page 3 go.
@@ -208,8 +191,7 @@ test('Redis slow to answer, node killed as page 3 is printed: the record had pag
     assert.equal(a1.pagesSent, 3, `the killed attempt's record has the page printed as it died: ${detail}`);
     assert.equal(a2.fromPage, 4, detail);
   } finally {
-    client.disconnect();
-    for (const p of procs.reverse()) await p.stop();
+    await gw.end();
     await relay.close();
   }
 });
@@ -220,13 +202,10 @@ test('Redis slow to answer, node killed as page 3 is printed: the record had pag
 // prints a page twice. Three `faxgate run` processes and a call of ten pages whose every page
 // waits for a held reply: more than the file's 120 s on a loaded machine.
 test('Redis slow to answer, batched call, node killed as the second fax\'s page 3 is printed: no page printed twice', { timeout: 300_000 }, async () => {
-  const smtpPort = await freePort();
-  const prefix = `test-${randomUUID()}`;
+  const gw = await bed.open();
+  const { smtpPort, prefix, env, procs, client, records } = gw;
+  const { redis, sink, dir } = bed;
   const number = '+12125550340';
-  const env = roleProcessEnv({ redisUrl: redis.url, dataDir: dir.path, smarthost: sink.url, smtpPort, prefix });
-  const procs: RoleProcess[] = [];
-  const client = createRedis(redis.url, 'background');
-  const records = new FaxRecords(client, prefix);
   const gate = new DestinationGate(client, prefix);
   const claims = new BatchClaims(client, prefix);
   // A page takes about half a second at time scale 0.25 and phase B before the second document
@@ -297,8 +276,7 @@ test('Redis slow to answer, batched call, node killed as the second fax\'s page 
     assert.equal(m1.pagesSent, 3, `the second fax's attempt has the page printed as the node died: ${detail}`);
     assert.equal(m2.fromPage, 4, detail);
   } finally {
-    client.disconnect();
-    for (const p of procs.reverse()) await p.stop();
+    await gw.end();
     await relay.close();
   }
 });
