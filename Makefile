@@ -6,8 +6,9 @@ export PATH := $(if $(NODE_BIN),$(NODE_BIN):)$(CURDIR)/node_modules/.bin:$(PATH)
 TEST_FILES := 'libs/*/src/**/*.test.ts' 'libs/*/test/**/*.test.ts' 'services/*/src/**/*.test.ts' 'services/*/test/**/*.test.ts'
 # Most integration tests wait on real time (fax calls over T.38, SIP audio and modems, retries),
 # not on the CPU: six files at once took 725 s against 903 s at four on a 2-core machine, all
-# passing.
-TEST_CONCURRENCY ?= 6
+# passing. With the suite grown to 5,700 s of test files (clean run 2026-12-06, 1,347 tests),
+# six at once took 1,073 s: eight, longest first (test/run-tests.ts), bring the bound to ~710 s.
+TEST_CONCURRENCY ?= 8
 
 .PHONY: run test typecheck unit bench chaos setup-run setup-test
 
