@@ -87,10 +87,16 @@ test('an incoming SIP call shows in /api/v1/lines and on the Lines page while it
     assert.equal(body.pools.trunk?.lines, 1, 'the incoming call is not counted as one of the pool\'s lines');
     assert.equal(body.pools.trunk?.calling, 1);
 
+    // The page reloads its lines every 5 s: it may still show the call as answered, from before
+    // the T.38 re-INVITE the API already reports; wait for its next reloads, not its first look.
     const row = page.locator('tr', { hasText: call.callId! });
     await row.waitFor({ timeout: 30_000 });
+    const faxingRow = row.filter({ hasText: 'SIP incoming faxing on T.38' });
+    await faxingRow.waitFor({ timeout: 20_000 }).catch(async (err) => {
+      throw new Error(`${(err as Error).message}\nthe row as last shown: ${await row.innerText().catch(() => '(gone)')}`);
+    });
     const callId = call.sip!.callId.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    assert.match(await row.innerText(), new RegExp(`calling\\s+${call.callId!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(SIP incoming faxing on T\\.38, from \\+4930123456 to \\+12125550188, Call-ID ${callId}\\) since `), 'the Lines page shows the incoming call');
+    assert.match(await faxingRow.innerText(), new RegExp(`calling\\s+${call.callId!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(SIP incoming faxing on T\\.38, from \\+4930123456 to \\+12125550188, Call-ID ${callId}\\) since `), 'the Lines page shows the incoming call');
 
     assert.equal(await sp.exit, 0, `spandsp did not report success:\n${sp.stdout()}${sp.stderr()}\n${far.logs()}`);
     assert.equal(await far.done(), 0, far.logs());
